@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+func newServeCmd(cfg *config) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP server (health checks, MCP, REST API, portal)",
+		Long: `Run Tollgate's HTTP server.
+
+With no --database-url, Tollgate starts (or joins) its embedded PostgreSQL in
+--data-dir; pending migrations are applied at start under an advisory lock.
+SIGINT or SIGTERM stops accepting connections and lets in-flight requests finish.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd.Context(), cfg) },
+	}
+	cmd.Flags().StringVar(&cfg.addr, "addr", envOr("127.0.0.1:8080", "TOLLGATE_ADDR"), "address to listen on (env TOLLGATE_ADDR)")
+	return cmd
+}
+
+func serve(ctx context.Context, cfg *config) error {
+	db, err := openDatabase(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	app, err := newApp(ctx, cfg, db)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	srv := &http.Server{
+		Handler:           app.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	cfg.log.Info("tollgate listening", "addr", ln.Addr().String(), "version", buildVersion())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	cfg.log.Info("shutting down; letting in-flight requests finish")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	app.close()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
