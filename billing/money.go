@@ -51,3 +51,5 @@ func ParseDecimal(field, s string) (Decimal, error) {
 
 // Zero is the decimal zero.
 var Zero = decimal.Zero
+
+var decimalOne = decimal.NewFromInt(1)

@@ -86,6 +86,7 @@ CREATE TABLE balances (
     asset        text NOT NULL,
     account_id   text NOT NULL,
     mode         text NOT NULL,
+    posted       numeric NOT NULL DEFAULT 0, -- sum of the wallet's ledger entries in this asset
     debt         numeric NOT NULL DEFAULT 0 CHECK (debt >= 0),
     credit_limit numeric NOT NULL DEFAULT 0 CHECK (credit_limit >= 0),
     updated_at   timestamptz NOT NULL,
@@ -173,10 +174,36 @@ CREATE TABLE adjustments (
     amount         numeric NOT NULL,
     reason         text NOT NULL DEFAULT '',
     lot_id         text,
-    ledger_transaction_id text NOT NULL REFERENCES ledger_transactions,
+    ledger_transaction_id text NOT NULL REFERENCES ledger_transactions DEFERRABLE INITIALLY DEFERRED,
     created_at     timestamptz NOT NULL,
     UNIQUE (account_id, mode, transaction_id)
 );
+
+-- Holds on available balance, made before the work. An active hold whose
+-- expires_at has passed no longer counts, without any sweep.
+CREATE TABLE authorizations (
+    id              text PRIMARY KEY,
+    account_id      text NOT NULL,
+    mode            text NOT NULL,
+    idempotency_key text NOT NULL,
+    request_hash    bytea NOT NULL,
+    customer_id     text NOT NULL,
+    wallet_id       text NOT NULL,
+    asset           text NOT NULL,
+    amount          numeric NOT NULL CHECK (amount >= 0),
+    status          text NOT NULL CHECK (status IN ('active', 'captured', 'voided', 'declined')),
+    decline_reason  text NOT NULL DEFAULT '',
+    available       numeric,              -- available balance when decided
+    event_type      text NOT NULL DEFAULT '',
+    estimate        jsonb,
+    expires_at      timestamptz NOT NULL,
+    captured_amount numeric,
+    event_id        text,
+    settled_at      timestamptz,
+    created_at      timestamptz NOT NULL,
+    UNIQUE (account_id, mode, idempotency_key)
+);
+CREATE INDEX authorizations_active ON authorizations (wallet_id, asset, expires_at) WHERE status = 'active';
 
 -- Events for later delivery (webhooks), written in the transaction that caused them.
 CREATE TABLE outbox (
@@ -190,6 +217,6 @@ CREATE TABLE outbox (
 );
 
 -- +goose Down
-DROP TABLE outbox, adjustments, ledger_entries, lots, ledger_transactions, balances, wallets,
+DROP TABLE outbox, authorizations, adjustments, ledger_entries, lots, ledger_transactions, balances, wallets,
     customers, asset_rates, assets, api_keys, accounts;
 DROP FUNCTION ledger_append_only();

@@ -80,7 +80,13 @@ func ServerURL(t testing.TB) string {
 func New(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	u := URL(t)
-	pool, err := pgxpool.New(context.Background(), u)
+	pc, err := pgxpool.ParseConfig(u)
+	if err != nil {
+		t.Fatalf("parse test database URL: %v", err)
+	}
+	billing.ConfigurePool(pc)
+	pc.MaxConns = 8
+	pool, err := pgxpool.NewWithConfig(context.Background(), pc)
 	if err != nil {
 		t.Fatalf("connect to test database: %v", err)
 	}

@@ -1,0 +1,168 @@
+package billing
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Account is one platform using Tollgate.
+type Account struct {
+	ID                string
+	Name              string
+	ReportingCurrency string
+	IsDefault         bool
+	CreatedAt         time.Time
+}
+
+// APIKey is a key's record; the secret itself is never stored.
+type APIKey struct {
+	ID         string
+	AccountID  string
+	Mode       Mode
+	Name       string
+	Prefix     string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// builtinCurrencies are the ISO currencies every account has in both modes.
+var builtinCurrencies = []Asset{
+	{Code: "USD", Name: "US dollar", Symbol: "$", Precision: 2},
+	{Code: "EUR", Name: "Euro", Symbol: "€", Precision: 2},
+	{Code: "GBP", Name: "Pound sterling", Symbol: "£", Precision: 2},
+	{Code: "CHF", Name: "Swiss franc", Symbol: "CHF", Precision: 2},
+	{Code: "CAD", Name: "Canadian dollar", Symbol: "CA$", Precision: 2},
+	{Code: "AUD", Name: "Australian dollar", Symbol: "A$", Precision: 2},
+	{Code: "SEK", Name: "Swedish krona", Symbol: "kr", Precision: 2},
+	{Code: "INR", Name: "Indian rupee", Symbol: "₹", Precision: 2},
+	{Code: "BRL", Name: "Brazilian real", Symbol: "R$", Precision: 2},
+	{Code: "JPY", Name: "Japanese yen", Symbol: "¥", Precision: 0},
+}
+
+// EnsureDefaultAccount returns the default account, creating it (with its
+// built-in currencies in both modes) when the database has none. A first run
+// therefore needs no set-up.
+func (s *Service) EnsureDefaultAccount(ctx context.Context) (Account, error) {
+	var acct Account
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		acct, err = getDefaultAccount(ctx, tx)
+		if ErrorCode(err) != ENotFound {
+			return err
+		}
+		acct = Account{ID: newID(prefixAccount), Name: "Default account", ReportingCurrency: "USD", IsDefault: true, CreatedAt: s.clock()}
+		inserted, err := insertAccount(ctx, tx, acct)
+		if err != nil {
+			return err
+		}
+		if !inserted { // another process created it first
+			acct, err = getDefaultAccount(ctx, tx)
+			return err
+		}
+		return seedCurrencies(ctx, tx, acct.ID, acct.CreatedAt)
+	})
+	return acct, err
+}
+
+// CreateAccount creates a further account (for operators hosting several platforms).
+func (s *Service) CreateAccount(ctx context.Context, name string) (Account, error) {
+	acct := Account{ID: newID(prefixAccount), Name: name, ReportingCurrency: "USD", CreatedAt: s.clock()}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := insertAccount(ctx, tx, acct); err != nil {
+			return err
+		}
+		return seedCurrencies(ctx, tx, acct.ID, acct.CreatedAt)
+	})
+	return acct, err
+}
+
+func seedCurrencies(ctx context.Context, tx pgx.Tx, accountID string, at time.Time) error {
+	for _, m := range []Mode{ModeTest, ModeLive} {
+		for _, c := range builtinCurrencies {
+			c.AccountID, c.Mode, c.Kind, c.CreatedAt = accountID, m, AssetCurrency, at
+			if err := insertAsset(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// keyPrefixLen is how much of a key is kept and shown: "tg_test_" plus 6.
+const keyPrefixLen = 14
+
+// CreateAPIKey creates a key for an account and mode and returns it with its
+// secret, which is shown this once and never stored.
+func (s *Service) CreateAPIKey(ctx context.Context, accountID string, mode Mode, name string) (APIKey, string, error) {
+	if mode != ModeTest && mode != ModeLive {
+		return APIKey{}, "", Invalidf("mode", "mode must be test or live")
+	}
+	var raw [24]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return APIKey{}, "", err
+	}
+	secret := "tg_" + string(mode) + "_" + encodeBase32(raw[:])
+	k := APIKey{ID: newID(prefixAPIKey), AccountID: accountID, Mode: mode, Name: name, Prefix: secret[:keyPrefixLen], CreatedAt: s.clock()}
+	if err := insertAPIKey(ctx, s.pool, k, hashKey(secret)); err != nil {
+		if ErrorCode(err) == EInternal {
+			return APIKey{}, "", err
+		}
+		return APIKey{}, "", NotFoundf("account", "account %s not found", accountID)
+	}
+	return k, secret, nil
+}
+
+// ListAPIKeys lists an account's keys (all accounts when accountID is empty).
+func (s *Service) ListAPIKeys(ctx context.Context, accountID string) ([]APIKey, error) {
+	return listAPIKeys(ctx, s.pool, accountID)
+}
+
+// RevokeAPIKey revokes a key by id or prefix. Returns ENotFound.
+func (s *Service) RevokeAPIKey(ctx context.Context, ref string) (APIKey, error) {
+	return revokeAPIKey(ctx, s.pool, ref, s.clock())
+}
+
+// Authenticate resolves a secret key to its caller. Returns EUnauthorized for
+// unknown, malformed or revoked keys; the message never repeats the key.
+func (s *Service) Authenticate(ctx context.Context, secret string) (Caller, error) {
+	if !strings.HasPrefix(secret, "tg_test_") && !strings.HasPrefix(secret, "tg_live_") {
+		return Caller{}, Errorf(EUnauthorized, "invalid API key: keys start with tg_test_ or tg_live_; create one with `tollgate keys create`")
+	}
+	k, err := authenticateKey(ctx, s.pool, hashKey(secret), s.clock())
+	if ErrorCode(err) == ENotFound {
+		return Caller{}, Errorf(EUnauthorized, "invalid or revoked API key (%s…)", secret[:min(len(secret), keyPrefixLen)])
+	}
+	if err != nil {
+		return Caller{}, err
+	}
+	return Caller{AccountID: k.AccountID, Mode: k.Mode, KeyID: k.ID, KeyPrefix: k.Prefix}, nil
+}
+
+func hashKey(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+func encodeBase32(b []byte) string {
+	var sb strings.Builder
+	var acc uint32
+	bits := 0
+	for _, c := range b {
+		acc = acc<<8 | uint32(c)
+		bits += 8
+		for bits >= 5 {
+			bits -= 5
+			sb.WriteByte(crockford[(acc>>uint(bits))&31])
+		}
+	}
+	if bits > 0 {
+		sb.WriteByte(crockford[(acc<<uint(5-bits))&31])
+	}
+	return sb.String()
+}

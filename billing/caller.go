@@ -1,0 +1,42 @@
+package billing
+
+import "context"
+
+// Mode separates test data from live data inside one account.
+type Mode string
+
+// The two modes.
+const (
+	ModeTest Mode = "test"
+	ModeLive Mode = "live"
+)
+
+// Caller is who is calling: the account and mode every read and write is scoped
+// to, and the key that proved it.
+type Caller struct {
+	AccountID string
+	Mode      Mode
+	KeyID     string // empty for the local default account over stdio
+	KeyPrefix string // safe to show, e.g. "tg_test_4f9a"
+}
+
+type callerKey struct{}
+
+// WithCaller returns a context carrying the caller.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller carried by ctx.
+func CallerFrom(ctx context.Context) (Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(Caller)
+	return c, ok
+}
+
+func callerOf(ctx context.Context) (Caller, error) {
+	c, ok := CallerFrom(ctx)
+	if !ok || c.AccountID == "" || (c.Mode != ModeTest && c.Mode != ModeLive) {
+		return Caller{}, Errorf(EUnauthorized, "no API key: send Authorization: Bearer <key> (create one with `tollgate keys create`)")
+	}
+	return c, nil
+}

@@ -1,0 +1,60 @@
+package billing
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Service is the billing core every surface (MCP tools, REST API, CLI, portal)
+// calls. Each method takes the caller's account and mode from the context.
+type Service struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+	log  *slog.Logger
+	opts Options
+}
+
+// Options tune a Service; the zero value is valid.
+type Options struct {
+	// Now is the clock; nil means time.Now. Tests pass a fixed clock.
+	Now func() time.Time
+	// Logger receives internal errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// NewService returns a Service over a migrated database. The pool must have
+// been configured with ConfigurePool.
+func NewService(pool *pgxpool.Pool, opts Options) *Service {
+	s := &Service{pool: pool, now: opts.Now, log: opts.Logger, opts: opts}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// Pool returns the service's connection pool (for health checks).
+func (s *Service) Pool() *pgxpool.Pool { return s.pool }
+
+// clock returns the one "now" of an operation, in UTC and at the microsecond
+// precision PostgreSQL keeps, so every row of a posting carries the same time.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// dbtx is what both a pool and a transaction offer.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// tx runs fn in a transaction.
+func (s *Service) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return withTx(ctx, s.pool, fn)
+}

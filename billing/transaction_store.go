@@ -1,0 +1,129 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func listTransactions(ctx context.Context, db dbtx, c Caller, walletID string, in ListTransactionsInput, limit int) ([]Transaction, error) {
+	rows, err := db.Query(ctx, `SELECT t.id, t.kind, t.reference, t.wallet_id, t.description, t.created_at,
+			e.ledger_account, coalesce(e.wallet_id, ''), coalesce(e.lot_id, ''), e.asset, e.amount
+		FROM (SELECT * FROM ledger_transactions
+			WHERE account_id = $1 AND mode = $2 AND wallet_id = $3
+			  AND ($4 = '' OR id < $4) AND ($5 = '' OR kind = $5)
+			  AND ($6::timestamptz IS NULL OR created_at >= $6) AND ($7::timestamptz IS NULL OR created_at < $7)
+			ORDER BY id DESC LIMIT $8) t
+		JOIN ledger_entries e ON e.transaction_id = t.id
+		ORDER BY t.id DESC, e.id`,
+		c.AccountID, c.Mode, walletID, in.Cursor, in.Kind, nullTime(in.From), nullTime(in.To), limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []Transaction
+	for rows.Next() {
+		var t Transaction
+		var e LedgerEntry
+		if err := rows.Scan(&t.ID, &t.Kind, &t.Reference, &t.WalletID, &t.Description, &t.CreatedAt,
+			&e.LedgerAccount, &e.WalletID, &e.LotID, &e.Asset, &e.Amount); err != nil {
+			return nil, translate(err)
+		}
+		if len(out) == 0 || out[len(out)-1].ID != t.ID {
+			t.Amounts = map[string]Decimal{}
+			out = append(out, t)
+		}
+		last := &out[len(out)-1]
+		last.Entries = append(last.Entries, e)
+		if e.LedgerAccount == LedgerWallet && e.WalletID == walletID {
+			last.Amounts[e.Asset] = last.Amounts[e.Asset].Add(e.Amount)
+		}
+	}
+	return out, translate(rows.Err())
+}
+
+func verifyLedger(ctx context.Context, db dbtx) (VerifyReport, error) {
+	var r VerifyReport
+	if err := db.QueryRow(ctx, `SELECT (SELECT count(*) FROM ledger_transactions), (SELECT count(*) FROM lots), (SELECT count(*) FROM balances)`).
+		Scan(&r.Transactions, &r.Lots, &r.Balances); err != nil {
+		return r, translate(err)
+	}
+	checks := []struct {
+		sql    string
+		format func(rows pgx.Rows) (string, error)
+	}{
+		{`SELECT transaction_id, asset, sum(amount)::text FROM ledger_entries GROUP BY transaction_id, asset HAVING sum(amount) <> 0`,
+			func(rows pgx.Rows) (string, error) {
+				var id, asset, sum string
+				err := rows.Scan(&id, &asset, &sum)
+				return fmt.Sprintf("transaction %s does not balance: its %s entries sum to %s", id, asset, sum), err
+			}},
+		{`SELECT t.id FROM ledger_transactions t WHERE NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.transaction_id = t.id)`,
+			func(rows pgx.Rows) (string, error) {
+				var id string
+				err := rows.Scan(&id)
+				return fmt.Sprintf("transaction %s has no entries", id), err
+			}},
+		{`SELECT l.id, l.remaining::text, coalesce(e.sum, 0)::text FROM lots l
+			LEFT JOIN (SELECT lot_id, sum(amount) AS sum FROM ledger_entries WHERE lot_id IS NOT NULL GROUP BY lot_id) e ON e.lot_id = l.id
+			WHERE l.remaining <> coalesce(e.sum, 0)`,
+			func(rows pgx.Rows) (string, error) {
+				var id, rem, sum string
+				err := rows.Scan(&id, &rem, &sum)
+				return fmt.Sprintf("lot %s says %s remaining but its ledger entries sum to %s", id, rem, sum), err
+			}},
+		{`SELECT id, remaining::text, amount::text FROM lots WHERE remaining < 0 OR remaining > amount`,
+			func(rows pgx.Rows) (string, error) {
+				var id, rem, amt string
+				err := rows.Scan(&id, &rem, &amt)
+				return fmt.Sprintf("lot %s has %s remaining of %s", id, rem, amt), err
+			}},
+		{`SELECT b.wallet_id, b.asset, b.posted::text, coalesce(e.sum, 0)::text FROM balances b
+			LEFT JOIN (SELECT wallet_id, asset, sum(amount) AS sum FROM ledger_entries WHERE ledger_account = 'wallet' GROUP BY wallet_id, asset) e
+			  ON e.wallet_id = b.wallet_id AND e.asset = b.asset
+			WHERE b.posted <> coalesce(e.sum, 0)`,
+			func(rows pgx.Rows) (string, error) {
+				var w, asset, posted, sum string
+				err := rows.Scan(&w, &asset, &posted, &sum)
+				return fmt.Sprintf("wallet %s %s balance says %s but its ledger entries sum to %s", w, asset, posted, sum), err
+			}},
+		{`SELECT b.wallet_id, b.asset, b.debt::text, (-coalesce(e.sum, 0))::text FROM balances b
+			LEFT JOIN (SELECT wallet_id, asset, sum(amount) AS sum FROM ledger_entries WHERE ledger_account = 'wallet' AND lot_id IS NULL GROUP BY wallet_id, asset) e
+			  ON e.wallet_id = b.wallet_id AND e.asset = b.asset
+			WHERE b.debt <> -coalesce(e.sum, 0)`,
+			func(rows pgx.Rows) (string, error) {
+				var w, asset, debt, sum string
+				err := rows.Scan(&w, &asset, &debt, &sum)
+				return fmt.Sprintf("wallet %s %s debt says %s but its ledger entries give %s", w, asset, debt, sum), err
+			}},
+		{`SELECT b.wallet_id, b.asset, b.posted::text, (coalesce(l.sum, 0) - b.debt)::text FROM balances b
+			LEFT JOIN (SELECT wallet_id, asset, sum(remaining) AS sum FROM lots GROUP BY wallet_id, asset) l
+			  ON l.wallet_id = b.wallet_id AND l.asset = b.asset
+			WHERE b.posted <> coalesce(l.sum, 0) - b.debt`,
+			func(rows pgx.Rows) (string, error) {
+				var w, asset, posted, lots string
+				err := rows.Scan(&w, &asset, &posted, &lots)
+				return fmt.Sprintf("wallet %s %s balance says %s but its lots minus debt give %s", w, asset, posted, lots), err
+			}},
+	}
+	for _, ch := range checks {
+		rows, err := db.Query(ctx, ch.sql)
+		if err != nil {
+			return r, translate(err)
+		}
+		for rows.Next() {
+			msg, err := ch.format(rows)
+			if err != nil {
+				rows.Close()
+				return r, translate(err)
+			}
+			r.Problems = append(r.Problems, msg)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return r, translate(err)
+		}
+	}
+	return r, nil
+}
