@@ -274,6 +274,3 @@ func (s *Service) rateAt(ctx context.Context, db dbtx, c Caller, asset, currency
 	}
 	return r, err
 }
-
-
-
