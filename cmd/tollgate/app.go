@@ -4,16 +4,27 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/tollgatehq/tollgate/billing"
 )
 
 // app holds what the HTTP server serves.
 type app struct {
-	cfg *config
-	db  *database
+	cfg  *config
+	db   *database
+	svc  *billing.Service
+	acct billing.Account // the default account
 }
 
+// newApp builds the billing service over an open, migrated database and makes
+// sure the default account exists, so a first run needs no set-up.
 func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
-	return &app{cfg: cfg, db: db}, nil
+	svc := billing.NewService(db.pool, billing.Options{Logger: cfg.log})
+	acct, err := svc.EnsureDefaultAccount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &app{cfg: cfg, db: db, svc: svc, acct: acct}, nil
 }
 
 func (a *app) close() {}

@@ -56,6 +56,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newServeCmd(cfg),
 		newMigrateCmd(cfg),
 		newDBCmd(cfg),
+		newKeysCmd(cfg),
+		newVerifyCmd(cfg),
 		newVersionCmd(cfg),
 	)
 	root.SetErrPrefix("tollgate:")

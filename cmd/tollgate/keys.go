@@ -1,0 +1,138 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tollgatehq/tollgate/billing"
+)
+
+func newKeysCmd(cfg *config) *cobra.Command {
+	cmd := &cobra.Command{Use: "keys", Short: "Create, list and revoke API keys"}
+	var live bool
+	var name, account string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API key (test mode unless --live); the key is printed once",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := openApp(cmd, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.db.Close()
+			mode := billing.ModeTest
+			if live {
+				mode = billing.ModeLive
+			}
+			acct := account
+			if acct == "" {
+				acct = a.acct.ID
+			}
+			k, secret, err := a.svc.CreateAPIKey(cmd.Context(), acct, mode, name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cfg.stdout, "%s\n", secret)
+			fmt.Fprintf(cfg.stderr, "created %s key %s (%s) for account %s; store it now, it is not shown again\n", k.Mode, k.ID, k.Prefix, k.AccountID)
+			return nil
+		},
+	}
+	create.Flags().BoolVar(&live, "live", false, "create a live-mode key")
+	create.Flags().StringVar(&name, "name", "", "a label for the key")
+	create.Flags().StringVar(&account, "account", "", "account id (default: the default account)")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List API keys (prefixes only)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := openApp(cmd, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.db.Close()
+			keys, err := a.svc.ListAPIKeys(cmd.Context(), account)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tPREFIX\tMODE\tNAME\tACCOUNT\tLAST USED\tREVOKED")
+			for _, k := range keys {
+				fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Mode, k.Name, k.AccountID, fmtTime(k.LastUsedAt), fmtTime(k.RevokedAt))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&account, "account", "", "only this account's keys")
+	revoke := &cobra.Command{
+		Use:   "revoke <key id or prefix>",
+		Short: "Revoke an API key; it stops working at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := openApp(cmd, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.db.Close()
+			k, err := a.svc.RevokeAPIKey(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cfg.stdout, "revoked %s (%s…)\n", k.ID, k.Prefix)
+			return nil
+		},
+	}
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}
+
+func newVerifyCmd(cfg *config) *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify",
+		Short: "Recompute every balance from the ledger; exit non-zero on any problem",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := openApp(cmd, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.db.Close()
+			r, err := a.svc.Verify(cmd.Context())
+			if err != nil {
+				return err
+			}
+			for _, p := range r.Problems {
+				fmt.Fprintln(cfg.stdout, "PROBLEM:", p)
+			}
+			fmt.Fprintf(cfg.stdout, "checked %d transactions, %d lots, %d balances: %d problems\n", r.Transactions, r.Lots, r.Balances, len(r.Problems))
+			if len(r.Problems) > 0 {
+				return errSilent
+			}
+			return nil
+		},
+	}
+}
+
+// openApp opens the database (migrating it) and the billing service.
+func openApp(cmd *cobra.Command, cfg *config) (*app, error) {
+	db, err := openDatabase(cmd.Context(), cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	a, err := newApp(cmd.Context(), cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
