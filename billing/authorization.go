@@ -1,0 +1,291 @@
+package billing
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Authorization time to live: a hold lasts DefaultAuthorizationTTL unless the
+// request asks for another, at most MaxAuthorizationTTL.
+const (
+	DefaultAuthorizationTTL = 15 * time.Minute
+	MaxAuthorizationTTL     = 24 * time.Hour
+)
+
+// Authorization statuses. "expired" is never stored: an active hold whose
+// ExpiresAt has passed reads as expired and stops counting at that instant.
+const (
+	AuthActive   = "active"
+	AuthCaptured = "captured"
+	AuthVoided   = "voided"
+	AuthDeclined = "declined"
+	AuthExpired  = "expired"
+)
+
+// Decline reasons.
+const (
+	DeclineInsufficientFunds = "insufficient_funds"
+	DeclineNoSubscription    = "no_subscription"
+)
+
+// AuthorizeInput asks to hold the cost of something about to happen: either an
+// EventType with estimated Data, priced by the customer's subscribed version,
+// or an explicit Amount and Asset.
+type AuthorizeInput struct {
+	IdempotencyKey string
+	Customer       string
+	Wallet         string
+	EventType      string
+	Data           map[string]any
+	Amount         *Decimal
+	Asset          string
+	TTL            time.Duration // 0: DefaultAuthorizationTTL
+}
+
+// Authorization is a hold's record and the decision behind it.
+type Authorization struct {
+	ID             string
+	IdempotencyKey string
+	CustomerID     string
+	WalletID       string
+	EventType      string
+	Asset          string
+	Amount         Decimal // held (approved) or required (declined)
+	Status         string
+	Approved       bool
+	DeclineReason  string
+	// Available is the available balance after the hold (approved) or when
+	// declined; Shortfall is what a top-up must add for a decline to pass.
+	Available      Decimal
+	Shortfall      Decimal
+	ExpiresAt      time.Time
+	CapturedAmount *Decimal
+	EventID        string
+	SettledAt      *time.Time
+	CreatedAt      time.Time
+	Replayed       bool
+}
+
+// Authorize decides whether the customer can pay for what is about to happen
+// and, if so, holds the amount until it is captured by RecordUsage, voided, or
+// expires. A decline is a decision, not an error. Holds never draw on a credit
+// limit, and debt blocks them until repaid. Returns EInvalid, ENotFound,
+// EConflict (the key reused with another payload).
+func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorization, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return Authorization{}, err
+	}
+	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 200 {
+		return Authorization{}, Invalidf("idempotency_key", "idempotency_key is required: a unique id you choose for this authorization (1-200 characters), so a retry never holds twice")
+	}
+	ttl := in.TTL
+	if ttl == 0 {
+		ttl = DefaultAuthorizationTTL
+	}
+	if ttl < time.Second || ttl > MaxAuthorizationTTL {
+		return Authorization{}, Invalidf("ttl_seconds", "ttl_seconds must be between 1 and %d (24 hours); the default is %d", int(MaxAuthorizationTTL.Seconds()), int(DefaultAuthorizationTTL.Seconds()))
+	}
+	if (in.EventType == "") == (in.Amount == nil) {
+		return Authorization{}, Invalidf("event_type", "send either event_type with estimated data (priced by the customer's subscription) or amount with asset")
+	}
+	if in.Amount != nil && (in.Asset == "" || in.Amount.IsNegative()) {
+		return Authorization{}, Invalidf("amount", "an explicit amount must be zero or more and come with its asset, such as amount \"0.50\" and asset \"USD\"")
+	}
+	var auth Authorization
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		auth, err = s.authorizeTx(ctx, tx, c, in, ttl)
+		return err
+	})
+	return auth, err
+}
+
+func (s *Service) authorizeTx(ctx context.Context, tx pgx.Tx, c Caller, in AuthorizeInput, ttl time.Duration) (Authorization, error) {
+	w, err := resolveWallet(ctx, tx, c, in.Customer, in.Wallet)
+	if err != nil {
+		return Authorization{}, err
+	}
+	now := s.clock()
+	hash, err := authorizationHash(in, w.ID, ttl)
+	if err != nil {
+		return Authorization{}, err
+	}
+	// Replays first: same key, same payload, same answer.
+	old, oldHash, err := getAuthorizationByKey(ctx, tx, c, in.IdempotencyKey)
+	if err == nil {
+		if string(oldHash) != string(hash) {
+			return Authorization{}, Errorf(EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
+		}
+		old.Replayed = true
+		return s.present(old, now), nil
+	} else if ErrorCode(err) != ENotFound {
+		return Authorization{}, err
+	}
+	a := Authorization{ID: newID(prefixAuthorization), IdempotencyKey: in.IdempotencyKey, CustomerID: w.CustomerID, WalletID: w.ID,
+		EventType: in.EventType, ExpiresAt: now.Add(ttl), CreatedAt: now}
+	// Price the estimate.
+	var assetCode string
+	var amount Decimal
+	declineNoSub := false
+	if in.Amount != nil {
+		assetCode, amount = in.Asset, *in.Amount
+	} else {
+		versions, err := s.versionsFor(ctx, tx, c, w.CustomerID, in.EventType, now, false)
+		if err != nil {
+			return Authorization{}, err
+		}
+		if len(versions) == 0 {
+			declineNoSub = true
+		} else {
+			totals, err := s.estimate(ctx, tx, c, w.CustomerID, versions, RatingEvent{EventType: in.EventType, Data: in.Data}, now)
+			if err != nil {
+				return Authorization{}, err
+			}
+			switch len(totals) {
+			case 0:
+				return Authorization{}, Invalidf("event_type", "the prices for %s charge nothing per event (recurring only); there is nothing to authorize", in.EventType)
+			case 1:
+				for k, v := range totals {
+					assetCode, amount = k, v
+				}
+			default:
+				return Authorization{}, Invalidf("event_type", "the prices for %s charge in several assets (%s); authorize an explicit amount and asset instead", in.EventType, strings.Join(sortedKeys(totals), ", "))
+			}
+		}
+	}
+	if declineNoSub {
+		a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineNoSubscription, Zero, Zero, Zero
+		a.Asset = ""
+		return s.recordDecision(ctx, tx, c, a, hash, in, now)
+	}
+	asset, err := s.assetTx(ctx, tx, c, "asset", assetCode)
+	if err != nil {
+		return Authorization{}, err
+	}
+	if in.Amount != nil {
+		if err := CheckPrecision("amount", amount, asset.Code, asset.Precision); err != nil {
+			return Authorization{}, err
+		}
+	}
+	b, err := s.lockBalance(ctx, tx, c, w.ID, asset, now)
+	if err != nil {
+		return Authorization{}, err
+	}
+	a.Asset, a.Amount = asset.Code, amount
+	avail := b.available()
+	if avail.GreaterThanOrEqual(amount) {
+		a.Status, a.Approved, a.Available, a.Shortfall = AuthActive, true, avail.Sub(amount), Zero
+	} else {
+		a.Status, a.DeclineReason, a.Available = AuthDeclined, DeclineInsufficientFunds, avail
+		a.Shortfall = amount.Sub(avail)
+	}
+	if err := b.flush(ctx, tx); err != nil { // writes any expiry lockBalance found due
+		return Authorization{}, err
+	}
+	return s.recordDecision(ctx, tx, c, a, hash, in, now)
+}
+
+// recordDecision stores an authorization; when a concurrent request with the
+// same key stored one first, that one is the answer (or a conflict).
+func (s *Service) recordDecision(ctx context.Context, tx pgx.Tx, c Caller, a Authorization, hash []byte, in AuthorizeInput, now time.Time) (Authorization, error) {
+	inserted, err := insertAuthorization(ctx, tx, c, a, hash, in.Data)
+	if err != nil {
+		return Authorization{}, err
+	}
+	if !inserted {
+		old, oldHash, err := getAuthorizationByKey(ctx, tx, c, in.IdempotencyKey)
+		if err != nil {
+			return Authorization{}, err
+		}
+		if string(oldHash) != string(hash) {
+			return Authorization{}, Errorf(EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
+		}
+		old.Replayed = true
+		return s.present(old, now), nil
+	}
+	if !a.Approved {
+		return a, s.outbox(ctx, tx, c, "authorization.declined", a.outboxPayload(), now)
+	}
+	return a, nil
+}
+
+// present fills the derived fields of a stored authorization as of now.
+func (s *Service) present(a Authorization, now time.Time) Authorization {
+	a.Approved = a.Status != AuthDeclined
+	if a.Status == AuthActive && !a.ExpiresAt.After(now) {
+		a.Status = AuthExpired
+	}
+	if a.DeclineReason == DeclineInsufficientFunds {
+		a.Shortfall = a.Amount.Sub(a.Available)
+	}
+	return a
+}
+
+func (a Authorization) outboxPayload() map[string]any {
+	return map[string]any{"authorization_id": a.ID, "customer_id": a.CustomerID, "wallet_id": a.WalletID, "reason": a.DeclineReason,
+		"asset": a.Asset, "required": a.Amount.String(), "available": a.Available.String(), "shortfall": a.Shortfall.String()}
+}
+
+// GetAuthorization returns an authorization by id. Returns ENotFound.
+func (s *Service) GetAuthorization(ctx context.Context, id string) (Authorization, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return Authorization{}, err
+	}
+	a, err := getAuthorization(ctx, s.pool, c, id, false)
+	if err != nil {
+		return a, err
+	}
+	return s.present(a, s.clock()), nil
+}
+
+// VoidAuthorization releases a hold. Voiding a voided or expired hold is a
+// no-op; a captured one is EConflict; a declined one EInvalid.
+func (s *Service) VoidAuthorization(ctx context.Context, id string) (Authorization, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return Authorization{}, err
+	}
+	var a Authorization
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		a, err = getAuthorization(ctx, tx, c, id, true)
+		if err != nil {
+			return err
+		}
+		switch a.Status {
+		case AuthCaptured:
+			return Errorf(EConflict, "authorization %s was already captured by event %s; it cannot be voided (refund with create_adjustment instead)", id, a.EventID)
+		case AuthDeclined:
+			return Invalidf("authorization_id", "authorization %s was declined and holds nothing; there is nothing to void", id)
+		case AuthVoided:
+			return nil
+		}
+		now := s.clock()
+		a.Status, a.SettledAt = AuthVoided, &now
+		return settleAuthorization(ctx, tx, a)
+	})
+	if err != nil {
+		return a, err
+	}
+	return s.present(a, s.clock()), nil
+}
+
+// authorizationHash fingerprints an authorization request.
+func authorizationHash(in AuthorizeInput, walletID string, ttl time.Duration) ([]byte, error) {
+	data, err := json.Marshal(in.Data)
+	if err != nil {
+		return nil, Invalidf("data", "data must be a JSON object of numbers and strings")
+	}
+	amount := ""
+	if in.Amount != nil {
+		amount = in.Amount.String()
+	}
+	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%s|%d", walletID, in.EventType, data, amount, in.Asset, ttl))
+	return h[:], nil
+}

@@ -1,0 +1,426 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Product is a billable activity: the app reports events of EventType and the
+// customer's subscribed version prices them.
+type Product struct {
+	ID             string
+	Code           string
+	Name           string
+	Description    string
+	EventType      string
+	DefaultVersion int
+	ArchivedAt     *time.Time
+	CreatedAt      time.Time
+}
+
+// ProductVersion is an immutable set of prices and entitlements.
+type ProductVersion struct {
+	ID           string
+	ProductID    string
+	Version      int
+	Prices       []Price
+	Entitlements []Entitlement
+	PublishedAt  time.Time
+}
+
+// ProductView is a product with its versions, newest first.
+type ProductView struct {
+	Product
+	Versions []ProductVersion
+}
+
+// Vendor is a cost provider whose costs events report.
+type Vendor struct {
+	ID        string
+	Code      string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Subscription ties a customer to a product version from StartedAt until
+// EndedAt (nil: still in force).
+type Subscription struct {
+	ID          string
+	CustomerID  string
+	ProductID   string
+	ProductCode string
+	Version     int
+	StartedAt   time.Time
+	EndedAt     *time.Time
+}
+
+var (
+	codeRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
+	eventTypeRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.:/-]{0,99}$`)
+)
+
+// CreateProductInput is a product with its first version.
+type CreateProductInput struct {
+	Code         string
+	Name         string
+	Description  string
+	EventType    string
+	Prices       []Price
+	Entitlements []Entitlement
+}
+
+// CreateProduct creates a product with version 1 published and default. It is
+// idempotent on Code: the same definition returns the existing product with
+// created false; another definition under the same code is EConflict.
+func (s *Service) CreateProduct(ctx context.Context, in CreateProductInput) (view ProductView, created bool, err error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return ProductView{}, false, err
+	}
+	if !codeRE.MatchString(in.Code) {
+		return ProductView{}, false, Invalidf("code", "code %q is not valid: use 1-64 lower-case letters, digits, '.', '_' or '-', such as \"image-generation\"", in.Code)
+	}
+	if !eventTypeRE.MatchString(in.EventType) {
+		return ProductView{}, false, Invalidf("event_type", "event_type %q is not valid: the activity name your app sends with each usage event (1-100 letters, digits, '.', '_', ':', '/' or '-'), such as \"image.generated\"", in.EventType)
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		in.Name = in.Code
+	}
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		now := s.clock()
+		prices, ents, err := s.checkVersion(ctx, tx, c, in.Prices, in.Entitlements)
+		if err != nil {
+			return err
+		}
+		p := Product{ID: newID(prefixProduct), Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, DefaultVersion: 1, CreatedAt: now}
+		inserted, err := insertProduct(ctx, tx, c, p)
+		if err != nil {
+			return err
+		}
+		if !inserted {
+			old, err := getProductView(ctx, tx, c, in.Code)
+			if err != nil {
+				return err
+			}
+			first := old.Versions[len(old.Versions)-1]
+			if old.Name != p.Name || old.Description != p.Description || old.EventType != p.EventType || !sameVersion(first, prices, ents) {
+				return Errorf(EConflict, "product %s already exists with another definition; products are never edited: publish a new version with create_product_version, or use another code", in.Code)
+			}
+			view = old
+			return nil
+		}
+		v := ProductVersion{ID: newID(prefixVersion), ProductID: p.ID, Version: 1, Prices: prices, Entitlements: ents, PublishedAt: now}
+		if err := insertVersion(ctx, tx, v); err != nil {
+			return err
+		}
+		view, created = ProductView{Product: p, Versions: []ProductVersion{v}}, true
+		return nil
+	})
+	return view, created, err
+}
+
+// sameVersion compares a stored version with a proposed definition, ignoring
+// the generated price ids.
+func sameVersion(v ProductVersion, prices []Price, ents []Entitlement) bool {
+	strip := func(ps []Price) []Price {
+		out := make([]Price, len(ps))
+		for i, p := range ps {
+			p.ID = ""
+			out[i] = p
+		}
+		return out
+	}
+	a, _ := encodeVersion(strip(v.Prices), v.Entitlements)
+	b, _ := encodeVersion(strip(prices), ents)
+	return a == b
+}
+
+// checkVersion validates prices and entitlements against the account's assets
+// and vendors and gives each price a fresh id.
+func (s *Service) checkVersion(ctx context.Context, tx pgx.Tx, c Caller, prices []Price, ents []Entitlement) ([]Price, []Entitlement, error) {
+	if len(prices) == 0 {
+		return nil, nil, Invalidf("prices", "a version needs at least one price, e.g. {\"model\": \"per_unit\", \"asset\": \"USD\", \"unit_amount\": \"0.04\"}")
+	}
+	if len(prices) > 50 {
+		return nil, nil, Invalidf("prices", "a version holds at most 50 prices; got %d", len(prices))
+	}
+	prec, err := s.precisions(ctx, tx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	lookup := func(code string) (int32, bool) { p, ok := prec[code]; return p, ok }
+	out := make([]Price, len(prices))
+	for i, p := range prices {
+		p.ID = newID(prefixPrice)
+		out[i] = p
+	}
+	if err := ValidatePrices(out, lookup); err != nil {
+		if e, ok := err.(*Error); ok && strings.Contains(e.Message, "asset") {
+			e.Message += fmt.Sprintf("; existing assets: %s (call create_asset first for a custom unit)", strings.Join(sortedKeys(prec), ", "))
+		}
+		return nil, nil, err
+	}
+	for i, p := range out {
+		if p.Model == CostPlus && p.Vendor != "" {
+			if _, err := getVendor(ctx, tx, c, p.Vendor); err != nil {
+				return nil, nil, NotFoundf(fmt.Sprintf("prices[%d].vendor", i), "vendor %q not found; create it with create_vendor first", p.Vendor)
+			}
+		}
+	}
+	for i, e := range ents {
+		if err := ValidateEntitlement(e, lookup); err != nil {
+			if ee, ok := err.(*Error); ok {
+				ee.Field = fmt.Sprintf("entitlements[%d].%s", i, ee.Field)
+			}
+			return nil, nil, err
+		}
+	}
+	if ents == nil {
+		ents = []Entitlement{}
+	}
+	return out, ents, nil
+}
+
+// CreateVersionInput publishes a new version of a product.
+type CreateVersionInput struct {
+	Product      string // id or code
+	Prices       []Price
+	Entitlements []Entitlement
+	// KeepDefault leaves the current default version in place; by default the
+	// new version becomes the default for new subscriptions.
+	KeepDefault bool
+}
+
+// CreateProductVersion publishes a new immutable version. Existing
+// subscriptions and events already recorded keep their version. Returns
+// EInvalid, ENotFound.
+func (s *Service) CreateProductVersion(ctx context.Context, in CreateVersionInput) (ProductVersion, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return ProductVersion{}, err
+	}
+	var v ProductVersion
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		p, err := resolveProduct(ctx, tx, c, in.Product, true)
+		if err != nil {
+			return err
+		}
+		if p.ArchivedAt != nil {
+			return Invalidf("product", "product %s is archived; create a new product instead", p.Code)
+		}
+		prices, ents, err := s.checkVersion(ctx, tx, c, in.Prices, in.Entitlements)
+		if err != nil {
+			return err
+		}
+		latest, err := latestVersion(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		v = ProductVersion{ID: newID(prefixVersion), ProductID: p.ID, Version: latest + 1, Prices: prices, Entitlements: ents, PublishedAt: s.clock()}
+		if err := insertVersion(ctx, tx, v); err != nil {
+			return err
+		}
+		if !in.KeepDefault {
+			return setDefaultVersion(ctx, tx, p.ID, v.Version)
+		}
+		return nil
+	})
+	return v, err
+}
+
+// GetProduct returns a product with its versions. Returns ENotFound.
+func (s *Service) GetProduct(ctx context.Context, ref string) (ProductView, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return ProductView{}, err
+	}
+	if _, err := resolveProduct(ctx, s.pool, c, ref, true); err != nil {
+		return ProductView{}, err
+	}
+	return getProductView(ctx, s.pool, c, ref)
+}
+
+// ListProductsInput pages products.
+type ListProductsInput struct {
+	IncludeArchived bool
+	Limit           int
+	Cursor          string
+}
+
+// ListProducts lists products newest first.
+func (s *Service) ListProducts(ctx context.Context, in ListProductsInput) (Page[Product], error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return Page[Product]{}, err
+	}
+	n, err := pageSize(in.Limit)
+	if err != nil {
+		return Page[Product]{}, err
+	}
+	items, err := listProducts(ctx, s.pool, c, in, n+1)
+	if err != nil {
+		return Page[Product]{}, err
+	}
+	return pageOf(items, n, func(p Product) string { return p.ID }), nil
+}
+
+// ArchiveProduct hides a product from new subscriptions; existing
+// subscriptions keep working. Returns ENotFound.
+func (s *Service) ArchiveProduct(ctx context.Context, ref string) (Product, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return Product{}, err
+	}
+	var p Product
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if p, err = resolveProduct(ctx, tx, c, ref, true); err != nil {
+			return err
+		}
+		if p.ArchivedAt == nil {
+			now := s.clock()
+			p.ArchivedAt = &now
+			return archiveProduct(ctx, tx, p.ID, now)
+		}
+		return nil
+	})
+	return p, err
+}
+
+func resolveProduct(ctx context.Context, db dbtx, c Caller, ref string, forUpdate bool) (Product, error) {
+	if ref == "" {
+		return Product{}, Invalidf("product", "product is required: its code or id (prod_…)")
+	}
+	p, err := getProduct(ctx, db, c, ref)
+	if ErrorCode(err) == ENotFound {
+		return p, NotFoundf("product", "product %q not found by code or id; list_products shows the catalog, create_product_price creates one", ref)
+	}
+	return p, err
+}
+
+// CreateVendor registers a cost provider. Idempotent on Code.
+func (s *Service) CreateVendor(ctx context.Context, code, name string) (Vendor, bool, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return Vendor{}, false, err
+	}
+	if !codeRE.MatchString(code) {
+		return Vendor{}, false, Invalidf("code", "vendor code %q is not valid: use lower-case letters, digits, '.', '_' or '-', such as \"openai\"", code)
+	}
+	if name == "" {
+		name = code
+	}
+	v := Vendor{ID: newID(prefixVendor), Code: code, Name: name, CreatedAt: s.clock()}
+	inserted, err := insertVendor(ctx, s.pool, c, v)
+	if err != nil || inserted {
+		return v, inserted, err
+	}
+	v, err = getVendor(ctx, s.pool, c, code)
+	return v, false, err
+}
+
+// ListVendors lists the caller's vendors by code.
+func (s *Service) ListVendors(ctx context.Context) ([]Vendor, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return listVendors(ctx, s.pool, c)
+}
+
+// SubscribeInput subscribes a customer to a product version.
+type SubscribeInput struct {
+	Customer string
+	Product  string
+	Version  int // 0: the product's default version
+}
+
+// Subscribe puts a customer on a product version, at once (usage-only
+// subscriptions need no billing cycle). Subscribing again to the same version
+// returns the subscription in force; another version ends it now and starts
+// the new one, so later events price at the new version and late events at
+// the one in force when they occurred. Returns EInvalid, ENotFound.
+func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (Subscription, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return Subscription{}, err
+	}
+	var sub Subscription
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		sub, err = s.subscribeTx(ctx, tx, c, in)
+		return err
+	})
+	return sub, err
+}
+
+func (s *Service) subscribeTx(ctx context.Context, tx pgx.Tx, c Caller, in SubscribeInput) (Subscription, error) {
+	cus, err := resolveCustomer(ctx, tx, c, in.Customer)
+	if err != nil {
+		return Subscription{}, err
+	}
+	p, err := resolveProduct(ctx, tx, c, in.Product, false)
+	if err != nil {
+		return Subscription{}, err
+	}
+	if p.ArchivedAt != nil {
+		return Subscription{}, Invalidf("product", "product %s is archived and takes no new subscriptions", p.Code)
+	}
+	version := in.Version
+	if version == 0 {
+		version = p.DefaultVersion
+	}
+	latest, err := latestVersion(ctx, tx, p.ID)
+	if err != nil {
+		return Subscription{}, err
+	}
+	if version < 1 || version > latest {
+		return Subscription{}, Invalidf("version", "product %s has versions 1 to %d; got %d", p.Code, latest, version)
+	}
+	if err := lockCustomer(ctx, tx, cus.ID); err != nil {
+		return Subscription{}, err
+	}
+	now := s.clock()
+	cur, err := currentSubscription(ctx, tx, cus.ID, p.ID)
+	switch {
+	case err == nil && cur.Version == version:
+		return cur, nil
+	case err == nil:
+		if err := endSubscription(ctx, tx, cur.ID, now); err != nil {
+			return Subscription{}, err
+		}
+	case ErrorCode(err) != ENotFound:
+		return Subscription{}, err
+	}
+	sub := Subscription{ID: newID(prefixSubscription), CustomerID: cus.ID, ProductID: p.ID, ProductCode: p.Code, Version: version, StartedAt: now}
+	return sub, insertSubscription(ctx, tx, c, sub)
+}
+
+// ListSubscriptions lists a customer's subscriptions, those in force first.
+func (s *Service) ListSubscriptions(ctx context.Context, customer string) ([]Subscription, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cus, err := resolveCustomer(ctx, s.pool, c, customer)
+	if err != nil {
+		return nil, err
+	}
+	return listSubscriptions(ctx, s.pool, cus.ID)
+}
+
+// precisions maps the caller's asset codes to their decimal places.
+func (s *Service) precisions(ctx context.Context, db dbtx, c Caller) (map[string]int32, error) {
+	assets, err := listAssets(ctx, db, c)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]int32, len(assets))
+	for _, a := range assets {
+		m[a.Code] = a.Precision
+	}
+	return m, nil
+}

@@ -1,0 +1,542 @@
+package billing
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Time rules for usage events: an event may arrive up to MaxLateness after it
+// occurred (priced by the version and rates in force at occurred_at), and may
+// claim to occur up to MaxEarliness in the future (clock skew).
+const (
+	MaxLateness  = 35 * 24 * time.Hour
+	MaxEarliness = 5 * time.Minute
+	// MaxBatch is the most events one RecordUsageBatch call takes.
+	MaxBatch = 1000
+)
+
+// UsageEventInput is what the app reports after the work. ID is the client's
+// idempotency key, unique per account and mode.
+type UsageEventInput struct {
+	ID              string
+	Customer        string
+	Wallet          string
+	EventType       string
+	OccurredAt      time.Time // zero: now
+	Data            map[string]any
+	Costs           []Cost // nil: unknown, never zero
+	AuthorizationID string
+}
+
+// Fee is what one price charged for one event.
+type Fee struct {
+	ID          string
+	EventID     string
+	ProductID   string
+	ProductCode string
+	Version     int
+	PriceID     string
+	PriceName   string
+	Asset       string
+	Amount      Decimal
+	Quantity    Decimal
+	Breakdown   string
+}
+
+// Settlement says what recording an event did to its authorization.
+type Settlement struct {
+	AuthorizationID string
+	Status          string  // captured, or the status that prevented capture (voided, captured, declined)
+	Held            Decimal // what the hold reserved
+	Captured        Decimal // the actual amount, in the hold's asset
+	Released        Decimal // held minus captured, when positive
+	Exceeded        Decimal // captured minus held, when positive: debited beyond the hold
+}
+
+// Event is a recorded usage event with its fees.
+type Event struct {
+	ID              string
+	CustomerID      string
+	WalletID        string
+	EventType       string
+	OccurredAt      time.Time
+	Data            map[string]any
+	Costs           []Cost
+	AuthorizationID string
+	CreatedAt       time.Time
+	Fees            []Fee
+	Settlement      *Settlement
+	Replayed        bool
+}
+
+// RecordUsage prices one event against the customer's subscribed version,
+// records its fees, debits the wallet (burning lots in order; the wallet may go
+// below zero: usage that happened is never dropped) and settles its
+// authorization, all in one transaction. A replayed id returns the original
+// fees; the same id with another payload is EConflict. Returns EInvalid,
+// ENotFound, EConflict.
+func (s *Service) RecordUsage(ctx context.Context, in UsageEventInput) (Event, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return Event{}, err
+	}
+	return s.recordOne(ctx, c, in)
+}
+
+// RecordResult is one event's outcome in a batch.
+type RecordResult struct {
+	Event Event
+	Err   error
+}
+
+// RecordUsageBatch records up to MaxBatch events, each in its own transaction:
+// one bad event fails alone and the others are kept.
+func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput) ([]RecordResult, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 || len(events) > MaxBatch {
+		return nil, Invalidf("events", "a batch holds 1 to %d events; got %d", MaxBatch, len(events))
+	}
+	out := make([]RecordResult, len(events))
+	for i, in := range events {
+		out[i].Event, out[i].Err = s.recordOne(ctx, c, in)
+		if ErrorCode(out[i].Err) == EInternal {
+			s.log.Error("record usage", "event", in.ID, "err", out[i].Err)
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) recordOne(ctx context.Context, c Caller, in UsageEventInput) (Event, error) {
+	now := s.clock()
+	sentAt := in.OccurredAt // an omitted occurred_at must not make a retry look different
+	if err := validateEvent(&in, now); err != nil {
+		return Event{}, err
+	}
+	var ev Event
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		ev, err = s.recordTx(ctx, tx, c, in, sentAt, now)
+		return err
+	})
+	return ev, err
+}
+
+func validateEvent(in *UsageEventInput, now time.Time) error {
+	if strings.TrimSpace(in.ID) == "" || len(in.ID) > 200 {
+		return Invalidf("id", "id is required: your unique id for this event (1-200 characters); resending the same id never charges twice")
+	}
+	if !eventTypeRE.MatchString(in.EventType) {
+		return Invalidf("event_type", "event_type %q is not valid: the activity name of the product, such as \"image.generated\"", in.EventType)
+	}
+	if in.OccurredAt.IsZero() {
+		in.OccurredAt = now
+	}
+	in.OccurredAt = in.OccurredAt.UTC().Truncate(time.Microsecond)
+	if in.OccurredAt.Before(now.Add(-MaxLateness)) {
+		return Invalidf("occurred_at", "occurred_at %s is more than 35 days ago; events that late cannot be priced: record a correction with create_adjustment instead", in.OccurredAt.Format(time.RFC3339))
+	}
+	if in.OccurredAt.After(now.Add(MaxEarliness)) {
+		return Invalidf("occurred_at", "occurred_at %s is in the future (more than 5 minutes ahead of %s); send the time the usage happened", in.OccurredAt.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	if in.Data == nil {
+		in.Data = map[string]any{}
+	}
+	for i, cost := range in.Costs {
+		if cost.Vendor == "" || cost.Currency == "" || cost.Amount.IsNegative() {
+			return Invalidf(fmt.Sprintf("costs[%d]", i), "each cost needs vendor, amount (zero or more) and currency, such as {\"vendor\": \"openai\", \"amount\": \"0.0021\", \"currency\": \"USD\"}")
+		}
+	}
+	return nil
+}
+
+func (s *Service) recordTx(ctx context.Context, tx pgx.Tx, c Caller, in UsageEventInput, sentAt, now time.Time) (Event, error) {
+	w, err := resolveWallet(ctx, tx, c, in.Customer, in.Wallet)
+	if err != nil {
+		return Event{}, err
+	}
+	hash, err := eventHash(in, w.ID, sentAt)
+	if err != nil {
+		return Event{}, err
+	}
+	ev := Event{ID: in.ID, CustomerID: w.CustomerID, WalletID: w.ID, EventType: in.EventType, OccurredAt: in.OccurredAt,
+		Data: in.Data, Costs: in.Costs, AuthorizationID: in.AuthorizationID, CreatedAt: now}
+	inserted, err := insertEvent(ctx, tx, c, ev, hash)
+	if err != nil {
+		return Event{}, err
+	}
+	if !inserted {
+		old, oldHash, err := getEvent(ctx, tx, c, in.ID)
+		if err != nil {
+			return Event{}, err
+		}
+		if string(oldHash) != string(hash) {
+			return Event{}, &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("event id %q was already recorded with a different payload; a new event needs a new id", in.ID)}
+		}
+		old.Replayed = true
+		return old, nil
+	}
+	versions, err := s.versionsFor(ctx, tx, c, w.CustomerID, in.EventType, in.OccurredAt, true)
+	if err != nil {
+		return Event{}, err
+	}
+	if len(versions) == 0 {
+		return Event{}, s.noSubscription(ctx, tx, c, in.Customer, in.EventType)
+	}
+	prec, err := s.precisions(ctx, tx, c)
+	if err != nil {
+		return Event{}, err
+	}
+	rev := RatingEvent{EventType: in.EventType, Data: in.Data, Costs: in.Costs}
+	for _, v := range versions {
+		fees, err := s.rateWithCounters(ctx, tx, w.CustomerID, v, rev, in.OccurredAt, prec)
+		if err != nil {
+			return Event{}, err
+		}
+		ev.Fees = append(ev.Fees, fees...)
+	}
+	for i := range ev.Fees {
+		ev.Fees[i].ID, ev.Fees[i].EventID = newID(prefixFee), ev.ID
+	}
+	// Settle the authorization before locking balances (lock order: counters,
+	// authorization, balances).
+	totals := feeTotals(ev.Fees)
+	if in.AuthorizationID != "" {
+		a, err := getAuthorization(ctx, tx, c, in.AuthorizationID, true)
+		if err != nil {
+			return Event{}, err
+		}
+		if a.WalletID != w.ID {
+			return Event{}, Invalidf("authorization_id", "authorization %s holds money in another wallet than this event's; send the event for the same customer and wallet", a.ID)
+		}
+		ev.Settlement = &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: Zero, Released: Zero, Exceeded: Zero}
+		if a.Status == AuthActive {
+			captured := totals[a.Asset]
+			a.Status, a.CapturedAmount, a.EventID, a.SettledAt = AuthCaptured, &captured, ev.ID, &now
+			if err := settleAuthorization(ctx, tx, a); err != nil {
+				return Event{}, err
+			}
+			st := ev.Settlement
+			st.Status, st.Captured = AuthCaptured, captured
+			if captured.LessThan(a.Amount) {
+				st.Released = a.Amount.Sub(captured)
+			} else {
+				st.Exceeded = captured.Sub(a.Amount)
+			}
+		}
+	}
+	// Debit each asset's total from the wallet.
+	txnByAsset := map[string]string{}
+	for _, code := range sortedKeys(totals) {
+		asset, err := s.assetTx(ctx, tx, c, "asset", code)
+		if err != nil {
+			return Event{}, err
+		}
+		b, err := s.lockBalance(ctx, tx, c, w.ID, asset, now)
+		if err != nil {
+			return Event{}, err
+		}
+		before := b.total()
+		p := b.newPosting("usage", ev.ID, fmt.Sprintf("%s usage", in.EventType))
+		b.debit(p, LedgerRevenue, totals[code])
+		txnByAsset[code] = p.id
+		if err := b.flush(ctx, tx); err != nil {
+			return Event{}, err
+		}
+		if !before.IsNegative() && b.total().IsNegative() {
+			if err := s.outbox(ctx, tx, c, "balance.below_zero", map[string]any{"customer_id": w.CustomerID, "wallet_id": w.ID,
+				"asset": code, "total": b.total().String(), "event_id": ev.ID}, now); err != nil {
+				return Event{}, err
+			}
+		}
+	}
+	if err := insertFees(ctx, tx, c, ev, txnByAsset); err != nil {
+		return Event{}, err
+	}
+	return ev, nil
+}
+
+func feeTotals(fees []Fee) map[string]Decimal {
+	totals := map[string]Decimal{}
+	for _, f := range fees {
+		totals[f.Asset] = totals[f.Asset].Add(f.Amount)
+	}
+	return totals
+}
+
+// rateWithCounters rates an event against one version, moving the customer's
+// period counters of its tiered prices (locked until commit).
+func (s *Service) rateWithCounters(ctx context.Context, tx pgx.Tx, customerID string, v pricedVersion, ev RatingEvent, at time.Time, prec map[string]int32) ([]Fee, error) {
+	lookup := func(code string) (int32, bool) { p, ok := prec[code]; return p, ok }
+	first, err := Rate(v.Version.Prices, ev, nil, lookup)
+	if err != nil {
+		return nil, err
+	}
+	prior := map[string]Decimal{}
+	byID := map[string]Price{}
+	for _, p := range v.Version.Prices {
+		byID[p.ID] = p
+	}
+	period := PeriodStart(at)
+	for _, f := range first { // prices in version order; counters keyed by price id
+		if byID[f.PriceID].Model != Tiered {
+			continue
+		}
+		total, err := bumpCounter(ctx, tx, customerID, f.PriceID, period, f.Quantity)
+		if err != nil {
+			return nil, err
+		}
+		prior[f.PriceID] = total.Sub(f.Quantity)
+	}
+	rated := first
+	if len(prior) > 0 {
+		if rated, err = Rate(v.Version.Prices, ev, prior, lookup); err != nil {
+			return nil, err
+		}
+	}
+	return toFees(v, rated, byID), nil
+}
+
+func toFees(v pricedVersion, rated []RatedFee, byID map[string]Price) []Fee {
+	out := make([]Fee, len(rated))
+	for i, r := range rated {
+		out[i] = Fee{ProductID: v.ProductID, ProductCode: v.ProductCode, Version: v.Version.Version, PriceID: r.PriceID,
+			PriceName: byID[r.PriceID].Name, Asset: r.Asset, Amount: r.Amount, Quantity: r.Quantity, Breakdown: r.Breakdown}
+	}
+	return out
+}
+
+// estimate prices an authorization's estimate with the current period usage,
+// without moving any counter.
+func (s *Service) estimate(ctx context.Context, tx pgx.Tx, c Caller, customerID string, versions []pricedVersion, ev RatingEvent, at time.Time) (map[string]Decimal, error) {
+	prec, err := s.precisions(ctx, tx, c)
+	if err != nil {
+		return nil, err
+	}
+	lookup := func(code string) (int32, bool) { p, ok := prec[code]; return p, ok }
+	var fees []Fee
+	for _, v := range versions {
+		var ids []string
+		for _, p := range v.Version.Prices {
+			if p.Model == Tiered {
+				ids = append(ids, p.ID)
+			}
+		}
+		prior, err := readCounters(ctx, tx, customerID, ids, PeriodStart(at))
+		if err != nil {
+			return nil, err
+		}
+		rated, err := Rate(v.Version.Prices, ev, prior, lookup)
+		if err != nil {
+			return nil, err
+		}
+		fees = append(fees, toFees(v, rated, nil)...)
+	}
+	return feeTotals(fees), nil
+}
+
+// versionsFor returns the versions that price an event of eventType for the
+// customer at t. When the customer has no subscription to any product with that
+// event type and exactly one active product has it, the customer is priced at
+// that product's default version; with subscribe true (recording usage) the
+// subscription is created, so later events and reports see it.
+func (s *Service) versionsFor(ctx context.Context, tx pgx.Tx, c Caller, customerID, eventType string, t time.Time, subscribe bool) ([]pricedVersion, error) {
+	versions, err := versionsForEvent(ctx, tx, customerID, eventType, t)
+	if err != nil || len(versions) > 0 {
+		return versions, err
+	}
+	products, err := activeProductsFor(ctx, tx, c, eventType)
+	if err != nil || len(products) != 1 {
+		return nil, err
+	}
+	p := products[0]
+	if subscribe {
+		if _, err := s.subscribeTx(ctx, tx, c, SubscribeInput{Customer: customerID, Product: p.ID}); err != nil {
+			return nil, err
+		}
+	}
+	v, err := versionOf(ctx, tx, p.ID, p.DefaultVersion)
+	if err != nil {
+		return nil, err
+	}
+	return []pricedVersion{{ProductID: p.ID, ProductCode: p.Code, Version: v}}, nil
+}
+
+func (s *Service) noSubscription(ctx context.Context, tx pgx.Tx, c Caller, customer, eventType string) error {
+	products, err := activeProductsFor(ctx, tx, c, eventType)
+	if err != nil {
+		return err
+	}
+	if len(products) == 0 {
+		return Invalidf("event_type", "no product has event_type %q; create one with create_product_price, or check the event_type your app sends", eventType)
+	}
+	codes := make([]string, len(products))
+	for i, p := range products {
+		codes[i] = p.Code
+	}
+	return Invalidf("customer", "customer %s is not subscribed to a product with event_type %q and several products have it (%s); subscribe the customer with subscribe_customer first", customer, eventType, strings.Join(codes, ", "))
+}
+
+// GetEvent returns a recorded event with its fees. Returns ENotFound.
+func (s *Service) GetEvent(ctx context.Context, id string) (Event, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return Event{}, err
+	}
+	ev, _, err := getEvent(ctx, s.pool, c, id)
+	if ErrorCode(err) == ENotFound {
+		return ev, NotFoundf("id", "event %q not found in %s mode; list_events shows recorded events", id, c.Mode)
+	}
+	return ev, err
+}
+
+// ListEventsInput filters events; Customer is optional.
+type ListEventsInput struct {
+	Customer  string
+	EventType string
+	From, To  time.Time // occurred_at range [From, To)
+	Limit     int
+	Cursor    string
+}
+
+// ListEvents lists events, most recently recorded first, with their fees.
+func (s *Service) ListEvents(ctx context.Context, in ListEventsInput) (Page[Event], error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return Page[Event]{}, err
+	}
+	n, err := pageSize(in.Limit)
+	if err != nil {
+		return Page[Event]{}, err
+	}
+	customerID := ""
+	if in.Customer != "" {
+		cus, err := resolveCustomer(ctx, s.pool, c, in.Customer)
+		if err != nil {
+			return Page[Event]{}, err
+		}
+		customerID = cus.ID
+	}
+	var after int64
+	if in.Cursor != "" {
+		if _, err := fmt.Sscanf(in.Cursor, "evs_%d", &after); err != nil {
+			return Page[Event]{}, Invalidf("cursor", "cursor %q is not one this API returned; pass next_cursor from the previous page", in.Cursor)
+		}
+	}
+	items, seqs, err := listEvents(ctx, s.pool, c, customerID, in, after, n+1)
+	if err != nil {
+		return Page[Event]{}, err
+	}
+	p := Page[Event]{Items: items}
+	if len(items) > n {
+		p.Items, p.HasMore, p.NextCursor = items[:n], true, fmt.Sprintf("evs_%d", seqs[n-1])
+	}
+	return p, nil
+}
+
+// SimulateInput prices a hypothetical event against a product version without
+// touching any wallet or counter.
+type SimulateInput struct {
+	Product  string
+	Version  int // 0: the default version
+	Customer string // optional: use the customer's period usage for tiers
+	Data     map[string]any
+	Costs    []Cost
+	// Prior overrides the period usage per price id (for tiers).
+	Prior map[string]Decimal
+}
+
+// Simulation is the result: the same fees and breakdowns a real event gets.
+type Simulation struct {
+	ProductID   string
+	ProductCode string
+	Version     int
+	Fees        []Fee
+	Totals      map[string]Decimal
+}
+
+// SimulateUsage prices an event against a version with no effect on anything.
+// Returns EInvalid (with the rating error), ENotFound.
+func (s *Service) SimulateUsage(ctx context.Context, in SimulateInput) (Simulation, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return Simulation{}, err
+	}
+	p, err := resolveProduct(ctx, s.pool, c, in.Product, false)
+	if err != nil {
+		return Simulation{}, err
+	}
+	version := in.Version
+	if version == 0 {
+		version = p.DefaultVersion
+	}
+	v, err := versionOf(ctx, s.pool, p.ID, version)
+	if ErrorCode(err) == ENotFound {
+		return Simulation{}, Invalidf("version", "product %s has no version %d; get_product lists its versions", p.Code, version)
+	}
+	if err != nil {
+		return Simulation{}, err
+	}
+	prec, err := s.precisions(ctx, s.pool, c)
+	if err != nil {
+		return Simulation{}, err
+	}
+	prior := in.Prior
+	if prior == nil && in.Customer != "" {
+		cus, err := resolveCustomer(ctx, s.pool, c, in.Customer)
+		if err != nil {
+			return Simulation{}, err
+		}
+		var ids []string
+		for _, pr := range v.Prices {
+			ids = append(ids, pr.ID)
+		}
+		if prior, err = readCounters(ctx, s.pool, cus.ID, ids, PeriodStart(s.clock())); err != nil {
+			return Simulation{}, err
+		}
+	}
+	data := in.Data
+	if data == nil {
+		data = map[string]any{}
+	}
+	rated, err := Rate(v.Prices, RatingEvent{EventType: p.EventType, Data: data, Costs: in.Costs}, prior, func(code string) (int32, bool) { x, ok := prec[code]; return x, ok })
+	if err != nil {
+		return Simulation{}, err
+	}
+	byID := map[string]Price{}
+	for _, pr := range v.Prices {
+		byID[pr.ID] = pr
+	}
+	fees := toFees(pricedVersion{ProductID: p.ID, ProductCode: p.Code, Version: v}, rated, byID)
+	return Simulation{ProductID: p.ID, ProductCode: p.Code, Version: v.Version, Fees: fees, Totals: feeTotals(fees)}, nil
+}
+
+// outbox records an event for later delivery (webhooks) in the caller's
+// transaction, so it exists exactly when what caused it committed.
+func (s *Service) outbox(ctx context.Context, tx pgx.Tx, c Caller, typ string, payload map[string]any, now time.Time) error {
+	return insertOutbox(ctx, tx, c, typ, payload, now)
+}
+
+// eventHash fingerprints an event's payload for idempotency.
+func eventHash(in UsageEventInput, walletID string, sentAt time.Time) ([]byte, error) {
+	data, err := json.Marshal(in.Data)
+	if err != nil {
+		return nil, Invalidf("data", "data must be a JSON object of numbers and strings")
+	}
+	costs := make([]string, len(in.Costs))
+	for i, c := range in.Costs {
+		costs[i] = c.Vendor + ":" + c.Amount.String() + ":" + c.Currency
+	}
+	sort.Strings(costs)
+	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%s|%v|%s", walletID, in.EventType, sentAt.UTC().Format(time.RFC3339Nano), data, strings.Join(costs, ","), in.Costs == nil, in.AuthorizationID))
+	return h[:], nil
+}

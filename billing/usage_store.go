@@ -1,0 +1,272 @@
+package billing
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+const authorizationColumns = `id, idempotency_key, customer_id, wallet_id, event_type, asset, amount, status, decline_reason,
+	coalesce(available, 0), expires_at, captured_amount, coalesce(event_id, ''), settled_at, created_at, request_hash`
+
+func scanAuthorization(row pgx.Row) (Authorization, []byte, error) {
+	var a Authorization
+	var hash []byte
+	err := row.Scan(&a.ID, &a.IdempotencyKey, &a.CustomerID, &a.WalletID, &a.EventType, &a.Asset, &a.Amount, &a.Status, &a.DeclineReason,
+		&a.Available, &a.ExpiresAt, &a.CapturedAmount, &a.EventID, &a.SettledAt, &a.CreatedAt, &hash)
+	return a, hash, translate(err)
+}
+
+func insertAuthorization(ctx context.Context, db dbtx, c Caller, a Authorization, hash []byte, estimate map[string]any) (bool, error) {
+	var est []byte
+	if estimate != nil {
+		est, _ = json.Marshal(estimate)
+	}
+	tag, err := db.Exec(ctx, `INSERT INTO authorizations (id, account_id, mode, idempotency_key, request_hash, customer_id, wallet_id, asset,
+		amount, status, decline_reason, available, event_type, estimate, expires_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		ON CONFLICT (account_id, mode, idempotency_key) DO NOTHING`,
+		a.ID, c.AccountID, c.Mode, a.IdempotencyKey, hash, a.CustomerID, a.WalletID, a.Asset, a.Amount, a.Status, a.DeclineReason,
+		a.Available, a.EventType, est, a.ExpiresAt, a.CreatedAt)
+	return tag.RowsAffected() == 1, translate(err)
+}
+
+func getAuthorizationByKey(ctx context.Context, db dbtx, c Caller, key string) (Authorization, []byte, error) {
+	return scanAuthorization(db.QueryRow(ctx, `SELECT `+authorizationColumns+` FROM authorizations
+		WHERE account_id = $1 AND mode = $2 AND idempotency_key = $3`, c.AccountID, c.Mode, key))
+}
+
+// getAuthorization loads an authorization, locking it when forUpdate.
+func getAuthorization(ctx context.Context, db dbtx, c Caller, id string, forUpdate bool) (Authorization, error) {
+	q := `SELECT ` + authorizationColumns + ` FROM authorizations WHERE account_id = $1 AND mode = $2 AND id = $3`
+	if forUpdate {
+		q += ` FOR UPDATE`
+	}
+	a, _, err := scanAuthorization(db.QueryRow(ctx, q, c.AccountID, c.Mode, id))
+	if ErrorCode(err) == ENotFound {
+		return a, NotFoundf("authorization_id", "authorization %q not found in %s mode", id, c.Mode)
+	}
+	return a, err
+}
+
+func settleAuthorization(ctx context.Context, db dbtx, a Authorization) error {
+	_, err := db.Exec(ctx, `UPDATE authorizations SET status = $2, captured_amount = $3, event_id = nullif($4, ''), settled_at = $5 WHERE id = $1`,
+		a.ID, a.Status, a.CapturedAmount, a.EventID, a.SettledAt)
+	return translate(err)
+}
+
+func insertEvent(ctx context.Context, db dbtx, c Caller, e Event, hash []byte) (bool, error) {
+	data, err := json.Marshal(e.Data)
+	if err != nil {
+		return false, Invalidf("data", "data must be a JSON object")
+	}
+	var costs []byte
+	if e.Costs != nil {
+		costs, _ = json.Marshal(costRows(e.Costs))
+	}
+	tag, err := db.Exec(ctx, `INSERT INTO events (account_id, mode, id, request_hash, customer_id, wallet_id, event_type, occurred_at, data, costs,
+		authorization_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, ''), $12)
+		ON CONFLICT (account_id, mode, id) DO NOTHING`,
+		c.AccountID, c.Mode, e.ID, hash, e.CustomerID, e.WalletID, e.EventType, e.OccurredAt, data, costs, e.AuthorizationID, e.CreatedAt)
+	return tag.RowsAffected() == 1, translate(err)
+}
+
+type costRow struct {
+	Vendor   string  `json:"vendor"`
+	Amount   Decimal `json:"amount"`
+	Currency string  `json:"currency"`
+}
+
+func costRows(costs []Cost) []costRow {
+	out := make([]costRow, len(costs))
+	for i, c := range costs {
+		out[i] = costRow{Vendor: c.Vendor, Amount: c.Amount, Currency: c.Currency}
+	}
+	return out
+}
+
+func decodeEventJSON(data, costs []byte) (map[string]any, []Cost, error) {
+	m := map[string]any{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, nil, err
+	}
+	if costs == nil {
+		return m, nil, nil
+	}
+	var rows []costRow
+	if err := json.Unmarshal(costs, &rows); err != nil {
+		return nil, nil, err
+	}
+	out := make([]Cost, len(rows))
+	for i, r := range rows {
+		out[i] = Cost{Vendor: r.Vendor, Amount: r.Amount, Currency: r.Currency}
+	}
+	return m, out, nil
+}
+
+const eventColumns = `e.id, e.customer_id, e.wallet_id, e.event_type, e.occurred_at, e.data, e.costs, coalesce(e.authorization_id, ''), e.created_at, e.seq, e.request_hash`
+
+func scanEvent(row pgx.Row) (Event, int64, []byte, error) {
+	var e Event
+	var data, costs, hash []byte
+	var seq int64
+	if err := row.Scan(&e.ID, &e.CustomerID, &e.WalletID, &e.EventType, &e.OccurredAt, &data, &costs, &e.AuthorizationID, &e.CreatedAt, &seq, &hash); err != nil {
+		return e, 0, nil, translate(err)
+	}
+	var err error
+	e.Data, e.Costs, err = decodeEventJSON(data, costs)
+	return e, seq, hash, err
+}
+
+func getEvent(ctx context.Context, db dbtx, c Caller, id string) (Event, []byte, error) {
+	e, _, hash, err := scanEvent(db.QueryRow(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.account_id = $1 AND e.mode = $2 AND e.id = $3`, c.AccountID, c.Mode, id))
+	if err != nil {
+		return e, nil, err
+	}
+	fees, err := feesOf(ctx, db, c, []string{id})
+	e.Fees = fees[id]
+	if e.Fees == nil {
+		e.Fees = []Fee{}
+	}
+	if e.AuthorizationID != "" {
+		if a, err := getAuthorization(ctx, db, c, e.AuthorizationID, false); err == nil && a.EventID == e.ID && a.CapturedAmount != nil {
+			st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: *a.CapturedAmount, Released: Zero, Exceeded: Zero}
+			if st.Captured.LessThan(st.Held) {
+				st.Released = st.Held.Sub(st.Captured)
+			} else {
+				st.Exceeded = st.Captured.Sub(st.Held)
+			}
+			e.Settlement = st
+		}
+	}
+	return e, hash, err
+}
+
+func feesOf(ctx context.Context, db dbtx, c Caller, eventIDs []string) (map[string][]Fee, error) {
+	rows, err := db.Query(ctx, `SELECT f.id, f.event_id, f.product_id, p.code, f.version, f.price_id, f.asset, f.amount, f.quantity, f.breakdown
+		FROM fees f JOIN products p ON p.id = f.product_id
+		WHERE f.account_id = $1 AND f.mode = $2 AND f.event_id = ANY($3) ORDER BY f.event_id, f.id`, c.AccountID, c.Mode, eventIDs)
+	if err != nil {
+		return nil, translate(err)
+	}
+	fees, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Fee, error) {
+		var f Fee
+		err := r.Scan(&f.ID, &f.EventID, &f.ProductID, &f.ProductCode, &f.Version, &f.PriceID, &f.Asset, &f.Amount, &f.Quantity, &f.Breakdown)
+		return f, err
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := map[string][]Fee{}
+	for _, f := range fees {
+		out[f.EventID] = append(out[f.EventID], f)
+	}
+	return out, nil
+}
+
+func insertFees(ctx context.Context, tx pgx.Tx, c Caller, e Event, txnByAsset map[string]string) error {
+	if len(e.Fees) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(e.Fees))
+	for i, f := range e.Fees {
+		rows[i] = []any{f.ID, c.AccountID, c.Mode, e.ID, e.CustomerID, f.ProductID, f.Version, f.PriceID, f.Asset, f.Amount, f.Quantity, f.Breakdown,
+			txnByAsset[f.Asset], e.OccurredAt, e.CreatedAt}
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"fees"}, []string{"id", "account_id", "mode", "event_id", "customer_id", "product_id", "version",
+		"price_id", "asset", "amount", "quantity", "breakdown", "transaction_id", "occurred_at", "created_at"}, pgx.CopyFromRows(rows))
+	return translate(err)
+}
+
+func listEvents(ctx context.Context, db dbtx, c Caller, customerID string, in ListEventsInput, after int64, limit int) ([]Event, []int64, error) {
+	rows, err := db.Query(ctx, `SELECT `+eventColumns+` FROM events e
+		WHERE e.account_id = $1 AND e.mode = $2 AND ($3 = '' OR e.customer_id = $3) AND ($4 = 0 OR e.seq < $4)
+		  AND ($5 = '' OR e.event_type = $5)
+		  AND ($6::timestamptz IS NULL OR e.occurred_at >= $6) AND ($7::timestamptz IS NULL OR e.occurred_at < $7)
+		ORDER BY e.seq DESC LIMIT $8`,
+		c.AccountID, c.Mode, customerID, after, in.EventType, nullTime(in.From), nullTime(in.To), limit)
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	defer rows.Close()
+	var events []Event
+	var seqs []int64
+	var ids []string
+	for rows.Next() {
+		e, seq, _, err := scanEvent(rows)
+		if err != nil {
+			return nil, nil, err
+		}
+		events, seqs, ids = append(events, e), append(seqs, seq), append(ids, e.ID)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, translate(err)
+	}
+	fees, err := feesOf(ctx, db, c, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range events {
+		events[i].Fees = fees[events[i].ID]
+		if events[i].Fees == nil {
+			events[i].Fees = []Fee{}
+		}
+	}
+	if events == nil {
+		events = []Event{}
+	}
+	return events, seqs, nil
+}
+
+// bumpCounter adds q to a customer's period usage of a price and returns the
+// new total; the row stays locked until commit.
+func bumpCounter(ctx context.Context, tx pgx.Tx, customerID, priceID string, period time.Time, q Decimal) (Decimal, error) {
+	var total Decimal
+	err := tx.QueryRow(ctx, `INSERT INTO usage_counters (customer_id, price_id, period_start, quantity) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (customer_id, price_id, period_start) DO UPDATE SET quantity = usage_counters.quantity + excluded.quantity
+		RETURNING quantity`, customerID, priceID, period, q).Scan(&total)
+	return total, translate(err)
+}
+
+func readCounters(ctx context.Context, db dbtx, customerID string, priceIDs []string, period time.Time) (map[string]Decimal, error) {
+	out := map[string]Decimal{}
+	if len(priceIDs) == 0 {
+		return out, nil
+	}
+	rows, err := db.Query(ctx, `SELECT price_id, quantity FROM usage_counters WHERE customer_id = $1 AND price_id = ANY($2) AND period_start = $3`,
+		customerID, priceIDs, period)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var q Decimal
+		if err := rows.Scan(&id, &q); err != nil {
+			return nil, translate(err)
+		}
+		out[id] = q
+	}
+	return out, translate(rows.Err())
+}
+
+func activeProductsFor(ctx context.Context, db dbtx, c Caller, eventType string) ([]Product, error) {
+	rows, err := db.Query(ctx, `SELECT `+productColumns+` FROM products WHERE account_id = $1 AND mode = $2 AND event_type = $3 AND archived_at IS NULL ORDER BY code`,
+		c.AccountID, c.Mode, eventType)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) { return scanProduct(r) })
+	return out, translate(err)
+}
+
+func insertOutbox(ctx context.Context, db dbtx, c Caller, typ string, payload map[string]any, now time.Time) error {
+	_, err := db.Exec(ctx, `INSERT INTO outbox (account_id, mode, type, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		c.AccountID, c.Mode, typ, payload, now)
+	return translate(err)
+}
