@@ -1,0 +1,34 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/wire"
+)
+
+// Whoami says which account and mode the connection is scoped to.
+func Whoami(_ *billing.Service) Tool {
+	return newTool("whoami", "Who am I connected as",
+		"Shows the account and mode (test or live) every other call reads and writes, and the prefix of the API key in use. "+
+			"Call it first in a session, and again before any change you make in live mode.",
+		readOnly,
+		func(ctx context.Context, _ wire.WhoamiArgs) (wire.WhoamiResult, error) {
+			c, ok := billing.CallerFrom(ctx)
+			if !ok {
+				return wire.WhoamiResult{}, billing.Errorf(billing.EUnauthorized, "not connected to an account: set TOLLGATE_API_KEY for `tollgate mcp`, or send Authorization: Bearer <key> over HTTP")
+			}
+			key := "the local default account (no API key)"
+			if c.KeyPrefix != "" {
+				key = "API key " + c.KeyPrefix + "…"
+			}
+			r := wire.WhoamiResult{AccountID: c.AccountID, Mode: string(c.Mode), Livemode: c.Mode == billing.ModeLive, KeyPrefix: c.KeyPrefix}
+			r.Summary = fmt.Sprintf("Connected to account %s in %s mode with %s.", c.AccountID, c.Mode, key)
+			if r.Livemode {
+				r.Summary += " Live mode: changes affect real customers' balances; confirm each one with the user."
+			}
+			r.NextSteps = []string{"list_assets to see the currencies and custom units", "list_customers to see who exists"}
+			return r, nil
+		})
+}

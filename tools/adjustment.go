@@ -1,0 +1,75 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/wire"
+)
+
+// CreateAdjustment applies a manual credit or debit.
+func CreateAdjustment(svc *billing.Service) Tool {
+	return newTool("create_adjustment", "Credit or debit a wallet",
+		"Applies a manual movement to a customer's wallet: gift (free credit), top_up (records money the customer paid you), charge (a debit), "+
+			"refund (returns value of paid lots) or correction (a signed fix). transaction_id is your idempotency id and is required: "+
+			"a retry with the same id and payload returns the first result (replayed: true) and moves nothing again; the same id with another payload is refused. "+
+			"Show the user the customer, kind, amount and asset in a table and get a yes before calling.",
+		overwriting,
+		func(ctx context.Context, in wire.CreateAdjustmentArgs) (wire.CreateAdjustmentResult, error) {
+			adj, err := svc.CreateAdjustment(ctx, billing.CreateAdjustmentInput{
+				TransactionID: in.TransactionID,
+				Kind:          billing.AdjustmentKind(in.Kind),
+				Customer:      in.Customer,
+				Wallet:        in.Wallet,
+				Asset:         in.Asset,
+				Amount:        in.Amount.Decimal,
+				Reason:        in.Reason,
+				ExpiresAt:     in.ExpiresAt.TimeP(),
+				Priority:      in.Priority,
+				Purpose:       billing.LotPurpose(in.Purpose),
+				PaidAmount:    in.PaidAmount.Ptr(),
+				PaidCurrency:  in.PaidCurrency,
+				LotID:         in.LotID,
+			})
+			if err != nil {
+				return wire.CreateAdjustmentResult{}, err
+			}
+			mode := billing.ModeTest
+			if livemode(ctx) {
+				mode = billing.ModeLive
+			}
+			r := wire.CreateAdjustmentResult{Adjustment: wire.FromAdjustment(adj, mode), Livemode: mode == billing.ModeLive}
+			if adj.Replayed {
+				r.Summary = fmt.Sprintf("Replayed: transaction_id %q was already applied (%s of %s %s); nothing moved again. Available now: %s %s.",
+					adj.TransactionID, adj.Kind, adj.Amount, adj.Asset, adj.Balance.Available, adj.Asset)
+			} else {
+				r.Summary = fmt.Sprintf("Applied %s of %s %s to customer %s. Available now: %s %s.",
+					adj.Kind, adj.Amount, adj.Asset, in.Customer, adj.Balance.Available, adj.Asset)
+			}
+			r.NextSteps = []string{fmt.Sprintf("get_wallet with customer %q to see every balance and lot", in.Customer)}
+			return r, nil
+		})
+}
+
+// ListTransactions pages through a wallet's ledger transactions.
+func ListTransactions(svc *billing.Service) Tool {
+	return newTool("list_transactions", "List ledger transactions",
+		"Lists a wallet's ledger transactions newest first, each with its net change per asset and its double-entry lines: top-ups, gifts, "+
+			"charges, refunds, corrections, usage and expiries. Filter by kind and time; page with limit and cursor.",
+		readOnly,
+		func(ctx context.Context, in wire.ListTransactionsArgs) (wire.ListTransactionsResult, error) {
+			p, err := svc.ListTransactions(ctx, billing.ListTransactionsInput{
+				Customer: in.Customer, Wallet: in.Wallet, Kind: in.Kind, From: in.From.Value(), To: in.To.Value(), Limit: in.Limit, Cursor: in.Cursor,
+			})
+			if err != nil {
+				return wire.ListTransactionsResult{}, err
+			}
+			r := wire.ListTransactionsResult{Items: wire.Map(p.Items, wire.FromTransaction), NextCursor: p.NextCursor, HasMore: p.HasMore}
+			r.Summary = fmt.Sprintf("%s on this page.", plural(len(p.Items), "transaction"))
+			if p.HasMore {
+				r.Summary += " More follow: call again with cursor set to next_cursor."
+			}
+			return r, nil
+		})
+}

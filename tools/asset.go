@@ -1,0 +1,117 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/wire"
+)
+
+// ListAssets lists currencies and custom units with their exchange rates.
+func ListAssets(svc *billing.Service) Tool {
+	return newTool("list_assets", "List assets",
+		"Lists the assets of this account and mode: the built-in ISO currencies (USD, EUR, …) and custom units such as credits, "+
+			"each custom unit with its dated exchange rates. Call it before create_asset or any tool that names an asset.",
+		readOnly,
+		func(ctx context.Context, _ wire.ListAssetsArgs) (wire.ListAssetsResult, error) {
+			assets, err := svc.ListAssets(ctx)
+			if err != nil {
+				return wire.ListAssetsResult{}, err
+			}
+			r := wire.ListAssetsResult{Assets: []wire.AssetWithRates{}}
+			var currencies, custom []string
+			for _, a := range assets {
+				item := wire.AssetWithRates{Asset: wire.FromAsset(a), Rates: []wire.AssetRate{}}
+				if a.Kind == billing.AssetCurrency {
+					currencies = append(currencies, a.Code)
+				} else {
+					rates, err := svc.ListAssetRates(ctx, a.Code)
+					if err != nil {
+						return wire.ListAssetsResult{}, err
+					}
+					item.Rates = wire.Map(rates, wire.FromAssetRate)
+					custom = append(custom, a.Code)
+				}
+				r.Assets = append(r.Assets, item)
+			}
+			r.Summary = fmt.Sprintf("%d currencies (%s)", len(currencies), strings.Join(currencies, ", "))
+			if len(custom) == 0 {
+				r.Summary += " and no custom units."
+				r.NextSteps = []string{"create_asset to define a custom unit such as credits, then add_asset_rate to price it"}
+			} else {
+				r.Summary += fmt.Sprintf(" and %d custom units (%s).", len(custom), strings.Join(custom, ", "))
+			}
+			return r, nil
+		})
+}
+
+// CreateAsset defines a custom unit.
+func CreateAsset(svc *billing.Service) Tool {
+	return newTool("create_asset", "Create a custom asset",
+		"Defines a custom unit of value, such as credits, tokens or gpu_hours, with its decimal precision. Currencies (USD, EUR, …) are built in: "+
+			"check list_assets first. Idempotent: the same code with the same settings returns the existing asset; an asset's settings never change. "+
+			"Price the unit afterwards with add_asset_rate. Confirm the code, name and precision with the user before calling.",
+		additiveIdempotent,
+		func(ctx context.Context, in wire.CreateAssetArgs) (wire.CreateAssetResult, error) {
+			a, created, err := svc.CreateAsset(ctx, billing.CreateAssetInput{Code: in.Code, Name: in.Name, Symbol: in.Symbol, Precision: in.Precision})
+			if err != nil {
+				return wire.CreateAssetResult{}, err
+			}
+			r := wire.CreateAssetResult{Asset: wire.FromAsset(a), Created: created, Livemode: a.Mode == billing.ModeLive}
+			if created {
+				r.Summary = fmt.Sprintf("Created asset %s (%s, %d decimal places) in %s mode.", a.Code, a.Name, a.Precision, a.Mode)
+			} else {
+				r.Summary = fmt.Sprintf("Asset %s already exists with these settings; nothing changed.", a.Code)
+			}
+			r.NextSteps = []string{
+				fmt.Sprintf("add_asset_rate to say what 1 %s is worth in a currency (e.g. 0.05 USD)", a.Code),
+				fmt.Sprintf("quote_asset to check what $10 buys in %s", a.Code),
+			}
+			return r, nil
+		})
+}
+
+// AddAssetRate records a dated exchange rate.
+func AddAssetRate(svc *billing.Service) Tool {
+	return newTool("add_asset_rate", "Add an exchange rate",
+		"Records what 1 unit of a custom asset is worth in a currency, from effective_at on (default now). Rates are never edited: "+
+			"to change a price, add a new rate with a later effective_at; past quotes and charges keep the rate they used. "+
+			"Confirm the rate with the user before calling, then check it with quote_asset.",
+		additive,
+		func(ctx context.Context, in wire.AddAssetRateArgs) (wire.AddAssetRateResult, error) {
+			rate, err := svc.AddAssetRate(ctx, billing.AddAssetRateInput{Asset: in.Asset, Currency: in.Currency, Rate: in.Rate.Decimal, EffectiveAt: in.EffectiveAt.Value()})
+			if err != nil {
+				return wire.AddAssetRateResult{}, err
+			}
+			r := wire.AddAssetRateResult{Rate: wire.FromAssetRate(rate), Livemode: livemode(ctx)}
+			r.Summary = fmt.Sprintf("From %s, 1 %s = %s %s.", wire.Time(rate.EffectiveAt), rate.Asset, rate.Rate, rate.Currency)
+			r.NextSteps = []string{fmt.Sprintf("quote_asset with currency_amount to check what money buys in %s", rate.Asset)}
+			return r, nil
+		})
+}
+
+// QuoteAsset converts between an asset and a currency.
+func QuoteAsset(svc *billing.Service) Tool {
+	return newTool("quote_asset", "Quote an asset in a currency",
+		"Converts between a custom asset and a currency at the rate in force (now, or at a given time): set asset_amount to ask what N units cost, "+
+			"or currency_amount to ask what money buys. The computed side is rounded half away from zero to its precision. Changes nothing.",
+		readOnly,
+		func(ctx context.Context, in wire.QuoteAssetArgs) (wire.QuoteAssetResult, error) {
+			q, err := svc.Quote(ctx, billing.QuoteInput{Asset: in.Asset, Currency: in.Currency, AssetAmount: in.AssetAmount.Ptr(), CurrencyAmount: in.CurrencyAmount.Ptr(), At: in.At.Value()})
+			if err != nil {
+				return wire.QuoteAssetResult{}, err
+			}
+			r := wire.QuoteAssetResult{Quote: wire.FromQuote(q)}
+			r.Summary = fmt.Sprintf("%s %s = %s %s at 1 %s = %s %s (rate effective %s).",
+				q.AssetAmount, q.Asset, q.CurrencyAmount, q.Currency, q.Asset, q.Rate, q.Currency, wire.Time(q.RateEffective))
+			return r, nil
+		})
+}
+
+// livemode reports whether the caller works on live data.
+func livemode(ctx context.Context) bool {
+	c, _ := billing.CallerFrom(ctx)
+	return c.Mode == billing.ModeLive
+}

@@ -1,0 +1,210 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+var update = flag.Bool("update", false, "rewrite the committed schemas (schemas/) and tool snapshots (tools/testdata/toolsnaps/) from the code")
+
+const schemaDir = "../schemas"
+
+// TestSchemasAreCurrent fails when a committed schema is missing or differs
+// from what the Go types generate; -update rewrites them.
+func TestSchemasAreCurrent(t *testing.T) {
+	want := map[string]bool{}
+	for _, tool := range All(nil) {
+		for _, d := range []struct {
+			dir    Direction
+			typ    reflect.Type
+			suffix string
+		}{{Input, tool.In, ".input.json"}, {Output, tool.Out, ".output.json"}} {
+			file := tool.Name + d.suffix
+			want[file] = true
+			t.Run(file, func(t *testing.T) {
+				got, err := GenerateSchema(d.typ, d.dir)
+				if err != nil {
+					t.Error(err)
+				}
+				golden(t, filepath.Join(schemaDir, file), got)
+			})
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(schemaDir, "*.*put.json"))
+	for _, f := range files {
+		if name := filepath.Base(f); !want[name] {
+			if *update {
+				os.Remove(f)
+				continue
+			}
+			t.Errorf("schemas/%s belongs to no tool in All; delete it or run go test ./tools -update", name)
+		}
+	}
+}
+
+// TestToolSnapshots pins what tools/list says about each tool besides its
+// schemas: name, title, description and annotations.
+func TestToolSnapshots(t *testing.T) {
+	want := map[string]bool{}
+	for _, tool := range All(nil) {
+		file := tool.Name + ".json"
+		want[file] = true
+		t.Run(tool.Name, func(t *testing.T) {
+			def := tool.Definition()
+			snap := struct {
+				Name        string `json:"name"`
+				Title       string `json:"title"`
+				Description string `json:"description"`
+				Annotations any    `json:"annotations"`
+			}{def.Name, def.Title, def.Description, def.Annotations}
+			b, err := json.MarshalIndent(snap, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("testdata", "toolsnaps", file), append(b, '\n'))
+		})
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "toolsnaps", "*.json"))
+	for _, f := range files {
+		if name := filepath.Base(f); !want[name] {
+			if *update {
+				os.Remove(f)
+				continue
+			}
+			t.Errorf("tools/testdata/toolsnaps/%s belongs to no tool in All; delete it or run go test ./tools -update", name)
+		}
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		t.Fatalf("%s is missing: run go test ./tools -update and commit it", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s is stale (-committed +generated):\n%s\nrun go test ./tools -update and commit it", path, diff)
+	}
+}
+
+var toolName = regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
+
+// TestToolDefinitions checks what clients rely on: short unique snake_case
+// names (Cursor drops a tool whose server plus tool name passes 60
+// characters), a title, every annotation set, and schemas that compile, are
+// closed objects at every level and have no references.
+func TestToolDefinitions(t *testing.T) {
+	seen := map[string]bool{}
+	for _, tool := range All(nil) {
+		def := tool.Definition()
+		if !toolName.MatchString(def.Name) || len(def.Name) > 40 || seen[def.Name] {
+			t.Errorf("tool name %q: want unique snake_case, at most 40 characters", def.Name)
+		}
+		seen[def.Name] = true
+		if def.Title == "" || def.Annotations.Title != def.Title || def.Description == "" {
+			t.Errorf("%s: title %q, annotation title %q, description %q: want all set", def.Name, def.Title, def.Annotations.Title, def.Description)
+		}
+		a := def.Annotations
+		if a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil || *a.OpenWorldHint {
+			t.Errorf("%s: annotations %+v: want all four hints set, openWorldHint false", def.Name, a)
+		}
+		if *a.ReadOnlyHint && *a.DestructiveHint {
+			t.Errorf("%s: read-only and destructive at once", def.Name)
+		}
+		b, err := json.Marshal(def)
+		if err != nil {
+			t.Fatalf("%s: tools/list cannot encode it: %v", def.Name, err)
+		}
+		var wire struct {
+			InputSchema  map[string]any `json:"inputSchema"`
+			OutputSchema map[string]any `json:"outputSchema"`
+		}
+		if err := json.Unmarshal(b, &wire); err != nil {
+			t.Fatal(err)
+		}
+		for dir, s := range map[string]map[string]any{"input": wire.InputSchema, "output": wire.OutputSchema} {
+			if s["type"] != "object" {
+				t.Errorf("%s %s schema: root type %v, want object", def.Name, dir, s["type"])
+			}
+			for _, k := range []string{"$ref", "$defs", "$schema", "$id"} {
+				if _, ok := s[k]; ok {
+					t.Errorf("%s %s schema has %s", def.Name, dir, k)
+				}
+			}
+			checkClosed(t, def.Name+" "+dir, s)
+			if _, err := compileSchema(s); err != nil {
+				t.Errorf("%s %s schema does not compile: %v", def.Name, dir, err)
+			}
+		}
+	}
+}
+
+// checkClosed reports objects with properties that allow others.
+func checkClosed(t *testing.T, at string, s map[string]any) {
+	t.Helper()
+	if props, ok := s["properties"].(map[string]any); ok {
+		if s["additionalProperties"] != false {
+			t.Errorf("%s: object without additionalProperties: false", at)
+		}
+		for name, p := range props {
+			if m, ok := p.(map[string]any); ok {
+				checkClosed(t, at+"."+name, m)
+			}
+		}
+	}
+	if items, ok := s["items"].(map[string]any); ok {
+		checkClosed(t, at+"[]", items)
+	}
+	if ap, ok := s["additionalProperties"].(map[string]any); ok {
+		checkClosed(t, at+"{}", ap)
+	}
+}
+
+func compileSchema(s any) (*jsonschema.Schema, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft7) // the oldest dialect clients use; the 2020-12 check is in the TypeScript client test
+	if err := c.AddResource("schema.json", doc); err != nil {
+		return nil, err
+	}
+	return c.Compile("schema.json")
+}
+
+// toolNames lists the names in All, sorted.
+func toolNames() []string {
+	var names []string
+	for _, tool := range All(nil) {
+		names = append(names, tool.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+var _ = strings.TrimSpace

@@ -1,0 +1,151 @@
+package tools
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/invopop/jsonschema"
+
+	"github.com/tollgatehq/tollgate/wire"
+)
+
+// Direction says whether a schema describes a tool's arguments or its result.
+type Direction int
+
+// The two directions.
+const (
+	Input Direction = iota
+	Output
+)
+
+// decimalPattern is the form of a decimal string.
+const decimalPattern = `^-?[0-9]+(\.[0-9]+)?$`
+
+// GenerateSchema returns the JSON Schema of a tool's argument or result type,
+// as committed in schemas/. It is built with invopop/jsonschema, expanded
+// (a root "type": "object" with its properties inline, no $ref or $defs: the
+// TypeScript SDK inside Cursor and Claude Code rejects the whole tool list
+// otherwise) and closed (additionalProperties false).
+//
+// It carries no "$schema": clients validate with whatever dialect they
+// default to (Ajv's draft-07 in older TypeScript SDKs, 2020-12 in newer
+// clients), and a declared dialect the client does not load makes it reject
+// the tool. The schemas use only keywords both dialects share.
+//
+// Amounts are decimal strings; in arguments a JSON number is accepted too
+// (read exactly), and the schema says so. The error lists every property
+// that lacks a description, or an example when it is a scalar: an agent
+// reads nothing else about an argument (booleans, objects and arrays need no
+// example).
+func GenerateSchema(t reflect.Type, dir Direction) ([]byte, error) {
+	r := &jsonschema.Reflector{
+		ExpandedStruct: true,
+		DoNotReference: true,
+		Anonymous:      true,
+		Mapper: func(t reflect.Type) *jsonschema.Schema {
+			if t == reflect.TypeFor[wire.Decimal]() {
+				return &jsonschema.Schema{Type: "string", Pattern: decimalPattern}
+			}
+			return nil
+		},
+	}
+	s := r.ReflectFromType(t)
+	s.Version = ""
+	var problems []string
+	if s.Type != "object" || s.Ref != "" {
+		problems = append(problems, fmt.Sprintf("%s: the root must be an object", t))
+	}
+	if s.Properties == nil {
+		s.Properties = jsonschema.NewProperties()
+	}
+	finish(s, "", dir, &problems)
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		err = fmt.Errorf("schema of %s:\n  %s", t, strings.Join(problems, "\n  "))
+	}
+	return append(b, '\n'), err
+}
+
+// finish walks a schema: it rewrites decimals and times into their published
+// form, adds the format to their descriptions, and records properties that
+// lack a description or an example.
+func finish(s *jsonschema.Schema, path string, dir Direction, problems *[]string) {
+	if s.Properties != nil {
+		for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
+			p := pair.Value
+			at := pair.Key
+			if path != "" {
+				at = path + "." + pair.Key
+			}
+			p = describeFormat(p, dir)
+			s.Properties.Set(pair.Key, p)
+			if p.Description == "" {
+				*problems = append(*problems, at+": no description")
+			}
+			if scalar(p) && len(p.Examples) == 0 {
+				*problems = append(*problems, at+": no example")
+			}
+			finish(p, at, dir, problems)
+		}
+	}
+	if s.Items != nil {
+		s.Items = describeFormat(s.Items, dir)
+		finish(s.Items, path+"[]", dir, problems)
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties != jsonschema.FalseSchema {
+		s.AdditionalProperties = describeFormat(s.AdditionalProperties, dir)
+		finish(s.AdditionalProperties, path+"{}", dir, problems)
+	}
+	for _, o := range s.OneOf {
+		finish(o, path, dir, problems)
+	}
+}
+
+// scalar reports whether a property needs an example: strings, numbers,
+// decimals and times do; a boolean's two values say it all, and objects and
+// arrays are described by their own properties.
+func scalar(s *jsonschema.Schema) bool {
+	switch s.Type {
+	case "string", "number", "integer":
+		return true
+	case "":
+		return len(s.OneOf) > 0 // a decimal or a nullable time
+	}
+	return false
+}
+
+// describeFormat states a decimal's or a time's format in its description,
+// and lets argument decimals be JSON numbers too.
+func describeFormat(s *jsonschema.Schema, dir Direction) *jsonschema.Schema {
+	switch {
+	case s.Type == "string" && s.Pattern == decimalPattern:
+		if dir == Output {
+			s.Description = joinDesc(s.Description, `an exact decimal written as a string, such as "12.50"`)
+			return s
+		}
+		return &jsonschema.Schema{
+			OneOf:       []*jsonschema.Schema{{Type: "string", Pattern: decimalPattern}, {Type: "number"}},
+			Description: joinDesc(s.Description, `an exact decimal, best written as a string such as "12.50" (a JSON number is read exactly too)`),
+			Examples:    s.Examples,
+		}
+	case s.Type == "string" && s.Format == "date-time" && !strings.Contains(s.Description, "RFC 3339"):
+		if dir == Output {
+			s.Description = joinDesc(s.Description, "an RFC 3339 date-time in UTC")
+		} else {
+			s.Description = joinDesc(s.Description, `an RFC 3339 date-time such as "2026-12-31T23:59:59Z"`)
+		}
+	}
+	return s
+}
+
+func joinDesc(desc, format string) string {
+	if desc == "" {
+		return strings.ToUpper(format[:1]) + format[1:]
+	}
+	return strings.TrimSuffix(desc, ".") + "; " + format
+}

@@ -1,0 +1,167 @@
+// Package tools holds Tollgate's MCP tools: one constructor per tool over
+// *billing.Service. Each tool is a typed function from an arguments struct to
+// a result struct (both in package wire); newTool does everything else once:
+// strict decoding of the arguments, the schemas (committed in schemas/),
+// annotations, structured results, and turning billing errors into tool
+// errors an agent can act on.
+//
+// Adding a tool: write its argument and result types in wire/tools_<noun>.go,
+// its constructor in tools/<noun>.go (a call to newTool), one line in All, then
+// run `go test ./tools -update` and commit the new schemas/ and
+// tools/testdata/ files.
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"runtime/debug"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/schemas"
+)
+
+// Annotations are a tool's behaviour hints. Every tool sends all four
+// explicitly, since clients otherwise assume the worst (not read-only,
+// destructive, not idempotent, open world); OpenWorld is always false, as
+// tools touch nothing but Tollgate's own database.
+type Annotations struct {
+	ReadOnly    bool `json:"readOnlyHint"`
+	Destructive bool `json:"destructiveHint"`
+	Idempotent  bool `json:"idempotentHint"`
+}
+
+// The annotation sets tools use.
+var (
+	// readOnly tools only read.
+	readOnly = Annotations{ReadOnly: true, Idempotent: true}
+	// additive tools create things and never change or remove what exists.
+	additive = Annotations{}
+	// additiveIdempotent tools create things; a repeated call returns the first result.
+	additiveIdempotent = Annotations{Idempotent: true}
+	// overwriting tools change or use up what exists (debits, limits); a
+	// repeated call has no further effect.
+	overwriting = Annotations{Destructive: true, Idempotent: true}
+)
+
+// Tool is one MCP tool: what tools/list shows, the Go types its schemas are
+// generated from, and its handler. Build one with newTool.
+type Tool struct {
+	Name        string
+	Title       string
+	Description string
+	Annotations Annotations
+	// In and Out are the argument and result types (package wire).
+	In, Out reflect.Type
+
+	run func(ctx context.Context, args map[string]json.RawMessage, docs map[string]string) (any, error)
+}
+
+// newTool makes a tool from a typed function. fn receives decoded arguments
+// and returns a result struct, or an error whose billing code decides what the
+// agent sees (see Tool.result).
+func newTool[In, Out any](name, title, description string, ann Annotations, fn func(context.Context, In) (Out, error)) Tool {
+	in, out := reflect.TypeFor[In](), reflect.TypeFor[Out]()
+	if in.Kind() != reflect.Struct || out.Kind() != reflect.Struct {
+		panic(fmt.Sprintf("tools: %s: arguments and result must be structs", name))
+	}
+	fields := argFields(in)
+	return Tool{
+		Name: name, Title: title, Description: description, Annotations: ann, In: in, Out: out,
+		run: func(ctx context.Context, args map[string]json.RawMessage, docs map[string]string) (any, error) {
+			var v In
+			if err := decodeArgs(name, args, fields, docs, reflect.ValueOf(&v).Elem()); err != nil {
+				return nil, err
+			}
+			return fn(ctx, v)
+		},
+	}
+}
+
+// Definition is the tool as tools/list shows it, with its committed schemas.
+// A tool whose schema files are missing (a new tool before `go test ./tools
+// -update`) gets schemas generated on the spot; the golden test fails until
+// the files are committed.
+func (t Tool) Definition() mcpgo.Tool {
+	in, out, ok := schemas.Tool(t.Name)
+	if !ok {
+		in, _ = GenerateSchema(t.In, Input)
+		out, _ = GenerateSchema(t.Out, Output)
+	}
+	def := mcpgo.NewToolWithRawSchema(t.Name, t.Description, in)
+	def.Title = t.Title
+	def.RawOutputSchema = out
+	def.Annotations = mcpgo.ToolAnnotation{
+		Title:           t.Title,
+		ReadOnlyHint:    mcpgo.ToBoolPtr(t.Annotations.ReadOnly),
+		DestructiveHint: mcpgo.ToBoolPtr(t.Annotations.Destructive),
+		IdempotentHint:  mcpgo.ToBoolPtr(t.Annotations.Idempotent),
+		OpenWorldHint:   mcpgo.ToBoolPtr(false),
+	}
+	return def
+}
+
+// Server returns the tool ready to add to an MCP server; log receives
+// internal errors and panics, once each.
+func (t Tool) Server(log *slog.Logger) mcpserver.ServerTool {
+	def := t.Definition()
+	docs := propertyDocs(def.RawInputSchema)
+	return mcpserver.ServerTool{
+		Tool: def,
+		Handler: func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+			return t.call(ctx, log, docs, req), nil
+		},
+	}
+}
+
+// call runs the tool. Every outcome is a tool result: agent-fixable errors
+// carry the billing message; bugs and panics are logged and carry a generic
+// message, never an SQL text, a stack or a secret.
+func (t Tool) call(ctx context.Context, log *slog.Logger, docs map[string]string, req mcpgo.CallToolRequest) (res *mcpgo.CallToolResult) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("mcp tool panicked", "tool", t.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			res = internalResult(t.Name)
+		}
+	}()
+	args, err := arguments(req)
+	var out any
+	if err == nil {
+		out, err = t.run(ctx, args, docs)
+	}
+	if err != nil {
+		return t.errorResult(log, err)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		log.Error("mcp tool result does not encode", "tool", t.Name, "err", err)
+		return internalResult(t.Name)
+	}
+	return &mcpgo.CallToolResult{
+		Content:           []mcpgo.Content{mcpgo.NewTextContent(string(b))},
+		StructuredContent: json.RawMessage(b),
+	}
+}
+
+// errorResult maps a billing error to a tool error. The codes an agent can act
+// on (invalid, not_found, conflict, insufficient_funds, unauthorized) keep
+// their message, which names the field and the fix; anything else is a bug or
+// an outage, logged here once.
+func (t Tool) errorResult(log *slog.Logger, err error) *mcpgo.CallToolResult {
+	switch billing.ErrorCode(err) {
+	case billing.EInvalid, billing.ENotFound, billing.EConflict, billing.EInsufficientFunds, billing.EUnauthorized:
+		return mcpgo.NewToolResultError(billing.ErrorMessage(err))
+	}
+	log.Error("mcp tool failed", "tool", t.Name, "err", err)
+	return internalResult(t.Name)
+}
+
+func internalResult(tool string) *mcpgo.CallToolResult {
+	return mcpgo.NewToolResultError(fmt.Sprintf(
+		"%s failed with an internal error; it has been logged on the Tollgate server. Retry once; if it fails again, stop and tell the user to check the Tollgate server's log.", tool))
+}

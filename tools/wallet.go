@@ -1,0 +1,84 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/wire"
+)
+
+// CreateWallet creates a further named wallet for a customer.
+func CreateWallet(svc *billing.Service) Tool {
+	return newTool("create_wallet", "Create a wallet",
+		"Creates a further named wallet for a customer, such as a budget per project or team; every customer already has a default wallet. "+
+			"Idempotent on (customer, name): an existing wallet is returned with existed: true. Other tools name it by wallet name or id.",
+		additiveIdempotent,
+		func(ctx context.Context, in wire.CreateWalletArgs) (wire.CreateWalletResult, error) {
+			w, existed, err := svc.CreateWallet(ctx, billing.CreateWalletInput{Customer: in.Customer, Name: in.Name})
+			if err != nil {
+				return wire.CreateWalletResult{}, err
+			}
+			r := wire.CreateWalletResult{Wallet: wire.FromWallet(w), Existed: existed, Livemode: w.Mode == billing.ModeLive}
+			if existed {
+				r.Summary = fmt.Sprintf("Customer %s already has wallet %s (%s); returned unchanged.", in.Customer, w.Name, w.ID)
+			} else {
+				r.Summary = fmt.Sprintf("Created wallet %s (%s) for customer %s.", w.Name, w.ID, in.Customer)
+			}
+			r.NextSteps = []string{fmt.Sprintf("create_adjustment with wallet %q to fund it", w.Name)}
+			return r, nil
+		})
+}
+
+// GetWallet reads a wallet's balances.
+func GetWallet(svc *billing.Service) Tool {
+	return newTool("get_wallet", "Get a wallet's balances",
+		"Reads a wallet's balances, one per asset: total, held by open authorizations, available (total minus held), debt, credit limit, "+
+			"and the open lots with their expiry, in the order they are spent. Names the customer's default wallet unless wallet is given.",
+		readOnly,
+		func(ctx context.Context, in wire.GetWalletArgs) (wire.GetWalletResult, error) {
+			v, err := svc.GetWallet(ctx, in.Customer, in.Wallet)
+			if err != nil {
+				return wire.GetWalletResult{}, err
+			}
+			r := wire.GetWalletResult{Wallet: wire.FromWalletView(v)}
+			r.Summary = fmt.Sprintf("Wallet %s of customer %s: %s.", v.Name, v.CustomerExternalID, balancesSummary(v.Balances))
+			if len(v.Balances) == 0 {
+				r.NextSteps = []string{"create_adjustment with kind gift or top_up to fund it"}
+			}
+			return r, nil
+		})
+}
+
+func balancesSummary(bs []billing.Balance) string {
+	if len(bs) == 0 {
+		return "no balances yet"
+	}
+	parts := make([]string, len(bs))
+	for i, b := range bs {
+		parts[i] = fmt.Sprintf("%s available %s (total %s, held %s)", b.Asset, b.Available, b.Total, b.Held)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// SetCreditLimit sets how far charges may overdraw a balance.
+func SetCreditLimit(svc *billing.Service) Tool {
+	return newTool("set_credit_limit", "Set a credit limit",
+		"Sets how far below zero charges may take a wallet's balance in one asset (0 allows no overdraft); it replaces the previous limit. "+
+			"Authorizations never draw on it. Confirm the amount with the user before calling.",
+		overwriting,
+		func(ctx context.Context, in wire.SetCreditLimitArgs) (wire.SetCreditLimitResult, error) {
+			b, err := svc.SetCreditLimit(ctx, billing.SetCreditLimitInput{Customer: in.Customer, Wallet: in.Wallet, Asset: in.Asset, Limit: in.CreditLimit.Decimal})
+			if err != nil {
+				return wire.SetCreditLimitResult{}, err
+			}
+			v, err := svc.GetWallet(ctx, in.Customer, in.Wallet)
+			if err != nil {
+				return wire.SetCreditLimitResult{}, err
+			}
+			r := wire.SetCreditLimitResult{WalletID: v.ID, Balance: wire.FromBalance(b), Livemode: livemode(ctx)}
+			r.Summary = fmt.Sprintf("Credit limit of wallet %s in %s is now %s: charges may take the balance down to -%s.", v.Name, b.Asset, b.CreditLimit, b.CreditLimit)
+			return r, nil
+		})
+}

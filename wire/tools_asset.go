@@ -1,0 +1,62 @@
+package wire
+
+// ListAssetsArgs takes no arguments.
+type ListAssetsArgs struct{}
+
+// AssetWithRates is an asset with its exchange rates.
+type AssetWithRates struct {
+	Asset
+	Rates []AssetRate `json:"rates" jsonschema_description:"Exchange rates of a custom asset, newest first; empty for currencies"`
+}
+
+// ListAssetsResult lists every asset of the account and mode.
+type ListAssetsResult struct {
+	Assets []AssetWithRates `json:"assets" jsonschema_description:"Currencies first, then custom assets"`
+	Guidance
+}
+
+// CreateAssetArgs defines a custom asset.
+type CreateAssetArgs struct {
+	Code      string `json:"code" jsonschema_description:"Code of the new unit: 1-32 lower-case letters, digits or _, starting with a letter (upper-case ISO currencies are built in)" jsonschema:"example=credits"`
+	Name      string `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=Credits"`
+	Symbol    string `json:"symbol,omitempty" jsonschema_description:"Display symbol" jsonschema:"example=cr"`
+	Precision int32  `json:"precision,omitempty" jsonschema_description:"Decimal places amounts may have, 0-18; default 0 (whole units)" jsonschema:"minimum=0,maximum=18,example=2"`
+}
+
+// CreateAssetResult is the asset created, or the identical one that existed.
+type CreateAssetResult struct {
+	Asset    Asset `json:"asset" jsonschema_description:"The asset"`
+	Created  bool  `json:"created" jsonschema_description:"false when an identical asset already existed; nothing changed" jsonschema:"example=true"`
+	Livemode bool  `json:"livemode" jsonschema_description:"true when this was written to live data" jsonschema:"example=false"`
+	Guidance
+}
+
+// AddAssetRateArgs dates an exchange rate.
+type AddAssetRateArgs struct {
+	Asset       string   `json:"asset" jsonschema_description:"Code of the custom asset priced" jsonschema:"example=credits"`
+	Currency    string   `json:"currency" jsonschema_description:"ISO code of the currency it is priced in" jsonschema:"example=USD"`
+	Rate        Decimal  `json:"rate" jsonschema_description:"Value of 1 unit of the asset in the currency, above zero" jsonschema:"example=0.05"`
+	EffectiveAt *TimeArg `json:"effective_at,omitempty" jsonschema_description:"When the rate takes effect; default now. Rates are never edited: a later rate takes over from its effective_at" jsonschema:"example=2026-12-01T00:00:00Z"`
+}
+
+// AddAssetRateResult is the rate recorded.
+type AddAssetRateResult struct {
+	Rate     AssetRate `json:"rate" jsonschema_description:"The rate"`
+	Livemode bool      `json:"livemode" jsonschema_description:"true when this was written to live data" jsonschema:"example=false"`
+	Guidance
+}
+
+// QuoteAssetArgs asks what an amount is worth on the other side of a rate.
+type QuoteAssetArgs struct {
+	Asset          string   `json:"asset" jsonschema_description:"Code of the custom asset" jsonschema:"example=credits"`
+	Currency       string   `json:"currency,omitempty" jsonschema_description:"ISO code of the currency; default the currency of the asset's latest rate" jsonschema:"example=USD"`
+	AssetAmount    *Decimal `json:"asset_amount,omitempty" jsonschema_description:"What do this many units of the asset cost? Set this or currency_amount, not both" jsonschema:"example=250"`
+	CurrencyAmount *Decimal `json:"currency_amount,omitempty" jsonschema_description:"What does this much money buy? Set this or asset_amount, not both" jsonschema:"example=10.00"`
+	At             *TimeArg `json:"at,omitempty" jsonschema_description:"Quote at the rate in force at this time; default now" jsonschema:"example=2026-11-15T00:00:00Z"`
+}
+
+// QuoteAssetResult is the conversion.
+type QuoteAssetResult struct {
+	Quote Quote `json:"quote" jsonschema_description:"Both amounts at the rate in force; the computed side is rounded half away from zero to its precision"`
+	Guidance
+}

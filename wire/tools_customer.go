@@ -1,0 +1,54 @@
+package wire
+
+// CreateCustomerArgs creates a customer with its default wallet.
+type CreateCustomerArgs struct {
+	ExternalID string            `json:"external_id" jsonschema_description:"Your own id for this user (1-200 characters); calling again with the same external_id returns the existing customer" jsonschema:"example=user_123"`
+	Name       string            `json:"name,omitempty" jsonschema_description:"Display name, at most 200 characters" jsonschema:"example=Ada Lovelace"`
+	Email      string            `json:"email,omitempty" jsonschema_description:"Email address" jsonschema:"format=email,example=ada@example.com"`
+	Metadata   map[string]string `json:"metadata,omitempty" jsonschema_description:"Your key-value data: at most 50 keys of 1-40 characters, values at most 500"`
+}
+
+// CreateCustomerResult is the customer created, or the one that existed.
+type CreateCustomerResult struct {
+	Customer Customer `json:"customer" jsonschema_description:"The customer"`
+	Existed  bool     `json:"existed" jsonschema_description:"true when a customer with this external_id already existed: it is returned unchanged" jsonschema:"example=false"`
+	Livemode bool     `json:"livemode" jsonschema_description:"true when this was written to live data" jsonschema:"example=false"`
+	Guidance
+}
+
+// CustomerArg names a customer.
+type CustomerArg struct {
+	Customer string `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
+}
+
+// GetCustomerArgs names the customer to read.
+type GetCustomerArgs = CustomerArg
+
+// WalletListItem is a wallet without its balances.
+type WalletListItem struct {
+	ID        string `json:"id" jsonschema_description:"Wallet id" jsonschema:"example=wal_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Name      string `json:"name" jsonschema_description:"default, or the name given at creation" jsonschema:"example=default"`
+	IsDefault bool   `json:"is_default" jsonschema_description:"true for the wallet used when a call names none" jsonschema:"example=true"`
+}
+
+// GetCustomerResult is a customer with its wallets.
+type GetCustomerResult struct {
+	Customer Customer         `json:"customer" jsonschema_description:"The customer"`
+	Wallets  []WalletListItem `json:"wallets" jsonschema_description:"The customer's wallets, the default first; get_wallet shows balances"`
+	Guidance
+}
+
+// ListCustomersArgs pages through customers, newest first.
+type ListCustomersArgs struct {
+	Limit  int    `json:"limit,omitempty" jsonschema_description:"Customers per page, 1-100; default 20" jsonschema:"minimum=1,maximum=100,example=20"`
+	Cursor string `json:"cursor,omitempty" jsonschema_description:"next_cursor from the previous page; omit for the first page" jsonschema:"example=cus_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Email  string `json:"email,omitempty" jsonschema_description:"Only customers with this email address" jsonschema:"example=ada@example.com"`
+}
+
+// ListCustomersResult is one page of customers.
+type ListCustomersResult struct {
+	Items      []Customer `json:"items" jsonschema_description:"Customers, newest first"`
+	NextCursor string     `json:"next_cursor" jsonschema_description:"Pass as cursor for the next page; empty on the last page" jsonschema:"example=cus_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	HasMore    bool       `json:"has_more" jsonschema_description:"true when another page follows" jsonschema:"example=false"`
+	Guidance
+}
