@@ -1,0 +1,254 @@
+package wire
+
+import (
+	"github.com/tollgatehq/tollgate/billing"
+)
+
+// Price is one way a product version charges. Only the fields of its model
+// are set; see billing.Price for what each model reads.
+type Price struct {
+	ID            string          `json:"id,omitempty" jsonschema_description:"Price id, set by Tollgate (ignored on input)" jsonschema:"example=price_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Name          string          `json:"name,omitempty" jsonschema_description:"A label shown in fee breakdowns" jsonschema:"example=Images"`
+	Model         string          `json:"model" jsonschema_description:"How the price turns an event into a fee" jsonschema:"enum=per_unit,enum=per_volume,enum=package,enum=dimensional,enum=tiered,enum=cost_plus,enum=recurring,example=per_unit"`
+	Asset         string          `json:"asset" jsonschema_description:"Asset the fee is charged in" jsonschema:"example=USD"`
+	UnitAmount    *Decimal        `json:"unit_amount,omitempty" jsonschema_description:"per_unit: the fee per event; may have more places than the asset" jsonschema:"example=0.04"`
+	Field         string          `json:"field,omitempty" jsonschema_description:"per_volume, package, tiered, dimensional: the event data field holding the quantity" jsonschema:"example=total_tokens"`
+	BlockSize     *Decimal        `json:"block_size,omitempty" jsonschema_description:"per_volume, package, dimensional with a field: units per block" jsonschema:"example=1000000"`
+	BlockAmount   *Decimal        `json:"block_amount,omitempty" jsonschema_description:"per_volume, package: the amount per block" jsonschema:"example=1.25"`
+	Dimensions    []string        `json:"dimensions,omitempty" jsonschema_description:"dimensional: the event data keys that select a rate" jsonschema:"example=model"`
+	Rates         []DimensionRate `json:"rates,omitempty" jsonschema_description:"dimensional: the rates"`
+	TierMode      string          `json:"tier_mode,omitempty" jsonschema_description:"tiered: graduated or volume" jsonschema:"enum=graduated,enum=volume,example=graduated"`
+	Tiers         []Tier          `json:"tiers,omitempty" jsonschema_description:"tiered: tiers ascending by up_to; the last has no up_to"`
+	Vendor        string          `json:"vendor,omitempty" jsonschema_description:"cost_plus: whose costs are marked up; empty sums all of the event's costs" jsonschema:"example=openai"`
+	MarkupPercent *Decimal        `json:"markup_percent,omitempty" jsonschema_description:"cost_plus: percent added to the cost" jsonschema:"example=20"`
+	MarkupFixed   *Decimal        `json:"markup_fixed,omitempty" jsonschema_description:"cost_plus: fixed amount added per event" jsonschema:"example=0.001"`
+	Interval      string          `json:"interval,omitempty" jsonschema_description:"recurring: day, week, month or year" jsonschema:"enum=day,enum=week,enum=month,enum=year,example=month"`
+	Amount        *Decimal        `json:"amount,omitempty" jsonschema_description:"recurring: the fee per interval" jsonschema:"example=20.00"`
+}
+
+// DimensionRate is one rate of a dimensional price.
+type DimensionRate struct {
+	Values map[string]string `json:"values" jsonschema_description:"The value each dimension must have, or * for any" jsonschema:"example={\"model\": \"gpt-4o\"}"`
+	Amount Decimal           `json:"amount" jsonschema_description:"Fee per event, or per block_size units of field" jsonschema:"example=0.01"`
+}
+
+// Tier is one tier of a tiered price.
+type Tier struct {
+	UpTo       *Decimal `json:"up_to,omitempty" jsonschema_description:"Upper bound of the tier (cumulative units in the period); omitted on the last tier" jsonschema:"example=1000"`
+	UnitAmount Decimal  `json:"unit_amount" jsonschema_description:"Fee per unit in this tier" jsonschema:"example=0.002"`
+	FlatAmount *Decimal `json:"flat_amount,omitempty" jsonschema_description:"graduated: charged once when usage enters the tier" jsonschema:"example=0"`
+}
+
+// Entitlement is an amount of an asset a product version grants.
+type Entitlement struct {
+	Kind         string  `json:"kind" jsonschema_description:"recurring (granted every interval) or one_off" jsonschema:"enum=recurring,enum=one_off,example=recurring"`
+	Asset        string  `json:"asset" jsonschema_description:"Asset granted" jsonschema:"example=credits"`
+	Amount       Decimal `json:"amount" jsonschema_description:"Amount granted each time" jsonschema:"example=1000"`
+	Interval     string  `json:"interval,omitempty" jsonschema_description:"recurring: day, week, month or year" jsonschema:"enum=day,enum=week,enum=month,enum=year,example=month"`
+	LifetimeDays int     `json:"lifetime_days,omitempty" jsonschema_description:"How long a grant lasts; 0: a one_off never expires, a recurring grant lasts its interval" jsonschema:"example=0"`
+	Purpose      string  `json:"purpose,omitempty" jsonschema_description:"bundled (the default) or promotion" jsonschema:"enum=bundled,enum=promotion,example=bundled"`
+}
+
+// FromPrice maps a domain price, setting only the fields its model reads.
+func FromPrice(p billing.Price) Price {
+	out := Price{ID: p.ID, Name: p.Name, Model: string(p.Model), Asset: p.Asset}
+	d := func(x billing.Decimal) *Decimal { return &Decimal{x} }
+	switch p.Model {
+	case billing.PerUnit:
+		out.UnitAmount = d(p.UnitAmount)
+	case billing.PerVolume, billing.Package:
+		out.Field, out.BlockSize, out.BlockAmount = p.Field, d(p.BlockSize), d(p.BlockAmount)
+	case billing.Dimensional:
+		out.Field, out.Dimensions = p.Field, p.Dimensions
+		if p.Field != "" {
+			out.BlockSize = d(p.BlockSize)
+		}
+		for _, r := range p.Rates {
+			out.Rates = append(out.Rates, DimensionRate{Values: r.Values, Amount: D(r.Amount)})
+		}
+	case billing.Tiered:
+		out.Field, out.TierMode = p.Field, p.TierMode
+		for _, t := range p.Tiers {
+			tt := Tier{UpTo: DP(t.UpTo), UnitAmount: D(t.UnitAmount)}
+			if !t.FlatAmount.IsZero() {
+				tt.FlatAmount = d(t.FlatAmount)
+			}
+			out.Tiers = append(out.Tiers, tt)
+		}
+	case billing.CostPlus:
+		out.Vendor, out.MarkupPercent, out.MarkupFixed = p.Vendor, d(p.MarkupPercent), d(p.MarkupFixed)
+	case billing.Recurring:
+		out.Interval, out.Amount = p.Interval, d(p.Amount)
+	}
+	return out
+}
+
+// ToPrice maps a price a client sent; absent amounts are zero.
+func (p Price) ToPrice() billing.Price {
+	out := billing.Price{ID: p.ID, Name: p.Name, Model: billing.PriceModel(p.Model), Asset: p.Asset,
+		UnitAmount: val(p.UnitAmount), Field: p.Field, BlockSize: val(p.BlockSize), BlockAmount: val(p.BlockAmount),
+		Dimensions: p.Dimensions, TierMode: p.TierMode, Vendor: p.Vendor, MarkupPercent: val(p.MarkupPercent),
+		MarkupFixed: val(p.MarkupFixed), Interval: p.Interval, Amount: val(p.Amount)}
+	for _, r := range p.Rates {
+		out.Rates = append(out.Rates, billing.DimensionRate{Values: r.Values, Amount: r.Amount.Decimal})
+	}
+	for _, t := range p.Tiers {
+		out.Tiers = append(out.Tiers, billing.Tier{UpTo: ptr(t.UpTo), UnitAmount: t.UnitAmount.Decimal, FlatAmount: val(t.FlatAmount)})
+	}
+	return out
+}
+
+// FromEntitlement maps a domain entitlement.
+func FromEntitlement(e billing.Entitlement) Entitlement {
+	return Entitlement{Kind: string(e.Kind), Asset: e.Asset, Amount: D(e.Amount), Interval: e.Interval, LifetimeDays: e.LifetimeDays, Purpose: e.Purpose}
+}
+
+// ToEntitlement maps an entitlement a client sent.
+func (e Entitlement) ToEntitlement() billing.Entitlement {
+	return billing.Entitlement{Kind: billing.EntitlementKind(e.Kind), Asset: e.Asset, Amount: e.Amount.Decimal,
+		Interval: e.Interval, LifetimeDays: e.LifetimeDays, Purpose: e.Purpose}
+}
+
+// ptr unwraps an optional decimal: nil stays nil.
+func ptr(d *Decimal) *billing.Decimal {
+	if d == nil {
+		return nil
+	}
+	v := d.Decimal
+	return &v
+}
+
+// val unwraps an optional decimal: nil is zero.
+func val(d *Decimal) billing.Decimal {
+	if d == nil {
+		return billing.Zero
+	}
+	return d.Decimal
+}
+
+// ProductVersion is an immutable set of prices and entitlements.
+type ProductVersion struct {
+	ID           string        `json:"id" jsonschema_description:"Version id" jsonschema:"example=pver_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	ProductID    string        `json:"product_id" jsonschema_description:"The product" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Version      int           `json:"version" jsonschema_description:"Version number, from 1" jsonschema:"example=1"`
+	Prices       []Price       `json:"prices" jsonschema_description:"How this version charges"`
+	Entitlements []Entitlement `json:"entitlements" jsonschema_description:"What this version grants"`
+	PublishedAt  string        `json:"published_at" jsonschema_description:"When it was published (RFC 3339, UTC)" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
+}
+
+// FromProductVersion maps a domain version.
+func FromProductVersion(v billing.ProductVersion) ProductVersion {
+	return ProductVersion{ID: v.ID, ProductID: v.ProductID, Version: v.Version, Prices: Map(v.Prices, FromPrice),
+		Entitlements: Map(v.Entitlements, FromEntitlement), PublishedAt: Time(v.PublishedAt)}
+}
+
+// Product is a billable activity with its versions (newest first; empty in lists).
+type Product struct {
+	ID             string           `json:"id" jsonschema_description:"Product id" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Code           string           `json:"code" jsonschema_description:"Your code for the product" jsonschema:"example=image-generation"`
+	Name           string           `json:"name" jsonschema_description:"Display name" jsonschema:"example=Image generation"`
+	Description    string           `json:"description" jsonschema_description:"What it is"`
+	EventType      string           `json:"event_type" jsonschema_description:"The event type your app reports for this activity" jsonschema:"example=image.generated"`
+	DefaultVersion int              `json:"default_version" jsonschema_description:"The version new subscriptions get" jsonschema:"example=1"`
+	ArchivedAt     *string          `json:"archived_at" jsonschema_description:"When it was archived; null while active" jsonschema:"format=date-time"`
+	CreatedAt      string           `json:"created_at" jsonschema_description:"When it was created (RFC 3339, UTC)" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
+	Versions       []ProductVersion `json:"versions,omitempty" jsonschema_description:"Its versions, newest first (omitted in lists)"`
+}
+
+// FromProduct maps a domain product without versions.
+func FromProduct(p billing.Product) Product {
+	return Product{ID: p.ID, Code: p.Code, Name: p.Name, Description: p.Description, EventType: p.EventType,
+		DefaultVersion: p.DefaultVersion, ArchivedAt: TimeP(p.ArchivedAt), CreatedAt: Time(p.CreatedAt)}
+}
+
+// FromProductView maps a domain product with its versions.
+func FromProductView(v billing.ProductView) Product {
+	out := FromProduct(v.Product)
+	out.Versions = Map(v.Versions, FromProductVersion)
+	return out
+}
+
+// Vendor is a cost provider.
+type Vendor struct {
+	ID        string `json:"id" jsonschema_description:"Vendor id" jsonschema:"example=vnd_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Code      string `json:"code" jsonschema_description:"Your code for the vendor, used in event costs" jsonschema:"example=openai"`
+	Name      string `json:"name" jsonschema_description:"Display name" jsonschema:"example=OpenAI"`
+	CreatedAt string `json:"created_at" jsonschema_description:"When it was created (RFC 3339, UTC)" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
+}
+
+// FromVendor maps a domain vendor.
+func FromVendor(v billing.Vendor) Vendor {
+	return Vendor{ID: v.ID, Code: v.Code, Name: v.Name, CreatedAt: Time(v.CreatedAt)}
+}
+
+// Subscription ties a customer to a product version.
+type Subscription struct {
+	ID          string  `json:"id" jsonschema_description:"Subscription id" jsonschema:"example=sub_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	CustomerID  string  `json:"customer_id" jsonschema_description:"The customer" jsonschema:"example=cus_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	ProductID   string  `json:"product_id" jsonschema_description:"The product" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	ProductCode string  `json:"product_code" jsonschema_description:"The product's code" jsonschema:"example=image-generation"`
+	Version     int     `json:"version" jsonschema_description:"The version in force" jsonschema:"example=1"`
+	StartedAt   string  `json:"started_at" jsonschema_description:"When it started (RFC 3339, UTC)" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
+	EndedAt     *string `json:"ended_at" jsonschema_description:"When it ended; null while in force" jsonschema:"format=date-time"`
+}
+
+// FromSubscription maps a domain subscription.
+func FromSubscription(s billing.Subscription) Subscription {
+	return Subscription{ID: s.ID, CustomerID: s.CustomerID, ProductID: s.ProductID, ProductCode: s.ProductCode,
+		Version: s.Version, StartedAt: Time(s.StartedAt), EndedAt: TimeP(s.EndedAt)}
+}
+
+// Cost is a vendor cost an event reports.
+type Cost struct {
+	Vendor   string  `json:"vendor" jsonschema_description:"Vendor code" jsonschema:"example=openai"`
+	Amount   Decimal `json:"amount" jsonschema_description:"What the vendor charged, zero or more" jsonschema:"example=0.0021"`
+	Currency string  `json:"currency" jsonschema_description:"Currency of the amount" jsonschema:"example=USD"`
+}
+
+// FromCost maps a domain cost.
+func FromCost(c billing.Cost) Cost {
+	return Cost{Vendor: c.Vendor, Amount: D(c.Amount), Currency: c.Currency}
+}
+
+// ToCost maps a cost a client sent.
+func (c Cost) ToCost() billing.Cost {
+	return billing.Cost{Vendor: c.Vendor, Amount: c.Amount.Decimal, Currency: c.Currency}
+}
+
+// Fee is what one price charged for one event.
+type Fee struct {
+	ID          string  `json:"id,omitempty" jsonschema_description:"Fee id (empty in simulations)" jsonschema:"example=fee_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	ProductID   string  `json:"product_id" jsonschema_description:"The product priced" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	ProductCode string  `json:"product_code" jsonschema_description:"Its code" jsonschema:"example=image-generation"`
+	Version     int     `json:"version" jsonschema_description:"The version that priced it" jsonschema:"example=1"`
+	PriceID     string  `json:"price_id" jsonschema_description:"The price that charged" jsonschema:"example=price_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	PriceName   string  `json:"price_name,omitempty" jsonschema_description:"The price's label" jsonschema:"example=Images"`
+	Asset       string  `json:"asset" jsonschema_description:"Asset of the fee" jsonschema:"example=USD"`
+	Amount      Decimal `json:"amount" jsonschema_description:"The fee, at the asset's precision" jsonschema:"example=0.04"`
+	Quantity    Decimal `json:"quantity" jsonschema_description:"Units counted against the price" jsonschema:"example=1"`
+	Breakdown   string  `json:"breakdown" jsonschema_description:"How the fee was computed, in one line" jsonschema:"example=1 event × 0.04 = 0.04 USD"`
+}
+
+// FromFee maps a domain fee.
+func FromFee(f billing.Fee) Fee {
+	return Fee{ID: f.ID, ProductID: f.ProductID, ProductCode: f.ProductCode, Version: f.Version, PriceID: f.PriceID,
+		PriceName: f.PriceName, Asset: f.Asset, Amount: D(f.Amount), Quantity: D(f.Quantity), Breakdown: f.Breakdown}
+}
+
+// Simulation prices a hypothetical event; nothing is recorded.
+type Simulation struct {
+	ProductID   string             `json:"product_id" jsonschema_description:"The product" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	ProductCode string             `json:"product_code" jsonschema_description:"Its code" jsonschema:"example=image-generation"`
+	Version     int                `json:"version" jsonschema_description:"The version priced" jsonschema:"example=1"`
+	Fees        []Fee              `json:"fees" jsonschema_description:"The fees a real event would get"`
+	Totals      map[string]Decimal `json:"totals" jsonschema_description:"Total per asset" jsonschema:"example={\"USD\": \"0.04\"}"`
+}
+
+// FromSimulation maps a domain simulation.
+func FromSimulation(s billing.Simulation) Simulation {
+	out := Simulation{ProductID: s.ProductID, ProductCode: s.ProductCode, Version: s.Version, Fees: Map(s.Fees, FromFee), Totals: map[string]Decimal{}}
+	for k, v := range s.Totals {
+		out.Totals[k] = D(v)
+	}
+	return out
+}
