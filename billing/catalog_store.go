@@ -264,18 +264,24 @@ type pricedVersion struct {
 // by t and not ended, or, for an event older than every subscription to the
 // product, the first one.
 func versionsForEvent(ctx context.Context, db dbtx, customerID, eventType string, t time.Time) ([]pricedVersion, error) {
-	rows, err := db.Query(ctx, `SELECT DISTINCT ON (s.product_id) s.product_id, p.code,
-			v.id, v.product_id, v.version, v.prices, v.entitlements, v.published_at
-		FROM subscriptions s
-		JOIN products p ON p.id = s.product_id
-		JOIN product_versions v ON v.product_id = s.product_id AND v.version = s.version
-		WHERE s.customer_id = $1 AND p.event_type = $2 AND (s.ended_at IS NULL OR s.ended_at > $3 OR s.started_at > $3)
-		ORDER BY s.product_id, (s.started_at <= $3) DESC, CASE WHEN s.started_at <= $3 THEN s.started_at END DESC, s.started_at`,
-		customerID, eventType, t)
+	rows, err := db.Query(ctx, versionsForEventSQL, customerID, eventType, t)
 	if err != nil {
 		return nil, translate(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pricedVersion, error) {
+	out, err := collectPricedVersions(rows)
+	return out, translate(err)
+}
+
+const versionsForEventSQL = `SELECT DISTINCT ON (s.product_id) s.product_id, p.code,
+		v.id, v.product_id, v.version, v.prices, v.entitlements, v.published_at
+	FROM subscriptions s
+	JOIN products p ON p.id = s.product_id
+	JOIN product_versions v ON v.product_id = s.product_id AND v.version = s.version
+	WHERE s.customer_id = $1 AND p.event_type = $2 AND (s.ended_at IS NULL OR s.ended_at > $3 OR s.started_at > $3)
+	ORDER BY s.product_id, (s.started_at <= $3) DESC, CASE WHEN s.started_at <= $3 THEN s.started_at END DESC, s.started_at`
+
+func collectPricedVersions(rows pgx.Rows) ([]pricedVersion, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (pricedVersion, error) {
 		var pv pricedVersion
 		var prices, ents []byte
 		if err := r.Scan(&pv.ProductID, &pv.ProductCode, &pv.Version.ID, &pv.Version.ProductID, &pv.Version.Version, &prices, &ents, &pv.Version.PublishedAt); err != nil {
@@ -285,7 +291,6 @@ func versionsForEvent(ctx context.Context, db dbtx, customerID, eventType string
 		pv.Version.Prices, pv.Version.Entitlements, err = decodeVersion(prices, ents)
 		return pv, err
 	})
-	return out, translate(err)
 }
 
 // versionOf loads one version of a product.
@@ -307,4 +312,3 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
-

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
 	"github.com/jackc/pgx/v5"
@@ -11,9 +12,18 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// DefaultMaxConns is the pool size unless the database URL sets
+// pool_max_conns: enough concurrent transactions for PostgreSQL's group commit
+// to share one WAL flush among many of them.
+const DefaultMaxConns = 16
+
 // ConfigurePool prepares a pool config for the billing service: NUMERIC columns
-// scan into and from Decimal exactly.
+// scan into and from Decimal exactly, and the pool gets DefaultMaxConns
+// connections unless the URL chose a size.
 func ConfigurePool(c *pgxpool.Config) {
+	if !strings.Contains(c.ConnString(), "pool_max_conns") {
+		c.MaxConns = DefaultMaxConns
+	}
 	prev := c.AfterConnect
 	c.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		pgxdecimal.Register(conn.TypeMap())

@@ -105,26 +105,28 @@ var purposeRank = map[LotPurpose]int{LotPromotion: 0, LotBundled: 1, LotPaid: 2}
 // lockBalance locks a wallet's balance in an asset (creating it at zero), writes
 // the expiry of lots that are due, and loads what spending decisions need.
 func (s *Service) lockBalance(ctx context.Context, tx pgx.Tx, c Caller, walletID string, asset Asset, now time.Time) (*balanceState, error) {
-	b := &balanceState{c: c, walletID: walletID, asset: asset, now: now, touched: map[string]*Lot{}}
-	var err error
-	b.posted, b.debt, b.creditLimit, err = lockBalanceRow(ctx, tx, c, walletID, asset.Code, now)
-	if err != nil {
-		return nil, err
+	batch := &pgx.Batch{}
+	b := queueLockBalance(batch, c, walletID, asset, now)
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return nil, translate(err)
 	}
-	lots, err := openLots(ctx, tx, walletID, asset.Code)
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range lots {
-		if l.ExpiresAt != nil && !l.ExpiresAt.After(now) {
+	b.settle()
+	return b, nil
+}
+
+// settle prepares a freshly loaded balance: lots that are due expire (in the
+// ledger, by this transaction) and the rest are put in burn order.
+func (b *balanceState) settle() {
+	loaded := b.lots
+	b.lots = b.lots[:0:0]
+	for _, l := range loaded {
+		if l.ExpiresAt != nil && !l.ExpiresAt.After(b.now) {
 			b.expire(l)
 			continue
 		}
 		b.lots = append(b.lots, l)
 	}
 	sort.SliceStable(b.lots, func(i, j int) bool { return burnsBefore(b.lots[i], b.lots[j]) })
-	b.held, err = heldAmount(ctx, tx, walletID, asset.Code, now)
-	return b, err
 }
 
 func (b *balanceState) lotsTotal() Decimal {
@@ -212,12 +214,30 @@ func (b *balanceState) debit(p *posting, counter string, amount Decimal) {
 // flush writes the balance's postings, new and changed lots and the balance row
 // in one round trip.
 func (b *balanceState) flush(ctx context.Context, tx pgx.Tx) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	batch := &pgx.Batch{}
+	queueBalanceWrites(batch, b)
+	return translate(tx.SendBatch(ctx, batch).Close())
+}
+
+// check drops postings that moved nothing and enforces the double-entry rule
+// on the rest before anything is written.
+func (b *balanceState) check() error {
+	kept := b.postings[:0]
+	for _, p := range b.postings {
+		if len(p.entries) > 0 { // a posting that moved nothing is not written
+			kept = append(kept, p)
+		}
+	}
+	b.postings = kept
 	for _, p := range b.postings {
 		if err := p.balanced(); err != nil {
 			return err
 		}
 	}
-	return writeBalance(ctx, tx, b)
+	return nil
 }
 
 func decMin(a, b Decimal) Decimal {

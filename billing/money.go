@@ -53,3 +53,7 @@ func ParseDecimal(field, s string) (Decimal, error) {
 var Zero = decimal.Zero
 
 var decimalOne = decimal.NewFromInt(1)
+
+// MustDecimal parses a decimal literal; it panics on a malformed one, so use it
+// only for constants.
+func MustDecimal(s string) Decimal { return decimal.RequireFromString(s) }

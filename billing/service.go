@@ -13,10 +13,11 @@ import (
 // Service is the billing core every surface (MCP tools, REST API, CLI, portal)
 // calls. Each method takes the caller's account and mode from the context.
 type Service struct {
-	pool *pgxpool.Pool
-	now  func() time.Time
-	log  *slog.Logger
-	opts Options
+	cache *cache
+	pool  *pgxpool.Pool
+	now   func() time.Time
+	log   *slog.Logger
+	opts  Options
 }
 
 // Options tune a Service; the zero value is valid.
@@ -30,7 +31,7 @@ type Options struct {
 // NewService returns a Service over a migrated database. The pool must have
 // been configured with ConfigurePool.
 func NewService(pool *pgxpool.Pool, opts Options) *Service {
-	s := &Service{pool: pool, now: opts.Now, log: opts.Logger, opts: opts}
+	s := &Service{cache: newCache(), pool: pool, now: opts.Now, log: opts.Logger, opts: opts}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -159,8 +159,13 @@ func validateEvent(in *UsageEventInput, now time.Time) error {
 	return nil
 }
 
+// recordTx records one event in three round trips besides BEGIN and COMMIT:
+// (1) insert the event and find the versions that price it; (2) move tier
+// counters, lock the authorization and lock the balances; (3) write fees,
+// ledger, lots, balances. Locks are always taken in that order — counters,
+// authorization, balances (by asset) — so concurrent events cannot deadlock.
 func (s *Service) recordTx(ctx context.Context, tx pgx.Tx, c Caller, in UsageEventInput, sentAt, now time.Time) (Event, error) {
-	w, err := resolveWallet(ctx, tx, c, in.Customer, in.Wallet)
+	w, err := s.walletFor(ctx, tx, c, in.Customer, in.Wallet)
 	if err != nil {
 		return Event{}, err
 	}
@@ -170,11 +175,19 @@ func (s *Service) recordTx(ctx context.Context, tx pgx.Tx, c Caller, in UsageEve
 	}
 	ev := Event{ID: in.ID, CustomerID: w.CustomerID, WalletID: w.ID, EventType: in.EventType, OccurredAt: in.OccurredAt,
 		Data: in.Data, Costs: in.Costs, AuthorizationID: in.AuthorizationID, CreatedAt: now}
-	inserted, err := insertEvent(ctx, tx, c, ev, hash)
+
+	// (1) The event, and the versions in force for it.
+	batch := &pgx.Batch{}
+	inserted, err := queueInsertEvent(batch, c, ev, hash)
 	if err != nil {
 		return Event{}, err
 	}
-	if !inserted {
+	var versions []pricedVersion
+	queueVersionsForEvent(batch, w.CustomerID, in.EventType, in.OccurredAt, &versions)
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return Event{}, translate(err)
+	}
+	if !*inserted {
 		old, oldHash, err := getEvent(ctx, tx, c, in.ID)
 		if err != nil {
 			return Event{}, err
@@ -185,84 +198,161 @@ func (s *Service) recordTx(ctx context.Context, tx pgx.Tx, c Caller, in UsageEve
 		old.Replayed = true
 		return old, nil
 	}
-	versions, err := s.versionsFor(ctx, tx, c, w.CustomerID, in.EventType, in.OccurredAt, true)
-	if err != nil {
-		return Event{}, err
-	}
 	if len(versions) == 0 {
-		return Event{}, s.noSubscription(ctx, tx, c, in.Customer, in.EventType)
-	}
-	prec, err := s.precisions(ctx, tx, c)
-	if err != nil {
-		return Event{}, err
-	}
-	rev := RatingEvent{EventType: in.EventType, Data: in.Data, Costs: in.Costs}
-	for _, v := range versions {
-		fees, err := s.rateWithCounters(ctx, tx, w.CustomerID, v, rev, in.OccurredAt, prec)
-		if err != nil {
+		if versions, err = s.versionsFor(ctx, tx, c, w.CustomerID, in.EventType, in.OccurredAt, true); err != nil {
 			return Event{}, err
 		}
-		ev.Fees = append(ev.Fees, fees...)
+		if len(versions) == 0 {
+			return Event{}, s.noSubscription(ctx, tx, c, in.Customer, in.EventType)
+		}
+	}
+	assets, err := s.assetsOf(ctx, tx, c, pricedAssets(versions)...)
+	if err != nil {
+		return Event{}, err
+	}
+	prec := precisionsOf(assets)
+
+	// Rate once for quantities; tiered prices are rated again once the
+	// counters say how much the period has used so far.
+	rev := RatingEvent{EventType: in.EventType, Data: in.Data, Costs: in.Costs}
+	type rating struct {
+		v      pricedVersion
+		byID   map[string]Price
+		rated  []RatedFee
+		totals map[string]*Decimal // price id → period total after this event
+	}
+	ratings := make([]rating, len(versions))
+	totalsByAsset := map[string]Decimal{}
+	for i, v := range versions {
+		r := rating{v: v, byID: map[string]Price{}, totals: map[string]*Decimal{}}
+		for _, p := range v.Version.Prices {
+			r.byID[p.ID] = p
+		}
+		if r.rated, err = Rate(v.Version.Prices, rev, nil, prec); err != nil {
+			return Event{}, err
+		}
+		for _, f := range r.rated {
+			totalsByAsset[f.Asset] = totalsByAsset[f.Asset].Add(f.Amount) // tiered fees may change, not their asset
+		}
+		ratings[i] = r
+	}
+
+	// (2) Counters, authorization, balances.
+	batch = &pgx.Batch{}
+	for i := range ratings {
+		r := &ratings[i]
+		for _, f := range r.rated {
+			if r.byID[f.PriceID].Model == Tiered {
+				total := new(Decimal)
+				r.totals[f.PriceID] = total
+				queueBumpCounter(batch, w.CustomerID, f.PriceID, PeriodStart(in.OccurredAt), f.Quantity, total)
+			}
+		}
+	}
+	var auth *Authorization
+	if in.AuthorizationID != "" {
+		auth = &Authorization{}
+		queueGetAuthorization(batch, c, in.AuthorizationID, auth)
+	}
+	balances := map[string]*balanceState{}
+	codes := sortedKeys(totalsByAsset)
+	for _, code := range codes {
+		balances[code] = queueLockBalance(batch, c, w.ID, assets[code], now)
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		if ErrorCode(translate(err)) == ENotFound && auth != nil {
+			return Event{}, NotFoundf("authorization_id", "authorization %q not found in %s mode", in.AuthorizationID, c.Mode)
+		}
+		return Event{}, translate(err)
+	}
+	for i := range ratings {
+		r := &ratings[i]
+		if len(r.totals) > 0 {
+			prior := make(map[string]Decimal, len(r.totals))
+			for id, total := range r.totals {
+				q := Zero
+				for _, f := range r.rated {
+					if f.PriceID == id {
+						q = f.Quantity
+					}
+				}
+				prior[id] = total.Sub(q)
+			}
+			if r.rated, err = Rate(r.v.Version.Prices, rev, prior, prec); err != nil {
+				return Event{}, err
+			}
+		}
+		ev.Fees = append(ev.Fees, toFees(r.v, r.rated, r.byID)...)
 	}
 	for i := range ev.Fees {
 		ev.Fees[i].ID, ev.Fees[i].EventID = newID(prefixFee), ev.ID
 	}
-	// Settle the authorization before locking balances (lock order: counters,
-	// authorization, balances).
 	totals := feeTotals(ev.Fees)
-	if in.AuthorizationID != "" {
-		a, err := getAuthorization(ctx, tx, c, in.AuthorizationID, true)
-		if err != nil {
-			return Event{}, err
+
+	// (3) Writes.
+	batch = &pgx.Batch{}
+	if auth != nil {
+		if auth.WalletID != w.ID {
+			return Event{}, Invalidf("authorization_id", "authorization %s holds money in another wallet than this event's; send the event for the same customer and wallet", auth.ID)
 		}
-		if a.WalletID != w.ID {
-			return Event{}, Invalidf("authorization_id", "authorization %s holds money in another wallet than this event's; send the event for the same customer and wallet", a.ID)
-		}
-		ev.Settlement = &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: Zero, Released: Zero, Exceeded: Zero}
-		if a.Status == AuthActive {
-			captured := totals[a.Asset]
-			a.Status, a.CapturedAmount, a.EventID, a.SettledAt = AuthCaptured, &captured, ev.ID, &now
-			if err := settleAuthorization(ctx, tx, a); err != nil {
-				return Event{}, err
-			}
-			st := ev.Settlement
-			st.Status, st.Captured = AuthCaptured, captured
-			if captured.LessThan(a.Amount) {
-				st.Released = a.Amount.Sub(captured)
-			} else {
-				st.Exceeded = captured.Sub(a.Amount)
-			}
-		}
+		ev.Settlement = s.capture(batch, auth, ev.ID, totals, now)
 	}
-	// Debit each asset's total from the wallet.
 	txnByAsset := map[string]string{}
-	for _, code := range sortedKeys(totals) {
-		asset, err := s.assetTx(ctx, tx, c, "asset", code)
-		if err != nil {
-			return Event{}, err
-		}
-		b, err := s.lockBalance(ctx, tx, c, w.ID, asset, now)
-		if err != nil {
-			return Event{}, err
-		}
+	for _, code := range codes {
+		b := balances[code]
+		b.settle()
 		before := b.total()
-		p := b.newPosting("usage", ev.ID, fmt.Sprintf("%s usage", in.EventType))
-		b.debit(p, LedgerRevenue, totals[code])
-		txnByAsset[code] = p.id
-		if err := b.flush(ctx, tx); err != nil {
+		if amount := totals[code]; amount.IsPositive() {
+			p := b.newPosting("usage", ev.ID, in.EventType+" usage")
+			b.debit(p, LedgerRevenue, amount)
+			txnByAsset[code] = p.id
+		}
+		if err := b.check(); err != nil {
 			return Event{}, err
 		}
+		queueBalanceWrites(batch, b)
 		if !before.IsNegative() && b.total().IsNegative() {
-			if err := s.outbox(ctx, tx, c, "balance.below_zero", map[string]any{"customer_id": w.CustomerID, "wallet_id": w.ID,
-				"asset": code, "total": b.total().String(), "event_id": ev.ID}, now); err != nil {
-				return Event{}, err
-			}
+			queueOutbox(batch, c, "balance.below_zero", map[string]any{"customer_id": w.CustomerID, "wallet_id": w.ID,
+				"asset": code, "total": b.total().String(), "event_id": ev.ID}, now)
 		}
 	}
-	if err := insertFees(ctx, tx, c, ev, txnByAsset); err != nil {
-		return Event{}, err
+	queueInsertFees(batch, c, ev, txnByAsset)
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return Event{}, translate(err)
 	}
 	return ev, nil
+}
+
+// capture settles an active authorization with the event's actual amount in
+// the hold's asset: the rest is released, an excess was debited anyway (usage
+// that happened is never dropped). An authorization that is no longer active
+// is left as it is and reported.
+func (s *Service) capture(batch *pgx.Batch, a *Authorization, eventID string, totals map[string]Decimal, now time.Time) *Settlement {
+	st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: Zero, Released: Zero, Exceeded: Zero}
+	if a.Status != AuthActive {
+		return st
+	}
+	captured := totals[a.Asset]
+	a.Status, a.CapturedAmount, a.EventID, a.SettledAt = AuthCaptured, &captured, eventID, &now
+	queueSettleAuthorization(batch, *a)
+	st.Status, st.Captured = AuthCaptured, captured
+	if captured.LessThan(a.Amount) {
+		st.Released = a.Amount.Sub(captured)
+	} else {
+		st.Exceeded = captured.Sub(a.Amount)
+	}
+	return st
+}
+
+// pricedAssets lists the assets a set of versions charges in.
+func pricedAssets(versions []pricedVersion) []string {
+	var out []string
+	for _, v := range versions {
+		for _, p := range v.Version.Prices {
+			out = append(out, p.Asset)
+		}
+	}
+	return out
 }
 
 func feeTotals(fees []Fee) map[string]Decimal {
@@ -271,39 +361,6 @@ func feeTotals(fees []Fee) map[string]Decimal {
 		totals[f.Asset] = totals[f.Asset].Add(f.Amount)
 	}
 	return totals
-}
-
-// rateWithCounters rates an event against one version, moving the customer's
-// period counters of its tiered prices (locked until commit).
-func (s *Service) rateWithCounters(ctx context.Context, tx pgx.Tx, customerID string, v pricedVersion, ev RatingEvent, at time.Time, prec map[string]int32) ([]Fee, error) {
-	lookup := func(code string) (int32, bool) { p, ok := prec[code]; return p, ok }
-	first, err := Rate(v.Version.Prices, ev, nil, lookup)
-	if err != nil {
-		return nil, err
-	}
-	prior := map[string]Decimal{}
-	byID := map[string]Price{}
-	for _, p := range v.Version.Prices {
-		byID[p.ID] = p
-	}
-	period := PeriodStart(at)
-	for _, f := range first { // prices in version order; counters keyed by price id
-		if byID[f.PriceID].Model != Tiered {
-			continue
-		}
-		total, err := bumpCounter(ctx, tx, customerID, f.PriceID, period, f.Quantity)
-		if err != nil {
-			return nil, err
-		}
-		prior[f.PriceID] = total.Sub(f.Quantity)
-	}
-	rated := first
-	if len(prior) > 0 {
-		if rated, err = Rate(v.Version.Prices, ev, prior, lookup); err != nil {
-			return nil, err
-		}
-	}
-	return toFees(v, rated, byID), nil
 }
 
 func toFees(v pricedVersion, rated []RatedFee, byID map[string]Price) []Fee {
@@ -447,7 +504,7 @@ func (s *Service) ListEvents(ctx context.Context, in ListEventsInput) (Page[Even
 // touching any wallet or counter.
 type SimulateInput struct {
 	Product  string
-	Version  int // 0: the default version
+	Version  int    // 0: the default version
 	Customer string // optional: use the customer's period usage for tiers
 	Data     map[string]any
 	Costs    []Cost

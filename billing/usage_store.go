@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 const authorizationColumns = `id, idempotency_key, customer_id, wallet_id, event_type, asset, amount, status, decline_reason,
@@ -56,22 +57,6 @@ func settleAuthorization(ctx context.Context, db dbtx, a Authorization) error {
 	_, err := db.Exec(ctx, `UPDATE authorizations SET status = $2, captured_amount = $3, event_id = nullif($4, ''), settled_at = $5 WHERE id = $1`,
 		a.ID, a.Status, a.CapturedAmount, a.EventID, a.SettledAt)
 	return translate(err)
-}
-
-func insertEvent(ctx context.Context, db dbtx, c Caller, e Event, hash []byte) (bool, error) {
-	data, err := json.Marshal(e.Data)
-	if err != nil {
-		return false, Invalidf("data", "data must be a JSON object")
-	}
-	var costs []byte
-	if e.Costs != nil {
-		costs, _ = json.Marshal(costRows(e.Costs))
-	}
-	tag, err := db.Exec(ctx, `INSERT INTO events (account_id, mode, id, request_hash, customer_id, wallet_id, event_type, occurred_at, data, costs,
-		authorization_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, ''), $12)
-		ON CONFLICT (account_id, mode, id) DO NOTHING`,
-		c.AccountID, c.Mode, e.ID, hash, e.CustomerID, e.WalletID, e.EventType, e.OccurredAt, data, costs, e.AuthorizationID, e.CreatedAt)
-	return tag.RowsAffected() == 1, translate(err)
 }
 
 type costRow struct {
@@ -169,20 +154,6 @@ func feesOf(ctx context.Context, db dbtx, c Caller, eventIDs []string) (map[stri
 	return out, nil
 }
 
-func insertFees(ctx context.Context, tx pgx.Tx, c Caller, e Event, txnByAsset map[string]string) error {
-	if len(e.Fees) == 0 {
-		return nil
-	}
-	rows := make([][]any, len(e.Fees))
-	for i, f := range e.Fees {
-		rows[i] = []any{f.ID, c.AccountID, c.Mode, e.ID, e.CustomerID, f.ProductID, f.Version, f.PriceID, f.Asset, f.Amount, f.Quantity, f.Breakdown,
-			txnByAsset[f.Asset], e.OccurredAt, e.CreatedAt}
-	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"fees"}, []string{"id", "account_id", "mode", "event_id", "customer_id", "product_id", "version",
-		"price_id", "asset", "amount", "quantity", "breakdown", "transaction_id", "occurred_at", "created_at"}, pgx.CopyFromRows(rows))
-	return translate(err)
-}
-
 func listEvents(ctx context.Context, db dbtx, c Caller, customerID string, in ListEventsInput, after int64, limit int) ([]Event, []int64, error) {
 	rows, err := db.Query(ctx, `SELECT `+eventColumns+` FROM events e
 		WHERE e.account_id = $1 AND e.mode = $2 AND ($3 = '' OR e.customer_id = $3) AND ($4 = 0 OR e.seq < $4)
@@ -223,16 +194,6 @@ func listEvents(ctx context.Context, db dbtx, c Caller, customerID string, in Li
 	return events, seqs, nil
 }
 
-// bumpCounter adds q to a customer's period usage of a price and returns the
-// new total; the row stays locked until commit.
-func bumpCounter(ctx context.Context, tx pgx.Tx, customerID, priceID string, period time.Time, q Decimal) (Decimal, error) {
-	var total Decimal
-	err := tx.QueryRow(ctx, `INSERT INTO usage_counters (customer_id, price_id, period_start, quantity) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (customer_id, price_id, period_start) DO UPDATE SET quantity = usage_counters.quantity + excluded.quantity
-		RETURNING quantity`, customerID, priceID, period, q).Scan(&total)
-	return total, translate(err)
-}
-
 func readCounters(ctx context.Context, db dbtx, customerID string, priceIDs []string, period time.Time) (map[string]Decimal, error) {
 	out := map[string]Decimal{}
 	if len(priceIDs) == 0 {
@@ -269,4 +230,83 @@ func insertOutbox(ctx context.Context, db dbtx, c Caller, typ string, payload ma
 	_, err := db.Exec(ctx, `INSERT INTO outbox (account_id, mode, type, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		c.AccountID, c.Mode, typ, payload, now)
 	return translate(err)
+}
+
+// queueInsertEvent queues the event's insert; *inserted says, once the batch
+// ran, whether it was new.
+func queueInsertEvent(batch *pgx.Batch, c Caller, e Event, hash []byte) (*bool, error) {
+	data, err := json.Marshal(e.Data)
+	if err != nil {
+		return nil, Invalidf("data", "data must be a JSON object")
+	}
+	var costs []byte
+	if e.Costs != nil {
+		costs, _ = json.Marshal(costRows(e.Costs))
+	}
+	inserted := new(bool)
+	batch.Queue(`INSERT INTO events (account_id, mode, id, request_hash, customer_id, wallet_id, event_type, occurred_at, data, costs,
+		authorization_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, ''), $12)
+		ON CONFLICT (account_id, mode, id) DO NOTHING`,
+		c.AccountID, c.Mode, e.ID, hash, e.CustomerID, e.WalletID, e.EventType, e.OccurredAt, data, costs, e.AuthorizationID, e.CreatedAt).
+		Exec(func(ct pgconn.CommandTag) error { *inserted = ct.RowsAffected() == 1; return nil })
+	return inserted, nil
+}
+
+// queueVersionsForEvent queues versionsForEvent's query.
+func queueVersionsForEvent(batch *pgx.Batch, customerID, eventType string, t time.Time, out *[]pricedVersion) {
+	batch.Queue(versionsForEventSQL, customerID, eventType, t).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = collectPricedVersions(rows)
+		return err
+	})
+}
+
+func queueBumpCounter(batch *pgx.Batch, customerID, priceID string, period time.Time, q Decimal, total *Decimal) {
+	batch.Queue(`INSERT INTO usage_counters (customer_id, price_id, period_start, quantity) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (customer_id, price_id, period_start) DO UPDATE SET quantity = usage_counters.quantity + excluded.quantity
+		RETURNING quantity`, customerID, priceID, period, q).QueryRow(func(row pgx.Row) error { return row.Scan(total) })
+}
+
+func queueGetAuthorization(batch *pgx.Batch, c Caller, id string, out *Authorization) {
+	batch.Queue(`SELECT `+authorizationColumns+` FROM authorizations WHERE account_id = $1 AND mode = $2 AND id = $3 FOR UPDATE`,
+		c.AccountID, c.Mode, id).QueryRow(func(row pgx.Row) error {
+		a, _, err := scanAuthorization(row)
+		*out = a
+		return err
+	})
+}
+
+func queueSettleAuthorization(batch *pgx.Batch, a Authorization) {
+	batch.Queue(`UPDATE authorizations SET status = $2, captured_amount = $3, event_id = nullif($4, ''), settled_at = $5 WHERE id = $1`,
+		a.ID, a.Status, a.CapturedAmount, a.EventID, a.SettledAt)
+}
+
+func queueOutbox(batch *pgx.Batch, c Caller, typ string, payload map[string]any, now time.Time) {
+	batch.Queue(`INSERT INTO outbox (account_id, mode, type, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		c.AccountID, c.Mode, typ, payload, now)
+}
+
+// queueInsertFees inserts an event's fees with one multi-row statement.
+func queueInsertFees(batch *pgx.Batch, c Caller, e Event, txnByAsset map[string]string) {
+	n := len(e.Fees)
+	if n == 0 {
+		return
+	}
+	ids, products, prices, assets, breakdowns, txns := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
+	versions := make([]int32, n)
+	amounts, quantities := make([]Decimal, n), make([]Decimal, n)
+	for i, f := range e.Fees {
+		ids[i], products[i], prices[i], assets[i], breakdowns[i] = f.ID, f.ProductID, f.PriceID, f.Asset, f.Breakdown
+		versions[i], amounts[i], quantities[i] = int32(f.Version), f.Amount, f.Quantity
+		if t, ok := txnByAsset[f.Asset]; ok {
+			txns[i] = &t
+		}
+	}
+	batch.Queue(`INSERT INTO fees (id, account_id, mode, event_id, customer_id, product_id, version, price_id, asset, amount, quantity,
+			breakdown, transaction_id, occurred_at, created_at)
+		SELECT f.id, $1, $2, $3, $4, f.product, f.version, f.price, f.asset, f.amount, f.quantity, f.breakdown, f.txn, $5, $6
+		FROM unnest($7::text[], $8::text[], $9::int[], $10::text[], $11::text[], $12::numeric[], $13::numeric[], $14::text[], $15::text[])
+			AS f(id, product, version, price, asset, amount, quantity, breakdown, txn)`,
+		c.AccountID, c.Mode, e.ID, e.CustomerID, e.OccurredAt, e.CreatedAt,
+		ids, products, versions, prices, assets, amounts, quantities, breakdowns, txns)
 }

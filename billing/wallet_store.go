@@ -41,20 +41,26 @@ func listWallets(ctx context.Context, db dbtx, c Caller, customerID string) ([]W
 	return out, translate(err)
 }
 
-// lockBalanceRow creates the balance row if needed and locks it until the
-// transaction ends: every movement of one balance is serialised here.
-func lockBalanceRow(ctx context.Context, tx pgx.Tx, c Caller, walletID, asset string, now time.Time) (posted, debt, limit Decimal, err error) {
-	err = tx.QueryRow(ctx, `SELECT posted, debt, credit_limit FROM balances WHERE wallet_id = $1 AND asset = $2 FOR UPDATE`,
-		walletID, asset).Scan(&posted, &debt, &limit)
-	if err == pgx.ErrNoRows {
-		if _, err = tx.Exec(ctx, `INSERT INTO balances (wallet_id, asset, account_id, mode, updated_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, walletID, asset, c.AccountID, c.Mode, now); err != nil {
-			return posted, debt, limit, translate(err)
-		}
-		err = tx.QueryRow(ctx, `SELECT posted, debt, credit_limit FROM balances WHERE wallet_id = $1 AND asset = $2 FOR UPDATE`,
-			walletID, asset).Scan(&posted, &debt, &limit)
-	}
-	return posted, debt, limit, translate(err)
+// queueLockBalance queues what creates a balance row if needed, locks it until
+// the transaction ends (every movement of one balance is serialised there), and
+// reads its open lots and active holds. The state is filled when the batch has
+// run; call settle then.
+func queueLockBalance(batch *pgx.Batch, c Caller, walletID string, asset Asset, now time.Time) *balanceState {
+	b := &balanceState{c: c, walletID: walletID, asset: asset, now: now, touched: map[string]*Lot{}}
+	batch.Queue(`INSERT INTO balances (wallet_id, asset, account_id, mode, updated_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT DO NOTHING`, walletID, asset.Code, c.AccountID, c.Mode, now)
+	batch.Queue(`SELECT posted, debt, credit_limit FROM balances WHERE wallet_id = $1 AND asset = $2 FOR UPDATE`,
+		walletID, asset.Code).QueryRow(func(row pgx.Row) error { return row.Scan(&b.posted, &b.debt, &b.creditLimit) })
+	batch.Queue(`SELECT `+lotColumns+` FROM lots WHERE wallet_id = $1 AND asset = $2 AND remaining > 0`, walletID, asset.Code).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			b.lots, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Lot, error) { return scanLot(r) })
+			return err
+		})
+	batch.Queue(`SELECT coalesce(sum(amount), 0) FROM authorizations
+		WHERE wallet_id = $1 AND asset = $2 AND status = 'active' AND expires_at > $3`, walletID, asset.Code, now).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&b.held) })
+	return b
 }
 
 const lotColumns = `id, wallet_id, asset, purpose, amount, remaining, priority, expires_at, expired_at,
@@ -94,10 +100,9 @@ func setCreditLimit(ctx context.Context, db dbtx, walletID, asset string, limit 
 	return translate(err)
 }
 
-// writeBalance writes everything an operation did to one balance in one batch:
+// queueBalanceWrites queues everything an operation did to one balance:
 // ledger transactions, new lots, entries, changed lots, the balance row.
-func writeBalance(ctx context.Context, tx pgx.Tx, b *balanceState) error {
-	batch := &pgx.Batch{}
+func queueBalanceWrites(batch *pgx.Batch, b *balanceState) {
 	for _, p := range b.postings {
 		batch.Queue(`INSERT INTO ledger_transactions (id, account_id, mode, kind, reference, wallet_id, description, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, p.id, b.c.AccountID, b.c.Mode, p.kind, p.reference, p.walletID, p.description, b.now)
@@ -127,7 +132,6 @@ func writeBalance(ctx context.Context, tx pgx.Tx, b *balanceState) error {
 	}
 	batch.Queue(`UPDATE balances SET posted = $3, debt = $4, updated_at = $5 WHERE wallet_id = $1 AND asset = $2`,
 		b.walletID, b.asset.Code, b.posted, b.debt, b.now)
-	return translate(tx.SendBatch(ctx, batch).Close())
 }
 
 func queueEntries(batch *pgx.Batch, c Caller, p *posting, now time.Time) {

@@ -93,7 +93,7 @@ CREATE TABLE balances (
     PRIMARY KEY (wallet_id, asset),
     FOREIGN KEY (account_id, mode, wallet_id) REFERENCES wallets (account_id, mode, id),
     FOREIGN KEY (account_id, mode, asset) REFERENCES assets
-);
+) WITH (fillfactor = 70); -- room for HOT updates of a busy balance
 
 CREATE TABLE ledger_transactions (
     id          text PRIMARY KEY,
@@ -125,9 +125,10 @@ CREATE TABLE lots (
     transaction_id   text NOT NULL REFERENCES ledger_transactions,
     created_at       timestamptz NOT NULL,
     FOREIGN KEY (wallet_id, asset) REFERENCES balances
-);
--- The burn order: priority, soonest expiry, promotion before bundled before paid, oldest.
-CREATE INDEX lots_open ON lots (wallet_id, asset, priority, expires_at, created_at) WHERE remaining > 0;
+) WITH (fillfactor = 70);
+-- No indexed column changes when a debit lowers remaining, so the update stays
+-- HOT (heap-only) and a busy lot does not bloat its indexes.
+CREATE INDEX lots_wallet ON lots (wallet_id, asset);
 
 -- Signed amounts: a positive entry adds to its ledger account. The entries of a
 -- transaction sum to zero per asset. Wallet entries name their lot; a wallet entry

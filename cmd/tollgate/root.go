@@ -58,6 +58,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newDBCmd(cfg),
 		newKeysCmd(cfg),
 		newVerifyCmd(cfg),
+		newBenchCmd(cfg),
 		newVersionCmd(cfg),
 	)
 	root.SetErrPrefix("tollgate:")

@@ -1,0 +1,77 @@
+package billing
+
+import (
+	"context"
+	"sync"
+)
+
+// cache keeps what never changes once written, so the hot path reads it from
+// memory: wallets by (customer, wallet) reference — customers and wallets are
+// never deleted and their ids, external ids and names never change — and each
+// account's assets, which are never changed or deleted either. A miss reads the
+// database, so rows another process created are found; nothing cached can be
+// stale.
+type cache struct {
+	wallets sync.Map // walletKey → Wallet
+	mu      sync.RWMutex
+	assets  map[assetScope]map[string]Asset
+}
+
+type walletKey struct {
+	account, mode, customer, wallet string
+}
+
+type assetScope struct{ account, mode string }
+
+func newCache() *cache { return &cache{assets: map[assetScope]map[string]Asset{}} }
+
+// walletFor resolves a wallet reference through the cache.
+func (s *Service) walletFor(ctx context.Context, db dbtx, c Caller, customer, wallet string) (Wallet, error) {
+	k := walletKey{c.AccountID, string(c.Mode), customer, wallet}
+	if w, ok := s.cache.wallets.Load(k); ok {
+		return w.(Wallet), nil
+	}
+	w, err := resolveWallet(ctx, db, c, customer, wallet)
+	if err == nil {
+		s.cache.wallets.Store(k, w)
+	}
+	return w, err
+}
+
+// assetsOf returns the caller's assets by code; reload says a code was missing
+// and the database must be read again.
+func (s *Service) assetsOf(ctx context.Context, db dbtx, c Caller, want ...string) (map[string]Asset, error) {
+	scope := assetScope{c.AccountID, string(c.Mode)}
+	s.cache.mu.RLock()
+	m := s.cache.assets[scope]
+	s.cache.mu.RUnlock()
+	complete := m != nil
+	for _, code := range want {
+		if _, ok := m[code]; !ok {
+			complete = false
+		}
+	}
+	if complete {
+		return m, nil
+	}
+	list, err := listAssets(ctx, db, c)
+	if err != nil {
+		return nil, err
+	}
+	m = make(map[string]Asset, len(list))
+	for _, a := range list {
+		m[a.Code] = a
+	}
+	s.cache.mu.Lock()
+	s.cache.assets[scope] = m
+	s.cache.mu.Unlock()
+	return m, nil
+}
+
+// precisionsOf is assetsOf as the rating engine wants it.
+func precisionsOf(assets map[string]Asset) func(string) (int32, bool) {
+	return func(code string) (int32, bool) {
+		a, ok := assets[code]
+		return a.Precision, ok
+	}
+}

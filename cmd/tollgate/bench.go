@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tollgatehq/tollgate/bench"
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/pgembed"
+)
+
+func newBenchCmd(cfg *config) *cobra.Command {
+	var (
+		duration  time.Duration
+		clients   int
+		wallets   int
+		workloads string
+		baseline  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure the billing hot path (and pgbench baselines) against a database",
+		Long: `Seed funded customers in a new account, then run each workload for --duration with
+--clients concurrent clients: record (usage over all wallets), record-hot (every client
+on one customer) and auth+record (authorize, then record with the authorization).
+Where pgbench is installed, its single-row UPDATE baselines run first against the same
+server. Prints one table and exits non-zero if verify finds anything afterwards.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			a, err := openApp(cmd, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.db.Close()
+			acct, err := a.svc.CreateAccount(ctx, "bench "+time.Now().UTC().Format(time.RFC3339))
+			if err != nil {
+				return err
+			}
+			bctx := billing.WithCaller(ctx, billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
+			fmt.Fprintf(cfg.stderr, "seeding %d funded customers in account %s…\n", wallets, acct.ID)
+			f, err := bench.Seed(bctx, a.svc, wallets, clients, "c")
+			if err != nil {
+				return err
+			}
+			var baselines []bench.Baseline
+			if baseline {
+				url := cfg.databaseURL
+				if url == "" {
+					url = a.db.embedded.URL()
+				}
+				bin, _ := pgembed.FindBinDir()
+				fmt.Fprintln(cfg.stderr, "running pgbench baselines…")
+				if baselines, err = bench.PgBench(ctx, a.db.pool, url, bin, wallets, clients, duration); err != nil {
+					return err
+				}
+			}
+			drv := bench.ServiceDriver{Svc: a.svc, Ctx: bctx}
+			var results []bench.Result
+			for _, w := range strings.Split(workloads, ",") {
+				fmt.Fprintf(cfg.stderr, "running %s for %s…\n", w, duration)
+				results = append(results, bench.Run(bctx, drv, f, strings.TrimSpace(w), clients, duration, fmt.Sprintf("%s-%d", w, time.Now().UnixNano())))
+			}
+			printBench(cfg, baselines, results)
+			rep, err := a.svc.Verify(context.WithoutCancel(ctx))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cfg.stdout, "verify: %d transactions, %d lots, %d balances, %d problems\n", rep.Transactions, rep.Lots, rep.Balances, len(rep.Problems))
+			if len(rep.Problems) > 0 {
+				return errSilent
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.DurationVar(&duration, "duration", 10*time.Second, "how long each workload runs")
+	f.IntVar(&clients, "clients", 16, "concurrent clients")
+	f.IntVar(&wallets, "wallets", 10000, "funded customers to spread load over")
+	f.StringVar(&workloads, "workloads", "record,record-hot,auth+record", "comma-separated workloads")
+	f.BoolVar(&baseline, "pgbench", true, "run pgbench baselines first when pgbench is installed")
+	return cmd
+}
+
+func printBench(cfg *config, baselines []bench.Baseline, results []bench.Result) {
+	tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\tclients\tops/s\tp50\tp99\tauth p99\tratio\terrors\t")
+	base := map[string]float64{}
+	for _, b := range baselines {
+		base[b.Name] = b.TPS
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t\t\t\t1.00\t\t\n", b.Name, 0, b.TPS)
+	}
+	for _, r := range results {
+		ratio := ""
+		ref := base["pgbench UPDATE random row"]
+		if r.Workload == bench.Hot {
+			ref = base["pgbench UPDATE one row"]
+		}
+		if ref > 0 {
+			ratio = fmt.Sprintf("%.2f", r.PerSecond()/ref)
+		}
+		auth := ""
+		if r.Workload == bench.Pairs {
+			auth = r.AuthP99.Round(10 * time.Microsecond).String()
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\t\n", r.Workload, r.Clients, r.PerSecond(),
+			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), auth, ratio, r.Errors)
+	}
+	tw.Flush()
+	fmt.Fprintf(cfg.stdout, "peak RSS: %d MB\n", bench.PeakRSS()>>20)
+}
