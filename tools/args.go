@@ -104,8 +104,9 @@ func decodeArgs(tool string, args map[string]json.RawMessage, fields []argField,
 			}
 			continue
 		}
-		if err := json.Unmarshal(raw, v.FieldByIndex(f.index).Addr().Interface()); err != nil {
-			return billing.Invalidf(f.name, "%s %s", f.name, typeProblem(err, raw))
+		fv := v.FieldByIndex(f.index)
+		if err := json.Unmarshal(raw, fv.Addr().Interface()); err != nil {
+			return billing.Invalidf(f.name, "%s", typeProblem(f.name, fv.Type(), err))
 		}
 	}
 	return nil
@@ -129,15 +130,19 @@ func unknownArgument(tool, name string, known []string) error {
 	return billing.Invalidf(name, "unknown argument %q%s: %s takes only %s", name, hint, tool, strings.Join(known, ", "))
 }
 
-// typeProblem says what is wrong with a value, in words an agent can act on.
-func typeProblem(err error, raw json.RawMessage) string {
+// typeProblem says what is wrong with an argument's value, in words an agent
+// can act on.
+func typeProblem(name string, t reflect.Type, err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Sprintf("must be %s; got %s", kindName(te.Type), truncate(string(raw), 40))
+		if t.Kind() == reflect.Map && te.Type == t.Elem() {
+			return fmt.Sprintf("every value of %s must be %s, not a JSON %s", name, kindName(te.Type), te.Value)
+		}
+		return fmt.Sprintf("%s must be %s, not a JSON %s", name, kindName(te.Type), te.Value)
 	}
 	// The other errors come from our own UnmarshalJSON methods (wire.Decimal,
 	// wire.TimeArg), which word them for agents already.
-	return err.Error()
+	return name + " " + err.Error()
 }
 
 func kindName(t reflect.Type) string {
@@ -152,21 +157,11 @@ func kindName(t reflect.Type) string {
 	case reflect.Float32, reflect.Float64:
 		return "a number"
 	case reflect.Map, reflect.Struct:
-		if t.Kind() == reflect.Map && t.Elem().Kind() == reflect.String {
-			return "an object of string values, such as {\"plan\": \"pro\"}"
-		}
 		return "an object"
 	case reflect.Slice, reflect.Array:
 		return "an array"
 	}
 	return "of type " + t.String()
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // nearest returns the known name closest to name when it is close enough to

@@ -14,6 +14,9 @@ type app struct {
 	db   *database
 	svc  *billing.Service
 	acct billing.Account // the default account
+	// onClose runs when the server stops, before in-flight requests drain
+	// (it ends long-lived streams such as MCP's SSE sessions).
+	onClose []func()
 }
 
 // newApp builds the billing service over an open, migrated database and makes
@@ -27,7 +30,11 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 	return &app{cfg: cfg, db: db, svc: svc, acct: acct}, nil
 }
 
-func (a *app) close() {}
+func (a *app) close() {
+	for _, f := range a.onClose {
+		f()
+	}
+}
 
 func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
@@ -44,5 +51,6 @@ func (a *app) handler() http.Handler {
 		}
 		w.Write([]byte("ready\n"))
 	})
+	a.mountMCP(mux)
 	return mux
 }

@@ -54,6 +54,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 
 	root.AddCommand(
 		newServeCmd(cfg),
+		newMCPCmd(cfg),
 		newMigrateCmd(cfg),
 		newDBCmd(cfg),
 		newKeysCmd(cfg),

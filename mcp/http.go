@@ -1,0 +1,125 @@
+package mcp
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/tollgatehq/tollgate/billing"
+)
+
+// HTTPOptions tune the HTTP transports; the zero value is valid.
+type HTTPOptions struct {
+	// Logger receives authentication outages; nil discards them.
+	Logger *slog.Logger
+	// AllowAnyHost turns off mcp-go's DNS-rebinding guard, which answers 403
+	// to a request that reaches a loopback address with a Host header other
+	// than localhost (a reverse proxy on the same machine that keeps the
+	// public Host does that). Every request still needs an API key.
+	AllowAnyHost bool
+}
+
+// HTTP serves MCP over HTTP: streamable HTTP (mount at /mcp) and the legacy
+// HTTP+SSE transport (mount at /sse and /message). Every request needs an API
+// key; see RequireKey.
+type HTTP struct {
+	streamable http.Handler
+	sse        *mcpserver.SSEServer
+	sseHandler http.Handler
+}
+
+// NewHTTP returns the HTTP transports of s, authenticating with svc.
+func NewHTTP(s *mcpserver.MCPServer, svc *billing.Service, opts HTTPOptions) *HTTP {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	streamable := mcpserver.NewStreamableHTTPServer(s,
+		mcpserver.WithEndpointPath("/mcp"),
+		// Tollgate sends no server-initiated messages, so a standalone GET
+		// stream would only hold a connection open: GET answers 405, which
+		// the transport allows and clients handle.
+		mcpserver.WithDisableStreaming(true),
+		mcpserver.WithDisableLocalhostProtection(opts.AllowAnyHost),
+		mcpserver.WithStreamableHTTPLogger(log),
+	)
+	sse := mcpserver.NewSSEServer(s,
+		mcpserver.WithSSEEndpoint("/sse"),
+		mcpserver.WithMessageEndpoint("/message"),
+		mcpserver.WithKeepAlive(true),
+		mcpserver.WithKeepAliveInterval(25*time.Second),
+		mcpserver.WithSSEDisableLocalhostProtection(opts.AllowAnyHost),
+	)
+	return &HTTP{
+		streamable: RequireKey(svc, log, streamable),
+		sse:        sse,
+		sseHandler: RequireKey(svc, log, endlessStream(sse)),
+	}
+}
+
+// Streamable is the streamable HTTP transport, for /mcp.
+func (h *HTTP) Streamable() http.Handler { return h.streamable }
+
+// SSE is the legacy HTTP+SSE transport, for both /sse (the event stream)
+// and /message (the client's requests).
+func (h *HTTP) SSE() http.Handler { return h.sseHandler }
+
+// Close ends the open SSE streams, which would otherwise hold
+// http.Server.Shutdown until its deadline. Call it before Shutdown.
+func (h *HTTP) Close() { h.sse.CloseSessions() }
+
+// endlessStream lifts the server's write timeout from event streams (GET),
+// which stay open for as long as the client is connected.
+func endlessStream(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RequireKey lets through only requests with a valid API key in
+// `Authorization: Bearer <key>`, with the key's caller (account and mode) in
+// their context. Others get 401 with a WWW-Authenticate challenge (RFC 6750)
+// and no body: the MCP layer never sees them.
+func RequireKey(svc *billing.Service, log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		key = strings.TrimSpace(key)
+		if !strings.EqualFold(scheme, "Bearer") || key == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		c, err := svc.Authenticate(r.Context(), key)
+		switch billing.ErrorCode(err) {
+		case "":
+			next.ServeHTTP(w, r.WithContext(billing.WithCaller(r.Context(), c)))
+		case billing.EUnauthorized:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate", error="invalid_token", error_description="`+headerSafe(billing.ErrorMessage(err))+`"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		default:
+			log.Error("authenticate MCP request", "err", err)
+			http.Error(w, "authentication is unavailable; try again later", http.StatusServiceUnavailable)
+		}
+	})
+}
+
+// headerSafe keeps the characters RFC 6750 allows in error_description.
+func headerSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '"' || r == '\\':
+			return '\''
+		case r == '…':
+			return '.'
+		case r < 0x20 || r > 0x7e:
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,139 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// prompt is a guided workflow: a text with optional arguments filled in.
+type prompt struct {
+	name, title, description string
+	args                     []promptArg
+	render                   func(args map[string]string) string
+}
+
+type promptArg struct {
+	name, description string
+}
+
+// prompts returns the guided workflows. They may name tools that arrive with
+// later capabilities (create_product_price, simulate_usage, authorize_usage,
+// record_usage, get_event): an agent is told to check tools/list and to say
+// what is missing rather than improvise.
+func prompts() []mcpserver.ServerPrompt {
+	var out []mcpserver.ServerPrompt
+	for _, p := range []prompt{billingSetup, billingVerification, billingIntegration} {
+		opts := []mcpgo.PromptOption{mcpgo.WithPromptTitle(p.title), mcpgo.WithPromptDescription(p.description)}
+		for _, a := range p.args {
+			opts = append(opts, mcpgo.WithArgument(a.name, mcpgo.ArgumentDescription(a.description)))
+		}
+		out = append(out, mcpserver.ServerPrompt{
+			Prompt: mcpgo.NewPrompt(p.name, opts...),
+			Handler: func(_ context.Context, req mcpgo.GetPromptRequest) (*mcpgo.GetPromptResult, error) {
+				args := map[string]string{}
+				for k, v := range req.Params.Arguments {
+					args[k] = strings.TrimSpace(v)
+				}
+				return mcpgo.NewGetPromptResult(p.description, []mcpgo.PromptMessage{
+					mcpgo.NewPromptMessage(mcpgo.RoleUser, mcpgo.NewTextContent(p.render(args))),
+				}), nil
+			},
+		})
+	}
+	return out
+}
+
+// or returns v, or def when v is empty.
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+const missingTools = `If a tool named below is not in your tool list, this Tollgate version does not have it yet: say so and skip that step; do not imitate it with other tools.`
+
+var billingSetup = prompt{
+	name:        "billing_setup",
+	title:       "Set up billing",
+	description: "Model how the product charges (units, prices, credits) with the user and configure it in Tollgate, step by step, confirming each change.",
+	args: []promptArg{
+		{"product", "What the product sells and what costs you money, e.g. \"image generation; we pay per GPU second\" (optional)"},
+	},
+	render: func(a map[string]string) string {
+		return fmt.Sprintf(`Set up billing in Tollgate for this product: %s.
+
+Work through these steps in order. Do not skip the confirmations.
+
+1. Read the current state. Call whoami and tell me the account and mode; if it is live mode, ask me whether to continue. Call list_assets and list_customers and summarise what already exists.
+2. Understand the model. Ask me, one short question at a time, only what you cannot infer:
+   - which actions cost money to serve (model calls, images, GPU time, storage) and what each costs us;
+   - what customers buy: money (USD balance) or a unit of our own such as credits, and what 1 unit is worth;
+   - how they pay: prepaid top-ups, a monthly plan with included credits, or both; any free credits at sign-up and when they expire.
+3. Propose the configuration as tables and wait for my yes:
+   - assets: code, name, precision (decimal places), rate to our currency;
+   - products: code, event_type our app will report, price model (per unit, per token volume, by model, tiered, package) and the price in the chosen asset;
+   - entitlements: included or sign-up credits, amount, expiry.
+   Check the margin of each price against the cost I gave you and point out any price below cost.
+4. Configure, one confirmed table at a time: create_asset then add_asset_rate for each custom unit, and quote_asset to show me what $10 buys; create_product_price for each product (it publishes the first version with its prices).
+5. Simulate. For each product run simulate_usage with a typical event, a large one and a zero-quantity one, and show me the fees in a table next to our cost.
+
+Done when: you show me one final table with every asset (with its rate and a quote_asset result) and every product (code, version, price) plus the simulate_usage fees, and I confirm they are what I expect. Prices are never edited afterwards: a change is a new product version.
+
+%s`, or(a["product"], "(ask me what it sells and what it costs us to serve)"), missingTools)
+	},
+}
+
+var billingVerification = prompt{
+	name:        "billing_verification",
+	title:       "Verify billing end to end",
+	description: "Prove the configuration with a throw-away test customer: fund it, run usage through it, and check every balance and fee against the expected numbers.",
+	args: []promptArg{
+		{"asset", "Asset to fund the test customer in, e.g. USD or credits (optional; default: the asset the products are priced in)"},
+		{"amount", "Amount to fund it with, e.g. \"10.00\" (optional; default 10)"},
+	},
+	render: func(a map[string]string) string {
+		return fmt.Sprintf(`Verify Tollgate's billing end to end with a test customer. Asset: %s. Funding amount: %s.
+
+1. Call whoami. This must run in test mode: if it is live mode, stop and tell me to use a test key (tg_test_…).
+2. Read the configuration: list_assets (and the product tools if present). Write down which product and price the test will exercise and compute, by hand, the fee one event should cost.
+3. Create the test customer with create_customer, external_id "verify-" followed by today's date and time (e.g. verify-20261101-1430), so reruns never collide.
+4. Fund it: create_adjustment kind top_up (or gift for a custom unit without a payment), transaction_id "<external_id>-fund", the amount above. Then get_wallet: the available balance must equal the amount exactly.
+5. Use it: authorize_usage for one typical event, then record_usage with the same event id and the authorization_id, then get_event to read the fees it produced. Without those tools, record a charge with create_adjustment kind charge instead.
+6. Check the balance: get_wallet again. Available must equal funding minus the fees exactly, and held must be 0 once the authorization is captured. list_transactions shows one transaction per movement.
+7. Check idempotency: repeat the funding create_adjustment with the same transaction_id and payload: it must say replayed: true and the balance must not change. Repeat it with the same transaction_id and a different amount: it must be refused with a conflict.
+
+Done when: you show me a table with one row per check (step, expected, actual, pass/fail) and every row passes. If a row fails, stop there and show me the tool result that differs.
+
+%s`, or(a["asset"], "the asset the products are priced in"), or(a["amount"], "10"), missingTools)
+	},
+}
+
+var billingIntegration = prompt{
+	name:        "billing_integration",
+	title:       "Wire billing into the app",
+	description: "Change the app's backend so it creates customers at sign-up, authorizes before costly work, records usage after it, and shows balances and the customer portal.",
+	args: []promptArg{
+		{"stack", "The app's backend language and framework, e.g. \"Next.js API routes\" or \"FastAPI\" (optional; read the code to find it)"},
+	},
+	render: func(a map[string]string) string {
+		return fmt.Sprintf(`Wire Tollgate into this app's backend (%s). Read the code first; propose the changes as a plan (files and functions) and wait for my yes before editing.
+
+The app talks to Tollgate's REST API (the same operations as these MCP tools) with a server-side API key in the environment (TOLLGATE_API_KEY; a tg_test_ key until launch). Never put the key in browser code.
+
+1. Sign-up: when a user is created, create the Tollgate customer with the app's user id as external_id (create_customer is idempotent on it, so calling it again on login is safe). Grant sign-up credits there if the plan has them, with a transaction_id derived from the user id.
+2. Before each costly action (model call, image, job): authorize the estimated cost for the customer (authorize_usage). If it is declined, do not run the action: show the user the reason and the shortfall with a link to top up, and return early.
+3. After the action: record the actual usage (record_usage) with an event id that is unique per action (the request id) and the authorization_id, so a retry never bills twice. If the action failed, void the authorization instead (void_authorization).
+4. Show the balance: where the app shows account or usage info, read the customer's wallet (get_wallet) and display the available balance in the asset's units.
+5. Let customers manage their balance: link to the hosted customer portal from the account page, if this Tollgate version has it.
+6. Tests: add a test that runs one billable request in test mode end to end.
+
+Done when: in test mode, one real request through the app produces an event that get_event shows with its fee, get_wallet shows the balance lowered by exactly that fee, and a customer with too little balance gets the top-up message instead of the action. Show me those three results.
+
+%s`, or(a["stack"], "find its stack from the code"), missingTools)
+	},
+}

@@ -1,0 +1,71 @@
+// Package mcp is Tollgate's MCP server: the tools of package tools, server
+// instructions and guided prompts, served over stdio (`tollgate mcp`),
+// streamable HTTP (/mcp) and the legacy HTTP+SSE transport (/sse and
+// /message), with API-key authentication on HTTP.
+//
+// The server keeps no state of its own between calls: every call carries the
+// caller (account and mode) in its context and every tool reads what it needs
+// from the database, so both protocol eras (the stateless 2026-07-28 and the
+// session-based 2025-11-25 / 2025-06-18) and many Tollgate processes behind
+// one address behave the same.
+package mcp
+
+import (
+	"log/slog"
+
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/tools"
+)
+
+// Options tune the server; the zero value is valid.
+type Options struct {
+	// Version is reported to clients as the server's version.
+	Version string
+	// Logger receives internal tool errors and panics; nil discards them.
+	Logger *slog.Logger
+}
+
+// NewServer returns the MCP server over svc, advertising only what it
+// implements in full: tools and prompts (strict clients reject a server
+// that advertises a capability and then fails its list method).
+func NewServer(svc *billing.Service, opts Options) *mcpserver.MCPServer {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	version := opts.Version
+	if version == "" {
+		version = "dev"
+	}
+	s := mcpserver.NewMCPServer("tollgate", version,
+		mcpserver.WithTitle("Tollgate billing"),
+		mcpserver.WithDescription("Real-time, prepaid billing for AI products: assets, customers, wallets, ledger."),
+		mcpserver.WithInstructions(instructions),
+		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithPromptCapabilities(false),
+		// Tools recover their own panics into a generic tool error (see
+		// package tools); this is the net under anything else.
+		mcpserver.WithRecovery(),
+	)
+	for _, t := range tools.All(svc) {
+		s.AddTools(t.Server(log))
+	}
+	s.AddPrompts(prompts()...)
+	return s
+}
+
+// instructions tell an agent how to work with Tollgate; clients put them in
+// the model's context when they connect.
+const instructions = `Tollgate is this app's billing system: prepaid wallets in currencies or custom units (credits), charged in real time for usage, on a double-entry ledger. Work in this order:
+
+1. Read before you write. Call whoami first (account, test or live mode), then the list_ and get_ tools (list_assets, list_customers, get_customer, get_wallet, list_transactions) to learn what exists. Never guess an id or a code: look it up.
+2. Confirm every change. Before any tool that creates, prices or moves value, show the user a table of exactly what you will send (tool, customer, asset, amount, price, ids) and wait for an explicit yes. In live mode (whoami says livemode: true) say so above the table.
+3. Never edit a price. Published prices are immutable so past charges stay explainable: to change pricing, publish a new product version and move customers to it.
+4. Simulate after every pricing change. Run simulate_usage with realistic events (typical, large, zero) and show the user the resulting fees before any customer is charged.
+5. Every money movement takes an idempotency id you choose (transaction_id for adjustments, the event id for usage). Make it meaningful and unique; reuse it only to retry the same call: a replay returns the first result and moves nothing again, and the same id with a different payload is refused.
+6. Amounts are exact decimal strings such as "12.50"; never round or convert them yourself (quote_asset converts).
+7. When a tool returns an error, its message names the argument at fault and the fix: fix that argument and call the same tool again. If a tool reports an internal error, retry once, then stop and tell the user.
+
+For guided work use the prompts: billing_setup (model the pricing and configure it), billing_verification (prove it with a test customer, end to end) and billing_integration (wire the app's backend).`
