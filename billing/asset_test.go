@@ -1,0 +1,328 @@
+package billing_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tollgatehq/tollgate/billing"
+)
+
+func (e *env) asset(t *testing.T, code string, precision int32) billing.Asset {
+	t.Helper()
+	a, _, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: code, Name: code, Precision: precision})
+	if err != nil {
+		t.Fatalf("CreateAsset(%s) = %v", code, err)
+	}
+	return a
+}
+
+func (e *env) rate(t *testing.T, asset, currency, rate string, at time.Time) {
+	t.Helper()
+	in := billing.AddAssetRateInput{Asset: asset, Currency: currency, Rate: dec(rate), EffectiveAt: at}
+	if _, err := e.svc.AddAssetRate(e.ctx, in); err != nil {
+		t.Fatalf("AddAssetRate(%+v) = %v", in, err)
+	}
+}
+
+func TestBuiltinCurrencies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	all, err := e.svc.ListAssets(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCode := map[string]billing.Asset{}
+	for _, a := range all {
+		byCode[a.Code] = a
+	}
+	for _, code := range []string{"USD", "EUR", "GBP"} {
+		a, ok := byCode[code]
+		if !ok || a.Kind != billing.AssetCurrency || a.Precision != 2 || a.Name == "" || a.Symbol == "" {
+			t.Errorf("ListAssets()[%s] = %+v (present %v), want a currency with precision 2", code, a, ok)
+		}
+		got, err := e.svc.GetAsset(e.ctx, code)
+		if err != nil || got.Code != code || got.Precision != 2 {
+			t.Errorf("GetAsset(%s) = %+v, %v; want precision 2", code, got, err)
+		}
+	}
+	// Both modes of the account have them.
+	live := billing.WithCaller(e.ctx, billing.Caller{AccountID: e.acct.ID, Mode: billing.ModeLive})
+	if a, err := e.svc.GetAsset(live, "EUR"); err != nil || a.Precision != 2 || a.Mode != billing.ModeLive {
+		t.Errorf("GetAsset(live, EUR) = %+v, %v; want the built-in euro", a, err)
+	}
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := e.svc.GetAsset(e.ctx, "credits")
+		wantField(t, "GetAsset(credits)", err, billing.ENotFound, "asset")
+		if !strings.Contains(err.Error(), "USD") || !strings.Contains(err.Error(), "create_asset") {
+			t.Errorf("GetAsset(credits) error %q does not name the existing assets and create_asset", err)
+		}
+	})
+}
+
+func TestCreateAsset(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	credits, created, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "credits", Name: "Credits", Symbol: "cr", Precision: 0})
+	if err != nil || !created {
+		t.Fatalf("CreateAsset(credits) = %+v, created %v, %v; want created", credits, created, err)
+	}
+	if credits.Kind != billing.AssetCustom || credits.Precision != 0 || credits.Name != "Credits" || !credits.CreatedAt.Equal(t0) {
+		t.Errorf("CreateAsset(credits) = %+v, want a custom asset with precision 0", credits)
+	}
+	gpu, created, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "gpu_hours", Precision: 4})
+	if err != nil || !created || gpu.Precision != 4 || gpu.Name != "gpu_hours" {
+		t.Fatalf("CreateAsset(gpu_hours, 4) = %+v, created %v, %v; want created, named after its code", gpu, created, err)
+	}
+	if _, created, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "wei", Precision: billing.MaxPrecision}); err != nil || !created {
+		t.Errorf("CreateAsset(wei, 18) = created %v, %v; want created", created, err)
+	}
+	t.Run("Existed", func(t *testing.T) {
+		e.clock.Advance(time.Hour)
+		again, created, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "credits", Name: "Credits", Symbol: "cr", Precision: 0})
+		if err != nil || created || !again.CreatedAt.Equal(t0) {
+			t.Fatalf("CreateAsset(credits) again = %+v, created %v, %v; want the original, not created", again, created, err)
+		}
+	})
+	t.Run("ErrConflict", func(t *testing.T) {
+		for _, in := range []billing.CreateAssetInput{
+			{Code: "credits", Name: "Credits", Symbol: "cr", Precision: 2},
+			{Code: "credits", Name: "Tokens", Symbol: "cr", Precision: 0},
+			{Code: "gpu_hours", Precision: 0},
+		} {
+			_, _, err := e.svc.CreateAsset(e.ctx, in)
+			wantCode(t, fmt.Sprintf("CreateAsset(%+v)", in), err, billing.EConflict)
+		}
+		if a, _ := e.svc.GetAsset(e.ctx, "credits"); a.Precision != 0 || a.Name != "Credits" {
+			t.Errorf("GetAsset(credits) after conflicts = %+v, want it unchanged", a)
+		}
+	})
+	t.Run("ErrInvalidCode", func(t *testing.T) {
+		for _, code := range []string{"", "Credits", "USD", "1credits", "_credits", "gpu-hours", "gpu hours", strings.Repeat("c", 33)} {
+			_, _, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: code, Precision: 0})
+			wantField(t, fmt.Sprintf("CreateAsset(code %q)", code), err, billing.EInvalid, "code")
+		}
+	})
+	t.Run("ErrInvalidPrecision", func(t *testing.T) {
+		for _, p := range []int32{-1, billing.MaxPrecision + 1} {
+			_, _, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "tokens", Precision: p})
+			wantField(t, fmt.Sprintf("CreateAsset(precision %d)", p), err, billing.EInvalid, "precision")
+		}
+		if _, err := e.svc.GetAsset(e.ctx, "tokens"); billing.ErrorCode(err) != billing.ENotFound {
+			t.Errorf("GetAsset(tokens) after rejected creates = %v, want not_found", err)
+		}
+	})
+	t.Run("PrecisionApplies", func(t *testing.T) {
+		e.customer(t, "u1")
+		e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "credits", Amount: dec("10"), Reason: "credits"})
+		_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: "frac", Kind: billing.AdjustGift, Customer: "u1", Asset: "credits", Amount: dec("1.5")})
+		wantField(t, "gift 1.5 credits", err, billing.EInvalid, "amount")
+		e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "gpu_hours", Amount: dec("0.0001"), Reason: "gpu"})
+		wantDec(t, "credits", e.balance(t, "u1", "credits").Total, "10")
+		wantDec(t, "gpu_hours", e.balance(t, "u1", "gpu_hours").Total, "0.0001")
+	})
+}
+
+func TestQuoteAtDatedRate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.asset(t, "credits", 0)
+	e.rate(t, "credits", "USD", "0.05", t0)
+	e.rate(t, "credits", "USD", "0.04", t0.Add(time.Hour))
+
+	for _, tc := range []struct {
+		name      string
+		at        time.Time
+		rate      string
+		effective time.Time
+		buys      string // what 10 USD buys
+		costs     string // what 250 credits cost
+	}{
+		{"AtFirstRate", t0, "0.05", t0, "200", "12.50"},
+		{"BeforeChange", t0.Add(time.Hour - time.Microsecond), "0.05", t0, "200", "12.50"},
+		{"AtChange", t0.Add(time.Hour), "0.04", t0.Add(time.Hour), "250", "10.00"},
+		{"AfterChange", t0.Add(48 * time.Hour), "0.04", t0.Add(time.Hour), "250", "10.00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := billing.QuoteInput{Asset: "credits", Currency: "USD", CurrencyAmount: decp("10"), At: tc.at}
+			q, err := e.svc.Quote(e.ctx, in)
+			if err != nil {
+				t.Fatalf("Quote(10 USD at %v) = %v", tc.at, err)
+			}
+			wantDec(t, fmt.Sprintf("Quote(10 USD at %v).AssetAmount", tc.at), q.AssetAmount, tc.buys)
+			wantDec(t, fmt.Sprintf("Quote(10 USD at %v).Rate", tc.at), q.Rate, tc.rate)
+			wantDec(t, fmt.Sprintf("Quote(10 USD at %v).CurrencyAmount", tc.at), q.CurrencyAmount, "10")
+			if !q.RateEffective.Equal(tc.effective) || q.Asset != "credits" || q.Currency != "USD" {
+				t.Errorf("Quote(10 USD at %v) = %+v, want the rate effective at %v", tc.at, q, tc.effective)
+			}
+			in = billing.QuoteInput{Asset: "credits", Currency: "USD", AssetAmount: decp("250"), At: tc.at}
+			q, err = e.svc.Quote(e.ctx, in)
+			if err != nil {
+				t.Fatalf("Quote(250 credits at %v) = %v", tc.at, err)
+			}
+			wantDec(t, fmt.Sprintf("Quote(250 credits at %v).CurrencyAmount", tc.at), q.CurrencyAmount, tc.costs)
+			wantDec(t, fmt.Sprintf("Quote(250 credits at %v).AssetAmount", tc.at), q.AssetAmount, "250")
+		})
+	}
+	t.Run("ErrNotFoundBeforeFirstRate", func(t *testing.T) {
+		_, err := e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "credits", Currency: "USD", CurrencyAmount: decp("10"), At: t0.Add(-time.Second)})
+		wantCode(t, "Quote(before the first rate)", err, billing.ENotFound)
+		if !strings.Contains(err.Error(), "add_asset_rate") {
+			t.Errorf("Quote(before the first rate) error %q does not name add_asset_rate", err)
+		}
+	})
+	t.Run("Now", func(t *testing.T) {
+		// Without At the quote uses the service clock, and without Currency the
+		// currency of the asset's rates.
+		q, err := e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "credits", AssetAmount: decp("250")})
+		if err != nil || q.Currency != "USD" || !q.At.Equal(t0) {
+			t.Fatalf("Quote(250 credits, now) = %+v, %v; want USD at %v", q, err, t0)
+		}
+		wantDec(t, "250 credits at t0", q.CurrencyAmount, "12.50")
+		e.clock.Advance(2 * time.Hour)
+		q, err = e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "credits", AssetAmount: decp("250")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantDec(t, "250 credits two hours later", q.CurrencyAmount, "10.00")
+	})
+	t.Run("ErrNoRate", func(t *testing.T) {
+		e.asset(t, "tokens", 0)
+		_, err := e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "tokens", AssetAmount: decp("1")})
+		wantCode(t, "Quote(tokens without a rate)", err, billing.ENotFound)
+		if !strings.Contains(err.Error(), "add_asset_rate") {
+			t.Errorf("Quote(tokens without a rate) error %q does not name add_asset_rate", err)
+		}
+		_, err = e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "credits", Currency: "EUR", AssetAmount: decp("1"), At: t0.Add(2 * time.Hour)})
+		wantCode(t, "Quote(credits in EUR)", err, billing.ENotFound)
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		for _, tc := range []struct {
+			name  string
+			in    billing.QuoteInput
+			field string
+		}{
+			{"Neither", billing.QuoteInput{Asset: "credits", Currency: "USD"}, "asset_amount"},
+			{"Both", billing.QuoteInput{Asset: "credits", Currency: "USD", AssetAmount: decp("1"), CurrencyAmount: decp("1")}, "asset_amount"},
+			{"NegativeAsset", billing.QuoteInput{Asset: "credits", Currency: "USD", AssetAmount: decp("-1"), At: t0}, "asset_amount"},
+			{"NegativeCurrency", billing.QuoteInput{Asset: "credits", Currency: "USD", CurrencyAmount: decp("-1"), At: t0}, "currency_amount"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := e.svc.Quote(e.ctx, tc.in)
+				wantField(t, "Quote("+tc.name+")", err, billing.EInvalid, tc.field)
+			})
+		}
+		_, err := e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "diamonds", AssetAmount: decp("1")})
+		wantField(t, "Quote(diamonds)", err, billing.ENotFound, "asset")
+	})
+}
+
+func TestAddAssetRate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.asset(t, "credits", 0)
+	in := billing.AddAssetRateInput{Asset: "credits", Currency: "USD", Rate: dec("0.05"), EffectiveAt: t0}
+	first, err := e.svc.AddAssetRate(e.ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("Replay", func(t *testing.T) {
+		again, err := e.svc.AddAssetRate(e.ctx, in)
+		if err != nil || !again.Rate.Equal(first.Rate) || !again.EffectiveAt.Equal(first.EffectiveAt) {
+			t.Fatalf("AddAssetRate(%+v) again = %+v, %v; want the same rate", in, again, err)
+		}
+	})
+	t.Run("ErrConflict", func(t *testing.T) {
+		other := in
+		other.Rate = dec("0.06")
+		_, err := e.svc.AddAssetRate(e.ctx, other)
+		wantCode(t, "AddAssetRate(another rate at the same instant)", err, billing.EConflict)
+	})
+	t.Run("DefaultsToNow", func(t *testing.T) {
+		e.clock.Advance(time.Hour)
+		r, err := e.svc.AddAssetRate(e.ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "EUR", Rate: dec("0.045")})
+		if err != nil || !r.EffectiveAt.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("AddAssetRate(no effective_at) = %+v, %v; want effective at the clock's %v", r, err, t0.Add(time.Hour))
+		}
+		rates, err := e.svc.ListAssetRates(e.ctx, "credits")
+		if err != nil || len(rates) != 2 || rates[0].Currency != "EUR" || rates[1].Currency != "USD" {
+			t.Errorf("ListAssetRates(credits) = %+v, %v; want EUR then USD, newest first", rates, err)
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		for _, tc := range []struct {
+			name  string
+			in    billing.AddAssetRateInput
+			field string
+		}{
+			{"ZeroRate", billing.AddAssetRateInput{Asset: "credits", Currency: "USD", Rate: dec("0")}, "rate"},
+			{"NegativeRate", billing.AddAssetRateInput{Asset: "credits", Currency: "USD", Rate: dec("-0.05")}, "rate"},
+			{"CustomCurrency", billing.AddAssetRateInput{Asset: "USD", Currency: "credits", Rate: dec("20")}, "currency"},
+			{"Itself", billing.AddAssetRateInput{Asset: "USD", Currency: "USD", Rate: dec("1")}, "currency"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := e.svc.AddAssetRate(e.ctx, tc.in)
+				wantField(t, "AddAssetRate("+tc.name+")", err, billing.EInvalid, tc.field)
+			})
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := e.svc.AddAssetRate(e.ctx, billing.AddAssetRateInput{Asset: "diamonds", Currency: "USD", Rate: dec("1")})
+		wantField(t, "AddAssetRate(diamonds)", err, billing.ENotFound, "asset")
+		_, err = e.svc.AddAssetRate(e.ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "XYZ", Rate: dec("1")})
+		wantField(t, "AddAssetRate(to XYZ)", err, billing.ENotFound, "currency")
+	})
+}
+
+// TestQuoteQuantizes shows that a quote's computed side is rounded once, to
+// its asset's precision, half away from zero.
+func TestQuoteQuantizes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.asset(t, "credits", 0)
+	e.asset(t, "gpu_hours", 4)
+	e.asset(t, "points", 0)
+	e.rate(t, "credits", "USD", "0.03", t0)
+	e.rate(t, "gpu_hours", "USD", "0.03", t0)
+	e.rate(t, "points", "USD", "0.06", t0)
+	e.rate(t, "points", "EUR", "0.005", t0)
+	for _, tc := range []struct {
+		name            string
+		asset, currency string
+		currencyAmount  string // set: quote what it buys
+		assetAmount     string // set: quote what it costs
+		want            string
+	}{
+		{"RepeatingDown", "credits", "USD", "1", "", "33"},                  // 33.333…
+		{"RepeatingUp", "credits", "USD", "2", "", "67"},                    // 66.666…
+		{"RepeatingPrecision4Down", "gpu_hours", "USD", "1", "", "33.3333"}, // 33.33333…
+		{"RepeatingPrecision4Up", "gpu_hours", "USD", "2", "", "66.6667"},   // 66.66666…
+		{"HalfUp", "points", "USD", "0.75", "", "13"},                       // 12.5
+		{"BelowHalf", "points", "USD", "0.74", "", "12"},                    // 12.333…
+		{"ExactNoRounding", "points", "USD", "0.60", "", "10"},              // 10
+		{"CostHalfUp", "points", "EUR", "", "3", "0.02"},                    // 0.015
+		{"CostHalfOfCent", "points", "EUR", "", "1", "0.01"},                // 0.005
+		{"CostBelowHalfCent", "gpu_hours", "USD", "", "0.0001", "0.00"},     // 0.000003
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := billing.QuoteInput{Asset: tc.asset, Currency: tc.currency, At: t0}
+			if tc.currencyAmount != "" {
+				in.CurrencyAmount = decp(tc.currencyAmount)
+			} else {
+				in.AssetAmount = decp(tc.assetAmount)
+			}
+			q, err := e.svc.Quote(e.ctx, in)
+			if err != nil {
+				t.Fatalf("Quote(%s) = %v", tc.name, err)
+			}
+			got := q.AssetAmount
+			if tc.currencyAmount == "" {
+				got = q.CurrencyAmount
+			}
+			if !got.Equal(dec(tc.want)) {
+				t.Errorf("Quote(%s %s %s) = %s, want %s", tc.currencyAmount+tc.assetAmount, tc.asset, tc.currency, got, tc.want)
+			}
+		})
+	}
+}
