@@ -108,12 +108,15 @@ func (s *Service) CreateAPIKey(ctx context.Context, accountID string, mode Mode,
 		return APIKey{}, "", err
 	}
 	secret := "tg_" + string(mode) + "_" + encodeBase32(raw[:])
+	if _, err := s.GetAccount(ctx, accountID); err != nil {
+		if ErrorCode(err) == ENotFound {
+			return APIKey{}, "", NotFoundf("account", "account %s not found", accountID)
+		}
+		return APIKey{}, "", err
+	}
 	k := APIKey{ID: newID(prefixAPIKey), AccountID: accountID, Mode: mode, Name: name, Prefix: secret[:keyPrefixLen], CreatedAt: s.clock()}
 	if err := insertAPIKey(ctx, s.pool, k, hashKey(secret)); err != nil {
-		if ErrorCode(err) == EInternal {
-			return APIKey{}, "", err
-		}
-		return APIKey{}, "", NotFoundf("account", "account %s not found", accountID)
+		return APIKey{}, "", err
 	}
 	return k, secret, nil
 }

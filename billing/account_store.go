@@ -52,7 +52,16 @@ func listAPIKeys(ctx context.Context, db dbtx, accountID string) ([]APIKey, erro
 	return keys, translate(err)
 }
 
+// revokeAPIKey revokes the key with this id, or the only key with this prefix;
+// a prefix several keys share is EConflict and revokes nothing.
 func revokeAPIKey(ctx context.Context, db dbtx, ref string, now time.Time) (APIKey, error) {
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM api_keys WHERE id = $1 OR prefix = $1`, ref).Scan(&n); err != nil {
+		return APIKey{}, translate(err)
+	}
+	if n > 1 {
+		return APIKey{}, Errorf(EConflict, "%d keys share the prefix %q; revoke by key id (`tollgate keys list` shows ids)", n, ref)
+	}
 	k, err := scanAPIKey(db.QueryRow(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2)
 		WHERE id = $1 OR prefix = $1 RETURNING `+apiKeyColumns, ref, now))
 	if err == pgx.ErrNoRows {

@@ -135,9 +135,9 @@ func sameVersion(v ProductVersion, prices []Price, ents []Entitlement) bool {
 		}
 		return out
 	}
-	a, _ := encodeVersion(strip(v.Prices), v.Entitlements)
-	b, _ := encodeVersion(strip(prices), ents)
-	return a == b
+	ap, ae := encodeVersion(strip(v.Prices), v.Entitlements)
+	bp, be := encodeVersion(strip(prices), ents)
+	return ap == bp && ae == be
 }
 
 // checkVersion validates prices and entitlements against the account's assets

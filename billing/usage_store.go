@@ -133,7 +133,7 @@ func getEvent(ctx context.Context, db dbtx, c Caller, id string) (Event, []byte,
 }
 
 func feesOf(ctx context.Context, db dbtx, c Caller, eventIDs []string) (map[string][]Fee, error) {
-	rows, err := db.Query(ctx, `SELECT f.id, f.event_id, f.product_id, p.code, f.version, f.price_id, f.asset, f.amount, f.quantity, f.breakdown
+	rows, err := db.Query(ctx, `SELECT f.id, f.event_id, f.product_id, p.code, f.version, f.price_id, f.price_name, f.asset, f.amount, f.quantity, f.breakdown
 		FROM fees f JOIN products p ON p.id = f.product_id
 		WHERE f.account_id = $1 AND f.mode = $2 AND f.event_id = ANY($3) ORDER BY f.event_id, f.id`, c.AccountID, c.Mode, eventIDs)
 	if err != nil {
@@ -141,7 +141,7 @@ func feesOf(ctx context.Context, db dbtx, c Caller, eventIDs []string) (map[stri
 	}
 	fees, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Fee, error) {
 		var f Fee
-		err := r.Scan(&f.ID, &f.EventID, &f.ProductID, &f.ProductCode, &f.Version, &f.PriceID, &f.Asset, &f.Amount, &f.Quantity, &f.Breakdown)
+		err := r.Scan(&f.ID, &f.EventID, &f.ProductID, &f.ProductCode, &f.Version, &f.PriceID, &f.PriceName, &f.Asset, &f.Amount, &f.Quantity, &f.Breakdown)
 		return f, err
 	})
 	if err != nil {
@@ -292,21 +292,21 @@ func queueInsertFees(batch *pgx.Batch, c Caller, e Event, txnByAsset map[string]
 	if n == 0 {
 		return
 	}
-	ids, products, prices, assets, breakdowns, txns := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
+	ids, products, prices, names, assets, breakdowns, txns := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
 	versions := make([]int32, n)
 	amounts, quantities := make([]Decimal, n), make([]Decimal, n)
 	for i, f := range e.Fees {
-		ids[i], products[i], prices[i], assets[i], breakdowns[i] = f.ID, f.ProductID, f.PriceID, f.Asset, f.Breakdown
+		ids[i], products[i], prices[i], names[i], assets[i], breakdowns[i] = f.ID, f.ProductID, f.PriceID, f.PriceName, f.Asset, f.Breakdown
 		versions[i], amounts[i], quantities[i] = int32(f.Version), f.Amount, f.Quantity
 		if t, ok := txnByAsset[f.Asset]; ok {
 			txns[i] = &t
 		}
 	}
-	batch.Queue(`INSERT INTO fees (id, account_id, mode, event_id, customer_id, product_id, version, price_id, asset, amount, quantity,
+	batch.Queue(`INSERT INTO fees (id, account_id, mode, event_id, customer_id, product_id, version, price_id, price_name, asset, amount, quantity,
 			breakdown, transaction_id, occurred_at, created_at)
-		SELECT f.id, $1, $2, $3, $4, f.product, f.version, f.price, f.asset, f.amount, f.quantity, f.breakdown, f.txn, $5, $6
-		FROM unnest($7::text[], $8::text[], $9::int[], $10::text[], $11::text[], $12::numeric[], $13::numeric[], $14::text[], $15::text[])
-			AS f(id, product, version, price, asset, amount, quantity, breakdown, txn)`,
+		SELECT f.id, $1, $2, $3, $4, f.product, f.version, f.price, f.name, f.asset, f.amount, f.quantity, f.breakdown, f.txn, $5, $6
+		FROM unnest($7::text[], $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::numeric[], $14::numeric[], $15::text[], $16::text[])
+			AS f(id, product, version, price, name, asset, amount, quantity, breakdown, txn)`,
 		c.AccountID, c.Mode, e.ID, e.CustomerID, e.OccurredAt, e.CreatedAt,
-		ids, products, versions, prices, assets, amounts, quantities, breakdowns, txns)
+		ids, products, versions, prices, names, assets, amounts, quantities, breakdowns, txns)
 }

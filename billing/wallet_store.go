@@ -100,56 +100,107 @@ func setCreditLimit(ctx context.Context, db dbtx, walletID, asset string, limit 
 	return translate(err)
 }
 
-// queueBalanceWrites queues everything an operation did to one balance:
-// ledger transactions, new lots, entries, changed lots, the balance row.
-func queueBalanceWrites(batch *pgx.Batch, b *balanceState) {
-	for _, p := range b.postings {
-		batch.Queue(`INSERT INTO ledger_transactions (id, account_id, mode, kind, reference, wallet_id, description, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, p.id, b.c.AccountID, b.c.Mode, p.kind, p.reference, p.walletID, p.description, b.now)
+// queueBalanceWrites queues everything operations did to a set of balances —
+// ledger transactions, new lots, entries, changed lots, balance rows — as five
+// multi-row statements however many balances and postings there are.
+func queueBalanceWrites(batch *pgx.Batch, states ...*balanceState) {
+	var t struct {
+		id, account, mode, kind, ref, wallet, desc []string
+		at                                         []time.Time
 	}
-	isNew := map[string]bool{}
-	for _, l := range b.newLots {
-		isNew[l.ID] = true
+	var e struct {
+		txn, account, mode, ledger, asset []string
+		wallet, lot                       []*string
+		amount                            []Decimal
+		at                                []time.Time
+	}
+	var nl struct {
+		id, account, mode, wallet, asset, purpose, revCy, txn []string
+		amount, remaining                                     []Decimal
+		basis                                                 []*Decimal
+		priority                                              []int32
+		expires                                               []*time.Time
+		created                                               []time.Time
+	}
+	var ul struct {
+		id                  []string
+		remaining, refunded []Decimal
+		expired             []*time.Time
+	}
+	var ub struct {
+		wallet, asset []string
+		posted, debt  []Decimal
+		at            []time.Time
+	}
+	for _, b := range states {
+		acct, mode := b.c.AccountID, string(b.c.Mode)
+		for _, p := range b.postings {
+			t.id, t.account, t.mode, t.kind = append(t.id, p.id), append(t.account, acct), append(t.mode, mode), append(t.kind, p.kind)
+			t.ref, t.wallet, t.desc, t.at = append(t.ref, p.reference), append(t.wallet, p.walletID), append(t.desc, p.description), append(t.at, b.now)
+			for k := range p.entries {
+				en := &p.entries[k]
+				e.txn, e.account, e.mode, e.ledger, e.asset = append(e.txn, p.id), append(e.account, acct), append(e.mode, mode), append(e.ledger, en.account), append(e.asset, en.asset)
+				e.wallet, e.lot = append(e.wallet, nullable(en.wallet)), append(e.lot, nullable(en.lot))
+				e.amount, e.at = append(e.amount, en.amount), append(e.at, b.now)
+			}
+		}
+		isNew := map[string]bool{}
+		for _, l := range b.newLots {
+			isNew[l.ID] = true
+			nl.id, nl.account, nl.mode, nl.wallet, nl.asset = append(nl.id, l.ID), append(nl.account, acct), append(nl.mode, mode), append(nl.wallet, l.WalletID), append(nl.asset, l.Asset)
+			nl.purpose, nl.revCy, nl.txn = append(nl.purpose, string(l.Purpose)), append(nl.revCy, l.RevenueCurrency), append(nl.txn, l.TransactionID)
+			nl.amount, nl.remaining, nl.basis = append(nl.amount, l.Amount), append(nl.remaining, l.Remaining), append(nl.basis, l.RevenueBasis)
+			nl.priority, nl.expires, nl.created = append(nl.priority, int32(l.Priority)), append(nl.expires, l.ExpiresAt), append(nl.created, l.CreatedAt)
+		}
+		ids := make([]string, 0, len(b.touched))
+		for id := range b.touched {
+			if !isNew[id] {
+				ids = append(ids, id)
+			}
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			l := b.touched[id]
+			ul.id, ul.remaining, ul.refunded, ul.expired = append(ul.id, l.ID), append(ul.remaining, l.Remaining), append(ul.refunded, l.Refunded), append(ul.expired, l.ExpiredAt)
+		}
+		ub.wallet, ub.asset, ub.posted, ub.debt, ub.at = append(ub.wallet, b.walletID), append(ub.asset, b.asset.Code), append(ub.posted, b.posted), append(ub.debt, b.debt), append(ub.at, b.now)
+	}
+	if len(t.id) > 0 {
+		batch.Queue(`INSERT INTO ledger_transactions (id, account_id, mode, kind, reference, wallet_id, description, created_at)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])`,
+			t.id, t.account, t.mode, t.kind, t.ref, t.wallet, t.desc, t.at)
+	}
+	if len(nl.id) > 0 {
 		batch.Queue(`INSERT INTO lots (id, account_id, mode, wallet_id, asset, purpose, amount, remaining, priority, expires_at,
 			revenue_basis, revenue_currency, transaction_id, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, nullif($12, ''), $13, $14)`,
-			l.ID, b.c.AccountID, b.c.Mode, l.WalletID, l.Asset, l.Purpose, l.Amount, l.Remaining, l.Priority, l.ExpiresAt,
-			l.RevenueBasis, l.RevenueCurrency, l.TransactionID, l.CreatedAt)
+			SELECT id, a, m, w, s, p, amt, rem, pri, exp, basis, nullif(cy, ''), txn, at
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::int[],
+				$10::timestamptz[], $11::numeric[], $12::text[], $13::text[], $14::timestamptz[])
+				AS l(id, a, m, w, s, p, amt, rem, pri, exp, basis, cy, txn, at)`,
+			nl.id, nl.account, nl.mode, nl.wallet, nl.asset, nl.purpose, nl.amount, nl.remaining, nl.priority, nl.expires, nl.basis, nl.revCy, nl.txn, nl.created)
 	}
-	for _, p := range b.postings {
-		queueEntries(batch, b.c, p, b.now)
+	if len(e.txn) > 0 {
+		batch.Queue(`INSERT INTO ledger_entries (transaction_id, account_id, mode, ledger_account, wallet_id, lot_id, asset, amount, created_at)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[], $9::timestamptz[])`,
+			e.txn, e.account, e.mode, e.ledger, e.wallet, e.lot, e.asset, e.amount, e.at)
 	}
-	ids := make([]string, 0, len(b.touched))
-	for id := range b.touched {
-		if !isNew[id] {
-			ids = append(ids, id)
-		}
+	if len(ul.id) > 0 {
+		batch.Queue(`UPDATE lots SET remaining = u.remaining, expired_at = u.expired_at, refunded = u.refunded
+			FROM unnest($1::text[], $2::numeric[], $3::timestamptz[], $4::numeric[]) AS u(id, remaining, expired_at, refunded)
+			WHERE lots.id = u.id`, ul.id, ul.remaining, ul.expired, ul.refunded)
 	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		l := b.touched[id]
-		batch.Queue(`UPDATE lots SET remaining = $2, expired_at = $3, refunded = $4 WHERE id = $1`, l.ID, l.Remaining, l.ExpiredAt, l.Refunded)
+	if len(ub.wallet) > 0 {
+		batch.Queue(`UPDATE balances SET posted = u.posted, debt = u.debt, updated_at = u.at
+			FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::timestamptz[]) AS u(wallet, asset, posted, debt, at)
+			WHERE balances.wallet_id = u.wallet AND balances.asset = u.asset`, ub.wallet, ub.asset, ub.posted, ub.debt, ub.at)
 	}
-	batch.Queue(`UPDATE balances SET posted = $3, debt = $4, updated_at = $5 WHERE wallet_id = $1 AND asset = $2`,
-		b.walletID, b.asset.Code, b.posted, b.debt, b.now)
 }
 
-func queueEntries(batch *pgx.Batch, c Caller, p *posting, now time.Time) {
-	n := len(p.entries)
-	accounts, wallets, lots, assets := make([]string, n), make([]*string, n), make([]*string, n), make([]string, n)
-	amounts := make([]Decimal, n)
-	for i, e := range p.entries {
-		accounts[i], assets[i], amounts[i] = e.account, e.asset, e.amount
-		if e.wallet != "" {
-			wallets[i] = &p.entries[i].wallet
-		}
-		if e.lot != "" {
-			lots[i] = &p.entries[i].lot
-		}
+func nullable(s string) *string {
+	if s == "" {
+		return nil
 	}
-	batch.Queue(`INSERT INTO ledger_entries (transaction_id, account_id, mode, ledger_account, wallet_id, lot_id, asset, amount, created_at)
-		SELECT $1, $2, $3, a, w, l, s, m, $4 FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[]) AS e(a, w, l, s, m)`,
-		p.id, c.AccountID, c.Mode, now, accounts, wallets, lots, assets, amounts)
+	return &s
 }
 
 // readBalances reads a wallet's balances as of now, without locking.

@@ -36,6 +36,8 @@ END $$;
 -- +goose StatementEnd
 CREATE TRIGGER product_versions_immutable BEFORE UPDATE OR DELETE ON product_versions
     FOR EACH ROW EXECUTE FUNCTION product_versions_immutable();
+CREATE TRIGGER product_versions_no_truncate BEFORE TRUNCATE ON product_versions
+    FOR EACH STATEMENT EXECUTE FUNCTION product_versions_immutable();
 
 CREATE TABLE vendors (
     id         text PRIMARY KEY,

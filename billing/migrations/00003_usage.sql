@@ -30,6 +30,7 @@ CREATE TABLE fees (
     product_id     text NOT NULL,
     version        integer NOT NULL,
     price_id       text NOT NULL,
+    price_name     text NOT NULL DEFAULT '',
     asset          text NOT NULL,
     amount         numeric NOT NULL CHECK (amount >= 0),
     quantity       numeric NOT NULL,
