@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
 	"time"
 
+	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/billing"
 )
 
@@ -52,5 +54,12 @@ func (a *app) handler() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	a.mountMCP(mux)
+	// The REST API; TOLLGATE_API_RATE_LIMIT sets its per-key limit ("100/200", "off").
+	rateLimit, err := api.ParseRateLimit(os.Getenv("TOLLGATE_API_RATE_LIMIT"))
+	if err != nil {
+		a.cfg.log.Warn("TOLLGATE_API_RATE_LIMIT ignored; using the default", "err", err, "default", api.DefaultRateLimit().String())
+		rateLimit = api.DefaultRateLimit()
+	}
+	mux.Handle("/v1/", api.New(a.svc, api.Options{Logger: a.cfg.log, RateLimit: rateLimit}))
 	return mux
 }

@@ -1,0 +1,139 @@
+package api
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// The default per-key rate limit: generous, so a backend authorizing and
+// recording on every request of a busy app never meets it, while a runaway
+// loop does.
+const (
+	DefaultRatePerSecond = 100
+	DefaultRateBurst     = 200
+)
+
+// RateLimit is a token bucket per API key: PerSecond requests a second
+// sustained, Burst at once. PerSecond 0 turns limiting off. The buckets live
+// in each Tollgate process, so N processes behind a load balancer allow up to
+// N times the limit.
+type RateLimit struct {
+	PerSecond float64
+	Burst     int // 0: twice PerSecond, at least 1
+}
+
+// DefaultRateLimit returns DefaultRatePerSecond with DefaultRateBurst.
+func DefaultRateLimit() RateLimit {
+	return RateLimit{PerSecond: DefaultRatePerSecond, Burst: DefaultRateBurst}
+}
+
+// ParseRateLimit reads a limit written "100" (per second, burst twice that),
+// "100/200" (per second / burst), or "0" or "off" (no limit); an empty string
+// is DefaultRateLimit.
+func ParseRateLimit(s string) (RateLimit, error) {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "":
+		return DefaultRateLimit(), nil
+	case "off":
+		return RateLimit{}, nil
+	}
+	perSecond, burst, hasBurst := strings.Cut(s, "/")
+	var rl RateLimit
+	var err error
+	if rl.PerSecond, err = strconv.ParseFloat(perSecond, 64); err != nil || rl.PerSecond < 0 || math.IsInf(rl.PerSecond, 0) || math.IsNaN(rl.PerSecond) {
+		return RateLimit{}, fmt.Errorf("rate limit %q: want requests per second such as 100, optionally /burst such as 100/200, or off", s)
+	}
+	if hasBurst {
+		if rl.Burst, err = strconv.Atoi(burst); err != nil || rl.Burst < 1 {
+			return RateLimit{}, fmt.Errorf("rate limit %q: the burst after / must be a whole number of at least 1", s)
+		}
+	}
+	return rl, nil
+}
+
+func (rl RateLimit) String() string {
+	if rl.PerSecond <= 0 {
+		return "off"
+	}
+	return fmt.Sprintf("%g/s burst %d", rl.PerSecond, rl.burst())
+}
+
+func (rl RateLimit) burst() int {
+	if rl.Burst > 0 {
+		return rl.Burst
+	}
+	return max(1, int(math.Ceil(2*rl.PerSecond)))
+}
+
+// keyLimiter holds one bucket per API key. A bucket idle long enough to be
+// full again is dropped, so memory follows the keys in use.
+type keyLimiter struct {
+	limit     RateLimit
+	idle      time.Duration // after this a bucket is full again
+	mu        sync.Mutex
+	buckets   map[string]*bucket
+	lastSweep time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newKeyLimiter(rl RateLimit) *keyLimiter {
+	if rl.PerSecond <= 0 {
+		return nil
+	}
+	refill := time.Duration(float64(rl.burst()) / rl.PerSecond * float64(time.Second))
+	return &keyLimiter{limit: rl, idle: max(refill, time.Minute), buckets: map[string]*bucket{}}
+}
+
+// allow takes a token for key; when there is none it says how long to wait.
+func (k *keyLimiter) allow(key string, now time.Time) (bool, time.Duration) {
+	if k == nil {
+		return true, 0
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if now.Sub(k.lastSweep) > k.idle {
+		for id, b := range k.buckets {
+			if now.Sub(b.seen) > k.idle {
+				delete(k.buckets, id)
+			}
+		}
+		k.lastSweep = now
+	}
+	b := k.buckets[key]
+	if b == nil {
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(k.limit.PerSecond), k.limit.burst())}
+		k.buckets[key] = b
+	}
+	b.seen = now
+	r := b.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// limit enforces the rate limit for key: a 429 with Retry-After (whole
+// seconds, at least 1) when the bucket is empty.
+func (s *server) limit(w http.ResponseWriter, key string) error {
+	ok, wait := s.limiter.allow(key, time.Now())
+	if ok {
+		return nil
+	}
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return &apiError{status: http.StatusTooManyRequests, typ: typeRateLimit, code: "rate_limited",
+		message: fmt.Sprintf("too many requests for this API key (limit %s); retry after %d s", s.limiter.limit, secs)}
+}

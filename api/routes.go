@@ -1,0 +1,245 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/wire"
+)
+
+// handlerFunc is an endpoint: it writes a success response or returns an
+// error for fail to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route is one endpoint and its documentation; the router and the OpenAPI
+// document are both built from the table, and a test holds the committed
+// document to it.
+type route struct {
+	pattern   string // ServeMux pattern: "METHOD /path/{param}"
+	handle    handlerFunc
+	public    bool  // no API key needed
+	bodyLimit int64 // 0: Options.BodyLimit
+	doc       doc
+}
+
+// doc describes a route for the OpenAPI document.
+type doc struct {
+	id, tag, summary, text string
+	in                     reflect.Type // request body, nil for none
+	optionalBody           bool         // the body may be omitted
+	out                    reflect.Type // response body (the item type when list is set)
+	list                   bool         // the response is a list envelope of out
+	created                bool         // 201 for a new resource, 200 for an existing one or a replay
+	query                  []param
+	errors                 []int // statuses besides 400, 401, 413, 429 and 500
+}
+
+// param is a documented query parameter.
+type param struct {
+	name, typ, desc string // typ: string, integer, boolean, date-time or decimal
+}
+
+func typ[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+var (
+	pLimit  = param{"limit", "integer", "Items per page, 1-100; default 20"}
+	pAfter  = param{"starting_after", "string", "The next_cursor of the previous page"}
+	pCursor = param{"cursor", "string", "Same as starting_after"}
+)
+
+func page(ps ...param) []param { return append(ps, pLimit, pAfter, pCursor) }
+
+// table lists every route of the API.
+func (s *server) table() []route {
+	const (
+		nf   = http.StatusNotFound
+		cf   = http.StatusConflict
+		inv  = http.StatusUnprocessableEntity
+		paid = http.StatusPaymentRequired
+	)
+	return []route{
+		{pattern: "GET /v1/openapi.json", handle: s.openAPI, public: true, doc: doc{id: "getOpenAPI", tag: "Meta",
+			summary: "This OpenAPI document", text: "Needs no API key."}},
+
+		{pattern: "GET /v1/assets", handle: s.listAssets, doc: doc{id: "listAssets", tag: "Assets",
+			summary: "List assets", text: "Currencies first, then custom assets with their exchange rates. Not paginated (has_more is always false).",
+			out: typ[wire.AssetWithRates](), list: true}},
+		{pattern: "POST /v1/assets", handle: s.createAsset, doc: doc{id: "createAsset", tag: "Assets",
+			summary: "Create a custom asset", text: "201 when created; 200 with the existing asset when an identical one exists; 409 when the code exists with other settings.",
+			in: typ[wire.CreateAssetRequest](), out: typ[wire.Asset](), created: true, errors: []int{cf, inv}}},
+		{pattern: "GET /v1/assets/{code}", handle: s.getAsset, doc: doc{id: "getAsset", tag: "Assets",
+			summary: "Get an asset with its rates", out: typ[wire.AssetWithRates](), errors: []int{nf}}},
+		{pattern: "GET /v1/assets/{code}/rates", handle: s.listAssetRates, doc: doc{id: "listAssetRates", tag: "Assets",
+			summary: "List an asset's exchange rates", text: "Newest first. Not paginated.", out: typ[wire.AssetRate](), list: true, errors: []int{nf}}},
+		{pattern: "POST /v1/assets/{code}/rates", handle: s.addAssetRate, doc: doc{id: "addAssetRate", tag: "Assets",
+			summary: "Add a dated exchange rate", text: "Rates are never edited: a rate with a later effective_at takes over from then on.",
+			in: typ[wire.AddAssetRateRequest](), out: typ[wire.AssetRate](), created: true, errors: []int{nf, cf, inv}}},
+		{pattern: "GET /v1/assets/{code}/quote", handle: s.quote, doc: doc{id: "quoteAsset", tag: "Assets",
+			summary: "Convert between an asset and a currency", text: "Give exactly one of asset_amount and currency_amount.",
+			out: typ[wire.Quote](), errors: []int{nf, inv}, query: []param{
+				{"currency", "string", "ISO currency; default the currency of the asset's latest rate"},
+				{"asset_amount", "decimal", "What do this many units cost?"},
+				{"currency_amount", "decimal", "What does this much money buy?"},
+				{"at", "date-time", "Use the rate in force at this time; default now"},
+			}}},
+
+		{pattern: "GET /v1/products", handle: s.listProducts, doc: doc{id: "listProducts", tag: "Products",
+			summary: "List products", text: "Newest first, without their versions.", out: typ[wire.Product](), list: true, errors: []int{inv},
+			query: page(param{"include_archived", "boolean", "Include archived products"})}},
+		{pattern: "POST /v1/products", handle: s.createProduct, doc: doc{id: "createProduct", tag: "Products",
+			summary: "Create a product with its first version", text: "201 when created; 200 with the existing product when the same code has the same definition; 409 when it has another.",
+			in: typ[wire.CreateProductRequest](), out: typ[wire.Product](), created: true, errors: []int{nf, cf, inv}}},
+		{pattern: "GET /v1/products/{id}", handle: s.getProduct, doc: doc{id: "getProduct", tag: "Products",
+			summary: "Get a product by id or code, with its versions", out: typ[wire.Product](), errors: []int{nf}}},
+		{pattern: "POST /v1/products/{id}/versions", handle: s.createVersion, doc: doc{id: "createProductVersion", tag: "Products",
+			summary: "Publish a new version", text: "Versions are immutable; the new one becomes the default for new subscriptions unless keep_default is set.",
+			in: typ[wire.CreateVersionRequest](), out: typ[wire.ProductVersion](), created: true, errors: []int{nf, cf, inv}}},
+		{pattern: "POST /v1/products/{id}/archive", handle: s.archiveProduct, doc: doc{id: "archiveProduct", tag: "Products",
+			summary: "Archive a product", text: "It takes no new subscriptions; existing ones keep working. Archiving again is a no-op. The body may be omitted.",
+			in: typ[struct{}](), optionalBody: true, out: typ[wire.Product](), errors: []int{nf}}},
+		{pattern: "POST /v1/products/{id}/simulate", handle: s.simulate, doc: doc{id: "simulateUsage", tag: "Products",
+			summary: "Price a hypothetical event", text: "Nothing is recorded and no wallet is touched.",
+			in: typ[wire.SimulateRequest](), out: typ[wire.Simulation](), errors: []int{nf, inv}}},
+
+		{pattern: "GET /v1/vendors", handle: s.listVendors, doc: doc{id: "listVendors", tag: "Vendors",
+			summary: "List vendors", text: "By code. Not paginated.", out: typ[wire.Vendor](), list: true}},
+		{pattern: "POST /v1/vendors", handle: s.createVendor, doc: doc{id: "createVendor", tag: "Vendors",
+			summary: "Register a cost provider", text: "201 when created; 200 with the existing vendor for a known code.",
+			in: typ[wire.CreateVendorRequest](), out: typ[wire.Vendor](), created: true, errors: []int{inv}}},
+
+		{pattern: "GET /v1/customers", handle: s.listCustomers, doc: doc{id: "listCustomers", tag: "Customers",
+			summary: "List customers", text: "Newest first.", out: typ[wire.Customer](), list: true, errors: []int{inv},
+			query: page(param{"email", "string", "Only customers with this email address"},
+				param{"created_after", "date-time", "Only customers created at or after this time"},
+				param{"created_before", "date-time", "Only customers created before this time"})}},
+		{pattern: "POST /v1/customers", handle: s.createCustomer, doc: doc{id: "createCustomer", tag: "Customers",
+			summary: "Create a customer with its default wallet", text: "Idempotent on external_id: 201 when created, 200 with the existing customer (unchanged) when the external_id exists.",
+			in: typ[wire.CreateCustomerRequest](), out: typ[wire.Customer](), created: true, errors: []int{inv}}},
+		{pattern: "GET /v1/customers/{id}", handle: s.getCustomer, doc: doc{id: "getCustomer", tag: "Customers",
+			summary: "Get a customer by id or external_id", out: typ[wire.Customer](), errors: []int{nf}}},
+		{pattern: "POST /v1/customers/{id}", handle: s.updateCustomer, doc: doc{id: "updateCustomer", tag: "Customers",
+			summary: "Update a customer", text: "Changes the fields present; metadata is replaced as a whole.",
+			in: typ[wire.UpdateCustomerRequest](), out: typ[wire.Customer](), errors: []int{nf, inv}}},
+		{pattern: "GET /v1/customers/{id}/subscriptions", handle: s.listSubscriptions, doc: doc{id: "listSubscriptions", tag: "Customers",
+			summary: "List a customer's subscriptions", text: "Those in force first. Not paginated.", out: typ[wire.Subscription](), list: true, errors: []int{nf}}},
+		{pattern: "POST /v1/customers/{id}/subscriptions", handle: s.subscribe, doc: doc{id: "subscribe", tag: "Customers",
+			summary: "Subscribe a customer to a product version", text: "Subscribing again to the same version returns the subscription in force; another version ends it now and starts the new one.",
+			in: typ[wire.SubscribeRequest](), out: typ[wire.Subscription](), errors: []int{nf, inv}}},
+		{pattern: "GET /v1/customers/{id}/wallets", handle: s.listWallets, doc: doc{id: "listWallets", tag: "Wallets",
+			summary: "List a customer's wallets with balances", text: "The default wallet first. Not paginated.", out: typ[wire.Wallet](), list: true, errors: []int{nf}}},
+		{pattern: "POST /v1/customers/{id}/wallets", handle: s.createWallet, doc: doc{id: "createWallet", tag: "Wallets",
+			summary: "Create a further named wallet", text: "201 when created; 200 with the existing wallet of that name.",
+			in: typ[wire.CreateWalletRequest](), out: typ[wire.Wallet](), created: true, errors: []int{nf, inv}}},
+		{pattern: "GET /v1/customers/{id}/wallets/{wallet}", handle: s.getWallet, doc: doc{id: "getWallet", tag: "Wallets",
+			summary: "Get a wallet's balances and lots", text: "wallet is a wallet id or name (default for the default wallet).",
+			out: typ[wire.Wallet](), errors: []int{nf, inv}}},
+		{pattern: "GET /v1/customers/{id}/wallets/{wallet}/transactions", handle: s.listTransactions, doc: doc{id: "listTransactions", tag: "Wallets",
+			summary: "List a wallet's ledger transactions", text: "Newest first.", out: typ[wire.Transaction](), list: true, errors: []int{nf, inv},
+			query: page(param{"kind", "string", "Only this kind: gift, top_up, charge, refund, correction, usage, expiry…"},
+				param{"created_after", "date-time", "Only transactions at or after this time"},
+				param{"created_before", "date-time", "Only transactions before this time"})}},
+		{pattern: "POST /v1/customers/{id}/wallets/{wallet}/credit_limit", handle: s.setCreditLimit, doc: doc{id: "setCreditLimit", tag: "Wallets",
+			summary: "Set a wallet's credit limit in an asset", text: "How far below zero charges may take the balance; authorizations never draw on it.",
+			in: typ[wire.SetCreditLimitRequest](), out: typ[wire.Balance](), errors: []int{nf, inv}}},
+
+		{pattern: "POST /v1/adjustments", handle: s.createAdjustment, doc: doc{id: "createAdjustment", tag: "Adjustments",
+			summary: "Credit or debit a wallet by hand", text: "gift, top_up, charge, refund or correction. Idempotent on transaction_id (default: the Idempotency-Key header): 201 when applied, 200 for a replay. A charge beyond the available balance plus credit limit is 402.",
+			in: typ[wire.CreateAdjustmentRequest](), out: typ[wire.Adjustment](), created: true, errors: []int{paid, nf, cf, inv}}},
+
+		{pattern: "POST /v1/authorizations", handle: s.authorize, doc: doc{id: "createAuthorization", tag: "Authorizations",
+			summary: "Authorize: hold the cost of what is about to happen", text: "201 with approved true when the amount is held. A decline is a decision, not an error: 200 with approved false, decline_reason and shortfall. A replay of idempotency_key (default: the Idempotency-Key header) is 200.",
+			in: typ[wire.AuthorizeRequest](), out: typ[wire.Authorization](), created: true, errors: []int{nf, cf, inv}}},
+		{pattern: "GET /v1/authorizations/{id}", handle: s.getAuthorization, doc: doc{id: "getAuthorization", tag: "Authorizations",
+			summary: "Get an authorization", out: typ[wire.Authorization](), errors: []int{nf}}},
+		{pattern: "POST /v1/authorizations/{id}/void", handle: s.voidAuthorization, doc: doc{id: "voidAuthorization", tag: "Authorizations",
+			summary: "Release a hold", text: "Voiding a voided or expired hold is a no-op; a captured one is 409; a declined one 422. The body may be omitted.",
+			in: typ[struct{}](), optionalBody: true, out: typ[wire.Authorization](), errors: []int{nf, cf, inv}}},
+
+		{pattern: "GET /v1/events", handle: s.listEvents, doc: doc{id: "listEvents", tag: "Events",
+			summary: "List usage events with their fees", text: "Most recently recorded first.", out: typ[wire.Event](), list: true, errors: []int{nf, inv},
+			query: page(param{"customer", "string", "Only this customer's events (id or external_id)"},
+				param{"event_type", "string", "Only events of this type"},
+				param{"occurred_after", "date-time", "Only events that occurred at or after this time"},
+				param{"occurred_before", "date-time", "Only events that occurred before this time"})}},
+		{pattern: "POST /v1/events", handle: s.recordEvent, doc: doc{id: "recordEvent", tag: "Events",
+			summary: "Record a usage event", text: "Prices it, debits the wallet and settles its authorization in one step. Idempotent on id: 201 when recorded, 200 for a replay (nothing charged again), 409 for the same id with another payload.",
+			in: typ[wire.RecordEventRequest](), out: typ[wire.Event](), created: true, errors: []int{nf, cf, inv}}},
+		{pattern: "POST /v1/events/batch", handle: s.recordBatch, bodyLimit: -1, doc: doc{id: "recordEvents", tag: "Events",
+			summary: "Record up to 1000 usage events", text: "Each event is recorded on its own: one bad event fails alone. 200 with one result per event, in order.",
+			in: typ[wire.RecordBatchRequest](), out: typ[wire.BatchResult](), list: true, errors: []int{inv}}},
+		{pattern: "GET /v1/events/{id}", handle: s.getEvent, doc: doc{id: "getEvent", tag: "Events",
+			summary: "Get a usage event with its fees", out: typ[wire.Event](), errors: []int{nf}}},
+	}
+}
+
+// endpoint wraps a route's handler with what every route needs.
+func (s *server) endpoint(rt route) http.Handler {
+	limit := s.opts.BodyLimit
+	if rt.bodyLimit < 0 {
+		limit = s.opts.BatchBodyLimit
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := infoFrom(r.Context())
+		info.route = rt.pattern
+		if !rt.public {
+			c, err := s.authenticate(r)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			info.keyPrefix = c.KeyPrefix
+			r = r.WithContext(billing.WithCaller(r.Context(), c))
+			if err := s.limit(w, c.KeyID); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		if r.Method != http.MethodPost {
+			s.run(w, r, rt.handle)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		if err != nil {
+			s.fail(w, r, bodyReadError(err))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if keys, ok := r.Header["Idempotency-Key"]; ok {
+			s.idempotent(w, r, strings.Join(keys, ","), body, rt.handle)
+			return
+		}
+		s.run(w, r, rt.handle)
+	})
+}
+
+func (s *server) run(w http.ResponseWriter, r *http.Request, h handlerFunc) {
+	if err := h(w, r); err != nil {
+		s.fail(w, r, err)
+	}
+}
+
+// authenticate resolves the bearer key to its caller.
+func (s *server) authenticate(r *http.Request) (billing.Caller, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return billing.Caller{}, &apiError{status: http.StatusUnauthorized, typ: typeAuthentication, code: billing.EUnauthorized,
+			message: "no API key: send Authorization: Bearer <key> (create one with `tollgate keys create`)"}
+	}
+	scheme, key, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
+		return billing.Caller{}, &apiError{status: http.StatusUnauthorized, typ: typeAuthentication, code: billing.EUnauthorized,
+			message: "the Authorization header must be Bearer <key>"}
+	}
+	return s.svc.Authenticate(r.Context(), strings.TrimSpace(key))
+}
+
+// mode is the caller's mode, for the livemode field of responses.
+func mode(ctx context.Context) billing.Mode {
+	c, _ := billing.CallerFrom(ctx)
+	return c.Mode
+}
