@@ -13,6 +13,7 @@ import (
 // Service is the billing core every surface (MCP tools, REST API, CLI, portal)
 // calls. Each method takes the caller's account and mode from the context.
 type Service struct {
+	rec   recorder
 	cache *cache
 	pool  *pgxpool.Pool
 	now   func() time.Time

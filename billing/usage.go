@@ -87,7 +87,12 @@ func (s *Service) RecordUsage(ctx context.Context, in UsageEventInput) (Event, e
 	if err != nil {
 		return Event{}, err
 	}
-	return s.recordOne(ctx, c, in)
+	j, err := s.newRecordJob(c, in)
+	if err != nil {
+		return Event{}, err
+	}
+	s.enqueue(ctx, []*recordJob{j})
+	return j.ev, j.err
 }
 
 // RecordResult is one event's outcome in a batch.
@@ -96,8 +101,8 @@ type RecordResult struct {
 	Err   error
 }
 
-// RecordUsageBatch records up to MaxBatch events, each in its own transaction:
-// one bad event fails alone and the others are kept.
+// RecordUsageBatch records up to MaxBatch events. One bad event fails alone and
+// the others are kept; each is answered as RecordUsage would answer it.
 func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput) ([]RecordResult, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
@@ -107,25 +112,41 @@ func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput
 		return nil, Invalidf("events", "a batch holds 1 to %d events; got %d", MaxBatch, len(events))
 	}
 	out := make([]RecordResult, len(events))
+	var jobs []*recordJob
+	var at []int
 	for i, in := range events {
-		out[i].Event, out[i].Err = s.recordOne(ctx, c, in)
-		if ErrorCode(out[i].Err) == EInternal {
-			s.log.Error("record usage", "event", in.ID, "err", out[i].Err)
+		j, err := s.newRecordJob(c, in)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		jobs, at = append(jobs, j), append(at, i)
+	}
+	s.enqueue(ctx, jobs)
+	for k, j := range jobs {
+		out[at[k]] = RecordResult{Event: j.ev, Err: j.err}
+		if ErrorCode(j.err) == EInternal {
+			s.log.Error("record usage", "event", j.in.ID, "err", j.err)
 		}
 	}
 	return out, nil
 }
 
-func (s *Service) recordOne(ctx context.Context, c Caller, in UsageEventInput) (Event, error) {
-	now := s.clock()
+// newRecordJob validates an event before it joins a batch.
+func (s *Service) newRecordJob(c Caller, in UsageEventInput) (*recordJob, error) {
 	sentAt := in.OccurredAt // an omitted occurred_at must not make a retry look different
-	if err := validateEvent(&in, now); err != nil {
-		return Event{}, err
+	if err := validateEvent(&in, s.clock()); err != nil {
+		return nil, err
 	}
+	return &recordJob{c: c, in: in, sentAt: sentAt, done: make(chan struct{})}, nil
+}
+
+// recordSingle records one validated event in its own transaction.
+func (s *Service) recordSingle(ctx context.Context, c Caller, in UsageEventInput, sentAt time.Time) (Event, error) {
 	var ev Event
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
-		ev, err = s.recordTx(ctx, tx, c, in, sentAt, now)
+		ev, err = s.recordTx(ctx, tx, c, in, sentAt, s.clock())
 		return err
 	})
 	return ev, err

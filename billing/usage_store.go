@@ -276,6 +276,19 @@ func queueGetAuthorization(batch *pgx.Batch, c Caller, id string, out *Authoriza
 	})
 }
 
+// queueFindAuthorization locks an authorization; *found says whether it exists.
+func queueFindAuthorization(batch *pgx.Batch, c Caller, id string, out *Authorization, found *bool) {
+	batch.Queue(`SELECT `+authorizationColumns+` FROM authorizations WHERE account_id = $1 AND mode = $2 AND id = $3 FOR UPDATE`,
+		c.AccountID, c.Mode, id).Query(func(rows pgx.Rows) error {
+		if !rows.Next() {
+			return rows.Err()
+		}
+		a, _, err := scanAuthorization(rows)
+		*out, *found = a, err == nil
+		return err
+	})
+}
+
 func queueSettleAuthorization(batch *pgx.Batch, a Authorization) {
 	batch.Queue(`UPDATE authorizations SET status = $2, captured_amount = $3, event_id = nullif($4, ''), settled_at = $5 WHERE id = $1`,
 		a.ID, a.Status, a.CapturedAmount, a.EventID, a.SettledAt)
