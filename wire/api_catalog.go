@@ -28,7 +28,7 @@ type Price struct {
 
 // DimensionRate is one rate of a dimensional price.
 type DimensionRate struct {
-	Values map[string]string `json:"values" jsonschema_description:"The value each dimension must have, or * for any" jsonschema:"example={\"model\": \"gpt-4o\"}"`
+	Values map[string]string `json:"values" jsonschema_description:"The value each dimension must have, or * for any"`
 	Amount Decimal           `json:"amount" jsonschema_description:"Fee per event, or per block_size units of field" jsonschema:"example=0.01"`
 }
 
@@ -147,10 +147,10 @@ type Product struct {
 	ID             string           `json:"id" jsonschema_description:"Product id" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 	Code           string           `json:"code" jsonschema_description:"Your code for the product" jsonschema:"example=image-generation"`
 	Name           string           `json:"name" jsonschema_description:"Display name" jsonschema:"example=Image generation"`
-	Description    string           `json:"description" jsonschema_description:"What it is"`
+	Description    string           `json:"description" jsonschema_description:"What it is" jsonschema:"example=AI images from text prompts"`
 	EventType      string           `json:"event_type" jsonschema_description:"The event type your app reports for this activity" jsonschema:"example=image.generated"`
 	DefaultVersion int              `json:"default_version" jsonschema_description:"The version new subscriptions get" jsonschema:"example=1"`
-	ArchivedAt     *string          `json:"archived_at" jsonschema_description:"When it was archived; null while active" jsonschema:"format=date-time"`
+	ArchivedAt     *string          `json:"archived_at" jsonschema_description:"When it was archived; null while active"`
 	CreatedAt      string           `json:"created_at" jsonschema_description:"When it was created (RFC 3339, UTC)" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
 	Versions       []ProductVersion `json:"versions,omitempty" jsonschema_description:"Its versions, newest first (omitted in lists)"`
 }
@@ -189,7 +189,7 @@ type Subscription struct {
 	ProductCode string  `json:"product_code" jsonschema_description:"The product's code" jsonschema:"example=image-generation"`
 	Version     int     `json:"version" jsonschema_description:"The version in force" jsonschema:"example=1"`
 	StartedAt   string  `json:"started_at" jsonschema_description:"When it started (RFC 3339, UTC)" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
-	EndedAt     *string `json:"ended_at" jsonschema_description:"When it ended; null while in force" jsonschema:"format=date-time"`
+	EndedAt     *string `json:"ended_at" jsonschema_description:"When it ended; null while in force"`
 }
 
 // FromSubscription maps a domain subscription.
@@ -241,7 +241,7 @@ type Simulation struct {
 	ProductCode string             `json:"product_code" jsonschema_description:"Its code" jsonschema:"example=image-generation"`
 	Version     int                `json:"version" jsonschema_description:"The version priced" jsonschema:"example=1"`
 	Fees        []Fee              `json:"fees" jsonschema_description:"The fees a real event would get"`
-	Totals      map[string]Decimal `json:"totals" jsonschema_description:"Total per asset" jsonschema:"example={\"USD\": \"0.04\"}"`
+	Totals      map[string]Decimal `json:"totals" jsonschema_description:"Total per asset"`
 }
 
 // FromSimulation maps a domain simulation.

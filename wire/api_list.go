@@ -31,5 +31,5 @@ type ErrorBody struct {
 
 // ErrorEnvelope wraps an ErrorBody.
 type ErrorEnvelope struct {
-	Error ErrorBody `json:"error"`
+	Error ErrorBody `json:"error" jsonschema_description:"What went wrong"`
 }

@@ -26,7 +26,7 @@ type AddAssetRateRequest struct {
 type CreateProductRequest struct {
 	Code         string        `json:"code" jsonschema_description:"1-64 lower-case letters, digits, '.', '_' or '-'; the same code and definition again returns the existing product" jsonschema:"example=image-generation"`
 	Name         string        `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=Image generation"`
-	Description  string        `json:"description,omitempty" jsonschema_description:"What it is"`
+	Description  string        `json:"description,omitempty" jsonschema_description:"What it is" jsonschema:"example=AI images from text prompts"`
 	EventType    string        `json:"event_type" jsonschema_description:"The event type your app reports for this activity" jsonschema:"example=image.generated"`
 	Prices       []Price       `json:"prices" jsonschema_description:"At least one price"`
 	Entitlements []Entitlement `json:"entitlements,omitempty" jsonschema_description:"Credits the version grants"`

@@ -23,7 +23,7 @@ type Authorization struct {
 	ExpiresAt      string   `json:"expires_at" jsonschema_description:"When an unused hold is released (RFC 3339, UTC)" jsonschema:"format=date-time,example=2026-11-01T12:15:00Z"`
 	CapturedAmount *Decimal `json:"captured_amount,omitempty" jsonschema_description:"What the usage event captured" jsonschema:"example=0.04"`
 	EventID        string   `json:"event_id,omitempty" jsonschema_description:"The usage event that captured it" jsonschema:"example=evt_123"`
-	SettledAt      *string  `json:"settled_at" jsonschema_description:"When it was captured or voided; null otherwise" jsonschema:"format=date-time"`
+	SettledAt      *string  `json:"settled_at" jsonschema_description:"When it was captured or voided; null otherwise"`
 	CreatedAt      string   `json:"created_at" jsonschema_description:"When it was decided (RFC 3339, UTC)" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
 	Replayed       bool     `json:"replayed" jsonschema_description:"true when this answer is the stored one for a repeated idempotency_key" jsonschema:"example=false"`
 	Livemode       bool     `json:"livemode" jsonschema_description:"true for live data, false for test data" jsonschema:"example=false"`

@@ -1,0 +1,41 @@
+package wire
+
+import (
+	"github.com/invopop/jsonschema"
+)
+
+// nullableTime makes a *string time property say what it is: an RFC 3339
+// date-time, or null.
+func nullableTime(s *jsonschema.Schema, name, example string) {
+	p, ok := s.Properties.Get(name)
+	if !ok {
+		panic("wire: no property " + name)
+	}
+	s.Properties.Set(name, &jsonschema.Schema{
+		OneOf:       []*jsonschema.Schema{{Type: "string", Format: "date-time"}, {Type: "null"}},
+		Description: p.Description + " (RFC 3339, UTC)",
+		Examples:    []any{example},
+	})
+}
+
+// JSONSchemaExtend marks archived_at nullable.
+func (Product) JSONSchemaExtend(s *jsonschema.Schema) { nullableTime(s, "archived_at", exampleTime) }
+
+// JSONSchemaExtend marks ended_at nullable.
+func (Subscription) JSONSchemaExtend(s *jsonschema.Schema) { nullableTime(s, "ended_at", exampleTime) }
+
+// JSONSchemaExtend marks settled_at nullable.
+func (Authorization) JSONSchemaExtend(s *jsonschema.Schema) {
+	nullableTime(s, "settled_at", "2026-11-01T12:00:02Z")
+}
+
+// JSONSchemaExtend marks costs nullable: null means the cost is unknown,
+// which is not the same as no cost.
+func (Event) JSONSchemaExtend(s *jsonschema.Schema) {
+	p, _ := s.Properties.Get("costs")
+	s.Properties.Set("costs", &jsonschema.Schema{
+		OneOf:       []*jsonschema.Schema{{Type: "array", Items: p.Items}, {Type: "null"}},
+		Description: p.Description,
+		Examples:    []any{[]map[string]string{{"vendor": "openai", "amount": "0.0021", "currency": "USD"}}},
+	})
+}
