@@ -1,0 +1,409 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gosdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/tollgatehq/tollgate/internal/testdb"
+)
+
+// These tests drive the real binary with the official Go SDK client, which is
+// independent of mcp-go (the server's library) and negotiates the newest
+// protocol revision.
+
+// mcpConnect connects a Go SDK client over t.
+func mcpConnect(t *testing.T, tr gosdk.Transport) *gosdk.ClientSession {
+	t.Helper()
+	// The SSE transport ties its event stream to this context: it must
+	// outlive the connect call, so it ends with the test.
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	c := gosdk.NewClient(&gosdk.Implementation{Name: "tollgate-e2e", Version: "1"}, nil)
+	cs, err := c.Connect(ctx, tr, nil)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+// mcpCall calls a tool and returns its result as JSON (structuredContent on
+// success, the text on a tool error).
+func mcpCall(t *testing.T, cs *gosdk.ClientSession, name string, args map[string]any) (map[string]any, string, bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := cs.CallTool(ctx, &gosdk.CallToolParams{Name: name, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var text string
+	for _, c := range res.Content {
+		if tc, ok := c.(*gosdk.TextContent); ok {
+			text += tc.Text
+		}
+	}
+	if res.IsError {
+		if res.StructuredContent != nil {
+			t.Errorf("%s: error result carries structuredContent", name)
+		}
+		return nil, text, false
+	}
+	b, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil || out == nil {
+		t.Fatalf("%s: structuredContent %s is not an object", name, b)
+	}
+	return out, text, true
+}
+
+func mcpOK(t *testing.T, cs *gosdk.ClientSession, name string, args map[string]any) map[string]any {
+	t.Helper()
+	out, text, ok := mcpCall(t, cs, name, args)
+	if !ok {
+		t.Fatalf("%s(%v) = error %q", name, args, text)
+	}
+	return out
+}
+
+func mcpErr(t *testing.T, cs *gosdk.ClientSession, name string, args map[string]any) string {
+	t.Helper()
+	out, text, ok := mcpCall(t, cs, name, args)
+	if ok {
+		t.Fatalf("%s(%v) = %v, want a tool error", name, args, out)
+	}
+	return text
+}
+
+// dig walks decoded JSON: dig(m, "wallet", "balances", 0, "available").
+func dig(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			a, _ := v.([]any)
+			if k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
+
+// balanceOf finds a wallet's balance in one asset.
+func balanceOf(wallet any, asset string) any {
+	bs, _ := dig(wallet, "balances").([]any)
+	for _, b := range bs {
+		if dig(b, "asset") == asset {
+			return b
+		}
+	}
+	return nil
+}
+
+var mcpToolNames = []string{
+	"whoami", "list_assets", "create_asset", "add_asset_rate", "quote_asset",
+	"list_customers", "get_customer", "create_customer",
+	"get_wallet", "create_wallet", "set_credit_limit",
+	"list_transactions", "create_adjustment",
+}
+
+// checkToolList checks tools/list as a client sees it.
+func checkToolList(t *testing.T, cs *gosdk.ClientSession) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := cs.ListTools(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*gosdk.Tool{}
+	for _, tool := range res.Tools {
+		got[tool.Name] = tool
+	}
+	for _, name := range mcpToolNames {
+		tool := got[name]
+		if tool == nil {
+			t.Errorf("tools/list lacks %s", name)
+			continue
+		}
+		if tool.OutputSchema == nil || tool.Annotations == nil || tool.Annotations.OpenWorldHint == nil || *tool.Annotations.OpenWorldHint || tool.Title == "" {
+			t.Errorf("%s: output schema %v, annotations %+v, title %q", name, tool.OutputSchema != nil, tool.Annotations, tool.Title)
+		}
+	}
+	if ins := cs.InitializeResult(); ins == nil || !strings.Contains(ins.Instructions, "Confirm every change") {
+		t.Errorf("server instructions missing")
+	}
+}
+
+// billingCycle runs the set-up cycle the tools offer today, checking exact
+// amounts: create_asset → create_customer → create_adjustment (top_up, gift)
+// → get_wallet, then a replayed and a conflicting create_adjustment and a
+// tool error that names the fix.
+func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
+	t.Helper()
+	a := mcpOK(t, cs, "create_asset", map[string]any{"code": "credits", "name": "Credits", "precision": 2})
+	if a["created"] != true || dig(a, "asset", "precision") != float64(2) {
+		t.Errorf("create_asset = %v", a)
+	}
+	mcpOK(t, cs, "add_asset_rate", map[string]any{"asset": "credits", "currency": "USD", "rate": "0.05"})
+	q := mcpOK(t, cs, "quote_asset", map[string]any{"asset": "credits", "currency_amount": "10.00"})
+	if dig(q, "quote", "asset_amount") != "200" {
+		t.Errorf("quote_asset($10) = %v, want 200 credits", dig(q, "quote"))
+	}
+	c := mcpOK(t, cs, "create_customer", map[string]any{"external_id": "user_42", "name": "Ada", "email": "ada@example.com"})
+	if c["existed"] != false || dig(c, "customer", "external_id") != "user_42" {
+		t.Errorf("create_customer = %v", c)
+	}
+
+	topUp := map[string]any{"transaction_id": "user_42-topup-1", "kind": "top_up", "customer": "user_42", "asset": "USD", "amount": "10.00", "reason": "First top-up"}
+	adj := mcpOK(t, cs, "create_adjustment", topUp)
+	if dig(adj, "adjustment", "replayed") != false || dig(adj, "adjustment", "balance", "available") != "10" {
+		t.Errorf("create_adjustment(top_up) = %v", adj)
+	}
+	mcpOK(t, cs, "create_adjustment", map[string]any{"transaction_id": "user_42-welcome", "kind": "gift", "customer": "user_42", "asset": "credits", "amount": "250.50", "expires_at": "2099-12-31T00:00:00Z", "reason": "Welcome"})
+
+	w := mcpOK(t, cs, "get_wallet", map[string]any{"customer": "user_42"})
+	usd, credits := balanceOf(w["wallet"], "USD"), balanceOf(w["wallet"], "credits")
+	if dig(usd, "total") != "10" || dig(usd, "held") != "0" || dig(usd, "available") != "10" {
+		t.Errorf("USD balance = %v, want total 10, held 0, available 10", usd)
+	}
+	if dig(credits, "available") != "250.5" || dig(credits, "lots", 0, "purpose") != "promotion" || dig(credits, "lots", 0, "expires_at") != "2099-12-31T00:00:00Z" {
+		t.Errorf("credits balance = %v, want 250.5 available in one promotion lot expiring 2099-12-31", credits)
+	}
+
+	replay := mcpOK(t, cs, "create_adjustment", topUp)
+	if dig(replay, "adjustment", "replayed") != true || dig(replay, "adjustment", "balance", "available") != "10" || dig(replay, "adjustment", "id") != dig(adj, "adjustment", "id") {
+		t.Errorf("replayed create_adjustment = %v, want the first adjustment, replayed, balance still 10", replay)
+	}
+	conflict := map[string]any{}
+	for k, v := range topUp {
+		conflict[k] = v
+	}
+	conflict["amount"] = "20.00"
+	if msg := mcpErr(t, cs, "create_adjustment", conflict); !strings.Contains(msg, "already used") || !strings.Contains(msg, "use a new transaction_id") {
+		t.Errorf("conflicting create_adjustment = %q", msg)
+	}
+	w = mcpOK(t, cs, "get_wallet", map[string]any{"customer": "user_42"})
+	if dig(balanceOf(w["wallet"], "USD"), "available") != "10" {
+		t.Errorf("after a replay and a conflict, USD balance = %v, want 10", balanceOf(w["wallet"], "USD"))
+	}
+
+	if msg := mcpErr(t, cs, "get_customer", map[string]any{"customer": "user_missing"}); !strings.Contains(msg, `customer "user_missing" not found`) || !strings.Contains(msg, "create_customer") {
+		t.Errorf("get_customer(unknown) = %q, want it to name the fix", msg)
+	}
+}
+
+func TestMCPStdio(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	cmd := exec.Command(binary, "mcp")
+	cmd.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+testdb.URL(t), "TOLLGATE_API_KEY=", "TOLLGATE_DATA_DIR="+t.TempDir())
+	cmd.Stderr = &stderr
+	cs := mcpConnect(t, &gosdk.CommandTransport{Command: cmd})
+	checkToolList(t, cs)
+	who := mcpOK(t, cs, "whoami", nil)
+	if who["mode"] != "test" || who["key_prefix"] != "" || who["livemode"] != false {
+		t.Errorf("whoami over stdio without a key = %v, want the default account in test mode", who)
+	}
+	billingCycle(t, cs)
+	cs.Close()
+	cmd.Wait()
+	if !strings.Contains(stderr.String(), "tollgate mcp serving on stdio") {
+		t.Errorf("stderr lacks the start-up log line:\n%s", stderr.String())
+	}
+}
+
+func TestMCPStdioWithKey(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t)
+	key := createKey(t, url, "--live")
+	cmd := exec.Command(binary, "mcp")
+	cmd.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+url, "TOLLGATE_API_KEY="+key)
+	cs := mcpConnect(t, &gosdk.CommandTransport{Command: cmd})
+	who := mcpOK(t, cs, "whoami", nil)
+	if who["mode"] != "live" || who["livemode"] != true || !strings.HasPrefix(key, who["key_prefix"].(string)) || who["key_prefix"] == "" {
+		t.Errorf("whoami with a live key = %v", who)
+	}
+	c := mcpOK(t, cs, "create_customer", map[string]any{"external_id": "user_1"})
+	if c["livemode"] != true {
+		t.Errorf("create_customer in live mode: livemode = %v, want true", c["livemode"])
+	}
+
+	t.Run("ErrWrongKey", func(t *testing.T) {
+		bad := exec.Command(binary, "mcp")
+		bad.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+url, "TOLLGATE_API_KEY=tg_test_wrongwrongwrongwrongwrong")
+		out, err := bad.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "TOLLGATE_API_KEY: invalid or revoked API key") {
+			t.Errorf("tollgate mcp with a wrong key = %v:\n%s", err, out)
+		}
+	})
+}
+
+// createKey creates an API key with `tollgate keys create` and returns it.
+func createKey(t *testing.T, dbURL string, flags ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"keys", "create", "--name", "e2e"}, flags...)...)
+	cmd.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+dbURL)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("keys create: %v\n%s", err, stderr.String())
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// bearer adds an API key to every request.
+type bearer struct{ key string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.key)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestMCPStreamableHTTP(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t)
+	addr, _ := startServe(t, "TOLLGATE_DATABASE_URL="+url)
+	key := createKey(t, url)
+	cs := mcpConnect(t, &gosdk.StreamableClientTransport{
+		Endpoint:   "http://" + addr + "/mcp",
+		HTTPClient: &http.Client{Transport: bearer{key}},
+		MaxRetries: -1,
+	})
+	checkToolList(t, cs)
+	who := mcpOK(t, cs, "whoami", nil)
+	if who["mode"] != "test" || !strings.HasPrefix(key, who["key_prefix"].(string)) {
+		t.Errorf("whoami over HTTP = %v, want the key's test mode and prefix", who)
+	}
+	billingCycle(t, cs)
+
+	for name, auth := range map[string]string{"ErrMissingKey": "", "ErrWrongKey": "Bearer tg_test_wrongwrongwrongwrongwrong"} {
+		t.Run(name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", "http://"+addr+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("POST /mcp with %q = %d, WWW-Authenticate %q; want 401 and a Bearer challenge", auth, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+			}
+		})
+	}
+	t.Run("ErrGoSDKWrongKey", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		c := gosdk.NewClient(&gosdk.Implementation{Name: "tollgate-e2e", Version: "1"}, nil)
+		_, err := c.Connect(ctx, &gosdk.StreamableClientTransport{
+			Endpoint: "http://" + addr + "/mcp", HTTPClient: &http.Client{Transport: bearer{"tg_test_wrongwrongwrongwrongwrong"}}, MaxRetries: -1,
+		}, nil)
+		if err == nil {
+			t.Error("connecting with a wrong key succeeded")
+		}
+	})
+}
+
+// TestMCPLegacySSE connects over the deprecated HTTP+SSE transport, and
+// checks that an open event stream does not hold up serve's shutdown.
+func TestMCPLegacySSE(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t)
+	key := createKey(t, url)
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "serve", "--addr", addr)
+	cmd.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+url)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitReady(t, addr, &stderr)
+
+	cs := mcpConnect(t, &gosdk.SSEClientTransport{Endpoint: "http://" + addr + "/sse", HTTPClient: &http.Client{Transport: bearer{key}}})
+	c := mcpOK(t, cs, "create_customer", map[string]any{"external_id": "user_sse"})
+	if dig(c, "customer", "external_id") != "user_sse" {
+		t.Errorf("create_customer over SSE = %v", c)
+	}
+
+	start := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve exited with %v after SIGINT with an SSE client connected:\n%s", err, stderr.String())
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("serve took %s to stop with an SSE client connected", d)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatalf("serve did not stop within 25s of SIGINT with an SSE client connected")
+	}
+}
+
+// TestMCPTypeScriptClient runs tests/tsclient/check.mjs: the TypeScript SDK
+// client that Cursor and Claude Code use, over stdio and streamable HTTP.
+// It needs node and `npm ci` in tests/tsclient (CI does both).
+func TestMCPTypeScriptClient(t *testing.T) {
+	t.Parallel()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	dir, err := filepath.Abs(filepath.Join("..", "..", "tests", "tsclient"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk")); err != nil {
+		t.Skip("tests/tsclient/node_modules is missing: run npm ci in tests/tsclient")
+	}
+	url := testdb.URL(t)
+	addr, _ := startServe(t, "TOLLGATE_DATABASE_URL="+url)
+	key := createKey(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "check.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"TOLLGATE_BIN="+binary,
+		"TOLLGATE_DATABASE_URL="+url,
+		"TOLLGATE_MCP_URL=http://"+addr+"/mcp",
+		"TOLLGATE_API_KEY="+key,
+	)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node check.mjs: %v\n%s", err, out)
+	}
+	for _, want := range []string{`"transport":"stdio"`, `"transport":"http"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("check.mjs output lacks %s:\n%s", want, out)
+		}
+	}
+	t.Logf("%s", out)
+}
