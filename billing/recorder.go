@@ -165,26 +165,40 @@ func (s *Service) recordBatchTx(ctx context.Context, tx pgx.Tx, jobs []*recordJo
 	// (1) Insert the events; those already recorded are replays or conflicts.
 	// Versions in force for every event, in the same round trip.
 	batch := &pgx.Batch{}
-	inserted := make([]*bool, len(items))
+	var liveIdx []int
+	var callers []Caller
+	var events []Event
+	var hashes [][]byte
+	for i, it := range items {
+		if live(it) {
+			liveIdx, callers, events, hashes = append(liveIdx, i), append(callers, it.job.c), append(events, it.ev), append(hashes, it.hash)
+		}
+	}
+	inserted := map[eventKey]bool{}
+	versionsOf := make([][]pricedVersion, len(liveIdx))
+	if len(liveIdx) > 0 {
+		if err := queueInsertEvents(batch, callers, events, hashes, inserted); err != nil {
+			return nil, err
+		}
+		customers, types, at := make([]string, len(events)), make([]string, len(events)), make([]time.Time, len(events))
+		for k, e := range events {
+			customers[k], types[k], at[k] = e.CustomerID, e.EventType, e.OccurredAt
+		}
+		queueVersionsForEvents(batch, customers, types, at, versionsOf)
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return nil, translate(err)
+		}
+	}
 	versions := make([][]pricedVersion, len(items))
+	for k, i := range liveIdx {
+		versions[i] = versionsOf[k]
+	}
+	var undo []*batchItem // events inserted but then refused: removed before commit
 	for i, it := range items {
 		if !live(it) {
 			continue
 		}
-		if inserted[i], it.err = queueInsertEvent(batch, it.job.c, it.ev, it.hash); it.err != nil {
-			continue
-		}
-		queueVersionsForEvent(batch, it.ev.CustomerID, it.ev.EventType, it.ev.OccurredAt, &versions[i])
-	}
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return nil, translate(err)
-	}
-	var undo []*batchItem // events inserted but then refused: removed before commit
-	for i, it := range items {
-		if !live(it) || inserted[i] == nil {
-			continue
-		}
-		if !*inserted[i] {
+		if !inserted[eventKey{it.job.c.AccountID, string(it.job.c.Mode), it.ev.ID}] {
 			it.done = true
 			old, oldHash, err := getEvent(ctx, tx, it.job.c, it.ev.ID)
 			switch {
@@ -314,14 +328,16 @@ func (s *Service) recordBatchTx(ctx context.Context, tx pgx.Tx, jobs []*recordJo
 		a, b := balanceKeys[i], balanceKeys[j]
 		return a.wallet < b.wallet || a.wallet == b.wallet && a.asset < b.asset
 	})
-	for _, k := range balanceKeys {
-		st := states[k]
-		states[k] = queueLockBalance(batch, st.c, k.wallet, st.asset, now)
+	sortedStates := make([]*balanceState, len(balanceKeys))
+	for i, k := range balanceKeys {
+		sortedStates[i] = states[k]
 	}
+	queueLockBalances(batch, sortedStates, now)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return nil, translate(err)
 	}
 
+	var fees []feeRow
 	// Re-rate tiered prices in arrival order from the counters' totals, then
 	// apply every event to the in-memory balances.
 	running := make(map[counterKey]Decimal, len(counterKeys))
@@ -403,8 +419,11 @@ func (s *Service) recordBatchTx(ctx context.Context, tx pgx.Tx, jobs []*recordJo
 				txnByAsset[code] = p.id
 			}
 		}
-		queueInsertFees(batch, c, it.ev, txnByAsset)
+		for _, f := range it.ev.Fees {
+			fees = append(fees, feeRow{c: c, fee: f, customerID: it.ev.CustomerID, txn: txnByAsset[f.Asset], occurredAt: it.ev.OccurredAt, createdAt: it.ev.CreatedAt})
+		}
 	}
+	queueInsertFeeRows(batch, fees)
 
 	// (3) Writes: every balance touched, once.
 	touched := make([]*balanceState, 0, len(balanceKeys))
