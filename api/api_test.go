@@ -228,4 +228,6 @@ func (e *env) setup(t *testing.T) fixture {
 	return f
 }
 
-func contains(haystack, needle string) bool { return needle != "" && strings.Contains(haystack, needle) }
+func contains(haystack, needle string) bool {
+	return needle != "" && strings.Contains(haystack, needle)
+}
