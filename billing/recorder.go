@@ -26,7 +26,7 @@ import (
 
 const (
 	recordBatchMax     = 256
-	recordBatchWorkers = 4
+	recordBatchWorkers = 2
 )
 
 type recordJob struct {
