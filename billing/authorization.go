@@ -103,11 +103,17 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorizati
 		auth, err = s.authorizeTx(ctx, tx, c, in, ttl)
 		return err
 	})
+	if r, ok := err.(errReplayedDecision); ok {
+		return r.a, nil
+	}
 	return auth, err
 }
 
+// authorizeTx decides in three round trips besides BEGIN and COMMIT: (1) look
+// for a replay and the versions that price the estimate; (2) lock the balance;
+// (3) write the decision (and any expiry the lock found due).
 func (s *Service) authorizeTx(ctx context.Context, tx pgx.Tx, c Caller, in AuthorizeInput, ttl time.Duration) (Authorization, error) {
-	w, err := resolveWallet(ctx, tx, c, in.Customer, in.Wallet)
+	w, err := s.walletFor(ctx, tx, c, in.Customer, in.Wallet)
 	if err != nil {
 		return Authorization{}, err
 	}
@@ -116,63 +122,71 @@ func (s *Service) authorizeTx(ctx context.Context, tx pgx.Tx, c Caller, in Autho
 	if err != nil {
 		return Authorization{}, err
 	}
-	// Replays first: same key, same payload, same answer.
-	old, oldHash, err := getAuthorizationByKey(ctx, tx, c, in.IdempotencyKey)
-	if err == nil {
+	// (1) Replays first: same key, same payload, same answer.
+	batch := &pgx.Batch{}
+	var old Authorization
+	var oldHash []byte
+	var found bool
+	queueAuthorizationByKey(batch, c, in.IdempotencyKey, &old, &oldHash, &found)
+	var versions []pricedVersion
+	if in.Amount == nil {
+		queueVersionsForEvent(batch, w.CustomerID, in.EventType, now, &versions)
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return Authorization{}, translate(err)
+	}
+	if found {
 		if string(oldHash) != string(hash) {
 			return Authorization{}, Errorf(EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
 		}
 		old.Replayed = true
 		return s.present(old, now), nil
-	} else if ErrorCode(err) != ENotFound {
-		return Authorization{}, err
 	}
 	a := Authorization{ID: newID(prefixAuthorization), IdempotencyKey: in.IdempotencyKey, CustomerID: w.CustomerID, WalletID: w.ID,
 		EventType: in.EventType, ExpiresAt: now.Add(ttl), CreatedAt: now}
 	// Price the estimate.
-	var assetCode string
-	var amount Decimal
-	declineNoSub := false
+	assetCode, amount := in.Asset, Zero
 	if in.Amount != nil {
-		assetCode, amount = in.Asset, *in.Amount
+		amount = *in.Amount
 	} else {
-		versions, err := s.versionsFor(ctx, tx, c, w.CustomerID, in.EventType, now, false)
+		if len(versions) == 0 {
+			if versions, err = s.versionsFor(ctx, tx, c, w.CustomerID, in.EventType, now, false); err != nil {
+				return Authorization{}, err
+			}
+		}
+		if len(versions) == 0 {
+			a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineNoSubscription, Zero, Zero, Zero
+			return s.recordDecision(ctx, tx, c, a, hash, in, now, nil)
+		}
+		totals, err := s.estimate(ctx, tx, c, w.CustomerID, versions, RatingEvent{EventType: in.EventType, Data: in.Data}, now)
 		if err != nil {
 			return Authorization{}, err
 		}
-		if len(versions) == 0 {
-			declineNoSub = true
-		} else {
-			totals, err := s.estimate(ctx, tx, c, w.CustomerID, versions, RatingEvent{EventType: in.EventType, Data: in.Data}, now)
-			if err != nil {
-				return Authorization{}, err
+		switch len(totals) {
+		case 0:
+			return Authorization{}, Invalidf("event_type", "the prices for %s charge nothing per event (recurring only); there is nothing to authorize", in.EventType)
+		case 1:
+			for k, v := range totals {
+				assetCode, amount = k, v
 			}
-			switch len(totals) {
-			case 0:
-				return Authorization{}, Invalidf("event_type", "the prices for %s charge nothing per event (recurring only); there is nothing to authorize", in.EventType)
-			case 1:
-				for k, v := range totals {
-					assetCode, amount = k, v
-				}
-			default:
-				return Authorization{}, Invalidf("event_type", "the prices for %s charge in several assets (%s); authorize an explicit amount and asset instead", in.EventType, strings.Join(sortedKeys(totals), ", "))
-			}
+		default:
+			return Authorization{}, Invalidf("event_type", "the prices for %s charge in several assets (%s); authorize an explicit amount and asset instead", in.EventType, strings.Join(sortedKeys(totals), ", "))
 		}
 	}
-	if declineNoSub {
-		a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineNoSubscription, Zero, Zero, Zero
-		a.Asset = ""
-		return s.recordDecision(ctx, tx, c, a, hash, in, now)
-	}
-	asset, err := s.assetTx(ctx, tx, c, "asset", assetCode)
+	assets, err := s.assetsOf(ctx, tx, c, assetCode)
 	if err != nil {
 		return Authorization{}, err
+	}
+	asset, ok := assets[assetCode]
+	if !ok {
+		return Authorization{}, NotFoundf("asset", "asset %q not found; existing assets: %s; call create_asset first for a custom unit", assetCode, strings.Join(sortedKeys(assets), ", "))
 	}
 	if in.Amount != nil {
 		if err := CheckPrecision("amount", amount, asset.Code, asset.Precision); err != nil {
 			return Authorization{}, err
 		}
 	}
+	// (2) Lock the balance and decide.
 	b, err := s.lockBalance(ctx, tx, c, w.ID, asset, now)
 	if err != nil {
 		return Authorization{}, err
@@ -185,20 +199,32 @@ func (s *Service) authorizeTx(ctx context.Context, tx pgx.Tx, c Caller, in Autho
 		a.Status, a.DeclineReason, a.Available = AuthDeclined, DeclineInsufficientFunds, avail
 		a.Shortfall = amount.Sub(avail)
 	}
-	if err := b.flush(ctx, tx); err != nil { // writes any expiry lockBalance found due
-		return Authorization{}, err
-	}
-	return s.recordDecision(ctx, tx, c, a, hash, in, now)
+	return s.recordDecision(ctx, tx, c, a, hash, in, now, b)
 }
 
-// recordDecision stores an authorization; when a concurrent request with the
-// same key stored one first, that one is the answer (or a conflict).
-func (s *Service) recordDecision(ctx context.Context, tx pgx.Tx, c Caller, a Authorization, hash []byte, in AuthorizeInput, now time.Time) (Authorization, error) {
-	inserted, err := insertAuthorization(ctx, tx, c, a, hash, in.Data)
+// recordDecision stores an authorization, with the writes of the balance it
+// locked (expiries found due) and, for a decline, its outbox row, in one round
+// trip. When a concurrent request with the same key stored one first, that one
+// is the answer (or a conflict).
+func (s *Service) recordDecision(ctx context.Context, tx pgx.Tx, c Caller, a Authorization, hash []byte, in AuthorizeInput, now time.Time, b *balanceState) (Authorization, error) {
+	batch := &pgx.Batch{}
+	if b != nil {
+		if err := b.check(); err != nil {
+			return Authorization{}, err
+		}
+		queueBalanceWrites(batch, b)
+	}
+	inserted, err := queueInsertAuthorization(batch, c, a, hash, in.Data)
 	if err != nil {
 		return Authorization{}, err
 	}
-	if !inserted {
+	if !a.Approved {
+		queueOutbox(batch, c, "authorization.declined", a.outboxPayload(), now)
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return Authorization{}, translate(err)
+	}
+	if !*inserted {
 		old, oldHash, err := getAuthorizationByKey(ctx, tx, c, in.IdempotencyKey)
 		if err != nil {
 			return Authorization{}, err
@@ -206,14 +232,19 @@ func (s *Service) recordDecision(ctx context.Context, tx pgx.Tx, c Caller, a Aut
 		if string(oldHash) != string(hash) {
 			return Authorization{}, Errorf(EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
 		}
+		// The other request's decision stands; this one's writes roll back.
 		old.Replayed = true
-		return s.present(old, now), nil
-	}
-	if !a.Approved {
-		return a, s.outbox(ctx, tx, c, "authorization.declined", a.outboxPayload(), now)
+		return s.present(old, now), errReplayedDecision{old}
 	}
 	return a, nil
 }
+
+// errReplayedDecision carries a concurrent request's decision out of a
+// transaction that must not commit (it queued an outbox row and expiry writes
+// that the winner already made).
+type errReplayedDecision struct{ a Authorization }
+
+func (errReplayedDecision) Error() string { return "authorization decided by a concurrent request" }
 
 // present fills the derived fields of a stored authorization as of now.
 func (s *Service) present(a Authorization, now time.Time) Authorization {

@@ -67,3 +67,33 @@ func TestBatchEdgeCases(t *testing.T) {
 	}
 	e.verifyClean(t)
 }
+
+func TestAuthorizeSameKeyConcurrently(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.customer(t, "u1")
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("5"), Reason: "p"})
+	ids := make(chan string, 10)
+	done := make(chan struct{})
+	for range 10 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			a, err := e.svc.Authorize(e.ctx, billing.AuthorizeInput{IdempotencyKey: "k", Customer: "u1", Amount: decp("2"), Asset: "USD"})
+			if err != nil || !a.Approved {
+				t.Errorf("Authorize = %+v, %v", a, err)
+			}
+			ids <- a.ID
+		}()
+	}
+	for range 10 {
+		<-done
+	}
+	close(ids)
+	first := <-ids
+	for id := range ids {
+		if id != first {
+			t.Fatalf("same key gave authorizations %s and %s", first, id)
+		}
+	}
+	wantDec(t, "held", e.balance(t, "u1", "USD").Held, "2")
+}

@@ -396,11 +396,10 @@ func toFees(v pricedVersion, rated []RatedFee, byID map[string]Price) []Fee {
 // estimate prices an authorization's estimate with the current period usage,
 // without moving any counter.
 func (s *Service) estimate(ctx context.Context, tx pgx.Tx, c Caller, customerID string, versions []pricedVersion, ev RatingEvent, at time.Time) (map[string]Decimal, error) {
-	prec, err := s.precisions(ctx, tx, c)
+	assets, err := s.assetsOf(ctx, tx, c, pricedAssets(versions)...)
 	if err != nil {
 		return nil, err
 	}
-	lookup := func(code string) (int32, bool) { p, ok := prec[code]; return p, ok }
 	var fees []Fee
 	for _, v := range versions {
 		var ids []string
@@ -409,11 +408,11 @@ func (s *Service) estimate(ctx context.Context, tx pgx.Tx, c Caller, customerID 
 				ids = append(ids, p.ID)
 			}
 		}
-		prior, err := readCounters(ctx, tx, customerID, ids, PeriodStart(at))
+		prior, err := readCounters(ctx, tx, customerID, ids, PeriodStart(at)) // no query without tiers
 		if err != nil {
 			return nil, err
 		}
-		rated, err := Rate(v.Version.Prices, ev, prior, lookup)
+		rated, err := Rate(v.Version.Prices, ev, prior, precisionsOf(assets))
 		if err != nil {
 			return nil, err
 		}
@@ -596,12 +595,6 @@ func (s *Service) SimulateUsage(ctx context.Context, in SimulateInput) (Simulati
 	}
 	fees := toFees(pricedVersion{ProductID: p.ID, ProductCode: p.Code, Version: v}, rated, byID)
 	return Simulation{ProductID: p.ID, ProductCode: p.Code, Version: v.Version, Fees: fees, Totals: feeTotals(fees)}, nil
-}
-
-// outbox records an event for later delivery (webhooks) in the caller's
-// transaction, so it exists exactly when what caused it committed.
-func (s *Service) outbox(ctx context.Context, tx pgx.Tx, c Caller, typ string, payload map[string]any, now time.Time) error {
-	return insertOutbox(ctx, tx, c, typ, payload, now)
 }
 
 // eventHash fingerprints an event's payload for idempotency.

@@ -21,18 +21,37 @@ func scanAuthorization(row pgx.Row) (Authorization, []byte, error) {
 	return a, hash, translate(err)
 }
 
-func insertAuthorization(ctx context.Context, db dbtx, c Caller, a Authorization, hash []byte, estimate map[string]any) (bool, error) {
+// queueAuthorizationByKey finds an authorization by idempotency key.
+func queueAuthorizationByKey(batch *pgx.Batch, c Caller, key string, out *Authorization, hash *[]byte, found *bool) {
+	batch.Queue(`SELECT `+authorizationColumns+` FROM authorizations WHERE account_id = $1 AND mode = $2 AND idempotency_key = $3`,
+		c.AccountID, c.Mode, key).Query(func(rows pgx.Rows) error {
+		if !rows.Next() {
+			return rows.Err()
+		}
+		a, h, err := scanAuthorization(rows)
+		*out, *hash, *found = a, h, err == nil
+		return err
+	})
+}
+
+// queueInsertAuthorization stores a decision unless the key already has one.
+func queueInsertAuthorization(batch *pgx.Batch, c Caller, a Authorization, hash []byte, estimate map[string]any) (*bool, error) {
 	var est []byte
 	if estimate != nil {
-		est, _ = json.Marshal(estimate)
+		var err error
+		if est, err = json.Marshal(estimate); err != nil {
+			return nil, Invalidf("data", "data must be a JSON object")
+		}
 	}
-	tag, err := db.Exec(ctx, `INSERT INTO authorizations (id, account_id, mode, idempotency_key, request_hash, customer_id, wallet_id, asset,
+	inserted := new(bool)
+	batch.Queue(`INSERT INTO authorizations (id, account_id, mode, idempotency_key, request_hash, customer_id, wallet_id, asset,
 		amount, status, decline_reason, available, event_type, estimate, expires_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (account_id, mode, idempotency_key) DO NOTHING`,
 		a.ID, c.AccountID, c.Mode, a.IdempotencyKey, hash, a.CustomerID, a.WalletID, a.Asset, a.Amount, a.Status, a.DeclineReason,
-		a.Available, a.EventType, est, a.ExpiresAt, a.CreatedAt)
-	return tag.RowsAffected() == 1, translate(err)
+		a.Available, a.EventType, est, a.ExpiresAt, a.CreatedAt).
+		Exec(func(ct pgconn.CommandTag) error { *inserted = ct.RowsAffected() == 1; return nil })
+	return inserted, nil
 }
 
 func getAuthorizationByKey(ctx context.Context, db dbtx, c Caller, key string) (Authorization, []byte, error) {
@@ -224,12 +243,6 @@ func activeProductsFor(ctx context.Context, db dbtx, c Caller, eventType string)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) { return scanProduct(r) })
 	return out, translate(err)
-}
-
-func insertOutbox(ctx context.Context, db dbtx, c Caller, typ string, payload map[string]any, now time.Time) error {
-	_, err := db.Exec(ctx, `INSERT INTO outbox (account_id, mode, type, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		c.AccountID, c.Mode, typ, payload, now)
-	return translate(err)
 }
 
 // queueInsertEvent queues the event's insert; *inserted says, once the batch
