@@ -2,9 +2,11 @@ package bench_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/bench"
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
@@ -26,11 +28,22 @@ func TestHarness(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Seed = %v", err)
 	}
-	drv := bench.ServiceDriver{Svc: svc, Ctx: ctx}
-	for _, w := range []string{bench.Record, bench.Hot, bench.Pairs} {
-		r := bench.Run(ctx, drv, f, w, 4, 300*time.Millisecond, "run-"+w)
-		if r.Ops == 0 || r.Errors != 0 {
-			t.Errorf("Run(%s) = %d ops, %d errors; want ops and no errors", w, r.Ops, r.Errors)
+	_, key, err := svc.CreateAPIKey(context.Background(), acct.ID, billing.ModeTest, "bench")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(svc, api.Options{}))
+	defer srv.Close()
+	drivers := map[string]bench.Driver{
+		"service": bench.ServiceDriver{Svc: svc, Ctx: ctx},
+		"http":    bench.HTTPDriver{BaseURL: srv.URL, Key: key, Client: bench.NewHTTPClient(4)},
+	}
+	for name, drv := range drivers {
+		for _, w := range []string{bench.Record, bench.Hot, bench.Pairs} {
+			r := bench.Run(ctx, drv, f, w, 4, 300*time.Millisecond, name+"-"+w)
+			if r.Ops == 0 || r.Errors != 0 {
+				t.Errorf("Run(%s via %s) = %d ops, %d errors; want ops and no errors", w, name, r.Ops, r.Errors)
+			}
 		}
 	}
 	rep, err := svc.Verify(ctx)

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/bench"
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/pgembed"
@@ -21,6 +24,7 @@ func newBenchCmd(cfg *config) *cobra.Command {
 		wallets   int
 		workloads string
 		baseline  bool
+		via       string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -60,7 +64,22 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 					return err
 				}
 			}
-			drv := bench.ServiceDriver{Svc: a.svc, Ctx: bctx}
+			var drv bench.Driver = bench.ServiceDriver{Svc: a.svc, Ctx: bctx}
+			if via == "http" {
+				// The REST API on a loopback listener, as a backend would call it.
+				_, key, err := a.svc.CreateAPIKey(ctx, acct.ID, billing.ModeTest, "bench")
+				if err != nil {
+					return err
+				}
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					return err
+				}
+				srv := &http.Server{Handler: api.New(a.svc, api.Options{})}
+				go srv.Serve(ln)
+				defer srv.Close()
+				drv = bench.HTTPDriver{BaseURL: "http://" + ln.Addr().String(), Key: key, Client: bench.NewHTTPClient(clients)}
+			}
 			var results []bench.Result
 			for _, w := range strings.Split(workloads, ",") {
 				fmt.Fprintf(cfg.stderr, "running %s for %s…\n", w, duration)
@@ -84,6 +103,7 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 	f.IntVar(&wallets, "wallets", 10000, "funded customers to spread load over")
 	f.StringVar(&workloads, "workloads", "record,record-hot,auth+record", "comma-separated workloads")
 	f.BoolVar(&baseline, "pgbench", true, "run pgbench baselines first when pgbench is installed")
+	f.StringVar(&via, "via", "http", "drive the REST API on loopback (http) or the billing service in process (service)")
 	return cmd
 }
 
