@@ -45,10 +45,14 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+func jsonLogger(w *syncBuffer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
 func newEnv(t *testing.T, opts ...func(*Options)) *env {
 	t.Helper()
 	logs := &syncBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := jsonLogger(logs)
 	svc := billing.NewService(testdb.New(t), billing.Options{Logger: log})
 	ctx := context.Background()
 	acct, err := svc.EnsureDefaultAccount(ctx)

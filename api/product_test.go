@@ -12,7 +12,7 @@ func TestProducts(t *testing.T) {
 	e := newEnv(t)
 	def := map[string]any{
 		"code": "chat", "name": "Chat", "event_type": "chat.completed",
-		"prices": []any{map[string]any{"model": "per_volume", "asset": "USD", "field": "total_tokens", "block_size": "1000000", "block_amount": "1.25"}},
+		"prices":       []any{map[string]any{"model": "per_volume", "asset": "USD", "field": "total_tokens", "block_size": "1000000", "block_amount": "1.25"}},
 		"entitlements": []any{map[string]any{"kind": "one_off", "asset": "USD", "amount": "1.00", "purpose": "promotion"}},
 	}
 	var p, again, byID, byCode wire.Product
