@@ -259,3 +259,26 @@ func TestVerifyCatchesCorruption(t *testing.T) {
 		t.Fatal("DELETE FROM ledger_transactions succeeded")
 	}
 }
+
+func TestSweepExpiredLots(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.customer(t, "u1")
+	exp := t0.Add(time.Hour)
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "USD", Amount: dec("4"), ExpiresAt: &exp, Reason: "g"})
+	if n, err := e.svc.SweepExpiredLots(context.Background(), 100); err != nil || n != 0 {
+		t.Fatalf("SweepExpiredLots before expiry = %d, %v; want 0", n, err)
+	}
+	e.clock.Advance(2 * time.Hour)
+	if n, err := e.svc.SweepExpiredLots(context.Background(), 100); err != nil || n != 1 {
+		t.Fatalf("SweepExpiredLots after expiry = %d, %v; want 1", n, err)
+	}
+	page, err := e.svc.ListTransactions(e.ctx, billing.ListTransactionsInput{Customer: "u1", Kind: "expiry"})
+	if err != nil || len(page.Items) != 1 || !page.Items[0].Amounts["USD"].Equal(dec("-4")) {
+		t.Fatalf("expiry transactions = %+v, %v; want one of -4 USD", page.Items, err)
+	}
+	if n, _ := e.svc.SweepExpiredLots(context.Background(), 100); n != 0 {
+		t.Errorf("second sweep settled %d balances, want 0", n)
+	}
+	e.verifyClean(t)
+}

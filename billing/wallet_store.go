@@ -249,3 +249,24 @@ func nullTime(t time.Time) *time.Time {
 	}
 	return &t
 }
+
+type dueBalance struct {
+	c             Caller
+	wallet, asset string
+}
+
+// dueBalances finds balances holding lots whose expiry is due but not yet
+// written to the ledger.
+func dueBalances(ctx context.Context, db dbtx, now time.Time, limit int) ([]dueBalance, error) {
+	rows, err := db.Query(ctx, `SELECT DISTINCT account_id, mode, wallet_id, asset FROM lots
+		WHERE expires_at IS NOT NULL AND expires_at <= $1 AND remaining > 0 LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dueBalance, error) {
+		var d dueBalance
+		err := r.Scan(&d.c.AccountID, &d.c.Mode, &d.wallet, &d.asset)
+		return d, err
+	})
+	return out, translate(err)
+}

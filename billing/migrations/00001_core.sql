@@ -129,6 +129,7 @@ CREATE TABLE lots (
 -- No indexed column changes when a debit lowers remaining, so the update stays
 -- HOT (heap-only) and a busy lot does not bloat its indexes.
 CREATE INDEX lots_wallet ON lots (wallet_id, asset);
+CREATE INDEX lots_expiring ON lots (expires_at) WHERE expires_at IS NOT NULL; -- for the expiry sweep
 
 -- Signed amounts: a positive entry adds to its ledger account. The entries of a
 -- transaction sum to zero per asset. Wallet entries name their lot; a wallet entry

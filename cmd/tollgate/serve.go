@@ -50,6 +50,7 @@ func serve(ctx context.Context, cfg *config) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	cfg.log.Info("tollgate listening", "addr", ln.Addr().String(), "version", buildVersion())
+	go sweepExpiredLots(ctx, cfg, app)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -65,4 +66,24 @@ func serve(ctx context.Context, cfg *config) error {
 		return err
 	}
 	return nil
+}
+
+// sweepExpiredLots writes due lot expiries to the ledger every minute until ctx
+// ends. Balances never count expired lots either way; this keeps the ledger
+// current for wallets that see no movement.
+func sweepExpiredLots(ctx context.Context, cfg *config, a *app) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.svc.SweepExpiredLots(ctx, 500); err != nil && ctx.Err() == nil {
+				cfg.log.Warn("expiry sweep failed", "err", err)
+			} else if n > 0 {
+				cfg.log.Info("expiry sweep", "balances", n)
+			}
+		}
+	}
 }
