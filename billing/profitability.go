@@ -1,0 +1,1402 @@
+package billing
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+)
+
+// Profitability sets revenue against cost for the events Tollgate billed, in
+// the account's reporting currency. The rules, applied to each event:
+//
+//   - Conversion: every amount is converted at the rate in force at the
+//     event's occurred_at (1 asset = rate reporting currency, as added with
+//     AddAssetRate; an asset is worth 1 of itself). Conversions multiply,
+//     so they are exact.
+//   - Billed: the event's fees at that rate, whatever paid for them.
+//   - Revenue: what the fees earned in money, from the wallet entries that
+//     paid them (the lots a fee burned, in burn order). Value taken from a
+//     paid lot earns the lot's revenue basis pro rata: take × revenue_basis /
+//     lot amount, rounded half away from zero to RevenueShareScale places (the
+//     one rounding besides margin %), converted from the basis currency.
+//     Value taken from a promotion lot earns 0 and is reported as Promotional;
+//     from a bundled lot (a subscription's allowance, whose money is the
+//     subscription fee, not the event) it earns 0 and is reported as
+//     Bundled. Value the wallet could not cover (debt) earns its billed
+//     value: the customer owes it.
+//   - Cost: the event's costs converted the same way. Costs not sent (null)
+//     are unknown, never zero; so is a cost in a unit with no rate into the
+//     reporting currency in force at occurred_at. An event with an unknown
+//     cost is left out of Cost and Margin and counted in CostCoverage.
+//   - An event with a fee in an asset without such a rate (or a revenue basis
+//     in such a currency) has unknown revenue: it is left out of Revenue,
+//     Billed, Promotional, Bundled and Margin and counted in UnvaluedEvents.
+//   - Margin is revenue minus cost over the events where both are known;
+//     MarginPct is margin / that revenue × 100, rounded half away from zero
+//     to 2 places (Quantize's rule).
+//   - An event priced by several products counts once, its cost with the
+//     product created first (lowest id); each product gets the revenue of its
+//     own fees. An event without fees has product "" and version 0.
+//   - Dimensions are event data keys, read as rating reads them (text; a
+//     number by its text): the dimensions of every dimensional price in the
+//     account's catalog plus the keys set with SetProfitabilityDimensions.
+//
+// Days, weeks (starting Monday) and months are UTC. Answers come from rollups
+// that every query first brings up to date, so they include every event
+// committed before the query.
+
+// RevenueShareScale is the number of decimal places a paid lot's revenue share
+// (take × revenue_basis / lot amount) is carried to.
+const RevenueShareScale = 12
+
+// Group keys of profitability and repricing reports.
+const (
+	GroupCustomer  = "customer"
+	GroupProduct   = "product"
+	GroupVersion   = "version"
+	GroupEventType = "event_type"
+	GroupDay       = "day"
+	GroupWeek      = "week"
+	GroupMonth     = "month"
+	// GroupDimension prefixes a data key: "dimension:model".
+	GroupDimension = "dimension:"
+)
+
+// Sort orders of a profitability report.
+const (
+	SortRevenue   = "revenue"
+	SortBilled    = "billed"
+	SortCost      = "cost"
+	SortMargin    = "margin"
+	SortMarginPct = "margin_pct"
+	SortEvents    = "events"
+)
+
+const (
+	defaultProfitLimit = 50
+	maxProfitLimit     = 1000
+	maxGroupKeys       = 4
+	maxDimensionKeys   = 16
+	defaultProfitDays  = 30
+)
+
+// ProfitabilityInput asks for profitability over [From, To), grouped, filtered
+// and sorted.
+type ProfitabilityInput struct {
+	// From and To are UTC midnights (the rollups are daily). Zero To: the
+	// start of tomorrow, so today is included; zero From: 30 days before To.
+	From, To time.Time
+	// GroupBy lists up to 4 keys: customer, product, version, event_type,
+	// dimension:<key>, and one of day, week, month. Empty: one row, the total.
+	GroupBy []string
+	Filters ProfitabilityFilters
+	// Sort is revenue (default), billed, cost, margin, margin_pct or events;
+	// Order is desc (default) or asc. Ties are ordered by the group values.
+	// Rows without a margin % come last either way.
+	Sort  string
+	Order string
+	Limit int // 1 to 1000; 0: 50
+	// Cursor is NextCursor of the previous page of the same query.
+	Cursor string
+}
+
+// ProfitabilityFilters keeps only the events that match every filter set.
+type ProfitabilityFilters struct {
+	Customer   string            // id or external_id
+	Product    string            // id or code
+	EventType  string            //
+	Dimensions map[string]string // data key → value; "" matches a missing value
+}
+
+// GroupValue is one key of a row's group: Value is what filters take (an id,
+// a date), Label what a person reads (external_id, product code).
+type GroupValue struct {
+	Key   string
+	Value string
+	Label string
+}
+
+// ProfitabilityMetrics are the figures of a row or of the totals, in the
+// reporting currency, exact.
+type ProfitabilityMetrics struct {
+	Events      int64
+	Revenue     Decimal
+	Billed      Decimal
+	Promotional Decimal
+	Bundled     Decimal
+	Cost        Decimal
+	Margin      Decimal
+	// MarginPct is nil when the events with known cost earned nothing.
+	MarginPct *Decimal
+	// CostEvents counts the events whose cost is known; CostCoverage is
+	// CostEvents / Events rounded to 4 places (nil without events).
+	CostEvents   int64
+	CostCoverage *Decimal
+	// UnvaluedEvents counts events whose fees had no rate into the
+	// reporting currency.
+	UnvaluedEvents int64
+}
+
+// ProfitabilityRow is one group.
+type ProfitabilityRow struct {
+	Group []GroupValue
+	ProfitabilityMetrics
+}
+
+// ProfitabilityReport is a page of rows with the totals of the whole query.
+type ProfitabilityReport struct {
+	Currency   string
+	From, To   time.Time
+	GroupBy    []string
+	Dimensions []string // the data keys dimension:<key> accepts
+	Rows       []ProfitabilityRow
+	Totals     ProfitabilityMetrics
+	HasMore    bool
+	NextCursor string
+}
+
+// Profitability reports revenue, cost and margin per group for a period. It
+// first folds the events recorded since the last query into the rollups, then
+// answers from them. Returns EInvalid, ENotFound (a filter's customer or
+// product).
+func (s *Service) Profitability(ctx context.Context, in ProfitabilityInput) (ProfitabilityReport, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return ProfitabilityReport{}, err
+	}
+	q, err := s.profitQuery(ctx, c, in)
+	if err != nil {
+		return ProfitabilityReport{}, err
+	}
+	st, err := s.foldProfitability(ctx, c)
+	if err != nil {
+		return ProfitabilityReport{}, err
+	}
+	if err := q.checkDimensions(st.dims); err != nil {
+		return ProfitabilityReport{}, err
+	}
+	rows, err := queryRollups(ctx, s.pool, c, q)
+	if err != nil {
+		return ProfitabilityReport{}, err
+	}
+	return s.profitReport(ctx, c, q, st.currency, st.dims, rows)
+}
+
+// RecomputeProfitability answers like Profitability straight from the events,
+// fees and ledger, without the rollups. It reads every event of the period, so
+// it is slow; tests and audits use it to check the rollups.
+func (s *Service) RecomputeProfitability(ctx context.Context, in ProfitabilityInput) (ProfitabilityReport, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return ProfitabilityReport{}, err
+	}
+	q, err := s.profitQuery(ctx, c, in)
+	if err != nil {
+		return ProfitabilityReport{}, err
+	}
+	currency, err := reportingCurrency(ctx, s.pool, c)
+	if err != nil {
+		return ProfitabilityReport{}, err
+	}
+	dims, err := effectiveDimensions(ctx, s.pool, c)
+	if err != nil {
+		return ProfitabilityReport{}, err
+	}
+	if err := q.checkDimensions(dims); err != nil {
+		return ProfitabilityReport{}, err
+	}
+	rb, err := loadRateBook(ctx, s.pool, c, currency)
+	if err != nil {
+		return ProfitabilityReport{}, err
+	}
+	groups := map[string]*groupRow{}
+	sel := eventSelector{kind: selectRange, from: q.from, to: q.to}
+	err = scanEvents(ctx, s.pool, c, dims, sel, func(evs []*rawEvent, pieces map[string][]rawPiece) error {
+		for _, ev := range evs {
+			if q.customerID != "" && ev.customerID != q.customerID || q.eventType != "" && ev.eventType != q.eventType || !q.dimsMatch(ev.dims) {
+				continue
+			}
+			v := valueEvent(ev, pieces, rb)
+			for _, ct := range v.contributions() {
+				if q.productID != "" && ct.productID != q.productID {
+					continue
+				}
+				vals := make([]string, len(q.keys))
+				for i, k := range q.keys {
+					vals[i] = k.rawValue(ev, ct.productID, ct.version)
+				}
+				id := strings.Join(vals, "\x00")
+				g := groups[id]
+				if g == nil {
+					g = &groupRow{vals: vals}
+					groups[id] = g
+				}
+				g.s.add(ct.s)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return ProfitabilityReport{}, err
+	}
+	rows := make([]groupRow, 0, len(groups))
+	for _, g := range groups {
+		rows = append(rows, *g)
+	}
+	return s.profitReport(ctx, c, q, currency, dims, rows)
+}
+
+// ProfitabilityDimensions returns the data keys profitability groups and
+// filters by: the dimensions of the catalog's dimensional prices and the keys
+// set with SetProfitabilityDimensions, sorted.
+func (s *Service) ProfitabilityDimensions(ctx context.Context) ([]string, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return effectiveDimensions(ctx, s.pool, c)
+}
+
+var dimensionKeyRE = regexp.MustCompile(`^[A-Za-z0-9_.:/-]{1,64}$`)
+
+// SetProfitabilityDimensions replaces the account's own dimension keys (those
+// beyond the dimensional prices' own) and returns the full set. The next
+// profitability query rebuilds the rollups when the set changed, which reads
+// every event once. Returns EInvalid.
+func (s *Service) SetProfitabilityDimensions(ctx context.Context, keys []string) ([]string, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) > maxDimensionKeys {
+		return nil, Invalidf("dimensions", "at most %d dimension keys; got %d", maxDimensionKeys, len(keys))
+	}
+	clean := make([]string, 0, len(keys))
+	for i, k := range keys {
+		if !dimensionKeyRE.MatchString(k) {
+			return nil, Invalidf(fmt.Sprintf("dimensions[%d]", i), "dimension %q is not a data key Tollgate can group by: use 1-64 letters, digits, '_', '.', ':', '/' or '-', such as \"model\"", k)
+		}
+		if !slices.Contains(clean, k) {
+			clean = append(clean, k)
+		}
+	}
+	if err := s.tx(ctx, func(tx pgx.Tx) error { return replaceDimensions(ctx, tx, c, clean, s.clock()) }); err != nil {
+		return nil, err
+	}
+	return effectiveDimensions(ctx, s.pool, c)
+}
+
+// profitQuery is a validated ProfitabilityInput with its references resolved.
+type profitQuery struct {
+	from, to   time.Time
+	keys       []groupKey
+	groupBy    []string
+	customerID string
+	productID  string
+	eventType  string
+	dimFilter  map[string]string
+	sort       string
+	desc       bool
+	limit      int
+	cursor     *profitCursor
+	print      string
+}
+
+func (s *Service) profitQuery(ctx context.Context, c Caller, in ProfitabilityInput) (profitQuery, error) {
+	q := profitQuery{eventType: in.Filters.EventType, dimFilter: in.Filters.Dimensions, sort: in.Sort, desc: true, limit: in.Limit}
+	var err error
+	if q.from, q.to, err = s.profitRange(in.From, in.To, true); err != nil {
+		return q, err
+	}
+	if q.keys, err = parseGroupBy(in.GroupBy, true); err != nil {
+		return q, err
+	}
+	for _, k := range q.keys {
+		q.groupBy = append(q.groupBy, k.String())
+	}
+	switch q.sort {
+	case "":
+		q.sort = SortRevenue
+	case SortRevenue, SortBilled, SortCost, SortMargin, SortMarginPct, SortEvents:
+	default:
+		return q, Invalidf("sort", "sort %q is not one of revenue, billed, cost, margin, margin_pct, events", in.Sort)
+	}
+	switch in.Order {
+	case "", "desc":
+	case "asc":
+		q.desc = false
+	default:
+		return q, Invalidf("order", "order %q is not asc or desc", in.Order)
+	}
+	if q.limit == 0 {
+		q.limit = defaultProfitLimit
+	}
+	if q.limit < 0 || q.limit > maxProfitLimit {
+		return q, Invalidf("limit", "limit must be between 1 and %d; got %d", maxProfitLimit, in.Limit)
+	}
+	if in.Filters.Customer != "" {
+		cus, err := resolveCustomer(ctx, s.pool, c, in.Filters.Customer)
+		if err != nil {
+			return q, err
+		}
+		q.customerID = cus.ID
+	}
+	if in.Filters.Product != "" {
+		p, err := resolveProduct(ctx, s.pool, c, in.Filters.Product, false)
+		if err != nil {
+			return q, err
+		}
+		q.productID = p.ID
+	}
+	q.print = fingerprint(q.from, q.to, q.groupBy, q.customerID, q.productID, q.eventType, q.dimFilter, q.sort, strconv.FormatBool(q.desc))
+	if in.Cursor != "" {
+		if q.cursor, err = decodeProfitCursor(in.Cursor, q.print, len(q.keys)); err != nil {
+			return q, err
+		}
+	}
+	return q, nil
+}
+
+// profitRange applies the defaults of From and To and, for reports kept per
+// day, requires UTC midnights.
+func (s *Service) profitRange(from, to time.Time, daily bool) (time.Time, time.Time, error) {
+	from, to = from.UTC(), to.UTC()
+	if to.IsZero() {
+		to = utcDay(s.clock()).AddDate(0, 0, 1)
+	}
+	if from.IsZero() {
+		from = to.AddDate(0, 0, -defaultProfitDays)
+	}
+	if daily {
+		for _, x := range []struct {
+			field string
+			t     time.Time
+		}{{"from", from}, {"to", to}} {
+			if !x.t.Equal(utcDay(x.t)) {
+				return from, to, Invalidf(x.field, "%s %s is not a UTC midnight; profitability is kept per UTC day: send a date such as %s", x.field, x.t.Format(time.RFC3339Nano), utcDay(x.t).Format(time.RFC3339))
+			}
+		}
+	}
+	if !from.Before(to) {
+		return from, to, Invalidf("from", "from (%s) must be before to (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	return from, to, nil
+}
+
+func utcDay(t time.Time) time.Time {
+	u := t.UTC()
+	return time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// weekStart is the Monday that starts t's UTC week.
+func weekStart(t time.Time) time.Time {
+	d := utcDay(t)
+	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+}
+
+func (q profitQuery) checkDimensions(dims []string) error {
+	for _, k := range q.keys {
+		if k.dim != "" && !slices.Contains(dims, k.dim) {
+			return unknownDimension("group_by", k.dim, dims)
+		}
+	}
+	for _, key := range sortedKeys(q.dimFilter) {
+		if !slices.Contains(dims, key) {
+			return unknownDimension("filters.dimensions", key, dims)
+		}
+	}
+	return nil
+}
+
+func unknownDimension(field, key string, dims []string) error {
+	known := "none yet"
+	if len(dims) > 0 {
+		known = strings.Join(dims, ", ")
+	}
+	return Invalidf(field, "%q is not a profitability dimension (dimensions: %s); add it with set_profitability_dimensions, or use a key of a dimensional price", key, known)
+}
+
+func (q profitQuery) dimsMatch(dims map[string]string) bool {
+	for k, v := range q.dimFilter {
+		if dims[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// byCustomer says whether the query needs the per-customer rollup rows.
+func (q profitQuery) byCustomer() bool {
+	if q.customerID != "" {
+		return true
+	}
+	for _, k := range q.keys {
+		if k.name == GroupCustomer {
+			return true
+		}
+	}
+	return false
+}
+
+// intervals splits [from, to) into the rollup rows that cover it: whole UTC
+// months from the monthly rows and the days around them from the daily ones,
+// or only daily rows when grouping by day or week.
+func (q profitQuery) intervals() []rollupInterval {
+	daily := false
+	for _, k := range q.keys {
+		daily = daily || k.name == GroupDay || k.name == GroupWeek
+	}
+	m1 := PeriodStart(q.from)
+	if m1.Before(q.from) {
+		m1 = m1.AddDate(0, 1, 0)
+	}
+	m2 := PeriodStart(q.to)
+	if daily || !m1.Before(m2) {
+		return []rollupInterval{{grainDay, q.from, q.to}}
+	}
+	var out []rollupInterval
+	if q.from.Before(m1) {
+		out = append(out, rollupInterval{grainDay, q.from, m1})
+	}
+	out = append(out, rollupInterval{grainMonth, m1, m2})
+	if m2.Before(q.to) {
+		out = append(out, rollupInterval{grainDay, m2, q.to})
+	}
+	return out
+}
+
+// groupKey is a parsed GroupBy entry.
+type groupKey struct {
+	name string // one of the Group constants, GroupDimension for a dimension
+	dim  string
+}
+
+func (k groupKey) String() string {
+	if k.dim != "" {
+		return GroupDimension + k.dim
+	}
+	return k.name
+}
+
+func parseGroupBy(keys []string, allowProduct bool) ([]groupKey, error) {
+	if len(keys) > maxGroupKeys {
+		return nil, Invalidf("group_by", "group_by takes at most %d keys; got %d", maxGroupKeys, len(keys))
+	}
+	var out []groupKey
+	timeKeys := 0
+	for i, raw := range keys {
+		field := fmt.Sprintf("group_by[%d]", i)
+		var k groupKey
+		switch {
+		case strings.HasPrefix(raw, GroupDimension):
+			k = groupKey{name: GroupDimension, dim: strings.TrimPrefix(raw, GroupDimension)}
+			if !dimensionKeyRE.MatchString(k.dim) {
+				return nil, Invalidf(field, "%q names no data key; write dimension:<key>, such as dimension:model", raw)
+			}
+		case raw == GroupProduct && !allowProduct:
+			return nil, Invalidf(field, "a repricing is of one product; group by customer, version, event_type, dimension:<key>, day, week or month")
+		case raw == GroupCustomer, raw == GroupProduct, raw == GroupVersion, raw == GroupEventType:
+			k = groupKey{name: raw}
+		case raw == GroupDay, raw == GroupWeek, raw == GroupMonth:
+			k = groupKey{name: raw}
+			timeKeys++
+		default:
+			return nil, Invalidf(field, "%q is not a group key; use customer, product, version, event_type, dimension:<key>, day, week or month", raw)
+		}
+		if slices.Contains(out, k) {
+			return nil, Invalidf(field, "%q appears twice in group_by", raw)
+		}
+		out = append(out, k)
+	}
+	if timeKeys > 1 {
+		return nil, Invalidf("group_by", "group by at most one of day, week and month")
+	}
+	return out, nil
+}
+
+// rawValue is the group value of an event's contribution, as the rollup
+// query computes it in SQL.
+func (k groupKey) rawValue(ev *rawEvent, productID string, version int) string {
+	switch k.name {
+	case GroupCustomer:
+		return ev.customerID
+	case GroupProduct:
+		return productID
+	case GroupVersion:
+		return strconv.Itoa(version)
+	case GroupEventType:
+		return ev.eventType
+	case GroupDay:
+		return ev.occurredAt.UTC().Format(time.DateOnly)
+	case GroupWeek:
+		return weekStart(ev.occurredAt).Format(time.DateOnly)
+	case GroupMonth:
+		return ev.occurredAt.UTC().Format("2006-01")
+	}
+	return ev.dims[k.dim]
+}
+
+// sums are the additive figures behind ProfitabilityMetrics.
+type sums struct {
+	events, revenueEvents, costEvents                                      int64
+	revenue, billed, promotional, bundled, cost, marginRevenue, marginCost Decimal
+}
+
+func (a *sums) add(b sums) {
+	a.events += b.events
+	a.revenueEvents += b.revenueEvents
+	a.costEvents += b.costEvents
+	a.revenue = a.revenue.Add(b.revenue)
+	a.billed = a.billed.Add(b.billed)
+	a.promotional = a.promotional.Add(b.promotional)
+	a.bundled = a.bundled.Add(b.bundled)
+	a.cost = a.cost.Add(b.cost)
+	a.marginRevenue = a.marginRevenue.Add(b.marginRevenue)
+	a.marginCost = a.marginCost.Add(b.marginCost)
+}
+
+var hundred = decimal.NewFromInt(100)
+
+// ratio returns a/b rounded half away from zero to places (Quantize's rule,
+// applied to the exact quotient), or nil when b is zero.
+func ratio(a, b Decimal, places int32) *Decimal {
+	if b.IsZero() {
+		return nil
+	}
+	r := a.DivRound(b, places)
+	return &r
+}
+
+func (a sums) metrics() ProfitabilityMetrics {
+	m := ProfitabilityMetrics{Events: a.events, Revenue: a.revenue, Billed: a.billed, Promotional: a.promotional, Bundled: a.bundled,
+		Cost: a.cost, Margin: a.marginRevenue.Sub(a.marginCost), CostEvents: a.costEvents, UnvaluedEvents: a.events - a.revenueEvents}
+	m.MarginPct = ratio(m.Margin.Mul(hundred), a.marginRevenue, 2)
+	m.CostCoverage = ratio(decimal.NewFromInt(a.costEvents), decimal.NewFromInt(a.events), 4)
+	if m.UnvaluedEvents < 0 { // revenue-only rows of an event's second product
+		m.UnvaluedEvents = 0
+	}
+	return m
+}
+
+func (m ProfitabilityMetrics) sortValue(sort string) *Decimal {
+	var d Decimal
+	switch sort {
+	case SortBilled:
+		d = m.Billed
+	case SortCost:
+		d = m.Cost
+	case SortMargin:
+		d = m.Margin
+	case SortMarginPct:
+		return m.MarginPct
+	case SortEvents:
+		d = decimal.NewFromInt(m.Events)
+	default:
+		d = m.Revenue
+	}
+	return &d
+}
+
+// groupRow is one group's values (ids, dates) and sums.
+type groupRow struct {
+	vals []string
+	s    sums
+}
+
+// compareRows orders rows by a sort value (nil last), then by group values.
+func compareRows(av *Decimal, a []string, bv *Decimal, b []string, desc bool) int {
+	switch {
+	case av == nil && bv != nil:
+		return 1
+	case av != nil && bv == nil:
+		return -1
+	case av != nil:
+		c := av.Cmp(*bv)
+		if desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return slices.Compare(a, b)
+}
+
+// profitReport sorts, pages and labels the groups of a query.
+func (s *Service) profitReport(ctx context.Context, c Caller, q profitQuery, currency string, dims []string, rows []groupRow) (ProfitabilityReport, error) {
+	r := ProfitabilityReport{Currency: currency, From: q.from, To: q.to, GroupBy: q.groupBy, Dimensions: dims, Rows: []ProfitabilityRow{}}
+	var total sums
+	type keyed struct {
+		g groupRow
+		m ProfitabilityMetrics
+		v *Decimal
+	}
+	all := make([]keyed, 0, len(rows))
+	for _, g := range rows {
+		total.add(g.s)
+		m := g.s.metrics()
+		all = append(all, keyed{g, m, m.sortValue(q.sort)})
+	}
+	r.Totals = total.metrics()
+	sort.Slice(all, func(i, j int) bool { return compareRows(all[i].v, all[i].g.vals, all[j].v, all[j].g.vals, q.desc) < 0 })
+	start := 0
+	if q.cursor != nil {
+		start = sort.Search(len(all), func(i int) bool {
+			return compareRows(q.cursor.value(), q.cursor.Keys, all[i].v, all[i].g.vals, q.desc) < 0
+		})
+	}
+	page := all[start:]
+	if len(page) > q.limit {
+		page, r.HasMore = page[:q.limit], true
+		last := page[len(page)-1]
+		r.NextCursor = encodeProfitCursor(profitCursor{Print: q.print, Value: last.v, Keys: last.g.vals})
+	}
+	var customerIDs, productIDs []string
+	for _, k := range page {
+		for i, key := range q.keys {
+			switch key.name {
+			case GroupCustomer:
+				customerIDs = append(customerIDs, k.g.vals[i])
+			case GroupProduct:
+				productIDs = append(productIDs, k.g.vals[i])
+			}
+		}
+	}
+	labels, err := profitLabels(ctx, s.pool, c, customerIDs, productIDs)
+	if err != nil {
+		return r, err
+	}
+	for _, k := range page {
+		r.Rows = append(r.Rows, ProfitabilityRow{Group: groupValues(q.keys, k.g.vals, labels), ProfitabilityMetrics: k.m})
+	}
+	return r, nil
+}
+
+func groupValues(keys []groupKey, vals []string, labels map[string]string) []GroupValue {
+	out := make([]GroupValue, len(keys))
+	for i, k := range keys {
+		label := vals[i]
+		if l, ok := labels[vals[i]]; ok && (k.name == GroupCustomer || k.name == GroupProduct) {
+			label = l
+		}
+		out[i] = GroupValue{Key: k.String(), Value: vals[i], Label: label}
+	}
+	return out
+}
+
+// profitCursor is a page boundary: the last row's sort value and group values,
+// bound to the query that produced it.
+type profitCursor struct {
+	Print string   `json:"q"`
+	Value *Decimal `json:"v"`
+	Keys  []string `json:"k"`
+}
+
+func (c *profitCursor) value() *Decimal { return c.Value }
+
+const profitCursorPrefix = "pc_"
+
+func encodeProfitCursor(c profitCursor) string {
+	b, _ := json.Marshal(c)
+	return profitCursorPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeProfitCursor(s, print string, keys int) (*profitCursor, error) {
+	bad := Invalidf("cursor", "cursor %q is not one this query returned; pass next_cursor from the previous page of the same query", s)
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(s, profitCursorPrefix))
+	if err != nil || !strings.HasPrefix(s, profitCursorPrefix) {
+		return nil, bad
+	}
+	var c profitCursor
+	if err := json.Unmarshal(raw, &c); err != nil || c.Print != print || len(c.Keys) != keys {
+		return nil, bad
+	}
+	return &c, nil
+}
+
+// fingerprint identifies a query, so a cursor is only used with its own.
+func fingerprint(from, to time.Time, parts ...any) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%s", from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano))
+	for _, p := range parts {
+		switch x := p.(type) {
+		case map[string]string:
+			for _, k := range sortedKeys(x) {
+				fmt.Fprintf(h, "|%q=%q", k, x[k])
+			}
+		default:
+			fmt.Fprintf(h, "|%q", fmt.Sprint(x))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// rateBook holds the dated rates into one currency.
+type rateBook struct {
+	currency string
+	rates    map[string][]datedRate // per asset, by effective_at ascending
+}
+
+type datedRate struct {
+	at   time.Time
+	rate Decimal
+}
+
+// at returns the rate from asset into the book's currency in force at t.
+func (b *rateBook) at(asset string, t time.Time) (Decimal, bool) {
+	if asset == b.currency {
+		return decimalOne, true
+	}
+	rs := b.rates[asset]
+	i := sort.Search(len(rs), func(i int) bool { return rs[i].at.After(t) })
+	if i == 0 {
+		return Decimal{}, false
+	}
+	return rs[i-1].rate, true
+}
+
+// rawEvent is an event as profitability reads it.
+type rawEvent struct {
+	seq        int64
+	id         string
+	customerID string
+	eventType  string
+	occurredAt time.Time
+	dims       map[string]string // values of the dimension keys it has
+	dimsJSON   string            // dims as canonical JSON, the rollup key
+	costs      []Cost            // nil: unknown
+	fees       []rawFee
+}
+
+type rawFee struct {
+	productID string
+	version   int
+	asset     string
+	amount    Decimal
+	txn       string // the usage transaction that debited it; "" when nothing was debited
+}
+
+// rawPiece is one wallet entry of a usage transaction: value taken from a lot,
+// or, without a lot, value the wallet owed (debt).
+type rawPiece struct {
+	take Decimal
+	lot  *rawLot
+}
+
+type rawLot struct {
+	purpose       LotPurpose
+	amount        Decimal
+	basis         *Decimal
+	basisCurrency string
+}
+
+// productValue is what one product's fees of an event earned.
+type productValue struct {
+	productID                             string
+	version                               int
+	billed, revenue, promotional, bundled Decimal
+}
+
+// eventValue is one event's profitability.
+type eventValue struct {
+	products     []productValue // by product id; the first carries the event and its cost
+	revenueKnown bool
+	costKnown    bool
+	cost         Decimal
+	costs        []CostValue
+	notes        []string // why a value is unknown
+}
+
+// CostValue is one cost of an event in its own unit and converted.
+type CostValue struct {
+	Vendor    string
+	Amount    Decimal
+	Currency  string
+	Rate      *Decimal // nil: no rate in force at occurred_at
+	Converted *Decimal
+}
+
+// valueEvent applies the profitability rules to one event; pieces holds the
+// wallet entries of usage transactions, by transaction id, in entry order.
+func valueEvent(ev *rawEvent, pieces map[string][]rawPiece, rb *rateBook) eventValue {
+	v := eventValue{revenueKnown: true, costKnown: ev.costs != nil}
+	at := ev.occurredAt
+	idx := map[string]int{}
+	fees := slices.Clone(ev.fees)
+	sort.SliceStable(fees, func(i, j int) bool { return fees[i].productID < fees[j].productID })
+	for _, f := range fees {
+		if _, ok := idx[f.productID]; !ok {
+			idx[f.productID] = len(v.products)
+			v.products = append(v.products, productValue{productID: f.productID, version: f.version})
+		}
+	}
+	if len(v.products) == 0 {
+		v.products = []productValue{{}}
+	}
+	assets := map[string]bool{}
+	for _, f := range fees {
+		assets[f.asset] = true
+	}
+	for _, asset := range sortedKeys(assets) {
+		need := make([]Decimal, len(v.products))
+		total, txn := Zero, ""
+		for _, f := range fees {
+			if f.asset == asset {
+				need[idx[f.productID]] = need[idx[f.productID]].Add(f.amount)
+				total = total.Add(f.amount)
+				if txn == "" {
+					txn = f.txn
+				}
+			}
+		}
+		if total.IsZero() {
+			continue
+		}
+		rate, ok := rb.at(asset, at)
+		if !ok {
+			v.revenueKnown = false
+			v.notes = append(v.notes, fmt.Sprintf("no rate from %s to %s in force at %s", asset, rb.currency, at.Format(time.RFC3339)))
+			continue
+		}
+		ps := slices.Clone(pieces[txn])
+		covered := Zero
+		for _, p := range ps {
+			covered = covered.Add(p.take)
+		}
+		if covered.LessThan(total) {
+			ps = append(ps, rawPiece{take: total.Sub(covered)})
+		}
+		// Products take the transaction's entries in burn order.
+		pi := 0
+		for i := range v.products {
+			for n := need[i]; n.IsPositive() && pi < len(ps); {
+				take := decMin(n, ps[pi].take)
+				v.earn(&v.products[i], take, ps[pi].lot, rate, rb, at)
+				n, ps[pi].take = n.Sub(take), ps[pi].take.Sub(take)
+				if !ps[pi].take.IsPositive() {
+					pi++
+				}
+			}
+		}
+	}
+	for _, c := range ev.costs {
+		cv := CostValue{Vendor: c.Vendor, Amount: c.Amount, Currency: c.Currency}
+		if r, ok := rb.at(c.Currency, at); ok {
+			conv := c.Amount.Mul(r)
+			cv.Rate, cv.Converted = &r, &conv
+			v.cost = v.cost.Add(conv)
+		} else {
+			v.costKnown = false
+			v.notes = append(v.notes, fmt.Sprintf("cost from %s is in %s, which has no rate to %s in force at %s", c.Vendor, c.Currency, rb.currency, at.Format(time.RFC3339)))
+		}
+		v.costs = append(v.costs, cv)
+	}
+	if ev.costs == nil {
+		v.notes = append(v.notes, "the event was recorded without costs: its cost is unknown")
+	}
+	if !v.costKnown {
+		v.cost = Zero
+	}
+	return v
+}
+
+// earn values take units of a fee paid from lot (nil: debt) at rate.
+func (v *eventValue) earn(p *productValue, take Decimal, lot *rawLot, rate Decimal, rb *rateBook, at time.Time) {
+	value := take.Mul(rate)
+	p.billed = p.billed.Add(value)
+	switch {
+	case lot == nil:
+		p.revenue = p.revenue.Add(value)
+	case lot.purpose == LotPromotion:
+		p.promotional = p.promotional.Add(value)
+	case lot.purpose == LotBundled:
+		p.bundled = p.bundled.Add(value)
+	case lot.basis != nil && lot.amount.IsPositive():
+		br, ok := rb.at(lot.basisCurrency, at)
+		if !ok {
+			v.revenueKnown = false
+			v.notes = append(v.notes, fmt.Sprintf("a paid lot's revenue basis is in %s, which has no rate to %s in force at %s", lot.basisCurrency, rb.currency, at.Format(time.RFC3339)))
+			return
+		}
+		share := take.Mul(*lot.basis).DivRound(lot.amount, RevenueShareScale)
+		p.revenue = p.revenue.Add(share.Mul(br))
+	}
+}
+
+// contribution is what one event adds to one product's rows.
+type contribution struct {
+	productID string
+	version   int
+	s         sums
+}
+
+func (v eventValue) contributions() []contribution {
+	out := make([]contribution, len(v.products))
+	for i, p := range v.products {
+		ct := contribution{productID: p.productID, version: p.version}
+		if i == 0 {
+			ct.s.events = 1
+			if v.costKnown {
+				ct.s.costEvents, ct.s.cost = 1, v.cost
+			}
+			if v.revenueKnown {
+				ct.s.revenueEvents = 1
+			}
+		}
+		if v.revenueKnown {
+			ct.s.revenue, ct.s.billed, ct.s.promotional, ct.s.bundled = p.revenue, p.billed, p.promotional, p.bundled
+			if v.costKnown {
+				ct.s.marginRevenue = p.revenue
+				if i == 0 {
+					ct.s.marginCost = v.cost
+				}
+			}
+		}
+		out[i] = ct
+	}
+	return out
+}
+
+// dimsOf reads the dimension keys' values from event data as rating reads
+// them, and their canonical JSON.
+func dimsOf(data map[string]any, keys []string) (map[string]string, string) {
+	dims := map[string]string{}
+	for _, k := range keys {
+		if v, ok := dimensionValue(data, k); ok {
+			dims[k] = v
+		}
+	}
+	b, _ := json.Marshal(dims) // sorted keys: one text per set of values
+	return dims, string(b)
+}
+
+// EventProfitability is one event's revenue and cost, with the costs in their
+// own units.
+type EventProfitability struct {
+	EventID     string
+	CustomerID  string
+	EventType   string
+	OccurredAt  time.Time
+	Currency    string
+	Revenue     *Decimal // nil: unknown (a fee without a rate)
+	Billed      *Decimal
+	Promotional *Decimal
+	Bundled     *Decimal
+	Cost        *Decimal // nil: unknown
+	Margin      *Decimal // nil unless both are known
+	MarginPct   *Decimal
+	Products    []ProductProfitability
+	Costs       []CostValue
+	Dimensions  map[string]string
+	Notes       []string // why a value is unknown
+}
+
+// ProductProfitability is what one product's fees of an event earned.
+type ProductProfitability struct {
+	ProductID   string
+	Version     int
+	Billed      Decimal
+	Revenue     Decimal
+	Promotional Decimal
+	Bundled     Decimal
+}
+
+// GetEventProfitability values one recorded event by the profitability rules,
+// straight from its fees and ledger entries. Returns ENotFound.
+func (s *Service) GetEventProfitability(ctx context.Context, id string) (EventProfitability, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return EventProfitability{}, err
+	}
+	currency, err := reportingCurrency(ctx, s.pool, c)
+	if err != nil {
+		return EventProfitability{}, err
+	}
+	dims, err := effectiveDimensions(ctx, s.pool, c)
+	if err != nil {
+		return EventProfitability{}, err
+	}
+	rb, err := loadRateBook(ctx, s.pool, c, currency)
+	if err != nil {
+		return EventProfitability{}, err
+	}
+	var out *EventProfitability
+	err = scanEvents(ctx, s.pool, c, dims, eventSelector{kind: selectOne, id: id}, func(evs []*rawEvent, pieces map[string][]rawPiece) error {
+		for _, ev := range evs {
+			v := valueEvent(ev, pieces, rb)
+			ep := EventProfitability{EventID: ev.id, CustomerID: ev.customerID, EventType: ev.eventType, OccurredAt: ev.occurredAt.UTC(),
+				Currency: currency, Costs: v.costs, Dimensions: ev.dims, Notes: v.notes}
+			var total productValue
+			for _, p := range v.products {
+				if p.productID != "" {
+					ep.Products = append(ep.Products, ProductProfitability{ProductID: p.productID, Version: p.version, Billed: p.billed,
+						Revenue: p.revenue, Promotional: p.promotional, Bundled: p.bundled})
+				}
+				total.revenue, total.billed = total.revenue.Add(p.revenue), total.billed.Add(p.billed)
+				total.promotional, total.bundled = total.promotional.Add(p.promotional), total.bundled.Add(p.bundled)
+			}
+			if v.revenueKnown {
+				ep.Revenue, ep.Billed, ep.Promotional, ep.Bundled = &total.revenue, &total.billed, &total.promotional, &total.bundled
+			}
+			if v.costKnown {
+				ep.Cost = &v.cost
+				if v.revenueKnown {
+					m := total.revenue.Sub(v.cost)
+					ep.Margin, ep.MarginPct = &m, ratio(m.Mul(hundred), total.revenue, 2)
+				}
+			}
+			if ep.Costs == nil {
+				ep.Costs = []CostValue{}
+			}
+			out = &ep
+		}
+		return nil
+	})
+	if err != nil {
+		return EventProfitability{}, err
+	}
+	if out == nil {
+		return EventProfitability{}, NotFoundf("id", "event %q not found in %s mode; list_events shows recorded events", id, c.Mode)
+	}
+	return *out, nil
+}
+
+// RepricingInput applies a product version, or draft prices, to the real
+// events of [From, To) that the product charged.
+type RepricingInput struct {
+	Product string // id or code
+	// Version is a published version to apply; 0 applies Prices, a draft
+	// validated like a new version's prices. Set exactly one.
+	Version int
+	Prices  []Price
+	// From and To may be any instants. Zero To: the start of tomorrow (UTC);
+	// zero From: 30 days before To.
+	From, To time.Time
+	// GroupBy takes customer, version (the version that actually priced the
+	// event), event_type, dimension:<any data key>, and one of day, week,
+	// month. Empty: one row, the total.
+	GroupBy []string
+	// Filters: Customer and Dimensions (any data key); the product is the
+	// one repriced.
+	Filters ProfitabilityFilters
+	Limit   int // 1 to 1000; 0: 50
+	Cursor  string
+}
+
+// RepricingRow compares, for one group, the product's actual fees with the
+// proposed ones. Revenues here are billed values (fees at the exchange rate
+// in force at occurred_at), since proposed fees burn no lots; margins are
+// over the events with a known cost (the event's whole cost).
+type RepricingRow struct {
+	Group             []GroupValue
+	Events            int64
+	ActualRevenue     Decimal
+	ProposedRevenue   Decimal
+	Delta             Decimal // proposed − actual
+	ActualMargin      Decimal
+	ProposedMargin    Decimal
+	ActualMarginPct   *Decimal
+	ProposedMarginPct *Decimal
+	CostEvents        int64
+	CostCoverage      *Decimal
+}
+
+// RepricingReport is a what-if: a page of groups in group order and the
+// totals of the whole period.
+type RepricingReport struct {
+	Currency    string
+	ProductID   string
+	ProductCode string
+	Version     int // 0: draft prices
+	From, To    time.Time
+	GroupBy     []string
+	Rows        []RepricingRow
+	Totals      RepricingRow
+	// Excluded counts events left out of both sides: the proposed prices
+	// could not rate them, or a fee had no exchange rate. Warnings gives up
+	// to 5 of the reasons.
+	Excluded   int64
+	Warnings   []string
+	HasMore    bool
+	NextCursor string
+}
+
+// repricing sums of one group.
+type repriceSums struct {
+	events, costEvents                       int64
+	actual, proposed                         Decimal
+	actualCosted, proposedCosted, costCosted Decimal
+}
+
+func (a *repriceSums) add(b repriceSums) {
+	a.events += b.events
+	a.costEvents += b.costEvents
+	a.actual, a.proposed = a.actual.Add(b.actual), a.proposed.Add(b.proposed)
+	a.actualCosted, a.proposedCosted = a.actualCosted.Add(b.actualCosted), a.proposedCosted.Add(b.proposedCosted)
+	a.costCosted = a.costCosted.Add(b.costCosted)
+}
+
+func (a repriceSums) row(group []GroupValue) RepricingRow {
+	r := RepricingRow{Group: group, Events: a.events, ActualRevenue: a.actual, ProposedRevenue: a.proposed, Delta: a.proposed.Sub(a.actual),
+		ActualMargin: a.actualCosted.Sub(a.costCosted), ProposedMargin: a.proposedCosted.Sub(a.costCosted), CostEvents: a.costEvents}
+	r.ActualMarginPct = ratio(r.ActualMargin.Mul(hundred), a.actualCosted, 2)
+	r.ProposedMarginPct = ratio(r.ProposedMargin.Mul(hundred), a.proposedCosted, 2)
+	r.CostCoverage = ratio(decimal.NewFromInt(a.costEvents), decimal.NewFromInt(a.events), 4)
+	return r
+}
+
+// SimulateRepricing re-rates the real events of a period that the product
+// charged with a proposed version or draft prices, and reports per group the
+// revenue and margin beside the actual ones. Nothing changes: no wallet,
+// event or tier counter.
+//
+// Tiered prices replay cumulative usage per customer and price from zero at
+// each tier period start (PeriodStart, the UTC month), in recording order
+// (events.seq) — the order Tollgate's counters saw, so that a late event is
+// priced with the usage recorded before it, as it was. The replay reads the
+// whole periods around [From, To) but reports only the events inside it. With
+// the version that priced every event of those periods, the proposed revenue
+// equals the actual revenue (two events of one customer recorded in the same
+// instant may have reached the counter in the other order; only then can a
+// tier boundary fall differently). Returns EInvalid, ENotFound.
+func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (RepricingReport, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return RepricingReport{}, err
+	}
+	from, to, err := s.profitRange(in.From, in.To, false)
+	if err != nil {
+		return RepricingReport{}, err
+	}
+	keys, err := parseGroupBy(in.GroupBy, false)
+	if err != nil {
+		return RepricingReport{}, err
+	}
+	if in.Filters.Product != "" || in.Filters.EventType != "" {
+		return RepricingReport{}, Invalidf("filters", "a repricing is of one product: filter by customer or dimensions only")
+	}
+	limit := in.Limit
+	if limit == 0 {
+		limit = defaultProfitLimit
+	}
+	if limit < 0 || limit > maxProfitLimit {
+		return RepricingReport{}, Invalidf("limit", "limit must be between 1 and %d; got %d", maxProfitLimit, in.Limit)
+	}
+	p, err := resolveProduct(ctx, s.pool, c, in.Product, false)
+	if err != nil {
+		return RepricingReport{}, err
+	}
+	prec, err := s.precisions(ctx, s.pool, c)
+	if err != nil {
+		return RepricingReport{}, err
+	}
+	lookup := func(code string) (int32, bool) { x, ok := prec[code]; return x, ok }
+	var prices []Price
+	switch {
+	case in.Version != 0 && len(in.Prices) > 0:
+		return RepricingReport{}, Invalidf("version", "set either version (a published version) or prices (a draft), not both")
+	case in.Version != 0:
+		v, err := versionOf(ctx, s.pool, p.ID, in.Version)
+		if ErrorCode(err) == ENotFound {
+			return RepricingReport{}, Invalidf("version", "product %s has no version %d; get_product lists its versions", p.Code, in.Version)
+		}
+		if err != nil {
+			return RepricingReport{}, err
+		}
+		prices = v.Prices
+	case len(in.Prices) > 0:
+		prices = slices.Clone(in.Prices)
+		for i := range prices {
+			if prices[i].ID == "" {
+				prices[i].ID = fmt.Sprintf("draft_%d", i)
+			}
+		}
+		if err := ValidatePrices(prices, lookup); err != nil {
+			return RepricingReport{}, err
+		}
+	default:
+		return RepricingReport{}, Invalidf("version", "name the prices to try: version (a published version of %s) or prices (a draft)", p.Code)
+	}
+	customerID := ""
+	if in.Filters.Customer != "" {
+		cus, err := resolveCustomer(ctx, s.pool, c, in.Filters.Customer)
+		if err != nil {
+			return RepricingReport{}, err
+		}
+		customerID = cus.ID
+	}
+	groupBy := make([]string, len(keys))
+	for i, k := range keys {
+		groupBy[i] = k.String()
+	}
+	print := fingerprint(from, to, p.ID, in.Version, fmt.Sprint(in.Prices), groupBy, customerID, in.Filters.Dimensions)
+	var cursor *profitCursor
+	if in.Cursor != "" {
+		if cursor, err = decodeProfitCursor(in.Cursor, print, len(keys)); err != nil {
+			return RepricingReport{}, err
+		}
+	}
+	currency, err := reportingCurrency(ctx, s.pool, c)
+	if err != nil {
+		return RepricingReport{}, err
+	}
+	rb, err := loadRateBook(ctx, s.pool, c, currency)
+	if err != nil {
+		return RepricingReport{}, err
+	}
+
+	// The replay window: whole tier periods when a proposed price is tiered.
+	lo, hi := from, to
+	byID := map[string]Price{}
+	for _, pr := range prices {
+		byID[pr.ID] = pr
+		if pr.Model == Tiered {
+			lo = PeriodStart(from)
+			if hi = PeriodStart(to); hi.Before(to) {
+				hi = hi.AddDate(0, 1, 0)
+			}
+		}
+	}
+	type counterKey struct {
+		customer, price string
+		period          time.Time
+	}
+	counters := map[counterKey]Decimal{}
+	groups := map[string]*struct {
+		vals []string
+		s    repriceSums
+	}{}
+	var total repriceSums
+	r := RepricingReport{Currency: currency, ProductID: p.ID, ProductCode: p.Code, Version: in.Version, From: from, To: to, GroupBy: groupBy,
+		Rows: []RepricingRow{}, Warnings: []string{}}
+	warn := func(msg string) {
+		r.Excluded++
+		if len(r.Warnings) < 5 && !slices.Contains(r.Warnings, msg) {
+			r.Warnings = append(r.Warnings, msg)
+		}
+	}
+	err = scanProductEvents(ctx, s.pool, c, p.ID, customerID, lo, hi, func(ev *rawEvent, data map[string]any, version int) error {
+		period := PeriodStart(ev.occurredAt)
+		prior := map[string]Decimal{}
+		for _, pr := range prices {
+			if pr.Model == Tiered {
+				prior[pr.ID] = counters[counterKey{ev.customerID, pr.ID, period}]
+			}
+		}
+		rated, rateErr := Rate(prices, RatingEvent{EventType: ev.eventType, Data: data, Costs: ev.costs}, prior, lookup)
+		if rateErr == nil {
+			for _, f := range rated {
+				if byID[f.PriceID].Model == Tiered {
+					k := counterKey{ev.customerID, f.PriceID, period}
+					counters[k] = counters[k].Add(f.Quantity)
+				}
+			}
+		}
+		inside := !ev.occurredAt.Before(from) && ev.occurredAt.Before(to)
+		for k, want := range in.Filters.Dimensions {
+			if got, _ := dimensionValue(data, k); got != want {
+				inside = false
+			}
+		}
+		if !inside {
+			return nil
+		}
+		if rateErr != nil {
+			warn(fmt.Sprintf("event %s: %s", ev.id, ErrorMessage(rateErr)))
+			return nil
+		}
+		var x repriceSums
+		x.events = 1
+		ok := true
+		for _, f := range ev.fees {
+			rate, found := rb.at(f.asset, ev.occurredAt)
+			if !found {
+				ok = false
+				warn(fmt.Sprintf("no rate from %s to %s in force at %s", f.asset, currency, ev.occurredAt.Format(time.RFC3339)))
+				break
+			}
+			x.actual = x.actual.Add(f.amount.Mul(rate))
+		}
+		for _, f := range rated {
+			rate, found := rb.at(f.Asset, ev.occurredAt)
+			if !ok || !found {
+				if ok {
+					warn(fmt.Sprintf("no rate from %s to %s in force at %s", f.Asset, currency, ev.occurredAt.Format(time.RFC3339)))
+				}
+				ok = false
+				break
+			}
+			x.proposed = x.proposed.Add(f.Amount.Mul(rate))
+		}
+		if !ok {
+			return nil
+		}
+		if v := valueEvent(&rawEvent{occurredAt: ev.occurredAt, costs: ev.costs}, nil, rb); v.costKnown {
+			x.costEvents = 1
+			x.actualCosted, x.proposedCosted, x.costCosted = x.actual, x.proposed, v.cost
+		}
+		vals := make([]string, len(keys))
+		for i, k := range keys {
+			if k.name == GroupDimension {
+				vals[i], _ = dimensionValue(data, k.dim)
+			} else {
+				vals[i] = k.rawValue(ev, p.ID, version)
+			}
+		}
+		id := strings.Join(vals, "\x00")
+		g := groups[id]
+		if g == nil {
+			g = &struct {
+				vals []string
+				s    repriceSums
+			}{vals: vals}
+			groups[id] = g
+		}
+		g.s.add(x)
+		total.add(x)
+		return nil
+	})
+	if err != nil {
+		return RepricingReport{}, err
+	}
+	r.Totals = total.row(nil)
+	ids := sortedKeys(groups)
+	start := 0
+	if cursor != nil {
+		start = sort.Search(len(ids), func(i int) bool { return slices.Compare(groups[ids[i]].vals, cursor.Keys) > 0 })
+	}
+	ids = ids[start:]
+	if len(ids) > limit {
+		ids, r.HasMore = ids[:limit], true
+		r.NextCursor = encodeProfitCursor(profitCursor{Print: print, Keys: groups[ids[limit-1]].vals})
+	}
+	var customerIDs []string
+	for _, id := range ids {
+		for i, k := range keys {
+			if k.name == GroupCustomer {
+				customerIDs = append(customerIDs, groups[id].vals[i])
+			}
+		}
+	}
+	labels, err := profitLabels(ctx, s.pool, c, customerIDs, nil)
+	if err != nil {
+		return RepricingReport{}, err
+	}
+	for _, id := range ids {
+		g := groups[id]
+		r.Rows = append(r.Rows, g.s.row(groupValues(keys, g.vals, labels)))
+	}
+	return r, nil
+}
