@@ -539,3 +539,184 @@ func TestProfitabilityInvalid(t *testing.T) {
 		}
 	})
 }
+
+func TestSimulateRepricing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	upTo := dec("1000")
+	e.product(t, "llm", "llm",
+		billing.Price{Name: "tokens", Model: billing.Tiered, Asset: "USD", Field: "tokens", TierMode: billing.TierGraduated,
+			Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("0.002"), FlatAmount: dec("0.50")}, {UnitAmount: dec("0.001")}}},
+		billing.Price{Name: "model", Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model"},
+			Rates: []billing.DimensionRate{{Values: map[string]string{"model": "big"}, Amount: dec("0.05")}, {Values: map[string]string{"model": "*"}, Amount: dec("0.01")}}})
+	e.customer(t, "u1")
+	e.customer(t, "u2")
+	e.adjust(t, billing.CreateAdjustmentInput{TransactionID: "t1", Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("3.00")})
+	// Recorded in this order; some occurred earlier than events recorded
+	// before them, some in October. Tiers replay in recording order.
+	events := []struct {
+		id, customer, model, tokens string
+		at                          time.Time
+		cost                        string
+	}{
+		{"e1", "u1", "big", "600", t0, "0.40"},
+		{"e2", "u1", "small", "600", t0.Add(-time.Hour), ""},
+		{"e3", "u2", "big", "1500", t0.Add(-30 * time.Minute), "0.90"},
+		{"e4", "u1", "big", "200", time.Date(2026, 10, 30, 10, 0, 0, 0, time.UTC), "0.10"},
+		{"e5", "u1", "tiny", "900", time.Date(2026, 10, 31, 10, 0, 0, 0, time.UTC), ""},
+		{"e6", "u2", "small", "50", t0.Add(-2 * time.Hour), "0.02"},
+		{"e7", "u1", "big", "400", t0.Add(5 * time.Minute), "0.20"},
+	}
+	for _, ev := range events {
+		in := billing.UsageEventInput{ID: ev.id, Customer: ev.customer, EventType: "llm", OccurredAt: ev.at, Data: data("model", ev.model, "tokens", ev.tokens)}
+		if ev.cost != "" {
+			in.Costs = usd(ev.cost)
+		}
+		if ev.at.After(e.clock.Now()) {
+			e.setClock(ev.at)
+		}
+		e.record(t, in)
+	}
+	before := e.balance(t, "u1", "USD")
+	sim, err := e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "llm", Customer: "u1", Data: data("model", "big", "tokens", "10")})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("VersionInUse", func(t *testing.T) {
+		for _, in := range []billing.RepricingInput{
+			{Product: "llm", Version: 1, From: oct1, To: dec1, GroupBy: []string{"customer"}},
+			{Product: "llm", Version: 1, From: oct1, To: dec1, GroupBy: []string{"day", "dimension:model"}},
+			{Product: "llm", Version: 1, From: t0.Add(-90 * time.Minute), To: t0.Add(time.Minute), GroupBy: []string{"version"}},
+			{Product: "llm", Version: 1, From: oct1, To: dec1, Filters: billing.ProfitabilityFilters{Customer: "u1", Dimensions: map[string]string{"model": "big"}}},
+		} {
+			r, err := e.svc.SimulateRepricing(e.ctx, in)
+			if err != nil {
+				t.Fatalf("SimulateRepricing(%+v) = %v", in, err)
+			}
+			if r.Excluded != 0 || len(r.Rows) == 0 {
+				t.Errorf("SimulateRepricing(%+v) excluded %d (%v), rows %d", in, r.Excluded, r.Warnings, len(r.Rows))
+			}
+			for _, row := range append(r.Rows, r.Totals) {
+				if !row.ProposedRevenue.Equal(row.ActualRevenue) || !row.Delta.IsZero() || !row.ProposedMargin.Equal(row.ActualMargin) {
+					t.Errorf("SimulateRepricing(%+v) row %v: actual %s, proposed %s; want equal", in, row.Group, row.ActualRevenue, row.ProposedRevenue)
+				}
+			}
+		}
+		// The actual side is what profitability reports as billed.
+		r, err := e.svc.SimulateRepricing(e.ctx, billing.RepricingInput{Product: "llm", Version: 1, From: oct1, To: dec1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := e.profit(t, billing.ProfitabilityInput{From: oct1, To: dec1, Filters: billing.ProfitabilityFilters{Product: "llm"}})
+		if !r.Totals.ActualRevenue.Equal(p.Totals.Billed) || r.Totals.Events != 7 {
+			t.Errorf("what-if actual = %s over %d events, profitability billed = %s; want equal over 7", r.Totals.ActualRevenue, r.Totals.Events, p.Totals.Billed)
+		}
+	})
+
+	t.Run("NewPrice", func(t *testing.T) {
+		v2, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "llm", KeepDefault: true, Prices: []billing.Price{perUnit("USD", "0.20")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actual, err := e.svc.SimulateRepricing(e.ctx, billing.RepricingInput{Product: "llm", Version: 1, From: nov1, To: dec1, GroupBy: []string{"customer"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range []billing.RepricingInput{
+			{Product: "llm", Version: v2.Version, From: nov1, To: dec1, GroupBy: []string{"customer"}},
+			{Product: "llm", Prices: []billing.Price{perUnit("USD", "0.20")}, From: nov1, To: dec1, GroupBy: []string{"customer"}},
+		} {
+			r, err := e.svc.SimulateRepricing(e.ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// November: u1 has e1, e2, e7 (costs 0.40, 0.20 known); u2 has e3, e6 (0.90, 0.02).
+			want := map[string][3]string{"u1": {"0.60", "-0.20", "1"}, "u2": {"0.40", "-0.52", "2"}}
+			for i, row := range r.Rows {
+				w := want[row.Group[0].Label]
+				wantDec(t, row.Group[0].Label+" proposed", row.ProposedRevenue, w[0])
+				wantDec(t, row.Group[0].Label+" proposed margin", row.ProposedMargin, w[1])
+				wantDec(t, row.Group[0].Label+" actual", row.ActualRevenue, actual.Rows[i].ActualRevenue.String())
+				wantDec(t, row.Group[0].Label+" delta", row.Delta, row.ProposedRevenue.Sub(actual.Rows[i].ActualRevenue).String())
+			}
+			wantDec(t, "total proposed", r.Totals.ProposedRevenue, "1.00")
+		}
+	})
+
+	t.Run("Unrated", func(t *testing.T) {
+		r, err := e.svc.SimulateRepricing(e.ctx, billing.RepricingInput{Product: "llm", From: oct1, To: dec1, Prices: []billing.Price{
+			{Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model"}, Rates: []billing.DimensionRate{{Values: map[string]string{"model": "big"}, Amount: dec("1")}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Excluded != 3 || len(r.Warnings) == 0 || r.Totals.Events != 4 {
+			t.Errorf("excluded = %d (%v), events %d; want the 3 events that are not big excluded, 4 kept", r.Excluded, r.Warnings, r.Totals.Events)
+		}
+		wantDec(t, "proposed for big", r.Totals.ProposedRevenue, "4")
+	})
+
+	t.Run("NothingChanged", func(t *testing.T) {
+		after := e.balance(t, "u1", "USD")
+		if !after.Total.Equal(before.Total) {
+			t.Errorf("balance after what-ifs = %s, before %s", after.Total, before.Total)
+		}
+		again, err := e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "llm", Version: 1, Customer: "u1", Data: data("model", "big", "tokens", "10")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(sim.Totals, again.Totals, decimalEqual); diff != "" {
+			t.Errorf("tier counters moved (-before +after):\n%s", diff)
+		}
+		evs, err := e.svc.ListEvents(e.ctx, billing.ListEventsInput{Limit: 100})
+		if err != nil || len(evs.Items) != len(events) {
+			t.Errorf("events after what-ifs = %d, %v; want %d", len(evs.Items), err, len(events))
+		}
+	})
+
+	t.Run("Errors", func(t *testing.T) {
+		for _, tt := range []struct {
+			name  string
+			in    billing.RepricingInput
+			code  string
+			field string
+		}{
+			{"ErrNoPrices", billing.RepricingInput{Product: "llm"}, billing.EInvalid, "version"},
+			{"ErrBoth", billing.RepricingInput{Product: "llm", Version: 1, Prices: []billing.Price{perUnit("USD", "1")}}, billing.EInvalid, "version"},
+			{"ErrNoVersion", billing.RepricingInput{Product: "llm", Version: 9}, billing.EInvalid, "version"},
+			{"ErrBadDraft", billing.RepricingInput{Product: "llm", Prices: []billing.Price{perUnit("XYZ", "1")}}, billing.EInvalid, "prices[0].asset"},
+			{"ErrProduct", billing.RepricingInput{Product: "none", Version: 1}, billing.ENotFound, "product"},
+			{"ErrGroupByProduct", billing.RepricingInput{Product: "llm", Version: 1, GroupBy: []string{"product"}}, billing.EInvalid, "group_by[0]"},
+			{"ErrFilterProduct", billing.RepricingInput{Product: "llm", Version: 1, Filters: billing.ProfitabilityFilters{Product: "llm"}}, billing.EInvalid, "filters"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := e.svc.SimulateRepricing(e.ctx, tt.in)
+				if billing.ErrorCode(err) != tt.code || billing.ErrorField(err) != tt.field {
+					t.Errorf("SimulateRepricing(%+v) = %v (code %s, field %s), want code %s on %s", tt.in, err, billing.ErrorCode(err), billing.ErrorField(err), tt.code, tt.field)
+				}
+			})
+		}
+	})
+
+	t.Run("Pages", func(t *testing.T) {
+		in := billing.RepricingInput{Product: "llm", Version: 1, From: oct1, To: dec1, GroupBy: []string{"day", "customer"}, Limit: 2}
+		var days []string
+		for {
+			r, err := e.svc.SimulateRepricing(e.ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range r.Rows {
+				days = append(days, row.Group[0].Value+"/"+row.Group[1].Label)
+			}
+			if !r.HasMore {
+				break
+			}
+			in.Cursor = r.NextCursor
+		}
+		want := []string{"2026-10-30/u1", "2026-10-31/u1", "2026-11-01/u1", "2026-11-01/u2"}
+		if !cmp.Equal(days, want) {
+			t.Errorf("pages = %v, want %v", days, want)
+		}
+	})
+}
