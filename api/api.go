@@ -57,7 +57,8 @@ type server struct {
 	mux      *http.ServeMux
 	limiter  *keyLimiter
 	routes   []route
-	requests atomic.Uint64 // counts idempotent requests, to prune old keys now and then
+	requests atomic.Uint64 // counts keyed requests, to prune old keys now and then
+	pruning  atomic.Bool   // a prune is running
 }
 
 // New returns the REST API over svc, serving paths under /v1/. Mount it with

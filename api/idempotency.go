@@ -78,15 +78,17 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key string, 
 	if err != nil {
 		info.log.Error("api idempotency store", "err", err)
 	}
-	if s.requests.Add(1)%1000 == 0 {
-		s.pruneKeys(ctx)
+	if s.requests.Add(1)%1000 == 0 && s.pruning.CompareAndSwap(false, true) {
+		go s.pruneKeys(context.WithoutCancel(ctx))
 	}
 }
 
-// pruneKeys deletes a batch of expired keys; it runs after a response was
-// sent, on one request in a thousand, so the table holds about a day of keys.
+// pruneKeys deletes a batch of expired keys. One keyed request in a thousand
+// starts it, off the request's path and one at a time, so the table holds
+// about a day of keys without a scheduler.
 func (s *server) pruneKeys(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer s.pruning.Store(false)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if _, err := s.svc.PruneIdempotencyKeys(ctx, 1000); err != nil {
 		infoFrom(ctx).log.Error("api idempotency prune", "err", err)
