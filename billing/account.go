@@ -128,7 +128,11 @@ func (s *Service) ListAPIKeys(ctx context.Context, accountID string) ([]APIKey, 
 
 // RevokeAPIKey revokes a key by id or prefix. Returns ENotFound.
 func (s *Service) RevokeAPIKey(ctx context.Context, ref string) (APIKey, error) {
-	return revokeAPIKey(ctx, s.pool, ref, s.clock())
+	k, err := revokeAPIKey(ctx, s.pool, ref, s.clock())
+	if err == nil {
+		s.cache.keys.Clear() // stop trusting it here at once
+	}
+	return k, err
 }
 
 // Authenticate resolves a secret key to its caller. Returns EUnauthorized for
@@ -137,14 +141,20 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Caller, erro
 	if !strings.HasPrefix(secret, "tg_test_") && !strings.HasPrefix(secret, "tg_live_") {
 		return Caller{}, Errorf(EUnauthorized, "invalid API key: keys start with tg_test_ or tg_live_; create one with `tollgate keys create`")
 	}
-	k, err := authenticateKey(ctx, s.pool, hashKey(secret), s.clock())
+	hash := hashKey(secret)
+	if e, ok := s.cache.keys.Load(string(hash)); ok && time.Since(e.(keyEntry).at) < keyTTL {
+		return e.(keyEntry).caller, nil
+	}
+	k, err := authenticateKey(ctx, s.pool, hash, s.clock())
 	if ErrorCode(err) == ENotFound {
 		return Caller{}, Errorf(EUnauthorized, "invalid or revoked API key (%s…)", secret[:min(len(secret), keyPrefixLen)])
 	}
 	if err != nil {
 		return Caller{}, err
 	}
-	return Caller{AccountID: k.AccountID, Mode: k.Mode, KeyID: k.ID, KeyPrefix: k.Prefix}, nil
+	c := Caller{AccountID: k.AccountID, Mode: k.Mode, KeyID: k.ID, KeyPrefix: k.Prefix}
+	s.cache.keys.Store(string(hash), keyEntry{caller: c, at: time.Now()})
+	return c, nil
 }
 
 func hashKey(secret string) []byte {

@@ -234,7 +234,8 @@ func (s *Service) recordDecision(ctx context.Context, tx pgx.Tx, c Caller, a Aut
 		}
 		// The other request's decision stands; this one's writes roll back.
 		old.Replayed = true
-		return s.present(old, now), errReplayedDecision{old}
+		old = s.present(old, now)
+		return old, errReplayedDecision{old}
 	}
 	return a, nil
 }

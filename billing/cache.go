@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // cache keeps what never changes once written, so the hot path reads it from
@@ -13,6 +14,7 @@ import (
 // stale.
 type cache struct {
 	wallets sync.Map // walletKey → Wallet
+	keys    sync.Map // string(hash of an API key) → keyEntry
 	mu      sync.RWMutex
 	assets  map[assetScope]map[string]Asset
 }
@@ -74,4 +76,13 @@ func precisionsOf(assets map[string]Asset) func(string) (int32, bool) {
 		a, ok := assets[code]
 		return a.Precision, ok
 	}
+}
+
+// keyTTL is how long an authenticated key is trusted without asking the
+// database again.
+const keyTTL = 5 * time.Second
+
+type keyEntry struct {
+	caller Caller
+	at     time.Time
 }
