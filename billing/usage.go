@@ -126,7 +126,7 @@ func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput
 	for k, j := range jobs {
 		out[at[k]] = RecordResult{Event: j.ev, Err: j.err}
 		if ErrorCode(j.err) == EInternal {
-			s.log.Error("record usage", "event", j.in.ID, "err", j.err)
+			s.log.ErrorContext(ctx, "record usage", "event", j.in.ID, "err", j.err)
 		}
 	}
 	return out, nil
