@@ -25,6 +25,7 @@ func newBenchCmd(cfg *config) *cobra.Command {
 		workloads string
 		baseline  bool
 		via       string
+		preload   int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -51,6 +52,16 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 			f, err := bench.Seed(bctx, a.svc, wallets, clients, "c")
 			if err != nil {
 				return err
+			}
+			if preload > 0 {
+				fmt.Fprintf(cfg.stderr, "preloading %d past events…\n", preload)
+				cus, err := a.svc.GetCustomer(bctx, f.Customers[0])
+				if err != nil {
+					return err
+				}
+				if err := bench.Preload(ctx, a.db.pool, acct.ID, cus.ID, cus.DefaultWalletID, preload); err != nil {
+					return err
+				}
 			}
 			var baselines []bench.Baseline
 			if baseline {
@@ -103,6 +114,7 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 	f.IntVar(&wallets, "wallets", 10000, "funded customers to spread load over")
 	f.StringVar(&workloads, "workloads", "record,record-hot,auth+record", "comma-separated workloads")
 	f.BoolVar(&baseline, "pgbench", true, "run pgbench baselines first when pgbench is installed")
+	f.IntVar(&preload, "preload-events", 0, "write this many synthetic past events first (e.g. 10000000) to measure a large database")
 	f.StringVar(&via, "via", "http", "drive the REST API on loopback (http) or the billing service in process (service)")
 	return cmd
 }
