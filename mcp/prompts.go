@@ -20,10 +20,9 @@ type promptArg struct {
 	name, description string
 }
 
-// prompts returns the guided workflows. They may name tools that arrive with
-// later capabilities (create_product_price, simulate_usage, authorize_usage,
-// record_usage, get_event): an agent is told to check tools/list and to say
-// what is missing rather than improvise.
+// prompts returns the guided workflows. They may name capabilities that arrive
+// later (the customer portal, entitlements granted by subscriptions): an agent
+// is told to check tools/list and to say what is missing rather than improvise.
 func prompts() []mcpserver.ServerPrompt {
 	var out []mcpserver.ServerPrompt
 	for _, p := range []prompt{billingSetup, billingVerification, billingIntegration} {
@@ -76,10 +75,10 @@ Work through these steps in order. Do not skip the confirmations.
    - how they pay: prepaid top-ups, a monthly plan with included credits, or both; any free credits at sign-up and when they expire.
 3. Propose the configuration as tables and wait for my yes:
    - assets: code, name, precision (decimal places), rate to our currency;
-   - products: code, event_type our app will report, price model (per unit, per token volume, by model, tiered, package) and the price in the chosen asset;
-   - entitlements: included or sign-up credits, amount, expiry.
+   - products: code, event_type our app will report, price model (per_unit, per_volume for tokens, package, dimensional by model, tiered, cost_plus over a vendor's cost) and the price in the chosen asset;
+   - credits: sign-up or included credits, amount, expiry (granted with create_adjustment kind gift).
    Check the margin of each price against the cost I gave you and point out any price below cost.
-4. Configure, one confirmed table at a time: create_asset then add_asset_rate for each custom unit, and quote_asset to show me what $10 buys; create_product_price for each product (it publishes the first version with its prices).
+4. Configure, one confirmed table at a time: create_asset then add_asset_rate for each custom unit, and quote_asset to show me what $10 buys; create_vendor for each provider a cost_plus price marks up; create_product_price for each product (it publishes the first version with its prices).
 5. Simulate. For each product run simulate_usage with a typical event, a large one and a zero-quantity one, and show me the fees in a table next to our cost.
 
 Done when: you show me one final table with every asset (with its rate and a quote_asset result) and every product (code, version, price) plus the simulate_usage fees, and I confirm they are what I expect. Prices are never edited afterwards: a change is a new product version.
@@ -100,12 +99,13 @@ var billingVerification = prompt{
 		return fmt.Sprintf(`Verify Tollgate's billing end to end with a test customer. Asset: %s. Funding amount: %s.
 
 1. Call whoami. This must run in test mode: if it is live mode, stop and tell me to use a test key (tg_test_…).
-2. Read the configuration: list_assets (and the product tools if present). Write down which product and price the test will exercise and compute, by hand, the fee one event should cost.
-3. Create the test customer with create_customer, external_id "verify-" followed by today's date and time (e.g. verify-20261101-1430), so reruns never collide.
+2. Read the configuration: list_assets, list_products and get_product. Write down which product and price the test will exercise and compute, by hand, the fee one event should cost; check it with simulate_usage.
+3. Create the test customer with create_customer, external_id "verify-" followed by today's date and time (e.g. verify-20261101-1430), so reruns never collide, with subscriptions naming the product.
 4. Fund it: create_adjustment kind top_up (or gift for a custom unit without a payment), transaction_id "<external_id>-fund", the amount above. Then get_wallet: the available balance must equal the amount exactly.
-5. Use it: authorize_usage for one typical event, then record_usage with the same event id and the authorization_id, then get_event to read the fees it produced. Without those tools, record a charge with create_adjustment kind charge instead.
+5. Use it: authorize_usage for one typical event (idempotency_key "<external_id>-auth-1"); it must be approved. Then record_usage with event id "<external_id>-evt-1", the same data and the authorization_id, then get_event: the fees must equal your hand calculation and the settlement must show the hold captured.
 6. Check the balance: get_wallet again. Available must equal funding minus the fees exactly, and held must be 0 once the authorization is captured. list_transactions shows one transaction per movement.
-7. Check idempotency: repeat the funding create_adjustment with the same transaction_id and payload: it must say replayed: true and the balance must not change. Repeat it with the same transaction_id and a different amount: it must be refused with a conflict.
+7. Check idempotency: repeat the funding create_adjustment with the same transaction_id and payload: it must say replayed: true and the balance must not change. Repeat it with the same transaction_id and a different amount: it must be refused with a conflict. Do the same with record_usage: the same event again is replayed with the original fees; the same id with other data is refused.
+8. Check a decline: authorize_usage with an amount above the available balance (a new idempotency_key) must come back approved: false with the shortfall, and hold nothing.
 
 Done when: you show me a table with one row per check (step, expected, actual, pass/fail) and every row passes. If a row fails, stop there and show me the tool result that differs.
 

@@ -41,7 +41,7 @@ func NewServer(svc *billing.Service, opts Options) *mcpserver.MCPServer {
 	}
 	s := mcpserver.NewMCPServer("tollgate", version,
 		mcpserver.WithTitle("Tollgate billing"),
-		mcpserver.WithDescription("Real-time, prepaid billing for AI products: assets, customers, wallets, ledger."),
+		mcpserver.WithDescription("Real-time, prepaid billing for AI products: assets, products and prices, customers, wallets, usage, ledger."),
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithPromptCapabilities(false),
@@ -60,11 +60,11 @@ func NewServer(svc *billing.Service, opts Options) *mcpserver.MCPServer {
 // the model's context when they connect.
 const instructions = `Tollgate is this app's billing system: prepaid wallets in currencies or custom units (credits), charged in real time for usage, on a double-entry ledger. Work in this order:
 
-1. Read before you write. Call whoami first (account, test or live mode), then the list_ and get_ tools (list_assets, list_customers, get_customer, get_wallet, list_transactions) to learn what exists. Never guess an id or a code: look it up.
+1. Read before you write. Call whoami first (account, test or live mode), then the list_ and get_ tools (list_assets, list_products, get_product, list_vendors, list_customers, get_customer, get_wallet, list_transactions, list_events) to learn what exists. Never guess an id or a code: look it up.
 2. Confirm every change. Before any tool that creates, prices or moves value, show the user a table of exactly what you will send (tool, customer, asset, amount, price, ids) and wait for an explicit yes. In live mode (whoami says livemode: true) say so above the table.
-3. Never edit a price. Published prices are immutable so past charges stay explainable: to change pricing, publish a new product version and move customers to it.
+3. Never edit a price. Published prices are immutable so past charges stay explainable: to change pricing, publish a new version with create_product_version and move customers to it with subscribe_customer.
 4. Simulate after every pricing change. Run simulate_usage with realistic events (typical, large, zero) and show the user the resulting fees before any customer is charged.
-5. Every money movement takes an idempotency id you choose (transaction_id for adjustments, the event id for usage). Make it meaningful and unique; reuse it only to retry the same call: a replay returns the first result and moves nothing again, and the same id with a different payload is refused.
+5. Every money movement takes an idempotency id you choose (transaction_id for adjustments, idempotency_key for authorize_usage, the event id for record_usage). Make it meaningful and unique; reuse it only to retry the same call: a replay returns the first result and moves nothing again, and the same id with a different payload is refused.
 6. Amounts are exact decimal strings such as "12.50"; never round or convert them yourself (quote_asset converts).
 7. When a tool returns an error, its message names the argument at fault and the fix: fix that argument and call the same tool again. If a tool reports an internal error, retry once, then stop and tell the user.
 

@@ -104,12 +104,144 @@ func decodeArgs(tool string, args map[string]json.RawMessage, fields []argField,
 			}
 			continue
 		}
-		fv := v.FieldByIndex(f.index)
-		if err := json.Unmarshal(raw, fv.Addr().Interface()); err != nil {
-			return billing.Invalidf(f.name, "%s", typeProblem(f.name, fv.Type(), err))
+		if err := decodeValue(f.name, raw, v.FieldByIndex(f.index)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// decodeValue fills v from raw as strictly as decodeArgs does at the top
+// level, naming the value by its path (prices[0].tiers[1].up_to) in every
+// error: objects refuse unknown fields and need their required ones, and
+// numbers in free-form values (event data) stay json.Number, exact.
+func decodeValue(path string, raw json.RawMessage, v reflect.Value) error {
+	t := v.Type()
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
+			return billing.Invalidf(path, "%s", typeProblem(path, t, err))
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		p := reflect.New(t.Elem())
+		if err := decodeValue(path, raw, p.Elem()); err != nil {
+			return err
+		}
+		v.Set(p)
+		return nil
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
+			return billing.Invalidf(path, "%s must be an object, not a JSON %s", path, jsonKind(raw))
+		}
+		return decodeObject(path, obj, argFields(t), v)
+	case reflect.Slice:
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return billing.Invalidf(path, "%s must be an array, not a JSON %s", path, jsonKind(raw))
+		}
+		s := reflect.MakeSlice(t, len(items), len(items))
+		for i, item := range items {
+			if err := decodeValue(fmt.Sprintf("%s[%d]", path, i), item, s.Index(i)); err != nil {
+				return err
+			}
+		}
+		v.Set(s)
+		return nil
+	case reflect.Map:
+		if !needsWalk(t.Elem()) {
+			break
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return billing.Invalidf(path, "%s must be an object, not a JSON %s", path, jsonKind(raw))
+		}
+		m := reflect.MakeMapWithSize(t, len(obj))
+		for k, item := range obj {
+			e := reflect.New(t.Elem()).Elem()
+			if err := decodeValue(path+"."+k, item, e); err != nil {
+				return err
+			}
+			m.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), e)
+		}
+		v.Set(m)
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(v.Addr().Interface()); err != nil {
+		return billing.Invalidf(path, "%s", typeProblem(path, t, err))
+	}
+	return nil
+}
+
+// needsWalk reports whether values of t hold objects decodeValue must check
+// field by field.
+func needsWalk(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Struct && !reflect.PointerTo(t).Implements(unmarshalerType)
+}
+
+// decodeObject fills the struct v from a nested object's fields.
+func decodeObject(path string, obj map[string]json.RawMessage, fields []argField, v reflect.Value) error {
+	known := make([]string, len(fields))
+	for i, f := range fields {
+		known[i] = f.name
+	}
+	var unknown []string
+	for name := range obj {
+		if !slices.Contains(known, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		hint := ""
+		if near := nearest(unknown[0], known); near != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", near)
+		}
+		return billing.Invalidf(path+"."+unknown[0], "%s has no field %q%s; its fields are %s", path, unknown[0], hint, strings.Join(known, ", "))
+	}
+	for _, f := range fields {
+		raw, ok := obj[f.name]
+		if !ok || string(bytes.TrimSpace(raw)) == "null" {
+			if f.required {
+				return billing.Invalidf(path+"."+f.name, "%s.%s is required", path, f.name)
+			}
+			continue
+		}
+		if err := decodeValue(path+"."+f.name, raw, v.FieldByIndex(f.index)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// jsonKind names the kind of a JSON value, for messages.
+func jsonKind(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }
 
 func withDoc(doc string) string {

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,23 +10,57 @@ import (
 	"github.com/tollgatehq/tollgate/wire"
 )
 
-// CreateCustomer creates a customer with its default wallet.
+// CreateCustomer creates a customer with its default wallet and, optionally,
+// subscriptions.
 func CreateCustomer(svc *billing.Service) Tool {
 	return newTool("create_customer", "Create a customer",
-		"Creates a customer (your app's user, identified by your external_id) with its default wallet. Idempotent on external_id: "+
-			"when the customer exists it is returned unchanged with existed: true, so it is safe to call at every sign-up. "+
-			"Fund the wallet afterwards with create_adjustment (gift or top_up).",
+		"Creates a customer (your app's user, identified by your external_id) with its default wallet, and subscribes it to the products in "+
+			"subscriptions, if any (see subscribe_customer). Idempotent on external_id: when the customer exists it is returned unchanged with existed: true "+
+			"and keeps the product versions it is on, so it is safe to call at every sign-up. Fund the wallet afterwards with create_adjustment (gift or top_up).",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateCustomerArgs) (wire.CreateCustomerResult, error) {
+			// Check the products first, so a wrong code creates nothing.
+			for i, s := range in.Subscriptions {
+				if err := checkSubscription(ctx, svc, fmt.Sprintf("subscriptions[%d]", i), s); err != nil {
+					return wire.CreateCustomerResult{}, err
+				}
+			}
 			c, existed, err := svc.CreateCustomer(ctx, billing.CreateCustomerInput{ExternalID: in.ExternalID, Name: in.Name, Email: in.Email, Metadata: in.Metadata})
 			if err != nil {
 				return wire.CreateCustomerResult{}, err
 			}
 			r := wire.CreateCustomerResult{Customer: wire.FromCustomer(c), Existed: existed, Livemode: c.Mode == billing.ModeLive}
+			// A returning customer keeps the versions it is on: calling this at
+			// every sign-in must not move anyone to a newer default version.
+			var current []billing.Subscription
+			if existed && len(in.Subscriptions) > 0 {
+				if current, err = svc.ListSubscriptions(ctx, c.ID); err != nil {
+					return wire.CreateCustomerResult{}, err
+				}
+			}
+			var subscribed []string
+			for i, s := range in.Subscriptions {
+				if sub, ok := inForce(current, s.Product); ok && s.Version == 0 {
+					r.Subscriptions = append(r.Subscriptions, wire.FromSubscription(sub))
+					subscribed = append(subscribed, fmt.Sprintf("%s version %d (unchanged)", sub.ProductCode, sub.Version))
+					continue
+				}
+				sub, err := svc.Subscribe(ctx, billing.SubscribeInput{Customer: c.ID, Product: s.Product, Version: s.Version})
+				if err != nil {
+					return wire.CreateCustomerResult{}, within(fmt.Sprintf("subscriptions[%d]", i), err,
+						fmt.Sprintf("customer %s exists (%s) but is not subscribed to %s: ", c.ExternalID, c.ID, s.Product),
+						"; fix it and call create_customer again (it is idempotent) or subscribe_customer")
+				}
+				r.Subscriptions = append(r.Subscriptions, wire.FromSubscription(sub))
+				subscribed = append(subscribed, fmt.Sprintf("%s version %d", sub.ProductCode, sub.Version))
+			}
 			if existed {
-				r.Summary = fmt.Sprintf("Customer %s already exists as %s; returned unchanged.", c.ExternalID, c.ID)
+				r.Summary = fmt.Sprintf("Customer %s already exists as %s; its details are unchanged.", c.ExternalID, c.ID)
 			} else {
 				r.Summary = fmt.Sprintf("Created customer %s (%s) with its default wallet in %s mode.", c.ExternalID, c.ID, c.Mode)
+			}
+			if len(subscribed) > 0 {
+				r.Summary += " Subscribed to " + strings.Join(subscribed, ", ") + "."
 			}
 			r.NextSteps = []string{
 				"create_adjustment with kind gift or top_up to fund the wallet (choose a unique transaction_id)",
@@ -33,6 +68,46 @@ func CreateCustomer(svc *billing.Service) Tool {
 			}
 			return r, nil
 		})
+}
+
+// checkSubscription checks that a subscription could be applied: the product
+// exists, is not archived and has the version.
+func checkSubscription(ctx context.Context, svc *billing.Service, path string, s wire.SubscriptionArg) error {
+	p, err := svc.GetProduct(ctx, s.Product)
+	if err != nil {
+		return within(path, err, "", "")
+	}
+	if p.ArchivedAt != nil {
+		return billing.Invalidf(path+".product", "%s.product: product %s is archived and takes no new subscriptions; list_products shows the active ones", path, p.Code)
+	}
+	if latest := len(p.Versions); s.Version < 0 || s.Version > latest {
+		return billing.Invalidf(path+".version", "%s.version: product %s has versions 1 to %d; got %d (omit version for the default, %d)", path, p.Code, latest, s.Version, p.DefaultVersion)
+	}
+	return nil
+}
+
+// inForce finds the subscription in force for a product named by code or id.
+func inForce(subs []billing.Subscription, product string) (billing.Subscription, bool) {
+	for _, s := range subs {
+		if s.EndedAt == nil && (s.ProductCode == product || s.ProductID == product) {
+			return s, true
+		}
+	}
+	return billing.Subscription{}, false
+}
+
+// within places an agent-fixable error at path (such as subscriptions[1]),
+// with text before and after its message; other errors pass unchanged.
+func within(path string, err error, before, after string) error {
+	var e *billing.Error
+	if !errors.As(err, &e) || e.Code == billing.EInternal {
+		return err
+	}
+	field := path
+	if e.Field != "" {
+		field += "." + e.Field
+	}
+	return &billing.Error{Code: e.Code, Field: field, Message: fmt.Sprintf("%s%s: %s%s", before, path, e.Message, after)}
 }
 
 // GetCustomer reads one customer with its wallets.

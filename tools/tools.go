@@ -13,9 +13,20 @@ func All(svc *billing.Service) []Tool {
 		AddAssetRate(svc),
 		QuoteAsset(svc),
 
+		ListVendors(svc),
+		CreateVendor(svc),
+
+		ListProducts(svc),
+		GetProduct(svc),
+		SimulateUsage(svc),
+		CreateProductPrice(svc),
+		CreateProductVersion(svc),
+		ArchiveProduct(svc),
+
 		ListCustomers(svc),
 		GetCustomer(svc),
 		CreateCustomer(svc),
+		SubscribeCustomer(svc),
 
 		GetWallet(svc),
 		CreateWallet(svc),
@@ -23,5 +34,11 @@ func All(svc *billing.Service) []Tool {
 
 		ListTransactions(svc),
 		CreateAdjustment(svc),
+
+		ListEvents(svc),
+		GetEvent(svc),
+		AuthorizeUsage(svc),
+		VoidAuthorization(svc),
+		RecordUsage(svc),
 	}
 }

@@ -6,13 +6,20 @@ type CreateCustomerArgs struct {
 	Name       string            `json:"name,omitempty" jsonschema_description:"Display name, at most 200 characters" jsonschema:"example=Ada Lovelace"`
 	Email      string            `json:"email,omitempty" jsonschema_description:"Email address" jsonschema:"format=email,example=ada@example.com"`
 	Metadata   map[string]string `json:"metadata,omitempty" jsonschema_description:"Your key-value data: at most 50 keys of 1-40 characters, values at most 500"`
+	// Subscriptions are applied after the customer exists, each as
+	// subscribe_customer would, except that an existing customer already on
+	// a product keeps its version unless one is given.
+	Subscriptions []SubscriptionArg `json:"subscriptions,omitempty" jsonschema_description:"Products to subscribe the customer to, each at a version (default the product's default version); applied after creation. An existing customer already on a product keeps its version unless version is given"`
 }
 
 // CreateCustomerResult is the customer created, or the one that existed.
 type CreateCustomerResult struct {
 	Customer Customer `json:"customer" jsonschema_description:"The customer"`
 	Existed  bool     `json:"existed" jsonschema_description:"true when a customer with this external_id already existed: it is returned unchanged" jsonschema:"example=false"`
-	Livemode bool     `json:"livemode" jsonschema_description:"true when this was written to live data" jsonschema:"example=false"`
+	// Subscriptions is omitted when none were asked for, so results of calls
+	// without them keep their shape.
+	Subscriptions []Subscription `json:"subscriptions,omitempty" jsonschema_description:"The subscriptions in force for the products asked for in subscriptions, in the same order"`
+	Livemode      bool           `json:"livemode" jsonschema_description:"true when this was written to live data" jsonschema:"example=false"`
 	Guidance
 }
 

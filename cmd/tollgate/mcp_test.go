@@ -119,9 +119,12 @@ func balanceOf(wallet any, asset string) any {
 
 var mcpToolNames = []string{
 	"whoami", "list_assets", "create_asset", "add_asset_rate", "quote_asset",
-	"list_customers", "get_customer", "create_customer",
+	"list_vendors", "create_vendor",
+	"list_products", "get_product", "create_product_price", "create_product_version", "archive_product", "simulate_usage",
+	"list_customers", "get_customer", "create_customer", "subscribe_customer",
 	"get_wallet", "create_wallet", "set_credit_limit",
 	"list_transactions", "create_adjustment",
+	"authorize_usage", "void_authorization", "record_usage", "get_event", "list_events",
 }
 
 // checkToolList checks tools/list as a client sees it.
@@ -152,10 +155,12 @@ func checkToolList(t *testing.T, cs *gosdk.ClientSession) {
 	}
 }
 
-// billingCycle runs the set-up cycle the tools offer today, checking exact
-// amounts: create_asset → create_customer → create_adjustment (top_up, gift)
-// → get_wallet, then a replayed and a conflicting create_adjustment and a
-// tool error that names the fix.
+// billingCycle runs the issue's full cycle, checking exact amounts:
+// create_asset → create_product_price → simulate_usage → create_customer
+// (subscribed) → create_adjustment (top_up) → authorize_usage → record_usage
+// with the authorization → get_event → get_wallet; then a replayed and a
+// conflicting record_usage and create_adjustment, a declined authorization,
+// and tool errors that name the fix.
 func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 	t.Helper()
 	a := mcpOK(t, cs, "create_asset", map[string]any{"code": "credits", "name": "Credits", "precision": 2})
@@ -167,8 +172,34 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 	if dig(q, "quote", "asset_amount") != "200" {
 		t.Errorf("quote_asset($10) = %v, want 200 credits", dig(q, "quote"))
 	}
-	c := mcpOK(t, cs, "create_customer", map[string]any{"external_id": "user_42", "name": "Ada", "email": "ada@example.com"})
-	if c["existed"] != false || dig(c, "customer", "external_id") != "user_42" {
+
+	// Images cost 0.04 USD, 0.08 in HD.
+	product := map[string]any{"code": "image-generation", "name": "Image generation", "event_type": "image.generated", "prices": []any{
+		map[string]any{"name": "Images", "model": "dimensional", "asset": "USD", "dimensions": []any{"quality"}, "rates": []any{
+			map[string]any{"values": map[string]any{"quality": "hd"}, "amount": "0.08"},
+			map[string]any{"values": map[string]any{"quality": "*"}, "amount": "0.04"},
+		}},
+	}}
+	p := mcpOK(t, cs, "create_product_price", product)
+	if p["created"] != true || dig(p, "product", "default_version") != float64(1) || dig(p, "product", "versions", 0, "prices", 0, "rates", 0, "amount") != "0.08" {
+		t.Errorf("create_product_price = %v", p)
+	}
+	if p = mcpOK(t, cs, "create_product_price", product); p["created"] != false {
+		t.Errorf("create_product_price again = %v, want the existing product", p)
+	}
+	for quality, want := range map[string]string{"hd": "0.08", "standard": "0.04"} {
+		sim := mcpOK(t, cs, "simulate_usage", map[string]any{"product": "image-generation", "data": map[string]any{"quality": quality}})
+		if dig(sim, "totals", "USD") != want || dig(sim, "fees", 0, "amount") != want || dig(sim, "fees", 0, "breakdown") == "" {
+			t.Errorf("simulate_usage(%s) = %v, want %s USD", quality, sim, want)
+		}
+	}
+	if msg := mcpErr(t, cs, "simulate_usage", map[string]any{"product": "images"}); !strings.Contains(msg, `product "images" not found`) || !strings.Contains(msg, "create_product_price") {
+		t.Errorf("simulate_usage(unknown product) = %q, want it to name the fix", msg)
+	}
+
+	c := mcpOK(t, cs, "create_customer", map[string]any{"external_id": "user_42", "name": "Ada", "email": "ada@example.com",
+		"subscriptions": []any{map[string]any{"product": "image-generation"}}})
+	if c["existed"] != false || dig(c, "customer", "external_id") != "user_42" || dig(c, "subscriptions", 0, "product_code") != "image-generation" || dig(c, "subscriptions", 0, "version") != float64(1) {
 		t.Errorf("create_customer = %v", c)
 	}
 
@@ -177,17 +208,6 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 	if dig(adj, "adjustment", "replayed") != false || dig(adj, "adjustment", "balance", "available") != "10" {
 		t.Errorf("create_adjustment(top_up) = %v", adj)
 	}
-	mcpOK(t, cs, "create_adjustment", map[string]any{"transaction_id": "user_42-welcome", "kind": "gift", "customer": "user_42", "asset": "credits", "amount": "250.50", "expires_at": "2099-12-31T00:00:00Z", "reason": "Welcome"})
-
-	w := mcpOK(t, cs, "get_wallet", map[string]any{"customer": "user_42"})
-	usd, credits := balanceOf(w["wallet"], "USD"), balanceOf(w["wallet"], "credits")
-	if dig(usd, "total") != "10" || dig(usd, "held") != "0" || dig(usd, "available") != "10" {
-		t.Errorf("USD balance = %v, want total 10, held 0, available 10", usd)
-	}
-	if dig(credits, "available") != "250.5" || dig(credits, "lots", 0, "purpose") != "promotion" || dig(credits, "lots", 0, "expires_at") != "2099-12-31T00:00:00Z" {
-		t.Errorf("credits balance = %v, want 250.5 available in one promotion lot expiring 2099-12-31", credits)
-	}
-
 	replay := mcpOK(t, cs, "create_adjustment", topUp)
 	if dig(replay, "adjustment", "replayed") != true || dig(replay, "adjustment", "balance", "available") != "10" || dig(replay, "adjustment", "id") != dig(adj, "adjustment", "id") {
 		t.Errorf("replayed create_adjustment = %v, want the first adjustment, replayed, balance still 10", replay)
@@ -200,11 +220,69 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 	if msg := mcpErr(t, cs, "create_adjustment", conflict); !strings.Contains(msg, "already used") || !strings.Contains(msg, "use a new transaction_id") {
 		t.Errorf("conflicting create_adjustment = %q", msg)
 	}
-	w = mcpOK(t, cs, "get_wallet", map[string]any{"customer": "user_42"})
-	if dig(balanceOf(w["wallet"], "USD"), "available") != "10" {
-		t.Errorf("after a replay and a conflict, USD balance = %v, want 10", balanceOf(w["wallet"], "USD"))
+	mcpOK(t, cs, "create_adjustment", map[string]any{"transaction_id": "user_42-welcome", "kind": "gift", "customer": "user_42", "asset": "credits", "amount": "250.50", "expires_at": "2099-12-31T00:00:00Z", "reason": "Welcome"})
+
+	auth := mcpOK(t, cs, "authorize_usage", map[string]any{"idempotency_key": "user_42-img-1-auth", "customer": "user_42", "event_type": "image.generated", "data": map[string]any{"quality": "hd"}})
+	authID, _ := auth["id"].(string)
+	if auth["approved"] != true || auth["status"] != "active" || auth["amount"] != "0.08" || auth["available"] != "9.92" || auth["asset"] != "USD" || !strings.HasPrefix(authID, "auth_") {
+		t.Errorf("authorize_usage = %v, want 0.08 USD held and 9.92 available", auth)
+	}
+	if w := mcpOK(t, cs, "get_wallet", map[string]any{"customer": "user_42"}); dig(balanceOf(w["wallet"], "USD"), "held") != "0.08" {
+		t.Errorf("USD balance while authorized = %v, want 0.08 held", balanceOf(w["wallet"], "USD"))
 	}
 
+	event := map[string]any{"id": "user_42-img-1", "customer": "user_42", "event_type": "image.generated", "data": map[string]any{"quality": "hd", "prompt_tokens": 77}, "authorization_id": authID}
+	rec := mcpOK(t, cs, "record_usage", event)
+	res := dig(rec, "results", 0)
+	feeID, _ := dig(res, "event", "fees", 0, "id").(string)
+	if dig(res, "status") != "recorded" || dig(res, "event", "fees", 0, "amount") != "0.08" || dig(res, "event", "settlement", "captured") != "0.08" ||
+		dig(res, "event", "settlement", "released") != "0" || dig(rec, "charged", "USD") != "0.08" || feeID == "" {
+		t.Errorf("record_usage = %v, want one fee of 0.08 USD capturing the hold", rec)
+	}
+
+	ev := mcpOK(t, cs, "get_event", map[string]any{"id": "user_42-img-1"})
+	if dig(ev, "event", "fees", 0, "id") != feeID || dig(ev, "event", "fees", 0, "amount") != "0.08" || dig(ev, "event", "authorization_id") != authID ||
+		dig(ev, "event", "settlement", "status") != "captured" || dig(ev, "event", "data", "prompt_tokens") != float64(77) {
+		t.Errorf("get_event = %v", ev)
+	}
+
+	w := mcpOK(t, cs, "get_wallet", map[string]any{"customer": "user_42"})
+	usd, credits := balanceOf(w["wallet"], "USD"), balanceOf(w["wallet"], "credits")
+	if dig(usd, "total") != "9.92" || dig(usd, "held") != "0" || dig(usd, "available") != "9.92" {
+		t.Errorf("USD balance = %v, want total 9.92, held 0, available 9.92", usd)
+	}
+	if dig(credits, "available") != "250.5" || dig(credits, "lots", 0, "purpose") != "promotion" || dig(credits, "lots", 0, "expires_at") != "2099-12-31T00:00:00Z" {
+		t.Errorf("credits balance = %v, want 250.5 available in one promotion lot expiring 2099-12-31", credits)
+	}
+
+	// A replay returns the original fees and charges nothing; another
+	// payload under the same id is refused.
+	again := mcpOK(t, cs, "record_usage", event)
+	if dig(again, "results", 0, "status") != "replayed" || dig(again, "results", 0, "event", "replayed") != true || dig(again, "results", 0, "event", "fees", 0, "id") != feeID || dig(again, "recorded") != float64(0) {
+		t.Errorf("replayed record_usage = %v, want the original fee %s, nothing recorded", again, feeID)
+	}
+	other := map[string]any{}
+	for k, v := range event {
+		other[k] = v
+	}
+	other["data"] = map[string]any{"quality": "standard"}
+	if msg := mcpErr(t, cs, "record_usage", other); !strings.Contains(msg, `event id "user_42-img-1" was already recorded with a different payload`) {
+		t.Errorf("conflicting record_usage = %q", msg)
+	}
+
+	// A decline is a result the agent reads, not an error.
+	dec := mcpOK(t, cs, "authorize_usage", map[string]any{"idempotency_key": "user_42-big-1", "customer": "user_42", "amount": "50.00", "asset": "USD"})
+	if dec["approved"] != false || dec["decline_reason"] != "insufficient_funds" || dec["required"] != "50" || dec["available"] != "9.92" || dec["shortfall"] != "40.08" {
+		t.Errorf("authorize_usage(50 USD) = %v, want a decline with shortfall 40.08", dec)
+	}
+	if steps, _ := json.Marshal(dec["next_steps"]); !strings.Contains(string(steps), "top_up") {
+		t.Errorf("declined authorize_usage next_steps = %s, want a top-up", steps)
+	}
+
+	w = mcpOK(t, cs, "get_wallet", map[string]any{"customer": "user_42"})
+	if b := balanceOf(w["wallet"], "USD"); dig(b, "available") != "9.92" || dig(b, "held") != "0" {
+		t.Errorf("after a replay, a conflict and a decline, USD balance = %v, want 9.92 available, nothing held", b)
+	}
 	if msg := mcpErr(t, cs, "get_customer", map[string]any{"customer": "user_missing"}); !strings.Contains(msg, `customer "user_missing" not found`) || !strings.Contains(msg, "create_customer") {
 		t.Errorf("get_customer(unknown) = %q, want it to name the fix", msg)
 	}

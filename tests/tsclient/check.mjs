@@ -33,14 +33,33 @@ async function check(name, transport) {
 
   const { tools } = await client.listTools();
   const byName = new Map(tools.map((t) => [t.name, t]));
-  for (const want of ["whoami", "create_asset", "create_customer", "get_wallet", "create_adjustment"]) {
+  for (const want of ["whoami", "create_asset", "create_customer", "get_wallet", "create_adjustment", "create_product_price", "simulate_usage", "authorize_usage", "record_usage", "get_event"]) {
     assert.ok(byName.has(want), `tools/list lacks ${want}`);
   }
   for (const t of tools) {
     assert.equal(t.inputSchema.type, "object", `${t.name} input schema type`);
     assert.equal(t.outputSchema?.type, "object", `${t.name} output schema type`);
     assert.equal(t.annotations?.openWorldHint, false, `${t.name} openWorldHint`);
+    // Every schema must compile in both dialects, as clients compile them.
+    for (const ajv of validators) {
+      for (const [dir, schema] of [["input", t.inputSchema], ["output", t.outputSchema]]) {
+        try {
+          ajv.compile(schema);
+        } catch (e) {
+          throw new Error(`${ajv.constructor.name}: ${t.name} ${dir} schema does not compile: ${e.message}`);
+        }
+      }
+    }
   }
+  const callValid = async (tool, args) => {
+    const res = await client.callTool({ name: tool, arguments: args });
+    assert.ok(!res.isError, `${tool} failed: ${JSON.stringify(res.content)}`);
+    for (const ajv of validators) {
+      const validate = ajv.compile(byName.get(tool).outputSchema);
+      assert.ok(validate(res.structuredContent), `${ajv.constructor.name}: ${tool}: ${ajv.errorsText(validate.errors)}`);
+    }
+    return res.structuredContent;
+  };
 
   const externalID = `ts-${name}-${Date.now()}`;
   // callTool validates structuredContent against the output schema itself.
@@ -55,6 +74,22 @@ async function check(name, transport) {
 
   const wallet = await client.callTool({ name: "get_wallet", arguments: { customer: externalID } });
   assert.ok(!wallet.isError, `get_wallet failed: ${JSON.stringify(wallet.content)}`);
+
+  // The catalog and usage tools' results, a decline included, validate too.
+  const code = `ts-${name}-${Date.now()}`;
+  await callValid("create_product_price", {
+    code,
+    event_type: `${code}.used`,
+    prices: [{ model: "tiered", asset: "USD", tier_mode: "graduated", tiers: [{ up_to: 10, unit_amount: "0.10" }, { unit_amount: "0.05" }] }],
+  });
+  const sim = await callValid("simulate_usage", { product: code });
+  assert.equal(sim.totals.USD, "0.1", "simulate_usage total");
+  const decline = await callValid("authorize_usage", { idempotency_key: `${code}-auth`, customer: externalID, amount: "1.00", asset: "USD" });
+  assert.equal(decline.approved, false, "an unfunded customer is declined");
+  const rec = await callValid("record_usage", { id: `${code}-evt`, customer: externalID, event_type: `${code}.used` });
+  assert.equal(rec.results[0].status, "recorded");
+  await callValid("get_event", { id: `${code}-evt` });
+  await callValid("list_events", { customer: externalID });
 
   const err = await client.callTool({ name: "get_customer", arguments: { customer: "nobody" } });
   assert.equal(err.isError, true, "get_customer(nobody) is an error");

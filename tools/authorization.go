@@ -1,0 +1,83 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/wire"
+)
+
+// AuthorizeUsage holds the cost of work about to happen, or declines.
+func AuthorizeUsage(svc *billing.Service) Tool {
+	return newTool("authorize_usage", "Authorize usage",
+		"Before costly work: can the customer pay? If so the amount is held. Send event_type with estimated data (priced by the customer's "+
+			"subscription), or amount with asset. A decline is a normal result (approved: false, decline_reason, required, available, shortfall): "+
+			"do not run the work; top up first. idempotency_key is required: the same key returns the first decision (replayed: true), even a decline, "+
+			"so use a new key after a top-up. Settle the hold with record_usage (authorization_id) or release it with void_authorization.",
+		additiveIdempotent,
+		func(ctx context.Context, in wire.AuthorizeUsageArgs) (wire.AuthorizeUsageResult, error) {
+			a, err := svc.Authorize(ctx, billing.AuthorizeInput{IdempotencyKey: in.IdempotencyKey, Customer: in.Customer, Wallet: in.Wallet,
+				EventType: in.EventType, Data: in.Data, Amount: in.Amount.Ptr(), Asset: in.Asset, TTL: time.Duration(in.TTLSeconds) * time.Second})
+			if err != nil {
+				return wire.AuthorizeUsageResult{}, err
+			}
+			r := wire.AuthorizeUsageResult{Authorization: wire.FromAuthorization(a, mode(ctx)), Required: wire.D(a.Amount)}
+			replayed := ""
+			if a.Replayed {
+				replayed = fmt.Sprintf("Replayed (idempotency_key %q was already decided; nothing new was held): ", a.IdempotencyKey)
+			}
+			switch {
+			case a.Approved:
+				r.Summary = fmt.Sprintf("%sApproved: %s %s held for customer %s until %s (%s, status %s); %s %s stays available.",
+					replayed, a.Amount, a.Asset, in.Customer, wire.Time(a.ExpiresAt), a.ID, a.Status, a.Available, a.Asset)
+				r.NextSteps = []string{
+					fmt.Sprintf("run the work, then record_usage with authorization_id %q to capture the actual cost", a.ID),
+					fmt.Sprintf("void_authorization with authorization_id %q if the work does not happen", a.ID),
+				}
+			case a.DeclineReason == billing.DeclineNoSubscription:
+				r.Summary = fmt.Sprintf("%sDeclined: customer %s has no subscription pricing event_type %s, and no single product has it.", replayed, in.Customer, in.EventType)
+				r.NextSteps = []string{
+					"do not run the work",
+					fmt.Sprintf("list_products to find the products with event_type %q, then subscribe_customer", in.EventType),
+					"authorize_usage again with a new idempotency_key",
+				}
+			default:
+				r.Summary = fmt.Sprintf("%sDeclined (%s): customer %s needs %s %s but has %s %s available; shortfall %s %s.",
+					replayed, a.DeclineReason, in.Customer, a.Amount, a.Asset, a.Available, a.Asset, a.Shortfall, a.Asset)
+				r.NextSteps = []string{
+					"do not run the work; tell the user the balance is too low and by how much",
+					fmt.Sprintf("top up: the customer pays, then create_adjustment kind top_up of at least %s %s (or gift, with the user's approval)", a.Shortfall, a.Asset),
+					"authorize_usage again with a new idempotency_key (this key stays declined)",
+				}
+			}
+			return r, nil
+		})
+}
+
+// VoidAuthorization releases a hold.
+func VoidAuthorization(svc *billing.Service) Tool {
+	return newTool("void_authorization", "Void an authorization",
+		"Releases the hold of an active authorization when the work it was for did not happen; the amount becomes available again. "+
+			"Idempotent: voiding a voided or expired authorization changes nothing. A captured one cannot be voided (refund with create_adjustment).",
+		overwriting,
+		func(ctx context.Context, in wire.VoidAuthorizationArgs) (wire.VoidAuthorizationResult, error) {
+			a, err := svc.VoidAuthorization(ctx, in.AuthorizationID)
+			if err != nil {
+				return wire.VoidAuthorizationResult{}, err
+			}
+			r := wire.VoidAuthorizationResult{Authorization: wire.FromAuthorization(a, mode(ctx))}
+			r.Summary = fmt.Sprintf("Authorization %s is %s: its hold of %s %s is released.", a.ID, a.Status, a.Amount, a.Asset)
+			r.NextSteps = []string{"get_wallet to see the available balance"}
+			return r, nil
+		})
+}
+
+// mode returns the caller's mode.
+func mode(ctx context.Context) billing.Mode {
+	if livemode(ctx) {
+		return billing.ModeLive
+	}
+	return billing.ModeTest
+}

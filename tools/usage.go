@@ -1,0 +1,172 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/wire"
+)
+
+// RecordUsage records one usage event or a batch and charges it.
+func RecordUsage(svc *billing.Service) Tool {
+	return newTool("record_usage", "Record usage",
+		"Records usage after the work and charges it at once: one event (id, customer, event_type, data, …) or a batch in events (up to 1000). "+
+			"Each result has the fees with their breakdowns and, with authorization_id, the settlement of the hold. The event id is your idempotency id: "+
+			"resending it returns the original fees (replayed: true) and charges nothing again; the same id with another payload is refused. "+
+			"Check the fees with get_event and the balance with get_wallet.",
+		overwriting,
+		func(ctx context.Context, in wire.RecordUsageArgs) (wire.RecordUsageResult, error) {
+			m := mode(ctx)
+			r := wire.RecordUsageResult{Results: []wire.UsageResult{}, Charged: map[string]wire.Decimal{}, Livemode: m == billing.ModeLive}
+			charged := map[string]billing.Decimal{}
+			add := func(i int, id string, ev billing.Event, err error) {
+				res := wire.UsageResult{Index: i, ID: id}
+				switch {
+				case err != nil:
+					res.Status, res.Error = "failed", billing.ErrorMessage(err)
+					r.Failed++
+				case ev.Replayed:
+					res.Status = "replayed"
+					r.Replayed++
+				default:
+					res.Status = "recorded"
+					r.Recorded++
+					for _, f := range ev.Fees {
+						charged[f.Asset] = charged[f.Asset].Add(f.Amount)
+					}
+				}
+				if err == nil {
+					e := wire.FromEvent(ev, m)
+					res.Event = &e
+				}
+				r.Results = append(r.Results, res)
+			}
+
+			single := singleEvent(in)
+			switch {
+			case in.Events != nil && single != nil:
+				return r, billing.Invalidf("events", "send one event with its fields (id, customer, event_type, …) or a batch in events, not both")
+			case in.Events != nil:
+				inputs := make([]billing.UsageEventInput, len(in.Events))
+				for i, e := range in.Events {
+					inputs[i] = usageInput(e)
+				}
+				out, err := svc.RecordUsageBatch(ctx, inputs)
+				if err != nil {
+					return r, err
+				}
+				for i, o := range out {
+					add(i, in.Events[i].ID, o.Event, o.Err)
+				}
+			case single == nil:
+				return r, billing.Invalidf("id", "send one event (id, customer, event_type and data) or a batch in events; id is your unique id for the event, such as the request id")
+			default:
+				ev, err := svc.RecordUsage(ctx, usageInput(*single))
+				if err != nil {
+					return r, err
+				}
+				add(0, single.ID, ev, nil)
+			}
+
+			for k, v := range charged {
+				r.Charged[k] = wire.D(v)
+			}
+			r.Summary = usageSummary(r, charged)
+			if single != nil && r.Replayed == 1 {
+				r.Summary = fmt.Sprintf("Replayed: event %q was already recorded with this payload; these are its original fees and nothing was charged again.", single.ID)
+			}
+			if ev := r.Results[0].Event; single != nil && ev.Settlement != nil {
+				st := ev.Settlement
+				r.Summary += fmt.Sprintf(" Authorization %s: %s, held %s, captured %s, released %s, exceeded %s.",
+					st.AuthorizationID, st.Status, st.Held.Decimal, st.Captured.Decimal, st.Released.Decimal, st.Exceeded.Decimal)
+			}
+			if r.Failed > 0 {
+				r.NextSteps = append(r.NextSteps, "fix the failed events as their error says and send them again with the same ids (recorded ones replay without charging twice)")
+			}
+			if r.Recorded+r.Replayed > 0 {
+				first := ""
+				for _, x := range r.Results {
+					if x.Event != nil {
+						first = x.Event.CustomerID
+						break
+					}
+				}
+				r.NextSteps = append(r.NextSteps, fmt.Sprintf("get_wallet with customer %q to see the balance", first))
+			}
+			return r, nil
+		})
+}
+
+// singleEvent returns the one-event fields as an event, or nil when none is set.
+func singleEvent(in wire.RecordUsageArgs) *wire.UsageEventArg {
+	e := wire.UsageEventArg{ID: in.ID, Customer: in.Customer, Wallet: in.Wallet, EventType: in.EventType, OccurredAt: in.OccurredAt,
+		Data: in.Data, Costs: in.Costs, AuthorizationID: in.AuthorizationID}
+	if e.ID == "" && e.Customer == "" && e.Wallet == "" && e.EventType == "" && e.OccurredAt == nil && e.Data == nil && e.Costs == nil && e.AuthorizationID == "" {
+		return nil
+	}
+	return &e
+}
+
+func usageInput(e wire.UsageEventArg) billing.UsageEventInput {
+	return billing.UsageEventInput{ID: e.ID, Customer: e.Customer, Wallet: e.Wallet, EventType: e.EventType, OccurredAt: e.OccurredAt.Value(),
+		Data: e.Data, Costs: toCosts(e.Costs), AuthorizationID: e.AuthorizationID}
+}
+
+func usageSummary(r wire.RecordUsageResult, charged map[string]billing.Decimal) string {
+	s := fmt.Sprintf("Recorded %s, charged %s", plural(r.Recorded, "event"), totalsText(charged))
+	if r.Replayed > 0 {
+		s += fmt.Sprintf("; %s already recorded (replayed, not charged again)", plural(r.Replayed, "event"))
+	}
+	if r.Failed > 0 {
+		s += fmt.Sprintf("; %s failed (see each result's error)", plural(r.Failed, "event"))
+	}
+	return s + "."
+}
+
+// GetEvent reads a recorded event with its fees.
+func GetEvent(svc *billing.Service) Tool {
+	return newTool("get_event", "Get a usage event",
+		"Reads a recorded usage event by the id your app sent: its data, costs, fees with breakdowns and, when it settled an authorization, "+
+			"what was captured and released. list_events finds ids.",
+		readOnly,
+		func(ctx context.Context, in wire.GetEventArgs) (wire.GetEventResult, error) {
+			ev, err := svc.GetEvent(ctx, in.ID)
+			if err != nil {
+				return wire.GetEventResult{}, err
+			}
+			r := wire.GetEventResult{Event: wire.FromEvent(ev, mode(ctx))}
+			r.Summary = fmt.Sprintf("Event %s (%s) of customer %s was charged %s.", ev.ID, ev.EventType, ev.CustomerID, totalsText(feeTotals(ev.Fees)))
+			return r, nil
+		})
+}
+
+// ListEvents pages through recorded usage events.
+func ListEvents(svc *billing.Service) Tool {
+	return newTool("list_events", "List usage events",
+		"Lists recorded usage events with their fees, newest first, optionally for one customer or event_type and within from/to (when they occurred); "+
+			"a page at a time (limit, default 20; pass next_cursor as cursor). get_event reads one by id.",
+		readOnly,
+		func(ctx context.Context, in wire.ListEventsArgs) (wire.ListEventsResult, error) {
+			p, err := svc.ListEvents(ctx, billing.ListEventsInput{Customer: in.Customer, EventType: in.EventType, From: in.From.Value(), To: in.To.Value(),
+				Limit: in.Limit, Cursor: in.Cursor})
+			if err != nil {
+				return wire.ListEventsResult{}, err
+			}
+			m := mode(ctx)
+			r := wire.ListEventsResult{Items: wire.Map(p.Items, func(e billing.Event) wire.Event { return wire.FromEvent(e, m) }), NextCursor: p.NextCursor, HasMore: p.HasMore}
+			r.Summary = fmt.Sprintf("%s on this page.", plural(len(p.Items), "event"))
+			if p.HasMore {
+				r.Summary += " More follow: call again with cursor set to next_cursor."
+			}
+			return r, nil
+		})
+}
+
+func feeTotals(fees []billing.Fee) map[string]billing.Decimal {
+	out := map[string]billing.Decimal{}
+	for _, f := range fees {
+		out[f.Asset] = out[f.Asset].Add(f.Amount)
+	}
+	return out
+}

@@ -1,0 +1,193 @@
+package wire
+
+import "github.com/tollgatehq/tollgate/billing"
+
+// PriceArg is one price as an agent sends it: model picks the pricing model
+// and says which of the other fields apply (each field's description names
+// its models). The billing service validates the rest and names the field
+// at fault, such as prices[0].tiers[1].up_to.
+type PriceArg struct {
+	Model         string          `json:"model" jsonschema_description:"The pricing model: per_unit (a fee per event: unit_amount), per_volume (block_amount per block_size units of data[field], prorated), package (block_amount per started block_size units of data[field]), dimensional (a rate chosen by event data values: dimensions and rates), tiered (tier_mode graduated or volume over the customer's monthly usage: tiers), cost_plus (the vendor cost the event reports plus markup_percent and markup_fixed), recurring (amount per interval; usage events never charge it, and this Tollgate version does not bill intervals yet)" jsonschema:"enum=per_unit,enum=per_volume,enum=package,enum=dimensional,enum=tiered,enum=cost_plus,enum=recurring,example=per_unit"`
+	Asset         string          `json:"asset" jsonschema_description:"Asset code the fee is charged in: a currency (USD) or a custom unit from list_assets (credits)" jsonschema:"example=credits"`
+	Name          string          `json:"name,omitempty" jsonschema_description:"A label shown in fee breakdowns, such as Input tokens" jsonschema:"example=Images"`
+	UnitAmount    *Decimal        `json:"unit_amount,omitempty" jsonschema_description:"per_unit: the fee per event; may have more decimal places than the asset (fees are rounded, prices never)" jsonschema:"example=0.04"`
+	Field         string          `json:"field,omitempty" jsonschema_description:"per_volume and package (required), tiered and dimensional (optional): the event data field holding the quantity; without it a tiered or dimensional price counts 1 per event" jsonschema:"example=total_tokens"`
+	BlockSize     *Decimal        `json:"block_size,omitempty" jsonschema_description:"per_volume, package, and dimensional with a field: units per block, above 0 (1000000 for a price per million tokens)" jsonschema:"example=1000000"`
+	BlockAmount   *Decimal        `json:"block_amount,omitempty" jsonschema_description:"per_volume and package: the fee per block" jsonschema:"example=1.25"`
+	Dimensions    []string        `json:"dimensions,omitempty" jsonschema_description:"dimensional: the event data keys that select a rate, such as [\"model\"]"`
+	Rates         []DimensionRate `json:"rates,omitempty" jsonschema_description:"dimensional: one rate per combination of dimension values; * matches any value. The most specific matching rate applies"`
+	TierMode      string          `json:"tier_mode,omitempty" jsonschema_description:"tiered: graduated (each unit at the tier it falls in) or volume (all of an event's units at the tier the month's total reaches)" jsonschema:"enum=graduated,enum=volume,example=graduated"`
+	Tiers         []Tier          `json:"tiers,omitempty" jsonschema_description:"tiered: tiers ascending by up_to over the customer's usage in the calendar month (UTC); the last tier has no up_to"`
+	Vendor        string          `json:"vendor,omitempty" jsonschema_description:"cost_plus: the vendor code (create_vendor) whose costs are marked up; omit to sum all the event's costs" jsonschema:"example=openai"`
+	MarkupPercent *Decimal        `json:"markup_percent,omitempty" jsonschema_description:"cost_plus: percent added to the cost, e.g. 20 for cost × 1.2" jsonschema:"example=20"`
+	MarkupFixed   *Decimal        `json:"markup_fixed,omitempty" jsonschema_description:"cost_plus: a fixed amount added per event" jsonschema:"example=0.001"`
+	Interval      string          `json:"interval,omitempty" jsonschema_description:"recurring: day, week, month or year" jsonschema:"enum=day,enum=week,enum=month,enum=year,example=month"`
+	Amount        *Decimal        `json:"amount,omitempty" jsonschema_description:"recurring: the fee per interval, above 0" jsonschema:"example=20.00"`
+}
+
+// ToPrice maps the argument to a domain price; absent amounts are zero.
+func (p PriceArg) ToPrice() billing.Price {
+	return Price{Name: p.Name, Model: p.Model, Asset: p.Asset, UnitAmount: p.UnitAmount, Field: p.Field, BlockSize: p.BlockSize,
+		BlockAmount: p.BlockAmount, Dimensions: p.Dimensions, Rates: p.Rates, TierMode: p.TierMode, Tiers: p.Tiers, Vendor: p.Vendor,
+		MarkupPercent: p.MarkupPercent, MarkupFixed: p.MarkupFixed, Interval: p.Interval, Amount: p.Amount}.ToPrice()
+}
+
+// ModelFields returns the model-specific fields that are set, by JSON name.
+func (p PriceArg) ModelFields() []string {
+	var out []string
+	add := func(name string, set bool) {
+		if set {
+			out = append(out, name)
+		}
+	}
+	add("unit_amount", p.UnitAmount != nil)
+	add("field", p.Field != "")
+	add("block_size", p.BlockSize != nil)
+	add("block_amount", p.BlockAmount != nil)
+	add("dimensions", p.Dimensions != nil)
+	add("rates", p.Rates != nil)
+	add("tier_mode", p.TierMode != "")
+	add("tiers", p.Tiers != nil)
+	add("vendor", p.Vendor != "")
+	add("markup_percent", p.MarkupPercent != nil)
+	add("markup_fixed", p.MarkupFixed != nil)
+	add("interval", p.Interval != "")
+	add("amount", p.Amount != nil)
+	return out
+}
+
+// ListProductsArgs pages through the catalog.
+type ListProductsArgs struct {
+	IncludeArchived bool   `json:"include_archived,omitempty" jsonschema_description:"Also list archived products; default false" jsonschema:"example=false"`
+	Limit           int    `json:"limit,omitempty" jsonschema_description:"Products per page, 1-100; default 20" jsonschema:"minimum=1,maximum=100,example=20"`
+	Cursor          string `json:"cursor,omitempty" jsonschema_description:"next_cursor from the previous page; omit for the first page" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+}
+
+// ListProductsResult is one page of products, without their versions.
+type ListProductsResult struct {
+	Items      []Product `json:"items" jsonschema_description:"Products, newest first, without versions (get_product shows them)"`
+	NextCursor string    `json:"next_cursor" jsonschema_description:"Pass as cursor for the next page; empty on the last page" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	HasMore    bool      `json:"has_more" jsonschema_description:"true when another page follows" jsonschema:"example=false"`
+	Guidance
+}
+
+// ProductArg names a product.
+type ProductArg struct {
+	Product string `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
+}
+
+// GetProductArgs names the product to read.
+type GetProductArgs = ProductArg
+
+// GetProductResult is a product with every version and its prices.
+type GetProductResult struct {
+	Product Product `json:"product" jsonschema_description:"The product with its versions, newest first, each with its prices (price ids included)"`
+	Guidance
+}
+
+// CreateProductPriceArgs is a product with the prices of its first version.
+type CreateProductPriceArgs struct {
+	Code        string     `json:"code" jsonschema_description:"Your code for the product: 1-64 lower-case letters, digits, '.', '_' or '-'. Idempotent: the same code with the same definition returns the existing product; another definition under it is refused" jsonschema:"example=image-generation"`
+	Name        string     `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=Image generation"`
+	Description string     `json:"description,omitempty" jsonschema_description:"What the customer pays for" jsonschema:"example=AI images from text prompts"`
+	EventType   string     `json:"event_type" jsonschema_description:"The activity name your app sends with each usage event for this product (record_usage's event_type)" jsonschema:"example=image.generated"`
+	Prices      []PriceArg `json:"prices" jsonschema_description:"1 to 50 prices of version 1; an event is charged by every price of the version"`
+}
+
+// CreateProductPriceResult is the product created, or the identical one that existed.
+type CreateProductPriceResult struct {
+	Product  Product `json:"product" jsonschema_description:"The product with its versions (version 1 when just created)"`
+	Created  bool    `json:"created" jsonschema_description:"false when an identical product already existed; nothing changed" jsonschema:"example=true"`
+	Livemode bool    `json:"livemode" jsonschema_description:"true when this was written to live data" jsonschema:"example=false"`
+	Guidance
+}
+
+// CreateProductVersionArgs publishes new prices for a product.
+type CreateProductVersionArgs struct {
+	Product     string     `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
+	Prices      []PriceArg `json:"prices" jsonschema_description:"1 to 50 prices of the new version: the whole price list, not a change to the previous one"`
+	KeepDefault bool       `json:"keep_default,omitempty" jsonschema_description:"true: keep the current default version for new subscriptions (e.g. to move chosen customers with subscribe_customer first); default false: the new version becomes the default" jsonschema:"example=false"`
+}
+
+// CreateProductVersionResult is the version published.
+type CreateProductVersionResult struct {
+	Version        ProductVersion `json:"version" jsonschema_description:"The new version with its prices"`
+	ProductCode    string         `json:"product_code" jsonschema_description:"The product's code" jsonschema:"example=image-generation"`
+	DefaultVersion int            `json:"default_version" jsonschema_description:"The version new subscriptions now get" jsonschema:"example=2"`
+	Livemode       bool           `json:"livemode" jsonschema_description:"true when this was written to live data" jsonschema:"example=false"`
+	Guidance
+}
+
+// ArchiveProductArgs names the product to archive.
+type ArchiveProductArgs = ProductArg
+
+// ArchiveProductResult is the archived product.
+type ArchiveProductResult struct {
+	Product  Product `json:"product" jsonschema_description:"The product, with archived_at set"`
+	Livemode bool    `json:"livemode" jsonschema_description:"true when this was written to live data" jsonschema:"example=false"`
+	Guidance
+}
+
+// SimulateUsageArgs prices a hypothetical event.
+type SimulateUsageArgs struct {
+	Product  string             `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
+	Version  int                `json:"version,omitempty" jsonschema_description:"Version to price with; default the product's default version" jsonschema:"minimum=1,example=1"`
+	Data     map[string]any     `json:"data,omitempty" jsonschema_description:"The event's data as record_usage would send it: quantities (numbers or decimal strings, read exactly) and dimensions, such as {\"total_tokens\": 1500, \"model\": \"gpt-4o\"}"`
+	Costs    []Cost             `json:"costs,omitempty" jsonschema_description:"Vendor costs the event would report, for cost_plus prices"`
+	Customer string             `json:"customer,omitempty" jsonschema_description:"Price tiers from this customer's usage so far this month (Tollgate id or your external_id); default no prior usage" jsonschema:"example=user_123"`
+	Prior    map[string]Decimal `json:"prior,omitempty" jsonschema_description:"Usage already counted this month per tiered price id (get_product lists price ids), to see a fee further up the tiers; overrides customer"`
+}
+
+// SimulateUsageResult is what a real event would be charged; nothing is recorded.
+type SimulateUsageResult struct {
+	ProductID   string             `json:"product_id" jsonschema_description:"The product" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	ProductCode string             `json:"product_code" jsonschema_description:"Its code" jsonschema:"example=image-generation"`
+	Version     int                `json:"version" jsonschema_description:"The version priced" jsonschema:"example=1"`
+	Fees        []Fee              `json:"fees" jsonschema_description:"One fee per price that charged, with its breakdown"`
+	Totals      map[string]Decimal `json:"totals" jsonschema_description:"Total per asset code, such as {\"USD\": \"0.04\"}"`
+	Guidance
+}
+
+// CreateVendorArgs registers a cost provider.
+type CreateVendorArgs struct {
+	Code string `json:"code" jsonschema_description:"Your code for the vendor, as events name it in costs: lower-case letters, digits, '.', '_' or '-'. Idempotent: the same code returns the existing vendor" jsonschema:"example=openai"`
+	Name string `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=OpenAI"`
+}
+
+// CreateVendorResult is the vendor created, or the one that existed.
+type CreateVendorResult struct {
+	Vendor   Vendor `json:"vendor" jsonschema_description:"The vendor"`
+	Created  bool   `json:"created" jsonschema_description:"false when the vendor already existed; nothing changed" jsonschema:"example=true"`
+	Livemode bool   `json:"livemode" jsonschema_description:"true when this was written to live data" jsonschema:"example=false"`
+	Guidance
+}
+
+// ListVendorsArgs takes no arguments.
+type ListVendorsArgs struct{}
+
+// ListVendorsResult lists every vendor.
+type ListVendorsResult struct {
+	Vendors []Vendor `json:"vendors" jsonschema_description:"Vendors by code"`
+	Guidance
+}
+
+// SubscriptionArg puts a customer on a product version.
+type SubscriptionArg struct {
+	Product string `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
+	Version int    `json:"version,omitempty" jsonschema_description:"Version; default the product's default version" jsonschema:"minimum=1,example=1"`
+}
+
+// SubscribeCustomerArgs subscribes a customer to a product version.
+type SubscribeCustomerArgs struct {
+	Customer string `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
+	SubscriptionArg
+}
+
+// SubscribeCustomerResult is the subscription in force.
+type SubscribeCustomerResult struct {
+	Subscription    Subscription `json:"subscription" jsonschema_description:"The subscription in force"`
+	Existed         bool         `json:"existed" jsonschema_description:"true when the customer was already on this version; nothing changed" jsonschema:"example=false"`
+	PreviousVersion int          `json:"previous_version" jsonschema_description:"The version the customer was on until now; 0 when not subscribed before or when nothing changed" jsonschema:"example=0"`
+	Livemode        bool         `json:"livemode" jsonschema_description:"true when this was written to live data" jsonschema:"example=false"`
+	Guidance
+}
