@@ -82,7 +82,7 @@ func (s *Service) CreateAccount(ctx context.Context, name string) (Account, erro
 	return acct, err
 }
 
-func seedCurrencies(ctx context.Context, tx pgx.Tx, accountID string, at time.Time) error {
+func seedCurrencies(ctx context.Context, tx txn, accountID string, at time.Time) error {
 	for _, m := range []Mode{ModeTest, ModeLive} {
 		for _, c := range builtinCurrencies {
 			c.AccountID, c.Mode, c.Kind, c.CreatedAt = accountID, m, AssetCurrency, at

@@ -157,7 +157,7 @@ func validateAdjustment(in CreateAdjustmentInput) error {
 	return nil
 }
 
-func (s *Service) applyAdjustment(ctx context.Context, tx pgx.Tx, b *balanceState, in CreateAdjustmentInput, adj Adjustment) (lotID string, err error) {
+func (s *Service) applyAdjustment(ctx context.Context, tx txn, b *balanceState, in CreateAdjustmentInput, adj Adjustment) (lotID string, err error) {
 	p := &posting{id: adj.LedgerTxnID, kind: string(in.Kind), reference: adj.ID, walletID: b.walletID, description: in.Reason}
 	b.postings = append(b.postings, p)
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(b.now) {
@@ -208,7 +208,7 @@ func (s *Service) applyAdjustment(ctx context.Context, tx pgx.Tx, b *balanceStat
 // refund returns value from paid lots: the named lot, else paid lots newest
 // first. It never takes more than a lot holds nor more than is available
 // (value reserved by holds stays reserved).
-func (s *Service) refund(ctx context.Context, tx pgx.Tx, b *balanceState, p *posting, in CreateAdjustmentInput) (string, error) {
+func (s *Service) refund(ctx context.Context, tx txn, b *balanceState, p *posting, in CreateAdjustmentInput) (string, error) {
 	var targets []*Lot
 	for i := len(b.lots) - 1; i >= 0; i-- {
 		l := b.lots[i]
@@ -258,7 +258,7 @@ func (s *Service) refund(ctx context.Context, tx pgx.Tx, b *balanceState, p *pos
 
 // revenueBasis sets what was paid for a top-up lot: the given paid amount, or
 // the amount itself for a currency asset.
-func (s *Service) revenueBasis(ctx context.Context, tx pgx.Tx, b *balanceState, in CreateAdjustmentInput, l *Lot) error {
+func (s *Service) revenueBasis(ctx context.Context, tx txn, b *balanceState, in CreateAdjustmentInput, l *Lot) error {
 	switch {
 	case in.PaidAmount != nil:
 		if in.PaidAmount.IsNegative() {

@@ -99,20 +99,17 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorizati
 		return Authorization{}, Invalidf("amount", "an explicit amount must be zero or more and come with its asset, such as amount \"0.50\" and asset \"USD\"")
 	}
 	var auth Authorization
-	err = s.tx(ctx, func(tx pgx.Tx) error {
+	err = withPipeTx(ctx, s.pool, func(tx *pipeTx) error {
 		auth, err = s.authorizeTx(ctx, tx, c, in, ttl)
 		return err
 	})
-	if r, ok := err.(errReplayedDecision); ok {
-		return r.a, nil
-	}
 	return auth, err
 }
 
 // authorizeTx decides in three round trips besides BEGIN and COMMIT: (1) look
 // for a replay and the versions that price the estimate; (2) lock the balance;
 // (3) write the decision (and any expiry the lock found due).
-func (s *Service) authorizeTx(ctx context.Context, tx pgx.Tx, c Caller, in AuthorizeInput, ttl time.Duration) (Authorization, error) {
+func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeInput, ttl time.Duration) (Authorization, error) {
 	w, err := s.walletFor(ctx, tx, c, in.Customer, in.Wallet)
 	if err != nil {
 		return Authorization{}, err
@@ -206,7 +203,7 @@ func (s *Service) authorizeTx(ctx context.Context, tx pgx.Tx, c Caller, in Autho
 // locked (expiries found due) and, for a decline, its outbox row, in one round
 // trip. When a concurrent request with the same key stored one first, that one
 // is the answer (or a conflict).
-func (s *Service) recordDecision(ctx context.Context, tx pgx.Tx, c Caller, a Authorization, hash []byte, in AuthorizeInput, now time.Time, b *balanceState) (Authorization, error) {
+func (s *Service) recordDecision(ctx context.Context, tx txn, c Caller, a Authorization, hash []byte, in AuthorizeInput, now time.Time, b *balanceState) (Authorization, error) {
 	batch := &pgx.Batch{}
 	if b != nil {
 		if err := b.check(); err != nil {
@@ -219,12 +216,19 @@ func (s *Service) recordDecision(ctx context.Context, tx pgx.Tx, c Caller, a Aut
 		return Authorization{}, err
 	}
 	if !a.Approved {
-		queueOutbox(batch, c, "authorization.declined", a.outboxPayload(), now)
+		// Only if this request's row went in: a concurrent duplicate's commit
+		// must write nothing.
+		batch.Queue(`INSERT INTO outbox (account_id, mode, type, payload, created_at)
+			SELECT $1, $2, 'authorization.declined', $3, $4 WHERE EXISTS (SELECT 1 FROM authorizations WHERE id = $5)`,
+			c.AccountID, c.Mode, a.outboxPayload(), now, a.ID)
 	}
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return Authorization{}, translate(err)
+	if err := sendFinal(ctx, tx, batch); err != nil {
+		return Authorization{}, err
 	}
 	if !*inserted {
+		// A concurrent request with the same key decided first; its decision
+		// stands (or this payload conflicts with it). What this transaction
+		// wrote besides is harmless: expiries of lots that were due anyway.
 		old, oldHash, err := getAuthorizationByKey(ctx, tx, c, in.IdempotencyKey)
 		if err != nil {
 			return Authorization{}, err
@@ -232,20 +236,11 @@ func (s *Service) recordDecision(ctx context.Context, tx pgx.Tx, c Caller, a Aut
 		if string(oldHash) != string(hash) {
 			return Authorization{}, Errorf(EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
 		}
-		// The other request's decision stands; this one's writes roll back.
 		old.Replayed = true
-		old = s.present(old, now)
-		return old, errReplayedDecision{old}
+		return s.present(old, now), nil
 	}
 	return a, nil
 }
-
-// errReplayedDecision carries a concurrent request's decision out of a
-// transaction that must not commit (it queued an outbox row and expiry writes
-// that the winner already made).
-type errReplayedDecision struct{ a Authorization }
-
-func (errReplayedDecision) Error() string { return "authorization decided by a concurrent request" }
 
 // present fills the derived fields of a stored authorization as of now.
 func (s *Service) present(a Authorization, now time.Time) Authorization {

@@ -142,7 +142,7 @@ func sameVersion(v ProductVersion, prices []Price, ents []Entitlement) bool {
 
 // checkVersion validates prices and entitlements against the account's assets
 // and vendors and gives each price a fresh id.
-func (s *Service) checkVersion(ctx context.Context, tx pgx.Tx, c Caller, prices []Price, ents []Entitlement) ([]Price, []Entitlement, error) {
+func (s *Service) checkVersion(ctx context.Context, tx txn, c Caller, prices []Price, ents []Entitlement) ([]Price, []Entitlement, error) {
 	if len(prices) == 0 {
 		return nil, nil, Invalidf("prices", "a version needs at least one price, e.g. {\"model\": \"per_unit\", \"asset\": \"USD\", \"unit_amount\": \"0.04\"}")
 	}
@@ -357,7 +357,7 @@ func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (Subscriptio
 	return sub, err
 }
 
-func (s *Service) subscribeTx(ctx context.Context, tx pgx.Tx, c Caller, in SubscribeInput) (Subscription, error) {
+func (s *Service) subscribeTx(ctx context.Context, tx txn, c Caller, in SubscribeInput) (Subscription, error) {
 	cus, err := resolveCustomer(ctx, tx, c, in.Customer)
 	if err != nil {
 		return Subscription{}, err

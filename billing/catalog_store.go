@@ -213,7 +213,7 @@ func listVendors(ctx context.Context, db dbtx, c Caller) ([]Vendor, error) {
 }
 
 // lockCustomer serialises changes to one customer's subscriptions.
-func lockCustomer(ctx context.Context, tx pgx.Tx, customerID string) error {
+func lockCustomer(ctx context.Context, tx txn, customerID string) error {
 	_, err := tx.Exec(ctx, `SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, customerID)
 	return translate(err)
 }

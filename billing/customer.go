@@ -105,7 +105,7 @@ func (s *Service) CreateCustomer(ctx context.Context, in CreateCustomerInput) (c
 	return cus, existed, err
 }
 
-func (s *Service) createCustomerTx(ctx context.Context, tx pgx.Tx, c Caller, in CreateCustomerInput) (Customer, bool, error) {
+func (s *Service) createCustomerTx(ctx context.Context, tx txn, c Caller, in CreateCustomerInput) (Customer, bool, error) {
 	now := s.clock()
 	if in.Metadata == nil {
 		in.Metadata = map[string]string{}

@@ -75,3 +75,109 @@ func translate(err error) error {
 	}
 	return err
 }
+
+// txn is what an operation inside a transaction uses: a pgx.Tx, or a
+// pipeTx whose BEGIN and COMMIT ride on its first and last batch.
+type txn interface {
+	dbtx
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// pipeTx is a transaction that costs no round trip of its own: BEGIN is sent
+// with the first statement or batch, and sendAndCommit sends COMMIT with the
+// last batch. The hot paths (usage batches, authorizations) use it; everything
+// else uses withTx.
+type pipeTx struct {
+	conn  *pgxpool.Conn
+	begun bool
+	done  bool // committed
+}
+
+func (t *pipeTx) begin(ctx context.Context) error {
+	if t.begun {
+		return nil
+	}
+	if _, err := t.conn.Exec(ctx, "BEGIN"); err != nil {
+		return err
+	}
+	t.begun = true
+	return nil
+}
+
+func (t *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := t.begin(ctx); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return t.conn.Exec(ctx, sql, args...)
+}
+
+func (t *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
+	return t.conn.Query(ctx, sql, args...)
+}
+
+func (t *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := t.begin(ctx); err != nil {
+		return errRow{err}
+	}
+	return t.conn.QueryRow(ctx, sql, args...)
+}
+
+func (t *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if !t.begun {
+		nb := &pgx.Batch{}
+		nb.Queue("BEGIN")
+		nb.QueuedQueries = append(nb.QueuedQueries, b.QueuedQueries...)
+		b, t.begun = nb, true
+	}
+	return t.conn.SendBatch(ctx, b)
+}
+
+// sendAndCommit runs b and commits in one round trip. Should any statement
+// fail, PostgreSQL skips the rest, COMMIT included, and the caller rolls back.
+func (t *pipeTx) sendAndCommit(ctx context.Context, b *pgx.Batch) error {
+	b.Queue("COMMIT")
+	if err := t.SendBatch(ctx, b).Close(); err != nil {
+		return translate(err)
+	}
+	t.done = true
+	return nil
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// sendFinal sends the last batch of an operation: with COMMIT on a pipeTx,
+// alone on an ordinary transaction (committed by withTx).
+func sendFinal(ctx context.Context, tx txn, b *pgx.Batch) error {
+	if p, ok := tx.(*pipeTx); ok {
+		return p.sendAndCommit(ctx, b)
+	}
+	return translate(tx.SendBatch(ctx, b).Close())
+}
+
+// withPipeTx runs fn in a pipeTx: committed by fn's final batch (sendFinal),
+// or here if fn did not; rolled back if fn fails.
+func withPipeTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx *pipeTx) error) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer conn.Release() // a connection left inside a transaction is closed by the pool
+	t := &pipeTx{conn: conn}
+	if err := fn(t); err != nil {
+		if t.begun && !t.done {
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+		return err
+	}
+	if t.begun && !t.done {
+		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
+			return fmt.Errorf("commit: %w", translate(err))
+		}
+	}
+	return nil
+}

@@ -104,7 +104,7 @@ var purposeRank = map[LotPurpose]int{LotPromotion: 0, LotBundled: 1, LotPaid: 2}
 
 // lockBalance locks a wallet's balance in an asset (creating it at zero), writes
 // the expiry of lots that are due, and loads what spending decisions need.
-func (s *Service) lockBalance(ctx context.Context, tx pgx.Tx, c Caller, walletID string, asset Asset, now time.Time) (*balanceState, error) {
+func (s *Service) lockBalance(ctx context.Context, tx txn, c Caller, walletID string, asset Asset, now time.Time) (*balanceState, error) {
 	batch := &pgx.Batch{}
 	b := queueLockBalance(batch, c, walletID, asset, now)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
@@ -213,7 +213,7 @@ func (b *balanceState) debit(p *posting, counter string, amount Decimal) {
 
 // flush writes the balance's postings, new and changed lots and the balance row
 // in one round trip.
-func (b *balanceState) flush(ctx context.Context, tx pgx.Tx) error {
+func (b *balanceState) flush(ctx context.Context, tx txn) error {
 	if err := b.check(); err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ func (s *Service) recordBatch(jobs []*recordJob) {
 	ctx := context.Background()
 	now := s.clock()
 	var results []batchResult
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err := withPipeTx(ctx, s.pool, func(tx *pipeTx) error {
 		var err error
 		results, err = s.recordBatchTx(ctx, tx, jobs, now)
 		return err
@@ -137,7 +137,7 @@ type itemRating struct {
 	rated []RatedFee
 }
 
-func (s *Service) recordBatchTx(ctx context.Context, tx pgx.Tx, jobs []*recordJob, now time.Time) ([]batchResult, error) {
+func (s *Service) recordBatchTx(ctx context.Context, tx txn, jobs []*recordJob, now time.Time) ([]batchResult, error) {
 	items := make([]*batchItem, len(jobs))
 	first := map[[3]string]int{} // (account, mode, event id) → first item
 	for i, j := range jobs {
@@ -441,8 +441,8 @@ func (s *Service) recordBatchTx(ctx context.Context, tx pgx.Tx, jobs []*recordJo
 	for _, it := range undo {
 		batch.Queue(`DELETE FROM events WHERE account_id = $1 AND mode = $2 AND id = $3`, it.job.c.AccountID, it.job.c.Mode, it.ev.ID)
 	}
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return nil, translate(err)
+	if err := sendFinal(ctx, tx, batch); err != nil {
+		return nil, err
 	}
 
 	results := make([]batchResult, len(items))

@@ -185,7 +185,7 @@ func validateEvent(in *UsageEventInput, now time.Time) error {
 // counters, lock the authorization and lock the balances; (3) write fees,
 // ledger, lots, balances. Locks are always taken in that order — counters,
 // authorization, balances (by asset) — so concurrent events cannot deadlock.
-func (s *Service) recordTx(ctx context.Context, tx pgx.Tx, c Caller, in UsageEventInput, sentAt, now time.Time) (Event, error) {
+func (s *Service) recordTx(ctx context.Context, tx txn, c Caller, in UsageEventInput, sentAt, now time.Time) (Event, error) {
 	w, err := s.walletFor(ctx, tx, c, in.Customer, in.Wallet)
 	if err != nil {
 		return Event{}, err
@@ -395,7 +395,7 @@ func toFees(v pricedVersion, rated []RatedFee, byID map[string]Price) []Fee {
 
 // estimate prices an authorization's estimate with the current period usage,
 // without moving any counter.
-func (s *Service) estimate(ctx context.Context, tx pgx.Tx, c Caller, customerID string, versions []pricedVersion, ev RatingEvent, at time.Time) (map[string]Decimal, error) {
+func (s *Service) estimate(ctx context.Context, tx txn, c Caller, customerID string, versions []pricedVersion, ev RatingEvent, at time.Time) (map[string]Decimal, error) {
 	assets, err := s.assetsOf(ctx, tx, c, pricedAssets(versions)...)
 	if err != nil {
 		return nil, err
@@ -426,7 +426,7 @@ func (s *Service) estimate(ctx context.Context, tx pgx.Tx, c Caller, customerID 
 // event type and exactly one active product has it, the customer is priced at
 // that product's default version; with subscribe true (recording usage) the
 // subscription is created, so later events and reports see it.
-func (s *Service) versionsFor(ctx context.Context, tx pgx.Tx, c Caller, customerID, eventType string, t time.Time, subscribe bool) ([]pricedVersion, error) {
+func (s *Service) versionsFor(ctx context.Context, tx txn, c Caller, customerID, eventType string, t time.Time, subscribe bool) ([]pricedVersion, error) {
 	versions, err := versionsForEvent(ctx, tx, customerID, eventType, t)
 	if err != nil || len(versions) > 0 {
 		return versions, err
@@ -448,7 +448,7 @@ func (s *Service) versionsFor(ctx context.Context, tx pgx.Tx, c Caller, customer
 	return []pricedVersion{{ProductID: p.ID, ProductCode: p.Code, Version: v}}, nil
 }
 
-func (s *Service) noSubscription(ctx context.Context, tx pgx.Tx, c Caller, customer, eventType string) error {
+func (s *Service) noSubscription(ctx context.Context, tx txn, c Caller, customer, eventType string) error {
 	products, err := activeProductsFor(ctx, tx, c, eventType)
 	if err != nil {
 		return err
