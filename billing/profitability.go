@@ -502,7 +502,7 @@ func parseGroupBy(keys []string, allowProduct bool) ([]groupKey, error) {
 		switch {
 		case strings.HasPrefix(raw, GroupDimension):
 			k = groupKey{name: GroupDimension, dim: strings.TrimPrefix(raw, GroupDimension)}
-			if !dimensionKeyRE.MatchString(k.dim) {
+			if k.dim == "" || len(k.dim) > 200 {
 				return nil, Invalidf(field, "%q names no data key; write dimension:<key>, such as dimension:model", raw)
 			}
 		case raw == GroupProduct && !allowProduct:

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -18,7 +19,7 @@ const (
 )
 
 // foldBatch is how many events a fold reads per round trip.
-const foldBatch = 20000
+const foldBatch = 50000
 
 type rollupInterval struct {
 	grain    string
@@ -279,7 +280,8 @@ func (s *Service) foldProfitability(ctx context.Context, c Caller) (foldState, e
 		if st, found, err = loadFoldState(ctx, tx, c); err != nil {
 			return err
 		}
-		if !found || st.currency != currency || !slices.Equal(st.dims, dims) {
+		changed := !found || st.currency != currency || !slices.Equal(st.dims, dims)
+		if changed {
 			// Another currency or dimension set: every value changes.
 			if err := resetRollups(ctx, tx, c); err != nil {
 				return err
@@ -294,7 +296,8 @@ func (s *Service) foldProfitability(ctx context.Context, c Caller) (foldState, e
 		if err != nil {
 			return err
 		}
-		if firstNew != nil && st.maxOccurred != nil && !firstNew.After(*st.maxOccurred) {
+		refolded := firstNew != nil && st.maxOccurred != nil && !firstNew.After(*st.maxOccurred)
+		if refolded {
 			// A rate added after the fact re-values what was folded since it
 			// took effect: fold again from the start of its month.
 			from := PeriodStart(*firstNew)
@@ -302,10 +305,14 @@ func (s *Service) foldProfitability(ctx context.Context, c Caller) (foldState, e
 				c.AccountID, c.Mode, from); err != nil {
 				return translate(err)
 			}
+			acc := newRollupAcc(&st, rb)
 			refold := eventSelector{kind: selectRefold, from: from, through: st.foldedThrough}
 			if err := scanEvents(ctx, tx, c, st.dims, refold, func(evs []*rawEvent, pieces map[string][]rawPiece) error {
-				return upsertRollups(ctx, tx, c, &st, evs, pieces, rb)
+				return acc.add(ctx, tx, c, evs, pieces)
 			}); err != nil {
+				return err
+			}
+			if err := acc.flush(ctx, tx, c, true); err != nil {
 				return err
 			}
 		}
@@ -337,17 +344,29 @@ func (s *Service) foldProfitability(ctx context.Context, c Caller) (foldState, e
 		if len(writers) == 0 {
 			through = max(through, last)
 		}
-		pending, err := foldNew(ctx, tx, c, &st, rb, through)
+		folded, pending, err := foldNew(ctx, tx, c, &st, rb, through)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM profitability_pending WHERE account_id = $1 AND mode = $2 AND seq <= $3`,
-			c.AccountID, c.Mode, through); err != nil {
-			return translate(err)
+		if through > st.foldedThrough {
+			if _, err := tx.Exec(ctx, `DELETE FROM profitability_pending WHERE account_id = $1 AND mode = $2 AND seq <= $3`,
+				c.AccountID, c.Mode, through); err != nil {
+				return translate(err)
+			}
 		}
 		if len(pending) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO profitability_pending (account_id, mode, seq) SELECT $1, $2, unnest($3::bigint[])
 				ON CONFLICT DO NOTHING`, c.AccountID, c.Mode, pending); err != nil {
+				return translate(err)
+			}
+		}
+		if folded == 0 && through == st.foldedThrough && found && !changed && !refolded {
+			// Only the horizon would change, and it matters only while
+			// events above the watermark are pending: a query that finds
+			// nothing new writes nothing.
+			var waiting bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM profitability_pending WHERE account_id = $1 AND mode = $2)`,
+				c.AccountID, c.Mode).Scan(&waiting); err != nil || !waiting {
 				return translate(err)
 			}
 		}
@@ -357,37 +376,41 @@ func (s *Service) foldProfitability(ctx context.Context, c Caller) (foldState, e
 	return st, err
 }
 
-// foldNew folds the events not folded yet and returns the seqs it folded
-// above through, which become pending.
-func foldNew(ctx context.Context, tx pgx.Tx, c Caller, st *foldState, rb *rateBook, through int64) ([]int64, error) {
+// foldNew folds the events not folded yet and returns how many it folded and
+// the seqs it folded above through, which become pending.
+func foldNew(ctx context.Context, tx pgx.Tx, c Caller, st *foldState, rb *rateBook, through int64) (int, []int64, error) {
 	var pending []int64
+	folded := 0
+	acc := newRollupAcc(st, rb)
 	after := st.foldedThrough
 	for {
 		evs, err := loadEventBatch(ctx, tx, eventScanSQL+eventScanWhere[selectNew]+` ORDER BY e.seq LIMIT $5`,
 			[]any{c.AccountID, c.Mode, st.dims, after, foldBatch}, st.dims)
 		if err != nil {
-			return nil, err
+			return 0, nil, err
 		}
 		if len(evs) == 0 {
-			return pending, nil
+			break
 		}
 		pieces, err := attachFees(ctx, tx, c, evs)
 		if err != nil {
-			return nil, err
+			return 0, nil, err
 		}
-		if err := upsertRollups(ctx, tx, c, st, evs, pieces, rb); err != nil {
-			return nil, err
+		if err := acc.add(ctx, tx, c, evs, pieces); err != nil {
+			return 0, nil, err
 		}
+		folded += len(evs)
 		for _, ev := range evs {
 			if ev.seq > through {
 				pending = append(pending, ev.seq)
 			}
 		}
 		if len(evs) < foldBatch {
-			return pending, nil
+			break
 		}
 		after = evs[len(evs)-1].seq
 	}
+	return folded, pending, acc.flush(ctx, tx, c, true)
 }
 
 type rollupKey struct {
@@ -400,35 +423,88 @@ type rollupKey struct {
 	dims       string
 }
 
-// upsertRollups values a batch of events and adds them to their four rows each
-// (day and month, with the customer and for all customers).
-func upsertRollups(ctx context.Context, tx pgx.Tx, c Caller, st *foldState, evs []*rawEvent, pieces map[string][]rawPiece, rb *rateBook) error {
-	agg := map[rollupKey]*sums{}
-	var keys []rollupKey
-	for _, ev := range evs {
-		if st.maxOccurred == nil || ev.occurredAt.After(*st.maxOccurred) {
-			t := ev.occurredAt
-			st.maxOccurred = &t
+// maxDayRows is how many daily rows a fold gathers before writing them.
+const maxDayRows = 50000
+
+// rollupAcc gathers the rows a fold adds to and writes each once: daily rows
+// when there are many (events come in seq order, which follows time, so a
+// written day rarely comes back), monthly rows at the end. A row updated
+// again and again in one transaction leaves a dead version each time, which
+// no vacuum can remove before it commits.
+type rollupAcc struct {
+	st         *foldState
+	rb         *rateBook
+	day, month map[rollupKey]*sums
+}
+
+func newRollupAcc(st *foldState, rb *rateBook) *rollupAcc {
+	return &rollupAcc{st: st, rb: rb, day: map[rollupKey]*sums{}, month: map[rollupKey]*sums{}}
+}
+
+// add values a batch of events and adds each to its four rows: day and
+// month, with its customer and for all customers.
+func (a *rollupAcc) add(ctx context.Context, tx pgx.Tx, c Caller, evs []*rawEvent, pieces map[string][]rawPiece) error {
+	put := func(m map[rollupKey]*sums, k rollupKey, s sums) {
+		if x := m[k]; x != nil {
+			x.add(s)
+			return
 		}
-		v := valueEvent(ev, pieces, rb)
+		m[k] = &s
+	}
+	for _, ev := range evs {
+		if a.st.maxOccurred == nil || ev.occurredAt.After(*a.st.maxOccurred) {
+			t := ev.occurredAt
+			a.st.maxOccurred = &t
+		}
 		day, month := utcDay(ev.occurredAt), PeriodStart(ev.occurredAt)
-		for _, ct := range v.contributions() {
-			for _, k := range [4]rollupKey{
-				{grainDay, day, ev.customerID, ct.productID, ct.version, ev.eventType, ev.dimsJSON},
-				{grainDay, day, "", ct.productID, ct.version, ev.eventType, ev.dimsJSON},
-				{grainMonth, month, ev.customerID, ct.productID, ct.version, ev.eventType, ev.dimsJSON},
-				{grainMonth, month, "", ct.productID, ct.version, ev.eventType, ev.dimsJSON},
-			} {
-				s := agg[k]
-				if s == nil {
-					s = &sums{}
-					agg[k] = s
-					keys = append(keys, k)
-				}
-				s.add(ct.s)
-			}
+		for _, ct := range valueEvent(ev, pieces, a.rb).contributions() {
+			k := rollupKey{grainDay, day, ev.customerID, ct.productID, ct.version, ev.eventType, ev.dimsJSON}
+			put(a.day, k, ct.s)
+			k.customerID = ""
+			put(a.day, k, ct.s)
+			k.grain, k.period = grainMonth, month
+			put(a.month, k, ct.s)
+			k.customerID = ev.customerID
+			put(a.month, k, ct.s)
 		}
 	}
+	if len(a.day) >= maxDayRows {
+		return a.flush(ctx, tx, c, false)
+	}
+	return nil
+}
+
+// flush writes the daily rows, and the monthly ones too when all is set.
+func (a *rollupAcc) flush(ctx context.Context, tx pgx.Tx, c Caller, all bool) error {
+	if err := upsertRollups(ctx, tx, c, a.day); err != nil {
+		return err
+	}
+	a.day = map[rollupKey]*sums{}
+	if all {
+		if err := upsertRollups(ctx, tx, c, a.month); err != nil {
+			return err
+		}
+		a.month = map[rollupKey]*sums{}
+	}
+	return nil
+}
+
+// upsertRollups adds sums to their rollup rows.
+func upsertRollups(ctx context.Context, tx pgx.Tx, c Caller, agg map[rollupKey]*sums) error {
+	if len(agg) == 0 {
+		return nil
+	}
+	keys := make([]rollupKey, 0, len(agg))
+	for k := range agg {
+		keys = append(keys, k)
+	}
+	// In key order: the rows of one period and customer land together, in
+	// the table and in its indexes.
+	slices.SortFunc(keys, func(a, b rollupKey) int {
+		return cmp.Or(strings.Compare(a.grain, b.grain), a.period.Compare(b.period), strings.Compare(a.customerID, b.customerID),
+			strings.Compare(a.productID, b.productID), cmp.Compare(a.version, b.version), strings.Compare(a.eventType, b.eventType),
+			strings.Compare(a.dims, b.dims))
+	})
 	n := len(keys)
 	grains, customers, products, types, dims := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	periods, versions := make([]time.Time, n), make([]int32, n)
@@ -497,7 +573,7 @@ func resetRollups(ctx context.Context, tx pgx.Tx, c Caller) error {
 }
 
 // markRatesSeen records the book's rates and returns the earliest effective
-// time of those not seen by an earlier fold.
+// time of those no earlier fold had seen.
 func markRatesSeen(ctx context.Context, tx pgx.Tx, c Caller, rb *rateBook) (*time.Time, error) {
 	var assets []string
 	var ats []time.Time
@@ -507,6 +583,14 @@ func markRatesSeen(ctx context.Context, tx pgx.Tx, c Caller, rb *rateBook) (*tim
 		}
 	}
 	if len(assets) == 0 {
+		return nil, nil
+	}
+	var seen int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM profitability_rates_seen WHERE account_id = $1 AND mode = $2 AND currency = $3`,
+		c.AccountID, c.Mode, rb.currency).Scan(&seen); err != nil {
+		return nil, translate(err)
+	}
+	if seen == len(assets) { // rates are only ever added
 		return nil, nil
 	}
 	var first *time.Time
