@@ -74,7 +74,7 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 	}
 	var adj Adjustment
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		w, err := resolveWallet(ctx, tx, c, in.Customer, in.Wallet)
+		w, err := s.walletFor(ctx, tx, c, in.Customer, in.Wallet)
 		if err != nil {
 			return err
 		}

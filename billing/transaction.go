@@ -47,7 +47,7 @@ func (s *Service) ListTransactions(ctx context.Context, in ListTransactionsInput
 	if err != nil {
 		return Page[Transaction]{}, err
 	}
-	w, err := resolveWallet(ctx, s.pool, c, in.Customer, in.Wallet)
+	w, err := s.walletFor(ctx, s.pool, c, in.Customer, in.Wallet)
 	if err != nil {
 		return Page[Transaction]{}, err
 	}

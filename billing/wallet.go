@@ -168,7 +168,7 @@ func (s *Service) GetWallet(ctx context.Context, customer, wallet string) (Walle
 	}
 	var v WalletView
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		w, err := resolveWallet(ctx, tx, c, customer, wallet)
+		w, err := s.walletFor(ctx, tx, c, customer, wallet)
 		if err != nil {
 			return err
 		}
@@ -203,7 +203,7 @@ func (s *Service) SetCreditLimit(ctx context.Context, in SetCreditLimitInput) (B
 	}
 	var b Balance
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		w, err := resolveWallet(ctx, tx, c, in.Customer, in.Wallet)
+		w, err := s.walletFor(ctx, tx, c, in.Customer, in.Wallet)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -26,6 +28,7 @@ func newBenchCmd(cfg *config) *cobra.Command {
 		baseline  bool
 		via       string
 		preload   int
+		profile   string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -91,6 +94,17 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 				defer srv.Close()
 				drv = bench.HTTPDriver{BaseURL: "http://" + ln.Addr().String(), Key: key, Client: bench.NewHTTPClient(clients)}
 			}
+			if profile != "" {
+				f, err := os.Create(profile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			var results []bench.Result
 			for _, w := range strings.Split(workloads, ",") {
 				fmt.Fprintf(cfg.stderr, "running %s for %s…\n", w, duration)
@@ -114,6 +128,7 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 	f.IntVar(&wallets, "wallets", 10000, "funded customers to spread load over")
 	f.StringVar(&workloads, "workloads", "record,record-hot,auth+record", "comma-separated workloads")
 	f.BoolVar(&baseline, "pgbench", true, "run pgbench baselines first when pgbench is installed")
+	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the workloads to this file")
 	f.IntVar(&preload, "preload-events", 0, "write this many synthetic past events first (e.g. 10000000) to measure a large database")
 	f.StringVar(&via, "via", "http", "drive the REST API on loopback (http) or the billing service in process (service)")
 	return cmd
