@@ -174,6 +174,18 @@ func (s *server) table() []route {
 			in: typ[wire.RecordBatchRequest](), out: typ[wire.BatchResult](), list: true, errors: []int{inv}}},
 		{pattern: "GET /v1/events/{id}", handle: s.getEvent, doc: doc{id: "getEvent", tag: "Events",
 			summary: "Get a usage event with its fees", out: typ[wire.Event](), errors: []int{nf}}},
+
+		{pattern: "GET /v1/profitability", handle: s.getProfitability, doc: doc{id: "getProfitability", tag: "Profitability",
+			summary: "Revenue, cost and margin per group", text: "Over whole UTC days, in the account's reporting currency. Rows are sorted and paged (next_cursor); totals cover every page. A cost never sent is unknown, not 0: margin covers the events with known cost, cost_coverage says how many.",
+			out: typ[wire.ProfitabilityReport](), errors: []int{nf, inv}, query: profitabilityParams}},
+		{pattern: "POST /v1/profitability/repricing", handle: s.simulateRepricing, doc: doc{id: "simulateRepricing", tag: "Profitability",
+			summary: "What-if: a product's real events at proposed prices", text: "Applies a published version or draft prices to the product's events of a period and reports, per group, actual beside proposed revenue and margin. Nothing changes. With the version in use it reproduces actual revenue.",
+			in: typ[wire.RepricingRequest](), out: typ[wire.RepricingReport](), errors: []int{nf, inv}}},
+		{pattern: "GET /v1/profitability/dimensions", handle: s.getProfitabilityDimensions, doc: doc{id: "getProfitabilityDimensions", tag: "Profitability",
+			summary: "List the data keys profitability groups by", text: "Those of the catalog's dimensional prices and those set with POST.", out: typ[wire.ProfitabilityDimensions]()}},
+		{pattern: "POST /v1/profitability/dimensions", handle: s.setProfitabilityDimensions, doc: doc{id: "setProfitabilityDimensions", tag: "Profitability",
+			summary: "Set the further data keys profitability groups by", text: "Replaces the keys set before ([] clears them) and returns the full set. Billing is not affected; the next profitability query re-reads every event once.",
+			in: typ[wire.SetProfitabilityDimensionsRequest](), out: typ[wire.ProfitabilityDimensions](), errors: []int{inv}}},
 	}
 }
 

@@ -40,5 +40,7 @@ func All(svc *billing.Service) []Tool {
 		AuthorizeUsage(svc),
 		VoidAuthorization(svc),
 		RecordUsage(svc),
+
+		GetProfitability(svc), SimulateRepricing(svc), SetProfitabilityDimensions(svc),
 	}
 }
