@@ -450,9 +450,20 @@ func (q profitQuery) byCustomer() bool {
 	return false
 }
 
+// usesDimensions says whether the query groups or filters by a dimension.
+func (q profitQuery) usesDimensions() bool {
+	for _, k := range q.keys {
+		if k.dim != "" {
+			return true
+		}
+	}
+	return len(q.dimFilter) > 0
+}
+
 // intervals splits [from, to) into the rollup rows that cover it: whole UTC
-// months from the monthly rows and the days around them from the daily ones,
-// or only daily rows when grouping by day or week.
+// months from the monthly rows (those without dimension values when by
+// customer and no dimension is needed) and the days around them from the
+// daily ones, or only daily rows when grouping by day or week.
 func (q profitQuery) intervals() []rollupInterval {
 	daily := false
 	for _, k := range q.keys {
@@ -466,11 +477,15 @@ func (q profitQuery) intervals() []rollupInterval {
 	if daily || !m1.Before(m2) {
 		return []rollupInterval{{grainDay, q.from, q.to}}
 	}
+	monthly := grainMonth
+	if q.byCustomer() && !q.usesDimensions() {
+		monthly = grainMonthNoDims
+	}
 	var out []rollupInterval
 	if q.from.Before(m1) {
 		out = append(out, rollupInterval{grainDay, q.from, m1})
 	}
-	out = append(out, rollupInterval{grainMonth, m1, m2})
+	out = append(out, rollupInterval{monthly, m1, m2})
 	if m2.Before(q.to) {
 		out = append(out, rollupInterval{grainDay, m2, q.to})
 	}

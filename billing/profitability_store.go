@@ -12,10 +12,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Rollup grains.
+// Rollup grains (see the migration).
 const (
-	grainDay   = "day"
-	grainMonth = "month"
+	grainDay         = "day"
+	grainMonth       = "month"
+	grainMonthNoDims = "month_no_dims"
 )
 
 // foldBatch is how many events a fold reads per round trip.
@@ -441,8 +442,9 @@ func newRollupAcc(st *foldState, rb *rateBook) *rollupAcc {
 	return &rollupAcc{st: st, rb: rb, day: map[rollupKey]*sums{}, month: map[rollupKey]*sums{}}
 }
 
-// add values a batch of events and adds each to its four rows: day and
-// month, with its customer and for all customers.
+// add values a batch of events and adds each to its five rows: day and month,
+// with its customer and for all customers, and month by customer without
+// dimension values.
 func (a *rollupAcc) add(ctx context.Context, tx pgx.Tx, c Caller, evs []*rawEvent, pieces map[string][]rawPiece) error {
 	put := func(m map[rollupKey]*sums, k rollupKey, s sums) {
 		if x := m[k]; x != nil {
@@ -465,6 +467,8 @@ func (a *rollupAcc) add(ctx context.Context, tx pgx.Tx, c Caller, evs []*rawEven
 			k.grain, k.period = grainMonth, month
 			put(a.month, k, ct.s)
 			k.customerID = ev.customerID
+			put(a.month, k, ct.s)
+			k.grain, k.dims = grainMonthNoDims, "{}"
 			put(a.month, k, ct.s)
 		}
 	}

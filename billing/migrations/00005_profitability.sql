@@ -15,16 +15,18 @@ CREATE TABLE profitability_dimensions (
 );
 
 -- Sums of per-event values in the reporting currency. Each event is counted in
--- four rows: per day and per month (grain), each with its customer and with
+-- five rows: per day and per month (grain), each with its customer and with
 -- customer_id '' (all customers), so that a month grouped by product reads a
--- few rows. dims holds the event's values of the dimension keys in force when
+-- few rows; and per month and customer without dimension values (grain
+-- month_no_dims, dims '{}'), so that a month by customer reads a few rows per
+-- customer. dims holds the event's values of the dimension keys in force when
 -- it was folded (profitability_state.dimensions). One partition per grain
 -- keeps the monthly rows, which most reports read, together on disk; they
 -- are updated in place as events arrive, hence the room left in their pages.
 CREATE TABLE profitability_rollups (
     account_id     text NOT NULL,
     mode           text NOT NULL,
-    grain          text NOT NULL CHECK (grain IN ('day', 'month')),
+    grain          text NOT NULL CHECK (grain IN ('day', 'month', 'month_no_dims')),
     period         date NOT NULL,   -- the UTC day, or the first day of the UTC month
     customer_id    text NOT NULL,   -- '': all customers
     product_id     text NOT NULL,   -- '': an event without fees
@@ -45,6 +47,7 @@ CREATE TABLE profitability_rollups (
 ) PARTITION BY LIST (grain);
 CREATE TABLE profitability_rollups_day PARTITION OF profitability_rollups FOR VALUES IN ('day') WITH (fillfactor = 80);
 CREATE TABLE profitability_rollups_month PARTITION OF profitability_rollups FOR VALUES IN ('month') WITH (fillfactor = 50);
+CREATE TABLE profitability_rollups_month_no_dims PARTITION OF profitability_rollups FOR VALUES IN ('month_no_dims') WITH (fillfactor = 50);
 CREATE INDEX profitability_rollups_customer ON profitability_rollups (account_id, mode, grain, customer_id, period);
 
 -- How far the rollups have folded the account's events. Every event with
