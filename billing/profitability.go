@@ -599,9 +599,6 @@ func (a sums) metrics() ProfitabilityMetrics {
 		Cost: a.cost, Margin: a.marginRevenue.Sub(a.marginCost), CostEvents: a.costEvents, UnvaluedEvents: a.events - a.revenueEvents}
 	m.MarginPct = ratio(m.Margin.Mul(hundred), a.marginRevenue, 2)
 	m.CostCoverage = ratio(decimal.NewFromInt(a.costEvents), decimal.NewFromInt(a.events), 4)
-	if m.UnvaluedEvents < 0 { // revenue-only rows of an event's second product
-		m.UnvaluedEvents = 0
-	}
 	return m
 }
 
@@ -669,7 +666,7 @@ func (s *Service) profitReport(ctx context.Context, c Caller, q profitQuery, cur
 	start := 0
 	if q.cursor != nil {
 		start = sort.Search(len(all), func(i int) bool {
-			return compareRows(q.cursor.value(), q.cursor.Keys, all[i].v, all[i].g.vals, q.desc) < 0
+			return compareRows(q.cursor.Value, q.cursor.Keys, all[i].v, all[i].g.vals, q.desc) < 0
 		})
 	}
 	page := all[start:]
@@ -718,8 +715,6 @@ type profitCursor struct {
 	Value *Decimal `json:"v"`
 	Keys  []string `json:"k"`
 }
-
-func (c *profitCursor) value() *Decimal { return c.Value }
 
 const profitCursorPrefix = "pc_"
 
@@ -846,7 +841,7 @@ type CostValue struct {
 // valueEvent applies the profitability rules to one event; pieces holds the
 // wallet entries of usage transactions, by transaction id, in entry order.
 func valueEvent(ev *rawEvent, pieces map[string][]rawPiece, rb *rateBook) eventValue {
-	v := eventValue{revenueKnown: true, costKnown: ev.costs != nil}
+	v := eventValue{revenueKnown: true}
 	at := ev.occurredAt
 	idx := map[string]int{}
 	fees := slices.Clone(ev.fees)
@@ -906,25 +901,34 @@ func valueEvent(ev *rawEvent, pieces map[string][]rawPiece, rb *rateBook) eventV
 			}
 		}
 	}
-	for _, c := range ev.costs {
-		cv := CostValue{Vendor: c.Vendor, Amount: c.Amount, Currency: c.Currency}
-		if r, ok := rb.at(c.Currency, at); ok {
-			conv := c.Amount.Mul(r)
-			cv.Rate, cv.Converted = &r, &conv
-			v.cost = v.cost.Add(conv)
-		} else {
-			v.costKnown = false
-			v.notes = append(v.notes, fmt.Sprintf("cost from %s is in %s, which has no rate to %s in force at %s", c.Vendor, c.Currency, rb.currency, at.Format(time.RFC3339)))
-		}
-		v.costs = append(v.costs, cv)
-	}
-	if ev.costs == nil {
-		v.notes = append(v.notes, "the event was recorded without costs: its cost is unknown")
-	}
-	if !v.costKnown {
-		v.cost = Zero
-	}
+	v.cost, v.costKnown, v.costs, v.notes = rb.cost(ev.costs, at, v.notes)
 	return v
+}
+
+// cost converts an event's costs (nil: unknown) at t; a cost in a unit
+// without a rate makes the whole cost unknown. notes gets the reasons.
+func (b *rateBook) cost(costs []Cost, t time.Time, notes []string) (Decimal, bool, []CostValue, []string) {
+	if costs == nil {
+		return Zero, false, nil, append(notes, "the event was recorded without costs: its cost is unknown")
+	}
+	total, known := Zero, true
+	values := make([]CostValue, len(costs))
+	for i, c := range costs {
+		values[i] = CostValue{Vendor: c.Vendor, Amount: c.Amount, Currency: c.Currency}
+		r, ok := b.at(c.Currency, t)
+		if !ok {
+			known = false
+			notes = append(notes, fmt.Sprintf("cost from %s is in %s, which has no rate to %s in force at %s", c.Vendor, c.Currency, b.currency, t.Format(time.RFC3339)))
+			continue
+		}
+		conv := c.Amount.Mul(r)
+		values[i].Rate, values[i].Converted = &r, &conv
+		total = total.Add(conv)
+	}
+	if !known {
+		total = Zero
+	}
+	return total, known, values, notes
 }
 
 // earn values take units of a fee paid from lot (nil: debt) at rate.
@@ -1289,10 +1293,11 @@ func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (Rep
 		period          time.Time
 	}
 	counters := map[counterKey]Decimal{}
-	groups := map[string]*struct {
+	type group struct {
 		vals []string
 		s    repriceSums
-	}{}
+	}
+	groups := map[string]*group{}
 	var total repriceSums
 	r := RepricingReport{Currency: currency, ProductID: p.ID, ProductCode: p.Code, Version: in.Version, From: from, To: to, GroupBy: groupBy,
 		Rows: []RepricingRow{}, Warnings: []string{}}
@@ -1358,9 +1363,9 @@ func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (Rep
 		if !ok {
 			return nil
 		}
-		if v := valueEvent(&rawEvent{occurredAt: ev.occurredAt, costs: ev.costs}, nil, rb); v.costKnown {
+		if cost, known, _, _ := rb.cost(ev.costs, ev.occurredAt, nil); known {
 			x.costEvents = 1
-			x.actualCosted, x.proposedCosted, x.costCosted = x.actual, x.proposed, v.cost
+			x.actualCosted, x.proposedCosted, x.costCosted = x.actual, x.proposed, cost
 		}
 		vals := make([]string, len(keys))
 		for i, k := range keys {
@@ -1373,10 +1378,7 @@ func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (Rep
 		id := strings.Join(vals, "\x00")
 		g := groups[id]
 		if g == nil {
-			g = &struct {
-				vals []string
-				s    repriceSums
-			}{vals: vals}
+			g = &group{vals: vals}
 			groups[id] = g
 		}
 		g.s.add(x)
