@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"sort"
 	"sync"
 	"time"
@@ -40,23 +41,29 @@ type recordJob struct {
 
 // recorder feeds the batch workers. A unit is one call's events: a worker takes
 // it whole, so the events of one RecordUsageBatch call are applied in order in
-// one transaction.
+// one transaction. Units go to a worker chosen by their wallet reference, so
+// the events of one busy wallet queue at one worker and share its batches
+// instead of two workers taking turns at the wallet's lock.
 type recorder struct {
-	once  sync.Once
-	units chan []*recordJob
+	once    sync.Once
+	workers []chan []*recordJob
 }
 
 func (s *Service) enqueue(ctx context.Context, jobs []*recordJob) {
 	s.rec.once.Do(func() {
-		s.rec.units = make(chan []*recordJob, recordBatchMax*recordBatchWorkers)
 		for range recordBatchWorkers {
-			go s.recordLoop()
+			ch := make(chan []*recordJob, recordBatchMax)
+			s.rec.workers = append(s.rec.workers, ch)
+			go s.recordLoop(ch)
 		}
 	})
 	if len(jobs) == 0 {
 		return
 	}
-	s.rec.units <- jobs
+	h := fnv.New32a()
+	j := jobs[0]
+	h.Write([]byte(j.c.AccountID + "\x00" + string(j.c.Mode) + "\x00" + j.in.Customer + "\x00" + j.in.Wallet))
+	s.rec.workers[h.Sum32()%uint32(len(s.rec.workers))] <- jobs
 	for _, j := range jobs {
 		select {
 		case <-j.done:
@@ -71,13 +78,13 @@ func (s *Service) enqueue(ctx context.Context, jobs []*recordJob) {
 	}
 }
 
-func (s *Service) recordLoop() {
-	for unit := range s.rec.units {
+func (s *Service) recordLoop(units chan []*recordJob) {
+	for unit := range units {
 		batch := unit
 	gather:
 		for len(batch) < recordBatchMax {
 			select {
-			case unit := <-s.rec.units:
+			case unit := <-units:
 				batch = append(batch, unit...)
 			default:
 				break gather
