@@ -49,7 +49,11 @@ type recorder struct {
 	workers []chan []*recordJob
 }
 
-func (s *Service) enqueue(ctx context.Context, jobs []*recordJob) {
+// enqueue hands jobs to their worker and waits until every one is answered.
+// If ctx ends first it returns ctx's error and the jobs must not be read (the
+// batch still commits or fails on its own; a retry with the same event id
+// returns whatever happened).
+func (s *Service) enqueue(ctx context.Context, jobs []*recordJob) error {
 	s.rec.once.Do(func() {
 		for range recordBatchWorkers {
 			ch := make(chan []*recordJob, recordBatchMax)
@@ -58,24 +62,24 @@ func (s *Service) enqueue(ctx context.Context, jobs []*recordJob) {
 		}
 	})
 	if len(jobs) == 0 {
-		return
+		return nil
 	}
 	h := fnv.New32a()
 	j := jobs[0]
 	h.Write([]byte(j.c.AccountID + "\x00" + string(j.c.Mode) + "\x00" + j.in.Customer + "\x00" + j.in.Wallet))
-	s.rec.workers[h.Sum32()%uint32(len(s.rec.workers))] <- jobs
+	select {
+	case s.rec.workers[h.Sum32()%uint32(len(s.rec.workers))] <- jobs:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	for _, j := range jobs {
 		select {
 		case <-j.done:
 		case <-ctx.Done():
-			// The batch still commits or fails on its own; a retry with the
-			// same event id returns whatever happened.
-			if j.err == nil && j.ev.ID == "" {
-				j.err = ctx.Err()
-			}
-			return
+			return ctx.Err()
 		}
 	}
+	return nil
 }
 
 func (s *Service) recordLoop(units chan []*recordJob) {

@@ -91,7 +91,9 @@ func (s *Service) RecordUsage(ctx context.Context, in UsageEventInput) (Event, e
 	if err != nil {
 		return Event{}, err
 	}
-	s.enqueue(ctx, []*recordJob{j})
+	if err := s.enqueue(ctx, []*recordJob{j}); err != nil {
+		return Event{}, err
+	}
 	return j.ev, j.err
 }
 
@@ -122,7 +124,9 @@ func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput
 		}
 		jobs, at = append(jobs, j), append(at, i)
 	}
-	s.enqueue(ctx, jobs)
+	if err := s.enqueue(ctx, jobs); err != nil {
+		return nil, err
+	}
 	for k, j := range jobs {
 		out[at[k]] = RecordResult{Event: j.ev, Err: j.err}
 		if ErrorCode(j.err) == EInternal {
