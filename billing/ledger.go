@@ -106,7 +106,8 @@ var purposeRank = map[LotPurpose]int{LotPromotion: 0, LotBundled: 1, LotPaid: 2}
 // the expiry of lots that are due, and loads what spending decisions need.
 func (s *Service) lockBalance(ctx context.Context, tx txn, c Caller, walletID string, asset Asset, now time.Time) (*balanceState, error) {
 	batch := &pgx.Batch{}
-	b := queueLockBalance(batch, c, walletID, asset, now)
+	b := &balanceState{c: c, walletID: walletID, asset: asset, now: now}
+	queueLockBalances(batch, []*balanceState{b}, now)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return nil, translate(err)
 	}

@@ -145,15 +145,19 @@ func (s *Service) newRecordJob(c Caller, in UsageEventInput) (*recordJob, error)
 	return &recordJob{c: c, in: in, sentAt: sentAt, done: make(chan struct{})}, nil
 }
 
-// recordSingle records one validated event in its own transaction.
+// recordSingle records one validated event in its own transaction: a batch of
+// one, so there is a single code path for usage.
 func (s *Service) recordSingle(ctx context.Context, c Caller, in UsageEventInput, sentAt time.Time) (Event, error) {
-	var ev Event
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	var res []batchResult
+	err := withPipeTx(ctx, s.pool, func(tx *pipeTx) error {
 		var err error
-		ev, err = s.recordTx(ctx, tx, c, in, sentAt, s.clock())
+		res, err = s.recordBatchTx(ctx, tx, []*recordJob{{c: c, in: in, sentAt: sentAt}}, s.clock())
 		return err
 	})
-	return ev, err
+	if err != nil {
+		return Event{}, err
+	}
+	return res[0].ev, res[0].err
 }
 
 func validateEvent(in *UsageEventInput, now time.Time) error {
@@ -182,170 +186,6 @@ func validateEvent(in *UsageEventInput, now time.Time) error {
 		}
 	}
 	return nil
-}
-
-// recordTx records one event in three round trips besides BEGIN and COMMIT:
-// (1) insert the event and find the versions that price it; (2) move tier
-// counters, lock the authorization and lock the balances; (3) write fees,
-// ledger, lots, balances. Locks are always taken in that order — counters,
-// authorization, balances (by asset) — so concurrent events cannot deadlock.
-func (s *Service) recordTx(ctx context.Context, tx txn, c Caller, in UsageEventInput, sentAt, now time.Time) (Event, error) {
-	w, err := s.walletFor(ctx, tx, c, in.Customer, in.Wallet)
-	if err != nil {
-		return Event{}, err
-	}
-	hash, err := eventHash(in, w.ID, sentAt)
-	if err != nil {
-		return Event{}, err
-	}
-	ev := Event{ID: in.ID, CustomerID: w.CustomerID, WalletID: w.ID, EventType: in.EventType, OccurredAt: in.OccurredAt,
-		Data: in.Data, Costs: in.Costs, AuthorizationID: in.AuthorizationID, CreatedAt: now}
-
-	// (1) The event, and the versions in force for it.
-	batch := &pgx.Batch{}
-	inserted, err := queueInsertEvent(batch, c, ev, hash)
-	if err != nil {
-		return Event{}, err
-	}
-	var versions []pricedVersion
-	queueVersionsForEvent(batch, w.CustomerID, in.EventType, in.OccurredAt, &versions)
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return Event{}, translate(err)
-	}
-	if !*inserted {
-		old, oldHash, err := getEvent(ctx, tx, c, in.ID)
-		if err != nil {
-			return Event{}, err
-		}
-		if string(oldHash) != string(hash) {
-			return Event{}, &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("event id %q was already recorded with a different payload; a new event needs a new id", in.ID)}
-		}
-		old.Replayed = true
-		return old, nil
-	}
-	if len(versions) == 0 {
-		if versions, err = s.versionsFor(ctx, tx, c, w.CustomerID, in.EventType, in.OccurredAt, true); err != nil {
-			return Event{}, err
-		}
-		if len(versions) == 0 {
-			return Event{}, s.noSubscription(ctx, tx, c, in.Customer, in.EventType)
-		}
-	}
-	assets, err := s.assetsOf(ctx, tx, c, pricedAssets(versions)...)
-	if err != nil {
-		return Event{}, err
-	}
-	prec := precisionsOf(assets)
-
-	// Rate once for quantities; tiered prices are rated again once the
-	// counters say how much the period has used so far.
-	rev := RatingEvent{EventType: in.EventType, Data: in.Data, Costs: in.Costs}
-	type rating struct {
-		v      pricedVersion
-		byID   map[string]Price
-		rated  []RatedFee
-		totals map[string]*Decimal // price id → period total after this event
-	}
-	ratings := make([]rating, len(versions))
-	totalsByAsset := map[string]Decimal{}
-	for i, v := range versions {
-		r := rating{v: v, byID: map[string]Price{}, totals: map[string]*Decimal{}}
-		for _, p := range v.Version.Prices {
-			r.byID[p.ID] = p
-		}
-		if r.rated, err = Rate(v.Version.Prices, rev, nil, prec); err != nil {
-			return Event{}, err
-		}
-		for _, f := range r.rated {
-			totalsByAsset[f.Asset] = totalsByAsset[f.Asset].Add(f.Amount) // tiered fees may change, not their asset
-		}
-		ratings[i] = r
-	}
-
-	// (2) Counters, authorization, balances.
-	batch = &pgx.Batch{}
-	for i := range ratings {
-		r := &ratings[i]
-		for _, f := range r.rated {
-			if r.byID[f.PriceID].Model == Tiered {
-				total := new(Decimal)
-				r.totals[f.PriceID] = total
-				queueBumpCounter(batch, w.CustomerID, f.PriceID, PeriodStart(in.OccurredAt), f.Quantity, total)
-			}
-		}
-	}
-	var auth *Authorization
-	if in.AuthorizationID != "" {
-		auth = &Authorization{}
-		queueGetAuthorization(batch, c, in.AuthorizationID, auth)
-	}
-	balances := map[string]*balanceState{}
-	codes := sortedKeys(totalsByAsset)
-	for _, code := range codes {
-		balances[code] = queueLockBalance(batch, c, w.ID, assets[code], now)
-	}
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		if ErrorCode(translate(err)) == ENotFound && auth != nil {
-			return Event{}, NotFoundf("authorization_id", "authorization %q not found in %s mode", in.AuthorizationID, c.Mode)
-		}
-		return Event{}, translate(err)
-	}
-	for i := range ratings {
-		r := &ratings[i]
-		if len(r.totals) > 0 {
-			prior := make(map[string]Decimal, len(r.totals))
-			for id, total := range r.totals {
-				q := Zero
-				for _, f := range r.rated {
-					if f.PriceID == id {
-						q = f.Quantity
-					}
-				}
-				prior[id] = total.Sub(q)
-			}
-			if r.rated, err = Rate(r.v.Version.Prices, rev, prior, prec); err != nil {
-				return Event{}, err
-			}
-		}
-		ev.Fees = append(ev.Fees, toFees(r.v, r.rated, r.byID)...)
-	}
-	for i := range ev.Fees {
-		ev.Fees[i].ID, ev.Fees[i].EventID = newID(prefixFee), ev.ID
-	}
-	totals := feeTotals(ev.Fees)
-
-	// (3) Writes.
-	batch = &pgx.Batch{}
-	if auth != nil {
-		if auth.WalletID != w.ID {
-			return Event{}, Invalidf("authorization_id", "authorization %s holds money in another wallet than this event's; send the event for the same customer and wallet", auth.ID)
-		}
-		ev.Settlement = s.capture(batch, auth, ev.ID, totals, now)
-	}
-	txnByAsset := map[string]string{}
-	for _, code := range codes {
-		b := balances[code]
-		b.settle()
-		before := b.total()
-		if amount := totals[code]; amount.IsPositive() {
-			p := b.newPosting("usage", ev.ID, in.EventType+" usage")
-			b.debit(p, LedgerRevenue, amount)
-			txnByAsset[code] = p.id
-		}
-		if err := b.check(); err != nil {
-			return Event{}, err
-		}
-		queueBalanceWrites(batch, b)
-		if !before.IsNegative() && b.total().IsNegative() {
-			queueOutbox(batch, c, "balance.below_zero", map[string]any{"customer_id": w.CustomerID, "wallet_id": w.ID,
-				"asset": code, "total": b.total().String(), "event_id": ev.ID}, now)
-		}
-	}
-	queueInsertFees(batch, c, ev, txnByAsset)
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return Event{}, translate(err)
-	}
-	return ev, nil
 }
 
 // capture settles an active authorization with the event's actual amount in

@@ -245,26 +245,6 @@ func activeProductsFor(ctx context.Context, db dbtx, c Caller, eventType string)
 	return out, translate(err)
 }
 
-// queueInsertEvent queues the event's insert; *inserted says, once the batch
-// ran, whether it was new.
-func queueInsertEvent(batch *pgx.Batch, c Caller, e Event, hash []byte) (*bool, error) {
-	data, err := json.Marshal(e.Data)
-	if err != nil {
-		return nil, Invalidf("data", "data must be a JSON object")
-	}
-	var costs []byte
-	if e.Costs != nil {
-		costs, _ = json.Marshal(costRows(e.Costs))
-	}
-	inserted := new(bool)
-	batch.Queue(`INSERT INTO events (account_id, mode, id, request_hash, customer_id, wallet_id, event_type, occurred_at, data, costs,
-		authorization_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, ''), $12)
-		ON CONFLICT (account_id, mode, id) DO NOTHING`,
-		c.AccountID, c.Mode, e.ID, hash, e.CustomerID, e.WalletID, e.EventType, e.OccurredAt, data, costs, e.AuthorizationID, e.CreatedAt).
-		Exec(func(ct pgconn.CommandTag) error { *inserted = ct.RowsAffected() == 1; return nil })
-	return inserted, nil
-}
-
 // queueVersionsForEvent queues versionsForEvent's query.
 func queueVersionsForEvent(batch *pgx.Batch, customerID, eventType string, t time.Time, out *[]pricedVersion) {
 	batch.Queue(versionsForEventSQL, customerID, eventType, t).Query(func(rows pgx.Rows) error {
@@ -278,15 +258,6 @@ func queueBumpCounter(batch *pgx.Batch, customerID, priceID string, period time.
 	batch.Queue(`INSERT INTO usage_counters (customer_id, price_id, period_start, quantity) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (customer_id, price_id, period_start) DO UPDATE SET quantity = usage_counters.quantity + excluded.quantity
 		RETURNING quantity`, customerID, priceID, period, q).QueryRow(func(row pgx.Row) error { return row.Scan(total) })
-}
-
-func queueGetAuthorization(batch *pgx.Batch, c Caller, id string, out *Authorization) {
-	batch.Queue(`SELECT `+authorizationColumns+` FROM authorizations WHERE account_id = $1 AND mode = $2 AND id = $3 FOR UPDATE`,
-		c.AccountID, c.Mode, id).QueryRow(func(row pgx.Row) error {
-		a, _, err := scanAuthorization(row)
-		*out = a
-		return err
-	})
 }
 
 // queueFindAuthorization locks an authorization; *found says whether it exists.
@@ -310,29 +281,4 @@ func queueSettleAuthorization(batch *pgx.Batch, a Authorization) {
 func queueOutbox(batch *pgx.Batch, c Caller, typ string, payload map[string]any, now time.Time) {
 	batch.Queue(`INSERT INTO outbox (account_id, mode, type, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		c.AccountID, c.Mode, typ, payload, now)
-}
-
-// queueInsertFees inserts an event's fees with one multi-row statement.
-func queueInsertFees(batch *pgx.Batch, c Caller, e Event, txnByAsset map[string]string) {
-	n := len(e.Fees)
-	if n == 0 {
-		return
-	}
-	ids, products, prices, names, assets, breakdowns, txns := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
-	versions := make([]int32, n)
-	amounts, quantities := make([]Decimal, n), make([]Decimal, n)
-	for i, f := range e.Fees {
-		ids[i], products[i], prices[i], names[i], assets[i], breakdowns[i] = f.ID, f.ProductID, f.PriceID, f.PriceName, f.Asset, f.Breakdown
-		versions[i], amounts[i], quantities[i] = int32(f.Version), f.Amount, f.Quantity
-		if t, ok := txnByAsset[f.Asset]; ok {
-			txns[i] = &t
-		}
-	}
-	batch.Queue(`INSERT INTO fees (id, account_id, mode, event_id, customer_id, product_id, version, price_id, price_name, asset, amount, quantity,
-			breakdown, transaction_id, occurred_at, created_at)
-		SELECT f.id, $1, $2, $3, $4, f.product, f.version, f.price, f.name, f.asset, f.amount, f.quantity, f.breakdown, f.txn, $5, $6
-		FROM unnest($7::text[], $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::numeric[], $14::numeric[], $15::text[], $16::text[])
-			AS f(id, product, version, price, name, asset, amount, quantity, breakdown, txn)`,
-		c.AccountID, c.Mode, e.ID, e.CustomerID, e.OccurredAt, e.CreatedAt,
-		ids, products, versions, prices, names, assets, amounts, quantities, breakdowns, txns)
 }

@@ -41,28 +41,6 @@ func listWallets(ctx context.Context, db dbtx, c Caller, customerID string) ([]W
 	return out, translate(err)
 }
 
-// queueLockBalance queues what creates a balance row if needed, locks it until
-// the transaction ends (every movement of one balance is serialised there), and
-// reads its open lots and active holds. The state is filled when the batch has
-// run; call settle then.
-func queueLockBalance(batch *pgx.Batch, c Caller, walletID string, asset Asset, now time.Time) *balanceState {
-	b := &balanceState{c: c, walletID: walletID, asset: asset, now: now, touched: map[string]*Lot{}}
-	batch.Queue(`INSERT INTO balances (wallet_id, asset, account_id, mode, updated_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT DO NOTHING`, walletID, asset.Code, c.AccountID, c.Mode, now)
-	batch.Queue(`SELECT posted, debt, credit_limit FROM balances WHERE wallet_id = $1 AND asset = $2 FOR UPDATE`,
-		walletID, asset.Code).QueryRow(func(row pgx.Row) error { return row.Scan(&b.posted, &b.debt, &b.creditLimit) })
-	batch.Queue(`SELECT `+lotColumns+` FROM lots WHERE wallet_id = $1 AND asset = $2 AND remaining > 0`, walletID, asset.Code).
-		Query(func(rows pgx.Rows) error {
-			var err error
-			b.lots, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Lot, error) { return scanLot(r) })
-			return err
-		})
-	batch.Queue(`SELECT coalesce(sum(amount), 0) FROM authorizations
-		WHERE wallet_id = $1 AND asset = $2 AND status = 'active' AND expires_at > $3`, walletID, asset.Code, now).
-		QueryRow(func(row pgx.Row) error { return row.Scan(&b.held) })
-	return b
-}
-
 const lotColumns = `id, wallet_id, asset, purpose, amount, remaining, priority, expires_at, expired_at,
 	revenue_basis, coalesce(revenue_currency, ''), refunded, transaction_id, created_at`
 
