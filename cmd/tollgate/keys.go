@@ -18,12 +18,7 @@ func newKeysCmd(cfg *config) *cobra.Command {
 		Use:   "create",
 		Short: "Create an API key (test mode unless --live); the key is printed once",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer a.db.Close()
+		RunE: withApp(cfg, func(cmd *cobra.Command, _ []string, a *app) error {
 			mode := billing.ModeTest
 			if live {
 				mode = billing.ModeLive
@@ -39,7 +34,7 @@ func newKeysCmd(cfg *config) *cobra.Command {
 			fmt.Fprintf(cfg.stdout, "%s\n", secret)
 			fmt.Fprintf(cfg.stderr, "created %s key %s (%s) for account %s; store it now, it is not shown again\n", k.Mode, k.ID, k.Prefix, k.AccountID)
 			return nil
-		},
+		}),
 	}
 	create.Flags().BoolVar(&live, "live", false, "create a live-mode key")
 	create.Flags().StringVar(&name, "name", "", "a label for the key")
@@ -48,12 +43,7 @@ func newKeysCmd(cfg *config) *cobra.Command {
 		Use:   "list",
 		Short: "List API keys (prefixes only)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer a.db.Close()
+		RunE: withApp(cfg, func(cmd *cobra.Command, _ []string, a *app) error {
 			keys, err := a.svc.ListAPIKeys(cmd.Context(), account)
 			if err != nil {
 				return err
@@ -64,26 +54,21 @@ func newKeysCmd(cfg *config) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Mode, k.Name, k.AccountID, fmtTime(k.LastUsedAt), fmtTime(k.RevokedAt))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	list.Flags().StringVar(&account, "account", "", "only this account's keys")
 	revoke := &cobra.Command{
 		Use:   "revoke <key id or prefix>",
 		Short: "Revoke an API key; it stops working at once",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer a.db.Close()
+		RunE: withApp(cfg, func(cmd *cobra.Command, args []string, a *app) error {
 			k, err := a.svc.RevokeAPIKey(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cfg.stdout, "revoked %s (%s…)\n", k.ID, k.Prefix)
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
@@ -94,12 +79,7 @@ func newVerifyCmd(cfg *config) *cobra.Command {
 		Use:   "verify",
 		Short: "Recompute every balance from the ledger; exit non-zero on any problem",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer a.db.Close()
+		RunE: withApp(cfg, func(cmd *cobra.Command, _ []string, a *app) error {
 			r, err := a.svc.Verify(cmd.Context())
 			if err != nil {
 				return err
@@ -112,7 +92,20 @@ func newVerifyCmd(cfg *config) *cobra.Command {
 				return errSilent
 			}
 			return nil
-		},
+		}),
+	}
+}
+
+// withApp runs fn with the database (migrated) and the billing service open,
+// closing them after.
+func withApp(cfg *config, fn func(cmd *cobra.Command, args []string, a *app) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a, err := openApp(cmd, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.db.Close()
+		return fn(cmd, args, a)
 	}
 }
 
