@@ -28,7 +28,7 @@ func TestAssets(t *testing.T) {
 	}
 	e.wantError(t, e.do("POST", "/v1/assets/credits/rates", e.key, map[string]any{"currency": "USD", "rate": "0.07", "effective_at": "2020-01-01T00:00:00Z"}), http.StatusConflict, typeConflict, "conflict", "")
 	e.wantError(t, e.do("POST", "/v1/assets/credits/rates", e.key, map[string]any{"currency": "USD", "rate": "-1"}), http.StatusUnprocessableEntity, typeInvalidRequest, "invalid", "rate")
-	e.wantError(t, e.do("POST", "/v1/assets/credits/rates", e.key, map[string]any{"currency": "USD", "rate": "abc"}), http.StatusBadRequest, typeInvalidRequest, "invalid_field", "rate")
+	e.wantError(t, e.do("POST", "/v1/assets/credits/rates", e.key, map[string]any{"currency": "USD", "rate": "abc"}), http.StatusUnprocessableEntity, typeInvalidRequest, "invalid", "rate")
 	e.wantError(t, e.do("POST", "/v1/assets/credits/rates", e.key, map[string]any{"currency": "USD", "rate": "1", "effective_at": "tomorrow"}), http.StatusBadRequest, typeInvalidRequest, "invalid_field", "effective_at")
 	e.wantError(t, e.do("POST", "/v1/assets/gems/rates", e.key, map[string]any{"currency": "USD", "rate": "1"}), http.StatusNotFound, typeInvalidRequest, "not_found", "asset")
 

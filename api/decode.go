@@ -90,7 +90,12 @@ func check(t reflect.Type, v any, path string) *apiError {
 			if t == timeType {
 				return badRequest("invalid_field", path, fmt.Sprintf("%s must be an RFC 3339 date-time such as \"2026-11-01T12:00:00Z\"; got %s", path, b))
 			}
-			return badRequest("invalid_field", path, fmt.Sprintf("%s: %v", path, err))
+			var be *billing.Error
+			if errors.As(err, &be) { // a value out of billing's bounds: 422, nothing written
+				return &apiError{status: http.StatusUnprocessableEntity, typ: typeInvalidRequest, code: billing.EInvalid, param: path,
+					message: fmt.Sprintf("%s: %s", path, be.Message)}
+			}
+			return badRequest("invalid_field", path, fmt.Sprintf("%s %v", path, err))
 		}
 		return nil
 	}

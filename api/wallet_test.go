@@ -87,7 +87,7 @@ func TestAdjustments(t *testing.T) {
 	}
 
 	e.wantError(t, e.do("POST", "/v1/adjustments", e.key, map[string]any{"transaction_id": "x", "kind": "bonus", "customer": "user_1", "asset": "USD", "amount": "1"}), http.StatusUnprocessableEntity, typeInvalidRequest, "invalid", "kind")
-	e.wantError(t, e.do("POST", "/v1/adjustments", e.key, map[string]any{"transaction_id": "x", "kind": "gift", "customer": "user_1", "asset": "USD", "amount": "1.005"}), http.StatusUnprocessableEntity, typeInvalidRequest, "invalid", "amount")
+	e.wantError(t, e.do("POST", "/v1/adjustments", e.key, map[string]any{"transaction_id": "x", "kind": "top_up", "customer": "user_1", "asset": "USD", "amount": "1.005"}), http.StatusUnprocessableEntity, typeInvalidRequest, "invalid", "amount")
 	e.wantError(t, e.do("POST", "/v1/adjustments", e.key, map[string]any{"transaction_id": "x", "kind": "gift", "customer": "nobody", "asset": "USD", "amount": "1"}), http.StatusNotFound, typeInvalidRequest, "not_found", "customer")
 	e.wantError(t, e.do("POST", "/v1/adjustments", e.key, map[string]any{"transaction_id": "x", "kind": "gift", "customer": "user_1", "asset": "USD", "amount": true}), http.StatusBadRequest, typeInvalidRequest, "invalid_field", "amount")
 }

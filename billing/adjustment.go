@@ -73,6 +73,7 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 		return Adjustment{}, err
 	}
 	var adj Adjustment
+	var precision int32
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		w, err := s.walletFor(ctx, tx, c, in.Customer, in.Wallet)
 		if err != nil {
@@ -82,8 +83,11 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 		if err != nil {
 			return err
 		}
-		if err := CheckPrecision("amount", in.Amount, asset.Code, asset.Precision); err != nil {
-			return err
+		precision = asset.Precision
+		if movesMoney(in.Kind, asset) {
+			if err := CheckWholeUnits("amount", in.Amount, asset.Code, asset.Precision); err != nil {
+				return err
+			}
 		}
 		now := s.clock()
 		adj = Adjustment{ID: newID(prefixAdjustment), TransactionID: in.TransactionID, Kind: in.Kind, WalletID: w.ID, CustomerID: w.CustomerID,
@@ -126,7 +130,7 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 	if err != nil {
 		return Adjustment{}, err
 	}
-	adj.Balance = Balance{Asset: adj.Asset, Total: Zero, Held: Zero, Available: Zero, Debt: Zero, CreditLimit: Zero, Lots: []Lot{}}
+	adj.Balance = Balance{Asset: adj.Asset, Precision: precision, Total: Zero, Held: Zero, Available: Zero, Debt: Zero, CreditLimit: Zero, Lots: []Lot{}}
 	for _, b := range view.Balances {
 		if b.Asset == adj.Asset {
 			adj.Balance = b
@@ -135,9 +139,25 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 	return adj, nil
 }
 
+// movesMoney reports whether an adjustment stands for money crossing the
+// boundary: a top-up paid in a currency, or a refund. Those move whole units
+// of the asset's precision; every other adjustment is kept exact at
+// AccrualScale.
+func movesMoney(kind AdjustmentKind, asset Asset) bool {
+	return kind == AdjustRefund || (kind == AdjustTopUp && asset.Kind == AssetCurrency)
+}
+
 func validateAdjustment(in CreateAdjustmentInput) error {
 	if strings.TrimSpace(in.TransactionID) == "" || len(in.TransactionID) > 200 {
 		return Invalidf("transaction_id", "transaction_id is required: a unique id you choose for this adjustment (1-200 characters), so a retry never applies it twice")
+	}
+	if err := CheckAmount("amount", in.Amount); err != nil {
+		return err
+	}
+	if in.PaidAmount != nil {
+		if err := CheckAmount("paid_amount", *in.PaidAmount); err != nil {
+			return err
+		}
 	}
 	switch in.Kind {
 	case AdjustGift, AdjustTopUp, AdjustCharge, AdjustRefund:
@@ -227,7 +247,13 @@ func (s *Service) refund(ctx context.Context, tx txn, b *balanceState, p *postin
 		refundable = refundable.Add(l.Remaining)
 	}
 	if in.Amount.GreaterThan(refundable) {
-		return "", Invalidf("amount", "refund of %s %s exceeds what the paid lot(s) hold (%s %s); refund at most that", in.Amount, b.asset.Code, refundable, b.asset.Code)
+		whole, rest := WholeUnits(refundable, b.asset.Precision)
+		fmtA := func(d Decimal) string { return FormatAmount(d, b.asset.Precision) }
+		if rest.IsZero() {
+			return "", Invalidf("amount", "refund of %s %s exceeds what the paid lot(s) hold (%s %s); refund at most that", fmtA(in.Amount), b.asset.Code, fmtA(refundable), b.asset.Code)
+		}
+		return "", Invalidf("amount", "refund of %s %s exceeds what the paid lot(s) hold (%s %s); a refund moves whole units, so refund at most %s %s; the remaining %s %s stays in the wallet, spendable",
+			fmtA(in.Amount), b.asset.Code, fmtA(refundable), b.asset.Code, fmtA(whole), b.asset.Code, fmtA(rest), b.asset.Code)
 	}
 	if in.Amount.GreaterThan(b.available()) {
 		return "", &Error{Code: EInsufficientFunds, Field: "amount", Message: fmt.Sprintf(
@@ -271,7 +297,7 @@ func (s *Service) revenueBasis(ctx context.Context, tx txn, b *balanceState, in 
 		if err != nil {
 			return err
 		}
-		if err := CheckPrecision("paid_amount", *in.PaidAmount, cur.Code, cur.Precision); err != nil {
+		if err := CheckWholeUnits("paid_amount", *in.PaidAmount, cur.Code, cur.Precision); err != nil {
 			return err
 		}
 		basis := *in.PaidAmount

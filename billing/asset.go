@@ -137,6 +137,9 @@ func (s *Service) AddAssetRate(ctx context.Context, in AddAssetRateInput) (Asset
 	if err != nil {
 		return AssetRate{}, err
 	}
+	if err := CheckAmount("rate", in.Rate); err != nil {
+		return AssetRate{}, err
+	}
 	if !in.Rate.IsPositive() {
 		return AssetRate{}, Invalidf("rate", "rate must be above zero: the value of 1 %s in %s, such as \"0.05\"", in.Asset, in.Currency)
 	}
@@ -194,7 +197,8 @@ type QuoteInput struct {
 }
 
 // Quote is the answer: both amounts at the rate in force at At, the computed
-// side rounded by Quantize to its precision.
+// side exact at AccrualScale (a quotient rounded once, by Divide). A payment
+// later made for it moves whole units of the currency (see WholeUnits).
 type Quote struct {
 	Asset          string
 	Currency       string
@@ -203,6 +207,8 @@ type Quote struct {
 	AssetAmount    Decimal
 	CurrencyAmount Decimal
 	At             time.Time
+	// The precisions of the asset and the currency, for showing the amounts.
+	AssetPrecision, CurrencyPrecision int32
 }
 
 // Quote converts between an asset and a currency at a dated rate. Returns
@@ -211,6 +217,13 @@ func (s *Service) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return Quote{}, err
+	}
+	for field, d := range map[string]*Decimal{"asset_amount": in.AssetAmount, "currency_amount": in.CurrencyAmount} {
+		if d != nil {
+			if err := CheckAmount(field, *d); err != nil {
+				return Quote{}, err
+			}
+		}
 	}
 	if (in.AssetAmount == nil) == (in.CurrencyAmount == nil) {
 		return Quote{}, Invalidf("asset_amount", "set exactly one of asset_amount (what do N %s cost?) and currency_amount (what does this money buy?)", in.Asset)
@@ -241,26 +254,23 @@ func (s *Service) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 	if err != nil {
 		return Quote{}, err
 	}
-	q := Quote{Asset: asset.Code, Currency: cur.Code, Rate: rate.Rate, RateEffective: rate.EffectiveAt, At: at}
+	q := Quote{Asset: asset.Code, Currency: cur.Code, Rate: rate.Rate, RateEffective: rate.EffectiveAt, At: at,
+		AssetPrecision: asset.Precision, CurrencyPrecision: cur.Precision}
 	if in.AssetAmount != nil {
 		if in.AssetAmount.IsNegative() {
 			return Quote{}, Invalidf("asset_amount", "asset_amount must not be negative")
 		}
 		q.AssetAmount = *in.AssetAmount
-		q.CurrencyAmount = Quantize(in.AssetAmount.Mul(rate.Rate), cur.Precision)
+		q.CurrencyAmount = Accrue(in.AssetAmount.Mul(rate.Rate))
 	} else {
 		if in.CurrencyAmount.IsNegative() {
 			return Quote{}, Invalidf("currency_amount", "currency_amount must not be negative")
 		}
 		q.CurrencyAmount = *in.CurrencyAmount
-		q.AssetAmount = Quantize(in.CurrencyAmount.DivRound(rate.Rate, divisionPlaces), asset.Precision)
+		q.AssetAmount, _ = Divide(*in.CurrencyAmount, rate.Rate)
 	}
 	return q, nil
 }
-
-// divisionPlaces is how many decimal places an intermediate quotient keeps
-// before Quantize rounds the result.
-const divisionPlaces = 30
 
 // rateAt returns the rate from asset to currency in force at t (1 for an asset
 // to itself). Returns ENotFound naming the fix.

@@ -113,13 +113,15 @@ func TestCreateAsset(t *testing.T) {
 			t.Errorf("GetAsset(tokens) after rejected creates = %v, want not_found", err)
 		}
 	})
-	t.Run("PrecisionApplies", func(t *testing.T) {
+	t.Run("LedgerKeepsFractions", func(t *testing.T) {
+		// precision is what people see; the ledger keeps the accrual scale.
 		e.customer(t, "u1")
 		e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "credits", Amount: dec("10"), Reason: "credits"})
-		_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: "frac", Kind: billing.AdjustGift, Customer: "u1", Asset: "credits", Amount: dec("1.5")})
-		wantField(t, "gift 1.5 credits", err, billing.EInvalid, "amount")
+		e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "credits", Amount: dec("1.5"), Reason: "frac"})
+		_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: "too-fine", Kind: billing.AdjustGift, Customer: "u1", Asset: "credits", Amount: dec("0.0000000000000000001")})
+		wantField(t, "gift 1e-19 credits", err, billing.EInvalid, "amount")
 		e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "gpu_hours", Amount: dec("0.0001"), Reason: "gpu"})
-		wantDec(t, "credits", e.balance(t, "u1", "credits").Total, "10")
+		wantDec(t, "credits", e.balance(t, "u1", "credits").Total, "11.5")
 		wantDec(t, "gpu_hours", e.balance(t, "u1", "gpu_hours").Total, "0.0001")
 	})
 }
@@ -275,9 +277,10 @@ func TestAddAssetRate(t *testing.T) {
 	})
 }
 
-// TestQuoteQuantizes shows that a quote's computed side is rounded once, to
-// its asset's precision, half away from zero.
-func TestQuoteQuantizes(t *testing.T) {
+// TestQuoteConvertsExactly shows that a quote's computed side is exact at
+// the accrual scale: a product is exact, a quotient is rounded once (half away
+// from zero at the 18th place), never to the asset's precision.
+func TestQuoteConvertsExactly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.asset(t, "credits", 0)
@@ -294,16 +297,13 @@ func TestQuoteQuantizes(t *testing.T) {
 		assetAmount     string // set: quote what it costs
 		want            string
 	}{
-		{"RepeatingDown", "credits", "USD", "1", "", "33"},                  // 33.333…
-		{"RepeatingUp", "credits", "USD", "2", "", "67"},                    // 66.666…
-		{"RepeatingPrecision4Down", "gpu_hours", "USD", "1", "", "33.3333"}, // 33.33333…
-		{"RepeatingPrecision4Up", "gpu_hours", "USD", "2", "", "66.6667"},   // 66.66666…
-		{"HalfUp", "points", "USD", "0.75", "", "13"},                       // 12.5
-		{"BelowHalf", "points", "USD", "0.74", "", "12"},                    // 12.333…
-		{"ExactNoRounding", "points", "USD", "0.60", "", "10"},              // 10
-		{"CostHalfUp", "points", "EUR", "", "3", "0.02"},                    // 0.015
-		{"CostHalfOfCent", "points", "EUR", "", "1", "0.01"},                // 0.005
-		{"CostBelowHalfCent", "gpu_hours", "USD", "", "0.0001", "0.00"},     // 0.000003
+		{"RepeatingDown", "credits", "USD", "1", "", "33.333333333333333333"},
+		{"RepeatingUp", "credits", "USD", "2", "", "66.666666666666666667"},
+		{"Half", "points", "USD", "0.75", "", "12.5"},
+		{"ExactNoRounding", "points", "USD", "0.60", "", "10"},
+		{"CostSubCent", "points", "EUR", "", "3", "0.015"},
+		{"CostHalfOfCent", "points", "EUR", "", "1", "0.005"},
+		{"CostTiny", "gpu_hours", "USD", "", "0.0001", "0.000003"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := billing.QuoteInput{Asset: tc.asset, Currency: tc.currency, At: t0}

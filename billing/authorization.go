@@ -56,6 +56,7 @@ type Authorization struct {
 	WalletID       string
 	EventType      string
 	Asset          string
+	Precision      int32   // the asset's, for showing the amounts
 	Amount         Decimal // held (approved) or required (declined)
 	Status         string
 	Approved       bool
@@ -94,6 +95,11 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorizati
 	}
 	if (in.EventType == "") == (in.Amount == nil) {
 		return Authorization{}, Invalidf("event_type", "send either event_type with estimated data (priced by the customer's subscription) or amount with asset")
+	}
+	if in.Amount != nil {
+		if err := CheckAmount("amount", *in.Amount); err != nil {
+			return Authorization{}, err
+		}
 	}
 	if in.Amount != nil && (in.Asset == "" || in.Amount.IsNegative()) {
 		return Authorization{}, Invalidf("amount", "an explicit amount must be zero or more and come with its asset, such as amount \"0.50\" and asset \"USD\"")
@@ -178,17 +184,12 @@ func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in Authoriz
 	if !ok {
 		return Authorization{}, NotFoundf("asset", "asset %q not found; existing assets: %s; call create_asset first for a custom unit", assetCode, strings.Join(sortedKeys(assets), ", "))
 	}
-	if in.Amount != nil {
-		if err := CheckPrecision("amount", amount, asset.Code, asset.Precision); err != nil {
-			return Authorization{}, err
-		}
-	}
 	// (2) Lock the balance and decide.
 	b, err := s.lockBalance(ctx, tx, c, w.ID, asset, now)
 	if err != nil {
 		return Authorization{}, err
 	}
-	a.Asset, a.Amount = asset.Code, amount
+	a.Asset, a.Precision, a.Amount = asset.Code, asset.Precision, amount
 	avail := b.available()
 	if avail.GreaterThanOrEqual(amount) {
 		a.Status, a.Approved, a.Available, a.Shortfall = AuthActive, true, avail.Sub(amount), Zero

@@ -109,7 +109,7 @@ func TestCreateProductInvalid(t *testing.T) {
 			{Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model"}, Rates: []billing.DimensionRate{{Values: map[string]string{"quality": "hd"}, Amount: dec("1")}}}}},
 			"prices[0].rates[0].values", []string{"model"}},
 		{"RecurringPrecision", billing.CreateProductInput{Code: "plan", EventType: "x", Prices: []billing.Price{
-			{Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec("20.005")}}}, "prices[0].amount", nil},
+			{Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec("20.0000000000000000001")}}}, "prices[0].amount", nil},
 		{"RecurringInterval", billing.CreateProductInput{Code: "plan", EventType: "x", Prices: []billing.Price{
 			{Model: billing.Recurring, Asset: "USD", Interval: "fortnight", Amount: dec("20")}}}, "prices[0].interval", nil},
 		{"UnknownAsset", billing.CreateProductInput{Code: "images", EventType: "x", Prices: []billing.Price{perUnit("credits", "2")}},
@@ -379,10 +379,10 @@ func TestSimulateMatchesRecord(t *testing.T) {
 		want      []want
 	}{
 		{"PerUnit", "images", "image.generated", nil, nil, usd("0.04")},
-		{"PerUnitQuantized", "credit-images", "image.credits", nil, nil, []want{{"credits", "3"}}}, // 2.5 → 3
+		{"PerUnitSubUnit", "credit-images", "image.credits", nil, nil, []want{{"credits", "2.5"}}}, // never rounded to the asset's precision
 		{"PerVolume", "tokens", "chat.tokens", data("total_tokens", "800000"), nil, usd("1.00")},
-		{"PerVolumeRoundsToZero", "tokens", "chat.tokens", data("total_tokens", "1500"), nil, usd("0.00")}, // 0.001875
-		{"PerVolumeHalfUp", "tokens", "chat.tokens", data("total_tokens", "4000"), nil, usd("0.01")},       // 0.005
+		{"PerVolumeSubCent", "tokens", "chat.tokens", data("total_tokens", "1500"), nil, usd("0.001875")},
+		{"PerVolumeHalfCent", "tokens", "chat.tokens", data("total_tokens", "4000"), nil, usd("0.005")},
 		{"PackagePartialBlock", "batches", "batch.rendered", data("images", "25"), nil, usd("1.50")},
 		{"PackageFullBlock", "batches", "batch.rendered", data("images", "10"), nil, usd("0.50")},
 		{"PackageZero", "batches", "batch.rendered", data("images", "0"), nil, usd("0.00")},
@@ -399,7 +399,7 @@ func TestSimulateMatchesRecord(t *testing.T) {
 		{"VolumeTier1Edge", "search", "search", nil, nil, usd("0.50")},
 		{"VolumeTier2", "search", "search", nil, nil, usd("0.25")},
 		{"CostPlusVendor", "agent", "agent.step", nil, costs("openai", "0.10", "anthropic", "0.50"), usd("0.13")}, // 0.12 + 0.01
-		{"CostPlusHalfUp", "agent", "agent.step", nil, costs("openai", "0.0125"), usd("0.03")},                    // 0.015 + 0.01 = 0.025
+		{"CostPlusSubCent", "agent", "agent.step", nil, costs("openai", "0.0125"), usd("0.025")},                  // 0.015 + 0.01
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := map[string]billing.Decimal{"USD": e.balance(t, "u1", "USD").Total, "credits": e.balance(t, "u1", "credits").Total}

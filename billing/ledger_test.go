@@ -12,31 +12,22 @@ import (
 	"github.com/tollgatehq/tollgate/internal/testdb"
 )
 
-func TestQuantizeRule(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct{ in, want string }{
-		{"0.125", "0.13"}, {"0.124", "0.12"}, {"-0.125", "-0.13"}, {"0.135", "0.14"}, {"1", "1"}, {"0.005", "0.01"}, {"0.0049999", "0"},
-	} {
-		if got := billing.Quantize(dec(tc.in), 2); !got.Equal(dec(tc.want)) {
-			t.Errorf("Quantize(%s, 2) = %s, want %s", tc.in, got, tc.want)
-		}
-	}
-	if got := billing.Quantize(dec("2.5"), 0); !got.Equal(dec("3")) {
-		t.Errorf("Quantize(2.5, 0) = %s, want 3", got)
-	}
-}
-
 func TestAdjustmentRejectsExcessPrecision(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.customer(t, "u1")
 	_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: "t1", Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("10.005")})
 	wantCode(t, "top_up 10.005 USD", err, billing.EInvalid)
-	if !strings.Contains(err.Error(), "USD has 2 decimal places") {
+	if !strings.Contains(err.Error(), "whole units of 2 decimal places") {
 		t.Errorf("error %q does not name the precision", err)
 	}
 	if b := e.balance(t, "u1", "USD"); !b.Total.IsZero() {
 		t.Errorf("rejected top-up changed the balance to %s", b.Total)
+	}
+	// A gift is not money paid in: it is kept exact below the cent.
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "USD", Amount: dec("10.005")})
+	if b := e.balance(t, "u1", "USD"); !b.Total.Equal(dec("10.005")) {
+		t.Errorf("gift of 10.005 USD: balance %s, want 10.005", b.Total)
 	}
 }
 

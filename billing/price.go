@@ -16,8 +16,8 @@ const (
 	// PerUnit charges UnitAmount for each event.
 	PerUnit PriceModel = "per_unit"
 	// PerVolume charges BlockAmount per BlockSize units of data[Field].
-	// Partial blocks are prorated exactly: quantity × BlockAmount / BlockSize,
-	// then Quantize.
+	// Partial blocks are prorated: quantity × BlockAmount / BlockSize, by
+	// Divide.
 	PerVolume PriceModel = "per_volume"
 	// Package charges BlockAmount per started block of BlockSize units of
 	// data[Field]: ceil(quantity / BlockSize) blocks; 0 units cost nothing.
@@ -159,26 +159,12 @@ type Entitlement struct {
 
 var intervals = []string{"day", "week", "month", "year"}
 
-// maxDigits bounds every number the rating engine accepts, in prices and in
-// events: at most maxDigits digits before and maxDigits after the decimal
-// point (trailing zeros not counted). It keeps every exact intermediate
-// result small.
-const maxDigits = 30
+// inRange reports whether d is within the bounds every amount and quantity
+// shares (see CheckAmount). They keep every exact intermediate result small.
+func inRange(d Decimal) bool { return amountProblem(d) == "" }
 
-// inRange reports whether d is within maxDigits (see there).
-func inRange(d Decimal) bool {
-	if d.Coefficient().BitLen() > 4096 {
-		return false
-	}
-	n := d.Normalize()
-	if n.IsZero() {
-		return true
-	}
-	if n.Exponent() < -maxDigits {
-		return false
-	}
-	return int64(n.NumDigits())+int64(n.Exponent()) <= maxDigits
-}
+// outOfRange is the end of a message about a number beyond inRange.
+var outOfRange = fmt.Sprintf("send at most %d digits before and %d after the decimal point", MaxIntegerDigits, AccrualScale)
 
 // plain writes d in full without exponent or grouping, independent of the
 // decimal package's global formatting switches. d must be inRange.
@@ -270,8 +256,7 @@ func validatePrice(prefix string, p Price, precision func(string) (int32, bool))
 		}
 		return v.fail("model", "%q is not a price model; use one of %s", p.Model, strings.Join(names, ", "))
 	}
-	prec, err := v.asset(p.Asset, precision)
-	if err != nil {
+	if err := v.asset(p.Asset, precision); err != nil {
 		return err
 	}
 	switch p.Model {
@@ -304,7 +289,6 @@ func validatePrice(prefix string, p Price, precision func(string) (int32, bool))
 		if !p.Amount.IsPositive() {
 			return v.fail("amount", "is 0; a recurring price needs an amount above 0, e.g. \"20.00\"")
 		}
-		return CheckPrecision(v.path("amount"), p.Amount, p.Asset, prec)
 	}
 	return nil
 }
@@ -321,21 +305,20 @@ func (v validator) fail(field, format string, args ...any) error {
 	return Invalidf(p, "%s %s", p, fmt.Sprintf(format, args...))
 }
 
-func (v validator) asset(asset string, precision func(string) (int32, bool)) (int32, error) {
+func (v validator) asset(asset string, precision func(string) (int32, bool)) error {
 	if asset == "" {
-		return 0, v.fail("asset", "is required; name the asset the amounts are in, e.g. \"USD\"")
+		return v.fail("asset", "is required; name the asset the amounts are in, e.g. \"USD\"")
 	}
-	prec, ok := precision(asset)
-	if !ok {
-		return 0, v.fail("asset", "%q is not a known asset; use the code of an existing asset, or create the asset first", asset)
+	if _, ok := precision(asset); !ok {
+		return v.fail("asset", "%q is not a known asset; use the code of an existing asset, or create the asset first", asset)
 	}
-	return prec, nil
+	return nil
 }
 
 // amount checks that d is non-negative and in range.
 func (v validator) amount(field string, d Decimal) error {
 	if !inRange(d) {
-		return v.fail(field, "(%s) is out of range; send at most %d digits before and %d after the decimal point", show(d), maxDigits, maxDigits)
+		return v.fail(field, "(%s) is out of range; %s", show(d), outOfRange)
 	}
 	if d.IsNegative() {
 		return v.fail(field, "is %s; it cannot be negative; send 0 or more", plain(d))
@@ -475,7 +458,7 @@ func (v validator) tiered(p Price) error {
 }
 
 // ValidateEntitlement checks an entitlement: known kind and asset, an
-// amount above 0 within the asset's precision, a valid interval when
+// amount above 0, a valid interval when
 // recurring, 0 ≤ LifetimeDays ≤ MaxLifetimeDays, and a known purpose.
 // Fields are named relative to the entitlement ("amount").
 func ValidateEntitlement(e Entitlement, precision func(asset string) (int32, bool)) error {
@@ -483,8 +466,7 @@ func ValidateEntitlement(e Entitlement, precision func(asset string) (int32, boo
 	if e.Kind != EntitlementRecurring && e.Kind != EntitlementOneOff {
 		return v.fail("kind", "%q is not an entitlement kind; use \"recurring\" (granted every interval) or \"one_off\" (granted once)", e.Kind)
 	}
-	prec, err := v.asset(e.Asset, precision)
-	if err != nil {
+	if err := v.asset(e.Asset, precision); err != nil {
 		return err
 	}
 	if err := v.amount("amount", e.Amount); err != nil {
@@ -492,9 +474,6 @@ func ValidateEntitlement(e Entitlement, precision func(asset string) (int32, boo
 	}
 	if !e.Amount.IsPositive() {
 		return v.fail("amount", "is 0; an entitlement grants an amount above 0, e.g. \"10.00\"")
-	}
-	if err := CheckPrecision("amount", e.Amount, e.Asset, prec); err != nil {
-		return err
 	}
 	if e.Kind == EntitlementRecurring {
 		if err := v.interval(e.Interval); err != nil {

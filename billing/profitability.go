@@ -29,8 +29,8 @@ import (
 //   - Revenue: what the fees earned in money, from the wallet entries that
 //     paid them (the lots a fee burned, in burn order). Value taken from a
 //     paid lot earns the lot's revenue basis pro rata: take × revenue_basis /
-//     lot amount, rounded half away from zero to RevenueShareScale places (the
-//     one rounding besides margin %), converted from the basis currency.
+//     lot amount, by Divide (rounded once, to AccrualScale places: the one
+//     rounding besides margin %), converted from the basis currency.
 //     Value taken from a promotion lot earns 0 and is reported as Promotional;
 //     from a bundled lot (a subscription's allowance, whose money is the
 //     subscription fee, not the event) it earns 0 and is reported as
@@ -45,7 +45,7 @@ import (
 //     Billed, Promotional, Bundled and Margin and counted in UnvaluedEvents.
 //   - Margin is revenue minus cost over the events where both are known;
 //     MarginPct is margin / that revenue × 100, rounded half away from zero
-//     to 2 places (Quantize's rule).
+//     to 2 places (Accrue's rule).
 //   - An event priced by several products counts once, its cost with the
 //     product created first (lowest id); each product gets the revenue of its
 //     own fees. An event without fees has product "" and version 0.
@@ -56,10 +56,6 @@ import (
 // Days, weeks (starting Monday) and months are UTC. Answers come from rollups
 // that every query first brings up to date, so they include every event
 // committed before the query.
-
-// RevenueShareScale is the number of decimal places a paid lot's revenue share
-// (take × revenue_basis / lot amount) is carried to.
-const RevenueShareScale = 12
 
 // Group keys of profitability and repricing reports.
 const (
@@ -584,7 +580,7 @@ func (a *sums) add(b sums) {
 
 var hundred = decimal.NewFromInt(100)
 
-// ratio returns a/b rounded half away from zero to places (Quantize's rule,
+// ratio returns a/b rounded half away from zero to places (Accrue's rule,
 // applied to the exact quotient), or nil when b is zero.
 func ratio(a, b Decimal, places int32) *Decimal {
 	if b.IsZero() {
@@ -949,7 +945,7 @@ func (v *eventValue) earn(p *productValue, take Decimal, lot *rawLot, rate Decim
 			v.notes = append(v.notes, fmt.Sprintf("a paid lot's revenue basis is in %s, which has no rate to %s in force at %s", lot.basisCurrency, rb.currency, at.Format(time.RFC3339)))
 			return
 		}
-		share := take.Mul(*lot.basis).DivRound(lot.amount, RevenueShareScale)
+		share, _ := Divide(take.Mul(*lot.basis), lot.amount)
 		p.revenue = p.revenue.Add(share.Mul(br))
 	}
 }

@@ -31,30 +31,19 @@ type RatingEvent struct {
 
 // RatedFee is what one price charges for one event.
 type RatedFee struct {
-	PriceID string
-	Asset   string
+	PriceID   string
+	Asset     string
+	Precision int32 // the asset's, for showing Amount
 	// Quantity is the number of units counted against the price: the data
 	// field's value, 1 for a per-event price, the cost for cost_plus. Tier
 	// counters add it to the period's usage.
 	Quantity Decimal
-	// Amount is the fee, quantized to the asset's precision.
+	// Amount is the fee, exact at AccrualScale (see Accrue).
 	Amount Decimal
 	// Breakdown explains the fee in one line, e.g.
-	// "1,500 total_tokens × 1.25 per 1,000,000 = 0.001875 → 0.00 USD".
+	// "1,500 total_tokens × 1.25 per 1,000,000 = 0.001875 USD".
 	Breakdown string
 }
-
-// DivisionScale is the number of decimal places a division is carried to.
-// The only division in rating is proration by block_size (per_volume and
-// dimensional prices with a field). A quotient that terminates within
-// DivisionScale places is exact. One that does not is truncated to
-// DivisionScale places and marked by a sticky digit 5 in place
-// DivisionScale+1; the true quotient and the marked one lie strictly between
-// the same two neighbouring DivisionScale-place values, and no rounding
-// boundary of Quantize (at most MaxPrecision < DivisionScale places) lies
-// between them, so Quantize rounds the marked quotient exactly as it would
-// round the true one. Breakdowns show such a quotient truncated, with "…".
-const DivisionScale = 30
 
 // PeriodStart returns the start of the period that tier counters cover for
 // an event at t: midnight UTC on the first day of t's UTC calendar month.
@@ -73,8 +62,9 @@ func PeriodStart(t time.Time) time.Time {
 // per price ID; tiered prices read it, a missing entry is 0. precision
 // reports an asset's decimal places.
 //
-// Every intermediate result is exact (see DivisionScale for division); the
-// one rounding is Quantize of each fee to its asset's precision.
+// Every result is exact, except one that needs more than AccrualScale places
+// (a division, or a product of many places), which Accrue rounds once.
+// Fees are never rounded to the asset's precision: 0.004 USD charges 0.004.
 //
 // The models:
 //
@@ -82,9 +72,9 @@ func PeriodStart(t time.Time) time.Time {
 //   - per_volume: fee = q × BlockAmount / BlockSize with q = data[Field];
 //     partial blocks are prorated, not rounded up.
 //   - package: fee = ceil(q / BlockSize) × BlockAmount; 0 units cost 0.
-//   - dimensional: each dimension's value is read as text (a json.Number by
-//     its text as sent, so 1 and 1.0 differ). A rate matches when each of
-//     its values equals the event's value or is "*"; a missing, null,
+//   - dimensional: each dimension's value is read as text. A rate matches
+//     when each of its values equals the event's value (the same text, or
+//     decimal numbers of the same value: 1 and 1.0 match) or is "*"; a missing, null,
 //     object or array value is matched only by "*". Of the matching rates the
 //     most specific (fewest "*") wins, and of equally specific ones the
 //     earliest. The fee is the rate's Amount per event, or
@@ -119,52 +109,35 @@ func Rate(prices []Price, ev RatingEvent, prior map[string]Decimal, precision fu
 		if err := validatePrice(fmt.Sprintf("prices[%d].", i), p, precision); err != nil {
 			return nil, err
 		}
-		prec, _ := precision(p.Asset)
 		r, err := ratePrice(i, p, ev, prior[p.ID])
 		if err != nil {
 			return nil, err
 		}
-		amount := Quantize(r.amount, prec)
+		amount := Accrue(r.amount)
+		eq := "="
+		if r.inexact || !amount.Equal(r.amount) {
+			eq = "≈"
+		}
+		prec, _ := precision(p.Asset)
 		fees = append(fees, RatedFee{
 			PriceID:   p.ID,
 			Asset:     p.Asset,
+			Precision: prec,
 			Quantity:  r.quantity,
 			Amount:    amount,
-			Breakdown: fmt.Sprintf("%s = %s → %s %s", r.detail, r.show(), amount.StringFixed(prec), p.Asset),
+			Breakdown: fmt.Sprintf("%s %s %s %s", r.detail, eq, grouped(amount), p.Asset),
 		})
 	}
 	return fees, nil
 }
 
-// rated is one price's fee before quantisation.
+// rated is one price's fee before Accrue.
 type rated struct {
 	quantity Decimal
-	// amount is exact, or, when inexact, a DivisionScale-place quotient with
-	// a sticky digit (see DivisionScale).
-	amount  Decimal
+	amount   Decimal
+	// inexact says amount is a quotient Divide already rounded.
 	inexact bool
 	detail  string
-}
-
-func (r rated) show() string {
-	if r.inexact {
-		return grouped(r.amount.Truncate(DivisionScale)) + "…"
-	}
-	return grouped(r.amount)
-}
-
-// divide returns num/den (den > 0) as DivisionScale describes, and whether
-// it is inexact.
-func divide(num, den Decimal) (Decimal, bool) {
-	q, rem := num.QuoRem(den, DivisionScale)
-	if rem.IsZero() {
-		return q, false
-	}
-	sticky := decimal.New(5, -(DivisionScale + 1))
-	if num.Sign()*den.Sign() < 0 {
-		sticky = sticky.Neg()
-	}
-	return q.Add(sticky), true
 }
 
 // label names a price in messages: its name, else its ID, else its index.
@@ -191,7 +164,7 @@ func ratePrice(i int, p Price, ev RatingEvent, prior Decimal) (rated, error) {
 		if err != nil {
 			return rated{}, err
 		}
-		amount, inexact := divide(q.Mul(p.BlockAmount), p.BlockSize)
+		amount, inexact := Divide(q.Mul(p.BlockAmount), p.BlockSize)
 		return rated{quantity: q, amount: amount, inexact: inexact,
 			detail: fmt.Sprintf("%s %s × %s%s", grouped(q), p.Field, grouped(p.BlockAmount), per(p.BlockSize))}, nil
 
@@ -219,7 +192,7 @@ func ratePrice(i int, p Price, ev RatingEvent, prior Decimal) (rated, error) {
 		if err != nil {
 			return rated{}, err
 		}
-		amount, inexact := divide(q.Mul(rate.Amount), p.BlockSize)
+		amount, inexact := Divide(q.Mul(rate.Amount), p.BlockSize)
 		return rated{quantity: q, amount: amount, inexact: inexact,
 			detail: fmt.Sprintf("%s: %s %s × %s%s", sel, grouped(q), p.Field, grouped(rate.Amount), per(p.BlockSize))}, nil
 
@@ -233,7 +206,7 @@ func ratePrice(i int, p Price, ev RatingEvent, prior Decimal) (rated, error) {
 			unit = p.Field
 		}
 		if !inRange(prior) || prior.IsNegative() {
-			return rated{}, Invalidf("prior", "the period usage of price %s so far is %s; it must be 0 or more, within %d digits before and after the decimal point", name, show(prior), maxDigits)
+			return rated{}, Invalidf("prior", "the period usage of price %s so far is %s; it must be 0 or more; %s", name, show(prior), outOfRange)
 		}
 		head := fmt.Sprintf("%s used + %s %s", grouped(prior), grouped(q), unit)
 		if p.TierMode == TierVolume {
@@ -355,7 +328,7 @@ func quantity(price, field string, data map[string]any) (Decimal, error) {
 		return Decimal{}, Invalidf(path, "%s must be a number, e.g. 1500, or a decimal string, e.g. \"1500\" (price %s reads its quantity from it); got %s", path, price, problem)
 	}
 	if !inRange(d) {
-		return Decimal{}, Invalidf(path, "%s (%s) is out of range; send at most %d digits before and %d after the decimal point", path, show(d), maxDigits, maxDigits)
+		return Decimal{}, Invalidf(path, "%s (%s) is out of range; %s", path, show(d), outOfRange)
 	}
 	if d.IsNegative() {
 		return Decimal{}, Invalidf(path, "%s is %s; price %s reads a quantity from it, which cannot be negative; send 0 or more", path, plain(d), price)
@@ -456,6 +429,20 @@ func dimensionValue(data map[string]any, key string) (string, bool) {
 	return "", false
 }
 
+// sameValue reports whether an event's dimension value matches a rate's:
+// the same text, or two decimal numbers of the same value ("1.0" and "1").
+func sameValue(event, rate string) bool {
+	if event == rate {
+		return true
+	}
+	a, ok := decimalText(event)
+	if !ok {
+		return false
+	}
+	b, ok := decimalText(rate)
+	return ok && a.Equal(b)
+}
+
 // selectRate picks the dimensional rate for the event (see Rate) and
 // describes the selection.
 func selectRate(name string, p Price, data map[string]any) (DimensionRate, string, error) {
@@ -473,7 +460,7 @@ func selectRate(name string, p Price, data map[string]any) (DimensionRate, strin
 				wild++
 				continue
 			}
-			if !present[i] || vals[i] != rv {
+			if !present[i] || !sameValue(vals[i], rv) {
 				match = false
 				break
 			}
@@ -503,7 +490,7 @@ func selectRate(name string, p Price, data map[string]any) (DimensionRate, strin
 		accepted := false
 		for _, r := range p.Rates {
 			rv := r.Values[d]
-			if rv == Wildcard || (present[i] && rv == vals[i]) {
+			if rv == Wildcard || (present[i] && sameValue(rv, vals[i])) {
 				accepted = true
 			}
 			if rv != Wildcard && !slices.Contains(values, rv) {
@@ -533,7 +520,7 @@ func vendorCost(name string, p Price, costs []Cost) (Decimal, string, error) {
 		}
 		f := fmt.Sprintf("costs[%d].amount", i)
 		if !inRange(c.Amount) {
-			return Decimal{}, "", Invalidf(f, "%s (%s) is out of range; send at most %d digits before and %d after the decimal point", f, show(c.Amount), maxDigits, maxDigits)
+			return Decimal{}, "", Invalidf(f, "%s (%s) is out of range; %s", f, show(c.Amount), outOfRange)
 		}
 		if c.Amount.IsNegative() {
 			return Decimal{}, "", Invalidf(f, "%s is %s; a vendor cost cannot be negative", f, plain(c.Amount))

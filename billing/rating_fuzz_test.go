@@ -63,9 +63,6 @@ func breakdowns(fees []RatedFee) []string {
 	return out
 }
 
-// ulp is one unit in the last place of an asset of precision prec.
-func ulp(prec int32) Decimal { return decimal.New(1, -prec) }
-
 func FuzzRate(f *testing.F) {
 	// qty, extra, amount, block, scale, prior
 	f.Add("1500", uint32(500), uint32(125), uint32(999999), uint8(2), uint32(0))
@@ -79,7 +76,6 @@ func FuzzRate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, qty string, extra, amount, block uint32, scale uint8, prior uint32) {
 		sc := int32(scale % 10)
 		asset := fuzzAssets[int(scale)%len(fuzzAssets)]
-		prec, _ := testPrecision(asset)
 		unit := decimal.New(int64(amount), -sc)
 		blockSize := decimal.New(int64(block%1_000_000)+1, -int32(scale%3))
 		priorUsage := decimal.New(int64(prior%1_000_000), -int32(scale%3))
@@ -102,11 +98,11 @@ func FuzzRate(f *testing.F) {
 				t.Fatalf("Rate(%v) for %s = %v, want one fee", ev, p.ID, summary(fees))
 			}
 			fee := fees[0]
-			if fee.Amount.IsNegative() || fee.Quantity.IsNegative() || !fee.Amount.Equal(Quantize(fee.Amount, prec)) {
-				t.Fatalf("Rate(%v) for %s = %v, want a non-negative amount quantized to %d places", ev, p.ID, summary(fees), prec)
+			if fee.Amount.IsNegative() || fee.Quantity.IsNegative() || !fee.Amount.Equal(Accrue(fee.Amount)) {
+				t.Fatalf("Rate(%v) for %s = %v, want a non-negative amount within %d places", ev, p.ID, summary(fees), AccrualScale)
 			}
 			r1, err := ratePrice(0, p, ev, priors[p.ID])
-			if err != nil || !Quantize(r1.amount, prec).Equal(fee.Amount) {
+			if err != nil || !Accrue(r1.amount).Equal(fee.Amount) {
 				t.Fatalf("ratePrice(%v) for %s = %v, %v, want the unquantized %s", ev, p.ID, r1.amount, err, fee.Amount)
 			}
 
@@ -136,9 +132,9 @@ func FuzzRate(f *testing.F) {
 				if sum := r1.amount.Add(second.amount); !sum.Equal(r2.amount) {
 					t.Fatalf("graduated %s after %s = %s, but %s then %s = %s + %s = %s", q2, priorUsage, r2.amount, q1, extraQ, r1.amount, second.amount, sum)
 				}
-				parts := fee.Amount.Add(Quantize(second.amount, prec))
-				if diff := parts.Sub(fees2[0].Amount).Abs(); diff.GreaterThan(ulp(prec)) {
-					t.Fatalf("graduated quantized parts %s differ from the whole %s by more than one unit", parts, fees2[0].Amount)
+				// The fees themselves add up exactly: no per-event rounding.
+				if parts := fee.Amount.Add(Accrue(second.amount)); !parts.Equal(fees2[0].Amount) {
+					t.Fatalf("graduated fees %s + %s = %s differ from the whole %s", fee.Amount, Accrue(second.amount), parts, fees2[0].Amount)
 				}
 				want := graduatedCost(p.Tiers, priorUsage.Add(q2)).Sub(graduatedCost(p.Tiers, priorUsage))
 				if !want.Equal(r2.amount) {
@@ -194,7 +190,7 @@ func FuzzTiers(f *testing.F) {
 				t.Fatalf("Rate(%v) after %d = %v, %v, want one fee of quantity %d", event(n), prior, fees, err, n)
 			}
 			r, err := ratePrice(0, price, event(n), decimal.NewFromInt(prior))
-			if err != nil || !Quantize(r.amount, 2).Equal(fees[0].Amount) {
+			if err != nil || !Accrue(r.amount).Equal(fees[0].Amount) {
 				t.Fatalf("ratePrice(%v) = %v, %v, want the unquantized %s", event(n), r.amount, err, fees[0].Amount)
 			}
 			return r.amount

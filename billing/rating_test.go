@@ -95,20 +95,20 @@ func TestRate(t *testing.T) {
 		wantField string
 	}{
 		// per_unit
-		{name: "per unit charges the unit amount, sub-cent rounds to 0", prices: []Price{{ID: "u", Model: PerUnit, Asset: "USD", UnitAmount: dec("0.0005")}},
-			want: []string{"u 0 USD qty=1"}},
-		{name: "per unit quantises half away from zero", prices: []Price{{ID: "u", Model: PerUnit, Asset: "USD", UnitAmount: dec("0.125")}},
-			want: []string{"u 0.13 USD qty=1"}},
-		{name: "per unit rounds below half down", prices: []Price{{ID: "u", Model: PerUnit, Asset: "USD", UnitAmount: dec("0.124")}},
-			want: []string{"u 0.12 USD qty=1"}},
-		{name: "per unit quantises to a zero-place asset", prices: []Price{{ID: "u", Model: PerUnit, Asset: "JPY", UnitAmount: dec("2.5")}},
-			want: []string{"u 3 JPY qty=1"}},
+		{name: "per unit charges a sub-cent unit amount exactly", prices: []Price{{ID: "u", Model: PerUnit, Asset: "USD", UnitAmount: dec("0.0005")}},
+			want: []string{"u 0.0005 USD qty=1"}},
+		{name: "per unit half a cent is not rounded up", prices: []Price{{ID: "u", Model: PerUnit, Asset: "USD", UnitAmount: dec("0.125")}},
+			want: []string{"u 0.125 USD qty=1"}},
+		{name: "per unit below half a cent is not rounded down", prices: []Price{{ID: "u", Model: PerUnit, Asset: "USD", UnitAmount: dec("0.124")}},
+			want: []string{"u 0.124 USD qty=1"}},
+		{name: "per unit keeps a fraction of a zero-place asset", prices: []Price{{ID: "u", Model: PerUnit, Asset: "JPY", UnitAmount: dec("2.5")}},
+			want: []string{"u 2.5 JPY qty=1"}},
 
 		// per_volume
 		{name: "per volume prorates a partial block", prices: []Price{tokens}, ev: RatingEvent{Data: data("total_tokens", json.Number("1500000"))},
-			want: []string{"input 1.88 USD qty=1500000"}},
-		{name: "per volume tiny usage rounds to zero", prices: []Price{tokens}, ev: RatingEvent{Data: data("total_tokens", json.Number("1500"))},
-			want: []string{"input 0 USD qty=1500"}},
+			want: []string{"input 1.875 USD qty=1500000"}},
+		{name: "per volume tiny usage is charged exactly", prices: []Price{tokens}, ev: RatingEvent{Data: data("total_tokens", json.Number("1500"))},
+			want: []string{"input 0.001875 USD qty=1500"}},
 		{name: "per volume zero quantity costs zero", prices: []Price{tokens}, ev: RatingEvent{Data: data("total_tokens", json.Number("0"))},
 			want: []string{"input 0 USD qty=0"}},
 		{name: "per volume reads a decimal string", prices: []Price{tokens}, ev: RatingEvent{Data: data("total_tokens", "2000000")},
@@ -119,13 +119,14 @@ func TestRate(t *testing.T) {
 			want: []string{"input 2.5 USD qty=2000000"}},
 		{name: "per volume reads an integral float64", prices: []Price{tokens}, ev: RatingEvent{Data: data("total_tokens", float64(2000000))},
 			want: []string{"input 2.5 USD qty=2000000"}},
-		{name: "per volume non-terminating division rounds normally", prices: []Price{perVolume("third", "units", "3", "1")}, ev: RatingEvent{Data: data("units", json.Number("1"))},
-			want: []string{"third 0.33 USD qty=1"}},
-		{name: "per volume division just below a half does not round up",
-			// 0.1 × 0.149999…9 (30 places) / 3 = 0.005 − 3.3e-32: a 30-place
-			// DivRound would give 0.005 and round to 0.01.
-			prices: []Price{perVolume("third", "units", "3", "0.149999999999999999999999999999")}, ev: RatingEvent{Data: data("units", json.Number("0.1"))},
-			want: []string{"third 0 USD qty=0.1"}},
+		{name: "per volume non-terminating division rounds once at the accrual scale", prices: []Price{perVolume("third", "units", "3", "1")}, ev: RatingEvent{Data: data("units", json.Number("1"))},
+			want: []string{"third 0.333333333333333333 USD qty=1"}},
+		{name: "per volume non-terminating division rounds half away from zero",
+			prices: []Price{perVolume("third", "units", "3", "2")}, ev: RatingEvent{Data: data("units", json.Number("1"))},
+			want: []string{"third 0.666666666666666667 USD qty=1"}},
+		{name: "per volume amount beyond the accrual scale is out of range",
+			prices: []Price{perVolume("third", "units", "3", "0.1499999999999999999")}, ev: RatingEvent{Data: data("units", json.Number("0.1"))},
+			wantErr: "send at most 15 digits before and 18 after the decimal point", wantField: "prices[0].block_amount"},
 		{name: "per volume missing field is an error", prices: []Price{tokens}, ev: RatingEvent{Data: data("tokens", json.Number("5"))},
 			wantErr: `event data has no total_tokens; price "input" reads its quantity from it; send data.total_tokens as a number`, wantField: "data.total_tokens"},
 		{name: "per volume negative quantity is an error", prices: []Price{tokens}, ev: RatingEvent{Data: data("total_tokens", json.Number("-5"))},
@@ -187,17 +188,17 @@ func TestRate(t *testing.T) {
 		{name: "graduated exactly at up_to stays in the tier", prices: []Price{graduatedPrice("requests")}, ev: RatingEvent{Data: data("requests", json.Number("1000"))},
 			want: []string{"tiers 10 USD qty=1000"}},
 		{name: "graduated crossing one tier charges its flat", prices: []Price{graduatedPrice("requests")}, ev: RatingEvent{Data: data("requests", json.Number("1001"))},
-			want: []string{"tiers 12.01 USD qty=1001"}},
+			want: []string{"tiers 12.008 USD qty=1001"}},
 		{name: "graduated crossing two tiers in one event", prices: []Price{graduatedPrice("requests")}, ev: RatingEvent{Data: data("requests", json.Number("5000"))},
 			prior: map[string]Decimal{"tiers": dec("500")},
 			// 500×0.01 + 4000×0.008 + 2 + 500×0.005 + 5
 			want: []string{"tiers 46.5 USD qty=5000"}},
 		{name: "graduated prior exactly at the edge enters the next tier", prices: []Price{graduatedPrice("requests")}, ev: RatingEvent{Data: data("requests", json.Number("1"))},
-			prior: map[string]Decimal{"tiers": dec("1000")}, want: []string{"tiers 2.01 USD qty=1"}},
+			prior: map[string]Decimal{"tiers": dec("1000")}, want: []string{"tiers 2.008 USD qty=1"}},
 		{name: "graduated zero quantity at the edge charges no flat", prices: []Price{graduatedPrice("requests")}, ev: RatingEvent{Data: data("requests", json.Number("0"))},
 			prior: map[string]Decimal{"tiers": dec("1000")}, want: []string{"tiers 0 USD qty=0"}},
 		{name: "graduated flat already charged is not charged again", prices: []Price{graduatedPrice("requests")}, ev: RatingEvent{Data: data("requests", json.Number("1"))},
-			prior: map[string]Decimal{"tiers": dec("1001")}, want: []string{"tiers 0.01 USD qty=1"}},
+			prior: map[string]Decimal{"tiers": dec("1001")}, want: []string{"tiers 0.008 USD qty=1"}},
 		{name: "graduated without field counts one per event", prices: []Price{graduatedPrice("")},
 			prior: map[string]Decimal{"tiers": dec("999")}, want: []string{"tiers 0.01 USD qty=1"}},
 		{name: "graduated first tier flat on the first unit",
@@ -210,7 +211,7 @@ func TestRate(t *testing.T) {
 		{name: "volume exactly at up_to uses that tier", prices: []Price{volumePrice()}, ev: RatingEvent{Data: data("requests", json.Number("1000"))},
 			want: []string{"tiers 10 USD qty=1000"}},
 		{name: "volume total above up_to prices the event at the next tier", prices: []Price{volumePrice()}, ev: RatingEvent{Data: data("requests", json.Number("1001"))},
-			want: []string{"tiers 8.01 USD qty=1001"}},
+			want: []string{"tiers 8.008 USD qty=1001"}},
 		{name: "volume does not re-price earlier usage", prices: []Price{volumePrice()}, ev: RatingEvent{Data: data("requests", json.Number("200"))},
 			prior: map[string]Decimal{"tiers": dec("900")}, want: []string{"tiers 1.6 USD qty=200"}},
 		{name: "volume crossing two tiers lands in the last", prices: []Price{volumePrice()}, ev: RatingEvent{Data: data("requests", json.Number("5000"))},
@@ -221,10 +222,10 @@ func TestRate(t *testing.T) {
 		// cost_plus
 		{name: "cost plus marks up the vendor cost", prices: []Price{costPlus("openai", "20", "0.01")},
 			ev:   RatingEvent{Costs: []Cost{{Vendor: "openai", Amount: dec("0.0123"), Currency: "USD"}, {Vendor: "other", Amount: dec("9"), Currency: "EUR"}}},
-			want: []string{"cp 0.02 USD qty=0.0123"}},
+			want: []string{"cp 0.02476 USD qty=0.0123"}},
 		{name: "cost plus without vendor sums all costs", prices: []Price{costPlus("", "50", "0")},
 			ev:   RatingEvent{Costs: []Cost{{Vendor: "openai", Amount: dec("0.01"), Currency: "USD"}, {Vendor: "anthropic", Amount: dec("0.02"), Currency: "USD"}}},
-			want: []string{"cp 0.05 USD qty=0.03"}},
+			want: []string{"cp 0.045 USD qty=0.03"}},
 		{name: "cost plus missing vendor cost is an error", prices: []Price{costPlus("openai", "20", "0")},
 			ev:      RatingEvent{Costs: []Cost{{Vendor: "anthropic", Amount: dec("1"), Currency: "USD"}}},
 			wantErr: `cost_plus price "llm" needs a cost from vendor "openai" in the event's costs; a missing cost is unknown, not zero`, wantField: "costs"},
@@ -272,9 +273,8 @@ func TestRate(t *testing.T) {
 				t.Errorf("Rate(%v) = %v, want %v (-want +got):\n%s", tt.ev, summary(fees), tt.want, diff)
 			}
 			for _, f := range fees {
-				prec, _ := testPrecision(f.Asset)
-				if !f.Amount.Equal(Quantize(f.Amount, prec)) || f.Amount.IsNegative() {
-					t.Errorf("Rate(%v) fee %s amount %s is not a non-negative quantized %s amount", tt.ev, f.PriceID, f.Amount, f.Asset)
+				if !f.Amount.Equal(Accrue(f.Amount)) || f.Amount.IsNegative() {
+					t.Errorf("Rate(%v) fee %s amount %s is not a non-negative %s amount within AccrualScale", tt.ev, f.PriceID, f.Amount, f.Asset)
 				}
 			}
 		})
@@ -290,21 +290,21 @@ func TestRateBreakdown(t *testing.T) {
 		want  string
 	}{
 		{name: "per unit", price: Price{Model: PerUnit, Asset: "USD", UnitAmount: dec("0.0005")},
-			want: "1 event × 0.0005 = 0.0005 → 0.00 USD"},
+			want: "1 event × 0.0005 = 0.0005 USD"},
 		{name: "per volume", price: perVolume("input", "total_tokens", "1000000", "1.25"), ev: RatingEvent{Data: data("total_tokens", json.Number("1500"))},
-			want: "1,500 total_tokens × 1.25 per 1,000,000 = 0.001875 → 0.00 USD"},
+			want: "1,500 total_tokens × 1.25 per 1,000,000 = 0.001875 USD"},
 		{name: "inexact division is marked", price: perVolume("third", "units", "3", "1"), ev: RatingEvent{Data: data("units", json.Number("1"))},
-			want: "1 units × 1 per 3 = 0.333333333333333333333333333333… → 0.33 USD"},
+			want: "1 units × 1 per 3 ≈ 0.333333333333333333 USD"},
 		{name: "package", price: Price{Model: Package, Asset: "USD", Field: "total_tokens", BlockSize: dec("1000"), BlockAmount: dec("5")}, ev: RatingEvent{Data: data("total_tokens", json.Number("1500"))},
-			want: "1,500 total_tokens = 2 × block of 1,000 at 5 = 10 → 10.00 USD"},
+			want: "1,500 total_tokens = 2 × block of 1,000 at 5 = 10 USD"},
 		{name: "dimensional", price: imagePrice(rate("gpt-4o", "hd", "0.08"), rate("*", "*", "0.1")), ev: RatingEvent{Data: data("model", "gpt-4o", "quality", "hd")},
-			want: `model="gpt-4o", quality="hd": 1 event × 0.08 = 0.08 → 0.08 USD`},
+			want: `model="gpt-4o", quality="hd": 1 event × 0.08 = 0.08 USD`},
 		{name: "graduated", price: graduatedPrice("requests"), ev: RatingEvent{Data: data("requests", json.Number("1001"))},
-			want: "graduated tiers, 0 used + 1,001 requests: tiers[0] 1,000 × 0.01 + tiers[1] 1 × 0.008 + tiers[1] flat 2 = 12.008 → 12.01 USD"},
+			want: "graduated tiers, 0 used + 1,001 requests: tiers[0] 1,000 × 0.01 + tiers[1] 1 × 0.008 + tiers[1] flat 2 = 12.008 USD"},
 		{name: "volume", price: volumePrice(), ev: RatingEvent{Data: data("requests", json.Number("200"))}, prior: dec("900"),
-			want: "volume tiers, 900 used + 200 requests = 1,100 in tiers[1]: 200 × 0.008 = 1.6 → 1.60 USD"},
+			want: "volume tiers, 900 used + 200 requests = 1,100 in tiers[1]: 200 × 0.008 = 1.6 USD"},
 		{name: "cost plus", price: costPlus("openai", "20", "0.01"), ev: RatingEvent{Costs: []Cost{{Vendor: "openai", Amount: dec("0.0123"), Currency: "USD"}}},
-			want: "cost 0.0123 USD from openai × (1 + 20%) + 0.01 = 0.02476 → 0.02 USD"},
+			want: "cost 0.0123 USD from openai × (1 + 20%) + 0.01 = 0.02476 USD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -440,8 +440,8 @@ func TestValidatePrice(t *testing.T) {
 			wantErr: `interval "monthly" is not an interval; use day, week, month or year`, wantField: "interval"},
 		{name: "recurring zero amount", price: Price{Model: Recurring, Asset: "USD", Interval: "month"},
 			wantErr: "amount is 0; a recurring price needs an amount above 0", wantField: "amount"},
-		{name: "recurring amount beyond asset precision", price: Price{Model: Recurring, Asset: "USD", Interval: "month", Amount: dec("20.001")},
-			wantErr: "amount has 3 decimal places; USD has 2 decimal places", wantField: "amount"},
+		{name: "recurring amount beyond the accrual scale", price: Price{Model: Recurring, Asset: "USD", Interval: "month", Amount: dec("20.0000000000000000001")},
+			wantErr: "send at most 15 digits before and 18 after the decimal point", wantField: "amount"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -510,8 +510,8 @@ func TestValidateEntitlement(t *testing.T) {
 			wantErr: "amount is 0", wantField: "amount"},
 		{name: "negative amount", e: Entitlement{Kind: EntitlementOneOff, Asset: "USD", Amount: dec("-1")},
 			wantErr: "amount is -1; it cannot be negative", wantField: "amount"},
-		{name: "amount beyond precision", e: Entitlement{Kind: EntitlementOneOff, Asset: "USD", Amount: dec("1.005")},
-			wantErr: "amount has 3 decimal places", wantField: "amount"},
+		{name: "amount beyond the accrual scale", e: Entitlement{Kind: EntitlementOneOff, Asset: "USD", Amount: dec("1e16")},
+			wantErr: "send at most 15 digits before", wantField: "amount"},
 		{name: "recurring without interval", e: Entitlement{Kind: EntitlementRecurring, Asset: "USD", Amount: dec("10")},
 			wantErr: `interval "" is not an interval`, wantField: "interval"},
 		{name: "negative lifetime", e: Entitlement{Kind: EntitlementOneOff, Asset: "USD", Amount: dec("10"), LifetimeDays: -1},
@@ -535,18 +535,22 @@ func TestValidateEntitlement(t *testing.T) {
 	}
 }
 
-func TestDivideAvoidsDoubleRounding(t *testing.T) {
-	// 0.0149999…9 (31 places) / 3 = 0.004999…9666…: below half a cent.
-	num, den := dec("0.0149999999999999999999999999999"), dec("3")
-	naive := Quantize(num.DivRound(den, DivisionScale), 2)
-	got, inexact := divide(num, den)
-	if !inexact || !Quantize(got, 2).IsZero() {
-		t.Errorf("Quantize(divide(%s, %s), 2) = %s (inexact %v), want 0 (inexact true)", num, den, Quantize(got, 2), inexact)
+func TestDivideRoundsOnce(t *testing.T) {
+	tests := []struct {
+		num, den, want string
+		inexact        bool
+	}{
+		{"3", "8", "0.375", false},
+		{"1", "3", "0.333333333333333333", true},
+		{"2", "3", "0.666666666666666667", true},
+		{"-2", "3", "-0.666666666666666667", true},
+		{"1", "2000000000000000000", "0.000000000000000001", true}, // half away from zero
+		{"1500", "1000000", "0.0015", false},
 	}
-	if !naive.Equal(dec("0.01")) {
-		t.Errorf("naive DivRound then Quantize = %s; the case no longer shows double rounding", naive)
-	}
-	if exact, inexact := divide(dec("3"), dec("8")); inexact || !exact.Equal(dec("0.375")) {
-		t.Errorf("divide(3, 8) = %s (inexact %v), want 0.375 exact", exact, inexact)
+	for _, tt := range tests {
+		got, inexact := Divide(dec(tt.num), dec(tt.den))
+		if !got.Equal(dec(tt.want)) || inexact != tt.inexact {
+			t.Errorf("Divide(%s, %s) = %s (inexact %v), want %s (inexact %v)", tt.num, tt.den, got, inexact, tt.want, tt.inexact)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 )
 
 // Time rules for usage events: an event may arrive up to MaxLateness after it
@@ -45,7 +46,8 @@ type Fee struct {
 	PriceID     string
 	PriceName   string
 	Asset       string
-	Amount      Decimal
+	Precision   int32   // the asset's, for showing Amount (see FormatAmount)
+	Amount      Decimal // exact at AccrualScale, never rounded to Precision
 	Quantity    Decimal
 	Breakdown   string
 }
@@ -58,6 +60,7 @@ type Settlement struct {
 	Captured        Decimal // the actual amount, in the hold's asset
 	Released        Decimal // held minus captured, when positive
 	Exceeded        Decimal // captured minus held, when positive: debited beyond the hold
+	Precision       int32   // the hold asset's, for showing the amounts
 }
 
 // Event is a recorded usage event with its fees.
@@ -193,7 +196,7 @@ func validateEvent(in *UsageEventInput, now time.Time) error {
 // that happened is never dropped). An authorization that is no longer active
 // is left as it is and reported.
 func (s *Service) capture(batch *pgx.Batch, a *Authorization, eventID string, totals map[string]Decimal, now time.Time) *Settlement {
-	st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: Zero, Released: Zero, Exceeded: Zero}
+	st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: Zero, Released: Zero, Exceeded: Zero, Precision: a.Precision}
 	if a.Status != AuthActive {
 		return st
 	}
@@ -232,7 +235,7 @@ func toFees(v pricedVersion, rated []RatedFee, byID map[string]Price) []Fee {
 	out := make([]Fee, len(rated))
 	for i, r := range rated {
 		out[i] = Fee{ProductID: v.ProductID, ProductCode: v.ProductCode, Version: v.Version.Version, PriceID: r.PriceID,
-			PriceName: byID[r.PriceID].Name, Asset: r.Asset, Amount: r.Amount, Quantity: r.Quantity, Breakdown: r.Breakdown}
+			PriceName: byID[r.PriceID].Name, Asset: r.Asset, Precision: r.Precision, Amount: r.Amount, Quantity: r.Quantity, Breakdown: r.Breakdown}
 	}
 	return out
 }
@@ -441,17 +444,68 @@ func (s *Service) SimulateUsage(ctx context.Context, in SimulateInput) (Simulati
 	return Simulation{ProductID: p.ID, ProductCode: p.Code, Version: v.Version, Fees: fees, Totals: feeTotals(fees)}, nil
 }
 
-// eventHash fingerprints an event's payload for idempotency.
+// eventHash fingerprints an event's payload for idempotency. Numbers count
+// by value, not spelling: a retry that sends 0.10 where the first try sent
+// 0.1 (or "0.10" for "0.1") is the same payload.
 func eventHash(in UsageEventInput, walletID string, sentAt time.Time) ([]byte, error) {
-	data, err := json.Marshal(in.Data)
+	data, err := json.Marshal(canonicalNumbers(in.Data))
 	if err != nil {
 		return nil, Invalidf("data", "data must be a JSON object of numbers and strings")
 	}
 	costs := make([]string, len(in.Costs))
 	for i, c := range in.Costs {
-		costs[i] = c.Vendor + ":" + c.Amount.String() + ":" + c.Currency
+		costs[i] = c.Vendor + ":" + canonicalDecimal(c.Amount) + ":" + c.Currency
 	}
 	sort.Strings(costs)
 	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%s|%v|%s", walletID, in.EventType, sentAt.UTC().Format(time.RFC3339Nano), data, strings.Join(costs, ","), in.Costs == nil, in.AuthorizationID))
 	return h[:], nil
+}
+
+// canonicalNumbers returns v with every number, and every string that is a
+// decimal number, written in one canonical way ("0.10" and "1e-1" as
+// "0.1"), for comparing payloads by value.
+func canonicalNumbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = canonicalNumbers(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = canonicalNumbers(e)
+		}
+		return out
+	case json.Number:
+		if d, ok := decimalText(string(x)); ok {
+			return json.Number(canonicalDecimal(d))
+		}
+	case string:
+		if d, ok := decimalText(x); ok {
+			return canonicalDecimal(d)
+		}
+	}
+	return v
+}
+
+// decimalText parses s as a decimal within the bounds of amounts.
+func decimalText(s string) (Decimal, bool) {
+	if len(s) == 0 || len(s) > maxNumberText {
+		return Decimal{}, false
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil || !inRange(d) {
+		return Decimal{}, false
+	}
+	return d, true
+}
+
+// canonicalDecimal writes d without exponent or trailing zeros.
+func canonicalDecimal(d Decimal) string {
+	if !inRange(d) {
+		return d.String()
+	}
+	return plain(d)
 }

@@ -10,13 +10,15 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-const authorizationColumns = `id, idempotency_key, customer_id, wallet_id, event_type, asset, amount, status, decline_reason,
+const authorizationColumns = `id, idempotency_key, customer_id, wallet_id, event_type, asset,
+	(SELECT precision FROM assets s WHERE s.account_id = authorizations.account_id AND s.mode = authorizations.mode AND s.code = authorizations.asset),
+	amount, status, decline_reason,
 	coalesce(available, 0), expires_at, captured_amount, coalesce(event_id, ''), settled_at, created_at, request_hash`
 
 func scanAuthorization(row pgx.Row) (Authorization, []byte, error) {
 	var a Authorization
 	var hash []byte
-	err := row.Scan(&a.ID, &a.IdempotencyKey, &a.CustomerID, &a.WalletID, &a.EventType, &a.Asset, &a.Amount, &a.Status, &a.DeclineReason,
+	err := row.Scan(&a.ID, &a.IdempotencyKey, &a.CustomerID, &a.WalletID, &a.EventType, &a.Asset, &a.Precision, &a.Amount, &a.Status, &a.DeclineReason,
 		&a.Available, &a.ExpiresAt, &a.CapturedAmount, &a.EventID, &a.SettledAt, &a.CreatedAt, &hash)
 	return a, hash, translate(err)
 }
@@ -139,7 +141,7 @@ func getEvent(ctx context.Context, db dbtx, c Caller, id string) (Event, []byte,
 	}
 	if e.AuthorizationID != "" {
 		if a, err := getAuthorization(ctx, db, c, e.AuthorizationID, false); err == nil && a.EventID == e.ID && a.CapturedAmount != nil {
-			st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: *a.CapturedAmount, Released: Zero, Exceeded: Zero}
+			st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: *a.CapturedAmount, Released: Zero, Exceeded: Zero, Precision: a.Precision}
 			if st.Captured.LessThan(st.Held) {
 				st.Released = st.Held.Sub(st.Captured)
 			} else {
@@ -152,15 +154,16 @@ func getEvent(ctx context.Context, db dbtx, c Caller, id string) (Event, []byte,
 }
 
 func feesOf(ctx context.Context, db dbtx, c Caller, eventIDs []string) (map[string][]Fee, error) {
-	rows, err := db.Query(ctx, `SELECT f.id, f.event_id, f.product_id, p.code, f.version, f.price_id, f.price_name, f.asset, f.amount, f.quantity, f.breakdown
+	rows, err := db.Query(ctx, `SELECT f.id, f.event_id, f.product_id, p.code, f.version, f.price_id, f.price_name, f.asset, a.precision, f.amount, f.quantity, f.breakdown
 		FROM fees f JOIN products p ON p.id = f.product_id
+		JOIN assets a ON a.account_id = f.account_id AND a.mode = f.mode AND a.code = f.asset
 		WHERE f.account_id = $1 AND f.mode = $2 AND f.event_id = ANY($3) ORDER BY f.event_id, f.id`, c.AccountID, c.Mode, eventIDs)
 	if err != nil {
 		return nil, translate(err)
 	}
 	fees, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Fee, error) {
 		var f Fee
-		err := r.Scan(&f.ID, &f.EventID, &f.ProductID, &f.ProductCode, &f.Version, &f.PriceID, &f.PriceName, &f.Asset, &f.Amount, &f.Quantity, &f.Breakdown)
+		err := r.Scan(&f.ID, &f.EventID, &f.ProductID, &f.ProductCode, &f.Version, &f.PriceID, &f.PriceName, &f.Asset, &f.Precision, &f.Amount, &f.Quantity, &f.Breakdown)
 		return f, err
 	})
 	if err != nil {

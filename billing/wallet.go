@@ -56,6 +56,9 @@ type Lot struct {
 // Balance is a wallet's position in one asset, as of At.
 type Balance struct {
 	Asset string
+	// Precision is the asset's: how its amounts are shown (see FormatAmount).
+	// Amounts themselves are exact at AccrualScale.
+	Precision int32
 	// Total is the value of unexpired lots minus debt (negative when overdrawn).
 	Total Decimal
 	// Held is what active, unexpired authorizations reserve.
@@ -198,6 +201,9 @@ func (s *Service) SetCreditLimit(ctx context.Context, in SetCreditLimitInput) (B
 	if err != nil {
 		return Balance{}, err
 	}
+	if err := CheckAmount("credit_limit", in.Limit); err != nil {
+		return Balance{}, err
+	}
 	if in.Limit.IsNegative() {
 		return Balance{}, Invalidf("credit_limit", "credit_limit must be zero or more: how far below zero charges may take the balance")
 	}
@@ -209,9 +215,6 @@ func (s *Service) SetCreditLimit(ctx context.Context, in SetCreditLimitInput) (B
 		}
 		asset, err := s.assetTx(ctx, tx, c, "asset", in.Asset)
 		if err != nil {
-			return err
-		}
-		if err := CheckPrecision("credit_limit", in.Limit, asset.Code, asset.Precision); err != nil {
 			return err
 		}
 		now := s.clock()

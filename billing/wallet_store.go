@@ -183,13 +183,15 @@ func nullable(s string) *string {
 
 // readBalances reads a wallet's balances as of now, without locking.
 func readBalances(ctx context.Context, db dbtx, walletID string, now time.Time) ([]Balance, error) {
-	rows, err := db.Query(ctx, `SELECT asset, debt, credit_limit FROM balances WHERE wallet_id = $1 ORDER BY asset`, walletID)
+	rows, err := db.Query(ctx, `SELECT b.asset, a.precision, b.debt, b.credit_limit FROM balances b
+		JOIN assets a ON a.account_id = b.account_id AND a.mode = b.mode AND a.code = b.asset
+		WHERE b.wallet_id = $1 ORDER BY b.asset`, walletID)
 	if err != nil {
 		return nil, translate(err)
 	}
 	bals, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Balance, error) {
 		var b Balance
-		err := r.Scan(&b.Asset, &b.Debt, &b.CreditLimit)
+		err := r.Scan(&b.Asset, &b.Precision, &b.Debt, &b.CreditLimit)
 		return b, err
 	})
 	if err != nil {

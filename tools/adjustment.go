@@ -40,12 +40,13 @@ func CreateAdjustment(svc *billing.Service) Tool {
 				mode = billing.ModeLive
 			}
 			r := wire.CreateAdjustmentResult{Adjustment: wire.FromAdjustment(adj, mode), Livemode: mode == billing.ModeLive}
+			show := func(d billing.Decimal) string { return billing.Display(d, adj.Balance.Precision) }
 			if adj.Replayed {
 				r.Summary = fmt.Sprintf("Replayed: transaction_id %q was already applied (%s of %s %s); nothing moved again. Available now: %s %s.",
-					adj.TransactionID, adj.Kind, adj.Amount, adj.Asset, adj.Balance.Available, adj.Asset)
+					adj.TransactionID, adj.Kind, show(adj.Amount), adj.Asset, show(adj.Balance.Available), adj.Asset)
 			} else {
 				r.Summary = fmt.Sprintf("Applied %s of %s %s to customer %s. Available now: %s %s.",
-					adj.Kind, adj.Amount, adj.Asset, in.Customer, adj.Balance.Available, adj.Asset)
+					adj.Kind, show(adj.Amount), adj.Asset, in.Customer, show(adj.Balance.Available), adj.Asset)
 			}
 			r.NextSteps = []string{fmt.Sprintf("get_wallet with customer %q to see every balance and lot", in.Customer)}
 			return r, nil

@@ -105,7 +105,7 @@ func QuoteAsset(svc *billing.Service) Tool {
 			}
 			r := wire.QuoteAssetResult{Quote: wire.FromQuote(q)}
 			r.Summary = fmt.Sprintf("%s %s = %s %s at 1 %s = %s %s (rate effective %s).",
-				q.AssetAmount, q.Asset, q.CurrencyAmount, q.Currency, q.Asset, q.Rate, q.Currency, wire.Time(q.RateEffective))
+				billing.Display(q.AssetAmount, q.AssetPrecision), q.Asset, billing.Display(q.CurrencyAmount, q.CurrencyPrecision), q.Currency, q.Asset, q.Rate, q.Currency, wire.Time(q.RateEffective))
 			return r, nil
 		})
 }

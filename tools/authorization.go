@@ -23,7 +23,8 @@ func AuthorizeUsage(svc *billing.Service) Tool {
 			if err != nil {
 				return wire.AuthorizeUsageResult{}, err
 			}
-			r := wire.AuthorizeUsageResult{Authorization: wire.FromAuthorization(a, mode(ctx)), Required: wire.D(a.Amount)}
+			r := wire.AuthorizeUsageResult{Authorization: wire.FromAuthorization(a, mode(ctx)), Required: wire.A(a.Amount, a.Precision)}
+			show := func(d billing.Decimal) string { return billing.Display(d, a.Precision) }
 			replayed := ""
 			if a.Replayed {
 				replayed = fmt.Sprintf("Replayed (idempotency_key %q was already decided; nothing new was held): ", a.IdempotencyKey)
@@ -31,7 +32,7 @@ func AuthorizeUsage(svc *billing.Service) Tool {
 			switch {
 			case a.Approved:
 				r.Summary = fmt.Sprintf("%sApproved: %s %s held for customer %s until %s (%s, status %s); %s %s stays available.",
-					replayed, a.Amount, a.Asset, in.Customer, wire.Time(a.ExpiresAt), a.ID, a.Status, a.Available, a.Asset)
+					replayed, show(a.Amount), a.Asset, in.Customer, wire.Time(a.ExpiresAt), a.ID, a.Status, show(a.Available), a.Asset)
 				r.NextSteps = []string{
 					fmt.Sprintf("run the work, then record_usage with authorization_id %q to capture the actual cost", a.ID),
 					fmt.Sprintf("void_authorization with authorization_id %q if the work does not happen", a.ID),
@@ -45,10 +46,10 @@ func AuthorizeUsage(svc *billing.Service) Tool {
 				}
 			default:
 				r.Summary = fmt.Sprintf("%sDeclined (%s): customer %s needs %s %s but has %s %s available; shortfall %s %s.",
-					replayed, a.DeclineReason, in.Customer, a.Amount, a.Asset, a.Available, a.Asset, a.Shortfall, a.Asset)
+					replayed, a.DeclineReason, in.Customer, show(a.Amount), a.Asset, show(a.Available), a.Asset, show(a.Shortfall), a.Asset)
 				r.NextSteps = []string{
 					"do not run the work; tell the user the balance is too low and by how much",
-					fmt.Sprintf("top up: the customer pays, then create_adjustment kind top_up of at least %s %s (or gift, with the user's approval)", a.Shortfall, a.Asset),
+					fmt.Sprintf("top up: the customer pays, then create_adjustment kind top_up of at least %s %s (or gift, with the user's approval)", show(a.Shortfall), a.Asset),
 					"authorize_usage again with a new idempotency_key (this key stays declined)",
 				}
 			}
@@ -68,7 +69,7 @@ func VoidAuthorization(svc *billing.Service) Tool {
 				return wire.VoidAuthorizationResult{}, err
 			}
 			r := wire.VoidAuthorizationResult{Authorization: wire.FromAuthorization(a, mode(ctx))}
-			r.Summary = fmt.Sprintf("Authorization %s is %s: its hold of %s %s is released.", a.ID, a.Status, a.Amount, a.Asset)
+			r.Summary = fmt.Sprintf("Authorization %s is %s: its hold of %s %s is released.", a.ID, a.Status, billing.Display(a.Amount, a.Precision), a.Asset)
 			r.NextSteps = []string{"get_wallet to see the available balance"}
 			return r, nil
 		})

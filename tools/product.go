@@ -167,7 +167,7 @@ func SimulateUsage(svc *billing.Service) Tool {
 			}
 			w := wire.FromSimulation(s)
 			r := wire.SimulateUsageResult{ProductID: w.ProductID, ProductCode: w.ProductCode, Version: w.Version, Fees: w.Fees, Totals: w.Totals}
-			r.Summary = fmt.Sprintf("An event of %s (version %d) would be charged %s.", s.ProductCode, s.Version, totalsText(s.Totals))
+			r.Summary = fmt.Sprintf("An event of %s (version %d) would be charged %s.", s.ProductCode, s.Version, feeTotals(s.Fees).text())
 			return r, nil
 		})
 }
@@ -210,19 +210,47 @@ func toCosts(in []wire.Cost) []billing.Cost {
 	return wire.Map(in, wire.Cost.ToCost)
 }
 
-// totalsText writes fee totals per asset, such as "0.04 USD and 2 credits".
-func totalsText(totals map[string]billing.Decimal) string {
-	if len(totals) == 0 {
+// totals sums fees per asset and remembers each asset's precision.
+type totals struct {
+	sum    map[string]billing.Decimal
+	places map[string]int32
+}
+
+func feeTotals(fees []billing.Fee) totals {
+	t := totals{sum: map[string]billing.Decimal{}, places: map[string]int32{}}
+	for _, f := range fees {
+		t.add(f)
+	}
+	return t
+}
+
+func (t totals) add(f billing.Fee) {
+	t.sum[f.Asset] = t.sum[f.Asset].Add(f.Amount)
+	t.places[f.Asset] = f.Precision
+}
+
+// wire returns the exact totals for a result.
+func (t totals) wire() map[string]wire.Decimal {
+	out := make(map[string]wire.Decimal, len(t.sum))
+	for k, v := range t.sum {
+		out[k] = wire.A(v, t.places[k])
+	}
+	return out
+}
+
+// text writes the totals for a summary, such as "0.04 USD and 2 credits".
+func (t totals) text() string {
+	if len(t.sum) == 0 {
 		return "nothing"
 	}
-	codes := make([]string, 0, len(totals))
-	for k := range totals {
+	codes := make([]string, 0, len(t.sum))
+	for k := range t.sum {
 		codes = append(codes, k)
 	}
 	sort.Strings(codes)
 	parts := make([]string, len(codes))
 	for i, k := range codes {
-		parts[i] = totals[k].String() + " " + k
+		parts[i] = billing.Display(t.sum[k], t.places[k]) + " " + k
 	}
 	return strings.Join(parts, " and ")
 }

@@ -201,7 +201,7 @@ func TestPriceModels(t *testing.T) {
 	// The data's numbers arrive as JSON numbers and are read exactly.
 	event := `"data": {"total_tokens": 1500000, "images": 25, "model": "gpt-4o", "requests": 12}, "costs": [{"vendor": "openai", "amount": "0.50", "currency": "USD"}]`
 	r = e.ok("simulate_usage", json.RawMessage(`{"product": "llm", `+event+`}`))
-	want := map[string]string{"Tokens": "3.75", "Images": "3", "Model": "0.05", "Graduated": "11", "Volume": "6", "Cost": "0.61"}
+	want := map[string]string{"Tokens": "3.75", "Images": "3.00", "Model": "0.05", "Graduated": "11.00", "Volume": "6.00", "Cost": "0.61"}
 	fees := r["fees"].([]any)
 	if len(fees) != len(want) {
 		t.Fatalf("simulate_usage = %d fees, want %d (recurring charges no event): %v", len(fees), len(want), fees)

@@ -280,12 +280,12 @@ func TestAssets(t *testing.T) {
 	})
 	t.Run("Quote", func(t *testing.T) {
 		r := e.ok("quote_asset", map[string]any{"asset": "credits", "currency_amount": "10.00"})
-		if get(r, "quote", "asset_amount") != "200" || get(r, "quote", "currency") != "USD" {
+		if get(r, "quote", "asset_amount") != "200.00" || get(r, "quote", "currency") != "USD" {
 			t.Errorf("quote_asset($10) = %v, want 200 credits", r)
 		}
 		// A JSON number is read exactly from the request's text.
 		r = e.ok("quote_asset", json.RawMessage(`{"asset": "credits", "asset_amount": 250}`))
-		if get(r, "quote", "currency_amount") != "12.5" {
+		if get(r, "quote", "currency_amount") != "12.50" {
 			t.Errorf("quote_asset(250 credits) = %v, want 12.5 USD", get(r, "quote"))
 		}
 	})
@@ -363,18 +363,18 @@ func TestWalletsAndAdjustments(t *testing.T) {
 	topUp := map[string]any{"transaction_id": "fund-1", "kind": "top_up", "customer": "user_1", "asset": "USD", "amount": "10.00", "reason": "First top-up"}
 	t.Run("TopUp", func(t *testing.T) {
 		r := e.ok("create_adjustment", topUp)
-		if get(r, "adjustment", "replayed") != false || get(r, "adjustment", "balance", "available") != "10" || r["livemode"] != false {
+		if get(r, "adjustment", "replayed") != false || get(r, "adjustment", "balance", "available") != "10.00" || r["livemode"] != false {
 			t.Errorf("create_adjustment(top_up 10.00) = %v", r)
 		}
 		r = e.ok("get_wallet", map[string]any{"customer": "user_1"})
 		b := get(r, "wallet", "balances", 0)
-		if get(b, "asset") != "USD" || get(b, "total") != "10" || get(b, "held") != "0" || get(b, "available") != "10" || get(b, "lots", 0, "purpose") != "paid" || get(b, "lots", 0, "expires_at") != nil {
+		if get(b, "asset") != "USD" || get(b, "total") != "10.00" || get(b, "held") != "0.00" || get(b, "available") != "10.00" || get(b, "lots", 0, "purpose") != "paid" || get(b, "lots", 0, "expires_at") != nil {
 			t.Errorf("get_wallet balance = %v", b)
 		}
 	})
 	t.Run("Replay", func(t *testing.T) {
 		r := e.ok("create_adjustment", topUp)
-		if get(r, "adjustment", "replayed") != true || get(r, "adjustment", "balance", "available") != "10" {
+		if get(r, "adjustment", "replayed") != true || get(r, "adjustment", "balance", "available") != "10.00" {
 			t.Errorf("replayed create_adjustment = %v, want replayed and the balance unchanged", r)
 		}
 		wantContains(t, "summary", r["summary"].(string), "Replayed", "nothing moved again")
@@ -391,9 +391,13 @@ func TestWalletsAndAdjustments(t *testing.T) {
 		wantContains(t, "error", e.fail("create_adjustment", map[string]any{"kind": "gift", "customer": "user_1", "asset": "USD", "amount": "1"}), "transaction_id is required")
 	})
 	t.Run("ErrPrecisionOfANumber", func(t *testing.T) {
-		// 10.005 as a JSON number must reach the service exactly, not as a float.
-		msg := e.fail("create_adjustment", json.RawMessage(`{"transaction_id": "gift-1", "kind": "gift", "customer": "user_1", "asset": "USD", "amount": 10.005}`))
-		wantContains(t, "error", msg, "amount has 3 decimal places", "USD has 2")
+		// 10.005 as a JSON number must reach the service exactly, not as a
+		// float: money paid in moves in whole cents.
+		msg := e.fail("create_adjustment", json.RawMessage(`{"transaction_id": "topup-frac", "kind": "top_up", "customer": "user_1", "asset": "USD", "amount": 10.005}`))
+		wantContains(t, "error", msg, "amount has 3 decimal places", "whole units of 2 decimal places")
+		// Beyond the bounds, a number is refused with the limit.
+		msg = e.fail("create_adjustment", json.RawMessage(`{"transaction_id": "gift-huge", "kind": "gift", "customer": "user_1", "asset": "USD", "amount": "1e400"}`))
+		wantContains(t, "error", msg, "amount", "at most 15 digits before the decimal point and 18 after")
 	})
 	t.Run("ErrUnknownArgument", func(t *testing.T) {
 		msg := e.fail("create_adjustment", map[string]any{"transaction_id": "gift-2", "kind": "gift", "custmer": "user_1", "asset": "USD", "amount": "1"})
@@ -405,11 +409,11 @@ func TestWalletsAndAdjustments(t *testing.T) {
 	})
 	t.Run("CreditLimit", func(t *testing.T) {
 		r := e.ok("set_credit_limit", map[string]any{"customer": "user_1", "asset": "USD", "credit_limit": "5.00"})
-		if get(r, "balance", "credit_limit") != "5" || !strings.HasPrefix(r["wallet_id"].(string), "wal_") {
+		if get(r, "balance", "credit_limit") != "5.00" || !strings.HasPrefix(r["wallet_id"].(string), "wal_") {
 			t.Errorf("set_credit_limit = %v", r)
 		}
 		r = e.ok("create_adjustment", map[string]any{"transaction_id": "charge-2", "kind": "charge", "customer": "user_1", "asset": "USD", "amount": "12.50"})
-		if get(r, "adjustment", "balance", "total") != "-2.5" {
+		if get(r, "adjustment", "balance", "total") != "-2.50" {
 			t.Errorf("charge of 12.50 on 10 with a 5 limit: balance %v, want total -2.5", get(r, "adjustment", "balance"))
 		}
 	})
@@ -438,7 +442,7 @@ func TestWalletsAndAdjustments(t *testing.T) {
 		}
 		e.ok("create_adjustment", map[string]any{"transaction_id": "gift-alpha", "kind": "gift", "customer": "user_1", "wallet": "project-alpha", "asset": "USD", "amount": "3", "expires_at": "2099-01-01T00:00:00Z"})
 		r = e.ok("get_wallet", map[string]any{"customer": "user_1", "wallet": "project-alpha"})
-		if get(r, "wallet", "balances", 0, "available") != "3" || get(r, "wallet", "balances", 0, "lots", 0, "expires_at") != "2099-01-01T00:00:00Z" {
+		if get(r, "wallet", "balances", 0, "available") != "3.00" || get(r, "wallet", "balances", 0, "lots", 0, "expires_at") != "2099-01-01T00:00:00Z" {
 			t.Errorf("get_wallet(project-alpha) = %v", r)
 		}
 	})

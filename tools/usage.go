@@ -19,7 +19,7 @@ func RecordUsage(svc *billing.Service) Tool {
 		func(ctx context.Context, in wire.RecordUsageArgs) (wire.RecordUsageResult, error) {
 			m := mode(ctx)
 			r := wire.RecordUsageResult{Results: []wire.UsageResult{}, Charged: map[string]wire.Decimal{}, Livemode: m == billing.ModeLive}
-			charged := map[string]billing.Decimal{}
+			charged := feeTotals(nil)
 			add := func(i int, id string, ev billing.Event, err error) {
 				res := wire.UsageResult{Index: i, ID: id}
 				switch {
@@ -33,7 +33,7 @@ func RecordUsage(svc *billing.Service) Tool {
 					res.Status = "recorded"
 					r.Recorded++
 					for _, f := range ev.Fees {
-						charged[f.Asset] = charged[f.Asset].Add(f.Amount)
+						charged.add(f)
 					}
 				}
 				if err == nil {
@@ -69,9 +69,7 @@ func RecordUsage(svc *billing.Service) Tool {
 				add(0, single.ID, ev, nil)
 			}
 
-			for k, v := range charged {
-				r.Charged[k] = wire.D(v)
-			}
+			r.Charged = charged.wire()
 			r.Summary = usageSummary(r, charged)
 			if single != nil && r.Replayed == 1 {
 				r.Summary = fmt.Sprintf("Replayed: event %q was already recorded with this payload; these are its original fees and nothing was charged again.", single.ID)
@@ -79,7 +77,7 @@ func RecordUsage(svc *billing.Service) Tool {
 			if ev := r.Results[0].Event; single != nil && ev.Settlement != nil {
 				st := ev.Settlement
 				r.Summary += fmt.Sprintf(" Authorization %s: %s, held %s, captured %s, released %s, exceeded %s.",
-					st.AuthorizationID, st.Status, st.Held.Decimal, st.Captured.Decimal, st.Released.Decimal, st.Exceeded.Decimal)
+					st.AuthorizationID, st.Status, st.Held.Display(), st.Captured.Display(), st.Released.Display(), st.Exceeded.Display())
 			}
 			if r.Failed > 0 {
 				r.NextSteps = append(r.NextSteps, "fix the failed events as their error says and send them again with the same ids (recorded ones replay without charging twice)")
@@ -113,8 +111,8 @@ func usageInput(e wire.UsageEventArg) billing.UsageEventInput {
 		Data: e.Data, Costs: toCosts(e.Costs), AuthorizationID: e.AuthorizationID}
 }
 
-func usageSummary(r wire.RecordUsageResult, charged map[string]billing.Decimal) string {
-	s := fmt.Sprintf("Recorded %s, charged %s", plural(r.Recorded, "event"), totalsText(charged))
+func usageSummary(r wire.RecordUsageResult, charged totals) string {
+	s := fmt.Sprintf("Recorded %s, charged %s", plural(r.Recorded, "event"), charged.text())
 	if r.Replayed > 0 {
 		s += fmt.Sprintf("; %s already recorded (replayed, not charged again)", plural(r.Replayed, "event"))
 	}
@@ -136,7 +134,7 @@ func GetEvent(svc *billing.Service) Tool {
 				return wire.GetEventResult{}, err
 			}
 			r := wire.GetEventResult{Event: wire.FromEvent(ev, mode(ctx))}
-			r.Summary = fmt.Sprintf("Event %s (%s) of customer %s was charged %s.", ev.ID, ev.EventType, ev.CustomerID, totalsText(feeTotals(ev.Fees)))
+			r.Summary = fmt.Sprintf("Event %s (%s) of customer %s was charged %s.", ev.ID, ev.EventType, ev.CustomerID, feeTotals(ev.Fees).text())
 			return r, nil
 		})
 }
@@ -161,12 +159,4 @@ func ListEvents(svc *billing.Service) Tool {
 			}
 			return r, nil
 		})
-}
-
-func feeTotals(fees []billing.Fee) map[string]billing.Decimal {
-	out := map[string]billing.Decimal{}
-	for _, f := range fees {
-		out[f.Asset] = out[f.Asset].Add(f.Amount)
-	}
-	return out
 }

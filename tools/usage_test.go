@@ -25,7 +25,7 @@ func TestAuthorizeAndRecord(t *testing.T) {
 
 	a := e.ok("authorize_usage", map[string]any{"idempotency_key": "req-1-auth", "customer": "user_1", "event_type": "image.generated"})
 	authID, _ := a["id"].(string)
-	if a["approved"] != true || a["status"] != "active" || a["amount"] != "0.04" || a["required"] != "0.04" || a["available"] != "0.96" || a["shortfall"] != "0" || !strings.HasPrefix(authID, "auth_") {
+	if a["approved"] != true || a["status"] != "active" || a["amount"] != "0.04" || a["required"] != "0.04" || a["available"] != "0.96" || a["shortfall"] != "0.00" || !strings.HasPrefix(authID, "auth_") {
 		t.Fatalf("authorize_usage = %v", a)
 	}
 	wantContains(t, "next_steps", mustJSON(a["next_steps"]), "record_usage", authID, "void_authorization")
@@ -40,13 +40,13 @@ func TestAuthorizeAndRecord(t *testing.T) {
 		res := get(r, "results", 0)
 		feeID, _ = get(res, "event", "fees", 0, "id").(string)
 		if get(res, "status") != "recorded" || get(res, "event", "fees", 0, "amount") != "0.04" || get(res, "event", "replayed") != false ||
-			get(res, "event", "settlement", "status") != "captured" || get(res, "event", "settlement", "captured") != "0.04" || get(res, "event", "settlement", "released") != "0" ||
+			get(res, "event", "settlement", "status") != "captured" || get(res, "event", "settlement", "captured") != "0.04" || get(res, "event", "settlement", "released") != "0.00" ||
 			r["recorded"] != float64(1) || get(r, "charged", "USD") != "0.04" {
 			t.Errorf("record_usage = %v", r)
 		}
 		wantContains(t, "summary", r["summary"].(string), "Recorded 1 event, charged 0.04 USD", "captured 0.04")
 		w := e.ok("get_wallet", map[string]any{"customer": "user_1"})
-		if b := get(w, "wallet", "balances", 0); get(b, "total") != "0.96" || get(b, "held") != "0" || get(b, "available") != "0.96" {
+		if b := get(w, "wallet", "balances", 0); get(b, "total") != "0.96" || get(b, "held") != "0.00" || get(b, "available") != "0.96" {
 			t.Errorf("get_wallet after recording = %v, want total 0.96, nothing held", b)
 		}
 	})
@@ -84,11 +84,11 @@ func TestAuthorizeDeclines(t *testing.T) {
 	args := map[string]any{"idempotency_key": "big-1", "customer": "user_1", "amount": "5.00", "asset": "USD"}
 	r := e.ok("authorize_usage", args)
 	if r["approved"] != false || r["status"] != "declined" || r["decline_reason"] != "insufficient_funds" ||
-		r["required"] != "5" || r["available"] != "1" || r["shortfall"] != "4" {
+		r["required"] != "5.00" || r["available"] != "1.00" || r["shortfall"] != "4.00" {
 		t.Errorf("authorize_usage beyond the balance = %v, want a decline with shortfall 4", r)
 	}
 	steps := mustJSON(r["next_steps"])
-	wantContains(t, "next_steps", steps, "do not run the work", "top_up", "4 USD", "new idempotency_key")
+	wantContains(t, "next_steps", steps, "do not run the work", "top_up", "4.00 USD", "new idempotency_key")
 	if r = e.ok("authorize_usage", args); r["replayed"] != true || r["approved"] != false {
 		t.Errorf("authorize_usage replayed = %v, want the stored decline", r)
 	}
@@ -116,7 +116,7 @@ func TestAuthorizeDeclines(t *testing.T) {
 	t.Run("Void", func(t *testing.T) {
 		r := e.ok("authorize_usage", map[string]any{"idempotency_key": "v-1", "customer": "user_1", "amount": "0.30", "asset": "USD", "ttl_seconds": 60})
 		id := r["id"].(string)
-		if r["available"] != "0.7" {
+		if r["available"] != "0.70" {
 			t.Errorf("authorize_usage(0.30) = %v", r)
 		}
 		for range 2 {
@@ -125,7 +125,7 @@ func TestAuthorizeDeclines(t *testing.T) {
 				t.Errorf("void_authorization = %v", r)
 			}
 		}
-		if w := e.ok("get_wallet", map[string]any{"customer": "user_1"}); get(w, "wallet", "balances", 0, "available") != "1" {
+		if w := e.ok("get_wallet", map[string]any{"customer": "user_1"}); get(w, "wallet", "balances", 0, "available") != "1.00" {
 			t.Errorf("available after the void = %v, want 1", get(w, "wallet", "balances", 0))
 		}
 		wantContains(t, "error", e.fail("void_authorization", map[string]any{"authorization_id": "auth_nope"}), `authorization "auth_nope" not found`)
@@ -203,7 +203,7 @@ func TestUsageNumbersAreExact(t *testing.T) {
 	e.ok("create_adjustment", map[string]any{"transaction_id": "g-1", "kind": "gift", "customer": "user_1", "asset": "micro", "amount": "100"})
 
 	r := e.ok("record_usage", json.RawMessage(`{"id": "x-1", "customer": "user_1", "event_type": "llm.call", "data": {"total_tokens": 1500.5}}`))
-	if get(r, "results", 0, "event", "fees", 0, "amount") != "1.5005" || get(r, "results", 0, "event", "data", "total_tokens") != 1500.5 {
+	if get(r, "results", 0, "event", "fees", 0, "amount") != "1.500500" || get(r, "results", 0, "event", "data", "total_tokens") != 1500.5 {
 		t.Errorf("record_usage with 1500.5 tokens = %v, want a fee of 1.5005", r)
 	}
 	// The same event again, its number written the same way, is a replay.
@@ -212,7 +212,7 @@ func TestUsageNumbersAreExact(t *testing.T) {
 		t.Errorf("record_usage batch replay = %v", r)
 	}
 	r = e.ok("authorize_usage", json.RawMessage(`{"idempotency_key": "k-1", "customer": "user_1", "event_type": "llm.call", "data": {"total_tokens": 2000.25}}`))
-	if r["amount"] != "2.00025" || r["approved"] != true {
+	if r["amount"] != "2.000250" || r["approved"] != true {
 		t.Errorf("authorize_usage estimate for 2000.25 tokens = %v, want 2.00025", r)
 	}
 }

@@ -57,7 +57,8 @@ func balancesSummary(bs []billing.Balance) string {
 	}
 	parts := make([]string, len(bs))
 	for i, b := range bs {
-		parts[i] = fmt.Sprintf("%s available %s (total %s, held %s)", b.Asset, b.Available, b.Total, b.Held)
+		show := func(d billing.Decimal) string { return billing.Display(d, b.Precision) }
+		parts[i] = fmt.Sprintf("%s available %s (total %s, held %s)", b.Asset, show(b.Available), show(b.Total), show(b.Held))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -78,7 +79,7 @@ func SetCreditLimit(svc *billing.Service) Tool {
 				return wire.SetCreditLimitResult{}, err
 			}
 			r := wire.SetCreditLimitResult{WalletID: v.ID, Balance: wire.FromBalance(b), Livemode: livemode(ctx)}
-			r.Summary = fmt.Sprintf("Credit limit of wallet %s in %s is now %s: charges may take the balance down to -%s.", v.Name, b.Asset, b.CreditLimit, b.CreditLimit)
+			r.Summary = fmt.Sprintf("Credit limit of wallet %s in %s is now %s: charges may take the balance down to -%s.", v.Name, b.Asset, billing.Display(b.CreditLimit, b.Precision), billing.Display(b.CreditLimit, b.Precision))
 			return r, nil
 		})
 }

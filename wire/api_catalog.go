@@ -52,7 +52,7 @@ type Entitlement struct {
 // FromPrice maps a domain price, setting only the fields its model reads.
 func FromPrice(p billing.Price) Price {
 	out := Price{ID: p.ID, Name: p.Name, Model: string(p.Model), Asset: p.Asset}
-	d := func(x billing.Decimal) *Decimal { return &Decimal{x} }
+	d := func(x billing.Decimal) *Decimal { return DP(&x) }
 	switch p.Model {
 	case billing.PerUnit:
 		out.UnitAmount = d(p.UnitAmount)
@@ -224,7 +224,7 @@ type Fee struct {
 	PriceID     string  `json:"price_id" jsonschema_description:"The price that charged" jsonschema:"example=price_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 	PriceName   string  `json:"price_name,omitempty" jsonschema_description:"The price's label" jsonschema:"example=Images"`
 	Asset       string  `json:"asset" jsonschema_description:"Asset of the fee" jsonschema:"example=USD"`
-	Amount      Decimal `json:"amount" jsonschema_description:"The fee, at the asset's precision" jsonschema:"example=0.04"`
+	Amount      Decimal `json:"amount" jsonschema_description:"The fee, exact (sub-cent fees are kept, never rounded away)" jsonschema:"example=0.04"`
 	Quantity    Decimal `json:"quantity" jsonschema_description:"Units counted against the price" jsonschema:"example=1"`
 	Breakdown   string  `json:"breakdown" jsonschema_description:"How the fee was computed, in one line" jsonschema:"example=1 event × 0.04 = 0.04 USD"`
 }
@@ -232,7 +232,7 @@ type Fee struct {
 // FromFee maps a domain fee.
 func FromFee(f billing.Fee) Fee {
 	return Fee{ID: f.ID, ProductID: f.ProductID, ProductCode: f.ProductCode, Version: f.Version, PriceID: f.PriceID,
-		PriceName: f.PriceName, Asset: f.Asset, Amount: D(f.Amount), Quantity: D(f.Quantity), Breakdown: f.Breakdown}
+		PriceName: f.PriceName, Asset: f.Asset, Amount: A(f.Amount, f.Precision), Quantity: D(f.Quantity), Breakdown: f.Breakdown}
 }
 
 // Simulation prices a hypothetical event; nothing is recorded.
@@ -247,8 +247,12 @@ type Simulation struct {
 // FromSimulation maps a domain simulation.
 func FromSimulation(s billing.Simulation) Simulation {
 	out := Simulation{ProductID: s.ProductID, ProductCode: s.ProductCode, Version: s.Version, Fees: Map(s.Fees, FromFee), Totals: map[string]Decimal{}}
+	places := map[string]int32{}
+	for _, f := range s.Fees {
+		places[f.Asset] = f.Precision
+	}
 	for k, v := range s.Totals {
-		out.Totals[k] = D(v)
+		out.Totals[k] = A(v, places[k])
 	}
 	return out
 }

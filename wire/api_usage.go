@@ -33,8 +33,8 @@ type Authorization struct {
 func FromAuthorization(a billing.Authorization, mode billing.Mode) Authorization {
 	return Authorization{ID: a.ID, IdempotencyKey: a.IdempotencyKey, CustomerID: a.CustomerID, WalletID: a.WalletID,
 		EventType: a.EventType, Approved: a.Approved, Status: a.Status, DeclineReason: a.DeclineReason, Asset: a.Asset,
-		Amount: D(a.Amount), Available: D(a.Available), Shortfall: D(a.Shortfall), ExpiresAt: Time(a.ExpiresAt),
-		CapturedAmount: DP(a.CapturedAmount), EventID: a.EventID, SettledAt: TimeP(a.SettledAt), CreatedAt: Time(a.CreatedAt),
+		Amount: A(a.Amount, a.Precision), Available: A(a.Available, a.Precision), Shortfall: A(a.Shortfall, a.Precision), ExpiresAt: Time(a.ExpiresAt),
+		CapturedAmount: AP(a.CapturedAmount, a.Precision), EventID: a.EventID, SettledAt: TimeP(a.SettledAt), CreatedAt: Time(a.CreatedAt),
 		Replayed: a.Replayed, Livemode: mode == billing.ModeLive}
 }
 
@@ -77,8 +77,9 @@ func FromEvent(e billing.Event, mode billing.Mode) Event {
 		out.Costs = Map(e.Costs, FromCost)
 	}
 	if s := e.Settlement; s != nil {
-		out.Settlement = &Settlement{AuthorizationID: s.AuthorizationID, Status: s.Status, Held: D(s.Held), Captured: D(s.Captured),
-			Released: D(s.Released), Exceeded: D(s.Exceeded)}
+		p := s.Precision
+		out.Settlement = &Settlement{AuthorizationID: s.AuthorizationID, Status: s.Status, Held: A(s.Held, p), Captured: A(s.Captured, p),
+			Released: A(s.Released, p), Exceeded: A(s.Exceeded, p)}
 	}
 	return out
 }

@@ -45,7 +45,7 @@ type Quote struct {
 // FromQuote maps a domain quote.
 func FromQuote(q billing.Quote) Quote {
 	return Quote{Asset: q.Asset, Currency: q.Currency, Rate: D(q.Rate), RateEffective: Time(q.RateEffective),
-		AssetAmount: D(q.AssetAmount), CurrencyAmount: D(q.CurrencyAmount), At: Time(q.At)}
+		AssetAmount: A(q.AssetAmount, q.AssetPrecision), CurrencyAmount: A(q.CurrencyAmount, q.CurrencyPrecision), At: Time(q.At)}
 }
 
 // Customer is the platform's end user.
@@ -84,8 +84,10 @@ type Lot struct {
 }
 
 // FromLot maps a domain lot.
-func FromLot(l billing.Lot) Lot {
-	return Lot{ID: l.ID, Purpose: string(l.Purpose), Amount: D(l.Amount), Remaining: D(l.Remaining), Priority: l.Priority,
+// precision is the precision of the lot's asset; the revenue basis is
+// written exactly.
+func FromLot(l billing.Lot, precision int32) Lot {
+	return Lot{ID: l.ID, Purpose: string(l.Purpose), Amount: A(l.Amount, precision), Remaining: A(l.Remaining, precision), Priority: l.Priority,
 		ExpiresAt: TimeP(l.ExpiresAt), Revenue: DP(l.RevenueBasis), RevenueCy: l.RevenueCurrency, CreatedAt: Time(l.CreatedAt)}
 }
 
@@ -102,9 +104,10 @@ type Balance struct {
 
 // FromBalance maps a domain balance.
 func FromBalance(b billing.Balance) Balance {
-	out := Balance{Asset: b.Asset, Total: D(b.Total), Held: D(b.Held), Available: D(b.Available), Debt: D(b.Debt), CreditLimit: D(b.CreditLimit), Lots: []Lot{}}
+	p := b.Precision
+	out := Balance{Asset: b.Asset, Total: A(b.Total, p), Held: A(b.Held, p), Available: A(b.Available, p), Debt: A(b.Debt, p), CreditLimit: A(b.CreditLimit, p), Lots: []Lot{}}
 	for _, l := range b.Lots {
-		out.Lots = append(out.Lots, FromLot(l))
+		out.Lots = append(out.Lots, FromLot(l, p))
 	}
 	return out
 }
@@ -156,7 +159,7 @@ type Adjustment struct {
 // FromAdjustment maps a domain adjustment.
 func FromAdjustment(a billing.Adjustment, mode billing.Mode) Adjustment {
 	return Adjustment{ID: a.ID, TransactionID: a.TransactionID, Kind: string(a.Kind), CustomerID: a.CustomerID, WalletID: a.WalletID,
-		Asset: a.Asset, Amount: D(a.Amount), Reason: a.Reason, LotID: a.LotID, LedgerTxnID: a.LedgerTxnID, Replayed: a.Replayed,
+		Asset: a.Asset, Amount: A(a.Amount, a.Balance.Precision), Reason: a.Reason, LotID: a.LotID, LedgerTxnID: a.LedgerTxnID, Replayed: a.Replayed,
 		Balance: FromBalance(a.Balance), CreatedAt: Time(a.CreatedAt), Livemode: mode == billing.ModeLive}
 }
 

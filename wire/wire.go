@@ -6,45 +6,72 @@ package wire
 
 import (
 	"encoding/json"
-	"fmt"
+	"errors"
 	"time"
 
 	"github.com/invopop/jsonschema"
-	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing"
 )
 
-// Decimal is an exact amount. It is written as a JSON string ("12.50") and
-// read from a string or a JSON number, taken from the JSON text exactly,
-// never through float64.
-type Decimal struct{ billing.Decimal }
+// Decimal is an exact amount. It is written as a JSON string by
+// billing.FormatAmount: exact, with at least the asset's precision in
+// decimal places when it is an amount in an asset (A), else without
+// trailing zeros (D). It is read from a string or a JSON number, taken from
+// the JSON text exactly, never through float64, within billing's bounds.
+type Decimal struct {
+	billing.Decimal
+	places int32 // the asset's precision; 0 for a rate, quantity or price
+}
 
-// D wraps a billing decimal.
-func D(d billing.Decimal) Decimal { return Decimal{d} }
+// D wraps a billing decimal that is not an amount in an asset's precision
+// (a rate, a quantity, a price).
+func D(d billing.Decimal) Decimal { return Decimal{Decimal: d} }
 
 // DP wraps an optional billing decimal.
 func DP(d *billing.Decimal) *Decimal {
 	if d == nil {
 		return nil
 	}
-	return &Decimal{*d}
+	return &Decimal{Decimal: *d}
 }
 
-// MarshalJSON writes the decimal as a string.
-func (d Decimal) MarshalJSON() ([]byte, error) { return json.Marshal(d.Decimal.String()) }
+// A wraps an amount in an asset of the given precision.
+func A(d billing.Decimal, precision int32) Decimal { return Decimal{Decimal: d, places: precision} }
 
-// UnmarshalJSON reads a string or a number exactly.
+// AP wraps an optional amount in an asset of the given precision.
+func AP(d *billing.Decimal, precision int32) *Decimal {
+	if d == nil {
+		return nil
+	}
+	return &Decimal{Decimal: *d, places: precision}
+}
+
+// Display writes the decimal for a person, by billing.Display.
+func (d Decimal) Display() string { return billing.Display(d.Decimal, d.places) }
+
+// MarshalJSON writes the decimal as a string.
+func (d Decimal) MarshalJSON() ([]byte, error) {
+	return json.Marshal(billing.FormatAmount(d.Decimal, d.places))
+}
+
+// UnmarshalJSON reads a string or a number exactly. A value of another JSON
+// type is a type error; a string or number that is not a decimal within
+// billing's bounds is a *billing.Error with code invalid.
 func (d *Decimal) UnmarshalJSON(b []byte) error {
 	s := string(b)
-	if len(s) >= 2 && s[0] == '"' {
+	switch {
+	case len(s) >= 2 && s[0] == '"':
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
+	case len(s) > 0 && (s[0] == '-' || (s[0] >= '0' && s[0] <= '9')):
+	default:
+		return errors.New("must be a decimal number written as a string, such as \"12.50\"; got " + s)
 	}
-	v, err := decimal.NewFromString(s)
+	v, err := billing.ParseAmount(s)
 	if err != nil {
-		return fmt.Errorf("%s is not a decimal number; send a string such as \"12.50\"", string(b))
+		return err
 	}
 	d.Decimal = v
 	return nil
@@ -57,7 +84,7 @@ func (Decimal) JSONSchema() *jsonschema.Schema {
 			{Type: "string", Pattern: `^-?[0-9]+(\.[0-9]+)?$`},
 			{Type: "number"},
 		},
-		Description: "Exact decimal amount, as a string such as \"12.50\" (a JSON number is accepted and read exactly).",
+		Description: "Exact decimal amount, as a string such as \"12.50\" (a JSON number is accepted and read exactly); at most 15 digits before the decimal point and 18 after.",
 		Examples:    []any{"12.50"},
 	}
 }

@@ -169,7 +169,7 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 	}
 	mcpOK(t, cs, "add_asset_rate", map[string]any{"asset": "credits", "currency": "USD", "rate": "0.05"})
 	q := mcpOK(t, cs, "quote_asset", map[string]any{"asset": "credits", "currency_amount": "10.00"})
-	if dig(q, "quote", "asset_amount") != "200" {
+	if dig(q, "quote", "asset_amount") != "200.00" {
 		t.Errorf("quote_asset($10) = %v, want 200 credits", dig(q, "quote"))
 	}
 
@@ -205,11 +205,11 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 
 	topUp := map[string]any{"transaction_id": "user_42-topup-1", "kind": "top_up", "customer": "user_42", "asset": "USD", "amount": "10.00", "reason": "First top-up"}
 	adj := mcpOK(t, cs, "create_adjustment", topUp)
-	if dig(adj, "adjustment", "replayed") != false || dig(adj, "adjustment", "balance", "available") != "10" {
+	if dig(adj, "adjustment", "replayed") != false || dig(adj, "adjustment", "balance", "available") != "10.00" {
 		t.Errorf("create_adjustment(top_up) = %v", adj)
 	}
 	replay := mcpOK(t, cs, "create_adjustment", topUp)
-	if dig(replay, "adjustment", "replayed") != true || dig(replay, "adjustment", "balance", "available") != "10" || dig(replay, "adjustment", "id") != dig(adj, "adjustment", "id") {
+	if dig(replay, "adjustment", "replayed") != true || dig(replay, "adjustment", "balance", "available") != "10.00" || dig(replay, "adjustment", "id") != dig(adj, "adjustment", "id") {
 		t.Errorf("replayed create_adjustment = %v, want the first adjustment, replayed, balance still 10", replay)
 	}
 	conflict := map[string]any{}
@@ -236,7 +236,7 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 	res := dig(rec, "results", 0)
 	feeID, _ := dig(res, "event", "fees", 0, "id").(string)
 	if dig(res, "status") != "recorded" || dig(res, "event", "fees", 0, "amount") != "0.08" || dig(res, "event", "settlement", "captured") != "0.08" ||
-		dig(res, "event", "settlement", "released") != "0" || dig(rec, "charged", "USD") != "0.08" || feeID == "" {
+		dig(res, "event", "settlement", "released") != "0.00" || dig(rec, "charged", "USD") != "0.08" || feeID == "" {
 		t.Errorf("record_usage = %v, want one fee of 0.08 USD capturing the hold", rec)
 	}
 
@@ -248,10 +248,10 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 
 	w := mcpOK(t, cs, "get_wallet", map[string]any{"customer": "user_42"})
 	usd, credits := balanceOf(w["wallet"], "USD"), balanceOf(w["wallet"], "credits")
-	if dig(usd, "total") != "9.92" || dig(usd, "held") != "0" || dig(usd, "available") != "9.92" {
+	if dig(usd, "total") != "9.92" || dig(usd, "held") != "0.00" || dig(usd, "available") != "9.92" {
 		t.Errorf("USD balance = %v, want total 9.92, held 0, available 9.92", usd)
 	}
-	if dig(credits, "available") != "250.5" || dig(credits, "lots", 0, "purpose") != "promotion" || dig(credits, "lots", 0, "expires_at") != "2099-12-31T00:00:00Z" {
+	if dig(credits, "available") != "250.50" || dig(credits, "lots", 0, "purpose") != "promotion" || dig(credits, "lots", 0, "expires_at") != "2099-12-31T00:00:00Z" {
 		t.Errorf("credits balance = %v, want 250.5 available in one promotion lot expiring 2099-12-31", credits)
 	}
 
@@ -272,7 +272,7 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 
 	// A decline is a result the agent reads, not an error.
 	dec := mcpOK(t, cs, "authorize_usage", map[string]any{"idempotency_key": "user_42-big-1", "customer": "user_42", "amount": "50.00", "asset": "USD"})
-	if dec["approved"] != false || dec["decline_reason"] != "insufficient_funds" || dec["required"] != "50" || dec["available"] != "9.92" || dec["shortfall"] != "40.08" {
+	if dec["approved"] != false || dec["decline_reason"] != "insufficient_funds" || dec["required"] != "50.00" || dec["available"] != "9.92" || dec["shortfall"] != "40.08" {
 		t.Errorf("authorize_usage(50 USD) = %v, want a decline with shortfall 40.08", dec)
 	}
 	if steps, _ := json.Marshal(dec["next_steps"]); !strings.Contains(string(steps), "top_up") {
@@ -280,7 +280,7 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 	}
 
 	w = mcpOK(t, cs, "get_wallet", map[string]any{"customer": "user_42"})
-	if b := balanceOf(w["wallet"], "USD"); dig(b, "available") != "9.92" || dig(b, "held") != "0" {
+	if b := balanceOf(w["wallet"], "USD"); dig(b, "available") != "9.92" || dig(b, "held") != "0.00" {
 		t.Errorf("after a replay, a conflict and a decline, USD balance = %v, want 9.92 available, nothing held", b)
 	}
 	if msg := mcpErr(t, cs, "get_customer", map[string]any{"customer": "user_missing"}); !strings.Contains(msg, `customer "user_missing" not found`) || !strings.Contains(msg, "create_customer") {
