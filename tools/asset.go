@@ -96,7 +96,7 @@ func AddAssetRate(svc *billing.Service) Tool {
 func QuoteAsset(svc *billing.Service) Tool {
 	return newTool("quote_asset", "Quote an asset in a currency",
 		"Converts between a custom asset and a currency at the rate in force (now, or at a given time): set asset_amount to ask what N units cost, "+
-			"or currency_amount to ask what money buys. The computed side is rounded half away from zero to its precision. Changes nothing.",
+			"or currency_amount to ask what money buys. The computed side is exact (a quotient rounded once, at the 18th decimal place). Changes nothing.",
 		readOnly,
 		func(ctx context.Context, in wire.QuoteAssetArgs) (wire.QuoteAssetResult, error) {
 			q, err := svc.Quote(ctx, billing.QuoteInput{Asset: in.Asset, Currency: in.Currency, AssetAmount: in.AssetAmount.Ptr(), CurrencyAmount: in.CurrencyAmount.Ptr(), At: in.At.Value()})

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -247,4 +248,36 @@ func TestLivemodeOnUsage(t *testing.T) {
 	if get(r, "items", 0, "livemode") != true {
 		t.Errorf("list_events in live mode = %v", r)
 	}
+}
+
+// TestSubCentPricesOverMCP: a 0.0006 USD price recorded 10,000 times in
+// batches takes exactly 6.00 USD; a 0.0035 USD estimate holds 0.0035.
+func TestSubCentPricesOverMCP(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, billing.ModeTest)
+	e.ok("create_product_price", map[string]any{"code": "embeddings", "event_type": "embedding.created", "prices": []any{
+		map[string]any{"model": "per_unit", "asset": "USD", "unit_amount": "0.0006"}}})
+	e.ok("create_product_price", map[string]any{"code": "search", "event_type": "search.run", "prices": []any{
+		map[string]any{"model": "per_unit", "asset": "USD", "unit_amount": "0.0035"}}})
+	e.ok("create_customer", map[string]any{"external_id": "user_1"})
+	e.ok("create_adjustment", map[string]any{"transaction_id": "fund", "kind": "top_up", "customer": "user_1", "asset": "USD", "amount": "10.00"})
+	for b := range 10 {
+		events := make([]any, 1000)
+		for i := range events {
+			events[i] = map[string]any{"id": fmt.Sprintf("emb-%d-%d", b, i), "customer": "user_1", "event_type": "embedding.created"}
+		}
+		r := e.ok("record_usage", map[string]any{"events": events})
+		if r["recorded"] != float64(1000) || get(r, "charged", "USD") != "0.60" {
+			t.Fatalf("record_usage batch %d: recorded %v, charged %v; want 1000 events charging 0.60 USD", b, r["recorded"], get(r, "charged"))
+		}
+	}
+	w := e.ok("get_wallet", map[string]any{"customer": "user_1"})
+	if b := get(w, "wallet", "balances", 0); get(b, "total") != "4.00" || get(b, "available") != "4.00" {
+		t.Errorf("after 10,000 × 0.0006 USD from 10.00: %v, want total and available 4.00", b)
+	}
+	a := e.ok("authorize_usage", map[string]any{"idempotency_key": "s-1", "customer": "user_1", "event_type": "search.run"})
+	if a["approved"] != true || a["amount"] != "0.0035" || a["available"] != "3.9965" {
+		t.Errorf("authorize_usage = %v, want 0.0035 held and 3.9965 available", a)
+	}
+	wantContains(t, "summary", a["summary"].(string), "0.0035 USD held")
 }

@@ -7,7 +7,7 @@ type CreateAdjustmentArgs struct {
 	Customer      string   `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
 	Wallet        string   `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
 	Asset         string   `json:"asset" jsonschema_description:"Asset code of the amount" jsonschema:"example=USD"`
-	Amount        Decimal  `json:"amount" jsonschema_description:"Amount, above zero, with at most the asset's decimal places; a correction may be negative (a debit)" jsonschema:"example=10.00"`
+	Amount        Decimal  `json:"amount" jsonschema_description:"Amount, above zero; a correction may be negative (a debit). Kept exact to 18 places, but a top_up in a currency and a refund move money, so whole units of the asset's precision (cents for USD)" jsonschema:"example=10.00"`
 	Reason        string   `json:"reason,omitempty" jsonschema_description:"Why, in a few words; kept in the ledger" jsonschema:"example=Welcome gift"`
 	ExpiresAt     *TimeArg `json:"expires_at,omitempty" jsonschema_description:"Credits only: when the unused rest expires; default never" jsonschema:"example=2026-12-31T23:59:59Z"`
 	Priority      int      `json:"priority,omitempty" jsonschema_description:"Credits only: lots with a lower priority are spent first; default 0" jsonschema:"example=0"`

@@ -57,6 +57,6 @@ type QuoteAssetArgs struct {
 
 // QuoteAssetResult is the conversion.
 type QuoteAssetResult struct {
-	Quote Quote `json:"quote" jsonschema_description:"Both amounts at the rate in force; the computed side is rounded half away from zero to its precision"`
+	Quote Quote `json:"quote" jsonschema_description:"Both amounts at the rate in force; the computed side is exact (a quotient rounded once, at the 18th decimal place)"`
 	Guidance
 }
