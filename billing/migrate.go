@@ -55,8 +55,54 @@ func MigrateDB(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.Up(ctx); err != nil {
+	applied, err := p.Up(ctx)
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if len(applied) == 0 {
+		return nil
+	}
+	if err := analyzeLoaded(ctx, db); err != nil {
+		return fmt.Errorf("migrate: analyze: %w", err)
+	}
+	return nil
+}
+
+// analyzeLoaded refreshes the statistics of every table that holds rows, so
+// that plans made after a schema change see the data as it is. Empty tables
+// are left without statistics on purpose: PostgreSQL then assumes they hold a
+// few pages and prefers index lookups, where statistics saying "empty" would
+// make it choose sequential scans that connections keep as the table grows.
+func analyzeLoaded(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind = 'r' AND n.nspname = current_schema() ORDER BY 1`)
+	if err != nil {
+		return err
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		var loaded bool
+		if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+t+`)`).Scan(&loaded); err != nil {
+			return err
+		}
+		if loaded {
+			if _, err := db.ExecContext(ctx, `ANALYZE `+t); err != nil {
+				return fmt.Errorf("%s: %w", t, err)
+			}
+		}
 	}
 	return nil
 }

@@ -103,9 +103,12 @@ func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time) 
 	batch.Queue(`INSERT INTO balances (wallet_id, asset, account_id, mode, updated_at)
 		SELECT w, s, a, m, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(w, s, a, m)
 		ON CONFLICT DO NOTHING`, wallets, assets, accounts, modes, now)
-	batch.Queue(`SELECT b.wallet_id, b.asset, b.posted, b.debt, b.credit_limit FROM balances b
-		JOIN unnest($1::text[], $2::text[]) AS x(w, s) ON b.wallet_id = x.w AND b.asset = x.s
-		ORDER BY b.wallet_id, b.asset FOR UPDATE OF b`, wallets, assets).
+	// One primary-key probe per balance, locked in key order. A join would let
+	// the planner hash the whole table, a plan that, chosen while it is small,
+	// stays cached as it grows; the lateral subquery leaves it only the key.
+	batch.Queue(`SELECT b.* FROM (SELECT * FROM unnest($1::text[], $2::text[]) AS x(w, s) ORDER BY w, s) x
+		CROSS JOIN LATERAL (SELECT wallet_id, asset, posted, debt, credit_limit FROM balances
+			WHERE wallet_id = x.w AND asset = x.s FOR UPDATE) b`, wallets, assets).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var w, s string
@@ -118,8 +121,8 @@ func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time) 
 			}
 			return rows.Err()
 		})
-	batch.Queue(`SELECT `+lotColumns+` FROM lots
-		WHERE (wallet_id, asset) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND remaining > 0`, wallets, assets).
+	batch.Queue(`SELECT l.* FROM unnest($1::text[], $2::text[]) AS x(w, s)
+		CROSS JOIN LATERAL (SELECT `+lotColumns+` FROM lots WHERE wallet_id = x.w AND asset = x.s AND remaining > 0 OFFSET 0) l`, wallets, assets).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				l, err := scanLot(rows)
@@ -131,9 +134,9 @@ func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time) 
 			}
 			return rows.Err()
 		})
-	batch.Queue(`SELECT wallet_id, asset, sum(amount) FROM authorizations
-		WHERE (wallet_id, asset) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND status = 'active' AND expires_at > $3
-		GROUP BY wallet_id, asset`, wallets, assets, now).
+	batch.Queue(`SELECT x.w, x.s, h.held FROM unnest($1::text[], $2::text[]) AS x(w, s)
+		CROSS JOIN LATERAL (SELECT coalesce(sum(amount), 0) AS held FROM authorizations
+			WHERE wallet_id = x.w AND asset = x.s AND status = 'active' AND expires_at > $3) h`, wallets, assets, now).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var w, s string

@@ -163,14 +163,19 @@ func queueBalanceWrites(batch *pgx.Batch, states ...*balanceState) {
 			e.txn, e.account, e.mode, e.ledger, e.wallet, e.lot, e.asset, e.amount, e.at)
 	}
 	if len(ul.id) > 0 {
-		batch.Queue(`UPDATE lots SET remaining = u.remaining, expired_at = u.expired_at, refunded = u.refunded
-			FROM unnest($1::text[], $2::numeric[], $3::timestamptz[], $4::numeric[]) AS u(id, remaining, expired_at, refunded)
-			WHERE lots.id = u.id`, ul.id, ul.remaining, ul.expired, ul.refunded)
+		// Each row is found by its key in a lateral subquery and updated by its
+		// ctid: a join on the key would let the planner hash the whole table, a
+		// plan that, chosen while the table is small, stays cached as it grows.
+		batch.Queue(`UPDATE lots SET remaining = v.remaining, expired_at = v.expired_at, refunded = v.refunded
+			FROM (SELECT u.*, k.tid FROM unnest($1::text[], $2::numeric[], $3::timestamptz[], $4::numeric[]) AS u(id, remaining, expired_at, refunded)
+				CROSS JOIN LATERAL (SELECT ctid AS tid FROM lots WHERE id = u.id OFFSET 0) k) v
+			WHERE lots.ctid = v.tid`, ul.id, ul.remaining, ul.expired, ul.refunded)
 	}
 	if len(ub.wallet) > 0 {
-		batch.Queue(`UPDATE balances SET posted = u.posted, debt = u.debt, updated_at = u.at
-			FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::timestamptz[]) AS u(wallet, asset, posted, debt, at)
-			WHERE balances.wallet_id = u.wallet AND balances.asset = u.asset`, ub.wallet, ub.asset, ub.posted, ub.debt, ub.at)
+		batch.Queue(`UPDATE balances SET posted = v.posted, debt = v.debt, updated_at = v.at
+			FROM (SELECT u.*, k.tid FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::timestamptz[]) AS u(wallet, asset, posted, debt, at)
+				CROSS JOIN LATERAL (SELECT ctid AS tid FROM balances WHERE wallet_id = u.wallet AND asset = u.asset OFFSET 0) k) v
+			WHERE balances.ctid = v.tid`, ub.wallet, ub.asset, ub.posted, ub.debt, ub.at)
 	}
 }
 
