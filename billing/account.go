@@ -56,7 +56,7 @@ func (s *Service) EnsureDefaultAccount(ctx context.Context) (Account, error) {
 		if ErrorCode(err) != ENotFound {
 			return err
 		}
-		acct = Account{ID: newID(prefixAccount), Name: "Default account", ReportingCurrency: "USD", IsDefault: true, CreatedAt: s.clock()}
+		acct = Account{ID: newID(prefixAccount, s.clock()), Name: "Default account", ReportingCurrency: "USD", IsDefault: true, CreatedAt: s.clock()}
 		inserted, err := insertAccount(ctx, tx, acct)
 		if err != nil {
 			return err
@@ -72,7 +72,7 @@ func (s *Service) EnsureDefaultAccount(ctx context.Context) (Account, error) {
 
 // CreateAccount creates a further account (for operators hosting several platforms).
 func (s *Service) CreateAccount(ctx context.Context, name string) (Account, error) {
-	acct := Account{ID: newID(prefixAccount), Name: name, ReportingCurrency: "USD", CreatedAt: s.clock()}
+	acct := Account{ID: newID(prefixAccount, s.clock()), Name: name, ReportingCurrency: "USD", CreatedAt: s.clock()}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := insertAccount(ctx, tx, acct); err != nil {
 			return err
@@ -114,7 +114,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, accountID string, mode Mode,
 		}
 		return APIKey{}, "", err
 	}
-	k := APIKey{ID: newID(prefixAPIKey), AccountID: accountID, Mode: mode, Name: name, Prefix: secret[:keyPrefixLen], CreatedAt: s.clock()}
+	k := APIKey{ID: newID(prefixAPIKey, s.clock()), AccountID: accountID, Mode: mode, Name: name, Prefix: secret[:keyPrefixLen], CreatedAt: s.clock()}
 	if err := insertAPIKey(ctx, s.pool, k, hashKey(secret)); err != nil {
 		return APIKey{}, "", err
 	}
@@ -161,6 +161,9 @@ func hashKey(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
 	return h[:]
 }
+
+// crockford is Crockford's base32 alphabet, lower-cased.
+const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
 
 func encodeBase32(b []byte) string {
 	var sb strings.Builder

@@ -97,7 +97,7 @@ func (s *Service) CreateProduct(ctx context.Context, in CreateProductInput) (vie
 		if err != nil {
 			return err
 		}
-		p := Product{ID: newID(prefixProduct), Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, DefaultVersion: 1, CreatedAt: now}
+		p := Product{ID: newID(prefixProduct, now), Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, DefaultVersion: 1, CreatedAt: now}
 		inserted, err := insertProduct(ctx, tx, c, p)
 		if err != nil {
 			return err
@@ -114,7 +114,7 @@ func (s *Service) CreateProduct(ctx context.Context, in CreateProductInput) (vie
 			view = old
 			return nil
 		}
-		v := ProductVersion{ID: newID(prefixVersion), ProductID: p.ID, Version: 1, Prices: prices, Entitlements: ents, PublishedAt: now}
+		v := ProductVersion{ID: newID(prefixVersion, now), ProductID: p.ID, Version: 1, Prices: prices, Entitlements: ents, PublishedAt: now}
 		if err := insertVersion(ctx, tx, v); err != nil {
 			return err
 		}
@@ -156,7 +156,7 @@ func (s *Service) checkVersion(ctx context.Context, tx txn, c Caller, prices []P
 	lookup := func(code string) (int32, bool) { p, ok := prec[code]; return p, ok }
 	out := make([]Price, len(prices))
 	for i, p := range prices {
-		p.ID = newID(prefixPrice)
+		p.ID = newID(prefixPrice, s.clock())
 		out[i] = p
 	}
 	if err := ValidatePrices(out, lookup); err != nil {
@@ -221,7 +221,7 @@ func (s *Service) CreateProductVersion(ctx context.Context, in CreateVersionInpu
 		if err != nil {
 			return err
 		}
-		v = ProductVersion{ID: newID(prefixVersion), ProductID: p.ID, Version: latest + 1, Prices: prices, Entitlements: ents, PublishedAt: s.clock()}
+		v = ProductVersion{ID: newID(prefixVersion, s.clock()), ProductID: p.ID, Version: latest + 1, Prices: prices, Entitlements: ents, PublishedAt: s.clock()}
 		if err := insertVersion(ctx, tx, v); err != nil {
 			return err
 		}
@@ -314,7 +314,7 @@ func (s *Service) CreateVendor(ctx context.Context, code, name string) (Vendor, 
 	if name == "" {
 		name = code
 	}
-	v := Vendor{ID: newID(prefixVendor), Code: code, Name: name, CreatedAt: s.clock()}
+	v := Vendor{ID: newID(prefixVendor, s.clock()), Code: code, Name: name, CreatedAt: s.clock()}
 	inserted, err := insertVendor(ctx, s.pool, c, v)
 	if err != nil || inserted {
 		return v, inserted, err
@@ -395,7 +395,7 @@ func (s *Service) subscribeTx(ctx context.Context, tx txn, c Caller, in Subscrib
 	case ErrorCode(err) != ENotFound:
 		return Subscription{}, err
 	}
-	sub := Subscription{ID: newID(prefixSubscription), CustomerID: cus.ID, ProductID: p.ID, ProductCode: p.Code, Version: version, StartedAt: now}
+	sub := Subscription{ID: newID(prefixSubscription, now), CustomerID: cus.ID, ProductID: p.ID, ProductCode: p.Code, Version: version, StartedAt: now}
 	return sub, insertSubscription(ctx, tx, c, sub)
 }
 

@@ -110,7 +110,7 @@ func (s *Service) createCustomerTx(ctx context.Context, tx txn, c Caller, in Cre
 	if in.Metadata == nil {
 		in.Metadata = map[string]string{}
 	}
-	cus := Customer{ID: newID(prefixCustomer), AccountID: c.AccountID, Mode: c.Mode, ExternalID: in.ExternalID,
+	cus := Customer{ID: newID(prefixCustomer, now), AccountID: c.AccountID, Mode: c.Mode, ExternalID: in.ExternalID,
 		Name: in.Name, Email: in.Email, Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now}
 	inserted, err := insertCustomer(ctx, tx, cus)
 	if err != nil {
@@ -120,7 +120,7 @@ func (s *Service) createCustomerTx(ctx context.Context, tx txn, c Caller, in Cre
 		old, err := getCustomerByExternalID(ctx, tx, c, in.ExternalID)
 		return old, true, err
 	}
-	w := Wallet{ID: newID(prefixWallet), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID, Name: DefaultWalletName, IsDefault: true, CreatedAt: now}
+	w := Wallet{ID: newID(prefixWallet, now), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID, Name: DefaultWalletName, IsDefault: true, CreatedAt: now}
 	if _, err := insertWallet(ctx, tx, w); err != nil {
 		return Customer{}, false, err
 	}

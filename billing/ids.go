@@ -2,44 +2,32 @@ package billing
 
 import (
 	"crypto/rand"
-	"encoding/binary"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/oklog/ulid/v2"
 )
 
-// crockford is Crockford's base32 alphabet, lower-cased: ids read well and sort
-// by creation time.
-const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
+// entropy makes ids made in the same millisecond increase (ULID's
+// monotonic mode), so ids sort by creation even under a frozen test clock.
+var (
+	entropyMu sync.Mutex
+	entropy   = ulid.Monotonic(rand.Reader, 0)
+)
 
-// newID returns prefix_ followed by 26 characters: 10 encoding the milliseconds
-// since 1970 and 16 encoding 80 random bits (the ULID layout), so ids sort by
-// creation time and keyset pagination can order by id alone.
-func newID(prefix string) string {
-	var buf [len("prefix_") + 32]byte
-	b := append(buf[:0], prefix...)
-	b = append(b, '_')
-	ms := uint64(time.Now().UnixMilli())
-	for i := 9; i >= 0; i-- {
-		b = append(b, crockford[(ms>>(uint(i)*5))&31])
+// newID returns prefix_ followed by a lower-case ULID (26 characters: the
+// milliseconds of now, then 80 bits that are random for a new millisecond and
+// incremented within one), so ids sort by creation time and keyset
+// pagination can order by id alone. now is the service's clock.
+func newID(prefix string, now time.Time) string {
+	entropyMu.Lock()
+	id, err := ulid.New(ulid.Timestamp(now), entropy)
+	entropyMu.Unlock()
+	if err != nil { // the 80 bits overflowed within one millisecond: start afresh
+		id = ulid.MustNew(ulid.Timestamp(now), rand.Reader)
 	}
-	var r [10]byte
-	if _, err := rand.Read(r[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	hi, lo := uint64(binary.BigEndian.Uint16(r[:2])), binary.BigEndian.Uint64(r[2:])
-	for i := 15; i >= 0; i-- {
-		shift := uint(i) * 5
-		var v uint64
-		switch {
-		case shift >= 64:
-			v = hi >> (shift - 64)
-		case shift+5 > 64:
-			v = lo>>shift | hi<<(64-shift)
-		default:
-			v = lo >> shift
-		}
-		b = append(b, crockford[v&31])
-	}
-	return string(b)
+	return prefix + "_" + strings.ToLower(id.String())
 }
 
 // Id prefixes, one per resource type.

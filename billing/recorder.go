@@ -414,7 +414,7 @@ func (s *Service) recordBatchTx(ctx context.Context, tx txn, jobs []*recordJob, 
 			it.ev.Fees = append(it.ev.Fees, toFees(r.v, r.rated, r.byID)...)
 		}
 		for i := range it.ev.Fees {
-			it.ev.Fees[i].ID, it.ev.Fees[i].EventID = newID(prefixFee), it.ev.ID
+			it.ev.Fees[i].ID, it.ev.Fees[i].EventID = newID(prefixFee, now), it.ev.ID
 		}
 		it.totals = feeTotals(it.ev.Fees)
 		if it.ev.AuthorizationID != "" {

@@ -1,0 +1,46 @@
+package billing
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestIDsSortByCreation: ids from the service's clock sort in the order they
+// were made, within one millisecond too (a frozen test clock), and across
+// goroutines.
+func TestIDsSortByCreation(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	var ids []string
+	for range 1000 {
+		ids = append(ids, newID(prefixCustomer, now))
+	}
+	ids = append(ids, newID(prefixCustomer, now.Add(time.Millisecond)))
+	if !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != len(ids) {
+		t.Fatalf("ids made in order are not strictly increasing: %v … %v", ids[:3], ids[len(ids)-3:])
+	}
+	if id := ids[0]; len(id) != len(prefixCustomer)+1+26 || id != strings.ToLower(id) || !strings.HasPrefix(id, prefixCustomer+"_01") {
+		t.Errorf("id %q, want %s_ and 26 lower-case ULID characters", id, prefixCustomer)
+	}
+
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 500 {
+				id := newID(prefixFee, now)
+				mu.Lock()
+				if seen[id] {
+					t.Errorf("duplicate id %s", id)
+				}
+				seen[id] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+}
