@@ -64,6 +64,8 @@ func classify(err error) (int, wire.ErrorBody) {
 		status, body.Type = http.StatusPaymentRequired, typeInsufficientFunds
 	case billing.EUnauthorized:
 		status, body.Type = http.StatusUnauthorized, typeAuthentication
+	case billing.EUnavailable:
+		status, body.Type = http.StatusServiceUnavailable, typeAPI
 	default:
 		status, body.Type, body.Code, body.Param = http.StatusInternalServerError, typeAPI, billing.EInternal, ""
 	}

@@ -303,8 +303,8 @@ func TestArchiveProduct(t *testing.T) {
 		// Nor does usage subscribe u2 implicitly.
 		_, err = e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "e3", Customer: "u2", EventType: "image.generated"})
 		wantCode(t, "RecordUsage(u2, archived images)", err, billing.EInvalid)
-		if subs, _ := e.svc.ListSubscriptions(e.ctx, "u2"); len(subs) != 0 {
-			t.Errorf("ListSubscriptions(u2) = %+v, want none", subs)
+		if subs, err := e.svc.ListSubscriptions(e.ctx, "u2"); err != nil || len(subs) != 0 {
+			t.Errorf("ListSubscriptions(u2) = %+v, %v; want none", subs, err)
 		}
 	})
 	t.Run("ErrNewVersion", func(t *testing.T) {
@@ -495,8 +495,8 @@ func TestSimulateHasNoEffect(t *testing.T) {
 	if n := txns(); n != before {
 		t.Errorf("ListTransactions() = %d after simulations, want %d", n, before)
 	}
-	if subs, _ := e.svc.ListSubscriptions(e.ctx, "u1"); len(subs) != 0 {
-		t.Errorf("ListSubscriptions(u1) after simulations = %+v, want none", subs)
+	if subs, err := e.svc.ListSubscriptions(e.ctx, "u1"); err != nil || len(subs) != 0 {
+		t.Errorf("ListSubscriptions(u1) after simulations = %+v, %v; want none", subs, err)
 	}
 	if page, _ := e.svc.ListEvents(e.ctx, billing.ListEventsInput{}); len(page.Items) != 0 {
 		t.Errorf("ListEvents() after simulations = %d events, want 0", len(page.Items))

@@ -17,12 +17,27 @@ import (
 // to share one WAL flush among many of them.
 const DefaultMaxConns = 16
 
+// Session limits every pooled connection gets unless the database URL sets
+// its own: a stuck lock or a runaway statement fails its request (and
+// releases its connection) instead of stalling a batch worker and every
+// wallet hashed to it. Migrations run without them (see Migrate).
+var sessionLimits = map[string]string{
+	"lock_timeout":                        "5s",
+	"statement_timeout":                   "30s",
+	"idle_in_transaction_session_timeout": "60s",
+}
+
 // ConfigurePool prepares a pool config for the billing service: NUMERIC columns
-// scan into and from Decimal exactly, and the pool gets DefaultMaxConns
-// connections unless the URL chose a size.
+// scan into and from Decimal exactly, the pool gets DefaultMaxConns
+// connections unless the URL chose a size, and sessions get sessionLimits.
 func ConfigurePool(c *pgxpool.Config) {
 	if !strings.Contains(c.ConnString(), "pool_max_conns") {
 		c.MaxConns = DefaultMaxConns
+	}
+	for k, v := range sessionLimits {
+		if _, set := c.ConnConfig.RuntimeParams[k]; !set {
+			c.ConnConfig.RuntimeParams[k] = v
+		}
 	}
 	prev := c.AfterConnect
 	c.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {

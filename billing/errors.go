@@ -13,6 +13,7 @@ const (
 	EConflict          = "conflict"           // an idempotency id reused with another payload, or a duplicate
 	EInsufficientFunds = "insufficient_funds" // the wallet cannot pay
 	EUnauthorized      = "unauthorized"       // no or a bad API key
+	EUnavailable       = "unavailable"        // shutting down or overloaded; retry the same request
 	EInternal          = "internal"           // a bug or an outage; the message is generic
 )
 

@@ -42,9 +42,21 @@ func newMigrator(db *sql.DB) (*goose.Provider, error) {
 	return goose.NewProvider(goose.DialectPostgres, db, Migrations(), goose.WithSessionLocker(locker))
 }
 
-// Migrate applies every pending migration, each in its own transaction.
+// Migrate applies every pending migration, each in its own transaction, on
+// connections of their own without the pool's session limits: rebuilding an
+// index of a large table may take longer than a request may.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	db := stdlib.OpenDBFromPool(pool)
+	cfg := pool.Config().Copy()
+	for k := range sessionLimits {
+		delete(cfg.ConnConfig.RuntimeParams, k)
+	}
+	cfg.MaxConns = 2
+	mpool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer mpool.Close()
+	db := stdlib.OpenDBFromPool(mpool)
 	defer db.Close()
 	return MigrateDB(ctx, db)
 }

@@ -28,6 +28,8 @@ import (
 const (
 	recordBatchMax     = 256
 	recordBatchWorkers = 2
+	// recordBatchTimeout bounds one batch's transaction.
+	recordBatchTimeout = time.Minute
 )
 
 type recordJob struct {
@@ -46,7 +48,36 @@ type recordJob struct {
 // instead of two workers taking turns at the wallet's lock.
 type recorder struct {
 	once    sync.Once
+	mu      sync.RWMutex // held for reading while a unit is handed over
+	closed  bool
 	workers []chan []*recordJob
+	done    sync.WaitGroup // the running workers
+}
+
+// errClosed answers a call that arrives after Close.
+var errClosed = Errorf(EUnavailable, "the server is shutting down and takes no new usage; retry with the same event ids")
+
+// Close stops taking usage, waits until every batch already handed to a
+// worker is written (or ctx ends), and returns. Calls after it are refused
+// with EUnavailable; serve and mcp call it on shutdown, after their
+// listeners stop.
+func (s *Service) Close(ctx context.Context) error {
+	s.rec.mu.Lock()
+	if !s.rec.closed {
+		s.rec.closed = true
+		for _, ch := range s.rec.workers {
+			close(ch)
+		}
+	}
+	s.rec.mu.Unlock()
+	drained := make(chan struct{})
+	go func() { s.rec.done.Wait(); close(drained) }()
+	select {
+	case <-drained:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // enqueue hands jobs to their worker and waits until every one is answered.
@@ -58,7 +89,8 @@ func (s *Service) enqueue(ctx context.Context, jobs []*recordJob) error {
 		for range recordBatchWorkers {
 			ch := make(chan []*recordJob, recordBatchMax)
 			s.rec.workers = append(s.rec.workers, ch)
-			go s.recordLoop(ch)
+			s.rec.done.Add(1)
+			go func() { defer s.rec.done.Done(); s.recordLoop(ch) }()
 		}
 	})
 	if len(jobs) == 0 {
@@ -67,9 +99,16 @@ func (s *Service) enqueue(ctx context.Context, jobs []*recordJob) error {
 	h := fnv.New32a()
 	j := jobs[0]
 	h.Write([]byte(j.c.AccountID + "\x00" + string(j.c.Mode) + "\x00" + j.in.Customer + "\x00" + j.in.Wallet))
+	s.rec.mu.RLock()
+	if s.rec.closed {
+		s.rec.mu.RUnlock()
+		return errClosed
+	}
 	select {
 	case s.rec.workers[h.Sum32()%uint32(len(s.rec.workers))] <- jobs:
+		s.rec.mu.RUnlock()
 	case <-ctx.Done():
+		s.rec.mu.RUnlock()
 		return ctx.Err()
 	}
 	for _, j := range jobs {
@@ -88,7 +127,10 @@ func (s *Service) recordLoop(units chan []*recordJob) {
 	gather:
 		for len(batch) < recordBatchMax {
 			select {
-			case unit := <-units:
+			case unit, ok := <-units:
+				if !ok { // closed: write what was taken, then the loop ends
+					break gather
+				}
 				batch = append(batch, unit...)
 			default:
 				break gather
@@ -100,7 +142,11 @@ func (s *Service) recordLoop(units chan []*recordJob) {
 
 // recordBatch records jobs in one transaction, or each alone if that fails.
 func (s *Service) recordBatch(jobs []*recordJob) {
-	ctx := context.Background()
+	// A batch no caller can cancel still has a bound: a stuck lock or
+	// statement ends it (the pool's lock_timeout and statement_timeout end
+	// it sooner), and its events are answered with the error.
+	ctx, cancel := context.WithTimeout(context.Background(), recordBatchTimeout)
+	defer cancel()
 	now := s.clock()
 	var results []batchResult
 	err := withPipeTx(ctx, s.pool, func(tx *pipeTx) error {

@@ -1,7 +1,13 @@
 package billing_test
 
 import (
+	"context"
+	"fmt"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing"
 )
@@ -96,4 +102,46 @@ func TestAuthorizeSameKeyConcurrently(t *testing.T) {
 		}
 	}
 	wantDec(t, "held", e.balance(t, "u1", "USD").Held, "2")
+}
+
+// TestCloseDrainsAndRefuses: Close waits for the batches already taken, and
+// usage after it is refused with EUnavailable, never lost half-done.
+func TestCloseDrainsAndRefuses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.customer(t, "u1")
+	if _, _, err := e.svc.CreateProduct(e.ctx, billing.CreateProductInput{Code: "p", Name: "p", EventType: "x.used",
+		Prices: []billing.Price{{Model: billing.PerUnit, Asset: "USD", UnitAmount: dec("0.001")}}}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	results := make([]error, 40)
+	for i := range results {
+		wg.Go(func() {
+			_, results[i] = e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: fmt.Sprintf("e-%d", i), Customer: "u1", EventType: "x.used"})
+		})
+	}
+	time.Sleep(5 * time.Millisecond)
+	if err := e.svc.Close(context.Background()); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	wg.Wait()
+	recorded := 0
+	for _, err := range results {
+		switch billing.ErrorCode(err) {
+		case "":
+			recorded++
+		case billing.EUnavailable:
+		default:
+			t.Errorf("RecordUsage during Close = %v, want recorded or unavailable", err)
+		}
+	}
+	if _, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "late", Customer: "u1", EventType: "x.used"}); billing.ErrorCode(err) != billing.EUnavailable {
+		t.Errorf("RecordUsage after Close = %v, want unavailable", err)
+	}
+	want := dec("0.001").Mul(decimal.NewFromInt(int64(recorded))).Neg()
+	if got := e.balance(t, "u1", "USD").Total; !got.Equal(want) {
+		t.Errorf("balance = %s after %d recorded events, want %s", got, recorded, want)
+	}
+	e.verifyClean(t)
 }

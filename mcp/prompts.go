@@ -20,9 +20,9 @@ type promptArg struct {
 	name, description string
 }
 
-// prompts returns the guided workflows. They may name capabilities that arrive
-// later (the customer portal, entitlements granted by subscriptions): an agent
-// is told to check tools/list and to say what is missing rather than improvise.
+// prompts returns the guided workflows. They name only what this version has;
+// an agent is told to check tools/list and to say what is missing rather than
+// improvise.
 func prompts() []mcpserver.ServerPrompt {
 	var out []mcpserver.ServerPrompt
 	for _, p := range []prompt{billingSetup, billingVerification, billingIntegration} {
@@ -116,7 +116,7 @@ Done when: you show me a table with one row per check (step, expected, actual, p
 var billingIntegration = prompt{
 	name:        "billing_integration",
 	title:       "Wire billing into the app",
-	description: "Change the app's backend so it creates customers at sign-up, authorizes before costly work, records usage after it, and shows balances and the customer portal.",
+	description: "Change the app's backend so it creates customers at sign-up, authorizes before costly work, records usage after it, and shows balances.",
 	args: []promptArg{
 		{"stack", "The app's backend language and framework, e.g. \"Next.js API routes\" or \"FastAPI\" (optional; read the code to find it)"},
 	},
@@ -128,9 +128,8 @@ The app talks to Tollgate's REST API (the same operations as these MCP tools) wi
 1. Sign-up: when a user is created, create the Tollgate customer with the app's user id as external_id (create_customer is idempotent on it, so calling it again on login is safe). Grant sign-up credits there if the plan has them, with a transaction_id derived from the user id.
 2. Before each costly action (model call, image, job): authorize the estimated cost for the customer (authorize_usage). If it is declined, do not run the action: show the user the reason and the shortfall with a link to top up, and return early.
 3. After the action: record the actual usage (record_usage) with an event id that is unique per action (the request id) and the authorization_id, so a retry never bills twice. If the action failed, void the authorization instead (void_authorization).
-4. Show the balance: where the app shows account or usage info, read the customer's wallet (get_wallet) and display the available balance in the asset's units.
-5. Let customers manage their balance: link to the hosted customer portal from the account page, if this Tollgate version has it.
-6. Tests: add a test that runs one billable request in test mode end to end.
+4. Show the balance: where the app shows account or usage info, read the customer's wallet (get_wallet) and display the available balance in the asset's units, as the exact string Tollgate returns (sub-cent amounts such as "0.0035" are real).
+5. Tests: add a test that runs one billable request in test mode end to end.
 
 Done when: in test mode, one real request through the app produces an event that get_event shows with its fee, get_wallet shows the balance lowered by exactly that fee, and a customer with too little balance gets the top-up message instead of the action. Show me those three results.
 

@@ -149,12 +149,13 @@ func (t Tool) call(ctx context.Context, log *slog.Logger, docs map[string]string
 }
 
 // errorResult maps a billing error to a tool error. The codes an agent can act
-// on (invalid, not_found, conflict, insufficient_funds, unauthorized) keep
+// on (invalid, not_found, conflict, insufficient_funds, unauthorized,
+// unavailable) keep
 // their message, which names the field and the fix; anything else is a bug or
 // an outage, logged here once.
 func (t Tool) errorResult(log *slog.Logger, err error) *mcpgo.CallToolResult {
 	switch billing.ErrorCode(err) {
-	case billing.EInvalid, billing.ENotFound, billing.EConflict, billing.EInsufficientFunds, billing.EUnauthorized:
+	case billing.EInvalid, billing.ENotFound, billing.EConflict, billing.EInsufficientFunds, billing.EUnauthorized, billing.EUnavailable:
 		return mcpgo.NewToolResultError(billing.ErrorMessage(err))
 	}
 	log.Error("mcp tool failed", "tool", t.Name, "err", err)

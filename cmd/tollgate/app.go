@@ -38,6 +38,16 @@ func (a *app) close() {
 	}
 }
 
+// drain waits, up to 30 seconds, until the usage batches already taken are
+// written; call it after the last request was answered.
+func (a *app) drain() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := a.svc.Close(ctx); err != nil {
+		a.cfg.log.Warn("usage batches still running at exit", "err", err)
+	}
+}
+
 func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

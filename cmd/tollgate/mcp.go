@@ -32,6 +32,7 @@ and /sse (legacy SSE), with an API key in 'Authorization: Bearer <key>'.`,
 				return err
 			}
 			defer a.db.Close()
+			defer a.drain()
 			caller := billing.Caller{AccountID: a.acct.ID, Mode: billing.ModeTest}
 			if key := os.Getenv("TOLLGATE_API_KEY"); key != "" {
 				if caller, err = a.svc.Authenticate(ctx, key); err != nil {

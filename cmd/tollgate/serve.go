@@ -14,7 +14,7 @@ import (
 func newServeCmd(cfg *config) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the HTTP server (health checks, MCP, REST API, portal)",
+		Short: "Run the HTTP server (health checks, MCP, REST API)",
 		Long: `Run Tollgate's HTTP server.
 
 With no --database-url, Tollgate starts (or joins) its embedded PostgreSQL in
@@ -65,6 +65,7 @@ func serve(ctx context.Context, cfg *config) error {
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	app.drain()
 	return nil
 }
 
