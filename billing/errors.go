@@ -1,73 +1,46 @@
 package billing
 
-import (
-	"errors"
-	"fmt"
-)
+import "github.com/tollgatehq/tollgate/kernel"
 
-// Error codes. Every surface maps them to its own form (HTTP status, MCP tool
-// error) in one place.
+// The domain error type and its codes live in kernel, which every domain
+// package shares; these aliases keep billing.Error and its helpers where
+// the surfaces already look for them.
+
+// Error codes (see kernel).
 const (
-	EInvalid           = "invalid"            // the input is wrong; the message says how to fix it
-	ENotFound          = "not_found"          // the named thing does not exist in this account and mode
-	EConflict          = "conflict"           // an idempotency id reused with another payload, or a duplicate
-	EInsufficientFunds = "insufficient_funds" // the wallet cannot pay
-	EUnauthorized      = "unauthorized"       // no or a bad API key
-	EUnavailable       = "unavailable"        // shutting down or overloaded; retry the same request
-	EInternal          = "internal"           // a bug or an outage; the message is generic
+	EInvalid           = kernel.EInvalid
+	ENotFound          = kernel.ENotFound
+	EConflict          = kernel.EConflict
+	EInsufficientFunds = kernel.EInsufficientFunds
+	EUnauthorized      = kernel.EUnauthorized
+	EUnavailable       = kernel.EUnavailable
+	EInternal          = kernel.EInternal
 )
 
-// Error is a domain error whose Message is safe to show to any caller.
-type Error struct {
-	Code    string
-	Message string
-	// Field names the input at fault, when there is one ("amount", "customer").
-	Field string
-}
-
-func (e *Error) Error() string { return e.Message }
+// Error is a domain error whose Message is safe to show to any caller (see
+// kernel.Error).
+type Error = kernel.Error
 
 // ErrorCode returns the code of err, EInternal for errors that are not *Error.
-func ErrorCode(err error) string {
-	if err == nil {
-		return ""
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return EInternal
-}
+func ErrorCode(err error) string { return kernel.ErrorCode(err) }
 
 // ErrorMessage returns the safe message of err; internal errors get a generic text.
-func ErrorMessage(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Message
-	}
-	return "internal error; it has been logged, try again later"
-}
+func ErrorMessage(err error) string { return kernel.ErrorMessage(err) }
 
 // ErrorField returns the input field an error names, if any.
-func ErrorField(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Field
-	}
-	return ""
-}
+func ErrorField(err error) string { return kernel.ErrorField(err) }
 
 // Errorf returns an *Error with the given code.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return kernel.Errorf(code, format, args...)
 }
 
 // Invalidf returns an EInvalid error naming the field at fault.
 func Invalidf(field, format string, args ...any) *Error {
-	return &Error{Code: EInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
+	return kernel.Invalidf(field, format, args...)
 }
 
 // NotFoundf returns an ENotFound error naming the field that referred to it.
 func NotFoundf(field, format string, args ...any) *Error {
-	return &Error{Code: ENotFound, Field: field, Message: fmt.Sprintf(format, args...)}
+	return kernel.NotFoundf(field, format, args...)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Profitability sets revenue against cost for the events Tollgate billed, in
@@ -989,7 +990,7 @@ func (v eventValue) contributions() []contribution {
 func dimsOf(data map[string]any, keys []string) (map[string]string, string) {
 	dims := map[string]string{}
 	for _, k := range keys {
-		if v, ok := dimensionValue(data, k); ok {
+		if v, ok := rating.DimensionValue(data, k); ok {
 			dims[k] = v
 		}
 	}
@@ -1322,7 +1323,7 @@ func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (Rep
 		}
 		inside := !ev.occurredAt.Before(from) && ev.occurredAt.Before(to)
 		for k, want := range in.Filters.Dimensions {
-			if got, _ := dimensionValue(data, k); got != want {
+			if got, _ := rating.DimensionValue(data, k); got != want {
 				inside = false
 			}
 		}
@@ -1366,7 +1367,7 @@ func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (Rep
 		vals := make([]string, len(keys))
 		for i, k := range keys {
 			if k.name == GroupDimension {
-				vals[i], _ = dimensionValue(data, k.dim)
+				vals[i], _ = rating.DimensionValue(data, k.dim)
 			} else {
 				vals[i] = k.rawValue(ev, p.ID, version)
 			}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/shopspring/decimal"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Time rules for usage events: an event may arrive up to MaxLateness after it
@@ -479,33 +479,21 @@ func canonicalNumbers(v any) any {
 		}
 		return out
 	case json.Number:
-		if d, ok := decimalText(string(x)); ok {
+		if d, ok := rating.DecimalText(string(x)); ok {
 			return json.Number(canonicalDecimal(d))
 		}
 	case string:
-		if d, ok := decimalText(x); ok {
+		if d, ok := rating.DecimalText(x); ok {
 			return canonicalDecimal(d)
 		}
 	}
 	return v
 }
 
-// decimalText parses s as a decimal within the bounds of amounts.
-func decimalText(s string) (Decimal, bool) {
-	if len(s) == 0 || len(s) > maxNumberText {
-		return Decimal{}, false
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil || !inRange(d) {
-		return Decimal{}, false
-	}
-	return d, true
-}
-
 // canonicalDecimal writes d without exponent or trailing zeros.
 func canonicalDecimal(d Decimal) string {
-	if !inRange(d) {
+	if !rating.InRange(d) {
 		return d.String()
 	}
-	return plain(d)
+	return rating.Plain(d)
 }

@@ -1,4 +1,4 @@
-package billing
+package rating
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Cost is a vendor cost an event reports (e.g. what the model provider
@@ -205,8 +206,8 @@ func ratePrice(i int, p Price, ev RatingEvent, prior Decimal) (rated, error) {
 			}
 			unit = p.Field
 		}
-		if !inRange(prior) || prior.IsNegative() {
-			return rated{}, Invalidf("prior", "the period usage of price %s so far is %s; it must be 0 or more; %s", name, show(prior), outOfRange)
+		if !InRange(prior) || prior.IsNegative() {
+			return rated{}, kernel.Invalidf("prior", "the period usage of price %s so far is %s; it must be 0 or more; %s", name, show(prior), outOfRange)
 		}
 		head := fmt.Sprintf("%s used + %s %s", grouped(prior), grouped(q), unit)
 		if p.TierMode == TierVolume {
@@ -235,7 +236,7 @@ func ratePrice(i int, p Price, ev RatingEvent, prior Decimal) (rated, error) {
 		}
 		return rated{quantity: cost, amount: amount, detail: detail}, nil
 	}
-	return rated{}, Invalidf("model", "price %s has model %q, which rating does not charge", name, p.Model)
+	return rated{}, kernel.Invalidf("model", "price %s has model %q, which rating does not charge", name, p.Model)
 }
 
 // per describes a block size in a breakdown.
@@ -321,17 +322,17 @@ func quantity(price, field string, data map[string]any) (Decimal, error) {
 	path := "data." + field
 	v, ok := data[field]
 	if !ok {
-		return Decimal{}, Invalidf(path, "event data has no %s; price %s reads its quantity from it; send %s as a number", field, price, path)
+		return Decimal{}, kernel.Invalidf(path, "event data has no %s; price %s reads its quantity from it; send %s as a number", field, price, path)
 	}
 	d, problem := number(v)
 	if problem != "" {
-		return Decimal{}, Invalidf(path, "%s must be a number, e.g. 1500, or a decimal string, e.g. \"1500\" (price %s reads its quantity from it); got %s", path, price, problem)
+		return Decimal{}, kernel.Invalidf(path, "%s must be a number, e.g. 1500, or a decimal string, e.g. \"1500\" (price %s reads its quantity from it); got %s", path, price, problem)
 	}
-	if !inRange(d) {
-		return Decimal{}, Invalidf(path, "%s (%s) is out of range; %s", path, show(d), outOfRange)
+	if !InRange(d) {
+		return Decimal{}, kernel.Invalidf(path, "%s (%s) is out of range; %s", path, show(d), outOfRange)
 	}
 	if d.IsNegative() {
-		return Decimal{}, Invalidf(path, "%s is %s; price %s reads a quantity from it, which cannot be negative; send 0 or more", path, plain(d), price)
+		return Decimal{}, kernel.Invalidf(path, "%s is %s; price %s reads a quantity from it, which cannot be negative; send 0 or more", path, Plain(d), price)
 	}
 	return d, nil
 }
@@ -404,9 +405,21 @@ func exactFloat(f float64) (Decimal, string) {
 	return decimal.NewFromInt(int64(f)), ""
 }
 
-// dimensionValue reads a dimension's value as text; ok is false for a
+// DecimalText parses s as a decimal within the bounds of amounts.
+func DecimalText(s string) (Decimal, bool) {
+	if len(s) == 0 || len(s) > maxNumberText {
+		return Decimal{}, false
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil || !InRange(d) {
+		return Decimal{}, false
+	}
+	return d, true
+}
+
+// DimensionValue reads a dimension's value as text; ok is false for a
 // missing, null, object or array value, which only "*" matches.
-func dimensionValue(data map[string]any, key string) (string, bool) {
+func DimensionValue(data map[string]any, key string) (string, bool) {
 	v, ok := data[key]
 	if !ok {
 		return "", false
@@ -435,11 +448,11 @@ func sameValue(event, rate string) bool {
 	if event == rate {
 		return true
 	}
-	a, ok := decimalText(event)
+	a, ok := DecimalText(event)
 	if !ok {
 		return false
 	}
-	b, ok := decimalText(rate)
+	b, ok := DecimalText(rate)
 	return ok && a.Equal(b)
 }
 
@@ -449,7 +462,7 @@ func selectRate(name string, p Price, data map[string]any) (DimensionRate, strin
 	vals := make([]string, len(p.Dimensions))
 	present := make([]bool, len(p.Dimensions))
 	for i, d := range p.Dimensions {
-		vals[i], present[i] = dimensionValue(data, d)
+		vals[i], present[i] = DimensionValue(data, d)
 	}
 	best, bestWild := -1, 0
 	for ri, r := range p.Rates {
@@ -505,7 +518,7 @@ func selectRate(name string, p Price, data map[string]any) (DimensionRate, strin
 		}
 		known[i] = d + ": " + strings.Join(values, ", ")
 	}
-	return DimensionRate{}, "", Invalidf(field, "price %s has no rate for %s; rates exist for %s; add a rate with \"*\" as a fallback or send one of those",
+	return DimensionRate{}, "", kernel.Invalidf(field, "price %s has no rate for %s; rates exist for %s; add a rate with \"*\" as a fallback or send one of those",
 		name, strings.Join(desc, ", "), strings.Join(known, "; "))
 }
 
@@ -519,11 +532,11 @@ func vendorCost(name string, p Price, costs []Cost) (Decimal, string, error) {
 			continue
 		}
 		f := fmt.Sprintf("costs[%d].amount", i)
-		if !inRange(c.Amount) {
-			return Decimal{}, "", Invalidf(f, "%s (%s) is out of range; %s", f, show(c.Amount), outOfRange)
+		if !InRange(c.Amount) {
+			return Decimal{}, "", kernel.Invalidf(f, "%s (%s) is out of range; %s", f, show(c.Amount), outOfRange)
 		}
 		if c.Amount.IsNegative() {
-			return Decimal{}, "", Invalidf(f, "%s is %s; a vendor cost cannot be negative", f, plain(c.Amount))
+			return Decimal{}, "", kernel.Invalidf(f, "%s is %s; a vendor cost cannot be negative", f, Plain(c.Amount))
 		}
 		if c.Currency != p.Asset {
 			cur := strconv.Quote(c.Currency)
@@ -540,12 +553,12 @@ func vendorCost(name string, p Price, costs []Cost) (Decimal, string, error) {
 	}
 	if !found {
 		if p.Vendor != "" {
-			return Decimal{}, "", Invalidf("costs", "cost_plus price %s needs a cost from vendor %q in the event's costs; a missing cost is unknown, not zero; send the vendor's cost in costs", name, p.Vendor)
+			return Decimal{}, "", kernel.Invalidf("costs", "cost_plus price %s needs a cost from vendor %q in the event's costs; a missing cost is unknown, not zero; send the vendor's cost in costs", name, p.Vendor)
 		}
-		return Decimal{}, "", Invalidf("costs", "cost_plus price %s needs at least one cost in the event's costs; a missing cost is unknown, not zero; send the vendor's cost in costs", name)
+		return Decimal{}, "", kernel.Invalidf("costs", "cost_plus price %s needs at least one cost in the event's costs; a missing cost is unknown, not zero; send the vendor's cost in costs", name)
 	}
 	if len(foreign) > 0 {
-		return Decimal{}, "", Invalidf("costs", "cost_plus price %s is in %s, but %s include costs in %s; send costs in %s (rating does not convert currencies)",
+		return Decimal{}, "", kernel.Invalidf("costs", "cost_plus price %s is in %s, but %s include costs in %s; send costs in %s (rating does not convert currencies)",
 			name, p.Asset, whose, strings.Join(foreign, ", "), p.Asset)
 	}
 	return total, from, nil

@@ -1,10 +1,11 @@
-package billing
+package rating
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/shopspring/decimal"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Decimal is the exact decimal type every amount, rate and quantity uses.
@@ -104,7 +105,7 @@ func Display(amount Decimal, precision int32) string {
 // digits before the decimal point and at most AccrualScale after it.
 func CheckAmount(field string, d Decimal) error {
 	if problem := amountProblem(d); problem != "" {
-		return Invalidf(field, "%s %s; amounts and quantities have at most %d digits before the decimal point and %d after it", field, problem, MaxIntegerDigits, AccrualScale)
+		return kernel.Invalidf(field, "%s %s; amounts and quantities have at most %d digits before the decimal point and %d after it", field, problem, MaxIntegerDigits, AccrualScale)
 	}
 	return nil
 }
@@ -135,17 +136,17 @@ func amountProblem(d Decimal) string {
 // knows it) that says what was wrong.
 func ParseAmount(s string) (Decimal, error) {
 	if len(s) > 100 {
-		return Decimal{}, Invalidf("", "a number of %d characters is too long; amounts and quantities have at most %d digits before the decimal point and %d after it", len(s), MaxIntegerDigits, AccrualScale)
+		return Decimal{}, kernel.Invalidf("", "a number of %d characters is too long; amounts and quantities have at most %d digits before the decimal point and %d after it", len(s), MaxIntegerDigits, AccrualScale)
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return Decimal{}, Invalidf("", "%q is not a decimal number; send digits such as \"12.50\" or \"0.004\"", s)
+		return Decimal{}, kernel.Invalidf("", "%q is not a decimal number; send digits such as \"12.50\" or \"0.004\"", s)
 	}
 	if d.IsZero() && strings.HasPrefix(strings.TrimSpace(s), "-") {
-		return Decimal{}, Invalidf("", "%q is a negative zero; send \"0\"", s)
+		return Decimal{}, kernel.Invalidf("", "%q is a negative zero; send \"0\"", s)
 	}
 	if problem := amountProblem(d); problem != "" {
-		return Decimal{}, Invalidf("", "%s %s; amounts and quantities have at most %d digits before the decimal point and %d after it", s, problem, MaxIntegerDigits, AccrualScale)
+		return Decimal{}, kernel.Invalidf("", "%s %s; amounts and quantities have at most %d digits before the decimal point and %d after it", s, problem, MaxIntegerDigits, AccrualScale)
 	}
 	return d, nil
 }
@@ -162,7 +163,7 @@ func plural(n int32, word string) string {
 // a currency, refunded) are whole units of its precision.
 func CheckWholeUnits(field string, amount Decimal, asset string, precision int32) error {
 	if !amount.Equal(amount.Truncate(precision)) {
-		return Invalidf(field, "%s has %d decimal places; money paid or refunded in %s moves in whole units of %s; send at most %d places (e.g. %s)",
+		return kernel.Invalidf(field, "%s has %d decimal places; money paid or refunded in %s moves in whole units of %s; send at most %d places (e.g. %s)",
 			field, -amount.Normalize().Exponent(), asset, plural(precision, "decimal place"), precision, amount.Truncate(precision).StringFixed(precision))
 	}
 	return nil

@@ -1,10 +1,10 @@
-package billing_test
+package rating_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 func TestAccrueRoundsHalfAwayFromZeroAtAccrualScale(t *testing.T) {
@@ -16,7 +16,7 @@ func TestAccrueRoundsHalfAwayFromZeroAtAccrualScale(t *testing.T) {
 		{"0.00000000000000000049", "0"},
 		{"1.2500000000000000000000", "1.25"},
 	} {
-		if got := billing.Accrue(dec(tc.in)); !got.Equal(dec(tc.want)) || got.String() != dec(tc.want).String() {
+		if got := rating.Accrue(dec(tc.in)); !got.Equal(dec(tc.want)) || got.String() != dec(tc.want).String() {
 			t.Errorf("Accrue(%s) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
@@ -33,7 +33,7 @@ func TestFormatAmount(t *testing.T) {
 		{"6.0000", 2, "6.00"}, {"-0.5", 2, "-0.50"}, {"10", 0, "10"}, {"1.50", 0, "1.5"}, {"0", 2, "0.00"},
 		{"0.000000000000000001", 2, "0.000000000000000001"},
 	} {
-		if got := billing.FormatAmount(dec(tc.in), tc.prec); got != tc.want {
+		if got := rating.FormatAmount(dec(tc.in), tc.prec); got != tc.want {
 			t.Errorf("FormatAmount(%s, %d) = %q, want %q", tc.in, tc.prec, got, tc.want)
 		}
 	}
@@ -47,7 +47,7 @@ func TestRoundForPeopleSaysWhenApproximate(t *testing.T) {
 	}{
 		{"0.005", "0.01", true}, {"0.0049", "0", true}, {"-0.125", "-0.13", true}, {"12.50", "12.5", false},
 	} {
-		got, approx := billing.Round(dec(tc.in), 2)
+		got, approx := rating.Round(dec(tc.in), 2)
 		if !got.Equal(dec(tc.want)) || approx != tc.approx {
 			t.Errorf("Round(%s, 2) = %s (approx %v), want %s (approx %v)", tc.in, got, approx, tc.want, tc.approx)
 		}
@@ -56,7 +56,7 @@ func TestRoundForPeopleSaysWhenApproximate(t *testing.T) {
 
 func TestWholeUnits(t *testing.T) {
 	t.Parallel()
-	whole, rest := billing.WholeUnits(dec("1.2345"), 2)
+	whole, rest := rating.WholeUnits(dec("1.2345"), 2)
 	if !whole.Equal(dec("1.23")) || !rest.Equal(dec("0.0045")) {
 		t.Errorf("WholeUnits(1.2345, 2) = %s, %s; want 1.23, 0.0045", whole, rest)
 	}
@@ -65,7 +65,7 @@ func TestWholeUnits(t *testing.T) {
 func TestParseAmountBounds(t *testing.T) {
 	t.Parallel()
 	for _, ok := range []string{"0", "12.50", "0.004", "999999999999999.999999999999999999", "-3", "1e3", "0.10"} {
-		if _, err := billing.ParseAmount(ok); err != nil {
+		if _, err := rating.ParseAmount(ok); err != nil {
 			t.Errorf("ParseAmount(%q) = %v, want ok", ok, err)
 		}
 	}
@@ -82,9 +82,11 @@ func TestParseAmountBounds(t *testing.T) {
 		{"1e99999999", "not a decimal number"},
 		{strings.Repeat("9", 101), "too long"},
 	} {
-		_, err := billing.ParseAmount(tc.in)
+		_, err := rating.ParseAmount(tc.in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParseAmount(%.20q) = %v, want an error containing %q", tc.in, err, tc.want)
 		}
 	}
 }
+
+func dec(s string) rating.Decimal { return rating.MustDecimal(s) }

@@ -1,4 +1,4 @@
-package billing
+package rating
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 func dec(s string) Decimal { return decimal.RequireFromString(s) }
@@ -261,8 +263,8 @@ func TestRate(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Rate(%v) error = %v, want one containing %q", tt.ev, err, tt.wantErr)
 				}
-				if ErrorCode(err) != EInvalid || ErrorField(err) != tt.wantField {
-					t.Errorf("Rate(%v) error code, field = %s, %q, want %s, %q", tt.ev, ErrorCode(err), ErrorField(err), EInvalid, tt.wantField)
+				if kernel.ErrorCode(err) != kernel.EInvalid || kernel.ErrorField(err) != tt.wantField {
+					t.Errorf("Rate(%v) error code, field = %s, %q, want %s, %q", tt.ev, kernel.ErrorCode(err), kernel.ErrorField(err), kernel.EInvalid, tt.wantField)
 				}
 				return
 			}
@@ -455,8 +457,8 @@ func TestValidatePrice(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("ValidatePrice(%+v) = %v, want an error containing %q", tt.price, err, tt.wantErr)
 			}
-			if ErrorCode(err) != EInvalid || ErrorField(err) != tt.wantField {
-				t.Errorf("ValidatePrice(%+v) code, field = %s, %q, want %s, %q", tt.price, ErrorCode(err), ErrorField(err), EInvalid, tt.wantField)
+			if kernel.ErrorCode(err) != kernel.EInvalid || kernel.ErrorField(err) != tt.wantField {
+				t.Errorf("ValidatePrice(%+v) code, field = %s, %q, want %s, %q", tt.price, kernel.ErrorCode(err), kernel.ErrorField(err), kernel.EInvalid, tt.wantField)
 			}
 		})
 	}
@@ -486,8 +488,8 @@ func TestValidatePrices(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || ErrorField(err) != tt.wantField {
-				t.Errorf("ValidatePrices(%v) = %v (field %q), want an error containing %q (field %q)", tt.prices, err, ErrorField(err), tt.wantErr, tt.wantField)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || kernel.ErrorField(err) != tt.wantField {
+				t.Errorf("ValidatePrices(%v) = %v (field %q), want an error containing %q (field %q)", tt.prices, err, kernel.ErrorField(err), tt.wantErr, tt.wantField)
 			}
 		})
 	}
@@ -528,8 +530,8 @@ func TestValidateEntitlement(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || ErrorField(err) != tt.wantField {
-				t.Errorf("ValidateEntitlement(%+v) = %v (field %q), want an error containing %q (field %q)", tt.e, err, ErrorField(err), tt.wantErr, tt.wantField)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || kernel.ErrorField(err) != tt.wantField {
+				t.Errorf("ValidateEntitlement(%+v) = %v (field %q), want an error containing %q (field %q)", tt.e, err, kernel.ErrorField(err), tt.wantErr, tt.wantField)
 			}
 		})
 	}

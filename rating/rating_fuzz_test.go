@@ -1,4 +1,4 @@
-package billing
+package rating
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 var fuzzAssets = []string{"USD", "JPY", "BTC"}
@@ -50,7 +52,7 @@ func fuzzEvent(asset, qty string) RatingEvent {
 // render makes a comparable text of a Rate result.
 func render(fees []RatedFee, err error) string {
 	if err != nil {
-		return fmt.Sprintf("error %s %q: %s", ErrorCode(err), ErrorField(err), err)
+		return fmt.Sprintf("error %s %q: %s", kernel.ErrorCode(err), kernel.ErrorField(err), err)
 	}
 	return fmt.Sprintf("%q", summary(fees)) + fmt.Sprint(breakdowns(fees))
 }
@@ -89,8 +91,8 @@ func FuzzRate(f *testing.F) {
 				t.Fatalf("Rate(%v) is not deterministic for %s: %s, then %s", ev, p.ID, render(fees, err), render(again, err2))
 			}
 			if err != nil {
-				if ErrorCode(err) != EInvalid || ErrorField(err) == "" {
-					t.Fatalf("Rate(%v) for %s = error %v (code %s, field %q), want an invalid error naming a field", ev, p.ID, err, ErrorCode(err), ErrorField(err))
+				if kernel.ErrorCode(err) != kernel.EInvalid || kernel.ErrorField(err) == "" {
+					t.Fatalf("Rate(%v) for %s = error %v (code %s, field %q), want an invalid error naming a field", ev, p.ID, err, kernel.ErrorCode(err), kernel.ErrorField(err))
 				}
 				continue
 			}
@@ -111,7 +113,7 @@ func FuzzRate(f *testing.F) {
 			if p.Model == PerUnit {
 				q2 = fee.Quantity
 			}
-			ev2 := fuzzEvent(asset, plain(q2))
+			ev2 := fuzzEvent(asset, Plain(q2))
 			fees2, err := Rate(prices, ev2, priors, testPrecision)
 			if err != nil {
 				continue // e.g. out of range
@@ -125,7 +127,7 @@ func FuzzRate(f *testing.F) {
 			// Graduated: one event of q1+q2 costs what q1 then q2 cost.
 			if p.ID == "graduated" {
 				q1, extraQ := fee.Quantity, q2.Sub(fee.Quantity)
-				second, err := ratePrice(0, p, fuzzEvent(asset, plain(extraQ)), priorUsage.Add(q1))
+				second, err := ratePrice(0, p, fuzzEvent(asset, Plain(extraQ)), priorUsage.Add(q1))
 				if err != nil {
 					continue
 				}

@@ -1,10 +1,12 @@
-package billing
+package rating
 
 import (
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // PriceModel says how a price turns an event into a fee.
@@ -159,16 +161,16 @@ type Entitlement struct {
 
 var intervals = []string{"day", "week", "month", "year"}
 
-// inRange reports whether d is within the bounds every amount and quantity
+// InRange reports whether d is within the bounds every amount and quantity
 // shares (see CheckAmount). They keep every exact intermediate result small.
-func inRange(d Decimal) bool { return amountProblem(d) == "" }
+func InRange(d Decimal) bool { return amountProblem(d) == "" }
 
-// outOfRange is the end of a message about a number beyond inRange.
+// outOfRange is the end of a message about a number beyond InRange.
 var outOfRange = fmt.Sprintf("send at most %d digits before and %d after the decimal point", MaxIntegerDigits, AccrualScale)
 
-// plain writes d in full without exponent or grouping, independent of the
-// decimal package's global formatting switches. d must be inRange.
-func plain(d Decimal) string {
+// Plain writes d in full without exponent or grouping, independent of the
+// decimal package's global formatting switches. d must be InRange.
+func Plain(d Decimal) string {
 	n := d.Normalize()
 	if n.Exponent() < 0 {
 		return n.StringFixed(-n.Exponent())
@@ -178,8 +180,8 @@ func plain(d Decimal) string {
 
 // show writes d for a message: in full when in range, else shortened.
 func show(d Decimal) string {
-	if inRange(d) {
-		return plain(d)
+	if InRange(d) {
+		return Plain(d)
 	}
 	if d.Coefficient().BitLen() > 4096 {
 		return "a number of over 1000 digits"
@@ -194,7 +196,7 @@ func show(d Decimal) string {
 // grouped writes d in full with thousands separators in its integer part
 // (1500000.25 → "1,500,000.25").
 func grouped(d Decimal) string {
-	s := plain(d)
+	s := Plain(d)
 	sign := ""
 	if strings.HasPrefix(s, "-") {
 		sign, s = "-", s[1:]
@@ -214,7 +216,7 @@ func grouped(d Decimal) string {
 }
 
 // ValidatePrice checks p against every rule of its model. precision reports
-// an asset's decimal places and whether the asset exists. Errors are *Error
+// an asset's decimal places and whether the asset exists. Errors are *kernel.Error
 // with code invalid; their Field and message name the price's fields
 // relative to the price ("tiers[1].up_to"). ValidatePrices prefixes them
 // with the price's index in a list.
@@ -240,7 +242,7 @@ func ValidatePrices(prices []Price, precision func(asset string) (int32, bool)) 
 			continue
 		}
 		if j, dup := seen[p.ID]; dup {
-			return Invalidf(prefix+"id", "%sid %q is also prices[%d].id; give each price its own id", prefix, p.ID, j)
+			return kernel.Invalidf(prefix+"id", "%sid %q is also prices[%d].id; give each price its own id", prefix, p.ID, j)
 		}
 		seen[p.ID] = i
 	}
@@ -302,7 +304,7 @@ func (v validator) path(field string) string { return v.prefix + field }
 // field's full path.
 func (v validator) fail(field, format string, args ...any) error {
 	p := v.path(field)
-	return Invalidf(p, "%s %s", p, fmt.Sprintf(format, args...))
+	return kernel.Invalidf(p, "%s %s", p, fmt.Sprintf(format, args...))
 }
 
 func (v validator) asset(asset string, precision func(string) (int32, bool)) error {
@@ -317,11 +319,11 @@ func (v validator) asset(asset string, precision func(string) (int32, bool)) err
 
 // amount checks that d is non-negative and in range.
 func (v validator) amount(field string, d Decimal) error {
-	if !inRange(d) {
+	if !InRange(d) {
 		return v.fail(field, "(%s) is out of range; %s", show(d), outOfRange)
 	}
 	if d.IsNegative() {
-		return v.fail(field, "is %s; it cannot be negative; send 0 or more", plain(d))
+		return v.fail(field, "is %s; it cannot be negative; send 0 or more", Plain(d))
 	}
 	return nil
 }
@@ -440,8 +442,8 @@ func (v validator) tiered(p Price) error {
 				return v.fail(tf+".up_to", "is 0; the first tier covers usage above 0 up to its up_to, so up_to must be above 0")
 			}
 			if i > 0 && !t.UpTo.GreaterThan(*p.Tiers[i-1].UpTo) {
-				return Invalidf(v.path(tf+".up_to"), "tiers must ascend: %s%s.up_to (%s) is not above %stiers[%d].up_to (%s); list tiers from the smallest up_to, the last with no up_to",
-					v.prefix, tf, plain(*t.UpTo), v.prefix, i-1, plain(*p.Tiers[i-1].UpTo))
+				return kernel.Invalidf(v.path(tf+".up_to"), "tiers must ascend: %s%s.up_to (%s) is not above %stiers[%d].up_to (%s); list tiers from the smallest up_to, the last with no up_to",
+					v.prefix, tf, Plain(*t.UpTo), v.prefix, i-1, Plain(*p.Tiers[i-1].UpTo))
 			}
 		}
 		if err := v.amount(tf+".unit_amount", t.UnitAmount); err != nil {
@@ -451,7 +453,7 @@ func (v validator) tiered(p Price) error {
 			return err
 		}
 		if p.TierMode == TierVolume && !t.FlatAmount.IsZero() {
-			return v.fail(tf+".flat_amount", "is %s, but tier_mode is volume; flat amounts apply only to graduated tiers; remove flat_amount or use tier_mode \"graduated\"", plain(t.FlatAmount))
+			return v.fail(tf+".flat_amount", "is %s, but tier_mode is volume; flat amounts apply only to graduated tiers; remove flat_amount or use tier_mode \"graduated\"", Plain(t.FlatAmount))
 		}
 	}
 	return nil

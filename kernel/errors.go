@@ -1,0 +1,76 @@
+// Package kernel holds what every Tollgate domain package shares: the one
+// error type with its codes. It imports nothing of Tollgate and no
+// database, transport or CLI package.
+package kernel
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Every surface maps them to its own form (HTTP status, MCP tool
+// error) in one place.
+const (
+	EInvalid           = "invalid"            // the input is wrong; the message says how to fix it
+	ENotFound          = "not_found"          // the named thing does not exist in this account and mode
+	EConflict          = "conflict"           // an idempotency id reused with another payload, or a duplicate
+	EInsufficientFunds = "insufficient_funds" // the wallet cannot pay
+	EUnauthorized      = "unauthorized"       // no or a bad API key
+	EUnavailable       = "unavailable"        // shutting down or overloaded; retry the same request
+	EInternal          = "internal"           // a bug or an outage; the message is generic
+)
+
+// Error is a domain error whose Message is safe to show to any caller.
+type Error struct {
+	Code    string
+	Message string
+	// Field names the input at fault, when there is one ("amount", "customer").
+	Field string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// ErrorCode returns the code of err, EInternal for errors that are not *Error.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
+
+// ErrorMessage returns the safe message of err; internal errors get a generic text.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error; it has been logged, try again later"
+}
+
+// ErrorField returns the input field an error names, if any.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+// Errorf returns an *Error with the given code.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalidf returns an EInvalid error naming the field at fault.
+func Invalidf(field, format string, args ...any) *Error {
+	return &Error{Code: EInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFoundf returns an ENotFound error naming the field that referred to it.
+func NotFoundf(field, format string, args ...any) *Error {
+	return &Error{Code: ENotFound, Field: field, Message: fmt.Sprintf(format, args...)}
+}
