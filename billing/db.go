@@ -49,9 +49,11 @@ func ConfigurePool(c *pgxpool.Config) {
 	}
 }
 
-// withTx runs fn in one transaction: committed when fn returns nil, rolled back
-// otherwise. The rollback runs even when ctx is cancelled.
-func withTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (err error) {
+// WithTx runs fn in one transaction: committed when fn returns nil, rolled back
+// otherwise. The rollback runs even when ctx is cancelled. It is the one
+// transaction helper: the domain packages beside billing (profitability) use
+// it too.
+func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (err error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return translate(err)
@@ -69,6 +71,12 @@ func withTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (
 	}
 	return nil
 }
+
+// Translate turns driver errors into domain errors (no rows: ENotFound; a
+// unique violation: EConflict; a serialization failure or deadlock: EConflict)
+// for the domain packages beside billing that run their own SQL; it is
+// translate under its exported name.
+func Translate(err error) error { return translate(err) }
 
 // translate turns driver errors into domain errors; it is the only place that
 // inspects them.

@@ -58,5 +58,5 @@ type dbtx interface {
 
 // tx runs fn in a transaction.
 func (s *Service) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return withTx(ctx, s.pool, fn)
+	return WithTx(ctx, s.pool, fn)
 }
