@@ -1,7 +1,7 @@
 // Package api is Tollgate's REST API: the JSON-over-HTTP surface a platform's
 // backend calls on every billable request, the way it calls Stripe. Every
-// route is a thin handler over the one *billing.Service (no business rule
-// lives here); handlers return errors and one adapter (fail) renders them as
+// route is a thin handler over the one *billing.Service, or over the
+// *profitability.Service for /v1/profitability (no business rule lives here); handlers return errors and one adapter (fail) renders them as
 // the single error envelope.
 //
 // What every request goes through, outermost first: a request id (the
@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/profitability"
 )
 
 // Body size limits.
@@ -52,6 +53,7 @@ type Options struct {
 // server is the API's http.Handler.
 type server struct {
 	svc      *billing.Service
+	prof     *profitability.Service
 	log      *slog.Logger
 	opts     Options
 	mux      *http.ServeMux
@@ -61,13 +63,14 @@ type server struct {
 	pruning  atomic.Bool   // a prune is running
 }
 
-// New returns the REST API over svc, serving paths under /v1/. Mount it with
-// mux.Handle("/v1/", api.New(svc, opts)).
-func New(svc *billing.Service, opts Options) http.Handler {
-	return newServer(svc, opts)
+// New returns the REST API over svc and prof (the profitability routes),
+// serving paths under /v1/. Mount it with
+// mux.Handle("/v1/", api.New(svc, prof, opts)).
+func New(svc *billing.Service, prof *profitability.Service, opts Options) http.Handler {
+	return newServer(svc, prof, opts)
 }
 
-func newServer(svc *billing.Service, opts Options) *server {
+func newServer(svc *billing.Service, prof *profitability.Service, opts Options) *server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -77,7 +80,7 @@ func newServer(svc *billing.Service, opts Options) *server {
 	if opts.BatchBodyLimit <= 0 {
 		opts.BatchBodyLimit = max(DefaultBatchBodyLimit, opts.BodyLimit)
 	}
-	s := &server{svc: svc, log: opts.Logger, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.RateLimit)}
+	s := &server{svc: svc, prof: prof, log: opts.Logger, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.RateLimit)}
 	s.routes = s.table()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.pattern, s.endpoint(rt))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -53,7 +54,8 @@ func newEnv(t *testing.T, opts ...func(*Options)) *env {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := jsonLogger(logs)
-	svc := billing.NewService(testdb.New(t), billing.Options{Logger: log})
+	pool := testdb.New(t)
+	svc := billing.NewService(pool, billing.Options{Logger: log})
 	ctx := context.Background()
 	acct, err := svc.EnsureDefaultAccount(ctx)
 	if err != nil {
@@ -67,7 +69,7 @@ func newEnv(t *testing.T, opts ...func(*Options)) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	return &env{svc: svc, server: newServer(svc, o), acct: acct, key: key, logs: logs}
+	return &env{svc: svc, server: newServer(svc, profitability.New(pool, svc, profitability.Options{}), o), acct: acct, key: key, logs: logs}
 }
 
 // newKey creates a key for an account (a new one when accountID is empty).

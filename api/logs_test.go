@@ -34,7 +34,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	e.do("GET", "/v1/customers", "", nil, "Authorization", "Basic "+e.key)
 
 	// A database outage, over a URL with a password.
-	broken := newServer(brokenService(t), Options{Logger: jsonLogger(e.logs)})
+	broken := newServer(brokenService(t), nil, Options{Logger: jsonLogger(e.logs)})
 	req := httptest.NewRequest("GET", "/v1/customers", nil)
 	req.Header.Set("Authorization", "Bearer "+e.key)
 	broken.ServeHTTP(httptest.NewRecorder(), req)

@@ -139,7 +139,7 @@ func TestParseRateLimit(t *testing.T) {
 func TestInternalError(t *testing.T) {
 	t.Parallel()
 	logs := &syncBuffer{}
-	h := newServer(brokenService(t), Options{Logger: jsonLogger(logs)})
+	h := newServer(brokenService(t), nil, Options{Logger: jsonLogger(logs)})
 	req := httptest.NewRequest("GET", "/v1/customers", nil)
 	req.Header.Set("Authorization", "Bearer tg_test_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
 	w := httptest.NewRecorder()
@@ -164,7 +164,7 @@ func TestInternalError(t *testing.T) {
 func TestPanic(t *testing.T) {
 	t.Parallel()
 	logs := &syncBuffer{}
-	h := newServer(nil, Options{Logger: jsonLogger(logs)}) // a nil service panics on first use
+	h := newServer(nil, nil, Options{Logger: jsonLogger(logs)}) // a nil service panics on first use
 	for range 2 {
 		req := httptest.NewRequest("GET", "/v1/customers", nil)
 		req.Header.Set("Authorization", "Bearer tg_test_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")

@@ -27,7 +27,7 @@ var update = flag.Bool("update", false, "regenerate api/openapi.json from the ro
 // and compares it with the committed (and embedded) api/openapi.json; with
 // -update it writes the file instead.
 func TestOpenAPIDocument(t *testing.T) {
-	s := newServer(nil, Options{})
+	s := newServer(nil, nil, Options{})
 	got, err := buildOpenAPI(s.routes)
 	if err != nil {
 		t.Fatalf("buildOpenAPI: %v", err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -43,9 +44,9 @@ func (s *server) getProfitability(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	q := newQuery(r, append(withPage(allowed...), dims...)...)
-	in := billing.ProfitabilityInput{From: queryDate(q, "from"), To: queryDate(q, "to"), GroupBy: splitList(q.str("group_by")), Sort: q.str("sort"),
+	in := profitability.Input{From: queryDate(q, "from"), To: queryDate(q, "to"), GroupBy: splitList(q.str("group_by")), Sort: q.str("sort"),
 		Order: q.str("order"), Limit: q.int("limit"), Cursor: q.cursor(),
-		Filters: billing.ProfitabilityFilters{Customer: q.str("customer"), Product: q.str("product"), EventType: q.str("event_type")}}
+		Filters: profitability.Filters{Customer: q.str("customer"), Product: q.str("product"), EventType: q.str("event_type")}}
 	for _, name := range dims {
 		key, _ := dimensionParam(name)
 		if in.Filters.Dimensions == nil {
@@ -56,7 +57,7 @@ func (s *server) getProfitability(w http.ResponseWriter, r *http.Request) error 
 	if q.err != nil {
 		return q.err
 	}
-	rep, err := s.svc.Profitability(r.Context(), in)
+	rep, err := s.prof.Profitability(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -99,9 +100,9 @@ func (s *server) simulateRepricing(w http.ResponseWriter, r *http.Request) error
 			draft[i].ID = "" // ignored on input, as everywhere
 		}
 	}
-	rep, err := s.svc.SimulateRepricing(r.Context(), billing.RepricingInput{Product: in.Product, Version: in.Version, Prices: draft,
+	rep, err := s.prof.SimulateRepricing(r.Context(), profitability.RepricingInput{Product: in.Product, Version: in.Version, Prices: draft,
 		From: in.From.Value(), To: in.To.Value(), GroupBy: in.GroupBy,
-		Filters: billing.ProfitabilityFilters{Customer: in.Customer, Dimensions: in.Dimensions}, Limit: in.Limit, Cursor: in.Cursor})
+		Filters: profitability.Filters{Customer: in.Customer, Dimensions: in.Dimensions}, Limit: in.Limit, Cursor: in.Cursor})
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,7 @@ func (s *server) getProfitabilityDimensions(w http.ResponseWriter, r *http.Reque
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	dims, err := s.svc.ProfitabilityDimensions(r.Context())
+	dims, err := s.prof.ProfitabilityDimensions(r.Context())
 	if err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ func (s *server) setProfitabilityDimensions(w http.ResponseWriter, r *http.Reque
 		return &apiError{status: http.StatusUnprocessableEntity, typ: typeInvalidRequest, code: billing.EInvalid, param: "dimensions",
 			message: "dimensions is required: the full list of data keys to group by, such as [\"feature\"] ([] clears it)"}
 	}
-	dims, err := s.svc.SetProfitabilityDimensions(r.Context(), in.Dimensions)
+	dims, err := s.prof.SetProfitabilityDimensions(r.Context(), in.Dimensions)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/tollgatehq/tollgate/bench"
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/profitability"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -32,7 +33,7 @@ func TestHarness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(svc, api.Options{}))
+	srv := httptest.NewServer(api.New(svc, profitability.New(pool, svc, profitability.Options{}), api.Options{}))
 	defer srv.Close()
 	drivers := map[string]bench.Driver{
 		"service": bench.ServiceDriver{Svc: svc, Ctx: ctx},

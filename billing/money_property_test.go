@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/profitability"
 )
 
 // TestWalletDebitsEqualPrices is the ledger's promise, checked over every
@@ -169,7 +170,10 @@ func checkDebitsEqualPrices(t *testing.T, r *rand.Rand, model string) {
 			fees = fees.Add(f.Amount)
 		}
 	}
-	rep, err := e.svc.Profitability(e.ctx, billing.ProfitabilityInput{From: t0.Truncate(24 * time.Hour), To: t0.Truncate(24 * time.Hour).Add(24 * time.Hour)})
+	// The external test package may import profitability (which imports
+	// billing); billing itself never does.
+	prof := profitability.New(e.svc.Pool(), e.svc, profitability.Options{Now: e.clock.Now})
+	rep, err := prof.Profitability(e.ctx, profitability.Input{From: t0.Truncate(24 * time.Hour), To: t0.Truncate(24 * time.Hour).Add(24 * time.Hour)})
 	if err != nil {
 		t.Fatalf("Profitability = %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/tools"
 )
 
@@ -27,10 +28,11 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// NewServer returns the MCP server over svc, advertising only what it
+// NewServer returns the MCP server over svc and prof (the profitability
+// tools), advertising only what it
 // implements in full: tools and prompts (strict clients reject a server
 // that advertises a capability and then fails its list method).
-func NewServer(svc *billing.Service, opts Options) *mcpserver.MCPServer {
+func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) *mcpserver.MCPServer {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -49,7 +51,7 @@ func NewServer(svc *billing.Service, opts Options) *mcpserver.MCPServer {
 		// package tools); this is the net under anything else.
 		mcpserver.WithRecovery(),
 	)
-	for _, t := range tools.All(svc) {
+	for _, t := range tools.All(svc, prof) {
 		s.AddTools(t.Server(log))
 	}
 	s.AddPrompts(prompts()...)

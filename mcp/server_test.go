@@ -17,6 +17,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/profitability"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -29,6 +30,11 @@ func newService(t *testing.T) (*billing.Service, billing.Account) {
 		t.Fatal(err)
 	}
 	return svc, acct
+}
+
+// profFor is profitability over svc's database.
+func profFor(svc *billing.Service) *profitability.Service {
+	return profitability.New(svc.Pool(), svc, profitability.Options{})
 }
 
 func initialize(t *testing.T, ctx context.Context, c *client.Client) *mcpgo.InitializeResult {
@@ -51,7 +57,7 @@ func TestServerAdvertisesToolsAndPrompts(t *testing.T) {
 	svc, acct := newService(t)
 	for _, version := range []string{"", "2025-11-25", "2025-06-18"} {
 		t.Run("protocol "+version, func(t *testing.T) {
-			c, err := client.NewInProcessClientWithOptions(NewServer(svc, Options{}), client.WithProtocolVersion(version))
+			c, err := client.NewInProcessClientWithOptions(NewServer(svc, profFor(svc), Options{}), client.WithProtocolVersion(version))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +96,7 @@ func TestServerAdvertisesToolsAndPrompts(t *testing.T) {
 func TestPrompts(t *testing.T) {
 	t.Parallel()
 	svc, acct := newService(t)
-	c, err := client.NewInProcessClient(NewServer(svc, Options{}))
+	c, err := client.NewInProcessClient(NewServer(svc, profFor(svc), Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +157,7 @@ func TestHTTPRequiresKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewHTTP(NewServer(svc, Options{}), svc, HTTPOptions{})
+	h := NewHTTP(NewServer(svc, profFor(svc), Options{}), svc, HTTPOptions{})
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", h.Streamable())
 	mux.Handle("/sse", h.SSE())
@@ -243,7 +249,7 @@ func TestStdio(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- ServeStdio(ctx, NewServer(svc, Options{}), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}, inR, outW, nil)
+		done <- ServeStdio(ctx, NewServer(svc, profFor(svc), Options{}), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}, inR, outW, nil)
 		outW.Close()
 	}()
 	out := bufio.NewScanner(outR)

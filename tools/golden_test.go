@@ -24,7 +24,7 @@ const schemaDir = "../schemas"
 // from what the Go types generate; -update rewrites them.
 func TestSchemasAreCurrent(t *testing.T) {
 	want := map[string]bool{}
-	for _, tool := range All(nil) {
+	for _, tool := range All(nil, nil) {
 		for _, d := range []struct {
 			dir    Direction
 			typ    reflect.Type
@@ -57,7 +57,7 @@ func TestSchemasAreCurrent(t *testing.T) {
 // schemas: name, title, description and annotations.
 func TestToolSnapshots(t *testing.T) {
 	want := map[string]bool{}
-	for _, tool := range All(nil) {
+	for _, tool := range All(nil, nil) {
 		file := tool.Name + ".json"
 		want[file] = true
 		t.Run(tool.Name, func(t *testing.T) {
@@ -115,7 +115,7 @@ var toolName = regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
 // closed objects at every level and have no references.
 func TestToolDefinitions(t *testing.T) {
 	seen := map[string]bool{}
-	for _, tool := range All(nil) {
+	for _, tool := range All(nil, nil) {
 		def := tool.Definition()
 		if !toolName.MatchString(def.Name) || len(def.Name) > 40 || seen[def.Name] {
 			t.Errorf("tool name %q: want unique snake_case, at most 40 characters", def.Name)
@@ -200,7 +200,7 @@ func compileSchema(s any) (*jsonschema.Schema, error) {
 // toolNames lists the names in All, sorted.
 func toolNames() []string {
 	var names []string
-	for _, tool := range All(nil) {
+	for _, tool := range All(nil, nil) {
 		names = append(names, tool.Name)
 	}
 	slices.Sort(names)

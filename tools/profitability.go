@@ -9,19 +9,20 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
 // GetProfitability reports revenue, cost and margin per group.
-func GetProfitability(svc *billing.Service) Tool {
+func GetProfitability(prof *profitability.Service) Tool {
 	return newTool("get_profitability", "Get profitability",
 		"Revenue, vendor cost and margin of billed events over whole UTC days, grouped by customer, product, version, event_type, "+
 			"dimension:<data key> (such as dimension:model) and day, week or month; filtered, sorted and paged. Amounts are in the account's "+
 			"reporting currency. A cost never sent is unknown, not 0: margin covers the events with known cost and cost_coverage says how many.",
 		readOnly,
 		func(ctx context.Context, in wire.GetProfitabilityArgs) (wire.GetProfitabilityResult, error) {
-			filters := billing.ProfitabilityFilters{Customer: in.Customer, Product: in.Product, EventType: in.EventType, Dimensions: in.Dimensions}
-			rep, err := svc.Profitability(ctx, billing.ProfitabilityInput{From: in.From.Value(), To: in.To.Value(), GroupBy: in.GroupBy,
+			filters := profitability.Filters{Customer: in.Customer, Product: in.Product, EventType: in.EventType, Dimensions: in.Dimensions}
+			rep, err := prof.Profitability(ctx, profitability.Input{From: in.From.Value(), To: in.To.Value(), GroupBy: in.GroupBy,
 				Filters: filters, Sort: in.Sort, Order: in.Order, Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
 				return wire.GetProfitabilityResult{}, err
@@ -32,7 +33,7 @@ func GetProfitability(svc *billing.Service) Tool {
 		})
 }
 
-func profitabilitySummary(rep billing.ProfitabilityReport) (string, []string) {
+func profitabilitySummary(rep profitability.Report) (string, []string) {
 	t := rep.Totals
 	period := periodText(rep.From, rep.To)
 	if t.Events == 0 {
@@ -85,7 +86,7 @@ func profitabilitySummary(rep billing.ProfitabilityReport) (string, []string) {
 }
 
 // SimulateRepricing applies proposed prices to a product's real events.
-func SimulateRepricing(svc *billing.Service) Tool {
+func SimulateRepricing(prof *profitability.Service) Tool {
 	return newTool("simulate_repricing", "Simulate a price change",
 		"What-if: prices a product's real events of a period with a published version or draft prices (the prices create_product_version takes) "+
 			"and returns, per group, actual beside proposed revenue and margin, and the delta. Nothing changes: no wallet, event or version. "+
@@ -99,9 +100,9 @@ func SimulateRepricing(svc *billing.Service) Tool {
 			if len(prices) == 0 {
 				prices = nil
 			}
-			rep, err := svc.SimulateRepricing(ctx, billing.RepricingInput{Product: in.Product, Version: in.Version, Prices: prices,
+			rep, err := prof.SimulateRepricing(ctx, profitability.RepricingInput{Product: in.Product, Version: in.Version, Prices: prices,
 				From: in.From.Value(), To: in.To.Value(), GroupBy: in.GroupBy,
-				Filters: billing.ProfitabilityFilters{Customer: in.Customer, Dimensions: in.Dimensions}, Limit: in.Limit, Cursor: in.Cursor})
+				Filters: profitability.Filters{Customer: in.Customer, Dimensions: in.Dimensions}, Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
 				return wire.SimulateRepricingResult{}, err
 			}
@@ -111,7 +112,7 @@ func SimulateRepricing(svc *billing.Service) Tool {
 		})
 }
 
-func repricingSummary(rep billing.RepricingReport) (string, []string) {
+func repricingSummary(rep profitability.RepricingReport) (string, []string) {
 	t := rep.Totals
 	what := fmt.Sprintf("Draft prices for %s", rep.ProductCode)
 	if rep.Version != 0 {
@@ -159,13 +160,13 @@ func repricingSummary(rep billing.RepricingReport) (string, []string) {
 }
 
 // SetProfitabilityDimensions chooses the extra data keys profitability groups by.
-func SetProfitabilityDimensions(svc *billing.Service) Tool {
+func SetProfitabilityDimensions(prof *profitability.Service) Tool {
 	return newTool("set_profitability_dimensions", "Set profitability dimensions",
 		"Sets which event data keys, besides those of dimensional prices, get_profitability groups and filters by as dimension:<key> "+
 			"(such as feature or region); replaces the previous list. Billing is not affected; the next get_profitability re-reads every event once.",
 		Annotations{Idempotent: true},
 		func(ctx context.Context, in wire.SetProfitabilityDimensionsArgs) (wire.SetProfitabilityDimensionsResult, error) {
-			dims, err := svc.SetProfitabilityDimensions(ctx, in.Dimensions)
+			dims, err := prof.SetProfitabilityDimensions(ctx, in.Dimensions)
 			if err != nil {
 				return wire.SetProfitabilityDimensionsResult{}, err
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/profitability"
 )
 
 // profitEnv runs at a fixed clock (2026-11-15 12:00 UTC) with a product chat
@@ -20,12 +21,14 @@ import (
 func profitEnv(t *testing.T) *env {
 	t.Helper()
 	now := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
-	svc := billing.NewService(testdb.New(t), billing.Options{Now: func() time.Time { return now }})
+	pool := testdb.New(t)
+	svc := billing.NewService(pool, billing.Options{Now: func() time.Time { return now }})
+	prof := profitability.New(pool, svc, profitability.Options{Now: func() time.Time { return now }})
 	acct, err := svc.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnvFor(t, svc, billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
+	e := newEnvFor(t, svc, prof, billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
 	e.ok("create_product_price", map[string]any{"code": "chat", "event_type": "chat.completion", "prices": []any{map[string]any{
 		"model": "dimensional", "asset": "USD", "dimensions": []any{"model"}, "rates": []any{
 			map[string]any{"values": map[string]any{"model": "gpt"}, "amount": "0.10"},

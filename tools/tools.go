@@ -1,10 +1,14 @@
 package tools
 
-import "github.com/tollgatehq/tollgate/billing"
+import (
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/profitability"
+)
 
-// All returns every tool over svc, in the order tools/list shows them: reads
-// before writes within each area, areas in the order of a set-up.
-func All(svc *billing.Service) []Tool {
+// All returns every tool over svc and prof (the profitability tools), in the
+// order tools/list shows them: reads before writes within each area, areas in
+// the order of a set-up.
+func All(svc *billing.Service, prof *profitability.Service) []Tool {
 	return []Tool{
 		Whoami(svc),
 
@@ -41,6 +45,6 @@ func All(svc *billing.Service) []Tool {
 		VoidAuthorization(svc),
 		RecordUsage(svc),
 
-		GetProfitability(svc), SimulateRepricing(svc), SetProfitabilityDimensions(svc),
+		GetProfitability(prof), SimulateRepricing(prof), SetProfitabilityDimensions(prof),
 	}
 }

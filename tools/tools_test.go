@@ -16,6 +16,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/schemas"
 )
 
@@ -42,15 +43,20 @@ func newEnv(t *testing.T, mode billing.Mode) *env {
 	if mode == billing.ModeLive {
 		caller.KeyPrefix = "tg_live_abcdef"
 	}
-	return newEnvFor(t, svc, caller)
+	return newEnvFor(t, svc, profFor(svc), caller)
 }
 
-func newEnvFor(t *testing.T, svc *billing.Service, caller billing.Caller, opts ...client.ClientOption) *env {
+// profFor is profitability over svc's database, on the real clock.
+func profFor(svc *billing.Service) *profitability.Service {
+	return profitability.New(svc.Pool(), svc, profitability.Options{})
+}
+
+func newEnvFor(t *testing.T, svc *billing.Service, prof *profitability.Service, caller billing.Caller, opts ...client.ClientOption) *env {
 	t.Helper()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
 	s := mcpserver.NewMCPServer("tollgate-test", "test", mcpserver.WithToolCapabilities(false))
-	for _, tool := range All(svc) {
+	for _, tool := range All(svc, prof) {
 		s.AddTools(tool.Server(log))
 	}
 	c, err := client.NewInProcessClientWithOptions(s, opts...)
@@ -495,7 +501,7 @@ func TestInternalErrorsAreGeneric(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnvFor(t, svc, billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
+	e := newEnvFor(t, svc, profFor(svc), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
 	pool.Close()
 	msg := e.fail("list_customers", nil)
 	wantContains(t, "error", msg, "list_customers failed with an internal error", "logged")
@@ -532,7 +538,7 @@ func TestOlderProtocol(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnvFor(t, svc, billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}, client.WithProtocolVersion("2025-06-18"))
+	e := newEnvFor(t, svc, profFor(svc), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}, client.WithProtocolVersion("2025-06-18"))
 	if v := e.client.ProtocolVersion(); v != "2025-06-18" {
 		t.Errorf("negotiated %q, want 2025-06-18", v)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/profitability"
 )
 
 // DateArg is a day or an instant a profitability query takes: a date such as
@@ -99,7 +99,7 @@ func (ProfitabilityMetrics) JSONSchemaExtend(s *jsonschema.Schema) {
 }
 
 // FromProfitabilityMetrics maps domain metrics.
-func FromProfitabilityMetrics(m billing.ProfitabilityMetrics) ProfitabilityMetrics {
+func FromProfitabilityMetrics(m profitability.Metrics) ProfitabilityMetrics {
 	return ProfitabilityMetrics{Events: m.Events, Revenue: D(m.Revenue), Billed: D(m.Billed), Promotional: D(m.Promotional),
 		Bundled: D(m.Bundled), Cost: D(m.Cost), Margin: D(m.Margin), MarginPct: DP(m.MarginPct), CostEvents: m.CostEvents,
 		CostCoverage: DP(m.CostCoverage), UnvaluedEvents: m.UnvaluedEvents}
@@ -125,16 +125,16 @@ type ProfitabilityReport struct {
 }
 
 // FromProfitabilityReport maps a domain report.
-func FromProfitabilityReport(r billing.ProfitabilityReport) ProfitabilityReport {
+func FromProfitabilityReport(r profitability.Report) ProfitabilityReport {
 	out := ProfitabilityReport{Currency: r.Currency, From: Time(r.From), To: Time(r.To), GroupBy: nonNil(r.GroupBy), Dimensions: nonNil(r.Dimensions),
 		Rows: make([]ProfitabilityRow, len(r.Rows)), Totals: FromProfitabilityMetrics(r.Totals), HasMore: r.HasMore, NextCursor: r.NextCursor}
 	for i, row := range r.Rows {
-		out.Rows[i] = ProfitabilityRow{Group: groups(row.Group), ProfitabilityMetrics: FromProfitabilityMetrics(row.ProfitabilityMetrics)}
+		out.Rows[i] = ProfitabilityRow{Group: groups(row.Group), ProfitabilityMetrics: FromProfitabilityMetrics(row.Metrics)}
 	}
 	return out
 }
 
-func groups(in []billing.GroupValue) []ProfitabilityGroup {
+func groups(in []profitability.GroupValue) []ProfitabilityGroup {
 	out := make([]ProfitabilityGroup, len(in))
 	for i, g := range in {
 		out[i] = ProfitabilityGroup{Key: g.Key, Value: g.Value, Label: g.Label}
@@ -172,7 +172,7 @@ func (RepricingFigures) JSONSchemaExtend(s *jsonschema.Schema) {
 }
 
 // FromRepricingFigures maps a domain repricing row's figures.
-func FromRepricingFigures(r billing.RepricingRow) RepricingFigures {
+func FromRepricingFigures(r profitability.RepricingRow) RepricingFigures {
 	return RepricingFigures{Events: r.Events, ActualRevenue: D(r.ActualRevenue), ProposedRevenue: D(r.ProposedRevenue), Delta: D(r.Delta),
 		ActualMargin: D(r.ActualMargin), ProposedMargin: D(r.ProposedMargin), ActualMarginPct: DP(r.ActualMarginPct),
 		ProposedMarginPct: DP(r.ProposedMarginPct), CostEvents: r.CostEvents, CostCoverage: DP(r.CostCoverage)}
@@ -203,7 +203,7 @@ type RepricingReport struct {
 }
 
 // FromRepricingReport maps a domain what-if.
-func FromRepricingReport(r billing.RepricingReport) RepricingReport {
+func FromRepricingReport(r profitability.RepricingReport) RepricingReport {
 	out := RepricingReport{Currency: r.Currency, ProductID: r.ProductID, ProductCode: r.ProductCode, Version: r.Version,
 		From: Time(r.From), To: Time(r.To), GroupBy: nonNil(r.GroupBy), Rows: make([]RepricingRow, len(r.Rows)),
 		Totals: FromRepricingFigures(r.Totals), Excluded: r.Excluded, Warnings: nonNil(r.Warnings), HasMore: r.HasMore, NextCursor: r.NextCursor}

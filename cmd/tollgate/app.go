@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/profitability"
 )
 
 // app holds what the HTTP server serves.
@@ -15,13 +16,15 @@ type app struct {
 	cfg  *config
 	db   *database
 	svc  *billing.Service
-	acct billing.Account // the default account
+	prof *profitability.Service // reads what svc wrote; billing does not know it
+	acct billing.Account        // the default account
 	// onClose runs when the server stops, before in-flight requests drain
 	// (it ends long-lived streams such as MCP's SSE sessions).
 	onClose []func()
 }
 
-// newApp builds the billing service over an open, migrated database and makes
+// newApp builds the billing and profitability services over an open, migrated
+// database and makes
 // sure the default account exists, so a first run needs no set-up.
 func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 	svc := billing.NewService(db.pool, billing.Options{Logger: cfg.log})
@@ -29,7 +32,8 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &app{cfg: cfg, db: db, svc: svc, acct: acct}, nil
+	prof := profitability.New(db.pool, svc, profitability.Options{})
+	return &app{cfg: cfg, db: db, svc: svc, prof: prof, acct: acct}, nil
 }
 
 func (a *app) close() {
@@ -70,6 +74,6 @@ func (a *app) handler() http.Handler {
 		a.cfg.log.Warn("TOLLGATE_API_RATE_LIMIT ignored; using the default", "err", err, "default", api.DefaultRateLimit().String())
 		rateLimit = api.DefaultRateLimit()
 	}
-	mux.Handle("/v1/", api.New(a.svc, api.Options{Logger: a.cfg.log, RateLimit: rateLimit}))
+	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit}))
 	return mux
 }

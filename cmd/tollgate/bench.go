@@ -89,7 +89,7 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 				if err != nil {
 					return err
 				}
-				srv := &http.Server{Handler: api.New(a.svc, api.Options{})}
+				srv := &http.Server{Handler: api.New(a.svc, a.prof, api.Options{})}
 				go srv.Serve(ln)
 				defer srv.Close()
 				drv = bench.HTTPDriver{BaseURL: "http://" + ln.Addr().String(), Key: key, Client: bench.NewHTTPClient(clients)}

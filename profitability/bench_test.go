@@ -1,4 +1,4 @@
-package billing_test
+package profitability_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/profitability"
 )
 
 // BenchmarkProfitability times grouped profitability over one month of a
@@ -21,7 +22,7 @@ import (
 // default skipped, it runs with TOLLGATE_BENCH_EVENTS set to the number of
 // events (docs/BENCHMARKS.md uses 10,000,000):
 //
-//	TOLLGATE_BENCH_EVENTS=10000000 go test ./billing -run '^$' -bench Profitability -benchtime 20x -timeout 2h
+//	TOLLGATE_BENCH_EVENTS=10000000 go test ./profitability -run '^$' -bench Profitability -benchtime 20x -timeout 2h
 //
 // The history: 1,000 customers, 5 products (USD, EUR and credits prices; a
 // second chat version from mid-October), the dimensions model and region,
@@ -37,7 +38,9 @@ func BenchmarkProfitability(b *testing.B) {
 	}
 	ctx := context.Background()
 	pool := testdb.New(b)
-	svc := billing.NewService(pool, billing.Options{Now: func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }})
+	now := func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
+	svc := billing.NewService(pool, billing.Options{Now: now})
+	prof := profitability.New(pool, svc, profitability.Options{Now: now})
 	acct, err := svc.EnsureDefaultAccount(ctx)
 	if err != nil {
 		b.Fatal(err)
@@ -87,7 +90,7 @@ func BenchmarkProfitability(b *testing.B) {
 		}
 		products = append(products, product{v.ID, p.code, p.asset, p.weight, p.amount})
 	}
-	if _, err := svc.SetProfitabilityDimensions(bctx, []string{"region"}); err != nil {
+	if _, err := prof.SetProfitabilityDimensions(bctx, []string{"region"}); err != nil {
 		b.Fatal(err)
 	}
 
@@ -179,9 +182,9 @@ func BenchmarkProfitability(b *testing.B) {
 	})
 	b.Logf("loaded %d events and fees in %s", n, time.Since(load).Round(time.Second))
 
-	nov := billing.ProfitabilityInput{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	nov := profitability.Input{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
 	build := time.Now()
-	r, err := svc.Profitability(bctx, nov)
+	r, err := prof.Profitability(bctx, nov)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -199,20 +202,20 @@ func BenchmarkProfitability(b *testing.B) {
 	for _, q := range []struct {
 		name    string
 		groupBy []string
-		filters billing.ProfitabilityFilters
+		filters profitability.Filters
 	}{
-		{"ByCustomer", []string{"customer"}, billing.ProfitabilityFilters{}},
-		{"ByProductDay", []string{"product", "day"}, billing.ProfitabilityFilters{}},
-		{"ByModel", []string{"dimension:model"}, billing.ProfitabilityFilters{}},
-		{"ByModelRegionWeek", []string{"dimension:model", "dimension:region", "week"}, billing.ProfitabilityFilters{}},
-		{"OneCustomerByDay", []string{"day"}, billing.ProfitabilityFilters{Customer: "user_00042"}},
-		{"ChatByCustomerVersion", []string{"customer", "version"}, billing.ProfitabilityFilters{Product: "chat"}},
+		{"ByCustomer", []string{"customer"}, profitability.Filters{}},
+		{"ByProductDay", []string{"product", "day"}, profitability.Filters{}},
+		{"ByModel", []string{"dimension:model"}, profitability.Filters{}},
+		{"ByModelRegionWeek", []string{"dimension:model", "dimension:region", "week"}, profitability.Filters{}},
+		{"OneCustomerByDay", []string{"day"}, profitability.Filters{Customer: "user_00042"}},
+		{"ChatByCustomerVersion", []string{"customer", "version"}, profitability.Filters{Product: "chat"}},
 	} {
 		in := nov
 		in.GroupBy, in.Filters = q.groupBy, q.filters
 		b.Run(q.name, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := svc.Profitability(bctx, in); err != nil {
+				if _, err := prof.Profitability(bctx, in); err != nil {
 					b.Fatal(err)
 				}
 			}

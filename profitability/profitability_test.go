@@ -1,4 +1,4 @@
-package billing_test
+package profitability_test
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/profitability"
 )
 
 var (
@@ -27,9 +28,9 @@ func usd(amount string) []billing.Cost {
 // setClock moves the test clock to at (backwards too).
 func (e *env) setClock(at time.Time) { e.clock.Advance(at.Sub(e.clock.Now())) }
 
-func (e *env) profit(t *testing.T, in billing.ProfitabilityInput) billing.ProfitabilityReport {
+func (e *env) profit(t *testing.T, in profitability.Input) profitability.Report {
 	t.Helper()
-	r, err := e.svc.Profitability(e.ctx, in)
+	r, err := e.prof.Profitability(e.ctx, in)
 	if err != nil {
 		t.Fatalf("Profitability(%+v) = %v", in, err)
 	}
@@ -37,14 +38,14 @@ func (e *env) profit(t *testing.T, in billing.ProfitabilityInput) billing.Profit
 }
 
 // rowsByGroup maps "label/label" to a row's metrics.
-func rowsByGroup(r billing.ProfitabilityReport) map[string]billing.ProfitabilityMetrics {
-	out := map[string]billing.ProfitabilityMetrics{}
+func rowsByGroup(r profitability.Report) map[string]profitability.Metrics {
+	out := map[string]profitability.Metrics{}
 	for _, row := range r.Rows {
 		var labels []string
 		for _, g := range row.Group {
 			labels = append(labels, g.Label)
 		}
-		out[strings.Join(labels, "/")] = row.ProfitabilityMetrics
+		out[strings.Join(labels, "/")] = row.Metrics
 	}
 	return out
 }
@@ -58,7 +59,7 @@ type wantM struct {
 	costEvents                                 int64
 }
 
-func checkMetrics(t *testing.T, what string, got billing.ProfitabilityMetrics, want wantM) {
+func checkMetrics(t *testing.T, what string, got profitability.Metrics, want wantM) {
 	t.Helper()
 	opt := func(d *billing.Decimal) string {
 		if d == nil {
@@ -119,7 +120,7 @@ func rulesEnv(t *testing.T) *env {
 func TestProfitabilityRules(t *testing.T) {
 	t.Parallel()
 	e := rulesEnv(t)
-	r := e.profit(t, billing.ProfitabilityInput{From: oct1, To: dec1, GroupBy: []string{"customer"}})
+	r := e.profit(t, profitability.Input{From: oct1, To: dec1, GroupBy: []string{"customer"}})
 	if r.Currency != "USD" {
 		t.Errorf("currency = %s, want USD", r.Currency)
 	}
@@ -145,7 +146,7 @@ func TestProfitabilityRules(t *testing.T) {
 	}
 
 	t.Run("ByDimension", func(t *testing.T) {
-		r := e.profit(t, billing.ProfitabilityInput{From: oct1, To: dec1, GroupBy: []string{"dimension:model"}, Sort: "events"})
+		r := e.profit(t, profitability.Input{From: oct1, To: dec1, GroupBy: []string{"dimension:model"}, Sort: "events"})
 		rows := rowsByGroup(r)
 		checkMetrics(t, "gpt", rows["gpt"], wantM{events: 3, revenue: "0.30", billed: "0.30", promotional: "0", cost: "0.07", margin: "0.13", marginPct: "65", coverage: "0.6667", costEvents: 2})
 		if rows[""].Events != 3 || rows["claude"].Events != 1 || rows["mistral"].Events != 1 {
@@ -156,7 +157,7 @@ func TestProfitabilityRules(t *testing.T) {
 		}
 	})
 	t.Run("ByDay", func(t *testing.T) {
-		r := e.profit(t, billing.ProfitabilityInput{From: oct1, To: dec1, GroupBy: []string{"day"}, Sort: "revenue", Order: "asc"})
+		r := e.profit(t, profitability.Input{From: oct1, To: dec1, GroupBy: []string{"day"}, Sort: "revenue", Order: "asc"})
 		rows := rowsByGroup(r)
 		checkMetrics(t, "Oct 20", rows["2026-10-20"], wantM{events: 1, revenue: "0.10", billed: "0.10", promotional: "0", cost: "0.03", margin: "0.07", marginPct: "70", coverage: "1", costEvents: 1})
 		checkMetrics(t, "Nov 2", rows["2026-11-02"], wantM{events: 1, revenue: "1.20", billed: "1.20", promotional: "0", cost: "0.60", margin: "0.60", marginPct: "50", coverage: "1", costEvents: 1})
@@ -165,37 +166,37 @@ func TestProfitabilityRules(t *testing.T) {
 		}
 	})
 	t.Run("Filters", func(t *testing.T) {
-		r := e.profit(t, billing.ProfitabilityInput{From: nov1, To: dec1, Filters: billing.ProfitabilityFilters{Product: "chat", Dimensions: map[string]string{"model": "gpt"}}})
+		r := e.profit(t, profitability.Input{From: nov1, To: dec1, Filters: profitability.Filters{Product: "chat", Dimensions: map[string]string{"model": "gpt"}}})
 		checkMetrics(t, "chat gpt in November", r.Totals, wantM{events: 2, revenue: "0.20", billed: "0.20", promotional: "0", cost: "0.04", margin: "0.06", marginPct: "60", coverage: "0.5", costEvents: 1})
 		if len(r.Rows) != 1 || len(r.Rows[0].Group) != 0 {
 			t.Errorf("rows without group_by = %+v, want one total row", r.Rows)
 		}
-		r = e.profit(t, billing.ProfitabilityInput{From: oct1, To: dec1, GroupBy: []string{"product"}, Filters: billing.ProfitabilityFilters{Customer: "eu", EventType: "image"}})
+		r = e.profit(t, profitability.Input{From: oct1, To: dec1, GroupBy: []string{"product"}, Filters: profitability.Filters{Customer: "eu", EventType: "image"}})
 		if len(r.Rows) != 1 || r.Rows[0].Group[0].Label != "images" || r.Rows[0].Events != 2 {
 			t.Errorf("eu's images = %+v", r.Rows)
 		}
 	})
 	t.Run("Event", func(t *testing.T) {
-		ep, err := e.svc.GetEventProfitability(e.ctx, "c2")
+		ep, err := e.prof.GetEventProfitability(e.ctx, "c2")
 		if err != nil {
 			t.Fatal(err)
 		}
 		wantDec(t, "c2 revenue", *ep.Revenue, "0.05")
 		wantDec(t, "c2 promotional", *ep.Promotional, "0.25")
 		wantDec(t, "c2 margin", *ep.Margin, "-0.07")
-		ep, err = e.svc.GetEventProfitability(e.ctx, "c4")
+		ep, err = e.prof.GetEventProfitability(e.ctx, "c4")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ep.Cost != nil || ep.Margin != nil || len(ep.Costs) != 1 || ep.Costs[0].Converted != nil || !ep.Costs[0].Amount.Equal(dec("0.05")) || len(ep.Notes) == 0 {
 			t.Errorf("c4 = %+v; want an unknown cost kept in GBP with a note", ep)
 		}
-		ep, err = e.svc.GetEventProfitability(e.ctx, "i2")
+		ep, err = e.prof.GetEventProfitability(e.ctx, "i2")
 		if err != nil {
 			t.Fatal(err)
 		}
 		wantDec(t, "i2 cost rate", *ep.Costs[0].Rate, "1.20")
-		if _, err := e.svc.GetEventProfitability(e.ctx, "nope"); billing.ErrorCode(err) != billing.ENotFound {
+		if _, err := e.prof.GetEventProfitability(e.ctx, "nope"); billing.ErrorCode(err) != billing.ENotFound {
 			t.Errorf("GetEventProfitability(nope) = %v, want not found", err)
 		}
 	})
@@ -212,7 +213,7 @@ func TestProfitabilityBundledAndUnvalued(t *testing.T) {
 	e.record(t, billing.UsageEventInput{ID: "e1", Customer: "u1", EventType: "chat", Costs: usd("0.01")})
 	e.record(t, billing.UsageEventInput{ID: "e2", Customer: "u1", EventType: "chat", Costs: usd("0.01")})
 	e.record(t, billing.UsageEventInput{ID: "f1", Customer: "u1", EventType: "fax", Costs: usd("0.50")})
-	r := e.profit(t, billing.ProfitabilityInput{From: nov1, To: dec1, GroupBy: []string{"product"}})
+	r := e.profit(t, profitability.Input{From: nov1, To: dec1, GroupBy: []string{"product"}})
 	rows := rowsByGroup(r)
 	// e1 burns 0.10 of the allowance, e2 the last 0.05 and owes 0.05.
 	chat := rows["chat"]
@@ -231,7 +232,7 @@ func TestProfitabilityBundledAndUnvalued(t *testing.T) {
 // every group key, pairs of keys, filters, sorts and pages.
 func compareWithRecompute(t *testing.T, e *env, from, to time.Time) {
 	t.Helper()
-	dims, err := e.svc.ProfitabilityDimensions(e.ctx)
+	dims, err := e.prof.ProfitabilityDimensions(e.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,12 +240,12 @@ func compareWithRecompute(t *testing.T, e *env, from, to time.Time) {
 	for _, d := range dims {
 		keys = append(keys, "dimension:"+d)
 	}
-	var inputs []billing.ProfitabilityInput
-	inputs = append(inputs, billing.ProfitabilityInput{From: from, To: to})
+	var inputs []profitability.Input
+	inputs = append(inputs, profitability.Input{From: from, To: to})
 	for i, k := range keys {
-		inputs = append(inputs, billing.ProfitabilityInput{From: from, To: to, GroupBy: []string{k}})
+		inputs = append(inputs, profitability.Input{From: from, To: to, GroupBy: []string{k}})
 		for _, k2 := range keys[i+1:] {
-			in := billing.ProfitabilityInput{From: from, To: to, GroupBy: []string{k, k2}, Sort: "margin"}
+			in := profitability.Input{From: from, To: to, GroupBy: []string{k, k2}, Sort: "margin"}
 			if strings.Contains("day week month", k) && strings.Contains("day week month", k2) {
 				continue
 			}
@@ -254,34 +255,34 @@ func compareWithRecompute(t *testing.T, e *env, from, to time.Time) {
 	// Ranges that mix whole months with loose days.
 	for _, r := range [][2]time.Time{{from.AddDate(0, 0, 3), to}, {from, to.AddDate(0, 0, -2)}, {from.AddDate(0, 0, 12), to.AddDate(0, 0, -12)}} {
 		if r[0].Before(r[1]) {
-			inputs = append(inputs, billing.ProfitabilityInput{From: r[0], To: r[1], GroupBy: []string{"customer"}},
-				billing.ProfitabilityInput{From: r[0], To: r[1], GroupBy: []string{"product", "month"}})
+			inputs = append(inputs, profitability.Input{From: r[0], To: r[1], GroupBy: []string{"customer"}},
+				profitability.Input{From: r[0], To: r[1], GroupBy: []string{"product", "month"}})
 		}
 	}
 	// Filters taken from the data itself.
-	base, err := e.svc.RecomputeProfitability(e.ctx, billing.ProfitabilityInput{From: from, To: to, GroupBy: []string{"customer", "product", "event_type"}, Limit: 3})
+	base, err := e.prof.RecomputeProfitability(e.ctx, profitability.Input{From: from, To: to, GroupBy: []string{"customer", "product", "event_type"}, Limit: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, row := range base.Rows {
-		f := billing.ProfitabilityFilters{Customer: row.Group[0].Value, Product: row.Group[1].Label, EventType: row.Group[2].Value}
-		inputs = append(inputs, billing.ProfitabilityInput{From: from, To: to, GroupBy: []string{"day"}, Filters: billing.ProfitabilityFilters{Customer: f.Customer}},
-			billing.ProfitabilityInput{From: from, To: to, GroupBy: []string{"customer"}, Filters: billing.ProfitabilityFilters{Product: f.Product}, Sort: "cost"},
-			billing.ProfitabilityInput{From: from, To: to, GroupBy: []string{"week"}, Filters: f, Sort: "margin_pct", Order: "asc"})
+		f := profitability.Filters{Customer: row.Group[0].Value, Product: row.Group[1].Label, EventType: row.Group[2].Value}
+		inputs = append(inputs, profitability.Input{From: from, To: to, GroupBy: []string{"day"}, Filters: profitability.Filters{Customer: f.Customer}},
+			profitability.Input{From: from, To: to, GroupBy: []string{"customer"}, Filters: profitability.Filters{Product: f.Product}, Sort: "cost"},
+			profitability.Input{From: from, To: to, GroupBy: []string{"week"}, Filters: f, Sort: "margin_pct", Order: "asc"})
 	}
 	for _, d := range dims {
-		r, err := e.svc.RecomputeProfitability(e.ctx, billing.ProfitabilityInput{From: from, To: to, GroupBy: []string{"dimension:" + d}, Limit: 2})
+		r, err := e.prof.RecomputeProfitability(e.ctx, profitability.Input{From: from, To: to, GroupBy: []string{"dimension:" + d}, Limit: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, row := range r.Rows {
-			inputs = append(inputs, billing.ProfitabilityInput{From: from, To: to, GroupBy: []string{"customer", "month"},
-				Filters: billing.ProfitabilityFilters{Dimensions: map[string]string{d: row.Group[0].Value}}, Sort: "events"})
+			inputs = append(inputs, profitability.Input{From: from, To: to, GroupBy: []string{"customer", "month"},
+				Filters: profitability.Filters{Dimensions: map[string]string{d: row.Group[0].Value}}, Sort: "events"})
 		}
 	}
 	for _, in := range inputs {
 		in.Limit = 1000
-		want, err := e.svc.RecomputeProfitability(e.ctx, in)
+		want, err := e.prof.RecomputeProfitability(e.ctx, in)
 		if err != nil {
 			t.Fatalf("RecomputeProfitability(%+v) = %v", in, err)
 		}
@@ -292,7 +293,7 @@ func compareWithRecompute(t *testing.T, e *env, from, to time.Time) {
 		}
 		// Paging through a few rows at a time gives the same rows.
 		in.Limit = max(2, len(want.Rows)/3)
-		paged := []billing.ProfitabilityRow{}
+		paged := []profitability.Row{}
 		for page := 0; ; page++ {
 			r := e.profit(t, in)
 			paged = append(paged, r.Rows...)
@@ -321,7 +322,7 @@ func randomEnv(t *testing.T, seed uint64, n int) *env {
 	e.rate(t, "EUR", "USD", "1.08", time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC))
 	e.rate(t, "EUR", "USD", "1.1234", time.Date(2026, 10, 17, 6, 0, 0, 0, time.UTC))
 	e.rate(t, "credits", "USD", "0.012", time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC))
-	if _, err := e.svc.SetProfitabilityDimensions(e.ctx, []string{"region"}); err != nil {
+	if _, err := e.prof.SetProfitabilityDimensions(e.ctx, []string{"region"}); err != nil {
 		t.Fatal(err)
 	}
 	upTo := dec("40")
@@ -399,15 +400,15 @@ func TestProfitabilityEqualsRecompute(t *testing.T) {
 	compareWithRecompute(t, e, oct1, dec1)
 
 	t.Run("NewDimension", func(t *testing.T) {
-		if _, err := e.svc.SetProfitabilityDimensions(e.ctx, []string{"region", "tokens"}); err != nil {
+		if _, err := e.prof.SetProfitabilityDimensions(e.ctx, []string{"region", "tokens"}); err != nil {
 			t.Fatal(err)
 		}
 		compareWithRecompute(t, e, oct1, dec1)
 	})
 	t.Run("BackdatedRate", func(t *testing.T) {
-		before := e.profit(t, billing.ProfitabilityInput{From: oct1, To: dec1})
+		before := e.profit(t, profitability.Input{From: oct1, To: dec1})
 		e.rate(t, "EUR", "USD", "1.50", time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC))
-		after := e.profit(t, billing.ProfitabilityInput{From: oct1, To: dec1})
+		after := e.profit(t, profitability.Input{From: oct1, To: dec1})
 		if after.Totals.Billed.LessThanOrEqual(before.Totals.Billed) {
 			t.Errorf("billed after a higher EUR rate from Nov 10 = %s, before %s; want more", after.Totals.Billed, before.Totals.Billed)
 		}
@@ -432,7 +433,7 @@ func TestProfitabilityWhileRecording(t *testing.T) {
 		e.customer(t, fmt.Sprintf("u%d", w))
 		e.adjust(t, billing.CreateAdjustmentInput{TransactionID: fmt.Sprintf("t%d", w), Kind: billing.AdjustTopUp, Customer: fmt.Sprintf("u%d", w), Asset: "USD", Amount: dec("1.00")})
 	}
-	in := billing.ProfitabilityInput{From: nov1, To: nov2, GroupBy: []string{"customer"}}
+	in := profitability.Input{From: nov1, To: nov2, GroupBy: []string{"customer"}}
 	var wg sync.WaitGroup
 	done := make(chan struct{})
 	for w := range writers {
@@ -465,7 +466,7 @@ func TestProfitabilityWhileRecording(t *testing.T) {
 					return
 				default:
 				}
-				r, err := e.svc.Profitability(e.ctx, in)
+				r, err := e.prof.Profitability(e.ctx, in)
 				if err != nil {
 					t.Errorf("Profitability = %v", err)
 					return
@@ -484,7 +485,7 @@ func TestProfitabilityWhileRecording(t *testing.T) {
 	if got.Totals.Events != writers*each {
 		t.Fatalf("events = %d, want %d", got.Totals.Events, writers*each)
 	}
-	want, err := e.svc.RecomputeProfitability(e.ctx, in)
+	want, err := e.prof.RecomputeProfitability(e.ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -498,42 +499,42 @@ func TestProfitabilityInvalid(t *testing.T) {
 	e := rulesEnv(t)
 	for _, tt := range []struct {
 		name  string
-		in    billing.ProfitabilityInput
+		in    profitability.Input
 		code  string
 		field string
 	}{
-		{"ErrNotMidnight", billing.ProfitabilityInput{From: t0, To: dec1}, billing.EInvalid, "from"},
-		{"ErrEmptyRange", billing.ProfitabilityInput{From: dec1, To: nov1}, billing.EInvalid, "from"},
-		{"ErrGroupKey", billing.ProfitabilityInput{GroupBy: []string{"colour"}}, billing.EInvalid, "group_by[0]"},
-		{"ErrTwoTimeKeys", billing.ProfitabilityInput{GroupBy: []string{"day", "month"}}, billing.EInvalid, "group_by"},
-		{"ErrRepeatedKey", billing.ProfitabilityInput{GroupBy: []string{"customer", "customer"}}, billing.EInvalid, "group_by[1]"},
-		{"ErrUnknownDimension", billing.ProfitabilityInput{GroupBy: []string{"dimension:region"}}, billing.EInvalid, "group_by"},
-		{"ErrUnknownDimensionFilter", billing.ProfitabilityInput{Filters: billing.ProfitabilityFilters{Dimensions: map[string]string{"region": "eu"}}}, billing.EInvalid, "filters.dimensions"},
-		{"ErrSort", billing.ProfitabilityInput{Sort: "profit"}, billing.EInvalid, "sort"},
-		{"ErrOrder", billing.ProfitabilityInput{Order: "up"}, billing.EInvalid, "order"},
-		{"ErrLimit", billing.ProfitabilityInput{Limit: 1001}, billing.EInvalid, "limit"},
-		{"ErrCursor", billing.ProfitabilityInput{Cursor: "pc_nope"}, billing.EInvalid, "cursor"},
-		{"ErrCustomer", billing.ProfitabilityInput{Filters: billing.ProfitabilityFilters{Customer: "nobody"}}, billing.ENotFound, "customer"},
-		{"ErrProduct", billing.ProfitabilityInput{Filters: billing.ProfitabilityFilters{Product: "nothing"}}, billing.ENotFound, "product"},
+		{"ErrNotMidnight", profitability.Input{From: t0, To: dec1}, billing.EInvalid, "from"},
+		{"ErrEmptyRange", profitability.Input{From: dec1, To: nov1}, billing.EInvalid, "from"},
+		{"ErrGroupKey", profitability.Input{GroupBy: []string{"colour"}}, billing.EInvalid, "group_by[0]"},
+		{"ErrTwoTimeKeys", profitability.Input{GroupBy: []string{"day", "month"}}, billing.EInvalid, "group_by"},
+		{"ErrRepeatedKey", profitability.Input{GroupBy: []string{"customer", "customer"}}, billing.EInvalid, "group_by[1]"},
+		{"ErrUnknownDimension", profitability.Input{GroupBy: []string{"dimension:region"}}, billing.EInvalid, "group_by"},
+		{"ErrUnknownDimensionFilter", profitability.Input{Filters: profitability.Filters{Dimensions: map[string]string{"region": "eu"}}}, billing.EInvalid, "filters.dimensions"},
+		{"ErrSort", profitability.Input{Sort: "profit"}, billing.EInvalid, "sort"},
+		{"ErrOrder", profitability.Input{Order: "up"}, billing.EInvalid, "order"},
+		{"ErrLimit", profitability.Input{Limit: 1001}, billing.EInvalid, "limit"},
+		{"ErrCursor", profitability.Input{Cursor: "pc_nope"}, billing.EInvalid, "cursor"},
+		{"ErrCustomer", profitability.Input{Filters: profitability.Filters{Customer: "nobody"}}, billing.ENotFound, "customer"},
+		{"ErrProduct", profitability.Input{Filters: profitability.Filters{Product: "nothing"}}, billing.ENotFound, "product"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.svc.Profitability(e.ctx, tt.in)
+			_, err := e.prof.Profitability(e.ctx, tt.in)
 			if billing.ErrorCode(err) != tt.code || billing.ErrorField(err) != tt.field {
 				t.Errorf("Profitability(%+v) = %v (code %s, field %s), want code %s on %s", tt.in, err, billing.ErrorCode(err), billing.ErrorField(err), tt.code, tt.field)
 			}
 		})
 	}
 	t.Run("ErrCursorOfAnotherQuery", func(t *testing.T) {
-		r := e.profit(t, billing.ProfitabilityInput{From: oct1, To: dec1, GroupBy: []string{"customer"}, Limit: 1})
-		_, err := e.svc.Profitability(e.ctx, billing.ProfitabilityInput{From: oct1, To: dec1, GroupBy: []string{"product"}, Limit: 1, Cursor: r.NextCursor})
+		r := e.profit(t, profitability.Input{From: oct1, To: dec1, GroupBy: []string{"customer"}, Limit: 1})
+		_, err := e.prof.Profitability(e.ctx, profitability.Input{From: oct1, To: dec1, GroupBy: []string{"product"}, Limit: 1, Cursor: r.NextCursor})
 		wantCode(t, "cursor of another query", err, billing.EInvalid)
 	})
 	t.Run("ErrDimensionKey", func(t *testing.T) {
-		_, err := e.svc.SetProfitabilityDimensions(e.ctx, []string{"ok", "not ok"})
+		_, err := e.prof.SetProfitabilityDimensions(e.ctx, []string{"ok", "not ok"})
 		wantCode(t, "SetProfitabilityDimensions(not ok)", err, billing.EInvalid)
 	})
 	t.Run("DefaultRange", func(t *testing.T) {
-		r := e.profit(t, billing.ProfitabilityInput{})
+		r := e.profit(t, profitability.Input{})
 		if !r.To.Equal(time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)) || !r.From.Equal(r.To.AddDate(0, 0, -30)) || r.Totals.Events != 8 {
 			t.Errorf("default range = [%s, %s) with %d events; want the 30 days to tomorrow with 8", r.From, r.To, r.Totals.Events)
 		}
@@ -584,13 +585,13 @@ func TestSimulateRepricing(t *testing.T) {
 	}
 
 	t.Run("VersionInUse", func(t *testing.T) {
-		for _, in := range []billing.RepricingInput{
+		for _, in := range []profitability.RepricingInput{
 			{Product: "llm", Version: 1, From: oct1, To: dec1, GroupBy: []string{"customer"}},
 			{Product: "llm", Version: 1, From: oct1, To: dec1, GroupBy: []string{"day", "dimension:model"}},
 			{Product: "llm", Version: 1, From: t0.Add(-90 * time.Minute), To: t0.Add(time.Minute), GroupBy: []string{"version"}},
-			{Product: "llm", Version: 1, From: oct1, To: dec1, Filters: billing.ProfitabilityFilters{Customer: "u1", Dimensions: map[string]string{"model": "big"}}},
+			{Product: "llm", Version: 1, From: oct1, To: dec1, Filters: profitability.Filters{Customer: "u1", Dimensions: map[string]string{"model": "big"}}},
 		} {
-			r, err := e.svc.SimulateRepricing(e.ctx, in)
+			r, err := e.prof.SimulateRepricing(e.ctx, in)
 			if err != nil {
 				t.Fatalf("SimulateRepricing(%+v) = %v", in, err)
 			}
@@ -604,11 +605,11 @@ func TestSimulateRepricing(t *testing.T) {
 			}
 		}
 		// The actual side is what profitability reports as billed.
-		r, err := e.svc.SimulateRepricing(e.ctx, billing.RepricingInput{Product: "llm", Version: 1, From: oct1, To: dec1})
+		r, err := e.prof.SimulateRepricing(e.ctx, profitability.RepricingInput{Product: "llm", Version: 1, From: oct1, To: dec1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := e.profit(t, billing.ProfitabilityInput{From: oct1, To: dec1, Filters: billing.ProfitabilityFilters{Product: "llm"}})
+		p := e.profit(t, profitability.Input{From: oct1, To: dec1, Filters: profitability.Filters{Product: "llm"}})
 		if !r.Totals.ActualRevenue.Equal(p.Totals.Billed) || r.Totals.Events != 7 {
 			t.Errorf("what-if actual = %s over %d events, profitability billed = %s; want equal over 7", r.Totals.ActualRevenue, r.Totals.Events, p.Totals.Billed)
 		}
@@ -619,15 +620,15 @@ func TestSimulateRepricing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		actual, err := e.svc.SimulateRepricing(e.ctx, billing.RepricingInput{Product: "llm", Version: 1, From: nov1, To: dec1, GroupBy: []string{"customer"}})
+		actual, err := e.prof.SimulateRepricing(e.ctx, profitability.RepricingInput{Product: "llm", Version: 1, From: nov1, To: dec1, GroupBy: []string{"customer"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, in := range []billing.RepricingInput{
+		for _, in := range []profitability.RepricingInput{
 			{Product: "llm", Version: v2.Version, From: nov1, To: dec1, GroupBy: []string{"customer"}},
 			{Product: "llm", Prices: []billing.Price{perUnit("USD", "0.20")}, From: nov1, To: dec1, GroupBy: []string{"customer"}},
 		} {
-			r, err := e.svc.SimulateRepricing(e.ctx, in)
+			r, err := e.prof.SimulateRepricing(e.ctx, in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -645,7 +646,7 @@ func TestSimulateRepricing(t *testing.T) {
 	})
 
 	t.Run("Unrated", func(t *testing.T) {
-		r, err := e.svc.SimulateRepricing(e.ctx, billing.RepricingInput{Product: "llm", From: oct1, To: dec1, Prices: []billing.Price{
+		r, err := e.prof.SimulateRepricing(e.ctx, profitability.RepricingInput{Product: "llm", From: oct1, To: dec1, Prices: []billing.Price{
 			{Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model"}, Rates: []billing.DimensionRate{{Values: map[string]string{"model": "big"}, Amount: dec("1")}}}}})
 		if err != nil {
 			t.Fatal(err)
@@ -677,20 +678,20 @@ func TestSimulateRepricing(t *testing.T) {
 	t.Run("Errors", func(t *testing.T) {
 		for _, tt := range []struct {
 			name  string
-			in    billing.RepricingInput
+			in    profitability.RepricingInput
 			code  string
 			field string
 		}{
-			{"ErrNoPrices", billing.RepricingInput{Product: "llm"}, billing.EInvalid, "version"},
-			{"ErrBoth", billing.RepricingInput{Product: "llm", Version: 1, Prices: []billing.Price{perUnit("USD", "1")}}, billing.EInvalid, "version"},
-			{"ErrNoVersion", billing.RepricingInput{Product: "llm", Version: 9}, billing.EInvalid, "version"},
-			{"ErrBadDraft", billing.RepricingInput{Product: "llm", Prices: []billing.Price{perUnit("XYZ", "1")}}, billing.EInvalid, "prices[0].asset"},
-			{"ErrProduct", billing.RepricingInput{Product: "none", Version: 1}, billing.ENotFound, "product"},
-			{"ErrGroupByProduct", billing.RepricingInput{Product: "llm", Version: 1, GroupBy: []string{"product"}}, billing.EInvalid, "group_by[0]"},
-			{"ErrFilterProduct", billing.RepricingInput{Product: "llm", Version: 1, Filters: billing.ProfitabilityFilters{Product: "llm"}}, billing.EInvalid, "filters"},
+			{"ErrNoPrices", profitability.RepricingInput{Product: "llm"}, billing.EInvalid, "version"},
+			{"ErrBoth", profitability.RepricingInput{Product: "llm", Version: 1, Prices: []billing.Price{perUnit("USD", "1")}}, billing.EInvalid, "version"},
+			{"ErrNoVersion", profitability.RepricingInput{Product: "llm", Version: 9}, billing.EInvalid, "version"},
+			{"ErrBadDraft", profitability.RepricingInput{Product: "llm", Prices: []billing.Price{perUnit("XYZ", "1")}}, billing.EInvalid, "prices[0].asset"},
+			{"ErrProduct", profitability.RepricingInput{Product: "none", Version: 1}, billing.ENotFound, "product"},
+			{"ErrGroupByProduct", profitability.RepricingInput{Product: "llm", Version: 1, GroupBy: []string{"product"}}, billing.EInvalid, "group_by[0]"},
+			{"ErrFilterProduct", profitability.RepricingInput{Product: "llm", Version: 1, Filters: profitability.Filters{Product: "llm"}}, billing.EInvalid, "filters"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				_, err := e.svc.SimulateRepricing(e.ctx, tt.in)
+				_, err := e.prof.SimulateRepricing(e.ctx, tt.in)
 				if billing.ErrorCode(err) != tt.code || billing.ErrorField(err) != tt.field {
 					t.Errorf("SimulateRepricing(%+v) = %v (code %s, field %s), want code %s on %s", tt.in, err, billing.ErrorCode(err), billing.ErrorField(err), tt.code, tt.field)
 				}
@@ -699,10 +700,10 @@ func TestSimulateRepricing(t *testing.T) {
 	})
 
 	t.Run("Pages", func(t *testing.T) {
-		in := billing.RepricingInput{Product: "llm", Version: 1, From: oct1, To: dec1, GroupBy: []string{"day", "customer"}, Limit: 2}
+		in := profitability.RepricingInput{Product: "llm", Version: 1, From: oct1, To: dec1, GroupBy: []string{"day", "customer"}, Limit: 2}
 		var days []string
 		for {
-			r, err := e.svc.SimulateRepricing(e.ctx, in)
+			r, err := e.prof.SimulateRepricing(e.ctx, in)
 			if err != nil {
 				t.Fatal(err)
 			}

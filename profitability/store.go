@@ -1,4 +1,4 @@
-package billing
+package profitability
 
 import (
 	"cmp"
@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Rollup grains (see the migration).
@@ -27,15 +30,15 @@ type rollupInterval struct {
 	from, to time.Time
 }
 
-func reportingCurrency(ctx context.Context, db dbtx, c Caller) (string, error) {
+func reportingCurrency(ctx context.Context, db dbtx, c billing.Caller) (string, error) {
 	var cur string
 	err := db.QueryRow(ctx, `SELECT reporting_currency FROM accounts WHERE id = $1`, c.AccountID).Scan(&cur)
-	return cur, translate(err)
+	return cur, billing.Translate(err)
 }
 
 // effectiveDimensions returns the account's own dimension keys and those of
 // every dimensional price in its catalog, sorted.
-func effectiveDimensions(ctx context.Context, db dbtx, c Caller) ([]string, error) {
+func effectiveDimensions(ctx context.Context, db dbtx, c billing.Caller) ([]string, error) {
 	rows, err := db.Query(ctx, `SELECT key FROM profitability_dimensions WHERE account_id = $1 AND mode = $2
 		UNION
 		SELECT d FROM products p
@@ -45,32 +48,32 @@ func effectiveDimensions(ctx context.Context, db dbtx, c Caller) ([]string, erro
 		WHERE p.account_id = $1 AND p.mode = $2 AND pr->>'model' = 'dimensional'
 		ORDER BY 1`, c.AccountID, c.Mode)
 	if err != nil {
-		return nil, translate(err)
+		return nil, billing.Translate(err)
 	}
 	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if keys == nil {
 		keys = []string{}
 	}
-	return keys, translate(err)
+	return keys, billing.Translate(err)
 }
 
-func replaceDimensions(ctx context.Context, tx pgx.Tx, c Caller, keys []string, now time.Time) error {
+func replaceDimensions(ctx context.Context, tx pgx.Tx, c billing.Caller, keys []string, now time.Time) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM profitability_dimensions WHERE account_id = $1 AND mode = $2`, c.AccountID, c.Mode); err != nil {
-		return translate(err)
+		return billing.Translate(err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO profitability_dimensions (account_id, mode, key, created_at)
 		SELECT $1, $2, k, $4 FROM unnest($3::text[]) k`, c.AccountID, c.Mode, keys, now); err != nil {
-		return translate(err)
+		return billing.Translate(err)
 	}
 	return nil
 }
 
 // loadRateBook reads every rate into currency.
-func loadRateBook(ctx context.Context, db dbtx, c Caller, currency string) (*rateBook, error) {
+func loadRateBook(ctx context.Context, db dbtx, c billing.Caller, currency string) (*rateBook, error) {
 	rows, err := db.Query(ctx, `SELECT asset, rate, effective_at FROM asset_rates
 		WHERE account_id = $1 AND mode = $2 AND currency = $3 ORDER BY asset, effective_at`, c.AccountID, c.Mode, currency)
 	if err != nil {
-		return nil, translate(err)
+		return nil, billing.Translate(err)
 	}
 	defer rows.Close()
 	rb := &rateBook{currency: currency, rates: map[string][]datedRate{}}
@@ -78,11 +81,11 @@ func loadRateBook(ctx context.Context, db dbtx, c Caller, currency string) (*rat
 		var asset string
 		var r datedRate
 		if err := rows.Scan(&asset, &r.rate, &r.at); err != nil {
-			return nil, translate(err)
+			return nil, billing.Translate(err)
 		}
 		rb.rates[asset] = append(rb.rates[asset], r)
 	}
-	return rb, translate(rows.Err())
+	return rb, billing.Translate(rows.Err())
 }
 
 // eventSelector says which events scanEvents reads.
@@ -118,7 +121,7 @@ var eventScanWhere = map[int]string{
 // scanEvents reads the selected events in seq order, a batch at a time, with
 // their fees and the wallet entries of the usage transactions that debited
 // them, and hands each batch to fn.
-func scanEvents(ctx context.Context, db dbtx, c Caller, dims []string, sel eventSelector, fn func([]*rawEvent, map[string][]rawPiece) error) error {
+func scanEvents(ctx context.Context, db dbtx, c billing.Caller, dims []string, sel eventSelector, fn func([]*rawEvent, map[string][]rawPiece) error) error {
 	var after int64
 	for {
 		args := []any{c.AccountID, c.Mode, dims, after, foldBatch}
@@ -154,7 +157,7 @@ func scanEvents(ctx context.Context, db dbtx, c Caller, dims []string, sel event
 func loadEventBatch(ctx context.Context, db dbtx, sql string, args []any, dims []string) ([]*rawEvent, error) {
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, translate(err)
+		return nil, billing.Translate(err)
 	}
 	defer rows.Close()
 	var evs []*rawEvent
@@ -162,24 +165,24 @@ func loadEventBatch(ctx context.Context, db dbtx, sql string, args []any, dims [
 		ev := &rawEvent{}
 		var data, costs []byte
 		if err := rows.Scan(&ev.seq, &ev.id, &ev.customerID, &ev.eventType, &ev.occurredAt, &data, &costs); err != nil {
-			return nil, translate(err)
+			return nil, billing.Translate(err)
 		}
-		m, cs, err := decodeEventJSON(data, costs)
+		m, cs, err := decodeEvent(data, costs)
 		if err != nil {
 			return nil, fmt.Errorf("decode event %s: %w", ev.id, err)
 		}
 		ev.costs = cs
 		if costs != nil && cs == nil {
-			ev.costs = []Cost{}
+			ev.costs = []rating.Cost{}
 		}
 		ev.dims, ev.dimsJSON = dimsOf(m, dims)
 		evs = append(evs, ev)
 	}
-	return evs, translate(rows.Err())
+	return evs, billing.Translate(rows.Err())
 }
 
 // attachFees loads the events' fees and the wallet entries that paid them.
-func attachFees(ctx context.Context, db dbtx, c Caller, evs []*rawEvent) (map[string][]rawPiece, error) {
+func attachFees(ctx context.Context, db dbtx, c billing.Caller, evs []*rawEvent) (map[string][]rawPiece, error) {
 	ids := make([]string, len(evs))
 	byID := make(map[string]*rawEvent, len(evs))
 	for i, ev := range evs {
@@ -188,7 +191,7 @@ func attachFees(ctx context.Context, db dbtx, c Caller, evs []*rawEvent) (map[st
 	rows, err := db.Query(ctx, `SELECT event_id, product_id, version, asset, amount, coalesce(transaction_id, '') FROM fees
 		WHERE account_id = $1 AND mode = $2 AND event_id = ANY($3::text[])`, c.AccountID, c.Mode, ids)
 	if err != nil {
-		return nil, translate(err)
+		return nil, billing.Translate(err)
 	}
 	txns := map[string]bool{}
 	for rows.Next() {
@@ -196,7 +199,7 @@ func attachFees(ctx context.Context, db dbtx, c Caller, evs []*rawEvent) (map[st
 		var f rawFee
 		if err := rows.Scan(&id, &f.productID, &f.version, &f.asset, &f.amount, &f.txn); err != nil {
 			rows.Close()
-			return nil, translate(err)
+			return nil, billing.Translate(err)
 		}
 		byID[id].fees = append(byID[id].fees, f)
 		if f.txn != "" {
@@ -205,7 +208,7 @@ func attachFees(ctx context.Context, db dbtx, c Caller, evs []*rawEvent) (map[st
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, translate(err)
+		return nil, billing.Translate(err)
 	}
 	pieces := map[string][]rawPiece{}
 	if len(txns) == 0 {
@@ -217,16 +220,16 @@ func attachFees(ctx context.Context, db dbtx, c Caller, evs []*rawEvent) (map[st
 		WHERE le.transaction_id = ANY($1::text[]) AND le.ledger_account = 'wallet' AND le.account_id = $2 AND le.mode = $3
 		ORDER BY le.transaction_id, le.id`, sortedKeys(txns), c.AccountID, c.Mode)
 	if err != nil {
-		return nil, translate(err)
+		return nil, billing.Translate(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var txn string
-		var amount Decimal
+		var amount rating.Decimal
 		var hasLot bool
 		var lot rawLot
 		if err := rows.Scan(&txn, &amount, &hasLot, &lot.purpose, &lot.amount, &lot.basis, &lot.basisCurrency); err != nil {
-			return nil, translate(err)
+			return nil, billing.Translate(err)
 		}
 		p := rawPiece{take: amount.Neg()}
 		if hasLot {
@@ -236,7 +239,7 @@ func attachFees(ctx context.Context, db dbtx, c Caller, evs []*rawEvent) (map[st
 			pieces[txn] = append(pieces[txn], p)
 		}
 	}
-	return pieces, translate(rows.Err())
+	return pieces, billing.Translate(rows.Err())
 }
 
 // foldState is the progress of an account's rollups (profitability_state).
@@ -262,12 +265,12 @@ type foldState struct {
 // from before it draws a seq until it ends) has ended: any seq drawn before
 // that read belonged to one of them, or to one that had already ended. Folds
 // of one account and mode run one at a time under an advisory lock.
-func (s *Service) foldProfitability(ctx context.Context, c Caller) (foldState, error) {
+func (s *Service) foldProfitability(ctx context.Context, c billing.Caller) (foldState, error) {
 	var st foldState
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err := billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
 			"tollgate.profitability:"+c.AccountID+":"+string(c.Mode)); err != nil {
-			return translate(err)
+			return billing.Translate(err)
 		}
 		currency, err := reportingCurrency(ctx, tx, c)
 		if err != nil {
@@ -301,10 +304,10 @@ func (s *Service) foldProfitability(ctx context.Context, c Caller) (foldState, e
 		if refolded {
 			// A rate added after the fact re-values what was folded since it
 			// took effect: fold again from the start of its month.
-			from := PeriodStart(*firstNew)
+			from := rating.PeriodStart(*firstNew)
 			if _, err := tx.Exec(ctx, `DELETE FROM profitability_rollups WHERE account_id = $1 AND mode = $2 AND period >= $3::date`,
 				c.AccountID, c.Mode, from); err != nil {
-				return translate(err)
+				return billing.Translate(err)
 			}
 			acc := newRollupAcc(&st, rb)
 			refold := eventSelector{kind: selectRefold, from: from, through: st.foldedThrough}
@@ -322,20 +325,20 @@ func (s *Service) foldProfitability(ctx context.Context, c Caller) (foldState, e
 		if len(st.horizonVxids) > 0 {
 			if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[]))`,
 				st.horizonVxids).Scan(&prevDone); err != nil {
-				return translate(err)
+				return billing.Translate(err)
 			}
 		}
 		// The identity value first, then the writers: see above.
 		var last int64
 		if err := tx.QueryRow(ctx, `SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('events', 'seq')::regclass), 0)`).Scan(&last); err != nil {
-			return translate(err)
+			return billing.Translate(err)
 		}
 		var writers []string
 		if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}') FROM pg_locks
 			WHERE locktype = 'relation' AND mode = 'RowExclusiveLock' AND relation = 'events'::regclass
 			  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 			  AND pid IS DISTINCT FROM pg_backend_pid()`).Scan(&writers); err != nil {
-			return translate(err)
+			return billing.Translate(err)
 		}
 		through := st.foldedThrough
 		if prevDone {
@@ -352,13 +355,13 @@ func (s *Service) foldProfitability(ctx context.Context, c Caller) (foldState, e
 		if through > st.foldedThrough {
 			if _, err := tx.Exec(ctx, `DELETE FROM profitability_pending WHERE account_id = $1 AND mode = $2 AND seq <= $3`,
 				c.AccountID, c.Mode, through); err != nil {
-				return translate(err)
+				return billing.Translate(err)
 			}
 		}
 		if len(pending) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO profitability_pending (account_id, mode, seq) SELECT $1, $2, unnest($3::bigint[])
 				ON CONFLICT DO NOTHING`, c.AccountID, c.Mode, pending); err != nil {
-				return translate(err)
+				return billing.Translate(err)
 			}
 		}
 		if folded == 0 && through == st.foldedThrough && found && !changed && !refolded {
@@ -368,7 +371,7 @@ func (s *Service) foldProfitability(ctx context.Context, c Caller) (foldState, e
 			var waiting bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM profitability_pending WHERE account_id = $1 AND mode = $2)`,
 				c.AccountID, c.Mode).Scan(&waiting); err != nil || !waiting {
-				return translate(err)
+				return billing.Translate(err)
 			}
 		}
 		st.foldedThrough = through
@@ -379,7 +382,7 @@ func (s *Service) foldProfitability(ctx context.Context, c Caller) (foldState, e
 
 // foldNew folds the events not folded yet and returns how many it folded and
 // the seqs it folded above through, which become pending.
-func foldNew(ctx context.Context, tx pgx.Tx, c Caller, st *foldState, rb *rateBook, through int64) (int, []int64, error) {
+func foldNew(ctx context.Context, tx pgx.Tx, c billing.Caller, st *foldState, rb *rateBook, through int64) (int, []int64, error) {
 	var pending []int64
 	folded := 0
 	acc := newRollupAcc(st, rb)
@@ -445,7 +448,7 @@ func newRollupAcc(st *foldState, rb *rateBook) *rollupAcc {
 // add values a batch of events and adds each to its five rows: day and month,
 // with its customer and for all customers, and month by customer without
 // dimension values.
-func (a *rollupAcc) add(ctx context.Context, tx pgx.Tx, c Caller, evs []*rawEvent, pieces map[string][]rawPiece) error {
+func (a *rollupAcc) add(ctx context.Context, tx pgx.Tx, c billing.Caller, evs []*rawEvent, pieces map[string][]rawPiece) error {
 	put := func(m map[rollupKey]*sums, k rollupKey, s sums) {
 		if x := m[k]; x != nil {
 			x.add(s)
@@ -458,7 +461,7 @@ func (a *rollupAcc) add(ctx context.Context, tx pgx.Tx, c Caller, evs []*rawEven
 			t := ev.occurredAt
 			a.st.maxOccurred = &t
 		}
-		day, month := utcDay(ev.occurredAt), PeriodStart(ev.occurredAt)
+		day, month := utcDay(ev.occurredAt), rating.PeriodStart(ev.occurredAt)
 		for _, ct := range valueEvent(ev, pieces, a.rb).contributions() {
 			k := rollupKey{grainDay, day, ev.customerID, ct.productID, ct.version, ev.eventType, ev.dimsJSON}
 			put(a.day, k, ct.s)
@@ -479,7 +482,7 @@ func (a *rollupAcc) add(ctx context.Context, tx pgx.Tx, c Caller, evs []*rawEven
 }
 
 // flush writes the daily rows, and the monthly ones too when all is set.
-func (a *rollupAcc) flush(ctx context.Context, tx pgx.Tx, c Caller, all bool) error {
+func (a *rollupAcc) flush(ctx context.Context, tx pgx.Tx, c billing.Caller, all bool) error {
 	if err := upsertRollups(ctx, tx, c, a.day); err != nil {
 		return err
 	}
@@ -494,7 +497,7 @@ func (a *rollupAcc) flush(ctx context.Context, tx pgx.Tx, c Caller, all bool) er
 }
 
 // upsertRollups adds sums to their rollup rows.
-func upsertRollups(ctx context.Context, tx pgx.Tx, c Caller, agg map[rollupKey]*sums) error {
+func upsertRollups(ctx context.Context, tx pgx.Tx, c billing.Caller, agg map[rollupKey]*sums) error {
 	if len(agg) == 0 {
 		return nil
 	}
@@ -513,8 +516,8 @@ func upsertRollups(ctx context.Context, tx pgx.Tx, c Caller, agg map[rollupKey]*
 	grains, customers, products, types, dims := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	periods, versions := make([]time.Time, n), make([]int32, n)
 	events, revenueEvents, costEvents := make([]int64, n), make([]int64, n), make([]int64, n)
-	revenue, billed, promotional, bundled := make([]Decimal, n), make([]Decimal, n), make([]Decimal, n), make([]Decimal, n)
-	cost, marginRevenue, marginCost := make([]Decimal, n), make([]Decimal, n), make([]Decimal, n)
+	revenue, billed, promotional, bundled := make([]rating.Decimal, n), make([]rating.Decimal, n), make([]rating.Decimal, n), make([]rating.Decimal, n)
+	cost, marginRevenue, marginCost := make([]rating.Decimal, n), make([]rating.Decimal, n), make([]rating.Decimal, n)
 	for i, k := range keys {
 		s := agg[k]
 		grains[i], periods[i], customers[i], products[i], versions[i], types[i], dims[i] = k.grain, k.period, k.customerID, k.productID, int32(k.version), k.eventType, k.dims
@@ -536,10 +539,10 @@ func upsertRollups(ctx context.Context, tx pgx.Tx, c Caller, agg map[rollupKey]*
 			margin_revenue = r.margin_revenue + excluded.margin_revenue, margin_cost = r.margin_cost + excluded.margin_cost`,
 		c.AccountID, c.Mode, grains, periods, customers, products, versions, types, dims, events, revenueEvents, costEvents,
 		revenue, billed, promotional, bundled, cost, marginRevenue, marginCost)
-	return translate(err)
+	return billing.Translate(err)
 }
 
-func loadFoldState(ctx context.Context, tx pgx.Tx, c Caller) (foldState, bool, error) {
+func loadFoldState(ctx context.Context, tx pgx.Tx, c billing.Caller) (foldState, bool, error) {
 	var st foldState
 	err := tx.QueryRow(ctx, `SELECT currency, dimensions, folded_through, horizon_seq, horizon_vxids, max_occurred_at
 		FROM profitability_state WHERE account_id = $1 AND mode = $2`, c.AccountID, c.Mode).
@@ -550,10 +553,10 @@ func loadFoldState(ctx context.Context, tx pgx.Tx, c Caller) (foldState, bool, e
 	if st.dims == nil {
 		st.dims = []string{}
 	}
-	return st, err == nil, translate(err)
+	return st, err == nil, billing.Translate(err)
 }
 
-func saveFoldState(ctx context.Context, tx pgx.Tx, c Caller, st foldState, now time.Time) error {
+func saveFoldState(ctx context.Context, tx pgx.Tx, c billing.Caller, st foldState, now time.Time) error {
 	if st.horizonVxids == nil {
 		st.horizonVxids = []string{}
 	}
@@ -564,13 +567,13 @@ func saveFoldState(ctx context.Context, tx pgx.Tx, c Caller, st foldState, now t
 			folded_through = excluded.folded_through, horizon_seq = excluded.horizon_seq, horizon_vxids = excluded.horizon_vxids,
 			max_occurred_at = excluded.max_occurred_at, folded_at = excluded.folded_at`,
 		c.AccountID, c.Mode, st.currency, st.dims, st.foldedThrough, st.horizonSeq, st.horizonVxids, st.maxOccurred, now)
-	return translate(err)
+	return billing.Translate(err)
 }
 
-func resetRollups(ctx context.Context, tx pgx.Tx, c Caller) error {
+func resetRollups(ctx context.Context, tx pgx.Tx, c billing.Caller) error {
 	for _, table := range []string{"profitability_rollups", "profitability_pending", "profitability_rates_seen"} {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE account_id = $1 AND mode = $2`, c.AccountID, c.Mode); err != nil {
-			return translate(err)
+			return billing.Translate(err)
 		}
 	}
 	return nil
@@ -578,7 +581,7 @@ func resetRollups(ctx context.Context, tx pgx.Tx, c Caller) error {
 
 // markRatesSeen records the book's rates and returns the earliest effective
 // time of those no earlier fold had seen.
-func markRatesSeen(ctx context.Context, tx pgx.Tx, c Caller, rb *rateBook) (*time.Time, error) {
+func markRatesSeen(ctx context.Context, tx pgx.Tx, c billing.Caller, rb *rateBook) (*time.Time, error) {
 	var assets []string
 	var ats []time.Time
 	for asset, rs := range rb.rates {
@@ -592,7 +595,7 @@ func markRatesSeen(ctx context.Context, tx pgx.Tx, c Caller, rb *rateBook) (*tim
 	var seen int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM profitability_rates_seen WHERE account_id = $1 AND mode = $2 AND currency = $3`,
 		c.AccountID, c.Mode, rb.currency).Scan(&seen); err != nil {
-		return nil, translate(err)
+		return nil, billing.Translate(err)
 	}
 	if seen == len(assets) { // rates are only ever added
 		return nil, nil
@@ -603,11 +606,11 @@ func markRatesSeen(ctx context.Context, tx pgx.Tx, c Caller, rb *rateBook) (*tim
 			SELECT $1, $2, a, $3, t FROM unnest($4::text[], $5::timestamptz[]) AS u(a, t)
 			ON CONFLICT DO NOTHING RETURNING effective_at)
 		SELECT min(effective_at) FROM added`, c.AccountID, c.Mode, rb.currency, assets, ats).Scan(&first)
-	return first, translate(err)
+	return first, billing.Translate(err)
 }
 
 // queryRollups sums the rollup rows of a query per group.
-func queryRollups(ctx context.Context, db dbtx, c Caller, q profitQuery) ([]groupRow, error) {
+func queryRollups(ctx context.Context, db dbtx, c billing.Caller, q profitQuery) ([]groupRow, error) {
 	args := []any{c.AccountID, c.Mode}
 	arg := func(v any) string {
 		args = append(args, v)
@@ -669,7 +672,7 @@ func queryRollups(ctx context.Context, db dbtx, c Caller, q profitQuery) ([]grou
 	sql += ` HAVING count(*) > 0`
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, translate(err)
+		return nil, billing.Translate(err)
 	}
 	defer rows.Close()
 	var out []groupRow
@@ -683,15 +686,15 @@ func queryRollups(ctx context.Context, db dbtx, c Caller, q profitQuery) ([]grou
 		dest = append(dest, &s.events, &s.revenueEvents, &s.costEvents, &s.revenue, &s.billed, &s.promotional, &s.bundled, &s.cost,
 			&s.marginRevenue, &s.marginCost)
 		if err := rows.Scan(dest...); err != nil {
-			return nil, translate(err)
+			return nil, billing.Translate(err)
 		}
 		out = append(out, g)
 	}
-	return out, translate(rows.Err())
+	return out, billing.Translate(rows.Err())
 }
 
 // profitLabels maps customer ids to external ids and product ids to codes.
-func profitLabels(ctx context.Context, db dbtx, c Caller, customerIDs, productIDs []string) (map[string]string, error) {
+func profitLabels(ctx context.Context, db dbtx, c billing.Caller, customerIDs, productIDs []string) (map[string]string, error) {
 	labels := map[string]string{}
 	for _, q := range []struct {
 		sql string
@@ -705,19 +708,19 @@ func profitLabels(ctx context.Context, db dbtx, c Caller, customerIDs, productID
 		}
 		rows, err := db.Query(ctx, q.sql, c.AccountID, c.Mode, q.ids)
 		if err != nil {
-			return nil, translate(err)
+			return nil, billing.Translate(err)
 		}
 		for rows.Next() {
 			var id, label string
 			if err := rows.Scan(&id, &label); err != nil {
 				rows.Close()
-				return nil, translate(err)
+				return nil, billing.Translate(err)
 			}
 			labels[id] = label
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, translate(err)
+			return nil, billing.Translate(err)
 		}
 	}
 	return labels, nil
@@ -725,7 +728,7 @@ func profitLabels(ctx context.Context, db dbtx, c Caller, customerIDs, productID
 
 // scanProductEvents streams, in seq order, the events of [from, to) that a
 // product charged, with their full data and the product's fees and version.
-func scanProductEvents(ctx context.Context, db dbtx, c Caller, productID, customerID string, from, to time.Time,
+func scanProductEvents(ctx context.Context, db dbtx, c billing.Caller, productID, customerID string, from, to time.Time,
 	fn func(ev *rawEvent, data map[string]any, version int) error) error {
 	rows, err := db.Query(ctx, `SELECT e.seq, e.id, e.customer_id, e.event_type, e.occurred_at, e.data, e.costs, min(f.version),
 			array_agg(f.asset ORDER BY f.id), array_agg(f.amount ORDER BY f.id)
@@ -735,7 +738,7 @@ func scanProductEvents(ctx context.Context, db dbtx, c Caller, productID, custom
 		GROUP BY e.account_id, e.mode, e.id
 		ORDER BY e.seq`, c.AccountID, c.Mode, productID, from, to, customerID)
 	if err != nil {
-		return translate(err)
+		return billing.Translate(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -743,11 +746,11 @@ func scanProductEvents(ctx context.Context, db dbtx, c Caller, productID, custom
 		var raw, costs []byte
 		var version int
 		var assets []string
-		var amounts []Decimal
+		var amounts []rating.Decimal
 		if err := rows.Scan(&ev.seq, &ev.id, &ev.customerID, &ev.eventType, &ev.occurredAt, &raw, &costs, &version, &assets, &amounts); err != nil {
-			return translate(err)
+			return billing.Translate(err)
 		}
-		data, cs, err := decodeEventJSON(raw, costs)
+		data, cs, err := decodeEvent(raw, costs)
 		if err != nil {
 			return fmt.Errorf("decode event %s: %w", ev.id, err)
 		}
@@ -759,5 +762,5 @@ func scanProductEvents(ctx context.Context, db dbtx, c Caller, productID, custom
 			return err
 		}
 	}
-	return translate(rows.Err())
+	return billing.Translate(rows.Err())
 }

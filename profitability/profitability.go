@@ -1,4 +1,4 @@
-package billing
+package profitability
 
 import (
 	"context"
@@ -16,6 +16,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/rating"
 )
 
@@ -89,16 +92,16 @@ const (
 	defaultProfitDays  = 30
 )
 
-// ProfitabilityInput asks for profitability over [From, To), grouped, filtered
+// Input asks for profitability over [From, To), grouped, filtered
 // and sorted.
-type ProfitabilityInput struct {
+type Input struct {
 	// From and To are UTC midnights (the rollups are daily). Zero To: the
 	// start of tomorrow, so today is included; zero From: 30 days before To.
 	From, To time.Time
 	// GroupBy lists up to 4 keys: customer, product, version, event_type,
 	// dimension:<key>, and one of day, week, month. Empty: one row, the total.
 	GroupBy []string
-	Filters ProfitabilityFilters
+	Filters Filters
 	// Sort is revenue (default), billed, cost, margin, margin_pct or events;
 	// Order is desc (default) or asc. Ties are ordered by the group values.
 	// Rows without a margin % come last either way.
@@ -109,8 +112,8 @@ type ProfitabilityInput struct {
 	Cursor string
 }
 
-// ProfitabilityFilters keeps only the events that match every filter set.
-type ProfitabilityFilters struct {
+// Filters keeps only the events that match every filter set.
+type Filters struct {
 	Customer   string            // id or external_id
 	Product    string            // id or code
 	EventType  string            //
@@ -125,41 +128,41 @@ type GroupValue struct {
 	Label string
 }
 
-// ProfitabilityMetrics are the figures of a row or of the totals, in the
+// Metrics are the figures of a row or of the totals, in the
 // reporting currency, exact.
-type ProfitabilityMetrics struct {
+type Metrics struct {
 	Events      int64
-	Revenue     Decimal
-	Billed      Decimal
-	Promotional Decimal
-	Bundled     Decimal
-	Cost        Decimal
-	Margin      Decimal
+	Revenue     rating.Decimal
+	Billed      rating.Decimal
+	Promotional rating.Decimal
+	Bundled     rating.Decimal
+	Cost        rating.Decimal
+	Margin      rating.Decimal
 	// MarginPct is nil when the events with known cost earned nothing.
-	MarginPct *Decimal
+	MarginPct *rating.Decimal
 	// CostEvents counts the events whose cost is known; CostCoverage is
 	// CostEvents / Events rounded to 4 places (nil without events).
 	CostEvents   int64
-	CostCoverage *Decimal
+	CostCoverage *rating.Decimal
 	// UnvaluedEvents counts events whose fees had no rate into the
 	// reporting currency.
 	UnvaluedEvents int64
 }
 
-// ProfitabilityRow is one group.
-type ProfitabilityRow struct {
+// Row is one group.
+type Row struct {
 	Group []GroupValue
-	ProfitabilityMetrics
+	Metrics
 }
 
-// ProfitabilityReport is a page of rows with the totals of the whole query.
-type ProfitabilityReport struct {
+// Report is a page of rows with the totals of the whole query.
+type Report struct {
 	Currency   string
 	From, To   time.Time
 	GroupBy    []string
 	Dimensions []string // the data keys dimension:<key> accepts
-	Rows       []ProfitabilityRow
-	Totals     ProfitabilityMetrics
+	Rows       []Row
+	Totals     Metrics
 	HasMore    bool
 	NextCursor string
 }
@@ -168,25 +171,25 @@ type ProfitabilityReport struct {
 // first folds the events recorded since the last query into the rollups, then
 // answers from them. Returns EInvalid, ENotFound (a filter's customer or
 // product).
-func (s *Service) Profitability(ctx context.Context, in ProfitabilityInput) (ProfitabilityReport, error) {
-	c, err := callerOf(ctx)
+func (s *Service) Profitability(ctx context.Context, in Input) (Report, error) {
+	c, err := billing.RequireCaller(ctx)
 	if err != nil {
-		return ProfitabilityReport{}, err
+		return Report{}, err
 	}
 	q, err := s.profitQuery(ctx, c, in)
 	if err != nil {
-		return ProfitabilityReport{}, err
+		return Report{}, err
 	}
 	st, err := s.foldProfitability(ctx, c)
 	if err != nil {
-		return ProfitabilityReport{}, err
+		return Report{}, err
 	}
 	if err := q.checkDimensions(st.dims); err != nil {
-		return ProfitabilityReport{}, err
+		return Report{}, err
 	}
 	rows, err := queryRollups(ctx, s.pool, c, q)
 	if err != nil {
-		return ProfitabilityReport{}, err
+		return Report{}, err
 	}
 	return s.profitReport(ctx, c, q, st.currency, st.dims, rows)
 }
@@ -194,29 +197,29 @@ func (s *Service) Profitability(ctx context.Context, in ProfitabilityInput) (Pro
 // RecomputeProfitability answers like Profitability straight from the events,
 // fees and ledger, without the rollups. It reads every event of the period, so
 // it is slow; tests and audits use it to check the rollups.
-func (s *Service) RecomputeProfitability(ctx context.Context, in ProfitabilityInput) (ProfitabilityReport, error) {
-	c, err := callerOf(ctx)
+func (s *Service) RecomputeProfitability(ctx context.Context, in Input) (Report, error) {
+	c, err := billing.RequireCaller(ctx)
 	if err != nil {
-		return ProfitabilityReport{}, err
+		return Report{}, err
 	}
 	q, err := s.profitQuery(ctx, c, in)
 	if err != nil {
-		return ProfitabilityReport{}, err
+		return Report{}, err
 	}
 	currency, err := reportingCurrency(ctx, s.pool, c)
 	if err != nil {
-		return ProfitabilityReport{}, err
+		return Report{}, err
 	}
 	dims, err := effectiveDimensions(ctx, s.pool, c)
 	if err != nil {
-		return ProfitabilityReport{}, err
+		return Report{}, err
 	}
 	if err := q.checkDimensions(dims); err != nil {
-		return ProfitabilityReport{}, err
+		return Report{}, err
 	}
 	rb, err := loadRateBook(ctx, s.pool, c, currency)
 	if err != nil {
-		return ProfitabilityReport{}, err
+		return Report{}, err
 	}
 	groups := map[string]*groupRow{}
 	sel := eventSelector{kind: selectRange, from: q.from, to: q.to}
@@ -246,7 +249,7 @@ func (s *Service) RecomputeProfitability(ctx context.Context, in ProfitabilityIn
 		return nil
 	})
 	if err != nil {
-		return ProfitabilityReport{}, err
+		return Report{}, err
 	}
 	rows := make([]groupRow, 0, len(groups))
 	for _, g := range groups {
@@ -259,7 +262,7 @@ func (s *Service) RecomputeProfitability(ctx context.Context, in ProfitabilityIn
 // filters by: the dimensions of the catalog's dimensional prices and the keys
 // set with SetProfitabilityDimensions, sorted.
 func (s *Service) ProfitabilityDimensions(ctx context.Context) ([]string, error) {
-	c, err := callerOf(ctx)
+	c, err := billing.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -273,29 +276,29 @@ var dimensionKeyRE = regexp.MustCompile(`^[A-Za-z0-9_.:/-]{1,64}$`)
 // profitability query rebuilds the rollups when the set changed, which reads
 // every event once. Returns EInvalid.
 func (s *Service) SetProfitabilityDimensions(ctx context.Context, keys []string) ([]string, error) {
-	c, err := callerOf(ctx)
+	c, err := billing.RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if len(keys) > maxDimensionKeys {
-		return nil, Invalidf("dimensions", "at most %d dimension keys; got %d", maxDimensionKeys, len(keys))
+		return nil, kernel.Invalidf("dimensions", "at most %d dimension keys; got %d", maxDimensionKeys, len(keys))
 	}
 	clean := make([]string, 0, len(keys))
 	for i, k := range keys {
 		if !dimensionKeyRE.MatchString(k) {
-			return nil, Invalidf(fmt.Sprintf("dimensions[%d]", i), "dimension %q is not a data key Tollgate can group by: use 1-64 letters, digits, '_', '.', ':', '/' or '-', such as \"model\"", k)
+			return nil, kernel.Invalidf(fmt.Sprintf("dimensions[%d]", i), "dimension %q is not a data key Tollgate can group by: use 1-64 letters, digits, '_', '.', ':', '/' or '-', such as \"model\"", k)
 		}
 		if !slices.Contains(clean, k) {
 			clean = append(clean, k)
 		}
 	}
-	if err := s.tx(ctx, func(tx pgx.Tx) error { return replaceDimensions(ctx, tx, c, clean, s.clock()) }); err != nil {
+	if err := billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error { return replaceDimensions(ctx, tx, c, clean, s.clock()) }); err != nil {
 		return nil, err
 	}
 	return effectiveDimensions(ctx, s.pool, c)
 }
 
-// profitQuery is a validated ProfitabilityInput with its references resolved.
+// profitQuery is a validated Input with its references resolved.
 type profitQuery struct {
 	from, to   time.Time
 	keys       []groupKey
@@ -311,7 +314,7 @@ type profitQuery struct {
 	print      string
 }
 
-func (s *Service) profitQuery(ctx context.Context, c Caller, in ProfitabilityInput) (profitQuery, error) {
+func (s *Service) profitQuery(ctx context.Context, c billing.Caller, in Input) (profitQuery, error) {
 	q := profitQuery{eventType: in.Filters.EventType, dimFilter: in.Filters.Dimensions, sort: in.Sort, desc: true, limit: in.Limit}
 	var err error
 	if q.from, q.to, err = s.profitRange(in.From, in.To, true); err != nil {
@@ -328,30 +331,30 @@ func (s *Service) profitQuery(ctx context.Context, c Caller, in ProfitabilityInp
 		q.sort = SortRevenue
 	case SortRevenue, SortBilled, SortCost, SortMargin, SortMarginPct, SortEvents:
 	default:
-		return q, Invalidf("sort", "sort %q is not one of revenue, billed, cost, margin, margin_pct, events", in.Sort)
+		return q, kernel.Invalidf("sort", "sort %q is not one of revenue, billed, cost, margin, margin_pct, events", in.Sort)
 	}
 	switch in.Order {
 	case "", "desc":
 	case "asc":
 		q.desc = false
 	default:
-		return q, Invalidf("order", "order %q is not asc or desc", in.Order)
+		return q, kernel.Invalidf("order", "order %q is not asc or desc", in.Order)
 	}
 	if q.limit == 0 {
 		q.limit = defaultProfitLimit
 	}
 	if q.limit < 0 || q.limit > maxProfitLimit {
-		return q, Invalidf("limit", "limit must be between 1 and %d; got %d", maxProfitLimit, in.Limit)
+		return q, kernel.Invalidf("limit", "limit must be between 1 and %d; got %d", maxProfitLimit, in.Limit)
 	}
 	if in.Filters.Customer != "" {
-		cus, err := resolveCustomer(ctx, s.pool, c, in.Filters.Customer)
+		cus, err := s.lookup.GetCustomer(ctx, in.Filters.Customer)
 		if err != nil {
 			return q, err
 		}
 		q.customerID = cus.ID
 	}
 	if in.Filters.Product != "" {
-		p, err := resolveProduct(ctx, s.pool, c, in.Filters.Product, false)
+		p, err := s.lookup.GetProduct(ctx, in.Filters.Product)
 		if err != nil {
 			return q, err
 		}
@@ -382,12 +385,12 @@ func (s *Service) profitRange(from, to time.Time, daily bool) (time.Time, time.T
 			t     time.Time
 		}{{"from", from}, {"to", to}} {
 			if !x.t.Equal(utcDay(x.t)) {
-				return from, to, Invalidf(x.field, "%s %s is not a UTC midnight; profitability is kept per UTC day: send a date such as %s", x.field, x.t.Format(time.RFC3339Nano), utcDay(x.t).Format(time.RFC3339))
+				return from, to, kernel.Invalidf(x.field, "%s %s is not a UTC midnight; profitability is kept per UTC day: send a date such as %s", x.field, x.t.Format(time.RFC3339Nano), utcDay(x.t).Format(time.RFC3339))
 			}
 		}
 	}
 	if !from.Before(to) {
-		return from, to, Invalidf("from", "from (%s) must be before to (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
+		return from, to, kernel.Invalidf("from", "from (%s) must be before to (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
 	return from, to, nil
 }
@@ -422,7 +425,7 @@ func unknownDimension(field, key string, dims []string) error {
 	if len(dims) > 0 {
 		known = strings.Join(dims, ", ")
 	}
-	return Invalidf(field, "%q is not a profitability dimension (dimensions: %s); add it with set_profitability_dimensions, or use a key of a dimensional price", key, known)
+	return kernel.Invalidf(field, "%q is not a profitability dimension (dimensions: %s); add it with set_profitability_dimensions, or use a key of a dimensional price", key, known)
 }
 
 func (q profitQuery) dimsMatch(dims map[string]string) bool {
@@ -466,11 +469,11 @@ func (q profitQuery) intervals() []rollupInterval {
 	for _, k := range q.keys {
 		daily = daily || k.name == GroupDay || k.name == GroupWeek
 	}
-	m1 := PeriodStart(q.from)
+	m1 := rating.PeriodStart(q.from)
 	if m1.Before(q.from) {
 		m1 = m1.AddDate(0, 1, 0)
 	}
-	m2 := PeriodStart(q.to)
+	m2 := rating.PeriodStart(q.to)
 	if daily || !m1.Before(m2) {
 		return []rollupInterval{{grainDay, q.from, q.to}}
 	}
@@ -504,7 +507,7 @@ func (k groupKey) String() string {
 
 func parseGroupBy(keys []string, allowProduct bool) ([]groupKey, error) {
 	if len(keys) > maxGroupKeys {
-		return nil, Invalidf("group_by", "group_by takes at most %d keys; got %d", maxGroupKeys, len(keys))
+		return nil, kernel.Invalidf("group_by", "group_by takes at most %d keys; got %d", maxGroupKeys, len(keys))
 	}
 	var out []groupKey
 	timeKeys := 0
@@ -515,25 +518,25 @@ func parseGroupBy(keys []string, allowProduct bool) ([]groupKey, error) {
 		case strings.HasPrefix(raw, GroupDimension):
 			k = groupKey{name: GroupDimension, dim: strings.TrimPrefix(raw, GroupDimension)}
 			if k.dim == "" || len(k.dim) > 200 {
-				return nil, Invalidf(field, "%q names no data key; write dimension:<key>, such as dimension:model", raw)
+				return nil, kernel.Invalidf(field, "%q names no data key; write dimension:<key>, such as dimension:model", raw)
 			}
 		case raw == GroupProduct && !allowProduct:
-			return nil, Invalidf(field, "a repricing is of one product; group by customer, version, event_type, dimension:<key>, day, week or month")
+			return nil, kernel.Invalidf(field, "a repricing is of one product; group by customer, version, event_type, dimension:<key>, day, week or month")
 		case raw == GroupCustomer, raw == GroupProduct, raw == GroupVersion, raw == GroupEventType:
 			k = groupKey{name: raw}
 		case raw == GroupDay, raw == GroupWeek, raw == GroupMonth:
 			k = groupKey{name: raw}
 			timeKeys++
 		default:
-			return nil, Invalidf(field, "%q is not a group key; use customer, product, version, event_type, dimension:<key>, day, week or month", raw)
+			return nil, kernel.Invalidf(field, "%q is not a group key; use customer, product, version, event_type, dimension:<key>, day, week or month", raw)
 		}
 		if slices.Contains(out, k) {
-			return nil, Invalidf(field, "%q appears twice in group_by", raw)
+			return nil, kernel.Invalidf(field, "%q appears twice in group_by", raw)
 		}
 		out = append(out, k)
 	}
 	if timeKeys > 1 {
-		return nil, Invalidf("group_by", "group by at most one of day, week and month")
+		return nil, kernel.Invalidf("group_by", "group by at most one of day, week and month")
 	}
 	return out, nil
 }
@@ -560,10 +563,10 @@ func (k groupKey) rawValue(ev *rawEvent, productID string, version int) string {
 	return ev.dims[k.dim]
 }
 
-// sums are the additive figures behind ProfitabilityMetrics.
+// sums are the additive figures behind Metrics.
 type sums struct {
 	events, revenueEvents, costEvents                                      int64
-	revenue, billed, promotional, bundled, cost, marginRevenue, marginCost Decimal
+	revenue, billed, promotional, bundled, cost, marginRevenue, marginCost rating.Decimal
 }
 
 func (a *sums) add(b sums) {
@@ -583,7 +586,7 @@ var hundred = decimal.NewFromInt(100)
 
 // ratio returns a/b rounded half away from zero to places (Accrue's rule,
 // applied to the exact quotient), or nil when b is zero.
-func ratio(a, b Decimal, places int32) *Decimal {
+func ratio(a, b rating.Decimal, places int32) *rating.Decimal {
 	if b.IsZero() {
 		return nil
 	}
@@ -591,16 +594,16 @@ func ratio(a, b Decimal, places int32) *Decimal {
 	return &r
 }
 
-func (a sums) metrics() ProfitabilityMetrics {
-	m := ProfitabilityMetrics{Events: a.events, Revenue: a.revenue, Billed: a.billed, Promotional: a.promotional, Bundled: a.bundled,
+func (a sums) metrics() Metrics {
+	m := Metrics{Events: a.events, Revenue: a.revenue, Billed: a.billed, Promotional: a.promotional, Bundled: a.bundled,
 		Cost: a.cost, Margin: a.marginRevenue.Sub(a.marginCost), CostEvents: a.costEvents, UnvaluedEvents: a.events - a.revenueEvents}
 	m.MarginPct = ratio(m.Margin.Mul(hundred), a.marginRevenue, 2)
 	m.CostCoverage = ratio(decimal.NewFromInt(a.costEvents), decimal.NewFromInt(a.events), 4)
 	return m
 }
 
-func (m ProfitabilityMetrics) sortValue(sort string) *Decimal {
-	var d Decimal
+func (m Metrics) sortValue(sort string) *rating.Decimal {
+	var d rating.Decimal
 	switch sort {
 	case SortBilled:
 		d = m.Billed
@@ -625,7 +628,7 @@ type groupRow struct {
 }
 
 // compareRows orders rows by a sort value (nil last), then by group values.
-func compareRows(av *Decimal, a []string, bv *Decimal, b []string, desc bool) int {
+func compareRows(av *rating.Decimal, a []string, bv *rating.Decimal, b []string, desc bool) int {
 	switch {
 	case av == nil && bv != nil:
 		return 1
@@ -644,13 +647,13 @@ func compareRows(av *Decimal, a []string, bv *Decimal, b []string, desc bool) in
 }
 
 // profitReport sorts, pages and labels the groups of a query.
-func (s *Service) profitReport(ctx context.Context, c Caller, q profitQuery, currency string, dims []string, rows []groupRow) (ProfitabilityReport, error) {
-	r := ProfitabilityReport{Currency: currency, From: q.from, To: q.to, GroupBy: q.groupBy, Dimensions: dims, Rows: []ProfitabilityRow{}}
+func (s *Service) profitReport(ctx context.Context, c billing.Caller, q profitQuery, currency string, dims []string, rows []groupRow) (Report, error) {
+	r := Report{Currency: currency, From: q.from, To: q.to, GroupBy: q.groupBy, Dimensions: dims, Rows: []Row{}}
 	var total sums
 	type keyed struct {
 		g groupRow
-		m ProfitabilityMetrics
-		v *Decimal
+		m Metrics
+		v *rating.Decimal
 	}
 	all := make([]keyed, 0, len(rows))
 	for _, g := range rows {
@@ -688,7 +691,7 @@ func (s *Service) profitReport(ctx context.Context, c Caller, q profitQuery, cur
 		return r, err
 	}
 	for _, k := range page {
-		r.Rows = append(r.Rows, ProfitabilityRow{Group: groupValues(q.keys, k.g.vals, labels), ProfitabilityMetrics: k.m})
+		r.Rows = append(r.Rows, Row{Group: groupValues(q.keys, k.g.vals, labels), Metrics: k.m})
 	}
 	return r, nil
 }
@@ -708,9 +711,9 @@ func groupValues(keys []groupKey, vals []string, labels map[string]string) []Gro
 // profitCursor is a page boundary: the last row's sort value and group values,
 // bound to the query that produced it.
 type profitCursor struct {
-	Print string   `json:"q"`
-	Value *Decimal `json:"v"`
-	Keys  []string `json:"k"`
+	Print string          `json:"q"`
+	Value *rating.Decimal `json:"v"`
+	Keys  []string        `json:"k"`
 }
 
 const profitCursorPrefix = "pc_"
@@ -721,7 +724,7 @@ func encodeProfitCursor(c profitCursor) string {
 }
 
 func decodeProfitCursor(s, print string, keys int) (*profitCursor, error) {
-	bad := Invalidf("cursor", "cursor %q is not one this query returned; pass next_cursor from the previous page of the same query", s)
+	bad := kernel.Invalidf("cursor", "cursor %q is not one this query returned; pass next_cursor from the previous page of the same query", s)
 	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(s, profitCursorPrefix))
 	if err != nil || !strings.HasPrefix(s, profitCursorPrefix) {
 		return nil, bad
@@ -758,18 +761,18 @@ type rateBook struct {
 
 type datedRate struct {
 	at   time.Time
-	rate Decimal
+	rate rating.Decimal
 }
 
 // at returns the rate from asset into the book's currency in force at t.
-func (b *rateBook) at(asset string, t time.Time) (Decimal, bool) {
+func (b *rateBook) at(asset string, t time.Time) (rating.Decimal, bool) {
 	if asset == b.currency {
 		return decimalOne, true
 	}
 	rs := b.rates[asset]
 	i := sort.Search(len(rs), func(i int) bool { return rs[i].at.After(t) })
 	if i == 0 {
-		return Decimal{}, false
+		return rating.Decimal{}, false
 	}
 	return rs[i-1].rate, true
 }
@@ -783,7 +786,7 @@ type rawEvent struct {
 	occurredAt time.Time
 	dims       map[string]string // values of the dimension keys it has
 	dimsJSON   string            // dims as canonical JSON, the rollup key
-	costs      []Cost            // nil: unknown
+	costs      []rating.Cost     // nil: unknown
 	fees       []rawFee
 }
 
@@ -791,21 +794,21 @@ type rawFee struct {
 	productID string
 	version   int
 	asset     string
-	amount    Decimal
+	amount    rating.Decimal
 	txn       string // the usage transaction that debited it; "" when nothing was debited
 }
 
 // rawPiece is one wallet entry of a usage transaction: value taken from a lot,
 // or, without a lot, value the wallet owed (debt).
 type rawPiece struct {
-	take Decimal
+	take rating.Decimal
 	lot  *rawLot
 }
 
 type rawLot struct {
-	purpose       LotPurpose
-	amount        Decimal
-	basis         *Decimal
+	purpose       billing.LotPurpose
+	amount        rating.Decimal
+	basis         *rating.Decimal
 	basisCurrency string
 }
 
@@ -813,7 +816,7 @@ type rawLot struct {
 type productValue struct {
 	productID                             string
 	version                               int
-	billed, revenue, promotional, bundled Decimal
+	billed, revenue, promotional, bundled rating.Decimal
 }
 
 // eventValue is one event's profitability.
@@ -821,7 +824,7 @@ type eventValue struct {
 	products     []productValue // by product id; the first carries the event and its cost
 	revenueKnown bool
 	costKnown    bool
-	cost         Decimal
+	cost         rating.Decimal
 	costs        []CostValue
 	notes        []string // why a value is unknown
 }
@@ -829,10 +832,10 @@ type eventValue struct {
 // CostValue is one cost of an event in its own unit and converted.
 type CostValue struct {
 	Vendor    string
-	Amount    Decimal
+	Amount    rating.Decimal
 	Currency  string
-	Rate      *Decimal // nil: no rate in force at occurred_at
-	Converted *Decimal
+	Rate      *rating.Decimal // nil: no rate in force at occurred_at
+	Converted *rating.Decimal
 }
 
 // valueEvent applies the profitability rules to one event; pieces holds the
@@ -857,8 +860,8 @@ func valueEvent(ev *rawEvent, pieces map[string][]rawPiece, rb *rateBook) eventV
 		assets[f.asset] = true
 	}
 	for _, asset := range sortedKeys(assets) {
-		need := make([]Decimal, len(v.products))
-		total, txn := Zero, ""
+		need := make([]rating.Decimal, len(v.products))
+		total, txn := rating.Zero, ""
 		for _, f := range fees {
 			if f.asset == asset {
 				need[idx[f.productID]] = need[idx[f.productID]].Add(f.amount)
@@ -878,7 +881,7 @@ func valueEvent(ev *rawEvent, pieces map[string][]rawPiece, rb *rateBook) eventV
 			continue
 		}
 		ps := slices.Clone(pieces[txn])
-		covered := Zero
+		covered := rating.Zero
 		for _, p := range ps {
 			covered = covered.Add(p.take)
 		}
@@ -904,11 +907,11 @@ func valueEvent(ev *rawEvent, pieces map[string][]rawPiece, rb *rateBook) eventV
 
 // cost converts an event's costs (nil: unknown) at t; a cost in a unit
 // without a rate makes the whole cost unknown. notes gets the reasons.
-func (b *rateBook) cost(costs []Cost, t time.Time, notes []string) (Decimal, bool, []CostValue, []string) {
+func (b *rateBook) cost(costs []rating.Cost, t time.Time, notes []string) (rating.Decimal, bool, []CostValue, []string) {
 	if costs == nil {
-		return Zero, false, nil, append(notes, "the event was recorded without costs: its cost is unknown")
+		return rating.Zero, false, nil, append(notes, "the event was recorded without costs: its cost is unknown")
 	}
-	total, known := Zero, true
+	total, known := rating.Zero, true
 	values := make([]CostValue, len(costs))
 	for i, c := range costs {
 		values[i] = CostValue{Vendor: c.Vendor, Amount: c.Amount, Currency: c.Currency}
@@ -923,21 +926,21 @@ func (b *rateBook) cost(costs []Cost, t time.Time, notes []string) (Decimal, boo
 		total = total.Add(conv)
 	}
 	if !known {
-		total = Zero
+		total = rating.Zero
 	}
 	return total, known, values, notes
 }
 
 // earn values take units of a fee paid from lot (nil: debt) at rate.
-func (v *eventValue) earn(p *productValue, take Decimal, lot *rawLot, rate Decimal, rb *rateBook, at time.Time) {
+func (v *eventValue) earn(p *productValue, take rating.Decimal, lot *rawLot, rate rating.Decimal, rb *rateBook, at time.Time) {
 	value := take.Mul(rate)
 	p.billed = p.billed.Add(value)
 	switch {
 	case lot == nil:
 		p.revenue = p.revenue.Add(value)
-	case lot.purpose == LotPromotion:
+	case lot.purpose == billing.LotPromotion:
 		p.promotional = p.promotional.Add(value)
-	case lot.purpose == LotBundled:
+	case lot.purpose == billing.LotBundled:
 		p.bundled = p.bundled.Add(value)
 	case lot.basis != nil && lot.amount.IsPositive():
 		br, ok := rb.at(lot.basisCurrency, at)
@@ -946,7 +949,7 @@ func (v *eventValue) earn(p *productValue, take Decimal, lot *rawLot, rate Decim
 			v.notes = append(v.notes, fmt.Sprintf("a paid lot's revenue basis is in %s, which has no rate to %s in force at %s", lot.basisCurrency, rb.currency, at.Format(time.RFC3339)))
 			return
 		}
-		share, _ := Divide(take.Mul(*lot.basis), lot.amount)
+		share, _ := rating.Divide(take.Mul(*lot.basis), lot.amount)
 		p.revenue = p.revenue.Add(share.Mul(br))
 	}
 }
@@ -998,66 +1001,66 @@ func dimsOf(data map[string]any, keys []string) (map[string]string, string) {
 	return dims, string(b)
 }
 
-// EventProfitability is one event's revenue and cost, with the costs in their
+// EventFigures is one event's revenue and cost, with the costs in their
 // own units.
-type EventProfitability struct {
+type EventFigures struct {
 	EventID     string
 	CustomerID  string
 	EventType   string
 	OccurredAt  time.Time
 	Currency    string
-	Revenue     *Decimal // nil: unknown (a fee without a rate)
-	Billed      *Decimal
-	Promotional *Decimal
-	Bundled     *Decimal
-	Cost        *Decimal // nil: unknown
-	Margin      *Decimal // nil unless both are known
-	MarginPct   *Decimal
-	Products    []ProductProfitability
+	Revenue     *rating.Decimal // nil: unknown (a fee without a rate)
+	Billed      *rating.Decimal
+	Promotional *rating.Decimal
+	Bundled     *rating.Decimal
+	Cost        *rating.Decimal // nil: unknown
+	Margin      *rating.Decimal // nil unless both are known
+	MarginPct   *rating.Decimal
+	Products    []ProductFigures
 	Costs       []CostValue
 	Dimensions  map[string]string
 	Notes       []string // why a value is unknown
 }
 
-// ProductProfitability is what one product's fees of an event earned.
-type ProductProfitability struct {
+// ProductFigures is what one product's fees of an event earned.
+type ProductFigures struct {
 	ProductID   string
 	Version     int
-	Billed      Decimal
-	Revenue     Decimal
-	Promotional Decimal
-	Bundled     Decimal
+	Billed      rating.Decimal
+	Revenue     rating.Decimal
+	Promotional rating.Decimal
+	Bundled     rating.Decimal
 }
 
 // GetEventProfitability values one recorded event by the profitability rules,
 // straight from its fees and ledger entries. Returns ENotFound.
-func (s *Service) GetEventProfitability(ctx context.Context, id string) (EventProfitability, error) {
-	c, err := callerOf(ctx)
+func (s *Service) GetEventProfitability(ctx context.Context, id string) (EventFigures, error) {
+	c, err := billing.RequireCaller(ctx)
 	if err != nil {
-		return EventProfitability{}, err
+		return EventFigures{}, err
 	}
 	currency, err := reportingCurrency(ctx, s.pool, c)
 	if err != nil {
-		return EventProfitability{}, err
+		return EventFigures{}, err
 	}
 	dims, err := effectiveDimensions(ctx, s.pool, c)
 	if err != nil {
-		return EventProfitability{}, err
+		return EventFigures{}, err
 	}
 	rb, err := loadRateBook(ctx, s.pool, c, currency)
 	if err != nil {
-		return EventProfitability{}, err
+		return EventFigures{}, err
 	}
-	var out *EventProfitability
+	var out *EventFigures
 	err = scanEvents(ctx, s.pool, c, dims, eventSelector{kind: selectOne, id: id}, func(evs []*rawEvent, pieces map[string][]rawPiece) error {
 		for _, ev := range evs {
 			v := valueEvent(ev, pieces, rb)
-			ep := EventProfitability{EventID: ev.id, CustomerID: ev.customerID, EventType: ev.eventType, OccurredAt: ev.occurredAt.UTC(),
+			ep := EventFigures{EventID: ev.id, CustomerID: ev.customerID, EventType: ev.eventType, OccurredAt: ev.occurredAt.UTC(),
 				Currency: currency, Costs: v.costs, Dimensions: ev.dims, Notes: v.notes}
 			var total productValue
 			for _, p := range v.products {
 				if p.productID != "" {
-					ep.Products = append(ep.Products, ProductProfitability{ProductID: p.productID, Version: p.version, Billed: p.billed,
+					ep.Products = append(ep.Products, ProductFigures{ProductID: p.productID, Version: p.version, Billed: p.billed,
 						Revenue: p.revenue, Promotional: p.promotional, Bundled: p.bundled})
 				}
 				total.revenue, total.billed = total.revenue.Add(p.revenue), total.billed.Add(p.billed)
@@ -1081,10 +1084,10 @@ func (s *Service) GetEventProfitability(ctx context.Context, id string) (EventPr
 		return nil
 	})
 	if err != nil {
-		return EventProfitability{}, err
+		return EventFigures{}, err
 	}
 	if out == nil {
-		return EventProfitability{}, NotFoundf("id", "event %q not found in %s mode; list_events shows recorded events", id, c.Mode)
+		return EventFigures{}, kernel.NotFoundf("id", "event %q not found in %s mode; list_events shows recorded events", id, c.Mode)
 	}
 	return *out, nil
 }
@@ -1096,7 +1099,7 @@ type RepricingInput struct {
 	// Version is a published version to apply; 0 applies Prices, a draft
 	// validated like a new version's prices. Set exactly one.
 	Version int
-	Prices  []Price
+	Prices  []rating.Price
 	// From and To may be any instants. Zero To: the start of tomorrow (UTC);
 	// zero From: 30 days before To.
 	From, To time.Time
@@ -1106,7 +1109,7 @@ type RepricingInput struct {
 	GroupBy []string
 	// Filters: Customer and Dimensions (any data key); the product is the
 	// one repriced.
-	Filters ProfitabilityFilters
+	Filters Filters
 	Limit   int // 1 to 1000; 0: 50
 	Cursor  string
 }
@@ -1118,15 +1121,15 @@ type RepricingInput struct {
 type RepricingRow struct {
 	Group             []GroupValue
 	Events            int64
-	ActualRevenue     Decimal
-	ProposedRevenue   Decimal
-	Delta             Decimal // proposed − actual
-	ActualMargin      Decimal
-	ProposedMargin    Decimal
-	ActualMarginPct   *Decimal
-	ProposedMarginPct *Decimal
+	ActualRevenue     rating.Decimal
+	ProposedRevenue   rating.Decimal
+	Delta             rating.Decimal // proposed − actual
+	ActualMargin      rating.Decimal
+	ProposedMargin    rating.Decimal
+	ActualMarginPct   *rating.Decimal
+	ProposedMarginPct *rating.Decimal
 	CostEvents        int64
-	CostCoverage      *Decimal
+	CostCoverage      *rating.Decimal
 }
 
 // RepricingReport is a what-if: a page of groups in group order and the
@@ -1152,8 +1155,8 @@ type RepricingReport struct {
 // repricing sums of one group.
 type repriceSums struct {
 	events, costEvents                       int64
-	actual, proposed                         Decimal
-	actualCosted, proposedCosted, costCosted Decimal
+	actual, proposed                         rating.Decimal
+	actualCosted, proposedCosted, costCosted rating.Decimal
 }
 
 func (a *repriceSums) add(b repriceSums) {
@@ -1188,7 +1191,7 @@ func (a repriceSums) row(group []GroupValue) RepricingRow {
 // instant may have reached the counter in the other order; only then can a
 // tier boundary fall differently). Returns EInvalid, ENotFound.
 func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (RepricingReport, error) {
-	c, err := callerOf(ctx)
+	c, err := billing.RequireCaller(ctx)
 	if err != nil {
 		return RepricingReport{}, err
 	}
@@ -1201,37 +1204,34 @@ func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (Rep
 		return RepricingReport{}, err
 	}
 	if in.Filters.Product != "" || in.Filters.EventType != "" {
-		return RepricingReport{}, Invalidf("filters", "a repricing is of one product: filter by customer or dimensions only")
+		return RepricingReport{}, kernel.Invalidf("filters", "a repricing is of one product: filter by customer or dimensions only")
 	}
 	limit := in.Limit
 	if limit == 0 {
 		limit = defaultProfitLimit
 	}
 	if limit < 0 || limit > maxProfitLimit {
-		return RepricingReport{}, Invalidf("limit", "limit must be between 1 and %d; got %d", maxProfitLimit, in.Limit)
+		return RepricingReport{}, kernel.Invalidf("limit", "limit must be between 1 and %d; got %d", maxProfitLimit, in.Limit)
 	}
-	p, err := resolveProduct(ctx, s.pool, c, in.Product, false)
+	p, err := s.lookup.GetProduct(ctx, in.Product)
 	if err != nil {
 		return RepricingReport{}, err
 	}
-	prec, err := s.precisions(ctx, s.pool, c)
+	prec, err := s.precisions(ctx)
 	if err != nil {
 		return RepricingReport{}, err
 	}
 	lookup := func(code string) (int32, bool) { x, ok := prec[code]; return x, ok }
-	var prices []Price
+	var prices []rating.Price
 	switch {
 	case in.Version != 0 && len(in.Prices) > 0:
-		return RepricingReport{}, Invalidf("version", "set either version (a published version) or prices (a draft), not both")
+		return RepricingReport{}, kernel.Invalidf("version", "set either version (a published version) or prices (a draft), not both")
 	case in.Version != 0:
-		v, err := versionOf(ctx, s.pool, p.ID, in.Version)
-		if ErrorCode(err) == ENotFound {
-			return RepricingReport{}, Invalidf("version", "product %s has no version %d; get_product lists its versions", p.Code, in.Version)
+		i := slices.IndexFunc(p.Versions, func(v billing.ProductVersion) bool { return v.Version == in.Version })
+		if i < 0 {
+			return RepricingReport{}, kernel.Invalidf("version", "product %s has no version %d; get_product lists its versions", p.Code, in.Version)
 		}
-		if err != nil {
-			return RepricingReport{}, err
-		}
-		prices = v.Prices
+		prices = p.Versions[i].Prices
 	case len(in.Prices) > 0:
 		prices = slices.Clone(in.Prices)
 		for i := range prices {
@@ -1239,15 +1239,15 @@ func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (Rep
 				prices[i].ID = fmt.Sprintf("draft_%d", i)
 			}
 		}
-		if err := ValidatePrices(prices, lookup); err != nil {
+		if err := rating.ValidatePrices(prices, lookup); err != nil {
 			return RepricingReport{}, err
 		}
 	default:
-		return RepricingReport{}, Invalidf("version", "name the prices to try: version (a published version of %s) or prices (a draft)", p.Code)
+		return RepricingReport{}, kernel.Invalidf("version", "name the prices to try: version (a published version of %s) or prices (a draft)", p.Code)
 	}
 	customerID := ""
 	if in.Filters.Customer != "" {
-		cus, err := resolveCustomer(ctx, s.pool, c, in.Filters.Customer)
+		cus, err := s.lookup.GetCustomer(ctx, in.Filters.Customer)
 		if err != nil {
 			return RepricingReport{}, err
 		}
@@ -1275,12 +1275,12 @@ func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (Rep
 
 	// The replay window: whole tier periods when a proposed price is tiered.
 	lo, hi := from, to
-	byID := map[string]Price{}
+	byID := map[string]rating.Price{}
 	for _, pr := range prices {
 		byID[pr.ID] = pr
-		if pr.Model == Tiered {
-			lo = PeriodStart(from)
-			if hi = PeriodStart(to); hi.Before(to) {
+		if pr.Model == rating.Tiered {
+			lo = rating.PeriodStart(from)
+			if hi = rating.PeriodStart(to); hi.Before(to) {
 				hi = hi.AddDate(0, 1, 0)
 			}
 		}
@@ -1289,7 +1289,7 @@ func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (Rep
 		customer, price string
 		period          time.Time
 	}
-	counters := map[counterKey]Decimal{}
+	counters := map[counterKey]rating.Decimal{}
 	type group struct {
 		vals []string
 		s    repriceSums
@@ -1305,17 +1305,17 @@ func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (Rep
 		}
 	}
 	err = scanProductEvents(ctx, s.pool, c, p.ID, customerID, lo, hi, func(ev *rawEvent, data map[string]any, version int) error {
-		period := PeriodStart(ev.occurredAt)
-		prior := map[string]Decimal{}
+		period := rating.PeriodStart(ev.occurredAt)
+		prior := map[string]rating.Decimal{}
 		for _, pr := range prices {
-			if pr.Model == Tiered {
+			if pr.Model == rating.Tiered {
 				prior[pr.ID] = counters[counterKey{ev.customerID, pr.ID, period}]
 			}
 		}
-		rated, rateErr := Rate(prices, RatingEvent{EventType: ev.eventType, Data: data, Costs: ev.costs}, prior, lookup)
+		rated, rateErr := rating.Rate(prices, rating.RatingEvent{EventType: ev.eventType, Data: data, Costs: ev.costs}, prior, lookup)
 		if rateErr == nil {
 			for _, f := range rated {
-				if byID[f.PriceID].Model == Tiered {
+				if byID[f.PriceID].Model == rating.Tiered {
 					k := counterKey{ev.customerID, f.PriceID, period}
 					counters[k] = counters[k].Add(f.Quantity)
 				}
@@ -1331,7 +1331,7 @@ func (s *Service) SimulateRepricing(ctx context.Context, in RepricingInput) (Rep
 			return nil
 		}
 		if rateErr != nil {
-			warn(fmt.Sprintf("event %s: %s", ev.id, ErrorMessage(rateErr)))
+			warn(fmt.Sprintf("event %s: %s", ev.id, kernel.ErrorMessage(rateErr)))
 			return nil
 		}
 		var x repriceSums
