@@ -272,97 +272,29 @@ func (s *Service) foldProfitability(ctx context.Context, c billing.Caller) (fold
 			"tollgate.profitability:"+c.AccountID+":"+string(c.Mode)); err != nil {
 			return billing.Translate(err)
 		}
-		currency, err := reportingCurrency(ctx, tx, c)
+		var found, changed bool
+		var err error
+		if st, found, changed, err = startFold(ctx, tx, c); err != nil {
+			return err
+		}
+		rb, err := loadRateBook(ctx, tx, c, st.currency)
 		if err != nil {
 			return err
 		}
-		dims, err := effectiveDimensions(ctx, tx, c)
+		refolded, err := refoldNewRates(ctx, tx, c, &st, rb)
 		if err != nil {
 			return err
 		}
-		var found bool
-		if st, found, err = loadFoldState(ctx, tx, c); err != nil {
-			return err
-		}
-		changed := !found || st.currency != currency || !slices.Equal(st.dims, dims)
-		if changed {
-			// Another currency or dimension set: every value changes.
-			if err := resetRollups(ctx, tx, c); err != nil {
-				return err
-			}
-			st = foldState{currency: currency, dims: dims}
-		}
-		rb, err := loadRateBook(ctx, tx, c, currency)
+		through, err := advanceHorizon(ctx, tx, &st)
 		if err != nil {
 			return err
-		}
-		firstNew, err := markRatesSeen(ctx, tx, c, rb)
-		if err != nil {
-			return err
-		}
-		refolded := firstNew != nil && st.maxOccurred != nil && !firstNew.After(*st.maxOccurred)
-		if refolded {
-			// A rate added after the fact re-values what was folded since it
-			// took effect: fold again from the start of its month.
-			from := rating.PeriodStart(*firstNew)
-			if _, err := tx.Exec(ctx, `DELETE FROM profitability_rollups WHERE account_id = $1 AND mode = $2 AND period >= $3::date`,
-				c.AccountID, c.Mode, from); err != nil {
-				return billing.Translate(err)
-			}
-			acc := newRollupAcc(&st, rb)
-			refold := eventSelector{kind: selectRefold, from: from, through: st.foldedThrough}
-			if err := scanEvents(ctx, tx, c, st.dims, refold, func(evs []*rawEvent, pieces map[string][]rawPiece) error {
-				return acc.add(ctx, tx, c, evs, pieces)
-			}); err != nil {
-				return err
-			}
-			if err := acc.flush(ctx, tx, c, true); err != nil {
-				return err
-			}
-		}
-
-		prevDone := true
-		if len(st.horizonVxids) > 0 {
-			if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[]))`,
-				st.horizonVxids).Scan(&prevDone); err != nil {
-				return billing.Translate(err)
-			}
-		}
-		// The identity value first, then the writers: see above.
-		var last int64
-		if err := tx.QueryRow(ctx, `SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('events', 'seq')::regclass), 0)`).Scan(&last); err != nil {
-			return billing.Translate(err)
-		}
-		var writers []string
-		if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}') FROM pg_locks
-			WHERE locktype = 'relation' AND mode = 'RowExclusiveLock' AND relation = 'events'::regclass
-			  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-			  AND pid IS DISTINCT FROM pg_backend_pid()`).Scan(&writers); err != nil {
-			return billing.Translate(err)
-		}
-		through := st.foldedThrough
-		if prevDone {
-			through = max(through, st.horizonSeq)
-			st.horizonSeq, st.horizonVxids = last, writers
-		}
-		if len(writers) == 0 {
-			through = max(through, last)
 		}
 		folded, pending, err := foldNew(ctx, tx, c, &st, rb, through)
 		if err != nil {
 			return err
 		}
-		if through > st.foldedThrough {
-			if _, err := tx.Exec(ctx, `DELETE FROM profitability_pending WHERE account_id = $1 AND mode = $2 AND seq <= $3`,
-				c.AccountID, c.Mode, through); err != nil {
-				return billing.Translate(err)
-			}
-		}
-		if len(pending) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO profitability_pending (account_id, mode, seq) SELECT $1, $2, unnest($3::bigint[])
-				ON CONFLICT DO NOTHING`, c.AccountID, c.Mode, pending); err != nil {
-				return billing.Translate(err)
-			}
+		if err := settlePending(ctx, tx, c, st.foldedThrough, through, pending); err != nil {
+			return err
 		}
 		if folded == 0 && through == st.foldedThrough && found && !changed && !refolded {
 			// Only the horizon would change, and it matters only while
@@ -378,6 +310,109 @@ func (s *Service) foldProfitability(ctx context.Context, c billing.Caller) (fold
 		return saveFoldState(ctx, tx, c, st, s.clock())
 	})
 	return st, err
+}
+
+// startFold loads the fold's state; when there is none, or the reporting
+// currency or the dimension set changed (every value changes then), it
+// empties the rollups and starts again from nothing.
+func startFold(ctx context.Context, tx pgx.Tx, c billing.Caller) (st foldState, found, changed bool, err error) {
+	currency, err := reportingCurrency(ctx, tx, c)
+	if err != nil {
+		return st, false, false, err
+	}
+	dims, err := effectiveDimensions(ctx, tx, c)
+	if err != nil {
+		return st, false, false, err
+	}
+	if st, found, err = loadFoldState(ctx, tx, c); err != nil {
+		return st, false, false, err
+	}
+	changed = !found || st.currency != currency || !slices.Equal(st.dims, dims)
+	if changed {
+		if err := resetRollups(ctx, tx, c); err != nil {
+			return st, found, changed, err
+		}
+		st = foldState{currency: currency, dims: dims}
+	}
+	return st, found, changed, nil
+}
+
+// refoldNewRates re-values what was folded since a rate no earlier fold had
+// seen took effect (a rate added after the fact): it folds again from the
+// start of that rate's month. It reports whether it did.
+func refoldNewRates(ctx context.Context, tx pgx.Tx, c billing.Caller, st *foldState, rb *rateBook) (bool, error) {
+	firstNew, err := markRatesSeen(ctx, tx, c, rb)
+	if err != nil {
+		return false, err
+	}
+	if firstNew == nil || st.maxOccurred == nil || firstNew.After(*st.maxOccurred) {
+		return false, nil
+	}
+	from := rating.PeriodStart(*firstNew)
+	if _, err := tx.Exec(ctx, `DELETE FROM profitability_rollups WHERE account_id = $1 AND mode = $2 AND period >= $3::date`,
+		c.AccountID, c.Mode, from); err != nil {
+		return true, billing.Translate(err)
+	}
+	acc := newRollupAcc(st, rb)
+	refold := eventSelector{kind: selectRefold, from: from, through: st.foldedThrough}
+	if err := scanEvents(ctx, tx, c, st.dims, refold, func(evs []*rawEvent, pieces map[string][]rawPiece) error {
+		return acc.add(ctx, tx, c, evs, pieces)
+	}); err != nil {
+		return true, err
+	}
+	return true, acc.flush(ctx, tx, c, true)
+}
+
+// advanceHorizon returns how far the watermark may move (see
+// foldProfitability) and, once the writers seen by the previous fold have
+// ended, records a new horizon in st.
+func advanceHorizon(ctx context.Context, tx pgx.Tx, st *foldState) (int64, error) {
+	prevDone := true
+	if len(st.horizonVxids) > 0 {
+		if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[]))`,
+			st.horizonVxids).Scan(&prevDone); err != nil {
+			return 0, billing.Translate(err)
+		}
+	}
+	// The identity value first, then the writers: see foldProfitability.
+	var last int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('events', 'seq')::regclass), 0)`).Scan(&last); err != nil {
+		return 0, billing.Translate(err)
+	}
+	var writers []string
+	if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}') FROM pg_locks
+		WHERE locktype = 'relation' AND mode = 'RowExclusiveLock' AND relation = 'events'::regclass
+		  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND pid IS DISTINCT FROM pg_backend_pid()`).Scan(&writers); err != nil {
+		return 0, billing.Translate(err)
+	}
+	through := st.foldedThrough
+	if prevDone {
+		through = max(through, st.horizonSeq)
+		st.horizonSeq, st.horizonVxids = last, writers
+	}
+	if len(writers) == 0 {
+		through = max(through, last)
+	}
+	return through, nil
+}
+
+// settlePending forgets the pending events the watermark moved past and
+// lists those just folded above it.
+func settlePending(ctx context.Context, tx pgx.Tx, c billing.Caller, foldedThrough, through int64, pending []int64) error {
+	if through > foldedThrough {
+		if _, err := tx.Exec(ctx, `DELETE FROM profitability_pending WHERE account_id = $1 AND mode = $2 AND seq <= $3`,
+			c.AccountID, c.Mode, through); err != nil {
+			return billing.Translate(err)
+		}
+	}
+	if len(pending) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO profitability_pending (account_id, mode, seq) SELECT $1, $2, unnest($3::bigint[])
+			ON CONFLICT DO NOTHING`, c.AccountID, c.Mode, pending); err != nil {
+			return billing.Translate(err)
+		}
+	}
+	return nil
 }
 
 // foldNew folds the events not folded yet and returns how many it folded and
