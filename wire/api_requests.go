@@ -9,19 +9,26 @@ import (
 // The request bodies of the REST API (package api). Unknown fields are
 // refused; amounts are decimal strings; times are RFC 3339.
 
-// CreateAssetRequest defines a custom asset.
+// CreateAssetRequest defines a custom asset: the body of POST /v1/assets and
+// create_asset's arguments.
 type CreateAssetRequest struct {
-	Code      string `json:"code" jsonschema_description:"1-32 lower-case letters, digits or _, starting with a letter (upper-case ISO currencies are built in)" jsonschema:"example=credits"`
+	Code      string `json:"code" jsonschema_description:"Code of the new unit: 1-32 lower-case letters, digits or _, starting with a letter (upper-case ISO currencies are built in)" jsonschema:"example=credits"`
 	Name      string `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=Credits"`
 	Symbol    string `json:"symbol,omitempty" jsonschema_description:"Display symbol" jsonschema:"example=cr"`
-	Precision int32  `json:"precision,omitempty" jsonschema_description:"Decimal places, 0-18; default 0" jsonschema:"minimum=0,maximum=18,example=2"`
+	Precision int32  `json:"precision,omitempty" jsonschema_description:"Decimal places amounts may have, 0-18; default 0 (whole units)" jsonschema:"minimum=0,maximum=18,example=2"`
 }
 
-// AddAssetRateRequest dates an exchange rate of the asset in the path.
+// AddAssetRateRequest dates an exchange rate of an asset: the body of POST
+// /v1/assets/{code}/rates; add_asset_rate adds the asset.
 type AddAssetRateRequest struct {
-	Currency    string     `json:"currency" jsonschema_description:"ISO code of the currency the asset is priced in" jsonschema:"example=USD"`
-	Rate        Decimal    `json:"rate" jsonschema_description:"Value of 1 unit of the asset in the currency, above zero" jsonschema:"example=0.05"`
-	EffectiveAt *time.Time `json:"effective_at,omitempty" jsonschema_description:"When the rate takes effect; default now" jsonschema:"example=2026-12-01T00:00:00Z"`
+	Currency    string   `json:"currency" jsonschema_description:"ISO code of the currency it is priced in" jsonschema:"example=USD"`
+	Rate        Decimal  `json:"rate" jsonschema_description:"Value of 1 unit of the asset in the currency, above zero" jsonschema:"example=0.05"`
+	EffectiveAt *TimeArg `json:"effective_at,omitempty" jsonschema_description:"When the rate takes effect; default now. Rates are never edited: a later rate takes over from its effective_at" jsonschema:"example=2026-12-01T00:00:00Z"`
+}
+
+// ToInput maps the rate of the given asset to billing's input.
+func (a AddAssetRateRequest) ToInput(asset string) billing.AddAssetRateInput {
+	return billing.AddAssetRateInput{Asset: asset, Currency: a.Currency, Rate: a.Rate.Decimal, EffectiveAt: a.EffectiveAt.Value()}
 }
 
 // CreateProductRequest is a product with its first version.
@@ -50,15 +57,17 @@ type SimulateRequest struct {
 	Prior    map[string]Decimal `json:"prior,omitempty" jsonschema_description:"Period usage per price id, for tiered prices (overrides customer)"`
 }
 
-// CreateVendorRequest registers a cost provider.
+// CreateVendorRequest registers a cost provider: the body of POST
+// /v1/vendors and create_vendor's arguments.
 type CreateVendorRequest struct {
-	Code string `json:"code" jsonschema_description:"Lower-case letters, digits, '.', '_' or '-'; the same code again returns the existing vendor" jsonschema:"example=openai"`
+	Code string `json:"code" jsonschema_description:"Your code for the vendor, as events name it in costs: lower-case letters, digits, '.', '_' or '-'. Idempotent: the same code returns the existing vendor" jsonschema:"example=openai"`
 	Name string `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=OpenAI"`
 }
 
-// CreateCustomerRequest creates a customer with its default wallet.
+// CreateCustomerRequest creates a customer with its default wallet: the body
+// of POST /v1/customers; create_customer adds subscriptions.
 type CreateCustomerRequest struct {
-	ExternalID string            `json:"external_id" jsonschema_description:"Your own id for this user (1-200 characters); the same external_id again returns the existing customer (200)" jsonschema:"example=user_123"`
+	ExternalID string            `json:"external_id" jsonschema_description:"Your own id for this user (1-200 characters); calling again with the same external_id returns the existing customer" jsonschema:"example=user_123"`
 	Name       string            `json:"name,omitempty" jsonschema_description:"Display name, at most 200 characters" jsonschema:"example=Ada Lovelace"`
 	Email      string            `json:"email,omitempty" jsonschema_description:"Email address" jsonschema:"format=email,example=ada@example.com"`
 	Metadata   map[string]string `json:"metadata,omitempty" jsonschema_description:"Your key-value data: at most 50 keys of 1-40 characters, values at most 500"`
@@ -71,21 +80,26 @@ type UpdateCustomerRequest struct {
 	Metadata map[string]string `json:"metadata,omitempty" jsonschema_description:"Replaces the metadata when present"`
 }
 
-// SubscribeRequest puts the customer in the path on a product version.
+// SubscribeRequest names a product version to subscribe a customer to: the
+// body of POST /v1/customers/{id}/subscriptions, and in subscribe_customer's
+// and create_customer's arguments.
 type SubscribeRequest struct {
-	Product string `json:"product" jsonschema_description:"Product code or id" jsonschema:"example=image-generation"`
-	Version int    `json:"version,omitempty" jsonschema_description:"Version; default the product's default version" jsonschema:"example=1"`
+	Product string `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
+	Version int    `json:"version,omitempty" jsonschema_description:"Version; default the product's default version" jsonschema:"minimum=1,example=1"`
 }
 
-// CreateWalletRequest names a further wallet for the customer in the path.
+// CreateWalletRequest names a further wallet for a customer: the body of
+// POST /v1/customers/{id}/wallets; create_wallet adds the customer.
 type CreateWalletRequest struct {
-	Name string `json:"name" jsonschema_description:"1-64 lower-case letters, digits, '.', '_' or '-'; the same name again returns the existing wallet (200)" jsonschema:"example=project-alpha"`
+	Name string `json:"name" jsonschema_description:"Wallet name: 1-64 lower-case letters, digits, '.', '_' or '-'; calling again with the same name returns the existing wallet" jsonschema:"example=project-alpha"`
 }
 
-// SetCreditLimitRequest sets how far below zero charges may take a balance.
+// SetCreditLimitRequest sets how far below zero charges may take a balance:
+// the body of POST /v1/customers/{id}/wallets/{wallet}/credit_limit;
+// set_credit_limit adds the customer and wallet.
 type SetCreditLimitRequest struct {
-	Asset       string  `json:"asset" jsonschema_description:"Asset of the balance" jsonschema:"example=USD"`
-	CreditLimit Decimal `json:"credit_limit" jsonschema_description:"Zero or more; authorizations never draw on it" jsonschema:"example=50.00"`
+	Asset       string  `json:"asset" jsonschema_description:"Asset code of the balance" jsonschema:"example=USD"`
+	CreditLimit Decimal `json:"credit_limit" jsonschema_description:"How far below zero charges may take the balance; 0 allows no overdraft. Authorizations never use it" jsonschema:"example=50.00"`
 }
 
 // AdjustmentParams is a manual credit or debit, but for its idempotency id:
