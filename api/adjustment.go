@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 
-	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -16,9 +15,7 @@ func (s *server) createAdjustment(w http.ResponseWriter, r *http.Request) error 
 	if txn == "" {
 		txn = r.Header.Get("Idempotency-Key")
 	}
-	a, err := s.svc.CreateAdjustment(r.Context(), billing.CreateAdjustmentInput{TransactionID: txn, Kind: billing.AdjustmentKind(in.Kind),
-		Customer: in.Customer, Wallet: in.Wallet, Asset: in.Asset, Amount: in.Amount.Decimal, Reason: in.Reason, ExpiresAt: in.ExpiresAt,
-		Priority: in.Priority, Purpose: billing.LotPurpose(in.Purpose), PaidAmount: in.PaidAmount.Ptr(), PaidCurrency: in.PaidCurrency, LotID: in.LotID})
+	a, err := s.svc.CreateAdjustment(r.Context(), in.ToInput(txn))
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,8 @@ type requestInfo struct {
 	log       *slog.Logger // carries request_id
 	route     string
 	keyPrefix string
-	noStore   bool // the response must not be stored under an Idempotency-Key
+	noStore   bool         // the response must not be stored under an Idempotency-Key
+	body      *requestBody // a POST's body, parsed once
 }
 
 type infoKey struct{}

@@ -83,11 +83,7 @@ func (s *server) addAssetRate(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	in2 := billing.AddAssetRateInput{Asset: r.PathValue("code"), Currency: in.Currency, Rate: in.Rate.Decimal}
-	if in.EffectiveAt != nil {
-		in2.EffectiveAt = *in.EffectiveAt
-	}
-	rate, err := s.svc.AddAssetRate(r.Context(), in2)
+	rate, err := s.svc.AddAssetRate(r.Context(), in.ToInput(r.PathValue("code")))
 	if err != nil {
 		return err
 	}

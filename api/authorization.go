@@ -2,9 +2,7 @@ package api
 
 import (
 	"net/http"
-	"time"
 
-	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -20,8 +18,7 @@ func (s *server) authorize(w http.ResponseWriter, r *http.Request) error {
 	if key == "" {
 		key = r.Header.Get("Idempotency-Key")
 	}
-	a, err := s.svc.Authorize(r.Context(), billing.AuthorizeInput{IdempotencyKey: key, Customer: in.Customer, Wallet: in.Wallet,
-		EventType: in.EventType, Data: in.Data, Amount: in.Amount.Ptr(), Asset: in.Asset, TTL: time.Duration(in.TTLSeconds) * time.Second})
+	a, err := s.svc.Authorize(r.Context(), in.ToInput(key))
 	if err != nil {
 		return err
 	}

@@ -17,49 +17,86 @@ import (
 	"github.com/tollgatehq/tollgate/wire"
 )
 
-// decodeBody reads the request body strictly into dst (a pointer to a
-// struct): one JSON object, no unknown field (at any depth, named by its
-// path, such as "prices[0].unit_amout"), every value of the right type.
-// Numbers inside free-form objects (event data) stay json.Number, exact.
-// An empty body decodes as {} when optional is true.
-func decodeBody(r *http.Request, dst any, optional bool) error {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return bodyReadError(err)
+// requestBody is a POST body, read and parsed once: the Idempotency-Key's
+// request hash and the handler's decoder both use the one parse.
+type requestBody struct {
+	raw   []byte
+	value any   // as wire.ParseJSON returns it
+	err   error // wire.ParseJSON's error
+}
+
+func parseBody(raw []byte) *requestBody {
+	v, err := wire.ParseJSON(raw)
+	return &requestBody{raw: raw, value: v, err: err}
+}
+
+// body returns the request's parsed body: the one endpoint read, or, for a
+// handler called another way, the body read now.
+func body(r *http.Request) (*requestBody, error) {
+	if b := infoFrom(r.Context()).body; b != nil {
+		return b, nil
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, bodyReadError(err)
+	}
+	return parseBody(raw), nil
+}
+
+// decodeBody decodes the request body strictly into dst (a pointer to a
+// struct) with wire.Decode: one JSON object, no unknown field (at any depth,
+// named by its path, such as "prices[0].unit_amout"), every value of the
+// right type (400); a decimal out of billing's bounds is 422. Numbers inside
+// free-form objects (event data) stay json.Number, exact. An empty body
+// decodes as {} when optional is true.
+func decodeBody(r *http.Request, dst any, optional bool) error {
+	b, err := body(r)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(b.raw)) == 0 {
 		if optional {
 			return nil
 		}
 		return badRequest("invalid_body", "", "the request body is empty; send a JSON object (Content-Type: application/json)")
 	}
-	var raw any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&raw); err != nil {
-		return badRequest("malformed_json", "", "the request body is not valid JSON: "+strings.TrimPrefix(err.Error(), "json: "))
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	switch {
+	case errors.Is(b.err, wire.ErrTrailing):
 		return badRequest("malformed_json", "", "the request body must hold one JSON object and nothing after it")
+	case b.err != nil:
+		return badRequest("malformed_json", "", "the request body is not valid JSON: "+strings.TrimPrefix(b.err.Error(), "json: "))
 	}
-	if _, ok := raw.(map[string]any); !ok {
+	if _, ok := b.value.(map[string]any); !ok {
 		return badRequest("invalid_body", "", "the request body must be a JSON object")
 	}
-	if e := check(reflect.TypeOf(dst).Elem(), raw, ""); e != nil {
-		return e
+	return decodeError(wire.Decode(b.value, dst, false))
+}
+
+// decodeError maps the decoder's error: 400 naming the field, or 422 for a
+// value out of billing's bounds (nothing is written either way).
+func decodeError(err error) error {
+	var de *wire.DecodeError
+	if !errors.As(err, &de) {
+		return err
 	}
-	dec = json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		// check has already caught what it can name; this is a backstop.
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return badRequest("invalid_field", te.Field, fmt.Sprintf("%s must be a %s", te.Field, te.Type))
+	switch de.Kind {
+	case wire.UnknownField:
+		hint := ""
+		if de.Suggest != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", de.Suggest)
 		}
-		return badRequest("invalid_body", "", "the request body does not match this endpoint: "+strings.TrimPrefix(err.Error(), "json: "))
+		return badRequest("unknown_field", de.Path, fmt.Sprintf("unknown field %q%s%s; known fields: %s", de.Path, where(de.Object), hint, strings.Join(de.Known, ", ")))
+	case wire.BadValue:
+		if t := de.Type; t == reflect.TypeFor[time.Time]() || t == reflect.TypeFor[wire.TimeArg]() {
+			b, _ := json.Marshal(de.Value)
+			return badRequest("invalid_field", de.Path, fmt.Sprintf("%s must be an RFC 3339 date-time such as \"2026-11-01T12:00:00Z\"; got %s", de.Path, b))
+		}
+		var be *billing.Error
+		if errors.As(de.Err, &be) {
+			return &apiError{status: http.StatusUnprocessableEntity, typ: typeInvalidRequest, code: billing.EInvalid, param: de.Path, message: de.Error()}
+		}
 	}
-	return nil
+	return badRequest("invalid_field", de.Path, de.Error())
 }
 
 // bodyReadError maps a failed body read: too large (413) or cut short (400).
@@ -72,148 +109,11 @@ func bodyReadError(err error) error {
 	return badRequest("invalid_body", "", "the request body could not be read")
 }
 
-var (
-	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
-	timeType        = reflect.TypeFor[time.Time]()
-)
-
-// check walks a decoded JSON value along the Go type it will decode into and
-// returns a 400 naming the first unknown field or wrongly typed value.
-// Object keys are visited in sorted order, so the error is deterministic.
-func check(t reflect.Type, v any, path string) *apiError {
-	if v == nil {
-		return nil // null leaves the zero value
-	}
-	if t == timeType || reflect.PointerTo(t).Implements(unmarshalerType) {
-		b, _ := json.Marshal(v) // re-encodes json.Number exactly
-		if err := json.Unmarshal(b, reflect.New(t).Interface()); err != nil {
-			if t == timeType {
-				return badRequest("invalid_field", path, fmt.Sprintf("%s must be an RFC 3339 date-time such as \"2026-11-01T12:00:00Z\"; got %s", path, b))
-			}
-			var be *billing.Error
-			if errors.As(err, &be) { // a value out of billing's bounds: 422, nothing written
-				return &apiError{status: http.StatusUnprocessableEntity, typ: typeInvalidRequest, code: billing.EInvalid, param: path,
-					message: fmt.Sprintf("%s: %s", path, be.Message)}
-			}
-			return badRequest("invalid_field", path, fmt.Sprintf("%s %v", path, err))
-		}
-		return nil
-	}
-	wrong := func(what string) *apiError {
-		b, _ := json.Marshal(v)
-		return badRequest("invalid_field", path, fmt.Sprintf("%s must be %s; got %s", path, what, b))
-	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		return check(t.Elem(), v, path)
-	case reflect.Interface:
-		return nil
-	case reflect.Struct:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return wrong("an object")
-		}
-		fields := jsonFields(t)
-		for _, k := range sortedKeys(m) {
-			ft, ok := fields[k]
-			if !ok {
-				return badRequest("unknown_field", join(path, k), fmt.Sprintf("unknown field %q%s; known fields: %s", join(path, k), where(path), strings.Join(sortedKeys(fields), ", ")))
-			}
-			if e := check(ft, m[k], join(path, k)); e != nil {
-				return e
-			}
-		}
-	case reflect.Map:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return wrong("an object")
-		}
-		for _, k := range sortedKeys(m) {
-			if e := check(t.Elem(), m[k], join(path, k)); e != nil {
-				return e
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		a, ok := v.([]any)
-		if !ok {
-			return wrong("an array")
-		}
-		for i, x := range a {
-			if e := check(t.Elem(), x, fmt.Sprintf("%s[%d]", path, i)); e != nil {
-				return e
-			}
-		}
-	case reflect.String:
-		if _, ok := v.(string); !ok {
-			return wrong("a string")
-		}
-	case reflect.Bool:
-		if _, ok := v.(bool); !ok {
-			return wrong("true or false")
-		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := v.(json.Number)
-		if !ok {
-			return wrong("an integer")
-		}
-		if _, err := strconv.ParseInt(string(n), 10, t.Bits()); err != nil {
-			return wrong("an integer")
-		}
-	case reflect.Float32, reflect.Float64:
-		if _, ok := v.(json.Number); !ok {
-			return wrong("a number")
-		}
-	}
-	return nil
-}
-
 func where(path string) string {
 	if path == "" {
 		return ""
 	}
 	return " in " + path
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// jsonFields maps a struct's JSON names to field types, embedded structs
-// flattened the way encoding/json does.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	out := map[string]reflect.Type{}
-	for f := range t.Fields() {
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				for k, v := range jsonFields(ft) {
-					if _, ok := out[k]; !ok {
-						out[k] = v
-					}
-				}
-				continue
-			}
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		out[name] = f.Type
-	}
-	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -7,21 +7,12 @@ import (
 	"github.com/tollgatehq/tollgate/wire"
 )
 
-func eventInput(in wire.RecordEventRequest) billing.UsageEventInput {
-	ev := billing.UsageEventInput{ID: in.ID, Customer: in.Customer, Wallet: in.Wallet, EventType: in.EventType,
-		Data: in.Data, Costs: costs(in.Costs), AuthorizationID: in.AuthorizationID}
-	if in.OccurredAt != nil {
-		ev.OccurredAt = *in.OccurredAt
-	}
-	return ev
-}
-
 func (s *server) recordEvent(w http.ResponseWriter, r *http.Request) error {
 	var in wire.RecordEventRequest
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	ev, err := s.svc.RecordUsage(r.Context(), eventInput(in))
+	ev, err := s.svc.RecordUsage(r.Context(), in.ToInput())
 	if err != nil {
 		return err
 	}
@@ -37,7 +28,7 @@ func (s *server) recordBatch(w http.ResponseWriter, r *http.Request) error {
 	}
 	events := make([]billing.UsageEventInput, len(in.Events))
 	for i, e := range in.Events {
-		events[i] = eventInput(e)
+		events[i] = e.ToInput()
 	}
 	results, err := s.svc.RecordUsageBatch(r.Context(), events)
 	if err != nil {
@@ -46,7 +37,7 @@ func (s *server) recordBatch(w http.ResponseWriter, r *http.Request) error {
 	m := mode(r.Context())
 	out := make([]wire.BatchResult, len(results))
 	for i, res := range results {
-		out[i] = wire.BatchResult{Index: i, ID: in.Events[i].ID}
+		out[i] = wire.BatchResult{EventOutcome: wire.EventOutcome{Index: i, ID: in.Events[i].ID}}
 		switch {
 		case res.Err != nil:
 			// Billing has logged internal errors; the client sees the generic message.

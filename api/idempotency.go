@@ -24,7 +24,7 @@ import (
 //     idempotency_key_in_progress with Retry-After: 1 (it never runs twice);
 //   - responses that never reached billing (a malformed body) and 5xx
 //     responses are not stored: the key is released, and a retry runs.
-func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key string, body []byte, h handlerFunc) {
+func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key string, body *requestBody, h handlerFunc) {
 	ctx := r.Context()
 	info := infoFrom(ctx)
 	claim, err := s.svc.ClaimIdempotencyKey(ctx, key, requestHash(r, body))
@@ -98,13 +98,10 @@ func (s *server) pruneKeys(ctx context.Context) {
 // requestHash fingerprints a request: method, path with query, and body. A
 // JSON body is hashed in canonical form (keys sorted, numbers as written), so
 // a retry that re-serialises the same object is the same request.
-func requestHash(r *http.Request, body []byte) []byte {
-	canonical := body
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err == nil && !dec.More() {
-		if b, err := json.Marshal(v); err == nil {
+func requestHash(r *http.Request, body *requestBody) []byte {
+	canonical := body.raw
+	if body.err == nil {
+		if b, err := json.Marshal(body.value); err == nil {
 			canonical = b
 		}
 	}

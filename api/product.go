@@ -89,7 +89,7 @@ func (s *server) simulate(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	sim := billing.SimulateInput{Product: r.PathValue("id"), Version: in.Version, Customer: in.Customer, Data: in.Data, Costs: costs(in.Costs)}
+	sim := billing.SimulateInput{Product: r.PathValue("id"), Version: in.Version, Customer: in.Customer, Data: in.Data, Costs: wire.ToCosts(in.Costs)}
 	if in.Prior != nil {
 		sim.Prior = make(map[string]billing.Decimal, len(in.Prior))
 		for k, v := range in.Prior {
@@ -101,16 +101,4 @@ func (s *server) simulate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, wire.FromSimulation(res))
-}
-
-// costs maps event costs, keeping nil (unknown) apart from empty (none).
-func costs(in []wire.Cost) []billing.Cost {
-	if in == nil {
-		return nil
-	}
-	out := make([]billing.Cost, len(in))
-	for i, c := range in {
-		out[i] = c.ToCost()
-	}
-	return out
 }

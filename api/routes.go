@@ -221,8 +221,9 @@ func (s *server) endpoint(rt route) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		info.body = parseBody(body)
 		if keys, ok := r.Header["Idempotency-Key"]; ok {
-			s.idempotent(w, r, strings.Join(keys, ","), body, rt.handle)
+			s.idempotent(w, r, strings.Join(keys, ","), info.body, rt.handle)
 			return
 		}
 		s.run(w, r, rt.handle)

@@ -38,7 +38,8 @@ func (d HTTPDriver) Authorize(ctx context.Context, in billing.AuthorizeInput) (s
 		ID       string `json:"id"`
 		Approved bool   `json:"approved"`
 	}
-	body := wire.AuthorizeRequest{IdempotencyKey: in.IdempotencyKey, Customer: in.Customer, EventType: in.EventType, Data: in.Data}
+	body := wire.AuthorizeRequest{IdempotencyKey: in.IdempotencyKey,
+		AuthorizeParams: wire.AuthorizeParams{Customer: in.Customer, EventType: in.EventType, Data: in.Data}}
 	err := d.post(ctx, "/v1/authorizations", body, &out)
 	return out.ID, out.Approved, err
 }

@@ -17,21 +17,7 @@ func CreateAdjustment(svc *billing.Service) Tool {
 			"Show the user the customer, kind, amount and asset in a table and get a yes before calling.",
 		overwriting,
 		func(ctx context.Context, in wire.CreateAdjustmentArgs) (wire.CreateAdjustmentResult, error) {
-			adj, err := svc.CreateAdjustment(ctx, billing.CreateAdjustmentInput{
-				TransactionID: in.TransactionID,
-				Kind:          billing.AdjustmentKind(in.Kind),
-				Customer:      in.Customer,
-				Wallet:        in.Wallet,
-				Asset:         in.Asset,
-				Amount:        in.Amount.Decimal,
-				Reason:        in.Reason,
-				ExpiresAt:     in.ExpiresAt.TimeP(),
-				Priority:      in.Priority,
-				Purpose:       billing.LotPurpose(in.Purpose),
-				PaidAmount:    in.PaidAmount.Ptr(),
-				PaidCurrency:  in.PaidCurrency,
-				LotID:         in.LotID,
-			})
+			adj, err := svc.CreateAdjustment(ctx, in.ToInput(in.TransactionID))
 			if err != nil {
 				return wire.CreateAdjustmentResult{}, err
 			}

@@ -54,7 +54,7 @@ func CreateAsset(svc *billing.Service) Tool {
 			"check list_assets first. Idempotent: the same code with the same settings returns the existing asset; an asset's settings never change. "+
 			"Price the unit afterwards with add_asset_rate. Confirm the code, name and precision with the user before calling.",
 		additiveIdempotent,
-		func(ctx context.Context, in wire.CreateAssetArgs) (wire.CreateAssetResult, error) {
+		func(ctx context.Context, in wire.CreateAssetRequest) (wire.CreateAssetResult, error) {
 			a, created, err := svc.CreateAsset(ctx, billing.CreateAssetInput{Code: in.Code, Name: in.Name, Symbol: in.Symbol, Precision: in.Precision})
 			if err != nil {
 				return wire.CreateAssetResult{}, err
@@ -81,7 +81,7 @@ func AddAssetRate(svc *billing.Service) Tool {
 			"Confirm the rate with the user before calling, then check it with quote_asset.",
 		additive,
 		func(ctx context.Context, in wire.AddAssetRateArgs) (wire.AddAssetRateResult, error) {
-			rate, err := svc.AddAssetRate(ctx, billing.AddAssetRateInput{Asset: in.Asset, Currency: in.Currency, Rate: in.Rate.Decimal, EffectiveAt: in.EffectiveAt.Value()})
+			rate, err := svc.AddAssetRate(ctx, in.ToInput(in.Asset))
 			if err != nil {
 				return wire.AddAssetRateResult{}, err
 			}

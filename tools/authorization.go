@@ -3,7 +3,6 @@ package tools
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/wire"
@@ -18,8 +17,7 @@ func AuthorizeUsage(svc *billing.Service) Tool {
 			"so use a new key after a top-up. Settle the hold with record_usage (authorization_id) or release it with void_authorization.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.AuthorizeUsageArgs) (wire.AuthorizeUsageResult, error) {
-			a, err := svc.Authorize(ctx, billing.AuthorizeInput{IdempotencyKey: in.IdempotencyKey, Customer: in.Customer, Wallet: in.Wallet,
-				EventType: in.EventType, Data: in.Data, Amount: in.Amount.Ptr(), Asset: in.Asset, TTL: time.Duration(in.TTLSeconds) * time.Second})
+			a, err := svc.Authorize(ctx, in.ToInput(in.IdempotencyKey))
 			if err != nil {
 				return wire.AuthorizeUsageResult{}, err
 			}

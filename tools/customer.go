@@ -72,7 +72,7 @@ func CreateCustomer(svc *billing.Service) Tool {
 
 // checkSubscription checks that a subscription could be applied: the product
 // exists, is not archived and has the version.
-func checkSubscription(ctx context.Context, svc *billing.Service, path string, s wire.SubscriptionArg) error {
+func checkSubscription(ctx context.Context, svc *billing.Service, path string, s wire.SubscribeRequest) error {
 	p, err := svc.GetProduct(ctx, s.Product)
 	if err != nil {
 		return within(path, err, "", "")

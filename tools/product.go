@@ -161,7 +161,7 @@ func SimulateUsage(svc *billing.Service) Tool {
 				}
 			}
 			s, err := svc.SimulateUsage(ctx, billing.SimulateInput{Product: in.Product, Version: in.Version, Customer: in.Customer,
-				Data: in.Data, Costs: toCosts(in.Costs), Prior: prior})
+				Data: in.Data, Costs: wire.ToCosts(in.Costs), Prior: prior})
 			if err != nil {
 				return wire.SimulateUsageResult{}, err
 			}
@@ -201,13 +201,6 @@ var modelFields = map[billing.PriceModel][]string{
 	billing.Tiered:      {"tier_mode", "tiers", "field"},
 	billing.CostPlus:    {"vendor", "markup_percent", "markup_fixed"},
 	billing.Recurring:   {"interval", "amount"},
-}
-
-func toCosts(in []wire.Cost) []billing.Cost {
-	if in == nil {
-		return nil
-	}
-	return wire.Map(in, wire.Cost.ToCost)
 }
 
 // totals sums fees per asset and remembers each asset's precision.

@@ -59,7 +59,7 @@ type Tool struct {
 	// In and Out are the argument and result types (package wire).
 	In, Out reflect.Type
 
-	run func(ctx context.Context, args map[string]json.RawMessage, docs map[string]string) (any, error)
+	run func(ctx context.Context, args map[string]any, docs map[string]string) (any, error)
 }
 
 // newTool makes a tool from a typed function. fn receives decoded arguments
@@ -70,12 +70,11 @@ func newTool[In, Out any](name, title, description string, ann Annotations, fn f
 	if in.Kind() != reflect.Struct || out.Kind() != reflect.Struct {
 		panic(fmt.Sprintf("tools: %s: arguments and result must be structs", name))
 	}
-	fields := argFields(in)
 	return Tool{
 		Name: name, Title: title, Description: description, Annotations: ann, In: in, Out: out,
-		run: func(ctx context.Context, args map[string]json.RawMessage, docs map[string]string) (any, error) {
+		run: func(ctx context.Context, args map[string]any, docs map[string]string) (any, error) {
 			var v In
-			if err := decodeArgs(name, args, fields, docs, reflect.ValueOf(&v).Elem()); err != nil {
+			if err := decodeArgs(name, args, docs, &v); err != nil {
 				return nil, err
 			}
 			return fn(ctx, v)

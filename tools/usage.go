@@ -21,7 +21,7 @@ func RecordUsage(svc *billing.Service) Tool {
 			r := wire.RecordUsageResult{Results: []wire.UsageResult{}, Charged: map[string]wire.Decimal{}, Livemode: m == billing.ModeLive}
 			charged := feeTotals(nil)
 			add := func(i int, id string, ev billing.Event, err error) {
-				res := wire.UsageResult{Index: i, ID: id}
+				res := wire.UsageResult{EventOutcome: wire.EventOutcome{Index: i, ID: id}}
 				switch {
 				case err != nil:
 					res.Status, res.Error = "failed", billing.ErrorMessage(err)
@@ -50,7 +50,7 @@ func RecordUsage(svc *billing.Service) Tool {
 			case in.Events != nil:
 				inputs := make([]billing.UsageEventInput, len(in.Events))
 				for i, e := range in.Events {
-					inputs[i] = usageInput(e)
+					inputs[i] = e.ToInput()
 				}
 				out, err := svc.RecordUsageBatch(ctx, inputs)
 				if err != nil {
@@ -62,7 +62,7 @@ func RecordUsage(svc *billing.Service) Tool {
 			case single == nil:
 				return r, billing.Invalidf("id", "send one event (id, customer, event_type and data) or a batch in events; id is your unique id for the event, such as the request id")
 			default:
-				ev, err := svc.RecordUsage(ctx, usageInput(*single))
+				ev, err := svc.RecordUsage(ctx, single.ToInput())
 				if err != nil {
 					return r, err
 				}
@@ -97,18 +97,13 @@ func RecordUsage(svc *billing.Service) Tool {
 }
 
 // singleEvent returns the one-event fields as an event, or nil when none is set.
-func singleEvent(in wire.RecordUsageArgs) *wire.UsageEventArg {
-	e := wire.UsageEventArg{ID: in.ID, Customer: in.Customer, Wallet: in.Wallet, EventType: in.EventType, OccurredAt: in.OccurredAt,
+func singleEvent(in wire.RecordUsageArgs) *wire.RecordEventRequest {
+	e := wire.RecordEventRequest{ID: in.ID, Customer: in.Customer, Wallet: in.Wallet, EventType: in.EventType, OccurredAt: in.OccurredAt,
 		Data: in.Data, Costs: in.Costs, AuthorizationID: in.AuthorizationID}
 	if e.ID == "" && e.Customer == "" && e.Wallet == "" && e.EventType == "" && e.OccurredAt == nil && e.Data == nil && e.Costs == nil && e.AuthorizationID == "" {
 		return nil
 	}
 	return &e
-}
-
-func usageInput(e wire.UsageEventArg) billing.UsageEventInput {
-	return billing.UsageEventInput{ID: e.ID, Customer: e.Customer, Wallet: e.Wallet, EventType: e.EventType, OccurredAt: e.OccurredAt.Value(),
-		Data: e.Data, Costs: toCosts(e.Costs), AuthorizationID: e.AuthorizationID}
 }
 
 func usageSummary(r wire.RecordUsageResult, charged totals) string {

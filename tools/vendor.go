@@ -41,7 +41,7 @@ func CreateVendor(svc *billing.Service) Tool {
 		"Registers a vendor: a provider whose costs your usage events report (costs: [{vendor, amount, currency}]) and cost_plus prices mark up. "+
 			"Idempotent on code: an existing vendor is returned with created: false.",
 		additiveIdempotent,
-		func(ctx context.Context, in wire.CreateVendorArgs) (wire.CreateVendorResult, error) {
+		func(ctx context.Context, in wire.CreateVendorRequest) (wire.CreateVendorResult, error) {
 			v, created, err := svc.CreateVendor(ctx, in.Code, in.Name)
 			if err != nil {
 				return wire.CreateVendorResult{}, err

@@ -205,6 +205,15 @@ type Cost struct {
 	Currency string  `json:"currency" jsonschema_description:"Currency of the amount" jsonschema:"example=USD"`
 }
 
+// ToCosts maps the costs a client sent, keeping nil (unknown) apart from
+// empty (none).
+func ToCosts(in []Cost) []billing.Cost {
+	if in == nil {
+		return nil
+	}
+	return Map(in, Cost.ToCost)
+}
+
 // FromCost maps a domain cost.
 func FromCost(c billing.Cost) Cost {
 	return Cost{Vendor: c.Vendor, Amount: D(c.Amount), Currency: c.Currency}

@@ -2,24 +2,33 @@ package wire
 
 import (
 	"time"
+
+	"github.com/tollgatehq/tollgate/billing"
 )
 
 // The request bodies of the REST API (package api). Unknown fields are
 // refused; amounts are decimal strings; times are RFC 3339.
 
-// CreateAssetRequest defines a custom asset.
+// CreateAssetRequest defines a custom asset: the body of POST /v1/assets and
+// create_asset's arguments.
 type CreateAssetRequest struct {
-	Code      string `json:"code" jsonschema_description:"1-32 lower-case letters, digits or _, starting with a letter (upper-case ISO currencies are built in)" jsonschema:"example=credits"`
+	Code      string `json:"code" jsonschema_description:"Code of the new unit: 1-32 lower-case letters, digits or _, starting with a letter (upper-case ISO currencies are built in)" jsonschema:"example=credits"`
 	Name      string `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=Credits"`
 	Symbol    string `json:"symbol,omitempty" jsonschema_description:"Display symbol" jsonschema:"example=cr"`
-	Precision int32  `json:"precision,omitempty" jsonschema_description:"Decimal places, 0-18; default 0" jsonschema:"minimum=0,maximum=18,example=2"`
+	Precision int32  `json:"precision,omitempty" jsonschema_description:"Decimal places amounts may have, 0-18; default 0 (whole units)" jsonschema:"minimum=0,maximum=18,example=2"`
 }
 
-// AddAssetRateRequest dates an exchange rate of the asset in the path.
+// AddAssetRateRequest dates an exchange rate of an asset: the body of POST
+// /v1/assets/{code}/rates; add_asset_rate adds the asset.
 type AddAssetRateRequest struct {
-	Currency    string     `json:"currency" jsonschema_description:"ISO code of the currency the asset is priced in" jsonschema:"example=USD"`
-	Rate        Decimal    `json:"rate" jsonschema_description:"Value of 1 unit of the asset in the currency, above zero" jsonschema:"example=0.05"`
-	EffectiveAt *time.Time `json:"effective_at,omitempty" jsonschema_description:"When the rate takes effect; default now" jsonschema:"example=2026-12-01T00:00:00Z"`
+	Currency    string   `json:"currency" jsonschema_description:"ISO code of the currency it is priced in" jsonschema:"example=USD"`
+	Rate        Decimal  `json:"rate" jsonschema_description:"Value of 1 unit of the asset in the currency, above zero" jsonschema:"example=0.05"`
+	EffectiveAt *TimeArg `json:"effective_at,omitempty" jsonschema_description:"When the rate takes effect; default now. Rates are never edited: a later rate takes over from its effective_at" jsonschema:"example=2026-12-01T00:00:00Z"`
+}
+
+// ToInput maps the rate of the given asset to billing's input.
+func (a AddAssetRateRequest) ToInput(asset string) billing.AddAssetRateInput {
+	return billing.AddAssetRateInput{Asset: asset, Currency: a.Currency, Rate: a.Rate.Decimal, EffectiveAt: a.EffectiveAt.Value()}
 }
 
 // CreateProductRequest is a product with its first version.
@@ -48,15 +57,17 @@ type SimulateRequest struct {
 	Prior    map[string]Decimal `json:"prior,omitempty" jsonschema_description:"Period usage per price id, for tiered prices (overrides customer)"`
 }
 
-// CreateVendorRequest registers a cost provider.
+// CreateVendorRequest registers a cost provider: the body of POST
+// /v1/vendors and create_vendor's arguments.
 type CreateVendorRequest struct {
-	Code string `json:"code" jsonschema_description:"Lower-case letters, digits, '.', '_' or '-'; the same code again returns the existing vendor" jsonschema:"example=openai"`
+	Code string `json:"code" jsonschema_description:"Your code for the vendor, as events name it in costs: lower-case letters, digits, '.', '_' or '-'. Idempotent: the same code returns the existing vendor" jsonschema:"example=openai"`
 	Name string `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=OpenAI"`
 }
 
-// CreateCustomerRequest creates a customer with its default wallet.
+// CreateCustomerRequest creates a customer with its default wallet: the body
+// of POST /v1/customers; create_customer adds subscriptions.
 type CreateCustomerRequest struct {
-	ExternalID string            `json:"external_id" jsonschema_description:"Your own id for this user (1-200 characters); the same external_id again returns the existing customer (200)" jsonschema:"example=user_123"`
+	ExternalID string            `json:"external_id" jsonschema_description:"Your own id for this user (1-200 characters); calling again with the same external_id returns the existing customer" jsonschema:"example=user_123"`
 	Name       string            `json:"name,omitempty" jsonschema_description:"Display name, at most 200 characters" jsonschema:"example=Ada Lovelace"`
 	Email      string            `json:"email,omitempty" jsonschema_description:"Email address" jsonschema:"format=email,example=ada@example.com"`
 	Metadata   map[string]string `json:"metadata,omitempty" jsonschema_description:"Your key-value data: at most 50 keys of 1-40 characters, values at most 500"`
@@ -69,63 +80,103 @@ type UpdateCustomerRequest struct {
 	Metadata map[string]string `json:"metadata,omitempty" jsonschema_description:"Replaces the metadata when present"`
 }
 
-// SubscribeRequest puts the customer in the path on a product version.
+// SubscribeRequest names a product version to subscribe a customer to: the
+// body of POST /v1/customers/{id}/subscriptions, and in subscribe_customer's
+// and create_customer's arguments.
 type SubscribeRequest struct {
-	Product string `json:"product" jsonschema_description:"Product code or id" jsonschema:"example=image-generation"`
-	Version int    `json:"version,omitempty" jsonschema_description:"Version; default the product's default version" jsonschema:"example=1"`
+	Product string `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
+	Version int    `json:"version,omitempty" jsonschema_description:"Version; default the product's default version" jsonschema:"minimum=1,example=1"`
 }
 
-// CreateWalletRequest names a further wallet for the customer in the path.
+// CreateWalletRequest names a further wallet for a customer: the body of
+// POST /v1/customers/{id}/wallets; create_wallet adds the customer.
 type CreateWalletRequest struct {
-	Name string `json:"name" jsonschema_description:"1-64 lower-case letters, digits, '.', '_' or '-'; the same name again returns the existing wallet (200)" jsonschema:"example=project-alpha"`
+	Name string `json:"name" jsonschema_description:"Wallet name: 1-64 lower-case letters, digits, '.', '_' or '-'; calling again with the same name returns the existing wallet" jsonschema:"example=project-alpha"`
 }
 
-// SetCreditLimitRequest sets how far below zero charges may take a balance.
+// SetCreditLimitRequest sets how far below zero charges may take a balance:
+// the body of POST /v1/customers/{id}/wallets/{wallet}/credit_limit;
+// set_credit_limit adds the customer and wallet.
 type SetCreditLimitRequest struct {
-	Asset       string  `json:"asset" jsonschema_description:"Asset of the balance" jsonschema:"example=USD"`
-	CreditLimit Decimal `json:"credit_limit" jsonschema_description:"Zero or more; authorizations never draw on it" jsonschema:"example=50.00"`
+	Asset       string  `json:"asset" jsonschema_description:"Asset code of the balance" jsonschema:"example=USD"`
+	CreditLimit Decimal `json:"credit_limit" jsonschema_description:"How far below zero charges may take the balance; 0 allows no overdraft. Authorizations never use it" jsonschema:"example=50.00"`
 }
 
-// CreateAdjustmentRequest is a manual credit or debit.
+// AdjustmentParams is a manual credit or debit, but for its idempotency id:
+// REST takes that from the body or the Idempotency-Key header
+// (CreateAdjustmentRequest), MCP requires it (CreateAdjustmentArgs).
+type AdjustmentParams struct {
+	Kind         string   `json:"kind" jsonschema_description:"gift (free credit, a promotion lot), top_up (money the customer paid you, a paid lot), charge (a debit), refund (returns value of paid lots), correction (signed fix)" jsonschema:"enum=gift,enum=top_up,enum=charge,enum=refund,enum=correction,example=top_up"`
+	Customer     string   `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
+	Wallet       string   `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
+	Asset        string   `json:"asset" jsonschema_description:"Asset code of the amount" jsonschema:"example=USD"`
+	Amount       Decimal  `json:"amount" jsonschema_description:"Amount, above zero; a correction may be negative (a debit). Kept exact to 18 places, but a top_up in a currency and a refund move money, so whole units of the asset's precision (cents for USD)" jsonschema:"example=10.00"`
+	Reason       string   `json:"reason,omitempty" jsonschema_description:"Why, in a few words; kept in the ledger" jsonschema:"example=Welcome gift"`
+	ExpiresAt    *TimeArg `json:"expires_at,omitempty" jsonschema_description:"Credits only: when the unused rest expires; default never" jsonschema:"example=2026-12-31T23:59:59Z"`
+	Priority     int      `json:"priority,omitempty" jsonschema_description:"Credits only: lots with a lower priority are spent first; default 0" jsonschema:"example=0"`
+	Purpose      string   `json:"purpose,omitempty" jsonschema_description:"Positive corrections only: the kind of lot created; default promotion" jsonschema:"enum=promotion,enum=bundled,enum=paid,example=promotion"`
+	PaidAmount   *Decimal `json:"paid_amount,omitempty" jsonschema_description:"top_up only: what the customer paid (the revenue these units stand for); required for a custom asset, defaults to the amount for a currency" jsonschema:"example=10.00"`
+	PaidCurrency string   `json:"paid_currency,omitempty" jsonschema_description:"top_up only: ISO currency of paid_amount" jsonschema:"example=USD"`
+	LotID        string   `json:"lot_id,omitempty" jsonschema_description:"refund only: the paid lot to refund (its id in the wallet's lots); default paid lots newest first" jsonschema:"example=lot_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+}
+
+// ToInput maps the adjustment to billing's input under its idempotency id.
+func (a AdjustmentParams) ToInput(transactionID string) billing.CreateAdjustmentInput {
+	return billing.CreateAdjustmentInput{TransactionID: transactionID, Kind: billing.AdjustmentKind(a.Kind), Customer: a.Customer,
+		Wallet: a.Wallet, Asset: a.Asset, Amount: a.Amount.Decimal, Reason: a.Reason, ExpiresAt: a.ExpiresAt.TimeP(), Priority: a.Priority,
+		Purpose: billing.LotPurpose(a.Purpose), PaidAmount: a.PaidAmount.Ptr(), PaidCurrency: a.PaidCurrency, LotID: a.LotID}
+}
+
+// CreateAdjustmentRequest is the body of POST /v1/adjustments.
 type CreateAdjustmentRequest struct {
-	TransactionID string     `json:"transaction_id,omitempty" jsonschema_description:"Your idempotency id for this adjustment (1-200 characters), kept forever; default the Idempotency-Key header" jsonschema:"example=topup-user_123-2026-11-01"`
-	Kind          string     `json:"kind" jsonschema_description:"gift, top_up, charge, refund or correction" jsonschema:"enum=gift,enum=top_up,enum=charge,enum=refund,enum=correction,example=top_up"`
-	Customer      string     `json:"customer" jsonschema_description:"Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet        string     `json:"wallet,omitempty" jsonschema_description:"Wallet id or name; default the customer's default wallet" jsonschema:"example=default"`
-	Asset         string     `json:"asset" jsonschema_description:"Asset of the amount" jsonschema:"example=USD"`
-	Amount        Decimal    `json:"amount" jsonschema_description:"Positive; a correction may be negative" jsonschema:"example=10.00"`
-	Reason        string     `json:"reason,omitempty" jsonschema_description:"Why; shown in the ledger" jsonschema:"example=Stripe payment pi_123"`
-	ExpiresAt     *time.Time `json:"expires_at,omitempty" jsonschema_description:"Credits: when the lot expires; default never" jsonschema:"example=2027-11-01T00:00:00Z"`
-	Priority      int        `json:"priority,omitempty" jsonschema_description:"Credits: lower burns first" jsonschema:"example=0"`
-	Purpose       string     `json:"purpose,omitempty" jsonschema_description:"Correction credits: promotion (default), bundled or paid" jsonschema:"enum=promotion,enum=bundled,enum=paid,example=promotion"`
-	PaidAmount    *Decimal   `json:"paid_amount,omitempty" jsonschema_description:"top_up: what the customer paid (default the amount, for a currency)" jsonschema:"example=10.00"`
-	PaidCurrency  string     `json:"paid_currency,omitempty" jsonschema_description:"top_up: currency of paid_amount" jsonschema:"example=USD"`
-	LotID         string     `json:"lot_id,omitempty" jsonschema_description:"refund: the paid lot to refund; default paid lots newest first" jsonschema:"example=lot_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	TransactionID string `json:"transaction_id,omitempty" jsonschema_description:"Your idempotency id for this adjustment (1-200 characters), kept forever; default the Idempotency-Key header" jsonschema:"example=topup-user_123-2026-11-01"`
+	AdjustmentParams
 }
 
-// AuthorizeRequest asks to hold the cost of something about to happen: send
-// event_type with estimated data, or amount with asset.
+// AuthorizeParams asks to hold the cost of something about to happen:
+// event_type with estimated data, or amount with asset. REST takes the
+// idempotency key from the body or the Idempotency-Key header
+// (AuthorizeRequest), MCP requires it (AuthorizeUsageArgs).
+type AuthorizeParams struct {
+	Customer   string         `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
+	Wallet     string         `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
+	EventType  string         `json:"event_type,omitempty" jsonschema_description:"Estimate the cost of this activity with the customer's subscribed prices; send it with data, or send amount and asset instead" jsonschema:"example=image.generated"`
+	Data       map[string]any `json:"data,omitempty" jsonschema_description:"With event_type: the estimated event data (quantities read exactly, dimensions), such as {\"total_tokens\": 2000}"`
+	Amount     *Decimal       `json:"amount,omitempty" jsonschema_description:"Instead of event_type: the amount to hold, zero or more, with asset" jsonschema:"example=0.50"`
+	Asset      string         `json:"asset,omitempty" jsonschema_description:"With amount: its asset code" jsonschema:"example=USD"`
+	TTLSeconds int            `json:"ttl_seconds,omitempty" jsonschema_description:"How long an unused hold lasts, 1-86400 seconds; default 900" jsonschema:"minimum=1,maximum=86400,example=900"`
+}
+
+// ToInput maps the request to billing's input under its idempotency key.
+func (a AuthorizeParams) ToInput(key string) billing.AuthorizeInput {
+	return billing.AuthorizeInput{IdempotencyKey: key, Customer: a.Customer, Wallet: a.Wallet, EventType: a.EventType, Data: a.Data,
+		Amount: a.Amount.Ptr(), Asset: a.Asset, TTL: time.Duration(a.TTLSeconds) * time.Second}
+}
+
+// AuthorizeRequest is the body of POST /v1/authorizations.
 type AuthorizeRequest struct {
-	IdempotencyKey string         `json:"idempotency_key,omitempty" jsonschema_description:"Your unique key for this authorization, kept forever; default the Idempotency-Key header" jsonschema:"example=req_8f2a-authorize"`
-	Customer       string         `json:"customer" jsonschema_description:"Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet         string         `json:"wallet,omitempty" jsonschema_description:"Wallet id or name; default the customer's default wallet" jsonschema:"example=default"`
-	EventType      string         `json:"event_type,omitempty" jsonschema_description:"Price this activity with the customer's subscription" jsonschema:"example=image.generated"`
-	Data           map[string]any `json:"data,omitempty" jsonschema_description:"Estimated volume fields and dimensions of the event"`
-	Amount         *Decimal       `json:"amount,omitempty" jsonschema_description:"Or: an explicit amount to hold, with asset" jsonschema:"example=0.50"`
-	Asset          string         `json:"asset,omitempty" jsonschema_description:"Asset of amount" jsonschema:"example=USD"`
-	TTLSeconds     int            `json:"ttl_seconds,omitempty" jsonschema_description:"How long the hold lasts, 1-86400; default 900" jsonschema:"minimum=1,maximum=86400,example=900"`
+	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema_description:"Your unique key for this authorization, kept forever; default the Idempotency-Key header" jsonschema:"example=req_8f2a-authorize"`
+	AuthorizeParams
 }
 
-// RecordEventRequest reports usage after the work.
+// RecordEventRequest is one usage event to record, after the work: the
+// body of POST /v1/events, an item of POST /v1/events/batch and of
+// record_usage's events.
 type RecordEventRequest struct {
-	ID              string         `json:"id" jsonschema_description:"Your unique id for this event (1-200 characters); resending it never charges twice" jsonschema:"example=evt_123"`
-	Customer        string         `json:"customer" jsonschema_description:"Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet          string         `json:"wallet,omitempty" jsonschema_description:"Wallet id or name; default the customer's default wallet" jsonschema:"example=default"`
-	EventType       string         `json:"event_type" jsonschema_description:"The activity, as a product's event_type" jsonschema:"example=image.generated"`
-	OccurredAt      *time.Time     `json:"occurred_at,omitempty" jsonschema_description:"When it happened; default now; at most 35 days ago" jsonschema:"example=2026-11-01T12:00:00Z"`
-	Data            map[string]any `json:"data,omitempty" jsonschema_description:"Volume fields and dimensions, such as {\"total_tokens\": 1500, \"model\": \"gpt-4o\"}"`
-	Costs           []Cost         `json:"costs,omitempty" jsonschema_description:"Vendor costs; omit when unknown"`
-	AuthorizationID string         `json:"authorization_id,omitempty" jsonschema_description:"The authorization this usage settles" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	ID              string         `json:"id" jsonschema_description:"Your unique id for this event (1-200 characters), such as the request id: resending it returns the first result and never charges twice; the same id with another payload is refused" jsonschema:"example=req_8f2a"`
+	Customer        string         `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
+	Wallet          string         `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
+	EventType       string         `json:"event_type" jsonschema_description:"The activity: a product's event_type" jsonschema:"example=image.generated"`
+	OccurredAt      *TimeArg       `json:"occurred_at,omitempty" jsonschema_description:"When the usage happened, at most 35 days ago; default now" jsonschema:"example=2026-11-01T12:00:00Z"`
+	Data            map[string]any `json:"data,omitempty" jsonschema_description:"Quantities (numbers or decimal strings, read exactly) and dimensions the prices read, such as {\"total_tokens\": 1500, \"model\": \"gpt-4o\"}"`
+	Costs           []Cost         `json:"costs,omitempty" jsonschema_description:"What the work cost you, per vendor; omit when unknown (cost_plus prices need it)"`
+	AuthorizationID string         `json:"authorization_id,omitempty" jsonschema_description:"The authorization this usage settles: its hold is captured and the rest released" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+}
+
+// ToInput maps the event to billing's input.
+func (e RecordEventRequest) ToInput() billing.UsageEventInput {
+	return billing.UsageEventInput{ID: e.ID, Customer: e.Customer, Wallet: e.Wallet, EventType: e.EventType, OccurredAt: e.OccurredAt.Value(),
+		Data: e.Data, Costs: ToCosts(e.Costs), AuthorizationID: e.AuthorizationID}
 }
 
 // RecordBatchRequest reports up to 1000 events; each is recorded on its own.
@@ -133,11 +184,18 @@ type RecordBatchRequest struct {
 	Events []RecordEventRequest `json:"events" jsonschema_description:"1 to 1000 events"`
 }
 
-// BatchResult is one event's outcome in a batch.
+// EventOutcome is what became of one event of a batch (or of record_usage's
+// single event). Each surface adds its error in its own shape: BatchResult
+// (REST) an error object, UsageResult (MCP) a message that says how to fix it.
+type EventOutcome struct {
+	Index  int    `json:"index" jsonschema_description:"Position of the event in events (0 for a single event)" jsonschema:"example=0"`
+	ID     string `json:"id" jsonschema_description:"The event's id" jsonschema:"example=req_8f2a"`
+	Status string `json:"status" jsonschema_description:"recorded, replayed (this id was already recorded with the same payload: the original fees, nothing charged again) or failed" jsonschema:"enum=recorded,enum=replayed,enum=failed,example=recorded"`
+	Event  *Event `json:"event,omitempty" jsonschema_description:"The event with its fees and settlement, unless it failed"`
+}
+
+// BatchResult is one event's outcome in a REST batch.
 type BatchResult struct {
-	Index  int        `json:"index" jsonschema_description:"Position of the event in the request" jsonschema:"example=0"`
-	ID     string     `json:"id" jsonschema_description:"The event's id" jsonschema:"example=evt_123"`
-	Status string     `json:"status" jsonschema_description:"recorded, replayed (already recorded; nothing charged again) or failed" jsonschema:"enum=recorded,enum=replayed,enum=failed,example=recorded"`
-	Event  *Event     `json:"event,omitempty" jsonschema_description:"The event, unless it failed"`
-	Error  *ErrorBody `json:"error,omitempty" jsonschema_description:"Why it failed"`
+	EventOutcome
+	Error *ErrorBody `json:"error,omitempty" jsonschema_description:"Why it failed"`
 }

@@ -15,14 +15,6 @@ type ListAssetsResult struct {
 	Guidance
 }
 
-// CreateAssetArgs defines a custom asset.
-type CreateAssetArgs struct {
-	Code      string `json:"code" jsonschema_description:"Code of the new unit: 1-32 lower-case letters, digits or _, starting with a letter (upper-case ISO currencies are built in)" jsonschema:"example=credits"`
-	Name      string `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=Credits"`
-	Symbol    string `json:"symbol,omitempty" jsonschema_description:"Display symbol" jsonschema:"example=cr"`
-	Precision int32  `json:"precision,omitempty" jsonschema_description:"Decimal places amounts may have, 0-18; default 0 (whole units)" jsonschema:"minimum=0,maximum=18,example=2"`
-}
-
 // CreateAssetResult is the asset created, or the identical one that existed.
 type CreateAssetResult struct {
 	Asset    Asset `json:"asset" jsonschema_description:"The asset"`
@@ -31,12 +23,10 @@ type CreateAssetResult struct {
 	Guidance
 }
 
-// AddAssetRateArgs dates an exchange rate.
+// AddAssetRateArgs are add_asset_rate's arguments: the asset and its rate.
 type AddAssetRateArgs struct {
-	Asset       string   `json:"asset" jsonschema_description:"Code of the custom asset priced" jsonschema:"example=credits"`
-	Currency    string   `json:"currency" jsonschema_description:"ISO code of the currency it is priced in" jsonschema:"example=USD"`
-	Rate        Decimal  `json:"rate" jsonschema_description:"Value of 1 unit of the asset in the currency, above zero" jsonschema:"example=0.05"`
-	EffectiveAt *TimeArg `json:"effective_at,omitempty" jsonschema_description:"When the rate takes effect; default now. Rates are never edited: a later rate takes over from its effective_at" jsonschema:"example=2026-12-01T00:00:00Z"`
+	Asset string `json:"asset" jsonschema_description:"Code of the custom asset priced" jsonschema:"example=credits"`
+	AddAssetRateRequest
 }
 
 // AddAssetRateResult is the rate recorded.

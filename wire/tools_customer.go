@@ -1,15 +1,13 @@
 package wire
 
-// CreateCustomerArgs creates a customer with its default wallet.
+// CreateCustomerArgs are create_customer's arguments: the customer, and the
+// products to subscribe it to.
 type CreateCustomerArgs struct {
-	ExternalID string            `json:"external_id" jsonschema_description:"Your own id for this user (1-200 characters); calling again with the same external_id returns the existing customer" jsonschema:"example=user_123"`
-	Name       string            `json:"name,omitempty" jsonschema_description:"Display name, at most 200 characters" jsonschema:"example=Ada Lovelace"`
-	Email      string            `json:"email,omitempty" jsonschema_description:"Email address" jsonschema:"format=email,example=ada@example.com"`
-	Metadata   map[string]string `json:"metadata,omitempty" jsonschema_description:"Your key-value data: at most 50 keys of 1-40 characters, values at most 500"`
+	CreateCustomerRequest
 	// Subscriptions are applied after the customer exists, each as
 	// subscribe_customer would, except that an existing customer already on
 	// a product keeps its version unless one is given.
-	Subscriptions []SubscriptionArg `json:"subscriptions,omitempty" jsonschema_description:"Products to subscribe the customer to, each at a version (default the product's default version); applied after creation. An existing customer already on a product keeps its version unless version is given"`
+	Subscriptions []SubscribeRequest `json:"subscriptions,omitempty" jsonschema_description:"Products to subscribe the customer to, each at a version (default the product's default version); applied after creation. An existing customer already on a product keeps its version unless version is given"`
 }
 
 // CreateCustomerResult is the customer created, or the one that existed.

@@ -148,12 +148,6 @@ type SimulateUsageResult struct {
 	Guidance
 }
 
-// CreateVendorArgs registers a cost provider.
-type CreateVendorArgs struct {
-	Code string `json:"code" jsonschema_description:"Your code for the vendor, as events name it in costs: lower-case letters, digits, '.', '_' or '-'. Idempotent: the same code returns the existing vendor" jsonschema:"example=openai"`
-	Name string `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=OpenAI"`
-}
-
 // CreateVendorResult is the vendor created, or the one that existed.
 type CreateVendorResult struct {
 	Vendor   Vendor `json:"vendor" jsonschema_description:"The vendor"`
@@ -171,16 +165,10 @@ type ListVendorsResult struct {
 	Guidance
 }
 
-// SubscriptionArg puts a customer on a product version.
-type SubscriptionArg struct {
-	Product string `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
-	Version int    `json:"version,omitempty" jsonschema_description:"Version; default the product's default version" jsonschema:"minimum=1,example=1"`
-}
-
 // SubscribeCustomerArgs subscribes a customer to a product version.
 type SubscribeCustomerArgs struct {
 	Customer string `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	SubscriptionArg
+	SubscribeRequest
 }
 
 // SubscribeCustomerResult is the subscription in force.

@@ -1,16 +1,10 @@
 package wire
 
-// AuthorizeUsageArgs asks to hold the cost of something about to happen:
-// event_type with estimated data, or amount with asset.
+// AuthorizeUsageArgs are authorize_usage's arguments: the idempotency key
+// is required.
 type AuthorizeUsageArgs struct {
-	IdempotencyKey string         `json:"idempotency_key" jsonschema_description:"Your unique key for this authorization (1-200 characters), such as the request id: a retry with the same key and payload returns the first decision and holds nothing again; the same key with another payload is refused" jsonschema:"example=req_8f2a-authorize"`
-	Customer       string         `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet         string         `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
-	EventType      string         `json:"event_type,omitempty" jsonschema_description:"Estimate the cost of this activity with the customer's subscribed prices; send it with data, or send amount and asset instead" jsonschema:"example=image.generated"`
-	Data           map[string]any `json:"data,omitempty" jsonschema_description:"With event_type: the estimated event data (quantities read exactly, dimensions), such as {\"total_tokens\": 2000}"`
-	Amount         *Decimal       `json:"amount,omitempty" jsonschema_description:"Instead of event_type: the amount to hold, zero or more, with asset" jsonschema:"example=0.50"`
-	Asset          string         `json:"asset,omitempty" jsonschema_description:"With amount: its asset code" jsonschema:"example=USD"`
-	TTLSeconds     int            `json:"ttl_seconds,omitempty" jsonschema_description:"How long an unused hold lasts, 1-86400 seconds; default 900" jsonschema:"minimum=1,maximum=86400,example=900"`
+	IdempotencyKey string `json:"idempotency_key" jsonschema_description:"Your unique key for this authorization (1-200 characters), such as the request id: a retry with the same key and payload returns the first decision and holds nothing again; the same key with another payload is refused" jsonschema:"example=req_8f2a-authorize"`
+	AuthorizeParams
 }
 
 // AuthorizeUsageResult is the decision: a hold, or a decline with what is
@@ -35,39 +29,24 @@ type VoidAuthorizationResult struct {
 	Guidance
 }
 
-// UsageEventArg is one usage event to record.
-type UsageEventArg struct {
-	ID              string         `json:"id" jsonschema_description:"Your unique id for this event (1-200 characters), such as the request id: resending it returns the first result and never charges twice; the same id with another payload is refused" jsonschema:"example=req_8f2a"`
-	Customer        string         `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet          string         `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
-	EventType       string         `json:"event_type" jsonschema_description:"The activity: a product's event_type" jsonschema:"example=image.generated"`
-	OccurredAt      *TimeArg       `json:"occurred_at,omitempty" jsonschema_description:"When the usage happened, at most 35 days ago; default now" jsonschema:"example=2026-11-01T12:00:00Z"`
-	Data            map[string]any `json:"data,omitempty" jsonschema_description:"Quantities (numbers or decimal strings, read exactly) and dimensions the prices read, such as {\"total_tokens\": 1500, \"model\": \"gpt-4o\"}"`
-	Costs           []Cost         `json:"costs,omitempty" jsonschema_description:"What the work cost you, per vendor; omit when unknown (cost_plus prices need it)"`
-	AuthorizationID string         `json:"authorization_id,omitempty" jsonschema_description:"The authorization this usage settles: its hold is captured and the rest released" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
-}
-
 // RecordUsageArgs is one event (its fields at the top level) or a batch
 // (events).
 type RecordUsageArgs struct {
-	ID              string          `json:"id,omitempty" jsonschema_description:"One event: your unique id for it (1-200 characters), such as the request id: resending it returns the first result and never charges twice; the same id with another payload is refused. Omit when sending events" jsonschema:"example=req_8f2a"`
-	Customer        string          `json:"customer,omitempty" jsonschema_description:"One event: the customer, Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet          string          `json:"wallet,omitempty" jsonschema_description:"One event: wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
-	EventType       string          `json:"event_type,omitempty" jsonschema_description:"One event: the activity, a product's event_type" jsonschema:"example=image.generated"`
-	OccurredAt      *TimeArg        `json:"occurred_at,omitempty" jsonschema_description:"One event: when the usage happened, at most 35 days ago; default now" jsonschema:"example=2026-11-01T12:00:00Z"`
-	Data            map[string]any  `json:"data,omitempty" jsonschema_description:"One event: quantities (numbers or decimal strings, read exactly) and dimensions the prices read, such as {\"total_tokens\": 1500, \"model\": \"gpt-4o\"}"`
-	Costs           []Cost          `json:"costs,omitempty" jsonschema_description:"One event: what the work cost you, per vendor; omit when unknown (cost_plus prices need it)"`
-	AuthorizationID string          `json:"authorization_id,omitempty" jsonschema_description:"One event: the authorization it settles; the hold is captured and the rest released" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
-	Events          []UsageEventArg `json:"events,omitempty" jsonschema_description:"A batch of 1 to 1000 events, each recorded on its own; send this or the one-event fields, not both"`
+	ID              string               `json:"id,omitempty" jsonschema_description:"One event: your unique id for it (1-200 characters), such as the request id: resending it returns the first result and never charges twice; the same id with another payload is refused. Omit when sending events" jsonschema:"example=req_8f2a"`
+	Customer        string               `json:"customer,omitempty" jsonschema_description:"One event: the customer, Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
+	Wallet          string               `json:"wallet,omitempty" jsonschema_description:"One event: wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
+	EventType       string               `json:"event_type,omitempty" jsonschema_description:"One event: the activity, a product's event_type" jsonschema:"example=image.generated"`
+	OccurredAt      *TimeArg             `json:"occurred_at,omitempty" jsonschema_description:"One event: when the usage happened, at most 35 days ago; default now" jsonschema:"example=2026-11-01T12:00:00Z"`
+	Data            map[string]any       `json:"data,omitempty" jsonschema_description:"One event: quantities (numbers or decimal strings, read exactly) and dimensions the prices read, such as {\"total_tokens\": 1500, \"model\": \"gpt-4o\"}"`
+	Costs           []Cost               `json:"costs,omitempty" jsonschema_description:"One event: what the work cost you, per vendor; omit when unknown (cost_plus prices need it)"`
+	AuthorizationID string               `json:"authorization_id,omitempty" jsonschema_description:"One event: the authorization it settles; the hold is captured and the rest released" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Events          []RecordEventRequest `json:"events,omitempty" jsonschema_description:"A batch of 1 to 1000 events, each recorded on its own; send this or the one-event fields, not both"`
 }
 
-// UsageResult is one event's outcome.
+// UsageResult is one event's outcome in record_usage.
 type UsageResult struct {
-	Index  int    `json:"index" jsonschema_description:"Position of the event in events (0 for a single event)" jsonschema:"example=0"`
-	ID     string `json:"id" jsonschema_description:"The event's id" jsonschema:"example=req_8f2a"`
-	Status string `json:"status" jsonschema_description:"recorded, replayed (this id was already recorded with the same payload: the original fees, nothing charged again) or failed" jsonschema:"enum=recorded,enum=replayed,enum=failed,example=recorded"`
-	Event  *Event `json:"event,omitempty" jsonschema_description:"The event with its fees and settlement, unless it failed"`
-	Error  string `json:"error,omitempty" jsonschema_description:"Why it failed and how to fix it" jsonschema:"example=customer \"user_9\" not found by id or external_id in test mode"`
+	EventOutcome
+	Error string `json:"error,omitempty" jsonschema_description:"Why it failed and how to fix it" jsonschema:"example=customer \"user_9\" not found by id or external_id in test mode"`
 }
 
 // RecordUsageResult lists each event's outcome and the totals charged.

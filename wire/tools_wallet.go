@@ -1,9 +1,10 @@
 package wire
 
-// CreateWalletArgs names a further wallet for a customer.
+// CreateWalletArgs are create_wallet's arguments: the customer and the
+// wallet's name.
 type CreateWalletArgs struct {
 	Customer string `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Name     string `json:"name" jsonschema_description:"Wallet name: 1-64 lower-case letters, digits, '.', '_' or '-'; calling again with the same name returns the existing wallet" jsonschema:"example=project-alpha"`
+	CreateWalletRequest
 }
 
 // CreateWalletResult is the wallet created, or the one that existed.
@@ -27,12 +28,12 @@ type GetWalletResult struct {
 	Guidance
 }
 
-// SetCreditLimitArgs lets charges take a balance below zero, down to -credit_limit.
+// SetCreditLimitArgs are set_credit_limit's arguments: the wallet and its
+// new limit. Charges may take the balance down to -credit_limit.
 type SetCreditLimitArgs struct {
-	Customer    string  `json:"customer,omitempty" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id; required unless wallet is a wallet id" jsonschema:"example=user_123"`
-	Wallet      string  `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
-	Asset       string  `json:"asset" jsonschema_description:"Asset code of the balance" jsonschema:"example=USD"`
-	CreditLimit Decimal `json:"credit_limit" jsonschema_description:"How far below zero charges may take the balance; 0 allows no overdraft. Authorizations never use it" jsonschema:"example=50.00"`
+	Customer string `json:"customer,omitempty" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id; required unless wallet is a wallet id" jsonschema:"example=user_123"`
+	Wallet   string `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
+	SetCreditLimitRequest
 }
 
 // SetCreditLimitResult is the balance with its new limit.

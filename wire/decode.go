@@ -1,0 +1,414 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tollgatehq/tollgate/billing"
+)
+
+// The one strict decoder of request bodies (REST) and tool arguments (MCP).
+// A body is parsed once, by ParseJSON, into the plain values encoding/json
+// produces (numbers kept as json.Number, exact); Decode then fills a request
+// type from that tree, refusing what the type does not describe. Each
+// surface turns a *DecodeError into its own error shape.
+
+// ErrTrailing is ParseJSON's error for text that holds more than one JSON
+// value.
+var ErrTrailing = errors.New("more than one JSON value")
+
+// ParseJSON reads one JSON value exactly: numbers stay json.Number, never
+// float64. Text after the value is ErrTrailing; invalid JSON is the
+// encoding/json error.
+func ParseJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, ErrTrailing
+	}
+	return v, nil
+}
+
+// DecodeErrorKind says what Decode found wrong.
+type DecodeErrorKind int
+
+// The kinds of decode error.
+const (
+	// UnknownField is a field the type does not have.
+	UnknownField DecodeErrorKind = iota + 1
+	// MissingField is a required field that is absent or null.
+	MissingField
+	// WrongType is a value of the wrong JSON type (a string for a number).
+	WrongType
+	// BadValue is a value the type's own UnmarshalJSON refused (a decimal
+	// out of bounds, a malformed time); Err says why.
+	BadValue
+)
+
+// DecodeError says which value of a request is wrong and how. Its Error
+// words it for any reader; surfaces may word the kinds they name (unknown
+// and missing top-level fields) their own way.
+type DecodeError struct {
+	Kind DecodeErrorKind
+	// Path names the value at fault, such as prices[0].unit_amout; "" is
+	// the whole request.
+	Path string
+	// Object is the path of the object holding an unknown or missing field
+	// ("" at the top), Field that field's name.
+	Object, Field string
+	// Known lists the object's fields in declaration order and Suggest the
+	// one an unknown field is likely a typo of ("" when none is close).
+	Known   []string
+	Suggest string
+	// Type is the Go type the value must fit; InMap is set when the value
+	// is one of a map's values.
+	Type  reflect.Type
+	InMap bool
+	// Value is the value as sent (as ParseJSON returns it).
+	Value any
+	// Err is the type's own error for BadValue: a *billing.Error with code
+	// invalid for a value out of billing's bounds.
+	Err error
+}
+
+func (e *DecodeError) Error() string {
+	switch e.Kind {
+	case UnknownField:
+		hint := ""
+		if e.Suggest != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", e.Suggest)
+		}
+		if e.Object == "" {
+			return fmt.Sprintf("unknown field %q%s; the fields are %s", e.Field, hint, strings.Join(e.Known, ", "))
+		}
+		return fmt.Sprintf("%s has no field %q%s; its fields are %s", e.Object, e.Field, hint, strings.Join(e.Known, ", "))
+	case MissingField:
+		return e.Path + " is required"
+	case WrongType:
+		if e.InMap {
+			return fmt.Sprintf("every value of %s must be %s, not a JSON %s", e.Object, KindName(e.Type), JSONKind(e.Value))
+		}
+		return fmt.Sprintf("%s must be %s, not a JSON %s", name(e.Path), KindName(e.Type), JSONKind(e.Value))
+	}
+	var be *billing.Error
+	if errors.As(e.Err, &be) {
+		return fmt.Sprintf("%s: %s", name(e.Path), be.Message)
+	}
+	return fmt.Sprintf("%s %v", name(e.Path), e.Err)
+}
+
+// Unwrap returns the type's own error of a BadValue.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+func name(path string) string {
+	if path == "" {
+		return "the request"
+	}
+	return path
+}
+
+// Decode fills dst, a pointer to a struct, from v, a JSON value as ParseJSON
+// returns it, strictly: an object may hold only the fields its type has (at
+// any depth, named by path), every value must have the right JSON type, and
+// null leaves the zero value. With required, a field whose json tag lacks
+// omitempty (the rule invopop/jsonschema applies, so the schema and the
+// decoder agree) must be present and not null. Values of types with their
+// own UnmarshalJSON (Decimal, TimeArg) are read by it; time.Time is read as
+// TimeArg. Free-form values (any) keep json.Number. The error is a
+// *DecodeError.
+func Decode(v any, dst any, required bool) error {
+	d := decoder{required: required}
+	if err := d.value("", v, reflect.ValueOf(dst).Elem()); err != nil {
+		return err
+	}
+	return nil
+}
+
+type decoder struct{ required bool }
+
+var (
+	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	timeType        = reflect.TypeFor[time.Time]()
+)
+
+func (d decoder) value(path string, v any, dst reflect.Value) *DecodeError {
+	if v == nil {
+		return nil // null leaves the zero value
+	}
+	t := dst.Type()
+	wrong := func() *DecodeError { return &DecodeError{Kind: WrongType, Path: path, Type: t, Value: v} }
+	if t == timeType {
+		b, _ := json.Marshal(v)
+		var ta TimeArg
+		if err := ta.UnmarshalJSON(b); err != nil {
+			return &DecodeError{Kind: BadValue, Path: path, Type: t, Value: v, Err: err}
+		}
+		dst.Set(reflect.ValueOf(ta.Time))
+		return nil
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		b, _ := json.Marshal(v) // writes a json.Number as sent
+		if err := dst.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(b); err != nil {
+			return &DecodeError{Kind: BadValue, Path: path, Type: t, Value: v, Err: err}
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		p := reflect.New(t.Elem())
+		if err := d.value(path, v, p.Elem()); err != nil {
+			return err
+		}
+		dst.Set(p)
+	case reflect.Interface:
+		if !reflect.TypeOf(v).AssignableTo(t) {
+			return wrong()
+		}
+		dst.Set(reflect.ValueOf(v))
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return wrong()
+		}
+		return d.object(path, m, dst)
+	case reflect.Map:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return wrong()
+		}
+		out := reflect.MakeMapWithSize(t, len(m))
+		for _, k := range sortedKeys(m) {
+			e := reflect.New(t.Elem()).Elem()
+			if err := d.value(join(path, k), m[k], e); err != nil {
+				if err.Kind == WrongType && err.Path == join(path, k) {
+					err.InMap, err.Object = true, path
+				}
+				return err
+			}
+			out.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), e)
+		}
+		dst.Set(out)
+	case reflect.Slice:
+		a, ok := v.([]any)
+		if !ok {
+			return wrong()
+		}
+		out := reflect.MakeSlice(t, len(a), len(a))
+		for i, x := range a {
+			if err := d.value(fmt.Sprintf("%s[%d]", path, i), x, out.Index(i)); err != nil {
+				return err
+			}
+		}
+		dst.Set(out)
+	case reflect.String:
+		s, ok := v.(string)
+		if !ok {
+			return wrong()
+		}
+		dst.SetString(s)
+	case reflect.Bool:
+		b, ok := v.(bool)
+		if !ok {
+			return wrong()
+		}
+		dst.SetBool(b)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, ok := v.(json.Number)
+		if !ok {
+			return wrong()
+		}
+		i, err := strconv.ParseInt(string(n), 10, t.Bits())
+		if err != nil {
+			return wrong()
+		}
+		dst.SetInt(i)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, ok := v.(json.Number)
+		if !ok {
+			return wrong()
+		}
+		i, err := strconv.ParseUint(string(n), 10, t.Bits())
+		if err != nil {
+			return wrong()
+		}
+		dst.SetUint(i)
+	case reflect.Float32, reflect.Float64:
+		n, ok := v.(json.Number)
+		if !ok {
+			return wrong()
+		}
+		f, err := strconv.ParseFloat(string(n), t.Bits())
+		if err != nil {
+			return wrong()
+		}
+		dst.SetFloat(f)
+	default:
+		return wrong()
+	}
+	return nil
+}
+
+// object fills the struct dst from an object's fields: the unknown field
+// first (the least by name, so the error is deterministic), then each field
+// in declaration order.
+func (d decoder) object(path string, m map[string]any, dst reflect.Value) *DecodeError {
+	fields := Fields(dst.Type())
+	known := make([]string, len(fields))
+	for i, f := range fields {
+		known[i] = f.Name
+	}
+	for _, k := range sortedKeys(m) {
+		if !slices.Contains(known, k) {
+			return &DecodeError{Kind: UnknownField, Path: join(path, k), Object: path, Field: k, Known: known, Suggest: nearest(k, known)}
+		}
+	}
+	for _, f := range fields {
+		v := m[f.Name]
+		if v == nil {
+			if d.required && f.Required {
+				return &DecodeError{Kind: MissingField, Path: join(path, f.Name), Object: path, Field: f.Name, Known: known}
+			}
+			continue
+		}
+		if err := d.value(join(path, f.Name), v, dst.FieldByIndex(f.Index)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Field is one JSON field of a request type.
+type Field struct {
+	Name     string
+	Index    []int
+	Required bool // the json tag has no omitempty or omitzero
+}
+
+// Fields lists a struct's JSON fields in declaration order, embedded structs
+// flattened as encoding/json does.
+func Fields(t reflect.Type) []Field {
+	var out []Field
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			for _, sub := range Fields(f.Type) {
+				if slices.ContainsFunc(out, func(o Field) bool { return o.Name == sub.Name }) {
+					continue
+				}
+				sub.Index = append([]int{i}, sub.Index...)
+				out = append(out, sub)
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		o := strings.Split(opts, ",")
+		optional := slices.Contains(o, "omitempty") || slices.Contains(o, "omitzero")
+		out = append(out, Field{Name: name, Index: []int{i}, Required: !optional})
+	}
+	return out
+}
+
+// JSONKind names the JSON type of a value as ParseJSON returns it.
+func JSONKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case json.Number, float64:
+		return "number"
+	case []any:
+		return "array"
+	}
+	return "object"
+}
+
+// KindName says what a value of Go type t must be, for messages.
+func KindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Pointer:
+		return KindName(t.Elem())
+	}
+	return "of type " + t.String()
+}
+
+// nearest returns the known name closest to name when it is close enough to
+// be a typo, else "".
+func nearest(name string, known []string) string {
+	best, bestDist := "", 3
+	for _, k := range known {
+		if d := editDistance(strings.ToLower(name), k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
