@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"sort"
@@ -147,13 +148,7 @@ func (s *Service) recordBatch(jobs []*recordJob) {
 	// it sooner), and its events are answered with the error.
 	ctx, cancel := context.WithTimeout(context.Background(), recordBatchTimeout)
 	defer cancel()
-	now := s.clock()
-	var results []batchResult
-	err := withPipeTx(ctx, s.pool, func(tx *pipeTx) error {
-		var err error
-		results, err = s.recordBatchTx(ctx, tx, jobs, now)
-		return err
-	})
+	results, err := s.recordTx(ctx, jobs)
 	if err != nil {
 		if ErrorCode(err) == EInternal {
 			s.log.Warn("usage batch failed; recording its events one by one", "events", len(jobs), "err", err)
@@ -170,6 +165,34 @@ func (s *Service) recordBatch(jobs []*recordJob) {
 	}
 }
 
+// recordAttempts bounds how often one batch is run again after losing a race
+// for an event id (see errRecordedConcurrently).
+const recordAttempts = 3
+
+// errRecordedConcurrently says another transaction recorded one of the
+// batch's event ids between the batch's look-up and its insert (possible
+// only when the same id arrives through two workers or two servers). The
+// batch is rolled back and run again, when the look-up sees the other
+// transaction's event and answers it as a replay or a conflict.
+var errRecordedConcurrently = Errorf(EConflict, "an event id of this request was being recorded concurrently; retry with the same event ids")
+
+// recordTx records jobs in one transaction, run again from the start if it
+// lost a race for an event id, and answers each job.
+func (s *Service) recordTx(ctx context.Context, jobs []*recordJob) ([]batchResult, error) {
+	for attempt := 1; ; attempt++ {
+		var results []batchResult
+		err := withPipeTx(ctx, s.pool, func(tx *pipeTx) error {
+			var err error
+			results, err = s.recordBatchTx(ctx, tx, jobs, s.clock())
+			return err
+		})
+		if errors.Is(err, errRecordedConcurrently) && attempt < recordAttempts {
+			continue
+		}
+		return results, err
+	}
+}
+
 type batchResult struct {
 	ev  Event
 	err error
@@ -177,15 +200,25 @@ type batchResult struct {
 
 // batchItem is one event's progress through a batch.
 type batchItem struct {
-	job     *recordJob
-	wallet  Wallet
-	hash    []byte
-	ev      Event
-	ratings []itemRating
-	totals  map[string]Decimal
-	err     error // decided before the writes: answered alone
-	follows int   // index of an earlier item with the same event id, or -1
-	done    bool  // answered without writes (replay, conflict, error)
+	job      *recordJob
+	wallet   Wallet
+	hash     []byte
+	ev       Event
+	versions []pricedVersion
+	ratings  []itemRating
+	err      error // the event's own answer, decided before the writes
+	follows  int   // index of an earlier item with the same event id, or -1
+	done     bool  // answered without writes (replay, conflict, refusal)
+}
+
+// live says the item is to be recorded by this batch.
+func (it *batchItem) live() bool { return it.err == nil && it.follows < 0 && !it.done }
+
+// refuse answers the item with err; nothing of it is written.
+func (it *batchItem) refuse(err error) { it.err, it.done = err, true }
+
+func (it *batchItem) authKey() authKey {
+	return authKey{it.job.c.AccountID, string(it.job.c.Mode), it.ev.AuthorizationID}
 }
 
 type itemRating struct {
@@ -194,20 +227,82 @@ type itemRating struct {
 	rated []RatedFee
 }
 
+type counterKey struct {
+	customer, price string
+	period          time.Time
+}
+
+type authKey struct{ account, mode, id string }
+
+type balanceKey struct{ wallet, asset string }
+
+// batchTx is one batch's state as it goes through the phases of
+// recordBatchTx. Every key list is sorted: it is the order its rows are
+// locked in.
+type batchTx struct {
+	tx    txn
+	now   time.Time
+	items []*batchItem
+
+	deltas      map[counterKey]Decimal  // the batch's usage of each tier counter
+	after       map[counterKey]*Decimal // each counter's total once bumped
+	counterKeys []counterKey
+
+	auths    map[authKey]*Authorization
+	authKeys []authKey
+
+	balances    map[balanceKey]*balanceState
+	balanceKeys []balanceKey
+}
+
+// live returns the items still to be recorded, in arrival order.
+func (b *batchTx) live() []*batchItem {
+	var out []*batchItem
+	for _, it := range b.items {
+		if it.live() {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// recordBatchTx records a batch of validated events in tx and answers each,
+// in five phases. Every event that will not be recorded is answered before
+// anything is written: nothing is inserted and then deleted, no counter
+// bumped and then taken back. A database error fails the whole batch (its
+// events are then recorded one by one); errRecordedConcurrently asks for the
+// batch to be run again.
 func (s *Service) recordBatchTx(ctx context.Context, tx txn, jobs []*recordJob, now time.Time) ([]batchResult, error) {
-	items := make([]*batchItem, len(jobs))
-	first := map[[3]string]int{} // (account, mode, event id) → first item
+	b := &batchTx{tx: tx, now: now}
+	s.resolveBatch(ctx, b, jobs)
+	if err := s.decideBatch(ctx, b); err != nil {
+		return nil, err
+	}
+	if err := s.writeBatch(ctx, b); err != nil {
+		return nil, err
+	}
+	if err := s.settleBatch(ctx, b); err != nil {
+		return nil, err
+	}
+	return answers(b.items), nil
+}
+
+// resolveBatch is phase one, validate and resolve: each event's wallet and
+// payload hash, and which events repeat an id earlier in the batch (those
+// follow the first and are answered from it).
+func (s *Service) resolveBatch(ctx context.Context, b *batchTx, jobs []*recordJob) {
+	b.items = make([]*batchItem, len(jobs))
+	first := map[eventKey]int{}
 	for i, j := range jobs {
 		it := &batchItem{job: j, follows: -1}
-		items[i] = it
-		it.wallet, it.err = s.walletFor(ctx, tx, j.c, j.in.Customer, j.in.Wallet)
-		if it.err != nil {
+		b.items[i] = it
+		if it.wallet, it.err = s.walletFor(ctx, b.tx, j.c, j.in.Customer, j.in.Wallet); it.err != nil {
 			continue
 		}
 		if it.hash, it.err = eventHash(j.in, it.wallet.ID, j.sentAt); it.err != nil {
 			continue
 		}
-		key := [3]string{j.c.AccountID, string(j.c.Mode), j.in.ID}
+		key := eventKey{j.c.AccountID, string(j.c.Mode), j.in.ID}
 		if k, ok := first[key]; ok {
 			it.follows = k
 			continue
@@ -215,293 +310,348 @@ func (s *Service) recordBatchTx(ctx context.Context, tx txn, jobs []*recordJob, 
 		first[key] = i
 		in := j.in
 		it.ev = Event{ID: in.ID, CustomerID: it.wallet.CustomerID, WalletID: it.wallet.ID, EventType: in.EventType, OccurredAt: in.OccurredAt,
-			Data: in.Data, Costs: in.Costs, AuthorizationID: in.AuthorizationID, CreatedAt: now}
+			Data: in.Data, Costs: in.Costs, AuthorizationID: in.AuthorizationID, CreatedAt: b.now}
 	}
-	live := func(it *batchItem) bool { return it.err == nil && it.follows < 0 && !it.done }
+}
 
-	// (1) Insert the events; those already recorded are replays or conflicts.
-	// Versions in force for every event, in the same round trip.
+// decideBatch is phase two, decide eligibility, with phase three, rate once,
+// inside it. One round trip reads, for every event at once, whether its id is
+// already recorded, the versions that price it and the wallet of the
+// authorization it names. Then each event is answered or kept, checked in
+// the order the single-event path always checked: a recorded id is a replay
+// (or a conflict, when the payload differs), then the subscription, the
+// rating and the authorization.
+func (s *Service) decideBatch(ctx context.Context, b *batchTx) error {
+	live := b.live()
+	if len(live) == 0 {
+		return nil
+	}
+	keys := make([]eventKey, len(live))
+	customers, types, at := make([]string, len(live)), make([]string, len(live)), make([]time.Time, len(live))
+	var auths []authKey
+	for k, it := range live {
+		keys[k] = eventKey{it.job.c.AccountID, string(it.job.c.Mode), it.ev.ID}
+		customers[k], types[k], at[k] = it.ev.CustomerID, it.ev.EventType, it.ev.OccurredAt
+		if it.ev.AuthorizationID != "" {
+			auths = append(auths, it.authKey())
+		}
+	}
 	batch := &pgx.Batch{}
-	var liveIdx []int
-	var callers []Caller
-	var events []Event
-	var hashes [][]byte
-	for i, it := range items {
-		if live(it) {
-			liveIdx, callers, events, hashes = append(liveIdx, i), append(callers, it.job.c), append(events, it.ev), append(hashes, it.hash)
+	recorded := map[eventKey]bool{}
+	queueRecordedEvents(batch, keys, recorded)
+	versions := make([][]pricedVersion, len(live))
+	queueVersionsForEvents(batch, customers, types, at, versions)
+	authWallets := map[authKey]string{}
+	queueAuthorizationWallets(batch, auths, authWallets)
+	if err := b.tx.SendBatch(ctx, batch).Close(); err != nil {
+		return translate(err)
+	}
+	for k, it := range live {
+		if recorded[keys[k]] {
+			s.answerRecorded(ctx, b.tx, it)
+			continue
+		}
+		if err := s.subscriptionOf(ctx, b.tx, it, versions[k]); err != nil {
+			return err
+		}
+		if !it.live() {
+			continue
+		}
+		if err := s.rateOnce(ctx, b.tx, it); err != nil {
+			return err
+		}
+		if it.live() && it.ev.AuthorizationID != "" {
+			checkAuthorization(it, authWallets)
 		}
 	}
+	return nil
+}
+
+// answerRecorded answers an event whose id is already recorded: a replay of
+// the recorded event when the payload is the same, a conflict otherwise.
+func (s *Service) answerRecorded(ctx context.Context, tx txn, it *batchItem) {
+	old, hash, err := getEvent(ctx, tx, it.job.c, it.ev.ID)
+	switch {
+	case err != nil:
+		it.refuse(err)
+		return
+	case string(hash) != string(it.hash):
+		it.refuse(conflictingEvent(it.ev.ID))
+		return
+	}
+	old.Replayed = true
+	it.ev, it.done = old, true
+}
+
+func conflictingEvent(id string) error {
+	return &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("event id %q was already recorded with a different payload; a new event needs a new id", id)}
+}
+
+// subscriptionOf sets the versions that price the event: those of its
+// customer's subscriptions (found is what the batch look-up found), else the
+// only active product with its event type, to which the customer is then
+// subscribed. With neither the event is refused. The error is the
+// database's.
+func (s *Service) subscriptionOf(ctx context.Context, tx txn, it *batchItem, found []pricedVersion) error {
+	if len(found) > 0 {
+		it.versions = found
+		return nil
+	}
+	c := it.job.c
+	vs, err := s.versionsFor(ctx, tx, c, it.ev.CustomerID, it.ev.EventType, it.ev.OccurredAt, true)
+	if err != nil {
+		return err
+	}
+	if len(vs) == 0 {
+		it.refuse(s.noSubscription(ctx, tx, c, it.job.in.Customer, it.ev.EventType))
+		return nil
+	}
+	it.versions = vs
+	return nil
+}
+
+// rateOnce prices the event against each of its versions with no prior usage.
+// Its tiered fees are priced again in settleBatch, once the counters say
+// where the period stands, but the quantities (what the counters are bumped
+// by) and any rating error are known here. A rating error refuses the event;
+// the error returned is the database's.
+func (s *Service) rateOnce(ctx context.Context, tx txn, it *batchItem) error {
+	assets, err := s.assetsOf(ctx, tx, it.job.c, pricedAssets(it.versions)...)
+	if err != nil {
+		return err
+	}
+	rev := RatingEvent{EventType: it.ev.EventType, Data: it.ev.Data, Costs: it.ev.Costs}
+	for _, v := range it.versions {
+		r := itemRating{v: v, byID: map[string]Price{}}
+		for _, p := range v.Version.Prices {
+			r.byID[p.ID] = p
+		}
+		if r.rated, err = Rate(v.Version.Prices, rev, nil, precisionsOf(assets)); err != nil {
+			it.ratings = nil
+			it.refuse(err)
+			return nil
+		}
+		it.ratings = append(it.ratings, r)
+	}
+	return nil
+}
+
+// checkAuthorization refuses an event whose authorization does not exist or
+// holds money in another wallet. An authorization's existence and wallet
+// never change, so the unlocked read decides; writeBatch locks it for the
+// capture.
+func checkAuthorization(it *batchItem, wallets map[authKey]string) {
+	c := it.job.c
+	w, ok := wallets[it.authKey()]
+	switch {
+	case !ok:
+		it.refuse(NotFoundf("authorization_id", "authorization %q not found in %s mode", it.ev.AuthorizationID, c.Mode))
+	case w != it.ev.WalletID:
+		it.refuse(Invalidf("authorization_id", "authorization %s holds money in another wallet than this event's; send the event for the same customer and wallet", it.ev.AuthorizationID))
+	}
+}
+
+// writeBatch is phase four, write: in one round trip it inserts the events
+// the batch records, bumps their tier counters (the batch's usage of a
+// counter summed into one update) and locks their authorizations and
+// balances, in that order and each sorted, so batches cannot deadlock with
+// each other or with single operations. An id another transaction recorded
+// since decideBatch looked returns errRecordedConcurrently.
+func (s *Service) writeBatch(ctx context.Context, b *batchTx) error {
+	live := b.live()
+	if len(live) == 0 {
+		return nil
+	}
+	if err := s.planLocks(ctx, b, live); err != nil {
+		return err
+	}
+	callers, events, hashes := make([]Caller, len(live)), make([]Event, len(live)), make([][]byte, len(live))
+	for k, it := range live {
+		callers[k], events[k], hashes[k] = it.job.c, it.ev, it.hash
+	}
+	batch := &pgx.Batch{}
 	inserted := map[eventKey]bool{}
-	versionsOf := make([][]pricedVersion, len(liveIdx))
-	if len(liveIdx) > 0 {
-		if err := queueInsertEvents(batch, callers, events, hashes, inserted); err != nil {
-			return nil, err
-		}
-		customers, types, at := make([]string, len(events)), make([]string, len(events)), make([]time.Time, len(events))
-		for k, e := range events {
-			customers[k], types[k], at[k] = e.CustomerID, e.EventType, e.OccurredAt
-		}
-		queueVersionsForEvents(batch, customers, types, at, versionsOf)
-		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-			return nil, translate(err)
-		}
+	if err := queueInsertEvents(batch, callers, events, hashes, inserted); err != nil {
+		return err
 	}
-	versions := make([][]pricedVersion, len(items))
-	for k, i := range liveIdx {
-		versions[i] = versionsOf[k]
+	b.after = make(map[counterKey]*Decimal, len(b.counterKeys))
+	for _, k := range b.counterKeys {
+		b.after[k] = new(Decimal)
+		queueBumpCounter(batch, k.customer, k.price, k.period, b.deltas[k], b.after[k])
 	}
-	var undo []*batchItem // events inserted but then refused: removed before commit
-	for i, it := range items {
-		if !live(it) {
-			continue
-		}
-		if !inserted[eventKey{it.job.c.AccountID, string(it.job.c.Mode), it.ev.ID}] {
-			it.done = true
-			old, oldHash, err := getEvent(ctx, tx, it.job.c, it.ev.ID)
-			switch {
-			case err != nil:
-				it.err = err
-			case string(oldHash) != string(it.hash):
-				it.err = &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("event id %q was already recorded with a different payload; a new event needs a new id", it.ev.ID)}
-			default:
-				old.Replayed = true
-				it.ev = old
-			}
-			continue
-		}
-		c := it.job.c
-		vs := versions[i]
-		if len(vs) == 0 {
-			var err error
-			if vs, err = s.versionsFor(ctx, tx, c, it.ev.CustomerID, it.ev.EventType, it.ev.OccurredAt, true); err != nil {
-				return nil, err // a database error: the whole batch retries alone
-			}
-			if len(vs) == 0 {
-				it.err = s.noSubscription(ctx, tx, c, it.job.in.Customer, it.ev.EventType)
-				undo = append(undo, it)
-				continue
-			}
-		}
-		assets, err := s.assetsOf(ctx, tx, c, pricedAssets(vs)...)
-		if err != nil {
-			return nil, err
-		}
-		rev := RatingEvent{EventType: it.ev.EventType, Data: it.ev.Data, Costs: it.ev.Costs}
-		for _, v := range vs {
-			r := itemRating{v: v, byID: map[string]Price{}}
-			for _, p := range v.Version.Prices {
-				r.byID[p.ID] = p
-			}
-			if r.rated, err = Rate(v.Version.Prices, rev, nil, precisionsOf(assets)); err != nil {
-				it.err = err
-				break
-			}
-			it.ratings = append(it.ratings, r)
-		}
-		if it.err != nil {
-			undo = append(undo, it)
-		}
-	}
-
-	// (2) Tier counters, authorizations, balances: locked in that order, each
-	// sorted, with the batch's usage of a counter summed into one update.
-	type counterKey struct {
-		customer, price string
-		period          time.Time
-	}
-	deltas := map[counterKey]Decimal{}
-	for _, it := range items {
-		if !live(it) {
-			continue
-		}
-		for _, r := range it.ratings {
-			for _, f := range r.rated {
-				if r.byID[f.PriceID].Model == Tiered {
-					k := counterKey{it.ev.CustomerID, f.PriceID, PeriodStart(it.ev.OccurredAt)}
-					deltas[k] = deltas[k].Add(f.Quantity)
-				}
-			}
-		}
-	}
-	counterKeys := make([]counterKey, 0, len(deltas))
-	for k := range deltas {
-		counterKeys = append(counterKeys, k)
-	}
-	sort.Slice(counterKeys, func(i, j int) bool {
-		a, b := counterKeys[i], counterKeys[j]
-		if a.customer != b.customer {
-			return a.customer < b.customer
-		}
-		if a.price != b.price {
-			return a.price < b.price
-		}
-		return a.period.Before(b.period)
-	})
-	batch = &pgx.Batch{}
-	after := make(map[counterKey]*Decimal, len(counterKeys))
-	for _, k := range counterKeys {
-		after[k] = new(Decimal)
-		queueBumpCounter(batch, k.customer, k.price, k.period, deltas[k], after[k])
-	}
-	authIDs := map[[3]string]*Authorization{}
-	var authKeys [][3]string
-	for _, it := range items {
-		if live(it) && it.ev.AuthorizationID != "" {
-			k := [3]string{it.job.c.AccountID, string(it.job.c.Mode), it.ev.AuthorizationID}
-			if _, ok := authIDs[k]; !ok {
-				authIDs[k] = &Authorization{}
-				authKeys = append(authKeys, k)
-			}
-		}
-	}
-	sort.Slice(authKeys, func(i, j int) bool { return authKeys[i][2] < authKeys[j][2] })
-	found := map[[3]string]*bool{}
-	for _, k := range authKeys {
+	found := make(map[authKey]*bool, len(b.authKeys))
+	for _, k := range b.authKeys {
 		found[k] = new(bool)
-		queueFindAuthorization(batch, Caller{AccountID: k[0], Mode: Mode(k[1])}, k[2], authIDs[k], found[k])
+		queueFindAuthorization(batch, Caller{AccountID: k.account, Mode: Mode(k.mode)}, k.id, b.auths[k], found[k])
 	}
-	type balanceKey struct{ wallet, asset string }
-	states := map[balanceKey]*balanceState{}
-	var balanceKeys []balanceKey
-	for _, it := range items {
-		if !live(it) {
-			continue
+	states := make([]*balanceState, len(b.balanceKeys))
+	for i, k := range b.balanceKeys {
+		states[i] = b.balances[k]
+	}
+	queueLockBalances(batch, states, b.now)
+	if err := b.tx.SendBatch(ctx, batch).Close(); err != nil {
+		return translate(err)
+	}
+	for _, it := range live {
+		if !inserted[eventKey{it.job.c.AccountID, string(it.job.c.Mode), it.ev.ID}] {
+			return errRecordedConcurrently
 		}
-		assets, err := s.assetsOf(ctx, tx, it.job.c)
+	}
+	for _, k := range b.authKeys {
+		if !*found[k] {
+			return fmt.Errorf("lock authorization %s: found before the batch wrote, gone after", k.id)
+		}
+	}
+	return nil
+}
+
+// planLocks lists, each sorted, the tier counters, authorizations and
+// balances the live events touch, with the batch's usage of each counter.
+func (s *Service) planLocks(ctx context.Context, b *batchTx, live []*batchItem) error {
+	b.deltas = map[counterKey]Decimal{}
+	b.auths = map[authKey]*Authorization{}
+	b.balances = map[balanceKey]*balanceState{}
+	for _, it := range live {
+		if it.ev.AuthorizationID != "" {
+			if _, ok := b.auths[it.authKey()]; !ok {
+				b.auths[it.authKey()] = &Authorization{}
+				b.authKeys = append(b.authKeys, it.authKey())
+			}
+		}
+		assets, err := s.assetsOf(ctx, b.tx, it.job.c)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, r := range it.ratings {
 			for _, f := range r.rated {
-				k := balanceKey{it.ev.WalletID, f.Asset}
-				if _, ok := states[k]; !ok {
-					states[k] = &balanceState{c: it.job.c, walletID: k.wallet, asset: assets[f.Asset], now: now}
-					balanceKeys = append(balanceKeys, k)
-				}
-			}
-		}
-	}
-	sort.Slice(balanceKeys, func(i, j int) bool {
-		a, b := balanceKeys[i], balanceKeys[j]
-		return a.wallet < b.wallet || a.wallet == b.wallet && a.asset < b.asset
-	})
-	sortedStates := make([]*balanceState, len(balanceKeys))
-	for i, k := range balanceKeys {
-		sortedStates[i] = states[k]
-	}
-	queueLockBalances(batch, sortedStates, now)
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return nil, translate(err)
-	}
-
-	var fees []feeRow
-	// Re-rate tiered prices in arrival order from the counters' totals, then
-	// apply every event to the in-memory balances.
-	running := make(map[counterKey]Decimal, len(counterKeys))
-	for _, k := range counterKeys {
-		running[k] = after[k].Sub(deltas[k]) // the period's usage before this batch
-	}
-	batch = &pgx.Batch{}
-	for _, k := range balanceKeys {
-		states[k].settle()
-	}
-	var balancesBefore = map[balanceKey]Decimal{}
-	for _, k := range balanceKeys {
-		balancesBefore[k] = states[k].total()
-	}
-	for _, it := range items {
-		if !live(it) {
-			continue
-		}
-		c := it.job.c
-		if it.ev.AuthorizationID != "" {
-			k := [3]string{c.AccountID, string(c.Mode), it.ev.AuthorizationID}
-			if !*found[k] {
-				it.err = NotFoundf("authorization_id", "authorization %q not found in %s mode", it.ev.AuthorizationID, c.Mode)
-			} else if a := authIDs[k]; a.WalletID != it.ev.WalletID {
-				it.err = Invalidf("authorization_id", "authorization %s holds money in another wallet than this event's; send the event for the same customer and wallet", a.ID)
-			}
-			if it.err != nil {
-				// Its counters moved with the batch (rows this transaction
-				// already holds); take its share back out.
-				undo = append(undo, it)
-				for _, r := range it.ratings {
-					for _, f := range r.rated {
-						if r.byID[f.PriceID].Model == Tiered {
-							k := counterKey{it.ev.CustomerID, f.PriceID, PeriodStart(it.ev.OccurredAt)}
-							queueBumpCounter(batch, k.customer, k.price, k.period, f.Quantity.Neg(), new(Decimal))
-						}
-					}
-				}
-				continue
-			}
-		}
-		assets, err := s.assetsOf(ctx, tx, c)
-		if err != nil {
-			return nil, err
-		}
-		for ri := range it.ratings {
-			r := &it.ratings[ri]
-			prior := map[string]Decimal{}
-			for _, f := range r.rated {
 				if r.byID[f.PriceID].Model == Tiered {
 					k := counterKey{it.ev.CustomerID, f.PriceID, PeriodStart(it.ev.OccurredAt)}
-					prior[f.PriceID] = running[k]
-					running[k] = running[k].Add(f.Quantity)
+					if _, ok := b.deltas[k]; !ok {
+						b.counterKeys = append(b.counterKeys, k)
+					}
+					b.deltas[k] = b.deltas[k].Add(f.Quantity)
+				}
+				k := balanceKey{it.ev.WalletID, f.Asset}
+				if _, ok := b.balances[k]; !ok {
+					b.balances[k] = &balanceState{c: it.job.c, walletID: k.wallet, asset: assets[f.Asset], now: b.now}
+					b.balanceKeys = append(b.balanceKeys, k)
 				}
 			}
-			if len(prior) > 0 {
-				rated, err := Rate(r.v.Version.Prices, RatingEvent{EventType: it.ev.EventType, Data: it.ev.Data, Costs: it.ev.Costs}, prior, precisionsOf(assets))
-				if err != nil {
-					return nil, err // rated once already; cannot differ but for a bug
-				}
-				r.rated = rated
-			}
-			it.ev.Fees = append(it.ev.Fees, toFees(r.v, r.rated, r.byID)...)
 		}
-		for i := range it.ev.Fees {
-			it.ev.Fees[i].ID, it.ev.Fees[i].EventID = newID(prefixFee, now), it.ev.ID
+	}
+	sort.Slice(b.counterKeys, func(i, j int) bool {
+		x, y := b.counterKeys[i], b.counterKeys[j]
+		if x.customer != y.customer {
+			return x.customer < y.customer
 		}
-		it.totals = feeTotals(it.ev.Fees)
-		if it.ev.AuthorizationID != "" {
-			a := authIDs[[3]string{c.AccountID, string(c.Mode), it.ev.AuthorizationID}]
-			it.ev.Settlement = s.capture(batch, a, it.ev.ID, it.totals, now)
+		if x.price != y.price {
+			return x.price < y.price
 		}
-		txnByAsset := map[string]string{}
-		for _, code := range sortedKeys(it.totals) {
-			if amount := it.totals[code]; amount.IsPositive() {
-				b := states[balanceKey{it.ev.WalletID, code}]
-				p := b.newPosting("usage", it.ev.ID, it.ev.EventType+" usage")
-				b.debit(p, LedgerRevenue, amount)
-				txnByAsset[code] = p.id
-			}
+		return x.period.Before(y.period)
+	})
+	sort.Slice(b.authKeys, func(i, j int) bool { return b.authKeys[i].id < b.authKeys[j].id })
+	sort.Slice(b.balanceKeys, func(i, j int) bool {
+		x, y := b.balanceKeys[i], b.balanceKeys[j]
+		return x.wallet < y.wallet || x.wallet == y.wallet && x.asset < y.asset
+	})
+	return nil
+}
+
+// settleBatch is phase five, settle: in arrival order, each event's tiered
+// fees are priced again from where its counters stood, its wallet is debited
+// (lots burn in order), its authorization captured; then, in the round trip
+// that commits, the settlements, fees, below-zero notices and every balance
+// touched, written once.
+func (s *Service) settleBatch(ctx context.Context, b *batchTx) error {
+	running := make(map[counterKey]Decimal, len(b.counterKeys))
+	for _, k := range b.counterKeys {
+		running[k] = b.after[k].Sub(b.deltas[k]) // the period's usage before this batch
+	}
+	before := make(map[balanceKey]Decimal, len(b.balanceKeys))
+	for _, k := range b.balanceKeys {
+		b.balances[k].settle()
+		before[k] = b.balances[k].total()
+	}
+	batch := &pgx.Batch{}
+	var fees []feeRow
+	for _, it := range b.live() {
+		rows, err := s.chargeEvent(ctx, b, batch, it, running)
+		if err != nil {
+			return err
 		}
-		for _, f := range it.ev.Fees {
-			fees = append(fees, feeRow{c: c, fee: f, customerID: it.ev.CustomerID, txn: txnByAsset[f.Asset], occurredAt: it.ev.OccurredAt, createdAt: it.ev.CreatedAt})
-		}
+		fees = append(fees, rows...)
 	}
 	queueInsertFeeRows(batch, fees)
-
-	// (3) Writes: every balance touched, once.
-	touched := make([]*balanceState, 0, len(balanceKeys))
-	for _, k := range balanceKeys {
-		b := states[k]
-		if err := b.check(); err != nil {
-			return nil, err
+	touched := make([]*balanceState, 0, len(b.balanceKeys))
+	for _, k := range b.balanceKeys {
+		bal := b.balances[k]
+		if err := bal.check(); err != nil {
+			return err
 		}
-		touched = append(touched, b)
-		if !balancesBefore[k].IsNegative() && b.total().IsNegative() {
-			queueOutbox(batch, b.c, "balance.below_zero", map[string]any{"wallet_id": b.walletID, "asset": b.asset.Code, "total": b.total().String()}, now)
+		touched = append(touched, bal)
+		if !before[k].IsNegative() && bal.total().IsNegative() {
+			queueOutbox(batch, bal.c, "balance.below_zero", map[string]any{"wallet_id": bal.walletID, "asset": bal.asset.Code, "total": bal.total().String()}, b.now)
 		}
 	}
 	queueBalanceWrites(batch, touched...)
-	for _, it := range undo {
-		batch.Queue(`DELETE FROM events WHERE account_id = $1 AND mode = $2 AND id = $3`, it.job.c.AccountID, it.job.c.Mode, it.ev.ID)
-	}
-	if err := sendFinal(ctx, tx, batch); err != nil {
+	return sendFinal(ctx, b.tx, batch)
+}
+
+// chargeEvent prices one event's tiered fees from the running counters
+// (advancing them), gives its fees their ids, captures its authorization
+// into batch and debits its wallet. It returns the event's fee rows.
+func (s *Service) chargeEvent(ctx context.Context, b *batchTx, batch *pgx.Batch, it *batchItem, running map[counterKey]Decimal) ([]feeRow, error) {
+	c := it.job.c
+	assets, err := s.assetsOf(ctx, b.tx, c)
+	if err != nil {
 		return nil, err
 	}
+	for ri := range it.ratings {
+		r := &it.ratings[ri]
+		prior := map[string]Decimal{}
+		for _, f := range r.rated {
+			if r.byID[f.PriceID].Model == Tiered {
+				k := counterKey{it.ev.CustomerID, f.PriceID, PeriodStart(it.ev.OccurredAt)}
+				prior[f.PriceID] = running[k]
+				running[k] = running[k].Add(f.Quantity)
+			}
+		}
+		if len(prior) > 0 {
+			rated, err := Rate(r.v.Version.Prices, RatingEvent{EventType: it.ev.EventType, Data: it.ev.Data, Costs: it.ev.Costs}, prior, precisionsOf(assets))
+			if err != nil {
+				return nil, err // rated once already; cannot differ but for a bug
+			}
+			r.rated = rated
+		}
+		it.ev.Fees = append(it.ev.Fees, toFees(r.v, r.rated, r.byID)...)
+	}
+	for i := range it.ev.Fees {
+		it.ev.Fees[i].ID, it.ev.Fees[i].EventID = newID(prefixFee, b.now), it.ev.ID
+	}
+	totals := feeTotals(it.ev.Fees)
+	if it.ev.AuthorizationID != "" {
+		it.ev.Settlement = s.capture(batch, b.auths[it.authKey()], it.ev.ID, totals, b.now)
+	}
+	txnByAsset := map[string]string{}
+	for _, code := range sortedKeys(totals) {
+		if amount := totals[code]; amount.IsPositive() {
+			bal := b.balances[balanceKey{it.ev.WalletID, code}]
+			p := bal.newPosting("usage", it.ev.ID, it.ev.EventType+" usage")
+			bal.debit(p, LedgerRevenue, amount)
+			txnByAsset[code] = p.id
+		}
+	}
+	rows := make([]feeRow, len(it.ev.Fees))
+	for i, f := range it.ev.Fees {
+		rows[i] = feeRow{c: c, fee: f, customerID: it.ev.CustomerID, txn: txnByAsset[f.Asset], occurredAt: it.ev.OccurredAt, createdAt: it.ev.CreatedAt}
+	}
+	return rows, nil
+}
 
+// answers gives each item its answer; an event that repeats an id earlier in
+// the batch gets the first one's, as a replay (or a conflict, when its
+// payload differs).
+func answers(items []*batchItem) []batchResult {
 	results := make([]batchResult, len(items))
 	for i, it := range items {
 		switch {
@@ -511,7 +661,7 @@ func (s *Service) recordBatchTx(ctx context.Context, tx txn, jobs []*recordJob, 
 			case lead.err != nil:
 				results[i].err = lead.err
 			case string(lead.hash) != string(it.hash):
-				results[i].err = &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("event id %q was already recorded with a different payload; a new event needs a new id", it.job.in.ID)}
+				results[i].err = conflictingEvent(it.job.in.ID)
 			default:
 				ev := lead.ev
 				ev.Replayed = true
@@ -523,5 +673,5 @@ func (s *Service) recordBatchTx(ctx context.Context, tx txn, jobs []*recordJob, 
 			results[i].ev = it.ev
 		}
 	}
-	return results, nil
+	return results
 }

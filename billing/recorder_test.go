@@ -1,8 +1,11 @@
 package billing_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -143,5 +146,202 @@ func TestCloseDrainsAndRefuses(t *testing.T) {
 	if got := e.balance(t, "u1", "USD").Total; !got.Equal(want) {
 		t.Errorf("balance = %s after %d recorded events, want %s", got, recorded, want)
 	}
+	e.verifyClean(t)
+}
+
+// lockedBuffer is a log destination goroutines may share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestBatchFailureRecordsEventsOneByOne makes a whole batch fail and checks
+// that its events, recorded one by one, get the answers the batch would have
+// given them. The failure is a data condition only a batch trips: a trigger
+// refuses a statement that inserts the fees of more than one event, which
+// the batch does and an event recorded alone never does.
+func TestBatchFailureRecordsEventsOneByOne(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if _, err := e.svc.Pool().Exec(e.ctx, `
+		CREATE FUNCTION refuse_fees_of_several_events() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF (SELECT count(DISTINCT event_id) FROM inserted) > 1 THEN
+				RAISE EXCEPTION 'fees of several events in one statement';
+			END IF;
+			RETURN NULL;
+		END $$;
+		CREATE TRIGGER refuse_fees_of_several_events AFTER INSERT ON fees REFERENCING NEW TABLE AS inserted
+			FOR EACH STATEMENT EXECUTE FUNCTION refuse_fees_of_several_events();`); err != nil {
+		t.Fatalf("create trigger: %v", err)
+	}
+	logs := &lockedBuffer{}
+	e.svc = billing.NewService(e.svc.Pool(), billing.Options{Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	upTo := dec("2")
+	e.product(t, "calls", "call", billing.Price{Name: "calls", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierGraduated,
+		Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
+	e.product(t, "tokens", "chat", billing.Price{Name: "tokens", Model: billing.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec("1")})
+	e.customer(t, "u1")
+	e.customer(t, "u2")
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("1.50"), Reason: "p"})
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u2", Asset: "USD", Amount: dec("10"), Reason: "p"})
+	other, err := e.svc.Authorize(e.ctx, billing.AuthorizeInput{IdempotencyKey: "a-u2", Customer: "u2", Amount: decp("1"), Asset: "USD"})
+	if err != nil || !other.Approved {
+		t.Fatalf("Authorize(u2) = %+v, %v", other, err)
+	}
+	own, err := e.svc.Authorize(e.ctx, billing.AuthorizeInput{IdempotencyKey: "a-u1", Customer: "u1", Amount: decp("0.50"), Asset: "USD"})
+	if err != nil || !own.Approved {
+		t.Fatalf("Authorize(u1) = %+v, %v", own, err)
+	}
+	e.record(t, billing.UsageEventInput{ID: "before", Customer: "u1", EventType: "chat", Data: data("tokens", "100")}) // 0.10
+	res, err := e.svc.RecordUsageBatch(e.ctx, []billing.UsageEventInput{
+		{ID: "c1", Customer: "u1", EventType: "call", OccurredAt: t0},                            // tier 1: 1.00
+		{ID: "c1", Customer: "u1", EventType: "call", OccurredAt: t0},                            // duplicate: replay of c1
+		{ID: "c1", Customer: "u1", EventType: "call", OccurredAt: t0, Data: data("x", "1")},      // same id, other payload: conflict
+		{ID: "before", Customer: "u1", EventType: "chat", Data: data("tokens", "100")},           // recorded before: replay
+		{ID: "bad", Customer: "u1", EventType: "chat", Data: data("tokens", "many")},             // rating error
+		{ID: "c2", Customer: "u1", EventType: "call", OccurredAt: t0, AuthorizationID: other.ID}, // another wallet's hold: refused
+		{ID: "c3", Customer: "u1", EventType: "call", OccurredAt: t0, AuthorizationID: own.ID},   // tier 1 still: 1.00, captures 0.50 held
+		{ID: "c4", Customer: "u1", EventType: "call", OccurredAt: t0},                            // tier 2: 0.10
+		{ID: "nosub", Customer: "u1", EventType: "unknown.type"},                                 // no product: refused
+		{ID: "t1", Customer: "u1", EventType: "chat", Data: data("tokens", "500")},               // 0.50
+	})
+	if err != nil {
+		t.Fatalf("RecordUsageBatch = %v", err)
+	}
+	if !strings.Contains(logs.String(), "recording its events one by one") {
+		t.Fatalf("the batch did not fail (log: %q); the test no longer covers the fallback", logs.String())
+	}
+	want := []struct {
+		code string
+		fee  string
+	}{{"", "1.00"}, {"", "1.00"}, {billing.EConflict, ""}, {"", "0.10"}, {billing.EInvalid, ""}, {billing.EInvalid, ""},
+		{"", "1.00"}, {"", "0.10"}, {billing.EInvalid, ""}, {"", "0.50"}}
+	if len(res) != len(want) {
+		t.Fatalf("RecordUsageBatch returned %d results, want %d", len(res), len(want))
+	}
+	for i, w := range want {
+		r := res[i]
+		if got := billing.ErrorCode(r.Err); got != w.code {
+			t.Errorf("event %d error = %v (code %q), want code %q", i, r.Err, got, w.code)
+			continue
+		}
+		if w.fee != "" {
+			if len(r.Event.Fees) != 1 {
+				t.Errorf("event %d fees = %+v, want one", i, r.Event.Fees)
+				continue
+			}
+			wantDec(t, "fee of event "+r.Event.ID, r.Event.Fees[0].Amount, w.fee)
+		}
+	}
+	if !res[1].Event.Replayed || res[1].Event.Fees[0].ID != res[0].Event.Fees[0].ID {
+		t.Errorf("duplicate in batch = %+v, want a replay of the first", res[1].Event)
+	}
+	if !res[3].Event.Replayed {
+		t.Errorf("event recorded before the batch = %+v, want a replay", res[3].Event)
+	}
+	if st := res[6].Event.Settlement; st == nil || st.Status != billing.AuthCaptured || !st.Captured.Equal(dec("1.00")) {
+		t.Errorf("c3 settlement = %+v, want captured 1.00", st)
+	}
+	// 1.50 - 0.10 (before) - 1.00 - 1.00 - 0.10 - 0.50
+	b := e.balance(t, "u1", "USD")
+	wantDec(t, "u1 total", b.Total, "-1.20")
+	wantDec(t, "u1 held", b.Held, "0")
+	for _, id := range []string{"bad", "c2", "nosub"} {
+		if _, err := e.svc.GetEvent(e.ctx, id); billing.ErrorCode(err) != billing.ENotFound {
+			t.Errorf("GetEvent(%s) = %v, want not found: a refused event was kept", id, err)
+		}
+	}
+	// Only recorded events moved the tier counter: the next call is the 4th unit.
+	next := e.record(t, billing.UsageEventInput{ID: "c5", Customer: "u1", EventType: "call", OccurredAt: t0})
+	wantDec(t, "next call", next.Fees[0].Amount, "0.10")
+	if a, err := e.svc.GetAuthorization(e.ctx, other.ID); err != nil || a.Status != billing.AuthActive {
+		t.Errorf("GetAuthorization(u2's hold) = %s, %v; want active after a refused capture", a.Status, err)
+	}
+	e.verifyClean(t)
+}
+
+// TestConcurrentBatchesOnOneWallet sends overlapping batches for one wallet
+// from many goroutines, through two services on one database and two
+// references to the customer (so they land on different workers and race
+// for the wallet's locks and for the same event ids): every id is recorded
+// once, each replay answers with its fees, the tier counter counts each
+// unit once, and the ledger verifies.
+func TestConcurrentBatchesOnOneWallet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	upTo := dec("10")
+	e.product(t, "calls", "call", billing.Price{Name: "calls", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierGraduated,
+		Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
+	cus := e.customer(t, "u1")
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("5"), Reason: "p"})
+	other := billing.NewService(e.svc.Pool(), billing.Options{Now: e.clock.Now})
+	const goroutines, perBatch, ids = 8, 20, 60
+	var wg sync.WaitGroup
+	results := make([][]billing.RecordResult, goroutines)
+	for g := range goroutines {
+		wg.Go(func() {
+			svc, ref := e.svc, "u1"
+			if g%2 == 1 {
+				ref = cus.ID
+			}
+			if g%4 >= 2 {
+				svc = other
+			}
+			batch := make([]billing.UsageEventInput, perBatch)
+			for k := range batch {
+				batch[k] = billing.UsageEventInput{ID: fmt.Sprintf("e%d", (g*10+k)%ids), Customer: ref, EventType: "call", OccurredAt: t0}
+			}
+			res, err := svc.RecordUsageBatch(e.ctx, batch)
+			if err != nil {
+				t.Errorf("RecordUsageBatch #%d = %v", g, err)
+			}
+			results[g] = res
+		})
+	}
+	wg.Wait()
+	fees := map[string]billing.Fee{}
+	for g, res := range results {
+		for _, r := range res {
+			if r.Err != nil {
+				t.Errorf("batch %d: event error %v", g, r.Err)
+				continue
+			}
+			if len(r.Event.Fees) != 1 {
+				t.Errorf("batch %d: event %s fees = %+v, want one", g, r.Event.ID, r.Event.Fees)
+				continue
+			}
+			f := r.Event.Fees[0]
+			if first, ok := fees[r.Event.ID]; !ok {
+				fees[r.Event.ID] = f
+			} else if first.ID != f.ID || !first.Amount.Equal(f.Amount) {
+				t.Errorf("event %s answered with fee %s %s and %s %s, want one fee", r.Event.ID, first.ID, first.Amount, f.ID, f.Amount)
+			}
+		}
+	}
+	if len(fees) != ids {
+		t.Fatalf("%d distinct events answered, want %d", len(fees), ids)
+	}
+	sum := billing.Zero
+	for _, f := range fees {
+		sum = sum.Add(f.Amount)
+	}
+	// Graduated tiers charge the same for 60 units in any order: 10 × 1.00 + 50 × 0.10.
+	wantDec(t, "sum of fees", sum, "15.00")
+	wantDec(t, "total", e.balance(t, "u1", "USD").Total, "-10.00")
+	next := e.record(t, billing.UsageEventInput{ID: "next", Customer: "u1", EventType: "call", OccurredAt: t0})
+	wantDec(t, "61st call", next.Fees[0].Amount, "0.10")
 	e.verifyClean(t)
 }

@@ -151,12 +151,7 @@ func (s *Service) newRecordJob(c Caller, in UsageEventInput) (*recordJob, error)
 // recordSingle records one validated event in its own transaction: a batch of
 // one, so there is a single code path for usage.
 func (s *Service) recordSingle(ctx context.Context, c Caller, in UsageEventInput, sentAt time.Time) (Event, error) {
-	var res []batchResult
-	err := withPipeTx(ctx, s.pool, func(tx *pipeTx) error {
-		var err error
-		res, err = s.recordBatchTx(ctx, tx, []*recordJob{{c: c, in: in, sentAt: sentAt}}, s.clock())
-		return err
-	})
+	res, err := s.recordTx(ctx, []*recordJob{{c: c, in: in, sentAt: sentAt}})
 	if err != nil {
 		return Event{}, err
 	}
