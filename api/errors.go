@@ -51,7 +51,7 @@ func classify(err error) (int, wire.ErrorBody) {
 		return ae.status, wire.ErrorBody{Type: ae.typ, Code: ae.code, Message: ae.message, Param: ae.param}
 	}
 	code := billing.ErrorCode(err)
-	body := wire.ErrorBody{Code: code, Message: billing.ErrorMessage(err), Param: billing.ErrorField(err)}
+	body := wire.ErrorBody{Code: code, Message: message(err), Param: billing.ErrorField(err)}
 	var status int
 	switch code {
 	case billing.EInvalid:

@@ -238,9 +238,9 @@ func (s *Service) refund(ctx context.Context, tx txn, b *balanceState, p *postin
 	}
 	if in.LotID != "" && len(targets) == 0 {
 		if _, err := getLot(ctx, tx, b.walletID, in.LotID); err != nil {
-			return "", NotFoundf("lot_id", "lot %s not found in this wallet; get_wallet lists the wallet's lots", in.LotID)
+			return "", NotFoundf("lot_id", "lot %s not found in this wallet", in.LotID).With(ActFindLot)
 		}
-		return "", Invalidf("lot_id", "lot %s cannot be refunded: only paid lots with value left (not expired) can; get_wallet lists them", in.LotID)
+		return "", Invalidf("lot_id", "lot %s cannot be refunded: only paid lots with value left (not expired) can", in.LotID).With(ActFindLot)
 	}
 	refundable := Zero
 	for _, l := range targets {

@@ -82,7 +82,7 @@ func (s *Service) assetTx(ctx context.Context, db dbtx, c Caller, field, code st
 	for i, x := range all {
 		codes[i] = x.Code
 	}
-	return a, NotFoundf(field, "asset %q not found; existing assets: %s; call create_asset first for a custom unit", code, strings.Join(codes, ", "))
+	return a, NotFoundf(field, "asset %q not found; existing assets: %s", code, strings.Join(codes, ", ")).With(ActCreateAsset)
 }
 
 // CreateAsset creates a custom asset. Creating the same asset again returns it
@@ -242,7 +242,7 @@ func (s *Service) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 			return Quote{}, err
 		}
 		if len(rates) == 0 {
-			return Quote{}, NotFoundf("asset", "%s has no exchange rate; add one with add_asset_rate (e.g. 1 %s = 0.05 USD)", asset.Code, asset.Code)
+			return Quote{}, NotFoundf("asset", "%s has no exchange rate (a rate says what 1 %s is worth, e.g. 0.05 USD)", asset.Code, asset.Code).With(ActAddAssetRate)
 		}
 		in.Currency = rates[0].Currency
 	}
@@ -280,7 +280,7 @@ func (s *Service) rateAt(ctx context.Context, db dbtx, c Caller, asset, currency
 	}
 	r, err := rateAt(ctx, db, c, asset, currency, t)
 	if ErrorCode(err) == ENotFound {
-		return r, NotFoundf("currency", "no rate from %s to %s in force at %s; add one with add_asset_rate (effective_at at or before that time)", asset, currency, t.Format(time.RFC3339))
+		return r, NotFoundf("currency", "no rate from %s to %s in force at %s (a rate applies from its effective_at on)", asset, currency, t.Format(time.RFC3339)).With(ActAddAssetRate)
 	}
 	return r, err
 }

@@ -182,7 +182,7 @@ func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in Authoriz
 	}
 	asset, ok := assets[assetCode]
 	if !ok {
-		return Authorization{}, NotFoundf("asset", "asset %q not found; existing assets: %s; call create_asset first for a custom unit", assetCode, strings.Join(sortedKeys(assets), ", "))
+		return Authorization{}, NotFoundf("asset", "asset %q not found; existing assets: %s", assetCode, strings.Join(sortedKeys(assets), ", ")).With(ActCreateAsset)
 	}
 	// (2) Lock the balance and decide.
 	b, err := s.lockBalance(ctx, tx, c, w.ID, asset, now)
@@ -288,7 +288,7 @@ func (s *Service) VoidAuthorization(ctx context.Context, id string) (Authorizati
 		}
 		switch a.Status {
 		case AuthCaptured:
-			return Errorf(EConflict, "authorization %s was already captured by event %s; it cannot be voided (refund with create_adjustment instead)", id, a.EventID)
+			return Errorf(EConflict, "authorization %s was already captured by event %s; it cannot be voided", id, a.EventID).With(ActRefund)
 		case AuthDeclined:
 			return Invalidf("authorization_id", "authorization %s was declined and holds nothing; there is nothing to void", id)
 		case AuthVoided:

@@ -109,7 +109,7 @@ func (s *Service) CreateProduct(ctx context.Context, in CreateProductInput) (vie
 			}
 			first := old.Versions[len(old.Versions)-1]
 			if old.Name != p.Name || old.Description != p.Description || old.EventType != p.EventType || !sameVersion(first, prices, ents) {
-				return Errorf(EConflict, "product %s already exists with another definition; products are never edited: publish a new version with create_product_version, or use another code", in.Code)
+				return Errorf(EConflict, "product %s already exists with another definition; products are never edited", in.Code).With(ActNewVersion)
 			}
 			view = old
 			return nil
@@ -161,14 +161,15 @@ func (s *Service) checkVersion(ctx context.Context, tx txn, c Caller, prices []P
 	}
 	if err := ValidatePrices(out, lookup); err != nil {
 		if e, ok := err.(*Error); ok && strings.Contains(e.Message, "asset") {
-			e.Message += fmt.Sprintf("; existing assets: %s (call create_asset first for a custom unit)", strings.Join(sortedKeys(prec), ", "))
+			e.Message += fmt.Sprintf("; existing assets: %s", strings.Join(sortedKeys(prec), ", "))
+			e.Action = ActCreateAsset
 		}
 		return nil, nil, err
 	}
 	for i, p := range out {
 		if p.Model == CostPlus && p.Vendor != "" {
 			if _, err := getVendor(ctx, tx, c, p.Vendor); err != nil {
-				return nil, nil, NotFoundf(fmt.Sprintf("prices[%d].vendor", i), "vendor %q not found; create it with create_vendor first", p.Vendor)
+				return nil, nil, NotFoundf(fmt.Sprintf("prices[%d].vendor", i), "vendor %q not found", p.Vendor).With(ActCreateVendor)
 			}
 		}
 	}
@@ -297,7 +298,7 @@ func resolveProduct(ctx context.Context, db dbtx, c Caller, ref string, forUpdat
 	}
 	p, err := getProduct(ctx, db, c, ref)
 	if ErrorCode(err) == ENotFound {
-		return p, NotFoundf("product", "product %q not found by code or id; list_products shows the catalog, create_product_price creates one", ref)
+		return p, NotFoundf("product", "product %q not found by code or id", ref).With(ActFindProduct)
 	}
 	return p, err
 }

@@ -55,8 +55,8 @@ func TestCreateProduct(t *testing.T) {
 				change(&other)
 				_, _, err := e.svc.CreateProduct(e.ctx, other)
 				wantCode(t, fmt.Sprintf("CreateProduct(images, other %s)", name), err, billing.EConflict)
-				if !strings.Contains(err.Error(), "create_product_version") {
-					t.Errorf("CreateProduct conflict %q does not say how to change prices", err)
+				if billing.ErrorAction(err) != billing.ActNewVersion {
+					t.Errorf("CreateProduct conflict %q does not name the fix (publish a new version)", err)
 				}
 			})
 		}

@@ -149,7 +149,7 @@ func resolveCustomer(ctx context.Context, db dbtx, c Caller, ref string) (Custom
 	}
 	cus, err := getCustomerByExternalID(ctx, db, c, ref)
 	if ErrorCode(err) == ENotFound {
-		return cus, NotFoundf("customer", "customer %q not found by id or external_id in %s mode; create it with create_customer or list_customers to find it", ref, c.Mode)
+		return cus, NotFoundf("customer", "customer %q not found by id or external_id in %s mode", ref, c.Mode).With(ActFindCustomer)
 	}
 	return cus, err
 }

@@ -170,7 +170,7 @@ func validateEvent(in *UsageEventInput, now time.Time) error {
 	}
 	in.OccurredAt = in.OccurredAt.UTC().Truncate(time.Microsecond)
 	if in.OccurredAt.Before(now.Add(-MaxLateness)) {
-		return Invalidf("occurred_at", "occurred_at %s is more than 35 days ago; events that late cannot be priced: record a correction with create_adjustment instead", in.OccurredAt.Format(time.RFC3339))
+		return Invalidf("occurred_at", "occurred_at %s is more than 35 days ago; events that late cannot be priced", in.OccurredAt.Format(time.RFC3339)).With(ActCorrect)
 	}
 	if in.OccurredAt.After(now.Add(MaxEarliness)) {
 		return Invalidf("occurred_at", "occurred_at %s is in the future (more than 5 minutes ahead of %s); send the time the usage happened", in.OccurredAt.Format(time.RFC3339), now.Format(time.RFC3339))
@@ -296,13 +296,13 @@ func (s *Service) noSubscription(ctx context.Context, tx txn, c Caller, customer
 		return err
 	}
 	if len(products) == 0 {
-		return Invalidf("event_type", "no product has event_type %q; create one with create_product_price, or check the event_type your app sends", eventType)
+		return Invalidf("event_type", "no product has event_type %q", eventType).With(ActCreateProduct)
 	}
 	codes := make([]string, len(products))
 	for i, p := range products {
 		codes[i] = p.Code
 	}
-	return Invalidf("customer", "customer %s is not subscribed to a product with event_type %q and several products have it (%s); subscribe the customer with subscribe_customer first", customer, eventType, strings.Join(codes, ", "))
+	return Invalidf("customer", "customer %s is not subscribed to a product with event_type %q and several products have it (%s)", customer, eventType, strings.Join(codes, ", ")).With(ActSubscribe)
 }
 
 // GetEvent returns a recorded event with its fees. Returns ENotFound.
@@ -313,7 +313,7 @@ func (s *Service) GetEvent(ctx context.Context, id string) (Event, error) {
 	}
 	ev, _, err := getEvent(ctx, s.pool, c, id)
 	if ErrorCode(err) == ENotFound {
-		return ev, NotFoundf("id", "event %q not found in %s mode; list_events shows recorded events", id, c.Mode)
+		return ev, NotFoundf("id", "event %q not found in %s mode", id, c.Mode).With(ActFindEvent)
 	}
 	return ev, err
 }
@@ -400,7 +400,7 @@ func (s *Service) SimulateUsage(ctx context.Context, in SimulateInput) (Simulati
 	}
 	v, err := versionOf(ctx, s.pool, p.ID, version)
 	if ErrorCode(err) == ENotFound {
-		return Simulation{}, Invalidf("version", "product %s has no version %d; get_product lists its versions", p.Code, version)
+		return Simulation{}, Invalidf("version", "product %s has no version %d", p.Code, version).With(ActFindVersion)
 	}
 	if err != nil {
 		return Simulation{}, err

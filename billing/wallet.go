@@ -157,7 +157,7 @@ func resolveWallet(ctx context.Context, db dbtx, c Caller, customer, wallet stri
 	}
 	w, err := getWalletByName(ctx, db, c, cus.ID, name)
 	if ErrorCode(err) == ENotFound {
-		return w, NotFoundf("wallet", "customer %s has no wallet named %q; create it with create_wallet or omit wallet to use the default", cus.ExternalID, name)
+		return w, NotFoundf("wallet", "customer %s has no wallet named %q", cus.ExternalID, name).With(ActCreateWallet)
 	}
 	return w, err
 }

@@ -26,9 +26,33 @@ type Error struct {
 	Message string
 	// Field names the input at fault, when there is one ("amount", "customer").
 	Field string
+	// Action names the operation that fixes it ("create_asset"), when there
+	// is one. The domain states the facts; each surface words the fix in its
+	// own terms (tools name the tool, the REST API the endpoint).
+	Action string
 }
 
-func (e *Error) Error() string { return e.Message }
+func (e *Error) Error() string {
+	if e.Action != "" {
+		return e.Message + " (fix: " + e.Action + ")"
+	}
+	return e.Message
+}
+
+// With returns e with the operation that fixes it (see Action).
+func (e *Error) With(action string) *Error {
+	e.Action = action
+	return e
+}
+
+// ErrorAction returns the operation that fixes err, if it names one.
+func ErrorAction(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Action
+	}
+	return ""
+}
 
 // ErrorCode returns the code of err, EInternal for errors that are not *Error.
 func ErrorCode(err error) string {

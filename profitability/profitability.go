@@ -425,7 +425,7 @@ func unknownDimension(field, key string, dims []string) error {
 	if len(dims) > 0 {
 		known = strings.Join(dims, ", ")
 	}
-	return kernel.Invalidf(field, "%q is not a profitability dimension (dimensions: %s); add it with set_profitability_dimensions, or use a key of a dimensional price", key, known)
+	return kernel.Invalidf(field, "%q is not a profitability dimension (dimensions: %s)", key, known).With(billing.ActSetDimensions)
 }
 
 func (q profitQuery) dimsMatch(dims map[string]string) bool {
@@ -1087,7 +1087,7 @@ func (s *Service) GetEventProfitability(ctx context.Context, id string) (EventFi
 		return EventFigures{}, err
 	}
 	if out == nil {
-		return EventFigures{}, kernel.NotFoundf("id", "event %q not found in %s mode; list_events shows recorded events", id, c.Mode)
+		return EventFigures{}, kernel.NotFoundf("id", "event %q not found in %s mode", id, c.Mode).With(billing.ActFindEvent)
 	}
 	return *out, nil
 }

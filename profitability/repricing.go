@@ -221,7 +221,7 @@ func (s *Service) proposedPrices(ctx context.Context, p billing.ProductView, in 
 	case in.Version != 0:
 		i := slices.IndexFunc(p.Versions, func(v billing.ProductVersion) bool { return v.Version == in.Version })
 		if i < 0 {
-			return nil, nil, kernel.Invalidf("version", "product %s has no version %d; get_product lists its versions", p.Code, in.Version)
+			return nil, nil, kernel.Invalidf("version", "product %s has no version %d", p.Code, in.Version).With(billing.ActFindVersion)
 		}
 		return p.Versions[i].Prices, lookup, nil
 	case len(in.Prices) > 0:

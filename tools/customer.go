@@ -107,7 +107,7 @@ func within(path string, err error, before, after string) error {
 	if e.Field != "" {
 		field += "." + e.Field
 	}
-	return &billing.Error{Code: e.Code, Field: field, Message: fmt.Sprintf("%s%s: %s%s", before, path, e.Message, after)}
+	return &billing.Error{Code: e.Code, Field: field, Message: fmt.Sprintf("%s%s: %s%s", before, path, e.Message, after), Action: e.Action}
 }
 
 // GetCustomer reads one customer with its wallets.

@@ -155,7 +155,7 @@ func (t Tool) call(ctx context.Context, log *slog.Logger, docs map[string]string
 func (t Tool) errorResult(log *slog.Logger, err error) *mcpgo.CallToolResult {
 	switch billing.ErrorCode(err) {
 	case billing.EInvalid, billing.ENotFound, billing.EConflict, billing.EInsufficientFunds, billing.EUnauthorized, billing.EUnavailable:
-		return mcpgo.NewToolResultError(billing.ErrorMessage(err))
+		return mcpgo.NewToolResultError(message(err))
 	}
 	log.Error("mcp tool failed", "tool", t.Name, "err", err)
 	return internalResult(t.Name)

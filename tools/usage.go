@@ -24,7 +24,7 @@ func RecordUsage(svc *billing.Service) Tool {
 				res := wire.UsageResult{EventOutcome: wire.EventOutcome{Index: i, ID: id}}
 				switch {
 				case err != nil:
-					res.Status, res.Error = "failed", billing.ErrorMessage(err)
+					res.Status, res.Error = "failed", message(err)
 					r.Failed++
 				case ev.Replayed:
 					res.Status = "replayed"
