@@ -59,6 +59,7 @@ type server struct {
 	mux      *http.ServeMux
 	limiter  *keyLimiter
 	routes   []route
+	keys     keyStore      // responses stored under Idempotency-Keys
 	requests atomic.Uint64 // counts keyed requests, to prune old keys now and then
 	pruning  atomic.Bool   // a prune is running
 }
@@ -81,6 +82,9 @@ func newServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 		opts.BatchBodyLimit = max(DefaultBatchBodyLimit, opts.BodyLimit)
 	}
 	s := &server{svc: svc, prof: prof, log: opts.Logger, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.RateLimit)}
+	if svc != nil { // nil only when the OpenAPI document alone is wanted
+		s.keys = keyStore{pool: svc.Pool(), now: svc.Now}
+	}
 	s.routes = s.table()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.pattern, s.endpoint(rt))

@@ -27,7 +27,7 @@ import (
 func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key string, body *requestBody, h handlerFunc) {
 	ctx := r.Context()
 	info := infoFrom(ctx)
-	claim, err := s.svc.ClaimIdempotencyKey(ctx, key, requestHash(r, body))
+	claim, err := s.keys.claim(ctx, key, requestHash(r, body))
 	if billing.ErrorCode(err) == billing.EInvalid {
 		err = badRequest("invalid_idempotency_key", "Idempotency-Key", billing.ErrorMessage(err))
 	}
@@ -36,7 +36,7 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key string, 
 		return
 	}
 	switch claim.Outcome {
-	case billing.IdempotencyReplay:
+	case keyReplay:
 		w.Header().Set("Idempotent-Replayed", "true")
 		if ct := claim.Stored.ContentType; ct != "" {
 			w.Header().Set("Content-Type", ct)
@@ -45,11 +45,11 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key string, 
 		w.WriteHeader(claim.Stored.Status)
 		w.Write(claim.Stored.Body)
 		return
-	case billing.IdempotencyMismatch:
+	case keyMismatch:
 		s.fail(w, r, &apiError{status: http.StatusConflict, typ: typeIdempotency, code: "idempotency_key_reused", param: "Idempotency-Key",
 			message: fmt.Sprintf("Idempotency-Key %q was already used for a different request (method, path or body) in the last 24 hours; use a new key for a new request", key)})
 		return
-	case billing.IdempotencyInProgress:
+	case keyInProgress:
 		w.Header().Set("Retry-After", "1")
 		s.fail(w, r, &apiError{status: http.StatusConflict, typ: typeIdempotency, code: "idempotency_key_in_progress", param: "Idempotency-Key",
 			message: fmt.Sprintf("a request with Idempotency-Key %q is still in progress; retry in a moment to get its response", key)})
@@ -60,7 +60,7 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key string, 
 	settled := false
 	defer func() {
 		if !settled { // a panic: forget the key so that a retry runs
-			if err := s.svc.ReleaseIdempotencyKey(ctx, claim); err != nil {
+			if err := s.keys.release(ctx, claim); err != nil {
 				info.log.Error("api idempotency release", "err", err)
 			}
 		}
@@ -71,9 +71,9 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key string, 
 	settled = true
 	status := rec.statusCode()
 	if status >= http.StatusInternalServerError || info.noStore {
-		err = s.svc.ReleaseIdempotencyKey(ctx, claim)
+		err = s.keys.release(ctx, claim)
 	} else {
-		err = s.svc.CompleteIdempotencyKey(ctx, claim, billing.StoredResponse{Status: status, ContentType: rec.Header().Get("Content-Type"), Body: rec.buf.Bytes()})
+		err = s.keys.complete(ctx, claim, storedResponse{Status: status, ContentType: rec.Header().Get("Content-Type"), Body: rec.buf.Bytes()})
 	}
 	if err != nil {
 		info.log.Error("api idempotency store", "err", err)
@@ -90,7 +90,7 @@ func (s *server) pruneKeys(ctx context.Context) {
 	defer s.pruning.Store(false)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, err := s.svc.PruneIdempotencyKeys(ctx, 1000); err != nil {
+	if _, err := s.keys.prune(ctx, 1000); err != nil {
 		infoFrom(ctx).log.Error("api idempotency prune", "err", err)
 	}
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/tools"
 	"github.com/tollgatehq/tollgate/wire"
 )
@@ -336,8 +335,8 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 			"schemas":   schemas,
 			"responses": responses,
 			"parameters": map[string]any{"IdempotencyKey": map[string]any{"name": "Idempotency-Key", "in": "header",
-				"description": fmt.Sprintf("Makes the POST safe to retry: 1-%d printable ASCII characters, such as a UUID, unique per request for 24 hours", billing.MaxIdempotencyKeyLen),
-				"schema":      map[string]any{"type": "string", "maxLength": billing.MaxIdempotencyKeyLen}}},
+				"description": fmt.Sprintf("Makes the POST safe to retry: 1-%d printable ASCII characters, such as a UUID, unique per request for 24 hours", MaxIdempotencyKeyLen),
+				"schema":      map[string]any{"type": "string", "maxLength": MaxIdempotencyKeyLen}}},
 			"headers": map[string]any{
 				"RequestId": map[string]any{"description": "This request's id, also in the server's log; a well-formed incoming Request-Id (8-128 of A-Z a-z 0-9 . _ : -) is kept",
 					"schema": map[string]any{"type": "string"}},

@@ -42,6 +42,9 @@ func NewService(pool *pgxpool.Pool, opts Options) *Service {
 	return s
 }
 
+// Now returns the service's clock reading, as every operation stamps it.
+func (s *Service) Now() time.Time { return s.clock() }
+
 // Pool returns the service's connection pool (for health checks).
 func (s *Service) Pool() *pgxpool.Pool { return s.pool }
 

@@ -1,14 +1,18 @@
-package billing
+package api
 
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tollgatehq/tollgate/billing"
 )
 
 // claimIdempotencyKey inserts an in-flight row for key, or takes over one
 // that expired (older than expiredBefore) or that the same request left in
 // flight past its lease. It reports whether the caller now owns the row.
-func claimIdempotencyKey(ctx context.Context, db dbtx, c Caller, key string, hash []byte, token string, now, lockedUntil, expiredBefore time.Time) (bool, error) {
+func claimIdempotencyKey(ctx context.Context, db *pgxpool.Pool, c billing.Caller, key string, hash []byte, token string, now, lockedUntil, expiredBefore time.Time) (bool, error) {
 	tag, err := db.Exec(ctx, `INSERT INTO idempotency_keys (account_id, mode, key, request_hash, claim, locked_until, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (account_id, mode, key) DO UPDATE
@@ -18,15 +22,15 @@ func claimIdempotencyKey(ctx context.Context, db dbtx, c Caller, key string, has
 		   OR (idempotency_keys.status IS NULL AND idempotency_keys.locked_until < $7
 		       AND idempotency_keys.request_hash = EXCLUDED.request_hash)`,
 		c.AccountID, c.Mode, key, hash, token, lockedUntil, now, expiredBefore)
-	return tag.RowsAffected() == 1, translate(err)
+	return tag.RowsAffected() == 1, billing.Translate(err)
 }
 
 type idempotencyRecord struct {
 	hash   []byte
-	stored *StoredResponse // nil while in flight
+	stored *storedResponse // nil while in flight
 }
 
-func getIdempotencyKey(ctx context.Context, db dbtx, c Caller, key string) (idempotencyRecord, error) {
+func getIdempotencyKey(ctx context.Context, db *pgxpool.Pool, c billing.Caller, key string) (idempotencyRecord, error) {
 	var rec idempotencyRecord
 	var status *int
 	var contentType *string
@@ -35,10 +39,10 @@ func getIdempotencyKey(ctx context.Context, db dbtx, c Caller, key string) (idem
 		WHERE account_id = $1 AND mode = $2 AND key = $3`, c.AccountID, c.Mode, key).
 		Scan(&rec.hash, &status, &contentType, &body)
 	if err != nil {
-		return rec, translate(err)
+		return rec, billing.Translate(err)
 	}
 	if status != nil {
-		rec.stored = &StoredResponse{Status: *status, Body: body}
+		rec.stored = &storedResponse{Status: *status, Body: body}
 		if contentType != nil {
 			rec.stored.ContentType = *contentType
 		}
@@ -46,7 +50,7 @@ func getIdempotencyKey(ctx context.Context, db dbtx, c Caller, key string) (idem
 	return rec, nil
 }
 
-func completeIdempotencyKey(ctx context.Context, db dbtx, c Caller, key, token string, resp StoredResponse, now time.Time) error {
+func completeIdempotencyKey(ctx context.Context, db *pgxpool.Pool, c billing.Caller, key, token string, resp storedResponse, now time.Time) error {
 	body := resp.Body
 	if body == nil {
 		body = []byte{}
@@ -54,17 +58,17 @@ func completeIdempotencyKey(ctx context.Context, db dbtx, c Caller, key, token s
 	_, err := db.Exec(ctx, `UPDATE idempotency_keys SET status = $5, content_type = $6, response_body = $7, completed_at = $8
 		WHERE account_id = $1 AND mode = $2 AND key = $3 AND claim = $4 AND status IS NULL`,
 		c.AccountID, c.Mode, key, token, resp.Status, resp.ContentType, body, now)
-	return translate(err)
+	return billing.Translate(err)
 }
 
-func releaseIdempotencyKey(ctx context.Context, db dbtx, c Caller, key, token string) error {
+func releaseIdempotencyKey(ctx context.Context, db *pgxpool.Pool, c billing.Caller, key, token string) error {
 	_, err := db.Exec(ctx, `DELETE FROM idempotency_keys
 		WHERE account_id = $1 AND mode = $2 AND key = $3 AND claim = $4 AND status IS NULL`, c.AccountID, c.Mode, key, token)
-	return translate(err)
+	return billing.Translate(err)
 }
 
-func pruneIdempotencyKeys(ctx context.Context, db dbtx, before time.Time, limit int) (int64, error) {
+func pruneIdempotencyKeys(ctx context.Context, db *pgxpool.Pool, before time.Time, limit int) (int64, error) {
 	tag, err := db.Exec(ctx, `DELETE FROM idempotency_keys WHERE ctid IN (
 		SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)`, before, limit)
-	return tag.RowsAffected(), translate(err)
+	return tag.RowsAffected(), billing.Translate(err)
 }

@@ -1,0 +1,156 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tollgatehq/tollgate/billing"
+)
+
+// Idempotency keys let a client retry any write safely: the first request
+// with a key runs and its response is stored; a retry with the same key and
+// the same request gets the stored response back, never a second effect.
+// Keys are scoped to the caller's account and mode. The store keeps HTTP
+// responses, so it lives with the REST API, not in the domain; the domain's
+// own operations are idempotent on their client ids besides.
+const (
+	// IdempotencyKeyTTL is how long a stored response is replayed; after it
+	// the key may be used again.
+	IdempotencyKeyTTL = 24 * time.Hour
+	// IdempotencyLease is how long an in-flight request owns its key. A
+	// request whose process died is taken over after it by a retry of the
+	// same request; any other request with the key meanwhile is told the
+	// first is in progress.
+	IdempotencyLease = 2 * time.Minute
+	// MaxIdempotencyKeyLen is the longest key accepted.
+	MaxIdempotencyKeyLen = 255
+)
+
+// keyOutcome says what to do with a request that carries a key.
+type keyOutcome int
+
+// The outcomes of claim.
+const (
+	// keyProceed: the key is the caller's; run the request, then
+	// complete (or release to forget it).
+	keyProceed keyOutcome = iota + 1
+	// keyReplay: the key already has a response; send Stored.
+	keyReplay
+	// keyMismatch: the key was used for a different request.
+	keyMismatch
+	// keyInProgress: the first request with the key is still running.
+	keyInProgress
+)
+
+// storedResponse is the response stored under a key.
+type storedResponse struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// keyClaim is the answer of claim; with
+// keyProceed it is also the handle that completes or releases the key.
+type keyClaim struct {
+	Outcome keyOutcome
+	Stored  storedResponse // with keyReplay
+	caller  billing.Caller
+	key     string
+	token   string
+}
+
+// keyStore stores responses under Idempotency-Keys in PostgreSQL.
+type keyStore struct {
+	pool *pgxpool.Pool
+	now  func() time.Time // the service's clock
+}
+
+// claim claims key for a request whose fingerprint is
+// requestHash (the same request must give the same hash). Returns EInvalid
+// for a malformed key, EUnauthorized without a caller.
+func (s keyStore) claim(ctx context.Context, key string, requestHash []byte) (keyClaim, error) {
+	c, err := billing.RequireCaller(ctx)
+	if err != nil {
+		return keyClaim{}, err
+	}
+	if err := validIdempotencyKey(key); err != nil {
+		return keyClaim{}, err
+	}
+	var tok [16]byte
+	if _, err := rand.Read(tok[:]); err != nil {
+		return keyClaim{}, err
+	}
+	claim := keyClaim{caller: c, key: key, token: hex.EncodeToString(tok[:])}
+	// A row can vanish between the failed claim and the read (a released
+	// key), so the pair is retried a few times.
+	for range 3 {
+		now := s.now()
+		won, err := claimIdempotencyKey(ctx, s.pool, c, key, requestHash, claim.token, now, now.Add(IdempotencyLease), now.Add(-IdempotencyKeyTTL))
+		if err != nil {
+			return keyClaim{}, err
+		}
+		if won {
+			claim.Outcome = keyProceed
+			return claim, nil
+		}
+		rec, err := getIdempotencyKey(ctx, s.pool, c, key)
+		if billing.ErrorCode(err) == billing.ENotFound {
+			continue
+		}
+		if err != nil {
+			return keyClaim{}, err
+		}
+		switch {
+		case string(rec.hash) != string(requestHash):
+			claim.Outcome = keyMismatch
+		case rec.stored == nil:
+			claim.Outcome = keyInProgress
+		default:
+			claim.Outcome, claim.Stored = keyReplay, *rec.stored
+		}
+		return claim, nil
+	}
+	return keyClaim{}, billing.Errorf(billing.EConflict, "Idempotency-Key %q is being claimed and released concurrently; retry the request", key)
+}
+
+// complete stores the response of a claimed request. It runs
+// even when ctx is cancelled (the client went away), so a retry replays the
+// response instead of running again. A claim taken over after its lease
+// expired stores nothing.
+func (s keyStore) complete(ctx context.Context, claim keyClaim, resp storedResponse) error {
+	if claim.Outcome != keyProceed {
+		return nil
+	}
+	return completeIdempotencyKey(context.WithoutCancel(ctx), s.pool, claim.caller, claim.key, claim.token, resp, s.now())
+}
+
+// release forgets a claimed key whose request should not be
+// replayed (it failed before or outside the operation), so a retry runs it.
+func (s keyStore) release(ctx context.Context, claim keyClaim) error {
+	if claim.Outcome != keyProceed {
+		return nil
+	}
+	return releaseIdempotencyKey(context.WithoutCancel(ctx), s.pool, claim.caller, claim.key, claim.token)
+}
+
+// prune deletes up to limit keys older than IdempotencyKeyTTL,
+// across all accounts, and returns how many it deleted.
+func (s keyStore) prune(ctx context.Context, limit int) (int64, error) {
+	return pruneIdempotencyKeys(ctx, s.pool, s.now().Add(-IdempotencyKeyTTL), limit)
+}
+
+func validIdempotencyKey(key string) error {
+	if key == "" || len(key) > MaxIdempotencyKeyLen {
+		return billing.Invalidf("Idempotency-Key", "Idempotency-Key must be 1-%d characters, such as a UUID; got %d", MaxIdempotencyKeyLen, len(key))
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return billing.Invalidf("Idempotency-Key", "Idempotency-Key must be printable ASCII without spaces, such as a UUID")
+		}
+	}
+	return nil
+}
