@@ -1,6 +1,8 @@
 package billing
 
 import (
+	"github.com/tollgatehq/tollgate/payments"
+
 	"context"
 	"log/slog"
 	"time"
@@ -27,6 +29,12 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives internal errors; nil discards them.
 	Logger *slog.Logger
+	// TestPayments is the test provider that takes payments in test mode
+	// for accounts without a Stripe connection; nil: such accounts cannot
+	// take payments in test mode.
+	TestPayments *payments.TestProvider
+	// StripeBackendURL replaces Stripe's API address (stripe-mock in tests).
+	StripeBackendURL string
 }
 
 // NewService returns a Service over a migrated database. The pool must have

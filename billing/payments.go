@@ -1,0 +1,91 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/payments"
+)
+
+// PaymentConnection is an account's Stripe connection in one mode, as it may
+// be shown: the secrets only by their last 4 characters.
+type PaymentConnection struct {
+	Provider      string
+	Mode          Mode
+	SecretKey     string // redacted: "…abcd"
+	WebhookSecret string // redacted
+}
+
+// ConnectStripe connects the caller's account, in the caller's mode, to
+// Stripe with a secret key and the signing secret of the webhook endpoint
+// that sends its events to Tollgate. A live key in test mode (or a test key
+// in live mode) is refused. The secrets come from the operator (CLI or
+// environment), never from an MCP tool. Returns EInvalid.
+func (s *Service) ConnectStripe(ctx context.Context, secretKey, webhookSecret string) (PaymentConnection, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return PaymentConnection{}, err
+	}
+	cfg := payments.StripeConfig{SecretKey: payments.Secret(strings.TrimSpace(secretKey)), WebhookSecret: payments.Secret(strings.TrimSpace(webhookSecret)),
+		Livemode: c.Mode == ModeLive, BackendURL: s.opts.StripeBackendURL}
+	if _, err := payments.NewStripe(cfg); err != nil {
+		return PaymentConnection{}, err
+	}
+	now := s.clock()
+	_, err = s.pool.Exec(ctx, `INSERT INTO payment_connections (account_id, mode, provider, secret_key, webhook_secret, created_at, updated_at)
+		VALUES ($1, $2, 'stripe', $3, $4, $5, $5)
+		ON CONFLICT (account_id, mode) DO UPDATE SET secret_key = EXCLUDED.secret_key, webhook_secret = EXCLUDED.webhook_secret, updated_at = EXCLUDED.updated_at`,
+		c.AccountID, c.Mode, string(cfg.SecretKey), string(cfg.WebhookSecret), now)
+	if err != nil {
+		return PaymentConnection{}, translate(err)
+	}
+	return PaymentConnection{Provider: payments.ProviderStripe, Mode: c.Mode, SecretKey: cfg.SecretKey.Redacted(), WebhookSecret: cfg.WebhookSecret.Redacted()}, nil
+}
+
+// GetPaymentConnection returns how the caller's account takes payments in
+// the caller's mode: its Stripe connection, or the test provider. Returns
+// ENotFound when it cannot take payments.
+func (s *Service) GetPaymentConnection(ctx context.Context) (PaymentConnection, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return PaymentConnection{}, err
+	}
+	p, err := s.providerFor(ctx, s.pool, c)
+	if err != nil {
+		return PaymentConnection{}, err
+	}
+	if st, ok := p.(*payments.Stripe); ok {
+		return PaymentConnection{Provider: payments.ProviderStripe, Mode: c.Mode, SecretKey: st.String()}, nil
+	}
+	return PaymentConnection{Provider: payments.ProviderTest, Mode: c.Mode}, nil
+}
+
+// providerFor returns the provider that takes the caller's payments: the
+// account's Stripe connection in its mode, else, in test mode, the test
+// provider. Returns ENotFound naming the fix.
+func (s *Service) providerFor(ctx context.Context, db dbtx, c Caller) (payments.Provider, error) {
+	var key, hook string
+	err := db.QueryRow(ctx, `SELECT secret_key, webhook_secret FROM payment_connections WHERE account_id = $1 AND mode = $2`,
+		c.AccountID, c.Mode).Scan(&key, &hook)
+	switch {
+	case err == nil:
+		return payments.NewStripe(payments.StripeConfig{SecretKey: payments.Secret(key), WebhookSecret: payments.Secret(hook),
+			Livemode: c.Mode == ModeLive, BackendURL: s.opts.StripeBackendURL})
+	case !errors.Is(err, pgx.ErrNoRows):
+		return nil, translate(err)
+	case c.Mode == ModeTest && s.opts.TestPayments != nil:
+		return s.opts.TestPayments, nil
+	}
+	return nil, NotFoundf("provider", "this account takes no payments in %s mode: it has no Stripe connection", c.Mode).With(ActConnectPayments)
+}
+
+// providerNamed returns the provider of a payment made through name.
+func (s *Service) providerNamed(ctx context.Context, db dbtx, c Caller, name string) (payments.Provider, error) {
+	if name == payments.ProviderTest && s.opts.TestPayments != nil {
+		return s.opts.TestPayments, nil
+	}
+	return s.providerFor(ctx, db, c)
+}
