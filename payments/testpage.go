@@ -187,20 +187,24 @@ func (p *TestProvider) deliveryFailed(w http.ResponseWriter, err error) {
 	render(w, http.StatusBadGateway, testPage{Title: "Not recorded", Error: "Tollgate did not record this test payment. Go back and submit again: the same payment is sent again, never twice."})
 }
 
-func (p *TestProvider) payment(id string) (*testPayment, bool) {
+// payment returns a payment and its status, read under the lock.
+func (p *TestProvider) payment(id string) (*testPayment, stripe.PaymentIntentStatus, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pay, ok := p.payments[id]
-	return pay, ok
+	if !ok {
+		return nil, "", false
+	}
+	return pay, pay.status, true
 }
 
 func (p *TestProvider) getAuthenticate(w http.ResponseWriter, r *http.Request) {
-	pay, ok := p.payment(r.PathValue("id"))
+	pay, status, ok := p.payment(r.PathValue("id"))
 	if !ok {
 		notFound(w)
 		return
 	}
-	if pay.status != stripe.PaymentIntentStatusRequiresAction {
+	if status != stripe.PaymentIntentStatusRequiresAction {
 		render(w, http.StatusConflict, testPage{Title: "Nothing to authenticate", Message: "This payment does not need authentication."})
 		return
 	}
@@ -211,15 +215,14 @@ func (p *TestProvider) getAuthenticate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *TestProvider) postAuthenticate(w http.ResponseWriter, r *http.Request) {
-	pay, ok := p.payment(r.PathValue("id"))
+	pay, status, ok := p.payment(r.PathValue("id"))
 	if !ok {
 		notFound(w)
 		return
 	}
-	p.mu.Lock()
-	waiting := pay.status == stripe.PaymentIntentStatusRequiresAction
-	p.mu.Unlock()
-	if !waiting && !(pay.checkout != nil && pay.status == stripe.PaymentIntentStatusSucceeded) {
+	// A completed checkout's authentication may be submitted again, to
+	// redeliver its events.
+	if status != stripe.PaymentIntentStatusRequiresAction && !(pay.checkout != nil && status == stripe.PaymentIntentStatusSucceeded) {
 		p.getAuthenticate(w, r)
 		return
 	}

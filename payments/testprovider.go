@@ -371,7 +371,7 @@ func (p *TestProvider) checkoutEvent(c *testCheckout, typ stripe.EventType, pay 
 		"amount_total": c.amount.Minor, "currency": strings.ToLower(c.amount.Currency),
 		"customer": c.in.CustomerID, "client_reference_id": c.in.TopUpID,
 		"metadata": metadata(c.in.TopUpID, c.in.Account, c.in.Mode),
-		"status": c.status, "payment_status": "unpaid", "payment_intent": nil,
+		"status":   c.status, "payment_status": "unpaid", "payment_intent": nil,
 	}
 	if pay != nil {
 		obj["payment_intent"], obj["payment_status"] = pay.id, "paid"
