@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 )
 
 // priceRow and entitlementRow are how prices and entitlements are stored in a
@@ -103,25 +105,21 @@ func decodeVersion(pricesJSON, entsJSON []byte) ([]Price, []Entitlement, error) 
 	return prices, ents, nil
 }
 
-const productColumns = `id, code, name, description, event_type, default_version, archived_at, created_at`
-
-func scanProduct(row pgx.Row) (Product, error) {
-	var p Product
-	err := row.Scan(&p.ID, &p.Code, &p.Name, &p.Description, &p.EventType, &p.DefaultVersion, &p.ArchivedAt, &p.CreatedAt)
-	return p, translate(err)
+func productFromRow(r dbsqlc.ListProductsRow) Product {
+	return Product{ID: r.ID, Code: r.Code, Name: r.Name, Description: r.Description, EventType: r.EventType,
+		DefaultVersion: int(r.DefaultVersion), ArchivedAt: r.ArchivedAt, CreatedAt: r.CreatedAt}
 }
 
 func insertProduct(ctx context.Context, db dbtx, c Caller, p Product) (bool, error) {
-	tag, err := db.Exec(ctx, `INSERT INTO products (id, account_id, mode, code, name, description, event_type, default_version, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (account_id, mode, code) DO NOTHING`,
-		p.ID, c.AccountID, c.Mode, p.Code, p.Name, p.Description, p.EventType, p.DefaultVersion, p.CreatedAt)
-	return tag.RowsAffected() == 1, translate(err)
+	n, err := queries.InsertProduct(ctx, db, dbsqlc.InsertProductParams{ID: p.ID, AccountID: c.AccountID, Mode: string(c.Mode), Code: p.Code,
+		Name: p.Name, Description: p.Description, EventType: p.EventType, DefaultVersion: int32(p.DefaultVersion), CreatedAt: p.CreatedAt})
+	return n == 1, translate(err)
 }
 
 // getProduct finds a product by id or code.
 func getProduct(ctx context.Context, db dbtx, c Caller, ref string) (Product, error) {
-	return scanProduct(db.QueryRow(ctx, `SELECT `+productColumns+` FROM products
-		WHERE account_id = $1 AND mode = $2 AND (code = $3 OR id = $3)`, c.AccountID, c.Mode, ref))
+	r, err := queries.GetProduct(ctx, db, dbsqlc.GetProductParams{AccountID: c.AccountID, Mode: string(c.Mode), Ref: ref})
+	return productFromRow(dbsqlc.ListProductsRow(r)), translate(err)
 }
 
 func getProductView(ctx context.Context, db dbtx, c Caller, ref string) (ProductView, error) {
@@ -129,36 +127,37 @@ func getProductView(ctx context.Context, db dbtx, c Caller, ref string) (Product
 	if err != nil {
 		return ProductView{}, err
 	}
-	rows, err := db.Query(ctx, `SELECT id, product_id, version, prices, entitlements, published_at FROM product_versions
-		WHERE product_id = $1 ORDER BY version DESC`, p.ID)
+	rows, err := queries.ListVersions(ctx, db, p.ID)
 	if err != nil {
 		return ProductView{}, translate(err)
 	}
-	versions, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ProductVersion, error) { return scanVersion(r) })
-	return ProductView{Product: p, Versions: versions}, translate(err)
+	versions := make([]ProductVersion, len(rows))
+	for i, r := range rows {
+		if versions[i], err = versionFromRow(r); err != nil {
+			return ProductView{Product: p}, err
+		}
+	}
+	return ProductView{Product: p, Versions: versions}, nil
 }
 
-func scanVersion(row pgx.Row) (ProductVersion, error) {
-	var v ProductVersion
-	var prices, ents []byte
-	if err := row.Scan(&v.ID, &v.ProductID, &v.Version, &prices, &ents, &v.PublishedAt); err != nil {
-		return v, err
-	}
+// versionFromRow maps the row of ListVersions and GetVersion (same fields)
+// and decodes its prices and entitlements.
+func versionFromRow(r dbsqlc.ProductVersion) (ProductVersion, error) {
+	v := ProductVersion{ID: r.ID, ProductID: r.ProductID, Version: int(r.Version), PublishedAt: r.PublishedAt}
 	var err error
-	v.Prices, v.Entitlements, err = decodeVersion(prices, ents)
+	v.Prices, v.Entitlements, err = decodeVersion(r.Prices, r.Entitlements)
 	return v, err
 }
 
 func latestVersion(ctx context.Context, db dbtx, productID string) (int, error) {
-	var n int
-	err := db.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM product_versions WHERE product_id = $1`, productID).Scan(&n)
-	return n, translate(err)
+	n, err := queries.LatestVersion(ctx, db, productID)
+	return int(n), translate(err)
 }
 
 func insertVersion(ctx context.Context, db dbtx, v ProductVersion) error {
 	prices, ents := encodeVersion(v.Prices, v.Entitlements)
-	_, err := db.Exec(ctx, `INSERT INTO product_versions (id, product_id, version, prices, entitlements, published_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, v.ID, v.ProductID, v.Version, prices, ents, v.PublishedAt)
+	err := queries.InsertVersion(ctx, db, dbsqlc.InsertVersionParams{ID: v.ID, ProductID: v.ProductID, Version: int32(v.Version),
+		Prices: []byte(prices), Entitlements: []byte(ents), PublishedAt: v.PublishedAt})
 	if ErrorCode(translate(err)) == EConflict {
 		return Errorf(EConflict, "another version of this product was published at the same moment; retry")
 	}
@@ -166,90 +165,90 @@ func insertVersion(ctx context.Context, db dbtx, v ProductVersion) error {
 }
 
 func setDefaultVersion(ctx context.Context, db dbtx, productID string, version int) error {
-	_, err := db.Exec(ctx, `UPDATE products SET default_version = $2 WHERE id = $1`, productID, version)
-	return translate(err)
+	return translate(queries.SetDefaultVersion(ctx, db, dbsqlc.SetDefaultVersionParams{ID: productID, DefaultVersion: int32(version)}))
 }
 
 func archiveProduct(ctx context.Context, db dbtx, productID string, at time.Time) error {
-	_, err := db.Exec(ctx, `UPDATE products SET archived_at = $2 WHERE id = $1`, productID, at)
-	return translate(err)
+	return translate(queries.ArchiveProduct(ctx, db, dbsqlc.ArchiveProductParams{ID: productID, ArchivedAt: &at}))
 }
 
 func listProducts(ctx context.Context, db dbtx, c Caller, in ListProductsInput, limit int) ([]Product, error) {
-	rows, err := db.Query(ctx, `SELECT `+productColumns+` FROM products
-		WHERE account_id = $1 AND mode = $2 AND ($3 = '' OR id < $3) AND ($4 OR archived_at IS NULL)
-		ORDER BY id DESC LIMIT $5`, c.AccountID, c.Mode, in.Cursor, in.IncludeArchived, limit)
+	rows, err := queries.ListProducts(ctx, db, dbsqlc.ListProductsParams{AccountID: c.AccountID, Mode: string(c.Mode),
+		Cursor: nullable(in.Cursor), IncludeArchived: in.IncludeArchived, Lim: int32(limit)})
 	if err != nil {
 		return nil, translate(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) { return scanProduct(r) })
-	return out, translate(err)
+	out := make([]Product, len(rows))
+	for i, r := range rows {
+		out[i] = productFromRow(r)
+	}
+	return out, nil
 }
 
 func insertVendor(ctx context.Context, db dbtx, c Caller, v Vendor) (bool, error) {
-	tag, err := db.Exec(ctx, `INSERT INTO vendors (id, account_id, mode, code, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (account_id, mode, code) DO NOTHING`, v.ID, c.AccountID, c.Mode, v.Code, v.Name, v.CreatedAt)
-	return tag.RowsAffected() == 1, translate(err)
+	n, err := queries.InsertVendor(ctx, db, dbsqlc.InsertVendorParams{ID: v.ID, AccountID: c.AccountID, Mode: string(c.Mode),
+		Code: v.Code, Name: v.Name, CreatedAt: v.CreatedAt})
+	return n == 1, translate(err)
 }
 
-func scanVendor(row pgx.Row) (Vendor, error) {
-	var v Vendor
-	err := row.Scan(&v.ID, &v.Code, &v.Name, &v.CreatedAt)
-	return v, translate(err)
+// vendorFromRow maps the row of GetVendor and ListVendors (same fields).
+func vendorFromRow(r dbsqlc.ListVendorsRow) Vendor {
+	return Vendor{ID: r.ID, Code: r.Code, Name: r.Name, CreatedAt: r.CreatedAt}
 }
 
 func getVendor(ctx context.Context, db dbtx, c Caller, code string) (Vendor, error) {
-	return scanVendor(db.QueryRow(ctx, `SELECT id, code, name, created_at FROM vendors WHERE account_id = $1 AND mode = $2 AND code = $3`,
-		c.AccountID, c.Mode, code))
+	r, err := queries.GetVendor(ctx, db, dbsqlc.GetVendorParams{AccountID: c.AccountID, Mode: string(c.Mode), Code: code})
+	return vendorFromRow(dbsqlc.ListVendorsRow(r)), translate(err)
 }
 
 func listVendors(ctx context.Context, db dbtx, c Caller) ([]Vendor, error) {
-	rows, err := db.Query(ctx, `SELECT id, code, name, created_at FROM vendors WHERE account_id = $1 AND mode = $2 ORDER BY code`, c.AccountID, c.Mode)
+	rows, err := queries.ListVendors(ctx, db, dbsqlc.ListVendorsParams{AccountID: c.AccountID, Mode: string(c.Mode)})
 	if err != nil {
 		return nil, translate(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Vendor, error) { return scanVendor(r) })
-	return out, translate(err)
+	out := make([]Vendor, len(rows))
+	for i, r := range rows {
+		out[i] = vendorFromRow(r)
+	}
+	return out, nil
 }
 
 // lockCustomer serialises changes to one customer's subscriptions.
 func lockCustomer(ctx context.Context, tx txn, customerID string) error {
-	_, err := tx.Exec(ctx, `SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, customerID)
-	return translate(err)
+	return translate(queries.LockCustomer(ctx, tx, customerID))
 }
 
-const subscriptionColumns = `s.id, s.customer_id, s.product_id, p.code, s.version, s.started_at, s.ended_at`
-
-func scanSubscription(row pgx.Row) (Subscription, error) {
-	var x Subscription
-	err := row.Scan(&x.ID, &x.CustomerID, &x.ProductID, &x.ProductCode, &x.Version, &x.StartedAt, &x.EndedAt)
-	return x, translate(err)
+// subscriptionFromRow maps the row of CurrentSubscription and
+// ListSubscriptions (same fields).
+func subscriptionFromRow(r dbsqlc.ListSubscriptionsRow) Subscription {
+	return Subscription{ID: r.ID, CustomerID: r.CustomerID, ProductID: r.ProductID, ProductCode: r.ProductCode,
+		Version: int(r.Version), StartedAt: r.StartedAt, EndedAt: r.EndedAt}
 }
 
 func currentSubscription(ctx context.Context, db dbtx, customerID, productID string) (Subscription, error) {
-	return scanSubscription(db.QueryRow(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions s JOIN products p ON p.id = s.product_id
-		WHERE s.customer_id = $1 AND s.product_id = $2 AND s.ended_at IS NULL`, customerID, productID))
+	r, err := queries.CurrentSubscription(ctx, db, dbsqlc.CurrentSubscriptionParams{CustomerID: customerID, ProductID: productID})
+	return subscriptionFromRow(dbsqlc.ListSubscriptionsRow(r)), translate(err)
 }
 
 func endSubscription(ctx context.Context, db dbtx, id string, at time.Time) error {
-	_, err := db.Exec(ctx, `UPDATE subscriptions SET ended_at = $2 WHERE id = $1`, id, at)
-	return translate(err)
+	return translate(queries.EndSubscription(ctx, db, dbsqlc.EndSubscriptionParams{ID: id, EndedAt: &at}))
 }
 
 func insertSubscription(ctx context.Context, db dbtx, c Caller, x Subscription) error {
-	_, err := db.Exec(ctx, `INSERT INTO subscriptions (id, account_id, mode, customer_id, product_id, version, started_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, x.ID, c.AccountID, c.Mode, x.CustomerID, x.ProductID, x.Version, x.StartedAt)
-	return translate(err)
+	return translate(queries.InsertSubscription(ctx, db, dbsqlc.InsertSubscriptionParams{ID: x.ID, AccountID: c.AccountID, Mode: string(c.Mode),
+		CustomerID: x.CustomerID, ProductID: x.ProductID, Version: int32(x.Version), StartedAt: x.StartedAt}))
 }
 
 func listSubscriptions(ctx context.Context, db dbtx, customerID string) ([]Subscription, error) {
-	rows, err := db.Query(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions s JOIN products p ON p.id = s.product_id
-		WHERE s.customer_id = $1 ORDER BY s.ended_at IS NULL DESC, s.started_at DESC`, customerID)
+	rows, err := queries.ListSubscriptions(ctx, db, customerID)
 	if err != nil {
 		return nil, translate(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Subscription, error) { return scanSubscription(r) })
-	return out, translate(err)
+	out := make([]Subscription, len(rows))
+	for i, r := range rows {
+		out[i] = subscriptionFromRow(r)
+	}
+	return out, nil
 }
 
 // pricedVersion is a subscription's version as rating needs it.
@@ -272,6 +271,9 @@ func versionsForEvent(ctx context.Context, db dbtx, customerID, eventType string
 	return out, translate(err)
 }
 
+// versionsForEventSQL stays hand-written, not in billing/queries: the usage
+// batch queues it on its pgx.Batch (queueVersionsForEvent), which a generated
+// method, running its statement on its own round trip, cannot join.
 const versionsForEventSQL = `SELECT DISTINCT ON (s.product_id) s.product_id, p.code,
 		v.id, v.product_id, v.version, v.prices, v.entitlements, v.published_at
 	FROM subscriptions s
@@ -295,13 +297,11 @@ func collectPricedVersions(rows pgx.Rows) ([]pricedVersion, error) {
 
 // versionOf loads one version of a product.
 func versionOf(ctx context.Context, db dbtx, productID string, version int) (ProductVersion, error) {
-	return scanVersionRow(db.QueryRow(ctx, `SELECT id, product_id, version, prices, entitlements, published_at FROM product_versions
-		WHERE product_id = $1 AND version = $2`, productID, version))
-}
-
-func scanVersionRow(row pgx.Row) (ProductVersion, error) {
-	v, err := scanVersion(row)
-	return v, translate(err)
+	r, err := queries.GetVersion(ctx, db, dbsqlc.GetVersionParams{ProductID: productID, Version: int32(version)})
+	if err != nil {
+		return ProductVersion{}, translate(err)
+	}
+	return versionFromRow(r)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

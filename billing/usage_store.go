@@ -8,7 +8,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 )
+
+// The queue* functions below stay hand-written pgx, not sqlc: each queues its
+// statement on the recorder's or authorizer's pgx.Batch, whose statements go
+// to the server in one round trip (with BEGIN and COMMIT on a pipeTx) and
+// whose results are read in order by the callbacks they register. sqlc's
+// generated methods each run one statement and wait for its answer.
 
 const authorizationColumns = `id, idempotency_key, customer_id, wallet_id, event_type, asset,
 	(SELECT precision FROM assets s WHERE s.account_id = authorizations.account_id AND s.mode = authorizations.mode AND s.code = authorizations.asset),
@@ -239,13 +247,16 @@ func readCounters(ctx context.Context, db dbtx, customerID string, priceIDs []st
 }
 
 func activeProductsFor(ctx context.Context, db dbtx, c Caller, eventType string) ([]Product, error) {
-	rows, err := db.Query(ctx, `SELECT `+productColumns+` FROM products WHERE account_id = $1 AND mode = $2 AND event_type = $3 AND archived_at IS NULL ORDER BY code`,
-		c.AccountID, c.Mode, eventType)
+	rows, err := queries.ListActiveProductsForEvent(ctx, db, dbsqlc.ListActiveProductsForEventParams{AccountID: c.AccountID,
+		Mode: string(c.Mode), EventType: eventType})
 	if err != nil {
 		return nil, translate(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) { return scanProduct(r) })
-	return out, translate(err)
+	out := make([]Product, len(rows))
+	for i, r := range rows {
+		out[i] = productFromRow(dbsqlc.ListProductsRow(r))
+	}
+	return out, nil
 }
 
 // queueVersionsForEvent queues versionsForEvent's query.

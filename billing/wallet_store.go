@@ -6,41 +6,56 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 )
 
-const walletColumns = `id, account_id, mode, customer_id, name, is_default, created_at`
-
-func scanWallet(row pgx.Row) (Wallet, error) {
-	var w Wallet
-	err := row.Scan(&w.ID, &w.AccountID, &w.Mode, &w.CustomerID, &w.Name, &w.IsDefault, &w.CreatedAt)
-	return w, translate(err)
+// walletFromRow maps the row of GetWalletByID, GetWalletByName and
+// ListWallets (all of a wallet's columns: the generated Wallet).
+func walletFromRow(r dbsqlc.Wallet) Wallet {
+	return Wallet{ID: r.ID, AccountID: r.AccountID, Mode: Mode(r.Mode), CustomerID: r.CustomerID, Name: r.Name,
+		IsDefault: r.IsDefault, CreatedAt: r.CreatedAt}
 }
 
 func insertWallet(ctx context.Context, db dbtx, w Wallet) (bool, error) {
-	tag, err := db.Exec(ctx, `INSERT INTO wallets (`+walletColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (customer_id, name) DO NOTHING`, w.ID, w.AccountID, w.Mode, w.CustomerID, w.Name, w.IsDefault, w.CreatedAt)
-	return tag.RowsAffected() == 1, translate(err)
+	n, err := queries.InsertWallet(ctx, db, dbsqlc.InsertWalletParams{ID: w.ID, AccountID: w.AccountID, Mode: string(w.Mode),
+		CustomerID: w.CustomerID, Name: w.Name, IsDefault: w.IsDefault, CreatedAt: w.CreatedAt})
+	return n == 1, translate(err)
 }
 
 func getWalletByID(ctx context.Context, db dbtx, c Caller, id string) (Wallet, error) {
-	return scanWallet(db.QueryRow(ctx, `SELECT `+walletColumns+` FROM wallets WHERE account_id = $1 AND mode = $2 AND id = $3`, c.AccountID, c.Mode, id))
+	r, err := queries.GetWalletByID(ctx, db, dbsqlc.GetWalletByIDParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
+	return walletFromRow(r), translate(err)
 }
 
 func getWalletByName(ctx context.Context, db dbtx, c Caller, customerID, name string) (Wallet, error) {
-	return scanWallet(db.QueryRow(ctx, `SELECT `+walletColumns+` FROM wallets
-		WHERE account_id = $1 AND mode = $2 AND customer_id = $3 AND name = $4`, c.AccountID, c.Mode, customerID, name))
+	r, err := queries.GetWalletByName(ctx, db, dbsqlc.GetWalletByNameParams{AccountID: c.AccountID, Mode: string(c.Mode),
+		CustomerID: customerID, Name: name})
+	return walletFromRow(r), translate(err)
 }
 
 func listWallets(ctx context.Context, db dbtx, c Caller, customerID string) ([]Wallet, error) {
-	rows, err := db.Query(ctx, `SELECT `+walletColumns+` FROM wallets
-		WHERE account_id = $1 AND mode = $2 AND customer_id = $3 ORDER BY is_default DESC, name`, c.AccountID, c.Mode, customerID)
+	rows, err := queries.ListWallets(ctx, db, dbsqlc.ListWalletsParams{AccountID: c.AccountID, Mode: string(c.Mode), CustomerID: customerID})
 	if err != nil {
 		return nil, translate(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Wallet, error) { return scanWallet(r) })
-	return out, translate(err)
+	out := make([]Wallet, len(rows))
+	for i, r := range rows {
+		out[i] = walletFromRow(r)
+	}
+	return out, nil
 }
 
+// lotFromRow maps the row of OpenLots and GetLot (same fields).
+func lotFromRow(r dbsqlc.OpenLotsRow) *Lot {
+	return &Lot{ID: r.ID, WalletID: r.WalletID, Asset: r.Asset, Purpose: LotPurpose(r.Purpose), Amount: r.Amount, Remaining: r.Remaining,
+		Priority: int(r.Priority), ExpiresAt: r.ExpiresAt, ExpiredAt: r.ExpiredAt, RevenueBasis: r.RevenueBasis,
+		RevenueCurrency: r.RevenueCurrency, Refunded: r.Refunded, TransactionID: r.TransactionID, CreatedAt: r.CreatedAt}
+}
+
+// lotColumns and scanLot stay for the hand-written usage batch
+// (recorder_store.go), which reads open lots of many balances in one
+// statement on its pgx.Batch; keep them in step with OpenLots.
 const lotColumns = `id, wallet_id, asset, purpose, amount, remaining, priority, expires_at, expired_at,
 	revenue_basis, coalesce(revenue_currency, ''), refunded, transaction_id, created_at`
 
@@ -53,34 +68,40 @@ func scanLot(row pgx.Row) (*Lot, error) {
 
 // openLots returns the lots with value left, expired or not.
 func openLots(ctx context.Context, db dbtx, walletID, asset string) ([]*Lot, error) {
-	rows, err := db.Query(ctx, `SELECT `+lotColumns+` FROM lots WHERE wallet_id = $1 AND asset = $2 AND remaining > 0`, walletID, asset)
+	rows, err := queries.OpenLots(ctx, db, dbsqlc.OpenLotsParams{WalletID: walletID, Asset: asset})
 	if err != nil {
 		return nil, translate(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Lot, error) { return scanLot(r) })
-	return out, translate(err)
+	out := make([]*Lot, len(rows))
+	for i, r := range rows {
+		out[i] = lotFromRow(r)
+	}
+	return out, nil
 }
 
 func getLot(ctx context.Context, db dbtx, walletID, id string) (*Lot, error) {
-	return scanLot(db.QueryRow(ctx, `SELECT `+lotColumns+` FROM lots WHERE wallet_id = $1 AND id = $2`, walletID, id))
+	r, err := queries.GetLot(ctx, db, dbsqlc.GetLotParams{WalletID: walletID, ID: id})
+	return lotFromRow(dbsqlc.OpenLotsRow(r)), translate(err)
 }
 
 // heldAmount sums the active holds that have not expired at now.
 func heldAmount(ctx context.Context, db dbtx, walletID, asset string, now time.Time) (Decimal, error) {
-	var held Decimal
-	err := db.QueryRow(ctx, `SELECT coalesce(sum(amount), 0) FROM authorizations
-		WHERE wallet_id = $1 AND asset = $2 AND status = 'active' AND expires_at > $3`, walletID, asset, now).Scan(&held)
+	held, err := queries.HeldAmount(ctx, db, dbsqlc.HeldAmountParams{WalletID: walletID, Asset: asset, Now: now})
 	return held, translate(err)
 }
 
 func setCreditLimit(ctx context.Context, db dbtx, walletID, asset string, limit Decimal, now time.Time) error {
-	_, err := db.Exec(ctx, `UPDATE balances SET credit_limit = $3, updated_at = $4 WHERE wallet_id = $1 AND asset = $2`, walletID, asset, limit, now)
-	return translate(err)
+	return translate(queries.SetCreditLimit(ctx, db, dbsqlc.SetCreditLimitParams{WalletID: walletID, Asset: asset, CreditLimit: limit, UpdatedAt: now}))
 }
 
 // queueBalanceWrites queues everything operations did to a set of balances —
 // ledger transactions, new lots, entries, changed lots, balance rows — as five
 // multi-row statements however many balances and postings there are.
+//
+// It stays hand-written pgx, not sqlc: it queues its statements on the
+// caller's pgx.Batch, which a pipeTx sends with BEGIN and COMMIT in one round
+// trip, and queues only the statements that have rows; sqlc's generated
+// methods each run one statement on their own round trip.
 func queueBalanceWrites(batch *pgx.Batch, states ...*balanceState) {
 	var t struct {
 		id, account, mode, kind, ref, wallet, desc []string
@@ -188,19 +209,13 @@ func nullable(s string) *string {
 
 // readBalances reads a wallet's balances as of now, without locking.
 func readBalances(ctx context.Context, db dbtx, walletID string, now time.Time) ([]Balance, error) {
-	rows, err := db.Query(ctx, `SELECT b.asset, a.precision, b.debt, b.credit_limit FROM balances b
-		JOIN assets a ON a.account_id = b.account_id AND a.mode = b.mode AND a.code = b.asset
-		WHERE b.wallet_id = $1 ORDER BY b.asset`, walletID)
+	rows, err := queries.ListBalances(ctx, db, walletID)
 	if err != nil {
 		return nil, translate(err)
 	}
-	bals, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Balance, error) {
-		var b Balance
-		err := r.Scan(&b.Asset, &b.Precision, &b.Debt, &b.CreditLimit)
-		return b, err
-	})
-	if err != nil {
-		return nil, translate(err)
+	bals := make([]Balance, len(rows))
+	for i, r := range rows {
+		bals[i] = Balance{Asset: r.Asset, Precision: r.Precision, Debt: r.Debt, CreditLimit: r.CreditLimit}
 	}
 	for i := range bals {
 		b := &bals[i]
@@ -243,15 +258,13 @@ type dueBalance struct {
 // dueBalances finds balances holding lots whose expiry is due but not yet
 // written to the ledger.
 func dueBalances(ctx context.Context, db dbtx, now time.Time, limit int) ([]dueBalance, error) {
-	rows, err := db.Query(ctx, `SELECT DISTINCT account_id, mode, wallet_id, asset FROM lots
-		WHERE expires_at IS NOT NULL AND expires_at <= $1 AND remaining > 0 LIMIT $2`, now, limit)
+	rows, err := queries.DueBalances(ctx, db, dbsqlc.DueBalancesParams{Now: &now, Lim: int32(limit)})
 	if err != nil {
 		return nil, translate(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dueBalance, error) {
-		var d dueBalance
-		err := r.Scan(&d.c.AccountID, &d.c.Mode, &d.wallet, &d.asset)
-		return d, err
-	})
-	return out, translate(err)
+	out := make([]dueBalance, len(rows))
+	for i, r := range rows {
+		out[i] = dueBalance{c: Caller{AccountID: r.AccountID, Mode: Mode(r.Mode)}, wallet: r.WalletID, asset: r.Asset}
+	}
+	return out, nil
 }
