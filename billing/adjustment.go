@@ -121,7 +121,15 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 				return err
 			}
 		}
-		return b.flush(ctx, tx)
+		if err := b.flush(ctx, tx); err != nil {
+			return err
+		}
+		if in.Kind == AdjustCharge || (in.Kind == AdjustCorrection && in.Amount.IsNegative()) {
+			batch := &pgx.Batch{}
+			s.queueAutoTopUpTriggers(batch, now, b)
+			return translate(tx.SendBatch(ctx, batch).Close())
+		}
+		return nil
 	})
 	if err != nil {
 		return Adjustment{}, err

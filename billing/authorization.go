@@ -211,6 +211,9 @@ func (s *Service) recordDecision(ctx context.Context, tx txn, c Caller, a Author
 			return Authorization{}, err
 		}
 		queueBalanceWrites(batch, b)
+		if a.Approved {
+			s.queueAutoTopUpTriggers(batch, now, b)
+		}
 	}
 	inserted, err := queueInsertAuthorization(batch, c, a, hash, in.Data)
 	if err != nil {

@@ -46,4 +46,5 @@ const (
 	prefixSubscription  = "sub"
 	prefixAuthorization = "auth"
 	prefixFee           = "fee"
+	prefixTopUp         = "topup"
 )

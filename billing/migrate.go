@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed migrations/*.sql
@@ -70,6 +72,15 @@ func MigrateDB(ctx context.Context, db *sql.DB) error {
 	applied, err := p.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	// River's own tables, for the background jobs, at the version of the
+	// River this binary was built with.
+	rm, err := rivermigrate.New(riverdatabasesql.New(db), nil)
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	if _, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
 	}
 	if len(applied) == 0 {
 		return nil

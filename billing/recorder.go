@@ -71,6 +71,11 @@ func (s *Service) Close(ctx context.Context) error {
 		}
 	}
 	s.rec.mu.Unlock()
+	if s.jobs != nil {
+		if err := s.jobs.Stop(ctx); err != nil {
+			return err
+		}
+	}
 	drained := make(chan struct{})
 	go func() { s.rec.done.Wait(); close(drained) }()
 	select {
@@ -594,6 +599,7 @@ func (s *Service) settleBatch(ctx context.Context, b *batchTx) error {
 		}
 	}
 	queueBalanceWrites(batch, touched...)
+	s.queueAutoTopUpTriggers(batch, b.now, touched...)
 	return sendFinal(ctx, b.tx, batch)
 }
 

@@ -1,13 +1,15 @@
 package billing
 
 import (
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
 	"github.com/tollgatehq/tollgate/payments"
 
 	"context"
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -16,6 +18,8 @@ import (
 // calls. Each method takes the caller's account and mode from the context.
 type Service struct {
 	rec   recorder
+	jobs  *river.Client[pgx.Tx] // nil until StartJobs
+	kicks chan string           // auto top-ups to hand to jobs
 	cache *cache
 	pool  *pgxpool.Pool
 	now   func() time.Time
@@ -40,7 +44,7 @@ type Options struct {
 // NewService returns a Service over a migrated database. The pool must have
 // been configured with ConfigurePool.
 func NewService(pool *pgxpool.Pool, opts Options) *Service {
-	s := &Service{cache: newCache(), pool: pool, now: opts.Now, log: opts.Logger, opts: opts}
+	s := &Service{cache: newCache(), pool: pool, now: opts.Now, log: opts.Logger, opts: opts, kicks: make(chan string, 1024)}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -86,6 +86,20 @@ CREATE TABLE auto_top_ups (
     FOREIGN KEY (wallet_id, asset) REFERENCES balances
 );
 
+-- Refunds of top-ups, one per client idempotency key: the ledger is
+-- debited once, then the provider is asked (again, on a retry) with the same
+-- key until it answers.
+CREATE TABLE top_up_refunds (
+    id                 text PRIMARY KEY,
+    top_up_id          text NOT NULL REFERENCES top_ups,
+    request_key        text NOT NULL,
+    amount_minor       bigint NOT NULL CHECK (amount_minor > 0),
+    credit             numeric NOT NULL CHECK (credit > 0), -- taken from the lot
+    provider_refund_id text NOT NULL DEFAULT '',
+    created_at         timestamptz NOT NULL,
+    UNIQUE (top_up_id, request_key)
+);
+
 -- Provider events handled, so a webhook delivered again is acknowledged and
 -- changes nothing.
 CREATE TABLE payment_events (
@@ -98,6 +112,7 @@ CREATE TABLE payment_events (
 
 -- +goose Down
 DROP TABLE payment_events;
+DROP TABLE top_up_refunds;
 DROP TABLE auto_top_ups;
 DROP TABLE top_ups;
 DROP TABLE provider_customers;

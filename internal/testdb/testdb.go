@@ -134,6 +134,7 @@ type migrator struct{}
 
 func (migrator) Hash() (string, error) {
 	h := sha256.New()
+	h.Write([]byte("river v0.51.2")) // River's tables are migrated too
 	err := fs.WalkDir(billing.Migrations(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -90,6 +90,21 @@ type Authorization struct {
 	CreatedAt      time.Time
 }
 
+type AutoTopUp struct {
+	WalletID        string
+	Asset           string
+	Enabled         bool
+	Threshold       decimal.Decimal
+	CreditAmount    decimal.Decimal
+	PaidMinor       int64
+	Currency        string
+	MonthlyCapMinor *int64
+	Failures        int32
+	RetryAfter      *time.Time
+	DisabledReason  string
+	UpdatedAt       time.Time
+}
+
 type Balance struct {
 	WalletID    string
 	Asset       string
@@ -213,6 +228,23 @@ type Outbox struct {
 	Payload     []byte
 	CreatedAt   time.Time
 	DeliveredAt *time.Time
+}
+
+type PaymentConnection struct {
+	AccountID     string
+	Mode          string
+	Provider      string
+	SecretKey     string
+	WebhookSecret string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type PaymentEvent struct {
+	Provider   string
+	ID         string
+	Type       string
+	ReceivedAt time.Time
 }
 
 type Product struct {
@@ -358,6 +390,14 @@ type ProfitabilityState struct {
 	FoldedAt      *time.Time
 }
 
+type ProviderCustomer struct {
+	CustomerID         string
+	Provider           string
+	ProviderCustomerID string
+	PaymentMethodID    string
+	UpdatedAt          time.Time
+}
+
 type Subscription struct {
 	ID         string
 	AccountID  string
@@ -368,6 +408,35 @@ type Subscription struct {
 	StartedAt  time.Time
 	EndedAt    *time.Time
 	CreatedAt  time.Time
+}
+
+type TopUp struct {
+	ID             string
+	AccountID      string
+	Mode           string
+	RequestKey     *string
+	RequestHash    []byte
+	CustomerID     string
+	WalletID       string
+	Asset          string
+	CreditAmount   decimal.Decimal
+	PaidMinor      int64
+	Currency       string
+	Provider       string
+	Auto           bool
+	Status         string
+	CheckoutID     string
+	CheckoutUrl    string
+	ActionUrl      string
+	PaymentID      *string
+	FailureCode    string
+	FailureMessage string
+	LotID          *string
+	RefundedMinor  int64
+	SuccessUrl     string
+	CancelUrl      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 type UsageCounter struct {

@@ -1,0 +1,301 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/payments"
+)
+
+// Auto top-up retries a declined card after autoTopUpBackoff, four times
+// longer after each further decline, and turns itself off after
+// autoTopUpMaxFailures declines in a row, recording why.
+const (
+	autoTopUpBackoff     = 15 * time.Minute
+	autoTopUpMaxFailures = 3
+)
+
+// AutoTopUp is a wallet's auto top-up in one asset: when a debit, hold or
+// charge takes the available balance below Threshold, Paid (whole units of
+// Currency) is charged to the customer's saved card and Credit is credited.
+type AutoTopUp struct {
+	WalletID       string
+	Asset          string
+	Precision      int32
+	Enabled        bool
+	Threshold      Decimal
+	Credit         Decimal
+	Paid           Decimal
+	Currency       string
+	PaidPrecision  int32
+	MonthlyCap     *Decimal // in Currency; nil: no cap
+	Failures       int
+	RetryAfter     *time.Time
+	DisabledReason string
+	UpdatedAt      time.Time
+}
+
+// ConfigureAutoTopUpInput sets a wallet's auto top-up.
+type ConfigureAutoTopUpInput struct {
+	Customer   string
+	Wallet     string
+	Asset      string
+	Enabled    bool
+	Threshold  Decimal
+	Paid       Decimal
+	Currency   string   // empty: Asset when it is a currency
+	Credit     *Decimal // nil: Paid at the asset's rate
+	MonthlyCap *Decimal // nil: no cap
+}
+
+// ConfigureAutoTopUp sets (or turns off) a wallet's auto top-up. Turning it
+// on needs a card the customer saved by paying a top-up, and clears earlier
+// failures. Returns EInvalid, ENotFound.
+func (s *Service) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUpInput) (AutoTopUp, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return AutoTopUp{}, err
+	}
+	if err := CheckAmount("threshold", in.Threshold); err != nil {
+		return AutoTopUp{}, err
+	}
+	if in.Threshold.IsNegative() {
+		return AutoTopUp{}, Invalidf("threshold", "threshold must be zero or more: the available balance below which the card is charged")
+	}
+	t, err := s.priceTopUp(ctx, c, &CreateTopUpInput{IdempotencyKey: "auto", Customer: in.Customer, Wallet: in.Wallet, Asset: in.Asset,
+		Paid: in.Paid, Currency: in.Currency, Credit: in.Credit, SuccessURL: "https://auto.invalid", CancelURL: "https://auto.invalid"})
+	if err != nil {
+		return AutoTopUp{}, err
+	}
+	var capMinor *int64
+	if in.MonthlyCap != nil {
+		if err := CheckWholeUnits("monthly_cap", *in.MonthlyCap, t.Currency, t.PaidPrecision); err != nil {
+			return AutoTopUp{}, err
+		}
+		if in.MonthlyCap.LessThan(t.Paid) {
+			return AutoTopUp{}, Invalidf("monthly_cap", "monthly_cap %s %s is less than one top-up of %s %s; raise it or leave it out",
+				FormatAmount(*in.MonthlyCap, t.PaidPrecision), t.Currency, FormatAmount(t.Paid, t.PaidPrecision), t.Currency)
+		}
+		m := in.MonthlyCap.Shift(t.PaidPrecision).IntPart()
+		capMinor = &m
+	}
+	if in.Enabled {
+		if _, _, err := s.savedCard(ctx, s.pool, c, t.CustomerID); err != nil {
+			return AutoTopUp{}, err
+		}
+	}
+	now := s.clock()
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if err := ensureBalance(ctx, tx, c, t.WalletID, t.Asset, now); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO auto_top_ups (wallet_id, asset, enabled, threshold, credit_amount, paid_minor, currency, monthly_cap_minor, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (wallet_id, asset) DO UPDATE SET enabled = EXCLUDED.enabled, threshold = EXCLUDED.threshold,
+				credit_amount = EXCLUDED.credit_amount, paid_minor = EXCLUDED.paid_minor, currency = EXCLUDED.currency,
+				monthly_cap_minor = EXCLUDED.monthly_cap_minor, updated_at = EXCLUDED.updated_at,
+				failures = CASE WHEN EXCLUDED.enabled THEN 0 ELSE auto_top_ups.failures END,
+				retry_after = CASE WHEN EXCLUDED.enabled THEN NULL ELSE auto_top_ups.retry_after END,
+				disabled_reason = CASE WHEN EXCLUDED.enabled THEN '' ELSE auto_top_ups.disabled_reason END`,
+			t.WalletID, t.Asset, in.Enabled, in.Threshold, t.Credit, t.paidMinor(), t.Currency, capMinor, now)
+		return translate(err)
+	})
+	if err != nil {
+		return AutoTopUp{}, err
+	}
+	return s.getAutoTopUp(ctx, s.pool, t.WalletID, t.Asset)
+}
+
+// GetAutoTopUp returns a wallet's auto top-up in an asset. Returns ENotFound.
+func (s *Service) GetAutoTopUp(ctx context.Context, customer, wallet, asset string) (AutoTopUp, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return AutoTopUp{}, err
+	}
+	w, err := s.walletFor(ctx, s.pool, c, customer, wallet)
+	if err != nil {
+		return AutoTopUp{}, err
+	}
+	return s.getAutoTopUp(ctx, s.pool, w.ID, asset)
+}
+
+func (s *Service) getAutoTopUp(ctx context.Context, db dbtx, walletID, asset string) (AutoTopUp, error) {
+	var a AutoTopUp
+	var paid int64
+	var capMinor *int64
+	err := db.QueryRow(ctx, `SELECT x.wallet_id, x.asset, ast.precision, x.enabled, x.threshold, x.credit_amount, x.paid_minor, x.currency, cur.precision,
+			x.monthly_cap_minor, x.failures, x.retry_after, x.disabled_reason, x.updated_at
+		FROM auto_top_ups x JOIN balances b ON b.wallet_id = x.wallet_id AND b.asset = x.asset
+		JOIN assets ast ON ast.account_id = b.account_id AND ast.mode = b.mode AND ast.code = x.asset
+		JOIN assets cur ON cur.account_id = b.account_id AND cur.mode = b.mode AND cur.code = x.currency
+		WHERE x.wallet_id = $1 AND x.asset = $2`, walletID, asset).
+		Scan(&a.WalletID, &a.Asset, &a.Precision, &a.Enabled, &a.Threshold, &a.Credit, &paid, &a.Currency, &a.PaidPrecision,
+			&capMinor, &a.Failures, &a.RetryAfter, &a.DisabledReason, &a.UpdatedAt)
+	if err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return a, NotFoundf("asset", "the wallet has no auto top-up in %s", asset)
+		}
+		return a, translate(err)
+	}
+	a.Paid = fromMinor(paid, a.PaidPrecision)
+	if capMinor != nil {
+		m := fromMinor(*capMinor, a.PaidPrecision)
+		a.MonthlyCap = &m
+	}
+	return a, nil
+}
+
+// savedCard returns the provider customer and saved card of a customer.
+// Returns EInvalid naming the fix when there is none.
+func (s *Service) savedCard(ctx context.Context, db dbtx, c Caller, customerID string) (string, string, error) {
+	prov, err := s.providerFor(ctx, db, c)
+	if err != nil {
+		return "", "", err
+	}
+	var cus, card string
+	err = db.QueryRow(ctx, `SELECT provider_customer_id, payment_method_id FROM provider_customers WHERE customer_id = $1 AND provider = $2`,
+		customerID, prov.Name()).Scan(&cus, &card)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return "", "", translate(err)
+	}
+	if card == "" {
+		return "", "", Invalidf("customer", "the customer has no saved card to charge: auto top-up charges the card of a paid top-up").With(ActSaveCard)
+	}
+	return cus, card, nil
+}
+
+// queueAutoTopUpTriggers queues, for each balance written, the start of an
+// auto top-up when its available balance is now below its threshold: a
+// pending top-up row, in the transaction of the debit itself. At most one is
+// in flight per wallet and asset (a unique index), so debits crossing
+// together start one; while it is pending it stands for the money to come.
+// Each top-up started is handed to kick after the batch is read, for a job
+// to charge the card (the reconciler finds any kick that was lost).
+func (s *Service) queueAutoTopUpTriggers(batch *pgx.Batch, now time.Time, states ...*balanceState) {
+	for _, b := range states {
+		batch.Queue(`INSERT INTO top_ups (id, account_id, mode, customer_id, wallet_id, asset, credit_amount, paid_minor, currency,
+				auto, status, created_at, updated_at)
+			SELECT $1, b.account_id, b.mode, w.customer_id, x.wallet_id, x.asset, x.credit_amount, x.paid_minor, x.currency, true, 'pending', $4, $4
+			FROM auto_top_ups x JOIN balances b ON b.wallet_id = x.wallet_id AND b.asset = x.asset JOIN wallets w ON w.id = x.wallet_id
+			WHERE x.wallet_id = $2 AND x.asset = $3 AND x.enabled AND $5::numeric < x.threshold AND (x.retry_after IS NULL OR x.retry_after <= $4)
+			ON CONFLICT (wallet_id, asset) WHERE auto AND status = 'pending' DO NOTHING
+			RETURNING id`, newID(prefixTopUp, now), b.walletID, b.asset.Code, now, b.available()).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var id string
+					if err := rows.Scan(&id); err != nil {
+						return err
+					}
+					s.kick(id)
+				}
+				return rows.Err()
+			})
+	}
+}
+
+// queueAutoTopUpFailure records a declined auto top-up: it retries after a
+// backoff, and after autoTopUpMaxFailures in a row it turns itself off.
+func (s *Service) queueAutoTopUpFailure(batch *pgx.Batch, c Caller, t TopUp, o outcome) {
+	now := s.clock()
+	reason := fmt.Sprintf("%d declines in a row; the last: %s %s", autoTopUpMaxFailures, o.code, o.message)
+	batch.Queue(`UPDATE auto_top_ups SET failures = failures + 1,
+			retry_after = $3::timestamptz + $4::interval * power(4, failures),
+			enabled = enabled AND failures + 1 < $5,
+			disabled_reason = CASE WHEN failures + 1 >= $5 THEN $6 ELSE disabled_reason END, updated_at = $3
+		WHERE wallet_id = $1 AND asset = $2`, t.WalletID, t.Asset, now, autoTopUpBackoff, autoTopUpMaxFailures, reason)
+	payload := map[string]any{"top_up_id": t.ID, "wallet_id": t.WalletID, "asset": t.Asset, "code": o.code, "message": o.message}
+	queueOutbox(batch, c, "auto_top_up.failed", payload, now)
+	batch.Queue(`INSERT INTO outbox (account_id, mode, type, payload, created_at)
+		SELECT $1, $2, 'auto_top_up.disabled', $3, $4 FROM auto_top_ups WHERE wallet_id = $5 AND asset = $6 AND NOT enabled AND failures = $7`,
+		c.AccountID, c.Mode, map[string]any{"wallet_id": t.WalletID, "asset": t.Asset, "reason": reason}, now, t.WalletID, t.Asset, autoTopUpMaxFailures)
+}
+
+// chargeAutoTopUp charges the card for a pending auto top-up (the job's
+// work). It is safe to run more than once: the charge's idempotency key is
+// the top-up's id, and its outcome applies through applyOutcome like a
+// webhook's.
+func (s *Service) chargeAutoTopUp(ctx context.Context, id string) error {
+	var c Caller
+	var cap *int64
+	var enabled bool
+	err := s.pool.QueryRow(ctx, `SELECT t.account_id, t.mode, x.enabled, x.monthly_cap_minor FROM top_ups t
+		JOIN auto_top_ups x ON x.wallet_id = t.wallet_id AND x.asset = t.asset
+		WHERE t.id = $1 AND t.auto AND t.status = 'pending'`, id).Scan(&c.AccountID, &c.Mode, &enabled, &cap)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // settled already, or never committed
+	}
+	if err != nil {
+		return translate(err)
+	}
+	t, err := getTopUp(ctx, s.pool, c, id, false)
+	if err != nil {
+		return err
+	}
+	if reason := s.autoTopUpBlocked(ctx, t, enabled, cap); reason != "" {
+		return s.tx(ctx, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE top_ups SET status = 'canceled', failure_message = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'`,
+				id, reason, s.clock())
+			return translate(err)
+		})
+	}
+	prov, err := s.providerFor(ctx, s.pool, c)
+	if err != nil {
+		return err
+	}
+	cus, card, err := s.savedCard(ctx, s.pool, c, t.CustomerID)
+	if err != nil {
+		return s.tx(ctx, func(tx pgx.Tx) error {
+			return s.applyOutcome(ctx, tx, c, outcome{topUpID: id, status: TopUpFailed, code: "no_saved_card", message: ErrorMessage(err)})
+		})
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE top_ups SET provider = $2 WHERE id = $1`, id, prov.Name()); err != nil {
+		return translate(err)
+	}
+	ch, err := prov.ChargeSaved(ctx, payments.ChargeInput{TopUpID: id, Account: c.AccountID, Mode: string(c.Mode), CustomerID: cus, PaymentMethodID: card,
+		Amount: payments.NewAmount(t.paidMinor(), t.Currency), Description: fmt.Sprintf("Auto top-up: %s %s", Display(t.Credit, t.Precision), t.Asset),
+		IdempotencyKey: "tollgate-auto-" + id})
+	if err != nil {
+		return err // the job retries with the same key
+	}
+	o := outcome{topUpID: id, paymentID: ch.ID, paidMinor: ch.Amount.Minor, code: ch.FailureCode, message: ch.FailureMessage, actionURL: ch.ActionURL}
+	switch ch.Status {
+	case payments.ChargeSucceeded:
+		o.status = TopUpSucceeded
+	case payments.ChargeFailed:
+		o.status = TopUpFailed
+		if ch.DeclineCode != "" {
+			o.code += ":" + ch.DeclineCode
+		}
+	case payments.ChargeRequiresAction:
+		o.status = TopUpRequiresAction
+	default:
+		return nil // processing: the webhook settles it
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error { return s.applyOutcome(ctx, tx, c, o) })
+}
+
+// autoTopUpBlocked says why a pending auto top-up must not charge: turned
+// off since, or over its monthly cap.
+func (s *Service) autoTopUpBlocked(ctx context.Context, t TopUp, enabled bool, capMinor *int64) string {
+	if !enabled {
+		return "auto top-up was turned off"
+	}
+	if capMinor == nil {
+		return ""
+	}
+	start := PeriodStart(s.clock())
+	var spent int64
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(paid_minor), 0) FROM top_ups
+		WHERE customer_id = $1 AND wallet_id = $2 AND asset = $3 AND auto AND status = 'succeeded' AND created_at >= $4`,
+		t.CustomerID, t.WalletID, t.Asset, start).Scan(&spent); err != nil {
+		return "" // charge; the cap is a guard, not a lock
+	}
+	if spent+t.paidMinor() > *capMinor {
+		return fmt.Sprintf("the monthly cap of %s %s is reached", FormatAmount(fromMinor(*capMinor, t.PaidPrecision), t.PaidPrecision), t.Currency)
+	}
+	return ""
+}

@@ -1,0 +1,296 @@
+package billing
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/tollgatehq/tollgate/payments"
+)
+
+// Top-up statuses. A top-up is pending until its provider confirms it;
+// succeeded never goes back.
+const (
+	TopUpPending        = "pending"
+	TopUpRequiresAction = "requires_action"
+	TopUpSucceeded      = "succeeded"
+	TopUpFailed         = "failed"
+	TopUpExpired        = "expired"
+	TopUpCanceled       = "canceled"
+)
+
+// TopUp is money paid into a wallet through a payment provider: Paid in
+// Currency buys Credit of Asset, credited as a paid lot whose revenue basis
+// is what was paid, exactly once, when the provider confirms the payment.
+type TopUp struct {
+	ID            string
+	CustomerID    string
+	WalletID      string
+	Asset         string
+	Precision     int32   // the asset's
+	Credit        Decimal // credited to the wallet, exact
+	Paid          Decimal // charged, whole units of Currency
+	Currency      string
+	PaidPrecision int32 // the currency's
+	Provider      string
+	Auto          bool // started by auto top-up
+	Status        string
+	// CheckoutURL is where the customer pays (pending); ActionURL where
+	// they authenticate (requires_action).
+	CheckoutURL    string
+	ActionURL      string
+	PaymentID      string
+	LotID          string
+	FailureCode    string
+	FailureMessage string
+	Refunded       Decimal // in Currency
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Replayed       bool
+}
+
+// CreateTopUpInput asks for a top-up paid through the account's provider.
+type CreateTopUpInput struct {
+	IdempotencyKey string // the client's id for this top-up
+	Customer       string // id or external_id
+	Wallet         string // empty: the default wallet
+	Asset          string // what the wallet is credited in
+	Paid           Decimal
+	Currency       string // what the customer pays in; empty: Asset when it is a currency
+	// Credit states what Paid buys ("pay 20 USD, get 2,200 credits"); nil
+	// converts Paid at the asset's rate (1:1 when Asset is Currency).
+	Credit     *Decimal
+	SuccessURL string
+	CancelURL  string
+}
+
+// CreateTopUp records a pending top-up and opens the provider's checkout for
+// it; the customer pays at CheckoutURL and the provider's confirmation credits
+// the wallet. The same IdempotencyKey returns the same top-up (Replayed);
+// with another payload it is EConflict. Returns EInvalid (an amount below the
+// provider's minimum, a currency it does not take, no rate from the asset to
+// the currency), ENotFound (the account takes no payments in this mode),
+// EConflict, EUnavailable (the provider could not be reached: retry with the
+// same key).
+func (s *Service) CreateTopUp(ctx context.Context, in CreateTopUpInput) (TopUp, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return TopUp{}, err
+	}
+	t, err := s.priceTopUp(ctx, c, &in)
+	if err != nil {
+		return TopUp{}, err
+	}
+	prov, err := s.providerFor(ctx, s.pool, c)
+	if err != nil {
+		return TopUp{}, err
+	}
+	t.Provider = prov.Name()
+	if err := s.insertTopUpOnce(ctx, c, in, &t); err != nil || t.Status != TopUpPending || t.CheckoutURL != "" {
+		return t, err
+	}
+	return s.openCheckout(ctx, c, prov, in, t)
+}
+
+// priceTopUp validates a top-up request and works out what it credits and
+// charges, without writing anything.
+func (s *Service) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (TopUp, error) {
+	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 200 {
+		return TopUp{}, Invalidf("idempotency_key", "idempotency_key is required: your unique id for this top-up (1-200 characters), so a retry never charges twice")
+	}
+	for field, u := range map[string]string{"success_url": in.SuccessURL, "cancel_url": in.CancelURL} {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || len(u) > 2000 {
+			return TopUp{}, Invalidf(field, "%s must be an absolute http(s) URL of your app, where the customer lands after paying, such as \"https://app.example.com/billing\"", field)
+		}
+	}
+	if err := CheckAmount("amount", in.Paid); err != nil {
+		return TopUp{}, err
+	}
+	if !in.Paid.IsPositive() {
+		return TopUp{}, Invalidf("amount", "amount must be above zero: what the customer pays, such as \"20.00\"")
+	}
+	w, err := s.walletFor(ctx, s.pool, c, in.Customer, in.Wallet)
+	if err != nil {
+		return TopUp{}, err
+	}
+	asset, err := s.assetTx(ctx, s.pool, c, "asset", in.Asset)
+	if err != nil {
+		return TopUp{}, err
+	}
+	if in.Currency == "" {
+		in.Currency = asset.Code
+	}
+	cur, err := s.assetTx(ctx, s.pool, c, "currency", in.Currency)
+	if err != nil {
+		return TopUp{}, err
+	}
+	if cur.Kind != AssetCurrency {
+		return TopUp{}, Invalidf("currency", "currency %s is not a currency; a customer pays in a currency such as USD", cur.Code)
+	}
+	if err := CheckWholeUnits("amount", in.Paid, cur.Code, cur.Precision); err != nil {
+		return TopUp{}, err
+	}
+	t := TopUp{CustomerID: w.CustomerID, WalletID: w.ID, Asset: asset.Code, Precision: asset.Precision, Paid: in.Paid,
+		Currency: cur.Code, PaidPrecision: cur.Precision, Status: TopUpPending, Refunded: Zero}
+	if err := s.checkChargeable(t); err != nil {
+		return TopUp{}, err
+	}
+	switch {
+	case in.Credit != nil:
+		if err := CheckAmount("credit", *in.Credit); err != nil {
+			return TopUp{}, err
+		}
+		if !in.Credit.IsPositive() {
+			return TopUp{}, Invalidf("credit", "credit must be above zero: what the wallet receives, such as \"2200\"")
+		}
+		t.Credit = *in.Credit
+	case asset.Code == cur.Code:
+		t.Credit = in.Paid
+	default:
+		rate, err := s.rateAt(ctx, s.pool, c, asset.Code, cur.Code, s.clock())
+		if err != nil {
+			return TopUp{}, err
+		}
+		t.Credit, _ = Divide(in.Paid, rate.Rate)
+	}
+	return t, nil
+}
+
+// checkChargeable refuses an amount a provider would refuse: below its
+// minimum charge, or in a currency it does not take.
+func (s *Service) checkChargeable(t TopUp) error {
+	minimum, ok := payments.MinimumCharge(t.Currency)
+	if !ok {
+		return Invalidf("currency", "payments cannot be taken in %s; use a currency such as USD or EUR", t.Currency)
+	}
+	if t.paidMinor() < minimum.Minor {
+		return Invalidf("amount", "amount %s %s is below the smallest charge the payment provider takes, %s %s",
+			FormatAmount(t.Paid, t.PaidPrecision), t.Currency, FormatAmount(fromMinor(minimum.Minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
+	}
+	return nil
+}
+
+// paidMinor is Paid in minor units (whole by CheckWholeUnits).
+func (t TopUp) paidMinor() int64 { return t.Paid.Shift(t.PaidPrecision).IntPart() }
+
+// fromMinor turns minor units into an amount of a currency of precision.
+func fromMinor(minor int64, precision int32) Decimal { return decimal.New(minor, -precision) }
+
+// insertTopUpOnce stores t as a new top-up under in's key, or loads the
+// top-up the key already has (a replay) and refuses a different payload.
+func (s *Service) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInput, t *TopUp) error {
+	now := s.clock()
+	t.ID, t.CreatedAt, t.UpdatedAt = newID(prefixTopUp, now), now, now
+	hash := topUpHash(in, t)
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if err := ensureBalance(ctx, tx, c, t.WalletID, t.Asset, now); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO top_ups (id, account_id, mode, request_key, request_hash, customer_id, wallet_id, asset,
+			credit_amount, paid_minor, currency, provider, status, success_url, cancel_url, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14, $15, $15)
+			ON CONFLICT (request_key, account_id, mode) WHERE request_key IS NOT NULL DO NOTHING`,
+			t.ID, c.AccountID, c.Mode, in.IdempotencyKey, hash, t.CustomerID, t.WalletID, t.Asset,
+			t.Credit, t.paidMinor(), t.Currency, t.Provider, in.SuccessURL, in.CancelURL, now)
+		if err != nil {
+			return translate(err)
+		}
+		if tag.RowsAffected() == 1 {
+			return nil
+		}
+		old, oldHash, err := s.topUpByKey(ctx, tx, c, in.IdempotencyKey)
+		if err != nil {
+			return err
+		}
+		if string(oldHash) != string(hash) {
+			return Errorf(EConflict, "idempotency_key %q was already used for another top-up (%s %s for %s %s); use a new key for a new top-up",
+				in.IdempotencyKey, FormatAmount(old.Paid, old.PaidPrecision), old.Currency, FormatAmount(old.Credit, old.Precision), old.Asset)
+		}
+		*t = old
+		t.Replayed = true
+		return nil
+	})
+}
+
+func topUpHash(in CreateTopUpInput, t *TopUp) []byte {
+	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%s|%s|%s", t.WalletID, t.Asset, canonicalDecimal(t.Credit), canonicalDecimal(t.Paid), t.Currency, in.SuccessURL, in.CancelURL))
+	return h[:]
+}
+
+// openCheckout creates the provider's customer (once) and the checkout of
+// a pending top-up, and records its URL. Failing, the top-up stays pending
+// without a URL; a retry with the same key opens it.
+func (s *Service) openCheckout(ctx context.Context, c Caller, prov payments.Provider, in CreateTopUpInput, t TopUp) (TopUp, error) {
+	cusID, err := s.providerCustomer(ctx, c, prov, t.CustomerID)
+	if err != nil {
+		return t, err
+	}
+	co, err := prov.CreateCheckout(ctx, payments.CheckoutInput{TopUpID: t.ID, Account: c.AccountID, Mode: string(c.Mode), CustomerID: cusID,
+		Amount: payments.NewAmount(t.paidMinor(), t.Currency), Description: fmt.Sprintf("Top-up: %s %s", Display(t.Credit, t.Precision), t.Asset),
+		SuccessURL: in.SuccessURL, CancelURL: in.CancelURL})
+	if err != nil {
+		return t, err
+	}
+	t.CheckoutURL, t.UpdatedAt = co.URL, s.clock()
+	_, err = s.pool.Exec(ctx, `UPDATE top_ups SET provider = $2, checkout_id = $3, checkout_url = $4, updated_at = $5 WHERE id = $1`,
+		t.ID, prov.Name(), co.ID, co.URL, t.UpdatedAt)
+	return t, translate(err)
+}
+
+// providerCustomer returns the provider's customer for a Tollgate customer,
+// creating it on first need.
+func (s *Service) providerCustomer(ctx context.Context, c Caller, prov payments.Provider, customerID string) (string, error) {
+	var known string
+	err := s.pool.QueryRow(ctx, `SELECT provider_customer_id FROM provider_customers WHERE customer_id = $1 AND provider = $2`,
+		customerID, prov.Name()).Scan(&known)
+	if err != nil && ErrorCode(translate(err)) != ENotFound {
+		return "", translate(err)
+	}
+	cus, err := getCustomerByID(ctx, s.pool, c, customerID)
+	if err != nil {
+		return "", err
+	}
+	id, err := prov.EnsureCustomer(ctx, payments.CustomerRef{ID: cus.ID, Account: c.AccountID, Mode: string(c.Mode), Email: cus.Email, Name: cus.Name, ProviderID: known})
+	if err != nil || id == known {
+		return id, err
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO provider_customers (customer_id, provider, provider_customer_id, updated_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (customer_id, provider) DO UPDATE SET provider_customer_id = EXCLUDED.provider_customer_id, updated_at = EXCLUDED.updated_at`,
+		customerID, prov.Name(), id, s.clock())
+	return id, translate(err)
+}
+
+// GetTopUp returns a top-up by id. Returns ENotFound.
+func (s *Service) GetTopUp(ctx context.Context, id string) (TopUp, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return TopUp{}, err
+	}
+	t, err := getTopUp(ctx, s.pool, c, id, false)
+	if ErrorCode(err) == ENotFound {
+		return t, NotFoundf("id", "top-up %q not found in %s mode", id, c.Mode)
+	}
+	return t, err
+}
+
+// ListTopUps lists a customer's top-ups, newest first, up to limit (1-100).
+func (s *Service) ListTopUps(ctx context.Context, customer string, limit int) ([]TopUp, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if limit < 1 || limit > 100 {
+		limit = 20
+	}
+	cus, err := resolveCustomer(ctx, s.pool, c, customer)
+	if err != nil {
+		return nil, err
+	}
+	return listTopUps(ctx, s.pool, c, cus.ID, limit)
+}

@@ -1,0 +1,145 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/payments"
+)
+
+// RefundTopUpInput refunds all or part of a succeeded top-up.
+type RefundTopUpInput struct {
+	TopUpID        string
+	IdempotencyKey string   // the client's id for this refund
+	Amount         *Decimal // in the top-up's currency, whole units; nil: all that is refundable
+}
+
+// RefundTopUp gives money back for a succeeded top-up: never more than was
+// paid less earlier refunds, nor more than its lot still holds (credit the
+// customer spent is not refunded), in whole units of the currency. The lot
+// is debited in the ledger exactly once per IdempotencyKey, then the
+// provider refunds with the same key; a retry after a provider error asks
+// it again and debits nothing twice. Returns EInvalid, ENotFound,
+// EUnavailable.
+func (s *Service) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return TopUp{}, err
+	}
+	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 200 {
+		return TopUp{}, Invalidf("idempotency_key", "idempotency_key is required: your unique id for this refund (1-200 characters), so a retry never refunds twice")
+	}
+	if in.Amount != nil {
+		if err := CheckAmount("amount", *in.Amount); err != nil {
+			return TopUp{}, err
+		}
+	}
+	var t TopUp
+	var refundID string
+	var minor int64
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		t, err = getTopUp(ctx, tx, c, in.TopUpID, true)
+		if ErrorCode(err) == ENotFound {
+			return NotFoundf("top_up_id", "top-up %q not found in %s mode", in.TopUpID, c.Mode)
+		}
+		if err != nil {
+			return err
+		}
+		refundID, minor, err = s.debitRefund(ctx, tx, c, &t, in)
+		return err
+	})
+	if err != nil {
+		return TopUp{}, err
+	}
+	prov, err := s.providerNamed(ctx, s.pool, c, t.Provider)
+	if err != nil {
+		return TopUp{}, err
+	}
+	r, err := prov.Refund(ctx, payments.RefundInput{PaymentID: t.PaymentID, Amount: payments.NewAmount(minor, t.Currency),
+		IdempotencyKey: "tollgate-refund-" + refundID, Metadata: map[string]string{"top_up_id": t.ID, "refund_id": refundID}})
+	if err != nil {
+		return TopUp{}, err
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE top_up_refunds SET provider_refund_id = $2 WHERE id = $1`, refundID, r.ID); err != nil {
+		return TopUp{}, translate(err)
+	}
+	return getTopUp(ctx, s.pool, c, t.ID, false)
+}
+
+// debitRefund takes a refund's credit from the top-up's lot, once per key,
+// and returns the refund's id and its amount in minor units.
+func (s *Service) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, in RefundTopUpInput) (string, int64, error) {
+	var id string
+	var minor int64
+	err := tx.QueryRow(ctx, `SELECT id, amount_minor FROM top_up_refunds WHERE top_up_id = $1 AND request_key = $2`, t.ID, in.IdempotencyKey).Scan(&id, &minor)
+	if err == nil {
+		if in.Amount != nil && in.Amount.Shift(t.PaidPrecision).IntPart() != minor {
+			return "", 0, Errorf(EConflict, "idempotency_key %q was already used for a refund of %s %s; use a new key for a new refund",
+				in.IdempotencyKey, FormatAmount(fromMinor(minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
+		}
+		return id, minor, nil // a retry: the ledger has it; ask the provider again
+	}
+	if ErrorCode(translate(err)) != ENotFound {
+		return "", 0, translate(err)
+	}
+	if t.Status != TopUpSucceeded || t.LotID == "" {
+		return "", 0, Invalidf("top_up_id", "top-up %s is %s; only a succeeded top-up can be refunded", t.ID, t.Status)
+	}
+	now := s.clock()
+	asset, err := s.assetTx(ctx, tx, c, "asset", t.Asset)
+	if err != nil {
+		return "", 0, err
+	}
+	b, err := s.lockBalance(ctx, tx, c, t.WalletID, asset, now)
+	if err != nil {
+		return "", 0, err
+	}
+	var lot *Lot
+	for _, l := range b.lots {
+		if l.ID == t.LotID {
+			lot = l
+		}
+	}
+	held := Zero
+	if lot != nil {
+		held = lot.Remaining
+	}
+	// What the lot still holds is worth held × paid / credit; a refund moves
+	// whole minor units of that, never more than was paid less refunds.
+	worth, _ := Divide(held.Mul(t.Paid), t.Credit)
+	whole, _ := WholeUnits(decMin(worth, t.Paid.Sub(t.Refunded)), t.PaidPrecision)
+	want := whole
+	if in.Amount != nil {
+		if err := CheckWholeUnits("amount", *in.Amount, t.Currency, t.PaidPrecision); err != nil {
+			return "", 0, err
+		}
+		want = *in.Amount
+	}
+	if !want.IsPositive() || want.GreaterThan(whole) {
+		return "", 0, Invalidf("amount", "top-up %s can be refunded at most %s %s now (its lot holds %s %s; credit already spent is not refunded)",
+			t.ID, FormatAmount(whole, t.PaidPrecision), t.Currency, FormatAmount(held, t.Precision), t.Asset)
+	}
+	credit, _ := Divide(want.Mul(t.Credit), t.Paid)
+	credit = decMin(credit, held)
+	p := b.newPosting("refund", t.ID, fmt.Sprintf("refund of top-up %s: %s %s", t.ID, FormatAmount(want, t.PaidPrecision), t.Currency))
+	p.add(entry{account: LedgerFunding, asset: asset.Code, amount: credit})
+	p.add(entry{account: LedgerWallet, wallet: b.walletID, lot: lot.ID, asset: asset.Code, amount: credit.Neg()})
+	b.posted = b.posted.Sub(credit)
+	lot.Remaining, lot.Refunded = lot.Remaining.Sub(credit), lot.Refunded.Add(credit)
+	b.touched[lot.ID] = lot
+	if err := b.flush(ctx, tx); err != nil {
+		return "", 0, err
+	}
+	minor = want.Shift(t.PaidPrecision).IntPart()
+	id = newID("refund", now)
+	if _, err := tx.Exec(ctx, `INSERT INTO top_up_refunds (id, top_up_id, request_key, amount_minor, credit, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		id, t.ID, in.IdempotencyKey, minor, credit, now); err != nil {
+		return "", 0, translate(err)
+	}
+	_, err = tx.Exec(ctx, `UPDATE top_ups SET refunded_minor = refunded_minor + $2, updated_at = $3 WHERE id = $1`, t.ID, minor, now)
+	return id, minor, translate(err)
+}
