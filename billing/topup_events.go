@@ -104,7 +104,7 @@ func (s *Service) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outco
 	if err != nil {
 		return err
 	}
-	if o.method != "" {
+	if o.method != "" && o.status == TopUpSucceeded { // the card that paid, saved for auto top-up
 		if _, err := tx.Exec(ctx, `UPDATE provider_customers SET payment_method_id = $3, updated_at = $4
 			WHERE customer_id = $1 AND provider = $2`, t.CustomerID, t.Provider, o.method, s.clock()); err != nil {
 			return translate(err)
