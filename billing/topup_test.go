@@ -151,7 +151,9 @@ func TestPaymentWebhookAppliesOnce(t *testing.T) {
 	errs := make(chan error, 10*len(events))
 	for range 10 {
 		for _, d := range events {
-			wg.Go(func() { errs <- pe.svc.HandlePaymentWebhook(context.Background(), payments.ProviderTest, "", "", d.payload, d.header) })
+			wg.Go(func() {
+				errs <- pe.svc.HandlePaymentWebhook(context.Background(), payments.ProviderTest, "", "", d.payload, d.header)
+			})
 		}
 	}
 	wg.Wait()
