@@ -22,6 +22,7 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 // env is one API over its own database, with a test-mode key of the default
 // account; logs holds every log line written.
 type env struct {
+	t      testing.TB // checks every response against the OpenAPI document
 	svc    *billing.Service
 	server *server
 	acct   billing.Account
@@ -69,7 +70,7 @@ func newEnv(t *testing.T, opts ...func(*Options)) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	return &env{svc: svc, server: newServer(svc, profitability.New(pool, svc, profitability.Options{}), o), acct: acct, key: key, logs: logs}
+	return &env{t: t, svc: svc, server: newServer(svc, profitability.New(pool, svc, profitability.Options{}), o), acct: acct, key: key, logs: logs}
 }
 
 // newKey creates a key for an account (a new one when accountID is empty).
@@ -96,8 +97,9 @@ type response struct {
 	body   []byte
 }
 
-// do sends a request through the real router. body is marshalled unless it
-// is a string or []byte; headers are name, value pairs.
+// do sends a request through the real router and checks the response against
+// the OpenAPI document (serve). body is marshalled unless it is a string or
+// []byte; headers are name, value pairs.
 func (e *env) do(method, path, key string, body any, headers ...string) response {
 	var rd *bytes.Reader
 	switch b := body.(type) {
@@ -124,9 +126,7 @@ func (e *env) do(method, path, key string, body any, headers ...string) response
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	w := httptest.NewRecorder()
-	e.server.ServeHTTP(w, req)
-	return response{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
+	return serve(e.t, e.server, req)
 }
 
 // must sends a request and fails the test unless it answers want.

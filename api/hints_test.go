@@ -20,9 +20,12 @@ func TestHintsWordEveryAction(t *testing.T) {
 	for _, r := range (&server{}).table() {
 		routes[r.pattern] = true
 	}
-	endpoint := regexp.MustCompile(`(GET|POST) (/v1/[^ ,]*)`)
+	endpoint := regexp.MustCompile(`(GET|POST) (/v1/[^ ,)]*)`)
 	for _, a := range billing.Actions {
 		h := hints[a]
+		if strings.Contains(h, "`tollgate ") && !toolName.MatchString(h) {
+			continue // done by the operator on the server, not over the API
+		}
 		m := endpoint.FindStringSubmatch(h)
 		if m == nil || toolName.MatchString(h) {
 			t.Errorf("action %q: REST hint %q, want one that names an endpoint and no tool", a, h)

@@ -37,7 +37,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	broken := newServer(brokenService(t), nil, Options{Logger: jsonLogger(e.logs)})
 	req := httptest.NewRequest("GET", "/v1/customers", nil)
 	req.Header.Set("Authorization", "Bearer "+e.key)
-	broken.ServeHTTP(httptest.NewRecorder(), req)
+	serve(t, broken, req)
 
 	logs := e.logs.String()
 	password := e.svc.Pool().Config().ConnConfig.Password

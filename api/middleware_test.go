@@ -142,9 +142,7 @@ func TestInternalError(t *testing.T) {
 	h := newServer(brokenService(t), nil, Options{Logger: jsonLogger(logs)})
 	req := httptest.NewRequest("GET", "/v1/customers", nil)
 	req.Header.Set("Authorization", "Bearer tg_test_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	res := response{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
+	res := serve(t, h, req)
 	e := &env{}
 	b := e.wantError(t, res, http.StatusInternalServerError, typeAPI, "internal", "")
 	if b.Message != billing.ErrorMessage(context.Canceled) || strings.Contains(string(res.body), "127.0.0.1") {
@@ -168,9 +166,7 @@ func TestPanic(t *testing.T) {
 	for range 2 {
 		req := httptest.NewRequest("GET", "/v1/customers", nil)
 		req.Header.Set("Authorization", "Bearer tg_test_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		res := response{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
+		res := serve(t, h, req)
 		(&env{}).wantError(t, res, http.StatusInternalServerError, typeAPI, "internal", "")
 	}
 	if n := strings.Count(logs.String(), `"msg":"api panic"`); n != 2 || !strings.Contains(logs.String(), "goroutine") {

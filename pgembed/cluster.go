@@ -1,18 +1,5 @@
-// Package pgembed runs Tollgate's default PostgreSQL cluster: a private cluster
-// in Tollgate's data directory, built from the PostgreSQL server binaries already
-// installed on the machine, listening only on a Unix socket inside that folder.
-//
-// Lifecycle. The first Tollgate process that needs the cluster initialises it (once)
-// and starts it; later processes find it running and attach. Each attached process
-// holds a shared lock on <dir>/users for as long as it lives. When a process closes
-// its Cluster it checks whether it was the last user; if so it stops PostgreSQL with a
-// fast shutdown (a clean checkpoint: nothing committed is lost). A process killed
-// outright leaves the cluster running; the next start reuses it and `tollgate db stop`
-// stops it. Starts, stops and hand-overs are serialised by an exclusive lock on
-// <dir>/lock, so two processes starting at once never start two servers.
-//
-// PostgreSQL refuses to run as root. When the caller is root, every PostgreSQL
-// process runs as the unprivileged "postgres" user, which owns the cluster folder.
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
 package pgembed
 
 import (
@@ -33,22 +20,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 )
-
-// Database is the name of the database Tollgate uses inside its cluster, and the
-// name of the cluster's superuser.
-const Database = "tollgate"
-
-// Options configure a cluster.
-type Options struct {
-	// Dir is the data directory: the cluster lives in Dir/pg, its socket in Dir/run.
-	Dir string
-	// BinDir holds initdb and pg_ctl; empty means FindBinDir.
-	BinDir string
-	// Fast trades durability for speed (fsync off, no initdb sync): for tests only.
-	Fast bool
-	// Logger receives lifecycle messages; nil discards them.
-	Logger *slog.Logger
-}
 
 // Cluster is one process's attachment to the shared cluster.
 type Cluster struct {

@@ -1,3 +1,5 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
 package pgembed
 
 import (
@@ -9,16 +11,6 @@ import (
 	"strconv"
 	"strings"
 )
-
-// EnvBinDir names the variable that points Tollgate at a folder holding
-// PostgreSQL's server binaries (initdb, pg_ctl, postgres).
-const EnvBinDir = "TOLLGATE_PG_BIN"
-
-// ErrNoBinaries is returned when no PostgreSQL server binaries can be found.
-var ErrNoBinaries = errors.New(`no PostgreSQL server binaries found (looked in $` + EnvBinDir + `, PATH, "pg_config --bindir", /usr/lib/postgresql/*/bin and Homebrew).
-Install them: on Debian or Ubuntu "apt-get install postgresql", on macOS "brew install postgresql@16";
-or set ` + EnvBinDir + ` to the folder holding initdb and pg_ctl;
-or set TOLLGATE_DATABASE_URL to use a PostgreSQL server you already run`)
 
 // finder locates server binaries. Its fields are the places it looks, so tests
 // can point it at empty or fake folders.

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -196,15 +194,3 @@ func compileSchema(s any) (*jsonschema.Schema, error) {
 	}
 	return c.Compile("schema.json")
 }
-
-// toolNames lists the names in All, sorted.
-func toolNames() []string {
-	var names []string
-	for _, tool := range All(nil, nil) {
-		names = append(names, tool.Name)
-	}
-	slices.Sort(names)
-	return names
-}
-
-var _ = strings.TrimSpace

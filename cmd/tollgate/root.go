@@ -132,6 +132,9 @@ func openDatabase(ctx context.Context, cfg *config, migrate bool) (*database, er
 	dsn := cfg.databaseURL
 	if dsn == "" {
 		c, err := pgembed.Start(ctx, pgembed.Options{Dir: cfg.dataDir, Logger: cfg.log})
+		if errors.Is(err, pgembed.ErrUnsupported) {
+			return nil, err // already says what to do; a prefix would repeat it
+		}
 		if err != nil {
 			return nil, fmt.Errorf("embedded database: %w", err)
 		}
