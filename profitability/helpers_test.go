@@ -60,10 +60,6 @@ var decimalEqual = cmp.Comparer(func(a, b billing.Decimal) bool { return a.Equal
 
 func dec(s string) billing.Decimal { return decimal.RequireFromString(s) }
 
-func upTo(s string) *billing.Decimal {
-	d := dec(s)
-	return &d
-}
 
 func (e *env) customer(t *testing.T, ext string) billing.Customer {
 	t.Helper()

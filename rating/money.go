@@ -172,8 +172,6 @@ func CheckWholeUnits(field string, amount Decimal, asset string, precision int32
 // Zero is the decimal zero.
 var Zero = decimal.Zero
 
-var decimalOne = decimal.NewFromInt(1)
-
 // MustDecimal parses a decimal literal; it panics on a malformed one, so use it
 // only for constants.
 func MustDecimal(s string) Decimal { return decimal.RequireFromString(s) }
