@@ -17,7 +17,6 @@ const (
 	LedgerRevenue     = "revenue"     // usage and charges earned
 	LedgerFunding     = "funding"     // money in (top-ups) and out (refunds)
 	LedgerPromotions  = "promotions"  // gifts given away
-	LedgerEntitlement = "entitlement" // allowances bundled with subscriptions
 	LedgerExpired     = "expired"     // value that expired unused
 	LedgerCorrections = "corrections" // manual corrections
 )

@@ -165,7 +165,7 @@ func FromAdjustment(a billing.Adjustment, mode billing.Mode) Adjustment {
 
 // LedgerEntry is one line of a ledger transaction.
 type LedgerEntry struct {
-	LedgerAccount string  `json:"ledger_account" jsonschema:"description=wallet, revenue, funding, promotions, entitlement, expired or corrections"`
+	LedgerAccount string  `json:"ledger_account" jsonschema:"description=wallet, revenue, funding, promotions, expired or corrections"`
 	WalletID      string  `json:"wallet_id,omitempty"`
 	LotID         string  `json:"lot_id,omitempty"`
 	Asset         string  `json:"asset"`

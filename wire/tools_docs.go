@@ -145,7 +145,7 @@ func (LedgerEntry) JSONSchemaExtend(s *jsonschema.Schema) {
 		"asset":          {"Asset code of the amount", "USD"},
 		"amount":         {"", "-2.50"},
 	})
-	redescribe(s, map[string]string{"ledger_account": "The ledger account: wallet, revenue, funding, promotions, entitlement, expired or corrections"})
+	redescribe(s, map[string]string{"ledger_account": "The ledger account: wallet, revenue, funding, promotions, expired or corrections"})
 }
 
 // JSONSchemaExtend documents Transaction's schema.
