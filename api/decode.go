@@ -60,7 +60,10 @@ func decodeBody(r *http.Request, dst any, optional bool) error {
 		}
 		return badRequest("invalid_body", "", "the request body is empty; send a JSON object (Content-Type: application/json)")
 	}
+	var limit *wire.LimitError
 	switch {
+	case errors.As(b.err, &limit):
+		return badRequest("invalid_body", limit.Path, limit.Error())
 	case errors.Is(b.err, wire.ErrTrailing):
 		return badRequest("malformed_json", "", "the request body must hold one JSON object and nothing after it")
 	case b.err != nil:

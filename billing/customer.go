@@ -92,8 +92,11 @@ func (s *Service) CreateCustomer(ctx context.Context, in CreateCustomerInput) (c
 		return Customer{}, false, err
 	}
 	in.ExternalID = strings.TrimSpace(in.ExternalID)
-	if in.ExternalID == "" || len(in.ExternalID) > 200 {
+	if in.ExternalID == "" {
 		return Customer{}, false, Invalidf("external_id", "external_id is required: your own id for this user (1-200 characters), such as \"user_123\"")
+	}
+	if len(in.ExternalID) > 200 {
+		return Customer{}, false, Invalidf("external_id", "external_id is %d characters long; it has at most 200", len(in.ExternalID))
 	}
 	if err := validateCustomerFields(in.Name, in.Email, in.Metadata); err != nil {
 		return Customer{}, false, err

@@ -178,6 +178,9 @@ func validateEvent(in *UsageEventInput, now time.Time) error {
 	if in.Data == nil {
 		in.Data = map[string]any{}
 	}
+	if err := checkEventData(in.Data); err != nil {
+		return err
+	}
 	for i, cost := range in.Costs {
 		if cost.Vendor == "" || cost.Currency == "" || cost.Amount.IsNegative() {
 			return Invalidf(fmt.Sprintf("costs[%d]", i), "each cost needs vendor, amount (zero or more) and currency, such as {\"vendor\": \"openai\", \"amount\": \"0.0021\", \"currency\": \"USD\"}")
@@ -491,4 +494,66 @@ func canonicalDecimal(d Decimal) string {
 		return d.String()
 	}
 	return rating.Plain(d)
+}
+
+// Event data holds quantities and dimensions: a shallow map of at most
+// MaxDataKeys keys of at most MaxDataKeyLen bytes, whose values are
+// scalars (numbers, strings of at most MaxDataStringLen bytes, booleans,
+// null) or one level of objects and arrays of scalars.
+const (
+	MaxDataKeys      = 64
+	MaxDataKeyLen    = 128
+	MaxDataStringLen = 1024
+)
+
+func checkEventData(data map[string]any) error {
+	if len(data) > MaxDataKeys {
+		return Invalidf("data", "data has %d keys; event data has at most %d (quantities and dimensions)", len(data), MaxDataKeys)
+	}
+	for k, v := range data {
+		if len(k) > MaxDataKeyLen || k == "" {
+			return Invalidf("data", "data key %.40q… is %d bytes; a key has 1-%d", k, len(k), MaxDataKeyLen)
+		}
+		if err := checkDataValue("data."+k, v, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkDataValue(path string, v any, depth int) error {
+	nested := func(n int) error {
+		if depth > 0 {
+			return Invalidf(path, "%s is nested too deeply: event data values are scalars, or one level of objects and arrays of scalars", path)
+		}
+		if n > MaxDataKeys {
+			return Invalidf(path, "%s has %d items; at most %d", path, n, MaxDataKeys)
+		}
+		return nil
+	}
+	switch x := v.(type) {
+	case string:
+		if len(x) > MaxDataStringLen {
+			return Invalidf(path, "%s is %d bytes long; a string in event data has at most %d", path, len(x), MaxDataStringLen)
+		}
+	case map[string]any:
+		if err := nested(len(x)); err != nil {
+			return err
+		}
+		for k, e := range x {
+			if err := checkDataValue(path+"."+k, e, depth+1); err != nil {
+				return err
+			}
+		}
+	case []any:
+		if err := nested(len(x)); err != nil {
+			return err
+		}
+		for i, e := range x {
+			if err := checkDataValue(fmt.Sprintf("%s[%d]", path, i), e, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

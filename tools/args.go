@@ -34,6 +34,9 @@ func arguments(req mcpgo.CallToolRequest) (map[string]any, error) {
 		return map[string]any{}, nil
 	}
 	v, err := wire.ParseJSON(raw)
+	if le, isLimit := err.(*wire.LimitError); isLimit {
+		return nil, billing.Invalidf(le.Path, "%s", le.Error())
+	}
 	args, ok := v.(map[string]any)
 	if err != nil || !ok {
 		return nil, billing.Invalidf("arguments", "arguments must be a JSON object of named arguments, such as {\"customer\": \"user_123\"}")

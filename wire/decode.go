@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tollgatehq/tollgate/billing"
 )
@@ -25,10 +26,33 @@ import (
 // value.
 var ErrTrailing = errors.New("more than one JSON value")
 
+// Limits every request body and tool argument object keeps (see
+// checkLimits); the domain bounds its own fields further (lengths of ids,
+// event data, amounts).
+const (
+	MaxDepth       = 8     // nesting of objects and arrays
+	MaxStringBytes = 16384 // one string, or one object key
+	MaxObjectKeys  = 256   // keys of one object
+	MaxArrayItems  = 1000  // items of one array (a batch holds at most 1000 events)
+)
+
+// LimitError is ParseJSON's error for JSON that is valid but breaks a limit:
+// it names the value (Path) and the limit.
+type LimitError struct {
+	Path    string
+	Problem string
+}
+
+func (e *LimitError) Error() string { return fmt.Sprintf("%s %s", name(e.Path), e.Problem) }
+
 // ParseJSON reads one JSON value exactly: numbers stay json.Number, never
 // float64. Text after the value is ErrTrailing; invalid JSON is the
-// encoding/json error.
+// encoding/json error; text that is not UTF-8, a NUL character in a string,
+// or JSON deeper, longer or wider than the limits above is a *LimitError.
 func ParseJSON(b []byte) (any, error) {
+	if !utf8.Valid(b) {
+		return nil, &LimitError{Problem: "is not valid UTF-8; send JSON encoded as UTF-8"}
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any
@@ -38,7 +62,57 @@ func ParseJSON(b []byte) (any, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, ErrTrailing
 	}
+	if err := checkLimits("", v, 0); err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// checkLimits walks a parsed value and reports the first limit it breaks.
+func checkLimits(path string, v any, depth int) *LimitError {
+	switch x := v.(type) {
+	case string:
+		return checkString(path, x)
+	case map[string]any:
+		if depth >= MaxDepth {
+			return &LimitError{path, fmt.Sprintf("is nested too deeply: requests nest objects and arrays at most %d levels", MaxDepth)}
+		}
+		if len(x) > MaxObjectKeys {
+			return &LimitError{path, fmt.Sprintf("has %d keys; an object has at most %d", len(x), MaxObjectKeys)}
+		}
+		for _, k := range sortedKeys(x) {
+			if err := checkString(join(path, k), k); err != nil {
+				err.Problem = "(a key) " + err.Problem
+				return err
+			}
+			if err := checkLimits(join(path, k), x[k], depth+1); err != nil {
+				return err
+			}
+		}
+	case []any:
+		if depth >= MaxDepth {
+			return &LimitError{path, fmt.Sprintf("is nested too deeply: requests nest objects and arrays at most %d levels", MaxDepth)}
+		}
+		if len(x) > MaxArrayItems {
+			return &LimitError{path, fmt.Sprintf("has %d items; an array has at most %d", len(x), MaxArrayItems)}
+		}
+		for i, e := range x {
+			if err := checkLimits(fmt.Sprintf("%s[%d]", path, i), e, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func checkString(path, s string) *LimitError {
+	if len(s) > MaxStringBytes {
+		return &LimitError{path, fmt.Sprintf("is %d bytes long; a string has at most %d", len(s), MaxStringBytes)}
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return &LimitError{path, "contains a NUL character (\\u0000), which no field accepts; remove it"}
+	}
+	return nil
 }
 
 // DecodeErrorKind says what Decode found wrong.
