@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"github.com/invopop/jsonschema"
+
 	"github.com/tollgatehq/tollgate/billing"
 )
 
@@ -97,7 +99,7 @@ type AutoTopUp struct {
 	Credit         Decimal  `json:"credit" jsonschema_description:"What each auto top-up credits, in asset" jsonschema:"example=20.00"`
 	MonthlyCap     *Decimal `json:"monthly_cap" jsonschema_description:"At most this much charged per calendar month (UTC), in currency; null for no cap" jsonschema:"example=100.00"`
 	Failures       int      `json:"failures" jsonschema_description:"Declines in a row; auto top-up turns itself off after 3" jsonschema:"example=0"`
-	RetryAfter     *string  `json:"retry_after" jsonschema_description:"After a decline, no charge before this time (RFC 3339, UTC); null otherwise" jsonschema:"format=date-time,example=2026-11-01T12:15:00Z"`
+	RetryAfter     *string  `json:"retry_after" jsonschema_description:"After a decline, no charge before this time; null otherwise" jsonschema:"example=2026-11-01T12:15:00Z"`
 	DisabledReason string   `json:"disabled_reason" jsonschema_description:"Why auto top-up turned itself off; empty otherwise" jsonschema:"example="`
 	UpdatedAt      string   `json:"updated_at" jsonschema_description:"When it was last configured or changed (RFC 3339, UTC)" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
 	Livemode       bool     `json:"livemode" jsonschema_description:"true for live money, false for test mode" jsonschema:"example=false"`
@@ -135,4 +137,10 @@ func (c ConfigureAutoTopUpRequest) ToInput(customer, wallet string) billing.Conf
 // verified and applied (or was a repeat).
 type PaymentWebhookAck struct {
 	Received bool `json:"received" jsonschema_description:"Always true" jsonschema:"example=true"`
+}
+
+// JSONSchemaExtend marks monthly_cap and retry_after nullable.
+func (AutoTopUp) JSONSchemaExtend(s *jsonschema.Schema) {
+	nullableDecimal(s, "monthly_cap", "100.00")
+	nullableTime(s, "retry_after", "2026-11-01T12:15:00Z")
 }
