@@ -19,8 +19,8 @@ var hints = map[string]string{
 	billing.ActCreateProduct:   "create one with POST /v1/products, or check the event_type your app sends",
 	billing.ActSubscribe:       "subscribe the customer first with POST /v1/customers/{id}/subscriptions",
 	billing.ActCreateWallet:    "create it with POST /v1/customers/{id}/wallets, or omit wallet to use the default",
-	billing.ActConnectPayments: "the operator connects Stripe on the server with `tollgate payments connect`",
-	billing.ActSaveCard:        "the customer first pays a top-up (POST /v1/top_ups) so the card is saved",
+	billing.ActConnectPayments: "the operator connects Stripe on the server with `tollgate payments connect` (secrets never pass through the API), then retry POST /v1/top_ups",
+	billing.ActSaveCard:        "the customer first pays a top-up started with POST /v1/top_ups, which saves the card",
 	billing.ActSetDimensions:   "add it with POST /v1/profitability/dimensions, or use a key of a dimensional price",
 }
 

@@ -93,7 +93,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 	if diff := cmp.Diff(registered, documented); diff != "" {
 		t.Fatalf("registered routes (-) and documented operations (+) differ:\n%s", diff)
 	}
-	samples := strings.NewReplacer("{code}", "USD", "{id}", "does-not-exist", "{wallet}", "default")
+	samples := strings.NewReplacer("{code}", "USD", "{id}", "does-not-exist", "{wallet}", "default", "{account}", "does-not-exist", "{mode}", "test")
 	for _, op := range documented {
 		method, path, _ := strings.Cut(op, " ")
 		var body any
@@ -163,9 +163,11 @@ var pathParam = regexp.MustCompile(`\{(\w+)\}`)
 
 // pathParamDocs describes each path parameter name.
 var pathParamDocs = map[string]string{
-	"code":   "Asset code, such as USD or credits",
-	"id":     "The resource: a Tollgate id, or for customers your external_id and for products their code",
-	"wallet": "Wallet id (wal_…) or name; default is the customer's default wallet",
+	"code":    "Asset code, such as USD or credits",
+	"id":      "The resource: a Tollgate id, or for customers your external_id and for products their code",
+	"wallet":  "Wallet id (wal_…) or name; default is the customer's default wallet",
+	"account": "The Tollgate account id whose Stripe connection signs the events (`tollgate payments status` prints the whole URL)",
+	"mode":    "test or live: the mode of the Stripe connection",
 }
 
 // buildOpenAPI writes the OpenAPI 3.1 document of the routes. Component
@@ -217,6 +219,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		422: {"Unprocessable", "The request is well formed but semantically invalid; param names the field"},
 		429: {"TooManyRequests", "The key's rate limit is exceeded; retry after Retry-After seconds"},
 		500: {"InternalError", "An internal error, logged with the request id; retry later"},
+		503: {"Unavailable", "The payment provider could not be reached; retry with the same idempotency key"},
 	}
 	responses := map[string]any{}
 	for status, r := range errorResponses {
@@ -251,7 +254,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		for _, q := range d.query {
 			params = append(params, map[string]any{"name": q.name, "in": "query", "schema": paramSchema(q.typ), "description": q.desc})
 		}
-		if method == http.MethodPost {
+		if method == http.MethodPost && !rt.public {
 			params = append(params, map[string]any{"$ref": "#/components/parameters/IdempotencyKey"})
 		}
 		if len(params) > 0 {
@@ -273,7 +276,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 			content = map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": schemaRef(d.out, tools.Output)}}}
 		}
 		headers := map[string]any{"Request-Id": map[string]any{"$ref": "#/components/headers/RequestId"}}
-		if method == http.MethodPost {
+		if method == http.MethodPost && !rt.public {
 			headers["Idempotent-Replayed"] = map[string]any{"$ref": "#/components/headers/IdempotentReplayed"}
 		}
 		resps := map[string]any{}

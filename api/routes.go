@@ -61,6 +61,7 @@ func (s *server) table() []route {
 		cf   = http.StatusConflict
 		inv  = http.StatusUnprocessableEntity
 		paid = http.StatusPaymentRequired
+		unav = http.StatusServiceUnavailable
 	)
 	return []route{
 		{pattern: "GET /v1/openapi.json", handle: s.openAPI, public: true, doc: doc{id: "getOpenAPI", tag: "Meta",
@@ -160,6 +161,27 @@ func (s *server) table() []route {
 			summary: "Release a hold", text: "Voiding a voided or expired hold is a no-op; a captured one is 409; a declined one 422. The body may be omitted.",
 			in: typ[struct{}](), optionalBody: true, out: typ[wire.Authorization](), errors: []int{nf, cf, inv}}},
 
+		{pattern: "POST /v1/top_ups", handle: s.createTopUp, doc: doc{id: "createTopUp", tag: "Top-ups",
+			summary: "Start a top-up: the customer pays at checkout_url", text: "Opens the payment provider's checkout (Stripe Checkout, or in test mode without a Stripe connection the built-in test provider's page) for amount in currency, crediting credit of asset as a paid lot once the provider confirms the payment. Idempotent on idempotency_key (default: the Idempotency-Key header): 201 when started, 200 with the same top-up and checkout for a replay. 422 for an amount below the provider's minimum or a currency without a rate; 404 when the account takes no payments in this mode; 503 when the provider cannot be reached (retry with the same key).",
+			in: typ[wire.CreateTopUpRequest](), out: typ[wire.TopUp](), created: true, errors: []int{nf, cf, inv, unav}}},
+		{pattern: "GET /v1/top_ups/{id}", handle: s.getTopUp, doc: doc{id: "getTopUp", tag: "Top-ups",
+			summary: "Get a top-up and its status", out: typ[wire.TopUp](), errors: []int{nf}}},
+		{pattern: "POST /v1/top_ups/{id}/refund", handle: s.refundTopUp, doc: doc{id: "refundTopUp", tag: "Top-ups",
+			summary: "Refund all or part of a succeeded top-up", text: "Through the payment provider, never more than was paid less earlier refunds nor more than the credit its lot still holds (credit spent is not refunded); the lot is debited in the ledger once per idempotency_key (default: the Idempotency-Key header). The body may be omitted only when the Idempotency-Key header is sent.",
+			in: typ[wire.RefundTopUpRequest](), optionalBody: true, out: typ[wire.TopUp](), errors: []int{nf, cf, inv, unav}}},
+		{pattern: "GET /v1/customers/{id}/top_ups", handle: s.listTopUps, doc: doc{id: "listTopUps", tag: "Top-ups",
+			summary: "List a customer's top-ups", text: "Newest first, at most limit. Not paginated (has_more is always false).", out: typ[wire.TopUp](), list: true, errors: []int{nf},
+			query: []param{pLimit}}},
+		{pattern: "GET /v1/customers/{id}/wallets/{wallet}/auto_top_up", handle: s.getAutoTopUp, doc: doc{id: "getAutoTopUp", tag: "Top-ups",
+			summary: "Get a wallet's auto top-up in an asset", out: typ[wire.AutoTopUp](), errors: []int{nf},
+			query: []param{{"asset", "string", "Asset code of the balance (required)"}}}},
+		{pattern: "POST /v1/customers/{id}/wallets/{wallet}/auto_top_up", handle: s.configureAutoTopUp, doc: doc{id: "configureAutoTopUp", tag: "Top-ups",
+			summary: "Set or turn off a wallet's auto top-up in an asset", text: "When a debit, hold or charge takes the available balance below threshold, amount is charged to the card the customer saved by paying a top-up, once per crossing. Turning it on needs that saved card (422 otherwise) and clears earlier failures; after 3 declines in a row it turns itself off with disabled_reason.",
+			in: typ[wire.ConfigureAutoTopUpRequest](), out: typ[wire.AutoTopUp](), errors: []int{nf, inv}}},
+		{pattern: "POST /v1/webhooks/stripe/{account}/{mode}", handle: s.stripeWebhook, public: true, doc: doc{id: "stripeWebhook", tag: "Webhooks",
+			summary: "Receive Stripe's events (set this URL on the Stripe webhook endpoint)", text: "Needs no API key: the Stripe-Signature header over the raw body, checked with the signing secret given to `tollgate payments connect`, authenticates it. 200 when applied or already applied (each event counts once); 400 for a wrong or stale signature, and nothing changes; 404 when the account has no Stripe connection in this mode.",
+			out: typ[wire.PaymentWebhookAck](), errors: []int{http.StatusBadRequest, nf}}},
+
 		{pattern: "GET /v1/events", handle: s.listEvents, doc: doc{id: "listEvents", tag: "Events",
 			summary: "List usage events with their fees", text: "Most recently recorded first.", out: typ[wire.Event](), list: true, errors: []int{nf, inv},
 			query: page(param{"customer", "string", "Only this customer's events (id or external_id)"},
@@ -222,7 +244,7 @@ func (s *server) endpoint(rt route) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		info.body = parseBody(body)
-		if keys, ok := r.Header["Idempotency-Key"]; ok {
+		if keys, ok := r.Header["Idempotency-Key"]; ok && !rt.public {
 			s.idempotent(w, r, strings.Join(keys, ","), info.body, rt.handle)
 			return
 		}

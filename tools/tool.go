@@ -47,6 +47,9 @@ var (
 	// overwriting tools change or use up what exists (debits, limits); a
 	// repeated call has no further effect.
 	overwriting = Annotations{Destructive: true, Idempotent: true}
+	// destructive tools take value away (refunds); they take an idempotency
+	// key, so a repeated call has no further effect.
+	destructive = Annotations{Destructive: true, Idempotent: true}
 )
 
 // Tool is one MCP tool: what tools/list shows, the Go types its schemas are

@@ -39,6 +39,12 @@ func All(svc *billing.Service, prof *profitability.Service) []Tool {
 		ListTransactions(svc),
 		CreateAdjustment(svc),
 
+		ListTopUps(svc),
+		GetTopUp(svc),
+		CreateTopUp(svc),
+		ConfigureAutoTopUp(svc),
+		RefundTopUp(svc),
+
 		ListEvents(svc),
 		GetEvent(svc),
 		AuthorizeUsage(svc),

@@ -124,6 +124,7 @@ var mcpToolNames = []string{
 	"list_customers", "get_customer", "create_customer", "subscribe_customer",
 	"get_wallet", "create_wallet", "set_credit_limit",
 	"list_transactions", "create_adjustment",
+	"list_top_ups", "get_top_up", "create_top_up", "configure_auto_top_up", "refund_top_up",
 	"authorize_usage", "void_authorization", "record_usage", "get_event", "list_events",
 }
 
