@@ -135,7 +135,6 @@ func TestTopUpAsANewUser(t *testing.T) {
 			}
 		}
 		t.Run("ErrDeclinedCardNotSaved", func(t *testing.T) {
-			t.Skip("domain bug: billing/topup_events.go:107 saves the payment method of every payment event, a declined one too, so auto top-up can be enabled on a card that was just declined")
 			e.fail("configure_auto_top_up", map[string]any{"customer": "user_2", "asset": "USD", "enabled": true, "threshold": "5", "amount": "20.00"})
 		})
 	})
