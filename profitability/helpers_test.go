@@ -60,7 +60,6 @@ var decimalEqual = cmp.Comparer(func(a, b billing.Decimal) bool { return a.Equal
 
 func dec(s string) billing.Decimal { return decimal.RequireFromString(s) }
 
-
 func (e *env) customer(t *testing.T, ext string) billing.Customer {
 	t.Helper()
 	c, _, err := e.svc.CreateCustomer(e.ctx, billing.CreateCustomerInput{ExternalID: ext})

@@ -439,6 +439,16 @@ type TopUp struct {
 	UpdatedAt      time.Time
 }
 
+type TopUpRefund struct {
+	ID               string
+	TopUpID          string
+	RequestKey       string
+	AmountMinor      int64
+	Credit           decimal.Decimal
+	ProviderRefundID string
+	CreatedAt        time.Time
+}
+
 type UsageCounter struct {
 	CustomerID  string
 	PriceID     string
