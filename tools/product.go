@@ -175,7 +175,7 @@ func SimulateUsage(svc *billing.Service) Tool {
 // toPrices maps price arguments to domain prices, refusing fields the price's
 // model does not read: the service ignores them, and an agent that sent one
 // meant something the price will not do.
-func toPrices(in []wire.PriceArg) ([]billing.Price, error) {
+func toPrices(in []wire.PriceFields) ([]billing.Price, error) {
 	out := make([]billing.Price, len(in))
 	for i, p := range in {
 		if takes, ok := modelFields[billing.PriceModel(p.Model)]; ok {

@@ -4,26 +4,12 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 )
 
-// Price is one way a product version charges. Only the fields of its model
-// are set; see billing.Price for what each model reads.
+// Price is one way a product version charges: its id and its fields. Only
+// the fields of its model are set; see billing.Price for what each model
+// reads. On input the id is ignored.
 type Price struct {
-	ID            string          `json:"id,omitempty" jsonschema_description:"Price id, set by Tollgate (ignored on input)" jsonschema:"example=price_01jd8x2k7m3n4p5q6r7s8t9v0w"`
-	Name          string          `json:"name,omitempty" jsonschema_description:"A label shown in fee breakdowns" jsonschema:"example=Images"`
-	Model         string          `json:"model" jsonschema_description:"How the price turns an event into a fee" jsonschema:"enum=per_unit,enum=per_volume,enum=package,enum=dimensional,enum=tiered,enum=cost_plus,enum=recurring,example=per_unit"`
-	Asset         string          `json:"asset" jsonschema_description:"Asset the fee is charged in" jsonschema:"example=USD"`
-	UnitAmount    *Decimal        `json:"unit_amount,omitempty" jsonschema_description:"per_unit: the fee per event; may have more places than the asset" jsonschema:"example=0.04"`
-	Field         string          `json:"field,omitempty" jsonschema_description:"per_volume, package, tiered, dimensional: the event data field holding the quantity" jsonschema:"example=total_tokens"`
-	BlockSize     *Decimal        `json:"block_size,omitempty" jsonschema_description:"per_volume, package, dimensional with a field: units per block" jsonschema:"example=1000000"`
-	BlockAmount   *Decimal        `json:"block_amount,omitempty" jsonschema_description:"per_volume, package: the amount per block" jsonschema:"example=1.25"`
-	Dimensions    []string        `json:"dimensions,omitempty" jsonschema_description:"dimensional: the event data keys that select a rate" jsonschema:"example=model"`
-	Rates         []DimensionRate `json:"rates,omitempty" jsonschema_description:"dimensional: the rates"`
-	TierMode      string          `json:"tier_mode,omitempty" jsonschema_description:"tiered: graduated or volume" jsonschema:"enum=graduated,enum=volume,example=graduated"`
-	Tiers         []Tier          `json:"tiers,omitempty" jsonschema_description:"tiered: tiers ascending by up_to; the last has no up_to"`
-	Vendor        string          `json:"vendor,omitempty" jsonschema_description:"cost_plus: whose costs are marked up; empty sums all of the event's costs" jsonschema:"example=openai"`
-	MarkupPercent *Decimal        `json:"markup_percent,omitempty" jsonschema_description:"cost_plus: percent added to the cost" jsonschema:"example=20"`
-	MarkupFixed   *Decimal        `json:"markup_fixed,omitempty" jsonschema_description:"cost_plus: fixed amount added per event" jsonschema:"example=0.001"`
-	Interval      string          `json:"interval,omitempty" jsonschema_description:"recurring: day, week, month or year" jsonschema:"enum=day,enum=week,enum=month,enum=year,example=month"`
-	Amount        *Decimal        `json:"amount,omitempty" jsonschema_description:"recurring: the fee per interval" jsonschema:"example=20.00"`
+	ID string `json:"id,omitempty" jsonschema_description:"Price id, set by Tollgate (ignored on input)" jsonschema:"example=price_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	PriceFields
 }
 
 // DimensionRate is one rate of a dimensional price.
@@ -51,7 +37,7 @@ type Entitlement struct {
 
 // FromPrice maps a domain price, setting only the fields its model reads.
 func FromPrice(p billing.Price) Price {
-	out := Price{ID: p.ID, Name: p.Name, Model: string(p.Model), Asset: p.Asset}
+	out := Price{ID: p.ID, PriceFields: PriceFields{Name: p.Name, Model: string(p.Model), Asset: p.Asset}}
 	d := func(x billing.Decimal) *Decimal { return DP(&x) }
 	switch p.Model {
 	case billing.PerUnit:
@@ -85,16 +71,8 @@ func FromPrice(p billing.Price) Price {
 
 // ToPrice maps a price a client sent; absent amounts are zero.
 func (p Price) ToPrice() billing.Price {
-	out := billing.Price{ID: p.ID, Name: p.Name, Model: billing.PriceModel(p.Model), Asset: p.Asset,
-		UnitAmount: val(p.UnitAmount), Field: p.Field, BlockSize: val(p.BlockSize), BlockAmount: val(p.BlockAmount),
-		Dimensions: p.Dimensions, TierMode: p.TierMode, Vendor: p.Vendor, MarkupPercent: val(p.MarkupPercent),
-		MarkupFixed: val(p.MarkupFixed), Interval: p.Interval, Amount: val(p.Amount)}
-	for _, r := range p.Rates {
-		out.Rates = append(out.Rates, billing.DimensionRate{Values: r.Values, Amount: r.Amount.Decimal})
-	}
-	for _, t := range p.Tiers {
-		out.Tiers = append(out.Tiers, billing.Tier{UpTo: ptr(t.UpTo), UnitAmount: t.UnitAmount.Decimal, FlatAmount: val(t.FlatAmount)})
-	}
+	out := p.PriceFields.ToPrice()
+	out.ID = p.ID
 	return out
 }
 

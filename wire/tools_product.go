@@ -2,11 +2,12 @@ package wire
 
 import "github.com/tollgatehq/tollgate/billing"
 
-// PriceArg is one price as an agent sends it: model picks the pricing model
-// and says which of the other fields apply (each field's description names
-// its models). The billing service validates the rest and names the field
-// at fault, such as prices[0].tiers[1].up_to.
-type PriceArg struct {
+// PriceFields is one price as a client sends it and as Tollgate shows it
+// (Price adds its id), the one shape for MCP and REST: model picks the
+// pricing model and says which of the other fields apply (each field's
+// description names its models). The billing service validates the rest and
+// names the field at fault, such as prices[0].tiers[1].up_to.
+type PriceFields struct {
 	Model         string          `json:"model" jsonschema_description:"The pricing model: per_unit (a fee per event: unit_amount), per_volume (block_amount per block_size units of data[field], prorated), package (block_amount per started block_size units of data[field]), dimensional (a rate chosen by event data values: dimensions and rates), tiered (tier_mode graduated or volume over the customer's monthly usage: tiers), cost_plus (the vendor cost the event reports plus markup_percent and markup_fixed), recurring (amount per interval; usage events never charge it, and this Tollgate version does not bill intervals yet)" jsonschema:"enum=per_unit,enum=per_volume,enum=package,enum=dimensional,enum=tiered,enum=cost_plus,enum=recurring,example=per_unit"`
 	Asset         string          `json:"asset" jsonschema_description:"Asset code the fee is charged in: a currency (USD) or a custom unit from list_assets (credits)" jsonschema:"example=credits"`
 	Name          string          `json:"name,omitempty" jsonschema_description:"A label shown in fee breakdowns, such as Input tokens" jsonschema:"example=Images"`
@@ -25,15 +26,23 @@ type PriceArg struct {
 	Amount        *Decimal        `json:"amount,omitempty" jsonschema_description:"recurring: the fee per interval, above 0" jsonschema:"example=20.00"`
 }
 
-// ToPrice maps the argument to a domain price; absent amounts are zero.
-func (p PriceArg) ToPrice() billing.Price {
-	return Price{Name: p.Name, Model: p.Model, Asset: p.Asset, UnitAmount: p.UnitAmount, Field: p.Field, BlockSize: p.BlockSize,
-		BlockAmount: p.BlockAmount, Dimensions: p.Dimensions, Rates: p.Rates, TierMode: p.TierMode, Tiers: p.Tiers, Vendor: p.Vendor,
-		MarkupPercent: p.MarkupPercent, MarkupFixed: p.MarkupFixed, Interval: p.Interval, Amount: p.Amount}.ToPrice()
+// ToPrice maps the fields to a domain price; absent amounts are zero.
+func (p PriceFields) ToPrice() billing.Price {
+	out := billing.Price{Name: p.Name, Model: billing.PriceModel(p.Model), Asset: p.Asset,
+		UnitAmount: val(p.UnitAmount), Field: p.Field, BlockSize: val(p.BlockSize), BlockAmount: val(p.BlockAmount),
+		Dimensions: p.Dimensions, TierMode: p.TierMode, Vendor: p.Vendor, MarkupPercent: val(p.MarkupPercent),
+		MarkupFixed: val(p.MarkupFixed), Interval: p.Interval, Amount: val(p.Amount)}
+	for _, r := range p.Rates {
+		out.Rates = append(out.Rates, billing.DimensionRate{Values: r.Values, Amount: r.Amount.Decimal})
+	}
+	for _, t := range p.Tiers {
+		out.Tiers = append(out.Tiers, billing.Tier{UpTo: ptr(t.UpTo), UnitAmount: t.UnitAmount.Decimal, FlatAmount: val(t.FlatAmount)})
+	}
+	return out
 }
 
 // ModelFields returns the model-specific fields that are set, by JSON name.
-func (p PriceArg) ModelFields() []string {
+func (p PriceFields) ModelFields() []string {
 	var out []string
 	add := func(name string, set bool) {
 		if set {
@@ -87,11 +96,11 @@ type GetProductResult struct {
 
 // CreateProductPriceArgs is a product with the prices of its first version.
 type CreateProductPriceArgs struct {
-	Code        string     `json:"code" jsonschema_description:"Your code for the product: 1-64 lower-case letters, digits, '.', '_' or '-'. Idempotent: the same code with the same definition returns the existing product; another definition under it is refused" jsonschema:"example=image-generation"`
-	Name        string     `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=Image generation"`
-	Description string     `json:"description,omitempty" jsonschema_description:"What the customer pays for" jsonschema:"example=AI images from text prompts"`
-	EventType   string     `json:"event_type" jsonschema_description:"The activity name your app sends with each usage event for this product (record_usage's event_type)" jsonschema:"example=image.generated"`
-	Prices      []PriceArg `json:"prices" jsonschema_description:"1 to 50 prices of version 1; an event is charged by every price of the version"`
+	Code        string        `json:"code" jsonschema_description:"Your code for the product: 1-64 lower-case letters, digits, '.', '_' or '-'. Idempotent: the same code with the same definition returns the existing product; another definition under it is refused" jsonschema:"example=image-generation"`
+	Name        string        `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=Image generation"`
+	Description string        `json:"description,omitempty" jsonschema_description:"What the customer pays for" jsonschema:"example=AI images from text prompts"`
+	EventType   string        `json:"event_type" jsonschema_description:"The activity name your app sends with each usage event for this product (record_usage's event_type)" jsonschema:"example=image.generated"`
+	Prices      []PriceFields `json:"prices" jsonschema_description:"1 to 50 prices of version 1; an event is charged by every price of the version"`
 }
 
 // CreateProductPriceResult is the product created, or the identical one that existed.
@@ -104,9 +113,9 @@ type CreateProductPriceResult struct {
 
 // CreateProductVersionArgs publishes new prices for a product.
 type CreateProductVersionArgs struct {
-	Product     string     `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
-	Prices      []PriceArg `json:"prices" jsonschema_description:"1 to 50 prices of the new version: the whole price list, not a change to the previous one"`
-	KeepDefault bool       `json:"keep_default,omitempty" jsonschema_description:"true: keep the current default version for new subscriptions (e.g. to move chosen customers with subscribe_customer first); default false: the new version becomes the default" jsonschema:"example=false"`
+	Product     string        `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
+	Prices      []PriceFields `json:"prices" jsonschema_description:"1 to 50 prices of the new version: the whole price list, not a change to the previous one"`
+	KeepDefault bool          `json:"keep_default,omitempty" jsonschema_description:"true: keep the current default version for new subscriptions (e.g. to move chosen customers with subscribe_customer first); default false: the new version becomes the default" jsonschema:"example=false"`
 }
 
 // CreateProductVersionResult is the version published.

@@ -27,7 +27,7 @@ type GetProfitabilityResult struct {
 type SimulateRepricingArgs struct {
 	Product    string            `json:"product" jsonschema_description:"The product to reprice: its code or id (prod_…)" jsonschema:"example=image-generation"`
 	Version    int               `json:"version,omitempty" jsonschema_description:"A published version to apply (get_product lists them); send this or prices" jsonschema:"minimum=1,example=2"`
-	Prices     []PriceArg        `json:"prices,omitempty" jsonschema_description:"Draft prices to try, the whole price list as create_product_version would take it; send this or version"`
+	Prices     []PriceFields     `json:"prices,omitempty" jsonschema_description:"Draft prices to try, the whole price list as create_product_version would take it; send this or version"`
 	From       *DateArg          `json:"from,omitempty" jsonschema_description:"Start of the period, included: a date such as 2026-11-01 (midnight UTC) or an RFC 3339 date-time; default 30 days before to" jsonschema:"example=2026-11-01"`
 	To         *DateArg          `json:"to,omitempty" jsonschema_description:"End of the period, excluded; default tomorrow (UTC), so today is included" jsonschema:"example=2026-12-01"`
 	GroupBy    []string          `json:"group_by,omitempty" jsonschema_description:"Up to 4 keys: customer, version (the version that actually priced the event), event_type, dimension:<data key>, and one of day, week, month. Default: one row, the total" jsonschema:"maxItems=4"`
