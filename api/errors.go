@@ -82,7 +82,11 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		info.noStore = true
 	}
 	status, _ := classify(err)
-	if status >= http.StatusInternalServerError {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		info.noStore = true // nothing was done: a retry with the same key must run
+		info.log.Warn("api unavailable", "method", r.Method, "route", info.route, "err", err)
+	case status >= http.StatusInternalServerError:
 		info.log.Error("api internal error", "method", r.Method, "route", info.route, "err", err)
 	}
 	s.render(w, r, err)
@@ -93,6 +97,9 @@ func (s *server) render(w http.ResponseWriter, _ *http.Request, err error) {
 	status, body := classify(err)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate"`)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
 	}
 	b, _ := json.Marshal(wire.ErrorEnvelope{Error: body}) // a struct of strings always encodes
 	w.Header().Set("Content-Type", "application/json")

@@ -1,10 +1,14 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tollgatehq/tollgate/billing"
 )
@@ -44,5 +48,29 @@ func TestErrorsNameEndpoints(t *testing.T) {
 	body := e.wantError(t, e.do("GET", "/v1/customers/nobody", e.key, nil), http.StatusNotFound, typeInvalidRequest, "not_found", "customer")
 	if !strings.Contains(body.Message, "POST /v1/customers") || toolName.MatchString(body.Message) {
 		t.Errorf("message %q, want the endpoint and no tool name", body.Message)
+	}
+}
+
+// A database that cannot be reached answers 503 with Retry-After and a code
+// that says to retry, never 500.
+func TestDatabaseDownIsUnavailable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pool, err := pgxpool.New(context.Background(), "postgres://tollgate@127.0.0.1:1/none?connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	down := newServer(billing.NewService(pool, billing.Options{}), nil, Options{})
+	key := e.key
+	req := httptest.NewRequest("GET", "/v1/customers", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	w := httptest.NewRecorder()
+	down.ServeHTTP(w, req)
+	if w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("GET /v1/customers with the database down = %d %s, want 503", w.Code, w.Body)
+	}
+	if (w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), `"code":"unavailable"`)) {
+		t.Errorf("503 without Retry-After or code unavailable: %v %s", w.Header(), w.Body)
 	}
 }

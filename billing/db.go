@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"time"
 
 	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
 	"github.com/jackc/pgx/v5"
@@ -53,7 +56,33 @@ func ConfigurePool(c *pgxpool.Config) {
 // otherwise. The rollback runs even when ctx is cancelled. It is the one
 // transaction helper: the domain packages beside billing (profitability) use
 // it too.
-func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (err error) {
+//
+// When the database is unreachable or restarting (EUnavailable), the whole
+// transaction is tried again, up to txAttempts times over about two seconds:
+// nothing of a failed attempt was committed, and every operation is
+// idempotent under its client id should a COMMIT's answer have been lost.
+func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
+	var err error
+	for attempt := range txAttempts {
+		if err = withTxOnce(ctx, pool, fn); ErrorCode(err) != EUnavailable || attempt == txAttempts-1 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(txBackoff << (2 * attempt)):
+		}
+	}
+	return err
+}
+
+// txAttempts and txBackoff bound WithTx's retries: 100 ms, 400 ms, 1.6 s.
+const (
+	txAttempts = 4
+	txBackoff  = 100 * time.Millisecond
+)
+
+func withTxOnce(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (err error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return translate(err)
@@ -89,14 +118,33 @@ func translate(err error) error {
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "23505":
+		switch {
+		case pe.Code == "23505":
 			return &Error{Code: EConflict, Message: "already exists: " + pe.ConstraintName}
-		case "40001", "40P01":
+		case pe.Code == "40001", pe.Code == "40P01":
 			return &Error{Code: EConflict, Message: "concurrent update; retry the request"}
+		case pe.Code == "25006":
+			return unavailable("the database is read-only (a primary that failed over?); nothing was written")
+		case pe.Code == "55P03", pe.Code == "57014":
+			return unavailable("the database is busy (a lock or a statement took too long); nothing was written")
+		case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "57P"), pe.Code == "53300":
+			return unavailable("the database is restarting or unreachable; nothing was written")
 		}
+		return err
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) {
+		return unavailable("the database is unreachable or too slow to answer")
 	}
 	return err
+}
+
+// unavailable is an EUnavailable error: the request did nothing and may be
+// sent again as it was.
+func unavailable(what string) *Error {
+	return &Error{Code: EUnavailable, Message: what + "; retry the request with the same id (it is idempotent)"}
 }
 
 // txn is what an operation inside a transaction uses: a pgx.Tx, or a
