@@ -70,7 +70,7 @@ func TestDatabaseDownIsUnavailable(t *testing.T) {
 	if w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("GET /v1/customers with the database down = %d %s, want 503", w.Code, w.Body)
 	}
-	if (w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), `"code":"unavailable"`)) {
+	if w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), `"code":"unavailable"`) {
 		t.Errorf("503 without Retry-After or code unavailable: %v %s", w.Header(), w.Body)
 	}
 }

@@ -15,12 +15,12 @@ import (
 func TestTranslateUnavailable(t *testing.T) {
 	t.Parallel()
 	for _, err := range []error{
-		&pgconn.PgError{Code: "57P01"},  // admin shutdown: a restart
-		&pgconn.PgError{Code: "57P03"},  // cannot connect now: starting up
-		&pgconn.PgError{Code: "08006"},  // connection failure
-		&pgconn.PgError{Code: "25006"},  // read-only transaction: a failed-over primary
-		&pgconn.PgError{Code: "55P03"},  // lock_timeout
-		&pgconn.PgError{Code: "57014"},  // statement_timeout
+		&pgconn.PgError{Code: "57P01"}, // admin shutdown: a restart
+		&pgconn.PgError{Code: "57P03"}, // cannot connect now: starting up
+		&pgconn.PgError{Code: "08006"}, // connection failure
+		&pgconn.PgError{Code: "25006"}, // read-only transaction: a failed-over primary
+		&pgconn.PgError{Code: "55P03"}, // lock_timeout
+		&pgconn.PgError{Code: "57014"}, // statement_timeout
 		&net.OpError{Op: "dial", Err: errors.New("connection refused")},
 		fmt.Errorf("commit: %w", context.DeadlineExceeded),
 	} {

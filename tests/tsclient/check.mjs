@@ -83,7 +83,7 @@ async function check(name, transport) {
     prices: [{ model: "tiered", asset: "USD", tier_mode: "graduated", tiers: [{ up_to: 10, unit_amount: "0.10" }, { unit_amount: "0.05" }] }],
   });
   const sim = await callValid("simulate_usage", { product: code });
-  assert.equal(sim.totals.USD, "0.1", "simulate_usage total");
+  assert.equal(sim.totals.USD, "0.10", "simulate_usage total");
   const decline = await callValid("authorize_usage", { idempotency_key: `${code}-auth`, customer: externalID, amount: "1.00", asset: "USD" });
   assert.equal(decline.approved, false, "an unfunded customer is declined");
   const rec = await callValid("record_usage", { id: `${code}-evt`, customer: externalID, event_type: `${code}.used` });
