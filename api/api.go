@@ -41,8 +41,11 @@ const (
 type Options struct {
 	// Logger receives one line per request and internal errors; nil discards.
 	Logger *slog.Logger
-	// RateLimit is the per-key limit; its zero value turns limiting off.
-	RateLimit RateLimit
+	// RateLimit is the per-key limit of the management endpoints, and
+	// HotRateLimit that of the hot path (authorize, record, batch, void);
+	// their zero values turn limiting off.
+	RateLimit    RateLimit
+	HotRateLimit RateLimit
 	// BodyLimit caps request bodies in bytes; 0 means DefaultBodyLimit.
 	BodyLimit int64
 	// BatchBodyLimit caps the batch endpoint's body; 0 means
@@ -52,16 +55,17 @@ type Options struct {
 
 // server is the API's http.Handler.
 type server struct {
-	svc      *billing.Service
-	prof     *profitability.Service
-	log      *slog.Logger
-	opts     Options
-	mux      *http.ServeMux
-	limiter  *keyLimiter
-	routes   []route
-	keys     keyStore      // responses stored under Idempotency-Keys
-	requests atomic.Uint64 // counts keyed requests, to prune old keys now and then
-	pruning  atomic.Bool   // a prune is running
+	svc        *billing.Service
+	prof       *profitability.Service
+	log        *slog.Logger
+	opts       Options
+	mux        *http.ServeMux
+	limiter    *keyLimiter
+	hotLimiter *keyLimiter
+	routes     []route
+	keys       keyStore      // responses stored under Idempotency-Keys
+	requests   atomic.Uint64 // counts keyed requests, to prune old keys now and then
+	pruning    atomic.Bool   // a prune is running
 }
 
 // New returns the REST API over svc and prof (the profitability routes),
@@ -81,7 +85,7 @@ func newServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 	if opts.BatchBodyLimit <= 0 {
 		opts.BatchBodyLimit = max(DefaultBatchBodyLimit, opts.BodyLimit)
 	}
-	s := &server{svc: svc, prof: prof, log: opts.Logger, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.RateLimit)}
+	s := &server{svc: svc, prof: prof, log: opts.Logger, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.RateLimit), hotLimiter: newKeyLimiter(opts.HotRateLimit)}
 	if svc != nil { // nil only when the OpenAPI document alone is wanted
 		s.keys = keyStore{pool: svc.Pool(), now: svc.Now}
 	}

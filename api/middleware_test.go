@@ -102,6 +102,14 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("another key = %d, want 200: the limit is per key", res.status)
 	}
 
+	if res.header.Get("RateLimit-Limit") != "2" || res.header.Get("RateLimit-Remaining") != "0" || res.header.Get("RateLimit-Reset") == "" {
+		t.Errorf("429 headers %v, want RateLimit-Limit 2, RateLimit-Remaining 0 and a reset", res.header)
+	}
+	// The hot path has its own bucket: management traffic does not starve it.
+	if res := e.do("POST", "/v1/authorizations", e.key, map[string]any{"idempotency_key": "hot-1", "customer": "nobody", "amount": "0.01", "asset": "USD"}); res.status != http.StatusNotFound {
+		t.Errorf("an authorization after the management limit was met = %d, want it served (404 for an unknown customer), not limited", res.status)
+	}
+
 	off := newEnv(t)
 	for i := range 300 {
 		if res := off.do("GET", "/v1/assets/USD", off.key, nil); res.status != http.StatusOK {

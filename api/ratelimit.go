@@ -12,13 +12,29 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// The default per-key rate limit: generous, so a backend authorizing and
-// recording on every request of a busy app never meets it, while a runaway
-// loop does.
+// The default per-key rate limits. The hot path (authorize, record, batch,
+// void) has its own bucket, sized for a backend that authorizes and records
+// every request of an app serving 2,500 requests a second (5,000 calls a
+// second, bursts twice that), which no single key on one core of this
+// machine reaches (docs/BENCHMARKS.md); the management endpoints share a
+// smaller one that only a runaway loop meets.
 const (
-	DefaultRatePerSecond = 100
-	DefaultRateBurst     = 200
+	DefaultRatePerSecond    = 100
+	DefaultRateBurst        = 200
+	DefaultHotRatePerSecond = 5000
+	DefaultHotRateBurst     = 10000
 )
+
+// DefaultHotRateLimit returns the default limit of the hot path.
+func DefaultHotRateLimit() RateLimit {
+	return RateLimit{PerSecond: DefaultHotRatePerSecond, Burst: DefaultHotRateBurst}
+}
+
+// hotRoutes are the routes a backend calls on every request of its app.
+var hotRoutes = map[string]bool{
+	"POST /v1/authorizations": true, "POST /v1/authorizations/{id}/void": true,
+	"POST /v1/events": true, "POST /v1/events/batch": true,
+}
 
 // RateLimit is a token bucket per API key: PerSecond requests a second
 // sustained, Burst at once. PerSecond 0 turns limiting off. The buckets live
@@ -37,11 +53,14 @@ func DefaultRateLimit() RateLimit {
 // ParseRateLimit reads a limit written "100" (per second, burst twice that),
 // "100/200" (per second / burst), or "0" or "off" (no limit); an empty string
 // is DefaultRateLimit.
-func ParseRateLimit(s string) (RateLimit, error) {
+func ParseRateLimit(s string) (RateLimit, error) { return ParseRateLimitOr(s, DefaultRateLimit()) }
+
+// ParseRateLimitOr is ParseRateLimit with def for an empty string.
+func ParseRateLimitOr(s string, def RateLimit) (RateLimit, error) {
 	s = strings.TrimSpace(s)
 	switch s {
 	case "":
-		return DefaultRateLimit(), nil
+		return def, nil
 	case "off":
 		return RateLimit{}, nil
 	}
@@ -125,15 +144,23 @@ func (k *keyLimiter) allow(key string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// limit enforces the rate limit for key: a 429 with Retry-After (whole
-// seconds, at least 1) when the bucket is empty.
-func (s *server) limit(w http.ResponseWriter, key string) error {
-	ok, wait := s.limiter.allow(key, time.Now())
+// limit enforces the rate limit of route for key: a 429 with Retry-After
+// (whole seconds, at least 1) and the RateLimit-* headers when the bucket
+// is empty.
+func (s *server) limit(w http.ResponseWriter, route, key string) error {
+	lim, which := s.limiter, "management"
+	if hotRoutes[route] {
+		lim, which = s.hotLimiter, "hot path"
+	}
+	ok, wait := lim.allow(key, time.Now())
 	if ok {
 		return nil
 	}
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	w.Header().Set("RateLimit-Limit", strconv.Itoa(lim.limit.burst()))
+	w.Header().Set("RateLimit-Remaining", "0")
+	w.Header().Set("RateLimit-Reset", strconv.Itoa(secs))
 	return &apiError{status: http.StatusTooManyRequests, typ: typeRateLimit, code: "rate_limited",
-		message: fmt.Sprintf("too many requests for this API key (limit %s); retry after %d s", s.limiter.limit, secs)}
+		message: fmt.Sprintf("too many %s requests for this API key (limit %s); retry after %d s", which, lim.limit, secs)}
 }

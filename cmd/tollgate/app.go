@@ -106,6 +106,12 @@ func (a *app) handler() http.Handler {
 		a.cfg.log.Warn("TOLLGATE_API_RATE_LIMIT ignored; using the default", "err", err, "default", api.DefaultRateLimit().String())
 		rateLimit = api.DefaultRateLimit()
 	}
-	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit}))
+	// TOLLGATE_API_HOT_RATE_LIMIT sets the hot path's (authorize, record, batch, void).
+	hotLimit, err := api.ParseRateLimitOr(os.Getenv("TOLLGATE_API_HOT_RATE_LIMIT"), api.DefaultHotRateLimit())
+	if err != nil {
+		a.cfg.log.Warn("TOLLGATE_API_HOT_RATE_LIMIT ignored; using the default", "err", err, "default", api.DefaultHotRateLimit().String())
+		hotLimit = api.DefaultHotRateLimit()
+	}
+	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, HotRateLimit: hotLimit}))
 	return mux
 }
