@@ -18,6 +18,7 @@ import (
 // Driver performs billing calls; the service itself or the REST API.
 type Driver interface {
 	Record(ctx context.Context, in billing.UsageEventInput) error
+	RecordBatch(ctx context.Context, in []billing.UsageEventInput) error
 	Authorize(ctx context.Context, in billing.AuthorizeInput) (authID string, approved bool, err error)
 }
 
@@ -89,7 +90,11 @@ const (
 	Record = "record"      // record-only over all customers
 	Hot    = "record-hot"  // record-only, every client on one customer
 	Pairs  = "auth+record" // authorize then record with the authorization
+	Batch  = "record-batch" // BatchSize events per call over all customers
 )
+
+// BatchSize is the number of events per call of the record-batch workload.
+const BatchSize = 100
 
 // Run drives one workload for d with clients concurrent workers.
 func Run(ctx context.Context, drv Driver, f Fixture, workload string, clients int, d time.Duration, runID string) Result {
@@ -113,7 +118,16 @@ func Run(ctx context.Context, drv Driver, f Fixture, workload string, clients in
 				id := fmt.Sprintf("%s-%d-%d", runID, w, i)
 				t0 := time.Now()
 				var err error
-				if workload == Pairs {
+				n := int64(1)
+				if workload == Batch {
+					n = BatchSize
+					batch := make([]billing.UsageEventInput, BatchSize)
+					for j := range batch {
+						batch[j] = billing.UsageEventInput{ID: fmt.Sprintf("%s-%d", id, j), EventType: f.EventType,
+							Customer: f.Customers[rng.IntN(len(f.Customers))]}
+					}
+					err = drv.RecordBatch(ctx, batch)
+				} else if workload == Pairs {
 					var authID string
 					authID, _, err = drv.Authorize(ctx, billing.AuthorizeInput{IdempotencyKey: id, Customer: cus, EventType: f.EventType})
 					authLat[w] = append(authLat[w], time.Since(t0))
@@ -128,7 +142,7 @@ func Run(ctx context.Context, drv Driver, f Fixture, workload string, clients in
 					continue
 				}
 				lat[w] = append(lat[w], time.Since(t0))
-				ops.Add(1)
+				ops.Add(n)
 			}
 		}()
 	}
@@ -162,6 +176,20 @@ type ServiceDriver struct {
 func (d ServiceDriver) Record(_ context.Context, in billing.UsageEventInput) error {
 	_, err := d.Svc.RecordUsage(d.Ctx, in)
 	return err
+}
+
+// RecordBatch implements Driver; one failed event fails the batch.
+func (d ServiceDriver) RecordBatch(_ context.Context, in []billing.UsageEventInput) error {
+	res, err := d.Svc.RecordUsageBatch(d.Ctx, in)
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			return r.Err
+		}
+	}
+	return nil
 }
 
 // Authorize implements Driver.

@@ -32,6 +32,28 @@ func (d HTTPDriver) Record(ctx context.Context, in billing.UsageEventInput) erro
 	return d.post(ctx, "/v1/events", body, nil)
 }
 
+// RecordBatch implements Driver; one failed event fails the batch.
+func (d HTTPDriver) RecordBatch(ctx context.Context, in []billing.UsageEventInput) error {
+	events := make([]wire.RecordEventRequest, len(in))
+	for i, e := range in {
+		events[i] = wire.RecordEventRequest{ID: e.ID, Customer: e.Customer, EventType: e.EventType, Data: e.Data}
+	}
+	var out struct {
+		Data []struct {
+			Status string `json:"status"`
+		} `json:"data"`
+	}
+	if err := d.post(ctx, "/v1/events/batch", map[string]any{"events": events}, &out); err != nil {
+		return err
+	}
+	for _, r := range out.Data {
+		if r.Status == "failed" {
+			return fmt.Errorf("a batch event failed")
+		}
+	}
+	return nil
+}
+
 // Authorize implements Driver.
 func (d HTTPDriver) Authorize(ctx context.Context, in billing.AuthorizeInput) (string, bool, error) {
 	var out struct {

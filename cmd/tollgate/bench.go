@@ -1,12 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,6 +33,8 @@ func newBenchCmd(cfg *config) *cobra.Command {
 		via       string
 		preload   int
 		profile   string
+		asJSON    bool
+		runs      int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -105,16 +111,24 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 				}
 				defer pprof.StopCPUProfile()
 			}
-			var results []bench.Result
+			var results []benchRuns
 			for _, w := range strings.Split(workloads, ",") {
-				fmt.Fprintf(cfg.stderr, "running %s for %s…\n", w, duration)
-				results = append(results, bench.Run(bctx, drv, f, strings.TrimSpace(w), clients, duration, fmt.Sprintf("%s-%d", w, time.Now().UnixNano())))
+				w = strings.TrimSpace(w)
+				var rs benchRuns
+				for i := range max(runs, 1) {
+					fmt.Fprintf(cfg.stderr, "running %s for %s (run %d of %d)…\n", w, duration, i+1, max(runs, 1))
+					rs = append(rs, bench.Run(bctx, drv, f, w, clients, duration, fmt.Sprintf("%s-%d", w, time.Now().UnixNano())))
+				}
+				results = append(results, rs)
 			}
-			printBench(cfg, baselines, results)
 			rep, err := a.svc.Verify(context.WithoutCancel(ctx))
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return printBenchJSON(cfg, baselines, results, len(rep.Problems), via, wallets)
+			}
+			printBench(cfg, baselines, results)
 			fmt.Fprintf(cfg.stdout, "verify: %d transactions, %d lots, %d balances, %d problems\n", rep.Transactions, rep.Lots, rep.Balances, len(rep.Problems))
 			if len(rep.Problems) > 0 {
 				return errSilent
@@ -126,15 +140,93 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 	f.DurationVar(&duration, "duration", 10*time.Second, "how long each workload runs")
 	f.IntVar(&clients, "clients", 16, "concurrent clients")
 	f.IntVar(&wallets, "wallets", 10000, "funded customers to spread load over")
-	f.StringVar(&workloads, "workloads", "record,record-hot,auth+record", "comma-separated workloads")
+	f.StringVar(&workloads, "workloads", "record,record-batch,record-hot,auth+record", "comma-separated workloads")
 	f.BoolVar(&baseline, "pgbench", true, "run pgbench baselines first when pgbench is installed")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the workloads to this file")
 	f.IntVar(&preload, "preload-events", 0, "write this many synthetic past events first (e.g. 10000000) to measure a large database")
 	f.StringVar(&via, "via", "http", "drive the REST API on loopback (http) or the billing service in process (service)")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object with each workload's figures and ratios")
+	f.IntVar(&runs, "runs", 1, "run each workload this many times and report the median and the spread")
 	return cmd
 }
 
-func printBench(cfg *config, baselines []bench.Baseline, results []bench.Result) {
+// benchRuns are the runs of one workload.
+type benchRuns []bench.Result
+
+// median is the run with the median throughput.
+func (rs benchRuns) median() bench.Result {
+	s := slices.Clone(rs)
+	slices.SortFunc(s, func(a, b bench.Result) int { return cmp.Compare(a.PerSecond(), b.PerSecond()) })
+	return s[len(s)/2]
+}
+
+// spread is the lowest and highest throughput of the runs.
+func (rs benchRuns) spread() (lo, hi float64) {
+	lo, hi = rs[0].PerSecond(), rs[0].PerSecond()
+	for _, r := range rs {
+		lo, hi = min(lo, r.PerSecond()), max(hi, r.PerSecond())
+	}
+	return lo, hi
+}
+
+// ratioOf is r's throughput over its pgbench reference, 0 without one.
+func ratioOf(base map[string]float64, r bench.Result) float64 {
+	ref := base["pgbench UPDATE random row"]
+	if r.Workload == bench.Hot {
+		ref = base["pgbench UPDATE one row"]
+	}
+	if ref <= 0 {
+		return 0
+	}
+	return r.PerSecond() / ref
+}
+
+func printBenchJSON(cfg *config, baselines []bench.Baseline, results []benchRuns, problems int, via string, wallets int) error {
+	type workload struct {
+		Name      string  `json:"name"`
+		Clients   int     `json:"clients"`
+		Runs      int     `json:"runs"`
+		OpsPerSec float64 `json:"ops_per_second"`
+		Min       float64 `json:"min_ops_per_second"`
+		Max       float64 `json:"max_ops_per_second"`
+		P50Ms     float64 `json:"p50_ms"`
+		P99Ms     float64 `json:"p99_ms"`
+		AuthP99Ms float64 `json:"auth_p99_ms,omitempty"`
+		Ratio     float64 `json:"ratio_to_pgbench,omitempty"`
+		Errors    int64   `json:"errors"`
+	}
+	out := struct {
+		Machine   map[string]any     `json:"machine"`
+		Via       string             `json:"via"`
+		Wallets   int                `json:"wallets"`
+		Baselines map[string]float64 `json:"pgbench_tps"`
+		Workloads []workload         `json:"workloads"`
+		PeakRSSMB int64              `json:"peak_rss_mb"`
+		Verify    int                `json:"verify_problems"`
+	}{Machine: map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH},
+		Via: via, Wallets: wallets, Baselines: map[string]float64{}, PeakRSSMB: int64(bench.PeakRSS() >> 20), Verify: problems}
+	for _, b := range baselines {
+		out.Baselines[b.Name] = b.TPS
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	for _, rs := range results {
+		m := rs.median()
+		lo, hi := rs.spread()
+		out.Workloads = append(out.Workloads, workload{Name: m.Workload, Clients: m.Clients, Runs: len(rs), OpsPerSec: m.PerSecond(), Min: lo, Max: hi,
+			P50Ms: ms(m.P50), P99Ms: ms(m.P99), AuthP99Ms: ms(m.AuthP99), Ratio: ratioOf(out.Baselines, m), Errors: m.Errors})
+	}
+	enc := json.NewEncoder(cfg.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	if problems > 0 {
+		return errSilent
+	}
+	return nil
+}
+
+func printBench(cfg *config, baselines []bench.Baseline, runs []benchRuns) {
 	tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\tclients\tops/s\tp50\tp99\tauth p99\tratio\terrors\t")
 	base := map[string]float64{}
@@ -142,14 +234,15 @@ func printBench(cfg *config, baselines []bench.Baseline, results []bench.Result)
 		base[b.Name] = b.TPS
 		fmt.Fprintf(tw, "%s\t%d\t%.0f\t\t\t\t1.00\t\t\n", b.Name, 0, b.TPS)
 	}
-	for _, r := range results {
+	for _, rs := range runs {
+		r := rs.median()
 		ratio := ""
-		ref := base["pgbench UPDATE random row"]
-		if r.Workload == bench.Hot {
-			ref = base["pgbench UPDATE one row"]
+		if x := ratioOf(base, r); x > 0 {
+			ratio = fmt.Sprintf("%.2f", x)
 		}
-		if ref > 0 {
-			ratio = fmt.Sprintf("%.2f", r.PerSecond()/ref)
+		if len(rs) > 1 {
+			lo, hi := rs.spread()
+			ratio += fmt.Sprintf(" (%.0f-%.0f/s)", lo, hi)
 		}
 		auth := ""
 		if r.Workload == bench.Pairs {
