@@ -48,6 +48,9 @@ type Options struct {
 	HotRateLimit RateLimit
 	// BodyLimit caps request bodies in bytes; 0 means DefaultBodyLimit.
 	BodyLimit int64
+	// Observe, if set, hears of every request: its route pattern, status
+	// and duration (for metrics).
+	Observe func(route string, status int, d time.Duration)
 	// BatchBodyLimit caps the batch endpoint's body; 0 means
 	// DefaultBatchBodyLimit (at least BodyLimit).
 	BatchBodyLimit int64
@@ -148,6 +151,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			attrs = append(attrs, slog.String("key_prefix", info.keyPrefix))
 		}
 		info.log.LogAttrs(r.Context(), slog.LevelInfo, "api request", attrs...)
+		if s.opts.Observe != nil {
+			route := info.route
+			if route == "" {
+				route = "unmatched"
+			}
+			s.opts.Observe(route, sw.statusCode(), time.Since(start))
+		}
 	}()
 	s.mux.ServeHTTP(sw, r)
 }

@@ -109,6 +109,9 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorizati
 		auth, err = s.authorizeTx(ctx, tx, c, in, ttl)
 		return err
 	})
+	if err == nil && !auth.Replayed && s.opts.Observer != nil {
+		s.opts.Observer.ObserveAuthorization(auth.Approved, auth.DeclineReason)
+	}
 	return auth, err
 }
 

@@ -148,6 +148,9 @@ func (s *Service) recordLoop(units chan []*recordJob) {
 
 // recordBatch records jobs in one transaction, or each alone if that fails.
 func (s *Service) recordBatch(jobs []*recordJob) {
+	if s.opts.Observer != nil {
+		s.opts.Observer.ObserveBatch(len(jobs))
+	}
 	// A batch no caller can cancel still has a bound: a stuck lock or
 	// statement ends it (the pool's lock_timeout and statement_timeout end
 	// it sooner), and its events are answered with the error.

@@ -39,6 +39,9 @@ type Options struct {
 	TestPayments *payments.TestProvider
 	// StripeBackendURL replaces Stripe's API address (stripe-mock in tests).
 	StripeBackendURL string
+	// Observer, if set, hears of authorization decisions and usage batch
+	// sizes (for metrics).
+	Observer Observer
 }
 
 // NewService returns a Service over a migrated database. The pool must have
@@ -74,4 +77,22 @@ type dbtx interface {
 // tx runs fn in a transaction.
 func (s *Service) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return WithTx(ctx, s.pool, fn)
+}
+
+// Observer hears what the hot path decided, for metrics. Calls must be cheap
+// and must not block.
+type Observer interface {
+	ObserveAuthorization(approved bool, reason string)
+	ObserveBatch(events int)
+}
+
+// QueueDepth is the number of usage calls waiting for a batch worker.
+func (s *Service) QueueDepth() int {
+	s.rec.mu.RLock()
+	defer s.rec.mu.RUnlock()
+	n := 0
+	for _, ch := range s.rec.workers {
+		n += len(ch)
+	}
+	return n
 }

@@ -11,7 +11,11 @@
 package mcp
 
 import (
+	"context"
 	"log/slog"
+	"time"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
@@ -26,6 +30,9 @@ type Options struct {
 	Version string
 	// Logger receives internal tool errors and panics; nil discards them.
 	Logger *slog.Logger
+	// ObserveTool, if set, hears of every tool call: the tool, whether it
+	// failed, and how long it took (for metrics).
+	ObserveTool func(tool string, failed bool, d time.Duration)
 }
 
 // NewServer returns the MCP server over svc and prof (the profitability
@@ -52,7 +59,7 @@ func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 		mcpserver.WithRecovery(),
 	)
 	for _, t := range tools.All(svc, prof) {
-		s.AddTools(t.Server(log))
+		s.AddTools(observed(t.Server(log), opts.ObserveTool))
 	}
 	s.AddPrompts(prompts()...)
 	return s
@@ -71,3 +78,18 @@ const instructions = `Tollgate is this app's billing system: prepaid wallets in 
 7. When a tool returns an error, its message names the argument at fault and the fix: fix that argument and call the same tool again. If a tool reports an internal error, retry once, then stop and tell the user.
 
 For guided work use the prompts: billing_setup (model the pricing and configure it), billing_verification (prove it with a test customer, end to end) and billing_integration (wire the app's backend).`
+
+// observed wraps a tool's handler so observe hears of each call.
+func observed(st mcpserver.ServerTool, observe func(string, bool, time.Duration)) mcpserver.ServerTool {
+	if observe == nil {
+		return st
+	}
+	h, name := st.Handler, st.Tool.Name
+	st.Handler = func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+		start := time.Now()
+		res, err := h(ctx, req)
+		observe(name, err != nil || (res != nil && res.IsError), time.Since(start))
+		return res, err
+	}
+	return st
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/metrics"
 	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/profitability"
 )
@@ -22,6 +23,8 @@ type app struct {
 	// pay is the test provider of test mode, whose checkout pages this
 	// process serves under /pay/test/; nil outside serve.
 	pay *payments.TestProvider
+	// metrics are the process's Prometheus figures (serve).
+	metrics *metrics.Metrics
 	// onClose runs when the server stops, before in-flight requests drain
 	// (it ends long-lived streams such as MCP's SSE sessions).
 	onClose []func()
@@ -40,6 +43,8 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 		}
 		a.pay, opts.TestPayments = pay, pay
 	}
+	a.metrics = metrics.New(db.pool, func() int { return a.svc.QueueDepth() })
+	opts.Observer = a.metrics
 	a.svc = billing.NewService(db.pool, opts)
 	acct, err := a.svc.EnsureDefaultAccount(ctx)
 	if err != nil {
@@ -112,6 +117,9 @@ func (a *app) handler() http.Handler {
 		a.cfg.log.Warn("TOLLGATE_API_HOT_RATE_LIMIT ignored; using the default", "err", err, "default", api.DefaultHotRateLimit().String())
 		hotLimit = api.DefaultHotRateLimit()
 	}
-	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, HotRateLimit: hotLimit}))
+	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, HotRateLimit: hotLimit, Observe: a.metrics.ObserveRequest}))
+	if token := os.Getenv("TOLLGATE_METRICS_TOKEN"); token != "" && a.cfg.metricsAddr == "" {
+		mux.Handle("GET /metrics", a.metrics.Handler(token))
+	}
 	return mux
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,6 +31,8 @@ SIGINT or SIGTERM stops accepting connections and lets in-flight requests finish
 	cmd.Flags().StringVar(&cfg.addr, "addr", envOr("127.0.0.1:8080", "TOLLGATE_ADDR"), "address to listen on (env TOLLGATE_ADDR)")
 	cmd.Flags().StringVar(&publicURL, "public-url", envOr("", "TOLLGATE_PUBLIC_URL"),
 		"base URL customers reach this server at, for the test provider's checkout pages (env TOLLGATE_PUBLIC_URL; default http://<listen address>)")
+	cmd.Flags().StringVar(&cfg.metricsAddr, "metrics-addr", envOr("", "TOLLGATE_METRICS_ADDR"),
+		"address of a separate listener for Prometheus /metrics (env TOLLGATE_METRICS_ADDR); empty serves /metrics on --addr only with TOLLGATE_METRICS_TOKEN")
 	return cmd
 }
 
@@ -53,6 +56,18 @@ func serve(ctx context.Context, cfg *config) error {
 	}
 	if err := app.svc.StartJobs(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
+	}
+	if cfg.metricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s for metrics: %w", cfg.metricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", app.metrics.Handler(os.Getenv("TOLLGATE_METRICS_TOKEN")))
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		cfg.log.Info("metrics listening", "addr", mln.Addr().String())
 	}
 	srv := &http.Server{
 		Handler:           app.handler(),
