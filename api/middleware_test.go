@@ -142,8 +142,9 @@ func TestParseRateLimit(t *testing.T) {
 	}
 }
 
-// TestInternalError: a database outage is a 500 with the generic message,
-// logged once with the request id; the driver's text never reaches the client.
+// TestInternalError: a database outage is a 503 that says to retry (never a
+// 500), logged once with the request id; the driver's text never reaches the
+// client.
 func TestInternalError(t *testing.T) {
 	t.Parallel()
 	logs := &syncBuffer{}
@@ -152,13 +153,13 @@ func TestInternalError(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer tg_test_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
 	res := serve(t, h, req)
 	e := &env{}
-	b := e.wantError(t, res, http.StatusInternalServerError, typeAPI, "internal", "")
-	if b.Message != billing.ErrorMessage(context.Canceled) || strings.Contains(string(res.body), "127.0.0.1") {
-		t.Errorf("500 body %s leaks more than the generic message", res.body)
+	b := e.wantError(t, res, http.StatusServiceUnavailable, typeAPI, "unavailable", "")
+	if !strings.Contains(b.Message, "retry the request with the same id") || strings.Contains(string(res.body), "127.0.0.1") || res.header.Get("Retry-After") == "" {
+		t.Errorf("503 %v %s: want Retry-After and the retry message, and nothing of the driver's", res.header, res.body)
 	}
 	id := res.header.Get("Request-Id")
-	if n := strings.Count(logs.String(), `"msg":"api internal error"`); n != 1 {
-		t.Errorf("internal error logged %d times, want once:\n%s", n, logs)
+	if n := strings.Count(logs.String(), `"msg":"api unavailable"`); n != 1 {
+		t.Errorf("the outage logged %d times, want once:\n%s", n, logs)
 	}
 	if !strings.Contains(logs.String(), `"request_id":"`+id+`"`) {
 		t.Errorf("the log does not carry request id %s:\n%s", id, logs)

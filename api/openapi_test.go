@@ -219,12 +219,12 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		422: {"Unprocessable", "The request is well formed but semantically invalid; param names the field"},
 		429: {"TooManyRequests", "The key's rate limit is exceeded; retry after Retry-After seconds"},
 		500: {"InternalError", "An internal error, logged with the request id; retry later"},
-		503: {"Unavailable", "The payment provider could not be reached; retry with the same idempotency key"},
+		503: {"Unavailable", "The database or the payment provider cannot serve the request now (restarting, failing over, unreachable); nothing was done: retry with the same id or idempotency key after Retry-After seconds"},
 	}
 	responses := map[string]any{}
 	for status, r := range errorResponses {
 		headers := map[string]any{"Request-Id": map[string]any{"$ref": "#/components/headers/RequestId"}}
-		if status == 429 {
+		if status == 429 || status == 503 {
 			headers["Retry-After"] = map[string]any{"$ref": "#/components/headers/RetryAfter"}
 		}
 		responses[r[0]] = map[string]any{
@@ -290,7 +290,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		if rt.public {
 			op["security"] = []any{}
 		} else {
-			errs = append(errs, 400, 401, 429, 500)
+			errs = append(errs, 400, 401, 429, 500, 503)
 			if method == http.MethodPost {
 				errs = append(errs, 409, 413)
 			}
@@ -326,7 +326,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 				"- Lists are pages: `limit` (1-100, default 20), `starting_after` or `cursor` (the previous page's `next_cursor`); the response is `{object, data, has_more, next_cursor}`.\n" +
 				"- Errors are `{\"error\": {type, code, message, param}}`. A declined authorization is not an error: 200 with `approved: false`.\n" +
 				"- Every response carries a `Request-Id` (a well-formed incoming `Request-Id` is kept), also written in the server's log line.\n" +
-				"- Each key has a rate limit (default 100 requests/s, burst 200): 429 with `Retry-After`.",
+				"- Each key has two rate limits, the hot path (authorize, record, batch, void: default 5000 requests/s, burst 10000) and the rest (default 100 requests/s, burst 200): 429 with `Retry-After` and `RateLimit-*` headers.",
 		},
 		"servers":  []any{map[string]any{"url": "http://127.0.0.1:8080", "description": "tollgate serve, by default"}},
 		"security": []any{map[string]any{"bearerAuth": []any{}}},
