@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/profitability"
 )
 
@@ -18,6 +19,9 @@ type app struct {
 	svc  *billing.Service
 	prof *profitability.Service // reads what svc wrote; billing does not know it
 	acct billing.Account        // the default account
+	// pay is the test provider of test mode, whose checkout pages this
+	// process serves under /pay/test/; nil outside serve.
+	pay *payments.TestProvider
 	// onClose runs when the server stops, before in-flight requests drain
 	// (it ends long-lived streams such as MCP's SSE sessions).
 	onClose []func()
@@ -27,13 +31,38 @@ type app struct {
 // database and makes
 // sure the default account exists, so a first run needs no set-up.
 func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
-	svc := billing.NewService(db.pool, billing.Options{Logger: cfg.log})
-	acct, err := svc.EnsureDefaultAccount(ctx)
+	a := &app{cfg: cfg, db: db}
+	opts := billing.Options{Logger: cfg.log}
+	if cfg.publicURL != "" {
+		pay, err := newTestPayments(cfg, a)
+		if err != nil {
+			return nil, err
+		}
+		a.pay, opts.TestPayments = pay, pay
+	}
+	a.svc = billing.NewService(db.pool, opts)
+	acct, err := a.svc.EnsureDefaultAccount(ctx)
 	if err != nil {
 		return nil, err
 	}
-	prof := profitability.New(db.pool, svc, profitability.Options{})
-	return &app{cfg: cfg, db: db, svc: svc, prof: prof, acct: acct}, nil
+	a.acct = acct
+	a.prof = profitability.New(db.pool, a.svc, profitability.Options{})
+	return a, nil
+}
+
+// newTestPayments builds the test provider, whose checkout pages live at
+// cfg.publicURL + "/pay/test/" and whose signed events go straight to the
+// same inbound path as Stripe's. Processes sharing a database should share
+// TOLLGATE_TEST_WEBHOOK_SECRET; without it each makes its own.
+func newTestPayments(cfg *config, a *app) (*payments.TestProvider, error) {
+	return payments.NewTestProvider(payments.TestConfig{
+		BaseURL:       cfg.publicURL,
+		WebhookSecret: payments.Secret(os.Getenv("TOLLGATE_TEST_WEBHOOK_SECRET")),
+		Logger:        cfg.log,
+		Deliver: func(ctx context.Context, payload []byte, h http.Header) error {
+			return a.svc.HandlePaymentWebhook(ctx, payments.ProviderTest, "", "", payload, h)
+		},
+	})
 }
 
 func (a *app) close() {
@@ -68,6 +97,9 @@ func (a *app) handler() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	a.mountMCP(mux)
+	if a.pay != nil {
+		mux.Handle("/pay/test/", a.pay.Handler())
+	}
 	// The REST API; TOLLGATE_API_RATE_LIMIT sets its per-key limit ("100/200", "off").
 	rateLimit, err := api.ParseRateLimit(os.Getenv("TOLLGATE_API_RATE_LIMIT"))
 	if err != nil {

@@ -28,6 +28,7 @@ type config struct {
 	databaseURL string
 	dataDir     string
 	addr        string
+	publicURL   string // serve: the base URL customers reach; empty outside serve
 	stdout      io.Writer
 	stderr      io.Writer
 	log         *slog.Logger
@@ -58,6 +59,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newMigrateCmd(cfg),
 		newDBCmd(cfg),
 		newKeysCmd(cfg),
+		newPaymentsCmd(cfg),
 		newVerifyCmd(cfg),
 		newBenchCmd(cfg),
 		newVersionCmd(cfg),

@@ -12,6 +12,7 @@ import (
 )
 
 func newServeCmd(cfg *config) *cobra.Command {
+	var publicURL string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP server (health checks, MCP, REST API)",
@@ -21,9 +22,14 @@ With no --database-url, Tollgate starts (or joins) its embedded PostgreSQL in
 --data-dir; pending migrations are applied at start under an advisory lock.
 SIGINT or SIGTERM stops accepting connections and lets in-flight requests finish.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd.Context(), cfg) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.publicURL = publicURL
+			return serve(cmd.Context(), cfg)
+		},
 	}
 	cmd.Flags().StringVar(&cfg.addr, "addr", envOr("127.0.0.1:8080", "TOLLGATE_ADDR"), "address to listen on (env TOLLGATE_ADDR)")
+	cmd.Flags().StringVar(&publicURL, "public-url", envOr("", "TOLLGATE_PUBLIC_URL"),
+		"base URL customers reach this server at, for the test provider's checkout pages (env TOLLGATE_PUBLIC_URL; default http://<listen address>)")
 	return cmd
 }
 
@@ -33,13 +39,20 @@ func serve(ctx context.Context, cfg *config) error {
 		return err
 	}
 	defer db.Close()
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	defer ln.Close()
+	if cfg.publicURL == "" {
+		cfg.publicURL = "http://" + ln.Addr().String()
+	}
 	app, err := newApp(ctx, cfg, db)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	if err := app.svc.StartJobs(ctx); err != nil {
+		return fmt.Errorf("start background jobs: %w", err)
 	}
 	srv := &http.Server{
 		Handler:           app.handler(),
@@ -49,7 +62,7 @@ func serve(ctx context.Context, cfg *config) error {
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	cfg.log.Info("tollgate listening", "addr", ln.Addr().String(), "version", buildVersion())
+	cfg.log.Info("tollgate listening", "addr", ln.Addr().String(), "public_url", cfg.publicURL, "version", buildVersion())
 	go sweepExpiredLots(ctx, cfg, app)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
