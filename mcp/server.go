@@ -26,6 +26,9 @@ type Options struct {
 	Version string
 	// Logger receives internal tool errors and panics; nil discards them.
 	Logger *slog.Logger
+	// PortalLinks makes create_portal_session's links; nil where this
+	// process does not serve the portal.
+	PortalLinks tools.PortalLinks
 }
 
 // NewServer returns the MCP server over svc and prof (the profitability
@@ -51,7 +54,7 @@ func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 		// package tools); this is the net under anything else.
 		mcpserver.WithRecovery(),
 	)
-	for _, t := range tools.All(svc, prof) {
+	for _, t := range tools.All(svc, prof, opts.PortalLinks) {
 		s.AddTools(t.Server(log))
 	}
 	s.AddPrompts(prompts()...)

@@ -9,6 +9,7 @@ import (
 	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/portal"
 	"github.com/tollgatehq/tollgate/profitability"
 )
 
@@ -22,6 +23,8 @@ type app struct {
 	// pay is the test provider of test mode, whose checkout pages this
 	// process serves under /pay/test/; nil outside serve.
 	pay *payments.TestProvider
+	// portal serves the customer portal under /portal/; nil outside serve.
+	portal *portal.Server
 	// onClose runs when the server stops, before in-flight requests drain
 	// (it ends long-lived streams such as MCP's SSE sessions).
 	onClose []func()
@@ -47,7 +50,27 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 	}
 	a.acct = acct
 	a.prof = profitability.New(db.pool, a.svc, profitability.Options{})
+	if cfg.publicURL != "" {
+		// TOLLGATE_PORTAL_SECRET signs the portal's links and cookies;
+		// without it, the secret stored in the database at first start.
+		if a.portal, err = portal.New(ctx, a.svc, portal.Options{BaseURL: cfg.publicURL, Logger: cfg.log,
+			Secret: []byte(os.Getenv("TOLLGATE_PORTAL_SECRET"))}); err != nil {
+			return nil, err
+		}
+	}
 	return a, nil
+}
+
+// portalLinks adapts the portal's sessions to the API and the MCP tools;
+// nil when this process does not serve the portal.
+func (a *app) portalLinks() func(ctx context.Context, customer, returnURL string) (string, time.Time, error) {
+	if a.portal == nil {
+		return nil
+	}
+	return func(ctx context.Context, customer, returnURL string) (string, time.Time, error) {
+		s, err := a.portal.CreateSession(ctx, customer, returnURL)
+		return s.URL, s.ExpiresAt, err
+	}
 }
 
 // newTestPayments builds the test provider, whose checkout pages live at
@@ -106,6 +129,10 @@ func (a *app) handler() http.Handler {
 		a.cfg.log.Warn("TOLLGATE_API_RATE_LIMIT ignored; using the default", "err", err, "default", api.DefaultRateLimit().String())
 		rateLimit = api.DefaultRateLimit()
 	}
-	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit}))
+	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, PortalLinks: a.portalLinks()}))
+	if a.portal != nil {
+		mux.Handle("/portal/", a.portal)
+		mux.Handle("GET /portal", http.RedirectHandler("/portal/", http.StatusMovedPermanently))
+	}
 	return mux
 }
