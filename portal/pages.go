@@ -387,6 +387,19 @@ func (s *Server) usageCSV(w http.ResponseWriter, r *request) error {
 
 // Transactions.
 
+// autoTopUpIDs says which of the customer's recent top-ups auto top-up made.
+func (s *Server) autoTopUpIDs(r *request) (map[string]bool, error) {
+	list, err := s.svc.ListTopUps(r.ctx, r.sess.Customer, 100)
+	if err != nil {
+		return nil, err
+	}
+	auto := map[string]bool{}
+	for _, t := range list {
+		auto[t.ID] = t.Auto
+	}
+	return auto, nil
+}
+
 type transactionRow struct {
 	When, Kind, Description string
 	Amounts                 []string
@@ -413,9 +426,19 @@ func (s *Server) transactions(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	auto, err := s.autoTopUpIDs(r)
+	if err != nil {
+		return err
+	}
 	p := transactionsPage{base: c.base}
 	for _, t := range page.Items {
 		row := transactionRow{When: dateTime(t.CreatedAt), Kind: label(t.Kind), Description: t.Description}
+		if t.Kind == "top_up" {
+			row.Kind, row.Description = "Top-up", "Card payment"
+			if auto[t.Reference] {
+				row.Kind, row.Description = "Auto top-up", "Card payment: your balance fell below your threshold"
+			}
+		}
 		for a, v := range t.Amounts {
 			row.Amounts = append(row.Amounts, c.assets.signed(v, a))
 			row.Credit = row.Credit || v.IsPositive()

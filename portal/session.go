@@ -234,3 +234,21 @@ func clientIP(r *http.Request) string {
 	}
 	return host
 }
+
+// Link is what a portal link says; SignLink makes one offline.
+type Link struct {
+	Account   string
+	Mode      billing.Mode
+	Customer  string // the customer's id (cus_…)
+	ReturnURL string
+	ExpiresAt time.Time
+}
+
+// SignLink returns the token of a link signed with secret (the server's
+// TOLLGATE_PORTAL_SECRET), for operators' scripts and tests; a platform
+// uses CreateSession through the API instead. Append it to
+// BaseURL + "/portal/session?token=".
+func SignLink(secret []byte, l Link) string {
+	return sign(deriveKeys(secret).link, claims{Account: l.Account, Mode: l.Mode, Customer: l.Customer, Return: l.ReturnURL,
+		Expires: l.ExpiresAt.Unix(), Nonce: nonce()})
+}
