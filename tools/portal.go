@@ -35,7 +35,7 @@ func CreatePortalSession(svc *billing.Service, links PortalLinks) Tool {
 			c, _ := billing.CallerFrom(ctx)
 			return wire.CreatePortalSessionResult{
 				PortalSession: wire.PortalSession{Object: "portal_session", URL: url, ExpiresAt: exp, Livemode: c.Mode == billing.ModeLive},
-				Guidance: wire.Guidance{Summary: fmt.Sprintf("Made a portal link for customer %s; open it before %s.", in.Customer, exp.Format(time.RFC3339))},
+				Guidance:      wire.Guidance{Summary: fmt.Sprintf("Made a portal link for customer %s; open it before %s.", in.Customer, exp.Format(time.RFC3339))},
 			}, nil
 		})
 }

@@ -172,7 +172,7 @@ func TestPortalInBrowser(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		do(t, ctx, chromedp.Navigate(base+"/portal/transactions"))
-	text = textOf(t, ctx, `main`)
+		text = textOf(t, ctx, `main`)
 		if strings.Contains(text, "Auto top-up") && strings.Contains(text, "+$20.00") {
 			break
 		}
