@@ -77,12 +77,12 @@ func label(code string) string {
 // chart is a bar chart of daily spend, drawn on the server as SVG so it
 // reads without JavaScript; each bar has a title, and the figure a summary.
 type chart struct {
-	SVG     template.HTML
-	Summary string
+	SVG                       template.HTML
+	Summary, Peak, First, Last string
 }
 
 func spendChart(days []billing.DaySpend, a assets, code string) chart {
-	const w, h, top, bottom, left = 600.0, 180.0, 14.0, 22.0, 4.0
+	const w, h, top, bottom, left = 600.0, 160.0, 4.0, 1.0, 0.0
 	peak := billing.Zero
 	total := billing.Zero
 	for _, d := range days {
@@ -110,12 +110,11 @@ func spendChart(days []billing.DaySpend, a assets, code string) chart {
 		fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: %s</title></rect>`,
 			x+slot*0.15, h-bottom-bh, slot*0.7, bh, date(d.Day), template.HTMLEscapeString(a.money(d.Amount, code)))
 	}
-	if len(days) > 0 {
-		fmt.Fprintf(&b, `<text class="tick" x="%.0f" y="%.0f">%s</text>`, left, h-6, date(days[0].Day))
-		fmt.Fprintf(&b, `<text class="tick end" x="%.0f" y="%.0f">%s</text>`, w-2, h-6, date(days[len(days)-1].Day))
-	}
-	fmt.Fprintf(&b, `<text class="tick" x="%.0f" y="11">%s</text>`, left, template.HTMLEscapeString(a.money(peak, code)))
 	b.WriteString(`</svg>`)
-	return chart{SVG: template.HTML(b.String()), //nolint:gosec // every dynamic part above is escaped
-		Summary: fmt.Sprintf("%s in the last %d days", a.money(total, code), len(days))}
+	c := chart{SVG: template.HTML(b.String()), // every dynamic part above is escaped
+		Summary: fmt.Sprintf("%s in the last %d days", a.money(total, code), len(days)), Peak: a.money(peak, code)}
+	if len(days) > 0 {
+		c.First, c.Last = date(days[0].Day), date(days[len(days)-1].Day)
+	}
+	return c
 }

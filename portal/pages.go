@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -309,8 +310,12 @@ func (s *Server) usage(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	names := map[string]string{}
+	for _, pr := range prods {
+		names[pr.Code] = pr.Name
+	}
 	for _, ev := range page.Items {
-		p.Rows = append(p.Rows, usageRowOf(ev, c.assets))
+		p.Rows = append(p.Rows, usageRowOf(ev, c.assets, names))
 	}
 	if page.HasMore {
 		p.Next = "/portal/usage" + f.query(page.NextCursor)
@@ -322,16 +327,21 @@ func (s *Server) usage(w http.ResponseWriter, r *request) error {
 	return nil
 }
 
-func usageRowOf(ev billing.Event, as assets) usageRow {
+// usageRowOf shows an event by its products' names, and each fee by its
+// price's name and quantity.
+func usageRowOf(ev billing.Event, as assets, productNames map[string]string) usageRow {
 	row := usageRow{When: dateTime(ev.OccurredAt), Type: ev.EventType}
 	totals := map[string]billing.Decimal{}
-	var order []string
+	var order, products []string
 	for _, f := range ev.Fees {
-		name := f.ProductCode
-		if f.PriceName != "" {
-			name += " · " + f.PriceName
+		if n := productNames[f.ProductCode]; n != "" && !slices.Contains(products, n) {
+			products = append(products, n)
 		}
-		row.Fees = append(row.Fees, fmt.Sprintf("%s: %s", name, as.money(f.Amount, f.Asset)))
+		name := f.PriceName
+		if name == "" {
+			name = f.ProductCode
+		}
+		row.Fees = append(row.Fees, fmt.Sprintf("%s × %s: %s", f.Quantity.String(), name, as.money(f.Amount, f.Asset)))
 		if _, ok := totals[f.Asset]; !ok {
 			order = append(order, f.Asset)
 			totals[f.Asset] = billing.Zero
@@ -341,6 +351,9 @@ func usageRowOf(ev billing.Event, as assets) usageRow {
 	var parts []string
 	for _, a := range order {
 		parts = append(parts, as.money(totals[a], a))
+	}
+	if len(products) > 0 {
+		row.Type = strings.Join(products, ", ")
 	}
 	row.Total = strings.Join(parts, " + ")
 	if row.Total == "" {

@@ -110,8 +110,9 @@ func TestPortalInBrowser(t *testing.T) {
 	soon := time.Now().UTC().Add(12 * 24 * time.Hour).Format(time.RFC3339)
 	call("POST", "/v1/adjustments", `{"transaction_id": "gift-a", "kind": "gift", "customer": "alice", "asset": "USD", "amount": "30.00", "reason": "Welcome gift", "expires_at": "`+soon+`"}`, 201)
 	call("POST", "/v1/adjustments", `{"transaction_id": "gift-b", "kind": "gift", "customer": "bob", "asset": "USD", "amount": "777.00", "reason": "Bob's gift"}`, 201)
-	// Usage over the last weeks, for the chart and the history.
-	for i := range 14 {
+	// Usage over the last weeks, for the chart and the history, recorded
+	// oldest first as an app would.
+	for i := 13; i >= 0; i-- {
 		at := time.Now().UTC().Add(-time.Duration(i*2) * 24 * time.Hour).Add(-time.Hour).Format(time.RFC3339)
 		typ := "image.generated"
 		if i%3 == 0 {
