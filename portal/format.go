@@ -77,7 +77,7 @@ func label(code string) string {
 // chart is a bar chart of daily spend, drawn on the server as SVG so it
 // reads without JavaScript; each bar has a title, and the figure a summary.
 type chart struct {
-	SVG                       template.HTML
+	SVG                        template.HTML
 	Summary, Peak, First, Last string
 }
 

@@ -35,6 +35,9 @@ func browser(t *testing.T) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
+		if os.Getenv("TOLLGATE_REQUIRE_CHROMIUM") != "" {
+			t.Fatal("chromium is not installed and TOLLGATE_REQUIRE_CHROMIUM is set: apt-get install -y chromium")
+		}
 		t.Skip("chromium is not installed (apt-get install -y chromium); .ci/run installs it")
 	}
 	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
