@@ -133,10 +133,12 @@ func TestPortalInBrowser(t *testing.T) {
 	}
 	shoot(t, ctx, "overview")
 	do(t, ctx, chromedp.Navigate(base+"/portal/usage"), chromedp.WaitVisible(chromedp.CSS(`table`)))
+	labelled(t, ctx)
 	shoot(t, ctx, "usage")
 
 	// Top up $25 with the test card, through the test provider's checkout.
 	do(t, ctx, chromedp.Navigate(base+"/portal/top-up"), chromedp.WaitVisible(chromedp.CSS(`button.preset`)))
+	labelled(t, ctx)
 	shoot(t, ctx, "top-up")
 	do(t, ctx, chromedp.Click(chromedp.CSS(`button.preset[value="25"]`)), chromedp.WaitVisible(chromedp.CSS(`#card`)),
 		chromedp.SendKeys(chromedp.CSS(`#card`), "4242 4242 4242 4242"), chromedp.Click(chromedp.CSS(`button[value="pay"]`)),
@@ -168,6 +170,7 @@ func TestPortalInBrowser(t *testing.T) {
 	if !strings.HasPrefix(text, "On: adds $20.00 when your balance falls below $40.00") {
 		t.Fatalf("auto top-up state = %q", text)
 	}
+	labelled(t, ctx)
 	shoot(t, ctx, "auto-top-up")
 	// $7.50 of usage takes $47.14 below $40: the job charges the saved card.
 	for i := range 5 {
@@ -233,6 +236,25 @@ func TestPortalInBrowser(t *testing.T) {
 	text = textOf(t, freshCtx, `h1`)
 	if text != "Your session has ended" {
 		t.Errorf("the portal without a session shows %q", text)
+	}
+	// The access log names paths and customers, never a token or the secret.
+	logs := stderr.String()
+	if !strings.Contains(logs, "portal request") || strings.Contains(logs, "token=") || strings.Contains(logs, portalSecret) ||
+		strings.Contains(logs, expired) {
+		t.Errorf("the server log has no portal access lines, or has a token or the secret:\n%s", logs)
+	}
+}
+
+// labelled checks that every visible form control of the page has a label.
+func labelled(t *testing.T, ctx context.Context) {
+	t.Helper()
+	unlabelled, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+		.filter(el => el.labels.length === 0 && !el.getAttribute("aria-label")).map(el => el.name)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unlabelled) > 0 {
+		t.Errorf("form controls without a label: %v", unlabelled)
 	}
 }
 
