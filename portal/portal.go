@@ -113,7 +113,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /portal/assets/", http.StripPrefix("/portal/assets/", http.FileServerFS(assets)))
 	s.mux.Handle("GET /portal/session", s.handle(s.openSession))
 	s.mux.Handle("GET /portal/{$}", s.page(s.overview))
-	s.mux.Handle("GET /portal/theme.css", s.page(s.theme))
+	s.mux.Handle("GET /portal/theme.css", s.handle(s.theme))
 	s.mux.Handle("GET /portal/usage", s.page(s.usage))
 	s.mux.Handle("GET /portal/usage.csv", s.page(s.usageCSV))
 	s.mux.Handle("GET /portal/transactions", s.page(s.transactions))
@@ -173,6 +173,9 @@ type pageError struct {
 	status         int
 	title, message string
 	back           string
+	// brand is the account's branding, when a genuine token named it.
+	brand    *billing.PortalSettings
+	testMode bool
 }
 
 func (e *pageError) Error() string { return e.title }
@@ -247,7 +250,11 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 			s.log.Error("portal internal error", "path", r.URL.Path, "err", err)
 		}
 	}
-	s.render(w, pe.status, "error", errorPage{base: base{Title: pe.title, Back: pe.back}, Message: pe.message})
+	b := base{Title: pe.title, Back: pe.back, TestMode: pe.testMode}
+	if pe.brand != nil {
+		b.Brand = *pe.brand
+	}
+	s.render(w, pe.status, "error", errorPage{base: b, Message: pe.message})
 }
 
 type errorPage struct {

@@ -152,8 +152,8 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request) error {
 	c, problem := verify(s.keys.link, r.URL.Query().Get("token"), s.now())
 	switch problem {
 	case tokenExpired:
-		return &pageError{status: http.StatusGone, title: "This link has expired",
-			message: "Links to the billing portal work for 10 minutes. Go back and open the portal again.", back: c.Return}
+		return s.branded(r, c, &pageError{status: http.StatusGone, title: "This link has expired",
+			message: "Links to the billing portal work for 10 minutes. Go back and open the portal again.", back: c.Return})
 	case tokenInvalid:
 		return &pageError{status: http.StatusForbidden, title: "This link is not valid",
 			message: "The link was changed or was not made for this server. Go back to the app you came from and open the portal again."}
@@ -166,6 +166,16 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// branded dresses the page of a genuine but expired token in its account's
+// branding; it shows no customer data.
+func (s *Server) branded(r *http.Request, c claims, pe *pageError) *pageError {
+	ctx := billing.WithCaller(r.Context(), billing.Caller{AccountID: c.Account, Mode: c.Mode})
+	if set, err := s.svc.GetPortalSettings(ctx); err == nil {
+		pe.brand, pe.testMode = &set, c.Mode == billing.ModeTest
+	}
+	return pe
+}
+
 // session returns the request's session, or an error page when it has none.
 func (s *Server) session(r *http.Request) (claims, error) {
 	ck, err := r.Cookie(cookieName)
@@ -175,8 +185,8 @@ func (s *Server) session(r *http.Request) (claims, error) {
 	}
 	c, problem := verify(s.keys.cookie, ck.Value, s.now())
 	if problem == tokenExpired {
-		return claims{}, &pageError{status: http.StatusUnauthorized, title: "Your session has ended",
-			message: "Billing portal sessions last an hour. Go back and open the portal again.", back: c.Return}
+		return claims{}, s.branded(r, c, &pageError{status: http.StatusUnauthorized, title: "Your session has ended",
+			message: "Billing portal sessions last an hour. Go back and open the portal again.", back: c.Return})
 	}
 	if problem != tokenOK {
 		return claims{}, &pageError{status: http.StatusUnauthorized, title: "Your session has ended",

@@ -79,3 +79,19 @@ func TestMoney(t *testing.T) {
 		}
 	}
 }
+
+func TestExchangeLimit(t *testing.T) {
+	t.Parallel()
+	l := newIPLimiter(60, 3)
+	for i := range 3 {
+		if !l.allow("192.0.2.1") {
+			t.Fatalf("exchange %d refused within the burst", i+1)
+		}
+	}
+	if l.allow("192.0.2.1") {
+		t.Error("4th exchange at once allowed, want refused")
+	}
+	if !l.allow("192.0.2.2") {
+		t.Error("another address refused")
+	}
+}
