@@ -54,6 +54,9 @@ type Options struct {
 	// BatchBodyLimit caps the batch endpoint's body; 0 means
 	// DefaultBatchBodyLimit (at least BodyLimit).
 	BatchBodyLimit int64
+	// PortalLinks makes the links of POST /v1/portal_sessions (package
+	// portal, wired by cmd); nil answers that route with 404.
+	PortalLinks func(ctx context.Context, customer, returnURL string) (url string, expiresAt time.Time, err error)
 }
 
 // server is the API's http.Handler.

@@ -208,6 +208,15 @@ func (s *server) table() []route {
 		{pattern: "POST /v1/profitability/dimensions", handle: s.setProfitabilityDimensions, doc: doc{id: "setProfitabilityDimensions", tag: "Profitability",
 			summary: "Set the further data keys profitability groups by", text: "Replaces the keys set before ([] clears them) and returns the full set. Billing is not affected; the next profitability query re-reads every event once.",
 			in: typ[wire.SetProfitabilityDimensionsRequest](), out: typ[wire.ProfitabilityDimensions](), errors: []int{inv}}},
+
+		{pattern: "POST /v1/portal_sessions", handle: s.createPortalSession, doc: doc{id: "createPortalSession", tag: "Portal",
+			summary: "Create a link to the customer portal", text: "A link for one customer, to be opened within 10 minutes; it opens a session of at most an hour where the customer sees their balance, usage and transactions, tops up and sets auto top-up. Make one each time the customer clicks Manage billing.",
+			in: typ[wire.CreatePortalSessionRequest](), out: typ[wire.PortalSession](), created: true, errors: []int{nf, inv}}},
+		{pattern: "GET /v1/portal_branding", handle: s.getPortalBranding, doc: doc{id: "getPortalBranding", tag: "Portal",
+			summary: "Get the portal's branding and limits", text: "In the key's mode; the defaults when none were set.", out: typ[wire.PortalBranding]()}},
+		{pattern: "POST /v1/portal_branding", handle: s.setPortalBranding, doc: doc{id: "setPortalBranding", tag: "Portal",
+			summary: "Set the portal's branding and limits", text: "Only the fields sent change; returns them all.",
+			in: typ[wire.SetPortalBrandingRequest](), out: typ[wire.PortalBranding](), errors: []int{nf, inv}}},
 	}
 }
 

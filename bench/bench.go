@@ -87,9 +87,9 @@ func Seed(ctx context.Context, svc *billing.Service, n, clients int, prefix stri
 
 // Workload names.
 const (
-	Record = "record"      // record-only over all customers
-	Hot    = "record-hot"  // record-only, every client on one customer
-	Pairs  = "auth+record" // authorize then record with the authorization
+	Record = "record"       // record-only over all customers
+	Hot    = "record-hot"   // record-only, every client on one customer
+	Pairs  = "auth+record"  // authorize then record with the authorization
 	Batch  = "record-batch" // BatchSize events per call over all customers
 )
 

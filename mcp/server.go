@@ -33,6 +33,9 @@ type Options struct {
 	// ObserveTool, if set, hears of every tool call: the tool, whether it
 	// failed, and how long it took (for metrics).
 	ObserveTool func(tool string, failed bool, d time.Duration)
+	// PortalLinks makes create_portal_session's links; nil where this
+	// process does not serve the portal.
+	PortalLinks tools.PortalLinks
 }
 
 // NewServer returns the MCP server over svc and prof (the profitability
@@ -58,7 +61,7 @@ func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 		// package tools); this is the net under anything else.
 		mcpserver.WithRecovery(),
 	)
-	for _, t := range tools.All(svc, prof) {
+	for _, t := range tools.All(svc, prof, opts.PortalLinks) {
 		s.AddTools(observed(t.Server(log), opts.ObserveTool))
 	}
 	s.AddPrompts(prompts()...)

@@ -8,7 +8,14 @@ import (
 // All returns every tool over svc and prof (the profitability tools), in the
 // order tools/list shows them: reads before writes within each area, areas in
 // the order of a set-up.
-func All(svc *billing.Service, prof *profitability.Service) []Tool {
+//
+// portal makes the links of create_portal_session; without it (MCP over
+// stdio) that tool says where to call it instead.
+func All(svc *billing.Service, prof *profitability.Service, portal ...PortalLinks) []Tool {
+	var links PortalLinks
+	if len(portal) > 0 {
+		links = portal[0]
+	}
 	return []Tool{
 		Whoami(svc),
 
@@ -52,5 +59,8 @@ func All(svc *billing.Service, prof *profitability.Service) []Tool {
 		RecordUsage(svc),
 
 		GetProfitability(prof), SimulateRepricing(prof), SetProfitabilityDimensions(prof),
+
+		CreatePortalSession(svc, links),
+		SetPortalBranding(svc),
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/metrics"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/portal"
 	"github.com/tollgatehq/tollgate/profitability"
 )
 
@@ -25,6 +26,8 @@ type app struct {
 	pay *payments.TestProvider
 	// metrics are the process's Prometheus figures (serve).
 	metrics *metrics.Metrics
+	// portal serves the customer portal under /portal/; nil outside serve.
+	portal *portal.Server
 	// onClose runs when the server stops, before in-flight requests drain
 	// (it ends long-lived streams such as MCP's SSE sessions).
 	onClose []func()
@@ -52,7 +55,27 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 	}
 	a.acct = acct
 	a.prof = profitability.New(db.pool, a.svc, profitability.Options{})
+	if cfg.publicURL != "" {
+		// TOLLGATE_PORTAL_SECRET signs the portal's links and cookies;
+		// without it, the secret stored in the database at first start.
+		if a.portal, err = portal.New(ctx, a.svc, portal.Options{BaseURL: cfg.publicURL, Logger: cfg.log,
+			Secret: []byte(os.Getenv("TOLLGATE_PORTAL_SECRET"))}); err != nil {
+			return nil, err
+		}
+	}
 	return a, nil
+}
+
+// portalLinks adapts the portal's sessions to the API and the MCP tools;
+// nil when this process does not serve the portal.
+func (a *app) portalLinks() func(ctx context.Context, customer, returnURL string) (string, time.Time, error) {
+	if a.portal == nil {
+		return nil
+	}
+	return func(ctx context.Context, customer, returnURL string) (string, time.Time, error) {
+		s, err := a.portal.CreateSession(ctx, customer, returnURL)
+		return s.URL, s.ExpiresAt, err
+	}
 }
 
 // newTestPayments builds the test provider, whose checkout pages live at
@@ -117,9 +140,14 @@ func (a *app) handler() http.Handler {
 		a.cfg.log.Warn("TOLLGATE_API_HOT_RATE_LIMIT ignored; using the default", "err", err, "default", api.DefaultHotRateLimit().String())
 		hotLimit = api.DefaultHotRateLimit()
 	}
-	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, HotRateLimit: hotLimit, Observe: a.metrics.ObserveRequest}))
+	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, HotRateLimit: hotLimit,
+		Observe: a.metrics.ObserveRequest, PortalLinks: a.portalLinks()}))
 	if token := os.Getenv("TOLLGATE_METRICS_TOKEN"); token != "" && a.cfg.metricsAddr == "" {
 		mux.Handle("GET /metrics", a.metrics.Handler(token))
+	}
+	if a.portal != nil {
+		mux.Handle("/portal/", a.portal)
+		mux.Handle("GET /portal", http.RedirectHandler("/portal/", http.StatusMovedPermanently))
 	}
 	return mux
 }

@@ -49,7 +49,7 @@ and /sse (legacy SSE), with an API key in 'Authorization: Bearer <key>'.`,
 // mountMCP serves MCP over HTTP: streamable HTTP at /mcp, the legacy SSE
 // transport at /sse and /message, each request authenticated by its API key.
 func (a *app) mountMCP(mux *http.ServeMux) {
-	s := mcp.NewServer(a.svc, a.prof, mcp.Options{Version: buildVersion(), Logger: a.cfg.log, ObserveTool: a.metrics.ObserveTool})
+	s := mcp.NewServer(a.svc, a.prof, mcp.Options{Version: buildVersion(), Logger: a.cfg.log, ObserveTool: a.metrics.ObserveTool, PortalLinks: a.portalLinks()})
 	h := mcp.NewHTTP(s, a.svc, mcp.HTTPOptions{Logger: a.cfg.log})
 	mux.Handle("/mcp", h.Streamable())
 	mux.Handle("/sse", h.SSE())

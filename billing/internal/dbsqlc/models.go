@@ -247,6 +247,28 @@ type PaymentEvent struct {
 	ReceivedAt time.Time
 }
 
+type PortalSecret struct {
+	ID        int16
+	Secret    []byte
+	CreatedAt time.Time
+}
+
+type PortalSetting struct {
+	AccountID     string
+	Mode          string
+	DisplayName   string
+	LogoUrl       string
+	AccentColor   string
+	SupportEmail  string
+	Asset         string
+	Currency      string
+	TopUpPresets  []decimal.Decimal
+	TopUpMin      decimal.Decimal
+	TopUpMax      decimal.Decimal
+	MonthlyCapMax decimal.Decimal
+	UpdatedAt     time.Time
+}
+
 type Product struct {
 	ID             string
 	AccountID      string

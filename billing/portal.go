@@ -1,0 +1,209 @@
+package billing
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+)
+
+// PortalSettings are how the hosted customer portal looks and what it lets
+// customers pay, per account and mode. The zero fields of a new account
+// are filled by DefaultPortalSettings.
+type PortalSettings struct {
+	DisplayName  string // shown in the header; "" shows "Billing"
+	LogoURL      string // https (or http on loopback) image; "" for none
+	AccentColor  string // "#rrggbb"; "" for the default
+	SupportEmail string // "" hides the support link
+	// Asset is what the portal shows first and tops up; Currency is what
+	// the customer pays in ("" when Asset is a currency).
+	Asset    string
+	Currency string
+	// TopUpPresets are the amounts offered as buttons; TopUpMin and
+	// TopUpMax bound any amount the customer types, for a top-up and for
+	// auto top-up; MonthlyCapMax bounds auto top-up's monthly cap. All in
+	// what the customer pays.
+	TopUpPresets  []Decimal
+	TopUpMin      Decimal
+	TopUpMax      Decimal
+	MonthlyCapMax Decimal
+	UpdatedAt     time.Time
+}
+
+// DefaultPortalSettings are the settings of an account that set none.
+func DefaultPortalSettings() PortalSettings {
+	return PortalSettings{Asset: "USD", TopUpPresets: []Decimal{decimal.NewFromInt(10), decimal.NewFromInt(25), decimal.NewFromInt(50)},
+		TopUpMin: decimal.NewFromInt(5), TopUpMax: decimal.NewFromInt(500), MonthlyCapMax: decimal.NewFromInt(1000)}
+}
+
+// SetPortalSettingsInput changes the fields that are not nil.
+type SetPortalSettingsInput struct {
+	DisplayName   *string
+	LogoURL       *string
+	AccentColor   *string
+	SupportEmail  *string
+	Asset         *string
+	Currency      *string
+	TopUpPresets  []Decimal // nil: unchanged
+	TopUpMin      *Decimal
+	TopUpMax      *Decimal
+	MonthlyCapMax *Decimal
+}
+
+var accentRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// GetPortalSettings returns the caller's portal settings in its mode (the
+// defaults when none were set).
+func (s *Service) GetPortalSettings(ctx context.Context) (PortalSettings, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return PortalSettings{}, err
+	}
+	return getPortalSettings(ctx, s.pool, c)
+}
+
+func getPortalSettings(ctx context.Context, db dbtx, c Caller) (PortalSettings, error) {
+	r, err := queries.GetPortalSettings(ctx, db, dbsqlc.GetPortalSettingsParams{AccountID: c.AccountID, Mode: string(c.Mode)})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return DefaultPortalSettings(), nil
+	}
+	if err != nil {
+		return PortalSettings{}, translate(err)
+	}
+	return PortalSettings{DisplayName: r.DisplayName, LogoURL: r.LogoUrl, AccentColor: r.AccentColor, SupportEmail: r.SupportEmail,
+		Asset: r.Asset, Currency: r.Currency, TopUpPresets: r.TopUpPresets, TopUpMin: r.TopUpMin, TopUpMax: r.TopUpMax,
+		MonthlyCapMax: r.MonthlyCapMax, UpdatedAt: r.UpdatedAt}, nil
+}
+
+// SetPortalSettings changes the caller's portal settings in its mode and
+// returns them all. Returns EInvalid, ENotFound (an unknown asset or currency).
+func (s *Service) SetPortalSettings(ctx context.Context, in SetPortalSettingsInput) (PortalSettings, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return PortalSettings{}, err
+	}
+	var out PortalSettings
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		p, err := getPortalSettings(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		applyPortalSettings(&p, in)
+		if err := s.checkPortalSettings(ctx, tx, c, p); err != nil {
+			return err
+		}
+		p.UpdatedAt = s.clock()
+		err = queries.UpsertPortalSettings(ctx, tx, dbsqlc.UpsertPortalSettingsParams{AccountID: c.AccountID, Mode: string(c.Mode),
+			DisplayName: p.DisplayName, LogoUrl: p.LogoURL, AccentColor: p.AccentColor, SupportEmail: p.SupportEmail,
+			Asset: p.Asset, Currency: p.Currency, TopUpPresets: p.TopUpPresets, TopUpMin: p.TopUpMin, TopUpMax: p.TopUpMax,
+			MonthlyCapMax: p.MonthlyCapMax, UpdatedAt: p.UpdatedAt})
+		out = p
+		return translate(err)
+	})
+	return out, err
+}
+
+func applyPortalSettings(p *PortalSettings, in SetPortalSettingsInput) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = strings.TrimSpace(*v)
+		}
+	}
+	set(&p.DisplayName, in.DisplayName)
+	set(&p.LogoURL, in.LogoURL)
+	set(&p.AccentColor, in.AccentColor)
+	set(&p.SupportEmail, in.SupportEmail)
+	set(&p.Asset, in.Asset)
+	set(&p.Currency, in.Currency)
+	p.Asset, p.Currency = strings.ToUpper(p.Asset), strings.ToUpper(p.Currency)
+	if in.TopUpPresets != nil {
+		p.TopUpPresets = in.TopUpPresets
+	}
+	for dst, v := range map[*Decimal]*Decimal{&p.TopUpMin: in.TopUpMin, &p.TopUpMax: in.TopUpMax, &p.MonthlyCapMax: in.MonthlyCapMax} {
+		if v != nil {
+			*dst = *v
+		}
+	}
+}
+
+// checkPortalSettings decides whether p may be stored, field by field.
+func (s *Service) checkPortalSettings(ctx context.Context, db dbtx, c Caller, p PortalSettings) error {
+	if len(p.DisplayName) > 80 {
+		return Invalidf("display_name", "display_name is at most 80 characters")
+	}
+	if p.LogoURL != "" {
+		u, err := url.Parse(p.LogoURL)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) || len(p.LogoURL) > 2000 {
+			return Invalidf("logo_url", "logo_url must be an https URL of an image, such as \"https://example.com/logo.png\", or empty")
+		}
+	}
+	if p.AccentColor != "" && !accentRE.MatchString(p.AccentColor) {
+		return Invalidf("accent_color", "accent_color must be a colour such as \"#4f46e5\", or empty")
+	}
+	if p.SupportEmail != "" {
+		if a, err := mail.ParseAddress(p.SupportEmail); err != nil || a.Address != p.SupportEmail || len(p.SupportEmail) > 254 {
+			return Invalidf("support_email", "support_email must be a plain address such as \"support@example.com\", or empty")
+		}
+	}
+	asset, err := s.assetTx(ctx, db, c, "asset", p.Asset)
+	if err != nil {
+		return err
+	}
+	if p.Currency == "" && asset.Kind != AssetCurrency {
+		return Invalidf("currency", "asset %s is not a currency: set currency, what customers pay in, such as USD", asset.Code)
+	}
+	if p.Currency != "" {
+		cur, err := s.assetTx(ctx, db, c, "currency", p.Currency)
+		if err != nil {
+			return err
+		}
+		if cur.Kind != AssetCurrency {
+			return Invalidf("currency", "currency %s is not a currency; customers pay in a currency such as USD", cur.Code)
+		}
+	}
+	if len(p.TopUpPresets) > 6 {
+		return Invalidf("top_up_presets", "top_up_presets holds at most 6 amounts")
+	}
+	if !p.TopUpMin.IsPositive() || p.TopUpMax.LessThan(p.TopUpMin) || p.MonthlyCapMax.LessThan(p.TopUpMin) {
+		return Invalidf("top_up_min", "top-up limits must satisfy 0 < top_up_min <= top_up_max and top_up_min <= monthly_cap_max")
+	}
+	for _, v := range p.TopUpPresets {
+		if v.LessThan(p.TopUpMin) || v.GreaterThan(p.TopUpMax) {
+			return Invalidf("top_up_presets", "preset %s is outside top_up_min %s and top_up_max %s", v, p.TopUpMin, p.TopUpMax)
+		}
+	}
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	return h == "localhost" || h == "127.0.0.1" || h == "::1"
+}
+
+// PortalSecret returns the secret that signs the portal's links and
+// cookies: the one stored in the database, made at first call. It is shared
+// by every process on the database and never shown.
+func (s *Service) PortalSecret(ctx context.Context) ([]byte, error) {
+	secret, err := queries.GetPortalSecret(ctx, s.pool)
+	if err == nil {
+		return secret, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return nil, translate(err)
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	if err := queries.InsertPortalSecret(ctx, s.pool, dbsqlc.InsertPortalSecretParams{Secret: b, CreatedAt: s.clock()}); err != nil {
+		return nil, translate(err)
+	}
+	secret, err = queries.GetPortalSecret(ctx, s.pool)
+	return secret, translate(err)
+}
