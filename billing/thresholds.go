@@ -188,17 +188,26 @@ func (s *Service) queueBalanceAlerts(batch *pgx.Batch, now time.Time, credit boo
 	n := len(states)
 	wallets, assets, avail, shown := make([]string, 0, n), make([]string, 0, n), make([]Decimal, 0, n), make([]string, 0, n)
 	accounts, modes, precisions := make([]string, 0, n), make([]string, 0, n), make([]int32, 0, n)
+	// Which balances may start or end a depletion is decided here, so the
+	// statement reads only the rows it writes.
+	var zeroW, zeroA, upW, upA []string
 	for _, b := range states {
 		a := b.available()
 		wallets, assets, avail = append(wallets, b.walletID), append(assets, b.asset.Code), append(avail, a)
 		shown, accounts, modes = append(shown, FormatAmount(a, b.asset.Precision)), append(accounts, b.c.AccountID), append(modes, string(b.c.Mode))
 		precisions = append(precisions, b.asset.Precision)
+		switch {
+		case !a.IsPositive():
+			zeroW, zeroA = append(zeroW, b.walletID), append(zeroA, b.asset.Code)
+		case credit:
+			upW, upA = append(upW, b.walletID), append(upA, b.asset.Code)
+		}
 	}
-	batch.Queue(balanceAlertsSQL, wallets, assets, avail, shown, accounts, modes, now, credit, precisions)
+	batch.Queue(balanceAlertsSQL, wallets, assets, avail, shown, accounts, modes, now, precisions, zeroW, zeroA, upW, upA)
 }
 
 const balanceAlertsSQL = `WITH s AS (
-	SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::text[], $5::text[], $6::text[], $9::int[])
+	SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::text[], $5::text[], $6::text[], $8::int[])
 		AS s(wallet_id, asset, available, shown, account_id, mode, precision)
 ), fired AS (
 	UPDATE balance_thresholds t SET armed = false, crossed_at = $7
@@ -210,12 +219,12 @@ const balanceAlertsSQL = `WITH s AS (
 	RETURNING t.threshold
 ), depleted AS (
 	INSERT INTO balance_depletions (wallet_id, asset, since)
-	SELECT wallet_id, asset, $7 FROM s WHERE available <= 0
+	SELECT w, a, $7 FROM unnest($9::text[], $10::text[]) AS z(w, a)
 	ON CONFLICT DO NOTHING
 	RETURNING wallet_id, asset
 ), recovered AS (
-	DELETE FROM balance_depletions d USING s
-	WHERE $8 AND d.wallet_id = s.wallet_id AND d.asset = s.asset AND s.available > 0
+	DELETE FROM balance_depletions d USING unnest($11::text[], $12::text[]) AS u(w, a)
+	WHERE d.wallet_id = u.w AND d.asset = u.a
 	RETURNING d.wallet_id, d.asset
 ), events AS (
 	SELECT 1 AS n, 'balance.threshold_crossed' AS type, wallet_id, asset, threshold FROM fired
