@@ -72,9 +72,9 @@ type fanOutArgs struct{}
 
 func (fanOutArgs) Kind() string { return "webhook_fan_out" }
 
-func (fanOutArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: queue, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
+// InsertOpts: no uniqueness (River's default would count completed runs
+// and block every later one); concurrent runs skip each other's rows.
+func (fanOutArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: queue} }
 
 type fanOutWorker struct {
 	river.WorkerDefaults[fanOutArgs]
@@ -197,7 +197,9 @@ func (w *deliverWorker) NextRetry(job *river.Job[deliverArgs]) time.Time {
 	return time.Now().Add(d[min(max(job.Attempt-1, 0), len(d)-1)])
 }
 
-func (w *deliverWorker) Timeout(*river.Job[deliverArgs]) time.Duration { return w.s.opts.Timeout + 30*time.Second }
+func (w *deliverWorker) Timeout(*river.Job[deliverArgs]) time.Duration {
+	return w.s.opts.Timeout + 30*time.Second
+}
 
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
 	return w.s.attempt(ctx, job.Args.DeliveryID, job.Attempt >= job.MaxAttempts, w.NextRetry(job))

@@ -139,4 +139,6 @@ func newID(prefix string, now time.Time) string {
 
 func (s *Service) now() time.Time { return s.billing.Now() }
 
-func (s *Service) caller(ctx context.Context) (billing.Caller, error) { return billing.RequireCaller(ctx) }
+func (s *Service) caller(ctx context.Context) (billing.Caller, error) {
+	return billing.RequireCaller(ctx)
+}
