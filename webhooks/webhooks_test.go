@@ -1,6 +1,7 @@
 package webhooks_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -10,6 +11,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -438,4 +442,72 @@ func TestReceiverDownAcrossRestart(t *testing.T) {
 		ds, _, err := second.hooks.ListDeliveries(second.ctx, webhooks.ListDeliveriesInput{EndpointID: ep.ID, Status: webhooks.DeliverySucceeded, Limit: 100})
 		return err == nil && len(ds) == 8 && len(ok) == 8
 	})
+}
+
+// TestSignatureVerifiedByStandardWebhooksNPM: the messages a receiver got
+// verify with the npm package standardwebhooks on Node, as a TypeScript
+// receiver would check them; a tampered body does not.
+func TestSignatureVerifiedByStandardWebhooksNPM(t *testing.T) {
+	t.Parallel()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	dir, err := filepath.Abs("../tests/tsclient")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "standardwebhooks")); err != nil {
+		t.Skip("tests/tsclient/node_modules is missing: run npm ci in tests/tsclient")
+	}
+	e := newEnv(t)
+	r := newReceiver(t, nil)
+	ep := e.endpoint(t, r.URL)
+	if _, err := e.hooks.SendTestEvent(e.ctx, ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.customer(t, "u1", "1")
+	e.adjust(t, "u1", "c1", billing.AdjustCharge, "1")
+	waitFor(t, "two messages", func() bool { return len(r.messages()) >= 2 })
+
+	run := func(msgs []message) ([]byte, error) {
+		type msg struct {
+			Headers map[string]string `json:"headers"`
+			Body    string            `json:"body"`
+		}
+		in := struct {
+			Secret   string `json:"secret"`
+			Messages []msg  `json:"messages"`
+		}{Secret: ep.Secret}
+		for _, m := range msgs {
+			h := map[string]string{}
+			for _, k := range []string{"webhook-id", "webhook-timestamp", "webhook-signature"} {
+				h[k] = m.header.Get(k)
+			}
+			in.Messages = append(in.Messages, msg{h, string(m.body)})
+		}
+		b, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, node, "verify-webhook.mjs")
+		cmd.Dir, cmd.Stdin = dir, bytes.NewReader(b)
+		return cmd.CombinedOutput()
+	}
+	msgs := r.messages()
+	out, err := run(msgs)
+	if err != nil {
+		t.Fatalf("node verify-webhook.mjs: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), `"verified":true`); n != len(msgs) {
+		t.Fatalf("node verified %d of %d messages:\n%s", n, len(msgs), out)
+	}
+	t.Logf("%s", out)
+	tampered := msgs[0]
+	tampered.body = bytes.Replace(tampered.body, []byte("test"), []byte("tost"), 1)
+	if out, err := run([]message{tampered}); err == nil {
+		t.Fatalf("node verified a tampered body:\n%s", out)
+	}
 }
