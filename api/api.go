@@ -26,6 +26,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/webhooks"
 )
 
 // Body size limits.
@@ -48,6 +49,9 @@ type Options struct {
 	// BatchBodyLimit caps the batch endpoint's body; 0 means
 	// DefaultBatchBodyLimit (at least BodyLimit).
 	BatchBodyLimit int64
+	// Webhooks serves /v1/webhook_endpoints and /v1/webhook_deliveries;
+	// nil answers them 404.
+	Webhooks *webhooks.Service
 }
 
 // server is the API's http.Handler.

@@ -18,6 +18,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/tools"
+	"github.com/tollgatehq/tollgate/webhooks"
 )
 
 // Options tune the server; the zero value is valid.
@@ -26,6 +27,8 @@ type Options struct {
 	Version string
 	// Logger receives internal tool errors and panics; nil discards them.
 	Logger *slog.Logger
+	// Webhooks adds the webhook tools; nil leaves them out.
+	Webhooks *webhooks.Service
 }
 
 // NewServer returns the MCP server over svc and prof (the profitability
@@ -51,7 +54,11 @@ func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 		// package tools); this is the net under anything else.
 		mcpserver.WithRecovery(),
 	)
-	for _, t := range tools.All(svc, prof) {
+	list := tools.All(svc, prof)
+	if opts.Webhooks != nil {
+		list = append(list, tools.Webhooks(svc, opts.Webhooks)...)
+	}
+	for _, t := range list {
 		s.AddTools(t.Server(log))
 	}
 	s.AddPrompts(prompts()...)

@@ -9,6 +9,7 @@ import (
 	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/webhooks"
 )
 
 // app holds what the HTTP server serves.
@@ -18,6 +19,9 @@ type app struct {
 	svc  *billing.Service
 	prof *profitability.Service // reads what svc wrote; billing does not know it
 	acct billing.Account        // the default account
+	// hooks delivers outgoing webhooks; its jobs run where serve starts
+	// svc's (StartJobs).
+	hooks *webhooks.Service
 	// onClose runs when the server stops, before in-flight requests drain
 	// (it ends long-lived streams such as MCP's SSE sessions).
 	onClose []func()
@@ -33,7 +37,8 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 		return nil, err
 	}
 	prof := profitability.New(db.pool, svc, profitability.Options{})
-	return &app{cfg: cfg, db: db, svc: svc, prof: prof, acct: acct}, nil
+	hooks := webhooks.New(db.pool, svc, webhooks.Options{Logger: cfg.log}) // registers its jobs with svc
+	return &app{cfg: cfg, db: db, svc: svc, prof: prof, acct: acct, hooks: hooks}, nil
 }
 
 func (a *app) close() {
@@ -74,6 +79,6 @@ func (a *app) handler() http.Handler {
 		a.cfg.log.Warn("TOLLGATE_API_RATE_LIMIT ignored; using the default", "err", err, "default", api.DefaultRateLimit().String())
 		rateLimit = api.DefaultRateLimit()
 	}
-	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit}))
+	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, Webhooks: a.hooks}))
 	return mux
 }

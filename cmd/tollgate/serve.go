@@ -37,6 +37,10 @@ func serve(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	// Background jobs (auto top-ups, webhook deliveries); app.drain stops them.
+	if err := app.svc.StartJobs(ctx); err != nil {
+		return fmt.Errorf("start background jobs: %w", err)
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
