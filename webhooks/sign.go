@@ -65,11 +65,3 @@ func Sign(secrets []string, id string, ts time.Time, body []byte) (string, error
 	}
 	return strings.Join(sigs, " "), nil
 }
-
-// last4 is what may be shown of a secret.
-func last4(secret string) string {
-	if len(secret) < 4 {
-		return ""
-	}
-	return secret[len(secret)-4:]
-}

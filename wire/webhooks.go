@@ -3,6 +3,8 @@ package wire
 import (
 	"time"
 
+	"github.com/invopop/jsonschema"
+
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/webhooks"
 )
@@ -13,19 +15,19 @@ import (
 // WebhookEndpoint is an endpoint as every surface shows it: its secret only
 // in the answer that made it.
 type WebhookEndpoint struct {
-	ID                      string     `json:"id" jsonschema_description:"Endpoint id" jsonschema:"example=we_01jd8x2k7m3n4p5q6r7s8t9v0w"`
-	URL                     string     `json:"url" jsonschema_description:"Where events are POSTed" jsonschema:"example=https://example.com/tollgate/webhooks"`
-	Description             string     `json:"description" jsonschema_description:"Your note about the endpoint" jsonschema:"example=production receiver"`
-	EventTypes              []string   `json:"event_types" jsonschema_description:"The event types sent; empty: all of them"`
-	Enabled                 bool       `json:"enabled" jsonschema_description:"false: nothing new is sent (see disabled_reason)"`
-	DisabledReason          string     `json:"disabled_reason" jsonschema_description:"Why the endpoint is disabled: by you, a 410 Gone, or 5 days of failed deliveries" jsonschema:"example=the endpoint answered 410 Gone"`
-	FailingSince            *time.Time `json:"failing_since" jsonschema_description:"First failed attempt since the last success; null when healthy" jsonschema:"example=2026-11-01T12:00:00Z"`
-	SecretLast4             string     `json:"secret_last4" jsonschema_description:"Last 4 characters of the current signing secret" jsonschema:"example=LaSw"`
-	Secret                  string     `json:"secret,omitempty" jsonschema_description:"The whole signing secret (whsec_…), only in the answer that created or rotated it: store it now, it is never shown again" jsonschema:"example=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"`
-	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at" jsonschema_description:"After a rotation, when the previous secret stops signing; null when one secret signs" jsonschema:"example=2026-11-01T12:00:00Z"`
-	Livemode                bool       `json:"livemode" jsonschema_description:"true for a live-mode endpoint" jsonschema:"example=false"`
-	CreatedAt               time.Time  `json:"created_at" jsonschema_description:"When it was created" jsonschema:"example=2026-11-01T12:00:00Z"`
-	UpdatedAt               time.Time  `json:"updated_at" jsonschema_description:"When it last changed" jsonschema:"example=2026-11-01T12:00:00Z"`
+	ID                      string    `json:"id" jsonschema_description:"Endpoint id" jsonschema:"example=we_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	URL                     string    `json:"url" jsonschema_description:"Where events are POSTed" jsonschema:"example=https://example.com/tollgate/webhooks"`
+	Description             string    `json:"description" jsonschema_description:"Your note about the endpoint" jsonschema:"example=production receiver"`
+	EventTypes              []string  `json:"event_types" jsonschema_description:"The event types sent; empty: all of them"`
+	Enabled                 bool      `json:"enabled" jsonschema_description:"false: nothing new is sent (see disabled_reason)"`
+	DisabledReason          string    `json:"disabled_reason" jsonschema_description:"Why the endpoint is disabled: by you, a 410 Gone, or 5 days of failed deliveries" jsonschema:"example=the endpoint answered 410 Gone"`
+	FailingSince            *string   `json:"failing_since" jsonschema_description:"First failed attempt since the last success; null when healthy" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
+	SecretLast4             string    `json:"secret_last4" jsonschema_description:"Last 4 characters of the current signing secret" jsonschema:"example=LaSw"`
+	Secret                  string    `json:"secret,omitempty" jsonschema_description:"The whole signing secret (whsec_…), only in the answer that created or rotated it: store it now, it is never shown again" jsonschema:"example=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"`
+	PreviousSecretExpiresAt *string   `json:"previous_secret_expires_at" jsonschema_description:"After a rotation, when the previous secret stops signing; null when one secret signs" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
+	Livemode                bool      `json:"livemode" jsonschema_description:"true for a live-mode endpoint" jsonschema:"example=false"`
+	CreatedAt               time.Time `json:"created_at" jsonschema_description:"When it was created" jsonschema:"example=2026-11-01T12:00:00Z"`
+	UpdatedAt               time.Time `json:"updated_at" jsonschema_description:"When it last changed" jsonschema:"example=2026-11-01T12:00:00Z"`
 }
 
 // FromWebhookEndpoint maps an endpoint.
@@ -39,13 +41,7 @@ func FromWebhookEndpoint(e webhooks.Endpoint) WebhookEndpoint {
 		Livemode: e.Mode == billing.ModeLive, CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
 }
 
-func utcp(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
+func utcp(t *time.Time) *string { return TimeP(t) }
 
 // WebhookAttempt is one request of a delivery.
 type WebhookAttempt struct {
@@ -64,7 +60,7 @@ type WebhookDelivery struct {
 	EventID       string           `json:"event_id" jsonschema_description:"The event's id, sent as webhook-id: the same on every attempt, so receivers can drop duplicates" jsonschema:"example=evt_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 	EventType     string           `json:"event_type" jsonschema:"example=balance.threshold_crossed" jsonschema_description:"The event's type"`
 	Status        string           `json:"status" jsonschema_description:"pending (being sent or waiting for a retry), succeeded or failed (every retry failed, or the endpoint is disabled)" jsonschema:"example=succeeded,enum=pending,enum=succeeded,enum=failed"`
-	NextAttemptAt *time.Time       `json:"next_attempt_at" jsonschema_description:"When a pending delivery is tried next" jsonschema:"example=2026-11-01T12:00:00Z"`
+	NextAttemptAt *string          `json:"next_attempt_at" jsonschema_description:"When a pending delivery is tried next" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
 	Attempts      []WebhookAttempt `json:"attempts" jsonschema_description:"Every attempt, first to last"`
 	CreatedAt     time.Time        `json:"created_at" jsonschema_description:"When it was created" jsonschema:"example=2026-11-01T12:00:00Z"`
 	UpdatedAt     time.Time        `json:"updated_at" jsonschema_description:"When it last changed" jsonschema:"example=2026-11-01T12:00:00Z"`
@@ -101,12 +97,12 @@ type UpdateWebhookEndpointRequest struct {
 
 // BalanceThreshold is one threshold on a wallet's available balance.
 type BalanceThreshold struct {
-	WalletID  string     `json:"wallet_id" jsonschema_description:"The wallet" jsonschema:"example=wal_01jd8x2k7m3n4p5q6r7s8t9v0w"`
-	Asset     string     `json:"asset" jsonschema:"example=USD" jsonschema_description:"Asset code of the balance"`
-	Threshold Decimal    `json:"threshold" jsonschema_description:"balance.threshold_crossed is sent when the available balance goes below it" jsonschema:"example=10.00"`
-	RearmAt   Decimal    `json:"rearm_at" jsonschema_description:"After a crossing, the threshold fires again only once the available balance has been back at or above this" jsonschema:"example=11.00"`
-	Armed     bool       `json:"armed" jsonschema_description:"true: the next crossing sends an event"`
-	CrossedAt *time.Time `json:"crossed_at" jsonschema_description:"The last crossing" jsonschema:"example=2026-11-01T12:00:00Z"`
+	WalletID  string  `json:"wallet_id" jsonschema_description:"The wallet" jsonschema:"example=wal_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Asset     string  `json:"asset" jsonschema:"example=USD" jsonschema_description:"Asset code of the balance"`
+	Threshold Decimal `json:"threshold" jsonschema_description:"balance.threshold_crossed is sent when the available balance goes below it" jsonschema:"example=10.00"`
+	RearmAt   Decimal `json:"rearm_at" jsonschema_description:"After a crossing, the threshold fires again only once the available balance has been back at or above this" jsonschema:"example=11.00"`
+	Armed     bool    `json:"armed" jsonschema_description:"true: the next crossing sends an event"`
+	CrossedAt *string `json:"crossed_at" jsonschema_description:"The last crossing" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
 }
 
 // FromBalanceThreshold maps a threshold.
@@ -192,4 +188,20 @@ type SetBalanceThresholdsResult struct {
 	Thresholds []BalanceThreshold `json:"thresholds" jsonschema_description:"The wallet's thresholds in the asset, highest first"`
 	Livemode   bool               `json:"livemode" jsonschema_description:"true when this was written to live data" jsonschema:"example=false"`
 	Guidance
+}
+
+// JSONSchemaExtend marks the endpoint's times nullable.
+func (WebhookEndpoint) JSONSchemaExtend(s *jsonschema.Schema) {
+	nullableTime(s, "failing_since", exampleTime)
+	nullableTime(s, "previous_secret_expires_at", exampleTime)
+}
+
+// JSONSchemaExtend marks next_attempt_at nullable.
+func (WebhookDelivery) JSONSchemaExtend(s *jsonschema.Schema) {
+	nullableTime(s, "next_attempt_at", exampleTime)
+}
+
+// JSONSchemaExtend marks crossed_at nullable.
+func (BalanceThreshold) JSONSchemaExtend(s *jsonschema.Schema) {
+	nullableTime(s, "crossed_at", exampleTime)
 }
