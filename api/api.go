@@ -26,6 +26,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/webhooks"
 )
 
 // Body size limits.
@@ -57,6 +58,9 @@ type Options struct {
 	// PortalLinks makes the links of POST /v1/portal_sessions (package
 	// portal, wired by cmd); nil answers that route with 404.
 	PortalLinks func(ctx context.Context, customer, returnURL string) (url string, expiresAt time.Time, err error)
+	// Webhooks serves /v1/webhook_endpoints and /v1/webhook_deliveries;
+	// nil answers them 404.
+	Webhooks *webhooks.Service
 }
 
 // server is the API's http.Handler.

@@ -121,15 +121,18 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 				return err
 			}
 		}
-		if err := b.flush(ctx, tx); err != nil {
+		if err := b.check(); err != nil {
 			return err
 		}
-		if in.Kind == AdjustCharge || (in.Kind == AdjustCorrection && in.Amount.IsNegative()) {
-			batch := &pgx.Batch{}
+		batch := &pgx.Batch{}
+		queueBalanceWrites(batch, b)
+		debit := in.Kind == AdjustCharge || (in.Kind == AdjustCorrection && in.Amount.IsNegative())
+		if debit {
 			s.queueAutoTopUpTriggers(batch, now, b)
-			return translate(tx.SendBatch(ctx, batch).Close())
 		}
-		return nil
+		credit := in.Kind == AdjustGift || in.Kind == AdjustTopUp || (in.Kind == AdjustCorrection && in.Amount.IsPositive())
+		s.queueBalanceAlerts(batch, now, credit, b)
+		return translate(tx.SendBatch(ctx, batch).Close())
 	})
 	if err != nil {
 		return Adjustment{}, err

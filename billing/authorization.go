@@ -216,6 +216,7 @@ func (s *Service) recordDecision(ctx context.Context, tx txn, c Caller, a Author
 		queueBalanceWrites(batch, b)
 		if a.Approved {
 			s.queueAutoTopUpTriggers(batch, now, b)
+			s.queueBalanceAlerts(batch, now, false, b)
 		}
 	}
 	inserted, err := queueInsertAuthorization(batch, c, a, hash, in.Data)

@@ -2,6 +2,8 @@ package billing
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -81,13 +83,22 @@ func (s *Service) StartJobs(ctx context.Context) error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &autoTopUpWorker{s: s})
 	river.AddWorker(workers, &reconcileWorker{s: s})
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}
+	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+		func() (river.JobArgs, *river.InsertOpts) { return reconcileArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+	for _, j := range s.extraJobs {
+		if j.Register != nil {
+			j.Register(workers)
+		}
+		periodic = append(periodic, j.Periodic...)
+		maps.Copy(queues, j.Queues)
+	}
 	client, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
-		Workers: workers,
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
-			func() (river.JobArgs, *river.InsertOpts) { return reconcileArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
-		Logger:     s.log,
-		JobTimeout: time.Minute,
+		Queues:       queues,
+		Workers:      workers,
+		PeriodicJobs: periodic,
+		Logger:       s.log,
+		JobTimeout:   time.Minute,
 	})
 	if err != nil {
 		return err
@@ -104,4 +115,41 @@ func (s *Service) StartJobs(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// Jobs is background work a package beside billing (webhooks) runs on the
+// service's one River client: its workers, periodic jobs and queues.
+type Jobs struct {
+	Register func(*river.Workers)
+	Periodic []*river.PeriodicJob
+	Queues   map[string]river.QueueConfig
+}
+
+// AddJobs adds background work to the jobs StartJobs starts; call it
+// before StartJobs.
+func (s *Service) AddJobs(j Jobs) { s.extraJobs = append(s.extraJobs, j) }
+
+// InsertJobTx inserts a job in tx, so that it exists if and only if tx
+// commits. A process that runs no jobs (StartJobs not called) inserts
+// through an insert-only client; a serve process works the job.
+func (s *Service) InsertJobTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	client, err := s.inserter()
+	if err != nil {
+		return err
+	}
+	_, err = client.InsertTx(ctx, tx, args, opts)
+	return err
+}
+
+func (s *Service) inserter() (*river.Client[pgx.Tx], error) {
+	if s.jobs != nil {
+		return s.jobs, nil
+	}
+	s.insertOnce.Do(func() {
+		s.insertOnly, s.insertErr = river.NewClient(riverpgxv5.New(s.pool), &river.Config{Logger: s.log})
+	})
+	if s.insertOnly == nil {
+		return nil, errors.Join(errors.New("job client"), s.insertErr)
+	}
+	return s.insertOnly, nil
 }

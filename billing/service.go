@@ -8,6 +8,7 @@ import (
 
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -17,14 +18,20 @@ import (
 // Service is the billing core every surface (MCP tools, REST API, CLI, portal)
 // calls. Each method takes the caller's account and mode from the context.
 type Service struct {
-	rec   recorder
-	jobs  *river.Client[pgx.Tx] // nil until StartJobs
-	kicks chan string           // auto top-ups to hand to jobs
-	cache *cache
-	pool  *pgxpool.Pool
-	now   func() time.Time
-	log   *slog.Logger
-	opts  Options
+	rec  recorder
+	jobs *river.Client[pgx.Tx] // nil until StartJobs
+	// extraJobs are the workers of packages beside billing (AddJobs).
+	extraJobs []Jobs
+	// insertOnly inserts jobs in a process that runs none.
+	insertOnce sync.Once
+	insertOnly *river.Client[pgx.Tx]
+	insertErr  error
+	kicks      chan string // auto top-ups to hand to jobs
+	cache      *cache
+	pool       *pgxpool.Pool
+	now        func() time.Time
+	log        *slog.Logger
+	opts       Options
 }
 
 // Options tune a Service; the zero value is valid.

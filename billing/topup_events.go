@@ -162,8 +162,14 @@ func (s *Service) creditTopUp(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp
 	basis := t.Paid
 	l := &Lot{Purpose: LotPaid, Amount: t.Credit, RevenueBasis: &basis, RevenueCurrency: t.Currency}
 	b.credit(p, LedgerFunding, l)
-	if err := b.flush(ctx, tx); err != nil {
+	if err := b.check(); err != nil {
 		return err
+	}
+	batch := &pgx.Batch{}
+	queueBalanceWrites(batch, b)
+	s.queueBalanceAlerts(batch, now, true, b)
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return translate(err)
 	}
 	t.Status, t.LotID, t.PaymentID = TopUpSucceeded, l.ID, paymentID
 	_, err = tx.Exec(ctx, `UPDATE top_ups SET status = 'succeeded', lot_id = $2, payment_id = coalesce(payment_id, nullif($3, '')),

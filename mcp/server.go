@@ -22,6 +22,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/tools"
+	"github.com/tollgatehq/tollgate/webhooks"
 )
 
 // Options tune the server; the zero value is valid.
@@ -36,6 +37,8 @@ type Options struct {
 	// PortalLinks makes create_portal_session's links; nil where this
 	// process does not serve the portal.
 	PortalLinks tools.PortalLinks
+	// Webhooks adds the webhook tools; nil leaves them out.
+	Webhooks *webhooks.Service
 }
 
 // NewServer returns the MCP server over svc and prof (the profitability
@@ -61,7 +64,11 @@ func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 		// package tools); this is the net under anything else.
 		mcpserver.WithRecovery(),
 	)
-	for _, t := range tools.All(svc, prof, opts.PortalLinks) {
+	list := tools.All(svc, prof, opts.PortalLinks)
+	if opts.Webhooks != nil {
+		list = append(list, tools.Webhooks(svc, opts.Webhooks)...)
+	}
+	for _, t := range list {
 		s.AddTools(observed(t.Server(log), opts.ObserveTool))
 	}
 	s.AddPrompts(prompts()...)

@@ -22,7 +22,7 @@ const schemaDir = "../schemas"
 // from what the Go types generate; -update rewrites them.
 func TestSchemasAreCurrent(t *testing.T) {
 	want := map[string]bool{}
-	for _, tool := range All(nil, nil) {
+	for _, tool := range Every(nil, nil, nil) {
 		for _, d := range []struct {
 			dir    Direction
 			typ    reflect.Type
@@ -55,7 +55,7 @@ func TestSchemasAreCurrent(t *testing.T) {
 // schemas: name, title, description and annotations.
 func TestToolSnapshots(t *testing.T) {
 	want := map[string]bool{}
-	for _, tool := range All(nil, nil) {
+	for _, tool := range Every(nil, nil, nil) {
 		file := tool.Name + ".json"
 		want[file] = true
 		t.Run(tool.Name, func(t *testing.T) {
@@ -113,7 +113,7 @@ var toolName = regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
 // closed objects at every level and have no references.
 func TestToolDefinitions(t *testing.T) {
 	seen := map[string]bool{}
-	for _, tool := range All(nil, nil) {
+	for _, tool := range Every(nil, nil, nil) {
 		def := tool.Definition()
 		if !toolName.MatchString(def.Name) || len(def.Name) > 40 || seen[def.Name] {
 			t.Errorf("tool name %q: want unique snake_case, at most 40 characters", def.Name)

@@ -12,6 +12,7 @@ import (
 	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/portal"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/webhooks"
 )
 
 // app holds what the HTTP server serves.
@@ -28,6 +29,9 @@ type app struct {
 	metrics *metrics.Metrics
 	// portal serves the customer portal under /portal/; nil outside serve.
 	portal *portal.Server
+	// hooks delivers outgoing webhooks; its jobs run where serve starts
+	// svc's (StartJobs).
+	hooks *webhooks.Service
 	// onClose runs when the server stops, before in-flight requests drain
 	// (it ends long-lived streams such as MCP's SSE sessions).
 	onClose []func()
@@ -55,6 +59,7 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 	}
 	a.acct = acct
 	a.prof = profitability.New(db.pool, a.svc, profitability.Options{})
+	a.hooks = webhooks.New(db.pool, a.svc, webhooks.Options{Logger: cfg.log}) // registers its jobs with svc
 	if cfg.publicURL != "" {
 		// TOLLGATE_PORTAL_SECRET signs the portal's links and cookies;
 		// without it, the secret stored in the database at first start.
@@ -141,7 +146,7 @@ func (a *app) handler() http.Handler {
 		hotLimit = api.DefaultHotRateLimit()
 	}
 	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, HotRateLimit: hotLimit,
-		Observe: a.metrics.ObserveRequest, PortalLinks: a.portalLinks()}))
+		Observe: a.metrics.ObserveRequest, PortalLinks: a.portalLinks(), Webhooks: a.hooks}))
 	if token := os.Getenv("TOLLGATE_METRICS_TOKEN"); token != "" && a.cfg.metricsAddr == "" {
 		mux.Handle("GET /metrics", a.metrics.Handler(token))
 	}

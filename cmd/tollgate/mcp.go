@@ -39,7 +39,7 @@ and /sse (legacy SSE), with an API key in 'Authorization: Bearer <key>'.`,
 					return fmt.Errorf("TOLLGATE_API_KEY: %s", billing.ErrorMessage(err))
 				}
 			}
-			s := mcp.NewServer(a.svc, a.prof, mcp.Options{Version: buildVersion(), Logger: cfg.log})
+			s := mcp.NewServer(a.svc, a.prof, mcp.Options{Version: buildVersion(), Logger: cfg.log, Webhooks: a.hooks})
 			cfg.log.Info("tollgate mcp serving on stdio", "account", caller.AccountID, "mode", caller.Mode, "key", caller.KeyPrefix, "version", buildVersion())
 			return mcp.ServeStdio(ctx, s, caller, cmd.InOrStdin(), cfg.stdout, cfg.log)
 		},
@@ -49,7 +49,7 @@ and /sse (legacy SSE), with an API key in 'Authorization: Bearer <key>'.`,
 // mountMCP serves MCP over HTTP: streamable HTTP at /mcp, the legacy SSE
 // transport at /sse and /message, each request authenticated by its API key.
 func (a *app) mountMCP(mux *http.ServeMux) {
-	s := mcp.NewServer(a.svc, a.prof, mcp.Options{Version: buildVersion(), Logger: a.cfg.log, ObserveTool: a.metrics.ObserveTool, PortalLinks: a.portalLinks()})
+	s := mcp.NewServer(a.svc, a.prof, mcp.Options{Version: buildVersion(), Logger: a.cfg.log, ObserveTool: a.metrics.ObserveTool, PortalLinks: a.portalLinks(), Webhooks: a.hooks})
 	h := mcp.NewHTTP(s, a.svc, mcp.HTTPOptions{Logger: a.cfg.log})
 	mux.Handle("/mcp", h.Streamable())
 	mux.Handle("/sse", h.SSE())

@@ -54,6 +54,7 @@ func serve(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	// Background jobs (auto top-ups, webhook deliveries); app.drain stops them.
 	if err := app.svc.StartJobs(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
 	}

@@ -116,6 +116,22 @@ type Balance struct {
 	UpdatedAt   time.Time
 }
 
+type BalanceDepletion struct {
+	WalletID string
+	Asset    string
+	Since    time.Time
+}
+
+type BalanceThreshold struct {
+	WalletID  string
+	Asset     string
+	Threshold decimal.Decimal
+	RearmAt   decimal.Decimal
+	Armed     bool
+	CrossedAt *time.Time
+	CreatedAt time.Time
+}
+
 type Customer struct {
 	ID         string
 	AccountID  string
@@ -495,4 +511,56 @@ type Wallet struct {
 	Name       string
 	IsDefault  bool
 	CreatedAt  time.Time
+}
+
+type WebhookAttempt struct {
+	DeliveryID      string
+	Number          int32
+	AttemptedAt     time.Time
+	StatusCode      *int32
+	LatencyMs       int32
+	ResponseExcerpt string
+	Error           string
+}
+
+type WebhookDelivery struct {
+	ID            string
+	EndpointID    string
+	EventID       string
+	Status        string
+	Attempts      int32
+	NextAttemptAt *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type WebhookEndpoint struct {
+	ID             string
+	AccountID      string
+	Mode           string
+	Url            string
+	Description    string
+	EventTypes     []string
+	Enabled        bool
+	DisabledReason string
+	FailingSince   *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+type WebhookEvent struct {
+	ID        string
+	AccountID string
+	Mode      string
+	Type      string
+	Body      string
+	OutboxID  *int64
+	CreatedAt time.Time
+}
+
+type WebhookSecret struct {
+	EndpointID string
+	Secret     string
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
 }

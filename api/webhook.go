@@ -1,0 +1,136 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/webhooks"
+	"github.com/tollgatehq/tollgate/wire"
+)
+
+// hooks is the webhooks service, or an error when this server has none.
+func (s *server) hooks() (*webhooks.Service, error) {
+	if s.opts.Webhooks == nil {
+		return nil, billing.NotFoundf("", "outgoing webhooks are not enabled on this server")
+	}
+	return s.opts.Webhooks, nil
+}
+
+func (s *server) createWebhookEndpoint(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.hooks()
+	if err != nil {
+		return err
+	}
+	var in wire.CreateWebhookEndpointRequest
+	if err := decodeBody(r, &in, false); err != nil {
+		return err
+	}
+	e, err := h.CreateEndpoint(r.Context(), webhooks.CreateEndpointInput{URL: in.URL, Description: in.Description, EventTypes: in.EventTypes})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, wire.FromWebhookEndpoint(e))
+}
+
+func (s *server) listWebhookEndpoints(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.hooks()
+	if err != nil {
+		return err
+	}
+	es, err := h.ListEndpoints(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.NewList(wire.Map(es, wire.FromWebhookEndpoint), false, ""))
+}
+
+func (s *server) getWebhookEndpoint(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.hooks()
+	if err != nil {
+		return err
+	}
+	e, err := h.GetEndpoint(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.FromWebhookEndpoint(e))
+}
+
+func (s *server) updateWebhookEndpoint(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.hooks()
+	if err != nil {
+		return err
+	}
+	var in wire.UpdateWebhookEndpointRequest
+	if err := decodeBody(r, &in, false); err != nil {
+		return err
+	}
+	e, err := h.UpdateEndpoint(r.Context(), webhooks.UpdateEndpointInput{ID: r.PathValue("id"), URL: in.URL, Description: in.Description,
+		EventTypes: in.EventTypes, Enabled: in.Enabled, RotateSecret: in.RotateSecret})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.FromWebhookEndpoint(e))
+}
+
+func (s *server) sendTestWebhook(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.hooks()
+	if err != nil {
+		return err
+	}
+	d, err := h.SendTestEvent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, wire.FromWebhookDelivery(d))
+}
+
+func (s *server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.hooks()
+	if err != nil {
+		return err
+	}
+	q := newQuery(r, withPage("status")...)
+	in := webhooks.ListDeliveriesInput{EndpointID: r.PathValue("id"), Status: q.str("status"), After: q.cursor(), Limit: q.int("limit")}
+	if q.err != nil {
+		return q.err
+	}
+	ds, next, err := h.ListDeliveries(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.NewList(wire.Map(ds, wire.FromWebhookDelivery), next != "", next))
+}
+
+func (s *server) retryWebhookDelivery(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.hooks()
+	if err != nil {
+		return err
+	}
+	d, err := h.RetryDelivery(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.FromWebhookDelivery(d))
+}
+
+func (s *server) setBalanceThresholds(w http.ResponseWriter, r *http.Request) error {
+	var in wire.SetBalanceThresholdsRequest
+	if err := decodeBody(r, &in, false); err != nil {
+		return err
+	}
+	bin := billing.SetBalanceThresholdsInput{Customer: r.PathValue("id"), Wallet: r.PathValue("wallet"), Asset: in.Asset}
+	for _, t := range in.Thresholds {
+		ti := billing.ThresholdInput{Threshold: t.Threshold.Decimal}
+		if t.RearmAt != nil {
+			d := t.RearmAt.Decimal
+			ti.RearmAt = &d
+		}
+		bin.Thresholds = append(bin.Thresholds, ti)
+	}
+	ts, err := s.svc.SetBalanceThresholds(r.Context(), bin)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.NewList(wire.Map(ts, wire.FromBalanceThreshold), false, ""))
+}

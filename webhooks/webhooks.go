@@ -1,0 +1,144 @@
+// Package webhooks delivers Tollgate's events to the platform's endpoints:
+// the events billing writes to its outbox, in the transaction of the change
+// they report, are fanned out to the endpoints that want them and sent by
+// River jobs, signed to the Standard Webhooks specification, at least once.
+//
+// An outbox row is taken once (its fan-out creates the event, one delivery
+// per endpoint and one job per delivery in one transaction, and marks the
+// row); a delivery's job retries on the schedule of Options.RetryDelays and
+// records every attempt. A process that stops at any point loses nothing:
+// an outbox row not marked is fanned out by the next process, a job not
+// finished is worked again (receivers dedupe on webhook-id).
+package webhooks
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/oklog/ulid/v2"
+	"github.com/riverqueue/river"
+
+	"github.com/tollgatehq/tollgate/billing"
+)
+
+// DefaultRetryDelays are the waits before each retry of a failed delivery;
+// after the last one fails the delivery is failed.
+var DefaultRetryDelays = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour,
+	5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+// Defaults of Options.
+const (
+	DefaultTimeout         = 15 * time.Second
+	DefaultFanOutInterval  = time.Second
+	DefaultDisableAfter    = 5 * 24 * time.Hour
+	DefaultRotationOverlap = 24 * time.Hour
+	// MaxEndpoints is how many endpoints an account may have per mode.
+	MaxEndpoints = 20
+	// queue is the River queue of deliveries, apart from billing's jobs so
+	// slow receivers never hold up auto top-ups.
+	queue = "webhooks"
+)
+
+// EventTypes are the events an endpoint may subscribe to.
+var EventTypes = []string{
+	"authorization.declined",
+	"balance.threshold_crossed", "balance.depleted", "balance.recovered", "balance.below_zero",
+	"top_up.succeeded", "top_up.failed", "top_up.requires_action",
+	"auto_top_up.failed", "auto_top_up.disabled",
+}
+
+// TestEventType is the type of send_test_webhook's event, sent to one
+// endpoint whatever its types.
+const TestEventType = "webhook.test"
+
+// Options tune a Service; the zero value is valid.
+type Options struct {
+	// RetryDelays replaces DefaultRetryDelays (tests pass milliseconds).
+	RetryDelays []time.Duration
+	// Timeout bounds one attempt; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// FanOutInterval is how often the outbox is read; 0 means DefaultFanOutInterval.
+	FanOutInterval time.Duration
+	// DisableAfter disables an endpoint failing for that long; 0 means DefaultDisableAfter.
+	DisableAfter time.Duration
+	// RotationOverlap is how long a rotated secret keeps signing; 0 means DefaultRotationOverlap.
+	RotationOverlap time.Duration
+	// Logger receives delivery failures (never secrets); nil discards.
+	Logger *slog.Logger
+}
+
+// Service manages endpoints and delivers events.
+type Service struct {
+	pool    *pgxpool.Pool
+	billing *billing.Service
+	opts    Options
+	log     *slog.Logger
+	clients map[billing.Mode]*http.Client
+}
+
+// New returns the webhooks service over billing's database and registers
+// its jobs (the fan-out and the deliveries) with svc; call it before
+// svc.StartJobs.
+func New(pool *pgxpool.Pool, svc *billing.Service, opts Options) *Service {
+	if len(opts.RetryDelays) == 0 {
+		opts.RetryDelays = DefaultRetryDelays
+	}
+	opts.Timeout = cmpOr(opts.Timeout, DefaultTimeout)
+	opts.FanOutInterval = cmpOr(opts.FanOutInterval, DefaultFanOutInterval)
+	opts.DisableAfter = cmpOr(opts.DisableAfter, DefaultDisableAfter)
+	opts.RotationOverlap = cmpOr(opts.RotationOverlap, DefaultRotationOverlap)
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{pool: pool, billing: svc, opts: opts, log: log}
+	s.clients = map[billing.Mode]*http.Client{
+		billing.ModeTest: newClient(billing.ModeTest, opts.Timeout),
+		billing.ModeLive: newClient(billing.ModeLive, opts.Timeout),
+	}
+	svc.AddJobs(billing.Jobs{
+		Register: func(w *river.Workers) {
+			river.AddWorker(w, &deliverWorker{s: s})
+			river.AddWorker(w, &fanOutWorker{s: s})
+		},
+		Periodic: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(opts.FanOutInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return fanOutArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
+		Queues: map[string]river.QueueConfig{queue: {MaxWorkers: 20}},
+	})
+	return s
+}
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+var (
+	entropyMu sync.Mutex
+	entropy   = ulid.Monotonic(rand.Reader, 0)
+)
+
+// newID returns prefix_ and a lower-case ULID, as billing's ids.
+func newID(prefix string, now time.Time) string {
+	entropyMu.Lock()
+	defer entropyMu.Unlock()
+	id, err := ulid.New(ulid.Timestamp(now), entropy)
+	if err != nil {
+		id = ulid.MustNew(ulid.Timestamp(now), rand.Reader)
+	}
+	return prefix + "_" + strings.ToLower(id.String())
+}
+
+func (s *Service) now() time.Time { return s.billing.Now() }
+
+func (s *Service) caller(ctx context.Context) (billing.Caller, error) {
+	return billing.RequireCaller(ctx)
+}
