@@ -39,6 +39,9 @@ type Options struct {
 	TestPayments *payments.TestProvider
 	// StripeBackendURL replaces Stripe's API address (stripe-mock in tests).
 	StripeBackendURL string
+	// GracePeriod is how long a plan whose renewal could not be paid stays
+	// past_due (retried) before it is suspended; 0 means DefaultGracePeriod.
+	GracePeriod time.Duration
 }
 
 // NewService returns a Service over a migrated database. The pool must have
