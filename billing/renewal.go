@@ -272,34 +272,76 @@ func (s *Service) chargePeriod(ctx context.Context, tx txn, c Caller, sub *Subsc
 		b.debit(p, LedgerRevenue, fee)
 		ch.txnID = p.id
 	}
-	ch.lots, err = s.grantAllowance(ctx, tx, c, sub, pl.ents, b, decimalOne, first, end, now)
-	return ch, err
+	bs := s.newBalances(c, sub.WalletID, now, b)
+	if ch.lots, err = s.grantAllowance(ctx, tx, sub, pl.ents, bs, decimalOne, first, end); err != nil {
+		return charge{}, err
+	}
+	return ch, bs.flush(ctx, tx)
+}
+
+// balances are the balances of one wallet an operation locked, by asset, in
+// the order it locked them.
+type balances struct {
+	s        *Service
+	c        Caller
+	walletID string
+	now      time.Time
+	byAsset  map[string]*balanceState
+	order    []*balanceState
+}
+
+func (s *Service) newBalances(c Caller, walletID string, now time.Time, first *balanceState) *balances {
+	bs := &balances{s: s, c: c, walletID: walletID, now: now, byAsset: map[string]*balanceState{}}
+	if first != nil {
+		bs.byAsset[first.asset.Code], bs.order = first, []*balanceState{first}
+	}
+	return bs
+}
+
+// get locks the balance in an asset, once.
+func (bs *balances) get(ctx context.Context, tx txn, code string) (*balanceState, error) {
+	if b, ok := bs.byAsset[code]; ok {
+		return b, nil
+	}
+	asset, err := bs.s.assetTx(ctx, tx, bs.c, "asset", code)
+	if err != nil {
+		return nil, err
+	}
+	b, err := bs.s.lockBalance(ctx, tx, bs.c, bs.walletID, asset, bs.now)
+	if err != nil {
+		return nil, err
+	}
+	bs.byAsset[code], bs.order = b, append(bs.order, b)
+	return b, nil
+}
+
+// flush writes every balance and starts the auto top-ups the debits call for.
+func (bs *balances) flush(ctx context.Context, tx txn) error {
+	for _, b := range bs.order {
+		if err := b.flush(ctx, tx); err != nil {
+			return err
+		}
+	}
+	batch := &pgx.Batch{}
+	bs.s.queueAutoTopUpTriggers(batch, bs.now, bs.order...)
+	return translate(tx.SendBatch(ctx, batch).Close())
 }
 
 // grantAllowance grants the plan's entitlements for a period ending at end,
-// times share (1, or the part of the period left after a change), and
-// flushes every balance it touched, feeBal included. Recurring entitlements
-// are granted every period, one-off ones with the first. A grant lasts until
-// the period's end unless the entitlement sets lifetime_days.
-func (s *Service) grantAllowance(ctx context.Context, tx txn, c Caller, sub *Subscription, ents []Entitlement, feeBal *balanceState,
-	share Decimal, first bool, end, now time.Time) ([]string, error) {
-	states := map[string]*balanceState{feeBal.asset.Code: feeBal}
-	order := []*balanceState{feeBal}
+// times share (1, or the part of the period left after a change).
+// Recurring entitlements are granted every period, one-off ones with the
+// first. A grant lasts until the period's end unless the entitlement sets
+// lifetime_days. The caller flushes bs.
+func (s *Service) grantAllowance(ctx context.Context, tx txn, sub *Subscription, ents []Entitlement, bs *balances,
+	share Decimal, first bool, end time.Time) ([]string, error) {
 	lots := []string{}
 	for _, e := range ents {
 		if e.Kind == EntitlementOneOff && !first {
 			continue
 		}
-		b, ok := states[e.Asset]
-		if !ok {
-			asset, err := s.assetTx(ctx, tx, c, "asset", e.Asset)
-			if err != nil {
-				return nil, err
-			}
-			if b, err = s.lockBalance(ctx, tx, c, sub.WalletID, asset, now); err != nil {
-				return nil, err
-			}
-			states[e.Asset], order = b, append(order, b)
+		b, err := bs.get(ctx, tx, e.Asset)
+		if err != nil {
+			return nil, err
 		}
 		amount := Accrue(e.Amount.Mul(share))
 		if !amount.IsPositive() {
@@ -312,7 +354,7 @@ func (s *Service) grantAllowance(ctx context.Context, tx txn, c Caller, sub *Sub
 		}
 		switch {
 		case e.LifetimeDays > 0:
-			exp := now.AddDate(0, 0, e.LifetimeDays)
+			exp := bs.now.AddDate(0, 0, e.LifetimeDays)
 			l.ExpiresAt = &exp
 		case e.Kind == EntitlementRecurring:
 			exp := end
@@ -322,14 +364,7 @@ func (s *Service) grantAllowance(ctx context.Context, tx txn, c Caller, sub *Sub
 		b.credit(p, counter, l)
 		lots = append(lots, l.ID)
 	}
-	for _, b := range order {
-		if err := b.flush(ctx, tx); err != nil {
-			return nil, err
-		}
-	}
-	batch := &pgx.Batch{}
-	s.queueAutoTopUpTriggers(batch, now, feeBal)
-	return lots, translate(tx.SendBatch(ctx, batch).Close())
+	return lots, nil
 }
 
 // retryDue tries again to charge a past_due or suspended plan. Paid, it

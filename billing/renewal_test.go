@@ -224,3 +224,48 @@ func TestPlanRenewalRace(t *testing.T) {
 	}
 	e.verifyClean(t)
 }
+
+func TestPlanDowngradeMidMonthProrates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.at(day(2027, time.June, 1)) // June has 30 days: the period is 30 days
+	e.planProduct(t, "chat", "month", "30.00", "15.00")
+	if _, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat",
+		Prices:       []billing.Price{perUnit("USD", "0.01"), {Name: "plan", Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec("10.00")}},
+		Entitlements: []billing.Entitlement{{Kind: billing.EntitlementRecurring, Asset: "USD", Amount: dec("5.00"), Interval: "month"}}}); err != nil {
+		t.Fatalf("CreateProductVersion = %v", err)
+	}
+	e.customer(t, "u1")
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("100.00"), Reason: "p"})
+	sub, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat", Version: 1})
+	if err != nil {
+		t.Fatalf("Subscribe = %v", err)
+	}
+	wantDec(t, "total after subscribing", e.balance(t, "u1", "USD").Total, "85.00")
+	e.at(day(2027, time.June, 16)) // half the period left
+	next, err := e.svc.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
+	if err != nil {
+		t.Fatalf("ChangeSubscription = %v", err)
+	}
+	if next.Version != 2 || !next.PeriodEnd.Equal(day(2027, time.July, 1)) {
+		t.Fatalf("after the change = version %d, period end %v; want 2, Jul 1", next.Version, next.PeriodEnd)
+	}
+	// +15.00 credited (half of 30), -5.00 charged (half of 10), the unused
+	// 15.00 allowance expires, 2.50 (half of 5) granted: 85 + 10 - 15 + 2.5.
+	wantDec(t, "total after the downgrade", e.balance(t, "u1", "USD").Total, "82.50")
+	e.at(day(2027, time.July, 1))
+	e.renew(t)
+	// The 2.50 expires, the fee of version 2 (10.00) is charged, 5.00 granted.
+	wantDec(t, "total after renewing", e.balance(t, "u1", "USD").Total, "75.00")
+	if _, err := e.svc.CancelSubscription(e.ctx, next.ID, true); err != nil {
+		t.Fatalf("CancelSubscription = %v", err)
+	}
+	e.at(day(2027, time.August, 1))
+	e.renew(t)
+	if got := e.sub(t, next.ID); got.Status != billing.SubscriptionCanceled || got.EndedAt == nil {
+		t.Fatalf("after canceling at period end = %s, ended %v; want canceled", got.Status, got.EndedAt)
+	}
+	e.svc.SweepExpiredLots(e.ctx, 100)
+	wantDec(t, "total after canceling", e.balance(t, "u1", "USD").Total, "70.00")
+	e.verifyClean(t)
+}
