@@ -269,3 +269,50 @@ func TestPlanDowngradeMidMonthProrates(t *testing.T) {
 	wantDec(t, "total after canceling", e.balance(t, "u1", "USD").Total, "70.00")
 	e.verifyClean(t)
 }
+
+func TestStatementReconcilesWithTheWallet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.at(day(2027, time.June, 20))
+	e.customer(t, "u1")
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("3.00"), Reason: "june"})
+	e.at(time.Date(2027, time.July, 1, 9, 0, 0, 0, time.UTC))
+	if _, _, err := e.svc.CreateProduct(e.ctx, billing.CreateProductInput{Code: "chat", Name: "Chat", EventType: "chat.used",
+		Prices: []billing.Price{{Name: "credits", Model: billing.PerVolume, Asset: "USD", Field: "credits", BlockSize: dec("1"), BlockAmount: dec("0.01")},
+			{Name: "plan", Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec("20.00")}},
+		Entitlements: []billing.Entitlement{{Kind: billing.EntitlementRecurring, Asset: "USD", Amount: dec("10.00"), Interval: "month"}}}); err != nil {
+		t.Fatalf("CreateProduct = %v", err)
+	}
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("100.00"), Reason: "july"})
+	e.at(day(2027, time.July, 1))
+	if _, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"}); err != nil {
+		t.Fatalf("Subscribe = %v", err)
+	}
+	e.at(day(2027, time.July, 5))
+	e.record(t, billing.UsageEventInput{ID: "ev1", Customer: "u1", EventType: "chat.used", Data: data("credits", "1500")}) // 10 allowance + 5 overage
+	exp := day(2027, time.July, 20)
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "USD", Amount: dec("5.00"), Reason: "gift", ExpiresAt: &exp})
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustRefund, Customer: "u1", Asset: "USD", Amount: dec("10.00"), Reason: "refund"})
+	e.at(day(2027, time.July, 21))
+	e.svc.SweepExpiredLots(e.ctx, 100)
+	e.at(time.Date(2027, time.July, 31, 23, 59, 0, 0, time.UTC))
+	atEnd := e.balance(t, "u1", "USD").Total
+	e.at(day(2027, time.August, 2)) // renewed on Aug 1: next month's
+	e.renew(t)
+	st, err := e.svc.GetStatement(e.ctx, "u1", "", "USD", day(2027, time.July, 15))
+	if err != nil {
+		t.Fatalf("GetStatement = %v", err)
+	}
+	wantDec(t, "opening", st.Opening, "3.00")
+	for kind, want := range map[string]string{"top_up": "100.00", "plan_fee": "-20.00", "allowance": "10.00", "usage": "-15.00",
+		"gift": "5.00", "expiry": "-5.00", "refund": "-10.00"} {
+		wantDec(t, "line "+kind, st.Lines[kind], want)
+	}
+	wantDec(t, "allowance used", st.AllowanceUsed, "10.00")
+	wantDec(t, "usage of chat", st.UsageByProduct["chat"], "15.00")
+	wantDec(t, "closing", st.Closing, "68.00")
+	if !st.Closing.Equal(atEnd) {
+		t.Errorf("closing %s, want the wallet's total at the month's end %s", st.Closing, atEnd)
+	}
+	e.verifyClean(t)
+}
