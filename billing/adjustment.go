@@ -137,6 +137,9 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 	if err != nil {
 		return Adjustment{}, err
 	}
+	if !adj.Replayed && (in.Kind == AdjustTopUp || in.Kind == AdjustGift || (in.Kind == AdjustCorrection && in.Amount.IsPositive())) {
+		s.settleOwing(ctx, adj.WalletID)
+	}
 	view, err := s.GetWallet(ctx, "", adj.WalletID)
 	if err != nil {
 		return Adjustment{}, err

@@ -32,6 +32,7 @@ const (
 const (
 	DeclineInsufficientFunds = "insufficient_funds"
 	DeclineNoSubscription    = "no_subscription"
+	DeclineSuspended         = "subscription_suspended" // the plan is suspended for an unpaid renewal
 )
 
 // AuthorizeInput asks to hold the cost of something about to happen: either an
@@ -162,6 +163,10 @@ func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in Authoriz
 		}
 		if len(versions) == 0 {
 			a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineNoSubscription, Zero, Zero, Zero
+			return s.recordDecision(ctx, tx, c, a, hash, in, now, nil)
+		}
+		if suspended(versions) {
+			a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineSuspended, Zero, Zero, Zero
 			return s.recordDecision(ctx, tx, c, a, hash, in, now, nil)
 		}
 		totals, err := s.estimate(ctx, tx, c, w.CustomerID, versions, RatingEvent{EventType: in.EventType, Data: in.Data}, now)
@@ -323,4 +328,14 @@ func authorizationHash(in AuthorizeInput, walletID string, ttl time.Duration) ([
 	}
 	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%s|%d", walletID, in.EventType, data, amount, in.Asset, ttl))
 	return h[:], nil
+}
+
+// suspended reports whether a plan that prices the event is suspended.
+func suspended(versions []pricedVersion) bool {
+	for _, v := range versions {
+		if v.Status == SubscriptionSuspended {
+			return true
+		}
+	}
+	return false
 }

@@ -275,6 +275,7 @@ func (s *Service) chargeAutoTopUp(ctx context.Context, id string) error {
 	default:
 		return nil // processing: the webhook settles it
 	}
+	defer s.settleTopUp(ctx, c, id)
 	return s.tx(ctx, func(tx pgx.Tx) error { return s.applyOutcome(ctx, tx, c, o) })
 }
 

@@ -57,6 +57,19 @@ type Subscription struct {
 	Version     int
 	StartedAt   time.Time
 	EndedAt     *time.Time
+
+	// The billing cycle of a plan (a version with a recurring price); empty
+	// for usage-only subscriptions. See renewal.go.
+	WalletID          string
+	Status            string // a Subscription… status
+	AnchorAt          *time.Time
+	PeriodIndex       int // -1: the trial before AnchorAt
+	PeriodStart       *time.Time
+	PeriodEnd         *time.Time // the next renewal
+	GraceEndsAt       *time.Time // past_due until then, suspended after
+	CancelAtPeriodEnd bool
+	NextVersion       int      // 0: none; else the version from PeriodEnd
+	AllowanceLots     []string // the lots the current period granted
 }
 
 var (
@@ -338,6 +351,10 @@ type SubscribeInput struct {
 	Customer string
 	Product  string
 	Version  int // 0: the product's default version
+	// For a plan (a version with a recurring price): the wallet that pays
+	// (empty: the default wallet) and a free trial before the first fee.
+	Wallet    string
+	TrialDays int
 }
 
 // Subscribe puts a customer on a product version, at once (usage-only
@@ -397,7 +414,17 @@ func (s *Service) subscribeTx(ctx context.Context, tx txn, c Caller, in Subscrib
 		return Subscription{}, err
 	}
 	sub := Subscription{ID: newID(prefixSubscription, now), CustomerID: cus.ID, ProductID: p.ID, ProductCode: p.Code, Version: version, StartedAt: now}
-	return sub, insertSubscription(ctx, tx, c, sub)
+	pl, err := s.planFor(ctx, tx, p.ID, version)
+	if err != nil || pl.interval == "" {
+		if err == nil && in.TrialDays != 0 {
+			err = Invalidf("trial_days", "product %s version %d has no recurring price, so there is nothing to try for free; send trial_days 0", p.Code, version)
+		}
+		if err != nil {
+			return Subscription{}, err
+		}
+		return sub, insertSubscription(ctx, tx, c, sub)
+	}
+	return s.startPlan(ctx, tx, c, sub, pl, in)
 }
 
 // ListSubscriptions lists a customer's subscriptions, those in force first.

@@ -221,8 +221,20 @@ func lockCustomer(ctx context.Context, tx txn, customerID string) error {
 // subscriptionFromRow maps the row of CurrentSubscription and
 // ListSubscriptions (same fields).
 func subscriptionFromRow(r dbsqlc.ListSubscriptionsRow) Subscription {
-	return Subscription{ID: r.ID, CustomerID: r.CustomerID, ProductID: r.ProductID, ProductCode: r.ProductCode,
-		Version: int(r.Version), StartedAt: r.StartedAt, EndedAt: r.EndedAt}
+	sub := Subscription{ID: r.ID, CustomerID: r.CustomerID, ProductID: r.ProductID, ProductCode: r.ProductCode,
+		Version: int(r.Version), StartedAt: r.StartedAt, EndedAt: r.EndedAt, Status: r.Status, AnchorAt: r.AnchorAt,
+		PeriodIndex: int(r.PeriodIndex), PeriodStart: r.PeriodStart, PeriodEnd: r.PeriodEnd, GraceEndsAt: r.GraceEndsAt,
+		CancelAtPeriodEnd: r.CancelAtPeriodEnd, AllowanceLots: r.AllowanceLots}
+	if r.WalletID != nil {
+		sub.WalletID = *r.WalletID
+	}
+	if r.NextVersion != nil {
+		sub.NextVersion = int(*r.NextVersion)
+	}
+	if sub.AllowanceLots == nil {
+		sub.AllowanceLots = []string{}
+	}
+	return sub
 }
 
 func currentSubscription(ctx context.Context, db dbtx, customerID, productID string) (Subscription, error) {
@@ -235,8 +247,19 @@ func endSubscription(ctx context.Context, db dbtx, id string, at time.Time) erro
 }
 
 func insertSubscription(ctx context.Context, db dbtx, c Caller, x Subscription) error {
+	status := x.Status
+	if status == "" {
+		status = SubscriptionActive
+	}
+	lots := x.AllowanceLots
+	if lots == nil {
+		lots = []string{}
+	}
 	return translate(queries.InsertSubscription(ctx, db, dbsqlc.InsertSubscriptionParams{ID: x.ID, AccountID: c.AccountID, Mode: string(c.Mode),
-		CustomerID: x.CustomerID, ProductID: x.ProductID, Version: int32(x.Version), StartedAt: x.StartedAt}))
+		CustomerID: x.CustomerID, ProductID: x.ProductID, Version: int32(x.Version), StartedAt: x.StartedAt,
+		WalletID: optString(x.WalletID), Status: status, AnchorAt: x.AnchorAt, PeriodIndex: int32(x.PeriodIndex),
+		PeriodStart: x.PeriodStart, PeriodEnd: x.PeriodEnd, GraceEndsAt: x.GraceEndsAt, CancelAtPeriodEnd: x.CancelAtPeriodEnd,
+		NextVersion: optVersion(x.NextVersion), AllowanceLots: lots}))
 }
 
 func listSubscriptions(ctx context.Context, db dbtx, customerID string) ([]Subscription, error) {
@@ -256,6 +279,7 @@ type pricedVersion struct {
 	ProductID   string
 	ProductCode string
 	Version     ProductVersion
+	Status      string // the subscription's: suspended plans decline authorizations
 }
 
 // versionsForEvent returns, for each of the customer's products with this
@@ -275,7 +299,7 @@ func versionsForEvent(ctx context.Context, db dbtx, customerID, eventType string
 // batch queues it on its pgx.Batch (queueVersionsForEvent), which a generated
 // method, running its statement on its own round trip, cannot join.
 const versionsForEventSQL = `SELECT DISTINCT ON (s.product_id) s.product_id, p.code,
-		v.id, v.product_id, v.version, v.prices, v.entitlements, v.published_at
+		v.id, v.product_id, v.version, v.prices, v.entitlements, v.published_at, s.status
 	FROM subscriptions s
 	JOIN products p ON p.id = s.product_id
 	JOIN product_versions v ON v.product_id = s.product_id AND v.version = s.version
@@ -286,7 +310,7 @@ func collectPricedVersions(rows pgx.Rows) ([]pricedVersion, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (pricedVersion, error) {
 		var pv pricedVersion
 		var prices, ents []byte
-		if err := r.Scan(&pv.ProductID, &pv.ProductCode, &pv.Version.ID, &pv.Version.ProductID, &pv.Version.Version, &prices, &ents, &pv.Version.PublishedAt); err != nil {
+		if err := r.Scan(&pv.ProductID, &pv.ProductCode, &pv.Version.ID, &pv.Version.ProductID, &pv.Version.Version, &prices, &ents, &pv.Version.PublishedAt, &pv.Status); err != nil {
 			return pv, err
 		}
 		var err error

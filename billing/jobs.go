@@ -59,6 +59,26 @@ func (w *reconcileWorker) Work(ctx context.Context, _ *river.Job[reconcileArgs])
 	return nil
 }
 
+// renewArgs runs the billing cycle of plans (RenewDue): renewals, retries
+// of past_due plans, suspensions.
+type renewArgs struct{}
+
+func (renewArgs) Kind() string { return "renew_subscriptions" }
+
+type renewWorker struct {
+	river.WorkerDefaults[renewArgs]
+	s *Service
+}
+
+func (w *renewWorker) Work(ctx context.Context, _ *river.Job[renewArgs]) error {
+	for {
+		n, err := w.s.RenewDue(ctx, 500)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
 var uniqueByArgs = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
 
 func (s *Service) insertAutoTopUpJob(ctx context.Context, id string) error {
@@ -83,9 +103,14 @@ func (s *Service) StartJobs(ctx context.Context) error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &autoTopUpWorker{s: s})
 	river.AddWorker(workers, &reconcileWorker{s: s})
+	river.AddWorker(workers, &renewWorker{s: s})
 	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}
-	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
-		func() (river.JobArgs, *river.InsertOpts) { return reconcileArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return reconcileArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return renewArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
+	}
 	for _, j := range s.extraJobs {
 		if j.Register != nil {
 			j.Register(workers)

@@ -49,6 +49,9 @@ type Options struct {
 	// Observer, if set, hears of authorization decisions and usage batch
 	// sizes (for metrics).
 	Observer Observer
+	// GracePeriod is how long a plan whose renewal could not be paid stays
+	// past_due (retried) before it is suspended; 0 means DefaultGracePeriod.
+	GracePeriod time.Duration
 }
 
 // NewService returns a Service over a migrated database. The pool must have

@@ -51,6 +51,7 @@ func (s *Service) applyPaymentEvent(ctx context.Context, provider string, ev pay
 		return nil
 	}
 	c := Caller{AccountID: ev.Account, Mode: Mode(ev.Mode)}
+	defer s.settleTopUp(ctx, c, ev.TopUpID)
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO payment_events (provider, id, type, received_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT DO NOTHING`, provider, ev.ID, ev.Type, s.clock())
@@ -175,4 +176,12 @@ func (s *Service) creditTopUp(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp
 	_, err = tx.Exec(ctx, `UPDATE top_ups SET status = 'succeeded', lot_id = $2, payment_id = coalesce(payment_id, nullif($3, '')),
 		failure_code = '', failure_message = '', action_url = '', updated_at = $4 WHERE id = $1`, t.ID, l.ID, paymentID, now)
 	return translate(err)
+}
+
+// settleTopUp lets the plans a top-up's wallet owes for pay, once its
+// credit has committed.
+func (s *Service) settleTopUp(ctx context.Context, c Caller, id string) {
+	if t, err := getTopUp(ctx, s.pool, c, id, false); err == nil && t.Status == TopUpSucceeded {
+		s.settleOwing(ctx, t.WalletID)
+	}
 }

@@ -51,7 +51,9 @@ SELECT id, code, name, created_at FROM vendors WHERE account_id = $1 AND mode = 
 SELECT 1 FROM customers WHERE id = $1 FOR UPDATE;
 
 -- name: CurrentSubscription :one
-SELECT s.id, s.customer_id, s.product_id, p.code AS product_code, s.version, s.started_at, s.ended_at
+SELECT s.id, s.customer_id, s.product_id, p.code AS product_code, s.version, s.started_at, s.ended_at,
+    s.wallet_id, s.status, s.anchor_at, s.period_index, s.period_start, s.period_end, s.grace_ends_at,
+    s.cancel_at_period_end, s.next_version, s.allowance_lots
 FROM subscriptions s JOIN products p ON p.id = s.product_id
 WHERE s.customer_id = $1 AND s.product_id = $2 AND s.ended_at IS NULL;
 
@@ -59,11 +61,15 @@ WHERE s.customer_id = $1 AND s.product_id = $2 AND s.ended_at IS NULL;
 UPDATE subscriptions SET ended_at = $2 WHERE id = $1;
 
 -- name: InsertSubscription :exec
-INSERT INTO subscriptions (id, account_id, mode, customer_id, product_id, version, started_at, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, sqlc.arg(started_at), sqlc.arg(started_at));
+INSERT INTO subscriptions (id, account_id, mode, customer_id, product_id, version, started_at, created_at,
+    wallet_id, status, anchor_at, period_index, period_start, period_end, grace_ends_at, cancel_at_period_end, next_version, allowance_lots)
+VALUES ($1, $2, $3, $4, $5, $6, sqlc.arg(started_at), sqlc.arg(started_at),
+    $7, $8, $9, $10, $11, $12, $13, $14, $15, $16);
 
 -- name: ListSubscriptions :many
-SELECT s.id, s.customer_id, s.product_id, p.code AS product_code, s.version, s.started_at, s.ended_at
+SELECT s.id, s.customer_id, s.product_id, p.code AS product_code, s.version, s.started_at, s.ended_at,
+    s.wallet_id, s.status, s.anchor_at, s.period_index, s.period_start, s.period_end, s.grace_ends_at,
+    s.cancel_at_period_end, s.next_version, s.allowance_lots
 FROM subscriptions s JOIN products p ON p.id = s.product_id
 WHERE s.customer_id = $1
 ORDER BY s.ended_at IS NULL DESC, s.started_at DESC;

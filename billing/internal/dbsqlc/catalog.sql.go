@@ -25,7 +25,9 @@ func (q *Queries) ArchiveProduct(ctx context.Context, db DBTX, arg ArchiveProduc
 }
 
 const currentSubscription = `-- name: CurrentSubscription :one
-SELECT s.id, s.customer_id, s.product_id, p.code AS product_code, s.version, s.started_at, s.ended_at
+SELECT s.id, s.customer_id, s.product_id, p.code AS product_code, s.version, s.started_at, s.ended_at,
+    s.wallet_id, s.status, s.anchor_at, s.period_index, s.period_start, s.period_end, s.grace_ends_at,
+    s.cancel_at_period_end, s.next_version, s.allowance_lots
 FROM subscriptions s JOIN products p ON p.id = s.product_id
 WHERE s.customer_id = $1 AND s.product_id = $2 AND s.ended_at IS NULL
 `
@@ -36,13 +38,23 @@ type CurrentSubscriptionParams struct {
 }
 
 type CurrentSubscriptionRow struct {
-	ID          string
-	CustomerID  string
-	ProductID   string
-	ProductCode string
-	Version     int32
-	StartedAt   time.Time
-	EndedAt     *time.Time
+	ID                string
+	CustomerID        string
+	ProductID         string
+	ProductCode       string
+	Version           int32
+	StartedAt         time.Time
+	EndedAt           *time.Time
+	WalletID          *string
+	Status            string
+	AnchorAt          *time.Time
+	PeriodIndex       int32
+	PeriodStart       *time.Time
+	PeriodEnd         *time.Time
+	GraceEndsAt       *time.Time
+	CancelAtPeriodEnd bool
+	NextVersion       *int32
+	AllowanceLots     []string
 }
 
 func (q *Queries) CurrentSubscription(ctx context.Context, db DBTX, arg CurrentSubscriptionParams) (CurrentSubscriptionRow, error) {
@@ -56,6 +68,16 @@ func (q *Queries) CurrentSubscription(ctx context.Context, db DBTX, arg CurrentS
 		&i.Version,
 		&i.StartedAt,
 		&i.EndedAt,
+		&i.WalletID,
+		&i.Status,
+		&i.AnchorAt,
+		&i.PeriodIndex,
+		&i.PeriodStart,
+		&i.PeriodEnd,
+		&i.GraceEndsAt,
+		&i.CancelAtPeriodEnd,
+		&i.NextVersion,
+		&i.AllowanceLots,
 	)
 	return i, err
 }
@@ -202,18 +224,30 @@ func (q *Queries) InsertProduct(ctx context.Context, db DBTX, arg InsertProductP
 }
 
 const insertSubscription = `-- name: InsertSubscription :exec
-INSERT INTO subscriptions (id, account_id, mode, customer_id, product_id, version, started_at, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+INSERT INTO subscriptions (id, account_id, mode, customer_id, product_id, version, started_at, created_at,
+    wallet_id, status, anchor_at, period_index, period_start, period_end, grace_ends_at, cancel_at_period_end, next_version, allowance_lots)
+VALUES ($1, $2, $3, $4, $5, $6, $17, $17,
+    $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 `
 
 type InsertSubscriptionParams struct {
-	ID         string
-	AccountID  string
-	Mode       string
-	CustomerID string
-	ProductID  string
-	Version    int32
-	StartedAt  time.Time
+	ID                string
+	AccountID         string
+	Mode              string
+	CustomerID        string
+	ProductID         string
+	Version           int32
+	WalletID          *string
+	Status            string
+	AnchorAt          *time.Time
+	PeriodIndex       int32
+	PeriodStart       *time.Time
+	PeriodEnd         *time.Time
+	GraceEndsAt       *time.Time
+	CancelAtPeriodEnd bool
+	NextVersion       *int32
+	AllowanceLots     []string
+	StartedAt         time.Time
 }
 
 func (q *Queries) InsertSubscription(ctx context.Context, db DBTX, arg InsertSubscriptionParams) error {
@@ -224,6 +258,16 @@ func (q *Queries) InsertSubscription(ctx context.Context, db DBTX, arg InsertSub
 		arg.CustomerID,
 		arg.ProductID,
 		arg.Version,
+		arg.WalletID,
+		arg.Status,
+		arg.AnchorAt,
+		arg.PeriodIndex,
+		arg.PeriodStart,
+		arg.PeriodEnd,
+		arg.GraceEndsAt,
+		arg.CancelAtPeriodEnd,
+		arg.NextVersion,
+		arg.AllowanceLots,
 		arg.StartedAt,
 	)
 	return err
@@ -410,20 +454,32 @@ func (q *Queries) ListProducts(ctx context.Context, db DBTX, arg ListProductsPar
 }
 
 const listSubscriptions = `-- name: ListSubscriptions :many
-SELECT s.id, s.customer_id, s.product_id, p.code AS product_code, s.version, s.started_at, s.ended_at
+SELECT s.id, s.customer_id, s.product_id, p.code AS product_code, s.version, s.started_at, s.ended_at,
+    s.wallet_id, s.status, s.anchor_at, s.period_index, s.period_start, s.period_end, s.grace_ends_at,
+    s.cancel_at_period_end, s.next_version, s.allowance_lots
 FROM subscriptions s JOIN products p ON p.id = s.product_id
 WHERE s.customer_id = $1
 ORDER BY s.ended_at IS NULL DESC, s.started_at DESC
 `
 
 type ListSubscriptionsRow struct {
-	ID          string
-	CustomerID  string
-	ProductID   string
-	ProductCode string
-	Version     int32
-	StartedAt   time.Time
-	EndedAt     *time.Time
+	ID                string
+	CustomerID        string
+	ProductID         string
+	ProductCode       string
+	Version           int32
+	StartedAt         time.Time
+	EndedAt           *time.Time
+	WalletID          *string
+	Status            string
+	AnchorAt          *time.Time
+	PeriodIndex       int32
+	PeriodStart       *time.Time
+	PeriodEnd         *time.Time
+	GraceEndsAt       *time.Time
+	CancelAtPeriodEnd bool
+	NextVersion       *int32
+	AllowanceLots     []string
 }
 
 func (q *Queries) ListSubscriptions(ctx context.Context, db DBTX, customerID string) ([]ListSubscriptionsRow, error) {
@@ -443,6 +499,16 @@ func (q *Queries) ListSubscriptions(ctx context.Context, db DBTX, customerID str
 			&i.Version,
 			&i.StartedAt,
 			&i.EndedAt,
+			&i.WalletID,
+			&i.Status,
+			&i.AnchorAt,
+			&i.PeriodIndex,
+			&i.PeriodStart,
+			&i.PeriodEnd,
+			&i.GraceEndsAt,
+			&i.CancelAtPeriodEnd,
+			&i.NextVersion,
+			&i.AllowanceLots,
 		); err != nil {
 			return nil, err
 		}

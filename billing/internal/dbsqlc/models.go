@@ -437,15 +437,39 @@ type ProviderCustomer struct {
 }
 
 type Subscription struct {
-	ID         string
-	AccountID  string
-	Mode       string
-	CustomerID string
-	ProductID  string
-	Version    int32
-	StartedAt  time.Time
-	EndedAt    *time.Time
-	CreatedAt  time.Time
+	ID                string
+	AccountID         string
+	Mode              string
+	CustomerID        string
+	ProductID         string
+	Version           int32
+	StartedAt         time.Time
+	EndedAt           *time.Time
+	CreatedAt         time.Time
+	WalletID          *string
+	Status            string
+	AnchorAt          *time.Time
+	PeriodIndex       int32
+	PeriodStart       *time.Time
+	PeriodEnd         *time.Time
+	GraceEndsAt       *time.Time
+	CancelAtPeriodEnd bool
+	NextVersion       *int32
+	AllowanceLots     []string
+}
+
+type SubscriptionPeriod struct {
+	SubscriptionID string
+	PeriodStart    time.Time
+	PeriodEnd      time.Time
+	AccountID      string
+	Mode           string
+	Status         string
+	Asset          string
+	Fee            decimal.Decimal
+	TransactionID  *string
+	CreatedAt      time.Time
+	PaidAt         *time.Time
 }
 
 type TopUp struct {

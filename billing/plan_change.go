@@ -1,0 +1,169 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+)
+
+// ChangeSubscriptionInput moves a plan to another version of its product.
+type ChangeSubscriptionInput struct {
+	Subscription string // the subscription's id
+	Version      int
+	// AtPeriodEnd defers the change to the next renewal, which charges the
+	// new version's fee; otherwise it happens now, prorated.
+	AtPeriodEnd bool
+}
+
+// ChangeSubscription upgrades or downgrades a plan. Now, it prorates by the
+// time left in the period, left = period_end − now over length = period_end −
+// period_start (microseconds): the wallet is credited old fee × left/length
+// and charged new fee × left/length (the difference moves, one way), the old
+// allowance's unused value expires and new allowance × left/length is granted
+// until the period's end; the period and its renewal date stay. Returns
+// EInvalid, ENotFound, EInsufficientFunds (the difference cannot be paid).
+func (s *Service) ChangeSubscription(ctx context.Context, in ChangeSubscriptionInput) (Subscription, error) {
+	var sub Subscription
+	err := s.withPlan(ctx, in.Subscription, func(tx pgx.Tx, c Caller, cur Subscription, now time.Time) error {
+		pl, err := s.planFor(ctx, tx, cur.ProductID, in.Version)
+		if ErrorCode(err) == ENotFound {
+			return Invalidf("version", "product %s has no version %d", cur.ProductCode, in.Version)
+		}
+		if err != nil {
+			return err
+		}
+		old, err := s.planFor(ctx, tx, cur.ProductID, cur.Version)
+		if err != nil {
+			return err
+		}
+		if pl.interval != old.interval || pl.fee.Asset != old.fee.Asset {
+			return Invalidf("version", "version %d of %s bills %s per %s and this plan bills %s per %s; a change keeps the interval and asset: cancel and subscribe instead",
+				in.Version, cur.ProductCode, pl.fee.Asset, pl.interval, old.fee.Asset, old.interval)
+		}
+		if cur.Status == SubscriptionPastDue || cur.Status == SubscriptionSuspended {
+			return Invalidf("subscription", "subscription %s is %s: its renewal must be paid (a top-up pays it) before the plan changes", cur.ID, cur.Status)
+		}
+		switch {
+		case in.Version == cur.Version:
+			cur.NextVersion, sub = 0, cur
+			return saveCycle(ctx, tx, cur)
+		case in.AtPeriodEnd:
+			cur.NextVersion, sub = in.Version, cur
+			return saveCycle(ctx, tx, cur)
+		}
+		sub, err = s.changeNow(ctx, tx, c, cur, old, pl, in.Version, now)
+		return err
+	})
+	return sub, err
+}
+
+// withPlan runs fn on a plan of the caller's, locked. Returns ENotFound,
+// EInvalid (not a plan, or ended).
+func (s *Service) withPlan(ctx context.Context, id string, fn func(tx pgx.Tx, c Caller, sub Subscription, now time.Time) error) error {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		sub, owner, err := lockSubscription(ctx, tx, id)
+		if ErrorCode(err) == ENotFound || (err == nil && (owner.AccountID != c.AccountID || owner.Mode != c.Mode)) {
+			return NotFoundf("subscription", "subscription %s not found", id)
+		}
+		if err != nil {
+			return err
+		}
+		if sub.EndedAt != nil {
+			return Invalidf("subscription", "subscription %s ended on %s", id, sub.EndedAt.Format(time.RFC3339))
+		}
+		if sub.PeriodEnd == nil {
+			return Invalidf("subscription", "subscription %s is usage-only (its version has no recurring price): subscribe to another version instead", id)
+		}
+		return fn(tx, c, sub, s.clock())
+	})
+}
+
+// changeNow switches a plan's version now with the proration ChangeSubscription
+// documents.
+func (s *Service) changeNow(ctx context.Context, tx txn, c Caller, cur Subscription, old, pl plan, version int, now time.Time) (Subscription, error) {
+	length := decimalFromMicros(cur.PeriodEnd.Sub(*cur.PeriodStart))
+	left := decimalFromMicros(cur.PeriodEnd.Sub(now))
+	share, _ := Divide(left, length)
+	credit, _ := Divide(old.fee.Amount.Mul(left), length)
+	owed, _ := Divide(pl.fee.Amount.Mul(left), length)
+	if cur.Status == SubscriptionTrialing {
+		credit, owed = Zero, Zero
+	}
+	bs := s.newBalances(c, cur.WalletID, now, nil)
+	b, err := bs.get(ctx, tx, pl.fee.Asset)
+	if err != nil {
+		return Subscription{}, err
+	}
+	for _, e := range old.ents {
+		if _, err := bs.get(ctx, tx, e.Asset); err != nil {
+			return Subscription{}, err
+		}
+	}
+	net := owed.Sub(credit)
+	if room := b.available().Add(b.creditLimit); net.GreaterThan(room) {
+		return Subscription{}, &Error{Code: EInsufficientFunds, Field: "version", Message: fmt.Sprintf(
+			"insufficient funds: the change costs %s %s now (%s for the rest of the period less %s credited for the old version) but %s %s is available",
+			net, b.asset.Code, owed, credit, b.available(), b.asset.Code)}
+	}
+	p := b.newPosting("proration", cur.ID, fmt.Sprintf("%s version %d to %d for the rest of the period to %s", cur.ProductCode, cur.Version, version, cur.PeriodEnd.Format(time.DateOnly)))
+	if net.IsPositive() {
+		b.debit(p, LedgerRevenue, net)
+	} else if net.IsNegative() {
+		zero := Zero
+		b.credit(p, LedgerRevenue, &Lot{Purpose: LotPaid, Amount: net.Neg(), RevenueBasis: &zero, RevenueCurrency: b.asset.Code})
+	}
+	for _, ob := range bs.order {
+		ob.expireLots(cur.AllowanceLots)
+	}
+	next, err := s.switchVersion(ctx, tx, c, cur, version, now)
+	if err != nil {
+		return Subscription{}, err
+	}
+	if next.AllowanceLots, err = s.grantAllowance(ctx, tx, &next, pl.ents, bs, share, false, *cur.PeriodEnd); err != nil {
+		return Subscription{}, err
+	}
+	if err := bs.flush(ctx, tx); err != nil {
+		return Subscription{}, err
+	}
+	return next, saveCycle(ctx, tx, next)
+}
+
+// expireLots expires now the open lots among ids (a replaced allowance).
+func (b *balanceState) expireLots(ids []string) {
+	kept := b.lots[:0]
+	for _, l := range b.lots {
+		if slices.Contains(ids, l.ID) {
+			b.expire(l)
+			continue
+		}
+		kept = append(kept, l)
+	}
+	b.lots = kept
+}
+
+func decimalFromMicros(d time.Duration) Decimal { return decimal.NewFromInt(d.Microseconds()) }
+
+// CancelSubscription cancels a plan now (no refund: the period is paid in
+// advance and its allowance stays until it expires) or at the period's end
+// (nothing more is charged). Returns ENotFound, EInvalid (usage-only or
+// ended).
+func (s *Service) CancelSubscription(ctx context.Context, id string, atPeriodEnd bool) (Subscription, error) {
+	var sub Subscription
+	err := s.withPlan(ctx, id, func(tx pgx.Tx, c Caller, cur Subscription, now time.Time) error {
+		sub = cur
+		if atPeriodEnd {
+			sub.CancelAtPeriodEnd = true
+			return saveCycle(ctx, tx, sub)
+		}
+		return s.endPlan(ctx, tx, c, &sub, now, now)
+	})
+	return sub, err
+}
