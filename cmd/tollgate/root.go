@@ -60,6 +60,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newMigrateCmd(cfg),
 		newDBCmd(cfg),
 		newKeysCmd(cfg),
+		newConnectCmd(cfg),
 		newPaymentsCmd(cfg),
 		newVerifyCmd(cfg),
 		newBenchCmd(cfg),
