@@ -11,8 +11,10 @@
 package mcp
 
 import (
+	"context"
 	"log/slog"
 
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/tollgatehq/tollgate/billing"
@@ -26,6 +28,17 @@ type Options struct {
 	Version string
 	// Logger receives internal tool errors and panics; nil discards them.
 	Logger *slog.Logger
+	// Toolsets are the sets listed (see tools.ParseToolsets); nil lists the
+	// default sets, or with DynamicToolsets only the account set. A
+	// connection may choose its own (WithToolsets).
+	Toolsets []string
+	// DynamicToolsets adds list_toolsets and enable_toolset, with which a
+	// session enables further sets; the server then sends
+	// notifications/tools/list_changed.
+	DynamicToolsets bool
+	// ReadOnly lists and serves only the tools annotated read-only. A
+	// read_only API key gets the same whatever this says.
+	ReadOnly bool
 }
 
 // NewServer returns the MCP server over svc and prof (the profitability
@@ -41,18 +54,44 @@ func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 	if version == "" {
 		version = "dev"
 	}
+	all := tools.All(svc, prof)
+	g := &gate{sets: opts.Toolsets, readOnly: opts.ReadOnly, dynamic: opts.DynamicToolsets, readOnlyTool: map[string]bool{}}
+	if g.sets == nil {
+		g.sets = tools.DefaultToolsets()
+		if g.dynamic {
+			g.sets = []string{tools.Always}
+		}
+	}
+	for _, t := range all {
+		g.readOnlyTool[t.Name] = t.Annotations.ReadOnly
+	}
+	hooks := &mcpserver.Hooks{}
+	// tools/list shows only what the gate lets through; tools/call asks the
+	// gate again in each handler (guard), so a hidden tool called by name
+	// gets an error that says how to get it.
+	hooks.AddAfterListTools(func(ctx context.Context, _ any, _ *mcpgo.ListToolsRequest, res *mcpgo.ListToolsResult) {
+		res.Tools = g.filter(ctx, res.Tools)
+	})
+	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) { g.forget(cs.SessionID()) })
 	s := mcpserver.NewMCPServer("tollgate", version,
 		mcpserver.WithTitle("Tollgate billing"),
 		mcpserver.WithDescription("Real-time, prepaid billing for AI products: assets, products and prices, customers, wallets, usage, ledger."),
 		mcpserver.WithInstructions(instructions),
-		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithHooks(hooks),
+		// The tool list changes only when a session enables a toolset.
+		mcpserver.WithToolCapabilities(opts.DynamicToolsets),
 		mcpserver.WithPromptCapabilities(false),
 		// Tools recover their own panics into a generic tool error (see
 		// package tools); this is the net under anything else.
 		mcpserver.WithRecovery(),
 	)
-	for _, t := range tools.All(svc, prof) {
-		s.AddTools(t.Server(log))
+	for _, t := range all {
+		s.AddTools(g.guard(t.Server(log)))
+	}
+	if opts.DynamicToolsets {
+		for _, t := range discoveryTools(g, s, all, log) {
+			s.AddTools(g.guard(t))
+		}
 	}
 	s.AddPrompts(prompts()...)
 	return s

@@ -81,7 +81,7 @@ func (a *app) drain() {
 	}
 }
 
-func (a *app) handler() http.Handler {
+func (a *app) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -96,7 +96,9 @@ func (a *app) handler() http.Handler {
 		}
 		w.Write([]byte("ready\n"))
 	})
-	a.mountMCP(mux)
+	if err := a.mountMCP(mux); err != nil {
+		return nil, err
+	}
 	if a.pay != nil {
 		mux.Handle("/pay/test/", a.pay.Handler())
 	}
@@ -113,5 +115,5 @@ func (a *app) handler() http.Handler {
 		hotLimit = api.DefaultHotRateLimit()
 	}
 	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, HotRateLimit: hotLimit}))
-	return mux
+	return mux, nil
 }

@@ -29,6 +29,7 @@ type config struct {
 	dataDir     string
 	addr        string
 	publicURL   string // serve: the base URL customers reach; empty outside serve
+	mcp         mcpFlags
 	stdout      io.Writer
 	stderr      io.Writer
 	log         *slog.Logger

@@ -30,6 +30,7 @@ SIGINT or SIGTERM stops accepting connections and lets in-flight requests finish
 	cmd.Flags().StringVar(&cfg.addr, "addr", envOr("127.0.0.1:8080", "TOLLGATE_ADDR"), "address to listen on (env TOLLGATE_ADDR)")
 	cmd.Flags().StringVar(&publicURL, "public-url", envOr("", "TOLLGATE_PUBLIC_URL"),
 		"base URL customers reach this server at, for the test provider's checkout pages (env TOLLGATE_PUBLIC_URL; default http://<listen address>)")
+	cfg.mcp.register(cmd.Flags())
 	return cmd
 }
 
@@ -51,11 +52,15 @@ func serve(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	handler, err := app.handler()
+	if err != nil {
+		return err
+	}
 	if err := app.svc.StartJobs(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           app.handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
