@@ -43,7 +43,7 @@ type Options struct {
 
 // NewServer returns the MCP server over svc and prof (the profitability
 // tools), advertising only what it
-// implements in full: tools and prompts (strict clients reject a server
+// implements in full: tools, prompts and resources (strict clients reject a server
 // that advertises a capability and then fails its list method).
 func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) *mcpserver.MCPServer {
 	log := opts.Logger
@@ -81,6 +81,8 @@ func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 		// The tool list changes only when a session enables a toolset.
 		mcpserver.WithToolCapabilities(opts.DynamicToolsets),
 		mcpserver.WithPromptCapabilities(false),
+		// Fixed reference documents: no subscriptions, no list changes.
+		mcpserver.WithResourceCapabilities(false, false),
 		// Tools recover their own panics into a generic tool error (see
 		// package tools); this is the net under anything else.
 		mcpserver.WithRecovery(),
@@ -94,6 +96,7 @@ func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 		}
 	}
 	s.AddPrompts(prompts()...)
+	s.AddResources(resources()...)
 	return s
 }
 
