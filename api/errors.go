@@ -14,12 +14,16 @@ import (
 const (
 	typeInvalidRequest    = "invalid_request_error"    // 400, 404, 405, 413, 422: fix the request
 	typeAuthentication    = "authentication_error"     // 401: fix the key
+	typePermission        = "permission_error"         // 403: the key may not do this
 	typeInsufficientFunds = "insufficient_funds_error" // 402: top up, then retry
 	typeConflict          = "conflict_error"           // 409: the state changed or the id is taken
 	typeIdempotency       = "idempotency_error"        // 409: the Idempotency-Key was reused or is in flight
 	typeRateLimit         = "rate_limit_error"         // 429: wait Retry-After seconds
 	typeAPI               = "api_error"                // 500: ours; logged, retry later
 )
+
+// codeReadOnlyKey is the code of the 403 a read_only key gets for a write.
+const codeReadOnlyKey = "read_only_key"
 
 // apiError is an error of the HTTP layer itself (a malformed body, a bad
 // query parameter, the rate limit): the request never reached billing.

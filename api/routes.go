@@ -20,9 +20,13 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // document are both built from the table, and a test holds the committed
 // document to it.
 type route struct {
-	pattern   string // ServeMux pattern: "METHOD /path/{param}"
-	handle    handlerFunc
-	public    bool  // no API key needed
+	pattern string // ServeMux pattern: "METHOD /path/{param}"
+	handle  handlerFunc
+	public  bool // no API key needed
+	// query marks a POST that changes nothing (a simulation, a report): a
+	// read_only key may call it. Every other POST is a write, refused to
+	// read_only keys with 403.
+	query     bool
 	bodyLimit int64 // 0: Options.BodyLimit
 	doc       doc
 }
@@ -103,7 +107,7 @@ func (s *server) table() []route {
 		{pattern: "POST /v1/products/{id}/archive", handle: s.archiveProduct, doc: doc{id: "archiveProduct", tag: "Products",
 			summary: "Archive a product", text: "It takes no new subscriptions; existing ones keep working. Archiving again is a no-op. The body may be omitted.",
 			in: typ[struct{}](), optionalBody: true, out: typ[wire.Product](), errors: []int{nf}}},
-		{pattern: "POST /v1/products/{id}/simulate", handle: s.simulate, doc: doc{id: "simulateUsage", tag: "Products",
+		{pattern: "POST /v1/products/{id}/simulate", handle: s.simulate, query: true, doc: doc{id: "simulateUsage", tag: "Products",
 			summary: "Price a hypothetical event", text: "Nothing is recorded and no wallet is touched.",
 			in: typ[wire.SimulateRequest](), out: typ[wire.Simulation](), errors: []int{nf, inv}}},
 
@@ -200,7 +204,7 @@ func (s *server) table() []route {
 		{pattern: "GET /v1/profitability", handle: s.getProfitability, doc: doc{id: "getProfitability", tag: "Profitability",
 			summary: "Revenue, cost and margin per group", text: "Over whole UTC days, in the account's reporting currency. Rows are sorted and paged (next_cursor); totals cover every page. A cost never sent is unknown, not 0: margin covers the events with known cost, cost_coverage says how many.",
 			out: typ[wire.ProfitabilityReport](), errors: []int{nf, inv}, query: profitabilityParams}},
-		{pattern: "POST /v1/profitability/repricing", handle: s.simulateRepricing, doc: doc{id: "simulateRepricing", tag: "Profitability",
+		{pattern: "POST /v1/profitability/repricing", handle: s.simulateRepricing, query: true, doc: doc{id: "simulateRepricing", tag: "Profitability",
 			summary: "What-if: a product's real events at proposed prices", text: "Applies a published version or draft prices to the product's events of a period and reports, per group, actual beside proposed revenue and margin. Nothing changes. With the version in use it reproduces actual revenue.",
 			in: typ[wire.RepricingRequest](), out: typ[wire.RepricingReport](), errors: []int{nf, inv}}},
 		{pattern: "GET /v1/profitability/dimensions", handle: s.getProfitabilityDimensions, doc: doc{id: "getProfitabilityDimensions", tag: "Profitability",
@@ -243,6 +247,19 @@ func (s *server) table() []route {
 	}
 }
 
+// writes reports whether the route changes anything: every method but GET,
+// except the POST routes marked query.
+func (rt route) writes() bool {
+	method, _, _ := strings.Cut(rt.pattern, " ")
+	return method != http.MethodGet && !rt.query
+}
+
+// readOnlyKey is the 403 a read_only key gets from a route that writes.
+func readOnlyKey(c billing.Caller) *apiError {
+	return &apiError{status: http.StatusForbidden, typ: typePermission, code: codeReadOnlyKey,
+		message: "the API key " + c.KeyPrefix + "… is read-only (scope read_only): it can read but not change anything; use a key with scope full (`tollgate keys create` without --read-only) for this request"}
+}
+
 // endpoint wraps a route's handler with what every route needs.
 func (s *server) endpoint(rt route) http.Handler {
 	limit := s.opts.BodyLimit
@@ -262,6 +279,10 @@ func (s *server) endpoint(rt route) http.Handler {
 			r = r.WithContext(billing.WithCaller(r.Context(), c))
 			if err := s.limit(w, rt.pattern, c.KeyID); err != nil {
 				s.fail(w, r, err)
+				return
+			}
+			if c.ReadOnly() && rt.writes() {
+				s.fail(w, r, readOnlyKey(c))
 				return
 			}
 		}

@@ -26,6 +26,7 @@ type APIKey struct {
 	Mode       Mode
 	Name       string
 	Prefix     string
+	Scope      Scope
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
@@ -97,11 +98,21 @@ func seedCurrencies(ctx context.Context, tx txn, accountID string, at time.Time)
 // keyPrefixLen is how much of a key is kept and shown: "tg_test_" plus 6.
 const keyPrefixLen = 14
 
-// CreateAPIKey creates a key for an account and mode and returns it with its
-// secret, which is shown this once and never stored.
+// CreateAPIKey creates a full-scope key for an account and mode and returns
+// it with its secret, which is shown this once and never stored.
 func (s *Service) CreateAPIKey(ctx context.Context, accountID string, mode Mode, name string) (APIKey, string, error) {
+	return s.CreateScopedAPIKey(ctx, accountID, mode, ScopeFull, name)
+}
+
+// CreateScopedAPIKey creates a key with the given scope, like CreateAPIKey.
+// Returns EInvalid for an unknown mode or scope, ENotFound for an unknown
+// account.
+func (s *Service) CreateScopedAPIKey(ctx context.Context, accountID string, mode Mode, scope Scope, name string) (APIKey, string, error) {
 	if mode != ModeTest && mode != ModeLive {
 		return APIKey{}, "", Invalidf("mode", "mode must be test or live")
+	}
+	if scope != ScopeFull && scope != ScopeReadOnly {
+		return APIKey{}, "", Invalidf("scope", "scope must be full or read_only")
 	}
 	var raw [24]byte
 	if _, err := rand.Read(raw[:]); err != nil {
@@ -114,7 +125,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, accountID string, mode Mode,
 		}
 		return APIKey{}, "", err
 	}
-	k := APIKey{ID: newID(prefixAPIKey, s.clock()), AccountID: accountID, Mode: mode, Name: name, Prefix: secret[:keyPrefixLen], CreatedAt: s.clock()}
+	k := APIKey{ID: newID(prefixAPIKey, s.clock()), AccountID: accountID, Mode: mode, Scope: scope, Name: name, Prefix: secret[:keyPrefixLen], CreatedAt: s.clock()}
 	if err := insertAPIKey(ctx, s.pool, k, hashKey(secret)); err != nil {
 		return APIKey{}, "", err
 	}
@@ -152,7 +163,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Caller, erro
 	if err != nil {
 		return Caller{}, err
 	}
-	c := Caller{AccountID: k.AccountID, Mode: k.Mode, KeyID: k.ID, KeyPrefix: k.Prefix}
+	c := Caller{AccountID: k.AccountID, Mode: k.Mode, KeyID: k.ID, KeyPrefix: k.Prefix, Scope: k.Scope}
 	s.cache.keys.Store(string(hash), keyEntry{caller: c, at: time.Now()})
 	return c, nil
 }

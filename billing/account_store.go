@@ -33,15 +33,15 @@ func insertAccount(ctx context.Context, db dbtx, a Account) (bool, error) {
 
 func insertAPIKey(ctx context.Context, db dbtx, k APIKey, hash []byte) error {
 	return translate(queries.InsertAPIKey(ctx, db, dbsqlc.InsertAPIKeyParams{
-		ID: k.ID, AccountID: k.AccountID, Mode: string(k.Mode), Name: k.Name, Prefix: k.Prefix, Hash: hash, CreatedAt: k.CreatedAt}))
+		ID: k.ID, AccountID: k.AccountID, Mode: string(k.Mode), Scope: string(k.Scope), Name: k.Name, Prefix: k.Prefix, Hash: hash, CreatedAt: k.CreatedAt}))
 }
 
 // apiKeyFromRow maps the one row shape every key query returns (the generated
 // row types of ListAPIKeys, RevokeAPIKey and GetActiveAPIKeyByHash have the
 // same fields, so each converts to this one).
 func apiKeyFromRow(r dbsqlc.ListAPIKeysRow) APIKey {
-	return APIKey{ID: r.ID, AccountID: r.AccountID, Mode: Mode(r.Mode), Name: r.Name, Prefix: r.Prefix,
-		CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+	return APIKey{ID: r.ID, AccountID: r.AccountID, Mode: Mode(r.Mode), Scope: Scope(r.Scope), Name: r.Name,
+		Prefix: r.Prefix, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
 }
 
 func listAPIKeys(ctx context.Context, db dbtx, accountID string) ([]APIKey, error) {

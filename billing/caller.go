@@ -11,14 +11,29 @@ const (
 	ModeLive Mode = "live"
 )
 
+// Scope is what a key may do: ScopeFull reads and writes, ScopeReadOnly only
+// reads. Each surface (REST, MCP) enforces it on its own operations, since
+// only the surface knows which of them are reads.
+type Scope string
+
+// The two scopes.
+const (
+	ScopeFull     Scope = "full"
+	ScopeReadOnly Scope = "read_only"
+)
+
 // Caller is who is calling: the account and mode every read and write is scoped
-// to, and the key that proved it.
+// to, and the key that proved it with its scope.
 type Caller struct {
 	AccountID string
 	Mode      Mode
 	KeyID     string // empty for the local default account over stdio
 	KeyPrefix string // safe to show, e.g. "tg_test_4f9a"
+	Scope     Scope  // empty means ScopeFull (the local default account)
 }
+
+// ReadOnly reports whether the caller may only read.
+func (c Caller) ReadOnly() bool { return c.Scope == ScopeReadOnly }
 
 type callerKey struct{}
 

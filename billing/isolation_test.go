@@ -328,6 +328,10 @@ func TestAPIKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	roKey, roSecret, err := e.svc.CreateScopedAPIKey(bg, e.acct.ID, billing.ModeTest, billing.ScopeReadOnly, "reader")
+	if err != nil {
+		t.Fatal(err)
+	}
 	liveKey, liveSecret, err := e.svc.CreateAPIKey(bg, acctB.ID, billing.ModeLive, "prod")
 	if err != nil {
 		t.Fatal(err)
@@ -374,8 +378,9 @@ func TestAPIKeys(t *testing.T) {
 			secret string
 			want   billing.Caller
 		}{
-			{testSecret, billing.Caller{AccountID: e.acct.ID, Mode: billing.ModeTest, KeyID: testKey.ID, KeyPrefix: testKey.Prefix}},
-			{liveSecret, billing.Caller{AccountID: acctB.ID, Mode: billing.ModeLive, KeyID: liveKey.ID, KeyPrefix: liveKey.Prefix}},
+			{testSecret, billing.Caller{AccountID: e.acct.ID, Mode: billing.ModeTest, KeyID: testKey.ID, KeyPrefix: testKey.Prefix, Scope: billing.ScopeFull}},
+			{liveSecret, billing.Caller{AccountID: acctB.ID, Mode: billing.ModeLive, KeyID: liveKey.ID, KeyPrefix: liveKey.Prefix, Scope: billing.ScopeFull}},
+			{roSecret, billing.Caller{AccountID: e.acct.ID, Mode: billing.ModeTest, KeyID: roKey.ID, KeyPrefix: roKey.Prefix, Scope: billing.ScopeReadOnly}},
 		} {
 			got, err := e.svc.Authenticate(bg, tc.secret)
 			if err != nil || got != tc.want {
@@ -383,8 +388,9 @@ func TestAPIKeys(t *testing.T) {
 			}
 		}
 		keys, err := e.svc.ListAPIKeys(bg, e.acct.ID)
-		if err != nil || len(keys) != 1 || keys[0].ID != testKey.ID || keys[0].LastUsedAt == nil || !keys[0].LastUsedAt.Equal(t0) {
-			t.Errorf("ListAPIKeys(default) = %+v, %v; want only %s, last used at %v", keys, err, testKey.ID, t0)
+		if err != nil || len(keys) != 2 || keys[0].ID != testKey.ID || keys[0].LastUsedAt == nil || !keys[0].LastUsedAt.Equal(t0) ||
+			keys[0].Scope != billing.ScopeFull || keys[1].ID != roKey.ID || keys[1].Scope != billing.ScopeReadOnly {
+			t.Errorf("ListAPIKeys(default) = %+v, %v; want %s (full, last used at %v) and %s (read_only)", keys, err, testKey.ID, t0, roKey.ID)
 		}
 		noSecret(t, "ListAPIKeys", fmt.Sprintf("%+v", keys))
 	})
@@ -445,6 +451,8 @@ func TestAPIKeys(t *testing.T) {
 	t.Run("ErrNotFoundAccount", func(t *testing.T) {
 		_, _, err := e.svc.CreateAPIKey(bg, "acct_nope", billing.ModeTest, "x")
 		wantField(t, "CreateAPIKey(unknown account)", err, billing.ENotFound, "account")
+		_, _, err = e.svc.CreateScopedAPIKey(bg, e.acct.ID, billing.ModeTest, "admin", "x")
+		wantField(t, "CreateScopedAPIKey(scope admin)", err, billing.EInvalid, "scope")
 	})
 	t.Run("ErrNotFoundKey", func(t *testing.T) {
 		_, err := e.svc.RevokeAPIKey(bg, "key_nope")

@@ -9,6 +9,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/tools"
 )
 
 // HTTPOptions tune the HTTP transports; the zero value is valid.
@@ -52,11 +53,14 @@ func NewHTTP(s *mcpserver.MCPServer, svc *billing.Service, opts HTTPOptions) *HT
 		mcpserver.WithKeepAlive(true),
 		mcpserver.WithKeepAliveInterval(25*time.Second),
 		mcpserver.WithSSEDisableLocalhostProtection(opts.AllowAnyHost),
+		// The /sse query (toolsets) is repeated on the /message URL, where
+		// the requests it applies to arrive.
+		mcpserver.WithAppendQueryToMessageEndpoint(),
 	)
 	return &HTTP{
-		streamable: RequireKey(svc, log, streamable),
+		streamable: RequireKey(svc, log, SelectToolsets(streamable)),
 		sse:        sse,
-		sseHandler: RequireKey(svc, log, endlessStream(sse)),
+		sseHandler: RequireKey(svc, log, SelectToolsets(endlessStream(sse))),
 	}
 }
 
@@ -79,6 +83,32 @@ func endlessStream(next http.Handler) http.Handler {
 			_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// ToolsetsHeader names the toolsets a connection wants, like the toolsets
+// query parameter; the parameter wins when both are sent.
+const ToolsetsHeader = "X-Tollgate-Toolsets"
+
+// SelectToolsets puts the request's own toolset selection (the toolsets query
+// parameter or the X-Tollgate-Toolsets header, comma-separated) in its
+// context; an unknown set is a 400 naming the known ones.
+func SelectToolsets(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := r.URL.Query().Get("toolsets")
+		if v == "" {
+			v = r.Header.Get(ToolsetsHeader)
+		}
+		if strings.TrimSpace(v) == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sets, err := tools.ParseToolsets(v)
+		if err != nil {
+			http.Error(w, "toolsets: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(WithToolsets(r.Context(), sets)))
 	})
 }
 

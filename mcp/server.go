@@ -16,7 +16,6 @@ import (
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
-
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/tollgatehq/tollgate/billing"
@@ -39,11 +38,22 @@ type Options struct {
 	PortalLinks tools.PortalLinks
 	// Webhooks adds the webhook tools; nil leaves them out.
 	Webhooks *webhooks.Service
+	// Toolsets are the sets listed (see tools.ParseToolsets); nil lists the
+	// default sets, or with DynamicToolsets only the account set. A
+	// connection may choose its own (WithToolsets).
+	Toolsets []string
+	// DynamicToolsets adds list_toolsets and enable_toolset, with which a
+	// session enables further sets; the server then sends
+	// notifications/tools/list_changed.
+	DynamicToolsets bool
+	// ReadOnly lists and serves only the tools annotated read-only. A
+	// read_only API key gets the same whatever this says.
+	ReadOnly bool
 }
 
 // NewServer returns the MCP server over svc and prof (the profitability
 // tools), advertising only what it
-// implements in full: tools and prompts (strict clients reject a server
+// implements in full: tools, prompts and resources (strict clients reject a server
 // that advertises a capability and then fails its list method).
 func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) *mcpserver.MCPServer {
 	log := opts.Logger
@@ -54,24 +64,52 @@ func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 	if version == "" {
 		version = "dev"
 	}
+	all := tools.All(svc, prof, opts.PortalLinks)
+	if opts.Webhooks != nil {
+		all = append(all, tools.Webhooks(svc, opts.Webhooks)...)
+	}
+	g := &gate{sets: opts.Toolsets, readOnly: opts.ReadOnly, dynamic: opts.DynamicToolsets, readOnlyTool: map[string]bool{}}
+	if g.sets == nil {
+		g.sets = tools.DefaultToolsets()
+		if g.dynamic {
+			g.sets = []string{tools.Always}
+		}
+	}
+	for _, t := range all {
+		g.readOnlyTool[t.Name] = t.Annotations.ReadOnly
+	}
+	hooks := &mcpserver.Hooks{}
+	// tools/list shows only what the gate lets through; tools/call asks the
+	// gate again in each handler (guard), so a hidden tool called by name
+	// gets an error that says how to get it.
+	hooks.AddAfterListTools(func(ctx context.Context, _ any, _ *mcpgo.ListToolsRequest, res *mcpgo.ListToolsResult) {
+		res.Tools = g.filter(ctx, res.Tools)
+	})
+	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) { g.forget(cs.SessionID()) })
 	s := mcpserver.NewMCPServer("tollgate", version,
 		mcpserver.WithTitle("Tollgate billing"),
 		mcpserver.WithDescription("Real-time, prepaid billing for AI products: assets, products and prices, customers, wallets, usage, ledger."),
 		mcpserver.WithInstructions(instructions),
-		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithHooks(hooks),
+		// The tool list changes only when a session enables a toolset.
+		mcpserver.WithToolCapabilities(opts.DynamicToolsets),
 		mcpserver.WithPromptCapabilities(false),
+		// Fixed reference documents: no subscriptions, no list changes.
+		mcpserver.WithResourceCapabilities(false, false),
 		// Tools recover their own panics into a generic tool error (see
 		// package tools); this is the net under anything else.
 		mcpserver.WithRecovery(),
 	)
-	list := tools.All(svc, prof, opts.PortalLinks)
-	if opts.Webhooks != nil {
-		list = append(list, tools.Webhooks(svc, opts.Webhooks)...)
+	for _, t := range all {
+		s.AddTools(observed(g.guard(t.Server(log)), opts.ObserveTool))
 	}
-	for _, t := range list {
-		s.AddTools(observed(t.Server(log), opts.ObserveTool))
+	if opts.DynamicToolsets {
+		for _, t := range discoveryTools(g, s, all, log) {
+			s.AddTools(g.guard(t))
+		}
 	}
 	s.AddPrompts(prompts()...)
+	s.AddResources(resources()...)
 	return s
 }
 

@@ -70,8 +70,11 @@ func TestServerAdvertisesToolsAndPrompts(t *testing.T) {
 			if caps.Tools == nil || caps.Prompts == nil {
 				t.Errorf("capabilities %+v: want tools and prompts", caps)
 			}
-			if caps.Resources != nil || caps.Logging != nil || caps.Completions != nil || caps.Tasks != nil {
-				t.Errorf("capabilities %+v: advertises more than tools and prompts", caps)
+			if caps.Resources == nil {
+				t.Errorf("capabilities %+v: want resources (the reference documents)", caps)
+			}
+			if caps.Logging != nil || caps.Completions != nil || caps.Tasks != nil {
+				t.Errorf("capabilities %+v: advertises more than tools, prompts and resources", caps)
 			}
 			for _, want := range []string{"whoami", "Confirm every change", "Never edit a price", "simulate_usage", "billing_setup"} {
 				if !strings.Contains(res.Instructions, want) {

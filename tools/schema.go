@@ -130,14 +130,14 @@ func describeFormat(s *jsonschema.Schema, dir Direction) *jsonschema.Schema {
 		}
 		return &jsonschema.Schema{
 			OneOf:       []*jsonschema.Schema{{Type: "string", Pattern: decimalPattern}, {Type: "number"}},
-			Description: joinDesc(s.Description, `an exact decimal, best written as a string such as "12.50" (a JSON number is read exactly too)`),
+			Description: joinDesc(s.Description, `exact decimal string such as "12.50"`),
 			Examples:    s.Examples,
 		}
 	case s.Type == "string" && s.Format == "date-time" && !strings.Contains(s.Description, "RFC 3339"):
 		if dir == Output {
 			s.Description = joinDesc(s.Description, "an RFC 3339 date-time in UTC")
 		} else {
-			s.Description = joinDesc(s.Description, `an RFC 3339 date-time such as "2026-12-31T23:59:59Z"`)
+			s.Description = joinDesc(s.Description, `RFC 3339 such as "2026-12-31T23:59:59Z"`)
 		}
 	}
 	return s

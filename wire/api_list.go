@@ -23,8 +23,8 @@ func NewList[T any](data []T, hasMore bool, next string) List[T] {
 
 // ErrorBody is the REST API's one error shape: {"error": {...}}.
 type ErrorBody struct {
-	Type    string `json:"type" jsonschema_description:"Error family: invalid_request_error, authentication_error, insufficient_funds_error, conflict_error, idempotency_error, rate_limit_error or api_error" jsonschema:"example=invalid_request_error"`
-	Code    string `json:"code" jsonschema_description:"Machine-readable code, such as invalid, not_found, conflict, insufficient_funds, unauthorized, unknown_field, rate_limited, idempotency_key_reused" jsonschema:"example=not_found"`
+	Type    string `json:"type" jsonschema_description:"Error family: invalid_request_error, authentication_error, permission_error, insufficient_funds_error, conflict_error, idempotency_error, rate_limit_error or api_error" jsonschema:"example=invalid_request_error"`
+	Code    string `json:"code" jsonschema_description:"Machine-readable code, such as invalid, not_found, conflict, insufficient_funds, unauthorized, read_only_key, unknown_field, rate_limited, idempotency_key_reused" jsonschema:"example=not_found"`
 	Message string `json:"message" jsonschema_description:"What went wrong and how to fix it; safe to show" jsonschema:"example=customer \"user_9\" not found by id or external_id in test mode"`
 	Param   string `json:"param,omitempty" jsonschema_description:"The input at fault, when there is one" jsonschema:"example=customer"`
 }

@@ -9,12 +9,12 @@ INSERT INTO accounts (id, name, reporting_currency, is_default, created_at)
 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING;
 
 -- name: InsertAPIKey :exec
-INSERT INTO api_keys (id, account_id, mode, name, prefix, hash, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7);
+INSERT INTO api_keys (id, account_id, mode, scope, name, prefix, hash, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: ListAPIKeys :many
 -- A null account lists every account's keys.
-SELECT id, account_id, mode, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
+SELECT id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
 WHERE (sqlc.narg(account_id)::text IS NULL OR account_id = sqlc.narg(account_id))
 ORDER BY id;
 
@@ -24,10 +24,10 @@ SELECT count(*) FROM api_keys WHERE id = sqlc.arg(ref) OR prefix = sqlc.arg(ref)
 -- name: RevokeAPIKey :one
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, sqlc.arg(now)::timestamptz)
 WHERE id = sqlc.arg(ref) OR prefix = sqlc.arg(ref)
-RETURNING id, account_id, mode, name, prefix, created_at, last_used_at, revoked_at;
+RETURNING id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at;
 
 -- name: GetActiveAPIKeyByHash :one
-SELECT id, account_id, mode, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
+SELECT id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
 WHERE hash = $1 AND revoked_at IS NULL;
 
 -- name: TouchAPIKey :exec

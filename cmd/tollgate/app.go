@@ -114,7 +114,7 @@ func (a *app) drain() {
 	}
 }
 
-func (a *app) handler() http.Handler {
+func (a *app) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -129,7 +129,9 @@ func (a *app) handler() http.Handler {
 		}
 		w.Write([]byte("ready\n"))
 	})
-	a.mountMCP(mux)
+	if err := a.mountMCP(mux); err != nil {
+		return nil, err
+	}
 	if a.pay != nil {
 		mux.Handle("/pay/test/", a.pay.Handler())
 	}
@@ -154,5 +156,5 @@ func (a *app) handler() http.Handler {
 		mux.Handle("/portal/", a.portal)
 		mux.Handle("GET /portal", http.RedirectHandler("/portal/", http.StatusMovedPermanently))
 	}
-	return mux
+	return mux, nil
 }

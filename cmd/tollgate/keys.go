@@ -12,7 +12,7 @@ import (
 
 func newKeysCmd(cfg *config) *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "Create, list and revoke API keys"}
-	var live bool
+	var live, readOnly bool
 	var name, account string
 	create := &cobra.Command{
 		Use:   "create",
@@ -27,16 +27,21 @@ func newKeysCmd(cfg *config) *cobra.Command {
 			if acct == "" {
 				acct = a.acct.ID
 			}
-			k, secret, err := a.svc.CreateAPIKey(cmd.Context(), acct, mode, name)
+			scope := billing.ScopeFull
+			if readOnly {
+				scope = billing.ScopeReadOnly
+			}
+			k, secret, err := a.svc.CreateScopedAPIKey(cmd.Context(), acct, mode, scope, name)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cfg.stdout, "%s\n", secret)
-			fmt.Fprintf(cfg.stderr, "created %s key %s (%s) for account %s; store it now, it is not shown again\n", k.Mode, k.ID, k.Prefix, k.AccountID)
+			fmt.Fprintf(cfg.stderr, "created %s %s key %s (%s) for account %s; store it now, it is not shown again\n", k.Mode, k.Scope, k.ID, k.Prefix, k.AccountID)
 			return nil
 		}),
 	}
 	create.Flags().BoolVar(&live, "live", false, "create a live-mode key")
+	create.Flags().BoolVar(&readOnly, "read-only", false, "create a key that reads and never writes, on REST and MCP (scope read_only)")
 	create.Flags().StringVar(&name, "name", "", "a label for the key")
 	create.Flags().StringVar(&account, "account", "", "account id (default: the default account)")
 	list := &cobra.Command{
@@ -49,9 +54,9 @@ func newKeysCmd(cfg *config) *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tPREFIX\tMODE\tNAME\tACCOUNT\tLAST USED\tREVOKED")
+			fmt.Fprintln(tw, "ID\tPREFIX\tMODE\tSCOPE\tNAME\tACCOUNT\tLAST USED\tREVOKED")
 			for _, k := range keys {
-				fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Mode, k.Name, k.AccountID, fmtTime(k.LastUsedAt), fmtTime(k.RevokedAt))
+				fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Mode, k.Scope, k.Name, k.AccountID, fmtTime(k.LastUsedAt), fmtTime(k.RevokedAt))
 			}
 			return tw.Flush()
 		}),

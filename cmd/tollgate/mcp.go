@@ -4,15 +4,56 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/mcp"
+	"github.com/tollgatehq/tollgate/tools"
 )
 
+// mcpFlags are the MCP server's choices, the same for `tollgate mcp` and the
+// /mcp of `tollgate serve`.
+type mcpFlags struct {
+	toolsets string
+	dynamic  bool
+	readOnly bool
+}
+
+func (f *mcpFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.toolsets, "toolsets", envOr("", "TOLLGATE_MCP_TOOLSETS"),
+		"comma-separated toolsets to list: "+strings.Join(toolsetNames(), ", ")+"; default, or all (env TOLLGATE_MCP_TOOLSETS; default: "+strings.Join(tools.DefaultToolsets(), ",")+")")
+	fs.BoolVar(&f.dynamic, "dynamic-toolsets", envOr("", "TOLLGATE_MCP_DYNAMIC_TOOLSETS") == "true",
+		"start with the account tools plus list_toolsets and enable_toolset; the agent enables sets as it needs them (env TOLLGATE_MCP_DYNAMIC_TOOLSETS=true)")
+	fs.BoolVar(&f.readOnly, "read-only", envOr("", "TOLLGATE_MCP_READ_ONLY") == "true",
+		"list and serve only the tools that read (env TOLLGATE_MCP_READ_ONLY=true); a read-only API key gets this whatever the flag")
+}
+
+// options turns the flags into the server's options.
+func (f *mcpFlags) options(cfg *config) (mcp.Options, error) {
+	o := mcp.Options{Version: buildVersion(), Logger: cfg.log, DynamicToolsets: f.dynamic, ReadOnly: f.readOnly}
+	if strings.TrimSpace(f.toolsets) != "" {
+		sets, err := tools.ParseToolsets(f.toolsets)
+		if err != nil {
+			return o, fmt.Errorf("--toolsets: %w", err)
+		}
+		o.Toolsets = sets
+	}
+	return o, nil
+}
+
+func toolsetNames() []string {
+	var out []string
+	for _, ts := range tools.Toolsets() {
+		out = append(out, ts.Name)
+	}
+	return out
+}
+
 func newMCPCmd(cfg *config) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "mcp",
 		Short: "Serve MCP over stdio, for an AI agent (Cursor, Claude Code, Codex…)",
 		Long: `Serve Tollgate's MCP tools and prompts over stdio: the agent's client starts
@@ -23,10 +64,20 @@ Without it, calls use the local default account in test mode. The database is
 the same as serve's (--database-url, or the embedded one in --data-dir).
 
 Over HTTP, 'tollgate serve' offers the same server at /mcp (streamable HTTP)
-and /sse (legacy SSE), with an API key in 'Authorization: Bearer <key>'.`,
+and /sse (legacy SSE), with an API key in 'Authorization: Bearer <key>'; a
+client picks its toolsets there with ?toolsets=a,b or the X-Tollgate-Toolsets
+header.
+
+Tools come in toolsets; --toolsets picks them, --dynamic-toolsets lets the
+agent enable them as it goes, --read-only serves only the tools that read (a
+read-only API key, 'tollgate keys create --read-only', always does).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			opts, err := cfg.mcp.options(cfg)
+			if err != nil {
+				return err
+			}
 			a, err := openApp(cmd, cfg)
 			if err != nil {
 				return err
@@ -39,20 +90,30 @@ and /sse (legacy SSE), with an API key in 'Authorization: Bearer <key>'.`,
 					return fmt.Errorf("TOLLGATE_API_KEY: %s", billing.ErrorMessage(err))
 				}
 			}
-			s := mcp.NewServer(a.svc, a.prof, mcp.Options{Version: buildVersion(), Logger: cfg.log, Webhooks: a.hooks})
-			cfg.log.Info("tollgate mcp serving on stdio", "account", caller.AccountID, "mode", caller.Mode, "key", caller.KeyPrefix, "version", buildVersion())
+			opts.Webhooks = a.hooks
+			s := mcp.NewServer(a.svc, a.prof, opts)
+			cfg.log.Info("tollgate mcp serving on stdio", "account", caller.AccountID, "mode", caller.Mode, "key", caller.KeyPrefix, "scope", caller.Scope,
+				"toolsets", cfg.mcp.toolsets, "dynamic_toolsets", opts.DynamicToolsets, "read_only", opts.ReadOnly, "version", buildVersion())
 			return mcp.ServeStdio(ctx, s, caller, cmd.InOrStdin(), cfg.stdout, cfg.log)
 		},
 	}
+	cfg.mcp.register(cmd.Flags())
+	return cmd
 }
 
 // mountMCP serves MCP over HTTP: streamable HTTP at /mcp, the legacy SSE
 // transport at /sse and /message, each request authenticated by its API key.
-func (a *app) mountMCP(mux *http.ServeMux) {
-	s := mcp.NewServer(a.svc, a.prof, mcp.Options{Version: buildVersion(), Logger: a.cfg.log, ObserveTool: a.metrics.ObserveTool, PortalLinks: a.portalLinks(), Webhooks: a.hooks})
+func (a *app) mountMCP(mux *http.ServeMux) error {
+	opts, err := a.cfg.mcp.options(a.cfg)
+	if err != nil {
+		return err
+	}
+	opts.ObserveTool, opts.PortalLinks, opts.Webhooks = a.metrics.ObserveTool, a.portalLinks(), a.hooks
+	s := mcp.NewServer(a.svc, a.prof, opts)
 	h := mcp.NewHTTP(s, a.svc, mcp.HTTPOptions{Logger: a.cfg.log})
 	mux.Handle("/mcp", h.Streamable())
 	mux.Handle("/sse", h.SSE())
 	mux.Handle("/message", h.SSE())
 	a.onClose = append(a.onClose, h.Close)
+	return nil
 }

@@ -117,6 +117,7 @@ func balanceOf(wallet any, asset string) any {
 	return nil
 }
 
+// mcpToolNames are the tools of the default toolsets.
 var mcpToolNames = []string{
 	"whoami", "list_assets", "create_asset", "add_asset_rate", "quote_asset",
 	"list_vendors", "create_vendor",
@@ -124,7 +125,6 @@ var mcpToolNames = []string{
 	"list_customers", "get_customer", "create_customer", "subscribe_customer",
 	"get_wallet", "create_wallet", "set_credit_limit",
 	"list_transactions", "create_adjustment",
-	"list_top_ups", "get_top_up", "create_top_up", "configure_auto_top_up", "refund_top_up",
 	"authorize_usage", "void_authorization", "record_usage", "get_event", "list_events",
 }
 

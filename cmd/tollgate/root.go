@@ -30,6 +30,7 @@ type config struct {
 	addr        string
 	publicURL   string // serve: the base URL customers reach; empty outside serve
 	metricsAddr string // serve: where /metrics listens; empty: on addr behind metricsToken, or off
+	mcp         mcpFlags
 	stdout      io.Writer
 	stderr      io.Writer
 	log         *slog.Logger

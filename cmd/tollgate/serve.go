@@ -33,6 +33,7 @@ SIGINT or SIGTERM stops accepting connections and lets in-flight requests finish
 		"base URL customers reach this server at, for the test provider's checkout pages (env TOLLGATE_PUBLIC_URL; default http://<listen address>)")
 	cmd.Flags().StringVar(&cfg.metricsAddr, "metrics-addr", envOr("", "TOLLGATE_METRICS_ADDR"),
 		"address of a separate listener for Prometheus /metrics (env TOLLGATE_METRICS_ADDR); empty serves /metrics on --addr only with TOLLGATE_METRICS_TOKEN")
+	cfg.mcp.register(cmd.Flags())
 	return cmd
 }
 
@@ -54,7 +55,11 @@ func serve(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return err
 	}
-	// Background jobs (auto top-ups, webhook deliveries); app.drain stops them.
+	handler, err := app.handler()
+	if err != nil {
+		return err
+	}
+	// Background jobs (auto top-ups, webhook deliveries, renewals); app.drain stops them.
 	if err := app.svc.StartJobs(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
 	}
@@ -71,7 +76,7 @@ func serve(ctx context.Context, cfg *config) error {
 		cfg.log.Info("metrics listening", "addr", mln.Addr().String())
 	}
 	srv := &http.Server{
-		Handler:           app.handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

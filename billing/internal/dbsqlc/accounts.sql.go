@@ -39,7 +39,7 @@ func (q *Queries) GetAccount(ctx context.Context, db DBTX, id string) (Account, 
 }
 
 const getActiveAPIKeyByHash = `-- name: GetActiveAPIKeyByHash :one
-SELECT id, account_id, mode, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
+SELECT id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
 WHERE hash = $1 AND revoked_at IS NULL
 `
 
@@ -47,6 +47,7 @@ type GetActiveAPIKeyByHashRow struct {
 	ID         string
 	AccountID  string
 	Mode       string
+	Scope      string
 	Name       string
 	Prefix     string
 	CreatedAt  time.Time
@@ -61,6 +62,7 @@ func (q *Queries) GetActiveAPIKeyByHash(ctx context.Context, db DBTX, hash []byt
 		&i.ID,
 		&i.AccountID,
 		&i.Mode,
+		&i.Scope,
 		&i.Name,
 		&i.Prefix,
 		&i.CreatedAt,
@@ -88,14 +90,15 @@ func (q *Queries) GetDefaultAccount(ctx context.Context, db DBTX) (Account, erro
 }
 
 const insertAPIKey = `-- name: InsertAPIKey :exec
-INSERT INTO api_keys (id, account_id, mode, name, prefix, hash, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO api_keys (id, account_id, mode, scope, name, prefix, hash, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 `
 
 type InsertAPIKeyParams struct {
 	ID        string
 	AccountID string
 	Mode      string
+	Scope     string
 	Name      string
 	Prefix    string
 	Hash      []byte
@@ -107,6 +110,7 @@ func (q *Queries) InsertAPIKey(ctx context.Context, db DBTX, arg InsertAPIKeyPar
 		arg.ID,
 		arg.AccountID,
 		arg.Mode,
+		arg.Scope,
 		arg.Name,
 		arg.Prefix,
 		arg.Hash,
@@ -143,7 +147,7 @@ func (q *Queries) InsertAccount(ctx context.Context, db DBTX, arg InsertAccountP
 }
 
 const listAPIKeys = `-- name: ListAPIKeys :many
-SELECT id, account_id, mode, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
+SELECT id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
 WHERE ($1::text IS NULL OR account_id = $1)
 ORDER BY id
 `
@@ -152,6 +156,7 @@ type ListAPIKeysRow struct {
 	ID         string
 	AccountID  string
 	Mode       string
+	Scope      string
 	Name       string
 	Prefix     string
 	CreatedAt  time.Time
@@ -173,6 +178,7 @@ func (q *Queries) ListAPIKeys(ctx context.Context, db DBTX, accountID *string) (
 			&i.ID,
 			&i.AccountID,
 			&i.Mode,
+			&i.Scope,
 			&i.Name,
 			&i.Prefix,
 			&i.CreatedAt,
@@ -192,7 +198,7 @@ func (q *Queries) ListAPIKeys(ctx context.Context, db DBTX, accountID *string) (
 const revokeAPIKey = `-- name: RevokeAPIKey :one
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1::timestamptz)
 WHERE id = $2 OR prefix = $2
-RETURNING id, account_id, mode, name, prefix, created_at, last_used_at, revoked_at
+RETURNING id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at
 `
 
 type RevokeAPIKeyParams struct {
@@ -204,6 +210,7 @@ type RevokeAPIKeyRow struct {
 	ID         string
 	AccountID  string
 	Mode       string
+	Scope      string
 	Name       string
 	Prefix     string
 	CreatedAt  time.Time
@@ -218,6 +225,7 @@ func (q *Queries) RevokeAPIKey(ctx context.Context, db DBTX, arg RevokeAPIKeyPar
 		&i.ID,
 		&i.AccountID,
 		&i.Mode,
+		&i.Scope,
 		&i.Name,
 		&i.Prefix,
 		&i.CreatedAt,

@@ -45,6 +45,7 @@ type ApiKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	Scope      string
 }
 
 type Asset struct {

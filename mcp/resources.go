@@ -1,0 +1,78 @@
+package mcp
+
+import (
+	"context"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// The reference documents an agent reads on demand, so that tool
+// descriptions and schemas need not carry them on every tools/list.
+const (
+	PricingModelsURI = "tollgate://docs/pricing-models"
+	BurnOrderURI     = "tollgate://docs/burn-order"
+	MoneyRulesURI    = "tollgate://docs/money-rules"
+)
+
+type doc struct {
+	uri, name, title, description, text string
+}
+
+var docs = []doc{
+	{PricingModelsURI, "pricing-models", "Pricing models", "Which fields each price model takes (create_product_price, create_product_version, simulate_repricing).", pricingModels},
+	{BurnOrderURI, "burn-order", "Burn order", "Which lot of a wallet a charge uses first, and what holds and credit limits do.", burnOrder},
+	{MoneyRulesURI, "money-rules", "Money rules", "Amounts, precision, rounding and idempotency ids.", moneyRules},
+}
+
+// resources returns the reference documents as MCP resources.
+func resources() []mcpserver.ServerResource {
+	var out []mcpserver.ServerResource
+	for _, d := range docs {
+		out = append(out, mcpserver.ServerResource{
+			Resource: mcpgo.NewResource(d.uri, d.name, mcpgo.WithResourceDescription(d.description), mcpgo.WithMIMEType("text/markdown")),
+			Handler: func(context.Context, mcpgo.ReadResourceRequest) ([]mcpgo.ResourceContents, error) {
+				return []mcpgo.ResourceContents{mcpgo.TextResourceContents{URI: d.uri, MIMEType: "text/markdown", Text: d.text}}, nil
+			},
+		})
+	}
+	return out
+}
+
+const pricingModels = `# Pricing models
+
+A product version holds 1 to 50 prices; every usage event of the product's event_type is charged by every price of the customer's version. Each price has a model, an asset (the currency or custom unit it charges in) and an optional name shown in fee breakdowns. Fees are exact: they may have more decimal places than the asset and are never rounded to it.
+
+| model | fields | charge per event |
+|---|---|---|
+| per_unit | unit_amount | unit_amount |
+| per_volume | field, block_size, block_amount | data[field] / block_size × block_amount, prorated (1000000 and 1.25 = 1.25 per million tokens) |
+| package | field, block_size, block_amount | block_amount per started block of block_size units |
+| dimensional | dimensions, rates; optional field and block_size | the most specific rate whose values match the event's data[dimension] ("*" matches any value); with field, × data[field] / block_size |
+| tiered | tier_mode, tiers; optional field | tiers ascending by up_to over the customer's usage in the calendar month (UTC), the last tier without up_to. graduated: each unit at the tier it falls in; volume: all of the event's units at the tier the month's total reaches. Without field an event counts 1 |
+| cost_plus | markup_percent and/or markup_fixed; optional vendor | the cost the event reports (costs in record_usage, of that vendor or all) × (1 + markup_percent/100) + markup_fixed |
+| recurring | interval (day, week, month, year), amount | nothing per event; this version does not bill intervals yet |
+
+Fields of another model are refused. Published prices are never edited: publish a new version (create_product_version, the whole price list) and move customers with subscribe_customer. Check the fees with simulate_usage after every change.
+`
+
+const burnOrder = `# Burn order
+
+A wallet holds, per asset, lots: value with a purpose (paid: top-ups; promotion: gifts; bundled: from a plan), an optional expiry and a priority. A charge takes from the open, unexpired lots in this order:
+
+1. lowest priority first;
+2. then the soonest expiry (lots that never expire last);
+3. then promotion, then bundled, then paid;
+4. then the oldest.
+
+Expired lots are closed and never charged. Available = total - held. An authorization (authorize_usage) holds an amount against available balance and never draws on the credit limit; record_usage with its authorization_id captures the hold and releases the rest. A charge may take the balance below zero only as far as the wallet's credit limit in that asset (set_credit_limit); beyond it the charge is refused with insufficient funds. A refund or correction credits a new lot.
+`
+
+const moneyRules = `# Money rules
+
+- Amounts are exact decimals written as strings: "12.50", "0.000125". A JSON number is read exactly too, but never compute or round amounts yourself: quote_asset converts between an asset and a currency, simulate_usage prices an event.
+- Each asset has a precision (decimal places; USD 2). Balances are shown at that precision; fees and rates are kept exact.
+- Every money movement takes an id you choose: transaction_id (create_adjustment), idempotency_key (authorize_usage, create_top_up, refund_top_up), the event id (record_usage). Make it meaningful and unique; reuse it only to retry the same call. A replay returns the first result and moves nothing again; the same id with a different payload is refused.
+- Adjustment kinds: gift (free credit, a promotion lot), top_up (money the customer paid you, a paid lot), charge (a debit), refund (returns the value of paid lots: a debit), correction (a signed fix). A top_up in a currency and a refund move money: whole units of the asset's precision.
+- Test and live data are separate: whoami says which mode this connection writes to. Confirm every change with the user first, and say so when in live mode.
+`
