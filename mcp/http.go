@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -122,7 +123,7 @@ func RequireKey(svc *billing.Service, log *slog.Logger, next http.Handler) http.
 		key = strings.TrimSpace(key)
 		if !strings.EqualFold(scheme, "Bearer") || key == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate"`)
-			w.WriteHeader(http.StatusUnauthorized)
+			unauthorized(w, "this endpoint needs an API key: create one with `tollgate keys create` and send it as Authorization: Bearer <key>")
 			return
 		}
 		c, err := svc.Authenticate(r.Context(), key)
@@ -131,12 +132,26 @@ func RequireKey(svc *billing.Service, log *slog.Logger, next http.Handler) http.
 			next.ServeHTTP(w, r.WithContext(billing.WithCaller(r.Context(), c)))
 		case billing.EUnauthorized:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate", error="invalid_token", error_description="`+headerSafe(billing.ErrorMessage(err))+`"`)
-			w.WriteHeader(http.StatusUnauthorized)
+			msg := billing.ErrorMessage(err)
+			if !strings.Contains(msg, "keys create") {
+				msg += "; create a key with `tollgate keys create`"
+			}
+			unauthorized(w, msg+" and send it as Authorization: Bearer <key>")
 		default:
 			log.Error("authenticate MCP request", "err", err)
 			http.Error(w, "authentication is unavailable; try again later", http.StatusServiceUnavailable)
 		}
 	})
+}
+
+// unauthorized answers 401 with the REST API's error envelope, so a client
+// (or a person with curl) reads how to fix it rather than an empty body.
+func unauthorized(w http.ResponseWriter, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusUnauthorized)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(map[string]any{"error": map[string]string{"type": "authentication_error", "code": "unauthorized", "message": message}})
 }
 
 // headerSafe keeps the characters RFC 6750 allows in error_description.

@@ -193,8 +193,9 @@ func TestHTTPRequiresKey(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			resp := post(auth)
 			body, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") || len(body) != 0 {
-				t.Errorf("POST /mcp with %q = %d, WWW-Authenticate %q, body %q; want 401, a Bearer challenge, no body",
+			if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") ||
+				!strings.Contains(string(body), `"code":"unauthorized"`) || !strings.Contains(string(body), "tollgate keys create") || !strings.Contains(string(body), "Bearer <key>") {
+				t.Errorf("POST /mcp with %q = %d, WWW-Authenticate %q, body %q; want 401, a Bearer challenge and a JSON body saying how to get and send a key",
 					auth, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
 			}
 			if resp.Header.Get("Mcp-Session-Id") != "" {
