@@ -142,6 +142,10 @@ func (s *Service) RevokeAPIKey(ctx context.Context, ref string) (APIKey, error) 
 	k, err := revokeAPIKey(ctx, s.pool, ref, s.clock())
 	if err == nil {
 		s.cache.keys.Clear() // stop trusting it here at once
+		// and in every other process: they LISTEN (see listenRevocations).
+		if _, nerr := s.pool.Exec(ctx, `SELECT pg_notify('tollgate_api_keys', $1)`, k.ID); nerr != nil {
+			s.log.Warn("notify key revocation; other processes stop trusting the key within their cache time", "err", nerr)
+		}
 	}
 	return k, err
 }

@@ -86,3 +86,39 @@ type keyEntry struct {
 	caller Caller
 	at     time.Time
 }
+
+// listenRevocations clears this process's key cache whenever any process
+// revokes a key (RevokeAPIKey notifies tollgate_api_keys), so a revoked key
+// stops working everywhere at once, not after keyTTL. It holds one
+// connection until ctx ends, reconnecting after a failure; while it is
+// down, keyTTL still bounds how long a revoked key is trusted.
+func (s *Service) listenRevocations(ctx context.Context) {
+	for ctx.Err() == nil {
+		if err := s.listenOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("listen for key revocations; retrying", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+func (s *Service) listenOnce(ctx context.Context) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN tollgate_api_keys"); err != nil {
+		return err
+	}
+	s.cache.keys.Clear() // anything revoked while not listening
+	for {
+		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+			conn.Conn().Close(context.Background()) // leave no LISTEN on a pooled connection
+			return err
+		}
+		s.cache.keys.Clear()
+	}
+}

@@ -132,6 +132,9 @@ func (s *Service) StartJobs(ctx context.Context) error {
 		return err
 	}
 	s.jobs = client
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopBackground = cancel
+	go s.listenRevocations(bg)
 	go func() {
 		for id := range s.kicks {
 			if err := s.insertAutoTopUpJob(context.Background(), id); err != nil {

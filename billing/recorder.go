@@ -71,6 +71,9 @@ func (s *Service) Close(ctx context.Context) error {
 		}
 	}
 	s.rec.mu.Unlock()
+	if s.stopBackground != nil {
+		s.stopBackground()
+	}
 	if s.jobs != nil {
 		if err := s.jobs.Stop(ctx); err != nil {
 			return err

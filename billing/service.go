@@ -27,11 +27,14 @@ type Service struct {
 	insertOnly *river.Client[pgx.Tx]
 	insertErr  error
 	kicks      chan string // auto top-ups to hand to jobs
-	cache      *cache
-	pool       *pgxpool.Pool
-	now        func() time.Time
-	log        *slog.Logger
-	opts       Options
+	// stopBackground ends what StartJobs started besides River (the
+	// revocation listener); nil before StartJobs.
+	stopBackground context.CancelFunc
+	cache          *cache
+	pool           *pgxpool.Pool
+	now            func() time.Time
+	log            *slog.Logger
+	opts           Options
 }
 
 // Options tune a Service; the zero value is valid.

@@ -64,7 +64,7 @@ func newKeysCmd(cfg *config) *cobra.Command {
 	list.Flags().StringVar(&account, "account", "", "only this account's keys")
 	revoke := &cobra.Command{
 		Use:   "revoke <key id or prefix>",
-		Short: "Revoke an API key; it stops working at once",
+		Short: "Revoke an API key; it stops working at once, in every running server too",
 		Args:  cobra.ExactArgs(1),
 		RunE: withApp(cfg, func(cmd *cobra.Command, args []string, a *app) error {
 			k, err := a.svc.RevokeAPIKey(cmd.Context(), args[0])
