@@ -43,7 +43,7 @@ func TestRevokeReachesARunningServer(t *testing.T) {
 	if code := get(); code != http.StatusOK {
 		t.Fatalf("with a fresh key = %d, want 200", code)
 	}
-	get() // the server now trusts the key from its cache
+	get()                                // the server now trusts the key from its cache
 	tollgate("keys", "revoke", key[:14]) // by the prefix keys list shows
 	// The notification arrives asynchronously; well inside the 5 s the
 	// cache would otherwise trust the key. The bound only stops a hung test.
