@@ -37,6 +37,7 @@ func newKeysCmd(cfg *config) *cobra.Command {
 			}
 			fmt.Fprintf(cfg.stdout, "%s\n", secret)
 			fmt.Fprintf(cfg.stderr, "created %s %s key %s (%s) for account %s; store it now, it is not shown again\n", k.Mode, k.Scope, k.ID, k.Prefix, k.AccountID)
+			fmt.Fprintln(cfg.stderr, "use it:\n  export TOLLGATE_API_KEY=<the key above>\n  curl -s localhost:8080/v1/customers -H \"Authorization: Bearer $TOLLGATE_API_KEY\"\n  tollgate connect cursor --key   # or: tollgate connect claude")
 			return nil
 		}),
 	}

@@ -84,6 +84,16 @@ func serve(ctx context.Context, cfg *config) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	cfg.log.Info("tollgate listening", "addr", ln.Addr().String(), "public_url", cfg.publicURL, "version", buildVersion())
+	if keys, err := app.svc.ListAPIKeys(ctx, ""); err == nil && len(keys) == 0 {
+		fmt.Fprintf(cfg.stderr, `
+Tollgate is running. Next:
+  1. create an API key:     tollgate keys create
+  2. connect your agent:    tollgate connect cursor   (or: tollgate connect claude)
+  3. check it:              curl -s http://%s/v1/customers -H "Authorization: Bearer <key>"
+Docs: README.md and docs/ in https://github.com/tollgatehq/tollgate
+
+`, ln.Addr().String())
+	}
 	go sweepExpiredLots(ctx, cfg, app)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
