@@ -27,7 +27,11 @@ func (s *server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.FromCustomer(c))
+	subs, err := s.svc.ListSubscriptions(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.CustomerDetail{Customer: wire.FromCustomer(c), Subscriptions: wire.Map(subs, wire.FromSubscription)})
 }
 
 func (s *server) updateCustomer(w http.ResponseWriter, r *http.Request) error {
@@ -72,7 +76,7 @@ func (s *server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	sub, err := s.svc.Subscribe(r.Context(), billing.SubscribeInput{Customer: r.PathValue("id"), Product: in.Product, Version: in.Version})
+	sub, err := s.svc.Subscribe(r.Context(), in.ToInput(r.PathValue("id")))
 	if err != nil {
 		return err
 	}

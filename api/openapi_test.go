@@ -269,6 +269,8 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		}
 		var content map[string]any
 		switch {
+		case d.html:
+			content = map[string]any{"text/html": map[string]any{"schema": map[string]any{"type": "string", "description": "An HTML page"}}}
 		case d.out == nil:
 			content = map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object", "description": "This document"}}}
 		case d.list:

@@ -37,6 +37,7 @@ type doc struct {
 	in                     reflect.Type // request body, nil for none
 	optionalBody           bool         // the body may be omitted
 	out                    reflect.Type // response body (the item type when list is set)
+	html                   bool         // the response is an HTML page, not JSON (errors stay JSON)
 	list                   bool         // the response is a list envelope of out
 	created                bool         // 201 for a new resource, 200 for an existing one or a replay
 	query                  []param
@@ -126,15 +127,31 @@ func (s *server) table() []route {
 			summary: "Create a customer with its default wallet", text: "Idempotent on external_id: 201 when created, 200 with the existing customer (unchanged) when the external_id exists.",
 			in: typ[wire.CreateCustomerRequest](), out: typ[wire.Customer](), created: true, errors: []int{inv}}},
 		{pattern: "GET /v1/customers/{id}", handle: s.getCustomer, doc: doc{id: "getCustomer", tag: "Customers",
-			summary: "Get a customer by id or external_id", out: typ[wire.Customer](), errors: []int{nf}}},
+			summary: "Get a customer by id or external_id, with its subscriptions", text: "Each subscription with its status and next renewal, those in force first.",
+			out: typ[wire.CustomerDetail](), errors: []int{nf}}},
 		{pattern: "POST /v1/customers/{id}", handle: s.updateCustomer, doc: doc{id: "updateCustomer", tag: "Customers",
 			summary: "Update a customer", text: "Changes the fields present; metadata is replaced as a whole.",
 			in: typ[wire.UpdateCustomerRequest](), out: typ[wire.Customer](), errors: []int{nf, inv}}},
 		{pattern: "GET /v1/customers/{id}/subscriptions", handle: s.listSubscriptions, doc: doc{id: "listSubscriptions", tag: "Customers",
 			summary: "List a customer's subscriptions", text: "Those in force first. Not paginated.", out: typ[wire.Subscription](), list: true, errors: []int{nf}}},
 		{pattern: "POST /v1/customers/{id}/subscriptions", handle: s.subscribe, doc: doc{id: "subscribe", tag: "Customers",
-			summary: "Subscribe a customer to a product version", text: "Subscribing again to the same version returns the subscription in force; another version ends it now and starts the new one.",
-			in: typ[wire.SubscribeRequest](), out: typ[wire.Subscription](), errors: []int{nf, inv}}},
+			summary: "Subscribe a customer to a product version", text: "Subscribing again to the same version returns the subscription in force; another version ends it now and starts the new one. For a plan (a version with a recurring price) the first period's fee is charged at once from the wallet (default the default wallet) and the allowance granted, or trial_days starts a free trial; a wallet that cannot pay the first fee is 402 and nothing changes.",
+			in: typ[wire.SubscribeRequest](), out: typ[wire.Subscription](), errors: []int{paid, nf, inv}}},
+		{pattern: "GET /v1/subscriptions/{id}", handle: s.getSubscription, doc: doc{id: "getSubscription", tag: "Plans",
+			summary: "Get a subscription with its billing periods", text: "Its status (trialing, active, past_due, suspended, canceled), current period, next renewal, grace end, and for a plan every period with its fee.",
+			out: typ[wire.SubscriptionDetail](), errors: []int{nf}}},
+		{pattern: "POST /v1/subscriptions/{id}/change", handle: s.changeSubscription, doc: doc{id: "changeSubscription", tag: "Plans",
+			summary: "Upgrade or downgrade a plan, now (prorated) or at period end", text: "Now: the unused part of the old fee is credited and the same part of the new fee charged (only the difference moves; 402 when the wallet cannot pay it), the old allowance's unused value expires and the new allowance's share is granted; the renewal date stays and the answer is a new subscription (the old one ends). at_period_end: the next renewal charges the new fee. The version in force cancels a scheduled change. 422 for a past_due or suspended plan (a top-up pays it first), an ended or usage-only subscription, or a version with another interval or asset.",
+			in: typ[wire.ChangeSubscriptionRequest](), out: typ[wire.Subscription](), errors: []int{paid, nf, inv}}},
+		{pattern: "POST /v1/subscriptions/{id}/cancel", handle: s.cancelSubscription, doc: doc{id: "cancelSubscription", tag: "Plans",
+			summary: "Cancel a plan now or at period end", text: "Now: it ends with no refund (the period was paid in advance; its allowance stays until the period's end). at_period_end: it is not renewed. 422 for an ended or usage-only subscription. The body may be omitted (cancel now).",
+			in: typ[wire.CancelSubscriptionRequest](), optionalBody: true, out: typ[wire.Subscription](), errors: []int{nf, inv}}},
+		{pattern: "GET /v1/customers/{id}/statements", handle: s.getStatement, doc: doc{id: "getStatement", tag: "Plans",
+			summary: "A customer's monthly statement", text: "For one wallet, asset and UTC calendar month, from the ledger: opening balance, the month's movements by kind, allowance used, usage by product, closing balance; opening plus the lines equals the closing exactly.",
+			out: typ[wire.Statement](), errors: []int{nf, inv}, query: statementParams}},
+		{pattern: "GET /v1/customers/{id}/statements.html", handle: s.getStatementHTML, doc: doc{id: "getStatementPage", tag: "Plans",
+			summary: "The same statement as a printable HTML page", text: "The statement of GET /v1/customers/{id}/statements as a page for people (amounts rounded for reading where needed, marked ≈; print styles for A4). Needs the API key like every route, so an app fetches it and shows or prints it; errors answer in JSON.",
+			html: true, errors: []int{nf, inv}, query: statementParams}},
 		{pattern: "GET /v1/customers/{id}/wallets", handle: s.listWallets, doc: doc{id: "listWallets", tag: "Wallets",
 			summary: "List a customer's wallets with balances", text: "The default wallet first. Not paginated.", out: typ[wire.Wallet](), list: true, errors: []int{nf}}},
 		{pattern: "POST /v1/customers/{id}/wallets", handle: s.createWallet, doc: doc{id: "createWallet", tag: "Wallets",

@@ -68,7 +68,7 @@ func (s *Service) GetSubscription(ctx context.Context, id string) (Subscription,
 		var owner Caller
 		sub, owner, err = lockSubscription(ctx, tx, id)
 		if ErrorCode(err) == ENotFound || (err == nil && (owner.AccountID != c.AccountID || owner.Mode != c.Mode)) {
-			return NotFoundf("subscription", "subscription %s not found", id)
+			return NotFoundf("subscription", "subscription %s not found", id).With(ActFindSubscription)
 		}
 		if err != nil {
 			return err

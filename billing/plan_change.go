@@ -49,10 +49,12 @@ func (s *Service) ChangeSubscription(ctx context.Context, in ChangeSubscriptionI
 		}
 		switch {
 		case in.Version == cur.Version:
-			cur.NextVersion, sub = 0, cur
+			cur.NextVersion = 0
+			sub = cur
 			return saveCycle(ctx, tx, cur)
 		case in.AtPeriodEnd:
-			cur.NextVersion, sub = in.Version, cur
+			cur.NextVersion = in.Version
+			sub = cur
 			return saveCycle(ctx, tx, cur)
 		}
 		sub, err = s.changeNow(ctx, tx, c, cur, old, pl, in.Version, now)
@@ -71,13 +73,13 @@ func (s *Service) withPlan(ctx context.Context, id string, fn func(tx pgx.Tx, c 
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		sub, owner, err := lockSubscription(ctx, tx, id)
 		if ErrorCode(err) == ENotFound || (err == nil && (owner.AccountID != c.AccountID || owner.Mode != c.Mode)) {
-			return NotFoundf("subscription", "subscription %s not found", id)
+			return NotFoundf("subscription", "subscription %s not found", id).With(ActFindSubscription)
 		}
 		if err != nil {
 			return err
 		}
 		if sub.EndedAt != nil {
-			return Invalidf("subscription", "subscription %s ended on %s", id, sub.EndedAt.Format(time.RFC3339))
+			return Invalidf("subscription", "subscription %s ended on %s", id, sub.EndedAt.Format(time.RFC3339)).With(ActFindSubscription)
 		}
 		if sub.PeriodEnd == nil {
 			return Invalidf("subscription", "subscription %s is usage-only (its version has no recurring price): subscribe to another version instead", id)

@@ -13,7 +13,8 @@ func AuthorizeUsage(svc *billing.Service) Tool {
 	return newTool("authorize_usage", "Authorize usage",
 		"Before costly work: can the customer pay? If so the amount is held. Send event_type with estimated data (priced by the customer's "+
 			"subscription), or amount with asset. A decline is a normal result (approved: false, decline_reason, required, available, shortfall): "+
-			"do not run the work; top up first. idempotency_key is required: the same key returns the first decision (replayed: true), even a decline, "+
+			"do not run the work; top up first (decline_reason insufficient_funds, or subscription_suspended: the plan's renewal went unpaid past its grace period, "+
+			"and a top-up pays it and resumes the plan). idempotency_key is required: the same key returns the first decision (replayed: true), even a decline, "+
 			"so use a new key after a top-up. Settle the hold with record_usage (authorization_id) or release it with void_authorization.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.AuthorizeUsageArgs) (wire.AuthorizeUsageResult, error) {
@@ -41,6 +42,15 @@ func AuthorizeUsage(svc *billing.Service) Tool {
 					"do not run the work",
 					fmt.Sprintf("list_products to find the products with event_type %q, then subscribe_customer", in.EventType),
 					"authorize_usage again with a new idempotency_key",
+				}
+			case a.DeclineReason == billing.DeclineSuspended:
+				r.Summary = fmt.Sprintf("%sDeclined (subscription_suspended): customer %s's plan for event_type %s is suspended because a renewal went unpaid past its grace period.",
+					replayed, in.Customer, in.EventType)
+				r.NextSteps = []string{
+					"do not run the work; tell the user the plan's renewal is unpaid",
+					"the customer tops up the plan's wallet (create_top_up): the renewal is paid at once and the plan resumes",
+					fmt.Sprintf("get_customer with customer %q shows the plan's status", in.Customer),
+					"authorize_usage again with a new idempotency_key (this key stays declined)",
 				}
 			default:
 				r.Summary = fmt.Sprintf("%sDeclined (%s): customer %s needs %s %s but has %s %s available; shortfall %s %s.",

@@ -45,7 +45,7 @@ func CreateCustomer(svc *billing.Service) Tool {
 					subscribed = append(subscribed, fmt.Sprintf("%s version %d (unchanged)", sub.ProductCode, sub.Version))
 					continue
 				}
-				sub, err := svc.Subscribe(ctx, billing.SubscribeInput{Customer: c.ID, Product: s.Product, Version: s.Version})
+				sub, err := svc.Subscribe(ctx, s.ToInput(c.ID))
 				if err != nil {
 					return wire.CreateCustomerResult{}, within(fmt.Sprintf("subscriptions[%d]", i), err,
 						fmt.Sprintf("customer %s exists (%s) but is not subscribed to %s: ", c.ExternalID, c.ID, s.Product),
@@ -113,7 +113,8 @@ func within(path string, err error, before, after string) error {
 // GetCustomer reads one customer with its wallets.
 func GetCustomer(svc *billing.Service) Tool {
 	return newTool("get_customer", "Get a customer",
-		"Reads one customer by Tollgate id (cus_…) or your external_id, with the names of its wallets. "+
+		"Reads one customer by Tollgate id (cus_…) or your external_id, with the names of its wallets and its subscriptions "+
+			"(each with its status: trialing, active, past_due, suspended or canceled, and its next renewal). "+
 			"Use get_wallet for balances and list_customers to search.",
 		readOnly,
 		func(ctx context.Context, in wire.GetCustomerArgs) (wire.GetCustomerResult, error) {
@@ -132,6 +133,16 @@ func GetCustomer(svc *billing.Service) Tool {
 				names = append(names, w.Name)
 			}
 			r.Summary = fmt.Sprintf("Customer %s (%s) has %s: %s.", c.ExternalID, c.ID, plural(len(ws), "wallet"), strings.Join(names, ", "))
+			subs, err := svc.ListSubscriptions(ctx, c.ID)
+			if err != nil {
+				return wire.GetCustomerResult{}, err
+			}
+			r.Subscriptions = wire.Map(subs, wire.FromSubscription)
+			for _, sub := range subs {
+				if sub.EndedAt == nil {
+					r.Summary += " " + describeSubscription(sub)
+				}
+			}
 			r.NextSteps = []string{fmt.Sprintf("get_wallet with customer %q to see the balances", c.ExternalID)}
 			return r, nil
 		})

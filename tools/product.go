@@ -70,6 +70,8 @@ func CreateProductPrice(svc *billing.Service) Tool {
 	return newTool("create_product_price", "Create a product with prices",
 		"Creates a product (priced activity your app reports as event_type) with version 1 and its prices: per_unit, per_volume, package, "+
 			"dimensional, tiered (graduated or volume), cost_plus or recurring; each price's model says which fields it takes. "+
+			"A plan (\"$20 a month, 1,000 credits included, then $0.01 per credit\") is a recurring price (20.00 USD per month), a usage price (per_unit 0.01 USD) "+
+			"and a recurring entitlement as its allowance (10.00 USD per month); subscribe_customer then charges and renews it. "+
 			"Idempotent on code: the same definition returns the existing product (created: false); another is refused, as prices are never edited "+
 			"(use create_product_version). Check list_assets (and list_vendors for cost_plus) first, confirm the prices with the user in a table, "+
 			"then run simulate_usage.",
@@ -79,7 +81,8 @@ func CreateProductPrice(svc *billing.Service) Tool {
 			if err != nil {
 				return wire.CreateProductPriceResult{}, err
 			}
-			v, created, err := svc.CreateProduct(ctx, billing.CreateProductInput{Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, Prices: prices})
+			v, created, err := svc.CreateProduct(ctx, billing.CreateProductInput{Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, Prices: prices,
+				Entitlements: wire.Map(in.Entitlements, wire.Entitlement.ToEntitlement)})
 			if err != nil {
 				return wire.CreateProductPriceResult{}, err
 			}
@@ -110,7 +113,8 @@ func CreateProductVersion(svc *billing.Service) Tool {
 			if err != nil {
 				return wire.CreateProductVersionResult{}, err
 			}
-			v, err := svc.CreateProductVersion(ctx, billing.CreateVersionInput{Product: in.Product, Prices: prices, KeepDefault: in.KeepDefault})
+			v, err := svc.CreateProductVersion(ctx, billing.CreateVersionInput{Product: in.Product, Prices: prices, KeepDefault: in.KeepDefault,
+				Entitlements: wire.Map(in.Entitlements, wire.Entitlement.ToEntitlement)})
 			if err != nil {
 				return wire.CreateProductVersionResult{}, err
 			}

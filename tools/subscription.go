@@ -3,25 +3,30 @@ package tools
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
-// SubscribeCustomer puts a customer on a product version.
+// SubscribeCustomer puts a customer on a product version: usage-only, or a
+// plan whose first period is charged at once (or starts with a free trial).
 func SubscribeCustomer(svc *billing.Service) Tool {
 	return newTool("subscribe_customer", "Subscribe a customer",
 		"Puts a customer on a product version (default the product's default version) from now on: its usage events are priced by that version. "+
-			"Idempotent: the version the customer is on already changes nothing (existed: true); another version replaces it from now on, "+
-			"and earlier events keep their price. A customer whose first event has an event_type only one product has is subscribed automatically. "+
-			"Confirm the product and version with the user before calling.",
+			"For a plan (a version with a recurring price) the first period's fee is charged at once from the wallet (default the default wallet), "+
+			"in advance, and the allowance granted; the plan renews each period on its own. trial_days starts with a free trial instead (allowance included, "+
+			"first fee at its end). A wallet that cannot pay the first fee fails with insufficient_funds and nothing changes. "+
+			"Idempotent: the version the customer is on already changes nothing (existed: true); another version replaces it from now on "+
+			"(for a plan prefer change_subscription, which prorates). A customer whose first event has an event_type only one product has is subscribed automatically. "+
+			"Confirm the product, version and, for a plan, the fee with the user before calling.",
 		overwriting,
 		func(ctx context.Context, in wire.SubscribeCustomerArgs) (wire.SubscribeCustomerResult, error) {
 			before, err := svc.ListSubscriptions(ctx, in.Customer)
 			if err != nil {
 				return wire.SubscribeCustomerResult{}, err
 			}
-			sub, err := svc.Subscribe(ctx, billing.SubscribeInput{Customer: in.Customer, Product: in.Product, Version: in.Version})
+			sub, err := svc.Subscribe(ctx, in.ToInput(in.Customer))
 			if err != nil {
 				return wire.SubscribeCustomerResult{}, err
 			}
@@ -45,7 +50,172 @@ func SubscribeCustomer(svc *billing.Service) Tool {
 			default:
 				r.Summary = fmt.Sprintf("Subscribed customer %s to %s version %d.", in.Customer, sub.ProductCode, sub.Version)
 			}
+			if !r.Existed {
+				r.Summary += planSentence(sub)
+			}
 			r.NextSteps = []string{fmt.Sprintf("simulate_usage with product %q and customer %q to see what its next event costs", sub.ProductCode, in.Customer)}
+			if sub.PeriodEnd != nil {
+				r.NextSteps = append(r.NextSteps,
+					fmt.Sprintf("get_subscription with subscription %q to see its periods", sub.ID),
+					fmt.Sprintf("get_statement with customer %q and the fee's asset to see the month's movements", in.Customer))
+			}
+			return r, nil
+		})
+}
+
+// planSentence says, for a plan, what was charged and when it renews.
+func planSentence(sub billing.Subscription) string {
+	if sub.PeriodEnd == nil {
+		return ""
+	}
+	w := wire.FromSubscription(sub)
+	switch {
+	case w.Status == billing.SubscriptionTrialing:
+		return fmt.Sprintf(" Free trial until %s: nothing charged yet, the allowance is granted; the first fee is charged then.", date(*sub.PeriodEnd))
+	case w.NextRenewalAt != nil:
+		return fmt.Sprintf(" The first period's fee was charged from the wallet and its allowance granted; it renews on %s.", date(*sub.PeriodEnd))
+	}
+	return ""
+}
+
+func date(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// GetSubscription reads a subscription with its billing periods.
+func GetSubscription(svc *billing.Service) Tool {
+	return newTool("get_subscription", "Get a subscription",
+		"Reads one subscription by id (sub_…; get_customer lists a customer's): its status (trialing, active, past_due, suspended, canceled), "+
+			"current period, next renewal, grace end while past_due, a change or cancellation scheduled for the period's end, and, for a plan, every billing period with its fee.",
+		readOnly,
+		func(ctx context.Context, in wire.GetSubscriptionArgs) (wire.GetSubscriptionResult, error) {
+			sub, periods, err := svc.GetSubscription(ctx, in.Subscription)
+			if err != nil {
+				return wire.GetSubscriptionResult{}, err
+			}
+			ps, err := periodsOf(ctx, svc, periods)
+			if err != nil {
+				return wire.GetSubscriptionResult{}, err
+			}
+			w := wire.FromSubscription(sub)
+			r := wire.GetSubscriptionResult{Subscription: w, Periods: ps}
+			r.Summary = describeSubscription(sub)
+			switch w.Status {
+			case billing.SubscriptionPastDue, billing.SubscriptionSuspended:
+				r.NextSteps = []string{"the customer tops up the plan's wallet (create_top_up, or create_adjustment kind top_up once paid): the renewal is paid at once and the plan resumes"}
+			case billing.SubscriptionCanceled:
+				r.NextSteps = []string{"subscribe_customer to start a plan again"}
+			}
+			return r, nil
+		})
+}
+
+// describeSubscription is a subscription's state in one or two sentences.
+func describeSubscription(sub billing.Subscription) string {
+	w := wire.FromSubscription(sub)
+	s := fmt.Sprintf("Subscription %s: %s version %d, %s.", sub.ID, sub.ProductCode, sub.Version, w.Status)
+	switch {
+	case sub.EndedAt != nil:
+		return s + fmt.Sprintf(" Ended %s.", date(*sub.EndedAt))
+	case sub.PeriodEnd == nil:
+		return s + " Usage-only: no fee, no periods."
+	case w.Status == billing.SubscriptionTrialing:
+		s += fmt.Sprintf(" Free trial until %s.", date(*sub.PeriodEnd))
+	case w.Status == billing.SubscriptionPastDue:
+		s += fmt.Sprintf(" The renewal could not be paid; retried until %s, then suspended.", date(*sub.GraceEndsAt))
+	case w.Status == billing.SubscriptionSuspended:
+		s += " Unpaid after the grace period: authorizations for the product are declined (subscription_suspended) until the wallet is topped up."
+	default:
+		s += fmt.Sprintf(" Current period %s to %s.", date(*sub.PeriodStart), date(*sub.PeriodEnd))
+	}
+	switch {
+	case sub.CancelAtPeriodEnd:
+		s += fmt.Sprintf(" Ends on %s, not renewed.", date(*sub.PeriodEnd))
+	case sub.NextVersion != 0:
+		s += fmt.Sprintf(" Moves to version %d and renews on %s.", sub.NextVersion, date(*sub.PeriodEnd))
+	case w.Status == billing.SubscriptionActive:
+		s += fmt.Sprintf(" Renews on %s.", date(*sub.PeriodEnd))
+	}
+	return s
+}
+
+// periodsOf maps periods, their fees in their asset's precision.
+func periodsOf(ctx context.Context, svc *billing.Service, periods []billing.SubscriptionPeriod) ([]wire.SubscriptionPeriod, error) {
+	out := make([]wire.SubscriptionPeriod, 0, len(periods))
+	precision := map[string]int32{}
+	for _, p := range periods {
+		if _, ok := precision[p.Asset]; !ok {
+			a, err := svc.GetAsset(ctx, p.Asset)
+			if err != nil {
+				return nil, err
+			}
+			precision[p.Asset] = a.Precision
+		}
+		out = append(out, wire.FromSubscriptionPeriod(p, precision[p.Asset]))
+	}
+	return out, nil
+}
+
+// ChangeSubscription upgrades or downgrades a plan, now (prorated) or at the
+// period's end.
+func ChangeSubscription(svc *billing.Service) Tool {
+	return newTool("change_subscription", "Change a plan's version",
+		"Moves a plan to another version of its product (same interval and fee asset). at_period_end true: the next renewal charges the new fee and grants "+
+			"the new allowance. Otherwise now, prorated by the time left in the period: the unused part of the old fee is credited, the same part of the new fee charged "+
+			"(only the difference moves), the old allowance's unused value expires and the new allowance's share is granted; the renewal date stays. "+
+			"A change now starts a new subscription id (the old one ends). A past_due or suspended plan must be paid first. "+
+			"Idempotent: the version in force changes nothing (and cancels a scheduled change). Show the user the fees of both versions and confirm before calling.",
+		overwriting,
+		func(ctx context.Context, in wire.ChangeSubscriptionArgs) (wire.ChangeSubscriptionResult, error) {
+			cur, _, err := svc.GetSubscription(ctx, in.Subscription)
+			if err != nil {
+				return wire.ChangeSubscriptionResult{}, err
+			}
+			sub, err := svc.ChangeSubscription(ctx, billing.ChangeSubscriptionInput{Subscription: in.Subscription, Version: in.Version, AtPeriodEnd: in.AtPeriodEnd})
+			if err != nil {
+				return wire.ChangeSubscriptionResult{}, err
+			}
+			r := wire.ChangeSubscriptionResult{Subscription: wire.FromSubscription(sub), PreviousVersion: cur.Version, Livemode: livemode(ctx)}
+			switch {
+			case sub.ID != cur.ID:
+				r.Summary = fmt.Sprintf("Moved %s from version %d to version %d now, prorated to %s; the subscription is now %s (%s ended).",
+					sub.ProductCode, cur.Version, sub.Version, date(*sub.PeriodEnd), sub.ID, cur.ID)
+			case sub.NextVersion != 0:
+				r.Summary = fmt.Sprintf("%s moves from version %d to version %d on %s, at the renewal, which charges the new fee.",
+					sub.ProductCode, cur.Version, sub.NextVersion, date(*sub.PeriodEnd))
+			default:
+				r.Summary = fmt.Sprintf("%s stays on version %d; no change is scheduled.", sub.ProductCode, sub.Version)
+			}
+			r.NextSteps = []string{fmt.Sprintf("get_wallet with customer %q to see the balance after the change", sub.CustomerID)}
+			return r, nil
+		})
+}
+
+// CancelSubscription ends a plan now or at its period's end.
+func CancelSubscription(svc *billing.Service) Tool {
+	return newTool("cancel_subscription", "Cancel a plan",
+		"Cancels a plan. at_period_end true: it runs to the end of the paid period and is not renewed (nothing more is charged). "+
+			"Otherwise it ends now, with no refund (the period was paid in advance; its allowance stays until the period's end). "+
+			"Idempotent: a canceled subscription is returned as it is. Confirm with the user before calling; a refund is a separate create_adjustment.",
+		destructive,
+		func(ctx context.Context, in wire.CancelSubscriptionArgs) (wire.CancelSubscriptionResult, error) {
+			cur, _, err := svc.GetSubscription(ctx, in.Subscription)
+			if err != nil {
+				return wire.CancelSubscriptionResult{}, err
+			}
+			sub := cur
+			if cur.EndedAt == nil {
+				if sub, err = svc.CancelSubscription(ctx, in.Subscription, in.AtPeriodEnd); err != nil {
+					return wire.CancelSubscriptionResult{}, err
+				}
+			}
+			r := wire.CancelSubscriptionResult{Subscription: wire.FromSubscription(sub), Livemode: livemode(ctx)}
+			switch {
+			case cur.EndedAt != nil:
+				r.Summary = fmt.Sprintf("Subscription %s had already ended on %s; nothing changed.", sub.ID, date(*cur.EndedAt))
+			case sub.EndedAt != nil:
+				r.Summary = fmt.Sprintf("Canceled %s (%s) now; no refund, the allowance stays until the period's end.", sub.ProductCode, sub.ID)
+			default:
+				r.Summary = fmt.Sprintf("%s (%s) ends on %s and will not renew; nothing more is charged.", sub.ProductCode, sub.ID, date(*sub.PeriodEnd))
+			}
 			return r, nil
 		})
 }

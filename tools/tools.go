@@ -62,5 +62,10 @@ func All(svc *billing.Service, prof *profitability.Service, portal ...PortalLink
 
 		CreatePortalSession(svc, links),
 		SetPortalBranding(svc),
+
+		GetSubscription(svc),
+		ChangeSubscription(svc),
+		CancelSubscription(svc),
+		GetStatement(svc),
 	}
 }

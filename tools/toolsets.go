@@ -59,7 +59,11 @@ var toolsetOf = map[string]string{
 	"get_customer":    "customers",
 	"create_customer": "customers",
 
-	"subscribe_customer": "subscriptions",
+	"subscribe_customer":  "subscriptions",
+	"get_subscription":    "subscriptions",
+	"change_subscription": "subscriptions",
+	"cancel_subscription": "subscriptions",
+	"get_statement":       "subscriptions",
 
 	"get_wallet":        "wallets",
 	"create_wallet":     "wallets",

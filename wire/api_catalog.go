@@ -168,12 +168,39 @@ type Subscription struct {
 	Version     int     `json:"version" jsonschema_description:"The version in force" jsonschema:"example=1"`
 	StartedAt   string  `json:"started_at" jsonschema_description:"When it started (RFC 3339, UTC)" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
 	EndedAt     *string `json:"ended_at" jsonschema_description:"When it ended; null while in force"`
+
+	// The billing cycle of a plan (a version with a recurring price).
+	Status             string  `json:"status" jsonschema_description:"trialing (free trial: no fee until trial_ends_at), active (the period is paid; always for usage-only subscriptions), past_due (the renewal could not be paid: retried until grace_ends_at, a top-up pays it), suspended (unpaid after the grace period: authorizations for the product are declined with subscription_suspended; a top-up resumes it) or canceled" jsonschema:"enum=trialing,enum=active,enum=past_due,enum=suspended,enum=canceled,example=active"`
+	Plan               bool    `json:"plan" jsonschema_description:"true when the version has a recurring price (a fee charged each period in advance); false for a usage-only subscription, which has no periods" jsonschema:"example=true"`
+	WalletID           string  `json:"wallet_id" jsonschema_description:"The wallet that pays the plan's fees; empty for usage-only subscriptions" jsonschema:"example=wal_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	CurrentPeriodStart *string `json:"current_period_start" jsonschema_description:"Start of the current period (the trial while trialing); null for usage-only"`
+	CurrentPeriodEnd   *string `json:"current_period_end" jsonschema_description:"End of the current period; null for usage-only"`
+	NextRenewalAt      *string `json:"next_renewal_at" jsonschema_description:"When the next fee is charged and the allowance renewed; null for usage-only, ended, or canceled at period end"`
+	TrialEndsAt        *string `json:"trial_ends_at" jsonschema_description:"When the free trial ends and the first fee is charged; null when not trialing"`
+	GraceEndsAt        *string `json:"grace_ends_at" jsonschema_description:"While past_due: when the plan is suspended unless the wallet can pay; null otherwise"`
+	CancelAtPeriodEnd  bool    `json:"cancel_at_period_end" jsonschema_description:"true when the plan ends at current_period_end instead of renewing" jsonschema:"example=false"`
+	NextVersion        int     `json:"next_version" jsonschema_description:"The version the plan moves to at current_period_end; 0 when no change is scheduled" jsonschema:"example=0"`
 }
 
 // FromSubscription maps a domain subscription.
 func FromSubscription(s billing.Subscription) Subscription {
-	return Subscription{ID: s.ID, CustomerID: s.CustomerID, ProductID: s.ProductID, ProductCode: s.ProductCode,
-		Version: s.Version, StartedAt: Time(s.StartedAt), EndedAt: TimeP(s.EndedAt)}
+	out := Subscription{ID: s.ID, CustomerID: s.CustomerID, ProductID: s.ProductID, ProductCode: s.ProductCode,
+		Version: s.Version, StartedAt: Time(s.StartedAt), EndedAt: TimeP(s.EndedAt),
+		Status: s.Status, Plan: s.PeriodEnd != nil, WalletID: s.WalletID, CurrentPeriodStart: TimeP(s.PeriodStart), CurrentPeriodEnd: TimeP(s.PeriodEnd),
+		GraceEndsAt: TimeP(s.GraceEndsAt), CancelAtPeriodEnd: s.CancelAtPeriodEnd, NextVersion: s.NextVersion}
+	switch {
+	case s.EndedAt != nil:
+		out.Status, out.GraceEndsAt = billing.SubscriptionCanceled, nil
+	case out.Status == "":
+		out.Status = billing.SubscriptionActive
+	}
+	if s.PeriodEnd != nil && s.EndedAt == nil && !s.CancelAtPeriodEnd {
+		out.NextRenewalAt = TimeP(s.PeriodEnd)
+	}
+	if out.Status == billing.SubscriptionTrialing {
+		out.TrialEndsAt = TimeP(s.AnchorAt)
+	}
+	return out
 }
 
 // Cost is a vendor cost an event reports.

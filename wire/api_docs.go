@@ -21,8 +21,12 @@ func nullableTime(s *jsonschema.Schema, name, example string) {
 // JSONSchemaExtend marks archived_at nullable.
 func (Product) JSONSchemaExtend(s *jsonschema.Schema) { nullableTime(s, "archived_at", exampleTime) }
 
-// JSONSchemaExtend marks ended_at nullable.
-func (Subscription) JSONSchemaExtend(s *jsonschema.Schema) { nullableTime(s, "ended_at", exampleTime) }
+// JSONSchemaExtend marks the optional times nullable.
+func (Subscription) JSONSchemaExtend(s *jsonschema.Schema) {
+	for _, name := range []string{"ended_at", "current_period_start", "current_period_end", "next_renewal_at", "trial_ends_at", "grace_ends_at"} {
+		nullableTime(s, name, exampleTime)
+	}
+}
 
 // JSONSchemaExtend marks settled_at nullable.
 func (Authorization) JSONSchemaExtend(s *jsonschema.Schema) {

@@ -86,6 +86,9 @@ type UpdateCustomerRequest struct {
 type SubscribeRequest struct {
 	Product string `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
 	Version int    `json:"version,omitempty" jsonschema_description:"Version; default the product's default version" jsonschema:"minimum=1,example=1"`
+	// For a plan (a version with a recurring price).
+	Wallet    string `json:"wallet,omitempty" jsonschema_description:"For a plan: the wallet that pays its fees, by id or name; default the customer's default wallet" jsonschema:"example=default"`
+	TrialDays int    `json:"trial_days,omitempty" jsonschema_description:"For a plan: days of free trial (allowance included) before the first fee, 0-730; default 0, which charges the first period at once from the wallet" jsonschema:"minimum=0,maximum=730,example=14"`
 }
 
 // CreateWalletRequest names a further wallet for a customer: the body of

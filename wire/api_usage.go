@@ -15,7 +15,7 @@ type Authorization struct {
 	EventType      string   `json:"event_type,omitempty" jsonschema_description:"The event type priced, when the estimate came from one" jsonschema:"example=image.generated"`
 	Approved       bool     `json:"approved" jsonschema_description:"true when the amount is held; false for a decline" jsonschema:"example=true"`
 	Status         string   `json:"status" jsonschema_description:"active (holding), captured, voided, expired or declined" jsonschema:"enum=active,enum=captured,enum=voided,enum=expired,enum=declined,example=active"`
-	DeclineReason  string   `json:"decline_reason,omitempty" jsonschema_description:"Why it was declined" jsonschema:"enum=insufficient_funds,enum=no_subscription,example=insufficient_funds"`
+	DeclineReason  string   `json:"decline_reason,omitempty" jsonschema_description:"Why it was declined" jsonschema:"enum=insufficient_funds,enum=no_subscription,enum=subscription_suspended,example=insufficient_funds"`
 	Asset          string   `json:"asset" jsonschema_description:"Asset of the amounts" jsonschema:"example=USD"`
 	Amount         Decimal  `json:"amount" jsonschema_description:"Held (approved) or required (declined)" jsonschema:"example=0.04"`
 	Available      Decimal  `json:"available" jsonschema_description:"Available balance after the hold, or when declined" jsonschema:"example=9.96"`

@@ -40,6 +40,8 @@ type WalletListItem struct {
 type GetCustomerResult struct {
 	Customer Customer         `json:"customer" jsonschema_description:"The customer"`
 	Wallets  []WalletListItem `json:"wallets" jsonschema_description:"The customer's wallets, the default first; get_wallet shows balances"`
+	// Subscriptions show each plan's state and next renewal.
+	Subscriptions []Subscription `json:"subscriptions" jsonschema_description:"The customer's subscriptions, those in force first, each with its status and next renewal; get_subscription shows a plan's periods"`
 	Guidance
 }
 

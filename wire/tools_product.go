@@ -8,7 +8,7 @@ import "github.com/tollgatehq/tollgate/billing"
 // description names its models). The billing service validates the rest and
 // names the field at fault, such as prices[0].tiers[1].up_to.
 type PriceFields struct {
-	Model         string          `json:"model" jsonschema_description:"per_unit (unit_amount), per_volume and package (field, block_size, block_amount), dimensional (dimensions, rates), tiered (tier_mode, tiers), cost_plus (markup_percent, markup_fixed, vendor), recurring (interval, amount; not billed yet). Read the resource tollgate://docs/pricing-models for how each charges" jsonschema:"enum=per_unit,enum=per_volume,enum=package,enum=dimensional,enum=tiered,enum=cost_plus,enum=recurring,example=per_unit"`
+	Model         string          `json:"model" jsonschema_description:"per_unit (unit_amount), per_volume and package (field, block_size, block_amount), dimensional (dimensions, rates), tiered (tier_mode, tiers), cost_plus (markup_percent, markup_fixed, vendor), recurring (a plan fee: interval, amount; charged from the wallet in advance each period). Read the resource tollgate://docs/pricing-models for how each charges" jsonschema:"enum=per_unit,enum=per_volume,enum=package,enum=dimensional,enum=tiered,enum=cost_plus,enum=recurring,example=per_unit"`
 	Asset         string          `json:"asset" jsonschema_description:"Asset code the fee is charged in: a currency (USD) or a custom unit from list_assets (credits)" jsonschema:"example=credits"`
 	Name          string          `json:"name,omitempty" jsonschema_description:"A label shown in fee breakdowns, such as Input tokens" jsonschema:"example=Images"`
 	UnitAmount    *Decimal        `json:"unit_amount,omitempty" jsonschema_description:"per_unit: the fee per event, exact (may have more places than the asset)" jsonschema:"example=0.04"`
@@ -101,6 +101,8 @@ type CreateProductPriceArgs struct {
 	Description string        `json:"description,omitempty" jsonschema_description:"What the customer pays for" jsonschema:"example=AI images from text prompts"`
 	EventType   string        `json:"event_type" jsonschema_description:"The activity name your app sends with each usage event for this product (record_usage's event_type)" jsonschema:"example=image.generated"`
 	Prices      []PriceFields `json:"prices" jsonschema_description:"1 to 50 prices of version 1; an event is charged by every price of the version"`
+	// Entitlements make a plan's allowance.
+	Entitlements []Entitlement `json:"entitlements,omitempty" jsonschema_description:"What version 1 grants: with a recurring price, a recurring entitlement is the plan's allowance, granted each period as a bundled lot that expires at the period's end and is used before paid value (e.g. 10.00 USD = 1,000 credits at 0.01)"`
 }
 
 // CreateProductPriceResult is the product created, or the identical one that existed.
@@ -113,9 +115,11 @@ type CreateProductPriceResult struct {
 
 // CreateProductVersionArgs publishes new prices for a product.
 type CreateProductVersionArgs struct {
-	Product     string        `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
-	Prices      []PriceFields `json:"prices" jsonschema_description:"1 to 50 prices of the new version: the whole price list, not a change to the previous one"`
-	KeepDefault bool          `json:"keep_default,omitempty" jsonschema_description:"true: keep the current default version for new subscriptions (e.g. to move chosen customers with subscribe_customer first); default false: the new version becomes the default" jsonschema:"example=false"`
+	Product string        `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
+	Prices  []PriceFields `json:"prices" jsonschema_description:"1 to 50 prices of the new version: the whole price list, not a change to the previous one"`
+	// Entitlements are the new version's whole list too.
+	Entitlements []Entitlement `json:"entitlements,omitempty" jsonschema_description:"What the new version grants (the whole list, like prices); with a recurring price, a recurring entitlement is the plan's allowance each period"`
+	KeepDefault  bool          `json:"keep_default,omitempty" jsonschema_description:"true: keep the current default version for new subscriptions (e.g. to move chosen customers with subscribe_customer first); default false: the new version becomes the default" jsonschema:"example=false"`
 }
 
 // CreateProductVersionResult is the version published.

@@ -1,0 +1,46 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/wire"
+)
+
+// GetStatement reads a customer's monthly statement for a wallet and asset.
+func GetStatement(svc *billing.Service) Tool {
+	return newTool("get_statement", "Get a monthly statement",
+		"Reads a customer's statement for a UTC calendar month (default the current one, to now), one wallet (default the default wallet) and one asset, "+
+			"from the ledger: opening balance, the month's movements by kind (top-ups, gifts, plan fees, allowance granted, prorations, usage, charges, refunds, "+
+			"corrections, expiries), allowance used, usage by product, closing balance. Opening plus the lines equals the closing exactly. "+
+			"Expiries count once written (the server writes due ones every minute). The REST API serves the same statement as a printable HTML page.",
+		readOnly,
+		func(ctx context.Context, in wire.GetStatementArgs) (wire.GetStatementResult, error) {
+			month, err := wire.ParseMonth("month", in.Month, svc.Now())
+			if err != nil {
+				return wire.GetStatementResult{}, err
+			}
+			st, err := svc.GetStatement(ctx, in.Customer, in.Wallet, in.Asset, month)
+			if err != nil {
+				return wire.GetStatementResult{}, err
+			}
+			r := wire.GetStatementResult{Statement: wire.FromStatement(st)}
+			show := func(d billing.Decimal) string { return billing.Display(d, st.Precision) + " " + st.Asset }
+			lines := make([]string, 0, len(r.Statement.Lines))
+			for _, l := range r.Statement.Lines {
+				lines = append(lines, fmt.Sprintf("%s %s", strings.ToLower(l.Label), show(l.Amount.Decimal)))
+			}
+			movements := "no movements"
+			if len(lines) > 0 {
+				movements = strings.Join(lines, ", ")
+			}
+			r.Summary = fmt.Sprintf("Statement of %s for %s in %s: opening %s; %s; closing %s.",
+				in.Customer, r.Statement.Month, st.Asset, show(st.Opening), movements, show(st.Closing))
+			if st.AllowanceUsed.IsPositive() {
+				r.Summary += fmt.Sprintf(" Of the usage, %s came from plan allowances.", show(st.AllowanceUsed))
+			}
+			return r, nil
+		})
+}
