@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tollgatehq/tollgate/tracing"
 )
 
 func newServeCmd(cfg *config) *cobra.Command {
@@ -59,6 +61,13 @@ func serve(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	// OpenTelemetry tracing, on only with the standard OTEL_* variables.
+	stopTracing, err := tracing.Start(ctx)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer stopTracing(context.WithoutCancel(ctx))
+	handler = tracing.Handler(handler)
 	// Background jobs (auto top-ups, webhook deliveries, renewals); app.drain stops them.
 	if err := app.svc.StartJobs(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
