@@ -487,7 +487,7 @@ func TestArgumentsMustBeAnObject(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, billing.ModeTest)
 	wantContains(t, "error", e.fail("get_customer", json.RawMessage(`["user_1"]`)), "arguments must be a JSON object")
-	wantContains(t, "error", e.fail("get_customer", json.RawMessage(`{"customer": null}`)), "customer is required", "Tollgate id (cus_…) or your external_id")
+	wantContains(t, "error", e.fail("get_customer", json.RawMessage(`{"customer": null}`)), "customer is required", "Customer id (cus_…) or external_id")
 }
 
 // TestInternalErrorsAreGeneric: a failure that is not the agent's to fix
