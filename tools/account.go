@@ -22,8 +22,15 @@ func Whoami(_ *billing.Service) Tool {
 			if c.KeyPrefix != "" {
 				key = "API key " + c.KeyPrefix + "…"
 			}
-			r := wire.WhoamiResult{AccountID: c.AccountID, Mode: string(c.Mode), Livemode: c.Mode == billing.ModeLive, KeyPrefix: c.KeyPrefix}
-			r.Summary = fmt.Sprintf("Connected to account %s in %s mode with %s.", c.AccountID, c.Mode, key)
+			scope := billing.ScopeFull
+			if c.ReadOnly() {
+				scope = billing.ScopeReadOnly
+			}
+			r := wire.WhoamiResult{AccountID: c.AccountID, Mode: string(c.Mode), Livemode: c.Mode == billing.ModeLive, KeyPrefix: c.KeyPrefix, Scope: string(scope)}
+			r.Summary = fmt.Sprintf("Connected to account %s in %s mode with %s (scope %s).", c.AccountID, c.Mode, key, scope)
+			if c.ReadOnly() {
+				r.Summary += " The key is read-only: write tools are refused."
+			}
 			if r.Livemode {
 				r.Summary += " Live mode: changes affect real customers' balances; confirm each one with the user."
 			}
