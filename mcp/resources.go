@@ -13,6 +13,7 @@ const (
 	PricingModelsURI = "tollgate://docs/pricing-models"
 	BurnOrderURI     = "tollgate://docs/burn-order"
 	MoneyRulesURI    = "tollgate://docs/money-rules"
+	PlansURI         = "tollgate://docs/plans"
 )
 
 type doc struct {
@@ -23,6 +24,7 @@ var docs = []doc{
 	{PricingModelsURI, "pricing-models", "Pricing models", "Which fields each price model takes (create_product_price, create_product_version, simulate_repricing).", pricingModels},
 	{BurnOrderURI, "burn-order", "Burn order", "Which lot of a wallet a charge uses first, and what holds and credit limits do.", burnOrder},
 	{MoneyRulesURI, "money-rules", "Money rules", "Amounts, precision, rounding and idempotency ids.", moneyRules},
+	{PlansURI, "plans", "Plans", "Recurring prices, allowances, trials, renewal, proration and cancellation (create_product_price, subscribe_customer, change_subscription, cancel_subscription).", plans},
 }
 
 // resources returns the reference documents as MCP resources.
@@ -51,9 +53,9 @@ A product version holds 1 to 50 prices; every usage event of the product's event
 | dimensional | dimensions, rates; optional field and block_size | the most specific rate whose values match the event's data[dimension] ("*" matches any value); with field, × data[field] / block_size |
 | tiered | tier_mode, tiers; optional field | tiers ascending by up_to over the customer's usage in the calendar month (UTC), the last tier without up_to. graduated: each unit at the tier it falls in; volume: all of the event's units at the tier the month's total reaches. Without field an event counts 1 |
 | cost_plus | markup_percent and/or markup_fixed; optional vendor | the cost the event reports (costs in record_usage, of that vendor or all) × (1 + markup_percent/100) + markup_fixed |
-| recurring | interval (day, week, month, year), amount | nothing per event; this version does not bill intervals yet |
+| recurring | interval (day, week, month, year), amount | nothing per event: a plan fee, charged from the wallet in advance each interval (tollgate://docs/plans) |
 
-Fields of another model are refused. Published prices are never edited: publish a new version (create_product_version, the whole price list) and move customers with subscribe_customer. Check the fees with simulate_usage after every change.
+Every price field is optional in the schema, but a model requires its own: unit_amount for per_unit; field, block_size (above 0; 1000000 prices per million) and block_amount for per_volume and package; dimensions and rates (values per dimension, "*" for any, and amount) for dimensional; tier_mode and tiers (up_to, unit_amount, flat_amount charged once when usage enters a graduated tier) for tiered; markup_percent (20 for cost × 1.2) or markup_fixed, and optionally vendor (create_vendor; omitted: all the event's costs), for cost_plus; interval and amount (above 0) for recurring. Fields of another model are refused. Published prices are never edited: publish a new version (create_product_version, the whole price list) and move customers with subscribe_customer. Check the fees with simulate_usage after every change.
 `
 
 const burnOrder = `# Burn order
@@ -73,6 +75,18 @@ const moneyRules = `# Money rules
 - Amounts are exact decimals written as strings: "12.50", "0.000125". A JSON number is read exactly too, but never compute or round amounts yourself: quote_asset converts between an asset and a currency, simulate_usage prices an event.
 - Each asset has a precision (decimal places; USD 2). Balances are shown at that precision; fees and rates are kept exact.
 - Every money movement takes an id you choose: transaction_id (create_adjustment), idempotency_key (authorize_usage, create_top_up, refund_top_up), the event id (record_usage). Make it meaningful and unique; reuse it only to retry the same call. A replay returns the first result and moves nothing again; the same id with a different payload is refused.
-- Adjustment kinds: gift (free credit, a promotion lot), top_up (money the customer paid you, a paid lot), charge (a debit), refund (returns the value of paid lots: a debit), correction (a signed fix). A top_up in a currency and a refund move money: whole units of the asset's precision.
+- Adjustment kinds: gift (free credit, a promotion lot), top_up (money the customer paid you, a paid lot), charge (a debit), refund (returns the value of paid lots: a debit), correction (a signed fix). A top_up in a currency and a refund move money: whole units of the asset's precision. A top_up records paid_amount and paid_currency (the revenue the units stand for; required for a custom asset, default the amount for a currency); a refund takes lot_id (default the paid lots, newest first); expires_at and priority (lower is spent first) apply to credits; a positive correction creates a promotion lot unless purpose says otherwise.
 - Test and live data are separate: whoami says which mode this connection writes to. Confirm every change with the user first, and say so when in live mode.
+`
+
+const plans = `# Plans
+
+A plan is a product version with a recurring price (the fee: interval and amount), usually usage prices beside it, and a recurring entitlement as its allowance. "$20 a month, 1,000 credits included, then $0.01 per credit" is: a recurring price of 20.00 USD per month, a per_unit price of 0.01 USD, and an entitlement {kind: recurring, asset: USD, amount: 10.00, interval: month}.
+
+- Entitlements: kind recurring (granted every interval) or one_off (granted once); purpose bundled (the default) or promotion; lifetime_days 0 means a one_off never expires and a recurring grant lasts its interval. A recurring grant is a bundled lot that expires at the period's end and is used before paid value (tollgate://docs/burn-order).
+- subscribe_customer charges the first period's fee at once from the wallet (default the default wallet), in advance, and grants the allowance; the plan then renews each period on its own. A wallet that cannot pay fails with insufficient_funds and nothing changes. trial_days (0-730) starts with a free trial instead: allowance included, first fee at its end. Subscribing to the version the customer is already on changes nothing (existed: true); another version replaces it from now on. A customer whose first event has an event_type only one product has is subscribed automatically.
+- A renewal that cannot be paid makes the plan past_due until its grace period ends, then suspended: authorize_usage declines with subscription_suspended, and a top-up pays the fee and resumes the plan.
+- change_subscription moves a plan to another version of the same product with the same interval and fee asset. at_period_end: the next renewal charges the new fee and grants the new allowance. Otherwise now, prorated by the time left: the unused part of the old fee is credited, the same part of the new fee charged (only the difference moves), the old allowance's unused value expires and the new allowance's share is granted; the renewal date stays, and a new subscription id starts. Passing the version in force changes nothing and cancels a scheduled change. A past_due or suspended plan must be paid first.
+- cancel_subscription at_period_end: the plan runs to the end of the paid period and is not renewed. Otherwise it ends now, with no refund (the period was paid in advance; its allowance stays until the period's end). A refund is a separate create_adjustment.
+- get_statement reads a UTC calendar month of one wallet and asset from the ledger: opening balance, movements by kind (top-ups, gifts, plan fees, allowance granted, prorations, usage, charges, refunds, corrections, expiries), allowance used, usage by product, closing balance; opening plus the lines equals the closing exactly. The REST API serves it as a printable page too.
 `

@@ -11,8 +11,7 @@ import (
 // Whoami says which account and mode the connection is scoped to.
 func Whoami(_ *billing.Service) Tool {
 	return newTool("whoami", "Who am I connected as",
-		"Shows the account and mode (test or live) every other call reads and writes, and the prefix of the API key in use. "+
-			"Call it first in a session, and again before any change you make in live mode.",
+		"Shows the account, the mode (test or live) every call uses, and the API key's prefix and scope. Call it first, and before any change in live mode.",
 		readOnly,
 		func(ctx context.Context, _ wire.WhoamiArgs) (wire.WhoamiResult, error) {
 			c, ok := billing.CallerFrom(ctx)
@@ -23,8 +22,15 @@ func Whoami(_ *billing.Service) Tool {
 			if c.KeyPrefix != "" {
 				key = "API key " + c.KeyPrefix + "…"
 			}
-			r := wire.WhoamiResult{AccountID: c.AccountID, Mode: string(c.Mode), Livemode: c.Mode == billing.ModeLive, KeyPrefix: c.KeyPrefix}
-			r.Summary = fmt.Sprintf("Connected to account %s in %s mode with %s.", c.AccountID, c.Mode, key)
+			scope := billing.ScopeFull
+			if c.ReadOnly() {
+				scope = billing.ScopeReadOnly
+			}
+			r := wire.WhoamiResult{AccountID: c.AccountID, Mode: string(c.Mode), Livemode: c.Mode == billing.ModeLive, KeyPrefix: c.KeyPrefix, Scope: string(scope)}
+			r.Summary = fmt.Sprintf("Connected to account %s in %s mode with %s (scope %s).", c.AccountID, c.Mode, key, scope)
+			if c.ReadOnly() {
+				r.Summary += " The key is read-only: write tools are refused."
+			}
 			if r.Livemode {
 				r.Summary += " Live mode: changes affect real customers' balances; confirm each one with the user."
 			}

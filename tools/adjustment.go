@@ -11,10 +11,7 @@ import (
 // CreateAdjustment applies a manual credit or debit.
 func CreateAdjustment(svc *billing.Service) Tool {
 	return newTool("create_adjustment", "Credit or debit a wallet",
-		"Applies a manual movement to a customer's wallet: gift (free credit), top_up (records money the customer paid you), charge (a debit), "+
-			"refund (returns value of paid lots) or correction (a signed fix). transaction_id is your idempotency id and is required: "+
-			"a retry with the same id and payload returns the first result (replayed: true) and moves nothing again; the same id with another payload is refused. "+
-			"Show the user the customer, kind, amount and asset in a table and get a yes before calling.",
+		"Credits or debits a customer's wallet by hand: gift, top_up (money paid to you outside Tollgate), charge, refund or correction (tollgate://docs/money-rules). transaction_id makes it idempotent. Show the user customer, kind, amount and asset and get a yes first.",
 		overwriting,
 		func(ctx context.Context, in wire.CreateAdjustmentArgs) (wire.CreateAdjustmentResult, error) {
 			adj, err := svc.CreateAdjustment(ctx, in.ToInput(in.TransactionID))
@@ -42,8 +39,7 @@ func CreateAdjustment(svc *billing.Service) Tool {
 // ListTransactions pages through a wallet's ledger transactions.
 func ListTransactions(svc *billing.Service) Tool {
 	return newTool("list_transactions", "List ledger transactions",
-		"Lists a wallet's ledger transactions newest first, each with its net change per asset and its double-entry lines: top-ups, gifts, "+
-			"charges, refunds, corrections, usage and expiries. Filter by kind and time; page with limit and cursor.",
+		"Lists a wallet's ledger transactions newest first, with net change per asset and double-entry lines. Filter by kind and time; page with cursor.",
 		readOnly,
 		func(ctx context.Context, in wire.ListTransactionsArgs) (wire.ListTransactionsResult, error) {
 			p, err := svc.ListTransactions(ctx, billing.ListTransactionsInput{

@@ -12,8 +12,7 @@ import (
 // ListAssets lists currencies and custom units with their exchange rates.
 func ListAssets(svc *billing.Service) Tool {
 	return newTool("list_assets", "List assets",
-		"Lists the assets of this account and mode: the built-in ISO currencies (USD, EUR, …) and custom units such as credits, "+
-			"each custom unit with its dated exchange rates. Call it before create_asset or any tool that names an asset.",
+		"Lists currencies and custom assets (with their exchange rates). Call it before naming an asset.",
 		readOnly,
 		func(ctx context.Context, _ wire.ListAssetsArgs) (wire.ListAssetsResult, error) {
 			assets, err := svc.ListAssets(ctx)
@@ -50,9 +49,7 @@ func ListAssets(svc *billing.Service) Tool {
 // CreateAsset defines a custom unit.
 func CreateAsset(svc *billing.Service) Tool {
 	return newTool("create_asset", "Create a custom asset",
-		"Defines a custom unit of value, such as credits, tokens or gpu_hours, with its decimal precision. Currencies (USD, EUR, …) are built in: "+
-			"check list_assets first. Idempotent: the same code with the same settings returns the existing asset; an asset's settings never change. "+
-			"Price the unit afterwards with add_asset_rate. Confirm the code, name and precision with the user before calling.",
+		"Defines a custom unit of value (credits, tokens, …) with its precision; currencies are built in (list_assets). Idempotent on code; settings never change. Price it with add_asset_rate. Confirm with the user first.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateAssetRequest) (wire.CreateAssetResult, error) {
 			a, created, err := svc.CreateAsset(ctx, billing.CreateAssetInput{Code: in.Code, Name: in.Name, Symbol: in.Symbol, Precision: in.Precision})
@@ -76,9 +73,7 @@ func CreateAsset(svc *billing.Service) Tool {
 // AddAssetRate records a dated exchange rate.
 func AddAssetRate(svc *billing.Service) Tool {
 	return newTool("add_asset_rate", "Add an exchange rate",
-		"Records what 1 unit of a custom asset is worth in a currency, from effective_at on (default now). Rates are never edited: "+
-			"to change a price, add a new rate with a later effective_at; past quotes and charges keep the rate they used. "+
-			"Confirm the rate with the user before calling, then check it with quote_asset.",
+		"Records what 1 unit of a custom asset is worth in a currency from effective_at on. Rates are never edited: add a later one. Confirm with the user, then check with quote_asset.",
 		additive,
 		func(ctx context.Context, in wire.AddAssetRateArgs) (wire.AddAssetRateResult, error) {
 			rate, err := svc.AddAssetRate(ctx, in.ToInput(in.Asset))
@@ -95,8 +90,7 @@ func AddAssetRate(svc *billing.Service) Tool {
 // QuoteAsset converts between an asset and a currency.
 func QuoteAsset(svc *billing.Service) Tool {
 	return newTool("quote_asset", "Quote an asset in a currency",
-		"Converts between a custom asset and a currency at the rate in force (now, or at a given time): set asset_amount to ask what N units cost, "+
-			"or currency_amount to ask what money buys. The computed side is exact (a quotient rounded once, at the 18th decimal place). Changes nothing.",
+		"Converts between a custom asset and a currency at the rate in force (now or at a time): set asset_amount or currency_amount. Changes nothing.",
 		readOnly,
 		func(ctx context.Context, in wire.QuoteAssetArgs) (wire.QuoteAssetResult, error) {
 			q, err := svc.Quote(ctx, billing.QuoteInput{Asset: in.Asset, Currency: in.Currency, AssetAmount: in.AssetAmount.Ptr(), CurrencyAmount: in.CurrencyAmount.Ptr(), At: in.At.Value()})

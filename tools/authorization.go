@@ -11,11 +11,7 @@ import (
 // AuthorizeUsage holds the cost of work about to happen, or declines.
 func AuthorizeUsage(svc *billing.Service) Tool {
 	return newTool("authorize_usage", "Authorize usage",
-		"Before costly work: can the customer pay? If so the amount is held. Send event_type with estimated data (priced by the customer's "+
-			"subscription), or amount with asset. A decline is a normal result (approved: false, decline_reason, required, available, shortfall): "+
-			"do not run the work; top up first (decline_reason insufficient_funds, or subscription_suspended: the plan's renewal went unpaid past its grace period, "+
-			"and a top-up pays it and resumes the plan). idempotency_key is required: the same key returns the first decision (replayed: true), even a decline, "+
-			"so use a new key after a top-up. Settle the hold with record_usage (authorization_id) or release it with void_authorization.",
+		"Before costly work: holds the estimated cost (event_type with data, or amount with asset) if the customer can pay. A decline (approved: false, decline_reason, shortfall) is a normal result: don't run the work; top up first, then retry with a new idempotency_key. Settle with record_usage (authorization_id) or release with void_authorization.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.AuthorizeUsageArgs) (wire.AuthorizeUsageResult, error) {
 			a, err := svc.Authorize(ctx, in.ToInput(in.IdempotencyKey))
@@ -68,8 +64,7 @@ func AuthorizeUsage(svc *billing.Service) Tool {
 // VoidAuthorization releases a hold.
 func VoidAuthorization(svc *billing.Service) Tool {
 	return newTool("void_authorization", "Void an authorization",
-		"Releases the hold of an active authorization when the work it was for did not happen; the amount becomes available again. "+
-			"Idempotent: voiding a voided or expired authorization changes nothing. A captured one cannot be voided (refund with create_adjustment).",
+		"Releases an active authorization's hold when the work did not happen. Idempotent; a captured one cannot be voided.",
 		overwriting,
 		func(ctx context.Context, in wire.VoidAuthorizationArgs) (wire.VoidAuthorizationResult, error) {
 			a, err := svc.VoidAuthorization(ctx, in.AuthorizationID)

@@ -14,9 +14,7 @@ import (
 // subscriptions.
 func CreateCustomer(svc *billing.Service) Tool {
 	return newTool("create_customer", "Create a customer",
-		"Creates a customer (your app's user, identified by your external_id) with its default wallet, and subscribes it to the products in "+
-			"subscriptions, if any (see subscribe_customer). Idempotent on external_id: when the customer exists it is returned unchanged with existed: true "+
-			"and keeps the product versions it is on, so it is safe to call at every sign-up. Fund the wallet afterwards with create_adjustment (gift or top_up).",
+		"Creates a customer (your app's user, by external_id) with a default wallet, optionally subscribed to products. Idempotent on external_id (existed: true), so safe at every sign-up. Fund it with create_adjustment.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateCustomerArgs) (wire.CreateCustomerResult, error) {
 			// Check the products first, so a wrong code creates nothing.
@@ -113,9 +111,7 @@ func within(path string, err error, before, after string) error {
 // GetCustomer reads one customer with its wallets.
 func GetCustomer(svc *billing.Service) Tool {
 	return newTool("get_customer", "Get a customer",
-		"Reads one customer by Tollgate id (cus_…) or your external_id, with the names of its wallets and its subscriptions "+
-			"(each with its status: trialing, active, past_due, suspended or canceled, and its next renewal). "+
-			"Use get_wallet for balances and list_customers to search.",
+		"Reads a customer by id or external_id, with its wallets and subscriptions (status, next renewal).",
 		readOnly,
 		func(ctx context.Context, in wire.GetCustomerArgs) (wire.GetCustomerResult, error) {
 			c, err := svc.GetCustomer(ctx, in.Customer)
@@ -151,8 +147,7 @@ func GetCustomer(svc *billing.Service) Tool {
 // ListCustomers pages through customers.
 func ListCustomers(svc *billing.Service) Tool {
 	return newTool("list_customers", "List customers",
-		"Lists customers newest first, a page at a time (limit, default 20; pass next_cursor as cursor for the next page), "+
-			"optionally only those with an email address. Use get_customer when you know the id or external_id.",
+		"Lists customers newest first, optionally by email; page with cursor. get_customer reads one.",
 		readOnly,
 		func(ctx context.Context, in wire.ListCustomersArgs) (wire.ListCustomersResult, error) {
 			p, err := svc.ListCustomers(ctx, billing.ListCustomersInput{Limit: in.Limit, Cursor: in.Cursor, Email: in.Email})

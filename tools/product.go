@@ -14,8 +14,7 @@ import (
 // ListProducts pages through the catalog.
 func ListProducts(svc *billing.Service) Tool {
 	return newTool("list_products", "List products",
-		"Lists products newest first (code, event_type, default version), a page at a time (limit, default 20; pass next_cursor as cursor). "+
-			"Archived products only with include_archived. get_product shows a product's versions and prices.",
+		"Lists products newest first (code, event_type, default version); page with cursor. get_product shows versions and prices.",
 		readOnly,
 		func(ctx context.Context, in wire.ListProductsArgs) (wire.ListProductsResult, error) {
 			p, err := svc.ListProducts(ctx, billing.ListProductsInput{IncludeArchived: in.IncludeArchived, Limit: in.Limit, Cursor: in.Cursor})
@@ -45,8 +44,7 @@ func ListProducts(svc *billing.Service) Tool {
 // GetProduct reads a product with its versions and prices.
 func GetProduct(svc *billing.Service) Tool {
 	return newTool("get_product", "Get a product",
-		"Reads one product by code or id with every version, newest first, and each version's prices (with price ids). "+
-			"Read it before create_product_version or subscribe_customer; list_products finds codes.",
+		"Reads a product with its versions, newest first, and their prices (with price ids).",
 		readOnly,
 		func(ctx context.Context, in wire.GetProductArgs) (wire.GetProductResult, error) {
 			v, err := svc.GetProduct(ctx, in.Product)
@@ -68,13 +66,7 @@ func GetProduct(svc *billing.Service) Tool {
 // CreateProductPrice creates a product with its first published version.
 func CreateProductPrice(svc *billing.Service) Tool {
 	return newTool("create_product_price", "Create a product with prices",
-		"Creates a product (priced activity your app reports as event_type) with version 1 and its prices: per_unit, per_volume, package, "+
-			"dimensional, tiered (graduated or volume), cost_plus or recurring; each price's model says which fields it takes. "+
-			"A plan (\"$20 a month, 1,000 credits included, then $0.01 per credit\") is a recurring price (20.00 USD per month), a usage price (per_unit 0.01 USD) "+
-			"and a recurring entitlement as its allowance (10.00 USD per month); subscribe_customer then charges and renews it. "+
-			"Idempotent on code: the same definition returns the existing product (created: false); another is refused, as prices are never edited "+
-			"(use create_product_version). Check list_assets (and list_vendors for cost_plus) first, confirm the prices with the user in a table, "+
-			"then run simulate_usage.",
+		"Creates a product (an activity your app reports as event_type) with version 1 and its prices; each price's model takes its own fields (tollgate://docs/pricing-models). A plan is a recurring price plus usage prices, with a recurring entitlement as its allowance (tollgate://docs/plans). Idempotent on code; prices are never edited (create_product_version). Check list_assets first, confirm the prices with the user in a table, then run simulate_usage.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateProductPriceArgs) (wire.CreateProductPriceResult, error) {
 			prices, err := toPrices(in.Prices)
@@ -103,10 +95,7 @@ func CreateProductPrice(svc *billing.Service) Tool {
 // CreateProductVersion publishes a new version of a product's prices.
 func CreateProductVersion(svc *billing.Service) Tool {
 	return newTool("create_product_version", "Publish a new product version",
-		"Publishes a new immutable version of a product with a complete new price list: prices are never edited. "+
-			"It becomes the default for new subscriptions unless keep_default is true; existing subscriptions and recorded events keep their version "+
-			"(move customers with subscribe_customer). Not idempotent: every call publishes another version, so after an unclear failure check get_product "+
-			"before retrying. Show the user the old and new prices in a table and get a yes; then run simulate_usage.",
+		"Publishes a new version of a product with its whole new price list (fields as in create_product_price). It becomes the default for new subscriptions unless keep_default; existing subscriptions keep theirs. Not idempotent: after an unclear failure check get_product. Confirm old and new prices with the user, then run simulate_usage.",
 		additive,
 		func(ctx context.Context, in wire.CreateProductVersionArgs) (wire.CreateProductVersionResult, error) {
 			prices, err := toPrices(in.Prices)
@@ -135,8 +124,7 @@ func CreateProductVersion(svc *billing.Service) Tool {
 // ArchiveProduct hides a product from new subscriptions.
 func ArchiveProduct(svc *billing.Service) Tool {
 	return newTool("archive_product", "Archive a product",
-		"Archives a product: it takes no new subscriptions and no new versions, and cannot be unarchived; customers already subscribed keep being charged. "+
-			"Archiving an archived product changes nothing. Confirm with the user before calling.",
+		"Archives a product for good: no new subscriptions or versions; subscribed customers keep being charged. Confirm with the user first.",
 		overwriting,
 		func(ctx context.Context, in wire.ArchiveProductArgs) (wire.ArchiveProductResult, error) {
 			p, err := svc.ArchiveProduct(ctx, in.Product)
@@ -152,9 +140,7 @@ func ArchiveProduct(svc *billing.Service) Tool {
 // SimulateUsage prices a hypothetical event.
 func SimulateUsage(svc *billing.Service) Tool {
 	return newTool("simulate_usage", "Simulate usage fees",
-		"Prices a hypothetical event against a product version (default its default version) and returns each fee with its breakdown and the totals "+
-			"per asset, exactly as record_usage would charge; records and charges nothing. Pass customer (or prior) to price tiers from usage so far this month. "+
-			"Run it after every pricing change with typical, large and zero data.",
+		"Prices a hypothetical event against a product version exactly as record_usage would, charging nothing. Run it after every pricing change with typical, large and zero data.",
 		readOnly,
 		func(ctx context.Context, in wire.SimulateUsageArgs) (wire.SimulateUsageResult, error) {
 			var prior map[string]billing.Decimal

@@ -83,11 +83,16 @@ func finish(s *jsonschema.Schema, path string, dir Direction, problems *[]string
 				at = path + "." + pair.Key
 			}
 			p = describeFormat(p, dir)
+			if dir == Input && (len(p.Enum) > 0 || p.Type == "boolean") {
+				// The values are listed (or are true and false): an example
+				// repeats one of them at every tools/list.
+				p.Examples = nil
+			}
 			s.Properties.Set(pair.Key, p)
 			if p.Description == "" {
 				*problems = append(*problems, at+": no description")
 			}
-			if scalar(p) && len(p.Examples) == 0 {
+			if scalar(p) && len(p.Enum) == 0 && len(p.Examples) == 0 {
 				*problems = append(*problems, at+": no example")
 			}
 			finish(p, at, dir, problems)
@@ -128,16 +133,16 @@ func describeFormat(s *jsonschema.Schema, dir Direction) *jsonschema.Schema {
 			s.Description = joinDesc(s.Description, `an exact decimal written as a string, such as "12.50"`)
 			return s
 		}
-		return &jsonschema.Schema{
-			OneOf:       []*jsonschema.Schema{{Type: "string", Pattern: decimalPattern}, {Type: "number"}},
-			Description: joinDesc(s.Description, `exact decimal string such as "12.50"`),
-			Examples:    s.Examples,
-		}
+		// An argument is a plain string: its example shows the decimal
+		// form, and a JSON number is still read exactly (the money-rules
+		// resource says so), without a oneOf and a pattern at every amount
+		// of tools/list. The wire decoder words the error for anything else.
+		return &jsonschema.Schema{Type: "string", Description: s.Description, Examples: s.Examples}
 	case s.Type == "string" && s.Format == "date-time" && !strings.Contains(s.Description, "RFC 3339"):
 		if dir == Output {
 			s.Description = joinDesc(s.Description, "an RFC 3339 date-time in UTC")
 		} else {
-			s.Description = joinDesc(s.Description, `RFC 3339 such as "2026-12-31T23:59:59Z"`)
+			s.Description = joinDesc(s.Description, "RFC 3339")
 		}
 	}
 	return s

@@ -12,10 +12,7 @@ import (
 // GetStatement reads a customer's monthly statement for a wallet and asset.
 func GetStatement(svc *billing.Service) Tool {
 	return newTool("get_statement", "Get a monthly statement",
-		"Reads a customer's statement for a UTC calendar month (default the current one, to now), one wallet (default the default wallet) and one asset, "+
-			"from the ledger: opening balance, the month's movements by kind (top-ups, gifts, plan fees, allowance granted, prorations, usage, charges, refunds, "+
-			"corrections, expiries), allowance used, usage by product, closing balance. Opening plus the lines equals the closing exactly. "+
-			"Expiries count once written (the server writes due ones every minute). The REST API serves the same statement as a printable HTML page.",
+		"A customer's statement for a UTC month, one wallet and asset: opening balance, movements by kind (top-ups, plan fees, allowance, usage, …), usage by product, closing balance.",
 		readOnly,
 		func(ctx context.Context, in wire.GetStatementArgs) (wire.GetStatementResult, error) {
 			month, err := wire.ParseMonth("month", in.Month, svc.Now())

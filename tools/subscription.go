@@ -13,13 +13,7 @@ import (
 // plan whose first period is charged at once (or starts with a free trial).
 func SubscribeCustomer(svc *billing.Service) Tool {
 	return newTool("subscribe_customer", "Subscribe a customer",
-		"Puts a customer on a product version (default the product's default version) from now on: its usage events are priced by that version. "+
-			"For a plan (a version with a recurring price) the first period's fee is charged at once from the wallet (default the default wallet), "+
-			"in advance, and the allowance granted; the plan renews each period on its own. trial_days starts with a free trial instead (allowance included, "+
-			"first fee at its end). A wallet that cannot pay the first fee fails with insufficient_funds and nothing changes. "+
-			"Idempotent: the version the customer is on already changes nothing (existed: true); another version replaces it from now on "+
-			"(for a plan prefer change_subscription, which prorates). A customer whose first event has an event_type only one product has is subscribed automatically. "+
-			"Confirm the product, version and, for a plan, the fee with the user before calling.",
+		"Puts a customer on a product version from now on. For a plan (a recurring price) the first fee is charged from the wallet at once (insufficient_funds changes nothing) and the allowance granted; it renews on its own; trial_days delays the first fee. Same version: nothing changes (existed: true); to move a plan prefer change_subscription. Confirm product, version and fee with the user.",
 		overwriting,
 		func(ctx context.Context, in wire.SubscribeCustomerArgs) (wire.SubscribeCustomerResult, error) {
 			before, err := svc.ListSubscriptions(ctx, in.Customer)
@@ -83,8 +77,7 @@ func date(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 // GetSubscription reads a subscription with its billing periods.
 func GetSubscription(svc *billing.Service) Tool {
 	return newTool("get_subscription", "Get a subscription",
-		"Reads one subscription by id (sub_…; get_customer lists a customer's): its status (trialing, active, past_due, suspended, canceled), "+
-			"current period, next renewal, grace end while past_due, a change or cancellation scheduled for the period's end, and, for a plan, every billing period with its fee.",
+		"Reads a subscription: status (trialing, active, past_due, suspended, canceled), current period, renewal, scheduled changes and a plan's billing periods.",
 		readOnly,
 		func(ctx context.Context, in wire.GetSubscriptionArgs) (wire.GetSubscriptionResult, error) {
 			sub, periods, err := svc.GetSubscription(ctx, in.Subscription)
@@ -158,11 +151,7 @@ func periodsOf(ctx context.Context, svc *billing.Service, periods []billing.Subs
 // period's end.
 func ChangeSubscription(svc *billing.Service) Tool {
 	return newTool("change_subscription", "Change a plan's version",
-		"Moves a plan to another version of its product (same interval and fee asset). at_period_end true: the next renewal charges the new fee and grants "+
-			"the new allowance. Otherwise now, prorated by the time left in the period: the unused part of the old fee is credited, the same part of the new fee charged "+
-			"(only the difference moves), the old allowance's unused value expires and the new allowance's share is granted; the renewal date stays. "+
-			"A change now starts a new subscription id (the old one ends). A past_due or suspended plan must be paid first. "+
-			"Idempotent: the version in force changes nothing (and cancels a scheduled change). Show the user the fees of both versions and confirm before calling.",
+		"Moves a plan to another version of its product (same interval and asset): now, prorated (a new subscription id), or at_period_end. Idempotent. A past_due or suspended plan must be paid first. Confirm the fees with the user.",
 		overwriting,
 		func(ctx context.Context, in wire.ChangeSubscriptionArgs) (wire.ChangeSubscriptionResult, error) {
 			cur, _, err := svc.GetSubscription(ctx, in.Subscription)
@@ -192,9 +181,7 @@ func ChangeSubscription(svc *billing.Service) Tool {
 // CancelSubscription ends a plan now or at its period's end.
 func CancelSubscription(svc *billing.Service) Tool {
 	return newTool("cancel_subscription", "Cancel a plan",
-		"Cancels a plan. at_period_end true: it runs to the end of the paid period and is not renewed (nothing more is charged). "+
-			"Otherwise it ends now, with no refund (the period was paid in advance; its allowance stays until the period's end). "+
-			"Idempotent: a canceled subscription is returned as it is. Confirm with the user before calling; a refund is a separate create_adjustment.",
+		"Cancels a plan now (no refund; the allowance lasts the period) or at_period_end (no renewal). Idempotent. Confirm with the user first.",
 		destructive,
 		func(ctx context.Context, in wire.CancelSubscriptionArgs) (wire.CancelSubscriptionResult, error) {
 			cur, _, err := svc.GetSubscription(ctx, in.Subscription)

@@ -223,7 +223,7 @@ func TestWhoami(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, billing.ModeTest)
 		r := e.ok("whoami", nil)
-		if r["mode"] != "test" || r["livemode"] != false || r["key_prefix"] != "" || !strings.HasPrefix(r["account_id"].(string), "acct_") {
+		if r["mode"] != "test" || r["livemode"] != false || r["key_prefix"] != "" || r["scope"] != "full" || !strings.HasPrefix(r["account_id"].(string), "acct_") {
 			t.Errorf("whoami = %v", r)
 		}
 	})
@@ -235,6 +235,20 @@ func TestWhoami(t *testing.T) {
 			t.Errorf("whoami = %v", r)
 		}
 		wantContains(t, "summary", r["summary"].(string), "live mode", "confirm")
+	})
+	t.Run("ReadOnlyKey", func(t *testing.T) {
+		t.Parallel()
+		svc := billing.NewService(testdb.New(t), billing.Options{})
+		acct, err := svc.EnsureDefaultAccount(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := newEnvFor(t, svc, profFor(svc), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest, KeyPrefix: "tg_test_abcdef", Scope: billing.ScopeReadOnly})
+		r := e.ok("whoami", nil)
+		if r["scope"] != "read_only" {
+			t.Errorf("whoami scope = %v, want read_only", r["scope"])
+		}
+		wantContains(t, "summary", r["summary"].(string), "scope read_only", "read-only")
 	})
 	t.Run("ErrArguments", func(t *testing.T) {
 		t.Parallel()
@@ -487,7 +501,7 @@ func TestArgumentsMustBeAnObject(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, billing.ModeTest)
 	wantContains(t, "error", e.fail("get_customer", json.RawMessage(`["user_1"]`)), "arguments must be a JSON object")
-	wantContains(t, "error", e.fail("get_customer", json.RawMessage(`{"customer": null}`)), "customer is required", "Tollgate id (cus_…) or your external_id")
+	wantContains(t, "error", e.fail("get_customer", json.RawMessage(`{"customer": null}`)), "customer is required", "Customer id (cus_…) or external_id")
 }
 
 // TestInternalErrorsAreGeneric: a failure that is not the agent's to fix

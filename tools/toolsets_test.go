@@ -92,4 +92,17 @@ func TestToolListSize(t *testing.T) {
 		}
 	}
 	t.Logf("default toolsets: %d tools, %d bytes; all: %d tools, %d bytes", len(def), listSize(def), len(All(nil, nil)), listSize(All(nil, nil)))
+	if len(def) > maxDefaultTools {
+		t.Errorf("the default toolsets list %d tools, want at most %d: move a tool to a non-default set", len(def), maxDefaultTools)
+	}
+	if n := listSize(def); n > maxDefaultBytes {
+		t.Errorf("the default toolsets' tools/list is %d bytes, want at most %d: shorten descriptions or move detail into a tollgate://docs resource", n, maxDefaultBytes)
+	}
 }
+
+// The default sets' budget. maxDefaultBytes is a ratchet: the goal is 25,000
+// bytes (issue 20); lower it as descriptions shrink, never raise it.
+const (
+	maxDefaultTools = 40
+	maxDefaultBytes = 31_000
+)

@@ -11,10 +11,7 @@ import (
 // RecordUsage records one usage event or a batch and charges it.
 func RecordUsage(svc *billing.Service) Tool {
 	return newTool("record_usage", "Record usage",
-		"Records usage after the work and charges it at once: one event (id, customer, event_type, data, …) or a batch in events (up to 1000). "+
-			"Each result has the fees with their breakdowns and, with authorization_id, the settlement of the hold. The event id is your idempotency id: "+
-			"resending it returns the original fees (replayed: true) and charges nothing again; the same id with another payload is refused. "+
-			"Check the fees with get_event and the balance with get_wallet.",
+		"Records usage after the work and charges it: one event (its fields at the top level) or a batch in events. Returns each event's fees; with authorization_id it settles that hold. The event id is idempotent: a resend charges nothing again (replayed: true).",
 		overwriting,
 		func(ctx context.Context, in wire.RecordUsageArgs) (wire.RecordUsageResult, error) {
 			m := mode(ctx)
@@ -120,8 +117,7 @@ func usageSummary(r wire.RecordUsageResult, charged totals) string {
 // GetEvent reads a recorded event with its fees.
 func GetEvent(svc *billing.Service) Tool {
 	return newTool("get_event", "Get a usage event",
-		"Reads a recorded usage event by the id your app sent: its data, costs, fees with breakdowns and, when it settled an authorization, "+
-			"what was captured and released. list_events finds ids.",
+		"Reads a recorded usage event by its id: data, costs, fees with breakdowns, settlement.",
 		readOnly,
 		func(ctx context.Context, in wire.GetEventArgs) (wire.GetEventResult, error) {
 			ev, err := svc.GetEvent(ctx, in.ID)
@@ -137,8 +133,7 @@ func GetEvent(svc *billing.Service) Tool {
 // ListEvents pages through recorded usage events.
 func ListEvents(svc *billing.Service) Tool {
 	return newTool("list_events", "List usage events",
-		"Lists recorded usage events with their fees, newest first, optionally for one customer or event_type and within from/to (when they occurred); "+
-			"a page at a time (limit, default 20; pass next_cursor as cursor). get_event reads one by id.",
+		"Lists recorded usage events with their fees, newest first; filter by customer, event_type and time; page with cursor.",
 		readOnly,
 		func(ctx context.Context, in wire.ListEventsArgs) (wire.ListEventsResult, error) {
 			p, err := svc.ListEvents(ctx, billing.ListEventsInput{Customer: in.Customer, EventType: in.EventType, From: in.From.Value(), To: in.To.Value(),

@@ -12,8 +12,7 @@ import (
 // ListVendors lists the cost providers.
 func ListVendors(svc *billing.Service) Tool {
 	return newTool("list_vendors", "List vendors",
-		"Lists the vendors (cost providers such as openai) that usage events name in costs and cost_plus prices mark up. "+
-			"Call it before create_vendor or a cost_plus price.",
+		"Lists the vendors (cost providers such as openai) usage costs and cost_plus prices name.",
 		readOnly,
 		func(ctx context.Context, _ wire.ListVendorsArgs) (wire.ListVendorsResult, error) {
 			vs, err := svc.ListVendors(ctx)
@@ -38,8 +37,7 @@ func ListVendors(svc *billing.Service) Tool {
 // CreateVendor registers a cost provider.
 func CreateVendor(svc *billing.Service) Tool {
 	return newTool("create_vendor", "Create a vendor",
-		"Registers a vendor: a provider whose costs your usage events report (costs: [{vendor, amount, currency}]) and cost_plus prices mark up. "+
-			"Idempotent on code: an existing vendor is returned with created: false.",
+		"Registers a vendor whose costs usage events report (costs) and cost_plus prices mark up. Idempotent on code.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateVendorRequest) (wire.CreateVendorResult, error) {
 			v, created, err := svc.CreateVendor(ctx, in.Code, in.Name)

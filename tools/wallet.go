@@ -12,8 +12,7 @@ import (
 // CreateWallet creates a further named wallet for a customer.
 func CreateWallet(svc *billing.Service) Tool {
 	return newTool("create_wallet", "Create a wallet",
-		"Creates a further named wallet for a customer, such as a budget per project or team; every customer already has a default wallet. "+
-			"Idempotent on (customer, name): an existing wallet is returned with existed: true. Other tools name it by wallet name or id.",
+		"Creates another named wallet for a customer (a budget per project or team); each customer has a default one. Idempotent on (customer, name).",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateWalletArgs) (wire.CreateWalletResult, error) {
 			w, existed, err := svc.CreateWallet(ctx, billing.CreateWalletInput{Customer: in.Customer, Name: in.Name})
@@ -34,8 +33,7 @@ func CreateWallet(svc *billing.Service) Tool {
 // GetWallet reads a wallet's balances.
 func GetWallet(svc *billing.Service) Tool {
 	return newTool("get_wallet", "Get a wallet's balances",
-		"Reads a wallet's balances, one per asset: total, held by open authorizations, available (total minus held), debt, credit limit, "+
-			"and the open lots with their expiry, in the order they are spent. Names the customer's default wallet unless wallet is given.",
+		"Reads a wallet's balances per asset (total, held, available, debt, credit limit) and its open lots in burn order (tollgate://docs/burn-order).",
 		readOnly,
 		func(ctx context.Context, in wire.GetWalletArgs) (wire.GetWalletResult, error) {
 			v, err := svc.GetWallet(ctx, in.Customer, in.Wallet)
@@ -66,8 +64,7 @@ func balancesSummary(bs []billing.Balance) string {
 // SetCreditLimit sets how far charges may overdraw a balance.
 func SetCreditLimit(svc *billing.Service) Tool {
 	return newTool("set_credit_limit", "Set a credit limit",
-		"Sets how far below zero charges may take a wallet's balance in one asset (0 allows no overdraft); it replaces the previous limit. "+
-			"Authorizations never draw on it. Confirm the amount with the user before calling.",
+		"Sets how far below zero charges may take a wallet's balance in one asset (replaces the limit; authorizations never use it). Confirm with the user first.",
 		overwriting,
 		func(ctx context.Context, in wire.SetCreditLimitArgs) (wire.SetCreditLimitResult, error) {
 			b, err := svc.SetCreditLimit(ctx, billing.SetCreditLimitInput{Customer: in.Customer, Wallet: in.Wallet, Asset: in.Asset, Limit: in.CreditLimit.Decimal})

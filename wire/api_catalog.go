@@ -14,25 +14,25 @@ type Price struct {
 
 // DimensionRate is one rate of a dimensional price.
 type DimensionRate struct {
-	Values map[string]string `json:"values" jsonschema_description:"The value each dimension must have, or * for any"`
-	Amount Decimal           `json:"amount" jsonschema_description:"Fee per event, or per block_size units of field" jsonschema:"example=0.01"`
+	Values map[string]string `json:"values" jsonschema_description:"Value per dimension, or * for any"`
+	Amount Decimal           `json:"amount" jsonschema_description:"Fee per event (or per block_size of field)" jsonschema:"example=0.01"`
 }
 
 // Tier is one tier of a tiered price.
 type Tier struct {
-	UpTo       *Decimal `json:"up_to,omitempty" jsonschema_description:"Upper bound of the tier (cumulative units in the period); omitted on the last tier" jsonschema:"example=1000"`
-	UnitAmount Decimal  `json:"unit_amount" jsonschema_description:"Fee per unit in this tier" jsonschema:"example=0.002"`
-	FlatAmount *Decimal `json:"flat_amount,omitempty" jsonschema_description:"graduated: charged once when usage enters the tier" jsonschema:"example=0"`
+	UpTo       *Decimal `json:"up_to,omitempty" jsonschema_description:"Upper bound (units this month)" jsonschema:"example=1000"`
+	UnitAmount Decimal  `json:"unit_amount" jsonschema_description:"Fee per unit" jsonschema:"example=0.002"`
+	FlatAmount *Decimal `json:"flat_amount,omitempty" jsonschema_description:"Charged once on entering the tier" jsonschema:"example=0"`
 }
 
 // Entitlement is an amount of an asset a product version grants.
 type Entitlement struct {
-	Kind         string  `json:"kind" jsonschema_description:"recurring (granted every interval) or one_off" jsonschema:"enum=recurring,enum=one_off,example=recurring"`
+	Kind         string  `json:"kind" jsonschema_description:"Granted every interval, or once" jsonschema:"enum=recurring,enum=one_off,example=recurring"`
 	Asset        string  `json:"asset" jsonschema_description:"Asset granted" jsonschema:"example=credits"`
-	Amount       Decimal `json:"amount" jsonschema_description:"Amount granted each time" jsonschema:"example=1000"`
-	Interval     string  `json:"interval,omitempty" jsonschema_description:"recurring: day, week, month or year" jsonschema:"enum=day,enum=week,enum=month,enum=year,example=month"`
-	LifetimeDays int     `json:"lifetime_days,omitempty" jsonschema_description:"How long a grant lasts; 0: a one_off never expires, a recurring grant lasts its interval" jsonschema:"example=0"`
-	Purpose      string  `json:"purpose,omitempty" jsonschema_description:"bundled (the default) or promotion" jsonschema:"enum=bundled,enum=promotion,example=bundled"`
+	Amount       Decimal `json:"amount" jsonschema_description:"Amount per grant" jsonschema:"example=1000"`
+	Interval     string  `json:"interval,omitempty" jsonschema_description:"Period length" jsonschema:"enum=day,enum=week,enum=month,enum=year,example=month"`
+	LifetimeDays int     `json:"lifetime_days,omitempty" jsonschema_description:"Grant lifetime; 0: one_off never expires, recurring lasts its interval" jsonschema:"example=0"`
+	Purpose      string  `json:"purpose,omitempty" jsonschema_description:"Lot purpose; default bundled" jsonschema:"enum=bundled,enum=promotion,example=bundled"`
 }
 
 // FromPrice maps a domain price, setting only the fields its model reads.
@@ -206,7 +206,7 @@ func FromSubscription(s billing.Subscription) Subscription {
 // Cost is a vendor cost an event reports.
 type Cost struct {
 	Vendor   string  `json:"vendor" jsonschema_description:"Vendor code" jsonschema:"example=openai"`
-	Amount   Decimal `json:"amount" jsonschema_description:"What the vendor charged, zero or more" jsonschema:"example=0.0021"`
+	Amount   Decimal `json:"amount" jsonschema_description:"What the vendor charged" jsonschema:"example=0.0021"`
 	Currency string  `json:"currency" jsonschema_description:"Currency of the amount" jsonschema:"example=USD"`
 }
 

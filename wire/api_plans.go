@@ -14,14 +14,14 @@ import (
 // the body of POST /v1/subscriptions/{id}/change; change_subscription adds
 // the subscription.
 type ChangeSubscriptionRequest struct {
-	Version     int  `json:"version" jsonschema_description:"The version to move to; the same interval and fee asset as the current one. The current version cancels a change scheduled for the period's end" jsonschema:"minimum=1,example=2"`
-	AtPeriodEnd bool `json:"at_period_end,omitempty" jsonschema_description:"true: the change takes effect at the next renewal, which charges the new fee; false (default): now, prorated by the time left in the period (the unused part of the old fee is credited, the rest of the new one charged, the allowance adjusted)" jsonschema:"example=false"`
+	Version     int  `json:"version" jsonschema_description:"Target version (same interval and asset); the current one cancels a scheduled change" jsonschema:"minimum=1,example=2"`
+	AtPeriodEnd bool `json:"at_period_end,omitempty" jsonschema_description:"At the next renewal; default now, prorated" jsonschema:"example=false"`
 }
 
 // CancelSubscriptionRequest ends a plan: the body of POST
 // /v1/subscriptions/{id}/cancel; cancel_subscription adds the subscription.
 type CancelSubscriptionRequest struct {
-	AtPeriodEnd bool `json:"at_period_end,omitempty" jsonschema_description:"true: the plan runs to the end of the paid period and is not renewed; false (default): it ends now, with no refund (the period was paid in advance and its allowance stays until it expires)" jsonschema:"example=true"`
+	AtPeriodEnd bool `json:"at_period_end,omitempty" jsonschema_description:"Run to the paid period's end; default now, no refund" jsonschema:"example=true"`
 }
 
 // SubscriptionPeriod is one billing period of a plan.

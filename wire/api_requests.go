@@ -12,18 +12,18 @@ import (
 // CreateAssetRequest defines a custom asset: the body of POST /v1/assets and
 // create_asset's arguments.
 type CreateAssetRequest struct {
-	Code      string `json:"code" jsonschema_description:"Code of the new unit: 1-32 lower-case letters, digits or _, starting with a letter (upper-case ISO currencies are built in)" jsonschema:"example=credits"`
+	Code      string `json:"code" jsonschema_description:"Unit code: 1-32 of a-z 0-9 _" jsonschema:"example=credits"`
 	Name      string `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=Credits"`
 	Symbol    string `json:"symbol,omitempty" jsonschema_description:"Display symbol" jsonschema:"example=cr"`
-	Precision int32  `json:"precision,omitempty" jsonschema_description:"Decimal places amounts may have, 0-18; default 0 (whole units)" jsonschema:"minimum=0,maximum=18,example=2"`
+	Precision int32  `json:"precision,omitempty" jsonschema_description:"Decimal places, 0-18; default 0" jsonschema:"minimum=0,maximum=18,example=2"`
 }
 
 // AddAssetRateRequest dates an exchange rate of an asset: the body of POST
 // /v1/assets/{code}/rates; add_asset_rate adds the asset.
 type AddAssetRateRequest struct {
-	Currency    string   `json:"currency" jsonschema_description:"ISO code of the currency it is priced in" jsonschema:"example=USD"`
-	Rate        Decimal  `json:"rate" jsonschema_description:"Value of 1 unit of the asset in the currency, above zero" jsonschema:"example=0.05"`
-	EffectiveAt *TimeArg `json:"effective_at,omitempty" jsonschema_description:"When the rate takes effect; default now. Rates are never edited: a later rate takes over from its effective_at" jsonschema:"example=2026-12-01T00:00:00Z"`
+	Currency    string   `json:"currency" jsonschema_description:"Currency" jsonschema:"example=USD"`
+	Rate        Decimal  `json:"rate" jsonschema_description:"Value of 1 unit in the currency" jsonschema:"example=0.05"`
+	EffectiveAt *TimeArg `json:"effective_at,omitempty" jsonschema_description:"Takes effect; default now" jsonschema:"example=2026-12-01T00:00:00Z"`
 }
 
 // ToInput maps the rate of the given asset to billing's input.
@@ -50,7 +50,7 @@ type CreateVersionRequest struct {
 
 // SimulateRequest prices a hypothetical event against the product in the path.
 type SimulateRequest struct {
-	Version  int                `json:"version,omitempty" jsonschema_description:"Version to price with; default the product's default version" jsonschema:"example=1"`
+	Version  int                `json:"version,omitempty" jsonschema_description:"Version; default: the product's default" jsonschema:"example=1"`
 	Customer string             `json:"customer,omitempty" jsonschema_description:"Use this customer's period usage for tiered prices" jsonschema:"example=user_123"`
 	Data     map[string]any     `json:"data,omitempty" jsonschema_description:"The event's volume fields and dimensions"`
 	Costs    []Cost             `json:"costs,omitempty" jsonschema_description:"Vendor costs, for cost_plus prices"`
@@ -60,17 +60,17 @@ type SimulateRequest struct {
 // CreateVendorRequest registers a cost provider: the body of POST
 // /v1/vendors and create_vendor's arguments.
 type CreateVendorRequest struct {
-	Code string `json:"code" jsonschema_description:"Your code for the vendor, as events name it in costs: lower-case letters, digits, '.', '_' or '-'. Idempotent: the same code returns the existing vendor" jsonschema:"example=openai"`
+	Code string `json:"code" jsonschema_description:"Vendor code events use in costs (a-z 0-9 . _ -)" jsonschema:"example=openai"`
 	Name string `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=OpenAI"`
 }
 
 // CreateCustomerRequest creates a customer with its default wallet: the body
 // of POST /v1/customers; create_customer adds subscriptions.
 type CreateCustomerRequest struct {
-	ExternalID string            `json:"external_id" jsonschema_description:"Your own id for this user (1-200 characters); calling again with the same external_id returns the existing customer" jsonschema:"example=user_123"`
-	Name       string            `json:"name,omitempty" jsonschema_description:"Display name, at most 200 characters" jsonschema:"example=Ada Lovelace"`
+	ExternalID string            `json:"external_id" jsonschema_description:"Your id for this user (1-200 chars)" jsonschema:"example=user_123"`
+	Name       string            `json:"name,omitempty" jsonschema_description:"Display name" jsonschema:"example=Ada Lovelace"`
 	Email      string            `json:"email,omitempty" jsonschema_description:"Email address" jsonschema:"format=email,example=ada@example.com"`
-	Metadata   map[string]string `json:"metadata,omitempty" jsonschema_description:"Your key-value data: at most 50 keys of 1-40 characters, values at most 500"`
+	Metadata   map[string]string `json:"metadata,omitempty" jsonschema_description:"Your key-values (≤50 keys)"`
 }
 
 // UpdateCustomerRequest changes the fields that are present.
@@ -84,43 +84,43 @@ type UpdateCustomerRequest struct {
 // body of POST /v1/customers/{id}/subscriptions, and in subscribe_customer's
 // and create_customer's arguments.
 type SubscribeRequest struct {
-	Product string `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
-	Version int    `json:"version,omitempty" jsonschema_description:"Version; default the product's default version" jsonschema:"minimum=1,example=1"`
+	Product string `json:"product" jsonschema_description:"Product code or id (prod_…)" jsonschema:"example=image-generation"`
+	Version int    `json:"version,omitempty" jsonschema_description:"Version; default: the product's default" jsonschema:"minimum=1,example=1"`
 	// For a plan (a version with a recurring price).
-	Wallet    string `json:"wallet,omitempty" jsonschema_description:"For a plan: the wallet that pays its fees, by id or name; default the customer's default wallet" jsonschema:"example=default"`
-	TrialDays int    `json:"trial_days,omitempty" jsonschema_description:"For a plan: days of free trial (allowance included) before the first fee, 0-730; default 0, which charges the first period at once from the wallet" jsonschema:"minimum=0,maximum=730,example=14"`
+	Wallet    string `json:"wallet,omitempty" jsonschema_description:"Plan: wallet paying its fees; default: the default wallet" jsonschema:"example=default"`
+	TrialDays int    `json:"trial_days,omitempty" jsonschema_description:"Plan: free trial days, 0-730; default 0 (first fee now)" jsonschema:"minimum=0,maximum=730,example=14"`
 }
 
 // CreateWalletRequest names a further wallet for a customer: the body of
 // POST /v1/customers/{id}/wallets; create_wallet adds the customer.
 type CreateWalletRequest struct {
-	Name string `json:"name" jsonschema_description:"Wallet name: 1-64 lower-case letters, digits, '.', '_' or '-'; calling again with the same name returns the existing wallet" jsonschema:"example=project-alpha"`
+	Name string `json:"name" jsonschema_description:"Wallet name: 1-64 of a-z 0-9 . _ -" jsonschema:"example=project-alpha"`
 }
 
 // SetCreditLimitRequest sets how far below zero charges may take a balance:
 // the body of POST /v1/customers/{id}/wallets/{wallet}/credit_limit;
 // set_credit_limit adds the customer and wallet.
 type SetCreditLimitRequest struct {
-	Asset       string  `json:"asset" jsonschema_description:"Asset code of the balance" jsonschema:"example=USD"`
-	CreditLimit Decimal `json:"credit_limit" jsonschema_description:"How far below zero charges may take the balance; 0 allows no overdraft. Authorizations never use it" jsonschema:"example=50.00"`
+	Asset       string  `json:"asset" jsonschema_description:"Asset code" jsonschema:"example=USD"`
+	CreditLimit Decimal `json:"credit_limit" jsonschema_description:"How far below zero charges may go; 0: none" jsonschema:"example=50.00"`
 }
 
 // AdjustmentParams is a manual credit or debit, but for its idempotency id:
 // REST takes that from the body or the Idempotency-Key header
 // (CreateAdjustmentRequest), MCP requires it (CreateAdjustmentArgs).
 type AdjustmentParams struct {
-	Kind         string   `json:"kind" jsonschema_description:"gift (free credit, a promotion lot), top_up (money the customer paid you, a paid lot), charge (a debit), refund (returns value of paid lots), correction (signed fix)" jsonschema:"enum=gift,enum=top_up,enum=charge,enum=refund,enum=correction,example=top_up"`
-	Customer     string   `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet       string   `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
+	Kind         string   `json:"kind" jsonschema_description:"gift: free credit; top_up: money paid you; charge: debit; refund: returns paid lots; correction: signed fix" jsonschema:"enum=gift,enum=top_up,enum=charge,enum=refund,enum=correction,example=top_up"`
+	Customer     string   `json:"customer" jsonschema_description:"Customer id (cus_…) or external_id" jsonschema:"example=user_123"`
+	Wallet       string   `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default: the default wallet" jsonschema:"example=default"`
 	Asset        string   `json:"asset" jsonschema_description:"Asset code of the amount" jsonschema:"example=USD"`
-	Amount       Decimal  `json:"amount" jsonschema_description:"Amount, above zero; a correction may be negative (a debit). Kept exact to 18 places, but a top_up in a currency and a refund move money, so whole units of the asset's precision (cents for USD)" jsonschema:"example=10.00"`
-	Reason       string   `json:"reason,omitempty" jsonschema_description:"Why, in a few words; kept in the ledger" jsonschema:"example=Welcome gift"`
-	ExpiresAt    *TimeArg `json:"expires_at,omitempty" jsonschema_description:"Credits only: when the unused rest expires; default never" jsonschema:"example=2026-12-31T23:59:59Z"`
-	Priority     int      `json:"priority,omitempty" jsonschema_description:"Credits only: lots with a lower priority are spent first; default 0" jsonschema:"example=0"`
-	Purpose      string   `json:"purpose,omitempty" jsonschema_description:"Positive corrections only: the kind of lot created; default promotion" jsonschema:"enum=promotion,enum=bundled,enum=paid,example=promotion"`
-	PaidAmount   *Decimal `json:"paid_amount,omitempty" jsonschema_description:"top_up only: what the customer paid (the revenue these units stand for); required for a custom asset, defaults to the amount for a currency" jsonschema:"example=10.00"`
-	PaidCurrency string   `json:"paid_currency,omitempty" jsonschema_description:"top_up only: ISO currency of paid_amount" jsonschema:"example=USD"`
-	LotID        string   `json:"lot_id,omitempty" jsonschema_description:"refund only: the paid lot to refund (its id in the wallet's lots); default paid lots newest first" jsonschema:"example=lot_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Amount       Decimal  `json:"amount" jsonschema_description:"Above zero (a correction may be negative); top_up in a currency and refund: whole cents" jsonschema:"example=10.00"`
+	Reason       string   `json:"reason,omitempty" jsonschema_description:"Why, kept in the ledger" jsonschema:"example=Welcome gift"`
+	ExpiresAt    *TimeArg `json:"expires_at,omitempty" jsonschema_description:"Credits: expiry; default never" jsonschema:"example=2026-12-31T23:59:59Z"`
+	Priority     int      `json:"priority,omitempty" jsonschema_description:"Credits: lower is spent first; default 0" jsonschema:"example=0"`
+	Purpose      string   `json:"purpose,omitempty" jsonschema_description:"Positive correction: lot purpose; default promotion" jsonschema:"enum=promotion,enum=bundled,enum=paid,example=promotion"`
+	PaidAmount   *Decimal `json:"paid_amount,omitempty" jsonschema_description:"top_up: money paid; required for a custom asset" jsonschema:"example=10.00"`
+	PaidCurrency string   `json:"paid_currency,omitempty" jsonschema_description:"top_up: currency of paid_amount" jsonschema:"example=USD"`
+	LotID        string   `json:"lot_id,omitempty" jsonschema_description:"refund: the paid lot; default newest first" jsonschema:"example=lot_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 }
 
 // ToInput maps the adjustment to billing's input under its idempotency id.
@@ -141,13 +141,13 @@ type CreateAdjustmentRequest struct {
 // idempotency key from the body or the Idempotency-Key header
 // (AuthorizeRequest), MCP requires it (AuthorizeUsageArgs).
 type AuthorizeParams struct {
-	Customer   string         `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet     string         `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
-	EventType  string         `json:"event_type,omitempty" jsonschema_description:"Estimate the cost of this activity with the customer's subscribed prices; send it with data, or send amount and asset instead" jsonschema:"example=image.generated"`
-	Data       map[string]any `json:"data,omitempty" jsonschema_description:"With event_type: the estimated event data (quantities read exactly, dimensions), such as {\"total_tokens\": 2000}"`
-	Amount     *Decimal       `json:"amount,omitempty" jsonschema_description:"Instead of event_type: the amount to hold, zero or more, with asset" jsonschema:"example=0.50"`
-	Asset      string         `json:"asset,omitempty" jsonschema_description:"With amount: its asset code" jsonschema:"example=USD"`
-	TTLSeconds int            `json:"ttl_seconds,omitempty" jsonschema_description:"How long an unused hold lasts, 1-86400 seconds; default 900" jsonschema:"minimum=1,maximum=86400,example=900"`
+	Customer   string         `json:"customer" jsonschema_description:"Customer id (cus_…) or external_id" jsonschema:"example=user_123"`
+	Wallet     string         `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default: the default wallet" jsonschema:"example=default"`
+	EventType  string         `json:"event_type,omitempty" jsonschema_description:"Estimate with this activity's prices (with data), or send amount+asset" jsonschema:"example=image.generated"`
+	Data       map[string]any `json:"data,omitempty" jsonschema_description:"With event_type: estimated event data"`
+	Amount     *Decimal       `json:"amount,omitempty" jsonschema_description:"Or: the amount to hold, with asset" jsonschema:"example=0.50"`
+	Asset      string         `json:"asset,omitempty" jsonschema_description:"With amount: its asset" jsonschema:"example=USD"`
+	TTLSeconds int            `json:"ttl_seconds,omitempty" jsonschema_description:"Hold lifetime, 1-86400 s; default 900" jsonschema:"minimum=1,maximum=86400,example=900"`
 }
 
 // ToInput maps the request to billing's input under its idempotency key.
@@ -166,14 +166,14 @@ type AuthorizeRequest struct {
 // body of POST /v1/events, an item of POST /v1/events/batch and of
 // record_usage's events.
 type RecordEventRequest struct {
-	ID              string         `json:"id" jsonschema_description:"Your unique id for this event (1-200 characters), such as the request id: resending it returns the first result and never charges twice; the same id with another payload is refused" jsonschema:"example=req_8f2a"`
-	Customer        string         `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet          string         `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
-	EventType       string         `json:"event_type" jsonschema_description:"The activity: a product's event_type" jsonschema:"example=image.generated"`
-	OccurredAt      *TimeArg       `json:"occurred_at,omitempty" jsonschema_description:"When the usage happened, at most 35 days ago; default now" jsonschema:"example=2026-11-01T12:00:00Z"`
-	Data            map[string]any `json:"data,omitempty" jsonschema_description:"Quantities (numbers or decimal strings, read exactly) and dimensions the prices read, such as {\"total_tokens\": 1500, \"model\": \"gpt-4o\"}"`
-	Costs           []Cost         `json:"costs,omitempty" jsonschema_description:"What the work cost you, per vendor; omit when unknown (cost_plus prices need it)"`
-	AuthorizationID string         `json:"authorization_id,omitempty" jsonschema_description:"The authorization this usage settles: its hold is captured and the rest released" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	ID              string         `json:"id" jsonschema_description:"Your unique id (1-200 chars), such as the request id; a resend charges nothing again" jsonschema:"example=req_8f2a"`
+	Customer        string         `json:"customer" jsonschema_description:"Customer id (cus_…) or external_id" jsonschema:"example=user_123"`
+	Wallet          string         `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default: the default wallet" jsonschema:"example=default"`
+	EventType       string         `json:"event_type" jsonschema_description:"A product's event_type" jsonschema:"example=image.generated"`
+	OccurredAt      *TimeArg       `json:"occurred_at,omitempty" jsonschema_description:"When it happened (≤35 days ago); default now" jsonschema:"example=2026-11-01T12:00:00Z"`
+	Data            map[string]any `json:"data,omitempty" jsonschema_description:"Quantities and dimensions the prices read, such as {\"total_tokens\": 1500}"`
+	Costs           []Cost         `json:"costs,omitempty" jsonschema_description:"Vendor costs (for cost_plus)"`
+	AuthorizationID string         `json:"authorization_id,omitempty" jsonschema_description:"The authorization this settles" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 }
 
 // ToInput maps the event to billing's input.

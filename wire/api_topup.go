@@ -48,7 +48,7 @@ func FromTopUp(t billing.TopUp, mode billing.Mode) TopUp {
 // header (CreateTopUpRequest), MCP requires it (CreateTopUpArgs).
 type TopUpParams struct {
 	Customer   string   `json:"customer" jsonschema_description:"The customer who pays: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet     string   `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
+	Wallet     string   `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default: the default wallet" jsonschema:"example=default"`
 	Asset      string   `json:"asset" jsonschema_description:"Asset code the wallet is credited in: a currency (USD) or a custom asset (credits)" jsonschema:"example=USD"`
 	Amount     Decimal  `json:"amount" jsonschema_description:"What the customer pays, in currency, in whole units of its precision (cents for USD) and at least the provider's minimum (0.50 USD)" jsonschema:"example=20.00"`
 	Currency   string   `json:"currency,omitempty" jsonschema_description:"ISO currency the customer pays in; default asset when asset is a currency" jsonschema:"example=USD"`

@@ -18,5 +18,6 @@ type WhoamiResult struct {
 	Mode      string `json:"mode" jsonschema_description:"test or live: which data every call reads and writes" jsonschema:"enum=test,enum=live,example=test"`
 	Livemode  bool   `json:"livemode" jsonschema_description:"true in live mode, where mutations touch real customers' balances" jsonschema:"example=false"`
 	KeyPrefix string `json:"key_prefix" jsonschema_description:"Prefix of the API key in use; empty for the local default account over stdio" jsonschema:"example=tg_test_4f9a2c"`
+	Scope     string `json:"scope" jsonschema_description:"What the key may do: full, or read_only (write tools are refused whatever the server's flags); full for the local default account" jsonschema:"enum=full,enum=read_only,example=full"`
 	Guidance
 }

@@ -3,7 +3,7 @@ package wire
 // CreateAdjustmentArgs are create_adjustment's arguments: the
 // transaction id is required.
 type CreateAdjustmentArgs struct {
-	TransactionID string `json:"transaction_id" jsonschema_description:"Idempotency id you choose (1-200 characters): a retry with the same id and payload returns the first result and applies nothing again; the same id with another payload is refused" jsonschema:"example=topup-user_123-2026-11-01"`
+	TransactionID string `json:"transaction_id" jsonschema_description:"Your unique id (1-200 chars); a retry moves nothing again" jsonschema:"example=topup-user_123-2026-11-01"`
 	AdjustmentParams
 }
 
@@ -16,13 +16,13 @@ type CreateAdjustmentResult struct {
 
 // ListTransactionsArgs pages through a wallet's ledger transactions, newest first.
 type ListTransactionsArgs struct {
-	Customer string   `json:"customer,omitempty" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id; required unless wallet is a wallet id" jsonschema:"example=user_123"`
-	Wallet   string   `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
-	Kind     string   `json:"kind,omitempty" jsonschema_description:"Only transactions of this kind, such as top_up, gift, charge, refund, correction or usage" jsonschema:"example=top_up"`
-	From     *TimeArg `json:"from,omitempty" jsonschema_description:"Only transactions at or after this time" jsonschema:"example=2026-11-01T00:00:00Z"`
-	To       *TimeArg `json:"to,omitempty" jsonschema_description:"Only transactions before this time" jsonschema:"example=2026-12-01T00:00:00Z"`
-	Limit    int      `json:"limit,omitempty" jsonschema_description:"Transactions per page, 1-100; default 20" jsonschema:"minimum=1,maximum=100,example=20"`
-	Cursor   string   `json:"cursor,omitempty" jsonschema_description:"next_cursor from the previous page; omit for the first page" jsonschema:"example=txn_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Customer string   `json:"customer,omitempty" jsonschema_description:"Customer id (cus_…) or external_id; needed unless wallet is an id" jsonschema:"example=user_123"`
+	Wallet   string   `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default: the default wallet" jsonschema:"example=default"`
+	Kind     string   `json:"kind,omitempty" jsonschema_description:"Only this kind (top_up, gift, usage, …)" jsonschema:"example=top_up"`
+	From     *TimeArg `json:"from,omitempty" jsonschema_description:"At or after" jsonschema:"example=2026-11-01T00:00:00Z"`
+	To       *TimeArg `json:"to,omitempty" jsonschema_description:"Before" jsonschema:"example=2026-12-01T00:00:00Z"`
+	Limit    int      `json:"limit,omitempty" jsonschema_description:"Page size, 1-100; default 20" jsonschema:"minimum=1,maximum=100,example=20"`
+	Cursor   string   `json:"cursor,omitempty" jsonschema_description:"next_cursor of the previous page" jsonschema:"example=txn_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 }
 
 // ListTransactionsResult is one page of transactions.

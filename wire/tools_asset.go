@@ -25,7 +25,7 @@ type CreateAssetResult struct {
 
 // AddAssetRateArgs are add_asset_rate's arguments: the asset and its rate.
 type AddAssetRateArgs struct {
-	Asset string `json:"asset" jsonschema_description:"Code of the custom asset priced" jsonschema:"example=credits"`
+	Asset string `json:"asset" jsonschema_description:"Custom asset code" jsonschema:"example=credits"`
 	AddAssetRateRequest
 }
 
@@ -38,11 +38,11 @@ type AddAssetRateResult struct {
 
 // QuoteAssetArgs asks what an amount is worth on the other side of a rate.
 type QuoteAssetArgs struct {
-	Asset          string   `json:"asset" jsonschema_description:"Code of the custom asset" jsonschema:"example=credits"`
-	Currency       string   `json:"currency,omitempty" jsonschema_description:"ISO code of the currency; default the currency of the asset's latest rate" jsonschema:"example=USD"`
-	AssetAmount    *Decimal `json:"asset_amount,omitempty" jsonschema_description:"What do this many units of the asset cost? Set this or currency_amount, not both" jsonschema:"example=250"`
-	CurrencyAmount *Decimal `json:"currency_amount,omitempty" jsonschema_description:"What does this much money buy? Set this or asset_amount, not both" jsonschema:"example=10.00"`
-	At             *TimeArg `json:"at,omitempty" jsonschema_description:"Quote at the rate in force at this time; default now" jsonschema:"example=2026-11-15T00:00:00Z"`
+	Asset          string   `json:"asset" jsonschema_description:"Custom asset code" jsonschema:"example=credits"`
+	Currency       string   `json:"currency,omitempty" jsonschema_description:"Currency; default the latest rate's" jsonschema:"example=USD"`
+	AssetAmount    *Decimal `json:"asset_amount,omitempty" jsonschema_description:"Units to price (or currency_amount)" jsonschema:"example=250"`
+	CurrencyAmount *Decimal `json:"currency_amount,omitempty" jsonschema_description:"Money to convert (or asset_amount)" jsonschema:"example=10.00"`
+	At             *TimeArg `json:"at,omitempty" jsonschema_description:"Rate at this time; default now" jsonschema:"example=2026-11-15T00:00:00Z"`
 }
 
 // QuoteAssetResult is the conversion.

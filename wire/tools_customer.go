@@ -23,7 +23,7 @@ type CreateCustomerResult struct {
 
 // CustomerArg names a customer.
 type CustomerArg struct {
-	Customer string `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
+	Customer string `json:"customer" jsonschema_description:"Customer id (cus_…) or external_id" jsonschema:"example=user_123"`
 }
 
 // GetCustomerArgs names the customer to read.
@@ -47,9 +47,9 @@ type GetCustomerResult struct {
 
 // ListCustomersArgs pages through customers, newest first.
 type ListCustomersArgs struct {
-	Limit  int    `json:"limit,omitempty" jsonschema_description:"Customers per page, 1-100; default 20" jsonschema:"minimum=1,maximum=100,example=20"`
-	Cursor string `json:"cursor,omitempty" jsonschema_description:"next_cursor from the previous page; omit for the first page" jsonschema:"example=cus_01jd8x2k7m3n4p5q6r7s8t9v0w"`
-	Email  string `json:"email,omitempty" jsonschema_description:"Only customers with this email address" jsonschema:"example=ada@example.com"`
+	Limit  int    `json:"limit,omitempty" jsonschema_description:"Page size, 1-100; default 20" jsonschema:"minimum=1,maximum=100,example=20"`
+	Cursor string `json:"cursor,omitempty" jsonschema_description:"next_cursor of the previous page" jsonschema:"example=cus_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Email  string `json:"email,omitempty" jsonschema_description:"Only customers with this email" jsonschema:"example=ada@example.com"`
 }
 
 // ListCustomersResult is one page of customers.

@@ -8,22 +8,22 @@ import "github.com/tollgatehq/tollgate/billing"
 // description names its models). The billing service validates the rest and
 // names the field at fault, such as prices[0].tiers[1].up_to.
 type PriceFields struct {
-	Model         string          `json:"model" jsonschema_description:"per_unit (unit_amount), per_volume and package (field, block_size, block_amount), dimensional (dimensions, rates), tiered (tier_mode, tiers), cost_plus (markup_percent, markup_fixed, vendor), recurring (a plan fee: interval, amount; charged from the wallet in advance each period). Read the resource tollgate://docs/pricing-models for how each charges" jsonschema:"enum=per_unit,enum=per_volume,enum=package,enum=dimensional,enum=tiered,enum=cost_plus,enum=recurring,example=per_unit"`
-	Asset         string          `json:"asset" jsonschema_description:"Asset code the fee is charged in: a currency (USD) or a custom unit from list_assets (credits)" jsonschema:"example=credits"`
-	Name          string          `json:"name,omitempty" jsonschema_description:"A label shown in fee breakdowns, such as Input tokens" jsonschema:"example=Images"`
-	UnitAmount    *Decimal        `json:"unit_amount,omitempty" jsonschema_description:"per_unit: the fee per event, exact (may have more places than the asset)" jsonschema:"example=0.04"`
-	Field         string          `json:"field,omitempty" jsonschema_description:"The event data field holding the quantity (per_volume, package; optional for tiered, dimensional)" jsonschema:"example=total_tokens"`
-	BlockSize     *Decimal        `json:"block_size,omitempty" jsonschema_description:"Units per block, above 0 (1000000 for per million tokens)" jsonschema:"example=1000000"`
-	BlockAmount   *Decimal        `json:"block_amount,omitempty" jsonschema_description:"per_volume and package: the fee per block" jsonschema:"example=1.25"`
-	Dimensions    []string        `json:"dimensions,omitempty" jsonschema_description:"dimensional: the event data keys that select a rate, such as [\"model\"]"`
-	Rates         []DimensionRate `json:"rates,omitempty" jsonschema_description:"dimensional: one rate per combination of values; * matches any; the most specific applies"`
+	Model         string          `json:"model" jsonschema_description:"Fields per model: per_unit unit_amount; per_volume, package field+block_size+block_amount; dimensional dimensions+rates; tiered tier_mode+tiers; cost_plus markup_*, vendor; recurring (plan fee) interval+amount. See tollgate://docs/pricing-models" jsonschema:"enum=per_unit,enum=per_volume,enum=package,enum=dimensional,enum=tiered,enum=cost_plus,enum=recurring,example=per_unit"`
+	Asset         string          `json:"asset" jsonschema_description:"Asset code charged: USD or a custom unit (list_assets)" jsonschema:"example=credits"`
+	Name          string          `json:"name,omitempty" jsonschema_description:"Label in fee breakdowns" jsonschema:"example=Images"`
+	UnitAmount    *Decimal        `json:"unit_amount,omitempty" jsonschema_description:"per_unit: fee per event" jsonschema:"example=0.04"`
+	Field         string          `json:"field,omitempty" jsonschema_description:"Event data field holding the quantity" jsonschema:"example=total_tokens"`
+	BlockSize     *Decimal        `json:"block_size,omitempty" jsonschema_description:"Units per block (1000000: per million)" jsonschema:"example=1000000"`
+	BlockAmount   *Decimal        `json:"block_amount,omitempty" jsonschema_description:"Fee per block" jsonschema:"example=1.25"`
+	Dimensions    []string        `json:"dimensions,omitempty" jsonschema_description:"Event data keys that select a rate"`
+	Rates         []DimensionRate `json:"rates,omitempty" jsonschema_description:"One rate per combination of values; most specific wins"`
 	TierMode      string          `json:"tier_mode,omitempty" jsonschema_description:"tiered: graduated or volume" jsonschema:"enum=graduated,enum=volume,example=graduated"`
-	Tiers         []Tier          `json:"tiers,omitempty" jsonschema_description:"tiered: ascending by up_to over the month's usage; the last has no up_to"`
-	Vendor        string          `json:"vendor,omitempty" jsonschema_description:"cost_plus: the vendor code (create_vendor) whose costs are marked up; omit to sum all the event's costs" jsonschema:"example=openai"`
-	MarkupPercent *Decimal        `json:"markup_percent,omitempty" jsonschema_description:"cost_plus: percent added to the cost, e.g. 20 for cost × 1.2" jsonschema:"example=20"`
-	MarkupFixed   *Decimal        `json:"markup_fixed,omitempty" jsonschema_description:"cost_plus: a fixed amount added per event" jsonschema:"example=0.001"`
-	Interval      string          `json:"interval,omitempty" jsonschema_description:"recurring: day, week, month or year" jsonschema:"enum=day,enum=week,enum=month,enum=year,example=month"`
-	Amount        *Decimal        `json:"amount,omitempty" jsonschema_description:"recurring: the fee per interval, above 0" jsonschema:"example=20.00"`
+	Tiers         []Tier          `json:"tiers,omitempty" jsonschema_description:"Ascending by up_to; the last has none"`
+	Vendor        string          `json:"vendor,omitempty" jsonschema_description:"Vendor whose costs are marked up; default all" jsonschema:"example=openai"`
+	MarkupPercent *Decimal        `json:"markup_percent,omitempty" jsonschema_description:"Percent added to the cost" jsonschema:"example=20"`
+	MarkupFixed   *Decimal        `json:"markup_fixed,omitempty" jsonschema_description:"Fixed amount added per event" jsonschema:"example=0.001"`
+	Interval      string          `json:"interval,omitempty" jsonschema_description:"Period length" jsonschema:"enum=day,enum=week,enum=month,enum=year,example=month"`
+	Amount        *Decimal        `json:"amount,omitempty" jsonschema_description:"recurring: fee per interval" jsonschema:"example=20.00"`
 }
 
 // ToPrice maps the fields to a domain price; absent amounts are zero.
@@ -67,9 +67,9 @@ func (p PriceFields) ModelFields() []string {
 
 // ListProductsArgs pages through the catalog.
 type ListProductsArgs struct {
-	IncludeArchived bool   `json:"include_archived,omitempty" jsonschema_description:"Also list archived products; default false" jsonschema:"example=false"`
-	Limit           int    `json:"limit,omitempty" jsonschema_description:"Products per page, 1-100; default 20" jsonschema:"minimum=1,maximum=100,example=20"`
-	Cursor          string `json:"cursor,omitempty" jsonschema_description:"next_cursor from the previous page; omit for the first page" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	IncludeArchived bool   `json:"include_archived,omitempty" jsonschema_description:"Include archived products" jsonschema:"example=false"`
+	Limit           int    `json:"limit,omitempty" jsonschema_description:"Page size, 1-100; default 20" jsonschema:"minimum=1,maximum=100,example=20"`
+	Cursor          string `json:"cursor,omitempty" jsonschema_description:"next_cursor of the previous page" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 }
 
 // ListProductsResult is one page of products, without their versions.
@@ -82,7 +82,7 @@ type ListProductsResult struct {
 
 // ProductArg names a product.
 type ProductArg struct {
-	Product string `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
+	Product string `json:"product" jsonschema_description:"Product code or id (prod_…)" jsonschema:"example=image-generation"`
 }
 
 // GetProductArgs names the product to read.
@@ -96,13 +96,13 @@ type GetProductResult struct {
 
 // CreateProductPriceArgs is a product with the prices of its first version.
 type CreateProductPriceArgs struct {
-	Code        string        `json:"code" jsonschema_description:"Your code for the product: 1-64 lower-case letters, digits, '.', '_' or '-'. Idempotent: the same code with the same definition returns the existing product; another definition under it is refused" jsonschema:"example=image-generation"`
+	Code        string        `json:"code" jsonschema_description:"Product code: 1-64 of a-z 0-9 . _ -" jsonschema:"example=image-generation"`
 	Name        string        `json:"name,omitempty" jsonschema_description:"Display name; defaults to the code" jsonschema:"example=Image generation"`
 	Description string        `json:"description,omitempty" jsonschema_description:"What the customer pays for" jsonschema:"example=AI images from text prompts"`
-	EventType   string        `json:"event_type" jsonschema_description:"The activity name your app sends with each usage event for this product (record_usage's event_type)" jsonschema:"example=image.generated"`
-	Prices      []PriceFields `json:"prices" jsonschema_description:"1 to 50 prices of version 1; an event is charged by every price of the version"`
+	EventType   string        `json:"event_type" jsonschema_description:"Activity name your usage events carry" jsonschema:"example=image.generated"`
+	Prices      []PriceFields `json:"prices" jsonschema_description:"1-50 prices; each event is charged by all"`
 	// Entitlements make a plan's allowance.
-	Entitlements []Entitlement `json:"entitlements,omitempty" jsonschema_description:"What version 1 grants: with a recurring price, a recurring entitlement is the plan's allowance, granted each period as a bundled lot that expires at the period's end and is used before paid value (e.g. 10.00 USD = 1,000 credits at 0.01)"`
+	Entitlements []Entitlement `json:"entitlements,omitempty" jsonschema_description:"Grants; with a recurring price, a recurring one is the plan's allowance per period"`
 }
 
 // CreateProductPriceResult is the product created, or the identical one that existed.
@@ -115,11 +115,11 @@ type CreateProductPriceResult struct {
 
 // CreateProductVersionArgs publishes new prices for a product.
 type CreateProductVersionArgs struct {
-	Product string        `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
-	Prices  []PriceFields `json:"prices" jsonschema_description:"1 to 50 prices of the new version: the whole price list, not a change to the previous one"`
+	Product string        `json:"product" jsonschema_description:"Product code or id (prod_…)" jsonschema:"example=image-generation"`
+	Prices  []PriceFields `json:"prices" jsonschema_description:"1-50 prices: the whole new list"`
 	// Entitlements are the new version's whole list too.
-	Entitlements []Entitlement `json:"entitlements,omitempty" jsonschema_description:"What the new version grants (the whole list, like prices); with a recurring price, a recurring entitlement is the plan's allowance each period"`
-	KeepDefault  bool          `json:"keep_default,omitempty" jsonschema_description:"true: keep the current default version for new subscriptions (e.g. to move chosen customers with subscribe_customer first); default false: the new version becomes the default" jsonschema:"example=false"`
+	Entitlements []Entitlement `json:"entitlements,omitempty" jsonschema_description:"Grants (the whole list); a recurring one is a plan's allowance"`
+	KeepDefault  bool          `json:"keep_default,omitempty" jsonschema_description:"Keep the current default version for new subscriptions" jsonschema:"example=false"`
 }
 
 // CreateProductVersionResult is the version published.
@@ -143,12 +143,12 @@ type ArchiveProductResult struct {
 
 // SimulateUsageArgs prices a hypothetical event.
 type SimulateUsageArgs struct {
-	Product  string             `json:"product" jsonschema_description:"The product: its code or id (prod_…)" jsonschema:"example=image-generation"`
-	Version  int                `json:"version,omitempty" jsonschema_description:"Version to price with; default the product's default version" jsonschema:"minimum=1,example=1"`
-	Data     map[string]any     `json:"data,omitempty" jsonschema_description:"The event's data as record_usage would send it: quantities (numbers or decimal strings, read exactly) and dimensions, such as {\"total_tokens\": 1500, \"model\": \"gpt-4o\"}"`
-	Costs    []Cost             `json:"costs,omitempty" jsonschema_description:"Vendor costs the event would report, for cost_plus prices"`
-	Customer string             `json:"customer,omitempty" jsonschema_description:"Price tiers from this customer's usage so far this month (Tollgate id or your external_id); default no prior usage" jsonschema:"example=user_123"`
-	Prior    map[string]Decimal `json:"prior,omitempty" jsonschema_description:"Usage already counted this month per tiered price id (get_product lists price ids), to see a fee further up the tiers; overrides customer"`
+	Product  string             `json:"product" jsonschema_description:"Product code or id (prod_…)" jsonschema:"example=image-generation"`
+	Version  int                `json:"version,omitempty" jsonschema_description:"Version; default: the product's default" jsonschema:"minimum=1,example=1"`
+	Data     map[string]any     `json:"data,omitempty" jsonschema_description:"Event data as record_usage sends it, such as {\"total_tokens\": 1500}"`
+	Costs    []Cost             `json:"costs,omitempty" jsonschema_description:"Vendor costs (for cost_plus)"`
+	Customer string             `json:"customer,omitempty" jsonschema_description:"Tier from this customer's usage this month" jsonschema:"example=user_123"`
+	Prior    map[string]Decimal `json:"prior,omitempty" jsonschema_description:"Prior usage per tiered price id; overrides customer"`
 }
 
 // SimulateUsageResult is what a real event would be charged; nothing is recorded.
@@ -180,7 +180,7 @@ type ListVendorsResult struct {
 
 // SubscribeCustomerArgs subscribes a customer to a product version.
 type SubscribeCustomerArgs struct {
-	Customer string `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
+	Customer string `json:"customer" jsonschema_description:"Customer id (cus_…) or external_id" jsonschema:"example=user_123"`
 	SubscribeRequest
 }
 

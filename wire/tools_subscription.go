@@ -2,7 +2,7 @@ package wire
 
 // SubscriptionArg names a subscription.
 type SubscriptionArg struct {
-	Subscription string `json:"subscription" jsonschema_description:"The subscription id (sub_…), as subscribe_customer and get_customer show it" jsonschema:"example=sub_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Subscription string `json:"subscription" jsonschema_description:"Subscription id (sub_…)" jsonschema:"example=sub_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 }
 
 // GetSubscriptionArgs names the subscription to read.
@@ -44,10 +44,10 @@ type CancelSubscriptionResult struct {
 
 // GetStatementArgs name a customer's wallet, asset and month.
 type GetStatementArgs struct {
-	Customer string `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Asset    string `json:"asset" jsonschema_description:"The asset of the statement (USD, or a custom asset's code)" jsonschema:"example=USD"`
-	Month    string `json:"month,omitempty" jsonschema_description:"The UTC calendar month, YYYY-MM; default the current month (to now)" jsonschema:"pattern=^[0-9]{4}-[0-9]{2}$,example=2026-11"`
-	Wallet   string `json:"wallet,omitempty" jsonschema_description:"Wallet id or name; default the customer's default wallet" jsonschema:"example=default"`
+	Customer string `json:"customer" jsonschema_description:"Customer id (cus_…) or external_id" jsonschema:"example=user_123"`
+	Asset    string `json:"asset" jsonschema_description:"Asset code" jsonschema:"example=USD"`
+	Month    string `json:"month,omitempty" jsonschema_description:"UTC month; default current" jsonschema:"pattern=^[0-9]{4}-[0-9]{2}$,example=2026-11"`
+	Wallet   string `json:"wallet,omitempty" jsonschema_description:"Wallet id or name; default: the default wallet" jsonschema:"example=default"`
 }
 
 // GetStatementResult is a wallet's month.

@@ -29,7 +29,7 @@ type GetTopUpResult struct {
 
 // ListTopUpsArgs names the customer whose top-ups to list.
 type ListTopUpsArgs struct {
-	Customer string `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
+	Customer string `json:"customer" jsonschema_description:"Customer id (cus_…) or external_id" jsonschema:"example=user_123"`
 	Limit    int    `json:"limit,omitempty" jsonschema_description:"At most this many, newest first, 1-100; default 20" jsonschema:"minimum=1,maximum=100,example=20"`
 }
 
@@ -42,8 +42,8 @@ type ListTopUpsResult struct {
 // ConfigureAutoTopUpArgs are configure_auto_top_up's arguments: the wallet
 // and its auto top-up in one asset.
 type ConfigureAutoTopUpArgs struct {
-	Customer string `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet   string `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
+	Customer string `json:"customer" jsonschema_description:"Customer id (cus_…) or external_id" jsonschema:"example=user_123"`
+	Wallet   string `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default: the default wallet" jsonschema:"example=default"`
 	ConfigureAutoTopUpRequest
 }
 

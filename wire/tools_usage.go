@@ -3,7 +3,7 @@ package wire
 // AuthorizeUsageArgs are authorize_usage's arguments: the idempotency key
 // is required.
 type AuthorizeUsageArgs struct {
-	IdempotencyKey string `json:"idempotency_key" jsonschema_description:"Your unique key for this authorization (1-200 characters), such as the request id: a retry with the same key and payload returns the first decision and holds nothing again; the same key with another payload is refused" jsonschema:"example=req_8f2a-authorize"`
+	IdempotencyKey string `json:"idempotency_key" jsonschema_description:"Your unique key (1-200 chars); a retry returns the first decision" jsonschema:"example=req_8f2a-authorize"`
 	AuthorizeParams
 }
 
@@ -17,7 +17,7 @@ type AuthorizeUsageResult struct {
 
 // AuthorizationArg names an authorization.
 type AuthorizationArg struct {
-	AuthorizationID string `json:"authorization_id" jsonschema_description:"The authorization id authorize_usage returned (auth_…)" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	AuthorizationID string `json:"authorization_id" jsonschema_description:"Authorization id (auth_…)" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 }
 
 // VoidAuthorizationArgs names the hold to release.
@@ -32,15 +32,15 @@ type VoidAuthorizationResult struct {
 // RecordUsageArgs is one event (its fields at the top level) or a batch
 // (events).
 type RecordUsageArgs struct {
-	ID              string               `json:"id,omitempty" jsonschema_description:"One event: your unique id for it (1-200 characters), such as the request id: resending it returns the first result and never charges twice; the same id with another payload is refused. Omit when sending events" jsonschema:"example=req_8f2a"`
-	Customer        string               `json:"customer,omitempty" jsonschema_description:"One event: the customer, Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet          string               `json:"wallet,omitempty" jsonschema_description:"One event: wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
-	EventType       string               `json:"event_type,omitempty" jsonschema_description:"One event: the activity, a product's event_type" jsonschema:"example=image.generated"`
-	OccurredAt      *TimeArg             `json:"occurred_at,omitempty" jsonschema_description:"One event: when the usage happened, at most 35 days ago; default now" jsonschema:"example=2026-11-01T12:00:00Z"`
-	Data            map[string]any       `json:"data,omitempty" jsonschema_description:"One event: quantities (numbers or decimal strings, read exactly) and dimensions the prices read, such as {\"total_tokens\": 1500, \"model\": \"gpt-4o\"}"`
-	Costs           []Cost               `json:"costs,omitempty" jsonschema_description:"One event: what the work cost you, per vendor; omit when unknown (cost_plus prices need it)"`
-	AuthorizationID string               `json:"authorization_id,omitempty" jsonschema_description:"One event: the authorization it settles; the hold is captured and the rest released" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
-	Events          []RecordEventRequest `json:"events,omitempty" jsonschema_description:"A batch of 1 to 1000 events, each recorded on its own; send this or the one-event fields, not both"`
+	ID              string               `json:"id,omitempty" jsonschema_description:"One event: its unique id, as in events" jsonschema:"example=req_8f2a"`
+	Customer        string               `json:"customer,omitempty" jsonschema_description:"One event: as in events" jsonschema:"example=user_123"`
+	Wallet          string               `json:"wallet,omitempty" jsonschema_description:"One event: as in events" jsonschema:"example=default"`
+	EventType       string               `json:"event_type,omitempty" jsonschema_description:"One event: as in events" jsonschema:"example=image.generated"`
+	OccurredAt      *TimeArg             `json:"occurred_at,omitempty" jsonschema_description:"One event: as in events" jsonschema:"example=2026-11-01T12:00:00Z"`
+	Data            map[string]any       `json:"data,omitempty" jsonschema_description:"One event: as in events"`
+	Costs           []Cost               `json:"costs,omitempty" jsonschema_description:"One event: as in events"`
+	AuthorizationID string               `json:"authorization_id,omitempty" jsonschema_description:"One event: as in events" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Events          []RecordEventRequest `json:"events,omitempty" jsonschema_description:"A batch of 1-1000 events, or send one event's fields at the top level"`
 }
 
 // UsageResult is one event's outcome in record_usage.
@@ -62,7 +62,7 @@ type RecordUsageResult struct {
 
 // GetEventArgs names a recorded event.
 type GetEventArgs struct {
-	ID string `json:"id" jsonschema_description:"The event id your app sent with record_usage" jsonschema:"example=req_8f2a"`
+	ID string `json:"id" jsonschema_description:"Event id sent with record_usage" jsonschema:"example=req_8f2a"`
 }
 
 // GetEventResult is an event with its fees.
@@ -73,12 +73,12 @@ type GetEventResult struct {
 
 // ListEventsArgs filters and pages recorded events, newest first.
 type ListEventsArgs struct {
-	Customer  string   `json:"customer,omitempty" jsonschema_description:"Only this customer's events: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	EventType string   `json:"event_type,omitempty" jsonschema_description:"Only events of this type" jsonschema:"example=image.generated"`
-	From      *TimeArg `json:"from,omitempty" jsonschema_description:"Only events that occurred at or after this time" jsonschema:"example=2026-11-01T00:00:00Z"`
-	To        *TimeArg `json:"to,omitempty" jsonschema_description:"Only events that occurred before this time" jsonschema:"example=2026-12-01T00:00:00Z"`
-	Limit     int      `json:"limit,omitempty" jsonschema_description:"Events per page, 1-100; default 20" jsonschema:"minimum=1,maximum=100,example=20"`
-	Cursor    string   `json:"cursor,omitempty" jsonschema_description:"next_cursor from the previous page; omit for the first page" jsonschema:"example=evs_1042"`
+	Customer  string   `json:"customer,omitempty" jsonschema_description:"Only this customer's (id or external_id)" jsonschema:"example=user_123"`
+	EventType string   `json:"event_type,omitempty" jsonschema_description:"Only this event_type" jsonschema:"example=image.generated"`
+	From      *TimeArg `json:"from,omitempty" jsonschema_description:"Occurred at or after" jsonschema:"example=2026-11-01T00:00:00Z"`
+	To        *TimeArg `json:"to,omitempty" jsonschema_description:"Occurred before" jsonschema:"example=2026-12-01T00:00:00Z"`
+	Limit     int      `json:"limit,omitempty" jsonschema_description:"Page size, 1-100; default 20" jsonschema:"minimum=1,maximum=100,example=20"`
+	Cursor    string   `json:"cursor,omitempty" jsonschema_description:"next_cursor of the previous page" jsonschema:"example=evs_1042"`
 }
 
 // ListEventsResult is one page of events.

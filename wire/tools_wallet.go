@@ -3,7 +3,7 @@ package wire
 // CreateWalletArgs are create_wallet's arguments: the customer and the
 // wallet's name.
 type CreateWalletArgs struct {
-	Customer string `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
+	Customer string `json:"customer" jsonschema_description:"Customer id (cus_…) or external_id" jsonschema:"example=user_123"`
 	CreateWalletRequest
 }
 
@@ -18,8 +18,8 @@ type CreateWalletResult struct {
 // GetWalletArgs names a wallet: a customer (its default wallet, or the named
 // one), or a wallet id.
 type GetWalletArgs struct {
-	Customer string `json:"customer,omitempty" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id; required unless wallet is a wallet id" jsonschema:"example=user_123"`
-	Wallet   string `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
+	Customer string `json:"customer,omitempty" jsonschema_description:"Customer id (cus_…) or external_id; needed unless wallet is an id" jsonschema:"example=user_123"`
+	Wallet   string `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default: the default wallet" jsonschema:"example=default"`
 }
 
 // GetWalletResult is a wallet with its balances.
@@ -31,8 +31,8 @@ type GetWalletResult struct {
 // SetCreditLimitArgs are set_credit_limit's arguments: the wallet and its
 // new limit. Charges may take the balance down to -credit_limit.
 type SetCreditLimitArgs struct {
-	Customer string `json:"customer,omitempty" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id; required unless wallet is a wallet id" jsonschema:"example=user_123"`
-	Wallet   string `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
+	Customer string `json:"customer,omitempty" jsonschema_description:"Customer id (cus_…) or external_id; needed unless wallet is an id" jsonschema:"example=user_123"`
+	Wallet   string `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default: the default wallet" jsonschema:"example=default"`
 	SetCreditLimitRequest
 }
 

@@ -98,7 +98,7 @@ type UpdateWebhookEndpointRequest struct {
 // BalanceThreshold is one threshold on a wallet's available balance.
 type BalanceThreshold struct {
 	WalletID  string  `json:"wallet_id" jsonschema_description:"The wallet" jsonschema:"example=wal_01jd8x2k7m3n4p5q6r7s8t9v0w"`
-	Asset     string  `json:"asset" jsonschema:"example=USD" jsonschema_description:"Asset code of the balance"`
+	Asset     string  `json:"asset" jsonschema:"example=USD" jsonschema_description:"Asset code"`
 	Threshold Decimal `json:"threshold" jsonschema_description:"balance.threshold_crossed is sent when the available balance goes below it" jsonschema:"example=10.00"`
 	RearmAt   Decimal `json:"rearm_at" jsonschema_description:"After a crossing, the threshold fires again only once the available balance has been back at or above this" jsonschema:"example=11.00"`
 	Armed     bool    `json:"armed" jsonschema_description:"true: the next crossing sends an event"`
@@ -120,7 +120,7 @@ type ThresholdParam struct {
 // SetBalanceThresholdsRequest is the body of POST
 // /v1/customers/{id}/wallets/{wallet}/thresholds.
 type SetBalanceThresholdsRequest struct {
-	Asset      string           `json:"asset" jsonschema_description:"Asset code of the balance" jsonschema:"example=USD"`
+	Asset      string           `json:"asset" jsonschema_description:"Asset code" jsonschema:"example=USD"`
 	Thresholds []ThresholdParam `json:"thresholds" jsonschema_description:"The wallet's thresholds in the asset, replacing those set before (at most 10; [] removes them)"`
 }
 
@@ -178,8 +178,8 @@ type RetryWebhookDeliveryArgs struct {
 
 // SetBalanceThresholdsArgs are set_balance_thresholds' arguments.
 type SetBalanceThresholdsArgs struct {
-	Customer string `json:"customer" jsonschema_description:"The customer: Tollgate id (cus_…) or your external_id" jsonschema:"example=user_123"`
-	Wallet   string `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default the customer's default wallet" jsonschema:"example=default"`
+	Customer string `json:"customer" jsonschema_description:"Customer id (cus_…) or external_id" jsonschema:"example=user_123"`
+	Wallet   string `json:"wallet,omitempty" jsonschema_description:"Wallet id (wal_…) or name; default: the default wallet" jsonschema:"example=default"`
 	SetBalanceThresholdsRequest
 }
 
