@@ -31,6 +31,7 @@ var toolsets = []Toolset{
 	{Name: "subscriptions", Description: "Put customers on product versions (plans).", Default: true},
 	{Name: "wallets", Description: "Wallets, balances, credit limits, ledger transactions and manual adjustments (gifts, corrections).", Default: true},
 	{Name: "usage", Description: "Authorize, record and look up usage events.", Default: true},
+	{Name: "plans", Description: "Run plans: read a subscription with its periods, change or cancel it, monthly statements."},
 	{Name: "payments", Description: "Card top-ups through the payment provider, auto top-up and refunds."},
 	{Name: "reports", Description: "Profitability: revenue, cost and margin; repricing what-ifs."},
 	{Name: "webhooks", Description: "Webhook endpoints for billing events."},
@@ -60,10 +61,10 @@ var toolsetOf = map[string]string{
 	"create_customer": "customers",
 
 	"subscribe_customer":  "subscriptions",
-	"get_subscription":    "subscriptions",
-	"change_subscription": "subscriptions",
-	"cancel_subscription": "subscriptions",
-	"get_statement":       "subscriptions",
+	"get_subscription":    "plans",
+	"change_subscription": "plans",
+	"cancel_subscription": "plans",
+	"get_statement":       "plans",
 
 	"get_wallet":        "wallets",
 	"create_wallet":     "wallets",
