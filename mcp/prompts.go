@@ -25,7 +25,7 @@ type promptArg struct {
 // improvise.
 func prompts() []mcpserver.ServerPrompt {
 	var out []mcpserver.ServerPrompt
-	for _, p := range []prompt{billingSetup, billingVerification, billingIntegration} {
+	for _, p := range []prompt{billingSetup, billingVerification, billingIntegration, paymentsSetup, planSetup, lowBalanceWebhooks} {
 		opts := []mcpgo.PromptOption{mcpgo.WithPromptTitle(p.title), mcpgo.WithPromptDescription(p.description)}
 		for _, a := range p.args {
 			opts = append(opts, mcpgo.WithArgument(a.name, mcpgo.ArgumentDescription(a.description)))
@@ -134,5 +134,63 @@ The app talks to Tollgate's REST API (the same operations as these MCP tools) wi
 Done when: in test mode, one real request through the app produces an event that get_event shows with its fee, get_wallet shows the balance lowered by exactly that fee, and a customer with too little balance gets the top-up message instead of the action. Show me those three results.
 
 %s`, or(a["stack"], "find its stack from the code"), missingTools)
+	},
+}
+
+var paymentsSetup = prompt{
+	name:        "payments_setup",
+	title:       "Take payments: a test top-up, then Stripe",
+	description: "Top up a customer's wallet by card in test mode with the built-in test provider, then connect Stripe on the server and set up auto top-up.",
+	args:        []promptArg{{"customer", "The customer to top up, by external_id (optional; default: a new test customer)"}},
+	render: func(a map[string]string) string {
+		return fmt.Sprintf(`Set up payments in Tollgate for customer %s.
+
+1. Call whoami: this runs in test mode first. If it is live mode, stop and ask me for a test key.
+2. create_top_up of 20.00 USD for the customer (idempotency_key "<customer>-topup-1", success_url and cancel_url of my app; ask me for them). Show me the checkout_url and ask me to pay it with the test card 4242 4242 4242 4242 (4000 0000 0000 0002 is declined).
+3. After I paid: get_top_up must say succeeded and get_wallet must show a paid lot of 20.00 USD. The card is now saved.
+4. configure_auto_top_up: ask me the threshold and the amount (and a monthly cap), enabled true. Confirm them in a table first.
+5. Live payments need Stripe: the operator runs, on the server, "tollgate payments connect --mode live" with the Stripe secret key and webhook signing secret in files or the environment. Never ask me to paste a secret into this chat, and never pass one to a tool.
+
+Done when: the top-up succeeded, the wallet shows the paid lot, and auto top-up is configured as I confirmed.
+
+%s`, or(a["customer"], "a new test customer (create_customer, external_id \"pay-test-\" + today's date)"), missingTools)
+	},
+}
+
+var planSetup = prompt{
+	name:        "plan_setup",
+	title:       "Sell a plan with an included allowance",
+	description: "A recurring fee with an allowance that renews each period and pay-as-you-go overage, e.g. $20 a month with 1,000 credits included, then $0.01 a credit.",
+	args:        []promptArg{{"plan", "The plan in words, e.g. \"$20 a month, 1,000 credits included, then $0.01 per credit\""}},
+	render: func(a map[string]string) string {
+		return fmt.Sprintf(`Set up this plan in Tollgate: %s.
+
+1. Read the resource tollgate://docs/plans and tollgate://docs/pricing-models, then call whoami and list_products.
+2. Design one product: a recurring price (the fee, interval), an entitlement granting the allowance each interval (purpose bundled), and the usage price for overage. Show it to me as a table and wait for my yes.
+3. create_product_price with those prices and entitlements; simulate_usage for one event to check the overage price.
+4. Subscribe a test customer (subscribe_customer; fund the wallet first with create_adjustment, since the first fee is charged at once), record some usage, and read get_statement for this month: plan fee, allowance granted and used, usage, closing balance.
+
+Done when: the statement reads right and you show it to me.
+
+%s`, or(a["plan"], "a monthly plan with an included allowance and overage"), missingTools)
+	},
+}
+
+var lowBalanceWebhooks = prompt{
+	name:        "low_balance_webhooks",
+	title:       "Hear about low balances",
+	description: "Send signed webhooks to the app when a customer's balance crosses a threshold, runs out or recovers.",
+	args:        []promptArg{{"url", "The app's webhook URL (https in live mode)"}},
+	render: func(a map[string]string) string {
+		return fmt.Sprintf(`Send Tollgate's webhooks to %s.
+
+1. create_webhook_endpoint for that URL with the event types balance.threshold_crossed, balance.depleted, balance.recovered, top_up.failed and auto_top_up.disabled. The signing secret (whsec_…) is shown once: tell me to store it in my app's secrets now; do not repeat it later.
+2. Ask me the thresholds per asset (e.g. 5.00 USD and 1.00 USD), then set_balance_thresholds on the customers' wallets I name.
+3. send_test_webhook, then list_webhook_deliveries: the test delivery must be succeeded. If it failed, show me the attempt's status and response.
+4. Show me how my app verifies a delivery (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature).
+
+Done when: the test delivery succeeded and the thresholds are set.
+
+%s`, or(a["url"], "my app's webhook URL (ask me)"), missingTools)
 	},
 }

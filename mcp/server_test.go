@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,10 +15,12 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/tools"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -116,13 +119,16 @@ func TestPrompts(t *testing.T) {
 			t.Errorf("prompt %s: want a title and a description", p.Name)
 		}
 	}
-	if got := strings.Join(names, ","); got != "billing_integration,billing_setup,billing_verification" {
+	if got := strings.Join(names, ","); got != "billing_integration,billing_setup,billing_verification,low_balance_webhooks,payments_setup,plan_setup" {
 		t.Errorf("prompts/list = %s", got)
 	}
 	for name, arg := range map[string]map[string]string{
 		"billing_setup":        {"product": "image generation at $0.02 a GPU second"},
 		"billing_verification": {"asset": "credits", "amount": "500"},
 		"billing_integration":  {"stack": "FastAPI"},
+		"payments_setup":       {"customer": "user_1"},
+		"plan_setup":           {"plan": "$20 a month, 1,000 credits included, then $0.01 per credit"},
+		"low_balance_webhooks": {"url": "https://app.example.com/hooks"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			req := mcpgo.GetPromptRequest{}
@@ -298,4 +304,43 @@ func TestHeaderSafe(t *testing.T) {
 	if want := `invalid or revoked API key (tg_test_abc.) 'x' ' `; got != want {
 		t.Errorf("headerSafe = %q, want %q", got, want)
 	}
+}
+
+// The prompts name only tools that exist.
+func TestPromptsNameRealTools(t *testing.T) {
+	t.Parallel()
+	known := map[string]bool{}
+	for _, tool := range tools.Every(nil, nil, nil) {
+		known[tool.Name] = true
+	}
+	toolLike := regexp.MustCompile(`\b(?:create|get|list|set|configure|send|subscribe|simulate|record|authorize|void|refund|quote|add|archive|change|cancel|retry|update)_[a-z_]+\b`)
+	for _, p := range prompts() {
+		text := ""
+		for _, m := range mustRender(t, p) {
+			text += m
+		}
+		for _, name := range toolLike.FindAllString(text, -1) {
+			if strings.HasSuffix(name, "_url") || strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_key") {
+				continue // an argument, not a tool
+			}
+			if !known[name] {
+				t.Errorf("prompt %s names %s, which is not a tool", p.Prompt.Name, name)
+			}
+		}
+	}
+}
+
+func mustRender(t *testing.T, p mcpserver.ServerPrompt) []string {
+	t.Helper()
+	res, err := p.Handler(context.Background(), mcpgo.GetPromptRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range res.Messages {
+		if tc, ok := m.Content.(mcpgo.TextContent); ok {
+			out = append(out, tc.Text)
+		}
+	}
+	return out
 }
