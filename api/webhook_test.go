@@ -14,7 +14,7 @@ func TestWebhookEndpoints(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.setup(t)
-	e.server.opts.Webhooks = webhooks.New(e.svc.Pool(), e.svc, webhooks.Options{})
+	e.server.opts.Webhooks = webhooks.New(e.svc.Pool(), e.svc, webhooks.Options{Render: wire.WebhookData(e.svc)})
 
 	var ep wire.WebhookEndpoint
 	e.must(t, http.StatusCreated, "POST", "/v1/webhook_endpoints", map[string]any{"url": "http://127.0.0.1:9/hooks", "event_types": []string{"balance.depleted"}}, &ep)
