@@ -100,3 +100,9 @@ func balanceEvent(ctx context.Context, svc *billing.Service, p outboxIDs) (Balan
 	}
 	return BalanceEvent{}, billing.NotFoundf("asset", "wallet %s has no %s balance", p.WalletID, p.Asset)
 }
+
+// WebhookTestEvent is the data of webhook.test, sent by send_test_webhook.
+type WebhookTestEvent struct {
+	EndpointID string `json:"endpoint_id" jsonschema_description:"The endpoint tested" jsonschema:"example=we_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Message    string `json:"message" jsonschema_description:"A fixed message" jsonschema:"example=a test event from Tollgate"`
+}
