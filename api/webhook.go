@@ -163,3 +163,19 @@ func (s *server) setBalanceThresholds(w http.ResponseWriter, r *http.Request) er
 	}
 	return writeJSON(w, http.StatusOK, wire.NewList(wire.Map(ts, wire.FromBalanceThreshold), false, ""))
 }
+
+func (s *server) listBalanceThresholds(w http.ResponseWriter, r *http.Request) error {
+	q := newQuery(r, "asset")
+	asset := q.str("asset")
+	if q.err != nil {
+		return q.err
+	}
+	if asset == "" {
+		return badRequest("missing_parameter", "asset", "query parameter asset is required: the asset code of the balance, such as ?asset=USD")
+	}
+	ts, err := s.svc.ListBalanceThresholds(r.Context(), r.PathValue("id"), r.PathValue("wallet"), asset)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.NewList(wire.Map(ts, wire.FromBalanceThreshold), false, ""))
+}
