@@ -314,6 +314,24 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		}
 		paths[path][strings.ToLower(method)] = op
 	}
+	hooks := map[string]any{}
+	for _, ev := range webhookEvents {
+		hooks[ev.typ] = map[string]any{"post": map[string]any{
+			"operationId": "webhook_" + strings.NewReplacer(".", "_").Replace(ev.typ), "summary": ev.summary, "tags": []string{"Webhooks"},
+			"description": "Sent to your endpoint, signed to the Standard Webhooks spec (webhook-id, webhook-timestamp, webhook-signature). " +
+				"data is the object as the REST API shows it, read when the event was fanned out (within about a second of the change) and the same on every attempt.",
+			"requestBody": map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{
+				"type": "object", "additionalProperties": false, "required": []string{"id", "type", "created_at", "livemode", "data"},
+				"properties": map[string]any{
+					"id":         map[string]any{"type": "string", "description": "The event id, also the webhook-id header: drop duplicates by it"},
+					"type":       map[string]any{"const": ev.typ},
+					"created_at": map[string]any{"type": "string", "format": "date-time", "description": "When the change happened"},
+					"livemode":   map[string]any{"type": "boolean", "description": "true for a live-mode event"},
+					"data":       map[string]any{"$ref": schemaRef(ev.data, tools.Output)},
+				}}}}},
+			"responses": map[string]any{"2XX": map[string]any{"description": "Received; any other status (or none within 15 s) is retried"}},
+		}}
+	}
 	var tagList []any
 	for _, tag := range tags {
 		tagList = append(tagList, map[string]any{"name": tag})
@@ -338,6 +356,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		"security": []any{map[string]any{"bearerAuth": []any{}}},
 		"tags":     tagList,
 		"paths":    paths,
+		"webhooks": hooks,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer",
 				"description": "An API key from `tollgate keys create` (tg_test_… or tg_live_…)"}},

@@ -14,7 +14,7 @@ func TestWebhookEndpoints(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.setup(t)
-	e.server.opts.Webhooks = webhooks.New(e.svc.Pool(), e.svc, webhooks.Options{})
+	e.server.opts.Webhooks = webhooks.New(e.svc.Pool(), e.svc, webhooks.Options{Render: wire.WebhookData(e.svc)})
 
 	var ep wire.WebhookEndpoint
 	e.must(t, http.StatusCreated, "POST", "/v1/webhook_endpoints", map[string]any{"url": "http://127.0.0.1:9/hooks", "event_types": []string{"balance.depleted"}}, &ep)
@@ -46,6 +46,21 @@ func TestWebhookEndpoints(t *testing.T) {
 	if len(ts.Data) != 2 || !ts.Data[0].Armed || !strings.Contains(string(res.body), `"threshold":"5.00","rearm_at":"5.50"`) {
 		t.Errorf("thresholds = %s, want 5.00 (re-arm 5.50) and 2.00", res.body)
 	}
+	got := list[wire.BalanceThreshold](t, e.must(t, http.StatusOK, "GET", "/v1/customers/user_1/wallets/default/thresholds?asset=USD", nil, nil))
+	if len(got.Data) != 2 || got.Data[0].Threshold.String() != "5" || got.Data[1].Threshold.String() != "2" {
+		t.Errorf("GET thresholds = %+v, want 5.00 and 2.00", got.Data)
+	}
+	e.wantError(t, e.do("GET", "/v1/customers/user_1/wallets/default/thresholds", e.key, nil), http.StatusBadRequest, typeInvalidRequest, "missing_parameter", "asset")
+
+	// A POST with an Idempotency-Key replays; the key with another body is a conflict.
+	rot := map[string]any{"rotate_secret": true}
+	first := e.must(t, http.StatusOK, "POST", "/v1/webhook_endpoints/"+ep.ID, rot, nil, "Idempotency-Key", "rotate-1")
+	again := e.must(t, http.StatusOK, "POST", "/v1/webhook_endpoints/"+ep.ID, rot, nil, "Idempotency-Key", "rotate-1")
+	if string(first.body) != string(again.body) {
+		t.Errorf("replayed rotation = %s, want the first answer %s (one rotation)", again.body, first.body)
+	}
+	e.wantError(t, e.do("POST", "/v1/webhook_endpoints/"+ep.ID, e.key, map[string]any{"enabled": false}, "Idempotency-Key", "rotate-1"),
+		http.StatusConflict, typeIdempotency, "idempotency_key_reused", "Idempotency-Key")
 
 	live := e.newKey(t, e.acct.ID, billing.ModeLive)
 	for _, u := range []string{"https://169.254.169.254/latest/meta-data", "https://10.0.0.1/hooks", "http://example.com/hooks"} {

@@ -211,7 +211,7 @@ func (s *Service) queueAutoTopUpFailure(batch *pgx.Batch, c Caller, t TopUp, o o
 	queueOutbox(batch, c, "auto_top_up.failed", payload, now)
 	batch.Queue(`INSERT INTO outbox (account_id, mode, type, payload, created_at)
 		SELECT $1, $2, 'auto_top_up.disabled', $3, $4 FROM auto_top_ups WHERE wallet_id = $5 AND asset = $6 AND NOT enabled AND failures = $7`,
-		c.AccountID, c.Mode, map[string]any{"wallet_id": t.WalletID, "asset": t.Asset, "reason": reason}, now, t.WalletID, t.Asset, autoTopUpMaxFailures)
+		c.AccountID, c.Mode, map[string]any{"top_up_id": t.ID, "wallet_id": t.WalletID, "asset": t.Asset, "reason": reason}, now, t.WalletID, t.Asset, autoTopUpMaxFailures)
 }
 
 // chargeAutoTopUp charges the card for a pending auto top-up (the job's

@@ -146,8 +146,23 @@ func (s *Service) fanOutRow(ctx context.Context, tx pgx.Tx, o outboxRow, now tim
 	if err != nil || len(endpoints) == 0 {
 		return billing.Translate(err)
 	}
+	data := o.payload
+	if s.opts.Render != nil {
+		ctx := billing.WithCaller(ctx, billing.Caller{AccountID: o.account, Mode: billing.Mode(o.mode)})
+		v, err := s.opts.Render(ctx, o.typ, o.payload)
+		if code := billing.ErrorCode(err); code == billing.ENotFound || code == billing.EInvalid {
+			s.log.Error("webhook event dropped: what it reports is gone", "type", o.typ, "outbox_id", o.id, "err", err)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("render %s (outbox %d): %w", o.typ, o.id, err)
+		}
+		if data, err = json.Marshal(v); err != nil {
+			return err
+		}
+	}
 	eventID := newID("evt", now)
-	b, err := body(eventID, o.typ, o.createdAt, billing.Mode(o.mode), o.payload)
+	b, err := body(eventID, o.typ, o.createdAt, billing.Mode(o.mode), data)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ package webhooks
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -51,6 +52,7 @@ var EventTypes = []string{
 	"balance.threshold_crossed", "balance.depleted", "balance.recovered", "balance.below_zero",
 	"top_up.succeeded", "top_up.failed", "top_up.requires_action",
 	"auto_top_up.failed", "auto_top_up.disabled",
+	"subscription.renewed", "subscription.past_due", "subscription.suspended", "subscription.resumed", "subscription.canceled",
 }
 
 // TestEventType is the type of send_test_webhook's event, sent to one
@@ -71,7 +73,21 @@ type Options struct {
 	RotationOverlap time.Duration
 	// Logger receives delivery failures (never secrets); nil discards.
 	Logger *slog.Logger
+	// Render makes an event's data, the object as the REST API shows it,
+	// from the ids its outbox row carries (see Render). Servers pass
+	// wire.WebhookData; nil sends the outbox payload as it is, which only
+	// the tests of the delivery machinery want.
+	Render Render
 }
+
+// Render returns the data of an event of type typ from its outbox payload
+// (the ids of what changed), reading the objects now; ctx carries the
+// caller of the event's account and mode. The fan-out calls it once per
+// event and stores the result: every attempt, and a manual retry, sends
+// that snapshot. A billing error of code ENotFound or EInvalid drops the
+// event (what it reports is gone, or the row is malformed) with a log line;
+// any other error leaves the outbox row for the next fan-out.
+type Render func(ctx context.Context, typ string, payload json.RawMessage) (any, error)
 
 // Service manages endpoints and delivers events.
 type Service struct {

@@ -25,6 +25,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/webhooks"
+	"github.com/tollgatehq/tollgate/wire"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -48,6 +49,9 @@ func start(t *testing.T, pool *pgxpool.Pool, opts webhooks.Options, run bool) *e
 	acct, err := svc.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if opts.Render == nil {
+		opts.Render = wire.WebhookData(svc) // as tollgate serve does
 	}
 	hooks := webhooks.New(pool, svc, opts)
 	if run {
@@ -350,12 +354,19 @@ func TestConcurrentDebitsOneCrossing(t *testing.T) {
 	if len(msgs) != 1 {
 		t.Fatalf("got %d messages, want exactly one", len(msgs))
 	}
-	var data struct{ Threshold, Available, Asset string }
+	var data struct {
+		Threshold, Available, Total, Asset string
+		WalletID                           string `json:"wallet_id"`
+		CustomerID                         string `json:"customer_id"`
+		Lots                               []json.RawMessage
+	}
 	if err := json.Unmarshal(decode(t, msgs[0]).Data, &data); err != nil {
 		t.Fatal(err)
 	}
-	if data.Threshold != "60.00" || data.Asset != "USD" {
-		t.Errorf("data = %+v, want threshold 60.00 USD", data)
+	// The wallet's balance as the REST API shows it, with the threshold.
+	if data.Threshold != "60.00" || data.Asset != "USD" || data.Total == "" || data.Lots == nil ||
+		!strings.HasPrefix(data.WalletID, "wal_") || !strings.HasPrefix(data.CustomerID, "cus_") {
+		t.Errorf("data = %+v, want the USD balance of a wallet with threshold 60.00", data)
 	}
 }
 

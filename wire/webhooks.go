@@ -82,7 +82,7 @@ func FromWebhookDelivery(d webhooks.Delivery) WebhookDelivery {
 type CreateWebhookEndpointRequest struct {
 	URL         string   `json:"url" jsonschema_description:"https URL that receives events (http and loopback allowed in test mode only); private, link-local and metadata addresses are refused" jsonschema:"example=https://example.com/tollgate/webhooks"`
 	Description string   `json:"description,omitempty" jsonschema_description:"Your note about the endpoint" jsonschema:"example=production receiver"`
-	EventTypes  []string `json:"event_types,omitempty" jsonschema_description:"Event types to send (authorization.declined, balance.threshold_crossed, balance.depleted, balance.recovered, balance.below_zero, top_up.succeeded, top_up.failed, top_up.requires_action, auto_top_up.failed, auto_top_up.disabled); omit for all"`
+	EventTypes  []string `json:"event_types,omitempty" jsonschema_description:"Event types to send (authorization.declined, balance.threshold_crossed, balance.depleted, balance.recovered, balance.below_zero, top_up.succeeded, top_up.failed, top_up.requires_action, auto_top_up.failed, auto_top_up.disabled, subscription.renewed, subscription.past_due, subscription.suspended, subscription.resumed, subscription.canceled); omit for all"`
 }
 
 // UpdateWebhookEndpointRequest is the body of POST

@@ -13,6 +13,7 @@ import (
 	"github.com/tollgatehq/tollgate/portal"
 	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/webhooks"
+	"github.com/tollgatehq/tollgate/wire"
 )
 
 // app holds what the HTTP server serves.
@@ -59,7 +60,7 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 	}
 	a.acct = acct
 	a.prof = profitability.New(db.pool, a.svc, profitability.Options{})
-	a.hooks = webhooks.New(db.pool, a.svc, webhooks.Options{Logger: cfg.log}) // registers its jobs with svc
+	a.hooks = webhooks.New(db.pool, a.svc, webhooks.Options{Logger: cfg.log, Render: wire.WebhookData(a.svc)}) // registers its jobs with svc
 	if cfg.publicURL != "" {
 		// TOLLGATE_PORTAL_SECRET signs the portal's links and cookies;
 		// without it, the secret stored in the database at first start.
