@@ -220,6 +220,9 @@ func (s *Service) recordDecision(ctx context.Context, tx txn, c Caller, a Author
 		}
 		queueBalanceWrites(batch, b)
 		if a.Approved {
+			// The new hold counts: the triggers and alerts see the
+			// available balance after it (held is derived, never written).
+			b.held = b.held.Add(a.Amount)
 			s.queueAutoTopUpTriggers(batch, now, b)
 			s.queueBalanceAlerts(batch, now, false, b)
 		}
