@@ -147,7 +147,7 @@ type AuthorizeParams struct {
 	Data       map[string]any `json:"data,omitempty" jsonschema_description:"With event_type: the estimated event data (quantities read exactly, dimensions), such as {\"total_tokens\": 2000}"`
 	Amount     *Decimal       `json:"amount,omitempty" jsonschema_description:"Instead of event_type: the amount to hold, zero or more, with asset" jsonschema:"example=0.50"`
 	Asset      string         `json:"asset,omitempty" jsonschema_description:"With amount: its asset code" jsonschema:"example=USD"`
-	TTLSeconds int            `json:"ttl_seconds,omitempty" jsonschema_description:"How long an unused hold lasts, 1-86400 seconds; default 900" jsonschema:"minimum=1,maximum=86400,example=900"`
+	TTLSeconds int            `json:"ttl_seconds,omitempty" jsonschema_description:"How long an unused hold lasts, 1-86400 seconds; 0 or absent: the default, 900; a negative value or more than 86400 is refused (422)" jsonschema:"minimum=0,maximum=86400,example=900"`
 }
 
 // ToInput maps the request to billing's input under its idempotency key.
