@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -39,9 +41,35 @@ func TestAuthorizations(t *testing.T) {
 
 	// A decline is a decision: 200 with approved false, the reason and the shortfall.
 	var declined wire.Authorization
-	e.must(t, http.StatusOK, "POST", "/v1/authorizations", map[string]any{"idempotency_key": "auth-big", "customer": "user_1", "amount": "25.00", "asset": "USD"}, &declined)
+	res := e.must(t, http.StatusOK, "POST", "/v1/authorizations", map[string]any{"idempotency_key": "auth-big", "customer": "user_1", "amount": "25.00", "asset": "USD"}, &declined)
 	if declined.Approved || declined.Status != "declined" || declined.DeclineReason != "insufficient_funds" || declined.Shortfall.String() != "15" {
 		t.Errorf("declined %+v, want shortfall 15", declined)
+	}
+	// The decline's fields are named as authorize_usage names them over MCP.
+	var fields map[string]any
+	if err := json.Unmarshal(res.body, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{"approved": false, "decline_reason": "insufficient_funds", "amount": "25.00", "required": "25.00", "available": "10.00", "shortfall": "15.00"} {
+		if fields[k] != want {
+			t.Errorf("declined %s = %v, want %v (body %s)", k, fields[k], want, res.body)
+		}
+	}
+
+	// ttl_seconds: 0 or absent is the default, 900 s; below 0 or above 86400 is a 422.
+	for _, ttl := range []int{0, 60} {
+		var held wire.Authorization
+		e.must(t, http.StatusCreated, "POST", "/v1/authorizations", map[string]any{"idempotency_key": fmt.Sprintf("ttl-%d", ttl), "customer": "user_1", "amount": "0.01", "asset": "USD", "ttl_seconds": ttl}, &held)
+		created, _ := time.Parse(time.RFC3339Nano, held.CreatedAt)
+		expires, _ := time.Parse(time.RFC3339Nano, held.ExpiresAt)
+		want := map[int]time.Duration{0: 900 * time.Second, 60: time.Minute}[ttl]
+		if d := expires.Sub(created); d < want-time.Second || d > want+time.Second {
+			t.Errorf("ttl_seconds %d: the hold lasts %v, want %v", ttl, d, want)
+		}
+	}
+	for _, ttl := range []int{-1, 86401} {
+		e.wantError(t, e.do("POST", "/v1/authorizations", e.key, map[string]any{"idempotency_key": fmt.Sprintf("ttl-%d", ttl), "customer": "user_1", "amount": "0.01", "asset": "USD", "ttl_seconds": ttl}),
+			http.StatusUnprocessableEntity, typeInvalidRequest, "invalid", "ttl_seconds")
 	}
 	e.wantError(t, e.do("POST", "/v1/authorizations/"+declined.ID+"/void", e.key, nil), http.StatusUnprocessableEntity, typeInvalidRequest, "invalid", "authorization_id")
 	e.wantError(t, e.do("GET", "/v1/authorizations/auth_nope", e.key, nil), http.StatusNotFound, typeInvalidRequest, "not_found", "")

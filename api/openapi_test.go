@@ -214,7 +214,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		401: {"Unauthorized", "No API key, a malformed Authorization header, or an unknown or revoked key"},
 		403: {"Forbidden", "The API key is read-only (scope read_only) and this request writes; use a key with scope full"},
 		402: {"PaymentRequired", "Insufficient funds: the charge exceeds the available balance plus the credit limit"},
-		404: {"NotFound", "The resource does not exist in the key's account and mode"},
+		404: {"NotFound", "The resource does not exist in the key's account and mode (code not_found; a path that is no route answers route_not_found)"},
 		409: {"Conflict", "An id reused with another payload, a state that forbids the change, or an Idempotency-Key reused for another request or still in progress"},
 		413: {"PayloadTooLarge", "The request body exceeds the size limit"},
 		422: {"Unprocessable", "The request is well formed but semantically invalid; param names the field"},
@@ -285,7 +285,11 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		resps := map[string]any{}
 		if d.created {
 			resps["201"] = map[string]any{"description": "Created", "headers": headers, "content": content}
-			resps["200"] = map[string]any{"description": "Already existed, or a replay: nothing changed", "headers": headers, "content": content}
+			ok := "Already existed, or a replay: nothing changed"
+			if d.ok != "" {
+				ok = d.ok
+			}
+			resps["200"] = map[string]any{"description": ok, "headers": headers, "content": content}
 		} else {
 			resps["200"] = map[string]any{"description": "OK", "headers": headers, "content": content}
 		}

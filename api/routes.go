@@ -40,6 +40,7 @@ type doc struct {
 	html                   bool         // the response is an HTML page, not JSON (errors stay JSON)
 	list                   bool         // the response is a list envelope of out
 	created                bool         // 201 for a new resource, 200 for an existing one or a replay
+	ok                     string       // with created: what a 200 means, when not an existing resource or a replay
 	query                  []param
 	errors                 []int // statuses besides 400, 401, 413, 429 and 500
 }
@@ -174,8 +175,8 @@ func (s *server) table() []route {
 			in: typ[wire.CreateAdjustmentRequest](), out: typ[wire.Adjustment](), created: true, errors: []int{paid, nf, cf, inv}}},
 
 		{pattern: "POST /v1/authorizations", handle: s.authorize, doc: doc{id: "createAuthorization", tag: "Authorizations",
-			summary: "Authorize: hold the cost of what is about to happen", text: "201 with approved true when the amount is held. A decline is a decision, not an error: 200 with approved false, decline_reason and shortfall. A replay of idempotency_key (default: the Idempotency-Key header) is 200.",
-			in: typ[wire.AuthorizeRequest](), out: typ[wire.Authorization](), created: true, errors: []int{nf, cf, inv}}},
+			summary: "Authorize: hold the cost of what is about to happen", text: "201 with approved true when the amount is held. A decline is a decision, not an error: 200 with approved false, decline_reason, required, available and shortfall (the fields authorize_usage answers over MCP). A replay of idempotency_key (default: the Idempotency-Key header) is 200. ttl_seconds 0 or absent holds for 900 s; below 0 or above 86400 is 422.",
+			in: typ[wire.AuthorizeRequest](), out: typ[wire.Authorization](), created: true, ok: "A decline (approved false), or a replay of idempotency_key: nothing held", errors: []int{nf, cf, inv}}},
 		{pattern: "GET /v1/authorizations/{id}", handle: s.getAuthorization, doc: doc{id: "getAuthorization", tag: "Authorizations",
 			summary: "Get an authorization", out: typ[wire.Authorization](), errors: []int{nf}}},
 		{pattern: "POST /v1/authorizations/{id}/void", handle: s.voidAuthorization, doc: doc{id: "voidAuthorization", tag: "Authorizations",

@@ -270,8 +270,13 @@ func (s *Service) present(a Authorization, now time.Time) Authorization {
 	return a
 }
 
+// outboxPayload is the data of authorization.declined: the field names of
+// the REST and MCP authorization (decline_reason, required, available,
+// shortfall); reason is decline_reason's older name, kept for receivers
+// written against it.
 func (a Authorization) outboxPayload() map[string]any {
-	return map[string]any{"authorization_id": a.ID, "customer_id": a.CustomerID, "wallet_id": a.WalletID, "reason": a.DeclineReason,
+	return map[string]any{"authorization_id": a.ID, "customer_id": a.CustomerID, "wallet_id": a.WalletID,
+		"decline_reason": a.DeclineReason, "reason": a.DeclineReason,
 		"asset": a.Asset, "required": a.Amount.String(), "available": a.Available.String(), "shortfall": a.Shortfall.String()}
 }
 

@@ -18,7 +18,7 @@ func AuthorizeUsage(svc *billing.Service) Tool {
 			if err != nil {
 				return wire.AuthorizeUsageResult{}, err
 			}
-			r := wire.AuthorizeUsageResult{Authorization: wire.FromAuthorization(a, mode(ctx)), Required: wire.A(a.Amount, a.Precision)}
+			r := wire.AuthorizeUsageResult{Authorization: wire.FromAuthorization(a, mode(ctx))}
 			show := func(d billing.Decimal) string { return billing.Display(d, a.Precision) }
 			replayed := ""
 			if a.Replayed {

@@ -147,7 +147,7 @@ type AuthorizeParams struct {
 	Data       map[string]any `json:"data,omitempty" jsonschema_description:"With event_type: estimated event data"`
 	Amount     *Decimal       `json:"amount,omitempty" jsonschema_description:"Or: the amount to hold, with asset" jsonschema:"example=0.50"`
 	Asset      string         `json:"asset,omitempty" jsonschema_description:"With amount: its asset" jsonschema:"example=USD"`
-	TTLSeconds int            `json:"ttl_seconds,omitempty" jsonschema_description:"Hold lifetime, 1-86400 s; default 900" jsonschema:"minimum=1,maximum=86400,example=900"`
+	TTLSeconds int            `json:"ttl_seconds,omitempty" jsonschema_description:"Hold lifetime, 1-86400 s; 0 or absent: 900; negative or more is refused" jsonschema:"minimum=0,maximum=86400,example=900"`
 }
 
 // ToInput maps the request to billing's input under its idempotency key.

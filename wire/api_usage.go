@@ -5,8 +5,8 @@ import (
 )
 
 // Authorization is a hold on available balance and the decision behind it. A
-// decline is a decision (approved false, with the reason and the shortfall),
-// not an error.
+// decline is a decision (approved false, with decline_reason, required,
+// available and shortfall), not an error. REST and MCP answer this one shape.
 type Authorization struct {
 	ID             string   `json:"id" jsonschema_description:"Authorization id; send it as authorization_id with the usage event" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 	IdempotencyKey string   `json:"idempotency_key" jsonschema_description:"Your idempotency key for this authorization" jsonschema:"example=req_8f2a-authorize"`
@@ -18,6 +18,7 @@ type Authorization struct {
 	DeclineReason  string   `json:"decline_reason,omitempty" jsonschema_description:"Why it was declined" jsonschema:"enum=insufficient_funds,enum=no_subscription,enum=subscription_suspended,example=insufficient_funds"`
 	Asset          string   `json:"asset" jsonschema_description:"Asset of the amounts" jsonschema:"example=USD"`
 	Amount         Decimal  `json:"amount" jsonschema_description:"Held (approved) or required (declined)" jsonschema:"example=0.04"`
+	Required       Decimal  `json:"required" jsonschema_description:"What the request needs available: the estimate, or the amount sent (the same as amount; named for declines)" jsonschema:"example=0.04"`
 	Available      Decimal  `json:"available" jsonschema_description:"Available balance after the hold, or when declined" jsonschema:"example=9.96"`
 	Shortfall      Decimal  `json:"shortfall" jsonschema_description:"What a top-up must add for the request to pass; 0 when approved" jsonschema:"example=0"`
 	ExpiresAt      string   `json:"expires_at" jsonschema_description:"When an unused hold is released (RFC 3339, UTC)" jsonschema:"format=date-time,example=2026-11-01T12:15:00Z"`
@@ -33,7 +34,7 @@ type Authorization struct {
 func FromAuthorization(a billing.Authorization, mode billing.Mode) Authorization {
 	return Authorization{ID: a.ID, IdempotencyKey: a.IdempotencyKey, CustomerID: a.CustomerID, WalletID: a.WalletID,
 		EventType: a.EventType, Approved: a.Approved, Status: a.Status, DeclineReason: a.DeclineReason, Asset: a.Asset,
-		Amount: A(a.Amount, a.Precision), Available: A(a.Available, a.Precision), Shortfall: A(a.Shortfall, a.Precision), ExpiresAt: Time(a.ExpiresAt),
+		Amount: A(a.Amount, a.Precision), Required: A(a.Amount, a.Precision), Available: A(a.Available, a.Precision), Shortfall: A(a.Shortfall, a.Precision), ExpiresAt: Time(a.ExpiresAt),
 		CapturedAmount: AP(a.CapturedAmount, a.Precision), EventID: a.EventID, SettledAt: TimeP(a.SettledAt), CreatedAt: Time(a.CreatedAt),
 		Replayed: a.Replayed, Livemode: mode == billing.ModeLive}
 }

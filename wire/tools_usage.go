@@ -11,7 +11,6 @@ type AuthorizeUsageArgs struct {
 // missing. A decline is a result, not an error.
 type AuthorizeUsageResult struct {
 	Authorization
-	Required Decimal `json:"required" jsonschema_description:"What the request needs available: the estimate, or the amount sent" jsonschema:"example=0.04"`
 	Guidance
 }
 
