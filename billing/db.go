@@ -243,6 +243,11 @@ func withPipeTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx *pipeTx) err
 		if t.begun && !t.done {
 			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
+		// fn's statements return driver errors as they come; a broken
+		// connection must still read as EUnavailable to the caller.
+		if u := translate(err); ErrorCode(u) == EUnavailable {
+			return u
+		}
 		return err
 	}
 	if t.begun && !t.done {

@@ -160,6 +160,15 @@ func (s *Service) recordBatch(jobs []*recordJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), recordBatchTimeout)
 	defer cancel()
 	results, err := s.recordTx(ctx, jobs)
+	if ErrorCode(err) == EUnavailable {
+		// The database is down or read-only: every event alone would fail the
+		// same way, each after its own retries. Nothing was written.
+		for _, j := range jobs {
+			j.err = err
+			close(j.done)
+		}
+		return
+	}
 	if err != nil {
 		if ErrorCode(err) == EInternal {
 			s.log.Warn("usage batch failed; recording its events one by one", "events", len(jobs), "err", err)
@@ -188,16 +197,28 @@ const recordAttempts = 3
 var errRecordedConcurrently = Errorf(EConflict, "an event id of this request was being recorded concurrently; retry with the same event ids")
 
 // recordTx records jobs in one transaction, run again from the start if it
-// lost a race for an event id, and answers each job.
+// lost a race for an event id, or, as WithTx does, when the database was
+// unreachable or restarting; and answers each job.
 func (s *Service) recordTx(ctx context.Context, jobs []*recordJob) ([]batchResult, error) {
-	for attempt := 1; ; attempt++ {
+	raced, down := 0, 0
+	for {
 		var results []batchResult
 		err := withPipeTx(ctx, s.pool, func(tx *pipeTx) error {
 			var err error
 			results, err = s.recordBatchTx(ctx, tx, jobs, s.clock())
 			return err
 		})
-		if errors.Is(err, errRecordedConcurrently) && attempt < recordAttempts {
+		switch {
+		case errors.Is(err, errRecordedConcurrently) && raced < recordAttempts-1:
+			raced++
+			continue
+		case ErrorCode(err) == EUnavailable && down < txAttempts-1:
+			select {
+			case <-ctx.Done():
+				return nil, err
+			case <-time.After(txBackoff << (2 * down)):
+			}
+			down++
 			continue
 		}
 		return results, err

@@ -107,7 +107,9 @@ type RecordResult struct {
 }
 
 // RecordUsageBatch records up to MaxBatch events. One bad event fails alone and
-// the others are kept; each is answered as RecordUsage would answer it.
+// the others are kept; each is answered as RecordUsage would answer it. When
+// the database is unavailable the call returns EUnavailable: nothing was
+// written.
 func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput) ([]RecordResult, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
@@ -130,6 +132,9 @@ func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput
 	if err := s.enqueue(ctx, jobs); err != nil {
 		return nil, err
 	}
+	if err := allUnavailable(jobs, len(events)); err != nil {
+		return nil, err
+	}
 	for k, j := range jobs {
 		out[at[k]] = RecordResult{Event: j.ev, Err: j.err}
 		if ErrorCode(j.err) == EInternal {
@@ -137,6 +142,21 @@ func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput
 		}
 	}
 	return out, nil
+}
+
+// allUnavailable returns the error of a call whose every event (of n) was
+// refused as EUnavailable: the database was down or read-only, nothing of it
+// was written, and the whole call is to be sent again.
+func allUnavailable(jobs []*recordJob, n int) error {
+	if len(jobs) != n {
+		return nil
+	}
+	for _, j := range jobs {
+		if ErrorCode(j.err) != EUnavailable {
+			return nil
+		}
+	}
+	return jobs[0].err
 }
 
 // newRecordJob validates an event before it joins a batch.

@@ -35,7 +35,11 @@ func arguments(req mcpgo.CallToolRequest) (map[string]any, error) {
 	}
 	v, err := wire.ParseJSON(raw)
 	if le, isLimit := err.(*wire.LimitError); isLimit {
-		return nil, billing.Invalidf(le.Path, "%s", le.Error())
+		field := le.Path
+		if field == "" { // the arguments as a whole (invalid UTF-8, say)
+			field = "arguments"
+		}
+		return nil, billing.Invalidf(field, "%s", le.Error())
 	}
 	args, ok := v.(map[string]any)
 	if err != nil || !ok {
