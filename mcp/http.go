@@ -22,6 +22,11 @@ type HTTPOptions struct {
 	// than localhost (a reverse proxy on the same machine that keeps the
 	// public Host does that). Every request still needs an API key.
 	AllowAnyHost bool
+	// RatePerSecond and RateBurst limit each API key's MCP requests; zero
+	// means DefaultMCPRatePerSecond and DefaultMCPRateBurst, a negative
+	// RatePerSecond turns the limit off.
+	RatePerSecond float64
+	RateBurst     int
 }
 
 // HTTP serves MCP over HTTP: streamable HTTP (mount at /mcp) and the legacy
@@ -38,6 +43,13 @@ func NewHTTP(s *mcpserver.MCPServer, svc *billing.Service, opts HTTPOptions) *HT
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	perSecond, burst := opts.RatePerSecond, opts.RateBurst
+	if perSecond == 0 {
+		perSecond, burst = DefaultMCPRatePerSecond, DefaultMCPRateBurst
+	}
+	if burst <= 0 {
+		burst = max(1, int(2*perSecond))
 	}
 	streamable := mcpserver.NewStreamableHTTPServer(s,
 		mcpserver.WithEndpointPath("/mcp"),
@@ -59,9 +71,9 @@ func NewHTTP(s *mcpserver.MCPServer, svc *billing.Service, opts HTTPOptions) *HT
 		mcpserver.WithAppendQueryToMessageEndpoint(),
 	)
 	return &HTTP{
-		streamable: RequireKey(svc, log, SelectToolsets(streamable)),
+		streamable: RequireKey(svc, log, limitPerKey(perSecond, burst, SelectToolsets(streamable))),
 		sse:        sse,
-		sseHandler: RequireKey(svc, log, SelectToolsets(endlessStream(sse))),
+		sseHandler: RequireKey(svc, log, limitPerKey(perSecond, burst, SelectToolsets(endlessStream(sse)))),
 	}
 }
 

@@ -344,3 +344,47 @@ func mustRender(t *testing.T, p mcpserver.ServerPrompt) []string {
 	}
 	return out
 }
+
+// MCP requests are limited per key: past the burst, 429 with Retry-After;
+// another key is not affected.
+func TestHTTPRateLimitPerKey(t *testing.T) {
+	t.Parallel()
+	svc, acct := newService(t)
+	_, key, err := svc.CreateAPIKey(context.Background(), acct.ID, billing.ModeTest, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, other, err := svc.CreateAPIKey(context.Background(), acct.ID, billing.ModeTest, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHTTP(NewServer(svc, profFor(svc), Options{}), svc, HTTPOptions{RatePerSecond: 0.5, RateBurst: 2})
+	srv := httptest.NewServer(h.Streamable())
+	t.Cleanup(srv.Close)
+	initBody := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}`
+	post := func(k string) *http.Response {
+		req, _ := http.NewRequest("POST", srv.URL, strings.NewReader(initBody))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Authorization", "Bearer "+k)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res
+	}
+	for i := range 2 {
+		if res := post(key); res.StatusCode == http.StatusTooManyRequests {
+			t.Fatalf("request %d within the burst = 429", i)
+		}
+	}
+	res := post(key)
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || res.Header.Get("RateLimit-Limit") != "2" {
+		t.Errorf("past the burst = %d %v, want 429 with Retry-After and RateLimit-Limit 2", res.StatusCode, res.Header)
+	}
+	if res := post(other); res.StatusCode == http.StatusTooManyRequests {
+		t.Errorf("another key = 429: the limit is per key")
+	}
+}
