@@ -198,3 +198,42 @@ func brokenService(t *testing.T) *billing.Service {
 	t.Cleanup(pool.Close)
 	return billing.NewService(pool, billing.Options{})
 }
+
+// A key's own limits (tollgate keys limit) replace the server's for that key
+// only, at once.
+func TestRateLimitPerKeySetting(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(o *Options) { o.RateLimit = DefaultRateLimit(); o.HotRateLimit = DefaultHotRateLimit() })
+	other := e.newKey(t, e.acct.ID, billing.ModeTest)
+	keys, err := e.svc.ListAPIKeys(context.Background(), e.acct.ID)
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("ListAPIKeys = %v, %v", keys, err)
+	}
+	var id string
+	for _, k := range keys {
+		if strings.HasPrefix(e.key, k.Prefix) {
+			id = k.ID
+		}
+	}
+	if _, err := e.svc.SetAPIKeyLimits(context.Background(), id, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	e.must(t, http.StatusOK, "GET", "/v1/customers", nil, nil)
+	e.must(t, http.StatusOK, "GET", "/v1/customers", nil, nil)
+	res := e.do("GET", "/v1/customers", e.key, nil)
+	e.wantError(t, res, http.StatusTooManyRequests, typeRateLimit, "rate_limited", "")
+	if res.header.Get("RateLimit-Limit") != "2" {
+		t.Errorf("RateLimit-Limit = %q, want the key's own burst 2", res.header.Get("RateLimit-Limit"))
+	}
+	for range 5 {
+		if res := e.do("GET", "/v1/customers", other, nil); res.status != http.StatusOK {
+			t.Fatalf("a key without its own limit = %d, want 200 at the server's default", res.status)
+		}
+	}
+	if _, err := e.svc.SetAPIKeyLimits(context.Background(), id, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if res := e.do("GET", "/v1/customers", e.key, nil); res.status != http.StatusOK {
+		t.Errorf("after the key's limit was cleared = %d, want 200", res.status)
+	}
+}

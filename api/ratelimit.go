@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/tollgatehq/tollgate/billing"
 )
 
 // The default per-key rate limits. The hot path (authorize, record, batch,
@@ -103,8 +105,9 @@ type keyLimiter struct {
 }
 
 type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
+	lim     *rate.Limiter
+	seen    time.Time
+	ownRate int32 // the key's own limit the bucket was made for; 0: the default
 }
 
 func newKeyLimiter(rl RateLimit) *keyLimiter {
@@ -115,8 +118,9 @@ func newKeyLimiter(rl RateLimit) *keyLimiter {
 	return &keyLimiter{limit: rl, idle: max(refill, time.Minute), buckets: map[string]*bucket{}}
 }
 
-// allow takes a token for key; when there is none it says how long to wait.
-func (k *keyLimiter) allow(key string, now time.Time) (bool, time.Duration) {
+// allow takes a token for key, whose own limit is own requests a second
+// (0: the limiter's); when there is none it says how long to wait.
+func (k *keyLimiter) allow(key string, own int32, now time.Time) (bool, time.Duration) {
 	if k == nil {
 		return true, 0
 	}
@@ -131,8 +135,12 @@ func (k *keyLimiter) allow(key string, now time.Time) (bool, time.Duration) {
 		k.lastSweep = now
 	}
 	b := k.buckets[key]
-	if b == nil {
-		b = &bucket{lim: rate.NewLimiter(rate.Limit(k.limit.PerSecond), k.limit.burst())}
+	if b == nil || b.ownRate != own {
+		lim := k.limit
+		if own > 0 {
+			lim = RateLimit{PerSecond: float64(own)}
+		}
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(lim.PerSecond), lim.burst()), ownRate: own}
 		k.buckets[key] = b
 	}
 	b.seen = now
@@ -147,20 +155,24 @@ func (k *keyLimiter) allow(key string, now time.Time) (bool, time.Duration) {
 // limit enforces the rate limit of route for key: a 429 with Retry-After
 // (whole seconds, at least 1) and the RateLimit-* headers when the bucket
 // is empty.
-func (s *server) limit(w http.ResponseWriter, route, key string) error {
-	lim, which := s.limiter, "management"
+func (s *server) limit(w http.ResponseWriter, route string, c billing.Caller) error {
+	lim, which, own := s.limiter, "management", c.RateLimit
 	if hotRoutes[route] {
-		lim, which = s.hotLimiter, "hot path"
+		lim, which, own = s.hotLimiter, "hot path", c.HotRateLimit
 	}
-	ok, wait := lim.allow(key, time.Now())
+	ok, wait := lim.allow(c.KeyID, own, time.Now())
 	if ok {
 		return nil
 	}
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	w.Header().Set("RateLimit-Limit", strconv.Itoa(lim.limit.burst()))
+	shown := lim.limit
+	if own > 0 {
+		shown = RateLimit{PerSecond: float64(own)}
+	}
+	w.Header().Set("RateLimit-Limit", strconv.Itoa(shown.burst()))
 	w.Header().Set("RateLimit-Remaining", "0")
 	w.Header().Set("RateLimit-Reset", strconv.Itoa(secs))
 	return &apiError{status: http.StatusTooManyRequests, typ: typeRateLimit, code: "rate_limited",
-		message: fmt.Sprintf("too many %s requests for this API key (limit %s); retry after %d s", which, lim.limit, secs)}
+		message: fmt.Sprintf("too many %s requests for this API key (limit %s); retry after %d s", which, shown, secs)}
 }

@@ -299,7 +299,7 @@ func (s *server) endpoint(rt route) http.Handler {
 			}
 			info.keyPrefix = c.KeyPrefix
 			r = r.WithContext(billing.WithCaller(r.Context(), c))
-			if err := s.limit(w, rt.pattern, c.KeyID); err != nil {
+			if err := s.limit(w, rt.pattern, c); err != nil {
 				s.fail(w, r, err)
 				return
 			}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 )
 
 // Account is one platform using Tollgate.
@@ -30,6 +32,9 @@ type APIKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	// RateLimit and HotRateLimit override the server's per-key limits, in
+	// requests a second (bursts twice that); 0 keeps the server's.
+	RateLimit, HotRateLimit int32
 }
 
 // builtinCurrencies are the ISO currencies every account has in both modes.
@@ -150,6 +155,39 @@ func (s *Service) RevokeAPIKey(ctx context.Context, ref string) (APIKey, error) 
 	return k, err
 }
 
+// SetAPIKeyLimits sets a key's own rate limits in requests a second (0: the
+// server's default) for the management endpoints and MCP, and for the hot
+// path; by key id or prefix. Every running server applies them at once (the
+// key caches are cleared as on a revocation). Returns EInvalid, ENotFound.
+func (s *Service) SetAPIKeyLimits(ctx context.Context, ref string, rateLimit, hotRateLimit int32) (APIKey, error) {
+	if rateLimit < 0 || hotRateLimit < 0 || rateLimit > 1_000_000 || hotRateLimit > 1_000_000 {
+		return APIKey{}, Invalidf("rate_limit", "rate limits are requests a second between 1 and 1,000,000, or 0 for the server's default")
+	}
+	if n, err := queries.CountAPIKeysByRef(ctx, s.pool, ref); err != nil {
+		return APIKey{}, translate(err)
+	} else if n > 1 {
+		return APIKey{}, Errorf(EConflict, "%d keys share the prefix %q; use the key id (`tollgate keys list` shows ids)", n, ref)
+	}
+	opt := func(n int32) *int32 {
+		if n == 0 {
+			return nil
+		}
+		return &n
+	}
+	r, err := queries.SetAPIKeyLimits(ctx, s.pool, dbsqlc.SetAPIKeyLimitsParams{Ref: ref, RateLimit: opt(rateLimit), HotRateLimit: opt(hotRateLimit)})
+	if err != nil {
+		if ErrorCode(translate(err)) == ENotFound {
+			return APIKey{}, NotFoundf("key", "no active API key %q; `tollgate keys list` shows ids and prefixes", ref)
+		}
+		return APIKey{}, translate(err)
+	}
+	s.cache.keys.Clear()
+	if _, nerr := s.pool.Exec(ctx, `SELECT pg_notify('tollgate_api_keys', $1)`, r.ID); nerr != nil {
+		s.log.Warn("notify key limits", "err", nerr)
+	}
+	return apiKeyFromRow(dbsqlc.ListAPIKeysRow(r)), nil
+}
+
 // Authenticate resolves a secret key to its caller. Returns EUnauthorized for
 // unknown, malformed or revoked keys; the message never repeats the key.
 func (s *Service) Authenticate(ctx context.Context, secret string) (Caller, error) {
@@ -167,7 +205,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Caller, erro
 	if err != nil {
 		return Caller{}, err
 	}
-	c := Caller{AccountID: k.AccountID, Mode: k.Mode, KeyID: k.ID, KeyPrefix: k.Prefix, Scope: k.Scope}
+	c := Caller{AccountID: k.AccountID, Mode: k.Mode, KeyID: k.ID, KeyPrefix: k.Prefix, Scope: k.Scope, RateLimit: k.RateLimit, HotRateLimit: k.HotRateLimit}
 	s.cache.keys.Store(string(hash), keyEntry{caller: c, at: time.Now()})
 	return c, nil
 }

@@ -40,8 +40,15 @@ func insertAPIKey(ctx context.Context, db dbtx, k APIKey, hash []byte) error {
 // row types of ListAPIKeys, RevokeAPIKey and GetActiveAPIKeyByHash have the
 // same fields, so each converts to this one).
 func apiKeyFromRow(r dbsqlc.ListAPIKeysRow) APIKey {
-	return APIKey{ID: r.ID, AccountID: r.AccountID, Mode: Mode(r.Mode), Scope: Scope(r.Scope), Name: r.Name,
+	k := APIKey{ID: r.ID, AccountID: r.AccountID, Mode: Mode(r.Mode), Scope: Scope(r.Scope), Name: r.Name,
 		Prefix: r.Prefix, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+	if r.RateLimit != nil {
+		k.RateLimit = *r.RateLimit
+	}
+	if r.HotRateLimit != nil {
+		k.HotRateLimit = *r.HotRateLimit
+	}
+	return k
 }
 
 func listAPIKeys(ctx context.Context, db dbtx, accountID string) ([]APIKey, error) {

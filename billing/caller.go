@@ -30,6 +30,9 @@ type Caller struct {
 	KeyID     string // empty for the local default account over stdio
 	KeyPrefix string // safe to show, e.g. "tg_test_4f9a"
 	Scope     Scope  // empty means ScopeFull (the local default account)
+	// RateLimit and HotRateLimit are the key's own limits in requests a
+	// second; 0 means the server's defaults.
+	RateLimit, HotRateLimit int32
 }
 
 // ReadOnly reports whether the caller may only read.

@@ -26,7 +26,11 @@ func limitPerKey(perSecond float64, burst int, next http.Handler) http.Handler {
 		return next
 	}
 	var mu sync.Mutex
-	buckets := map[string]*rate.Limiter{}
+	type bucket struct {
+		lim *rate.Limiter
+		own int32 // the key's own limit (0: the default)
+	}
+	buckets := map[string]*bucket{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := billing.RequireCaller(r.Context())
 		if err != nil {
@@ -34,15 +38,18 @@ func limitPerKey(perSecond float64, burst int, next http.Handler) http.Handler {
 			return
 		}
 		mu.Lock()
-		lim := buckets[c.KeyID]
-		if lim == nil {
+		b := buckets[c.KeyID]
+		if b == nil || b.own != c.RateLimit {
 			if len(buckets) > 100_000 { // keys come and go: start afresh rather than grow
-				buckets = map[string]*rate.Limiter{}
+				buckets = map[string]*bucket{}
 			}
-			lim = rate.NewLimiter(rate.Limit(perSecond), burst)
-			buckets[c.KeyID] = lim
+			b = &bucket{lim: rate.NewLimiter(rate.Limit(perSecond), burst), own: c.RateLimit}
+			if c.RateLimit > 0 { // the key's own limit
+				b.lim = rate.NewLimiter(rate.Limit(c.RateLimit), 2*int(c.RateLimit))
+			}
+			buckets[c.KeyID] = b
 		}
-		res := lim.Reserve()
+		res := b.lim.Reserve()
 		wait := res.Delay()
 		if wait > 0 {
 			res.Cancel()
@@ -54,7 +61,7 @@ func limitPerKey(perSecond float64, burst int, next http.Handler) http.Handler {
 		}
 		secs := max(1, int(math.Ceil(wait.Seconds())))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		w.Header().Set("RateLimit-Limit", strconv.Itoa(burst))
+		w.Header().Set("RateLimit-Limit", strconv.Itoa(b.lim.Burst()))
 		w.Header().Set("RateLimit-Remaining", "0")
 		w.Header().Set("RateLimit-Reset", strconv.Itoa(secs))
 		w.Header().Set("Content-Type", "application/json")

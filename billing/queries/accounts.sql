@@ -14,7 +14,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: ListAPIKeys :many
 -- A null account lists every account's keys.
-SELECT id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
+SELECT id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at, rate_limit, hot_rate_limit FROM api_keys
 WHERE (sqlc.narg(account_id)::text IS NULL OR account_id = sqlc.narg(account_id))
 ORDER BY id;
 
@@ -24,11 +24,16 @@ SELECT count(*) FROM api_keys WHERE id = sqlc.arg(ref) OR prefix = sqlc.arg(ref)
 -- name: RevokeAPIKey :one
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, sqlc.arg(now)::timestamptz)
 WHERE id = sqlc.arg(ref) OR prefix = sqlc.arg(ref)
-RETURNING id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at;
+RETURNING id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at, rate_limit, hot_rate_limit;
 
 -- name: GetActiveAPIKeyByHash :one
-SELECT id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
+SELECT id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at, rate_limit, hot_rate_limit FROM api_keys
 WHERE hash = $1 AND revoked_at IS NULL;
 
 -- name: TouchAPIKey :exec
 UPDATE api_keys SET last_used_at = $2 WHERE id = $1;
+
+-- name: SetAPIKeyLimits :one
+UPDATE api_keys SET rate_limit = sqlc.narg(rate_limit), hot_rate_limit = sqlc.narg(hot_rate_limit)
+WHERE (id = sqlc.arg(ref) OR prefix = sqlc.arg(ref)) AND revoked_at IS NULL
+RETURNING id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at, rate_limit, hot_rate_limit;

@@ -63,6 +63,28 @@ func newKeysCmd(cfg *config) *cobra.Command {
 		}),
 	}
 	list.Flags().StringVar(&account, "account", "", "only this account's keys")
+	var rateLimit, hotRateLimit int32
+	limit := &cobra.Command{
+		Use:   "limit <key id or prefix>",
+		Short: "Set a key's own rate limits (requests a second; 0: the server's default); running servers apply them at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: withApp(cfg, func(cmd *cobra.Command, args []string, a *app) error {
+			k, err := a.svc.SetAPIKeyLimits(cmd.Context(), args[0], rateLimit, hotRateLimit)
+			if err != nil {
+				return err
+			}
+			show := func(n int32) string {
+				if n == 0 {
+					return "the server's default"
+				}
+				return fmt.Sprintf("%d/s (burst %d)", n, 2*n)
+			}
+			fmt.Fprintf(cfg.stdout, "%s (%s…): management and MCP %s, hot path %s\n", k.ID, k.Prefix, show(k.RateLimit), show(k.HotRateLimit))
+			return nil
+		}),
+	}
+	limit.Flags().Int32Var(&rateLimit, "rate", 0, "requests a second for the management endpoints and MCP (0: the server's default)")
+	limit.Flags().Int32Var(&hotRateLimit, "hot-rate", 0, "requests a second for the hot path: authorize, record, batch, void (0: the server's default)")
 	revoke := &cobra.Command{
 		Use:   "revoke <key id or prefix>",
 		Short: "Revoke an API key; it stops working at once, in every running server too",
@@ -76,7 +98,7 @@ func newKeysCmd(cfg *config) *cobra.Command {
 			return nil
 		}),
 	}
-	cmd.AddCommand(create, list, revoke)
+	cmd.AddCommand(create, list, limit, revoke)
 	return cmd
 }
 

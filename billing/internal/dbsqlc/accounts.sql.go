@@ -39,20 +39,22 @@ func (q *Queries) GetAccount(ctx context.Context, db DBTX, id string) (Account, 
 }
 
 const getActiveAPIKeyByHash = `-- name: GetActiveAPIKeyByHash :one
-SELECT id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
+SELECT id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at, rate_limit, hot_rate_limit FROM api_keys
 WHERE hash = $1 AND revoked_at IS NULL
 `
 
 type GetActiveAPIKeyByHashRow struct {
-	ID         string
-	AccountID  string
-	Mode       string
-	Scope      string
-	Name       string
-	Prefix     string
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
+	ID           string
+	AccountID    string
+	Mode         string
+	Scope        string
+	Name         string
+	Prefix       string
+	CreatedAt    time.Time
+	LastUsedAt   *time.Time
+	RevokedAt    *time.Time
+	RateLimit    *int32
+	HotRateLimit *int32
 }
 
 func (q *Queries) GetActiveAPIKeyByHash(ctx context.Context, db DBTX, hash []byte) (GetActiveAPIKeyByHashRow, error) {
@@ -68,6 +70,8 @@ func (q *Queries) GetActiveAPIKeyByHash(ctx context.Context, db DBTX, hash []byt
 		&i.CreatedAt,
 		&i.LastUsedAt,
 		&i.RevokedAt,
+		&i.RateLimit,
+		&i.HotRateLimit,
 	)
 	return i, err
 }
@@ -147,21 +151,23 @@ func (q *Queries) InsertAccount(ctx context.Context, db DBTX, arg InsertAccountP
 }
 
 const listAPIKeys = `-- name: ListAPIKeys :many
-SELECT id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
+SELECT id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at, rate_limit, hot_rate_limit FROM api_keys
 WHERE ($1::text IS NULL OR account_id = $1)
 ORDER BY id
 `
 
 type ListAPIKeysRow struct {
-	ID         string
-	AccountID  string
-	Mode       string
-	Scope      string
-	Name       string
-	Prefix     string
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
+	ID           string
+	AccountID    string
+	Mode         string
+	Scope        string
+	Name         string
+	Prefix       string
+	CreatedAt    time.Time
+	LastUsedAt   *time.Time
+	RevokedAt    *time.Time
+	RateLimit    *int32
+	HotRateLimit *int32
 }
 
 // A null account lists every account's keys.
@@ -184,6 +190,8 @@ func (q *Queries) ListAPIKeys(ctx context.Context, db DBTX, accountID *string) (
 			&i.CreatedAt,
 			&i.LastUsedAt,
 			&i.RevokedAt,
+			&i.RateLimit,
+			&i.HotRateLimit,
 		); err != nil {
 			return nil, err
 		}
@@ -198,7 +206,7 @@ func (q *Queries) ListAPIKeys(ctx context.Context, db DBTX, accountID *string) (
 const revokeAPIKey = `-- name: RevokeAPIKey :one
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1::timestamptz)
 WHERE id = $2 OR prefix = $2
-RETURNING id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at
+RETURNING id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at, rate_limit, hot_rate_limit
 `
 
 type RevokeAPIKeyParams struct {
@@ -207,15 +215,17 @@ type RevokeAPIKeyParams struct {
 }
 
 type RevokeAPIKeyRow struct {
-	ID         string
-	AccountID  string
-	Mode       string
-	Scope      string
-	Name       string
-	Prefix     string
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
+	ID           string
+	AccountID    string
+	Mode         string
+	Scope        string
+	Name         string
+	Prefix       string
+	CreatedAt    time.Time
+	LastUsedAt   *time.Time
+	RevokedAt    *time.Time
+	RateLimit    *int32
+	HotRateLimit *int32
 }
 
 func (q *Queries) RevokeAPIKey(ctx context.Context, db DBTX, arg RevokeAPIKeyParams) (RevokeAPIKeyRow, error) {
@@ -231,6 +241,53 @@ func (q *Queries) RevokeAPIKey(ctx context.Context, db DBTX, arg RevokeAPIKeyPar
 		&i.CreatedAt,
 		&i.LastUsedAt,
 		&i.RevokedAt,
+		&i.RateLimit,
+		&i.HotRateLimit,
+	)
+	return i, err
+}
+
+const setAPIKeyLimits = `-- name: SetAPIKeyLimits :one
+UPDATE api_keys SET rate_limit = $1, hot_rate_limit = $2
+WHERE (id = $3 OR prefix = $3) AND revoked_at IS NULL
+RETURNING id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at, rate_limit, hot_rate_limit
+`
+
+type SetAPIKeyLimitsParams struct {
+	RateLimit    *int32
+	HotRateLimit *int32
+	Ref          string
+}
+
+type SetAPIKeyLimitsRow struct {
+	ID           string
+	AccountID    string
+	Mode         string
+	Scope        string
+	Name         string
+	Prefix       string
+	CreatedAt    time.Time
+	LastUsedAt   *time.Time
+	RevokedAt    *time.Time
+	RateLimit    *int32
+	HotRateLimit *int32
+}
+
+func (q *Queries) SetAPIKeyLimits(ctx context.Context, db DBTX, arg SetAPIKeyLimitsParams) (SetAPIKeyLimitsRow, error) {
+	row := db.QueryRow(ctx, setAPIKeyLimits, arg.RateLimit, arg.HotRateLimit, arg.Ref)
+	var i SetAPIKeyLimitsRow
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.Mode,
+		&i.Scope,
+		&i.Name,
+		&i.Prefix,
+		&i.CreatedAt,
+		&i.LastUsedAt,
+		&i.RevokedAt,
+		&i.RateLimit,
+		&i.HotRateLimit,
 	)
 	return i, err
 }

@@ -36,16 +36,18 @@ type Adjustment struct {
 }
 
 type ApiKey struct {
-	ID         string
-	AccountID  string
-	Mode       string
-	Name       string
-	Prefix     string
-	Hash       []byte
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
-	Scope      string
+	ID           string
+	AccountID    string
+	Mode         string
+	Name         string
+	Prefix       string
+	Hash         []byte
+	CreatedAt    time.Time
+	LastUsedAt   *time.Time
+	RevokedAt    *time.Time
+	Scope        string
+	RateLimit    *int32
+	HotRateLimit *int32
 }
 
 type Asset struct {
