@@ -9,20 +9,35 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
-// entropy makes ids made in the same millisecond increase (ULID's
-// monotonic mode), so ids sort by creation even under a frozen test clock.
+// entropies hold one monotonic entropy source per millisecond, so ids made
+// in the same millisecond increase (ULID's monotonic mode) even when ids of
+// other milliseconds are made in between: services with clocks apart (tests
+// with frozen clocks, in one process) each keep their own order.
 var (
 	entropyMu sync.Mutex
-	entropy   = ulid.Monotonic(rand.Reader, 0)
+	entropies = map[uint64]*ulid.MonotonicEntropy{}
 )
+
+// maxEntropies bounds the map: past it, it starts afresh (a clock that
+// moves forward needs only the current millisecond).
+const maxEntropies = 4096
 
 // newID returns prefix_ followed by a lower-case ULID (26 characters: the
 // milliseconds of now, then 80 bits that are random for a new millisecond and
 // incremented within one), so ids sort by creation time and keyset
 // pagination can order by id alone. now is the service's clock.
 func newID(prefix string, now time.Time) string {
+	ms := ulid.Timestamp(now)
 	entropyMu.Lock()
-	id, err := ulid.New(ulid.Timestamp(now), entropy)
+	e := entropies[ms]
+	if e == nil {
+		if len(entropies) >= maxEntropies {
+			clear(entropies)
+		}
+		e = ulid.Monotonic(rand.Reader, 0)
+		entropies[ms] = e
+	}
+	id, err := ulid.New(ms, e)
 	entropyMu.Unlock()
 	if err != nil { // the 80 bits overflowed within one millisecond: start afresh
 		id = ulid.MustNew(ulid.Timestamp(now), rand.Reader)

@@ -44,3 +44,18 @@ func TestIDsSortByCreation(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Ids of one millisecond keep their order when ids of other milliseconds are
+// made in between (two services with clocks apart, in one process).
+func TestIDsInterleavedClocks(t *testing.T) {
+	t.Parallel()
+	a, b := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	var ids []string
+	for range 200 {
+		ids = append(ids, newID(prefixCustomer, a))
+		newID(prefixCustomer, b)
+	}
+	if !slices.IsSorted(ids) {
+		t.Fatal("ids of one millisecond lost their order when another millisecond's were made in between")
+	}
+}
