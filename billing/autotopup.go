@@ -176,25 +176,37 @@ func (s *Service) savedCard(ctx context.Context, db dbtx, c Caller, customerID s
 // Each top-up started is handed to kick after the batch is read, for a job
 // to charge the card (the reconciler finds any kick that was lost).
 func (s *Service) queueAutoTopUpTriggers(batch *pgx.Batch, now time.Time, states ...*balanceState) {
-	for _, b := range states {
-		batch.Queue(`INSERT INTO top_ups (id, account_id, mode, customer_id, wallet_id, asset, credit_amount, paid_minor, currency,
-				auto, status, created_at, updated_at)
-			SELECT $1, b.account_id, b.mode, w.customer_id, x.wallet_id, x.asset, x.credit_amount, x.paid_minor, x.currency, true, 'pending', $4, $4
-			FROM auto_top_ups x JOIN balances b ON b.wallet_id = x.wallet_id AND b.asset = x.asset JOIN wallets w ON w.id = x.wallet_id
-			WHERE x.wallet_id = $2 AND x.asset = $3 AND x.enabled AND $5::numeric < x.threshold AND (x.retry_after IS NULL OR x.retry_after <= $4)
-			ON CONFLICT (wallet_id, asset) WHERE auto AND status = 'pending' DO NOTHING
-			RETURNING id`, newID(prefixTopUp, now), b.walletID, b.asset.Code, now, b.available()).
-			Query(func(rows pgx.Rows) error {
-				for rows.Next() {
-					var id string
-					if err := rows.Scan(&id); err != nil {
-						return err
-					}
-					s.kick(id)
-				}
-				return rows.Err()
-			})
+	if len(states) == 0 {
+		return
 	}
+	n := len(states)
+	ids, wallets, assets := make([]string, n), make([]string, n), make([]string, n)
+	accounts, modes, avail := make([]string, n), make([]string, n), make([]Decimal, n)
+	for i, b := range states {
+		ids[i], wallets[i], assets[i] = newID(prefixTopUp, now), b.walletID, b.asset.Code
+		accounts[i], modes[i], avail[i] = b.c.AccountID, string(b.c.Mode), b.available()
+	}
+	// One statement for the batch's balances; each probes its own auto top-up
+	// by key (most have none), then its wallet.
+	batch.Queue(`INSERT INTO top_ups (id, account_id, mode, customer_id, wallet_id, asset, credit_amount, paid_minor, currency,
+			auto, status, created_at, updated_at)
+		SELECT s.id, s.account_id, s.mode, w.customer_id, x.wallet_id, x.asset, x.credit_amount, x.paid_minor, x.currency, true, 'pending', $7, $7
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[]) AS s(id, wallet_id, asset, account_id, mode, available)
+		CROSS JOIN LATERAL (SELECT * FROM auto_top_ups x WHERE x.wallet_id = s.wallet_id AND x.asset = s.asset) x
+		CROSS JOIN LATERAL (SELECT customer_id FROM wallets w WHERE w.id = s.wallet_id) w
+		WHERE x.enabled AND s.available < x.threshold AND (x.retry_after IS NULL OR x.retry_after <= $7)
+		ON CONFLICT (wallet_id, asset) WHERE auto AND status = 'pending' DO NOTHING
+		RETURNING id`, ids, wallets, assets, accounts, modes, avail, now).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				s.kick(id)
+			}
+			return rows.Err()
+		})
 }
 
 // queueAutoTopUpFailure records a declined auto top-up: it retries after a

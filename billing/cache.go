@@ -13,10 +13,11 @@ import (
 // database, so rows another process created are found; nothing cached can be
 // stale.
 type cache struct {
-	wallets sync.Map // walletKey → Wallet
-	keys    sync.Map // string(hash of an API key) → keyEntry
-	mu      sync.RWMutex
-	assets  map[assetScope]map[string]Asset
+	wallets  sync.Map // walletKey → Wallet
+	balances sync.Map // balanceKey → struct{}: balance rows seen committed
+	keys     sync.Map // string(hash of an API key) → keyEntry
+	mu       sync.RWMutex
+	assets   map[assetScope]map[string]Asset
 }
 
 type walletKey struct {

@@ -164,11 +164,20 @@ type pipeTx struct {
 	done  bool // committed
 }
 
+// beginHot opens a hot-path transaction. Its statements take one plan each,
+// made once per connection from their parameters' types (a generic plan):
+// they look every row up by its key whatever the data, and PostgreSQL would
+// otherwise plan the array-driven ones again at every call, a third of the
+// database's CPU per usage batch, measured (docs/BENCHMARKS.md).
+// TestHotPathPlans checks these plans.
+const beginHot = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
+
 func (t *pipeTx) begin(ctx context.Context) error {
 	if t.begun {
 		return nil
 	}
-	if _, err := t.conn.Exec(ctx, "BEGIN"); err != nil {
+	// Without arguments Exec uses the simple protocol: both statements in one round trip.
+	if _, err := t.conn.Exec(ctx, beginHot); err != nil {
 		return err
 	}
 	t.begun = true
@@ -200,6 +209,7 @@ func (t *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if !t.begun {
 		nb := &pgx.Batch{}
 		nb.Queue("BEGIN")
+		nb.Queue("SET LOCAL plan_cache_mode = force_generic_plan")
 		nb.QueuedQueries = append(nb.QueuedQueries, b.QueuedQueries...)
 		b, t.begun = nb, true
 	}

@@ -106,7 +106,7 @@ var purposeRank = map[LotPurpose]int{LotPromotion: 0, LotBundled: 1, LotPaid: 2}
 func (s *Service) lockBalance(ctx context.Context, tx txn, c Caller, walletID string, asset Asset, now time.Time) (*balanceState, error) {
 	batch := &pgx.Batch{}
 	b := &balanceState{c: c, walletID: walletID, asset: asset, now: now}
-	queueLockBalances(batch, []*balanceState{b}, now)
+	queueLockBalances(batch, []*balanceState{b}, now, &s.cache.balances)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return nil, translate(err)
 	}

@@ -242,6 +242,22 @@ func TestVerifyCatchesCorruption(t *testing.T) {
 	if len(r.Problems) == 0 || !strings.Contains(strings.Join(r.Problems, "\n"), "balance says 11") {
 		t.Fatalf("Verify after corrupting a balance = %v, want a problem naming it", r.Problems)
 	}
+	// Entries naming a transaction or a lot that does not exist (the keys that
+	// checked this are gone from the hot path: migration 00013).
+	if _, err := pool.Exec(ctx, `INSERT INTO ledger_entries (transaction_id, account_id, mode, ledger_account, wallet_id, lot_id, asset, amount, created_at)
+		VALUES ('txn_missing', $1, 'test', 'revenue', NULL, NULL, 'USD', 1, now()),
+		       ('txn_missing', $1, 'test', 'funding', NULL, 'lot_missing', 'USD', -1, now())`, acct.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = svc.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(r.Problems, "\n")
+	for _, want := range []string{"names transaction txn_missing, which does not exist", "names lot lot_missing, which does not exist"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("Verify after orphan entries = %v, want %q", r.Problems, want)
+		}
+	}
 	// The ledger itself refuses changes.
 	if _, err := pool.Exec(ctx, `UPDATE ledger_entries SET amount = amount + 1`); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Fatalf("UPDATE ledger_entries = %v, want refused as append-only", err)

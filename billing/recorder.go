@@ -520,7 +520,7 @@ func (s *Service) writeBatch(ctx context.Context, b *batchTx) error {
 	for i, k := range b.balanceKeys {
 		states[i] = b.balances[k]
 	}
-	queueLockBalances(batch, states, b.now)
+	queueLockBalances(batch, states, b.now, &s.cache.balances)
 	if err := b.tx.SendBatch(ctx, batch).Close(); err != nil {
 		return translate(err)
 	}

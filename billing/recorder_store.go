@@ -2,6 +2,8 @@ package billing
 
 import (
 	"encoding/json"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -155,25 +157,55 @@ const versionsForEventLateral = `SELECT DISTINCT ON (s.product_id) s.product_id,
 	ORDER BY s.product_id, (s.started_at <= x.t) DESC, CASE WHEN s.started_at <= x.t THEN s.started_at END DESC, s.started_at`
 
 // queueLockBalances creates missing balance rows, locks the rows in key order
-// and loads their lots and holds: four statements for any number of balances.
-// states must be sorted by (wallet, asset). Hand-written: four statements
-// pipelined into writeBatch's round trip (and lockBalance's own), filling
-// the balanceStates they were given.
-func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time) {
+// and loads their lots and holds: at most four statements for any number of
+// balances. states must be sorted by (wallet, asset). Hand-written: pipelined
+// into writeBatch's round trip (and lockBalance's own), filling the
+// balanceStates they were given.
+//
+// known holds the balances seen committed (balance rows are never deleted):
+// their insert is skipped, and when every balance is known the statement is
+// too. A balance the insert found already there was committed by another
+// transaction (ON CONFLICT waits for an insert in flight), so it is known
+// from then on; one this transaction inserted is not, until it is seen again.
+func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time, known *sync.Map) {
 	n := len(states)
 	if n == 0 {
 		return
 	}
-	wallets, assets, accounts, modes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	index := make(map[[2]string]*balanceState, n)
+	wallets, assets := make([]string, n), make([]string, n)
+	var newW, newA, newAcct, newMode []string
+	index := make(map[balanceKey]*balanceState, n)
 	for i, b := range states {
-		wallets[i], assets[i], accounts[i], modes[i] = b.walletID, b.asset.Code, b.c.AccountID, string(b.c.Mode)
+		k := balanceKey{b.walletID, b.asset.Code}
+		wallets[i], assets[i] = k.wallet, k.asset
 		b.touched = map[string]*Lot{}
-		index[[2]string{b.walletID, b.asset.Code}] = b
+		index[k] = b
+		if _, ok := known.Load(k); !ok {
+			newW, newA = append(newW, k.wallet), append(newA, k.asset)
+			newAcct, newMode = append(newAcct, b.c.AccountID), append(newMode, string(b.c.Mode))
+		}
 	}
-	batch.Queue(`INSERT INTO balances (wallet_id, asset, account_id, mode, updated_at)
-		SELECT w, s, a, m, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(w, s, a, m)
-		ON CONFLICT DO NOTHING`, wallets, assets, accounts, modes, now)
+	if len(newW) > 0 {
+		batch.Queue(`INSERT INTO balances (wallet_id, asset, account_id, mode, updated_at)
+			SELECT w, s, a, m, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(w, s, a, m)
+			ON CONFLICT DO NOTHING RETURNING wallet_id, asset`, newW, newA, newAcct, newMode, now).
+			Query(func(rows pgx.Rows) error {
+				inserted := map[balanceKey]bool{}
+				for rows.Next() {
+					var k balanceKey
+					if err := rows.Scan(&k.wallet, &k.asset); err != nil {
+						return err
+					}
+					inserted[k] = true
+				}
+				for i := range newW {
+					if k := (balanceKey{newW[i], newA[i]}); !inserted[k] {
+						known.Store(k, struct{}{})
+					}
+				}
+				return rows.Err()
+			})
+	}
 	// One primary-key probe per balance, locked in key order. A join would let
 	// the planner hash the whole table, a plan that, chosen while it is small,
 	// stays cached as it grows; the lateral subquery leaves it only the key.
@@ -181,16 +213,27 @@ func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time) 
 		CROSS JOIN LATERAL (SELECT wallet_id, asset, posted, debt, credit_limit FROM balances
 			WHERE wallet_id = x.w AND asset = x.s FOR UPDATE) b`, wallets, assets).
 		Query(func(rows pgx.Rows) error {
+			locked := 0
 			for rows.Next() {
-				var w, s string
+				var k balanceKey
 				var posted, debt, limit Decimal
-				if err := rows.Scan(&w, &s, &posted, &debt, &limit); err != nil {
+				if err := rows.Scan(&k.wallet, &k.asset, &posted, &debt, &limit); err != nil {
 					return err
 				}
-				b := index[[2]string{w, s}]
+				b := index[k]
 				b.posted, b.debt, b.creditLimit = posted, debt, limit
+				locked++
 			}
-			return rows.Err()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if locked != n { // cannot happen while balance rows are never deleted
+				for k := range index {
+					known.Delete(k)
+				}
+				return fmt.Errorf("lock balances: %d of %d rows found", locked, n)
+			}
+			return nil
 		})
 	batch.Queue(`SELECT l.* FROM unnest($1::text[], $2::text[]) AS x(w, s)
 		CROSS JOIN LATERAL (SELECT `+lotColumns+` FROM lots WHERE wallet_id = x.w AND asset = x.s AND remaining > 0 OFFSET 0) l`, wallets, assets).
@@ -200,7 +243,7 @@ func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time) 
 				if err != nil {
 					return err
 				}
-				b := index[[2]string{l.WalletID, l.Asset}]
+				b := index[balanceKey{l.WalletID, l.Asset}]
 				b.lots = append(b.lots, l)
 			}
 			return rows.Err()
@@ -215,7 +258,7 @@ func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time) 
 				if err := rows.Scan(&w, &s, &held); err != nil {
 					return err
 				}
-				index[[2]string{w, s}].held = held
+				index[balanceKey{w, s}].held = held
 			}
 			return rows.Err()
 		})

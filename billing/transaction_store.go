@@ -58,6 +58,27 @@ func verifyLedger(ctx context.Context, db dbtx) (VerifyReport, error) {
 				err := rows.Scan(&id)
 				return fmt.Sprintf("transaction %s has no entries", id), err
 			}},
+		// What the ledger's dropped foreign keys checked (migration 00013).
+		{`SELECT e.id, e.transaction_id FROM ledger_entries e WHERE NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = e.transaction_id)`,
+			func(rows pgx.Rows) (string, error) {
+				var id int64
+				var txn string
+				err := rows.Scan(&id, &txn)
+				return fmt.Sprintf("ledger entry %d names transaction %s, which does not exist", id, txn), err
+			}},
+		{`SELECT e.id, e.lot_id FROM ledger_entries e WHERE e.lot_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM lots l WHERE l.id = e.lot_id)`,
+			func(rows pgx.Rows) (string, error) {
+				var id int64
+				var lot string
+				err := rows.Scan(&id, &lot)
+				return fmt.Sprintf("ledger entry %d names lot %s, which does not exist", id, lot), err
+			}},
+		{`SELECT t.id, t.account_id FROM ledger_transactions t WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = t.account_id)`,
+			func(rows pgx.Rows) (string, error) {
+				var id, acct string
+				err := rows.Scan(&id, &acct)
+				return fmt.Sprintf("transaction %s names account %s, which does not exist", id, acct), err
+			}},
 		{`SELECT l.id, l.remaining::text, coalesce(e.sum, 0)::text FROM lots l
 			LEFT JOIN (SELECT lot_id, sum(amount) AS sum FROM ledger_entries WHERE lot_id IS NOT NULL GROUP BY lot_id) e ON e.lot_id = l.id
 			WHERE l.remaining <> coalesce(e.sum, 0)`,
