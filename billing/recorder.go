@@ -42,11 +42,13 @@ type recordJob struct {
 	err    error
 }
 
-// recorder feeds the batch workers. A unit is one call's events: a worker takes
-// it whole, so the events of one RecordUsageBatch call are applied in order in
-// one transaction. Units go to a worker chosen by their wallet reference, so
-// the events of one busy wallet queue at one worker and share its batches
-// instead of two workers taking turns at the wallet's lock.
+// recorder feeds the batch workers. Each event goes to the worker its customer
+// reference hashes to, so the events of one customer queue at one worker, in
+// arrival order, and share its batches: no two workers take turns at a
+// wallet's lock or a tier counter, and two batches never wait for each
+// other's commit. A unit is one call's events for one worker, taken whole
+// into one transaction; a RecordUsageBatch call over many customers is split
+// into one unit per worker (each event is answered on its own either way).
 type recorder struct {
 	once    sync.Once
 	mu      sync.RWMutex // held for reading while a unit is handed over
@@ -105,21 +107,28 @@ func (s *Service) enqueue(ctx context.Context, jobs []*recordJob) error {
 	if len(jobs) == 0 {
 		return nil
 	}
-	h := fnv.New32a()
-	j := jobs[0]
-	h.Write([]byte(j.c.AccountID + "\x00" + string(j.c.Mode) + "\x00" + j.in.Customer + "\x00" + j.in.Wallet))
+	units := make([][]*recordJob, len(s.rec.workers))
+	for _, j := range jobs {
+		w := workerOf(j, len(units))
+		units[w] = append(units[w], j)
+	}
 	s.rec.mu.RLock()
 	if s.rec.closed {
 		s.rec.mu.RUnlock()
 		return errClosed
 	}
-	select {
-	case s.rec.workers[h.Sum32()%uint32(len(s.rec.workers))] <- jobs:
-		s.rec.mu.RUnlock()
-	case <-ctx.Done():
-		s.rec.mu.RUnlock()
-		return ctx.Err()
+	for w, unit := range units {
+		if len(unit) == 0 {
+			continue
+		}
+		select {
+		case s.rec.workers[w] <- unit:
+		case <-ctx.Done():
+			s.rec.mu.RUnlock()
+			return ctx.Err()
+		}
 	}
+	s.rec.mu.RUnlock()
 	for _, j := range jobs {
 		select {
 		case <-j.done:
@@ -128,6 +137,22 @@ func (s *Service) enqueue(ctx context.Context, jobs []*recordJob) error {
 		}
 	}
 	return nil
+}
+
+// workerOf is the worker of a job's customer reference (its wallet
+// reference when it names no customer).
+func workerOf(j *recordJob, workers int) int {
+	ref := j.in.Customer
+	if ref == "" {
+		ref = j.in.Wallet
+	}
+	h := fnv.New32a()
+	h.Write([]byte(j.c.AccountID))
+	h.Write([]byte{0})
+	h.Write([]byte(j.c.Mode))
+	h.Write([]byte{0})
+	h.Write([]byte(ref))
+	return int(h.Sum32() % uint32(workers))
 }
 
 func (s *Service) recordLoop(units chan []*recordJob) {
