@@ -1,0 +1,54 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+)
+
+// ClientSpec is what a load generator in its own process needs to run one
+// workload against the REST API. It travels on the child's standard input,
+// so the API key never shows in a process listing.
+type ClientSpec struct {
+	BaseURL string
+	Key     string
+	Fixture Fixture
+	Spec    Spec
+}
+
+// ServeClient is the child's side: it reads a ClientSpec from in, runs it
+// over HTTP and writes the Result as JSON to out.
+func ServeClient(ctx context.Context, in io.Reader, out io.Writer) error {
+	var cs ClientSpec
+	if err := json.NewDecoder(in).Decode(&cs); err != nil {
+		return fmt.Errorf("read the client spec: %w", err)
+	}
+	drv := HTTPDriver{BaseURL: cs.BaseURL, Key: cs.Key, Client: NewHTTPClient(cs.Spec.Clients)}
+	return json.NewEncoder(out).Encode(Run(ctx, drv, cs.Fixture, cs.Spec))
+}
+
+// SpawnClient runs one workload in a new process started as argv (a binary
+// whose arguments lead to ServeClient) and returns its Result with the
+// processor time the child used, start-up included, as CPU.Clients.
+func SpawnClient(ctx context.Context, argv []string, cs ClientSpec) (Result, error) {
+	spec, err := json.Marshal(cs)
+	if err != nil {
+		return Result{}, err
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(spec), &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return Result{}, fmt.Errorf("load generator %s: %w: %s", strings.Join(argv, " "), err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	var res Result
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		return Result{}, fmt.Errorf("load generator's result: %w", err)
+	}
+	res.CPU.Clients = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return res, nil
+}
