@@ -1,6 +1,7 @@
 // Package bench drives Tollgate's billing hot path under load: record-only
-// usage over many wallets, one hot wallet, and authorize → record pairs. It
-// reports throughput and latency percentiles and checks the ledger afterwards.
+// usage over many wallets, one hot wallet, authorizations alone and
+// authorize → record pairs, closed loop or at a target rate. It reports
+// throughput, latency percentiles and what the processor time was spent on.
 package bench
 
 import (
@@ -101,7 +102,7 @@ const (
 )
 
 // Workloads are the workloads Run knows.
-var Workloads = []string{Record, Batch, Hot, Pairs, Authorize}
+func Workloads() []string { return []string{Record, Batch, Hot, Pairs, Authorize} }
 
 // BatchSize is the number of events per call of the record-batch workload.
 const BatchSize = 100

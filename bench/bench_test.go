@@ -40,7 +40,7 @@ func TestHarness(t *testing.T) {
 		"http":    bench.HTTPDriver{BaseURL: srv.URL, Key: key, Client: bench.NewHTTPClient(4)},
 	}
 	for name, drv := range drivers {
-		for _, w := range bench.Workloads {
+		for _, w := range bench.Workloads() {
 			r := bench.Run(ctx, drv, f, bench.Spec{Workload: w, Clients: 4, Duration: 300 * time.Millisecond, RunID: name + "-" + w})
 			if r.Ops == 0 || r.Errors != 0 {
 				t.Errorf("Run(%s via %s) = %d ops, %d errors; want ops and no errors", w, name, r.Ops, r.Errors)

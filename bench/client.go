@@ -28,12 +28,16 @@ func ServeClient(ctx context.Context, in io.Reader, out io.Writer) error {
 		return fmt.Errorf("read the client spec: %w", err)
 	}
 	drv := HTTPDriver{BaseURL: cs.BaseURL, Key: cs.Key, Client: NewHTTPClient(cs.Spec.Clients)}
-	return json.NewEncoder(out).Encode(Run(ctx, drv, cs.Fixture, cs.Spec))
+	before := ProcessCPU()
+	res := Run(ctx, drv, cs.Fixture, cs.Spec)
+	res.CPU.Clients = Elapsed(before, ProcessCPU())
+	return json.NewEncoder(out).Encode(res)
 }
 
 // SpawnClient runs one workload in a new process started as argv (a binary
-// whose arguments lead to ServeClient) and returns its Result with the
-// processor time the child used, start-up included, as CPU.Clients.
+// whose arguments lead to ServeClient) and returns its Result. CPU.Clients
+// is the child's processor time during the run, or where the child cannot
+// read it, during its whole life (start-up included).
 func SpawnClient(ctx context.Context, argv []string, cs ClientSpec) (Result, error) {
 	spec, err := json.Marshal(cs)
 	if err != nil {
@@ -49,6 +53,8 @@ func SpawnClient(ctx context.Context, argv []string, cs ClientSpec) (Result, err
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		return Result{}, fmt.Errorf("load generator's result: %w", err)
 	}
-	res.CPU.Clients = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	if res.CPU.Clients < 0 {
+		res.CPU.Clients = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	return res, nil
 }

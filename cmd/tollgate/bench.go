@@ -73,7 +73,7 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 	f.IntVar(&o.clients, "clients", 16, "concurrent clients")
 	f.IntVar(&o.wallets, "wallets", 10000, "funded customers to spread load over")
 	f.StringVar(&o.workloads, "workloads", "record,record-batch,record-hot,auth+record",
-		"comma-separated workloads: "+strings.Join(append(slices.Clone(bench.Workloads), authorizeHalf), ", "))
+		"comma-separated workloads: "+strings.Join(append(bench.Workloads(), authorizeHalf), ", "))
 	f.BoolVar(&o.baseline, "pgbench", true, "run pgbench baselines first when pgbench is installed")
 	f.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of this process during the workloads to this file: the server's alone, unless --clients-in-process or --via service")
 	f.IntVar(&o.preload, "preload-events", 0, "write this many synthetic past events first (e.g. 10000000) to measure a large database")
@@ -112,8 +112,8 @@ func (o benchFlags) workloadNames() ([]string, error) {
 	var names []string
 	for _, w := range strings.Split(o.workloads, ",") {
 		w = strings.TrimSpace(w)
-		if !slices.Contains(bench.Workloads, w) && w != authorizeHalf {
-			return nil, fmt.Errorf("unknown workload %q; known: %s, %s", w, strings.Join(bench.Workloads, ", "), authorizeHalf)
+		if !slices.Contains(bench.Workloads(), w) && w != authorizeHalf {
+			return nil, fmt.Errorf("unknown workload %q; known: %s, %s", w, strings.Join(bench.Workloads(), ", "), authorizeHalf)
 		}
 		names = append(names, w)
 	}
