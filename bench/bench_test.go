@@ -40,12 +40,17 @@ func TestHarness(t *testing.T) {
 		"http":    bench.HTTPDriver{BaseURL: srv.URL, Key: key, Client: bench.NewHTTPClient(4)},
 	}
 	for name, drv := range drivers {
-		for _, w := range []string{bench.Record, bench.Batch, bench.Hot, bench.Pairs} {
-			r := bench.Run(ctx, drv, f, w, 4, 300*time.Millisecond, name+"-"+w)
+		for _, w := range bench.Workloads() {
+			r := bench.Run(ctx, drv, f, bench.Spec{Workload: w, Clients: 4, Duration: 300 * time.Millisecond, RunID: name + "-" + w})
 			if r.Ops == 0 || r.Errors != 0 {
 				t.Errorf("Run(%s via %s) = %d ops, %d errors; want ops and no errors", w, name, r.Ops, r.Errors)
 			}
 		}
+	}
+	// Open loop: every operation due in the run is done, failed or dropped.
+	at := bench.Run(ctx, drivers["http"], f, bench.Spec{Workload: bench.Authorize, Clients: 2, Duration: 300 * time.Millisecond, Rate: 50, RunID: "rate"})
+	if at.Ops == 0 || at.Errors != 0 || at.Ops+at.Dropped != 15 {
+		t.Errorf("Run(authorize at 50/s for 300ms) = %d ops, %d errors, %d dropped; want 15 done or dropped, no errors", at.Ops, at.Errors, at.Dropped)
 	}
 	rep, err := svc.Verify(ctx)
 	if err != nil || len(rep.Problems) > 0 {

@@ -23,140 +23,325 @@ import (
 	"github.com/tollgatehq/tollgate/pgembed"
 )
 
+// authorizeHalf is issue 19's target 5 in one workload: authorize's peak
+// throughput closed loop, then authorize at half that rate, open loop.
+const authorizeHalf = "authorize-half"
+
+// benchFlags are bench's options.
+type benchFlags struct {
+	duration  time.Duration
+	clients   int
+	wallets   int
+	workloads string
+	baseline  bool
+	via       string
+	inProcess bool
+	rate      float64
+	preload   int
+	profile   string
+	asJSON    bool
+	runs      int
+}
+
 func newBenchCmd(cfg *config) *cobra.Command {
-	var (
-		duration  time.Duration
-		clients   int
-		wallets   int
-		workloads string
-		baseline  bool
-		via       string
-		preload   int
-		profile   string
-		asJSON    bool
-		runs      int
-	)
+	var o benchFlags
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure the billing hot path (and pgbench baselines) against a database",
 		Long: `Seed funded customers in a new account, then run each workload for --duration with
---clients concurrent clients: record (usage over all wallets), record-hot (every client
-on one customer) and auth+record (authorize, then record with the authorization).
+--clients concurrent clients: record (usage over all wallets), record-batch (100 events
+per call), record-hot (every client on one customer), auth+record (authorize, then
+record with the authorization), authorize (authorize only; each hold of 0.01 USD is
+left to expire) and authorize-half (issue 19's target 5: authorize closed loop for its
+peak throughput, then authorize at half that rate; read its p99).
+
+Clients run back to back (closed loop), or with --rate N at N operations a second
+across all clients (open loop): operations are due at fixed intervals, one due while
+every client is busy counts as late, and latencies count from when each was due.
+
+With --via http (the default) the REST API is served on loopback by this process and
+the clients run in a child process, so this process's CPU (and --cpuprofile) is the
+server's alone; CPU per operation is reported for the server, the clients and the
+PostgreSQL cluster (when it runs on this machine and /proc can be read).
 Where pgbench is installed, its single-row UPDATE baselines run first against the same
 server. Prints one table and exits non-zero if verify finds anything afterwards.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			a, err := openApp(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer a.db.Close()
-			acct, err := a.svc.CreateAccount(ctx, "bench "+time.Now().UTC().Format(time.RFC3339))
-			if err != nil {
-				return err
-			}
-			bctx := billing.WithCaller(ctx, billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
-			fmt.Fprintf(cfg.stderr, "seeding %d funded customers in account %s…\n", wallets, acct.ID)
-			f, err := bench.Seed(bctx, a.svc, wallets, clients, "c")
-			if err != nil {
-				return err
-			}
-			if preload > 0 {
-				fmt.Fprintf(cfg.stderr, "preloading %d past events…\n", preload)
-				cus, err := a.svc.GetCustomer(bctx, f.Customers[0])
-				if err != nil {
-					return err
-				}
-				if err := bench.Preload(ctx, a.db.pool, acct.ID, cus.ID, cus.DefaultWalletID, preload); err != nil {
-					return err
-				}
-			}
-			var baselines []bench.Baseline
-			if baseline {
-				url := cfg.databaseURL
-				if url == "" {
-					url = a.db.embedded.URL()
-				}
-				bin, _ := pgembed.FindBinDir()
-				fmt.Fprintln(cfg.stderr, "running pgbench baselines…")
-				if baselines, err = bench.PgBench(ctx, a.db.pool, url, bin, wallets, clients, duration); err != nil {
-					return err
-				}
-			}
-			var drv bench.Driver = bench.ServiceDriver{Svc: a.svc, Ctx: bctx}
-			if via == "http" {
-				// The REST API on a loopback listener, as a backend would call it.
-				_, key, err := a.svc.CreateAPIKey(ctx, acct.ID, billing.ModeTest, "bench")
-				if err != nil {
-					return err
-				}
-				ln, err := net.Listen("tcp", "127.0.0.1:0")
-				if err != nil {
-					return err
-				}
-				srv := &http.Server{Handler: api.New(a.svc, a.prof, api.Options{})}
-				go srv.Serve(ln)
-				defer srv.Close()
-				drv = bench.HTTPDriver{BaseURL: "http://" + ln.Addr().String(), Key: key, Client: bench.NewHTTPClient(clients)}
-			}
-			if profile != "" {
-				f, err := os.Create(profile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
-			}
-			var results []benchRuns
-			for _, w := range strings.Split(workloads, ",") {
-				w = strings.TrimSpace(w)
-				var rs benchRuns
-				for i := range max(runs, 1) {
-					fmt.Fprintf(cfg.stderr, "running %s for %s (run %d of %d)…\n", w, duration, i+1, max(runs, 1))
-					rs = append(rs, bench.Run(bctx, drv, f, w, clients, duration, fmt.Sprintf("%s-%d", w, time.Now().UnixNano())))
-				}
-				results = append(results, rs)
-			}
-			rep, err := a.svc.Verify(context.WithoutCancel(ctx))
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printBenchJSON(cfg, baselines, results, len(rep.Problems), via, wallets)
-			}
-			printBench(cfg, baselines, results)
-			fmt.Fprintf(cfg.stdout, "verify: %d transactions, %d lots, %d balances, %d problems\n", rep.Transactions, rep.Lots, rep.Balances, len(rep.Problems))
-			if len(rep.Problems) > 0 {
-				return errSilent
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd, cfg, o) },
 	}
 	f := cmd.Flags()
-	f.DurationVar(&duration, "duration", 10*time.Second, "how long each workload runs")
-	f.IntVar(&clients, "clients", 16, "concurrent clients")
-	f.IntVar(&wallets, "wallets", 10000, "funded customers to spread load over")
-	f.StringVar(&workloads, "workloads", "record,record-batch,record-hot,auth+record", "comma-separated workloads")
-	f.BoolVar(&baseline, "pgbench", true, "run pgbench baselines first when pgbench is installed")
-	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the workloads to this file")
-	f.IntVar(&preload, "preload-events", 0, "write this many synthetic past events first (e.g. 10000000) to measure a large database")
-	f.StringVar(&via, "via", "http", "drive the REST API on loopback (http) or the billing service in process (service)")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object with each workload's figures and ratios")
-	f.IntVar(&runs, "runs", 1, "run each workload this many times and report the median and the spread")
+	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long each workload runs")
+	f.IntVar(&o.clients, "clients", 16, "concurrent clients")
+	f.IntVar(&o.wallets, "wallets", 10000, "funded customers to spread load over")
+	f.StringVar(&o.workloads, "workloads", "record,record-batch,record-hot,auth+record",
+		"comma-separated workloads: "+strings.Join(append(bench.Workloads(), authorizeHalf), ", "))
+	f.BoolVar(&o.baseline, "pgbench", true, "run pgbench baselines first when pgbench is installed")
+	f.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of this process during the workloads to this file: the server's alone, unless --clients-in-process or --via service")
+	f.IntVar(&o.preload, "preload-events", 0, "write this many synthetic past events first (e.g. 10000000) to measure a large database")
+	f.StringVar(&o.via, "via", "http", "drive the REST API on loopback (http) or the billing service in process (service, clients always in process)")
+	f.BoolVar(&o.inProcess, "clients-in-process", false, "with --via http, run the clients in this process instead of a child process")
+	f.Float64Var(&o.rate, "rate", 0, "issue this many operations a second across all clients (open loop); 0: back to back")
+	f.BoolVar(&o.asJSON, "json", false, "print one JSON object with each workload's figures and ratios")
+	f.IntVar(&o.runs, "runs", 1, "run each workload this many times and report the median and the spread")
+	cmd.AddCommand(newBenchClientCmd(cfg))
 	return cmd
+}
+
+// newBenchClientCmd is the load generator bench starts in its own process:
+// a bench.ClientSpec on stdin (the API key too, never in argv), the
+// bench.Result as JSON on stdout.
+func newBenchClientCmd(cfg *config) *cobra.Command {
+	return &cobra.Command{
+		Use:    "client",
+		Short:  "Run one workload's clients against the REST API (started by tollgate bench)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			err := bench.ServeClient(cmd.Context(), cmd.InOrStdin(), cfg.stdout)
+			if err != nil {
+				fmt.Fprintln(cfg.stderr, "tollgate bench client:", err) // the parent shows our stderr
+			}
+			return err
+		},
+	}
+}
+
+func (o benchFlags) workloadNames() ([]string, error) {
+	if o.via != "http" && o.via != "service" {
+		return nil, fmt.Errorf("--via %q: use http or service", o.via)
+	}
+	var names []string
+	for _, w := range strings.Split(o.workloads, ",") {
+		w = strings.TrimSpace(w)
+		if !slices.Contains(bench.Workloads(), w) && w != authorizeHalf {
+			return nil, fmt.Errorf("unknown workload %q; known: %s, %s", w, strings.Join(bench.Workloads(), ", "), authorizeHalf)
+		}
+		names = append(names, w)
+	}
+	return names, nil
+}
+
+func (o benchFlags) spec(workload string, rate float64) bench.Spec {
+	return bench.Spec{Workload: workload, Clients: o.clients, Duration: o.duration, Rate: rate}
+}
+
+func runBench(cmd *cobra.Command, cfg *config, o benchFlags) error {
+	ctx := cmd.Context()
+	names, err := o.workloadNames()
+	if err != nil {
+		return err
+	}
+	a, err := openApp(cmd, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	fx, err := seedBench(ctx, cfg, a, o)
+	if err != nil {
+		return err
+	}
+	baselines, err := runBaselines(ctx, cfg, a, o)
+	if err != nil {
+		return err
+	}
+	t, err := newBenchTarget(ctx, a, fx, o)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	stopProfile, err := startProfile(o.profile)
+	if err != nil {
+		return err
+	}
+	results, err := runWorkloads(ctx, cfg, t, names, o)
+	stopProfile()
+	if err != nil {
+		return err
+	}
+	return reportBench(ctx, cfg, a, benchReport{baselines: baselines, results: results, via: o.via, wallets: o.wallets, inProcess: t.inProcess}, o.asJSON)
+}
+
+// benchFixture is the account bench seeded and what is in it.
+type benchFixture struct {
+	acct billing.Account
+	ctx  context.Context // carries the account as the caller (--via service)
+	f    bench.Fixture
+}
+
+func seedBench(ctx context.Context, cfg *config, a *app, o benchFlags) (benchFixture, error) {
+	acct, err := a.svc.CreateAccount(ctx, "bench "+time.Now().UTC().Format(time.RFC3339))
+	if err != nil {
+		return benchFixture{}, err
+	}
+	fx := benchFixture{acct: acct, ctx: billing.WithCaller(ctx, billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})}
+	fmt.Fprintf(cfg.stderr, "seeding %d funded customers in account %s…\n", o.wallets, acct.ID)
+	if fx.f, err = bench.Seed(fx.ctx, a.svc, o.wallets, o.clients, "c"); err != nil || o.preload <= 0 {
+		return fx, err
+	}
+	fmt.Fprintf(cfg.stderr, "preloading %d past events…\n", o.preload)
+	cus, err := a.svc.GetCustomer(fx.ctx, fx.f.Customers[0])
+	if err != nil {
+		return fx, err
+	}
+	return fx, bench.Preload(ctx, a.db.pool, acct.ID, cus.ID, cus.DefaultWalletID, o.preload)
+}
+
+func runBaselines(ctx context.Context, cfg *config, a *app, o benchFlags) ([]bench.Baseline, error) {
+	if !o.baseline {
+		return nil, nil
+	}
+	url := cfg.databaseURL
+	if url == "" {
+		url = a.db.embedded.URL()
+	}
+	bin, _ := pgembed.FindBinDir()
+	fmt.Fprintln(cfg.stderr, "running pgbench baselines…")
+	return bench.PgBench(ctx, a.db.pool, url, bin, o.wallets, o.clients, o.duration)
+}
+
+// benchTarget runs one workload where --via and --clients-in-process say,
+// and measures what each run cost.
+type benchTarget struct {
+	run       func(ctx context.Context, s bench.Spec) (bench.Result, error)
+	pgCPU     func() time.Duration
+	close     func()
+	inProcess bool // the clients share this process (and its CPU figures)
+}
+
+func newBenchTarget(ctx context.Context, a *app, fx benchFixture, o benchFlags) (*benchTarget, error) {
+	t := &benchTarget{pgCPU: bench.PostgresCPU(ctx, a.db.pool), close: func() {}, inProcess: true}
+	if o.via == "service" {
+		drv := bench.ServiceDriver{Svc: a.svc, Ctx: fx.ctx}
+		t.run = func(ctx context.Context, s bench.Spec) (bench.Result, error) {
+			return bench.Run(ctx, drv, fx.f, s), nil
+		}
+		return t, nil
+	}
+	// The REST API on a loopback listener, as a backend would call it.
+	_, key, err := a.svc.CreateAPIKey(ctx, fx.acct.ID, billing.ModeTest, "bench")
+	if err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: api.New(a.svc, a.prof, api.Options{})}
+	go srv.Serve(ln)
+	t.close = func() { srv.Close() }
+	base := "http://" + ln.Addr().String()
+	if o.inProcess {
+		drv := bench.HTTPDriver{BaseURL: base, Key: key, Client: bench.NewHTTPClient(o.clients)}
+		t.run = func(ctx context.Context, s bench.Spec) (bench.Result, error) {
+			return bench.Run(ctx, drv, fx.f, s), nil
+		}
+		return t, nil
+	}
+	t.inProcess = false
+	t.run = func(ctx context.Context, s bench.Spec) (bench.Result, error) {
+		return bench.SpawnClient(ctx, []string{exe, "bench", "client"}, bench.ClientSpec{BaseURL: base, Key: key, Fixture: fx.f, Spec: s})
+	}
+	return t, nil
+}
+
+// measure runs s once with the processor time of this process and of the
+// database cluster around it.
+func (t *benchTarget) measure(ctx context.Context, s bench.Spec) (bench.Result, error) {
+	server, pg := bench.ProcessCPU(), t.pgCPU()
+	r, err := t.run(ctx, s)
+	if err != nil {
+		return r, err
+	}
+	r.CPU.Server = bench.Elapsed(server, bench.ProcessCPU())
+	r.CPU.Postgres = bench.Elapsed(pg, t.pgCPU())
+	return r, nil
+}
+
+// startProfile profiles this process until the returned function is called.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func runWorkloads(ctx context.Context, cfg *config, t *benchTarget, names []string, o benchFlags) ([]benchRuns, error) {
+	var out []benchRuns
+	for _, w := range names {
+		if w != authorizeHalf {
+			rs, err := repeat(ctx, cfg, t, o, o.spec(w, o.rate))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rs)
+			continue
+		}
+		peak, err := repeat(ctx, cfg, t, o, o.spec(bench.Authorize, 0))
+		if err != nil {
+			return nil, err
+		}
+		rate := peak.median().PerSecond() / 2
+		if rate <= 0 {
+			return nil, fmt.Errorf("%s: the closed-loop run completed no authorization", authorizeHalf)
+		}
+		half, err := repeat(ctx, cfg, t, o, o.spec(bench.Authorize, rate))
+		if err != nil {
+			return nil, err
+		}
+		for i := range half {
+			half[i].Workload = authorizeHalf // reported under its own name
+		}
+		out = append(out, peak, half)
+	}
+	return out, nil
+}
+
+// repeat runs s --runs times.
+func repeat(ctx context.Context, cfg *config, t *benchTarget, o benchFlags, s bench.Spec) (benchRuns, error) {
+	n := max(o.runs, 1)
+	var rs benchRuns
+	for i := range n {
+		s.RunID = fmt.Sprintf("%s-%d", s.Workload, time.Now().UnixNano())
+		at := ""
+		if s.Rate > 0 {
+			at = fmt.Sprintf(" at %.0f/s", s.Rate)
+		}
+		fmt.Fprintf(cfg.stderr, "running %s%s for %s (run %d of %d)…\n", s.Workload, at, s.Duration, i+1, n)
+		r, err := t.measure(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	return rs, nil
 }
 
 // benchRuns are the runs of one workload.
 type benchRuns []bench.Result
 
-// median is the run with the median throughput.
+// rankOf is what runs are ranked by: throughput, or at a fixed rate the p99.
+func rankOf(r bench.Result) float64 {
+	if r.Rate > 0 {
+		return r.P99.Seconds()
+	}
+	return r.PerSecond()
+}
+
+// median is the run with the median throughput (or p99 at a fixed rate).
 func (rs benchRuns) median() bench.Result {
 	s := slices.Clone(rs)
-	slices.SortFunc(s, func(a, b bench.Result) int { return cmp.Compare(a.PerSecond(), b.PerSecond()) })
+	slices.SortFunc(s, func(a, b bench.Result) int { return cmp.Compare(rankOf(a), rankOf(b)) })
 	return s[len(s)/2]
 }
 
@@ -169,88 +354,161 @@ func (rs benchRuns) spread() (lo, hi float64) {
 	return lo, hi
 }
 
-// ratioOf is r's throughput over its pgbench reference, 0 without one.
+// ratioOf is r's throughput over its pgbench reference, 0 without one or at
+// a fixed rate.
 func ratioOf(base map[string]float64, r bench.Result) float64 {
 	ref := base["pgbench UPDATE random row"]
 	if r.Workload == bench.Hot {
 		ref = base["pgbench UPDATE one row"]
 	}
-	if ref <= 0 {
+	if ref <= 0 || r.Rate > 0 {
 		return 0
 	}
 	return r.PerSecond() / ref
 }
 
-func printBenchJSON(cfg *config, baselines []bench.Baseline, results []benchRuns, problems int, via string, wallets int) error {
-	type workload struct {
-		Name      string  `json:"name"`
-		Clients   int     `json:"clients"`
-		Runs      int     `json:"runs"`
-		OpsPerSec float64 `json:"ops_per_second"`
-		Min       float64 `json:"min_ops_per_second"`
-		Max       float64 `json:"max_ops_per_second"`
-		P50Ms     float64 `json:"p50_ms"`
-		P99Ms     float64 `json:"p99_ms"`
-		AuthP99Ms float64 `json:"auth_p99_ms,omitempty"`
-		Ratio     float64 `json:"ratio_to_pgbench,omitempty"`
-		Errors    int64   `json:"errors"`
+// perOp is d in microseconds per operation, nil when unknown.
+func perOp(d time.Duration, ops int64) *float64 {
+	if d < 0 || ops == 0 {
+		return nil
 	}
+	us := float64(d.Microseconds()) / float64(ops)
+	return &us
+}
+
+// benchReport is what a bench run prints.
+type benchReport struct {
+	baselines []bench.Baseline
+	results   []benchRuns
+	via       string
+	wallets   int
+	inProcess bool
+	problems  int
+}
+
+func reportBench(ctx context.Context, cfg *config, a *app, rep benchReport, asJSON bool) error {
+	v, err := a.svc.Verify(context.WithoutCancel(ctx))
+	if err != nil {
+		return err
+	}
+	rep.problems = len(v.Problems)
+	if asJSON {
+		err = printBenchJSON(cfg, rep)
+	} else {
+		printBench(cfg, rep)
+		fmt.Fprintf(cfg.stdout, "verify: %d transactions, %d lots, %d balances, %d problems\n", v.Transactions, v.Lots, v.Balances, rep.problems)
+	}
+	if err == nil && rep.problems > 0 {
+		return errSilent
+	}
+	return err
+}
+
+// benchWorkloadJSON is one workload in --json's output.
+type benchWorkloadJSON struct {
+	Name         string   `json:"name"`
+	Clients      int      `json:"clients"`
+	Runs         int      `json:"runs"`
+	OpsPerSec    float64  `json:"ops_per_second"`
+	Min          float64  `json:"min_ops_per_second"`
+	Max          float64  `json:"max_ops_per_second"`
+	Rate         float64  `json:"rate,omitempty"`          // the target, operations a second
+	AchievedRate float64  `json:"achieved_rate,omitempty"` // with a target: completed operations a second
+	Late         int64    `json:"late"`
+	Dropped      int64    `json:"dropped,omitempty"`
+	P50Ms        float64  `json:"p50_ms"`
+	P99Ms        float64  `json:"p99_ms"`
+	AuthP99Ms    float64  `json:"auth_p99_ms,omitempty"`
+	Ratio        float64  `json:"ratio_to_pgbench,omitempty"`
+	Errors       int64    `json:"errors"`
+	ServerCPU    *float64 `json:"server_cpu_us_per_op"`   // null: unknown
+	ClientsCPU   *float64 `json:"clients_cpu_us_per_op"`  // null: unknown, or in the server's figure
+	PostgresCPU  *float64 `json:"postgres_cpu_us_per_op"` // null: unknown (another machine, no /proc)
+}
+
+func workloadJSON(rs benchRuns, base map[string]float64) benchWorkloadJSON {
+	m := rs.median()
+	lo, hi := rs.spread()
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	w := benchWorkloadJSON{Name: m.Workload, Clients: m.Clients, Runs: len(rs), OpsPerSec: m.PerSecond(), Min: lo, Max: hi,
+		Rate: m.Rate, Late: m.Late, Dropped: m.Dropped, P50Ms: ms(m.P50), P99Ms: ms(m.P99), AuthP99Ms: ms(m.AuthP99),
+		Ratio: ratioOf(base, m), Errors: m.Errors, ServerCPU: perOp(m.CPU.Server, m.Ops),
+		ClientsCPU: perOp(m.CPU.Clients, m.Ops), PostgresCPU: perOp(m.CPU.Postgres, m.Ops)}
+	if m.Rate > 0 {
+		w.AchievedRate = m.PerSecond()
+	}
+	return w
+}
+
+func printBenchJSON(cfg *config, rep benchReport) error {
 	out := struct {
-		Machine   map[string]any     `json:"machine"`
-		Via       string             `json:"via"`
-		Wallets   int                `json:"wallets"`
-		Baselines map[string]float64 `json:"pgbench_tps"`
-		Workloads []workload         `json:"workloads"`
-		PeakRSSMB int64              `json:"peak_rss_mb"`
-		Verify    int                `json:"verify_problems"`
+		Machine          map[string]any      `json:"machine"`
+		Via              string              `json:"via"`
+		ClientsInProcess bool                `json:"clients_in_process"`
+		Wallets          int                 `json:"wallets"`
+		Baselines        map[string]float64  `json:"pgbench_tps"`
+		Workloads        []benchWorkloadJSON `json:"workloads"`
+		PeakRSSMB        int64               `json:"peak_rss_mb"`
+		Verify           int                 `json:"verify_problems"`
 	}{Machine: map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH},
-		Via: via, Wallets: wallets, Baselines: map[string]float64{}, PeakRSSMB: int64(bench.PeakRSS() >> 20), Verify: problems}
-	for _, b := range baselines {
+		Via: rep.via, ClientsInProcess: rep.inProcess, Wallets: rep.wallets, Baselines: map[string]float64{},
+		PeakRSSMB: int64(bench.PeakRSS() >> 20), Verify: rep.problems}
+	for _, b := range rep.baselines {
 		out.Baselines[b.Name] = b.TPS
 	}
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	for _, rs := range results {
-		m := rs.median()
-		lo, hi := rs.spread()
-		out.Workloads = append(out.Workloads, workload{Name: m.Workload, Clients: m.Clients, Runs: len(rs), OpsPerSec: m.PerSecond(), Min: lo, Max: hi,
-			P50Ms: ms(m.P50), P99Ms: ms(m.P99), AuthP99Ms: ms(m.AuthP99), Ratio: ratioOf(out.Baselines, m), Errors: m.Errors})
+	for _, rs := range rep.results {
+		out.Workloads = append(out.Workloads, workloadJSON(rs, out.Baselines))
 	}
 	enc := json.NewEncoder(cfg.stdout)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	if problems > 0 {
-		return errSilent
-	}
-	return nil
+	return enc.Encode(out)
 }
 
-func printBench(cfg *config, baselines []bench.Baseline, runs []benchRuns) {
+func printBench(cfg *config, rep benchReport) {
 	tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\tclients\tops/s\tp50\tp99\tauth p99\tratio\terrors\t")
+	fmt.Fprintln(tw, "workload\tclients\trate\tops/s\tp50\tp99\tauth p99\tlate\tratio\terrors\tserver µs/op\tclients µs/op\tpostgres µs/op\t")
 	base := map[string]float64{}
-	for _, b := range baselines {
+	for _, b := range rep.baselines {
 		base[b.Name] = b.TPS
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t\t\t\t1.00\t\t\n", b.Name, 0, b.TPS)
+		fmt.Fprintf(tw, "%s\t%d\t\t%.0f\t\t\t\t\t1.00\t\t\t\t\t\n", b.Name, 0, b.TPS)
 	}
-	for _, rs := range runs {
-		r := rs.median()
-		ratio := ""
-		if x := ratioOf(base, r); x > 0 {
-			ratio = fmt.Sprintf("%.2f", x)
-		}
-		if len(rs) > 1 {
-			lo, hi := rs.spread()
-			ratio += fmt.Sprintf(" (%.0f-%.0f/s)", lo, hi)
-		}
-		auth := ""
-		if r.Workload == bench.Pairs {
-			auth = r.AuthP99.Round(10 * time.Microsecond).String()
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\t\n", r.Workload, r.Clients, r.PerSecond(),
-			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), auth, ratio, r.Errors)
+	for _, rs := range rep.results {
+		fmt.Fprintln(tw, benchRow(rs, base))
 	}
 	tw.Flush()
+	if rep.inProcess {
+		fmt.Fprintln(cfg.stdout, "clients ran in this process: their CPU is in server µs/op")
+	}
 	fmt.Fprintf(cfg.stdout, "peak RSS: %d MB\n", bench.PeakRSS()>>20)
+}
+
+// benchRow is one workload's line of the table.
+func benchRow(rs benchRuns, base map[string]float64) string {
+	r := rs.median()
+	round := func(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }
+	rate, late, ratio, auth := "", "", "", ""
+	if r.Rate > 0 {
+		rate, late = fmt.Sprintf("%.0f", r.Rate), fmt.Sprint(r.Late)
+		if r.Dropped > 0 {
+			late += fmt.Sprintf(" +%d dropped", r.Dropped)
+		}
+	}
+	if x := ratioOf(base, r); x > 0 {
+		ratio = fmt.Sprintf("%.2f", x)
+	}
+	if len(rs) > 1 {
+		lo, hi := rs.spread()
+		ratio += fmt.Sprintf(" (%.0f-%.0f/s)", lo, hi)
+	}
+	if r.Workload == bench.Pairs {
+		auth = round(r.AuthP99).String()
+	}
+	cpu := func(d time.Duration) string {
+		if us := perOp(d, r.Ops); us != nil {
+			return fmt.Sprintf("%.0f", *us)
+		}
+		return "-"
+	}
+	return fmt.Sprintf("%s\t%d\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t", r.Workload, r.Clients, rate, r.PerSecond(),
+		round(r.P50), round(r.P99), auth, late, ratio, r.Errors, cpu(r.CPU.Server), cpu(r.CPU.Clients), cpu(r.CPU.Postgres))
 }
