@@ -162,6 +162,9 @@ func queueBalanceWrites(batch *pgx.Batch, states ...*balanceState) {
 			l := b.touched[id]
 			ul.id, ul.remaining, ul.refunded, ul.expired = append(ul.id, l.ID), append(ul.remaining, l.Remaining), append(ul.refunded, l.Refunded), append(ul.expired, l.ExpiredAt)
 		}
+		if len(b.postings) == 0 && len(ids) == 0 && len(b.newLots) == 0 {
+			continue // unchanged (an authorization's hold only reads it): no write
+		}
 		ub.wallet, ub.asset, ub.posted, ub.debt, ub.at = append(ub.wallet, b.walletID), append(ub.asset, b.asset.Code), append(ub.posted, b.posted), append(ub.debt, b.debt), append(ub.at, b.now)
 	}
 	if len(t.id) > 0 {
