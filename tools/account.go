@@ -11,7 +11,7 @@ import (
 // Whoami says which account and mode the connection is scoped to.
 func Whoami(_ *billing.Service) Tool {
 	return newTool("whoami", "Who am I connected as",
-		"Shows the account, the mode (test or live) every call uses, and the API key's prefix and scope. Call it first, and before any change in live mode.",
+		"Shows the account, the mode (test or live) every call uses, and the API key's prefix and scope. Call it first, and before changes in live mode.",
 		readOnly,
 		func(ctx context.Context, _ wire.WhoamiArgs) (wire.WhoamiResult, error) {
 			c, ok := billing.CallerFrom(ctx)

@@ -11,7 +11,7 @@ import (
 // CreateAdjustment applies a manual credit or debit.
 func CreateAdjustment(svc *billing.Service) Tool {
 	return newTool("create_adjustment", "Credit or debit a wallet",
-		"Credits or debits a customer's wallet by hand: gift, top_up (money paid to you outside Tollgate), charge, refund or correction (tollgate://docs/money-rules). transaction_id makes it idempotent. Show the user customer, kind, amount and asset and get a yes first.",
+		"Credits or debits a customer's wallet by hand (kinds: tollgate://docs/money-rules). transaction_id makes it idempotent. Show the user customer, kind, amount and asset and get a yes first.",
 		overwriting,
 		func(ctx context.Context, in wire.CreateAdjustmentArgs) (wire.CreateAdjustmentResult, error) {
 			adj, err := svc.CreateAdjustment(ctx, in.ToInput(in.TransactionID))
@@ -39,7 +39,7 @@ func CreateAdjustment(svc *billing.Service) Tool {
 // ListTransactions pages through a wallet's ledger transactions.
 func ListTransactions(svc *billing.Service) Tool {
 	return newTool("list_transactions", "List ledger transactions",
-		"Lists a wallet's ledger transactions newest first, with net change per asset and double-entry lines. Filter by kind and time; page with cursor.",
+		"Lists a wallet's ledger transactions newest first, with their double-entry lines; filter by kind and time, page with cursor.",
 		readOnly,
 		func(ctx context.Context, in wire.ListTransactionsArgs) (wire.ListTransactionsResult, error) {
 			p, err := svc.ListTransactions(ctx, billing.ListTransactionsInput{

@@ -49,7 +49,7 @@ func ListAssets(svc *billing.Service) Tool {
 // CreateAsset defines a custom unit.
 func CreateAsset(svc *billing.Service) Tool {
 	return newTool("create_asset", "Create a custom asset",
-		"Defines a custom unit of value (credits, tokens, …) with its precision; currencies are built in (list_assets). Idempotent on code; settings never change. Price it with add_asset_rate. Confirm with the user first.",
+		"Defines a custom unit of value (credits, tokens, …) with its precision; currencies are built in. Idempotent on code; settings never change. Price it with add_asset_rate.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateAssetRequest) (wire.CreateAssetResult, error) {
 			a, created, err := svc.CreateAsset(ctx, billing.CreateAssetInput{Code: in.Code, Name: in.Name, Symbol: in.Symbol, Precision: in.Precision})
@@ -73,7 +73,7 @@ func CreateAsset(svc *billing.Service) Tool {
 // AddAssetRate records a dated exchange rate.
 func AddAssetRate(svc *billing.Service) Tool {
 	return newTool("add_asset_rate", "Add an exchange rate",
-		"Records what 1 unit of a custom asset is worth in a currency from effective_at on. Rates are never edited: add a later one. Confirm with the user, then check with quote_asset.",
+		"Records what 1 unit of a custom asset is worth in a currency from effective_at on. Rates are never edited: add a later one. Check it with quote_asset.",
 		additive,
 		func(ctx context.Context, in wire.AddAssetRateArgs) (wire.AddAssetRateResult, error) {
 			rate, err := svc.AddAssetRate(ctx, in.ToInput(in.Asset))
@@ -90,7 +90,7 @@ func AddAssetRate(svc *billing.Service) Tool {
 // QuoteAsset converts between an asset and a currency.
 func QuoteAsset(svc *billing.Service) Tool {
 	return newTool("quote_asset", "Quote an asset in a currency",
-		"Converts between a custom asset and a currency at the rate in force (now or at a time): set asset_amount or currency_amount. Changes nothing.",
+		"Converts a custom asset to a currency or back at the rate in force (now or at a time). Changes nothing.",
 		readOnly,
 		func(ctx context.Context, in wire.QuoteAssetArgs) (wire.QuoteAssetResult, error) {
 			q, err := svc.Quote(ctx, billing.QuoteInput{Asset: in.Asset, Currency: in.Currency, AssetAmount: in.AssetAmount.Ptr(), CurrencyAmount: in.CurrencyAmount.Ptr(), At: in.At.Value()})

@@ -11,7 +11,7 @@ import (
 // AuthorizeUsage holds the cost of work about to happen, or declines.
 func AuthorizeUsage(svc *billing.Service) Tool {
 	return newTool("authorize_usage", "Authorize usage",
-		"Before costly work: holds the estimated cost (event_type with data, or amount with asset) if the customer can pay. A decline (approved: false, decline_reason, shortfall) is a normal result: don't run the work; top up first, then retry with a new idempotency_key. Settle with record_usage (authorization_id) or release with void_authorization.",
+		"Before costly work: holds the estimated cost if the customer can pay. A decline (approved: false) is a normal result: don't run the work; top up, then retry with a new idempotency_key. Settle with record_usage (authorization_id) or release with void_authorization.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.AuthorizeUsageArgs) (wire.AuthorizeUsageResult, error) {
 			a, err := svc.Authorize(ctx, in.ToInput(in.IdempotencyKey))

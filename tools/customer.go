@@ -14,7 +14,7 @@ import (
 // subscriptions.
 func CreateCustomer(svc *billing.Service) Tool {
 	return newTool("create_customer", "Create a customer",
-		"Creates a customer (your app's user, by external_id) with a default wallet, optionally subscribed to products. Idempotent on external_id (existed: true), so safe at every sign-up. Fund it with create_adjustment.",
+		"Creates a customer (your app's user, by external_id) with a default wallet, optionally subscribed to products. Idempotent on external_id: safe at every sign-up.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateCustomerArgs) (wire.CreateCustomerResult, error) {
 			// Check the products first, so a wrong code creates nothing.

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"testing"
 
@@ -25,13 +24,12 @@ func TestSchemasAreCurrent(t *testing.T) {
 	for _, tool := range Every(nil, nil, nil) {
 		for _, d := range []struct {
 			dir    Direction
-			typ    reflect.Type
 			suffix string
-		}{{Input, tool.In, ".input.json"}, {Output, tool.Out, ".output.json"}} {
+		}{{Input, ".input.json"}, {Output, ".output.json"}} {
 			file := tool.Name + d.suffix
 			want[file] = true
 			t.Run(file, func(t *testing.T) {
-				got, err := GenerateSchema(d.typ, d.dir)
+				got, err := tool.schema(d.dir)
 				if err != nil {
 					t.Error(err)
 				}
@@ -193,4 +191,56 @@ func compileSchema(s any) (*jsonschema.Schema, error) {
 		return nil, err
 	}
 	return c.Compile("schema.json")
+}
+
+// TestSharedArguments holds a tool that leaves the description of some
+// arguments to another tool (Tool.sharing) to what makes that safe: the other
+// tool exists, is in the same toolset and is read-only exactly when this one
+// is, so every selection and read-only mode list both or neither; and each
+// shared argument has the same schema in both before it is stripped.
+func TestSharedArguments(t *testing.T) {
+	byName := map[string]Tool{}
+	for _, tool := range Every(nil, nil, nil) {
+		byName[tool.Name] = tool
+	}
+	for _, tool := range byName {
+		if tool.sharedWith == "" {
+			continue
+		}
+		other, ok := byName[tool.sharedWith]
+		if !ok {
+			t.Errorf("%s shares arguments with %s, which is not a tool", tool.Name, tool.sharedWith)
+			continue
+		}
+		if toolsetOf[tool.Name] != toolsetOf[other.Name] {
+			t.Errorf("%s (toolset %s) shares arguments with %s (toolset %s): want one toolset, so both are listed together", tool.Name, toolsetOf[tool.Name], other.Name, toolsetOf[other.Name])
+		}
+		if tool.Annotations.ReadOnly != other.Annotations.ReadOnly {
+			t.Errorf("%s and %s share arguments but only one is read-only: read-only mode would list one without the other", tool.Name, other.Name)
+		}
+		mine, err1 := reflectSchema(tool.In, Input)
+		theirs, err2 := reflectSchema(other.In, Input)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("reflectSchema = %v, %v", err1, err2)
+		}
+		for _, name := range tool.shared {
+			a, okA := mine.Properties.Get(name)
+			b, okB := theirs.Properties.Get(name)
+			if !okA || !okB {
+				t.Errorf("%s shares argument %s with %s: present in %s %v, in %s %v; want both", tool.Name, name, other.Name, tool.Name, okA, other.Name, okB)
+				continue
+			}
+			shape := func(s any) string {
+				b, _ := json.Marshal(s)
+				var m map[string]any
+				json.Unmarshal(b, &m)
+				delete(m, "description") // each tool words the argument itself
+				out, _ := json.Marshal(m)
+				return string(out)
+			}
+			if diff := cmp.Diff(shape(b), shape(a)); diff != "" {
+				t.Errorf("%s's %s differs from %s's (-%s +%s):\n%s", tool.Name, name, other.Name, other.Name, tool.Name, diff)
+			}
+		}
+	}
 }

@@ -14,7 +14,7 @@ import (
 // ListProducts pages through the catalog.
 func ListProducts(svc *billing.Service) Tool {
 	return newTool("list_products", "List products",
-		"Lists products newest first (code, event_type, default version); page with cursor. get_product shows versions and prices.",
+		"Lists products newest first; page with cursor. get_product shows versions and prices.",
 		readOnly,
 		func(ctx context.Context, in wire.ListProductsArgs) (wire.ListProductsResult, error) {
 			p, err := svc.ListProducts(ctx, billing.ListProductsInput{IncludeArchived: in.IncludeArchived, Limit: in.Limit, Cursor: in.Cursor})
@@ -66,7 +66,7 @@ func GetProduct(svc *billing.Service) Tool {
 // CreateProductPrice creates a product with its first published version.
 func CreateProductPrice(svc *billing.Service) Tool {
 	return newTool("create_product_price", "Create a product with prices",
-		"Creates a product (an activity your app reports as event_type) with version 1 and its prices; each price's model takes its own fields (tollgate://docs/pricing-models). A plan is a recurring price plus usage prices, with a recurring entitlement as its allowance (tollgate://docs/plans). Idempotent on code; prices are never edited (create_product_version). Check list_assets first, confirm the prices with the user in a table, then run simulate_usage.",
+		"Creates a product (an activity your app reports as event_type) with version 1 and its prices. A plan is a recurring price plus usage prices (tollgate://docs/plans). Idempotent on code; prices are never edited (create_product_version). Confirm the prices with the user in a table, then run simulate_usage.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateProductPriceArgs) (wire.CreateProductPriceResult, error) {
 			prices, err := toPrices(in.Prices)
@@ -95,7 +95,7 @@ func CreateProductPrice(svc *billing.Service) Tool {
 // CreateProductVersion publishes a new version of a product's prices.
 func CreateProductVersion(svc *billing.Service) Tool {
 	return newTool("create_product_version", "Publish a new product version",
-		"Publishes a new version of a product with its whole new price list (fields as in create_product_price). It becomes the default for new subscriptions unless keep_default; existing subscriptions keep theirs. Not idempotent: after an unclear failure check get_product. Confirm old and new prices with the user, then run simulate_usage.",
+		"Publishes a new version of a product with its whole new price list, the default for new subscriptions; existing ones keep theirs. Not idempotent: after an unclear failure check get_product. Confirm old and new prices with the user, then run simulate_usage.",
 		additive,
 		func(ctx context.Context, in wire.CreateProductVersionArgs) (wire.CreateProductVersionResult, error) {
 			prices, err := toPrices(in.Prices)
@@ -118,7 +118,7 @@ func CreateProductVersion(svc *billing.Service) Tool {
 				fmt.Sprintf("subscribe_customer with version %d to move existing customers (they stay on their version until then)", v.Version),
 			}
 			return r, nil
-		})
+		}).sharing("create_product_price", "prices", "entitlements")
 }
 
 // ArchiveProduct hides a product from new subscriptions.
@@ -140,7 +140,7 @@ func ArchiveProduct(svc *billing.Service) Tool {
 // SimulateUsage prices a hypothetical event.
 func SimulateUsage(svc *billing.Service) Tool {
 	return newTool("simulate_usage", "Simulate usage fees",
-		"Prices a hypothetical event against a product version exactly as record_usage would, charging nothing. Run it after every pricing change with typical, large and zero data.",
+		"Prices a hypothetical event as record_usage would, charging nothing. Run it after every pricing change with typical, large and zero data.",
 		readOnly,
 		func(ctx context.Context, in wire.SimulateUsageArgs) (wire.SimulateUsageResult, error) {
 			var prior map[string]billing.Decimal

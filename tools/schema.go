@@ -39,7 +39,48 @@ const decimalPattern = `^-?[0-9]+(\.[0-9]+)?$`
 // that lacks a description, or an example when it is a scalar: an agent
 // reads nothing else about an argument (booleans, objects and arrays need no
 // example).
+//
+// The REST API's OpenAPI document uses these schemas as they are; a tool
+// publishes Tool.schema's.
 func GenerateSchema(t reflect.Type, dir Direction) ([]byte, error) {
+	s, err := reflectSchema(t, dir)
+	return marshalSchema(s, err)
+}
+
+// schema returns the schema the tool publishes (schemas/): GenerateSchema's,
+// with its arguments compacted. Every tools/list puts the argument schemas
+// into the model's context, so they carry only what the model cannot read
+// elsewhere: the redundant examples are left out (compactExamples), and the
+// arguments the tool shares with another tool of its set are described
+// there only (Tool.sharing). The OpenAPI document is read on demand and keeps it all.
+func (t Tool) schema(dir Direction) ([]byte, error) {
+	if dir == Output {
+		return GenerateSchema(t.Out, dir)
+	}
+	s, err := reflectSchema(t.In, dir)
+	compactExamples(s, map[string]bool{})
+	for _, name := range t.shared {
+		p, ok := s.Properties.Get(name)
+		if !ok {
+			return nil, fmt.Errorf("%s: no argument %s to share with %s", t.Name, name, t.sharedWith)
+		}
+		desc := p.Description
+		stripDocs(p)
+		p.Description = joinDesc(desc, fmt.Sprintf("each as in %s's %s", t.sharedWith, name))
+	}
+	return marshalSchema(s, err)
+}
+
+func marshalSchema(s *jsonschema.Schema, err error) ([]byte, error) {
+	b, merr := json.MarshalIndent(s, "", "  ")
+	if merr != nil {
+		return nil, merr
+	}
+	return append(b, '\n'), err
+}
+
+// reflectSchema builds the schema of t; the error lists what it lacks.
+func reflectSchema(t reflect.Type, dir Direction) (*jsonschema.Schema, error) {
 	r := &jsonschema.Reflector{
 		ExpandedStruct: true,
 		DoNotReference: true,
@@ -61,14 +102,10 @@ func GenerateSchema(t reflect.Type, dir Direction) ([]byte, error) {
 		s.Properties = jsonschema.NewProperties()
 	}
 	finish(s, "", dir, &problems)
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return nil, err
-	}
 	if len(problems) > 0 {
-		err = fmt.Errorf("schema of %s:\n  %s", t, strings.Join(problems, "\n  "))
+		return s, fmt.Errorf("schema of %s:\n  %s", t, strings.Join(problems, "\n  "))
 	}
-	return append(b, '\n'), err
+	return s, nil
 }
 
 // finish walks a schema: it rewrites decimals and times into their published
@@ -108,6 +145,74 @@ func finish(s *jsonschema.Schema, path string, dir Direction, problems *[]string
 	}
 	for _, o := range s.OneOf {
 		finish(o, path, dir, problems)
+	}
+}
+
+// compactExamples drops the examples of a tool's arguments that tell the
+// model nothing the schema does not already say, after finish has checked
+// that the wire types carry them all:
+//   - one with a format (date-time, email: the format is the form);
+//   - an integer's (its description gives its range or default; an example
+//     such as 20 or 0 only repeats it);
+//   - an opaque id copied from another result (cursor, authorization_id,
+//     lot_id: the description says which);
+//   - a name's, a description's or a reason's (words; the one name that is
+//     a code, a wallet's, gives its characters in its description);
+//   - an example already shown for a property of the same name and value
+//     earlier in the schema (record_usage's one event and its events, a
+//     price's asset and an entitlement's).
+//
+// seen holds the name=value pairs shown so far.
+func compactExamples(s *jsonschema.Schema, seen map[string]bool) {
+	if s.Properties != nil {
+		for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
+			name, p := pair.Key, pair.Value
+			if len(p.Examples) > 0 {
+				ex, _ := json.Marshal(p.Examples)
+				key := name + "=" + string(ex)
+				if p.Format != "" || p.Type == "integer" || noExample[name] || seen[key] {
+					p.Examples = nil
+				}
+				seen[key] = true
+			}
+			compactExamples(p, seen)
+		}
+	}
+	if s.Items != nil {
+		compactExamples(s.Items, seen)
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties != jsonschema.FalseSchema {
+		compactExamples(s.AdditionalProperties, seen)
+	}
+	for _, o := range s.OneOf {
+		compactExamples(o, seen)
+	}
+}
+
+// noExample are the argument names whose examples compactExamples drops
+// whatever their type.
+var noExample = map[string]bool{
+	"cursor": true, "authorization_id": true, "lot_id": true, // opaque
+	"name": true, "description": true, "reason": true, // words
+}
+
+// stripDocs removes every description and example under s, leaving the
+// structure: names, types, formats, enums, required, closed objects.
+func stripDocs(s *jsonschema.Schema) {
+	s.Description, s.Examples = "", nil
+	if s.Properties != nil {
+		for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
+			stripDocs(pair.Value)
+		}
+	}
+	if s.Items != nil {
+		stripDocs(s.Items)
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties != jsonschema.FalseSchema {
+		stripDocs(s.AdditionalProperties)
+	}
+	for _, o := range s.OneOf {
+		stripDocs(o)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // plan whose first period is charged at once (or starts with a free trial).
 func SubscribeCustomer(svc *billing.Service) Tool {
 	return newTool("subscribe_customer", "Subscribe a customer",
-		"Puts a customer on a product version from now on. For a plan (a recurring price) the first fee is charged from the wallet at once (insufficient_funds changes nothing) and the allowance granted; it renews on its own; trial_days delays the first fee. Same version: nothing changes (existed: true); to move a plan prefer change_subscription. Confirm product, version and fee with the user.",
+		"Puts a customer on a product version from now on. A plan's first fee is charged from the wallet at once and its allowance granted; it renews on its own (tollgate://docs/plans). Same version: nothing changes. To move a plan prefer change_subscription. Confirm product, version and fee with the user.",
 		overwriting,
 		func(ctx context.Context, in wire.SubscribeCustomerArgs) (wire.SubscribeCustomerResult, error) {
 			before, err := svc.ListSubscriptions(ctx, in.Customer)

@@ -61,6 +61,10 @@ type Tool struct {
 	Annotations Annotations
 	// In and Out are the argument and result types (package wire).
 	In, Out reflect.Type
+	// shared are arguments described in the schema of sharedWith, a tool
+	// of the same set with the same arguments (see sharing).
+	shared     []string
+	sharedWith string
 
 	run func(ctx context.Context, args map[string]any, docs map[string]string) (any, error)
 }
@@ -85,6 +89,16 @@ func newTool[In, Out any](name, title, description string, ann Annotations, fn f
 	}
 }
 
+// sharing returns t with the arguments props published bare (names, types,
+// enums, required), their descriptions and examples left to other's schema,
+// which has the same arguments: both tools are listed together, and
+// tools/list need not carry the same text twice. TestSharedArguments holds
+// the two tools to one toolset and one shape.
+func (t Tool) sharing(other string, props ...string) Tool {
+	t.sharedWith, t.shared = other, props
+	return t
+}
+
 // Definition is the tool as tools/list shows it, with its committed schemas.
 // A tool whose schema files are missing (a new tool before `go test ./tools
 // -update`) gets schemas generated on the spot; the golden test fails until
@@ -92,8 +106,8 @@ func newTool[In, Out any](name, title, description string, ann Annotations, fn f
 func (t Tool) Definition() mcpgo.Tool {
 	in, out, ok := schemas.Tool(t.Name)
 	if !ok {
-		in, _ = GenerateSchema(t.In, Input)
-		out, _ = GenerateSchema(t.Out, Output)
+		in, _ = t.schema(Input)
+		out, _ = t.schema(Output)
 	}
 	def := mcpgo.NewToolWithRawSchema(t.Name, t.Description, in)
 	def.Title = t.Title

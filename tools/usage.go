@@ -11,7 +11,7 @@ import (
 // RecordUsage records one usage event or a batch and charges it.
 func RecordUsage(svc *billing.Service) Tool {
 	return newTool("record_usage", "Record usage",
-		"Records usage after the work and charges it: one event (its fields at the top level) or a batch in events. Returns each event's fees; with authorization_id it settles that hold. The event id is idempotent: a resend charges nothing again (replayed: true).",
+		"Records usage after the work and charges it: one event, or a batch in events. Returns each event's fees; with authorization_id it settles that hold. A resent id charges nothing again (replayed: true).",
 		overwriting,
 		func(ctx context.Context, in wire.RecordUsageArgs) (wire.RecordUsageResult, error) {
 			m := mode(ctx)

@@ -12,7 +12,7 @@ import (
 // CreateWallet creates a further named wallet for a customer.
 func CreateWallet(svc *billing.Service) Tool {
 	return newTool("create_wallet", "Create a wallet",
-		"Creates another named wallet for a customer (a budget per project or team); each customer has a default one. Idempotent on (customer, name).",
+		"Creates another named wallet for a customer (a budget per project or team) beside its default one. Idempotent on (customer, name).",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateWalletArgs) (wire.CreateWalletResult, error) {
 			w, existed, err := svc.CreateWallet(ctx, billing.CreateWalletInput{Customer: in.Customer, Name: in.Name})
@@ -64,7 +64,7 @@ func balancesSummary(bs []billing.Balance) string {
 // SetCreditLimit sets how far charges may overdraw a balance.
 func SetCreditLimit(svc *billing.Service) Tool {
 	return newTool("set_credit_limit", "Set a credit limit",
-		"Sets how far below zero charges may take a wallet's balance in one asset (replaces the limit; authorizations never use it). Confirm with the user first.",
+		"Sets how far below zero charges may take a wallet's balance in one asset (replaces the limit; authorizations never use it).",
 		overwriting,
 		func(ctx context.Context, in wire.SetCreditLimitArgs) (wire.SetCreditLimitResult, error) {
 			b, err := svc.SetCreditLimit(ctx, billing.SetCreditLimitInput{Customer: in.Customer, Wallet: in.Wallet, Asset: in.Asset, Limit: in.CreditLimit.Decimal})

@@ -120,7 +120,7 @@ type AdjustmentParams struct {
 	Purpose      string   `json:"purpose,omitempty" jsonschema_description:"Positive correction: lot purpose; default promotion" jsonschema:"enum=promotion,enum=bundled,enum=paid,example=promotion"`
 	PaidAmount   *Decimal `json:"paid_amount,omitempty" jsonschema_description:"top_up: money paid; required for a custom asset" jsonschema:"example=10.00"`
 	PaidCurrency string   `json:"paid_currency,omitempty" jsonschema_description:"top_up: currency of paid_amount" jsonschema:"example=USD"`
-	LotID        string   `json:"lot_id,omitempty" jsonschema_description:"refund: the paid lot; default newest first" jsonschema:"example=lot_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	LotID        string   `json:"lot_id,omitempty" jsonschema_description:"refund: a paid lot's id (get_wallet); default newest first" jsonschema:"example=lot_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 }
 
 // ToInput maps the adjustment to billing's input under its idempotency id.

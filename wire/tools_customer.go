@@ -7,7 +7,7 @@ type CreateCustomerArgs struct {
 	// Subscriptions are applied after the customer exists, each as
 	// subscribe_customer would, except that an existing customer already on
 	// a product keeps its version unless one is given.
-	Subscriptions []SubscribeRequest `json:"subscriptions,omitempty" jsonschema_description:"Products to subscribe the customer to, each at a version (default the product's default version); applied after creation. An existing customer already on a product keeps its version unless version is given"`
+	Subscriptions []SubscribeRequest `json:"subscriptions,omitempty" jsonschema_description:"Products to subscribe it to after creation, as subscribe_customer does; a customer that existed keeps its version of a product unless version is given"`
 }
 
 // CreateCustomerResult is the customer created, or the one that existed.

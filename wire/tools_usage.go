@@ -31,7 +31,7 @@ type VoidAuthorizationResult struct {
 // RecordUsageArgs is one event (its fields at the top level) or a batch
 // (events).
 type RecordUsageArgs struct {
-	ID              string               `json:"id,omitempty" jsonschema_description:"One event: its unique id, as in events" jsonschema:"example=req_8f2a"`
+	ID              string               `json:"id,omitempty" jsonschema_description:"One event: as in events" jsonschema:"example=req_8f2a"`
 	Customer        string               `json:"customer,omitempty" jsonschema_description:"One event: as in events" jsonschema:"example=user_123"`
 	Wallet          string               `json:"wallet,omitempty" jsonschema_description:"One event: as in events" jsonschema:"example=default"`
 	EventType       string               `json:"event_type,omitempty" jsonschema_description:"One event: as in events" jsonschema:"example=image.generated"`
@@ -39,7 +39,7 @@ type RecordUsageArgs struct {
 	Data            map[string]any       `json:"data,omitempty" jsonschema_description:"One event: as in events"`
 	Costs           []Cost               `json:"costs,omitempty" jsonschema_description:"One event: as in events"`
 	AuthorizationID string               `json:"authorization_id,omitempty" jsonschema_description:"One event: as in events" jsonschema:"example=auth_01jd8x2k7m3n4p5q6r7s8t9v0w"`
-	Events          []RecordEventRequest `json:"events,omitempty" jsonschema_description:"A batch of 1-1000 events, or send one event's fields at the top level"`
+	Events          []RecordEventRequest `json:"events,omitempty" jsonschema_description:"A batch of 1-1000 events; or one event's fields at the top level"`
 }
 
 // UsageResult is one event's outcome in record_usage.

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -451,17 +450,7 @@ func TestMCPLegacySSE(t *testing.T) {
 // It needs node and `npm ci` in tests/tsclient (CI does both).
 func TestMCPTypeScriptClient(t *testing.T) {
 	t.Parallel()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
-	dir, err := filepath.Abs(filepath.Join("..", "..", "tests", "tsclient"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk")); err != nil {
-		t.Skip("tests/tsclient/node_modules is missing: run npm ci in tests/tsclient")
-	}
+	node, dir := tsClient(t)
 	url := testdb.URL(t)
 	addr, _ := startServe(t, "TOLLGATE_DATABASE_URL="+url)
 	key := createKey(t, url)
