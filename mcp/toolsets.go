@@ -219,12 +219,27 @@ func discoveryTools(g *gate, s *mcpserver.MCPServer, all []tools.Tool, log *slog
 			summary := fmt.Sprintf("The %s tools are already in your tool list.", set)
 			if g.enable(ctx, set) {
 				summary = fmt.Sprintf("Enabled %s: %s are now in your tool list.", set, strings.Join(members, ", "))
-				if err := s.SendNotificationToClient(ctx, mcpgo.MethodNotificationToolsListChanged, nil); err != nil {
-					log.Warn("notify tools/list_changed", "err", err)
-				}
+				notifyToolsChanged(ctx, s, log)
 			}
 			return structured(map[string]any{"toolset": set, "tools": members, "summary": summary}), nil
 		}},
+	}
+}
+
+// notifyToolsChanged sends notifications/tools/list_changed, twice: over
+// streamable HTTP, mcp-go v1.2.1 loses a notification its request's forwarder
+// took off the session's channel when the response wins the race for the
+// writer (mark3labs/mcp-go#969, open; about one in seven here). The forwarder
+// holds one notification at a time, so of two sent before the handler returns
+// at least one arrives: written by the forwarder, or left in the channel for
+// the response's drain. A client that sees both lists its tools again; the
+// second list is the same. Send once when mcp-go has the fix.
+func notifyToolsChanged(ctx context.Context, s *mcpserver.MCPServer, log *slog.Logger) {
+	for range 2 {
+		if err := s.SendNotificationToClient(ctx, mcpgo.MethodNotificationToolsListChanged, nil); err != nil {
+			log.Warn("notify tools/list_changed", "err", err)
+			return
+		}
 	}
 }
 
