@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -176,6 +177,7 @@ func (s *Service) savedCard(ctx context.Context, db dbtx, c Caller, customerID s
 // Each top-up started is handed to kick after the batch is read, for a job
 // to charge the card (the reconciler finds any kick that was lost).
 func (s *Service) queueAutoTopUpTriggers(batch *pgx.Batch, now time.Time, states ...*balanceState) {
+	states = slices.DeleteFunc(slices.Clone(states), func(b *balanceState) bool { return b.config != nil && !b.config.autoTopUp })
 	if len(states) == 0 {
 		return
 	}

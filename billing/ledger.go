@@ -74,6 +74,16 @@ type balanceState struct {
 	touched     map[string]*Lot
 	newLots     []*Lot
 	postings    []*posting
+	config      *balanceConfig // read with the lock; nil: not known
+}
+
+// balanceConfig says what a balance has configured, read when it is locked,
+// so a debit skips the statements of what it has not: an auto top-up or
+// alert thresholds configured while the debit is in flight apply from the
+// next debit.
+type balanceConfig struct {
+	autoTopUp  bool // an enabled auto top-up
+	thresholds bool // balance alert thresholds
 }
 
 // burnsBefore is the one definition of the burn order: lowest priority first,

@@ -210,18 +210,21 @@ func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time, 
 	// the planner hash the whole table, a plan that, chosen while it is small,
 	// stays cached as it grows; the lateral subquery leaves it only the key.
 	batch.Queue(`SELECT b.* FROM (SELECT * FROM unnest($1::text[], $2::text[]) AS x(w, s) ORDER BY w, s) x
-		CROSS JOIN LATERAL (SELECT wallet_id, asset, posted, debt, credit_limit FROM balances
-			WHERE wallet_id = x.w AND asset = x.s FOR UPDATE) b`, wallets, assets).
+		CROSS JOIN LATERAL (SELECT wallet_id, asset, posted, debt, credit_limit,
+				EXISTS (SELECT 1 FROM auto_top_ups t WHERE t.wallet_id = x.w AND t.asset = x.s AND t.enabled) AS auto_top_up,
+				EXISTS (SELECT 1 FROM balance_thresholds t WHERE t.wallet_id = x.w AND t.asset = x.s) AS thresholds
+			FROM balances WHERE wallet_id = x.w AND asset = x.s FOR UPDATE OF balances) b`, wallets, assets).
 		Query(func(rows pgx.Rows) error {
 			locked := 0
 			for rows.Next() {
 				var k balanceKey
 				var posted, debt, limit Decimal
-				if err := rows.Scan(&k.wallet, &k.asset, &posted, &debt, &limit); err != nil {
+				var cfg balanceConfig
+				if err := rows.Scan(&k.wallet, &k.asset, &posted, &debt, &limit, &cfg.autoTopUp, &cfg.thresholds); err != nil {
 					return err
 				}
 				b := index[k]
-				b.posted, b.debt, b.creditLimit = posted, debt, limit
+				b.posted, b.debt, b.creditLimit, b.config = posted, debt, limit, &cfg
 				locked++
 			}
 			if err := rows.Err(); err != nil {

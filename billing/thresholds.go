@@ -193,6 +193,9 @@ func (s *Service) queueBalanceAlerts(batch *pgx.Batch, now time.Time, credit boo
 	var zeroW, zeroA, upW, upA []string
 	for _, b := range states {
 		a := b.available()
+		if b.config != nil && !b.config.thresholds && a.IsPositive() && !credit {
+			continue // no threshold to cross, no depletion to start or end
+		}
 		wallets, assets, avail = append(wallets, b.walletID), append(assets, b.asset.Code), append(avail, a)
 		shown, accounts, modes = append(shown, FormatAmount(a, b.asset.Precision)), append(accounts, b.c.AccountID), append(modes, string(b.c.Mode))
 		precisions = append(precisions, b.asset.Precision)
@@ -202,6 +205,9 @@ func (s *Service) queueBalanceAlerts(batch *pgx.Batch, now time.Time, credit boo
 		case credit:
 			upW, upA = append(upW, b.walletID), append(upA, b.asset.Code)
 		}
+	}
+	if len(wallets) == 0 {
+		return
 	}
 	batch.Queue(balanceAlertsSQL, wallets, assets, avail, shown, accounts, modes, now, precisions, zeroW, zeroA, upW, upA)
 }
