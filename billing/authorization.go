@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -106,20 +107,35 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorizati
 		return Authorization{}, Invalidf("amount", "an explicit amount must be zero or more and come with its asset, such as amount \"0.50\" and asset \"USD\"")
 	}
 	var auth Authorization
-	err = withPipeTx(ctx, s.pool, func(tx *pipeTx) error {
-		auth, err = s.authorizeTx(ctx, tx, c, in, ttl)
-		return err
-	})
+	guess := true
+	for {
+		err = withPipeTx(ctx, s.pool, func(tx *pipeTx) error {
+			auth, err = s.authorizeTx(ctx, tx, c, in, ttl, guess)
+			return err
+		})
+		if !errors.Is(err, errWrongGuess) || !guess {
+			break
+		}
+		guess = false // rolled back: decide again, locking after pricing
+	}
 	if err == nil && !auth.Replayed && s.opts.Observer != nil {
 		s.opts.Observer.ObserveAuthorization(auth.Approved, auth.DeclineReason)
 	}
 	return auth, err
 }
 
-// authorizeTx decides in three round trips besides BEGIN and COMMIT: (1) look
-// for a replay and the versions that price the estimate; (2) lock the balance;
-// (3) write the decision (and any expiry the lock found due).
-func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeInput, ttl time.Duration) (Authorization, error) {
+// errWrongGuess says authorizeTx locked the balance of another asset than the
+// one the estimate came to; the transaction is rolled back and run again
+// without a guess.
+var errWrongGuess = errors.New("authorization: the balance locked in advance is not the estimate's asset")
+
+// authorizeTx decides in two round trips besides BEGIN and COMMIT: (1) look
+// for a replay and the versions that price the estimate, and lock the balance
+// of the asset the authorization will hold (known when the amount is explicit,
+// guessed from the last estimate for the customer and event type when guess
+// is set); (2) write the decision (and any expiry the lock found due). Without
+// an asset to lock in (1), the balance is locked in a round trip of its own.
+func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeInput, ttl time.Duration, guess bool) (Authorization, error) {
 	w, err := s.walletFor(ctx, tx, c, in.Customer, in.Wallet)
 	if err != nil {
 		return Authorization{}, err
@@ -139,8 +155,16 @@ func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in Authoriz
 	if in.Amount == nil {
 		queueVersionsForEvent(batch, w.CustomerID, in.EventType, now, &versions)
 	}
+	guessKey := authAssetKey{c.AccountID, string(c.Mode), w.CustomerID, in.EventType}
+	early, err := s.queueEarlyLock(ctx, tx, batch, c, w.ID, in, guessKey, guess, now)
+	if err != nil {
+		return Authorization{}, err
+	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return Authorization{}, translate(err)
+	}
+	if early != nil {
+		early.settle()
 	}
 	if found {
 		if string(oldHash) != string(hash) {
@@ -192,10 +216,19 @@ func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in Authoriz
 	if !ok {
 		return Authorization{}, NotFoundf("asset", "asset %q not found; existing assets: %s", assetCode, strings.Join(sortedKeys(assets), ", ")).With(ActCreateAsset)
 	}
-	// (2) Lock the balance and decide.
-	b, err := s.lockBalance(ctx, tx, c, w.ID, asset, now)
-	if err != nil {
-		return Authorization{}, err
+	// Lock the balance (unless (1) did) and decide.
+	b := early
+	switch {
+	case b != nil && b.asset.Code != asset.Code:
+		s.cache.authAssets.Delete(guessKey)
+		return Authorization{}, errWrongGuess
+	case b == nil:
+		if b, err = s.lockBalance(ctx, tx, c, w.ID, asset, now); err != nil {
+			return Authorization{}, err
+		}
+	}
+	if in.Amount == nil {
+		s.cache.authAssets.Store(guessKey, asset.Code)
 	}
 	a.Asset, a.Precision, a.Amount = asset.Code, asset.Precision, amount
 	avail := b.available()
@@ -206,6 +239,33 @@ func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in Authoriz
 		a.Shortfall = amount.Sub(avail)
 	}
 	return s.recordDecision(ctx, tx, c, a, hash, in, now, b)
+}
+
+// queueEarlyLock queues, on the first round trip's batch, the lock of the
+// balance the authorization will most likely hold: the explicit asset's, or,
+// when guess is set, the asset of the last estimate for the customer and
+// event type. It returns the balance to be filled, or nil when there is
+// nothing to lock yet.
+func (s *Service) queueEarlyLock(ctx context.Context, tx txn, batch *pgx.Batch, c Caller, walletID string, in AuthorizeInput, key authAssetKey, guess bool, now time.Time) (*balanceState, error) {
+	code := in.Asset
+	if in.Amount == nil {
+		v, ok := s.cache.authAssets.Load(key)
+		if !guess || !ok {
+			return nil, nil
+		}
+		code = v.(string)
+	}
+	assets, err := s.assetsOf(ctx, tx, c, code)
+	if err != nil {
+		return nil, err
+	}
+	asset, ok := assets[code]
+	if !ok {
+		return nil, nil // the asset's error is the decision's to give
+	}
+	b := &balanceState{c: c, walletID: walletID, asset: asset, now: now}
+	queueLockBalances(batch, []*balanceState{b}, now, &s.cache.balances)
+	return b, nil
 }
 
 // recordDecision stores an authorization, with the writes of the balance it

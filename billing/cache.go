@@ -16,13 +16,20 @@ type cache struct {
 	wallets  sync.Map // walletKey → Wallet
 	balances sync.Map // balanceKey → struct{}: balance rows seen committed
 	keys     sync.Map // string(hash of an API key) → keyEntry
-	mu       sync.RWMutex
-	assets   map[assetScope]map[string]Asset
+	// authAssets guesses the asset an authorization will hold, so its
+	// balance is locked in the first round trip: authAssetKey → asset code,
+	// the asset the last estimate for the customer and event type came to.
+	// A wrong guess costs a retry, never a wrong answer (see authorizeTx).
+	authAssets sync.Map
+	mu         sync.RWMutex
+	assets     map[assetScope]map[string]Asset
 }
 
 type walletKey struct {
 	account, mode, customer, wallet string
 }
+
+type authAssetKey struct{ account, mode, customer, eventType string }
 
 type assetScope struct{ account, mode string }
 

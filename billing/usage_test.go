@@ -380,3 +380,42 @@ func TestMixedRace(t *testing.T) {
 	wantDec(t, "held after every hold settled", b.Held, "0")
 	e.verifyClean(t)
 }
+
+// TestAuthorizeWhenTheAssetChanges: an authorization locks, in its first round
+// trip, the balance of the asset the customer's last estimate came to. When
+// the customer's prices move to another asset the guess is wrong: the
+// transaction is run again and holds the right asset, once.
+func TestAuthorizeWhenTheAssetChanges(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if _, _, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "credits", Name: "Credits", Precision: 0}); err != nil {
+		t.Fatal(err)
+	}
+	e.product(t, "images", "image.generated", perUnit("USD", "0.04"))
+	e.customer(t, "u1")
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("1.00"), Reason: "p"})
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "credits", Amount: dec("10"), Reason: "g"})
+	authorize := func(key, asset, amount string) {
+		t.Helper()
+		a, err := e.svc.Authorize(e.ctx, billing.AuthorizeInput{IdempotencyKey: key, Customer: "u1", EventType: "image.generated"})
+		if err != nil || !a.Approved || a.Asset != asset || !a.Amount.Equal(dec(amount)) {
+			t.Fatalf("Authorize(%s) = %+v, %v; want %s %s approved", key, a, err, amount, asset)
+		}
+	}
+	authorize("a1", "USD", "0.04")
+	authorize("a2", "USD", "0.04")
+	// The customer moves to a product priced in credits.
+	e.product(t, "images-credits", "image.generated", perUnit("credits", "2"))
+	if _, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "images-credits"}); err != nil {
+		t.Fatal(err)
+	}
+	authorize("a3", "credits", "2") // the guess (USD) is wrong
+	authorize("a4", "credits", "2") // the guess is now credits
+	if b := e.balance(t, "u1", "USD"); !b.Held.Equal(dec("0.08")) || !b.Available.Equal(dec("0.92")) {
+		t.Errorf("USD held %s available %s, want 0.08 and 0.92", b.Held, b.Available)
+	}
+	if b := e.balance(t, "u1", "credits"); !b.Held.Equal(dec("4")) || !b.Available.Equal(dec("6")) {
+		t.Errorf("credits held %s available %s, want 4 and 6", b.Held, b.Available)
+	}
+	e.verifyClean(t)
+}
