@@ -165,6 +165,7 @@ func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in Authoriz
 	}
 	if early != nil {
 		early.settle()
+		s.rememberBalances(tx, early)
 	}
 	if found {
 		if string(oldHash) != string(hash) {

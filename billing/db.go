@@ -159,9 +159,18 @@ type txn interface {
 // last batch. The hot paths (usage batches, authorizations) use it; everything
 // else uses withTx.
 type pipeTx struct {
-	conn  *pgxpool.Conn
-	begun bool
-	done  bool // committed
+	conn      *pgxpool.Conn
+	begun     bool
+	done      bool     // committed
+	committed []func() // run once the transaction has committed
+}
+
+// onCommit runs fn after tx commits (never if it rolls back); on an ordinary
+// transaction it does nothing.
+func onCommit(tx txn, fn func()) {
+	if p, ok := tx.(*pipeTx); ok {
+		p.committed = append(p.committed, fn)
+	}
 }
 
 // beginHot opens a hot-path transaction. Its statements take one plan each,
@@ -264,6 +273,9 @@ func withPipeTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx *pipeTx) err
 		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
 			return fmt.Errorf("commit: %w", translate(err))
 		}
+	}
+	for _, fn := range t.committed {
+		fn()
 	}
 	return nil
 }

@@ -120,8 +120,20 @@ func (s *Service) lockBalance(ctx context.Context, tx txn, c Caller, walletID st
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return nil, translate(err)
 	}
+	s.rememberBalances(tx, b)
 	b.settle()
 	return b, nil
+}
+
+// rememberBalances marks the balances tx locked as known to exist once tx
+// commits (see queueLockBalances): a balance row this transaction inserted
+// exists only if it commits.
+func (s *Service) rememberBalances(tx txn, states ...*balanceState) {
+	onCommit(tx, func() {
+		for _, b := range states {
+			s.cache.balances.Store(balanceKey{b.walletID, b.asset.Code}, struct{}{})
+		}
+	})
 }
 
 // settle prepares a freshly loaded balance: lots that are due expire (in the

@@ -549,6 +549,7 @@ func (s *Service) writeBatch(ctx context.Context, b *batchTx) error {
 	if err := b.tx.SendBatch(ctx, batch).Close(); err != nil {
 		return translate(err)
 	}
+	s.rememberBalances(b.tx, states...)
 	for _, it := range live {
 		if !inserted[eventKey{it.job.c.AccountID, string(it.job.c.Mode), it.ev.ID}] {
 			return errRecordedConcurrently

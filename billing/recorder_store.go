@@ -164,9 +164,7 @@ const versionsForEventLateral = `SELECT DISTINCT ON (s.product_id) s.product_id,
 //
 // known holds the balances seen committed (balance rows are never deleted):
 // their insert is skipped, and when every balance is known the statement is
-// too. A balance the insert found already there was committed by another
-// transaction (ON CONFLICT waits for an insert in flight), so it is known
-// from then on; one this transaction inserted is not, until it is seen again.
+// too. rememberBalances adds a transaction's balances once it commits.
 func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time, known *sync.Map) {
 	n := len(states)
 	if n == 0 {
@@ -188,23 +186,7 @@ func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time, 
 	if len(newW) > 0 {
 		batch.Queue(`INSERT INTO balances (wallet_id, asset, account_id, mode, updated_at)
 			SELECT w, s, a, m, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(w, s, a, m)
-			ON CONFLICT DO NOTHING RETURNING wallet_id, asset`, newW, newA, newAcct, newMode, now).
-			Query(func(rows pgx.Rows) error {
-				inserted := map[balanceKey]bool{}
-				for rows.Next() {
-					var k balanceKey
-					if err := rows.Scan(&k.wallet, &k.asset); err != nil {
-						return err
-					}
-					inserted[k] = true
-				}
-				for i := range newW {
-					if k := (balanceKey{newW[i], newA[i]}); !inserted[k] {
-						known.Store(k, struct{}{})
-					}
-				}
-				return rows.Err()
-			})
+			ON CONFLICT DO NOTHING`, newW, newA, newAcct, newMode, now)
 	}
 	// One primary-key probe per balance, locked in key order. A join would let
 	// the planner hash the whole table, a plan that, chosen while it is small,

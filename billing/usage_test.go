@@ -419,3 +419,30 @@ func TestAuthorizeWhenTheAssetChanges(t *testing.T) {
 	}
 	e.verifyClean(t)
 }
+
+// TestBalanceCreatedByARolledBackAuthorization: a hot transaction that creates
+// a balance row and then rolls back (here: an idempotency key reused with
+// another payload, refused after its balance was locked in the first round
+// trip) must not leave the balance remembered as existing: the next
+// authorization creates it and decides.
+func TestBalanceCreatedByARolledBackAuthorization(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if _, _, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "credits", Name: "Credits", Precision: 0}); err != nil {
+		t.Fatal(err)
+	}
+	e.customer(t, "u1")
+	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("5"), Reason: "p"})
+	if a, err := e.svc.Authorize(e.ctx, billing.AuthorizeInput{IdempotencyKey: "k1", Customer: "u1", Amount: decp("1"), Asset: "USD"}); err != nil || !a.Approved {
+		t.Fatalf("Authorize(k1) = %+v, %v", a, err)
+	}
+	_, err := e.svc.Authorize(e.ctx, billing.AuthorizeInput{IdempotencyKey: "k1", Customer: "u1", Amount: decp("1"), Asset: "credits"})
+	if billing.ErrorCode(err) != billing.EConflict {
+		t.Fatalf("Authorize(k1 again, in credits) = %v, want a conflict", err)
+	}
+	a, err := e.svc.Authorize(e.ctx, billing.AuthorizeInput{IdempotencyKey: "k2", Customer: "u1", Amount: decp("1"), Asset: "credits"})
+	if err != nil || a.Approved || a.DeclineReason != billing.DeclineInsufficientFunds {
+		t.Fatalf("Authorize(k2 in credits) = %+v, %v; want declined for insufficient funds", a, err)
+	}
+	e.verifyClean(t)
+}
