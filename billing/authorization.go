@@ -153,7 +153,7 @@ func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in Authoriz
 	queueAuthorizationByKey(batch, c, in.IdempotencyKey, &old, &oldHash, &found)
 	var versions []pricedVersion
 	if in.Amount == nil {
-		queueVersionsForEvent(batch, w.CustomerID, in.EventType, now, &versions)
+		queueVersionsForEvent(batch, w.CustomerID, in.EventType, now, &versions, s.decodeVersion)
 	}
 	guessKey := authAssetKey{c.AccountID, string(c.Mode), w.CustomerID, in.EventType}
 	early, err := s.queueEarlyLock(ctx, tx, batch, c, w.ID, in, guessKey, guess, now)

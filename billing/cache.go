@@ -21,12 +21,35 @@ type cache struct {
 	// the asset the last estimate for the customer and event type came to.
 	// A wrong guess costs a retry, never a wrong answer (see authorizeTx).
 	authAssets sync.Map
-	mu         sync.RWMutex
-	assets     map[assetScope]map[string]Asset
+	// versions holds decoded product versions by id: a version's prices and
+	// entitlements never change once written (the database refuses it), and
+	// the hot path reads them for every event.
+	versions sync.Map // version id → decodedVersion
+	mu       sync.RWMutex
+	assets   map[assetScope]map[string]Asset
 }
 
 type walletKey struct {
 	account, mode, customer, wallet string
+}
+
+type decodedVersion struct {
+	prices []Price
+	ents   []Entitlement
+}
+
+// decodeVersion is decodeVersion through the cache. The slices it returns are
+// shared: read them, never change them.
+func (s *Service) decodeVersion(id string, prices, ents []byte) ([]Price, []Entitlement, error) {
+	if v, ok := s.cache.versions.Load(id); ok {
+		d := v.(decodedVersion)
+		return d.prices, d.ents, nil
+	}
+	p, e, err := decodeVersion(prices, ents)
+	if err == nil {
+		s.cache.versions.Store(id, decodedVersion{p, e})
+	}
+	return p, e, err
 }
 
 type authAssetKey struct{ account, mode, customer, eventType string }

@@ -307,6 +307,13 @@ const versionsForEventSQL = `SELECT DISTINCT ON (s.product_id) s.product_id, p.c
 	ORDER BY s.product_id, (s.started_at <= $3) DESC, CASE WHEN s.started_at <= $3 THEN s.started_at END DESC, s.started_at`
 
 func collectPricedVersions(rows pgx.Rows) ([]pricedVersion, error) {
+	return collectPricedVersionsWith(rows, func(_ string, prices, ents []byte) ([]Price, []Entitlement, error) {
+		return decodeVersion(prices, ents)
+	})
+}
+
+// collectPricedVersionsWith is collectPricedVersions decoding with decode.
+func collectPricedVersionsWith(rows pgx.Rows, decode versionDecoder) ([]pricedVersion, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (pricedVersion, error) {
 		var pv pricedVersion
 		var prices, ents []byte
@@ -314,7 +321,7 @@ func collectPricedVersions(rows pgx.Rows) ([]pricedVersion, error) {
 			return pv, err
 		}
 		var err error
-		pv.Version.Prices, pv.Version.Entitlements, err = decodeVersion(prices, ents)
+		pv.Version.Prices, pv.Version.Entitlements, err = decode(pv.Version.ID, prices, ents)
 		return pv, err
 	})
 }

@@ -397,7 +397,7 @@ func (s *Service) decideBatch(ctx context.Context, b *batchTx) error {
 	recorded := map[eventKey]bool{}
 	queueRecordedEvents(batch, keys, recorded)
 	versions := make([][]pricedVersion, len(live))
-	queueVersionsForEvents(batch, customers, types, at, versions)
+	queueVersionsForEvents(batch, customers, types, at, versions, s.decodeVersion)
 	authWallets := map[authKey]string{}
 	queueAuthorizationWallets(batch, auths, authWallets)
 	if err := b.tx.SendBatch(ctx, batch).Close(); err != nil {

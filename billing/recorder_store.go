@@ -122,11 +122,14 @@ func queueInsertEvents(batch *pgx.Batch, callers []Caller, events []Event, hashe
 	return nil
 }
 
+// versionDecoder decodes a version's prices and entitlements (Service.decodeVersion).
+type versionDecoder func(id string, prices, ents []byte) ([]Price, []Entitlement, error)
+
 // queueVersionsForEvents runs versionsForEventSQL for every (customer, event
 // type, time) at once; out[i] receives the versions of the i-th.
 // Hand-written: a lateral join over unnest that sqlc cannot express as one
 // query for many events, in decideBatch's round trip.
-func queueVersionsForEvents(batch *pgx.Batch, customers, types []string, at []time.Time, out [][]pricedVersion) {
+func queueVersionsForEvents(batch *pgx.Batch, customers, types []string, at []time.Time, out [][]pricedVersion, decode versionDecoder) {
 	batch.Queue(`SELECT x.i, v.* FROM unnest($1::text[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS x(cus, et, t, i)
 		CROSS JOIN LATERAL (`+versionsForEventLateral+`) v`, customers, types, at).
 		Query(func(rows pgx.Rows) error {
@@ -138,7 +141,7 @@ func queueVersionsForEvents(batch *pgx.Batch, customers, types []string, at []ti
 					return err
 				}
 				var err error
-				if pv.Version.Prices, pv.Version.Entitlements, err = decodeVersion(prices, ents); err != nil {
+				if pv.Version.Prices, pv.Version.Entitlements, err = decode(pv.Version.ID, prices, ents); err != nil {
 					return err
 				}
 				out[i-1] = append(out[i-1], pv)

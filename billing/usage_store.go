@@ -260,10 +260,10 @@ func activeProductsFor(ctx context.Context, db dbtx, c Caller, eventType string)
 }
 
 // queueVersionsForEvent queues versionsForEvent's query.
-func queueVersionsForEvent(batch *pgx.Batch, customerID, eventType string, t time.Time, out *[]pricedVersion) {
+func queueVersionsForEvent(batch *pgx.Batch, customerID, eventType string, t time.Time, out *[]pricedVersion, decode versionDecoder) {
 	batch.Queue(versionsForEventSQL, customerID, eventType, t).Query(func(rows pgx.Rows) error {
 		var err error
-		*out, err = collectPricedVersions(rows)
+		*out, err = collectPricedVersionsWith(rows, decode)
 		return err
 	})
 }
