@@ -116,7 +116,7 @@ func pgErrCode(err error) string {
 // that shares only the (account_id, mode) prefix and filtered the rest.
 var hotIndexes = map[string][]string{
 	"events":         {"events_pkey"},
-	"fees":           {"fees_event"},
+	"fees":           {"fees_pkey"},
 	"wallets":        {"wallets_pkey", "wallets_customer_id_name_key", "wallets_one_default", "wallets_scope"},
 	"customers":      {"customers_pkey", "customers_account_id_mode_external_id_key", "customers_scope"},
 	"balances":       {"balances_pkey"},
