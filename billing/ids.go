@@ -9,18 +9,20 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
-// entropies hold one monotonic entropy source per millisecond, so ids made
-// in the same millisecond increase (ULID's monotonic mode) even when ids of
-// other milliseconds are made in between: services with clocks apart (tests
-// with frozen clocks, in one process) each keep their own order.
+// lastIDs hold the last id made in each millisecond, so ids made in the same
+// millisecond increase (ULID's monotonic mode: the next is the last plus one)
+// even when ids of other milliseconds are made in between: services with
+// clocks apart (tests with frozen clocks, in one process) each keep their own
+// order. A map of 16-byte ids, not of ulid.MonotonicEntropy: each of those
+// holds a 4 KB buffered reader, allocated once per millisecond on the hot path.
 var (
-	entropyMu sync.Mutex
-	entropies = map[uint64]*ulid.MonotonicEntropy{}
+	idMu    sync.Mutex
+	lastIDs = map[uint64]ulid.ULID{}
 )
 
-// maxEntropies bounds the map: past it, it starts afresh (a clock that
-// moves forward needs only the current millisecond).
-const maxEntropies = 4096
+// maxLastIDs bounds the map: past it, it starts afresh (a clock that moves
+// forward needs only the current millisecond).
+const maxLastIDs = 4096
 
 // newID returns prefix_ followed by a lower-case ULID (26 characters: the
 // milliseconds of now, then 80 bits that are random for a new millisecond and
@@ -28,21 +30,30 @@ const maxEntropies = 4096
 // pagination can order by id alone. now is the service's clock.
 func newID(prefix string, now time.Time) string {
 	ms := ulid.Timestamp(now)
-	entropyMu.Lock()
-	e := entropies[ms]
-	if e == nil {
-		if len(entropies) >= maxEntropies {
-			clear(entropies)
+	idMu.Lock()
+	id, ok := lastIDs[ms]
+	if ok && increment(&id) {
+		lastIDs[ms] = id
+	} else { // a new millisecond, or its 80 bits overflowed: start afresh
+		if len(lastIDs) >= maxLastIDs {
+			clear(lastIDs)
 		}
-		e = ulid.Monotonic(rand.Reader, 0)
-		entropies[ms] = e
+		id = ulid.MustNew(ms, rand.Reader)
+		lastIDs[ms] = id
 	}
-	id, err := ulid.New(ms, e)
-	entropyMu.Unlock()
-	if err != nil { // the 80 bits overflowed within one millisecond: start afresh
-		id = ulid.MustNew(ulid.Timestamp(now), rand.Reader)
-	}
+	idMu.Unlock()
 	return prefix + "_" + strings.ToLower(id.String())
+}
+
+// increment adds one to id's 80 random bits; false when they overflow.
+func increment(id *ulid.ULID) bool {
+	for i := len(id) - 1; i >= 6; i-- {
+		id[i]++
+		if id[i] != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Id prefixes, one per resource type.

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/oklog/ulid/v2"
 )
 
 // TestIDsSortByCreation: ids from the service's clock sort in the order they
@@ -57,5 +59,24 @@ func TestIDsInterleavedClocks(t *testing.T) {
 	}
 	if !slices.IsSorted(ids) {
 		t.Fatal("ids of one millisecond lost their order when another millisecond's were made in between")
+	}
+}
+
+// increment carries across bytes of the 80 random bits and reports their
+// overflow, never touching the 48-bit time.
+func TestIncrementCarries(t *testing.T) {
+	var id ulid.ULID
+	id[0], id[14], id[15] = 0x7f, 0x00, 0xff
+	if !increment(&id) || id[14] != 0x01 || id[15] != 0x00 || id[0] != 0x7f {
+		t.Errorf("increment(…00ff) = %x, want …0100 with the time unchanged", id)
+	}
+	for i := 6; i < len(id); i++ {
+		id[i] = 0xff
+	}
+	if increment(&id) {
+		t.Errorf("increment of all-ones random bits = true, want the overflow reported")
+	}
+	if id[5] != 0 || id[0] != 0x7f {
+		t.Errorf("the overflow changed the time bytes: %x", id[:6])
 	}
 }
