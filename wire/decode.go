@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -338,21 +339,18 @@ func (d decoder) value(path string, v any, dst reflect.Value) *DecodeError {
 // first (the least by name, so the error is deterministic), then each field
 // in declaration order.
 func (d decoder) object(path string, m map[string]any, dst reflect.Value) *DecodeError {
-	fields := Fields(dst.Type())
-	known := make([]string, len(fields))
-	for i, f := range fields {
-		known[i] = f.Name
-	}
-	for _, k := range sortedKeys(m) {
+	fields, known := fieldsOf(dst.Type())
+	for k := range m {
 		if !slices.Contains(known, k) {
-			return &DecodeError{Kind: UnknownField, Path: join(path, k), Object: path, Field: k, Known: known, Suggest: nearest(k, known)}
+			k = firstUnknown(m, known)
+			return &DecodeError{Kind: UnknownField, Path: join(path, k), Object: path, Field: k, Known: slices.Clone(known), Suggest: nearest(k, known)}
 		}
 	}
 	for _, f := range fields {
 		v := m[f.Name]
 		if v == nil {
 			if d.required && f.Required {
-				return &DecodeError{Kind: MissingField, Path: join(path, f.Name), Object: path, Field: f.Name, Known: known}
+				return &DecodeError{Kind: MissingField, Path: join(path, f.Name), Object: path, Field: f.Name, Known: slices.Clone(known)}
 			}
 			continue
 		}
@@ -361,6 +359,39 @@ func (d decoder) object(path string, m map[string]any, dst reflect.Value) *Decod
 		}
 	}
 	return nil
+}
+
+// firstUnknown is the least key of m (by name) that is not in known.
+func firstUnknown(m map[string]any, known []string) string {
+	for _, k := range sortedKeys(m) {
+		if !slices.Contains(known, k) {
+			return k
+		}
+	}
+	return ""
+}
+
+// typeFields are a struct's Fields and their names, worked out once per type:
+// every request decodes through them.
+var typeFields sync.Map // reflect.Type → typeFieldsOf
+
+type typeFieldsOf struct {
+	fields []Field
+	names  []string
+}
+
+// fieldsOf returns Fields(t) and their names, shared: read them, never change them.
+func fieldsOf(t reflect.Type) ([]Field, []string) {
+	if v, ok := typeFields.Load(t); ok {
+		tf := v.(typeFieldsOf)
+		return tf.fields, tf.names
+	}
+	tf := typeFieldsOf{fields: Fields(t)}
+	for _, f := range tf.fields {
+		tf.names = append(tf.names, f.Name)
+	}
+	typeFields.Store(t, tf)
+	return tf.fields, tf.names
 }
 
 // Field is one JSON field of a request type.
