@@ -54,11 +54,15 @@ func (s *server) createWebhookEndpoint(w http.ResponseWriter, r *http.Request) e
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	e, err := h.CreateEndpoint(r.Context(), webhooks.CreateEndpointInput{URL: in.URL, Description: in.Description, EventTypes: in.EventTypes})
+	key := in.IdempotencyKey
+	if key == "" {
+		key = r.Header.Get("Idempotency-Key")
+	}
+	e, err := h.CreateEndpoint(r.Context(), webhooks.CreateEndpointInput{URL: in.URL, Description: in.Description, EventTypes: in.EventTypes, IdempotencyKey: key})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, wire.FromWebhookEndpoint(e))
+	return writeJSON(w, created(!e.Replayed), wire.FromWebhookEndpoint(e))
 }
 
 func (s *server) listWebhookEndpoints(w http.ResponseWriter, r *http.Request) error {

@@ -21,7 +21,22 @@ func TestWebhookEndpoints(t *testing.T) {
 	if !strings.HasPrefix(ep.Secret, "whsec_") || ep.SecretLast4 != ep.Secret[len(ep.Secret)-4:] || ep.Livemode {
 		t.Fatalf("created %+v, want a whsec_ secret shown once", ep)
 	}
+	// idempotency_key in the body: a retry answers 200 with the same endpoint.
+	keyed := map[string]any{"url": "http://127.0.0.1:9/keyed", "idempotency_key": "ep-keyed"}
+	var k1, k2 wire.WebhookEndpoint
+	e.must(t, http.StatusCreated, "POST", "/v1/webhook_endpoints", keyed, &k1)
+	e.must(t, http.StatusOK, "POST", "/v1/webhook_endpoints", keyed, &k2)
+	if k2.ID != k1.ID || k2.Secret != k1.Secret {
+		t.Errorf("replayed create = %+v, want %s with its secret", k2, k1.ID)
+	}
+	keyed["url"] = "http://127.0.0.1:9/other"
+	e.wantError(t, e.do("POST", "/v1/webhook_endpoints", e.key, keyed), http.StatusConflict, typeConflict, "conflict", "")
+	e.must(t, http.StatusOK, "POST", "/v1/webhook_endpoints/"+k1.ID, map[string]any{"enabled": false}, nil)
 	eps := list[wire.WebhookEndpoint](t, e.must(t, http.StatusOK, "GET", "/v1/webhook_endpoints", nil, nil))
+	if len(eps.Data) != 2 {
+		t.Fatalf("listed %d endpoints, want 2", len(eps.Data))
+	}
+	eps.Data = eps.Data[:1]
 	if len(eps.Data) != 1 || eps.Data[0].Secret != "" || eps.Data[0].SecretLast4 != ep.SecretLast4 {
 		t.Errorf("listed %+v, want the endpoint without its secret", eps.Data)
 	}

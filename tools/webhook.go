@@ -34,15 +34,21 @@ func CreateWebhookEndpoint(hooks *webhooks.Service) Tool {
 	return newTool("create_webhook_endpoint", "Create a webhook endpoint",
 		"Adds a URL that receives Tollgate's events (balance thresholds, depletion, declined authorizations, top-ups), signed to the Standard Webhooks spec. "+
 			"The answer holds the signing secret (whsec_…) once: tell the user to store it now; it is never shown again. "+
-			"Live mode needs a public https URL; test mode may use http://localhost. Then call send_test_webhook.",
+			"Live mode needs a public https URL; test mode may use http://localhost. Pass an idempotency_key so a retry cannot make a second endpoint. Then call send_test_webhook.",
 		additive,
 		func(ctx context.Context, in wire.CreateWebhookEndpointRequest) (wire.WebhookEndpointResult, error) {
-			e, err := hooks.CreateEndpoint(ctx, webhooks.CreateEndpointInput{URL: in.URL, Description: in.Description, EventTypes: in.EventTypes})
+			e, err := hooks.CreateEndpoint(ctx, webhooks.CreateEndpointInput{URL: in.URL, Description: in.Description, EventTypes: in.EventTypes, IdempotencyKey: in.IdempotencyKey})
 			if err != nil {
 				return wire.WebhookEndpointResult{}, err
 			}
 			r := wire.WebhookEndpointResult{Endpoint: wire.FromWebhookEndpoint(e)}
 			r.Summary = fmt.Sprintf("Created webhook endpoint %s for %s. Its signing secret is shown only now: store it.", e.ID, e.URL)
+			if e.Replayed {
+				r.Summary = fmt.Sprintf("Webhook endpoint %s for %s was already created with this idempotency_key; nothing new was made.", e.ID, e.URL)
+				if e.Secret == "" {
+					r.Summary += " Its secret was rotated since and is not shown again: rotate it (update_webhook_endpoint) if it was lost."
+				}
+			}
 			r.NextSteps = []string{"send_test_webhook"}
 			return r, nil
 		})

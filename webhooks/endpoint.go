@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -33,6 +34,8 @@ type Endpoint struct {
 	PreviousSecretExpiresAt *time.Time
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
+	// Replayed says a create with the same idempotency key made it earlier.
+	Replayed bool
 }
 
 // CreateEndpointInput is a new endpoint.
@@ -40,6 +43,10 @@ type CreateEndpointInput struct {
 	URL         string
 	Description string
 	EventTypes  []string // empty: every type
+	// IdempotencyKey, when set, makes a retry with the same payload return
+	// the endpoint the first call created (its secret too, while it is the
+	// current one) and one with another payload a conflict.
+	IdempotencyKey string
 }
 
 // UpdateEndpointInput changes an endpoint; nil fields stay.
@@ -84,13 +91,49 @@ func (s *Service) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (E
 	if err != nil {
 		return Endpoint{}, err
 	}
+	if len(in.IdempotencyKey) > 200 {
+		return Endpoint{}, billing.Invalidf("idempotency_key", "idempotency_key is at most 200 characters")
+	}
+	hash := endpointHash(u, in.Description, types)
+	for attempt := 0; ; attempt++ {
+		e, err := s.createEndpoint(ctx, c, in.IdempotencyKey, u, in.Description, types, hash)
+		// Two creates with one key at once: the loser's insert hits the
+		// key, and its second attempt finds the winner's endpoint.
+		if billing.ErrorCode(err) == billing.EConflict && errors.Is(err, errKeyTaken) && attempt == 0 {
+			continue
+		}
+		return e, err
+	}
+}
+
+var errKeyTaken = errors.New("webhook endpoint idempotency key taken concurrently")
+
+// createEndpoint creates the endpoint, or with a key already used returns
+// the endpoint that key made (a conflict when the payload differs).
+func (s *Service) createEndpoint(ctx context.Context, c billing.Caller, key, u, description string, types []string, hash []byte) (Endpoint, error) {
 	secret, err := NewSecret()
 	if err != nil {
 		return Endpoint{}, err
 	}
 	now := s.now()
 	id := newID("we", now)
+	replayed := false
 	err = billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if key != "" {
+			var oldHash []byte
+			err := tx.QueryRow(ctx, `SELECT id, request_hash FROM webhook_endpoints WHERE idempotency_key = $1 AND account_id = $2 AND mode = $3`,
+				key, c.AccountID, c.Mode).Scan(&id, &oldHash)
+			switch {
+			case err == nil && string(oldHash) != string(hash):
+				return billing.Errorf(billing.EConflict, "idempotency_key %q already created a webhook endpoint with another url, description or event_types; use a new key for a new endpoint", key)
+			case err == nil:
+				replayed = true
+				// Its secret, while the one it was made with is the only one.
+				return tx.QueryRow(ctx, `SELECT CASE WHEN count(*) = 1 THEN max(secret) ELSE '' END FROM webhook_secrets WHERE endpoint_id = $1`, id).Scan(&secret)
+			case !errors.Is(err, pgx.ErrNoRows):
+				return billing.Translate(err)
+			}
+		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM webhook_endpoints WHERE account_id = $1 AND mode = $2`, c.AccountID, c.Mode).Scan(&n); err != nil {
 			return billing.Translate(err)
@@ -98,8 +141,11 @@ func (s *Service) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (E
 		if n >= MaxEndpoints {
 			return billing.Invalidf("url", "the account has %d endpoints in %s mode, the most allowed; update or disable one instead", n, c.Mode)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, account_id, mode, url, description, event_types, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, id, c.AccountID, c.Mode, u, in.Description, types, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, account_id, mode, url, description, event_types, created_at, updated_at, idempotency_key, request_hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7, nullif($8, ''), $9)`, id, c.AccountID, c.Mode, u, description, types, now, key, hash); err != nil {
+			if err := billing.Translate(err); billing.ErrorCode(err) == billing.EConflict {
+				return fmt.Errorf("%w: %w", err, errKeyTaken)
+			}
 			return billing.Translate(err)
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO webhook_secrets (endpoint_id, secret, created_at) VALUES ($1, $2, $3)`, id, secret, now)
@@ -109,8 +155,18 @@ func (s *Service) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (E
 		return Endpoint{}, err
 	}
 	e, err := s.getEndpoint(ctx, c, id)
-	e.Secret = secret
+	e.Secret, e.Replayed = secret, replayed
 	return e, err
+}
+
+// endpointHash is what a replayed create is compared by.
+func endpointHash(u, description string, types []string) []byte {
+	h := sha256.New()
+	for _, part := range append([]string{u, description}, types...) {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return h.Sum(nil)
 }
 
 const endpointColumns = `e.id, e.mode, e.url, e.description, e.event_types, e.enabled, e.disabled_reason, e.failing_since, e.created_at, e.updated_at,

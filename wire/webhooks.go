@@ -23,7 +23,7 @@ type WebhookEndpoint struct {
 	DisabledReason          string    `json:"disabled_reason" jsonschema_description:"Why the endpoint is disabled: by you, a 410 Gone, or 5 days of failed deliveries" jsonschema:"example=the endpoint answered 410 Gone"`
 	FailingSince            *string   `json:"failing_since" jsonschema_description:"First failed attempt since the last success; null when healthy" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
 	SecretLast4             string    `json:"secret_last4" jsonschema_description:"Last 4 characters of the current signing secret" jsonschema:"example=LaSw"`
-	Secret                  string    `json:"secret,omitempty" jsonschema_description:"The whole signing secret (whsec_…), only in the answer that created or rotated it: store it now, it is never shown again" jsonschema:"example=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"`
+	Secret                  string    `json:"secret,omitempty" jsonschema_description:"The whole signing secret (whsec_…), only in the answer that created or rotated it (and in a replay of that create under its idempotency_key, until a rotation): store it now" jsonschema:"example=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"`
 	PreviousSecretExpiresAt *string   `json:"previous_secret_expires_at" jsonschema_description:"After a rotation, when the previous secret stops signing; null when one secret signs" jsonschema:"format=date-time,example=2026-11-01T12:00:00Z"`
 	Livemode                bool      `json:"livemode" jsonschema_description:"true for a live-mode endpoint" jsonschema:"example=false"`
 	CreatedAt               time.Time `json:"created_at" jsonschema_description:"When it was created" jsonschema:"example=2026-11-01T12:00:00Z"`
@@ -80,9 +80,10 @@ func FromWebhookDelivery(d webhooks.Delivery) WebhookDelivery {
 // CreateWebhookEndpointRequest is the body of POST /v1/webhook_endpoints and
 // create_webhook_endpoint's arguments.
 type CreateWebhookEndpointRequest struct {
-	URL         string   `json:"url" jsonschema_description:"https URL that receives events (http and loopback allowed in test mode only); private, link-local and metadata addresses are refused" jsonschema:"example=https://example.com/tollgate/webhooks"`
-	Description string   `json:"description,omitempty" jsonschema_description:"Your note about the endpoint" jsonschema:"example=production receiver"`
-	EventTypes  []string `json:"event_types,omitempty" jsonschema_description:"Event types to send (authorization.declined, balance.threshold_crossed, balance.depleted, balance.recovered, balance.below_zero, top_up.succeeded, top_up.failed, top_up.requires_action, auto_top_up.failed, auto_top_up.disabled, subscription.renewed, subscription.past_due, subscription.suspended, subscription.resumed, subscription.canceled); omit for all"`
+	URL            string   `json:"url" jsonschema_description:"https URL that receives events (http and loopback allowed in test mode only); private, link-local and metadata addresses are refused" jsonschema:"example=https://example.com/tollgate/webhooks"`
+	Description    string   `json:"description,omitempty" jsonschema_description:"Your note about the endpoint" jsonschema:"example=production receiver"`
+	EventTypes     []string `json:"event_types,omitempty" jsonschema_description:"Event types to send (authorization.declined, balance.threshold_crossed, balance.depleted, balance.recovered, balance.below_zero, top_up.succeeded, top_up.failed, top_up.requires_action, auto_top_up.failed, auto_top_up.disabled, subscription.renewed, subscription.past_due, subscription.suspended, subscription.resumed, subscription.canceled); omit for all"`
+	IdempotencyKey string   `json:"idempotency_key,omitempty" jsonschema_description:"Your unique id for this endpoint (1-200 characters): a retry with the same key and payload returns the same endpoint, not a second one; the same key with another payload is refused (REST: default the Idempotency-Key header)" jsonschema:"example=endpoint-prod-1"`
 }
 
 // UpdateWebhookEndpointRequest is the body of POST

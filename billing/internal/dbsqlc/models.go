@@ -573,6 +573,8 @@ type WebhookEndpoint struct {
 	FailingSince   *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	IdempotencyKey *string
+	RequestHash    []byte
 }
 
 type WebhookEvent struct {
