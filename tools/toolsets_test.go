@@ -91,7 +91,7 @@ func TestToolListSize(t *testing.T) {
 			def = append(def, tool)
 		}
 	}
-	t.Logf("default toolsets: %d tools, %d bytes; all: %d tools, %d bytes", len(def), listSize(def), len(All(nil, nil)), listSize(All(nil, nil)))
+	t.Logf("default toolsets: %d tools, %d bytes; all: %d tools, %d bytes", len(def), listSize(def), len(Every(nil, nil, nil)), listSize(Every(nil, nil, nil)))
 	if maxDefaultBytes > 25_600 {
 		t.Errorf("maxDefaultBytes = %d: issue 20 allows at most 25,600 bytes", maxDefaultBytes)
 	}
