@@ -254,7 +254,7 @@ func (s *Service) queueEarlyLock(ctx context.Context, tx txn, batch *pgx.Batch, 
 		if !guess || !ok {
 			return nil, nil
 		}
-		code = v.(string)
+		code = v
 	}
 	assets, err := s.assetsOf(ctx, tx, c, code)
 	if err != nil {

@@ -11,20 +11,21 @@ import (
 // never deleted and their ids, external ids and names never change — and each
 // account's assets, which are never changed or deleted either. A miss reads the
 // database, so rows another process created are found; nothing cached can be
-// stale.
+// stale. The per-customer maps are bounded (boundedMap): past cacheLimit
+// entries they start afresh.
 type cache struct {
-	wallets  sync.Map // walletKey → Wallet
-	balances sync.Map // balanceKey → struct{}: balance rows seen committed
-	keys     sync.Map // string(hash of an API key) → keyEntry
+	wallets  boundedMap[walletKey, Wallet]
+	balances boundedMap[balanceKey, struct{}] // balance rows seen committed
+	keys     sync.Map                         // string(hash of an API key) → keyEntry
 	// authAssets guesses the asset an authorization will hold, so its
 	// balance is locked in the first round trip: authAssetKey → asset code,
 	// the asset the last estimate for the customer and event type came to.
 	// A wrong guess costs a retry, never a wrong answer (see authorizeTx).
-	authAssets sync.Map
+	authAssets boundedMap[authAssetKey, string]
 	// versions holds decoded product versions by id: a version's prices and
 	// entitlements never change once written (the database refuses it), and
 	// the hot path reads them for every event.
-	versions sync.Map // version id → decodedVersion
+	versions boundedMap[string, decodedVersion]
 	mu       sync.RWMutex
 	assets   map[assetScope]map[string]Asset
 }
@@ -41,8 +42,7 @@ type decodedVersion struct {
 // decodeVersion is decodeVersion through the cache. The slices it returns are
 // shared: read them, never change them.
 func (s *Service) decodeVersion(id string, prices, ents []byte) ([]Price, []Entitlement, error) {
-	if v, ok := s.cache.versions.Load(id); ok {
-		d := v.(decodedVersion)
+	if d, ok := s.cache.versions.Load(id); ok {
 		return d.prices, d.ents, nil
 	}
 	p, e, err := decodeVersion(prices, ents)
@@ -62,7 +62,7 @@ func newCache() *cache { return &cache{assets: map[assetScope]map[string]Asset{}
 func (s *Service) walletFor(ctx context.Context, db dbtx, c Caller, customer, wallet string) (Wallet, error) {
 	k := walletKey{c.AccountID, string(c.Mode), customer, wallet}
 	if w, ok := s.cache.wallets.Load(k); ok {
-		return w.(Wallet), nil
+		return w, nil
 	}
 	w, err := resolveWallet(ctx, db, c, customer, wallet)
 	if err == nil {

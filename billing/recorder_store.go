@@ -3,7 +3,6 @@ package billing
 import (
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -168,7 +167,7 @@ const versionsForEventLateral = `SELECT DISTINCT ON (s.product_id) s.product_id,
 // known holds the balances seen committed (balance rows are never deleted):
 // their insert is skipped, and when every balance is known the statement is
 // too. rememberBalances adds a transaction's balances once it commits.
-func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time, known *sync.Map) {
+func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time, known *boundedMap[balanceKey, struct{}]) {
 	n := len(states)
 	if n == 0 {
 		return
