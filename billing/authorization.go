@@ -164,8 +164,7 @@ func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in Authoriz
 		return Authorization{}, translate(err)
 	}
 	if early != nil {
-		early.settle()
-		s.rememberBalances(tx, early)
+		s.balanceLocked(tx, early)
 	}
 	if found {
 		if string(oldHash) != string(hash) {
@@ -264,9 +263,7 @@ func (s *Service) queueEarlyLock(ctx context.Context, tx txn, batch *pgx.Batch, 
 	if !ok {
 		return nil, nil // the asset's error is the decision's to give
 	}
-	b := &balanceState{c: c, walletID: walletID, asset: asset, now: now}
-	queueLockBalances(batch, []*balanceState{b}, now, &s.cache.balances)
-	return b, nil
+	return s.queueLockBalance(batch, c, walletID, asset, now), nil
 }
 
 // recordDecision stores an authorization, with the writes of the balance it

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -177,16 +176,17 @@ func (s *Service) savedCard(ctx context.Context, db dbtx, c Caller, customerID s
 // Each top-up started is handed to kick after the batch is read, for a job
 // to charge the card (the reconciler finds any kick that was lost).
 func (s *Service) queueAutoTopUpTriggers(batch *pgx.Batch, now time.Time, states ...*balanceState) {
-	states = slices.DeleteFunc(slices.Clone(states), func(b *balanceState) bool { return b.config != nil && !b.config.autoTopUp })
-	if len(states) == 0 {
-		return
+	var ids, wallets, assets, accounts, modes []string
+	var avail []Decimal
+	for _, b := range states {
+		if b.config != nil && !b.config.autoTopUp {
+			continue // read with its lock: no auto top-up to start
+		}
+		ids, wallets, assets = append(ids, newID(prefixTopUp, now)), append(wallets, b.walletID), append(assets, b.asset.Code)
+		accounts, modes, avail = append(accounts, b.c.AccountID), append(modes, string(b.c.Mode)), append(avail, b.available())
 	}
-	n := len(states)
-	ids, wallets, assets := make([]string, n), make([]string, n), make([]string, n)
-	accounts, modes, avail := make([]string, n), make([]string, n), make([]Decimal, n)
-	for i, b := range states {
-		ids[i], wallets[i], assets[i] = newID(prefixTopUp, now), b.walletID, b.asset.Code
-		accounts[i], modes[i], avail[i] = b.c.AccountID, string(b.c.Mode), b.available()
+	if len(ids) == 0 {
+		return
 	}
 	// One statement for the batch's balances; each probes its own auto top-up
 	// by key (most have none), then its wallet.

@@ -115,14 +115,26 @@ var purposeRank = map[LotPurpose]int{LotPromotion: 0, LotBundled: 1, LotPaid: 2}
 // the expiry of lots that are due, and loads what spending decisions need.
 func (s *Service) lockBalance(ctx context.Context, tx txn, c Caller, walletID string, asset Asset, now time.Time) (*balanceState, error) {
 	batch := &pgx.Batch{}
-	b := &balanceState{c: c, walletID: walletID, asset: asset, now: now}
-	queueLockBalances(batch, []*balanceState{b}, now, &s.cache.balances)
+	b := s.queueLockBalance(batch, c, walletID, asset, now)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return nil, translate(err)
 	}
+	s.balanceLocked(tx, b)
+	return b, nil
+}
+
+// queueLockBalance queues the lock of one balance on batch; once the batch
+// is sent, balanceLocked makes it ready.
+func (s *Service) queueLockBalance(batch *pgx.Batch, c Caller, walletID string, asset Asset, now time.Time) *balanceState {
+	b := &balanceState{c: c, walletID: walletID, asset: asset, now: now}
+	queueLockBalances(batch, []*balanceState{b}, now, &s.cache.balances)
+	return b
+}
+
+// balanceLocked prepares a balance whose lock tx has just read.
+func (s *Service) balanceLocked(tx txn, b *balanceState) {
 	s.rememberBalances(tx, b)
 	b.settle()
-	return b, nil
 }
 
 // rememberBalances marks the balances tx locked as known to exist once tx
