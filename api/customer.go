@@ -12,7 +12,7 @@ func (s *server) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	c, existed, err := s.svc.CreateCustomer(r.Context(), billing.CreateCustomerInput{ExternalID: in.ExternalID, Name: in.Name, Email: in.Email, Metadata: in.Metadata})
+	c, existed, err := s.svc.CreateCustomer(r.Context(), in.ToInput())
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,10 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 				return err
 			}
 		}
-		now := s.clock()
+		now, err := s.timeOf(ctx, tx, w, true)
+		if err != nil {
+			return err
+		}
 		adj = Adjustment{ID: newID(prefixAdjustment, now), TransactionID: in.TransactionID, Kind: in.Kind, WalletID: w.ID, CustomerID: w.CustomerID,
 			Asset: asset.Code, Amount: in.Amount, Reason: in.Reason, LedgerTxnID: newID(prefixTransaction, now), CreatedAt: now}
 		hash := adjustmentHash(in, w.ID)

@@ -140,7 +140,10 @@ func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in Authoriz
 	if err != nil {
 		return Authorization{}, err
 	}
-	now := s.clock()
+	now, err := s.timeOf(ctx, tx, w, true)
+	if err != nil {
+		return Authorization{}, err
+	}
 	hash, err := authorizationHash(in, w.ID, ttl)
 	if err != nil {
 		return Authorization{}, err

@@ -26,8 +26,11 @@ type cache struct {
 	// entitlements never change once written (the database refuses it), and
 	// the hot path reads them for every event.
 	versions boundedMap[string, decodedVersion]
-	mu       sync.RWMutex
-	assets   map[assetScope]map[string]Asset
+	// clocks holds the test clock of each test-mode customer ("" for none),
+	// by customer id: fixed when the customer is created.
+	clocks boundedMap[string, string]
+	mu     sync.RWMutex
+	assets map[assetScope]map[string]Asset
 }
 
 type walletKey struct {

@@ -401,7 +401,10 @@ func (s *Service) subscribeTx(ctx context.Context, tx txn, c Caller, in Subscrib
 	if err := lockCustomer(ctx, tx, cus.ID); err != nil {
 		return Subscription{}, err
 	}
-	now := s.clock()
+	now, err := s.timeOf(ctx, tx, Wallet{TestClockID: cus.TestClockID}, true)
+	if err != nil {
+		return Subscription{}, err
+	}
 	cur, err := currentSubscription(ctx, tx, cus.ID, p.ID)
 	switch {
 	case err == nil && cur.Version == version:

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 )
 
 // Customer is the platform's end user.
@@ -20,8 +22,10 @@ type Customer struct {
 	Email           string
 	Metadata        map[string]string
 	DefaultWalletID string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// TestClockID is the test clock the customer lives on ("" for none).
+	TestClockID string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // CreateCustomerInput creates a customer; ExternalID is the platform's user id.
@@ -30,6 +34,9 @@ type CreateCustomerInput struct {
 	Name       string
 	Email      string
 	Metadata   map[string]string
+	// TestClock puts the customer on a test clock (test mode only): its
+	// time is the clock's. Fixed at creation.
+	TestClock string
 }
 
 // Page is one page of a keyset-paginated list, newest first.
@@ -109,18 +116,25 @@ func (s *Service) CreateCustomer(ctx context.Context, in CreateCustomerInput) (c
 }
 
 func (s *Service) createCustomerTx(ctx context.Context, tx txn, c Caller, in CreateCustomerInput) (Customer, bool, error) {
-	now := s.clock()
+	now, err := s.newCustomerTime(ctx, tx, c, in.TestClock)
+	if err != nil {
+		return Customer{}, false, err
+	}
 	if in.Metadata == nil {
 		in.Metadata = map[string]string{}
 	}
 	cus := Customer{ID: newID(prefixCustomer, now), AccountID: c.AccountID, Mode: c.Mode, ExternalID: in.ExternalID,
-		Name: in.Name, Email: in.Email, Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now}
+		Name: in.Name, Email: in.Email, Metadata: in.Metadata, TestClockID: in.TestClock, CreatedAt: now, UpdatedAt: now}
 	inserted, err := insertCustomer(ctx, tx, cus)
 	if err != nil {
 		return Customer{}, false, err
 	}
 	if !inserted {
 		old, err := getCustomerByExternalID(ctx, tx, c, in.ExternalID)
+		if err == nil && old.TestClockID != in.TestClock {
+			return Customer{}, false, Errorf(EConflict, "customer %q exists on test clock %q, not %q; a customer's clock is fixed when it is created: use another external_id",
+				in.ExternalID, old.TestClockID, in.TestClock)
+		}
 		return old, true, err
 	}
 	w := Wallet{ID: newID(prefixWallet, now), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID, Name: DefaultWalletName, IsDefault: true, CreatedAt: now}
@@ -129,6 +143,24 @@ func (s *Service) createCustomerTx(ctx context.Context, tx txn, c Caller, in Cre
 	}
 	cus.DefaultWalletID = w.ID
 	return cus, false, nil
+}
+
+// newCustomerTime is the creation time of a customer on clock ("" for none):
+// the clock's time, which must be ready and the caller's (test mode only).
+func (s *Service) newCustomerTime(ctx context.Context, tx txn, c Caller, clock string) (time.Time, error) {
+	if clock == "" {
+		return s.clock(), nil
+	}
+	if c.Mode != ModeTest {
+		return time.Time{}, Invalidf("test_clock", "test clocks exist only in test mode; create this customer without test_clock, or with a test key")
+	}
+	if _, err := queries.GetTestClock(ctx, tx, dbsqlc.GetTestClockParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: clock}); err != nil {
+		if err = translate(err); ErrorCode(err) == ENotFound {
+			return time.Time{}, NotFoundf("test_clock", "test clock %q not found in this account's test mode; create one first", clock)
+		}
+		return time.Time{}, err
+	}
+	return s.clockTime(ctx, tx, clock, true)
 }
 
 // GetCustomer returns a customer by Tollgate id or external_id. Returns ENotFound.

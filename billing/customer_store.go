@@ -13,7 +13,7 @@ import (
 // have the same fields, so each converts to this one).
 func customerFromRow(r dbsqlc.ListCustomersRow) (Customer, error) {
 	x := Customer{ID: r.ID, AccountID: r.AccountID, Mode: Mode(r.Mode), ExternalID: r.ExternalID, Name: r.Name, Email: r.Email,
-		DefaultWalletID: r.DefaultWalletID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		DefaultWalletID: r.DefaultWalletID, TestClockID: r.TestClockID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if err := json.Unmarshal(r.Metadata, &x.Metadata); err != nil {
 		return x, fmt.Errorf("customer %s metadata: %w", r.ID, err)
 	}
@@ -26,7 +26,8 @@ func insertCustomer(ctx context.Context, db dbtx, x Customer) (bool, error) {
 		return false, err
 	}
 	n, err := queries.InsertCustomer(ctx, db, dbsqlc.InsertCustomerParams{ID: x.ID, AccountID: x.AccountID, Mode: string(x.Mode),
-		ExternalID: x.ExternalID, Name: x.Name, Email: x.Email, Metadata: meta, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt})
+		ExternalID: x.ExternalID, Name: x.Name, Email: x.Email, Metadata: meta, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt,
+		TestClockID: nullable(x.TestClockID)})
 	return n == 1, translate(err)
 }
 

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -11,9 +12,16 @@ import (
 // returns how many balances it settled. Expired lots never count towards a
 // balance whether or not this has run (every read and movement checks
 // expires_at); the sweep only makes the ledger say so without waiting for the
-// wallet's next movement. `tollgate serve` runs it every minute.
+// wallet's next movement. `tollgate serve` runs it every minute. The
+// customers of test clocks are left to their clocks (AdvanceTestClock).
 func (s *Service) SweepExpiredLots(ctx context.Context, limit int) (int, error) {
-	due, err := dueBalances(ctx, s.pool, s.clock(), limit)
+	return s.sweepExpiredLots(ctx, nil, s.clock(), limit)
+}
+
+// sweepExpiredLots is SweepExpiredLots at now, for the customers on clock
+// (nil: on none).
+func (s *Service) sweepExpiredLots(ctx context.Context, clock *string, now time.Time, limit int) (int, error) {
+	due, err := dueBalances(ctx, s.pool, clock, now, limit)
 	if err != nil {
 		return 0, err
 	}
@@ -23,7 +31,7 @@ func (s *Service) SweepExpiredLots(ctx context.Context, limit int) (int, error) 
 			if err != nil {
 				return err
 			}
-			b, err := s.lockBalance(ctx, tx, d.c, d.wallet, assets[d.asset], s.clock())
+			b, err := s.lockBalance(ctx, tx, d.c, d.wallet, assets[d.asset], now)
 			if err != nil {
 				return err
 			}

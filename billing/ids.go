@@ -72,5 +72,6 @@ const (
 	prefixSubscription  = "sub"
 	prefixAuthorization = "auth"
 	prefixFee           = "fee"
+	prefixTestClock     = "clock"
 	prefixTopUp         = "topup"
 )

@@ -79,6 +79,16 @@ func (w *renewWorker) Work(ctx context.Context, _ *river.Job[renewArgs]) error {
 	}
 }
 
+// advanceClockWorker runs an advancing test clock's due work.
+type advanceClockWorker struct {
+	river.WorkerDefaults[advanceClockArgs]
+	s *Service
+}
+
+func (w *advanceClockWorker) Work(ctx context.Context, job *river.Job[advanceClockArgs]) error {
+	return w.s.advanceClock(ctx, job.Args.ClockID)
+}
+
 var uniqueByArgs = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
 
 func (s *Service) insertAutoTopUpJob(ctx context.Context, id string) error {
@@ -104,6 +114,7 @@ func (s *Service) StartJobs(ctx context.Context) error {
 	river.AddWorker(workers, &autoTopUpWorker{s: s})
 	river.AddWorker(workers, &reconcileWorker{s: s})
 	river.AddWorker(workers, &renewWorker{s: s})
+	river.AddWorker(workers, &advanceClockWorker{s: s})
 	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),

@@ -84,7 +84,11 @@ func (s *Service) withPlan(ctx context.Context, id string, fn func(tx pgx.Tx, c 
 		if sub.PeriodEnd == nil {
 			return Invalidf("subscription", "subscription %s is usage-only (its version has no recurring price): subscribe to another version instead", id)
 		}
-		return fn(tx, c, sub, s.clock())
+		now, err := s.customerTime(ctx, tx, c, sub.CustomerID, true)
+		if err != nil {
+			return err
+		}
+		return fn(tx, c, sub, now)
 	})
 }
 

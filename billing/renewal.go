@@ -103,10 +103,15 @@ func periodAt(anchor time.Time, interval string, t time.Time) int {
 // pay resumes. Several processes may run it at once: each subscription's
 // cycle takes its row lock, and each period has one row (the key that makes
 // a renewal happen once). `tollgate serve` runs it every minute; it returns
-// how many steps it took.
+// how many steps it took. The plans of test clocks' customers are left to
+// their clocks (AdvanceTestClock).
 func (s *Service) RenewDue(ctx context.Context, limit int) (int, error) {
-	now := s.clock()
-	ids, err := queries.DueSubscriptions(ctx, s.pool, dbsqlc.DueSubscriptionsParams{PeriodEnd: &now, Limit: int32(limit)})
+	return s.renewDue(ctx, nil, s.clock(), limit)
+}
+
+// renewDue is RenewDue at now, for the customers on clock (nil: on none).
+func (s *Service) renewDue(ctx context.Context, clock *string, now time.Time, limit int) (int, error) {
+	ids, err := queries.DueSubscriptions(ctx, s.pool, dbsqlc.DueSubscriptionsParams{PeriodEnd: &now, Clock: clock, Lim: int32(limit)})
 	if err != nil {
 		return 0, translate(err)
 	}
@@ -150,7 +155,10 @@ func (s *Service) cycleStep(ctx context.Context, tx pgx.Tx, id string) (string, 
 	if err != nil {
 		return "", err
 	}
-	now := s.clock()
+	now, err := s.customerTime(ctx, tx, c, sub.CustomerID, false)
+	if err != nil {
+		return "", err
+	}
 	if sub.EndedAt != nil || sub.PeriodEnd == nil {
 		return "", nil
 	}

@@ -150,7 +150,10 @@ func (s *Service) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outco
 // creditTopUp credits a top-up's wallet with a paid lot whose revenue basis
 // is what was paid, and marks it succeeded.
 func (s *Service) creditTopUp(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, paymentID string) error {
-	now := s.clock()
+	now, err := s.customerTime(ctx, tx, c, t.CustomerID, false)
+	if err != nil {
+		return err
+	}
 	asset, err := s.assetTx(ctx, tx, c, "asset", t.Asset)
 	if err != nil {
 		return err

@@ -21,6 +21,8 @@ type Wallet struct {
 	Name       string
 	IsDefault  bool
 	CreatedAt  time.Time
+	// TestClockID is the test clock its customer lives on ("" for none).
+	TestClockID string
 }
 
 // LotPurpose says where a lot's value came from.
@@ -180,7 +182,11 @@ func (s *Service) GetWallet(ctx context.Context, customer, wallet string) (Walle
 			return err
 		}
 		v = WalletView{Wallet: w, CustomerExternalID: cus.ExternalID}
-		v.Balances, err = readBalances(ctx, tx, w.ID, s.clock())
+		now, err := s.timeOf(ctx, tx, w, false)
+		if err != nil {
+			return err
+		}
+		v.Balances, err = readBalances(ctx, tx, w.ID, now)
 		return err
 	})
 	return v, err

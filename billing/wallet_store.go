@@ -11,10 +11,10 @@ import (
 )
 
 // walletFromRow maps the row of GetWalletByID, GetWalletByName and
-// ListWallets (all of a wallet's columns: the generated Wallet).
-func walletFromRow(r dbsqlc.Wallet) Wallet {
+// ListWallets (a wallet's columns and its customer's test clock).
+func walletFromRow(r dbsqlc.ListWalletsRow) Wallet {
 	return Wallet{ID: r.ID, AccountID: r.AccountID, Mode: Mode(r.Mode), CustomerID: r.CustomerID, Name: r.Name,
-		IsDefault: r.IsDefault, CreatedAt: r.CreatedAt}
+		IsDefault: r.IsDefault, CreatedAt: r.CreatedAt, TestClockID: r.TestClockID}
 }
 
 func insertWallet(ctx context.Context, db dbtx, w Wallet) (bool, error) {
@@ -25,13 +25,13 @@ func insertWallet(ctx context.Context, db dbtx, w Wallet) (bool, error) {
 
 func getWalletByID(ctx context.Context, db dbtx, c Caller, id string) (Wallet, error) {
 	r, err := queries.GetWalletByID(ctx, db, dbsqlc.GetWalletByIDParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
-	return walletFromRow(r), translate(err)
+	return walletFromRow(dbsqlc.ListWalletsRow(r)), translate(err)
 }
 
 func getWalletByName(ctx context.Context, db dbtx, c Caller, customerID, name string) (Wallet, error) {
 	r, err := queries.GetWalletByName(ctx, db, dbsqlc.GetWalletByNameParams{AccountID: c.AccountID, Mode: string(c.Mode),
 		CustomerID: customerID, Name: name})
-	return walletFromRow(r), translate(err)
+	return walletFromRow(dbsqlc.ListWalletsRow(r)), translate(err)
 }
 
 func listWallets(ctx context.Context, db dbtx, c Caller, customerID string) ([]Wallet, error) {
@@ -260,8 +260,8 @@ type dueBalance struct {
 
 // dueBalances finds balances holding lots whose expiry is due but not yet
 // written to the ledger.
-func dueBalances(ctx context.Context, db dbtx, now time.Time, limit int) ([]dueBalance, error) {
-	rows, err := queries.DueBalances(ctx, db, dbsqlc.DueBalancesParams{Now: &now, Lim: int32(limit)})
+func dueBalances(ctx context.Context, db dbtx, clock *string, now time.Time, limit int) ([]dueBalance, error) {
+	rows, err := queries.DueBalances(ctx, db, dbsqlc.DueBalancesParams{Now: &now, Clock: clock, Lim: int32(limit)})
 	if err != nil {
 		return nil, translate(err)
 	}

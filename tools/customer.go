@@ -23,7 +23,7 @@ func CreateCustomer(svc *billing.Service) Tool {
 					return wire.CreateCustomerResult{}, err
 				}
 			}
-			c, existed, err := svc.CreateCustomer(ctx, billing.CreateCustomerInput{ExternalID: in.ExternalID, Name: in.Name, Email: in.Email, Metadata: in.Metadata})
+			c, existed, err := svc.CreateCustomer(ctx, in.ToInput())
 			if err != nil {
 				return wire.CreateCustomerResult{}, err
 			}

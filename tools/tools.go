@@ -67,5 +67,8 @@ func All(svc *billing.Service, prof *profitability.Service, portal ...PortalLink
 		ChangeSubscription(svc),
 		CancelSubscription(svc),
 		GetStatement(svc),
+		CreateTestClock(svc),
+		GetTestClock(svc),
+		AdvanceTestClock(svc),
 	}
 }

@@ -31,7 +31,7 @@ var toolsets = []Toolset{
 	{Name: "subscriptions", Description: "Put customers on product versions (plans).", Default: true},
 	{Name: "wallets", Description: "Wallets, balances, credit limits, ledger transactions and manual adjustments (gifts, corrections).", Default: true},
 	{Name: "usage", Description: "Authorize, record and look up usage events.", Default: true},
-	{Name: "plans", Description: "Run plans: read a subscription with its periods, change or cancel it, monthly statements."},
+	{Name: "plans", Description: "Run plans: read a subscription with its periods, change or cancel it, monthly statements; test clocks to watch them renew."},
 	{Name: "payments", Description: "Card top-ups through the payment provider, auto top-up and refunds."},
 	{Name: "reports", Description: "Profitability: revenue, cost and margin; repricing what-ifs."},
 	{Name: "webhooks", Description: "Webhook endpoints for billing events."},
@@ -65,6 +65,9 @@ var toolsetOf = map[string]string{
 	"change_subscription": "plans",
 	"cancel_subscription": "plans",
 	"get_statement":       "plans",
+	"create_test_clock":   "plans",
+	"get_test_clock":      "plans",
+	"advance_test_clock":  "plans",
 
 	"get_wallet":        "wallets",
 	"create_wallet":     "wallets",

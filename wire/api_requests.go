@@ -71,6 +71,12 @@ type CreateCustomerRequest struct {
 	Name       string            `json:"name,omitempty" jsonschema_description:"Display name" jsonschema:"example=Ada Lovelace"`
 	Email      string            `json:"email,omitempty" jsonschema_description:"Email address" jsonschema:"format=email,example=ada@example.com"`
 	Metadata   map[string]string `json:"metadata,omitempty" jsonschema_description:"Your key-values (≤50 keys)"`
+	TestClock  string            `json:"test_clock,omitempty" jsonschema_description:"Test mode: a test clock (clock_…) to live on" jsonschema:"example=clock_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+}
+
+// ToInput maps the request.
+func (r CreateCustomerRequest) ToInput() billing.CreateCustomerInput {
+	return billing.CreateCustomerInput{ExternalID: r.ExternalID, Name: r.Name, Email: r.Email, Metadata: r.Metadata, TestClock: r.TestClock}
 }
 
 // UpdateCustomerRequest changes the fields that are present.

@@ -56,6 +56,7 @@ type Customer struct {
 	Email           string            `json:"email" jsonschema:"example=ada@example.com"`
 	Metadata        map[string]string `json:"metadata" jsonschema:"description=Your key-value data"`
 	DefaultWalletID string            `json:"default_wallet_id" jsonschema:"description=The customer's default wallet,example=wal_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	TestClock       string            `json:"test_clock,omitempty" jsonschema:"description=The test clock it lives on (test mode)"`
 	CreatedAt       string            `json:"created_at" jsonschema:"format=date-time"`
 	Livemode        bool              `json:"livemode" jsonschema:"description=true for live data, false for test data"`
 }
@@ -67,7 +68,7 @@ func FromCustomer(c billing.Customer) Customer {
 		m = map[string]string{}
 	}
 	return Customer{ID: c.ID, ExternalID: c.ExternalID, Name: c.Name, Email: c.Email, Metadata: m,
-		DefaultWalletID: c.DefaultWalletID, CreatedAt: Time(c.CreatedAt), Livemode: c.Mode == billing.ModeLive}
+		DefaultWalletID: c.DefaultWalletID, TestClock: c.TestClockID, CreatedAt: Time(c.CreatedAt), Livemode: c.Mode == billing.ModeLive}
 }
 
 // Lot is one grant or purchase inside a balance.

@@ -14,11 +14,13 @@ WHERE id = $1;
 
 -- name: DueSubscriptions :many
 -- Plans whose period has ended, and plans in their grace period or
--- suspended that may now pay, oldest first.
-SELECT id FROM subscriptions
-WHERE ended_at IS NULL AND period_end IS NOT NULL AND (period_end <= $1 OR status IN ('past_due', 'suspended'))
-ORDER BY period_end, id
-LIMIT $2;
+-- suspended that may now pay, oldest first: of the customers on one test
+-- clock, or (clock null) of those on none.
+SELECT s.id FROM subscriptions s
+WHERE s.ended_at IS NULL AND s.period_end IS NOT NULL AND (s.period_end <= sqlc.arg(period_end) OR s.status IN ('past_due', 'suspended'))
+  AND (SELECT cu.test_clock_id FROM customers cu WHERE cu.id = s.customer_id) IS NOT DISTINCT FROM sqlc.narg(clock)::text
+ORDER BY s.period_end, s.id
+LIMIT sqlc.arg(lim);
 
 -- name: OwingSubscriptions :many
 SELECT id FROM subscriptions

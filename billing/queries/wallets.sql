@@ -4,17 +4,23 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (customer_id, name) DO NOTHING;
 
 -- name: GetWalletByID :one
-SELECT id, account_id, mode, customer_id, name, is_default, created_at FROM wallets
-WHERE account_id = $1 AND mode = $2 AND id = $3;
+SELECT w.id, w.account_id, w.mode, w.customer_id, w.name, w.is_default, w.created_at,
+    coalesce(cu.test_clock_id, '')::text AS test_clock_id
+FROM wallets w JOIN customers cu ON cu.id = w.customer_id
+WHERE w.account_id = $1 AND w.mode = $2 AND w.id = $3;
 
 -- name: GetWalletByName :one
-SELECT id, account_id, mode, customer_id, name, is_default, created_at FROM wallets
-WHERE account_id = $1 AND mode = $2 AND customer_id = $3 AND name = $4;
+SELECT w.id, w.account_id, w.mode, w.customer_id, w.name, w.is_default, w.created_at,
+    coalesce(cu.test_clock_id, '')::text AS test_clock_id
+FROM wallets w JOIN customers cu ON cu.id = w.customer_id
+WHERE w.account_id = $1 AND w.mode = $2 AND w.customer_id = $3 AND w.name = $4;
 
 -- name: ListWallets :many
-SELECT id, account_id, mode, customer_id, name, is_default, created_at FROM wallets
-WHERE account_id = $1 AND mode = $2 AND customer_id = $3
-ORDER BY is_default DESC, name;
+SELECT w.id, w.account_id, w.mode, w.customer_id, w.name, w.is_default, w.created_at,
+    coalesce(cu.test_clock_id, '')::text AS test_clock_id
+FROM wallets w JOIN customers cu ON cu.id = w.customer_id
+WHERE w.account_id = $1 AND w.mode = $2 AND w.customer_id = $3
+ORDER BY w.is_default DESC, w.name;
 
 -- name: OpenLots :many
 -- The lots with value left, expired or not.
@@ -41,6 +47,11 @@ JOIN assets a ON a.account_id = b.account_id AND a.mode = b.mode AND a.code = b.
 WHERE b.wallet_id = $1 ORDER BY b.asset;
 
 -- name: DueBalances :many
--- Balances holding lots whose expiry is due but not yet written to the ledger.
-SELECT DISTINCT account_id, mode, wallet_id, asset FROM lots
-WHERE expires_at IS NOT NULL AND expires_at <= sqlc.arg(now) AND remaining > 0 LIMIT sqlc.arg(lim);
+-- Balances holding lots whose expiry is due but not yet written to the ledger,
+-- of the customers on one test clock, or (clock null) of those on none: a
+-- clock's customers are due by its time, not the service's.
+SELECT DISTINCT l.account_id, l.mode, l.wallet_id, l.asset FROM lots l
+WHERE l.expires_at IS NOT NULL AND l.expires_at <= sqlc.arg(now) AND l.remaining > 0
+  AND (SELECT cu.test_clock_id FROM wallets w JOIN customers cu ON cu.id = w.customer_id WHERE w.id = l.wallet_id)
+      IS NOT DISTINCT FROM sqlc.narg(clock)::text
+LIMIT sqlc.arg(lim);

@@ -12,7 +12,8 @@ import (
 
 const getCustomerByExternalID = `-- name: GetCustomerByExternalID :one
 SELECT c.id, c.account_id, c.mode, c.external_id, c.name, c.email, c.metadata, c.created_at, c.updated_at,
-    coalesce((SELECT w.id FROM wallets w WHERE w.customer_id = c.id AND w.is_default), '')::text AS default_wallet_id
+    coalesce((SELECT w.id FROM wallets w WHERE w.customer_id = c.id AND w.is_default), '')::text AS default_wallet_id,
+    coalesce(c.test_clock_id, '')::text AS test_clock_id
 FROM customers c
 WHERE c.account_id = $1 AND c.mode = $2 AND c.external_id = $3
 `
@@ -34,6 +35,7 @@ type GetCustomerByExternalIDRow struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	DefaultWalletID string
+	TestClockID     string
 }
 
 func (q *Queries) GetCustomerByExternalID(ctx context.Context, db DBTX, arg GetCustomerByExternalIDParams) (GetCustomerByExternalIDRow, error) {
@@ -50,13 +52,15 @@ func (q *Queries) GetCustomerByExternalID(ctx context.Context, db DBTX, arg GetC
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DefaultWalletID,
+		&i.TestClockID,
 	)
 	return i, err
 }
 
 const getCustomerByID = `-- name: GetCustomerByID :one
 SELECT c.id, c.account_id, c.mode, c.external_id, c.name, c.email, c.metadata, c.created_at, c.updated_at,
-    coalesce((SELECT w.id FROM wallets w WHERE w.customer_id = c.id AND w.is_default), '')::text AS default_wallet_id
+    coalesce((SELECT w.id FROM wallets w WHERE w.customer_id = c.id AND w.is_default), '')::text AS default_wallet_id,
+    coalesce(c.test_clock_id, '')::text AS test_clock_id
 FROM customers c
 WHERE c.account_id = $1 AND c.mode = $2 AND c.id = $3
 `
@@ -78,6 +82,7 @@ type GetCustomerByIDRow struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	DefaultWalletID string
+	TestClockID     string
 }
 
 func (q *Queries) GetCustomerByID(ctx context.Context, db DBTX, arg GetCustomerByIDParams) (GetCustomerByIDRow, error) {
@@ -94,25 +99,27 @@ func (q *Queries) GetCustomerByID(ctx context.Context, db DBTX, arg GetCustomerB
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DefaultWalletID,
+		&i.TestClockID,
 	)
 	return i, err
 }
 
 const insertCustomer = `-- name: InsertCustomer :execrows
-INSERT INTO customers (id, account_id, mode, external_id, name, email, metadata, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (account_id, mode, external_id) DO NOTHING
+INSERT INTO customers (id, account_id, mode, external_id, name, email, metadata, created_at, updated_at, test_clock_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (account_id, mode, external_id) DO NOTHING
 `
 
 type InsertCustomerParams struct {
-	ID         string
-	AccountID  string
-	Mode       string
-	ExternalID string
-	Name       string
-	Email      string
-	Metadata   []byte
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	ID          string
+	AccountID   string
+	Mode        string
+	ExternalID  string
+	Name        string
+	Email       string
+	Metadata    []byte
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	TestClockID *string
 }
 
 func (q *Queries) InsertCustomer(ctx context.Context, db DBTX, arg InsertCustomerParams) (int64, error) {
@@ -126,6 +133,7 @@ func (q *Queries) InsertCustomer(ctx context.Context, db DBTX, arg InsertCustome
 		arg.Metadata,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.TestClockID,
 	)
 	if err != nil {
 		return 0, err
@@ -135,7 +143,8 @@ func (q *Queries) InsertCustomer(ctx context.Context, db DBTX, arg InsertCustome
 
 const listCustomers = `-- name: ListCustomers :many
 SELECT c.id, c.account_id, c.mode, c.external_id, c.name, c.email, c.metadata, c.created_at, c.updated_at,
-    coalesce((SELECT w.id FROM wallets w WHERE w.customer_id = c.id AND w.is_default), '')::text AS default_wallet_id
+    coalesce((SELECT w.id FROM wallets w WHERE w.customer_id = c.id AND w.is_default), '')::text AS default_wallet_id,
+    coalesce(c.test_clock_id, '')::text AS test_clock_id
 FROM customers c
 WHERE c.account_id = $1 AND c.mode = $2
   AND ($3::text IS NULL OR c.id < $3)
@@ -166,6 +175,7 @@ type ListCustomersRow struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	DefaultWalletID string
+	TestClockID     string
 }
 
 // Newest first, keyset-paged by id; each null filter is off.
@@ -197,6 +207,7 @@ func (q *Queries) ListCustomers(ctx context.Context, db DBTX, arg ListCustomersP
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.DefaultWalletID,
+			&i.TestClockID,
 		); err != nil {
 			return nil, err
 		}

@@ -136,15 +136,16 @@ type BalanceThreshold struct {
 }
 
 type Customer struct {
-	ID         string
-	AccountID  string
-	Mode       string
-	ExternalID string
-	Name       string
-	Email      string
-	Metadata   []byte
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	ID          string
+	AccountID   string
+	Mode        string
+	ExternalID  string
+	Name        string
+	Email       string
+	Metadata    []byte
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	TestClockID *string
 }
 
 type Event struct {
@@ -473,6 +474,20 @@ type SubscriptionPeriod struct {
 	TransactionID  *string
 	CreatedAt      time.Time
 	PaidAt         *time.Time
+}
+
+type TestClock struct {
+	ID             string
+	AccountID      string
+	Mode           string
+	Name           string
+	IdempotencyKey string
+	RequestHash    []byte
+	FrozenTime     time.Time
+	Status         string
+	AdvanceTo      *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 type TopUp struct {

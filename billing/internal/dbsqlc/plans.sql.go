@@ -13,21 +13,24 @@ import (
 )
 
 const dueSubscriptions = `-- name: DueSubscriptions :many
-SELECT id FROM subscriptions
-WHERE ended_at IS NULL AND period_end IS NOT NULL AND (period_end <= $1 OR status IN ('past_due', 'suspended'))
-ORDER BY period_end, id
-LIMIT $2
+SELECT s.id FROM subscriptions s
+WHERE s.ended_at IS NULL AND s.period_end IS NOT NULL AND (s.period_end <= $1 OR s.status IN ('past_due', 'suspended'))
+  AND (SELECT cu.test_clock_id FROM customers cu WHERE cu.id = s.customer_id) IS NOT DISTINCT FROM $2::text
+ORDER BY s.period_end, s.id
+LIMIT $3
 `
 
 type DueSubscriptionsParams struct {
 	PeriodEnd *time.Time
-	Limit     int32
+	Clock     *string
+	Lim       int32
 }
 
 // Plans whose period has ended, and plans in their grace period or
-// suspended that may now pay, oldest first.
+// suspended that may now pay, oldest first: of the customers on one test
+// clock, or (clock null) of those on none.
 func (q *Queries) DueSubscriptions(ctx context.Context, db DBTX, arg DueSubscriptionsParams) ([]string, error) {
-	rows, err := db.Query(ctx, dueSubscriptions, arg.PeriodEnd, arg.Limit)
+	rows, err := db.Query(ctx, dueSubscriptions, arg.PeriodEnd, arg.Clock, arg.Lim)
 	if err != nil {
 		return nil, err
 	}

@@ -13,13 +13,17 @@ import (
 )
 
 const dueBalances = `-- name: DueBalances :many
-SELECT DISTINCT account_id, mode, wallet_id, asset FROM lots
-WHERE expires_at IS NOT NULL AND expires_at <= $1 AND remaining > 0 LIMIT $2
+SELECT DISTINCT l.account_id, l.mode, l.wallet_id, l.asset FROM lots l
+WHERE l.expires_at IS NOT NULL AND l.expires_at <= $1 AND l.remaining > 0
+  AND (SELECT cu.test_clock_id FROM wallets w JOIN customers cu ON cu.id = w.customer_id WHERE w.id = l.wallet_id)
+      IS NOT DISTINCT FROM $2::text
+LIMIT $3
 `
 
 type DueBalancesParams struct {
-	Now *time.Time
-	Lim int32
+	Now   *time.Time
+	Clock *string
+	Lim   int32
 }
 
 type DueBalancesRow struct {
@@ -29,9 +33,11 @@ type DueBalancesRow struct {
 	Asset     string
 }
 
-// Balances holding lots whose expiry is due but not yet written to the ledger.
+// Balances holding lots whose expiry is due but not yet written to the ledger,
+// of the customers on one test clock, or (clock null) of those on none: a
+// clock's customers are due by its time, not the service's.
 func (q *Queries) DueBalances(ctx context.Context, db DBTX, arg DueBalancesParams) ([]DueBalancesRow, error) {
-	rows, err := db.Query(ctx, dueBalances, arg.Now, arg.Lim)
+	rows, err := db.Query(ctx, dueBalances, arg.Now, arg.Clock, arg.Lim)
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +112,10 @@ func (q *Queries) GetLot(ctx context.Context, db DBTX, arg GetLotParams) (GetLot
 }
 
 const getWalletByID = `-- name: GetWalletByID :one
-SELECT id, account_id, mode, customer_id, name, is_default, created_at FROM wallets
-WHERE account_id = $1 AND mode = $2 AND id = $3
+SELECT w.id, w.account_id, w.mode, w.customer_id, w.name, w.is_default, w.created_at,
+    coalesce(cu.test_clock_id, '')::text AS test_clock_id
+FROM wallets w JOIN customers cu ON cu.id = w.customer_id
+WHERE w.account_id = $1 AND w.mode = $2 AND w.id = $3
 `
 
 type GetWalletByIDParams struct {
@@ -116,9 +124,20 @@ type GetWalletByIDParams struct {
 	ID        string
 }
 
-func (q *Queries) GetWalletByID(ctx context.Context, db DBTX, arg GetWalletByIDParams) (Wallet, error) {
+type GetWalletByIDRow struct {
+	ID          string
+	AccountID   string
+	Mode        string
+	CustomerID  string
+	Name        string
+	IsDefault   bool
+	CreatedAt   time.Time
+	TestClockID string
+}
+
+func (q *Queries) GetWalletByID(ctx context.Context, db DBTX, arg GetWalletByIDParams) (GetWalletByIDRow, error) {
 	row := db.QueryRow(ctx, getWalletByID, arg.AccountID, arg.Mode, arg.ID)
-	var i Wallet
+	var i GetWalletByIDRow
 	err := row.Scan(
 		&i.ID,
 		&i.AccountID,
@@ -127,13 +146,16 @@ func (q *Queries) GetWalletByID(ctx context.Context, db DBTX, arg GetWalletByIDP
 		&i.Name,
 		&i.IsDefault,
 		&i.CreatedAt,
+		&i.TestClockID,
 	)
 	return i, err
 }
 
 const getWalletByName = `-- name: GetWalletByName :one
-SELECT id, account_id, mode, customer_id, name, is_default, created_at FROM wallets
-WHERE account_id = $1 AND mode = $2 AND customer_id = $3 AND name = $4
+SELECT w.id, w.account_id, w.mode, w.customer_id, w.name, w.is_default, w.created_at,
+    coalesce(cu.test_clock_id, '')::text AS test_clock_id
+FROM wallets w JOIN customers cu ON cu.id = w.customer_id
+WHERE w.account_id = $1 AND w.mode = $2 AND w.customer_id = $3 AND w.name = $4
 `
 
 type GetWalletByNameParams struct {
@@ -143,14 +165,25 @@ type GetWalletByNameParams struct {
 	Name       string
 }
 
-func (q *Queries) GetWalletByName(ctx context.Context, db DBTX, arg GetWalletByNameParams) (Wallet, error) {
+type GetWalletByNameRow struct {
+	ID          string
+	AccountID   string
+	Mode        string
+	CustomerID  string
+	Name        string
+	IsDefault   bool
+	CreatedAt   time.Time
+	TestClockID string
+}
+
+func (q *Queries) GetWalletByName(ctx context.Context, db DBTX, arg GetWalletByNameParams) (GetWalletByNameRow, error) {
 	row := db.QueryRow(ctx, getWalletByName,
 		arg.AccountID,
 		arg.Mode,
 		arg.CustomerID,
 		arg.Name,
 	)
-	var i Wallet
+	var i GetWalletByNameRow
 	err := row.Scan(
 		&i.ID,
 		&i.AccountID,
@@ -159,6 +192,7 @@ func (q *Queries) GetWalletByName(ctx context.Context, db DBTX, arg GetWalletByN
 		&i.Name,
 		&i.IsDefault,
 		&i.CreatedAt,
+		&i.TestClockID,
 	)
 	return i, err
 }
@@ -253,9 +287,11 @@ func (q *Queries) ListBalances(ctx context.Context, db DBTX, walletID string) ([
 }
 
 const listWallets = `-- name: ListWallets :many
-SELECT id, account_id, mode, customer_id, name, is_default, created_at FROM wallets
-WHERE account_id = $1 AND mode = $2 AND customer_id = $3
-ORDER BY is_default DESC, name
+SELECT w.id, w.account_id, w.mode, w.customer_id, w.name, w.is_default, w.created_at,
+    coalesce(cu.test_clock_id, '')::text AS test_clock_id
+FROM wallets w JOIN customers cu ON cu.id = w.customer_id
+WHERE w.account_id = $1 AND w.mode = $2 AND w.customer_id = $3
+ORDER BY w.is_default DESC, w.name
 `
 
 type ListWalletsParams struct {
@@ -264,15 +300,26 @@ type ListWalletsParams struct {
 	CustomerID string
 }
 
-func (q *Queries) ListWallets(ctx context.Context, db DBTX, arg ListWalletsParams) ([]Wallet, error) {
+type ListWalletsRow struct {
+	ID          string
+	AccountID   string
+	Mode        string
+	CustomerID  string
+	Name        string
+	IsDefault   bool
+	CreatedAt   time.Time
+	TestClockID string
+}
+
+func (q *Queries) ListWallets(ctx context.Context, db DBTX, arg ListWalletsParams) ([]ListWalletsRow, error) {
 	rows, err := db.Query(ctx, listWallets, arg.AccountID, arg.Mode, arg.CustomerID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Wallet
+	var items []ListWalletsRow
 	for rows.Next() {
-		var i Wallet
+		var i ListWalletsRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.AccountID,
@@ -281,6 +328,7 @@ func (q *Queries) ListWallets(ctx context.Context, db DBTX, arg ListWalletsParam
 			&i.Name,
 			&i.IsDefault,
 			&i.CreatedAt,
+			&i.TestClockID,
 		); err != nil {
 			return nil, err
 		}
