@@ -56,7 +56,7 @@ type Customer struct {
 	Email           string            `json:"email" jsonschema:"example=ada@example.com"`
 	Metadata        map[string]string `json:"metadata" jsonschema:"description=Your key-value data"`
 	DefaultWalletID string            `json:"default_wallet_id" jsonschema:"description=The customer's default wallet,example=wal_01jd8x2k7m3n4p5q6r7s8t9v0w"`
-	TestClock       string            `json:"test_clock,omitempty" jsonschema:"description=The test clock it lives on (test mode)"`
+	TestClock       string            `json:"test_clock,omitempty" jsonschema:"description=The test clock it lives on (test mode),example=clock_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 	CreatedAt       string            `json:"created_at" jsonschema:"format=date-time"`
 	Livemode        bool              `json:"livemode" jsonschema:"description=true for live data, false for test data"`
 }

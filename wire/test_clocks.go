@@ -8,8 +8,8 @@ type TestClock struct {
 	Name       string  `json:"name" jsonschema_description:"Your label" jsonschema:"example=renewals"`
 	FrozenTime string  `json:"frozen_time" jsonschema_description:"The clock's time: what now is for its customers (RFC 3339, UTC)" jsonschema:"format=date-time,example=2027-01-01T00:00:00Z"`
 	Status     string  `json:"status" jsonschema_description:"ready, or advancing while the work that fell due runs (its customers wait)" jsonschema:"enum=ready,enum=advancing,example=ready"`
-	AdvanceTo  *string `json:"advance_to" jsonschema_description:"While advancing: the time it is advancing to; null when ready"`
-	CreatedAt  string  `json:"created_at" jsonschema:"format=date-time"`
+	AdvanceTo  *string `json:"advance_to" jsonschema_description:"While advancing: the time it is advancing to; null when ready" jsonschema:"format=date-time,example=2027-02-01T00:00:00Z"`
+	CreatedAt  string  `json:"created_at" jsonschema:"format=date-time,example=2026-12-07T18:00:00Z"`
 	Livemode   bool    `json:"livemode" jsonschema_description:"Always false: test clocks exist in test mode only"`
 }
 
