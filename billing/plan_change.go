@@ -21,11 +21,15 @@ type ChangeSubscriptionInput struct {
 
 // ChangeSubscription upgrades or downgrades a plan. Now, it prorates by the
 // time left in the period, left = period_end − now over length = period_end −
-// period_start (microseconds): the wallet is credited old fee × left/length
-// and charged new fee × left/length (the difference moves, one way), the old
-// allowance's unused value expires and new allowance × left/length is granted
-// until the period's end; the period and its renewal date stay. Returns
-// EInvalid, ENotFound, EInsufficientFunds (the difference cannot be paid).
+// period_start (microseconds), each amount × left / length rounded once: the
+// old allowance's unused value expires first, then the wallet is credited old
+// fee × left / length and charged new fee × left / length (the difference
+// moves, one way, taken as a plan fee is: the allowance never pays for a
+// change), and new allowance × left / length is granted until the period's
+// end. The period and its renewal date stay; the new subscription's first
+// period row runs from the change to the period's end. Returns EInvalid,
+// ENotFound, EInsufficientFunds (the difference cannot be paid; nothing is
+// written), EConflict (the period has ended and its renewal has not run yet).
 func (s *Service) ChangeSubscription(ctx context.Context, in ChangeSubscriptionInput) (Subscription, error) {
 	var sub Subscription
 	err := s.withPlan(ctx, in.Subscription, func(tx pgx.Tx, c Caller, cur Subscription, now time.Time) error {
@@ -56,6 +60,13 @@ func (s *Service) ChangeSubscription(ctx context.Context, in ChangeSubscriptionI
 			cur.NextVersion = in.Version
 			sub = cur
 			return saveCycle(ctx, tx, cur)
+		}
+		if !cur.PeriodEnd.After(now) {
+			// No time is left to prorate: the period the change would split
+			// is over and the next one has not been charged yet.
+			return &Error{Code: EConflict, Field: "subscription", Message: fmt.Sprintf(
+				"subscription %s's period ended at %s and its renewal has not run yet; change it once it has (the renewal runs every minute)",
+				cur.ID, cur.PeriodEnd.Format(time.RFC3339))}
 		}
 		sub, err = s.changeNow(ctx, tx, c, cur, old, pl, in.Version, now)
 		return err
@@ -93,16 +104,9 @@ func (s *Service) withPlan(ctx context.Context, id string, fn func(tx pgx.Tx, c 
 }
 
 // changeNow switches a plan's version now with the proration ChangeSubscription
-// documents.
+// documents, and records the new subscription's part of the period.
 func (s *Service) changeNow(ctx context.Context, tx txn, c Caller, cur Subscription, old, pl plan, version int, now time.Time) (Subscription, error) {
-	length := decimalFromMicros(cur.PeriodEnd.Sub(*cur.PeriodStart))
-	left := decimalFromMicros(cur.PeriodEnd.Sub(now))
-	share, _ := Divide(left, length)
-	credit, _ := Divide(old.fee.Amount.Mul(left), length)
-	owed, _ := Divide(pl.fee.Amount.Mul(left), length)
-	if cur.Status == SubscriptionTrialing {
-		credit, owed = Zero, Zero
-	}
+	left := fraction{num: decimalFromMicros(cur.PeriodEnd.Sub(now)), den: decimalFromMicros(cur.PeriodEnd.Sub(*cur.PeriodStart))}
 	bs := s.newBalances(c, cur.WalletID, now, nil)
 	b, err := bs.get(ctx, tx, pl.fee.Asset)
 	if err != nil {
@@ -113,33 +117,72 @@ func (s *Service) changeNow(ctx context.Context, tx txn, c Caller, cur Subscript
 			return Subscription{}, err
 		}
 	}
-	net := owed.Sub(credit)
-	if room := b.available().Add(b.creditLimit); net.GreaterThan(room) {
-		return Subscription{}, &Error{Code: EInsufficientFunds, Field: "version", Message: fmt.Sprintf(
-			"insufficient funds: the change costs %s %s now (%s for the rest of the period less %s credited for the old version) but %s %s is available",
-			net, b.asset.Code, owed, credit, b.available(), b.asset.Code)}
-	}
-	p := b.newPosting("proration", cur.ID, fmt.Sprintf("%s version %d to %d for the rest of the period to %s", cur.ProductCode, cur.Version, version, cur.PeriodEnd.Format(time.DateOnly)))
-	if net.IsPositive() {
-		b.debit(p, LedgerRevenue, net)
-	} else if net.IsNegative() {
-		zero := Zero
-		b.credit(p, LedgerRevenue, &Lot{Purpose: LotPaid, Amount: net.Neg(), RevenueBasis: &zero, RevenueCurrency: b.asset.Code})
-	}
+	// The old allowance expires before anything is taken: it is not value
+	// the customer paid, so it neither pays for the change nor counts as room.
 	for _, ob := range bs.order {
 		ob.expireLots(cur.AllowanceLots)
+	}
+	p := period{start: now, end: *cur.PeriodEnd, status: "trial", asset: pl.fee.Asset, fee: Zero}
+	if cur.Status != SubscriptionTrialing {
+		p.status = "paid"
+		if p.fee, p.txnID, err = prorate(b, cur, old, pl, version, left); err != nil {
+			return Subscription{}, err
+		}
 	}
 	next, err := s.switchVersion(ctx, tx, c, cur, version, now)
 	if err != nil {
 		return Subscription{}, err
 	}
-	if next.AllowanceLots, err = s.grantAllowance(ctx, tx, &next, pl.ents, bs, share, false, *cur.PeriodEnd); err != nil {
+	if next.AllowanceLots, err = s.grantAllowance(ctx, tx, &next, pl.ents, bs, left, false, *cur.PeriodEnd); err != nil {
 		return Subscription{}, err
 	}
 	if err := bs.flush(ctx, tx); err != nil {
 		return Subscription{}, err
 	}
+	if err := insertPeriod(ctx, tx, c, next.ID, p, now); err != nil {
+		return Subscription{}, err
+	}
 	return next, saveCycle(ctx, tx, next)
+}
+
+// prorate credits the old version's fee for the time left and charges the
+// new one's, moving only the difference, within the wallet's available
+// balance plus credit limit (EInsufficientFunds otherwise, before anything
+// moves). It returns the new fee for the time left and the posting ("" when
+// the two fees were equal and nothing moved).
+func prorate(b *balanceState, cur Subscription, old, pl plan, version int, left fraction) (owed Decimal, txnID string, err error) {
+	credit := left.of(old.fee.Amount)
+	owed = left.of(pl.fee.Amount)
+	net := owed.Sub(credit)
+	if room := b.available().Add(b.creditLimit); net.GreaterThan(room) {
+		return Zero, "", &Error{Code: EInsufficientFunds, Field: "version", Message: fmt.Sprintf(
+			"insufficient funds: the change costs %s %s now (%s for the rest of the period less %s credited for the old version) but %s %s is available; the old allowance expires with the change and does not pay for it",
+			net, b.asset.Code, owed, credit, b.available(), b.asset.Code)}
+	}
+	if net.IsZero() {
+		return owed, "", nil
+	}
+	p := b.newPosting("proration", cur.ID, fmt.Sprintf("%s version %d to %d for the rest of the period to %s", cur.ProductCode, cur.Version, version, cur.PeriodEnd.Format(time.DateOnly)))
+	if net.IsPositive() {
+		b.debit(p, LedgerRevenue, net)
+	} else {
+		zero := Zero
+		b.credit(p, LedgerRevenue, &Lot{Purpose: LotPaid, Amount: net.Neg(), RevenueBasis: &zero, RevenueCurrency: b.asset.Code})
+	}
+	return owed, p.id, nil
+}
+
+// fraction is a part of a billing period, num/den: the microseconds left
+// over the period's length after a change, or the whole period.
+type fraction struct{ num, den Decimal }
+
+var wholePeriod = fraction{num: decimalOne, den: decimalOne}
+
+// of returns amount × num / den, rounded once by Divide: a prorated fee or
+// allowance is never computed from a rounded share.
+func (f fraction) of(amount Decimal) Decimal {
+	q, _ := Divide(amount.Mul(f.num), f.den)
+	return q
 }
 
 // expireLots expires now the open lots among ids (a replaced allowance).

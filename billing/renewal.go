@@ -281,7 +281,7 @@ func (s *Service) chargePeriod(ctx context.Context, tx txn, c Caller, sub *Subsc
 		ch.txnID = p.id
 	}
 	bs := s.newBalances(c, sub.WalletID, now, b)
-	if ch.lots, err = s.grantAllowance(ctx, tx, sub, pl.ents, bs, decimalOne, first, end); err != nil {
+	if ch.lots, err = s.grantAllowance(ctx, tx, sub, pl.ents, bs, wholePeriod, first, end); err != nil {
 		return charge{}, err
 	}
 	return ch, bs.flush(ctx, tx)
@@ -336,12 +336,13 @@ func (bs *balances) flush(ctx context.Context, tx txn) error {
 }
 
 // grantAllowance grants the plan's entitlements for a period ending at end,
-// times share (1, or the part of the period left after a change).
+// for part of it (the whole period, or what is left after a change: each
+// amount × left / length, rounded once).
 // Recurring entitlements are granted every period, one-off ones with the
 // first. A grant lasts until the period's end unless the entitlement sets
 // lifetime_days. The caller flushes bs.
 func (s *Service) grantAllowance(ctx context.Context, tx txn, sub *Subscription, ents []Entitlement, bs *balances,
-	share Decimal, first bool, end time.Time) ([]string, error) {
+	part fraction, first bool, end time.Time) ([]string, error) {
 	lots := []string{}
 	for _, e := range ents {
 		if e.Kind == EntitlementOneOff && !first {
@@ -351,7 +352,7 @@ func (s *Service) grantAllowance(ctx context.Context, tx txn, sub *Subscription,
 		if err != nil {
 			return nil, err
 		}
-		amount := Accrue(e.Amount.Mul(share))
+		amount := part.of(e.Amount)
 		if !amount.IsPositive() {
 			continue
 		}
