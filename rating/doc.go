@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package rating is Tollgate's pure rating engine: exact money (Decimal,
 // the accrual scale, the one rounding and division rule, formatting and
 // parsing of amounts), prices and their validation, and Rate, which turns
