@@ -64,6 +64,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newConnectCmd(cfg),
 		newPaymentsCmd(cfg),
 		newVerifyCmd(cfg),
+		newTestClocksCmd(cfg),
 		newBenchCmd(cfg),
 		newVersionCmd(cfg),
 	)
