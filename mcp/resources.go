@@ -24,7 +24,7 @@ var docs = []doc{
 	{PricingModelsURI, "pricing-models", "Pricing models", "Which fields each price model takes (create_product_price, create_product_version, simulate_repricing).", pricingModels},
 	{BurnOrderURI, "burn-order", "Burn order", "Which lot of a wallet a charge uses first, and what holds and credit limits do.", burnOrder},
 	{MoneyRulesURI, "money-rules", "Money rules", "Amounts, precision, rounding and idempotency ids.", moneyRules},
-	{PlansURI, "plans", "Plans", "Recurring prices, allowances, trials, renewal, proration and cancellation (create_product_price, subscribe_customer, change_subscription, cancel_subscription).", plans},
+	{PlansURI, "plans", "Plans", "Recurring prices, allowances, trials, renewal, proration and cancellation (create_product_price, subscribe_customer, change_subscription, cancel_subscription); test clocks to watch a plan renew.", plans},
 }
 
 // resources returns the reference documents as MCP resources.
@@ -89,4 +89,5 @@ A plan is a product version with a recurring price (the fee: interval and amount
 - change_subscription moves a plan to another version of the same product with the same interval and fee asset. at_period_end: the next renewal charges the new fee and grants the new allowance. Otherwise now, prorated by the time left: the unused part of the old fee is credited, the same part of the new fee charged (only the difference moves), the old allowance's unused value expires and the new allowance's share is granted; the renewal date stays, and a new subscription id starts. Passing the version in force changes nothing and cancels a scheduled change. A past_due or suspended plan must be paid first.
 - cancel_subscription at_period_end: the plan runs to the end of the paid period and is not renewed. Otherwise it ends now, with no refund (the period was paid in advance; its allowance stays until the period's end). A refund is a separate create_adjustment.
 - get_statement reads a UTC calendar month of one wallet and asset from the ledger: opening balance, movements by kind (top-ups, gifts, plan fees, allowance granted, prorations, usage, charges, refunds, corrections, expiries), allowance used, usage by product, closing balance; opening plus the lines equals the closing exactly. The REST API serves it as a printable page too.
+- Test clocks (test mode) let the user watch a plan renew: create_test_clock, then create_customer with test_clock (that customer's events, holds, lots and plans run on the clock's time), subscribe, and advance_test_clock to a later frozen_time (at most two intervals of the longest plan). It runs what falls due on the way, in time order: renewals and their allowance, expiries, past_due then suspended. get_test_clock until its status is ready, then read get_subscription, get_wallet and get_statement.
 `

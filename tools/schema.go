@@ -155,7 +155,7 @@ func finish(s *jsonschema.Schema, path string, dir Direction, problems *[]string
 //   - an integer's (its description gives its range or default; an example
 //     such as 20 or 0 only repeats it);
 //   - an opaque id copied from another result (cursor, authorization_id,
-//     lot_id: the description says which);
+//     lot_id, test_clock: the description says which);
 //   - a name's, a description's or a reason's (words; the one name that is
 //     a code, a wallet's, gives its characters in its description);
 //   - an example already shown for a property of the same name and value
@@ -192,7 +192,7 @@ func compactExamples(s *jsonschema.Schema, seen map[string]bool) {
 // noExample are the argument names whose examples compactExamples drops
 // whatever their type.
 var noExample = map[string]bool{
-	"cursor": true, "authorization_id": true, "lot_id": true, // opaque
+	"cursor": true, "authorization_id": true, "lot_id": true, "test_clock": true, // opaque
 	"name": true, "description": true, "reason": true, // words
 }
 
