@@ -212,9 +212,9 @@ func (s *Service) queueAutoTopUpTriggers(batch *pgx.Batch, now time.Time, states
 }
 
 // queueAutoTopUpFailure records a declined auto top-up: it retries after a
-// backoff, and after autoTopUpMaxFailures in a row it turns itself off.
-func (s *Service) queueAutoTopUpFailure(batch *pgx.Batch, c Caller, t TopUp, o outcome) {
-	now := s.clock()
+// backoff from now, and after autoTopUpMaxFailures in a row it turns itself
+// off.
+func (s *Service) queueAutoTopUpFailure(batch *pgx.Batch, c Caller, t TopUp, o outcome, now time.Time) {
 	reason := fmt.Sprintf("%d declines in a row; the last: %s %s", autoTopUpMaxFailures, o.code, o.message)
 	batch.Queue(`UPDATE auto_top_ups SET failures = failures + 1,
 			retry_after = $3::timestamptz + $4::interval * power(4, failures),

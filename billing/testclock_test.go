@@ -2,8 +2,12 @@ package billing_test
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing"
 )
@@ -219,4 +223,50 @@ func TestTestClockRules(t *testing.T) {
 		t.Fatalf("AdvanceTestClock to where it is = %+v, %v; want it unchanged", replay, err)
 	}
 	wantDec(t, "balance after two renewals", e.balance(t, "u1", "USD").Total, "7.00")
+}
+
+// TestTestClockRaces races advances of one clock to one time, and usage of
+// its customer, against the advance: the plan renews once, and every event
+// is either recorded at the clock's time before the advance or refused
+// while it runs (EConflict), or recorded at the new time once it is done;
+// never at a time in between.
+func TestTestClockRaces(t *testing.T) {
+	t.Parallel()
+	e, clk := newClockEnv(t)
+	e.planProduct(t, "chat", "day", "1.00", "")
+	if _, _, err := e.svc.CreateCustomer(e.ctx, billing.CreateCustomerInput{ExternalID: "u1", TestClock: clk.ID}); err != nil {
+		t.Fatalf("CreateCustomer = %v", err)
+	}
+	e.adjust(t, billing.CreateAdjustmentInput{TransactionID: "p", Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("100.00")})
+	if _, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"}); err != nil {
+		t.Fatalf("Subscribe = %v", err)
+	}
+	to := jan1.AddDate(0, 0, 2)
+	var recorded, refused atomic.Int64
+	run(t, 8, 40, func(i int) error {
+		if i%4 == 0 {
+			_, err := e.svc.AdvanceTestClock(e.ctx, clk.ID, to)
+			return err
+		}
+		ev, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: fmt.Sprintf("ev-%d", i), Customer: "u1", EventType: "chat.used"})
+		switch {
+		case billing.ErrorCode(err) == billing.EConflict:
+			refused.Add(1)
+			return nil
+		case err != nil:
+			return err
+		case !ev.OccurredAt.Equal(jan1) && !ev.OccurredAt.Equal(to):
+			return fmt.Errorf("event %s recorded at %s, want the clock's time before (%s) or after (%s) the advance", ev.ID, ev.OccurredAt, jan1, to)
+		}
+		recorded.Add(1)
+		return nil
+	})
+	e.advance(t, clk.ID, to)
+	// 100 − 1 at subscribing − 2 renewals − 0.01 per event recorded.
+	want := dec("97.00").Sub(dec("0.01").Mul(decimal.NewFromInt(recorded.Load())))
+	wantDec(t, "balance after the races", e.balance(t, "u1", "USD").Total, want.String())
+	if recorded.Load()+refused.Load() != 30 {
+		t.Errorf("%d recorded and %d refused, want the 30 events answered one way or the other", recorded.Load(), refused.Load())
+	}
+	e.verifyClean(t)
 }

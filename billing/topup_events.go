@@ -141,7 +141,12 @@ func (s *Service) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outco
 				"code": o.code, "message": o.message, "action_url": o.actionURL}, s.clock())
 		}
 		if t.Auto && o.status == TopUpFailed {
-			s.queueAutoTopUpFailure(batch, c, t, o)
+			// The retry is due by the customer's time (its test clock's).
+			now, err := s.customerTime(ctx, tx, c, t.CustomerID, false)
+			if err != nil {
+				return err
+			}
+			s.queueAutoTopUpFailure(batch, c, t, o, now)
 		}
 	}
 	return translate(tx.SendBatch(ctx, batch).Close())
