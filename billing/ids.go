@@ -75,3 +75,7 @@ const (
 	prefixTestClock     = "clock"
 	prefixTopUp         = "topup"
 )
+
+// IsTopUpID says whether id names a top-up paid through a provider
+// (topup_…), as against an adjustment (adj_…) the platform recorded.
+func IsTopUpID(id string) bool { return strings.HasPrefix(id, prefixTopUp+"_") }

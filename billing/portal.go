@@ -207,3 +207,25 @@ func (s *Service) PortalSecret(ctx context.Context) ([]byte, error) {
 	secret, err = queries.GetPortalSecret(ctx, s.pool)
 	return secret, translate(err)
 }
+
+// UsePortalLink records the first use of the portal link whose nonce is
+// given, valid until expiresAt, and says whether this was it: of any number
+// of uses, concurrent or not, on any process sharing the database, exactly
+// one gets true. The records of links that expired are deleted on the way.
+// Returns EInvalid for an empty nonce.
+func (s *Service) UsePortalLink(ctx context.Context, nonce string, expiresAt time.Time) (bool, error) {
+	if nonce == "" || len(nonce) > 64 {
+		return false, Invalidf("nonce", "a portal link's nonce is 1-64 characters")
+	}
+	now := s.clock()
+	first := false
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := queries.DeleteExpiredPortalLinkUses(ctx, tx, now); err != nil {
+			return translate(err)
+		}
+		n, err := queries.UsePortalLink(ctx, tx, dbsqlc.UsePortalLinkParams{Nonce: nonce, UsedAt: now, ExpiresAt: expiresAt})
+		first = n == 1
+		return translate(err)
+	})
+	return first, err
+}

@@ -57,6 +57,30 @@ func (s *Service) DailySpend(ctx context.Context, customer, asset string, days i
 	return out, nil
 }
 
+// CustomerProducts returns the products of the caller's account a customer
+// has events of (archived ones included, since their usage stays), by
+// name: the products the customer's own usage can be filtered by, never
+// another customer's. Returns ENotFound.
+func (s *Service) CustomerProducts(ctx context.Context, customer string) ([]Product, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cus, err := resolveCustomer(ctx, s.pool, c, customer)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := queries.CustomerProducts(ctx, s.pool, dbsqlc.CustomerProductsParams{AccountID: c.AccountID, Mode: string(c.Mode), CustomerID: cus.ID})
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]Product, len(rows))
+	for i, r := range rows {
+		out[i] = productFromRow(dbsqlc.ListProductsRow(r))
+	}
+	return out, nil
+}
+
 // SavedCard is the card a customer saved by paying a top-up, as it may be
 // shown: never its full number.
 type SavedCard struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -290,14 +291,18 @@ func isMissing(err error) bool {
 }
 
 // stripeError translates an error of the Stripe API into the kernel's codes,
-// once. Stripe's messages name parameters, never the key, and are safe to
-// show; internal errors keep Stripe's error wrapped for the log.
+// once. Stripe's messages name parameters and show keys redacted, and are
+// shown; what answers at --stripe-api-base may echo a key whole
+// (stripe-mock does, a proxy might), so every key in a message is redacted
+// first, for the caller and the log alike. Internal errors keep Stripe's
+// error wrapped for the log.
 func stripeError(op string, err error) error {
 	var se *stripe.Error
 	if !errors.As(err, &se) {
 		// The network: Stripe was not reached or did not answer.
 		return &unavailableError{op: op, err: err}
 	}
+	se.Msg = redactKeys(se.Msg)
 	switch {
 	case se.HTTPStatusCode == http.StatusUnauthorized || se.HTTPStatusCode == http.StatusForbidden:
 		return kernel.Invalidf("secret_key", "Stripe refused the account's secret key (%s); connect Stripe again with a valid key", se.Msg)
@@ -324,4 +329,12 @@ type unavailableError struct {
 func (e *unavailableError) Error() string { return fmt.Sprintf("%s: %v", e.op, e.err) }
 func (e *unavailableError) Unwrap() []error {
 	return []error{kernel.Errorf(kernel.EUnavailable, "the payment provider is unavailable; retry the same request"), e.err}
+}
+
+// stripeKeyRE matches Stripe API keys: secret, restricted and publishable.
+var stripeKeyRE = regexp.MustCompile(`\b(?:sk|rk|pk)_(?:test|live)_[A-Za-z0-9_]+`)
+
+// redactKeys replaces every Stripe key in s by its redacted form (…last4).
+func redactKeys(s string) string {
+	return stripeKeyRE.ReplaceAllStringFunc(s, func(k string) string { return Secret(k).Redacted() })
 }

@@ -509,3 +509,18 @@ func TestStripeParseWebhook(t *testing.T) {
 		})
 	}
 }
+
+// TestStripeErrorRedactsKeys: an API that echoes the secret key in its
+// error (stripe-mock does, a proxy might) never gets it into the error.
+func TestStripeErrorRedactsKeys(t *testing.T) {
+	t.Parallel()
+	s := newStripeAt(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"error":{"type":"invalid_request_error","message":"Authorization was '%s'."}}`, r.Header.Get("Authorization"))
+	})
+	_, err := s.CreateCheckout(context.Background(), checkoutInput())
+	wantCode(t, "CreateCheckout", err, kernel.EInvalid)
+	if strings.Contains(err.Error(), string(testKey)) || !strings.Contains(err.Error(), payments.Secret(testKey).Redacted()) {
+		t.Errorf("CreateCheckout = %q, want the key redacted to %s", err, payments.Secret(testKey).Redacted())
+	}
+}

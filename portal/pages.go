@@ -259,13 +259,15 @@ func (s *Server) usageFilter(r *request) (usageFilter, []billing.Product, string
 		}
 		f.in.To = t.AddDate(0, 0, 1) // the whole last day
 	}
-	prods, err := s.svc.ListProducts(r.ctx, billing.ListProductsInput{Limit: 100})
+	// The customer's own products only: the account's others (another
+	// customer's, or nobody's yet) are none of this customer's business.
+	prods, err := s.svc.CustomerProducts(r.ctx, r.sess.Customer)
 	if err != nil {
 		return f, nil, "Products could not be listed."
 	}
 	if f.product != "" {
 		found := false
-		for _, p := range prods.Items {
+		for _, p := range prods {
 			if p.Code == f.product {
 				f.in.EventType, found = p.EventType, true
 			}
@@ -274,7 +276,7 @@ func (s *Server) usageFilter(r *request) (usageFilter, []billing.Product, string
 			problem = "There is no such product."
 		}
 	}
-	return f, prods.Items, problem
+	return f, prods, problem
 }
 
 func (f usageFilter) query(cursor string) string {
@@ -311,10 +313,7 @@ func (s *Server) usage(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	names := map[string]string{}
-	for _, pr := range prods {
-		names[pr.Code] = pr.Name
-	}
+	names := namesOf(prods)
 	for _, ev := range page.Items {
 		p.Rows = append(p.Rows, usageRowOf(ev, c.assets, names))
 	}
@@ -328,19 +327,55 @@ func (s *Server) usage(w http.ResponseWriter, r *request) error {
 	return nil
 }
 
+// productNames are the names people read for what the API names by code.
+type productNames struct {
+	byCode      map[string]string // product code → name
+	byEventType map[string]string // event type → its products' names
+}
+
+func namesOf(prods []billing.Product) productNames {
+	n := productNames{byCode: map[string]string{}, byEventType: map[string]string{}}
+	for _, p := range prods {
+		n.byCode[p.Code] = p.Name
+		if prev := n.byEventType[p.EventType]; prev != "" {
+			n.byEventType[p.EventType] = prev + ", " + p.Name
+		} else {
+			n.byEventType[p.EventType] = p.Name
+		}
+	}
+	return n
+}
+
+// product is a product's name, or its code when it has none.
+func (n productNames) product(code string) string {
+	if name := n.byCode[code]; name != "" {
+		return name
+	}
+	return code
+}
+
+// eventType is the names of the products an event type is billed by, or
+// the event type itself when no product bills it.
+func (n productNames) eventType(t string) string {
+	if name := n.byEventType[t]; name != "" {
+		return name
+	}
+	return t
+}
+
 // usageRowOf shows an event by its products' names, and each fee by its
-// price's name and quantity.
-func usageRowOf(ev billing.Event, as assets, productNames map[string]string) usageRow {
-	row := usageRow{When: dateTime(ev.OccurredAt), Type: ev.EventType}
+// price's name (else its product's) and quantity.
+func usageRowOf(ev billing.Event, as assets, names productNames) usageRow {
+	row := usageRow{When: dateTime(ev.OccurredAt), Type: names.eventType(ev.EventType)}
 	totals := map[string]billing.Decimal{}
 	var order, products []string
 	for _, f := range ev.Fees {
-		if n := productNames[f.ProductCode]; n != "" && !slices.Contains(products, n) {
+		if n := names.byCode[f.ProductCode]; n != "" && !slices.Contains(products, n) {
 			products = append(products, n)
 		}
 		name := f.PriceName
 		if name == "" {
-			name = f.ProductCode
+			name = names.product(f.ProductCode)
 		}
 		row.Fees = append(row.Fees, fmt.Sprintf("%s × %s: %s", f.Quantity.String(), name, as.money(f.Amount, f.Asset)))
 		if _, ok := totals[f.Asset]; !ok {
@@ -444,15 +479,14 @@ func (s *Server) transactions(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	prods, err := s.svc.CustomerProducts(r.ctx, r.sess.Customer)
+	if err != nil {
+		return err
+	}
+	names := namesOf(prods)
 	p := transactionsPage{base: c.base}
 	for _, t := range page.Items {
-		row := transactionRow{When: dateTime(t.CreatedAt), Kind: label(t.Kind), Description: t.Description}
-		if t.Kind == "top_up" {
-			row.Kind, row.Description = "Top-up", "Card payment"
-			if auto[t.Reference] {
-				row.Kind, row.Description = "Auto top-up", "Card payment: your balance fell below your threshold"
-			}
-		}
+		row := transactionRowOf(t, auto, names)
 		for a, v := range t.Amounts {
 			row.Amounts = append(row.Amounts, c.assets.signed(v, a))
 			row.Credit = row.Credit || v.IsPositive()
@@ -467,4 +501,31 @@ func (s *Server) transactions(w http.ResponseWriter, r *request) error {
 	}
 	s.render(w, http.StatusOK, "transactions", p)
 	return nil
+}
+
+// transactionRowOf describes a ledger transaction for the customer. A
+// top-up is a card payment only when a top-up (topup_…) paid it: the
+// platform records payments made elsewhere (an invoice, a bank transfer) as
+// adjustments of kind top_up (adj_…), described by their reason. Usage is
+// named by its products.
+func transactionRowOf(t billing.Transaction, auto map[string]bool, names productNames) transactionRow {
+	row := transactionRow{When: dateTime(t.CreatedAt), Kind: label(t.Kind), Description: t.Description}
+	switch {
+	case t.Kind == "top_up" && billing.IsTopUpID(t.Reference):
+		row.Kind, row.Description = "Top-up", "Card payment"
+		if auto[t.Reference] {
+			row.Kind, row.Description = "Auto top-up", "Card payment: your balance fell below your threshold"
+		}
+	case t.Kind == "top_up":
+		row.Kind = "Top-up"
+		if row.Description == "" {
+			row.Description = "Payment received"
+		}
+	case t.Kind == "usage":
+		// The recorder describes usage as "<event type> usage".
+		if typ, ok := strings.CutSuffix(t.Description, " usage"); ok {
+			row.Description = names.eventType(typ)
+		}
+	}
+	return row
 }

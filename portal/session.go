@@ -143,7 +143,10 @@ func checkReturnURL(u string) error {
 
 // openSession exchanges a link's token for a session cookie and sends the
 // browser to the overview, so the token leaves the address bar and
-// history. A refused token gets a page that explains, with a way back.
+// history. A link opens once (UsePortalLink): a second open, from another
+// browser, gets a page that says the link was used; the browser that holds
+// the session it opened is simply sent to the portal. A refused token gets
+// a page that explains, with a way back.
 func (s *Server) openSession(w http.ResponseWriter, r *http.Request) error {
 	if !s.exchanges.allow(clientIP(r)) {
 		w.Header().Set("Retry-After", "60")
@@ -158,12 +161,36 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request) error {
 		return &pageError{status: http.StatusForbidden, title: "This link is not valid",
 			message: "The link was changed or was not made for this server. Go back to the app you came from and open the portal again."}
 	}
+	first, err := s.svc.UsePortalLink(r.Context(), c.Nonce, time.Unix(c.Expires, 0))
+	if err != nil {
+		return err
+	}
+	if !first {
+		if s.hasSessionOf(r, c) { // the browser the link opened in, opening it again
+			http.Redirect(w, r, "/portal/", http.StatusSeeOther)
+			return nil
+		}
+		return s.branded(r, c, &pageError{status: http.StatusGone, title: "This link was already used",
+			message: "A link to the billing portal opens once, in one browser. Go back to the app and open the billing portal again: it makes a new link.",
+			back:    c.Return})
+	}
 	sess := claims{Account: c.Account, Mode: c.Mode, Customer: c.Customer, Return: c.Return, Nonce: nonce(),
 		Expires: s.now().Add(SessionTTL).Unix()}
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: sign(s.keys.cookie, sess), Path: "/portal", MaxAge: int(SessionTTL / time.Second),
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/portal/", http.StatusSeeOther)
 	return nil
+}
+
+// hasSessionOf says whether the request carries a live session for the
+// customer a link names: the browser that opened the link first.
+func (s *Server) hasSessionOf(r *http.Request, link claims) bool {
+	ck, err := r.Cookie(cookieName)
+	if err != nil {
+		return false
+	}
+	c, problem := verify(s.keys.cookie, ck.Value, s.now())
+	return problem == tokenOK && c.Account == link.Account && c.Mode == link.Mode && c.Customer == link.Customer
 }
 
 // branded dresses the page of a genuine but expired token in its account's

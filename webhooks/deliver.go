@@ -81,13 +81,11 @@ type fanOutWorker struct {
 	s *Service
 }
 
+// fanOutBatch is how many outbox rows one fan-out transaction takes.
+const fanOutBatch = 200
+
 func (w *fanOutWorker) Work(ctx context.Context, _ *river.Job[fanOutArgs]) error {
-	for {
-		n, err := w.s.fanOut(ctx, 200)
-		if err != nil || n < 200 {
-			return err
-		}
-	}
+	return w.s.fanOutAll(ctx)
 }
 
 type outboxRow struct {

@@ -44,6 +44,14 @@ const (
 	// queue is the River queue of deliveries, apart from billing's jobs so
 	// slow receivers never hold up auto top-ups.
 	queue = "webhooks"
+	// The delivery queue fetches as soon as River's insert notification
+	// wakes it (at most every queueFetchCooldown), and polls every
+	// queueFetchPollInterval for the jobs whose notification River folded
+	// into an earlier one (it sends at most one per queue per 100 ms).
+	// River's defaults, 100 ms and 1 s, put up to a second between the
+	// fan-out and the first attempt (docs/BENCHMARKS.md).
+	queueFetchCooldown     = 10 * time.Millisecond
+	queueFetchPollInterval = 100 * time.Millisecond
 )
 
 // EventTypes are the events an endpoint may subscribe to.
@@ -125,7 +133,7 @@ func New(pool *pgxpool.Pool, svc *billing.Service, opts Options) *Service {
 		},
 		Periodic: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(opts.FanOutInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return fanOutArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
-		Queues: map[string]river.QueueConfig{queue: {MaxWorkers: 20}},
+		Queues: map[string]river.QueueConfig{queue: {MaxWorkers: 20, FetchCooldown: queueFetchCooldown, FetchPollInterval: queueFetchPollInterval}},
 	})
 	return s
 }

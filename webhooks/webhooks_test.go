@@ -39,10 +39,13 @@ type env struct {
 	svc   *billing.Service
 	hooks *webhooks.Service
 	ctx   context.Context
+	// stopListen stops the outbox listener (Listen) when start ran it.
+	stopListen func()
 }
 
-// start builds a billing and a webhooks service over pool and starts their
-// jobs, as `tollgate serve` does; stop them with the returned function.
+// start builds a billing and a webhooks service over pool and, when run,
+// starts their jobs and the outbox listener, as `tollgate serve` does; stop
+// them with close.
 func start(t *testing.T, pool *pgxpool.Pool, opts webhooks.Options, run bool) *env {
 	t.Helper()
 	svc := billing.NewService(pool, billing.Options{})
@@ -54,18 +57,30 @@ func start(t *testing.T, pool *pgxpool.Pool, opts webhooks.Options, run bool) *e
 		opts.Render = wire.WebhookData(svc) // as tollgate serve does
 	}
 	hooks := webhooks.New(pool, svc, opts)
+	stopListen := func() {}
 	if run {
 		if err := svc.StartJobs(context.Background()); err != nil {
 			t.Fatal(err)
 		}
+		listen, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); hooks.Listen(listen) }()
+		stopListen = func() { stop(); <-done }
+		t.Cleanup(stopListen)
 	}
 	ctx := billing.WithCaller(context.Background(), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
-	return &env{pool: pool, svc: svc, hooks: hooks, ctx: ctx}
+	return &env{pool: pool, svc: svc, hooks: hooks, ctx: ctx, stopListen: stopListen}
+}
+
+// close stops what start started, as a server's shutdown does.
+func (e *env) close() error {
+	e.stopListen()
+	return e.svc.Close(context.Background())
 }
 
 func newEnv(t *testing.T) *env {
 	e := start(t, testdb.New(t), fast, true)
-	t.Cleanup(func() { _ = e.svc.Close(context.Background()) })
+	t.Cleanup(func() { _ = e.close() })
 	return e
 }
 
@@ -429,7 +444,7 @@ func TestReceiverDownAcrossRestart(t *testing.T) {
 		first.adjust(t, fmt.Sprintf("u%d", i), fmt.Sprintf("c%d", i), billing.AdjustCharge, "1") // balance.depleted
 	}
 	waitFor(t, "failed attempts while down", func() bool { return len(r.messages()) >= 5 })
-	if err := first.svc.Close(context.Background()); err != nil {
+	if err := first.close(); err != nil {
 		t.Fatal(err)
 	}
 	// Written while no server runs jobs: only the outbox holds them.
@@ -442,7 +457,7 @@ func TestReceiverDownAcrossRestart(t *testing.T) {
 	down = false
 	up.Unlock()
 	second := start(t, pool, slow, true)
-	t.Cleanup(func() { _ = second.svc.Close(context.Background()) })
+	t.Cleanup(func() { _ = second.close() })
 	waitFor(t, "every event delivered", func() bool {
 		ok := map[string]bool{}
 		for _, m := range r.messages() {

@@ -28,3 +28,24 @@ GROUP BY 1 ORDER BY 1;
 
 -- name: GetSavedCard :one
 SELECT payment_method_id FROM provider_customers WHERE customer_id = $1 AND provider = $2;
+
+-- name: DeleteExpiredPortalLinkUses :exec
+-- A used link's row is kept until the link expires: an expired link is
+-- refused anyway.
+DELETE FROM portal_link_uses WHERE expires_at < $1;
+
+-- name: UsePortalLink :execrows
+-- 1 row: this is the link's first use; 0: it was used before.
+INSERT INTO portal_link_uses (nonce, used_at, expires_at) VALUES ($1, $2, $3) ON CONFLICT (nonce) DO NOTHING;
+
+-- name: CustomerProducts :many
+-- The account's products a customer has events of, archived ones included
+-- (their usage stays listed), by name: one probe of events_customer_type
+-- per product.
+SELECT p.id, p.code, p.name, p.description, p.event_type, p.default_version, p.archived_at, p.created_at
+FROM products p
+WHERE p.account_id = $1 AND p.mode = $2
+  AND EXISTS (SELECT 1 FROM events e WHERE e.account_id = p.account_id AND e.mode = p.mode
+      AND e.customer_id = sqlc.arg(customer_id) AND e.event_type = p.event_type)
+ORDER BY p.name, p.code
+LIMIT 200;

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/tollgatehq/tollgate/api"
@@ -58,7 +62,14 @@ func tuneGC() {
 func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 	tuneGC()
 	a := &app{cfg: cfg, db: db}
-	opts := billing.Options{Logger: cfg.log}
+	stripeBase, err := checkStripeAPIBase(cfg.stripeAPIBase)
+	if err != nil {
+		return nil, err
+	}
+	if stripeBase != "" {
+		cfg.log.Info("Stripe API calls go to --stripe-api-base instead of https://api.stripe.com", "stripe_api_base", stripeBase)
+	}
+	opts := billing.Options{Logger: cfg.log, StripeBackendURL: stripeBase}
 	if cfg.publicURL != "" {
 		pay, err := newTestPayments(cfg, a)
 		if err != nil {
@@ -173,4 +184,23 @@ func (a *app) handler() (http.Handler, error) {
 		mux.Handle("GET /portal", http.RedirectHandler("/portal/", http.StatusMovedPermanently))
 	}
 	return mux, nil
+}
+
+// checkStripeAPIBase returns --stripe-api-base without its trailing slash
+// ("" for Stripe itself), or an error saying what a valid one is. Since the
+// secret key goes there, it must be a plain http(s) base URL: no path
+// beyond "/", no query, and no credentials in it (they would be echoed in
+// errors; a proxy that needs them takes them some other way).
+func checkStripeAPIBase(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err == nil && u.User != nil {
+		return "", errors.New("--stripe-api-base (TOLLGATE_STRIPE_API_BASE) must not hold a user or password: give the proxy's address only, such as https://stripe-proxy.example.com")
+	}
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("--stripe-api-base (TOLLGATE_STRIPE_API_BASE) must be the base URL of Stripe's API, such as http://localhost:12111 for stripe-mock or https://stripe-proxy.example.com, with no path or query; got %q", raw)
+	}
+	return strings.TrimRight(raw, "/"), nil
 }

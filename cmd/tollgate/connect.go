@@ -29,17 +29,18 @@ func newConnectCmd(cfg *config) *cobra.Command {
   tollgate connect claude           prints the "claude mcp add" line; --run runs it
   tollgate connect print            prints the JSON for any other client
 
-Other servers in an existing file are kept. --key creates a test-mode key and puts it in
-the config's env (the key then lives in that file: keep it out of version control).`,
+Other servers in an existing file are kept. --key puts a test-mode key in the config's
+env: for cursor, the one already in the file while it still works, else a new one; it says
+which (the key then lives in that file: keep it out of version control).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			server, err := mcpServerConfig(cmd, cfg, withKey)
-			if err != nil {
-				return err
+			client := args[0]
+			if client != "cursor" && client != "claude" && client != "print" {
+				return fmt.Errorf("unknown client %q: use cursor, claude or print", client)
 			}
-			switch args[0] {
-			case "cursor":
-				path := filepath.Join(dir, ".cursor", "mcp.json")
+			path := ""
+			if client == "cursor" {
+				path = filepath.Join(dir, ".cursor", "mcp.json")
 				if global {
 					home, err := os.UserHomeDir()
 					if err != nil {
@@ -47,21 +48,40 @@ the config's env (the key then lives in that file: keep it out of version contro
 					}
 					path = filepath.Join(home, ".cursor", "mcp.json")
 				}
-				return connectCursor(cfg, path, server)
+			}
+			server, err := mcpServerConfig(cfg)
+			if err != nil {
+				return err
+			}
+			if withKey {
+				// The key Cursor's file already holds is kept while it works;
+				// claude and print write no file of ours to find one in.
+				key, note, err := connectKey(cmd, cfg, keyIn(path))
+				if err != nil {
+					return err
+				}
+				server.Env["TOLLGATE_API_KEY"] = key
+				fmt.Fprintln(cfg.stderr, note)
+			}
+			switch client {
+			case "cursor":
+				err = connectCursor(cfg, path, server)
 			case "claude":
-				return connectClaude(cmd, cfg, server, run)
-			case "print":
+				err = connectClaude(cmd, cfg, server, run)
+			default:
 				b, _ := json.MarshalIndent(map[string]any{"mcpServers": map[string]any{"tollgate": server}}, "", "  ")
 				fmt.Fprintf(cfg.stdout, "%s\n", b)
-				return nil
 			}
-			return fmt.Errorf("unknown client %q: use cursor, claude or print", args[0])
+			if err == nil && withKey {
+				fmt.Fprintln(cfg.stderr, keyReminder(client, path))
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&global, "global", false, "cursor: write ~/.cursor/mcp.json instead of the project's")
 	f.StringVar(&dir, "dir", ".", "cursor: the project directory")
-	f.BoolVar(&withKey, "key", false, "create a test-mode API key and put it in the config")
+	f.BoolVar(&withKey, "key", false, "put a test-mode API key in the config: the one it already holds while it works, else a new one")
 	f.BoolVar(&run, "run", false, "claude: run the claude mcp add command instead of printing it")
 	return cmd
 }
@@ -73,7 +93,7 @@ type mcpServer struct {
 	Env     map[string]string `json:"env,omitempty"`
 }
 
-func mcpServerConfig(cmd *cobra.Command, cfg *config, withKey bool) (mcpServer, error) {
+func mcpServerConfig(cfg *config) (mcpServer, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return mcpServer{}, err
@@ -87,19 +107,66 @@ func mcpServerConfig(cmd *cobra.Command, cfg *config, withKey bool) (mcpServer, 
 	} else if cfg.dataDir != "" {
 		s.Env["TOLLGATE_DATA_DIR"] = cfg.dataDir
 	}
-	if withKey {
-		a, err := openApp(cmd, cfg)
-		if err != nil {
-			return s, err
-		}
-		defer a.db.Close()
-		_, secret, err := a.svc.CreateAPIKey(cmd.Context(), a.acct.ID, billing.ModeTest, "mcp (tollgate connect)")
-		if err != nil {
-			return s, err
-		}
-		s.Env["TOLLGATE_API_KEY"] = secret
-	}
 	return s, nil
+}
+
+// keyIn returns the API key the tollgate entry of a Cursor mcp.json holds,
+// or "" (no path, no file, no entry, no key, not JSON).
+func keyIn(path string) string {
+	if path == "" {
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var doc struct {
+		Servers map[string]mcpServer `json:"mcpServers"`
+	}
+	if json.Unmarshal(b, &doc) != nil {
+		return ""
+	}
+	return doc.Servers["tollgate"].Env["TOLLGATE_API_KEY"]
+}
+
+// connectKey returns the key for the config and a line saying where it
+// came from: existing, when it still opens this database's default account
+// in test mode with full scope, or else a new test-mode key.
+func connectKey(cmd *cobra.Command, cfg *config, existing string) (key, note string, err error) {
+	a, err := openApp(cmd, cfg)
+	if err != nil {
+		return "", "", err
+	}
+	defer a.db.Close()
+	if existing != "" {
+		c, err := a.svc.Authenticate(cmd.Context(), existing)
+		switch {
+		case err == nil && c.AccountID == a.acct.ID && c.Mode == billing.ModeTest && (c.Scope == "" || c.Scope == billing.ScopeFull):
+			return existing, fmt.Sprintf("kept the test-mode API key %s… already in the config (key %s); no new key was created", c.KeyPrefix, c.KeyID), nil
+		case err != nil && billing.ErrorCode(err) != billing.EUnauthorized:
+			return "", "", err
+		}
+	}
+	k, secret, err := a.svc.CreateAPIKey(cmd.Context(), a.acct.ID, billing.ModeTest, "mcp (tollgate connect)")
+	if err != nil {
+		return "", "", err
+	}
+	why := "created"
+	if existing != "" {
+		why = "the key in the config no longer works (revoked, or made on another database): created"
+	}
+	return secret, fmt.Sprintf("%s a test-mode API key %s… (key %s) for account %s; `tollgate keys revoke %s` revokes it", why, k.Prefix, k.ID, k.AccountID, k.ID), nil
+}
+
+// keyReminder says where the key now lives and that it is a secret.
+func keyReminder(client, path string) string {
+	switch client {
+	case "cursor":
+		return fmt.Sprintf("%s now holds an API key: keep it out of version control (add it to .gitignore)", path)
+	case "claude":
+		return "the line holds an API key: keep it out of version control and shared shell history; Claude Code keeps it in its own config"
+	}
+	return "the JSON above holds an API key: keep the file you paste it into out of version control"
 }
 
 // connectCursor merges the tollgate server into a Cursor mcp.json, keeping

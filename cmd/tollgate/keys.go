@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"net"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -37,7 +40,7 @@ func newKeysCmd(cfg *config) *cobra.Command {
 			}
 			fmt.Fprintf(cfg.stdout, "%s\n", secret)
 			fmt.Fprintf(cfg.stderr, "created %s %s key %s (%s) for account %s; store it now, it is not shown again\n", k.Mode, k.Scope, k.ID, k.Prefix, k.AccountID)
-			fmt.Fprintln(cfg.stderr, "use it:\n  export TOLLGATE_API_KEY=<the key above>\n  curl -s localhost:8080/v1/customers -H \"Authorization: Bearer $TOLLGATE_API_KEY\"\n  tollgate connect cursor --key   # or: tollgate connect claude")
+			fmt.Fprint(cfg.stderr, keyHint(k.Mode, serverURL()))
 			return nil
 		}),
 	}
@@ -115,7 +118,7 @@ func newVerifyCmd(cfg *config) *cobra.Command {
 			for _, p := range r.Problems {
 				fmt.Fprintln(cfg.stdout, "PROBLEM:", p)
 			}
-			fmt.Fprintf(cfg.stdout, "checked %d transactions, %d lots, %d balances: %d problems\n", r.Transactions, r.Lots, r.Balances, len(r.Problems))
+			fmt.Fprintln(cfg.stdout, verifySummary(r))
 			if len(r.Problems) > 0 {
 				return errSilent
 			}
@@ -156,4 +159,48 @@ func fmtTime(t *time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// serverURL is where `tollgate serve` answers, for the hints that show a
+// request: TOLLGATE_PUBLIC_URL, else TOLLGATE_ADDR (a wildcard host read
+// as localhost), else serve's default address.
+func serverURL() string {
+	if u := os.Getenv("TOLLGATE_PUBLIC_URL"); u != "" {
+		return strings.TrimRight(u, "/")
+	}
+	addr := envOr("127.0.0.1:8080", "TOLLGATE_ADDR")
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// keyHint says how to use a new key. `tollgate connect --key` writes a
+// test key of its own, so it is suggested for test mode only: a live key
+// goes to the backend, and into an agent's config only by hand.
+func keyHint(mode billing.Mode, base string) string {
+	use := "use it:\n  export TOLLGATE_API_KEY=<the key above>\n  curl -s " + base + "/v1/customers -H \"Authorization: Bearer $TOLLGATE_API_KEY\"\n"
+	if mode == billing.ModeLive {
+		return use + "This live key moves real money: keep it in your backend's secrets. `tollgate connect` gives agents test keys;\n" +
+			"put a live key in an agent's MCP config (env TOLLGATE_API_KEY) by hand, and only if it must act in live mode.\n"
+	}
+	return use + "  tollgate connect cursor --key   # an agent gets its own test key (or: tollgate connect claude --key)\n"
+}
+
+// verifySummary is verify's last line, in words that agree with the counts.
+func verifySummary(r billing.VerifyReport) string {
+	return fmt.Sprintf("checked %s, %s, %s: %s", plural(r.Transactions, "transaction"), plural(r.Lots, "lot"),
+		plural(r.Balances, "balance"), plural(len(r.Problems), "problem"))
+}
+
+// plural writes n and a noun whose plural takes an s.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

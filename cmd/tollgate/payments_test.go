@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgatehq/tollgate/internal/stripemock"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 )
 
@@ -105,6 +106,47 @@ func TestPaymentsConnect(t *testing.T) {
 	for _, o := range []string{out, status, live} {
 		if strings.Contains(o, key) || strings.Contains(o, hook) {
 			t.Errorf("a secret was printed: %q", o)
+		}
+	}
+}
+
+// TestServeStripeAPIBase: with TOLLGATE_STRIPE_API_BASE (or
+// --stripe-api-base) the real binary sends its Stripe calls to stripe-mock:
+// a top-up of an account connected to Stripe gets its checkout from there.
+// A base that is not an http(s) URL, or holds credentials, stops the
+// command with an error naming the flag, the value only when it holds none.
+func TestServeStripeAPIBase(t *testing.T) {
+	t.Parallel()
+	mock := stripemock.Run(t)
+	dbURL := testdb.URL(t)
+	run := func(env []string, args ...string) (string, error) {
+		cmd := exec.Command(binary, args...)
+		cmd.Env = append(append(os.Environ(), "TOLLGATE_DATABASE_URL="+dbURL), env...)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run([]string{"TOLLGATE_STRIPE_SECRET_KEY=sk_test_123stripemock456", "TOLLGATE_STRIPE_WEBHOOK_SECRET=whsec_stripemock_0123456789"},
+		"payments", "connect", "--stripe-api-base", mock); err != nil {
+		t.Fatalf("payments connect: %v\n%s", err, out)
+	}
+	addr, stderr := startServe(t, "TOLLGATE_DATABASE_URL="+dbURL, "TOLLGATE_STRIPE_API_BASE="+mock)
+	call := restCaller(t, "http://"+addr, createKey(t, dbURL))
+	call("POST", "/v1/customers", `{"external_id": "user_1"}`, 201)
+	tu := call("POST", "/v1/top_ups", `{"idempotency_key": "t1", "customer": "user_1", "asset": "USD", "amount": "20.00",
+		"success_url": "https://app.example.com/ok", "cancel_url": "https://app.example.com/no"}`, 201)
+	if url, _ := tu["checkout_url"].(string); !strings.HasPrefix(url, "https://") || strings.Contains(url, addr) {
+		t.Errorf("checkout_url = %q, want stripe-mock's Stripe Checkout URL, not the test provider's page\nserver log:\n%s", url, stderr)
+	}
+
+	for _, tc := range []struct{ base, want, hidden string }{
+		{"ftp://stripe.example.com", `got "ftp://stripe.example.com"`, ""},
+		{"http://localhost:12111/v1?x=1", "no path or query", ""},
+		{"https://user:hunter2@proxy.example.com", "must not hold a user or password", "hunter2"},
+	} {
+		out, err := run(nil, "keys", "list", "--stripe-api-base", tc.base)
+		if err == nil || !strings.Contains(out, "--stripe-api-base (TOLLGATE_STRIPE_API_BASE)") || !strings.Contains(out, tc.want) ||
+			(tc.hidden != "" && strings.Contains(out, tc.hidden)) {
+			t.Errorf("--stripe-api-base %s = %v\n%s\nwant an error naming the flag and saying %q, without the password", tc.base, err, out, tc.want)
 		}
 	}
 }

@@ -108,11 +108,14 @@ func TestPortalInBrowser(t *testing.T) {
 		"prices": [{"model": "per_unit", "asset": "USD", "unit_amount": "1.50", "name": "message"}]}`, 201)
 	call("POST", "/v1/products", `{"code": "images", "name": "Images", "event_type": "image.generated",
 		"prices": [{"model": "per_unit", "asset": "USD", "unit_amount": "0.04", "name": "image"}]}`, 201)
+	call("POST", "/v1/products", `{"code": "beta-model", "name": "Beta Model", "event_type": "beta.call",
+		"prices": [{"model": "per_unit", "asset": "USD", "unit_amount": "2.00", "name": "call"}]}`, 201)
 	alice := call("POST", "/v1/customers", `{"external_id": "alice", "name": "Alice Martin", "email": "alice@example.com"}`, 201)
 	bob := call("POST", "/v1/customers", `{"external_id": "bob", "name": "Bob Secretname", "email": "bob@example.com"}`, 201)
 	soon := time.Now().UTC().Add(12 * 24 * time.Hour).Format(time.RFC3339)
 	call("POST", "/v1/adjustments", `{"transaction_id": "gift-a", "kind": "gift", "customer": "alice", "asset": "USD", "amount": "30.00", "reason": "Welcome gift", "expires_at": "`+soon+`"}`, 201)
 	call("POST", "/v1/adjustments", `{"transaction_id": "gift-b", "kind": "gift", "customer": "bob", "asset": "USD", "amount": "777.00", "reason": "Bob's gift"}`, 201)
+	call("POST", "/v1/events", `{"id": "bob-beta", "customer": "bob", "event_type": "beta.call"}`, 201) // a product only bob uses
 	// Usage over the last weeks, for the chart and the history, recorded
 	// oldest first as an app would.
 	for i := 13; i >= 0; i-- {
@@ -133,6 +136,10 @@ func TestPortalInBrowser(t *testing.T) {
 	}
 	shoot(t, ctx, "overview")
 	do(t, ctx, chromedp.Navigate(base+"/portal/usage"), chromedp.WaitVisible(chromedp.CSS(`table`)))
+	options, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#product option")].map(o => o.textContent)`))
+	if err != nil || strings.Join(options, ",") != "All products,Chat,Images" {
+		t.Errorf("usage filter offers %q (%v), want alice's products only: All products, Chat, Images", options, err)
+	}
 	labelled(t, ctx)
 	shoot(t, ctx, "usage")
 
@@ -188,11 +195,23 @@ func TestPortalInBrowser(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+	// A payment the platform recorded over REST (kind top_up) is not a card payment.
+	call("POST", "/v1/adjustments", `{"transaction_id": "invoice-118", "kind": "top_up", "customer": "alice", "asset": "USD", "amount": "10.00",
+		"reason": "Invoice 2026-118, paid by bank transfer"}`, 201)
+	do(t, ctx, chromedp.Navigate(base+"/portal/transactions"))
+	first := textOf(t, ctx, `tbody tr`)
+	if !strings.Contains(first, "Top-up") || !strings.Contains(first, "Invoice 2026-118, paid by bank transfer") || strings.Contains(first, "Card payment") {
+		t.Errorf("the REST top_up adjustment shows as %q, want a Top-up described by its reason, not a card payment", first)
+	}
+	text = textOf(t, ctx, `main`)
+	if strings.Contains(text, "chat.completion") || !strings.Contains(text, "Chat") {
+		t.Errorf("usage transactions show the event type where the product's name exists:\n%s", text)
+	}
 	shoot(t, ctx, "transactions")
 	do(t, ctx, chromedp.Navigate(base+"/portal/"))
 	text = textOf(t, ctx, `[data-testid="available-USD"]`)
-	if text != "$59.64" {
-		t.Errorf("balance after auto top-up = %q, want $59.64", text)
+	if text != "$69.64" {
+		t.Errorf("balance after auto top-up and the recorded payment = %q, want $69.64", text)
 	}
 	shoot(t, ctx, "overview-after")
 
@@ -226,6 +245,16 @@ func TestPortalInBrowser(t *testing.T) {
 		t.Errorf("expired page links back to %q (%v)", back.Value, err)
 	}
 	shoot(t, freshCtx, "expired")
+	// The link alice opened, opened again in another browser (no cookie).
+	do(t, freshCtx, chromedp.Navigate(link["url"].(string)))
+	text = textOf(t, freshCtx, `h1`)
+	if text != "This link was already used" {
+		t.Errorf("a used link opened in another browser shows %q, want This link was already used", text)
+	}
+	if html, err := chromedp.Run(freshCtx, chromedp.OuterHTML(chromedp.CSS(`html`))); err != nil || strings.Contains(html, "Alice") || strings.Contains(html, "$") {
+		t.Errorf("the used-link page shows alice's data (%v)", err)
+	}
+	shoot(t, freshCtx, "link-used")
 	tampered := strings.Replace(link["url"].(string), "token=", "token=x", 1)
 	do(t, freshCtx, chromedp.Navigate(tampered))
 	text = textOf(t, freshCtx, `h1`)

@@ -30,10 +30,13 @@ type config struct {
 	addr        string
 	publicURL   string // serve: the base URL customers reach; empty outside serve
 	metricsAddr string // serve: where /metrics listens; empty: on addr behind metricsToken, or off
-	mcp         mcpFlags
-	stdout      io.Writer
-	stderr      io.Writer
-	log         *slog.Logger
+	// stripeAPIBase replaces https://api.stripe.com: stripe-mock, or a
+	// corporate proxy in front of Stripe; empty: Stripe.
+	stripeAPIBase string
+	mcp           mcpFlags
+	stdout        io.Writer
+	stderr        io.Writer
+	log           *slog.Logger
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -54,6 +57,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		"PostgreSQL URL (env TOLLGATE_DATABASE_URL, or DATABASE_URL); empty runs the embedded database in --data-dir")
 	pf.StringVar(&cfg.dataDir, "data-dir", envOr(defaultDataDir(), "TOLLGATE_DATA_DIR"),
 		"where the embedded database lives (env TOLLGATE_DATA_DIR)")
+	pf.StringVar(&cfg.stripeAPIBase, "stripe-api-base", envOr("", "TOLLGATE_STRIPE_API_BASE"),
+		"base URL of Stripe's API, for stripe-mock or a proxy in front of Stripe (env TOLLGATE_STRIPE_API_BASE); empty: https://api.stripe.com")
 
 	root.AddCommand(
 		newServeCmd(cfg),

@@ -72,6 +72,8 @@ func serve(ctx context.Context, cfg *config) error {
 	if err := app.svc.StartJobs(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
 	}
+	// Webhook events fanned out as their outbox rows commit, not at the next poll.
+	go app.hooks.Listen(ctx)
 	if cfg.metricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.metricsAddr)
 		if err != nil {

@@ -267,6 +267,12 @@ type PaymentEvent struct {
 	ReceivedAt time.Time
 }
 
+type PortalLinkUse struct {
+	Nonce     string
+	UsedAt    time.Time
+	ExpiresAt time.Time
+}
+
 type PortalSecret struct {
 	ID        int16
 	Secret    []byte

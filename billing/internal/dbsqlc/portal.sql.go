@@ -13,6 +13,65 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+const customerProducts = `-- name: CustomerProducts :many
+SELECT p.id, p.code, p.name, p.description, p.event_type, p.default_version, p.archived_at, p.created_at
+FROM products p
+WHERE p.account_id = $1 AND p.mode = $2
+  AND EXISTS (SELECT 1 FROM events e WHERE e.account_id = p.account_id AND e.mode = p.mode
+      AND e.customer_id = $3 AND e.event_type = p.event_type)
+ORDER BY p.name, p.code
+LIMIT 200
+`
+
+type CustomerProductsParams struct {
+	AccountID  string
+	Mode       string
+	CustomerID string
+}
+
+type CustomerProductsRow struct {
+	ID             string
+	Code           string
+	Name           string
+	Description    string
+	EventType      string
+	DefaultVersion int32
+	ArchivedAt     *time.Time
+	CreatedAt      time.Time
+}
+
+// The account's products a customer has events of, archived ones included
+// (their usage stays listed), by name: one probe of events_customer_type
+// per product.
+func (q *Queries) CustomerProducts(ctx context.Context, db DBTX, arg CustomerProductsParams) ([]CustomerProductsRow, error) {
+	rows, err := db.Query(ctx, customerProducts, arg.AccountID, arg.Mode, arg.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CustomerProductsRow
+	for rows.Next() {
+		var i CustomerProductsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Code,
+			&i.Name,
+			&i.Description,
+			&i.EventType,
+			&i.DefaultVersion,
+			&i.ArchivedAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const dailySpend = `-- name: DailySpend :many
 SELECT date_trunc('day', occurred_at AT TIME ZONE 'UTC')::date AS day, sum(amount)::numeric AS amount
 FROM fees
@@ -60,6 +119,17 @@ func (q *Queries) DailySpend(ctx context.Context, db DBTX, arg DailySpendParams)
 		return nil, err
 	}
 	return items, nil
+}
+
+const deleteExpiredPortalLinkUses = `-- name: DeleteExpiredPortalLinkUses :exec
+DELETE FROM portal_link_uses WHERE expires_at < $1
+`
+
+// A used link's row is kept until the link expires: an expired link is
+// refused anyway.
+func (q *Queries) DeleteExpiredPortalLinkUses(ctx context.Context, db DBTX, expiresAt time.Time) error {
+	_, err := db.Exec(ctx, deleteExpiredPortalLinkUses, expiresAt)
+	return err
 }
 
 const getPortalSecret = `-- name: GetPortalSecret :one
@@ -179,4 +249,23 @@ func (q *Queries) UpsertPortalSettings(ctx context.Context, db DBTX, arg UpsertP
 		arg.UpdatedAt,
 	)
 	return err
+}
+
+const usePortalLink = `-- name: UsePortalLink :execrows
+INSERT INTO portal_link_uses (nonce, used_at, expires_at) VALUES ($1, $2, $3) ON CONFLICT (nonce) DO NOTHING
+`
+
+type UsePortalLinkParams struct {
+	Nonce     string
+	UsedAt    time.Time
+	ExpiresAt time.Time
+}
+
+// 1 row: this is the link's first use; 0: it was used before.
+func (q *Queries) UsePortalLink(ctx context.Context, db DBTX, arg UsePortalLinkParams) (int64, error) {
+	result, err := db.Exec(ctx, usePortalLink, arg.Nonce, arg.UsedAt, arg.ExpiresAt)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
