@@ -541,6 +541,13 @@ func checkEventData(data map[string]any) error {
 	return nil
 }
 
+// negativeZero reports whether a JSON number is zero written with a minus
+// sign ("-0", "-0.00", "-0e5").
+func negativeZero(n string) bool {
+	mantissa, _, _ := strings.Cut(strings.ToLower(n), "e")
+	return strings.HasPrefix(mantissa, "-") && strings.Trim(mantissa, "-0.") == ""
+}
+
 func checkDataValue(path string, v any, depth int) error {
 	nested := func(n int) error {
 		if depth > 0 {
@@ -552,6 +559,10 @@ func checkDataValue(path string, v any, depth int) error {
 		return nil
 	}
 	switch x := v.(type) {
+	case json.Number:
+		if negativeZero(string(x)) {
+			return Invalidf(path, "%s is %s, a negative zero: its sign means nothing and is usually a bug in the sender; send 0", path, x)
+		}
 	case string:
 		if len(x) > MaxDataStringLen {
 			return Invalidf(path, "%s is %d bytes long; a string in event data has at most %d", path, len(x), MaxDataStringLen)
