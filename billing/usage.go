@@ -84,7 +84,9 @@ type Event struct {
 // below zero: usage that happened is never dropped) and settles its
 // authorization, all in one transaction. A replayed id returns the original
 // fees; the same id with another payload is EConflict. Returns EInvalid,
-// ENotFound, EConflict.
+// ENotFound, EConflict, EUnavailable (nothing was written) and
+// EOutcomeUnknown (the COMMIT's answer was lost past the retries: retry with
+// the same id).
 func (s *Service) RecordUsage(ctx context.Context, in UsageEventInput) (Event, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
@@ -109,7 +111,8 @@ type RecordResult struct {
 // RecordUsageBatch records up to MaxBatch events. One bad event fails alone and
 // the others are kept; each is answered as RecordUsage would answer it. When
 // the database is unavailable the call returns EUnavailable: nothing was
-// written.
+// written; or EOutcomeUnknown when the connection broke during a COMMIT (see
+// WithTx): retry with the same ids.
 func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput) ([]RecordResult, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
@@ -145,16 +148,26 @@ func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput
 }
 
 // allUnavailable returns the error of a call whose every event (of n) was
-// refused as EUnavailable: the database was down or read-only, nothing of it
-// was written, and the whole call is to be sent again.
+// refused as EUnavailable or EOutcomeUnknown: the database was down or
+// read-only and the whole call is to be sent again, with the same ids.
+// Nothing of it was written, unless a COMMIT's answer was lost: the error is
+// then EOutcomeUnknown.
 func allUnavailable(jobs []*recordJob, n int) error {
 	if len(jobs) != n {
 		return nil
 	}
+	var unknown error
 	for _, j := range jobs {
-		if ErrorCode(j.err) != EUnavailable {
+		switch ErrorCode(j.err) {
+		case EOutcomeUnknown:
+			unknown = j.err
+		case EUnavailable:
+		default:
 			return nil
 		}
+	}
+	if unknown != nil {
+		return unknown
 	}
 	return jobs[0].err
 }
