@@ -131,15 +131,20 @@ func outcomeUnknown() *Error {
 }
 
 // commitFailed translates the error of a COMMIT, or of the batch that
-// carries one. An error the server sent about a statement (a constraint, a
-// read-only database, a lock or statement timeout) means it rolled back, and
-// translates as usual. Anything else, a connection that broke or closed, or
-// the server ending the session (class 08, 57P), may have come after the
-// COMMIT was applied with its answer lost: EOutcomeUnknown.
-func commitFailed(err error) error {
+// carries one; closed says the connection is closed now. An error the server
+// sent about a statement (a constraint, a read-only database, a lock or
+// statement timeout) means it rolled back, and translates as usual; so does
+// an error of the client's own on a connection still open (nothing was
+// sent). A connection that broke or closed, or the server ending the session
+// (class 08, 57P), may have come after the COMMIT was applied with its answer
+// lost: EOutcomeUnknown.
+func commitFailed(err error, closed bool) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && !strings.HasPrefix(pe.Code, "08") && !strings.HasPrefix(pe.Code, "57P") {
 		return translate(err)
+	}
+	if u := translate(err); !closed && pe == nil && ErrorCode(u) != EUnavailable {
+		return u
 	}
 	return outcomeUnknown()
 }
@@ -158,7 +163,7 @@ func withTxOnce(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) erro
 		return err
 	}
 	if err = tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", commitFailed(err))
+		return fmt.Errorf("commit: %w", commitFailed(err, tx.Conn().IsClosed()))
 	}
 	return nil
 }
@@ -292,7 +297,7 @@ func (t *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 func (t *pipeTx) sendAndCommit(ctx context.Context, b *pgx.Batch) error {
 	b.Queue("COMMIT")
 	if err := t.SendBatch(ctx, b).Close(); err != nil {
-		return commitFailed(err)
+		return commitFailed(err, t.conn.Conn().IsClosed())
 	}
 	t.done = true
 	return nil
@@ -333,7 +338,7 @@ func withPipeTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx *pipeTx) err
 	}
 	if t.begun && !t.done {
 		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
-			return fmt.Errorf("commit: %w", commitFailed(err))
+			return fmt.Errorf("commit: %w", commitFailed(err, conn.Conn().IsClosed()))
 		}
 	}
 	for _, fn := range t.committed {
