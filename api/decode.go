@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/wire"
@@ -225,3 +226,57 @@ func (q *query) cursor() string {
 var pageParams = []string{"limit", "starting_after", "cursor"}
 
 func withPage(names ...string) []string { return append(names, pageParams...) }
+
+// pathParams names the path parameters of a ServeMux pattern
+// ("GET /v1/customers/{id}/wallets/{wallet}": id, wallet).
+func pathParams(pattern string) []string {
+	var names []string
+	for rest := pattern; ; {
+		_, after, ok := strings.Cut(rest, "{")
+		if !ok {
+			return names
+		}
+		name, tail, _ := strings.Cut(after, "}")
+		names = append(names, strings.TrimSuffix(name, "..."))
+		rest = tail
+	}
+}
+
+// checkParams refuses, before any handler runs, a path or query value (or a
+// query parameter's name) holding a NUL character or bytes that are not
+// UTF-8: no id, code, name or filter can hold them, and PostgreSQL refuses
+// them as text, so they are a 400 naming the parameter here, once, for every
+// route, rather than a database error in each.
+func checkParams(r *http.Request, params []string) error {
+	for _, name := range params {
+		if problem := textProblem(r.PathValue(name)); problem != "" {
+			return badRequest("invalid_parameter", name, fmt.Sprintf("path parameter %s %s", name, problem))
+		}
+	}
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	q := r.URL.Query()
+	for _, name := range sortedKeys(q) {
+		if problem := textProblem(name); problem != "" {
+			return badRequest("invalid_parameter", name, fmt.Sprintf("the query parameter name %q %s", name, problem))
+		}
+		for _, v := range q[name] {
+			if problem := textProblem(v); problem != "" {
+				return badRequest("invalid_parameter", name, fmt.Sprintf("query parameter %s %s", name, problem))
+			}
+		}
+	}
+	return nil
+}
+
+// textProblem says what makes s unusable as a parameter, or is "".
+func textProblem(s string) string {
+	switch {
+	case strings.IndexByte(s, 0) >= 0:
+		return "contains a NUL character (%00), which no id, code or filter holds; remove it"
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8; percent-encode the UTF-8 bytes of each character (é is %C3%A9)"
+	}
+	return ""
+}

@@ -19,7 +19,7 @@ const (
 	typeConflict          = "conflict_error"           // 409: the state changed or the id is taken
 	typeIdempotency       = "idempotency_error"        // 409: the Idempotency-Key was reused or is in flight
 	typeRateLimit         = "rate_limit_error"         // 429: wait Retry-After seconds
-	typeAPI               = "api_error"                // 500: ours; logged, retry later
+	typeAPI               = "api_error"                // 500: ours; logged, retry later; 503: retry with the same id
 )
 
 // codeReadOnlyKey is the code of the 403 a read_only key gets for a write.
@@ -68,7 +68,7 @@ func classify(err error) (int, wire.ErrorBody) {
 		status, body.Type = http.StatusPaymentRequired, typeInsufficientFunds
 	case billing.EUnauthorized:
 		status, body.Type = http.StatusUnauthorized, typeAuthentication
-	case billing.EUnavailable:
+	case billing.EUnavailable, billing.EOutcomeUnknown:
 		status, body.Type = http.StatusServiceUnavailable, typeAPI
 	default:
 		status, body.Type, body.Code, body.Param = http.StatusInternalServerError, typeAPI, billing.EInternal, ""
@@ -88,7 +88,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, _ := classify(err)
 	switch {
 	case status == http.StatusServiceUnavailable:
-		info.noStore = true // nothing was done: a retry with the same key must run
+		// Nothing was done, or whether it was is unknown (outcome_unknown):
+		// either way a retry with the same key must run, to do it or to find it.
+		info.noStore = true
 		info.log.Warn("api unavailable", "method", r.Method, "route", info.route, "err", err)
 	case status >= http.StatusInternalServerError:
 		info.log.Error("api internal error", "method", r.Method, "route", info.route, "err", err)

@@ -299,6 +299,7 @@ func (s *server) endpoint(rt route) http.Handler {
 	if rt.bodyLimit < 0 {
 		limit = s.opts.BatchBodyLimit
 	}
+	params := pathParams(rt.pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := infoFrom(r.Context())
 		info.route = rt.pattern
@@ -318,6 +319,10 @@ func (s *server) endpoint(rt route) http.Handler {
 				s.fail(w, r, readOnlyKey(c))
 				return
 			}
+		}
+		if err := checkParams(r, params); err != nil {
+			s.fail(w, r, err)
+			return
 		}
 		if r.Method != http.MethodPost {
 			s.run(w, r, rt.handle)

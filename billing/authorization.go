@@ -79,7 +79,10 @@ type Authorization struct {
 // and, if so, holds the amount until it is captured by RecordUsage, voided, or
 // expires. A decline is a decision, not an error. Holds never draw on a credit
 // limit, and debt blocks them until repaid. Returns EInvalid, ENotFound,
-// EConflict (the key reused with another payload).
+// EConflict (the key reused with another payload), EUnavailable (nothing was
+// written) and EOutcomeUnknown (the COMMIT's answer was lost past the
+// retries: retry with the same idempotency_key). Like WithTx, it retries
+// while the database is away for about two seconds.
 func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorization, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
@@ -107,16 +110,28 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorizati
 		return Authorization{}, Invalidf("amount", "an explicit amount must be zero or more and come with its asset, such as amount \"0.50\" and asset \"USD\"")
 	}
 	var auth Authorization
-	guess := true
+	guess, lostNew := true, false
+	var retry txRetry
 	for {
+		auth = Authorization{}
 		err = withPipeTx(ctx, s.pool, func(tx *pipeTx) error {
 			auth, err = s.authorizeTx(ctx, tx, c, in, ttl, guess)
 			return err
 		})
-		if !errors.Is(err, errWrongGuess) || !guess {
+		if errors.Is(err, errWrongGuess) && guess {
+			guess = false // rolled back: decide again, locking after pricing
+			continue
+		}
+		// A lost COMMIT of a new authorization: the next attempt finds it
+		// and answers it as created by this call, not as a replay.
+		lostNew = lostNew || ErrorCode(err) == EOutcomeUnknown && !auth.Replayed
+		if !retry.again(ctx, err) {
+			err = retry.result(err)
 			break
 		}
-		guess = false // rolled back: decide again, locking after pricing
+	}
+	if err == nil && lostNew {
+		auth.Replayed = false
 	}
 	if err == nil && !auth.Replayed && s.opts.Observer != nil {
 		s.opts.Observer.ObserveAuthorization(auth.Approved, auth.DeclineReason)

@@ -59,28 +59,95 @@ func ConfigurePool(c *pgxpool.Config) {
 //
 // When the database is unreachable or restarting (EUnavailable), the whole
 // transaction is tried again, up to txAttempts times over about two seconds:
-// nothing of a failed attempt was committed, and every operation is
-// idempotent under its client id should a COMMIT's answer have been lost.
+// nothing of a failed attempt was committed. When the connection was lost
+// during the COMMIT itself (EOutcomeUnknown: it may have committed), it is
+// tried again the same way, which resolves the outcome, since every operation
+// is idempotent under its client id: the retry finds what the lost COMMIT
+// wrote and answers it as a replay, or writes it now. Should the database stay
+// away past the retries, the answer is EOutcomeUnknown, never "nothing was
+// written".
 func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
-	var err error
-	for attempt := range txAttempts {
-		if err = withTxOnce(ctx, pool, fn); ErrorCode(err) != EUnavailable || attempt == txAttempts-1 {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(txBackoff << (2 * attempt)):
+	var r txRetry
+	for {
+		err := withTxOnce(ctx, pool, fn)
+		if !r.again(ctx, err) {
+			return r.result(err)
 		}
 	}
-	return err
 }
 
-// txAttempts and txBackoff bound WithTx's retries: 100 ms, 400 ms, 1.6 s.
+// txAttempts and txBackoff bound the retries of a transaction the database
+// could not serve: 100 ms, 400 ms, 1.6 s.
 const (
 	txAttempts = 4
 	txBackoff  = 100 * time.Millisecond
 )
+
+// txRetry paces the attempts of one operation whose transaction the
+// database could not serve, and remembers whether an attempt's COMMIT was
+// lost (so the operation may have been written).
+type txRetry struct {
+	attempt int
+	// unknown is set once an attempt's COMMIT had no answer; it stays set,
+	// for a later attempt that fails before committing does not tell
+	// whether the lost one committed.
+	unknown bool
+}
+
+// again reports whether to run the transaction again after err, having
+// waited the backoff: for EUnavailable and EOutcomeUnknown, up to
+// txAttempts in all, while ctx lasts.
+func (r *txRetry) again(ctx context.Context, err error) bool {
+	code := ErrorCode(err)
+	if code == EOutcomeUnknown {
+		r.unknown = true
+	}
+	if err == nil || code != EUnavailable && code != EOutcomeUnknown || r.attempt == txAttempts-1 {
+		return false
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(txBackoff << (2 * r.attempt)):
+	}
+	r.attempt++
+	return true
+}
+
+// result is the error of the operation once no attempt is left: an
+// EUnavailable after a lost COMMIT is EOutcomeUnknown, since the lost
+// COMMIT may have written it.
+func (r *txRetry) result(err error) error {
+	if r.unknown && ErrorCode(err) == EUnavailable {
+		return outcomeUnknown()
+	}
+	return err
+}
+
+// outcomeUnknown is the error of a COMMIT whose answer was lost.
+func outcomeUnknown() *Error {
+	return &Error{Code: EOutcomeUnknown, Message: "the database connection was lost while committing, so whether this was written is not known; " +
+		"retry the request with the same id: it is then written once, or answered as a replay if it was written"}
+}
+
+// commitFailed translates the error of a COMMIT, or of the batch that
+// carries one; closed says the connection is closed now. An error the server
+// sent about a statement (a constraint, a read-only database, a lock or
+// statement timeout) means it rolled back, and translates as usual; so does
+// an error of the client's own on a connection still open (nothing was
+// sent). A connection that broke or closed, or the server ending the session
+// (class 08, 57P), may have come after the COMMIT was applied with its answer
+// lost: EOutcomeUnknown.
+func commitFailed(err error, closed bool) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && !strings.HasPrefix(pe.Code, "08") && !strings.HasPrefix(pe.Code, "57P") {
+		return translate(err)
+	}
+	if u := translate(err); !closed && pe == nil && ErrorCode(u) != EUnavailable {
+		return u
+	}
+	return outcomeUnknown()
+}
 
 func withTxOnce(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (err error) {
 	tx, err := pool.Begin(ctx)
@@ -96,7 +163,7 @@ func withTxOnce(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) erro
 		return err
 	}
 	if err = tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", translate(err))
+		return fmt.Errorf("commit: %w", commitFailed(err, tx.Conn().IsClosed()))
 	}
 	return nil
 }
@@ -230,7 +297,7 @@ func (t *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 func (t *pipeTx) sendAndCommit(ctx context.Context, b *pgx.Batch) error {
 	b.Queue("COMMIT")
 	if err := t.SendBatch(ctx, b).Close(); err != nil {
-		return translate(err)
+		return commitFailed(err, t.conn.Conn().IsClosed())
 	}
 	t.done = true
 	return nil
@@ -271,7 +338,7 @@ func withPipeTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx *pipeTx) err
 	}
 	if t.begun && !t.done {
 		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
-			return fmt.Errorf("commit: %w", translate(err))
+			return fmt.Errorf("commit: %w", commitFailed(err, conn.Conn().IsClosed()))
 		}
 	}
 	for _, fn := range t.committed {

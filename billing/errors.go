@@ -14,6 +14,7 @@ const (
 	EInsufficientFunds = kernel.EInsufficientFunds
 	EUnauthorized      = kernel.EUnauthorized
 	EUnavailable       = kernel.EUnavailable
+	EOutcomeUnknown    = kernel.EOutcomeUnknown
 	EInternal          = kernel.EInternal
 )
 

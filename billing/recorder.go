@@ -185,9 +185,11 @@ func (s *Service) recordBatch(jobs []*recordJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), recordBatchTimeout)
 	defer cancel()
 	results, err := s.recordTx(ctx, jobs)
-	if ErrorCode(err) == EUnavailable {
+	if code := ErrorCode(err); code == EUnavailable || code == EOutcomeUnknown {
 		// The database is down or read-only: every event alone would fail the
-		// same way, each after its own retries. Nothing was written.
+		// same way, each after its own retries. Nothing was written, or, when
+		// the connection broke during the COMMIT, the events may have been
+		// (EOutcomeUnknown): a retry with the same ids tells.
 		for _, j := range jobs {
 			j.err = err
 			close(j.done)
@@ -223,9 +225,14 @@ var errRecordedConcurrently = Errorf(EConflict, "an event id of this request was
 
 // recordTx records jobs in one transaction, run again from the start if it
 // lost a race for an event id, or, as WithTx does, when the database was
-// unreachable or restarting; and answers each job.
+// unreachable or restarting or the COMMIT's answer was lost; and answers each
+// job. After a lost COMMIT the next attempt finds the events that COMMIT
+// wrote: they are answered as recorded, not as replays, since this call is
+// the one that recorded them.
 func (s *Service) recordTx(ctx context.Context, jobs []*recordJob) ([]batchResult, error) {
-	raced, down := 0, 0
+	raced := 0
+	var retry txRetry
+	var written []bool // the jobs the last lost COMMIT would have recorded
 	for {
 		var results []batchResult
 		err := withPipeTx(ctx, s.pool, func(tx *pipeTx) error {
@@ -233,20 +240,27 @@ func (s *Service) recordTx(ctx context.Context, jobs []*recordJob) ([]batchResul
 			results, err = s.recordBatchTx(ctx, tx, jobs, s.clock())
 			return err
 		})
-		switch {
-		case errors.Is(err, errRecordedConcurrently) && raced < recordAttempts-1:
+		if errors.Is(err, errRecordedConcurrently) && raced < recordAttempts-1 {
 			raced++
 			continue
-		case ErrorCode(err) == EUnavailable && down < txAttempts-1:
-			select {
-			case <-ctx.Done():
-				return nil, err
-			case <-time.After(txBackoff << (2 * down)):
+		}
+		if ErrorCode(err) == EOutcomeUnknown && results != nil {
+			if written == nil {
+				written = make([]bool, len(jobs))
 			}
-			down++
+			for i, r := range results {
+				written[i] = written[i] || r.err == nil && !r.ev.Replayed
+			}
+		}
+		if retry.again(ctx, err) {
 			continue
 		}
-		return results, err
+		for i := range written {
+			if err == nil && written[i] {
+				results[i].ev.Replayed = false
+			}
+		}
+		return results, retry.result(err)
 	}
 }
 
@@ -339,6 +353,9 @@ func (s *Service) recordBatchTx(ctx context.Context, tx txn, jobs []*recordJob, 
 		return nil, err
 	}
 	if err := s.settleBatch(ctx, b); err != nil {
+		if ErrorCode(err) == EOutcomeUnknown { // what the lost COMMIT would have answered
+			return answers(b.items), err
+		}
 		return nil, err
 	}
 	return answers(b.items), nil

@@ -84,7 +84,9 @@ type Event struct {
 // below zero: usage that happened is never dropped) and settles its
 // authorization, all in one transaction. A replayed id returns the original
 // fees; the same id with another payload is EConflict. Returns EInvalid,
-// ENotFound, EConflict.
+// ENotFound, EConflict, EUnavailable (nothing was written) and
+// EOutcomeUnknown (the COMMIT's answer was lost past the retries: retry with
+// the same id).
 func (s *Service) RecordUsage(ctx context.Context, in UsageEventInput) (Event, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
@@ -112,7 +114,8 @@ type RecordResult struct {
 // RecordUsageBatch records up to MaxBatch events. One bad event fails alone and
 // the others are kept; each is answered as RecordUsage would answer it. When
 // the database is unavailable the call returns EUnavailable: nothing was
-// written.
+// written; or EOutcomeUnknown when the connection broke during a COMMIT (see
+// WithTx): retry with the same ids.
 func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput) ([]RecordResult, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
@@ -152,16 +155,26 @@ func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput
 }
 
 // allUnavailable returns the error of a call whose every event (of n) was
-// refused as EUnavailable: the database was down or read-only, nothing of it
-// was written, and the whole call is to be sent again.
+// refused as EUnavailable or EOutcomeUnknown: the database was down or
+// read-only and the whole call is to be sent again, with the same ids.
+// Nothing of it was written, unless a COMMIT's answer was lost: the error is
+// then EOutcomeUnknown.
 func allUnavailable(jobs []*recordJob, n int) error {
 	if len(jobs) != n {
 		return nil
 	}
+	var unknown error
 	for _, j := range jobs {
-		if ErrorCode(j.err) != EUnavailable {
+		switch ErrorCode(j.err) {
+		case EOutcomeUnknown:
+			unknown = j.err
+		case EUnavailable:
+		default:
 			return nil
 		}
+	}
+	if unknown != nil {
+		return unknown
 	}
 	return jobs[0].err
 }
@@ -585,6 +598,13 @@ func checkEventData(data map[string]any) error {
 	return nil
 }
 
+// negativeZero reports whether a JSON number is zero written with a minus
+// sign ("-0", "-0.00", "-0e5").
+func negativeZero(n string) bool {
+	mantissa, _, _ := strings.Cut(strings.ToLower(n), "e")
+	return strings.HasPrefix(mantissa, "-") && strings.Trim(mantissa, "-0.") == ""
+}
+
 func checkDataValue(path string, v any, depth int) error {
 	nested := func(n int) error {
 		if depth > 0 {
@@ -596,6 +616,10 @@ func checkDataValue(path string, v any, depth int) error {
 		return nil
 	}
 	switch x := v.(type) {
+	case json.Number:
+		if negativeZero(string(x)) {
+			return Invalidf(path, "%s is %s, a negative zero: its sign means nothing and is usually a bug in the sender; send 0", path, x)
+		}
 	case string:
 		if len(x) > MaxDataStringLen {
 			return Invalidf(path, "%s is %d bytes long; a string in event data has at most %d", path, len(x), MaxDataStringLen)

@@ -16,7 +16,8 @@ const (
 	EConflict          = "conflict"           // an idempotency id reused with another payload, or a duplicate
 	EInsufficientFunds = "insufficient_funds" // the wallet cannot pay
 	EUnauthorized      = "unauthorized"       // no or a bad API key
-	EUnavailable       = "unavailable"        // shutting down or overloaded; retry the same request
+	EUnavailable       = "unavailable"        // shutting down or overloaded; nothing was done, retry the same request
+	EOutcomeUnknown    = "outcome_unknown"    // the database went away while committing: it may or may not be written; retry with the same id
 	EInternal          = "internal"           // a bug or an outage; the message is generic
 )
 

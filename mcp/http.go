@@ -31,7 +31,7 @@ type HTTPOptions struct {
 
 // HTTP serves MCP over HTTP: streamable HTTP (mount at /mcp) and the legacy
 // HTTP+SSE transport (mount at /sse and /message). Every request needs an API
-// key; see RequireKey.
+// key (see RequireKey); a body over MaxMessageBytes is refused with 413.
 type HTTP struct {
 	streamable http.Handler
 	sse        *mcpserver.SSEServer
@@ -71,9 +71,9 @@ func NewHTTP(s *mcpserver.MCPServer, svc *billing.Service, opts HTTPOptions) *HT
 		mcpserver.WithAppendQueryToMessageEndpoint(),
 	)
 	return &HTTP{
-		streamable: RequireKey(svc, log, limitPerKey(perSecond, burst, SelectToolsets(streamable))),
+		streamable: RequireKey(svc, log, limitPerKey(perSecond, burst, limitBody(SelectToolsets(streamable)))),
 		sse:        sse,
-		sseHandler: RequireKey(svc, log, limitPerKey(perSecond, burst, SelectToolsets(endlessStream(sse)))),
+		sseHandler: RequireKey(svc, log, limitPerKey(perSecond, burst, limitBody(SelectToolsets(endlessStream(sse))))),
 	}
 }
 

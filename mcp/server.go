@@ -49,6 +49,12 @@ type Options struct {
 	// ReadOnly lists and serves only the tools annotated read-only. A
 	// read_only API key gets the same whatever this says.
 	ReadOnly bool
+	// KeyRefused, when set, is the answer to every tool call, as a tool
+	// error: `tollgate mcp` was given an API key Tollgate refuses (revoked,
+	// unknown). The server still answers initialize and lists its tools, so
+	// the agent can tell the user why and how to fix it, which an exit
+	// before initialize does not let it do.
+	KeyRefused string
 }
 
 // NewServer returns the MCP server over svc and prof (the profitability
@@ -68,7 +74,7 @@ func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 	if opts.Webhooks != nil {
 		all = append(all, tools.Webhooks(svc, opts.Webhooks)...)
 	}
-	g := &gate{sets: opts.Toolsets, readOnly: opts.ReadOnly, dynamic: opts.DynamicToolsets, readOnlyTool: map[string]bool{}}
+	g := &gate{sets: opts.Toolsets, readOnly: opts.ReadOnly, dynamic: opts.DynamicToolsets, readOnlyTool: map[string]bool{}, keyRefused: opts.KeyRefused}
 	if g.sets == nil {
 		g.sets = tools.DefaultToolsets()
 		if g.dynamic {

@@ -41,6 +41,7 @@ type gate struct {
 	readOnly     bool
 	dynamic      bool
 	readOnlyTool map[string]bool // tool name → annotated read-only
+	keyRefused   string          // Options.KeyRefused: every call fails with it
 
 	mu      sync.Mutex
 	enabled map[string][]string // session id → sets it enabled
@@ -109,6 +110,9 @@ func (g *gate) filter(ctx context.Context, ts []mcpgo.Tool) []mcpgo.Tool {
 func (g *gate) guard(st mcpserver.ServerTool) mcpserver.ServerTool {
 	next := st.Handler
 	st.Handler = func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+		if g.keyRefused != "" {
+			return mcpgo.NewToolResultError(g.keyRefused), nil
+		}
 		if why := g.refusal(ctx, req.Params.Name); why != "" {
 			return mcpgo.NewToolResultError(why), nil
 		}

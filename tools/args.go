@@ -35,11 +35,11 @@ func arguments(req mcpgo.CallToolRequest) (map[string]any, error) {
 	}
 	v, err := wire.ParseJSON(raw)
 	if le, isLimit := err.(*wire.LimitError); isLimit {
-		field := le.Path
+		field, msg := le.Path, le.Error()
 		if field == "" { // the arguments as a whole (invalid UTF-8, say)
-			field = "arguments"
+			field, msg = "arguments", "the arguments "+le.Problem
 		}
-		return nil, billing.Invalidf(field, "%s", le.Error())
+		return nil, billing.Invalidf(field, "%s", msg)
 	}
 	args, ok := v.(map[string]any)
 	if err != nil || !ok {

@@ -166,12 +166,12 @@ func (t Tool) call(ctx context.Context, log *slog.Logger, docs map[string]string
 
 // errorResult maps a billing error to a tool error. The codes an agent can act
 // on (invalid, not_found, conflict, insufficient_funds, unauthorized,
-// unavailable) keep
+// unavailable, outcome_unknown) keep
 // their message, which names the field and the fix; anything else is a bug or
 // an outage, logged here once.
 func (t Tool) errorResult(log *slog.Logger, err error) *mcpgo.CallToolResult {
 	switch billing.ErrorCode(err) {
-	case billing.EInvalid, billing.ENotFound, billing.EConflict, billing.EInsufficientFunds, billing.EUnauthorized, billing.EUnavailable:
+	case billing.EInvalid, billing.ENotFound, billing.EConflict, billing.EInsufficientFunds, billing.EUnauthorized, billing.EUnavailable, billing.EOutcomeUnknown:
 		return mcpgo.NewToolResultError(message(err))
 	}
 	log.Error("mcp tool failed", "tool", t.Name, "err", err)

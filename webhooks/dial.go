@@ -92,10 +92,19 @@ func newClient(mode billing.Mode, timeout time.Duration) *http.Client {
 	}
 }
 
+// MaxURLBytes bounds an endpoint's URL: 2048 bytes, the longest URL every
+// browser, proxy and CDN is known to pass on (the old Internet Explorer and
+// sitemaps limit; RFC 9110 asks for at least 8000 but common servers refuse
+// far shorter request lines), far beyond what a webhook receiver needs.
+const MaxURLBytes = 2048
+
 // checkURL checks an endpoint's URL for mode when it is saved: its form,
 // and every address its host resolves to now (the dialer checks again at
 // connect time). Returns EInvalid.
 func checkURL(ctx context.Context, raw string, mode billing.Mode) (string, error) {
+	if len(raw) > MaxURLBytes {
+		return "", billing.Invalidf("url", "url is %d bytes long; a webhook URL has at most %d: use a shorter path, and keep what identifies the sender out of the query (every request is signed)", len(raw), MaxURLBytes)
+	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || !u.IsAbs() {
 		return "", billing.Invalidf("url", "url %q is not an absolute http(s) URL", raw)

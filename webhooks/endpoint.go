@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -76,6 +77,17 @@ func checkEventTypes(types []string) ([]string, error) {
 	return out, nil
 }
 
+// MaxDescription bounds an endpoint's description, in characters, as other
+// names and descriptions are.
+const MaxDescription = 200
+
+func checkDescription(d string) error {
+	if n := utf8.RuneCountInString(d); n > MaxDescription {
+		return billing.Invalidf("description", "description is %d characters; the limit is %d: say what the endpoint is for in a few words", n, MaxDescription)
+	}
+	return nil
+}
+
 // CreateEndpoint adds an endpoint in the caller's account and mode, with a
 // new secret that the answer shows, once. Returns EInvalid.
 func (s *Service) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (Endpoint, error) {
@@ -89,6 +101,9 @@ func (s *Service) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (E
 	}
 	types, err := checkEventTypes(in.EventTypes)
 	if err != nil {
+		return Endpoint{}, err
+	}
+	if err := checkDescription(in.Description); err != nil {
 		return Endpoint{}, err
 	}
 	if len(in.IdempotencyKey) > 200 {
@@ -235,6 +250,9 @@ func (s *Service) UpdateEndpoint(ctx context.Context, in UpdateEndpointInput) (E
 		}
 	}
 	if in.Description != nil {
+		if err := checkDescription(*in.Description); err != nil {
+			return Endpoint{}, err
+		}
 		desc = *in.Description
 	}
 	if in.EventTypes != nil {

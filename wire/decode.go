@@ -66,7 +66,123 @@ func ParseJSON(b []byte) (any, error) {
 	if err := checkLimits("", v, 0); err != nil {
 		return nil, err
 	}
+	if bytes.Contains(b, []byte(`\u`)) {
+		sc := surrogateScan{b: b}
+		if path, lone := sc.value(""); lone {
+			return nil, &LimitError{path, "holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without the other half of its pair), which is no character; send the character itself, or both halves of its pair (such as \\ud83d\\ude00)"}
+		}
+	}
 	return v, nil
+}
+
+// surrogateScan finds the first string of a valid JSON text that holds a
+// \u escape of half a UTF-16 surrogate pair without the other half:
+// encoding/json would read it as U+FFFD and the value would be stored
+// changed, so ParseJSON refuses it, for every field of every request, here.
+// It runs only on texts that hold a \u escape.
+type surrogateScan struct {
+	b []byte
+	i int
+}
+
+func (s *surrogateScan) space() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+		s.i++
+	}
+}
+
+// value reads the value at s.i and returns the path of the first string in
+// it that holds a lone surrogate (lone is then true).
+func (s *surrogateScan) value(path string) (at string, lone bool) {
+	s.space()
+	switch s.b[s.i] {
+	case '{':
+		s.i++
+		for {
+			s.space()
+			switch s.b[s.i] {
+			case '}':
+				s.i++
+				return "", false
+			case ',':
+				s.i++
+				s.space()
+			}
+			start := s.i
+			loneKey := s.str()
+			var key string
+			_ = json.Unmarshal(s.b[start:s.i], &key) // a valid JSON string
+			if loneKey {
+				return join(path, key), true
+			}
+			s.space()
+			s.i++ // the colon
+			if at, lone := s.value(join(path, key)); lone {
+				return at, true
+			}
+		}
+	case '[':
+		s.i++
+		for n := 0; ; n++ {
+			s.space()
+			switch s.b[s.i] {
+			case ']':
+				s.i++
+				return "", false
+			case ',':
+				s.i++
+			}
+			if at, lone := s.value(fmt.Sprintf("%s[%d]", path, n)); lone {
+				return at, true
+			}
+		}
+	case '"':
+		return path, s.str()
+	default: // a number, true, false or null
+		for s.i < len(s.b) && !strings.ContainsRune(",]} \t\n\r", rune(s.b[s.i])) {
+			s.i++
+		}
+	}
+	return "", false
+}
+
+// str reads the string at s.i and reports whether it holds a lone surrogate.
+func (s *surrogateScan) str() (lone bool) {
+	s.i++ // the opening quote
+	for {
+		switch s.b[s.i] {
+		case '"':
+			s.i++
+			return lone
+		case '\\':
+			if s.b[s.i+1] != 'u' {
+				s.i += 2
+				continue
+			}
+			r := s.hex(s.i + 2)
+			s.i += 6
+			switch {
+			case r >= 0xD800 && r <= 0xDBFF:
+				if s.i+6 <= len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
+					if low := s.hex(s.i + 2); low >= 0xDC00 && low <= 0xDFFF {
+						s.i += 6
+						continue
+					}
+				}
+				lone = true
+			case r >= 0xDC00 && r <= 0xDFFF:
+				lone = true
+			}
+		default:
+			s.i++
+		}
+	}
+}
+
+// hex reads the four hex digits at i (valid JSON has them after \u).
+func (s *surrogateScan) hex(i int) rune {
+	n, _ := strconv.ParseUint(string(s.b[i:i+4]), 16, 32)
+	return rune(n)
 }
 
 // checkLimits walks a parsed value and reports the first limit it breaks.

@@ -1,8 +1,10 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/tollgatehq/tollgate/billing"
@@ -96,4 +98,46 @@ func TestParseJSON(t *testing.T) {
 	if _, err := ParseJSON([]byte(`{"a":`)); err == nil || errors.Is(err, ErrTrailing) {
 		t.Errorf("ParseJSON({\"a\":) = %v, want a syntax error", err)
 	}
+}
+
+// TestParseJSONLoneSurrogate: a \u escape of half a UTF-16 pair names no
+// character; encoding/json would store it as U+FFFD, so it is refused,
+// naming the value. A pair, and an escaped backslash before a u, are fine.
+func TestParseJSONLoneSurrogate(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ in, path string }{
+		{`{"name": "\ud800"}`, "name"},
+		{`{"name": "ok \uDC00 no"}`, "name"},
+		{`{"a": {"b": ["x", "\ud83d"]}}`, "a.b[1]"},
+		{`{"a": "\ud83d\u0041"}`, "a"},
+		{`{"k\udfff": 1}`, "k\ufffd"},
+		{`["\ud800"]`, "[0]"},
+	} {
+		_, err := ParseJSON([]byte(c.in))
+		var le *LimitError
+		if !errors.As(err, &le) || le.Path != c.path || !strings.Contains(le.Error(), "surrogate") {
+			t.Errorf("ParseJSON(%s) = %v, want a LimitError at %q about a lone surrogate", c.in, err, c.path)
+		}
+	}
+	for _, in := range []string{`{"name": "\ud83d\ude00"}`, `{"name": "\\ud800"}`, `{"name": "é \u00e9"}`, `{"n": 1}`} {
+		if _, err := ParseJSON([]byte(in)); err != nil {
+			t.Errorf("ParseJSON(%s) = %v, want it accepted", in, err)
+		}
+	}
+}
+
+// FuzzParseJSON: ParseJSON never panics, and refuses a text for a lone
+// surrogate only when encoding/json, reading it, changed a \u escape into
+// U+FFFD.
+func FuzzParseJSON(f *testing.F) {
+	for _, s := range []string{`{"a": "\ud800"}`, `["\ud83d\ude00", {"k\udc00": 1}]`, `"\\u"`, `{"a": [1, -0, true, null, "\u0041"]}`, `  {"x" : "\ud83d\u0041" } `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, err := ParseJSON(b)
+		var le *LimitError
+		if errors.As(err, &le) && strings.Contains(le.Problem, "surrogate") && !bytes.Contains(b, []byte(`\u`)) {
+			t.Errorf("ParseJSON(%q) refused a lone surrogate in a text without a \\u escape", b)
+		}
+	})
 }

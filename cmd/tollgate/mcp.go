@@ -59,8 +59,9 @@ func newMCPCmd(cfg *config) *cobra.Command {
 		Long: `Serve Tollgate's MCP tools and prompts over stdio: the agent's client starts
 this command and talks JSON-RPC on its stdin and stdout; logs go to stderr.
 
-With TOLLGATE_API_KEY set, every call is scoped to that key's account and mode.
-Without it, calls use the local default account in test mode. The database is
+With TOLLGATE_API_KEY set, every call is scoped to that key's account and mode
+(a revoked or unknown key fails every tool call, saying so, instead of stopping
+the server). Without it, calls use the local default account in test mode. The database is
 the same as serve's (--database-url, or the embedded one in --data-dir).
 
 Over HTTP, 'tollgate serve' offers the same server at /mcp (streamable HTTP)
@@ -87,7 +88,13 @@ read-only API key, 'tollgate keys create --read-only', always does).`,
 			caller := billing.Caller{AccountID: a.acct.ID, Mode: billing.ModeTest}
 			if key := os.Getenv("TOLLGATE_API_KEY"); key != "" {
 				if caller, err = a.svc.Authenticate(ctx, key); err != nil {
-					return fmt.Errorf("TOLLGATE_API_KEY: %s", billing.ErrorMessage(err))
+					if billing.ErrorCode(err) != billing.EUnauthorized {
+						return fmt.Errorf("TOLLGATE_API_KEY: %s", billing.ErrorMessage(err))
+					}
+					// Serve anyway, so the agent hears why each call fails;
+					// an exit before initialize only shows it "failed to start".
+					opts.KeyRefused = keyRefused(billing.ErrorMessage(err))
+					cfg.log.Warn("TOLLGATE_API_KEY refused: every tool call will fail saying so", "err", billing.ErrorMessage(err))
 				}
 			}
 			opts.Webhooks = a.hooks
@@ -99,6 +106,14 @@ read-only API key, 'tollgate keys create --read-only', always does).`,
 	}
 	cfg.mcp.register(cmd.Flags())
 	return cmd
+}
+
+// keyRefused is the tool error of every call when TOLLGATE_API_KEY is
+// refused: why, and how to fix it.
+func keyRefused(why string) string {
+	return "Tollgate refused this MCP server's API key (TOLLGATE_API_KEY): " + why + ". Nothing can be read or changed until it is replaced: " +
+		"tell the user to create a key with `tollgate keys create` (add --live for live data), put it in TOLLGATE_API_KEY in this MCP server's configuration " +
+		"(or run `tollgate connect` again), and restart the server."
 }
 
 // mountMCP serves MCP over HTTP: streamable HTTP at /mcp, the legacy SSE

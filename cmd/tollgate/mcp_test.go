@@ -324,14 +324,60 @@ func TestMCPStdioWithKey(t *testing.T) {
 		t.Errorf("create_customer in live mode: livemode = %v, want true", c["livemode"])
 	}
 
-	t.Run("ErrWrongKey", func(t *testing.T) {
-		bad := exec.Command(binary, "mcp")
-		bad.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+url, "TOLLGATE_API_KEY=tg_test_wrongwrongwrongwrongwrong")
-		out, err := bad.CombinedOutput()
-		if err == nil || !strings.Contains(string(out), "TOLLGATE_API_KEY: invalid or revoked API key") {
-			t.Errorf("tollgate mcp with a wrong key = %v:\n%s", err, out)
-		}
-	})
+	// A revoked or unknown key: the server still answers initialize and lists
+	// its tools, and every call fails saying why and how to fix it, so the
+	// agent can tell the user (it used to exit before initialize).
+	for name, bad := range map[string]string{"ErrRevokedKey": revokedKey(t, url), "ErrWrongKey": "tg_test_wrongwrongwrongwrongwrong"} {
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(binary, "mcp")
+			cmd.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+url, "TOLLGATE_API_KEY="+bad)
+			cs := mcpConnect(t, &gosdk.CommandTransport{Command: cmd})
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			list, err := cs.ListTools(ctx, nil)
+			if err != nil || len(list.Tools) == 0 {
+				t.Fatalf("tools/list with a refused key = %v, %v; want the tools", list, err)
+			}
+			for _, tool := range []string{"whoami", "list_customers"} {
+				msg := mcpErr(t, cs, tool, nil)
+				if !strings.Contains(msg, "invalid or revoked API key") || !strings.Contains(msg, "tollgate keys create") || !strings.Contains(msg, "TOLLGATE_API_KEY") ||
+					strings.Contains(msg, bad) {
+					t.Errorf("%s with a refused key = %q, want why (revoked), how to fix it, and not the key", tool, msg)
+				}
+			}
+		})
+	}
+}
+
+// revokedKey creates a key and revokes it with the CLI.
+func revokedKey(t *testing.T, dbURL string) string {
+	t.Helper()
+	key := createKey(t, dbURL)
+	cmd := exec.Command(binary, "keys", "revoke", key[:14])
+	cmd.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+dbURL)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("keys revoke: %v\n%s", err, out)
+	}
+	return key
+}
+
+// TestMCPStdioMessageLimit: over stdio, a message over 8 MiB (one line) is
+// answered with a JSON-RPC error naming the limit, and the server goes on
+// serving the same client.
+func TestMCPStdioMessageLimit(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(binary, "mcp")
+	cmd.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+testdb.URL(t), "TOLLGATE_API_KEY=", "TOLLGATE_DATA_DIR="+t.TempDir())
+	cs := mcpConnect(t, &gosdk.CommandTransport{Command: cmd})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, err := cs.CallTool(ctx, &gosdk.CallToolParams{Name: "get_customer", Arguments: map[string]any{"customer": strings.Repeat("x", 9<<20)}})
+	if err == nil || !strings.Contains(err.Error(), "8388608 bytes") {
+		t.Fatalf("get_customer with 9 MiB of arguments = %v, want a JSON-RPC error naming the 8 MiB limit", err)
+	}
+	if who := mcpOK(t, cs, "whoami", nil); who["mode"] != "test" {
+		t.Errorf("whoami after the refused message = %v", who)
+	}
 }
 
 // createKey creates an API key with `tollgate keys create` and returns it.
