@@ -17,6 +17,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/payments/stripe"
 	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/wire"
 )
@@ -25,7 +26,7 @@ import (
 // provider, its checkout pages served by an httptest server.
 type payEnv struct {
 	*env
-	pay    *payments.TestProvider
+	pay    *stripe.TestProvider
 	client *http.Client // does not follow redirects: the success URL is not ours
 }
 
@@ -35,10 +36,10 @@ func newPayEnv(t *testing.T) *payEnv {
 	log := jsonLogger(logs)
 	pool := testdb.New(t)
 	var svc *billing.Service
-	var pay *payments.TestProvider
+	var pay *stripe.TestProvider
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { pay.Handler().ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	pay, err := payments.NewTestProvider(payments.TestConfig{BaseURL: srv.URL, Logger: log,
+	pay, err := stripe.NewTestProvider(stripe.TestConfig{BaseURL: srv.URL, Logger: log,
 		Deliver: func(ctx context.Context, payload []byte, h http.Header) error {
 			return svc.HandlePaymentWebhook(ctx, payments.ProviderTest, "", "", payload, h)
 		}})
@@ -46,7 +47,7 @@ func newPayEnv(t *testing.T) *payEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(pay.Wait)
-	svc = billing.NewService(pool, billing.Options{Logger: log, TestPayments: pay})
+	svc = billing.NewService(pool, billing.Options{Logger: log, TestPayments: pay, Stripe: stripe.Connector("")})
 	ctx := context.Background()
 	acct, err := svc.EnsureDefaultAccount(ctx)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing"
-	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/payments/stripe"
 	"github.com/tollgatehq/tollgate/webhooks"
 	"github.com/tollgatehq/tollgate/wire"
 )
@@ -32,7 +32,7 @@ func TestWebhookEventData(t *testing.T) {
 	p.must(t, http.StatusOK, "POST", "/v1/authorizations", map[string]any{"idempotency_key": "too-much", "customer": "user_1", "amount": "50", "asset": "USD"}, nil)
 	p.must(t, http.StatusCreated, "POST", "/v1/authorizations", map[string]any{"idempotency_key": "half", "customer": "user_1", "amount": "6", "asset": "USD"}, nil)
 	p.must(t, http.StatusCreated, "POST", "/v1/adjustments", map[string]any{"transaction_id": "rest", "kind": "charge", "customer": "user_1", "asset": "USD", "amount": "4.00"}, nil)
-	for card, key := range map[string]string{payments.CardDeclines: "declined", payments.CardAuthentication: "3ds", payments.CardSucceeds: "paid"} {
+	for card, key := range map[string]string{stripe.CardDeclines: "declined", stripe.CardAuthentication: "3ds", stripe.CardSucceeds: "paid"} {
 		tu := p.topUp(t, http.StatusCreated, "POST", "/v1/top_ups", topUpBody("hook-"+key, "20.00"))
 		p.payCheckout(t, tu.CheckoutURL, card)
 	}

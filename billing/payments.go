@@ -29,9 +29,9 @@ func (s *Service) ConnectStripe(ctx context.Context, secretKey, webhookSecret st
 	if err != nil {
 		return PaymentConnection{}, err
 	}
-	cfg := payments.StripeConfig{SecretKey: payments.Secret(strings.TrimSpace(secretKey)), WebhookSecret: payments.Secret(strings.TrimSpace(webhookSecret)),
-		Livemode: c.Mode == ModeLive, BackendURL: s.opts.StripeBackendURL}
-	if _, err := payments.NewStripe(cfg); err != nil {
+	cfg := payments.Connection{SecretKey: payments.Secret(strings.TrimSpace(secretKey)), WebhookSecret: payments.Secret(strings.TrimSpace(webhookSecret)),
+		Livemode: c.Mode == ModeLive}
+	if _, err := s.connectStripe(cfg); err != nil {
 		return PaymentConnection{}, err
 	}
 	now := s.clock()
@@ -46,40 +46,65 @@ func (s *Service) ConnectStripe(ctx context.Context, secretKey, webhookSecret st
 }
 
 // GetPaymentConnection returns how the caller's account takes payments in
-// the caller's mode: its Stripe connection, or the test provider. Returns
-// ENotFound when it cannot take payments.
+// the caller's mode: its Stripe connection (secrets redacted), or the test
+// provider. Returns ENotFound when it cannot take payments.
 func (s *Service) GetPaymentConnection(ctx context.Context) (PaymentConnection, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return PaymentConnection{}, err
 	}
-	p, err := s.providerFor(ctx, s.pool, c)
-	if err != nil {
+	conn, err := savedConnection(ctx, s.pool, c)
+	switch {
+	case err == nil:
+		return PaymentConnection{Provider: payments.ProviderStripe, Mode: c.Mode, SecretKey: conn.SecretKey.Redacted(), WebhookSecret: conn.WebhookSecret.Redacted()}, nil
+	case ErrorCode(err) != ENotFound:
 		return PaymentConnection{}, err
+	case c.Mode == ModeTest && s.opts.TestPayments != nil:
+		return PaymentConnection{Provider: payments.ProviderTest, Mode: c.Mode}, nil
 	}
-	if st, ok := p.(*payments.Stripe); ok {
-		return PaymentConnection{Provider: payments.ProviderStripe, Mode: c.Mode, SecretKey: st.String()}, nil
+	return PaymentConnection{}, noProvider(c)
+}
+
+// savedConnection reads the account's Stripe connection in the caller's
+// mode. Returns ENotFound.
+func savedConnection(ctx context.Context, db dbtx, c Caller) (payments.Connection, error) {
+	var key, hook string
+	err := db.QueryRow(ctx, `SELECT secret_key, webhook_secret FROM payment_connections WHERE account_id = $1 AND mode = $2`,
+		c.AccountID, c.Mode).Scan(&key, &hook)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return payments.Connection{}, noProvider(c)
 	}
-	return PaymentConnection{Provider: payments.ProviderTest, Mode: c.Mode}, nil
+	if err != nil {
+		return payments.Connection{}, translate(err)
+	}
+	return payments.Connection{SecretKey: payments.Secret(key), WebhookSecret: payments.Secret(hook), Livemode: c.Mode == ModeLive}, nil
+}
+
+func noProvider(c Caller) error {
+	return NotFoundf("provider", "this account takes no payments in %s mode: it has no Stripe connection", c.Mode).With(ActConnectPayments)
+}
+
+// connectStripe builds the Stripe provider of a connection with the
+// adapter main handed in.
+func (s *Service) connectStripe(conn payments.Connection) (payments.Provider, error) {
+	if s.opts.Stripe == nil {
+		return nil, Errorf(EUnavailable, "this server was started without the Stripe adapter; payments through Stripe are unavailable")
+	}
+	return s.opts.Stripe(conn)
 }
 
 // providerFor returns the provider that takes the caller's payments: the
 // account's Stripe connection in its mode, else, in test mode, the test
 // provider. Returns ENotFound naming the fix.
 func (s *Service) providerFor(ctx context.Context, db dbtx, c Caller) (payments.Provider, error) {
-	var key, hook string
-	err := db.QueryRow(ctx, `SELECT secret_key, webhook_secret FROM payment_connections WHERE account_id = $1 AND mode = $2`,
-		c.AccountID, c.Mode).Scan(&key, &hook)
+	conn, err := savedConnection(ctx, db, c)
 	switch {
 	case err == nil:
-		return payments.NewStripe(payments.StripeConfig{SecretKey: payments.Secret(key), WebhookSecret: payments.Secret(hook),
-			Livemode: c.Mode == ModeLive, BackendURL: s.opts.StripeBackendURL})
-	case !errors.Is(err, pgx.ErrNoRows):
-		return nil, translate(err)
-	case c.Mode == ModeTest && s.opts.TestPayments != nil:
+		return s.connectStripe(conn)
+	case ErrorCode(err) == ENotFound && c.Mode == ModeTest && s.opts.TestPayments != nil:
 		return s.opts.TestPayments, nil
 	}
-	return nil, NotFoundf("provider", "this account takes no payments in %s mode: it has no Stripe connection", c.Mode).With(ActConnectPayments)
+	return nil, err
 }
 
 // providerNamed returns the provider of a payment made through name.

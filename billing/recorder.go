@@ -97,6 +97,13 @@ func (s *Service) Close(ctx context.Context) error {
 // returns whatever happened).
 func (s *Service) enqueue(ctx context.Context, jobs []*recordJob) error {
 	s.rec.once.Do(func() {
+		// Under the lock Close takes: a Close racing the first call either
+		// sees the workers to stop or stops them from ever starting.
+		s.rec.mu.Lock()
+		defer s.rec.mu.Unlock()
+		if s.rec.closed {
+			return
+		}
 		for range recordBatchWorkers {
 			ch := make(chan []*recordJob, recordBatchMax)
 			s.rec.workers = append(s.rec.workers, ch)
@@ -107,15 +114,15 @@ func (s *Service) enqueue(ctx context.Context, jobs []*recordJob) error {
 	if len(jobs) == 0 {
 		return nil
 	}
-	units := make([][]*recordJob, len(s.rec.workers))
-	for _, j := range jobs {
-		w := workerOf(j, len(units))
-		units[w] = append(units[w], j)
-	}
 	s.rec.mu.RLock()
 	if s.rec.closed {
 		s.rec.mu.RUnlock()
 		return errClosed
+	}
+	units := make([][]*recordJob, len(s.rec.workers))
+	for _, j := range jobs {
+		w := workerOf(j, len(units))
+		units[w] = append(units[w], j)
 	}
 	for w, unit := range units {
 		if len(unit) == 0 {

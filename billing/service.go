@@ -46,9 +46,10 @@ type Options struct {
 	// TestPayments is the test provider that takes payments in test mode
 	// for accounts without a Stripe connection; nil: such accounts cannot
 	// take payments in test mode.
-	TestPayments *payments.TestProvider
-	// StripeBackendURL replaces Stripe's API address (stripe-mock in tests).
-	StripeBackendURL string
+	TestPayments payments.Provider
+	// Stripe builds an account's Stripe provider from its saved connection
+	// (stripe.Connector, built by main); nil: no Stripe.
+	Stripe payments.Connector
 	// Observer, if set, hears of authorization decisions and usage batch
 	// sizes (for metrics).
 	Observer Observer

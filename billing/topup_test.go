@@ -14,6 +14,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/payments/stripe"
 )
 
 // payEnv is a service that takes test-mode payments through the test
@@ -21,7 +22,7 @@ import (
 // provider sends is kept in delivered before it is handled.
 type payEnv struct {
 	*env
-	prov      *payments.TestProvider
+	prov      *stripe.TestProvider
 	page      *httptest.Server
 	mu        sync.Mutex
 	delivered []delivery
@@ -41,7 +42,7 @@ func newPayEnv(t *testing.T) *payEnv {
 	mux := http.NewServeMux()
 	pe.page = httptest.NewServer(mux)
 	t.Cleanup(pe.page.Close)
-	prov, err := payments.NewTestProvider(payments.TestConfig{BaseURL: pe.page.URL, Now: clk.Now,
+	prov, err := stripe.NewTestProvider(stripe.TestConfig{BaseURL: pe.page.URL, Now: clk.Now,
 		Deliver: func(ctx context.Context, payload []byte, h http.Header) error {
 			pe.mu.Lock()
 			pe.delivered = append(pe.delivered, delivery{payload, h.Clone()})

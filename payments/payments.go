@@ -1,6 +1,9 @@
-// Package payments moves money in and out through a payment provider: Stripe
-// for real payments, and a built-in test provider so that test mode works with
-// no account anywhere.
+// Package payments is the boundary money crosses in and out: the Provider
+// interface the billing domain charges through and its provider-neutral
+// values. The providers themselves (Stripe for real payments, and a built-in
+// test provider so that test mode works with no account anywhere) live in
+// payments/stripe, which main builds and hands to billing; this package
+// imports no provider's SDK.
 //
 // The package knows nothing of wallets, top-ups or the ledger. The billing
 // domain calls a Provider to create customers, checkouts, off-session charges
@@ -61,6 +64,19 @@ type Provider interface {
 	// the caller acknowledges and drops.
 	ParseWebhook(payload []byte, h http.Header, now time.Time) (Event, error)
 }
+
+// Connection is an account's credentials with a provider, in one mode, as
+// the account saved them.
+type Connection struct {
+	SecretKey     Secret
+	WebhookSecret Secret
+	Livemode      bool
+}
+
+// Connector builds the provider of a saved connection; main hands billing
+// the Stripe adapter's (stripe.Connector). It refuses credentials that
+// cannot be the mode's with an invalid error.
+type Connector func(Connection) (Provider, error)
 
 // Amount is money in whole minor units of a currency. Currency is an ISO 4217
 // code in upper case ("USD"), as Tollgate's assets write it; NewAmount and

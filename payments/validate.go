@@ -9,23 +9,27 @@ import (
 // Both providers check their input the same way, so test mode refuses what
 // live mode would.
 
-func checkCheckout(in CheckoutInput) (Amount, error) {
+// Validate checks a checkout before a provider sees it and returns its
+// chargeable amount.
+func (in CheckoutInput) Validate() (Amount, error) {
 	if in.TopUpID == "" {
 		return Amount{}, kernel.Invalidf("top_up_id", "a top-up id is required")
 	}
 	if in.CustomerID == "" {
 		return Amount{}, kernel.Invalidf("customer", "a provider customer is required; call EnsureCustomer first")
 	}
-	if err := checkURL("success_url", in.SuccessURL); err != nil {
+	if err := CheckURL("success_url", in.SuccessURL); err != nil {
 		return Amount{}, err
 	}
-	if err := checkURL("cancel_url", in.CancelURL); err != nil {
+	if err := CheckURL("cancel_url", in.CancelURL); err != nil {
 		return Amount{}, err
 	}
 	return checkChargeable("amount", in.Amount)
 }
 
-func checkCharge(in ChargeInput) (Amount, error) {
+// Validate checks a charge before a provider sees it and returns its
+// chargeable amount.
+func (in ChargeInput) Validate() (Amount, error) {
 	switch {
 	case in.CustomerID == "":
 		return Amount{}, kernel.Invalidf("customer", "a provider customer is required")
@@ -37,7 +41,9 @@ func checkCharge(in ChargeInput) (Amount, error) {
 	return checkChargeable("amount", in.Amount)
 }
 
-func checkRefund(in RefundInput) (Amount, error) {
+// Validate checks a refund before a provider sees it and returns its
+// amount.
+func (in RefundInput) Validate() (Amount, error) {
 	a := NewAmount(in.Amount.Minor, in.Amount.Currency)
 	switch {
 	case in.PaymentID == "":
@@ -52,7 +58,8 @@ func checkRefund(in RefundInput) (Amount, error) {
 	return a, nil
 }
 
-func checkURL(field, s string) error {
+// CheckURL refuses a URL that is not absolute http(s), naming field.
+func CheckURL(field, s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return kernel.Invalidf(field, "%s must be an absolute http(s) URL, got %q", field, s)

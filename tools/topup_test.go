@@ -12,6 +12,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/payments/stripe"
 )
 
 // newPayEnv is an MCP env whose test mode takes payments through the
@@ -19,10 +20,10 @@ import (
 func newPayEnv(t *testing.T) *env {
 	t.Helper()
 	var svc *billing.Service
-	var pay *payments.TestProvider
+	var pay *stripe.TestProvider
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { pay.Handler().ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	pay, err := payments.NewTestProvider(payments.TestConfig{BaseURL: srv.URL,
+	pay, err := stripe.NewTestProvider(stripe.TestConfig{BaseURL: srv.URL,
 		Deliver: func(ctx context.Context, payload []byte, h http.Header) error {
 			return svc.HandlePaymentWebhook(ctx, payments.ProviderTest, "", "", payload, h)
 		}})

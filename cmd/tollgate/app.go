@@ -15,6 +15,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/metrics"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/payments/stripe"
 	"github.com/tollgatehq/tollgate/portal"
 	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/webhooks"
@@ -30,7 +31,7 @@ type app struct {
 	acct billing.Account        // the default account
 	// pay is the test provider of test mode, whose checkout pages this
 	// process serves under /pay/test/; nil outside serve.
-	pay *payments.TestProvider
+	pay *stripe.TestProvider
 	// metrics are the process's Prometheus figures (serve).
 	metrics *metrics.Metrics
 	// portal serves the customer portal under /portal/; nil outside serve.
@@ -69,7 +70,7 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 	if stripeBase != "" {
 		cfg.log.Info("Stripe API calls go to --stripe-api-base instead of https://api.stripe.com", "stripe_api_base", stripeBase)
 	}
-	opts := billing.Options{Logger: cfg.log, StripeBackendURL: stripeBase}
+	opts := billing.Options{Logger: cfg.log, Stripe: stripe.Connector(stripeBase)}
 	if cfg.publicURL != "" {
 		pay, err := newTestPayments(cfg, a)
 		if err != nil {
@@ -114,8 +115,8 @@ func (a *app) portalLinks() func(ctx context.Context, customer, returnURL string
 // cfg.publicURL + "/pay/test/" and whose signed events go straight to the
 // same inbound path as Stripe's. Processes sharing a database should share
 // TOLLGATE_TEST_WEBHOOK_SECRET; without it each makes its own.
-func newTestPayments(cfg *config, a *app) (*payments.TestProvider, error) {
-	return payments.NewTestProvider(payments.TestConfig{
+func newTestPayments(cfg *config, a *app) (*stripe.TestProvider, error) {
+	return stripe.NewTestProvider(stripe.TestConfig{
 		BaseURL:       cfg.publicURL,
 		WebhookSecret: payments.Secret(os.Getenv("TOLLGATE_TEST_WEBHOOK_SECRET")),
 		Logger:        cfg.log,

@@ -1,7 +1,8 @@
-package payments_test
+package stripe_test
 
 import (
 	"context"
+	"github.com/tollgatehq/tollgate/payments/stripe"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -51,7 +52,7 @@ func (in *inbound) types(t *testing.T) []string {
 }
 
 type testEnv struct {
-	p      *payments.TestProvider
+	p      *stripe.TestProvider
 	in     *inbound
 	srv    *httptest.Server
 	client *http.Client
@@ -63,7 +64,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	mux := http.NewServeMux()
 	env.srv = httptest.NewServer(mux)
 	t.Cleanup(env.srv.Close)
-	p, err := payments.NewTestProvider(payments.TestConfig{BaseURL: env.srv.URL, Deliver: env.in.deliver})
+	p, err := stripe.NewTestProvider(stripe.TestConfig{BaseURL: env.srv.URL, Deliver: env.in.deliver})
 	if err != nil {
 		t.Fatalf("NewTestProvider = %v", err)
 	}
@@ -268,7 +269,7 @@ func TestTestEventParsesAsStripe(t *testing.T) {
 	t.Parallel()
 	var payload []byte
 	var header http.Header
-	tp, err := payments.NewTestProvider(payments.TestConfig{
+	tp, err := stripe.NewTestProvider(stripe.TestConfig{
 		BaseURL: "http://tollgate.test", WebhookSecret: webhookSecret,
 		Deliver: func(_ context.Context, p []byte, h http.Header) error { payload, header = p, h; return nil },
 	})
@@ -284,7 +285,7 @@ func TestTestEventParsesAsStripe(t *testing.T) {
 		t.Fatalf("ChargeSaved(9995) = %+v, %v", ch, err)
 	}
 	tp.Wait()
-	s, err := payments.NewStripe(payments.StripeConfig{SecretKey: testKey, WebhookSecret: webhookSecret})
+	s, err := stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: webhookSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +309,7 @@ func TestTestEventParsesAsStripe(t *testing.T) {
 	wantCode(t, "ChargeSaved(same key, other amount)", err, kernel.EConflict)
 	tp.Wait()
 	// A wrong secret is refused.
-	other, _ := payments.NewTestProvider(payments.TestConfig{BaseURL: "http://tollgate.test", Deliver: func(context.Context, []byte, http.Header) error { return nil }})
+	other, _ := stripe.NewTestProvider(stripe.TestConfig{BaseURL: "http://tollgate.test", Deliver: func(context.Context, []byte, http.Header) error { return nil }})
 	_, err = other.ParseWebhook(payload, header, time.Now())
 	wantCode(t, "ParseWebhook(another secret)", err, kernel.EInvalid)
 }

@@ -1,10 +1,11 @@
-package payments_test
+package stripe_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tollgatehq/tollgate/payments/stripe"
 	"io"
 	"log/slog"
 	"net/http"
@@ -53,7 +54,7 @@ func (r *recorder) last(t *testing.T) recorded {
 
 // newStripe returns a test-mode Stripe provider talking to stripe-mock
 // through a recorder.
-func newStripe(t *testing.T) (*payments.Stripe, *recorder) {
+func newStripe(t *testing.T) (*stripe.Provider, *recorder) {
 	t.Helper()
 	target, err := url.Parse(stripeMockURL(t))
 	if err != nil {
@@ -71,7 +72,7 @@ func newStripe(t *testing.T) (*payments.Stripe, *recorder) {
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	s, err := payments.NewStripe(payments.StripeConfig{SecretKey: testKey, WebhookSecret: webhookSecret, BackendURL: srv.URL})
+	s, err := stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: webhookSecret, BackendURL: srv.URL})
 	if err != nil {
 		t.Fatalf("NewStripe = %v", err)
 	}
@@ -79,11 +80,11 @@ func newStripe(t *testing.T) (*payments.Stripe, *recorder) {
 }
 
 // newStripeAt returns a provider talking to a fake Stripe API.
-func newStripeAt(t *testing.T, h http.HandlerFunc) *payments.Stripe {
+func newStripeAt(t *testing.T, h http.HandlerFunc) *stripe.Provider {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	s, err := payments.NewStripe(payments.StripeConfig{SecretKey: testKey, WebhookSecret: webhookSecret, BackendURL: srv.URL})
+	s, err := stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: webhookSecret, BackendURL: srv.URL})
 	if err != nil {
 		t.Fatalf("NewStripe = %v", err)
 	}
@@ -101,20 +102,20 @@ func TestNewStripe(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name     string
-		cfg      payments.StripeConfig
+		cfg      stripe.Config
 		field    string
 		contains string
 	}{
-		{"ErrLiveKeyInTestMode", payments.StripeConfig{SecretKey: liveKey, WebhookSecret: webhookSecret}, "secret_key", "live-mode key"},
-		{"ErrRestrictedLiveKeyInTestMode", payments.StripeConfig{SecretKey: "rk_live_0000000000000000WXYZ", WebhookSecret: webhookSecret}, "secret_key", "live-mode key"},
-		{"ErrTestKeyInLiveMode", payments.StripeConfig{SecretKey: testKey, WebhookSecret: webhookSecret, Livemode: true}, "secret_key", "test-mode key"},
-		{"ErrPublishableKey", payments.StripeConfig{SecretKey: "pk_test_0000000000000000PUBL", WebhookSecret: webhookSecret}, "secret_key", "publishable"},
-		{"ErrNoKey", payments.StripeConfig{WebhookSecret: webhookSecret}, "secret_key", "required"},
-		{"ErrWebhookSecret", payments.StripeConfig{SecretKey: testKey, WebhookSecret: "not-a-whsec-secret"}, "webhook_secret", "whsec_"},
+		{"ErrLiveKeyInTestMode", stripe.Config{SecretKey: liveKey, WebhookSecret: webhookSecret}, "secret_key", "live-mode key"},
+		{"ErrRestrictedLiveKeyInTestMode", stripe.Config{SecretKey: "rk_live_0000000000000000WXYZ", WebhookSecret: webhookSecret}, "secret_key", "live-mode key"},
+		{"ErrTestKeyInLiveMode", stripe.Config{SecretKey: testKey, WebhookSecret: webhookSecret, Livemode: true}, "secret_key", "test-mode key"},
+		{"ErrPublishableKey", stripe.Config{SecretKey: "pk_test_0000000000000000PUBL", WebhookSecret: webhookSecret}, "secret_key", "publishable"},
+		{"ErrNoKey", stripe.Config{WebhookSecret: webhookSecret}, "secret_key", "required"},
+		{"ErrWebhookSecret", stripe.Config{SecretKey: testKey, WebhookSecret: "not-a-whsec-secret"}, "webhook_secret", "whsec_"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := payments.NewStripe(tc.cfg)
+			_, err := stripe.New(tc.cfg)
 			wantCode(t, "NewStripe", err, kernel.EInvalid)
 			if f := kernel.ErrorField(err); f != tc.field {
 				t.Errorf("NewStripe field = %q, want %q", f, tc.field)
@@ -132,12 +133,12 @@ func TestNewStripe(t *testing.T) {
 	}
 	t.Run("OK", func(t *testing.T) {
 		t.Parallel()
-		for _, cfg := range []payments.StripeConfig{
+		for _, cfg := range []stripe.Config{
 			{SecretKey: testKey, WebhookSecret: webhookSecret},
 			{SecretKey: "rk_test_0000000000000000RSTR", WebhookSecret: webhookSecret},
 			{SecretKey: liveKey, WebhookSecret: webhookSecret, Livemode: true},
 		} {
-			s, err := payments.NewStripe(cfg)
+			s, err := stripe.New(cfg)
 			if err != nil {
 				t.Fatalf("NewStripe(%v) = %v", cfg.SecretKey, err)
 			}
@@ -150,8 +151,8 @@ func TestNewStripe(t *testing.T) {
 
 func TestStripeRedactsSecrets(t *testing.T) {
 	t.Parallel()
-	cfg := payments.StripeConfig{SecretKey: testKey, WebhookSecret: webhookSecret}
-	s, err := payments.NewStripe(cfg)
+	cfg := stripe.Config{SecretKey: testKey, WebhookSecret: webhookSecret}
+	s, err := stripe.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +444,7 @@ const (
 
 func TestStripeParseWebhook(t *testing.T) {
 	t.Parallel()
-	s, err := payments.NewStripe(payments.StripeConfig{SecretKey: testKey, WebhookSecret: webhookSecret})
+	s, err := stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: webhookSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -495,8 +496,8 @@ func TestStripeParseWebhook(t *testing.T) {
 		header  http.Header
 	}{
 		{"ErrWrongSecret", payload, signed(payload, "whsec_another_secret_entirely", now)},
-		{"ErrStale", payload, signed(payload, webhookSecret, now.Add(-payments.Tolerance-time.Second))},
-		{"ErrFuture", payload, signed(payload, webhookSecret, now.Add(payments.Tolerance+time.Second))},
+		{"ErrStale", payload, signed(payload, webhookSecret, now.Add(-stripe.Tolerance-time.Second))},
+		{"ErrFuture", payload, signed(payload, webhookSecret, now.Add(stripe.Tolerance+time.Second))},
 		{"ErrNoSignature", payload, http.Header{}},
 		{"ErrMalformedSignature", payload, http.Header{"Stripe-Signature": {"garbage"}}},
 		{"ErrTamperedPayload", bytes.Replace(payload, []byte("2000"), []byte("9000"), 1), signed(payload, webhookSecret, now)},

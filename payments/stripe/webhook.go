@@ -1,14 +1,15 @@
-package payments
+package stripe
 
 import (
 	"encoding/json"
 	"errors"
+	"github.com/tollgatehq/tollgate/payments"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/stripe/stripe-go/v82"
+	stripego "github.com/stripe/stripe-go/v82"
 	"github.com/stripe/stripe-go/v82/webhook"
 	"github.com/tollgatehq/tollgate/kernel"
 )
@@ -35,7 +36,7 @@ const (
 // checked here against the caller's clock (stripe-go's own check reads the
 // wall clock), in both directions. The event's livemode must match the
 // provider's.
-func parseSignedEvent(payload []byte, h http.Header, secret Secret, livemode bool, now time.Time) (Event, error) {
+func parseSignedEvent(payload []byte, h http.Header, secret payments.Secret, livemode bool, now time.Time) (payments.Event, error) {
 	header := h.Get(SignatureHeader)
 	ev, err := webhook.ConstructEventWithOptions(payload, header, string(secret), webhook.ConstructEventOptions{
 		IgnoreTolerance: true,
@@ -44,17 +45,17 @@ func parseSignedEvent(payload []byte, h http.Header, secret Secret, livemode boo
 		IgnoreAPIVersionMismatch: true,
 	})
 	if err != nil {
-		return Event{}, signatureError(err)
+		return payments.Event{}, signatureError(err)
 	}
 	signed, err := signedAt(header)
 	if err != nil {
-		return Event{}, signatureError(err)
+		return payments.Event{}, signatureError(err)
 	}
 	if age := now.Sub(signed); age > Tolerance || age < -Tolerance {
-		return Event{}, kernel.Invalidf("Stripe-Signature", "the webhook was signed at %s, more than %s from now; it is refused as a possible replay", signed.UTC().Format(time.RFC3339), Tolerance)
+		return payments.Event{}, kernel.Invalidf("Stripe-Signature", "the webhook was signed at %s, more than %s from now; it is refused as a possible replay", signed.UTC().Format(time.RFC3339), Tolerance)
 	}
 	if ev.Livemode != livemode {
-		return Event{}, kernel.Invalidf("livemode", "a %s-mode event reached a %s-mode endpoint", modeName(ev.Livemode), modeName(livemode))
+		return payments.Event{}, kernel.Invalidf("livemode", "a %s-mode event reached a %s-mode endpoint", modeName(ev.Livemode), modeName(livemode))
 	}
 	return decodeEvent(ev)
 }
@@ -94,25 +95,25 @@ func modeName(livemode bool) string {
 	return "test"
 }
 
-// decodeEvent maps the Stripe event types the domain uses to an Event.
-func decodeEvent(ev stripe.Event) (Event, error) {
-	out := Event{
+// decodeEvent maps the Stripe event types the domain uses to a payments.Event.
+func decodeEvent(ev stripego.Event) (payments.Event, error) {
+	out := payments.Event{
 		ID:           ev.ID,
 		ProviderType: string(ev.Type),
 		Created:      time.Unix(ev.Created, 0).UTC(),
 	}
 	if ev.Data == nil {
-		return Event{}, kernel.Invalidf("payload", "the webhook event %s has no data", ev.ID)
+		return payments.Event{}, kernel.Invalidf("payload", "the webhook event %s has no data", ev.ID)
 	}
 	switch ev.Type {
-	case stripe.EventTypeCheckoutSessionCompleted, stripe.EventTypeCheckoutSessionAsyncPaymentSucceeded, stripe.EventTypeCheckoutSessionExpired:
-		var s stripe.CheckoutSession
+	case stripego.EventTypeCheckoutSessionCompleted, stripego.EventTypeCheckoutSessionAsyncPaymentSucceeded, stripego.EventTypeCheckoutSessionExpired:
+		var s stripego.CheckoutSession
 		if err := json.Unmarshal(ev.Data.Raw, &s); err != nil {
-			return Event{}, kernel.Invalidf("payload", "the webhook event %s does not hold a checkout session", ev.ID)
+			return payments.Event{}, kernel.Invalidf("payload", "the webhook event %s does not hold a checkout session", ev.ID)
 		}
 		out.Type = checkoutEventType(ev.Type, s.PaymentStatus)
 		out.CheckoutID = s.ID
-		out.setMetadata(s.Metadata)
+		setMetadata(&out, s.Metadata)
 		if s.ClientReferenceID != "" && out.TopUpID == "" {
 			out.TopUpID = s.ClientReferenceID
 		}
@@ -122,66 +123,66 @@ func decodeEvent(ev stripe.Event) (Event, error) {
 		if s.Customer != nil {
 			out.CustomerID = s.Customer.ID
 		}
-		out.Amount = NewAmount(s.AmountTotal, string(s.Currency))
-	case stripe.EventTypePaymentIntentSucceeded, stripe.EventTypePaymentIntentPaymentFailed, stripe.EventTypePaymentIntentRequiresAction:
-		var pi stripe.PaymentIntent
+		out.Amount = payments.NewAmount(s.AmountTotal, string(s.Currency))
+	case stripego.EventTypePaymentIntentSucceeded, stripego.EventTypePaymentIntentPaymentFailed, stripego.EventTypePaymentIntentRequiresAction:
+		var pi stripego.PaymentIntent
 		if err := json.Unmarshal(ev.Data.Raw, &pi); err != nil {
-			return Event{}, kernel.Invalidf("payload", "the webhook event %s does not hold a payment intent", ev.ID)
+			return payments.Event{}, kernel.Invalidf("payload", "the webhook event %s does not hold a payment intent", ev.ID)
 		}
 		out.Type = paymentEventType(ev.Type)
 		out.PaymentID = pi.ID
-		out.setMetadata(pi.Metadata)
+		setMetadata(&out, pi.Metadata)
 		if pi.Customer != nil {
 			out.CustomerID = pi.Customer.ID
 		}
 		if pi.PaymentMethod != nil {
 			out.PaymentMethodID = pi.PaymentMethod.ID
 		}
-		out.Amount = NewAmount(pi.Amount, string(pi.Currency))
-		if ev.Type == stripe.EventTypePaymentIntentSucceeded && pi.AmountReceived != 0 {
+		out.Amount = payments.NewAmount(pi.Amount, string(pi.Currency))
+		if ev.Type == stripego.EventTypePaymentIntentSucceeded && pi.AmountReceived != 0 {
 			out.Amount.Minor = pi.AmountReceived
 		}
-		if e := pi.LastPaymentError; e != nil && ev.Type == stripe.EventTypePaymentIntentPaymentFailed {
+		if e := pi.LastPaymentError; e != nil && ev.Type == stripego.EventTypePaymentIntentPaymentFailed {
 			out.FailureCode, out.DeclineCode = string(e.Code), string(e.DeclineCode)
 			out.FailureMessage = e.Msg
 		}
 		out.ActionURL = actionURL(pi.NextAction)
 	default:
-		out.Type = EventIgnored
+		out.Type = payments.EventIgnored
 	}
 	return out, nil
 }
 
-func (e *Event) setMetadata(m map[string]string) {
+func setMetadata(e *payments.Event, m map[string]string) {
 	e.TopUpID, e.Account, e.Mode = m[metaTopUpID], m[metaAccount], m[metaMode]
 }
 
 // checkoutEventType: a session completes unpaid only for a delayed payment
 // method; its money arrives with async_payment_succeeded, so the completion
 // itself is ignored.
-func checkoutEventType(t stripe.EventType, status stripe.CheckoutSessionPaymentStatus) string {
+func checkoutEventType(t stripego.EventType, status stripego.CheckoutSessionPaymentStatus) string {
 	switch {
-	case t == stripe.EventTypeCheckoutSessionExpired:
-		return EventCheckoutExpired
-	case status == stripe.CheckoutSessionPaymentStatusPaid:
-		return EventCheckoutCompleted
+	case t == stripego.EventTypeCheckoutSessionExpired:
+		return payments.EventCheckoutExpired
+	case status == stripego.CheckoutSessionPaymentStatusPaid:
+		return payments.EventCheckoutCompleted
 	default:
-		return EventIgnored
+		return payments.EventIgnored
 	}
 }
 
-func paymentEventType(t stripe.EventType) string {
+func paymentEventType(t stripego.EventType) string {
 	switch t {
-	case stripe.EventTypePaymentIntentSucceeded:
-		return EventPaymentSucceeded
-	case stripe.EventTypePaymentIntentPaymentFailed:
-		return EventPaymentFailed
+	case stripego.EventTypePaymentIntentSucceeded:
+		return payments.EventPaymentSucceeded
+	case stripego.EventTypePaymentIntentPaymentFailed:
+		return payments.EventPaymentFailed
 	default:
-		return EventPaymentRequiresAction
+		return payments.EventPaymentRequiresAction
 	}
 }
 
-func actionURL(na *stripe.PaymentIntentNextAction) string {
+func actionURL(na *stripego.PaymentIntentNextAction) string {
 	if na != nil && na.RedirectToURL != nil {
 		return na.RedirectToURL.URL
 	}

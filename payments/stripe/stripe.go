@@ -1,22 +1,23 @@
-package payments
+package stripe
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tollgatehq/tollgate/payments"
 	"net/http"
 	"regexp"
 	"strings"
 	"time"
 
-	"github.com/stripe/stripe-go/v82"
+	stripego "github.com/stripe/stripe-go/v82"
 	"github.com/tollgatehq/tollgate/kernel"
 )
 
-// StripeConfig connects one Tollgate account (in one mode) to Stripe.
-type StripeConfig struct {
-	SecretKey     Secret // sk_test_…/rk_test_… in test mode, sk_live_…/rk_live_… in live mode
-	WebhookSecret Secret // whsec_…, the signing secret of the account's webhook endpoint
+// Config connects one Tollgate account (in one mode) to Stripe.
+type Config struct {
+	SecretKey     payments.Secret // sk_test_…/rk_test_… in test mode, sk_live_…/rk_live_… in live mode
+	WebhookSecret payments.Secret // whsec_…, the signing secret of the account's webhook endpoint
 	Livemode      bool
 	// BackendURL replaces https://api.stripe.com, for stripe-mock in
 	// tests. Empty means Stripe.
@@ -26,64 +27,77 @@ type StripeConfig struct {
 	HTTPClient *http.Client
 }
 
-// Stripe is the Stripe provider of one account and mode: Checkout Sessions
+// Provider is the Stripe provider of one account and mode: Checkout Sessions
 // for top-ups, off-session PaymentIntents for auto top-up, refunds, and
 // webhooks verified with the endpoint's signing secret. It is safe for
 // concurrent use.
-type Stripe struct {
-	client        *stripe.Client
-	key           Secret
-	webhookSecret Secret
+type Provider struct {
+	client        *stripego.Client
+	key           payments.Secret
+	webhookSecret payments.Secret
 	livemode      bool
 }
 
-var _ Provider = (*Stripe)(nil)
+var _ payments.Provider = (*Provider)(nil)
 
-// NewStripe returns the Stripe provider for cfg. It refuses, with an invalid
+// New returns the Stripe provider for cfg. It refuses, with an invalid
 // error naming only the key's last 4 characters, a live key in test mode, a
 // test key in live mode, a publishable key, and a webhook secret that is not
 // whsec_….
-func NewStripe(cfg StripeConfig) (*Stripe, error) {
+func New(cfg Config) (*Provider, error) {
 	if err := checkSecretKey(cfg.SecretKey, cfg.Livemode); err != nil {
 		return nil, err
 	}
 	if err := checkWebhookSecret(cfg.WebhookSecret); err != nil {
 		return nil, err
 	}
-	bc := &stripe.BackendConfig{
+	bc := &stripego.BackendConfig{
 		HTTPClient: cfg.HTTPClient,
 		// Errors are returned to the caller, which logs them once;
 		// stripe-go's own logger would print them a second time.
-		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull},
+		LeveledLogger: &stripego.LeveledLogger{Level: stripego.LevelNull},
 	}
 	if cfg.BackendURL != "" {
-		bc.URL = stripe.String(strings.TrimRight(cfg.BackendURL, "/"))
+		bc.URL = stripego.String(strings.TrimRight(cfg.BackendURL, "/"))
 	}
-	backends := stripe.NewBackendsWithConfig(bc)
-	return &Stripe{
-		client:        stripe.NewClient(string(cfg.SecretKey), stripe.WithBackends(backends)),
+	backends := stripego.NewBackendsWithConfig(bc)
+	return &Provider{
+		client:        stripego.NewClient(string(cfg.SecretKey), stripego.WithBackends(backends)),
 		key:           cfg.SecretKey,
 		webhookSecret: cfg.WebhookSecret,
 		livemode:      cfg.Livemode,
 	}, nil
 }
 
-// Name returns ProviderStripe.
-func (s *Stripe) Name() string { return ProviderStripe }
+// Connector returns the payments.Connector billing builds an account's
+// Stripe provider with; backendURL replaces Stripe's API address (empty:
+// Stripe's own).
+func Connector(backendURL string) payments.Connector {
+	return func(c payments.Connection) (payments.Provider, error) {
+		p, err := New(Config{SecretKey: c.SecretKey, WebhookSecret: c.WebhookSecret, Livemode: c.Livemode, BackendURL: backendURL})
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+}
+
+// Name returns payments.ProviderStripe.
+func (s *Provider) Name() string { return payments.ProviderStripe }
 
 // String names the provider by mode and the last 4 characters of its key.
-func (s *Stripe) String() string {
+func (s *Provider) String() string {
 	return fmt.Sprintf("stripe(%s, key %s)", modeName(s.livemode), s.key.Redacted())
 }
 
 // GoString is String, so %#v shows no secret either.
-func (s *Stripe) GoString() string { return s.String() }
+func (s *Provider) GoString() string { return s.String() }
 
 // EnsureCustomer returns ref.ProviderID when Stripe still has that customer,
 // and otherwise creates one carrying the Tollgate ids in its metadata. The
 // creation's idempotency key is the Tollgate customer id, so two concurrent
 // first top-ups make one Stripe customer.
-func (s *Stripe) EnsureCustomer(ctx context.Context, ref CustomerRef) (string, error) {
+func (s *Provider) EnsureCustomer(ctx context.Context, ref payments.CustomerRef) (string, error) {
 	if ref.ID == "" {
 		return "", kernel.Invalidf("customer", "a Tollgate customer id is required")
 	}
@@ -96,14 +110,14 @@ func (s *Stripe) EnsureCustomer(ctx context.Context, ref CustomerRef) (string, e
 			return "", stripeError("retrieve Stripe customer", err)
 		}
 	}
-	p := &stripe.CustomerCreateParams{
+	p := &stripego.CustomerCreateParams{
 		Metadata: map[string]string{"tollgate_customer": ref.ID, metaAccount: ref.Account, metaMode: ref.Mode},
 	}
 	if ref.Email != "" {
-		p.Email = stripe.String(ref.Email)
+		p.Email = stripego.String(ref.Email)
 	}
 	if ref.Name != "" {
-		p.Name = stripe.String(ref.Name)
+		p.Name = stripego.String(ref.Name)
 	}
 	p.SetIdempotencyKey("tollgate-customer-" + ref.ID)
 	c, err := s.client.V1Customers.Create(ctx, p)
@@ -118,65 +132,65 @@ func (s *Stripe) EnsureCustomer(ctx context.Context, ref CustomerRef) (string, e
 // The top-up id is the idempotency key and, with the account and mode, the
 // metadata of both the session and its PaymentIntent, so every event of the
 // payment names its top-up.
-func (s *Stripe) CreateCheckout(ctx context.Context, in CheckoutInput) (Checkout, error) {
-	amount, err := checkCheckout(in)
+func (s *Provider) CreateCheckout(ctx context.Context, in payments.CheckoutInput) (payments.Checkout, error) {
+	amount, err := in.Validate()
 	if err != nil {
-		return Checkout{}, err
+		return payments.Checkout{}, err
 	}
 	meta := metadata(in.TopUpID, in.Account, in.Mode)
-	p := &stripe.CheckoutSessionCreateParams{
-		Mode:               stripe.String(string(stripe.CheckoutSessionModePayment)),
-		Customer:           stripe.String(in.CustomerID),
-		ClientReferenceID:  stripe.String(in.TopUpID),
-		PaymentMethodTypes: stripe.StringSlice([]string{"card"}),
-		SuccessURL:         stripe.String(in.SuccessURL),
-		CancelURL:          stripe.String(in.CancelURL),
-		LineItems: []*stripe.CheckoutSessionCreateLineItemParams{{
-			Quantity: stripe.Int64(1),
-			PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{
-				Currency:   stripe.String(strings.ToLower(amount.Currency)),
-				UnitAmount: stripe.Int64(amount.Minor),
-				ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{
-					Name: stripe.String(description(in.Description, amount)),
+	p := &stripego.CheckoutSessionCreateParams{
+		Mode:               stripego.String(string(stripego.CheckoutSessionModePayment)),
+		Customer:           stripego.String(in.CustomerID),
+		ClientReferenceID:  stripego.String(in.TopUpID),
+		PaymentMethodTypes: stripego.StringSlice([]string{"card"}),
+		SuccessURL:         stripego.String(in.SuccessURL),
+		CancelURL:          stripego.String(in.CancelURL),
+		LineItems: []*stripego.CheckoutSessionCreateLineItemParams{{
+			Quantity: stripego.Int64(1),
+			PriceData: &stripego.CheckoutSessionCreateLineItemPriceDataParams{
+				Currency:   stripego.String(strings.ToLower(amount.Currency)),
+				UnitAmount: stripego.Int64(amount.Minor),
+				ProductData: &stripego.CheckoutSessionCreateLineItemPriceDataProductDataParams{
+					Name: stripego.String(description(in.Description, amount)),
 				},
 			},
 		}},
-		PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{
-			SetupFutureUsage: stripe.String(string(stripe.PaymentIntentSetupFutureUsageOffSession)),
+		PaymentIntentData: &stripego.CheckoutSessionCreatePaymentIntentDataParams{
+			SetupFutureUsage: stripego.String(string(stripego.PaymentIntentSetupFutureUsageOffSession)),
 			Metadata:         meta,
 		},
 		Metadata: meta,
 	}
 	if !in.ExpiresAt.IsZero() {
-		p.ExpiresAt = stripe.Int64(in.ExpiresAt.Unix())
+		p.ExpiresAt = stripego.Int64(in.ExpiresAt.Unix())
 	}
 	p.SetIdempotencyKey("tollgate-checkout-" + in.TopUpID)
 	cs, err := s.client.V1CheckoutSessions.Create(ctx, p)
 	if err != nil {
-		return Checkout{}, stripeError("create Stripe checkout session", err)
+		return payments.Checkout{}, stripeError("create Stripe checkout session", err)
 	}
-	return Checkout{ID: cs.ID, URL: cs.URL, ExpiresAt: time.Unix(cs.ExpiresAt, 0).UTC()}, nil
+	return payments.Checkout{ID: cs.ID, URL: cs.URL, ExpiresAt: time.Unix(cs.ExpiresAt, 0).UTC()}, nil
 }
 
 // ChargeSaved confirms an off-session PaymentIntent on the saved card. A
 // decline or a card that needs the customer (authentication_required) is not
 // an error: it is the Charge's status, with Stripe's codes and message.
-func (s *Stripe) ChargeSaved(ctx context.Context, in ChargeInput) (Charge, error) {
-	amount, err := checkCharge(in)
+func (s *Provider) ChargeSaved(ctx context.Context, in payments.ChargeInput) (payments.Charge, error) {
+	amount, err := in.Validate()
 	if err != nil {
-		return Charge{}, err
+		return payments.Charge{}, err
 	}
-	p := &stripe.PaymentIntentCreateParams{
-		Amount:        stripe.Int64(amount.Minor),
-		Currency:      stripe.String(strings.ToLower(amount.Currency)),
-		Customer:      stripe.String(in.CustomerID),
-		PaymentMethod: stripe.String(in.PaymentMethodID),
-		Confirm:       stripe.Bool(true),
-		OffSession:    stripe.Bool(true),
+	p := &stripego.PaymentIntentCreateParams{
+		Amount:        stripego.Int64(amount.Minor),
+		Currency:      stripego.String(strings.ToLower(amount.Currency)),
+		Customer:      stripego.String(in.CustomerID),
+		PaymentMethod: stripego.String(in.PaymentMethodID),
+		Confirm:       stripego.Bool(true),
+		OffSession:    stripego.Bool(true),
 		Metadata:      metadata(in.TopUpID, in.Account, in.Mode),
 	}
 	if in.Description != "" {
-		p.Description = stripe.String(in.Description)
+		p.Description = stripego.String(in.Description)
 	}
 	p.SetIdempotencyKey(in.IdempotencyKey)
 	pi, err := s.client.V1PaymentIntents.Create(ctx, p)
@@ -184,24 +198,24 @@ func (s *Stripe) ChargeSaved(ctx context.Context, in ChargeInput) (Charge, error
 		if c, ok := chargeFromCardError(err, amount); ok {
 			return c, nil
 		}
-		return Charge{}, stripeError("charge saved card", err)
+		return payments.Charge{}, stripeError("charge saved card", err)
 	}
 	return chargeFromPaymentIntent(pi), nil
 }
 
 // chargeFromPaymentIntent maps a PaymentIntent Stripe answered with.
-func chargeFromPaymentIntent(pi *stripe.PaymentIntent) Charge {
-	c := Charge{ID: pi.ID, Amount: NewAmount(pi.Amount, string(pi.Currency))}
+func chargeFromPaymentIntent(pi *stripego.PaymentIntent) payments.Charge {
+	c := payments.Charge{ID: pi.ID, Amount: payments.NewAmount(pi.Amount, string(pi.Currency))}
 	switch pi.Status {
-	case stripe.PaymentIntentStatusSucceeded:
-		c.Status = ChargeSucceeded
-	case stripe.PaymentIntentStatusRequiresAction:
-		c.Status = ChargeRequiresAction
+	case stripego.PaymentIntentStatusSucceeded:
+		c.Status = payments.ChargeSucceeded
+	case stripego.PaymentIntentStatusRequiresAction:
+		c.Status = payments.ChargeRequiresAction
 		c.ActionURL = actionURL(pi.NextAction)
-	case stripe.PaymentIntentStatusProcessing, stripe.PaymentIntentStatusRequiresCapture:
-		c.Status = ChargeProcessing
+	case stripego.PaymentIntentStatusProcessing, stripego.PaymentIntentStatusRequiresCapture:
+		c.Status = payments.ChargeProcessing
 	default: // requires_payment_method after a failed attempt, canceled
-		c.Status = ChargeFailed
+		c.Status = payments.ChargeFailed
 		if e := pi.LastPaymentError; e != nil {
 			c.FailureCode, c.DeclineCode, c.FailureMessage = string(e.Code), string(e.DeclineCode), e.Msg
 		} else {
@@ -214,13 +228,13 @@ func chargeFromPaymentIntent(pi *stripe.PaymentIntent) Charge {
 // chargeFromCardError maps the 402 Stripe answers an off-session charge with
 // when the card is declined or needs authentication: the PaymentIntent exists
 // and the outcome is the charge's, not an error.
-func chargeFromCardError(err error, amount Amount) (Charge, bool) {
-	var se *stripe.Error
-	if !errors.As(err, &se) || se.Type != stripe.ErrorTypeCard {
-		return Charge{}, false
+func chargeFromCardError(err error, amount payments.Amount) (payments.Charge, bool) {
+	var se *stripego.Error
+	if !errors.As(err, &se) || se.Type != stripego.ErrorTypeCard {
+		return payments.Charge{}, false
 	}
-	c := Charge{
-		Status:         ChargeFailed,
+	c := payments.Charge{
+		Status:         payments.ChargeFailed,
 		Amount:         amount,
 		FailureCode:    string(se.Code),
 		DeclineCode:    string(se.DeclineCode),
@@ -230,46 +244,46 @@ func chargeFromCardError(err error, amount Amount) (Charge, bool) {
 		c.ID = se.PaymentIntent.ID
 		c.ActionURL = actionURL(se.PaymentIntent.NextAction)
 	}
-	if se.Code == stripe.ErrorCodeAuthenticationRequired {
-		c.Status = ChargeRequiresAction
+	if se.Code == stripego.ErrorCodeAuthenticationRequired {
+		c.Status = payments.ChargeRequiresAction
 	}
 	return c, true
 }
 
 // Refund refunds in.Amount of a PaymentIntent.
-func (s *Stripe) Refund(ctx context.Context, in RefundInput) (Refund, error) {
-	amount, err := checkRefund(in)
+func (s *Provider) Refund(ctx context.Context, in payments.RefundInput) (payments.Refund, error) {
+	amount, err := in.Validate()
 	if err != nil {
-		return Refund{}, err
+		return payments.Refund{}, err
 	}
-	p := &stripe.RefundCreateParams{
-		PaymentIntent: stripe.String(in.PaymentID),
-		Amount:        stripe.Int64(amount.Minor),
+	p := &stripego.RefundCreateParams{
+		PaymentIntent: stripego.String(in.PaymentID),
+		Amount:        stripego.Int64(amount.Minor),
 		Metadata:      in.Metadata,
 	}
 	p.SetIdempotencyKey(in.IdempotencyKey)
 	r, err := s.client.V1Refunds.Create(ctx, p)
 	if err != nil {
-		return Refund{}, stripeError("refund payment "+in.PaymentID, err)
+		return payments.Refund{}, stripeError("refund payment "+in.PaymentID, err)
 	}
-	out := Refund{ID: r.ID, PaymentID: in.PaymentID, Amount: NewAmount(r.Amount, string(r.Currency))}
+	out := payments.Refund{ID: r.ID, PaymentID: in.PaymentID, Amount: payments.NewAmount(r.Amount, string(r.Currency))}
 	if r.PaymentIntent != nil {
 		out.PaymentID = r.PaymentIntent.ID
 	}
 	switch r.Status {
-	case stripe.RefundStatusSucceeded:
-		out.Status = RefundSucceeded
-	case stripe.RefundStatusFailed, stripe.RefundStatusCanceled:
-		out.Status = RefundFailed
+	case stripego.RefundStatusSucceeded:
+		out.Status = payments.RefundSucceeded
+	case stripego.RefundStatusFailed, stripego.RefundStatusCanceled:
+		out.Status = payments.RefundFailed
 	default:
-		out.Status = RefundPending
+		out.Status = payments.RefundPending
 	}
 	return out, nil
 }
 
 // ParseWebhook verifies a Stripe webhook with the endpoint's signing secret
 // (Stripe-Signature, within Tolerance of now) and decodes it.
-func (s *Stripe) ParseWebhook(payload []byte, h http.Header, now time.Time) (Event, error) {
+func (s *Provider) ParseWebhook(payload []byte, h http.Header, now time.Time) (payments.Event, error) {
 	return parseSignedEvent(payload, h, s.webhookSecret, s.livemode, now)
 }
 
@@ -277,17 +291,17 @@ func metadata(topUpID, account, mode string) map[string]string {
 	return map[string]string{metaTopUpID: topUpID, metaAccount: account, metaMode: mode}
 }
 
-func description(d string, a Amount) string {
+func description(d string, a payments.Amount) string {
 	if d != "" {
 		return d
 	}
-	return "Top-up of " + FormatAmount(a)
+	return "Top-up of " + payments.FormatAmount(a)
 }
 
 // isMissing reports Stripe's "no such resource" answer.
 func isMissing(err error) bool {
-	var se *stripe.Error
-	return errors.As(err, &se) && (se.Code == stripe.ErrorCodeResourceMissing || se.HTTPStatusCode == http.StatusNotFound)
+	var se *stripego.Error
+	return errors.As(err, &se) && (se.Code == stripego.ErrorCodeResourceMissing || se.HTTPStatusCode == http.StatusNotFound)
 }
 
 // stripeError translates an error of the Stripe API into the kernel's codes,
@@ -297,7 +311,7 @@ func isMissing(err error) bool {
 // first, for the caller and the log alike. Internal errors keep Stripe's
 // error wrapped for the log.
 func stripeError(op string, err error) error {
-	var se *stripe.Error
+	var se *stripego.Error
 	if !errors.As(err, &se) {
 		// The network: Stripe was not reached or did not answer.
 		return &unavailableError{op: op, err: err}
@@ -306,13 +320,13 @@ func stripeError(op string, err error) error {
 	switch {
 	case se.HTTPStatusCode == http.StatusUnauthorized || se.HTTPStatusCode == http.StatusForbidden:
 		return kernel.Invalidf("secret_key", "Stripe refused the account's secret key (%s); connect Stripe again with a valid key", se.Msg)
-	case se.Type == stripe.ErrorTypeIdempotency:
+	case se.Type == stripego.ErrorTypeIdempotency:
 		return kernel.Errorf(kernel.EConflict, "Stripe: %s", se.Msg)
 	case isMissing(err):
 		return kernel.NotFoundf(se.Param, "Stripe: %s", se.Msg)
 	case se.HTTPStatusCode == http.StatusTooManyRequests || se.HTTPStatusCode >= 500:
 		return &unavailableError{op: op, err: err}
-	case se.Type == stripe.ErrorTypeInvalidRequest || se.Type == stripe.ErrorTypeCard:
+	case se.Type == stripego.ErrorTypeInvalidRequest || se.Type == stripego.ErrorTypeCard:
 		return kernel.Invalidf(se.Param, "Stripe: %s", se.Msg)
 	default:
 		return fmt.Errorf("%s: %w", op, err)
@@ -336,5 +350,5 @@ var stripeKeyRE = regexp.MustCompile(`\b(?:sk|rk|pk)_(?:test|live)_[A-Za-z0-9_]+
 
 // redactKeys replaces every Stripe key in s by its redacted form (…last4).
 func redactKeys(s string) string {
-	return stripeKeyRE.ReplaceAllStringFunc(s, func(k string) string { return Secret(k).Redacted() })
+	return stripeKeyRE.ReplaceAllStringFunc(s, func(k string) string { return payments.Secret(k).Redacted() })
 }

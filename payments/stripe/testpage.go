@@ -1,11 +1,12 @@
-package payments
+package stripe
 
 import (
+	"github.com/tollgatehq/tollgate/payments"
 	"html/template"
 	"net/http"
 	"strings"
 
-	"github.com/stripe/stripe-go/v82"
+	stripego "github.com/stripe/stripe-go/v82"
 )
 
 // Handler serves the test provider's pages; mount it at "/pay/test/":
@@ -56,7 +57,7 @@ func render(w http.ResponseWriter, status int, page testPage) {
 
 func (p *TestProvider) checkoutPage(c *testCheckout, card, errMsg string) testPage {
 	return testPage{
-		Title: "Pay", Amount: FormatAmount(c.amount), Description: description(c.in.Description, c.amount),
+		Title: "Pay", Amount: payments.FormatAmount(c.amount), Description: description(c.in.Description, c.amount),
 		Error: errMsg, Form: "checkout", Action: "/pay/test/" + c.id, Card: card,
 	}
 }
@@ -82,7 +83,7 @@ func (p *TestProvider) getCheckout(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		notFound(w)
 	case c.status == "complete":
-		render(w, http.StatusOK, testPage{Title: "Paid", Amount: FormatAmount(c.amount), Message: "This checkout is paid.", Link: successURL(c)})
+		render(w, http.StatusOK, testPage{Title: "Paid", Amount: payments.FormatAmount(c.amount), Message: "This checkout is paid.", Link: successURL(c)})
 	case c.status == "expired":
 		render(w, http.StatusGone, testPage{Title: "Expired", Message: "This checkout has expired. Start the top-up again.", Link: c.in.CancelURL})
 	default:
@@ -119,13 +120,13 @@ func (p *TestProvider) postCheckout(w http.ResponseWriter, r *http.Request) {
 	pay := p.newCheckoutPayment(c, card)
 	switch {
 	case card.authenticate:
-		if err := p.send(r.Context(), p.paymentEvent(pay, stripe.EventTypePaymentIntentRequiresAction, testCard{})); err != nil {
+		if err := p.send(r.Context(), p.paymentEvent(pay, stripego.EventTypePaymentIntentRequiresAction, testCard{})); err != nil {
 			p.deliveryFailed(w, err)
 			return
 		}
 		http.Redirect(w, r, "/pay/test/authenticate/"+pay.id, http.StatusSeeOther)
 	case card.code != "":
-		if err := p.send(r.Context(), p.paymentEvent(pay, stripe.EventTypePaymentIntentPaymentFailed, card)); err != nil {
+		if err := p.send(r.Context(), p.paymentEvent(pay, stripego.EventTypePaymentIntentPaymentFailed, card)); err != nil {
 			p.deliveryFailed(w, err)
 			return
 		}
@@ -144,11 +145,11 @@ func (p *TestProvider) newCheckoutPayment(c *testCheckout, card testCard) *testP
 	}
 	switch {
 	case card.authenticate:
-		pay.status = stripe.PaymentIntentStatusRequiresAction
+		pay.status = stripego.PaymentIntentStatusRequiresAction
 	case card.code != "":
-		pay.status = stripe.PaymentIntentStatusRequiresPaymentMethod
+		pay.status = stripego.PaymentIntentStatusRequiresPaymentMethod
 	default:
-		pay.status = stripe.PaymentIntentStatusSucceeded
+		pay.status = stripego.PaymentIntentStatusSucceeded
 	}
 	p.mu.Lock()
 	p.payments[pay.id] = pay
@@ -163,12 +164,12 @@ func (p *TestProvider) newCheckoutPayment(c *testCheckout, card testCard) *testP
 func (p *TestProvider) complete(w http.ResponseWriter, r *http.Request, pay *testPayment) {
 	c := pay.checkout
 	p.mu.Lock()
-	pay.status = stripe.PaymentIntentStatusSucceeded
+	pay.status = stripego.PaymentIntentStatusSucceeded
 	if c.status == "open" {
 		c.status = "complete"
 		c.delivered = [][]byte{
-			p.checkoutEvent(c, stripe.EventTypeCheckoutSessionCompleted, pay),
-			p.paymentEvent(pay, stripe.EventTypePaymentIntentSucceeded, testCard{}),
+			p.checkoutEvent(c, stripego.EventTypeCheckoutSessionCompleted, pay),
+			p.paymentEvent(pay, stripego.EventTypePaymentIntentSucceeded, testCard{}),
 		}
 	}
 	events := c.delivered
@@ -188,7 +189,7 @@ func (p *TestProvider) deliveryFailed(w http.ResponseWriter, err error) {
 }
 
 // payment returns a payment and its status, read under the lock.
-func (p *TestProvider) payment(id string) (*testPayment, stripe.PaymentIntentStatus, bool) {
+func (p *TestProvider) payment(id string) (*testPayment, stripego.PaymentIntentStatus, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pay, ok := p.payments[id]
@@ -204,12 +205,12 @@ func (p *TestProvider) getAuthenticate(w http.ResponseWriter, r *http.Request) {
 		notFound(w)
 		return
 	}
-	if status != stripe.PaymentIntentStatusRequiresAction {
+	if status != stripego.PaymentIntentStatusRequiresAction {
 		render(w, http.StatusConflict, testPage{Title: "Nothing to authenticate", Message: "This payment does not need authentication."})
 		return
 	}
 	render(w, http.StatusOK, testPage{
-		Title: "Authenticate this payment", Amount: FormatAmount(pay.amount),
+		Title: "Authenticate this payment", Amount: payments.FormatAmount(pay.amount),
 		Message: "Your bank asks you to confirm this payment.", Form: "authenticate", Action: "/pay/test/authenticate/" + pay.id,
 	})
 }
@@ -222,15 +223,15 @@ func (p *TestProvider) postAuthenticate(w http.ResponseWriter, r *http.Request) 
 	}
 	// A completed checkout's authentication may be submitted again, to
 	// redeliver its events.
-	if status != stripe.PaymentIntentStatusRequiresAction && !(pay.checkout != nil && status == stripe.PaymentIntentStatusSucceeded) {
+	if status != stripego.PaymentIntentStatusRequiresAction && !(pay.checkout != nil && status == stripego.PaymentIntentStatusSucceeded) {
 		p.getAuthenticate(w, r)
 		return
 	}
 	if r.PostFormValue("action") != "complete" {
 		failure := testCard{code: "payment_intent_authentication_failure", message: "The payment could not be authenticated."}
 		p.mu.Lock()
-		pay.status = stripe.PaymentIntentStatusRequiresPaymentMethod
-		event := p.paymentEvent(pay, stripe.EventTypePaymentIntentPaymentFailed, failure)
+		pay.status = stripego.PaymentIntentStatusRequiresPaymentMethod
+		event := p.paymentEvent(pay, stripego.EventTypePaymentIntentPaymentFailed, failure)
 		p.mu.Unlock()
 		if err := p.send(r.Context(), event); err != nil {
 			p.deliveryFailed(w, err)
@@ -248,12 +249,12 @@ func (p *TestProvider) postAuthenticate(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	p.mu.Lock()
-	pay.status = stripe.PaymentIntentStatusSucceeded
-	event := p.paymentEvent(pay, stripe.EventTypePaymentIntentSucceeded, testCard{})
+	pay.status = stripego.PaymentIntentStatusSucceeded
+	event := p.paymentEvent(pay, stripego.EventTypePaymentIntentSucceeded, testCard{})
 	p.mu.Unlock()
 	if err := p.send(r.Context(), event); err != nil {
 		p.deliveryFailed(w, err)
 		return
 	}
-	render(w, http.StatusOK, testPage{Title: "Payment authenticated", Amount: FormatAmount(pay.amount), Message: "Thank you. You can close this page."})
+	render(w, http.StatusOK, testPage{Title: "Payment authenticated", Amount: payments.FormatAmount(pay.amount), Message: "Thank you. You can close this page."})
 }

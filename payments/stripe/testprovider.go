@@ -1,4 +1,4 @@
-package payments
+package stripe
 
 import (
 	"bytes"
@@ -7,13 +7,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/tollgatehq/tollgate/payments"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/stripe/stripe-go/v82"
+	stripego "github.com/stripe/stripe-go/v82"
 	"github.com/stripe/stripe-go/v82/webhook"
 	"github.com/tollgatehq/tollgate/kernel"
 )
@@ -30,7 +31,7 @@ type TestConfig struct {
 	// WebhookSecret signs the provider's events. Empty means a secret
 	// made for this process; processes sharing a database should share
 	// one, so each can verify the others' events.
-	WebhookSecret Secret
+	WebhookSecret payments.Secret
 	// Deliver receives every event, signed.
 	Deliver DeliverFunc
 	// Now is the clock; nil means time.Now.
@@ -87,7 +88,7 @@ func cardByLast4(last4 string) (testCard, bool) {
 // use.
 type TestProvider struct {
 	base    string
-	secret  Secret
+	secret  payments.Secret
 	deliver DeliverFunc
 	now     func() time.Time
 	log     *slog.Logger
@@ -97,8 +98,8 @@ type TestProvider struct {
 	checkouts map[string]*testCheckout
 	byTopUp   map[string]*testCheckout
 	payments  map[string]*testPayment
-	charges   map[string]testIdempotent[ChargeInput, Charge]
-	refunds   map[string]testIdempotent[RefundInput, Refund]
+	charges   map[string]testIdempotent[payments.ChargeInput, payments.Charge]
+	refunds   map[string]testIdempotent[payments.RefundInput, payments.Refund]
 	inflight  sync.WaitGroup
 }
 
@@ -109,8 +110,8 @@ type testIdempotent[I, O any] struct {
 
 // testCheckout is an open, completed or expired checkout.
 type testCheckout struct {
-	in        CheckoutInput
-	amount    Amount
+	in        payments.CheckoutInput
+	amount    payments.Amount
 	id        string
 	expiresAt time.Time
 	status    string   // "open", "complete", "expired"
@@ -120,25 +121,25 @@ type testCheckout struct {
 // testPayment is a PaymentIntent of the test provider.
 type testPayment struct {
 	id, customer, paymentMethod string
-	amount                      Amount
+	amount                      payments.Amount
 	meta                        map[string]string
-	status                      stripe.PaymentIntentStatus
+	status                      stripego.PaymentIntentStatus
 	checkout                    *testCheckout // nil for an off-session charge
 	refunded                    int64
 }
 
-var _ Provider = (*TestProvider)(nil)
+var _ payments.Provider = (*TestProvider)(nil)
 
 // NewTestProvider returns a test provider.
 func NewTestProvider(cfg TestConfig) (*TestProvider, error) {
-	if err := checkURL("base_url", cfg.BaseURL); err != nil {
+	if err := payments.CheckURL("base_url", cfg.BaseURL); err != nil {
 		return nil, err
 	}
 	if cfg.Deliver == nil {
 		return nil, kernel.Invalidf("deliver", "the test provider needs a Deliver function for its webhooks")
 	}
 	if cfg.WebhookSecret == "" {
-		cfg.WebhookSecret = Secret("whsec_test_" + randomID())
+		cfg.WebhookSecret = payments.Secret("whsec_test_" + randomID())
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -156,13 +157,13 @@ func NewTestProvider(cfg TestConfig) (*TestProvider, error) {
 		checkouts: map[string]*testCheckout{},
 		byTopUp:   map[string]*testCheckout{},
 		payments:  map[string]*testPayment{},
-		charges:   map[string]testIdempotent[ChargeInput, Charge]{},
-		refunds:   map[string]testIdempotent[RefundInput, Refund]{},
+		charges:   map[string]testIdempotent[payments.ChargeInput, payments.Charge]{},
+		refunds:   map[string]testIdempotent[payments.RefundInput, payments.Refund]{},
 	}, nil
 }
 
-// Name returns ProviderTest.
-func (p *TestProvider) Name() string { return ProviderTest }
+// Name returns payments.ProviderTest.
+func (p *TestProvider) Name() string { return payments.ProviderTest }
 
 // String names the provider without its secret.
 func (p *TestProvider) String() string { return "test provider (" + p.base + ")" }
@@ -178,7 +179,7 @@ func randomID() string {
 
 // EnsureCustomer returns ref.ProviderID when it is a test customer, and
 // otherwise one cus_test_… per Tollgate customer.
-func (p *TestProvider) EnsureCustomer(_ context.Context, ref CustomerRef) (string, error) {
+func (p *TestProvider) EnsureCustomer(_ context.Context, ref payments.CustomerRef) (string, error) {
 	if ref.ID == "" {
 		return "", kernel.Invalidf("customer", "a Tollgate customer id is required")
 	}
@@ -198,16 +199,16 @@ func (p *TestProvider) EnsureCustomer(_ context.Context, ref CustomerRef) (strin
 // CreateCheckout opens a checkout page on Tollgate. The top-up id is the
 // idempotency key: the same top-up gets the same checkout, and a different
 // amount or customer for it is a conflict.
-func (p *TestProvider) CreateCheckout(_ context.Context, in CheckoutInput) (Checkout, error) {
-	amount, err := checkCheckout(in)
+func (p *TestProvider) CreateCheckout(_ context.Context, in payments.CheckoutInput) (payments.Checkout, error) {
+	amount, err := in.Validate()
 	if err != nil {
-		return Checkout{}, err
+		return payments.Checkout{}, err
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c, ok := p.byTopUp[in.TopUpID]; ok {
 		if c.amount != amount || c.in.CustomerID != in.CustomerID {
-			return Checkout{}, kernel.Errorf(kernel.EConflict, "top-up %s already has a checkout for %s", in.TopUpID, FormatAmount(c.amount))
+			return payments.Checkout{}, kernel.Errorf(kernel.EConflict, "top-up %s already has a checkout for %s", in.TopUpID, payments.FormatAmount(c.amount))
 		}
 		return p.checkout(c), nil
 	}
@@ -221,8 +222,8 @@ func (p *TestProvider) CreateCheckout(_ context.Context, in CheckoutInput) (Chec
 	return p.checkout(c), nil
 }
 
-func (p *TestProvider) checkout(c *testCheckout) Checkout {
-	return Checkout{ID: c.id, URL: p.base + "/pay/test/" + c.id, ExpiresAt: c.expiresAt}
+func (p *TestProvider) checkout(c *testCheckout) payments.Checkout {
+	return payments.Checkout{ID: c.id, URL: p.base + "/pay/test/" + c.id, ExpiresAt: c.expiresAt}
 }
 
 // SaveCard saves a test card number on a customer, as a checkout paid with
@@ -251,21 +252,21 @@ func cardDigits(s string) string {
 // Stripe, where 3155 asks only on-session, so that the path can be tried).
 // The matching event is delivered in the background, as Stripe's would be;
 // Wait waits for it.
-func (p *TestProvider) ChargeSaved(ctx context.Context, in ChargeInput) (Charge, error) {
-	amount, err := checkCharge(in)
+func (p *TestProvider) ChargeSaved(ctx context.Context, in payments.ChargeInput) (payments.Charge, error) {
+	amount, err := in.Validate()
 	if err != nil {
-		return Charge{}, err
+		return payments.Charge{}, err
 	}
 	last4, _, _ := strings.Cut(strings.TrimPrefix(in.PaymentMethodID, "pm_test_"), "_")
 	card, ok := cardByLast4(last4)
 	if !strings.HasPrefix(in.PaymentMethodID, "pm_test_") || !ok {
-		return Charge{}, kernel.NotFoundf("payment_method", "no saved test card %s", in.PaymentMethodID)
+		return payments.Charge{}, kernel.NotFoundf("payment_method", "no saved test card %s", in.PaymentMethodID)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if prev, ok := p.charges[in.IdempotencyKey]; ok {
 		if prev.in != in {
-			return Charge{}, kernel.Errorf(kernel.EConflict, "idempotency key %s was used for another charge", in.IdempotencyKey)
+			return payments.Charge{}, kernel.Errorf(kernel.EConflict, "idempotency key %s was used for another charge", in.IdempotencyKey)
 		}
 		return prev.out, nil
 	}
@@ -274,61 +275,61 @@ func (p *TestProvider) ChargeSaved(ctx context.Context, in ChargeInput) (Charge,
 		amount: amount, meta: metadata(in.TopUpID, in.Account, in.Mode),
 	}
 	p.payments[pay.id] = pay
-	var ch Charge
+	var ch payments.Charge
 	var event []byte
 	switch {
 	case card.authenticate:
-		pay.status = stripe.PaymentIntentStatusRequiresAction
-		ch = Charge{ID: pay.id, Status: ChargeRequiresAction, Amount: amount, ActionURL: p.authenticateURL(pay.id)}
-		event = p.paymentEvent(pay, stripe.EventTypePaymentIntentRequiresAction, testCard{})
+		pay.status = stripego.PaymentIntentStatusRequiresAction
+		ch = payments.Charge{ID: pay.id, Status: payments.ChargeRequiresAction, Amount: amount, ActionURL: p.authenticateURL(pay.id)}
+		event = p.paymentEvent(pay, stripego.EventTypePaymentIntentRequiresAction, testCard{})
 	case card.code != "":
-		pay.status = stripe.PaymentIntentStatusRequiresPaymentMethod
-		ch = Charge{ID: pay.id, Status: ChargeFailed, Amount: amount, FailureCode: card.code, DeclineCode: card.decline, FailureMessage: card.message}
-		event = p.paymentEvent(pay, stripe.EventTypePaymentIntentPaymentFailed, card)
+		pay.status = stripego.PaymentIntentStatusRequiresPaymentMethod
+		ch = payments.Charge{ID: pay.id, Status: payments.ChargeFailed, Amount: amount, FailureCode: card.code, DeclineCode: card.decline, FailureMessage: card.message}
+		event = p.paymentEvent(pay, stripego.EventTypePaymentIntentPaymentFailed, card)
 	default:
-		pay.status = stripe.PaymentIntentStatusSucceeded
-		ch = Charge{ID: pay.id, Status: ChargeSucceeded, Amount: amount}
-		event = p.paymentEvent(pay, stripe.EventTypePaymentIntentSucceeded, testCard{})
+		pay.status = stripego.PaymentIntentStatusSucceeded
+		ch = payments.Charge{ID: pay.id, Status: payments.ChargeSucceeded, Amount: amount}
+		event = p.paymentEvent(pay, stripego.EventTypePaymentIntentSucceeded, testCard{})
 	}
-	p.charges[in.IdempotencyKey] = testIdempotent[ChargeInput, Charge]{in, ch}
+	p.charges[in.IdempotencyKey] = testIdempotent[payments.ChargeInput, payments.Charge]{in, ch}
 	p.deliverLater(context.WithoutCancel(ctx), event)
 	return ch, nil
 }
 
 // Refund refunds part or all of a succeeded test payment, never more than
 // what is left of it.
-func (p *TestProvider) Refund(_ context.Context, in RefundInput) (Refund, error) {
-	amount, err := checkRefund(in)
+func (p *TestProvider) Refund(_ context.Context, in payments.RefundInput) (payments.Refund, error) {
+	amount, err := in.Validate()
 	if err != nil {
-		return Refund{}, err
+		return payments.Refund{}, err
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if prev, ok := p.refunds[in.IdempotencyKey]; ok {
 		if prev.in.PaymentID != in.PaymentID || prev.in.Amount != in.Amount {
-			return Refund{}, kernel.Errorf(kernel.EConflict, "idempotency key %s was used for another refund", in.IdempotencyKey)
+			return payments.Refund{}, kernel.Errorf(kernel.EConflict, "idempotency key %s was used for another refund", in.IdempotencyKey)
 		}
 		return prev.out, nil
 	}
 	pay, ok := p.payments[in.PaymentID]
-	if !ok || pay.status != stripe.PaymentIntentStatusSucceeded {
-		return Refund{}, kernel.NotFoundf("payment", "no succeeded test payment %s in this process", in.PaymentID)
+	if !ok || pay.status != stripego.PaymentIntentStatusSucceeded {
+		return payments.Refund{}, kernel.NotFoundf("payment", "no succeeded test payment %s in this process", in.PaymentID)
 	}
 	if amount.Currency != pay.amount.Currency {
-		return Refund{}, kernel.Invalidf("amount", "payment %s was in %s, not %s", pay.id, pay.amount.Currency, amount.Currency)
+		return payments.Refund{}, kernel.Invalidf("amount", "payment %s was in %s, not %s", pay.id, pay.amount.Currency, amount.Currency)
 	}
 	if left := pay.amount.Minor - pay.refunded; amount.Minor > left {
-		return Refund{}, kernel.Invalidf("amount", "%s is more than the %s left of payment %s", FormatAmount(amount), FormatAmount(Amount{left, amount.Currency}), pay.id)
+		return payments.Refund{}, kernel.Invalidf("amount", "%s is more than the %s left of payment %s", payments.FormatAmount(amount), payments.FormatAmount(payments.Amount{Minor: left, Currency: amount.Currency}), pay.id)
 	}
 	pay.refunded += amount.Minor
-	r := Refund{ID: "re_test_" + randomID(), PaymentID: pay.id, Amount: amount, Status: RefundSucceeded}
-	p.refunds[in.IdempotencyKey] = testIdempotent[RefundInput, Refund]{in, r}
+	r := payments.Refund{ID: "re_test_" + randomID(), PaymentID: pay.id, Amount: amount, Status: payments.RefundSucceeded}
+	p.refunds[in.IdempotencyKey] = testIdempotent[payments.RefundInput, payments.Refund]{in, r}
 	return r, nil
 }
 
 // ParseWebhook verifies an event of this provider and decodes it, with the
 // parser Stripe's events go through.
-func (p *TestProvider) ParseWebhook(payload []byte, h http.Header, now time.Time) (Event, error) {
+func (p *TestProvider) ParseWebhook(payload []byte, h http.Header, now time.Time) (payments.Event, error) {
 	return parseSignedEvent(payload, h, p.secret, false, now)
 }
 
@@ -342,7 +343,7 @@ func (p *TestProvider) Expire(ctx context.Context, checkoutID string) error {
 		return kernel.NotFoundf("checkout", "no open test checkout %s", checkoutID)
 	}
 	c.status = "expired"
-	event := p.checkoutEvent(c, stripe.EventTypeCheckoutSessionExpired, nil)
+	event := p.checkoutEvent(c, stripego.EventTypeCheckoutSessionExpired, nil)
 	p.mu.Unlock()
 	return p.send(ctx, event)
 }
@@ -353,9 +354,9 @@ func (p *TestProvider) Wait() { p.inflight.Wait() }
 // Events.
 
 // event returns a Stripe-shaped event holding object.
-func (p *TestProvider) event(typ stripe.EventType, object map[string]any) []byte {
+func (p *TestProvider) event(typ stripego.EventType, object map[string]any) []byte {
 	b, err := json.Marshal(map[string]any{
-		"id": "evt_test_" + randomID(), "object": "event", "api_version": stripe.APIVersion,
+		"id": "evt_test_" + randomID(), "object": "event", "api_version": stripego.APIVersion,
 		"created": p.now().Unix(), "livemode": false, "type": typ,
 		"data": map[string]any{"object": object},
 	})
@@ -365,7 +366,7 @@ func (p *TestProvider) event(typ stripe.EventType, object map[string]any) []byte
 	return b
 }
 
-func (p *TestProvider) checkoutEvent(c *testCheckout, typ stripe.EventType, pay *testPayment) []byte {
+func (p *TestProvider) checkoutEvent(c *testCheckout, typ stripego.EventType, pay *testPayment) []byte {
 	obj := map[string]any{
 		"id": c.id, "object": "checkout.session", "mode": "payment",
 		"amount_total": c.amount.Minor, "currency": strings.ToLower(c.amount.Currency),
@@ -379,16 +380,16 @@ func (p *TestProvider) checkoutEvent(c *testCheckout, typ stripe.EventType, pay 
 	return p.event(typ, obj)
 }
 
-func (p *TestProvider) paymentEvent(pay *testPayment, typ stripe.EventType, failure testCard) []byte {
+func (p *TestProvider) paymentEvent(pay *testPayment, typ stripego.EventType, failure testCard) []byte {
 	obj := map[string]any{
 		"id": pay.id, "object": "payment_intent", "amount": pay.amount.Minor,
 		"currency": strings.ToLower(pay.amount.Currency), "customer": pay.customer,
 		"payment_method": pay.paymentMethod, "status": pay.status, "metadata": pay.meta,
 	}
-	if pay.status == stripe.PaymentIntentStatusSucceeded {
+	if pay.status == stripego.PaymentIntentStatusSucceeded {
 		obj["amount_received"] = pay.amount.Minor
 	}
-	if pay.status == stripe.PaymentIntentStatusRequiresAction {
+	if pay.status == stripego.PaymentIntentStatusRequiresAction {
 		obj["next_action"] = map[string]any{"type": "redirect_to_url", "redirect_to_url": map[string]any{"url": p.authenticateURL(pay.id)}}
 	}
 	if failure.code != "" {
