@@ -228,11 +228,11 @@ func (s *Service) queueAutoTopUpFailure(batch *pgx.Batch, c Caller, t TopUp, o o
 		c.AccountID, c.Mode, map[string]any{"top_up_id": t.ID, "wallet_id": t.WalletID, "asset": t.Asset, "reason": reason}, now, t.WalletID, t.Asset, autoTopUpMaxFailures)
 }
 
-// chargeAutoTopUp charges the card for a pending auto top-up (the job's
+// ChargeAutoTopUp charges the card for a pending auto top-up (AutoTopUpJob's
 // work). It is safe to run more than once: the charge's idempotency key is
 // the top-up's id, and its outcome applies through applyOutcome like a
 // webhook's.
-func (s *Service) chargeAutoTopUp(ctx context.Context, id string) error {
+func (s *Service) ChargeAutoTopUp(ctx context.Context, id string) error {
 	var c Caller
 	var cap *int64
 	var enabled bool

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/jobs"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -31,6 +32,7 @@ var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
 type env struct {
 	svc   *billing.Service
+	jobs  *jobs.Queue // the service's job queue: inserts only until startJobs
 	clock *clock
 	ctx   context.Context // the default account, test mode
 	acct  billing.Account
@@ -40,13 +42,33 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	pool := testdb.New(t)
 	clk := &clock{t: t0}
-	svc := billing.NewService(pool, billing.Options{Now: clk.Now})
+	q := jobs.New(pool, nil)
+	svc := billing.NewService(pool, billing.Options{Now: clk.Now, Jobs: q})
 	acct, err := svc.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatalf("EnsureDefaultAccount = %v", err)
 	}
 	ctx := billing.WithCaller(context.Background(), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
-	return &env{svc: svc, clock: clk, ctx: ctx, acct: acct}
+	return &env{svc: svc, jobs: q, clock: clk, ctx: ctx, acct: acct}
+}
+
+// startJobs runs the service's background work and its jobs, as serve
+// does, until the test ends.
+func (e *env) startJobs(t *testing.T) {
+	t.Helper()
+	startJobs(t, e.svc, e.jobs)
+}
+
+func startJobs(t *testing.T, svc *billing.Service, q *jobs.Queue) {
+	t.Helper()
+	svc.Start(context.Background())
+	if err := q.Start(context.Background(), jobs.Billing(svc)); err != nil {
+		t.Fatalf("start jobs: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = svc.Close(context.Background())
+		_ = q.Stop(context.Background())
+	})
 }
 
 func dec(s string) billing.Decimal { return decimal.RequireFromString(s) }

@@ -11,8 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed migrations/*.sql
@@ -44,10 +42,15 @@ func newMigrator(db *sql.DB) (*goose.Provider, error) {
 	return goose.NewProvider(goose.DialectPostgres, db, Migrations(), goose.WithSessionLocker(locker))
 }
 
+// MigrateStep is the schema of a package beside billing that migrates its
+// own tables (jobs.Migrate: River's), run after billing's migrations on the
+// same connections.
+type MigrateStep func(ctx context.Context, db *sql.DB) error
+
 // Migrate applies every pending migration, each in its own transaction, on
 // connections of their own without the pool's session limits: rebuilding an
-// index of a large table may take longer than a request may.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+// index of a large table may take longer than a request may; then the steps.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, steps ...MigrateStep) error {
 	cfg := pool.Config().Copy()
 	for k := range sessionLimits {
 		delete(cfg.ConnConfig.RuntimeParams, k)
@@ -60,11 +63,11 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	defer mpool.Close()
 	db := stdlib.OpenDBFromPool(mpool)
 	defer db.Close()
-	return MigrateDB(ctx, db)
+	return MigrateDB(ctx, db, steps...)
 }
 
 // MigrateDB is Migrate over a database/sql handle.
-func MigrateDB(ctx context.Context, db *sql.DB) error {
+func MigrateDB(ctx context.Context, db *sql.DB, steps ...MigrateStep) error {
 	p, err := newMigrator(db)
 	if err != nil {
 		return err
@@ -73,14 +76,10 @@ func MigrateDB(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	// River's own tables, for the background jobs, at the version of the
-	// River this binary was built with.
-	rm, err := rivermigrate.New(riverdatabasesql.New(db), nil)
-	if err != nil {
-		return fmt.Errorf("migrate river: %w", err)
-	}
-	if _, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("migrate river: %w", err)
+	for _, step := range steps {
+		if err := step(ctx, db); err != nil {
+			return err
+		}
 	}
 	if len(applied) == 0 {
 		return nil

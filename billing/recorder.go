@@ -76,11 +76,6 @@ func (s *Service) Close(ctx context.Context) error {
 	if s.stopBackground != nil {
 		s.stopBackground()
 	}
-	if s.jobs != nil {
-		if err := s.jobs.Stop(ctx); err != nil {
-			return err
-		}
-	}
 	drained := make(chan struct{})
 	go func() { s.rec.done.Wait(); close(drained) }()
 	select {

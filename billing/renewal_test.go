@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/jobs"
 )
 
 // planProduct is "a $20 monthly plan with 1,000 credits included and $0.01
@@ -203,13 +204,12 @@ func TestPlanRenewalRace(t *testing.T) {
 		}
 	}
 	e.at(start.Add(2*24*time.Hour + time.Minute))
-	other := billing.NewService(e.svc.Pool(), billing.Options{Now: e.clock.Now})
+	otherJobs := jobs.New(e.svc.Pool(), nil)
+	other := billing.NewService(e.svc.Pool(), billing.Options{Now: e.clock.Now, Jobs: otherJobs})
+	startJobs(t, e.svc, e.jobs)
+	startJobs(t, other, otherJobs)
 	var wg sync.WaitGroup
 	for _, svc := range []*billing.Service{e.svc, other} {
-		if err := svc.StartJobs(e.ctx); err != nil {
-			t.Fatalf("StartJobs = %v", err)
-		}
-		t.Cleanup(func() { svc.Close(e.ctx) })
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -1,34 +1,23 @@
 package billing
 
 import (
-	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-
-	"github.com/tollgatehq/tollgate/payments"
-
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tollgatehq/tollgate/payments"
 )
 
 // Service is the billing core every surface (MCP tools, REST API, CLI, portal)
 // calls. Each method takes the caller's account and mode from the context.
 type Service struct {
-	rec  recorder
-	jobs *river.Client[pgx.Tx] // nil until StartJobs
-	// extraJobs are the workers of packages beside billing (AddJobs).
-	extraJobs []Jobs
-	// insertOnly inserts jobs in a process that runs none.
-	insertOnce sync.Once
-	insertOnly *river.Client[pgx.Tx]
-	insertErr  error
-	kicks      chan string // auto top-ups to hand to jobs
-	// stopBackground ends what StartJobs started besides River (the
-	// revocation listener); nil before StartJobs.
+	rec   recorder
+	kicks chan string // auto top-ups to hand to the job queue
+	// stopBackground ends what Start started; nil before Start.
 	stopBackground context.CancelFunc
 	cache          *cache
 	pool           *pgxpool.Pool
@@ -53,6 +42,10 @@ type Options struct {
 	// Observer, if set, hears of authorization decisions and usage batch
 	// sizes (for metrics).
 	Observer Observer
+	// Jobs takes the background work billing asks for (package jobs, built
+	// by main); nil: none can be asked for (an auto top-up then waits for
+	// the reconciler of a process that has one).
+	Jobs JobQueue
 	// GracePeriod is how long a plan whose renewal could not be paid stays
 	// past_due (retried) before it is suspended; 0 means DefaultGracePeriod.
 	GracePeriod time.Duration

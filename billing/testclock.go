@@ -187,7 +187,7 @@ func (s *Service) AdvanceTestClock(ctx context.Context, id string, to time.Time)
 			return translate(err)
 		}
 		clk.Status, clk.AdvanceTo, clk.UpdatedAt = TestClockAdvancing, &to, now
-		return s.InsertJobTx(ctx, tx, advanceClockArgs{ClockID: id}, nil)
+		return s.enqueueJob(ctx, tx, AdvanceTestClockJob{ClockID: id})
 	})
 	return clk, err
 }
@@ -215,22 +215,15 @@ func (s *Service) longestInterval(ctx context.Context, db dbtx, clockID string) 
 	return longest, nil
 }
 
-// advanceClockArgs runs an advancing clock's due work (advanceClock).
-type advanceClockArgs struct {
-	ClockID string `json:"clock_id"`
-}
-
-func (advanceClockArgs) Kind() string { return "advance_test_clock" }
-
-// advanceClock runs what falls due for a clock's customers between its
+// RunTestClock runs what falls due for a clock's customers between its
 // frozen time and its target, in time order: at each instant something is
 // due, the clock is set to it (so every operation on its customers runs at
 // that time) and the due work runs, as the real-time sweeps would; then the
 // clock is ready at its target. Each step is committed before the next, so
 // a job that stops half way resumes where it stopped, and each piece of
 // work is keyed as in real time (a period's row, a lot's remaining value),
-// so none runs twice.
-func (s *Service) advanceClock(ctx context.Context, id string) error {
+// so none runs twice. The job queue runs it (AdvanceTestClockJob).
+func (s *Service) RunTestClock(ctx context.Context, id string) error {
 	for {
 		r, err := queries.ClockTime(ctx, s.pool, id)
 		if errors.Is(err, pgx.ErrNoRows) {

@@ -17,10 +17,7 @@ import (
 func newClockEnv(t *testing.T) (*env, billing.TestClock) {
 	t.Helper()
 	e := newEnv(t)
-	if err := e.svc.StartJobs(e.ctx); err != nil {
-		t.Fatalf("StartJobs = %v", err)
-	}
-	t.Cleanup(func() { _ = e.svc.Close(context.Background()) })
+	e.startJobs(t)
 	clk, _, err := e.svc.CreateTestClock(e.ctx, billing.CreateTestClockInput{IdempotencyKey: "clock-1", Name: "renewals", FrozenTime: jan1})
 	if err != nil {
 		t.Fatalf("CreateTestClock = %v", err)

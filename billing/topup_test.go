@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/jobs"
 	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/payments/stripe"
 )
@@ -53,14 +54,15 @@ func newPayEnv(t *testing.T) *payEnv {
 		t.Fatal(err)
 	}
 	mux.Handle("/pay/test/", prov.Handler())
-	svc = billing.NewService(pool, billing.Options{Now: clk.Now, TestPayments: prov})
+	q := jobs.New(pool, nil)
+	svc = billing.NewService(pool, billing.Options{Now: clk.Now, TestPayments: prov, Jobs: q})
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
 	acct, err := svc.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := billing.WithCaller(context.Background(), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
-	pe.env, pe.prov = &env{svc: svc, clock: clk, ctx: ctx, acct: acct}, prov
+	pe.env, pe.prov = &env{svc: svc, jobs: q, clock: clk, ctx: ctx, acct: acct}, prov
 	return pe
 }
 
@@ -269,9 +271,7 @@ func TestAutoTopUpOneChargePerCrossing(t *testing.T) {
 		t.Fatalf("auto top-ups after 50 debits crossing together: %+v, want exactly one pending", auto)
 	}
 
-	if err := pe.svc.StartJobs(pe.ctx); err != nil {
-		t.Fatal(err)
-	}
+	pe.startJobs(t)
 	waitFor(t, func() bool { return pe.getTopUp(t, auto[0].ID).Status == billing.TopUpSucceeded })
 	pe.prov.Wait()
 	wantDec(t, "balance: 20 − 50 × 0.25 + 15", pe.balance(t, "u1", "USD").Total, "22.5")
@@ -306,9 +306,7 @@ func TestAutoTopUpDeclines(t *testing.T) {
 		Threshold: dec("10"), Paid: dec("15.00")}); err != nil {
 		t.Fatalf("ConfigureAutoTopUp = %v", err)
 	}
-	if err := pe.svc.StartJobs(pe.ctx); err != nil {
-		t.Fatal(err)
-	}
+	pe.startJobs(t)
 	pe.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "USD", Amount: dec("20"), Reason: "gift"})
 	for n := 1; n <= 3; n++ {
 		spend := map[bool]string{true: "11", false: "1"}[n == 1] // 20 → 9, then 1 less each time

@@ -187,7 +187,7 @@ func (s *Service) queueDelivery(ctx context.Context, tx pgx.Tx, endpointID, even
 }
 
 func (s *Service) insertJob(ctx context.Context, tx pgx.Tx, deliveryID string) error {
-	return s.billing.InsertJobTx(ctx, tx, deliverArgs{DeliveryID: deliveryID},
+	return s.opts.Jobs.InsertTx(ctx, tx, deliverArgs{DeliveryID: deliveryID},
 		&river.InsertOpts{Queue: queue, MaxAttempts: len(s.opts.RetryDelays) + 1})
 }
 

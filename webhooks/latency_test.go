@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/jobs"
 	"github.com/tollgatehq/tollgate/webhooks"
 	"github.com/tollgatehq/tollgate/wire"
 )
@@ -27,16 +28,21 @@ import (
 //	go test -run '^$' -bench WebhookLatency -benchtime 40x ./webhooks
 func BenchmarkWebhookLatency(b *testing.B) {
 	pool := testdb.New(b)
-	svc := billing.NewService(pool, billing.Options{})
+	q := jobs.New(pool, nil)
+	svc := billing.NewService(pool, billing.Options{Jobs: q})
 	acct, err := svc.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}
-	hooks := webhooks.New(pool, svc, webhooks.Options{Render: wire.WebhookData(svc)})
-	if err := svc.StartJobs(context.Background()); err != nil {
+	hooks := webhooks.New(pool, svc, webhooks.Options{Render: wire.WebhookData(svc), Jobs: q})
+	svc.Start(context.Background())
+	if err := q.Start(context.Background(), jobs.Billing(svc), hooks.Jobs()); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = svc.Close(context.Background()) })
+	b.Cleanup(func() {
+		_ = svc.Close(context.Background())
+		_ = q.Stop(context.Background())
+	})
 	listen, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); hooks.Listen(listen) }()

@@ -14,8 +14,8 @@ const outboxChannel = "tollgate_outbox"
 // instead of at the periodic fan-out's next run (Options.FanOutInterval),
 // which stays for rows committed while no process listened. It catches up
 // on every (re)connection and runs until ctx ends; `tollgate serve` starts
-// it beside the background jobs (after svc.StartJobs, whose River client
-// then wakes the delivery queue when the fan-out inserts its jobs).
+// it beside the background jobs (after the job queue starts, whose River
+// client then wakes the delivery queue when the fan-out inserts its jobs).
 func (s *Service) Listen(ctx context.Context) {
 	for ctx.Err() == nil {
 		if err := s.listenOnce(ctx); err != nil && ctx.Err() == nil {

@@ -21,11 +21,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/oklog/ulid/v2"
 	"github.com/riverqueue/river"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/jobs"
 )
 
 // DefaultRetryDelays are the waits before each retry of a failed delivery;
@@ -86,6 +88,15 @@ type Options struct {
 	// wire.WebhookData; nil sends the outbox payload as it is, which only
 	// the tests of the delivery machinery want.
 	Render Render
+	// Jobs inserts the deliveries' jobs in the transaction that queues them
+	// (the process's *jobs.Queue, built by main); nil: a queue of its own
+	// that only inserts (a serve process on the database works them).
+	Jobs Inserter
+}
+
+// Inserter inserts a River job in a transaction (*jobs.Queue).
+type Inserter interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) error
 }
 
 // Render returns the data of an event of type typ from its outbox payload
@@ -106,9 +117,8 @@ type Service struct {
 	clients map[billing.Mode]*http.Client
 }
 
-// New returns the webhooks service over billing's database and registers
-// its jobs (the fan-out and the deliveries) with svc; call it before
-// svc.StartJobs.
+// New returns the webhooks service over billing's database; its jobs (the
+// fan-out and the deliveries) run where main starts Jobs().
 func New(pool *pgxpool.Pool, svc *billing.Service, opts Options) *Service {
 	if len(opts.RetryDelays) == 0 {
 		opts.RetryDelays = DefaultRetryDelays
@@ -121,21 +131,30 @@ func New(pool *pgxpool.Pool, svc *billing.Service, opts Options) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if opts.Jobs == nil {
+		opts.Jobs = jobs.New(pool, log)
+	}
 	s := &Service{pool: pool, billing: svc, opts: opts, log: log}
 	s.clients = map[billing.Mode]*http.Client{
 		billing.ModeTest: newClient(billing.ModeTest, opts.Timeout),
 		billing.ModeLive: newClient(billing.ModeLive, opts.Timeout),
 	}
-	svc.AddJobs(billing.Jobs{
+	return s
+}
+
+// Jobs is the background work of webhooks for the job queue: the
+// deliveries, and the fan-out of the outbox every FanOutInterval (a
+// fallback: Listen fans out as events commit).
+func (s *Service) Jobs() jobs.Set {
+	return jobs.Set{
 		Register: func(w *river.Workers) {
 			river.AddWorker(w, &deliverWorker{s: s})
 			river.AddWorker(w, &fanOutWorker{s: s})
 		},
-		Periodic: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(opts.FanOutInterval),
+		Periodic: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(s.opts.FanOutInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return fanOutArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
 		Queues: map[string]river.QueueConfig{queue: {MaxWorkers: 20, FetchCooldown: queueFetchCooldown, FetchPollInterval: queueFetchPollInterval}},
-	})
-	return s
+	}
 }
 
 func cmpOr(d, def time.Duration) time.Duration {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/jobs"
 	"github.com/tollgatehq/tollgate/webhooks"
 	"github.com/tollgatehq/tollgate/wire"
 )
@@ -37,6 +38,7 @@ var fast = webhooks.Options{RetryDelays: []time.Duration{10 * time.Millisecond, 
 type env struct {
 	pool  *pgxpool.Pool
 	svc   *billing.Service
+	jobs  *jobs.Queue
 	hooks *webhooks.Service
 	ctx   context.Context
 	// stopListen stops the outbox listener (Listen) when start ran it.
@@ -48,7 +50,8 @@ type env struct {
 // them with close.
 func start(t *testing.T, pool *pgxpool.Pool, opts webhooks.Options, run bool) *env {
 	t.Helper()
-	svc := billing.NewService(pool, billing.Options{})
+	q := jobs.New(pool, nil)
+	svc := billing.NewService(pool, billing.Options{Jobs: q})
 	acct, err := svc.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -56,10 +59,12 @@ func start(t *testing.T, pool *pgxpool.Pool, opts webhooks.Options, run bool) *e
 	if opts.Render == nil {
 		opts.Render = wire.WebhookData(svc) // as tollgate serve does
 	}
+	opts.Jobs = q
 	hooks := webhooks.New(pool, svc, opts)
 	stopListen := func() {}
 	if run {
-		if err := svc.StartJobs(context.Background()); err != nil {
+		svc.Start(context.Background())
+		if err := q.Start(context.Background(), jobs.Billing(svc), hooks.Jobs()); err != nil {
 			t.Fatal(err)
 		}
 		listen, stop := context.WithCancel(context.Background())
@@ -69,13 +74,16 @@ func start(t *testing.T, pool *pgxpool.Pool, opts webhooks.Options, run bool) *e
 		t.Cleanup(stopListen)
 	}
 	ctx := billing.WithCaller(context.Background(), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
-	return &env{pool: pool, svc: svc, hooks: hooks, ctx: ctx, stopListen: stopListen}
+	return &env{pool: pool, svc: svc, jobs: q, hooks: hooks, ctx: ctx, stopListen: stopListen}
 }
 
 // close stops what start started, as a server's shutdown does.
 func (e *env) close() error {
 	e.stopListen()
-	return e.svc.Close(context.Background())
+	if err := e.svc.Close(context.Background()); err != nil {
+		return err
+	}
+	return e.jobs.Stop(context.Background())
 }
 
 func newEnv(t *testing.T) *env {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/jobs"
 	"github.com/tollgatehq/tollgate/metrics"
 	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/payments/stripe"
@@ -37,8 +38,11 @@ type app struct {
 	// portal serves the customer portal under /portal/; nil outside serve.
 	portal *portal.Server
 	// hooks delivers outgoing webhooks; its jobs run where serve starts
-	// svc's (StartJobs).
+	// the queue.
 	hooks *webhooks.Service
+	// jobs is the process's job queue: billing and webhooks insert into
+	// it; serve starts it with their work.
+	jobs *jobs.Queue
 	// onClose runs when the server stops, before in-flight requests drain
 	// (it ends long-lived streams such as MCP's SSE sessions).
 	onClose []func()
@@ -70,7 +74,8 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 	if stripeBase != "" {
 		cfg.log.Info("Stripe API calls go to --stripe-api-base instead of https://api.stripe.com", "stripe_api_base", stripeBase)
 	}
-	opts := billing.Options{Logger: cfg.log, Stripe: stripe.Connector(stripeBase)}
+	a.jobs = jobs.New(db.pool, cfg.log)
+	opts := billing.Options{Logger: cfg.log, Stripe: stripe.Connector(stripeBase), Jobs: a.jobs}
 	if cfg.publicURL != "" {
 		pay, err := newTestPayments(cfg, a)
 		if err != nil {
@@ -87,7 +92,7 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 	}
 	a.acct = acct
 	a.prof = profitability.New(db.pool, a.svc, profitability.Options{})
-	a.hooks = webhooks.New(db.pool, a.svc, webhooks.Options{Logger: cfg.log, Render: wire.WebhookData(a.svc)}) // registers its jobs with svc
+	a.hooks = webhooks.New(db.pool, a.svc, webhooks.Options{Logger: cfg.log, Render: wire.WebhookData(a.svc), Jobs: a.jobs})
 	if cfg.publicURL != "" {
 		// TOLLGATE_PORTAL_SECRET signs the portal's links and cookies;
 		// without it, the secret stored in the database at first start.
@@ -139,6 +144,9 @@ func (a *app) drain() {
 	defer cancel()
 	if err := a.svc.Close(ctx); err != nil {
 		a.cfg.log.Warn("usage batches still running at exit", "err", err)
+	}
+	if err := a.jobs.Stop(ctx); err != nil {
+		a.cfg.log.Warn("background jobs still running at exit", "err", err)
 	}
 }
 

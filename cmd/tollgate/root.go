@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/jobs"
 	"github.com/tollgatehq/tollgate/pgembed"
 )
 
@@ -173,7 +174,7 @@ func openDatabase(ctx context.Context, cfg *config, migrate bool) (*database, er
 	}
 	d.pool = pool
 	if migrate {
-		if err := billing.Migrate(ctx, pool); err != nil {
+		if err := billing.Migrate(ctx, pool, jobs.Migrate); err != nil {
 			d.Close()
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tollgatehq/tollgate/jobs"
 	"net"
 	"net/http"
 	"os"
@@ -68,8 +69,12 @@ func serve(ctx context.Context, cfg *config) error {
 	}
 	defer stopTracing(context.WithoutCancel(ctx))
 	handler = tracing.Handler(handler)
-	// Background jobs (auto top-ups, webhook deliveries, renewals); app.drain stops them.
-	if err := app.svc.StartJobs(ctx); err != nil {
+	// Background work: billing's (key revocations, auto top-ups handed to
+	// the queue) and the job queue with billing's and webhooks' jobs
+	// (charges, renewals, expiries, test clocks, deliveries); app.drain
+	// stops them.
+	app.svc.Start(ctx)
+	if err := app.jobs.Start(ctx, jobs.Billing(app.svc), app.hooks.Jobs()); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
 	}
 	// Webhook events fanned out as their outbox rows commit, not at the next poll.
@@ -105,7 +110,6 @@ Docs: README.md and docs/ in https://github.com/tollgatehq/tollgate
 
 `, ln.Addr().String())
 	}
-	go sweepExpiredLots(ctx, cfg, app)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -122,24 +126,4 @@ Docs: README.md and docs/ in https://github.com/tollgatehq/tollgate
 	}
 	app.drain()
 	return nil
-}
-
-// sweepExpiredLots writes due lot expiries to the ledger every minute until ctx
-// ends. Balances never count expired lots either way; this keeps the ledger
-// current for wallets that see no movement.
-func sweepExpiredLots(ctx context.Context, cfg *config, a *app) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := a.svc.SweepExpiredLots(ctx, 500); err != nil && ctx.Err() == nil {
-				cfg.log.Warn("expiry sweep failed", "err", err)
-			} else if n > 0 {
-				cfg.log.Info("expiry sweep", "balances", n)
-			}
-		}
-	}
 }

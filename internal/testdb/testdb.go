@@ -26,6 +26,7 @@ import (
 	"github.com/peterldowns/pgtestdb"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/jobs"
 	"github.com/tollgatehq/tollgate/pgembed"
 )
 
@@ -148,5 +149,5 @@ func (migrator) Hash() (string, error) {
 }
 
 func (migrator) Migrate(ctx context.Context, db *sql.DB, _ pgtestdb.Config) error {
-	return billing.MigrateDB(ctx, db)
+	return billing.MigrateDB(ctx, db, jobs.Migrate)
 }
