@@ -13,6 +13,11 @@ import (
 	"github.com/pressly/goose/v3/lock"
 )
 
+// The schema is one ordered series of migrations for every package's tables
+// (goose keys them by number), each file named NNNNN_<package>_<what>.sql for
+// the package that owns its tables (billing, api, profitability, webhooks,
+// portal); River's own tables migrate through jobs.Migrate.
+//
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
