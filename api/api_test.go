@@ -58,11 +58,11 @@ func newEnv(t *testing.T, opts ...func(*Options)) *env {
 	pool := testdb.New(t)
 	svc := billing.NewService(pool, billing.Options{Logger: log})
 	ctx := context.Background()
-	acct, err := svc.EnsureDefaultAccount(ctx)
+	acct, err := svc.Accounts.EnsureDefaultAccount(ctx)
 	if err != nil {
 		t.Fatalf("EnsureDefaultAccount = %v", err)
 	}
-	_, key, err := svc.CreateAPIKey(ctx, acct.ID, billing.ModeTest, "api test")
+	_, key, err := svc.Accounts.CreateAPIKey(ctx, acct.ID, billing.ModeTest, "api test")
 	if err != nil {
 		t.Fatalf("CreateAPIKey = %v", err)
 	}
@@ -78,13 +78,13 @@ func (e *env) newKey(t *testing.T, accountID string, mode billing.Mode) string {
 	t.Helper()
 	ctx := context.Background()
 	if accountID == "" {
-		a, err := e.svc.CreateAccount(ctx, "other")
+		a, err := e.svc.Accounts.CreateAccount(ctx, "other")
 		if err != nil {
 			t.Fatalf("CreateAccount = %v", err)
 		}
 		accountID = a.ID
 	}
-	_, key, err := e.svc.CreateAPIKey(ctx, accountID, mode, "api test")
+	_, key, err := e.svc.Accounts.CreateAPIKey(ctx, accountID, mode, "api test")
 	if err != nil {
 		t.Fatalf("CreateAPIKey = %v", err)
 	}

@@ -11,7 +11,7 @@ func (s *server) listAssets(w http.ResponseWriter, r *http.Request) error {
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	assets, err := s.svc.ListAssets(r.Context())
+	assets, err := s.svc.Catalog.ListAssets(r.Context())
 	if err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (s *server) assetWithRates(r *http.Request, a billing.Asset) (wire.AssetWit
 	if a.Kind == billing.AssetCurrency {
 		return item, nil
 	}
-	rates, err := s.svc.ListAssetRates(r.Context(), a.Code)
+	rates, err := s.svc.Catalog.ListAssetRates(r.Context(), a.Code)
 	item.Rates = wire.Map(rates, wire.FromAssetRate)
 	return item, err
 }
@@ -41,7 +41,7 @@ func (s *server) createAsset(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	a, isNew, err := s.svc.CreateAsset(r.Context(), billing.CreateAssetInput{Code: in.Code, Name: in.Name, Symbol: in.Symbol, Precision: in.Precision})
+	a, isNew, err := s.svc.Catalog.CreateAsset(r.Context(), billing.CreateAssetInput{Code: in.Code, Name: in.Name, Symbol: in.Symbol, Precision: in.Precision})
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (s *server) getAsset(w http.ResponseWriter, r *http.Request) error {
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	a, err := s.svc.GetAsset(r.Context(), r.PathValue("code"))
+	a, err := s.svc.Catalog.GetAsset(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
 	}
@@ -67,11 +67,11 @@ func (s *server) listAssetRates(w http.ResponseWriter, r *http.Request) error {
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	a, err := s.svc.GetAsset(r.Context(), r.PathValue("code"))
+	a, err := s.svc.Catalog.GetAsset(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
 	}
-	rates, err := s.svc.ListAssetRates(r.Context(), a.Code)
+	rates, err := s.svc.Catalog.ListAssetRates(r.Context(), a.Code)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *server) addAssetRate(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	rate, err := s.svc.AddAssetRate(r.Context(), in.ToInput(r.PathValue("code")))
+	rate, err := s.svc.Catalog.AddAssetRate(r.Context(), in.ToInput(r.PathValue("code")))
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *server) quote(w http.ResponseWriter, r *http.Request) error {
 	if q.err != nil {
 		return q.err
 	}
-	res, err := s.svc.Quote(r.Context(), in)
+	res, err := s.svc.Catalog.Quote(r.Context(), in)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func (s *server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	subs, err := s.svc.ListSubscriptions(r.Context(), c.ID)
+	subs, err := s.svc.Plans.ListSubscriptions(r.Context(), c.ID)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (s *server) listSubscriptions(w http.ResponseWriter, r *http.Request) error
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	subs, err := s.svc.ListSubscriptions(r.Context(), r.PathValue("id"))
+	subs, err := s.svc.Plans.ListSubscriptions(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (s *server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	sub, err := s.svc.Subscribe(r.Context(), in.ToInput(r.PathValue("id")))
+	sub, err := s.svc.Plans.Subscribe(r.Context(), in.ToInput(r.PathValue("id")))
 	if err != nil {
 		return err
 	}

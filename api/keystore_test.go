@@ -34,7 +34,7 @@ func newKeyEnv(t *testing.T) *keyEnv {
 	t.Helper()
 	pool := testdb.New(t)
 	clk := &testClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
-	acct, err := billing.NewService(pool, billing.Options{Now: clk.Now}).EnsureDefaultAccount(context.Background())
+	acct, err := billing.NewService(pool, billing.Options{Now: clk.Now}).Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

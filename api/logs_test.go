@@ -19,7 +19,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	revoked := e.newKey(t, e.acct.ID, billing.ModeTest)
-	if _, err := e.svc.RevokeAPIKey(t.Context(), revoked[:14]); err != nil {
+	if _, err := e.svc.Accounts.RevokeAPIKey(t.Context(), revoked[:14]); err != nil {
 		t.Fatal(err)
 	}
 	bogus := "tg_test_" + strings.Repeat("z", 38)

@@ -38,7 +38,7 @@ func TestAuthentication(t *testing.T) {
 		if res := e.do("GET", "/v1/customers", key, nil); res.status != http.StatusOK {
 			t.Fatalf("fresh key = %d", res.status)
 		}
-		if _, err := e.svc.RevokeAPIKey(context.Background(), key[:14]); err != nil {
+		if _, err := e.svc.Accounts.RevokeAPIKey(context.Background(), key[:14]); err != nil {
 			t.Fatal(err)
 		}
 		e.wantError(t, e.do("GET", "/v1/customers", key, nil), http.StatusUnauthorized, typeAuthentication, "unauthorized", "")
@@ -205,7 +205,7 @@ func TestRateLimitPerKeySetting(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(o *Options) { o.RateLimit = DefaultRateLimit(); o.HotRateLimit = DefaultHotRateLimit() })
 	other := e.newKey(t, e.acct.ID, billing.ModeTest)
-	keys, err := e.svc.ListAPIKeys(context.Background(), e.acct.ID)
+	keys, err := e.svc.Accounts.ListAPIKeys(context.Background(), e.acct.ID)
 	if err != nil || len(keys) == 0 {
 		t.Fatalf("ListAPIKeys = %v, %v", keys, err)
 	}
@@ -215,7 +215,7 @@ func TestRateLimitPerKeySetting(t *testing.T) {
 			id = k.ID
 		}
 	}
-	if _, err := e.svc.SetAPIKeyLimits(context.Background(), id, 1, 0); err != nil {
+	if _, err := e.svc.Accounts.SetAPIKeyLimits(context.Background(), id, 1, 0); err != nil {
 		t.Fatal(err)
 	}
 	// 1 request a second with bursts of 2: well within 60 requests a 429
@@ -235,7 +235,7 @@ func TestRateLimitPerKeySetting(t *testing.T) {
 			t.Fatalf("a key without its own limit = %d, want 200 at the server's default (burst 200)", res.status)
 		}
 	}
-	if _, err := e.svc.SetAPIKeyLimits(context.Background(), id, 0, 0); err != nil {
+	if _, err := e.svc.Accounts.SetAPIKeyLimits(context.Background(), id, 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	if res := e.do("GET", "/v1/customers", e.key, nil); res.status != http.StatusOK {

@@ -26,7 +26,7 @@ func (s *server) getPortalBranding(w http.ResponseWriter, r *http.Request) error
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	p, err := s.svc.GetPortalSettings(r.Context())
+	p, err := s.svc.Portal.GetPortalSettings(r.Context())
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *server) setPortalBranding(w http.ResponseWriter, r *http.Request) error
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	p, err := s.svc.SetPortalSettings(r.Context(), in.ToInput())
+	p, err := s.svc.Portal.SetPortalSettings(r.Context(), in.ToInput())
 	if err != nil {
 		return err
 	}

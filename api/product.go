@@ -13,7 +13,7 @@ func (s *server) listProducts(w http.ResponseWriter, r *http.Request) error {
 	if q.err != nil {
 		return q.err
 	}
-	p, err := s.svc.ListProducts(r.Context(), in)
+	p, err := s.svc.Catalog.ListProducts(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (s *server) createProduct(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	v, isNew, err := s.svc.CreateProduct(r.Context(), billing.CreateProductInput{Code: in.Code, Name: in.Name, Description: in.Description,
+	v, isNew, err := s.svc.Catalog.CreateProduct(r.Context(), billing.CreateProductInput{Code: in.Code, Name: in.Name, Description: in.Description,
 		EventType: in.EventType, Prices: prices(in.Prices), Entitlements: entitlements(in.Entitlements)})
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func (s *server) getProduct(w http.ResponseWriter, r *http.Request) error {
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	v, err := s.svc.GetProduct(r.Context(), r.PathValue("id"))
+	v, err := s.svc.Catalog.GetProduct(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (s *server) createVersion(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	v, err := s.svc.CreateProductVersion(r.Context(), billing.CreateVersionInput{Product: r.PathValue("id"),
+	v, err := s.svc.Catalog.CreateProductVersion(r.Context(), billing.CreateVersionInput{Product: r.PathValue("id"),
 		Prices: prices(in.Prices), Entitlements: entitlements(in.Entitlements), KeepDefault: in.KeepDefault})
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func (s *server) archiveProduct(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &struct{}{}, true); err != nil {
 		return err
 	}
-	p, err := s.svc.ArchiveProduct(r.Context(), r.PathValue("id"))
+	p, err := s.svc.Catalog.ArchiveProduct(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *server) simulate(w http.ResponseWriter, r *http.Request) error {
 			sim.Prior[k] = v.Decimal
 		}
 	}
-	res, err := s.svc.SimulateUsage(r.Context(), sim)
+	res, err := s.svc.Catalog.SimulateUsage(r.Context(), sim)
 	if err != nil {
 		return err
 	}

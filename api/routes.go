@@ -361,7 +361,7 @@ func (s *server) authenticate(r *http.Request) (billing.Caller, error) {
 		return billing.Caller{}, &apiError{status: http.StatusUnauthorized, typ: typeAuthentication, code: billing.EUnauthorized,
 			message: "the Authorization header must be Bearer <key>"}
 	}
-	return s.svc.Authenticate(r.Context(), strings.TrimSpace(key))
+	return s.svc.Accounts.Authenticate(r.Context(), strings.TrimSpace(key))
 }
 
 // mode is the caller's mode, for the livemode field of responses.

@@ -14,7 +14,7 @@ import (
 func TestReadOnlyKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, ro, err := e.svc.CreateScopedAPIKey(context.Background(), e.acct.ID, billing.ModeTest, billing.ScopeReadOnly, "reader")
+	_, ro, err := e.svc.Accounts.CreateScopedAPIKey(context.Background(), e.acct.ID, billing.ModeTest, billing.ScopeReadOnly, "reader")
 	if err != nil {
 		t.Fatalf("CreateScopedAPIKey = %v", err)
 	}

@@ -32,7 +32,7 @@ func (s *server) statement(r *http.Request) (billing.Statement, error) {
 	if err != nil {
 		return billing.Statement{}, err
 	}
-	return s.svc.GetStatement(r.Context(), r.PathValue("id"), wallet, asset, month)
+	return s.svc.Plans.GetStatement(r.Context(), r.PathValue("id"), wallet, asset, month)
 }
 
 func (s *server) getStatement(w http.ResponseWriter, r *http.Request) error {

@@ -11,7 +11,7 @@ func (s *server) getSubscription(w http.ResponseWriter, r *http.Request) error {
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	sub, periods, err := s.svc.GetSubscription(r.Context(), r.PathValue("id"))
+	sub, periods, err := s.svc.Plans.GetSubscription(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -19,7 +19,7 @@ func (s *server) getSubscription(w http.ResponseWriter, r *http.Request) error {
 	precision := map[string]int32{}
 	for _, p := range periods {
 		if _, ok := precision[p.Asset]; !ok {
-			a, err := s.svc.GetAsset(r.Context(), p.Asset)
+			a, err := s.svc.Catalog.GetAsset(r.Context(), p.Asset)
 			if err != nil {
 				return err
 			}
@@ -35,7 +35,7 @@ func (s *server) changeSubscription(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	sub, err := s.svc.ChangeSubscription(r.Context(), billing.ChangeSubscriptionInput{Subscription: r.PathValue("id"), Version: in.Version, AtPeriodEnd: in.AtPeriodEnd})
+	sub, err := s.svc.Plans.ChangeSubscription(r.Context(), billing.ChangeSubscriptionInput{Subscription: r.PathValue("id"), Version: in.Version, AtPeriodEnd: in.AtPeriodEnd})
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (s *server) cancelSubscription(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeBody(r, &in, true); err != nil {
 		return err
 	}
-	sub, err := s.svc.CancelSubscription(r.Context(), r.PathValue("id"), in.AtPeriodEnd)
+	sub, err := s.svc.Plans.CancelSubscription(r.Context(), r.PathValue("id"), in.AtPeriodEnd)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ func (s *server) createTestClock(w http.ResponseWriter, r *http.Request) error {
 	if in.IdempotencyKey == "" {
 		in.IdempotencyKey = r.Header.Get("Idempotency-Key")
 	}
-	clk, replayed, err := s.svc.CreateTestClock(r.Context(), in.ToInput())
+	clk, replayed, err := s.svc.Plans.CreateTestClock(r.Context(), in.ToInput())
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (s *server) getTestClock(w http.ResponseWriter, r *http.Request) error {
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	clk, err := s.svc.GetTestClock(r.Context(), r.PathValue("id"))
+	clk, err := s.svc.Plans.GetTestClock(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *server) listTestClocks(w http.ResponseWriter, r *http.Request) error {
 	if q.err != nil {
 		return q.err
 	}
-	p, err := s.svc.ListTestClocks(r.Context(), limit, cursor)
+	p, err := s.svc.Plans.ListTestClocks(r.Context(), limit, cursor)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (s *server) advanceTestClock(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	clk, err := s.svc.AdvanceTestClock(r.Context(), r.PathValue("id"), in.FrozenTime.Time)
+	clk, err := s.svc.Plans.AdvanceTestClock(r.Context(), r.PathValue("id"), in.FrozenTime.Time)
 	if err != nil {
 		return err
 	}

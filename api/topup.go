@@ -18,7 +18,7 @@ func (s *server) createTopUp(w http.ResponseWriter, r *http.Request) error {
 	if key == "" {
 		key = r.Header.Get("Idempotency-Key")
 	}
-	t, err := s.svc.CreateTopUp(r.Context(), in.ToInput(key))
+	t, err := s.svc.Payments.CreateTopUp(r.Context(), in.ToInput(key))
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func (s *server) getTopUp(w http.ResponseWriter, r *http.Request) error {
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	t, err := s.svc.GetTopUp(r.Context(), r.PathValue("id"))
+	t, err := s.svc.Payments.GetTopUp(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (s *server) listTopUps(w http.ResponseWriter, r *http.Request) error {
 	if q.err != nil {
 		return q.err
 	}
-	ts, err := s.svc.ListTopUps(r.Context(), r.PathValue("id"), limit)
+	ts, err := s.svc.Payments.ListTopUps(r.Context(), r.PathValue("id"), limit)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (s *server) refundTopUp(w http.ResponseWriter, r *http.Request) error {
 	if key == "" {
 		key = r.Header.Get("Idempotency-Key")
 	}
-	t, err := s.svc.RefundTopUp(r.Context(), in.ToInput(r.PathValue("id"), key))
+	t, err := s.svc.Payments.RefundTopUp(r.Context(), in.ToInput(r.PathValue("id"), key))
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *server) getAutoTopUp(w http.ResponseWriter, r *http.Request) error {
 	if asset == "" {
 		return badRequest("missing_parameter", "asset", "query parameter asset is required: the asset code of the balance, such as ?asset=USD")
 	}
-	a, err := s.svc.GetAutoTopUp(r.Context(), r.PathValue("id"), r.PathValue("wallet"), asset)
+	a, err := s.svc.Payments.GetAutoTopUp(r.Context(), r.PathValue("id"), r.PathValue("wallet"), asset)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (s *server) configureAutoTopUp(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	a, err := s.svc.ConfigureAutoTopUp(r.Context(), in.ToInput(r.PathValue("id"), r.PathValue("wallet")))
+	a, err := s.svc.Payments.ConfigureAutoTopUp(r.Context(), in.ToInput(r.PathValue("id"), r.PathValue("wallet")))
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (s *server) stripeWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = s.svc.HandlePaymentWebhook(r.Context(), "stripe", r.PathValue("account"), m, b.raw, r.Header)
+	err = s.svc.Payments.HandlePaymentWebhook(r.Context(), "stripe", r.PathValue("account"), m, b.raw, r.Header)
 	if billing.ErrorCode(err) == billing.EInvalid {
 		return badRequest(billing.EInvalid, billing.ErrorField(err), billing.ErrorMessage(err))
 	}

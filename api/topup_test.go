@@ -41,7 +41,7 @@ func newPayEnv(t *testing.T) *payEnv {
 	t.Cleanup(srv.Close)
 	pay, err := stripe.NewTestProvider(stripe.TestConfig{BaseURL: srv.URL, Logger: log,
 		Deliver: func(ctx context.Context, payload []byte, h http.Header) error {
-			return svc.HandlePaymentWebhook(ctx, payments.ProviderTest, "", "", payload, h)
+			return svc.Payments.HandlePaymentWebhook(ctx, payments.ProviderTest, "", "", payload, h)
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -49,11 +49,11 @@ func newPayEnv(t *testing.T) *payEnv {
 	t.Cleanup(pay.Wait)
 	svc = billing.NewService(pool, billing.Options{Logger: log, TestPayments: pay, Stripe: stripe.Connector("")})
 	ctx := context.Background()
-	acct, err := svc.EnsureDefaultAccount(ctx)
+	acct, err := svc.Accounts.EnsureDefaultAccount(ctx)
 	if err != nil {
 		t.Fatalf("EnsureDefaultAccount = %v", err)
 	}
-	_, key, err := svc.CreateAPIKey(ctx, acct.ID, billing.ModeTest, "api test")
+	_, key, err := svc.Accounts.CreateAPIKey(ctx, acct.ID, billing.ModeTest, "api test")
 	if err != nil {
 		t.Fatalf("CreateAPIKey = %v", err)
 	}
@@ -297,7 +297,7 @@ func TestStripeWebhook(t *testing.T) {
 	// The account now connects Stripe: its events reach /v1/webhooks/stripe/{account}/test.
 	const secret = "whsec_api_test_0123456789"
 	ctx := billing.WithCaller(context.Background(), billing.Caller{AccountID: p.acct.ID, Mode: billing.ModeTest})
-	if _, err := p.svc.ConnectStripe(ctx, "sk_test_api_0123456789", secret); err != nil {
+	if _, err := p.svc.Payments.ConnectStripe(ctx, "sk_test_api_0123456789", secret); err != nil {
 		t.Fatalf("ConnectStripe = %v", err)
 	}
 	path := "/v1/webhooks/stripe/" + p.acct.ID + "/test"

@@ -10,7 +10,7 @@ func (s *server) listVendors(w http.ResponseWriter, r *http.Request) error {
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	vs, err := s.svc.ListVendors(r.Context())
+	vs, err := s.svc.Catalog.ListVendors(r.Context())
 	if err != nil {
 		return err
 	}
@@ -22,7 +22,7 @@ func (s *server) createVendor(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	v, isNew, err := s.svc.CreateVendor(r.Context(), in.Code, in.Name)
+	v, isNew, err := s.svc.Catalog.CreateVendor(r.Context(), in.Code, in.Name)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ type Fixture struct {
 // concurrent workers.
 func Seed(ctx context.Context, svc *billing.Service, n, clients int, prefix string) (Fixture, error) {
 	f := Fixture{EventType: "bench.call", Customers: make([]string, n)}
-	if _, _, err := svc.CreateProduct(ctx, billing.CreateProductInput{Code: "bench", Name: "Bench", EventType: f.EventType,
+	if _, _, err := svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "bench", Name: "Bench", EventType: f.EventType,
 		Prices: []billing.Price{{Name: "call", Model: billing.PerUnit, Asset: "USD", UnitAmount: billing.MustDecimal("0.01")}}}); err != nil {
 		return f, err
 	}
@@ -80,7 +80,7 @@ func Seed(ctx context.Context, svc *billing.Service, n, clients int, prefix stri
 					errc <- err
 					return
 				}
-				if _, err := svc.Subscribe(ctx, billing.SubscribeInput{Customer: ext, Product: "bench"}); err != nil {
+				if _, err := svc.Plans.Subscribe(ctx, billing.SubscribeInput{Customer: ext, Product: "bench"}); err != nil {
 					errc <- err
 					return
 				}

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 func TestHarness(t *testing.T) {
 	pool := testdb.New(t)
 	svc := billing.NewService(pool, billing.Options{})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestHarness(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Seed = %v", err)
 	}
-	_, key, err := svc.CreateAPIKey(context.Background(), acct.ID, billing.ModeTest, "bench")
+	_, key, err := svc.Accounts.CreateAPIKey(context.Background(), acct.ID, billing.ModeTest, "bench")
 	if err != nil {
 		t.Fatal(err)
 	}

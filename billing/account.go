@@ -54,7 +54,7 @@ var builtinCurrencies = []Asset{
 // EnsureDefaultAccount returns the default account, creating it (with its
 // built-in currencies in both modes) when the database has none. A first run
 // therefore needs no set-up.
-func (s *Service) EnsureDefaultAccount(ctx context.Context) (Account, error) {
+func (s *Accounts) EnsureDefaultAccount(ctx context.Context) (Account, error) {
 	var acct Account
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -77,7 +77,7 @@ func (s *Service) EnsureDefaultAccount(ctx context.Context) (Account, error) {
 }
 
 // CreateAccount creates a further account (for operators hosting several platforms).
-func (s *Service) CreateAccount(ctx context.Context, name string) (Account, error) {
+func (s *Accounts) CreateAccount(ctx context.Context, name string) (Account, error) {
 	acct := Account{ID: newID(prefixAccount, s.clock()), Name: name, ReportingCurrency: "USD", CreatedAt: s.clock()}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := insertAccount(ctx, tx, acct); err != nil {
@@ -105,14 +105,14 @@ const keyPrefixLen = 14
 
 // CreateAPIKey creates a full-scope key for an account and mode and returns
 // it with its secret, which is shown this once and never stored.
-func (s *Service) CreateAPIKey(ctx context.Context, accountID string, mode Mode, name string) (APIKey, string, error) {
+func (s *Accounts) CreateAPIKey(ctx context.Context, accountID string, mode Mode, name string) (APIKey, string, error) {
 	return s.CreateScopedAPIKey(ctx, accountID, mode, ScopeFull, name)
 }
 
 // CreateScopedAPIKey creates a key with the given scope, like CreateAPIKey.
 // Returns EInvalid for an unknown mode or scope, ENotFound for an unknown
 // account.
-func (s *Service) CreateScopedAPIKey(ctx context.Context, accountID string, mode Mode, scope Scope, name string) (APIKey, string, error) {
+func (s *Accounts) CreateScopedAPIKey(ctx context.Context, accountID string, mode Mode, scope Scope, name string) (APIKey, string, error) {
 	if mode != ModeTest && mode != ModeLive {
 		return APIKey{}, "", Invalidf("mode", "mode must be test or live")
 	}
@@ -138,12 +138,12 @@ func (s *Service) CreateScopedAPIKey(ctx context.Context, accountID string, mode
 }
 
 // ListAPIKeys lists an account's keys (all accounts when accountID is empty).
-func (s *Service) ListAPIKeys(ctx context.Context, accountID string) ([]APIKey, error) {
+func (s *Accounts) ListAPIKeys(ctx context.Context, accountID string) ([]APIKey, error) {
 	return listAPIKeys(ctx, s.pool, accountID)
 }
 
 // RevokeAPIKey revokes a key by id or prefix. Returns ENotFound.
-func (s *Service) RevokeAPIKey(ctx context.Context, ref string) (APIKey, error) {
+func (s *Accounts) RevokeAPIKey(ctx context.Context, ref string) (APIKey, error) {
 	k, err := revokeAPIKey(ctx, s.pool, ref, s.clock())
 	if err == nil {
 		s.cache.keys.Clear() // stop trusting it here at once
@@ -159,7 +159,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, ref string) (APIKey, error) 
 // server's default) for the management endpoints and MCP, and for the hot
 // path; by key id or prefix. Every running server applies them at once (the
 // key caches are cleared as on a revocation). Returns EInvalid, ENotFound.
-func (s *Service) SetAPIKeyLimits(ctx context.Context, ref string, rateLimit, hotRateLimit int32) (APIKey, error) {
+func (s *Accounts) SetAPIKeyLimits(ctx context.Context, ref string, rateLimit, hotRateLimit int32) (APIKey, error) {
 	if rateLimit < 0 || hotRateLimit < 0 || rateLimit > 1_000_000 || hotRateLimit > 1_000_000 {
 		return APIKey{}, Invalidf("rate_limit", "rate limits are requests a second between 1 and 1,000,000, or 0 for the server's default")
 	}
@@ -190,7 +190,7 @@ func (s *Service) SetAPIKeyLimits(ctx context.Context, ref string, rateLimit, ho
 
 // Authenticate resolves a secret key to its caller. Returns EUnauthorized for
 // unknown, malformed or revoked keys; the message never repeats the key.
-func (s *Service) Authenticate(ctx context.Context, secret string) (Caller, error) {
+func (s *Accounts) Authenticate(ctx context.Context, secret string) (Caller, error) {
 	if !strings.HasPrefix(secret, "tg_test_") && !strings.HasPrefix(secret, "tg_live_") {
 		return Caller{}, Errorf(EUnauthorized, "invalid API key: keys start with tg_test_ or tg_live_; create one with `tollgate keys create`")
 	}

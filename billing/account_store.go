@@ -20,7 +20,7 @@ func getDefaultAccount(ctx context.Context, db dbtx) (Account, error) {
 }
 
 // GetAccount returns an account by id. Returns ENotFound.
-func (s *Service) GetAccount(ctx context.Context, id string) (Account, error) {
+func (s *Accounts) GetAccount(ctx context.Context, id string) (Account, error) {
 	r, err := queries.GetAccount(ctx, s.pool, id)
 	return accountFromRow(r), translate(err)
 }

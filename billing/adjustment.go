@@ -194,7 +194,7 @@ func validateAdjustment(in CreateAdjustmentInput) error {
 	return nil
 }
 
-func (s *Service) applyAdjustment(ctx context.Context, tx txn, b *balanceState, in CreateAdjustmentInput, adj Adjustment) (lotID string, err error) {
+func (s *core) applyAdjustment(ctx context.Context, tx txn, b *balanceState, in CreateAdjustmentInput, adj Adjustment) (lotID string, err error) {
 	p := &posting{id: adj.LedgerTxnID, kind: string(in.Kind), reference: adj.ID, walletID: b.walletID, description: in.Reason}
 	b.postings = append(b.postings, p)
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(b.now) {
@@ -245,7 +245,7 @@ func (s *Service) applyAdjustment(ctx context.Context, tx txn, b *balanceState, 
 // refund returns value from paid lots: the named lot, else paid lots newest
 // first. It never takes more than a lot holds nor more than is available
 // (value reserved by holds stays reserved).
-func (s *Service) refund(ctx context.Context, tx txn, b *balanceState, p *posting, in CreateAdjustmentInput) (string, error) {
+func (s *core) refund(ctx context.Context, tx txn, b *balanceState, p *posting, in CreateAdjustmentInput) (string, error) {
 	var targets []*Lot
 	for i := len(b.lots) - 1; i >= 0; i-- {
 		l := b.lots[i]
@@ -301,7 +301,7 @@ func (s *Service) refund(ctx context.Context, tx txn, b *balanceState, p *postin
 
 // revenueBasis sets what was paid for a top-up lot: the given paid amount, or
 // the amount itself for a currency asset.
-func (s *Service) revenueBasis(ctx context.Context, tx txn, b *balanceState, in CreateAdjustmentInput, l *Lot) error {
+func (s *core) revenueBasis(ctx context.Context, tx txn, b *balanceState, in CreateAdjustmentInput, l *Lot) error {
 	switch {
 	case in.PaidAmount != nil:
 		if in.PaidAmount.IsNegative() {

@@ -51,7 +51,7 @@ type CreateAssetInput struct {
 var assetCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
 // ListAssets lists the caller's assets, currencies first.
-func (s *Service) ListAssets(ctx context.Context) ([]Asset, error) {
+func (s *Catalog) ListAssets(ctx context.Context) ([]Asset, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -60,7 +60,7 @@ func (s *Service) ListAssets(ctx context.Context) ([]Asset, error) {
 }
 
 // GetAsset returns an asset by code. Returns ENotFound with the known codes.
-func (s *Service) GetAsset(ctx context.Context, code string) (Asset, error) {
+func (s *Catalog) GetAsset(ctx context.Context, code string) (Asset, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return Asset{}, err
@@ -69,7 +69,7 @@ func (s *Service) GetAsset(ctx context.Context, code string) (Asset, error) {
 }
 
 // assetTx loads an asset by code; a miss names the codes that exist.
-func (s *Service) assetTx(ctx context.Context, db dbtx, c Caller, field, code string) (Asset, error) {
+func (s *core) assetTx(ctx context.Context, db dbtx, c Caller, field, code string) (Asset, error) {
 	a, err := getAsset(ctx, db, c, code)
 	if ErrorCode(err) != ENotFound {
 		return a, err
@@ -87,7 +87,7 @@ func (s *Service) assetTx(ctx context.Context, db dbtx, c Caller, field, code st
 
 // CreateAsset creates a custom asset. Creating the same asset again returns it
 // with created false; the same code with other settings is EConflict.
-func (s *Service) CreateAsset(ctx context.Context, in CreateAssetInput) (a Asset, created bool, err error) {
+func (s *Catalog) CreateAsset(ctx context.Context, in CreateAssetInput) (a Asset, created bool, err error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return Asset{}, false, err
@@ -132,7 +132,7 @@ type AddAssetRateInput struct {
 // AddAssetRate records a dated exchange rate. Rates are never changed: a new
 // rate with a later EffectiveAt takes over from then on. Returns EInvalid,
 // ENotFound, EConflict (another rate at the same instant).
-func (s *Service) AddAssetRate(ctx context.Context, in AddAssetRateInput) (AssetRate, error) {
+func (s *Catalog) AddAssetRate(ctx context.Context, in AddAssetRateInput) (AssetRate, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return AssetRate{}, err
@@ -177,7 +177,7 @@ func (s *Service) AddAssetRate(ctx context.Context, in AddAssetRateInput) (Asset
 }
 
 // ListAssetRates lists an asset's rates, newest first.
-func (s *Service) ListAssetRates(ctx context.Context, asset string) ([]AssetRate, error) {
+func (s *Catalog) ListAssetRates(ctx context.Context, asset string) ([]AssetRate, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -213,7 +213,7 @@ type Quote struct {
 
 // Quote converts between an asset and a currency at a dated rate. Returns
 // EInvalid, ENotFound (asset or rate).
-func (s *Service) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
+func (s *Catalog) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return Quote{}, err
@@ -274,7 +274,7 @@ func (s *Service) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 
 // rateAt returns the rate from asset to currency in force at t (1 for an asset
 // to itself). Returns ENotFound naming the fix.
-func (s *Service) rateAt(ctx context.Context, db dbtx, c Caller, asset, currency string, t time.Time) (AssetRate, error) {
+func (s *core) rateAt(ctx context.Context, db dbtx, c Caller, asset, currency string, t time.Time) (AssetRate, error) {
 	if asset == currency {
 		return AssetRate{Asset: asset, Currency: currency, Rate: decimalOne}, nil
 	}

@@ -11,7 +11,7 @@ import (
 
 func (e *env) asset(t *testing.T, code string, precision int32) billing.Asset {
 	t.Helper()
-	a, _, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: code, Name: code, Precision: precision})
+	a, _, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: code, Name: code, Precision: precision})
 	if err != nil {
 		t.Fatalf("CreateAsset(%s) = %v", code, err)
 	}
@@ -21,7 +21,7 @@ func (e *env) asset(t *testing.T, code string, precision int32) billing.Asset {
 func (e *env) rate(t *testing.T, asset, currency, rate string, at time.Time) {
 	t.Helper()
 	in := billing.AddAssetRateInput{Asset: asset, Currency: currency, Rate: dec(rate), EffectiveAt: at}
-	if _, err := e.svc.AddAssetRate(e.ctx, in); err != nil {
+	if _, err := e.svc.Catalog.AddAssetRate(e.ctx, in); err != nil {
 		t.Fatalf("AddAssetRate(%+v) = %v", in, err)
 	}
 }
@@ -29,7 +29,7 @@ func (e *env) rate(t *testing.T, asset, currency, rate string, at time.Time) {
 func TestBuiltinCurrencies(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	all, err := e.svc.ListAssets(e.ctx)
+	all, err := e.svc.Catalog.ListAssets(e.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,18 +42,18 @@ func TestBuiltinCurrencies(t *testing.T) {
 		if !ok || a.Kind != billing.AssetCurrency || a.Precision != 2 || a.Name == "" || a.Symbol == "" {
 			t.Errorf("ListAssets()[%s] = %+v (present %v), want a currency with precision 2", code, a, ok)
 		}
-		got, err := e.svc.GetAsset(e.ctx, code)
+		got, err := e.svc.Catalog.GetAsset(e.ctx, code)
 		if err != nil || got.Code != code || got.Precision != 2 {
 			t.Errorf("GetAsset(%s) = %+v, %v; want precision 2", code, got, err)
 		}
 	}
 	// Both modes of the account have them.
 	live := billing.WithCaller(e.ctx, billing.Caller{AccountID: e.acct.ID, Mode: billing.ModeLive})
-	if a, err := e.svc.GetAsset(live, "EUR"); err != nil || a.Precision != 2 || a.Mode != billing.ModeLive {
+	if a, err := e.svc.Catalog.GetAsset(live, "EUR"); err != nil || a.Precision != 2 || a.Mode != billing.ModeLive {
 		t.Errorf("GetAsset(live, EUR) = %+v, %v; want the built-in euro", a, err)
 	}
 	t.Run("ErrNotFound", func(t *testing.T) {
-		_, err := e.svc.GetAsset(e.ctx, "credits")
+		_, err := e.svc.Catalog.GetAsset(e.ctx, "credits")
 		wantField(t, "GetAsset(credits)", err, billing.ENotFound, "asset")
 		if !strings.Contains(err.Error(), "USD") || !strings.Contains(err.Error(), "create_asset") {
 			t.Errorf("GetAsset(credits) error %q does not name the existing assets and create_asset", err)
@@ -64,23 +64,23 @@ func TestBuiltinCurrencies(t *testing.T) {
 func TestCreateAsset(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	credits, created, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "credits", Name: "Credits", Symbol: "cr", Precision: 0})
+	credits, created, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "credits", Name: "Credits", Symbol: "cr", Precision: 0})
 	if err != nil || !created {
 		t.Fatalf("CreateAsset(credits) = %+v, created %v, %v; want created", credits, created, err)
 	}
 	if credits.Kind != billing.AssetCustom || credits.Precision != 0 || credits.Name != "Credits" || !credits.CreatedAt.Equal(t0) {
 		t.Errorf("CreateAsset(credits) = %+v, want a custom asset with precision 0", credits)
 	}
-	gpu, created, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "gpu_hours", Precision: 4})
+	gpu, created, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "gpu_hours", Precision: 4})
 	if err != nil || !created || gpu.Precision != 4 || gpu.Name != "gpu_hours" {
 		t.Fatalf("CreateAsset(gpu_hours, 4) = %+v, created %v, %v; want created, named after its code", gpu, created, err)
 	}
-	if _, created, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "wei", Precision: billing.MaxPrecision}); err != nil || !created {
+	if _, created, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "wei", Precision: billing.MaxPrecision}); err != nil || !created {
 		t.Errorf("CreateAsset(wei, 18) = created %v, %v; want created", created, err)
 	}
 	t.Run("Existed", func(t *testing.T) {
 		e.clock.Advance(time.Hour)
-		again, created, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "credits", Name: "Credits", Symbol: "cr", Precision: 0})
+		again, created, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "credits", Name: "Credits", Symbol: "cr", Precision: 0})
 		if err != nil || created || !again.CreatedAt.Equal(t0) {
 			t.Fatalf("CreateAsset(credits) again = %+v, created %v, %v; want the original, not created", again, created, err)
 		}
@@ -91,25 +91,25 @@ func TestCreateAsset(t *testing.T) {
 			{Code: "credits", Name: "Tokens", Symbol: "cr", Precision: 0},
 			{Code: "gpu_hours", Precision: 0},
 		} {
-			_, _, err := e.svc.CreateAsset(e.ctx, in)
+			_, _, err := e.svc.Catalog.CreateAsset(e.ctx, in)
 			wantCode(t, fmt.Sprintf("CreateAsset(%+v)", in), err, billing.EConflict)
 		}
-		if a, _ := e.svc.GetAsset(e.ctx, "credits"); a.Precision != 0 || a.Name != "Credits" {
+		if a, _ := e.svc.Catalog.GetAsset(e.ctx, "credits"); a.Precision != 0 || a.Name != "Credits" {
 			t.Errorf("GetAsset(credits) after conflicts = %+v, want it unchanged", a)
 		}
 	})
 	t.Run("ErrInvalidCode", func(t *testing.T) {
 		for _, code := range []string{"", "Credits", "USD", "1credits", "_credits", "gpu-hours", "gpu hours", strings.Repeat("c", 33)} {
-			_, _, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: code, Precision: 0})
+			_, _, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: code, Precision: 0})
 			wantField(t, fmt.Sprintf("CreateAsset(code %q)", code), err, billing.EInvalid, "code")
 		}
 	})
 	t.Run("ErrInvalidPrecision", func(t *testing.T) {
 		for _, p := range []int32{-1, billing.MaxPrecision + 1} {
-			_, _, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "tokens", Precision: p})
+			_, _, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "tokens", Precision: p})
 			wantField(t, fmt.Sprintf("CreateAsset(precision %d)", p), err, billing.EInvalid, "precision")
 		}
-		if _, err := e.svc.GetAsset(e.ctx, "tokens"); billing.ErrorCode(err) != billing.ENotFound {
+		if _, err := e.svc.Catalog.GetAsset(e.ctx, "tokens"); billing.ErrorCode(err) != billing.ENotFound {
 			t.Errorf("GetAsset(tokens) after rejected creates = %v, want not_found", err)
 		}
 	})
@@ -148,7 +148,7 @@ func TestQuoteAtDatedRate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := billing.QuoteInput{Asset: "credits", Currency: "USD", CurrencyAmount: decp("10"), At: tc.at}
-			q, err := e.svc.Quote(e.ctx, in)
+			q, err := e.svc.Catalog.Quote(e.ctx, in)
 			if err != nil {
 				t.Fatalf("Quote(10 USD at %v) = %v", tc.at, err)
 			}
@@ -159,7 +159,7 @@ func TestQuoteAtDatedRate(t *testing.T) {
 				t.Errorf("Quote(10 USD at %v) = %+v, want the rate effective at %v", tc.at, q, tc.effective)
 			}
 			in = billing.QuoteInput{Asset: "credits", Currency: "USD", AssetAmount: decp("250"), At: tc.at}
-			q, err = e.svc.Quote(e.ctx, in)
+			q, err = e.svc.Catalog.Quote(e.ctx, in)
 			if err != nil {
 				t.Fatalf("Quote(250 credits at %v) = %v", tc.at, err)
 			}
@@ -168,7 +168,7 @@ func TestQuoteAtDatedRate(t *testing.T) {
 		})
 	}
 	t.Run("ErrNotFoundBeforeFirstRate", func(t *testing.T) {
-		_, err := e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "credits", Currency: "USD", CurrencyAmount: decp("10"), At: t0.Add(-time.Second)})
+		_, err := e.svc.Catalog.Quote(e.ctx, billing.QuoteInput{Asset: "credits", Currency: "USD", CurrencyAmount: decp("10"), At: t0.Add(-time.Second)})
 		wantCode(t, "Quote(before the first rate)", err, billing.ENotFound)
 		if !strings.Contains(err.Error(), "add_asset_rate") {
 			t.Errorf("Quote(before the first rate) error %q does not name add_asset_rate", err)
@@ -177,13 +177,13 @@ func TestQuoteAtDatedRate(t *testing.T) {
 	t.Run("Now", func(t *testing.T) {
 		// Without At the quote uses the service clock, and without Currency the
 		// currency of the asset's rates.
-		q, err := e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "credits", AssetAmount: decp("250")})
+		q, err := e.svc.Catalog.Quote(e.ctx, billing.QuoteInput{Asset: "credits", AssetAmount: decp("250")})
 		if err != nil || q.Currency != "USD" || !q.At.Equal(t0) {
 			t.Fatalf("Quote(250 credits, now) = %+v, %v; want USD at %v", q, err, t0)
 		}
 		wantDec(t, "250 credits at t0", q.CurrencyAmount, "12.50")
 		e.clock.Advance(2 * time.Hour)
-		q, err = e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "credits", AssetAmount: decp("250")})
+		q, err = e.svc.Catalog.Quote(e.ctx, billing.QuoteInput{Asset: "credits", AssetAmount: decp("250")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,12 +191,12 @@ func TestQuoteAtDatedRate(t *testing.T) {
 	})
 	t.Run("ErrNoRate", func(t *testing.T) {
 		e.asset(t, "tokens", 0)
-		_, err := e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "tokens", AssetAmount: decp("1")})
+		_, err := e.svc.Catalog.Quote(e.ctx, billing.QuoteInput{Asset: "tokens", AssetAmount: decp("1")})
 		wantCode(t, "Quote(tokens without a rate)", err, billing.ENotFound)
 		if !strings.Contains(err.Error(), "add_asset_rate") {
 			t.Errorf("Quote(tokens without a rate) error %q does not name add_asset_rate", err)
 		}
-		_, err = e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "credits", Currency: "EUR", AssetAmount: decp("1"), At: t0.Add(2 * time.Hour)})
+		_, err = e.svc.Catalog.Quote(e.ctx, billing.QuoteInput{Asset: "credits", Currency: "EUR", AssetAmount: decp("1"), At: t0.Add(2 * time.Hour)})
 		wantCode(t, "Quote(credits in EUR)", err, billing.ENotFound)
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
@@ -211,11 +211,11 @@ func TestQuoteAtDatedRate(t *testing.T) {
 			{"NegativeCurrency", billing.QuoteInput{Asset: "credits", Currency: "USD", CurrencyAmount: decp("-1"), At: t0}, "currency_amount"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := e.svc.Quote(e.ctx, tc.in)
+				_, err := e.svc.Catalog.Quote(e.ctx, tc.in)
 				wantField(t, "Quote("+tc.name+")", err, billing.EInvalid, tc.field)
 			})
 		}
-		_, err := e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "diamonds", AssetAmount: decp("1")})
+		_, err := e.svc.Catalog.Quote(e.ctx, billing.QuoteInput{Asset: "diamonds", AssetAmount: decp("1")})
 		wantField(t, "Quote(diamonds)", err, billing.ENotFound, "asset")
 	})
 }
@@ -225,12 +225,12 @@ func TestAddAssetRate(t *testing.T) {
 	e := newEnv(t)
 	e.asset(t, "credits", 0)
 	in := billing.AddAssetRateInput{Asset: "credits", Currency: "USD", Rate: dec("0.05"), EffectiveAt: t0}
-	first, err := e.svc.AddAssetRate(e.ctx, in)
+	first, err := e.svc.Catalog.AddAssetRate(e.ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Run("Replay", func(t *testing.T) {
-		again, err := e.svc.AddAssetRate(e.ctx, in)
+		again, err := e.svc.Catalog.AddAssetRate(e.ctx, in)
 		if err != nil || !again.Rate.Equal(first.Rate) || !again.EffectiveAt.Equal(first.EffectiveAt) {
 			t.Fatalf("AddAssetRate(%+v) again = %+v, %v; want the same rate", in, again, err)
 		}
@@ -238,16 +238,16 @@ func TestAddAssetRate(t *testing.T) {
 	t.Run("ErrConflict", func(t *testing.T) {
 		other := in
 		other.Rate = dec("0.06")
-		_, err := e.svc.AddAssetRate(e.ctx, other)
+		_, err := e.svc.Catalog.AddAssetRate(e.ctx, other)
 		wantCode(t, "AddAssetRate(another rate at the same instant)", err, billing.EConflict)
 	})
 	t.Run("DefaultsToNow", func(t *testing.T) {
 		e.clock.Advance(time.Hour)
-		r, err := e.svc.AddAssetRate(e.ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "EUR", Rate: dec("0.045")})
+		r, err := e.svc.Catalog.AddAssetRate(e.ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "EUR", Rate: dec("0.045")})
 		if err != nil || !r.EffectiveAt.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("AddAssetRate(no effective_at) = %+v, %v; want effective at the clock's %v", r, err, t0.Add(time.Hour))
 		}
-		rates, err := e.svc.ListAssetRates(e.ctx, "credits")
+		rates, err := e.svc.Catalog.ListAssetRates(e.ctx, "credits")
 		if err != nil || len(rates) != 2 || rates[0].Currency != "EUR" || rates[1].Currency != "USD" {
 			t.Errorf("ListAssetRates(credits) = %+v, %v; want EUR then USD, newest first", rates, err)
 		}
@@ -264,15 +264,15 @@ func TestAddAssetRate(t *testing.T) {
 			{"Itself", billing.AddAssetRateInput{Asset: "USD", Currency: "USD", Rate: dec("1")}, "currency"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := e.svc.AddAssetRate(e.ctx, tc.in)
+				_, err := e.svc.Catalog.AddAssetRate(e.ctx, tc.in)
 				wantField(t, "AddAssetRate("+tc.name+")", err, billing.EInvalid, tc.field)
 			})
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
-		_, err := e.svc.AddAssetRate(e.ctx, billing.AddAssetRateInput{Asset: "diamonds", Currency: "USD", Rate: dec("1")})
+		_, err := e.svc.Catalog.AddAssetRate(e.ctx, billing.AddAssetRateInput{Asset: "diamonds", Currency: "USD", Rate: dec("1")})
 		wantField(t, "AddAssetRate(diamonds)", err, billing.ENotFound, "asset")
-		_, err = e.svc.AddAssetRate(e.ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "XYZ", Rate: dec("1")})
+		_, err = e.svc.Catalog.AddAssetRate(e.ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "XYZ", Rate: dec("1")})
 		wantField(t, "AddAssetRate(to XYZ)", err, billing.ENotFound, "currency")
 	})
 }
@@ -312,7 +312,7 @@ func TestQuoteConvertsExactly(t *testing.T) {
 			} else {
 				in.AssetAmount = decp(tc.assetAmount)
 			}
-			q, err := e.svc.Quote(e.ctx, in)
+			q, err := e.svc.Catalog.Quote(e.ctx, in)
 			if err != nil {
 				t.Fatalf("Quote(%s) = %v", tc.name, err)
 			}

@@ -150,7 +150,7 @@ var errWrongGuess = errors.New("authorization: the balance locked in advance is 
 // guessed from the last estimate for the customer and event type when guess
 // is set); (2) write the decision (and any expiry the lock found due). Without
 // an asset to lock in (1), the balance is locked in a round trip of its own.
-func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeInput, ttl time.Duration, guess bool) (Authorization, error) {
+func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeInput, ttl time.Duration, guess bool) (Authorization, error) {
 	w, err := s.walletFor(ctx, tx, c, in.Customer, in.Wallet)
 	if err != nil {
 		return Authorization{}, err
@@ -264,7 +264,7 @@ func (s *Service) authorizeTx(ctx context.Context, tx txn, c Caller, in Authoriz
 // when guess is set, the asset of the last estimate for the customer and
 // event type. It returns the balance to be filled, or nil when there is
 // nothing to lock yet.
-func (s *Service) queueEarlyLock(ctx context.Context, tx txn, batch *pgx.Batch, c Caller, walletID string, in AuthorizeInput, key authAssetKey, guess bool, now time.Time) (*balanceState, error) {
+func (s *core) queueEarlyLock(ctx context.Context, tx txn, batch *pgx.Batch, c Caller, walletID string, in AuthorizeInput, key authAssetKey, guess bool, now time.Time) (*balanceState, error) {
 	code := in.Asset
 	if in.Amount == nil {
 		v, ok := s.cache.authAssets.Load(key)
@@ -288,7 +288,7 @@ func (s *Service) queueEarlyLock(ctx context.Context, tx txn, batch *pgx.Batch, 
 // locked (expiries found due) and, for a decline, its outbox row, in one round
 // trip. When a concurrent request with the same key stored one first, that one
 // is the answer (or a conflict).
-func (s *Service) recordDecision(ctx context.Context, tx txn, c Caller, a Authorization, hash []byte, in AuthorizeInput, now time.Time, b *balanceState) (Authorization, error) {
+func (s *core) recordDecision(ctx context.Context, tx txn, c Caller, a Authorization, hash []byte, in AuthorizeInput, now time.Time, b *balanceState) (Authorization, error) {
 	batch := &pgx.Batch{}
 	if b != nil {
 		if err := b.check(); err != nil {
@@ -335,7 +335,7 @@ func (s *Service) recordDecision(ctx context.Context, tx txn, c Caller, a Author
 }
 
 // present fills the derived fields of a stored authorization as of now.
-func (s *Service) present(a Authorization, now time.Time) Authorization {
+func (s *core) present(a Authorization, now time.Time) Authorization {
 	a.Approved = a.Status != AuthDeclined
 	if a.Status == AuthActive && !a.ExpiresAt.After(now) {
 		a.Status = AuthExpired

@@ -55,7 +55,7 @@ type ConfigureAutoTopUpInput struct {
 // ConfigureAutoTopUp sets (or turns off) a wallet's auto top-up. Turning it
 // on needs a card the customer saved by paying a top-up, and clears earlier
 // failures. Returns EInvalid, ENotFound.
-func (s *Service) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUpInput) (AutoTopUp, error) {
+func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUpInput) (AutoTopUp, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return AutoTopUp{}, err
@@ -111,7 +111,7 @@ func (s *Service) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUpI
 }
 
 // GetAutoTopUp returns a wallet's auto top-up in an asset. Returns ENotFound.
-func (s *Service) GetAutoTopUp(ctx context.Context, customer, wallet, asset string) (AutoTopUp, error) {
+func (s *Payments) GetAutoTopUp(ctx context.Context, customer, wallet, asset string) (AutoTopUp, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return AutoTopUp{}, err
@@ -123,7 +123,7 @@ func (s *Service) GetAutoTopUp(ctx context.Context, customer, wallet, asset stri
 	return s.getAutoTopUp(ctx, s.pool, w.ID, asset)
 }
 
-func (s *Service) getAutoTopUp(ctx context.Context, db dbtx, walletID, asset string) (AutoTopUp, error) {
+func (s *core) getAutoTopUp(ctx context.Context, db dbtx, walletID, asset string) (AutoTopUp, error) {
 	var a AutoTopUp
 	var paid int64
 	var capMinor *int64
@@ -151,7 +151,7 @@ func (s *Service) getAutoTopUp(ctx context.Context, db dbtx, walletID, asset str
 
 // savedCard returns the provider customer and saved card of a customer.
 // Returns EInvalid naming the fix when there is none.
-func (s *Service) savedCard(ctx context.Context, db dbtx, c Caller, customerID string) (string, string, error) {
+func (s *core) savedCard(ctx context.Context, db dbtx, c Caller, customerID string) (string, string, error) {
 	prov, err := s.providerFor(ctx, db, c)
 	if err != nil {
 		return "", "", err
@@ -175,7 +175,7 @@ func (s *Service) savedCard(ctx context.Context, db dbtx, c Caller, customerID s
 // together start one; while it is pending it stands for the money to come.
 // Each top-up started is handed to kick after the batch is read, for a job
 // to charge the card (the reconciler finds any kick that was lost).
-func (s *Service) queueAutoTopUpTriggers(batch *pgx.Batch, now time.Time, states ...*balanceState) {
+func (s *core) queueAutoTopUpTriggers(batch *pgx.Batch, now time.Time, states ...*balanceState) {
 	var ids, wallets, assets, accounts, modes []string
 	var avail []Decimal
 	for _, b := range states {
@@ -214,7 +214,7 @@ func (s *Service) queueAutoTopUpTriggers(batch *pgx.Batch, now time.Time, states
 // queueAutoTopUpFailure records a declined auto top-up: it retries after a
 // backoff from now, and after autoTopUpMaxFailures in a row it turns itself
 // off.
-func (s *Service) queueAutoTopUpFailure(batch *pgx.Batch, c Caller, t TopUp, o outcome, now time.Time) {
+func (s *core) queueAutoTopUpFailure(batch *pgx.Batch, c Caller, t TopUp, o outcome, now time.Time) {
 	reason := fmt.Sprintf("%d declines in a row; the last: %s %s", autoTopUpMaxFailures, o.code, o.message)
 	batch.Queue(`UPDATE auto_top_ups SET failures = failures + 1,
 			retry_after = $3::timestamptz + $4::interval * power(4, failures),
@@ -232,7 +232,7 @@ func (s *Service) queueAutoTopUpFailure(batch *pgx.Batch, c Caller, t TopUp, o o
 // work). It is safe to run more than once: the charge's idempotency key is
 // the top-up's id, and its outcome applies through applyOutcome like a
 // webhook's.
-func (s *Service) ChargeAutoTopUp(ctx context.Context, id string) error {
+func (s *Payments) ChargeAutoTopUp(ctx context.Context, id string) error {
 	var c Caller
 	var cap *int64
 	var enabled bool
@@ -295,7 +295,7 @@ func (s *Service) ChargeAutoTopUp(ctx context.Context, id string) error {
 
 // autoTopUpBlocked says why a pending auto top-up must not charge: turned
 // off since, or over its monthly cap.
-func (s *Service) autoTopUpBlocked(ctx context.Context, t TopUp, enabled bool, capMinor *int64) string {
+func (s *core) autoTopUpBlocked(ctx context.Context, t TopUp, enabled bool, capMinor *int64) string {
 	if !enabled {
 		return "auto top-up was turned off"
 	}

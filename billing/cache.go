@@ -44,7 +44,7 @@ type decodedVersion struct {
 
 // decodeVersion is decodeVersion through the cache. The slices it returns are
 // shared: read them, never change them.
-func (s *Service) decodeVersion(id string, prices, ents []byte) ([]Price, []Entitlement, error) {
+func (s *core) decodeVersion(id string, prices, ents []byte) ([]Price, []Entitlement, error) {
 	if d, ok := s.cache.versions.Load(id); ok {
 		return d.prices, d.ents, nil
 	}
@@ -62,7 +62,7 @@ type assetScope struct{ account, mode string }
 func newCache() *cache { return &cache{assets: map[assetScope]map[string]Asset{}} }
 
 // walletFor resolves a wallet reference through the cache.
-func (s *Service) walletFor(ctx context.Context, db dbtx, c Caller, customer, wallet string) (Wallet, error) {
+func (s *core) walletFor(ctx context.Context, db dbtx, c Caller, customer, wallet string) (Wallet, error) {
 	k := walletKey{c.AccountID, string(c.Mode), customer, wallet}
 	if w, ok := s.cache.wallets.Load(k); ok {
 		return w, nil
@@ -76,7 +76,7 @@ func (s *Service) walletFor(ctx context.Context, db dbtx, c Caller, customer, wa
 
 // assetsOf returns the caller's assets by code; reload says a code was missing
 // and the database must be read again.
-func (s *Service) assetsOf(ctx context.Context, db dbtx, c Caller, want ...string) (map[string]Asset, error) {
+func (s *core) assetsOf(ctx context.Context, db dbtx, c Caller, want ...string) (map[string]Asset, error) {
 	scope := assetScope{c.AccountID, string(c.Mode)}
 	s.cache.mu.RLock()
 	m := s.cache.assets[scope]
@@ -126,7 +126,7 @@ type keyEntry struct {
 // stops working everywhere at once, not after keyTTL. It holds one
 // connection until ctx ends, reconnecting after a failure; while it is
 // down, keyTTL still bounds how long a revoked key is trusted.
-func (s *Service) listenRevocations(ctx context.Context) {
+func (s *core) listenRevocations(ctx context.Context) {
 	for ctx.Err() == nil {
 		if err := s.listenOnce(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("listen for key revocations; retrying", "err", err)
@@ -138,7 +138,7 @@ func (s *Service) listenRevocations(ctx context.Context) {
 	}
 }
 
-func (s *Service) listenOnce(ctx context.Context) error {
+func (s *core) listenOnce(ctx context.Context) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err

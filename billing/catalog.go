@@ -90,7 +90,7 @@ type CreateProductInput struct {
 // CreateProduct creates a product with version 1 published and default. It is
 // idempotent on Code: the same definition returns the existing product with
 // created false; another definition under the same code is EConflict.
-func (s *Service) CreateProduct(ctx context.Context, in CreateProductInput) (view ProductView, created bool, err error) {
+func (s *Catalog) CreateProduct(ctx context.Context, in CreateProductInput) (view ProductView, created bool, err error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return ProductView{}, false, err
@@ -155,7 +155,7 @@ func sameVersion(v ProductVersion, prices []Price, ents []Entitlement) bool {
 
 // checkVersion validates prices and entitlements against the account's assets
 // and vendors and gives each price a fresh id.
-func (s *Service) checkVersion(ctx context.Context, tx txn, c Caller, prices []Price, ents []Entitlement) ([]Price, []Entitlement, error) {
+func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []Price, ents []Entitlement) ([]Price, []Entitlement, error) {
 	if len(prices) == 0 {
 		return nil, nil, Invalidf("prices", "a version needs at least one price, e.g. {\"model\": \"per_unit\", \"asset\": \"USD\", \"unit_amount\": \"0.04\"}")
 	}
@@ -213,7 +213,7 @@ type CreateVersionInput struct {
 // CreateProductVersion publishes a new immutable version. Existing
 // subscriptions and events already recorded keep their version. Returns
 // EInvalid, ENotFound.
-func (s *Service) CreateProductVersion(ctx context.Context, in CreateVersionInput) (ProductVersion, error) {
+func (s *Catalog) CreateProductVersion(ctx context.Context, in CreateVersionInput) (ProductVersion, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return ProductVersion{}, err
@@ -248,7 +248,7 @@ func (s *Service) CreateProductVersion(ctx context.Context, in CreateVersionInpu
 }
 
 // GetProduct returns a product with its versions. Returns ENotFound.
-func (s *Service) GetProduct(ctx context.Context, ref string) (ProductView, error) {
+func (s *Catalog) GetProduct(ctx context.Context, ref string) (ProductView, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return ProductView{}, err
@@ -267,7 +267,7 @@ type ListProductsInput struct {
 }
 
 // ListProducts lists products newest first.
-func (s *Service) ListProducts(ctx context.Context, in ListProductsInput) (Page[Product], error) {
+func (s *Catalog) ListProducts(ctx context.Context, in ListProductsInput) (Page[Product], error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return Page[Product]{}, err
@@ -285,7 +285,7 @@ func (s *Service) ListProducts(ctx context.Context, in ListProductsInput) (Page[
 
 // ArchiveProduct hides a product from new subscriptions; existing
 // subscriptions keep working. Returns ENotFound.
-func (s *Service) ArchiveProduct(ctx context.Context, ref string) (Product, error) {
+func (s *Catalog) ArchiveProduct(ctx context.Context, ref string) (Product, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return Product{}, err
@@ -317,7 +317,7 @@ func resolveProduct(ctx context.Context, db dbtx, c Caller, ref string, forUpdat
 }
 
 // CreateVendor registers a cost provider. Idempotent on Code.
-func (s *Service) CreateVendor(ctx context.Context, code, name string) (Vendor, bool, error) {
+func (s *Catalog) CreateVendor(ctx context.Context, code, name string) (Vendor, bool, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return Vendor{}, false, err
@@ -338,7 +338,7 @@ func (s *Service) CreateVendor(ctx context.Context, code, name string) (Vendor, 
 }
 
 // ListVendors lists the caller's vendors by code.
-func (s *Service) ListVendors(ctx context.Context) ([]Vendor, error) {
+func (s *Catalog) ListVendors(ctx context.Context) ([]Vendor, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -362,7 +362,7 @@ type SubscribeInput struct {
 // returns the subscription in force; another version ends it now and starts
 // the new one, so later events price at the new version and late events at
 // the one in force when they occurred. Returns EInvalid, ENotFound.
-func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (Subscription, error) {
+func (s *Plans) Subscribe(ctx context.Context, in SubscribeInput) (Subscription, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return Subscription{}, err
@@ -375,7 +375,7 @@ func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (Subscriptio
 	return sub, err
 }
 
-func (s *Service) subscribeTx(ctx context.Context, tx txn, c Caller, in SubscribeInput) (Subscription, error) {
+func (s *core) subscribeTx(ctx context.Context, tx txn, c Caller, in SubscribeInput) (Subscription, error) {
 	cus, err := resolveCustomer(ctx, tx, c, in.Customer)
 	if err != nil {
 		return Subscription{}, err
@@ -431,7 +431,7 @@ func (s *Service) subscribeTx(ctx context.Context, tx txn, c Caller, in Subscrib
 }
 
 // ListSubscriptions lists a customer's subscriptions, those in force first.
-func (s *Service) ListSubscriptions(ctx context.Context, customer string) ([]Subscription, error) {
+func (s *Plans) ListSubscriptions(ctx context.Context, customer string) ([]Subscription, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -444,7 +444,7 @@ func (s *Service) ListSubscriptions(ctx context.Context, customer string) ([]Sub
 }
 
 // precisions maps the caller's asset codes to their decimal places.
-func (s *Service) precisions(ctx context.Context, db dbtx, c Caller) (map[string]int32, error) {
+func (s *core) precisions(ctx context.Context, db dbtx, c Caller) (map[string]int32, error) {
 	assets, err := listAssets(ctx, db, c)
 	if err != nil {
 		return nil, err

@@ -22,7 +22,7 @@ func TestCreateProduct(t *testing.T) {
 	e := newEnv(t)
 	in := billing.CreateProductInput{Code: "images", Name: "Images", Description: "Generated images", EventType: "image.generated",
 		Prices: []billing.Price{perUnit("USD", "0.04")}}
-	first, created, err := e.svc.CreateProduct(e.ctx, in)
+	first, created, err := e.svc.Catalog.CreateProduct(e.ctx, in)
 	if err != nil || !created {
 		t.Fatalf("CreateProduct(images) = created %v, %v; want created", created, err)
 	}
@@ -33,7 +33,7 @@ func TestCreateProduct(t *testing.T) {
 
 	t.Run("SameDefinition", func(t *testing.T) {
 		e.clock.Advance(time.Minute)
-		again, created, err := e.svc.CreateProduct(e.ctx, in)
+		again, created, err := e.svc.Catalog.CreateProduct(e.ctx, in)
 		if err != nil || created || again.ID != first.ID || len(again.Versions) != 1 || again.Versions[0].Prices[0].ID != first.Versions[0].Prices[0].ID {
 			t.Fatalf("CreateProduct(images) again = %+v, created %v, %v; want the existing product, not created", again, created, err)
 		}
@@ -53,23 +53,23 @@ func TestCreateProduct(t *testing.T) {
 				other := in
 				other.Prices = append([]billing.Price(nil), in.Prices...)
 				change(&other)
-				_, _, err := e.svc.CreateProduct(e.ctx, other)
+				_, _, err := e.svc.Catalog.CreateProduct(e.ctx, other)
 				wantCode(t, fmt.Sprintf("CreateProduct(images, other %s)", name), err, billing.EConflict)
 				if billing.ErrorAction(err) != billing.ActNewVersion {
 					t.Errorf("CreateProduct conflict %q does not name the fix (publish a new version)", err)
 				}
 			})
 		}
-		p, err := e.svc.GetProduct(e.ctx, "images")
+		p, err := e.svc.Catalog.GetProduct(e.ctx, "images")
 		if err != nil || len(p.Versions) != 1 || !p.Versions[0].Prices[0].UnitAmount.Equal(dec("0.04")) || p.Name != "Images" {
 			t.Errorf("GetProduct(images) after conflicts = %+v, %v; want it unchanged", p, err)
 		}
 	})
 	t.Run("ReplayAfterNewVersion", func(t *testing.T) {
-		if _, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05")}}); err != nil {
+		if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05")}}); err != nil {
 			t.Fatal(err)
 		}
-		again, created, err := e.svc.CreateProduct(e.ctx, in)
+		again, created, err := e.svc.Catalog.CreateProduct(e.ctx, in)
 		if err != nil || created || again.ID != first.ID || again.DefaultVersion != 2 {
 			t.Fatalf("CreateProduct(images) after v2 = %+v, created %v, %v; want the existing product at default version 2", again.Product, created, err)
 		}
@@ -118,7 +118,7 @@ func TestCreateProductInvalid(t *testing.T) {
 			Entitlements: []billing.Entitlement{{Kind: billing.EntitlementOneOff, Asset: "USD", Amount: dec("0")}}}, "entitlements[0].amount", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := e.svc.CreateProduct(e.ctx, tc.in)
+			_, _, err := e.svc.Catalog.CreateProduct(e.ctx, tc.in)
 			wantField(t, "CreateProduct("+tc.name+")", err, billing.EInvalid, tc.field)
 			for _, s := range tc.inText {
 				if !strings.Contains(err.Error(), s) {
@@ -130,19 +130,19 @@ func TestCreateProductInvalid(t *testing.T) {
 	t.Run("ErrNotFoundVendor", func(t *testing.T) {
 		in := billing.CreateProductInput{Code: "agent", EventType: "agent.step", Prices: []billing.Price{
 			perUnit("USD", "0.01"), {Model: billing.CostPlus, Asset: "USD", Vendor: "openai", MarkupPercent: dec("20")}}}
-		_, _, err := e.svc.CreateProduct(e.ctx, in)
+		_, _, err := e.svc.Catalog.CreateProduct(e.ctx, in)
 		wantField(t, "CreateProduct(cost_plus over an unknown vendor)", err, billing.ENotFound, "prices[1].vendor")
 		if !strings.Contains(err.Error(), "create_vendor") || !strings.Contains(err.Error(), "openai") {
 			t.Errorf("CreateProduct(unknown vendor) error %q does not name the vendor and create_vendor", err)
 		}
-		if _, _, err := e.svc.CreateVendor(e.ctx, "openai", "OpenAI"); err != nil {
+		if _, _, err := e.svc.Catalog.CreateVendor(e.ctx, "openai", "OpenAI"); err != nil {
 			t.Fatal(err)
 		}
-		if _, created, err := e.svc.CreateProduct(e.ctx, in); err != nil || !created {
+		if _, created, err := e.svc.Catalog.CreateProduct(e.ctx, in); err != nil || !created {
 			t.Errorf("CreateProduct(cost_plus) once the vendor exists = created %v, %v; want created", created, err)
 		}
 	})
-	page, err := e.svc.ListProducts(e.ctx, billing.ListProductsInput{IncludeArchived: true})
+	page, err := e.svc.Catalog.ListProducts(e.ctx, billing.ListProductsInput{IncludeArchived: true})
 	if err != nil || len(page.Items) != 1 || page.Items[0].Code != "agent" {
 		t.Errorf("ListProducts() after rejected creates = %+v, %v; want only agent", page.Items, err)
 	}
@@ -168,18 +168,18 @@ func TestVersionImmutability(t *testing.T) {
 			t.Fatalf("DELETE FROM product_versions = %v, want refused as immutable", err)
 		}
 	})
-	got, err := e.svc.GetProduct(e.ctx, "images")
+	got, err := e.svc.Catalog.GetProduct(e.ctx, "images")
 	if err != nil || len(got.Versions) != 1 || len(got.Versions[0].Prices) != 1 || !got.Versions[0].Prices[0].UnitAmount.Equal(dec("0.04")) {
 		t.Fatalf("GetProduct(images) after refused changes = %+v, %v; want version 1 at 0.04", got, err)
 	}
 
 	t.Run("NewVersionRepricesNothing", func(t *testing.T) {
 		e.clock.Advance(time.Hour)
-		v2, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: p.ID, Prices: []billing.Price{perUnit("USD", "0.05")}})
+		v2, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: p.ID, Prices: []billing.Price{perUnit("USD", "0.05")}})
 		if err != nil || v2.Version != 2 || !v2.PublishedAt.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("CreateProductVersion(images) = %+v, %v; want version 2", v2, err)
 		}
-		if got, _ := e.svc.GetProduct(e.ctx, "images"); got.DefaultVersion != 2 || len(got.Versions) != 2 || got.Versions[0].Version != 2 {
+		if got, _ := e.svc.Catalog.GetProduct(e.ctx, "images"); got.DefaultVersion != 2 || len(got.Versions) != 2 || got.Versions[0].Version != 2 {
 			t.Errorf("GetProduct(images) = default %d, %d versions; want default 2 of 2, newest first", got.DefaultVersion, len(got.Versions))
 		}
 		ev, err := e.svc.GetEvent(e.ctx, "ev1")
@@ -199,13 +199,13 @@ func TestVersionImmutability(t *testing.T) {
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
-		_, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "videos", Prices: []billing.Price{perUnit("USD", "1")}})
+		_, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "videos", Prices: []billing.Price{perUnit("USD", "1")}})
 		wantField(t, "CreateProductVersion(videos)", err, billing.ENotFound, "product")
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
-		_, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05"), perUnit("USD", "-1")}})
+		_, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05"), perUnit("USD", "-1")}})
 		wantField(t, "CreateProductVersion(negative price)", err, billing.EInvalid, "prices[1].unit_amount")
-		if got, _ := e.svc.GetProduct(e.ctx, "images"); len(got.Versions) != 2 {
+		if got, _ := e.svc.Catalog.GetProduct(e.ctx, "images"); len(got.Versions) != 2 {
 			t.Errorf("GetProduct(images) after a rejected version = %d versions, want 2", len(got.Versions))
 		}
 	})
@@ -216,20 +216,20 @@ func TestKeepDefault(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.product(t, "images", "image.generated", perUnit("USD", "0.04"))
-	v2, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.03")}, KeepDefault: true})
+	v2, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.03")}, KeepDefault: true})
 	if err != nil || v2.Version != 2 {
 		t.Fatalf("CreateProductVersion(KeepDefault) = %+v, %v; want version 2", v2, err)
 	}
-	p, err := e.svc.GetProduct(e.ctx, "images")
+	p, err := e.svc.Catalog.GetProduct(e.ctx, "images")
 	if err != nil || p.DefaultVersion != 1 || len(p.Versions) != 2 {
 		t.Fatalf("GetProduct(images) = default %d, %d versions, %v; want default 1 of 2", p.DefaultVersion, len(p.Versions), err)
 	}
-	sim, err := e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "images"})
+	sim, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "images"})
 	if err != nil || sim.Version != 1 {
 		t.Fatalf("SimulateUsage(images) = %+v, %v; want the default version 1", sim, err)
 	}
 	wantDec(t, "simulated default", sim.Fees[0].Amount, "0.04")
-	sim, err = e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "images", Version: 2})
+	sim, err = e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "images", Version: 2})
 	if err != nil || sim.Version != 2 {
 		t.Fatalf("SimulateUsage(images v2) = %+v, %v; want version 2", sim, err)
 	}
@@ -241,7 +241,7 @@ func TestKeepDefault(t *testing.T) {
 		t.Errorf("RecordUsage(new customer) fee = version %d %s, want version 1 at 0.04", ev.Fees[0].Version, ev.Fees[0].Amount)
 	}
 	e.customer(t, "u2")
-	sub, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u2", Product: "images", Version: 2})
+	sub, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u2", Product: "images", Version: 2})
 	if err != nil || sub.Version != 2 {
 		t.Fatalf("Subscribe(u2, images v2) = %+v, %v; want version 2", sub, err)
 	}
@@ -251,9 +251,9 @@ func TestKeepDefault(t *testing.T) {
 	}
 	t.Run("ErrInvalidVersion", func(t *testing.T) {
 		for _, v := range []int{3, -1} {
-			_, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u2", Product: "images", Version: v})
+			_, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u2", Product: "images", Version: v})
 			wantField(t, fmt.Sprintf("Subscribe(version %d)", v), err, billing.EInvalid, "version")
-			_, err = e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "images", Version: v})
+			_, err = e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "images", Version: v})
 			wantField(t, fmt.Sprintf("SimulateUsage(version %d)", v), err, billing.EInvalid, "version")
 		}
 	})
@@ -268,13 +268,13 @@ func TestArchiveProduct(t *testing.T) {
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("1"), Reason: "p"})
 	e.record(t, billing.UsageEventInput{ID: "e1", Customer: "u1", EventType: "image.generated"}) // subscribes u1
 	e.clock.Advance(time.Minute)
-	archived, err := e.svc.ArchiveProduct(e.ctx, "images")
+	archived, err := e.svc.Catalog.ArchiveProduct(e.ctx, "images")
 	if err != nil || archived.ArchivedAt == nil || !archived.ArchivedAt.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("ArchiveProduct(images) = %+v, %v; want archived at %v", archived, err, t0.Add(time.Minute))
 	}
 	t.Run("Again", func(t *testing.T) {
 		e.clock.Advance(time.Minute)
-		again, err := e.svc.ArchiveProduct(e.ctx, p.ID)
+		again, err := e.svc.Catalog.ArchiveProduct(e.ctx, p.ID)
 		if err != nil || again.ArchivedAt == nil || !again.ArchivedAt.Equal(*archived.ArchivedAt) {
 			t.Errorf("ArchiveProduct(images) again = %+v, %v; want the first archive time kept", again, err)
 		}
@@ -289,13 +289,13 @@ func TestArchiveProduct(t *testing.T) {
 			t.Fatalf("RecordUsage(u1) on an archived product = %+v, want priced 0.04 and captured", ev)
 		}
 		wantDec(t, "u1 total", e.balance(t, "u1", "USD").Total, "0.92")
-		sim, err := e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "images"})
+		sim, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "images"})
 		if err != nil || len(sim.Fees) != 1 {
 			t.Errorf("SimulateUsage(archived images) = %+v, %v; want its price", sim, err)
 		}
 	})
 	t.Run("ErrSubscribe", func(t *testing.T) {
-		_, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u2", Product: "images"})
+		_, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u2", Product: "images"})
 		wantField(t, "Subscribe(u2, archived images)", err, billing.EInvalid, "product")
 		if !strings.Contains(err.Error(), "archived") {
 			t.Errorf("Subscribe(archived) error %q does not say the product is archived", err)
@@ -303,20 +303,20 @@ func TestArchiveProduct(t *testing.T) {
 		// Nor does usage subscribe u2 implicitly.
 		_, err = e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "e3", Customer: "u2", EventType: "image.generated"})
 		wantCode(t, "RecordUsage(u2, archived images)", err, billing.EInvalid)
-		if subs, err := e.svc.ListSubscriptions(e.ctx, "u2"); err != nil || len(subs) != 0 {
+		if subs, err := e.svc.Plans.ListSubscriptions(e.ctx, "u2"); err != nil || len(subs) != 0 {
 			t.Errorf("ListSubscriptions(u2) = %+v, %v; want none", subs, err)
 		}
 	})
 	t.Run("ErrNewVersion", func(t *testing.T) {
-		_, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05")}})
+		_, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05")}})
 		wantField(t, "CreateProductVersion(archived images)", err, billing.EInvalid, "product")
 	})
 	t.Run("Listing", func(t *testing.T) {
-		page, err := e.svc.ListProducts(e.ctx, billing.ListProductsInput{})
+		page, err := e.svc.Catalog.ListProducts(e.ctx, billing.ListProductsInput{})
 		if err != nil || len(page.Items) != 0 {
 			t.Errorf("ListProducts() = %+v, %v; want archived products hidden", page.Items, err)
 		}
-		page, err = e.svc.ListProducts(e.ctx, billing.ListProductsInput{IncludeArchived: true})
+		page, err = e.svc.Catalog.ListProducts(e.ctx, billing.ListProductsInput{IncludeArchived: true})
 		if err != nil || len(page.Items) != 1 || page.Items[0].ID != p.ID {
 			t.Errorf("ListProducts(include archived) = %+v, %v; want images", page.Items, err)
 		}
@@ -330,7 +330,7 @@ func TestSimulateMatchesRecord(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.asset(t, "credits", 0)
-	if _, _, err := e.svc.CreateVendor(e.ctx, "openai", "OpenAI"); err != nil {
+	if _, _, err := e.svc.Catalog.CreateVendor(e.ctx, "openai", "OpenAI"); err != nil {
 		t.Fatal(err)
 	}
 	e.product(t, "images", "image.generated", perUnit("USD", "0.04"))
@@ -403,7 +403,7 @@ func TestSimulateMatchesRecord(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := map[string]billing.Decimal{"USD": e.balance(t, "u1", "USD").Total, "credits": e.balance(t, "u1", "credits").Total}
-			sim, err := e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: tc.product, Customer: "u1", Data: tc.data, Costs: tc.costs})
+			sim, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: tc.product, Customer: "u1", Data: tc.data, Costs: tc.costs})
 			if err != nil {
 				t.Fatalf("SimulateUsage(%s) = %v", tc.name, err)
 			}
@@ -483,7 +483,7 @@ func TestSimulateHasNoEffect(t *testing.T) {
 	}
 	before := txns()
 	for i := range 5 {
-		sim, err := e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "api", Customer: "u1"})
+		sim, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "api", Customer: "u1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -495,7 +495,7 @@ func TestSimulateHasNoEffect(t *testing.T) {
 	if n := txns(); n != before {
 		t.Errorf("ListTransactions() = %d after simulations, want %d", n, before)
 	}
-	if subs, err := e.svc.ListSubscriptions(e.ctx, "u1"); err != nil || len(subs) != 0 {
+	if subs, err := e.svc.Plans.ListSubscriptions(e.ctx, "u1"); err != nil || len(subs) != 0 {
 		t.Errorf("ListSubscriptions(u1) after simulations = %+v, %v; want none", subs, err)
 	}
 	if page, _ := e.svc.ListEvents(e.ctx, billing.ListEventsInput{}); len(page.Items) != 0 {
@@ -509,7 +509,7 @@ func TestSimulateHasNoEffect(t *testing.T) {
 	for i, fee := range []string{"1.00", "1.00", "0.10"} {
 		ev := e.record(t, billing.UsageEventInput{ID: fmt.Sprintf("e%d", i), Customer: "u1", EventType: "api.call"})
 		wantDec(t, fmt.Sprintf("real event %d", i+1), ev.Fees[0].Amount, fee)
-		sim, err := e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "api", Customer: "u1"})
+		sim, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "api", Customer: "u1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -521,18 +521,18 @@ func TestSimulateHasNoEffect(t *testing.T) {
 	}
 	wantDec(t, "total", e.balance(t, "u1", "USD").Total, "7.90")
 	t.Run("Prior", func(t *testing.T) {
-		p, _ := e.svc.GetProduct(e.ctx, "api")
+		p, _ := e.svc.Catalog.GetProduct(e.ctx, "api")
 		id := p.Versions[0].Prices[0].ID
-		sim, err := e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "api", Customer: "u1", Prior: map[string]billing.Decimal{id: dec("0")}})
+		sim, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "api", Customer: "u1", Prior: map[string]billing.Decimal{id: dec("0")}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		wantDec(t, "simulation with prior 0", sim.Fees[0].Amount, "1.00")
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
-		_, err := e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "videos"})
+		_, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "videos"})
 		wantField(t, "SimulateUsage(videos)", err, billing.ENotFound, "product")
-		_, err = e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "api", Customer: "u9"})
+		_, err = e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "api", Customer: "u9"})
 		wantField(t, "SimulateUsage(customer u9)", err, billing.ENotFound, "customer")
 	})
 	e.verifyClean(t)
@@ -557,7 +557,7 @@ func TestSimulateRatingErrors(t *testing.T) {
 		{"NonNumericVolume", "tokens", "chat.tokens", data("total_tokens", "many"), "data.total_tokens"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, simErr := e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: tc.product, Data: tc.data})
+			_, simErr := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: tc.product, Data: tc.data})
 			wantField(t, "SimulateUsage("+tc.name+")", simErr, billing.EInvalid, tc.field)
 			_, recErr := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: tc.name, Customer: "u1", EventType: tc.eventType, Data: tc.data})
 			wantField(t, "RecordUsage("+tc.name+")", recErr, billing.EInvalid, tc.field)

@@ -115,7 +115,7 @@ func (s *Service) CreateCustomer(ctx context.Context, in CreateCustomerInput) (c
 	return cus, existed, err
 }
 
-func (s *Service) createCustomerTx(ctx context.Context, tx txn, c Caller, in CreateCustomerInput) (Customer, bool, error) {
+func (s *core) createCustomerTx(ctx context.Context, tx txn, c Caller, in CreateCustomerInput) (Customer, bool, error) {
 	now, err := s.newCustomerTime(ctx, tx, c, in.TestClock)
 	if err != nil {
 		return Customer{}, false, err
@@ -147,7 +147,7 @@ func (s *Service) createCustomerTx(ctx context.Context, tx txn, c Caller, in Cre
 
 // newCustomerTime is the creation time of a customer on clock ("" for none):
 // the clock's time, which must be ready and the caller's (test mode only).
-func (s *Service) newCustomerTime(ctx context.Context, tx txn, c Caller, clock string) (time.Time, error) {
+func (s *core) newCustomerTime(ctx context.Context, tx txn, c Caller, clock string) (time.Time, error) {
 	if clock == "" {
 		return s.clock(), nil
 	}

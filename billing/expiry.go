@@ -20,7 +20,7 @@ func (s *Service) SweepExpiredLots(ctx context.Context, limit int) (int, error) 
 
 // sweepExpiredLots is SweepExpiredLots at now, for the customers on clock
 // (nil: on none).
-func (s *Service) sweepExpiredLots(ctx context.Context, clock *string, now time.Time, limit int) (int, error) {
+func (s *core) sweepExpiredLots(ctx context.Context, clock *string, now time.Time, limit int) (int, error) {
 	due, err := dueBalances(ctx, s.pool, clock, now, limit)
 	if err != nil {
 		return 0, err

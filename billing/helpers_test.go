@@ -44,7 +44,7 @@ func newEnv(t *testing.T) *env {
 	clk := &clock{t: t0}
 	q := jobs.New(pool, nil)
 	svc := billing.NewService(pool, billing.Options{Now: clk.Now, Jobs: q})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatalf("EnsureDefaultAccount = %v", err)
 	}

@@ -42,13 +42,13 @@ func (e *env) populate(t *testing.T, ctx context.Context) owned {
 	o.lotID = top.LotID
 	_, err = e.svc.CreateAdjustment(ctx, billing.CreateAdjustmentInput{TransactionID: "top-team", Kind: billing.AdjustTopUp, Customer: "u1", Wallet: "team", Asset: "USD", Amount: dec("5")})
 	must("CreateAdjustment(team)", err)
-	_, _, err = e.svc.CreateAsset(ctx, billing.CreateAssetInput{Code: "credits", Precision: 0})
+	_, _, err = e.svc.Catalog.CreateAsset(ctx, billing.CreateAssetInput{Code: "credits", Precision: 0})
 	must("CreateAsset", err)
-	_, err = e.svc.AddAssetRate(ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "USD", Rate: dec("0.05"), EffectiveAt: t0})
+	_, err = e.svc.Catalog.AddAssetRate(ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "USD", Rate: dec("0.05"), EffectiveAt: t0})
 	must("AddAssetRate", err)
-	o.vendor, _, err = e.svc.CreateVendor(ctx, "openai", "OpenAI")
+	o.vendor, _, err = e.svc.Catalog.CreateVendor(ctx, "openai", "OpenAI")
 	must("CreateVendor", err)
-	o.product, _, err = e.svc.CreateProduct(ctx, billing.CreateProductInput{Code: "images", EventType: "image.generated", Prices: []billing.Price{perUnit("USD", "0.04")}})
+	o.product, _, err = e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "images", EventType: "image.generated", Prices: []billing.Price{perUnit("USD", "0.04")}})
 	must("CreateProduct", err)
 	o.event, err = e.svc.RecordUsage(ctx, billing.UsageEventInput{ID: "ev1", Customer: "u1", EventType: "image.generated"}) // subscribes u1
 	must("RecordUsage", err)
@@ -67,7 +67,7 @@ func TestIsolation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	o := e.populate(t, e.ctx)
-	acctB, err := e.svc.CreateAccount(context.Background(), "Other platform")
+	acctB, err := e.svc.Accounts.CreateAccount(context.Background(), "Other platform")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,25 +110,25 @@ func TestIsolation(t *testing.T) {
 				notFound(t, "ListTransactions(customer id)", err)
 				_, err = e.svc.ListTransactions(ctx, billing.ListTransactionsInput{Wallet: o.wallet.ID})
 				notFound(t, "ListTransactions(wallet id)", err)
-				_, err = e.svc.GetAsset(ctx, "credits")
+				_, err = e.svc.Catalog.GetAsset(ctx, "credits")
 				notFound(t, "GetAsset(credits)", err)
-				assets, err := e.svc.ListAssets(ctx)
+				assets, err := e.svc.Catalog.ListAssets(ctx)
 				if err != nil || slices.ContainsFunc(assets, func(a billing.Asset) bool { return a.Code == "credits" }) || len(assets) == 0 {
 					t.Errorf("ListAssets() = %+v, %v; want the built-in currencies only", assets, err)
 				}
-				if rates, err := e.svc.ListAssetRates(ctx, "credits"); err != nil || len(rates) != 0 {
+				if rates, err := e.svc.Catalog.ListAssetRates(ctx, "credits"); err != nil || len(rates) != 0 {
 					t.Errorf("ListAssetRates(credits) = %+v, %v; want none", rates, err)
 				}
-				_, err = e.svc.Quote(ctx, billing.QuoteInput{Asset: "credits", Currency: "USD", AssetAmount: decp("1"), At: t0})
+				_, err = e.svc.Catalog.Quote(ctx, billing.QuoteInput{Asset: "credits", Currency: "USD", AssetAmount: decp("1"), At: t0})
 				notFound(t, "Quote(credits)", err)
-				_, err = e.svc.GetProduct(ctx, o.product.ID)
+				_, err = e.svc.Catalog.GetProduct(ctx, o.product.ID)
 				notFound(t, "GetProduct(id)", err)
-				_, err = e.svc.GetProduct(ctx, "images")
+				_, err = e.svc.Catalog.GetProduct(ctx, "images")
 				notFound(t, "GetProduct(code)", err)
-				if page, err := e.svc.ListProducts(ctx, billing.ListProductsInput{IncludeArchived: true}); err != nil || len(page.Items) != 0 {
+				if page, err := e.svc.Catalog.ListProducts(ctx, billing.ListProductsInput{IncludeArchived: true}); err != nil || len(page.Items) != 0 {
 					t.Errorf("ListProducts() = %+v, %v; want none", page.Items, err)
 				}
-				if vs, err := e.svc.ListVendors(ctx); err != nil || len(vs) != 0 {
+				if vs, err := e.svc.Catalog.ListVendors(ctx); err != nil || len(vs) != 0 {
 					t.Errorf("ListVendors() = %+v, %v; want none", vs, err)
 				}
 				_, err = e.svc.GetEvent(ctx, o.event.ID)
@@ -140,11 +140,11 @@ func TestIsolation(t *testing.T) {
 				notFound(t, "ListEvents(customer id)", err)
 				_, err = e.svc.GetAuthorization(ctx, o.auth.ID)
 				notFound(t, "GetAuthorization(id)", err)
-				_, err = e.svc.ListSubscriptions(ctx, o.customer.ID)
+				_, err = e.svc.Plans.ListSubscriptions(ctx, o.customer.ID)
 				notFound(t, "ListSubscriptions(customer id)", err)
-				_, err = e.svc.SimulateUsage(ctx, billing.SimulateInput{Product: o.product.ID})
+				_, err = e.svc.Catalog.SimulateUsage(ctx, billing.SimulateInput{Product: o.product.ID})
 				notFound(t, "SimulateUsage(product id)", err)
-				_, err = e.svc.SimulateUsage(ctx, billing.SimulateInput{Product: "images"})
+				_, err = e.svc.Catalog.SimulateUsage(ctx, billing.SimulateInput{Product: "images"})
 				notFound(t, "SimulateUsage(product code)", err)
 			})
 
@@ -167,17 +167,17 @@ func TestIsolation(t *testing.T) {
 				notFound(t, "VoidAuthorization(auth id)", err)
 				_, _, err = e.svc.CreateWallet(ctx, billing.CreateWalletInput{Customer: o.customer.ID, Name: "stolen"})
 				notFound(t, "CreateWallet(customer id)", err)
-				_, err = e.svc.Subscribe(ctx, billing.SubscribeInput{Customer: o.customer.ID, Product: o.product.ID})
+				_, err = e.svc.Plans.Subscribe(ctx, billing.SubscribeInput{Customer: o.customer.ID, Product: o.product.ID})
 				notFound(t, "Subscribe(customer id, product id)", err)
-				_, err = e.svc.CreateProductVersion(ctx, billing.CreateVersionInput{Product: o.product.ID, Prices: []billing.Price{perUnit("USD", "0")}})
+				_, err = e.svc.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: o.product.ID, Prices: []billing.Price{perUnit("USD", "0")}})
 				notFound(t, "CreateProductVersion(product id)", err)
-				_, err = e.svc.CreateProductVersion(ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0")}})
+				_, err = e.svc.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0")}})
 				notFound(t, "CreateProductVersion(product code)", err)
-				_, err = e.svc.ArchiveProduct(ctx, o.product.ID)
+				_, err = e.svc.Catalog.ArchiveProduct(ctx, o.product.ID)
 				notFound(t, "ArchiveProduct(product id)", err)
-				_, err = e.svc.AddAssetRate(ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "USD", Rate: dec("1")})
+				_, err = e.svc.Catalog.AddAssetRate(ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "USD", Rate: dec("1")})
 				notFound(t, "AddAssetRate(credits)", err)
-				_, _, err = e.svc.CreateProduct(ctx, billing.CreateProductInput{Code: "margin", EventType: "chat", Prices: []billing.Price{{Model: billing.CostPlus, Asset: "USD", Vendor: "openai"}}})
+				_, _, err = e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "margin", EventType: "chat", Prices: []billing.Price{{Model: billing.CostPlus, Asset: "USD", Vendor: "openai"}}})
 				notFound(t, "CreateProduct(cost_plus over vendor openai)", err)
 			})
 
@@ -188,16 +188,16 @@ func TestIsolation(t *testing.T) {
 				if err != nil || existed || cus.ID == o.customer.ID {
 					t.Fatalf("CreateCustomer(u1) = %s, existed %v, %v; want a new customer", cus.ID, existed, err)
 				}
-				if _, created, err := e.svc.CreateAsset(ctx, billing.CreateAssetInput{Code: "credits", Precision: 2}); err != nil || !created {
+				if _, created, err := e.svc.Catalog.CreateAsset(ctx, billing.CreateAssetInput{Code: "credits", Precision: 2}); err != nil || !created {
 					t.Errorf("CreateAsset(credits, precision 2) = created %v, %v; want created", created, err)
 				}
-				_, err = e.svc.Quote(ctx, billing.QuoteInput{Asset: "credits", Currency: "USD", AssetAmount: decp("1"), At: t0})
+				_, err = e.svc.Catalog.Quote(ctx, billing.QuoteInput{Asset: "credits", Currency: "USD", AssetAmount: decp("1"), At: t0})
 				notFound(t, "Quote(own credits, no own rate)", err)
-				prod, created, err := e.svc.CreateProduct(ctx, billing.CreateProductInput{Code: "images", EventType: "image.generated", Prices: []billing.Price{perUnit("USD", "0.10")}})
+				prod, created, err := e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "images", EventType: "image.generated", Prices: []billing.Price{perUnit("USD", "0.10")}})
 				if err != nil || !created || prod.ID == o.product.ID {
 					t.Fatalf("CreateProduct(images) = %s, created %v, %v; want a new product", prod.ID, created, err)
 				}
-				_, err = e.svc.Subscribe(ctx, billing.SubscribeInput{Customer: cus.ID, Product: o.product.ID})
+				_, err = e.svc.Plans.Subscribe(ctx, billing.SubscribeInput{Customer: cus.ID, Product: o.product.ID})
 				notFound(t, "Subscribe(own customer, other's product id)", err)
 				_, err = e.svc.RecordUsage(ctx, billing.UsageEventInput{ID: "x6", Customer: "u1", EventType: "image.generated", AuthorizationID: o.auth.ID})
 				notFound(t, "RecordUsage(other's authorization)", err)
@@ -218,7 +218,7 @@ func TestIsolation(t *testing.T) {
 				}
 				_, err = e.svc.CreateAdjustment(ctx, billing.CreateAdjustmentInput{TransactionID: "refund", Kind: billing.AdjustRefund, Customer: "u1", Asset: "USD", Amount: dec("1"), LotID: o.lotID})
 				notFound(t, "CreateAdjustment(refund of other's lot)", err)
-				if _, _, err := e.svc.CreateVendor(ctx, "openai", ""); err != nil {
+				if _, _, err := e.svc.Catalog.CreateVendor(ctx, "openai", ""); err != nil {
 					t.Fatal(err)
 				}
 			})
@@ -240,10 +240,10 @@ func TestIsolation(t *testing.T) {
 		if a, err := e.svc.GetAuthorization(e.ctx, o.auth.ID); err != nil || a.Status != billing.AuthActive {
 			t.Errorf("GetAuthorization(%s) = %+v, %v; want still active", o.auth.ID, a, err)
 		}
-		if p, err := e.svc.GetProduct(e.ctx, "images"); err != nil || p.ID != o.product.ID || len(p.Versions) != 1 || p.ArchivedAt != nil {
+		if p, err := e.svc.Catalog.GetProduct(e.ctx, "images"); err != nil || p.ID != o.product.ID || len(p.Versions) != 1 || p.ArchivedAt != nil {
 			t.Errorf("GetProduct(images) = %+v, %v; want %s with one version, not archived", p, err, o.product.ID)
 		}
-		if a, err := e.svc.GetAsset(e.ctx, "credits"); err != nil || a.Precision != 0 {
+		if a, err := e.svc.Catalog.GetAsset(e.ctx, "credits"); err != nil || a.Precision != 0 {
 			t.Errorf("GetAsset(credits) = %+v, %v; want precision 0", a, err)
 		}
 		if ws, err := e.svc.ListWallets(e.ctx, "u1"); err != nil || len(ws) != 2 {
@@ -252,13 +252,13 @@ func TestIsolation(t *testing.T) {
 		if ev, err := e.svc.ListEvents(e.ctx, billing.ListEventsInput{}); err != nil || len(ev.Items) != 1 || !ev.Items[0].Fees[0].Amount.Equal(dec("0.04")) {
 			t.Errorf("ListEvents() = %+v, %v; want only ev1 at 0.04", ev.Items, err)
 		}
-		if vs, err := e.svc.ListVendors(e.ctx); err != nil || len(vs) != 1 || vs[0].ID != o.vendor.ID {
+		if vs, err := e.svc.Catalog.ListVendors(e.ctx); err != nil || len(vs) != 1 || vs[0].ID != o.vendor.ID {
 			t.Errorf("ListVendors() = %+v, %v; want only %s", vs, err, o.vendor.ID)
 		}
-		if subs, err := e.svc.ListSubscriptions(e.ctx, "u1"); err != nil || len(subs) != 1 || subs[0].ProductID != o.product.ID {
+		if subs, err := e.svc.Plans.ListSubscriptions(e.ctx, "u1"); err != nil || len(subs) != 1 || subs[0].ProductID != o.product.ID {
 			t.Errorf("ListSubscriptions(u1) = %+v, %v; want one to %s", subs, err, o.product.ID)
 		}
-		q, err := e.svc.Quote(e.ctx, billing.QuoteInput{Asset: "credits", Currency: "USD", AssetAmount: decp("100"), At: t0})
+		q, err := e.svc.Catalog.Quote(e.ctx, billing.QuoteInput{Asset: "credits", Currency: "USD", AssetAmount: decp("100"), At: t0})
 		if err != nil || !q.CurrencyAmount.Equal(dec("5")) {
 			t.Errorf("Quote(100 credits) = %+v, %v; want 5.00 USD", q, err)
 		}
@@ -292,7 +292,7 @@ func TestNoCallerIsUnauthorized(t *testing.T) {
 					_, err := e.svc.CreateAdjustment(ctx, billing.CreateAdjustmentInput{TransactionID: "t", Kind: billing.AdjustGift, Customer: "u1", Asset: "USD", Amount: dec("1")})
 					return err
 				},
-				"ListAssets": func() error { _, err := e.svc.ListAssets(ctx); return err },
+				"ListAssets": func() error { _, err := e.svc.Catalog.ListAssets(ctx); return err },
 				"Authorize": func() error {
 					_, err := e.svc.Authorize(ctx, billing.AuthorizeInput{IdempotencyKey: "a", Customer: "u1", Amount: decp("1"), Asset: "USD"})
 					return err
@@ -301,7 +301,7 @@ func TestNoCallerIsUnauthorized(t *testing.T) {
 					_, err := e.svc.RecordUsage(ctx, billing.UsageEventInput{ID: "e", Customer: "u1", EventType: "x"})
 					return err
 				},
-				"ListProducts": func() error { _, err := e.svc.ListProducts(ctx, billing.ListProductsInput{}); return err },
+				"ListProducts": func() error { _, err := e.svc.Catalog.ListProducts(ctx, billing.ListProductsInput{}); return err },
 			}
 			for name, call := range calls {
 				wantCode(t, name, call(), billing.EUnauthorized)
@@ -320,19 +320,19 @@ func TestAPIKeys(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	bg := context.Background()
-	acctB, err := e.svc.CreateAccount(bg, "Other platform")
+	acctB, err := e.svc.Accounts.CreateAccount(bg, "Other platform")
 	if err != nil {
 		t.Fatal(err)
 	}
-	testKey, testSecret, err := e.svc.CreateAPIKey(bg, e.acct.ID, billing.ModeTest, "ci")
+	testKey, testSecret, err := e.svc.Accounts.CreateAPIKey(bg, e.acct.ID, billing.ModeTest, "ci")
 	if err != nil {
 		t.Fatal(err)
 	}
-	roKey, roSecret, err := e.svc.CreateScopedAPIKey(bg, e.acct.ID, billing.ModeTest, billing.ScopeReadOnly, "reader")
+	roKey, roSecret, err := e.svc.Accounts.CreateScopedAPIKey(bg, e.acct.ID, billing.ModeTest, billing.ScopeReadOnly, "reader")
 	if err != nil {
 		t.Fatal(err)
 	}
-	liveKey, liveSecret, err := e.svc.CreateAPIKey(bg, acctB.ID, billing.ModeLive, "prod")
+	liveKey, liveSecret, err := e.svc.Accounts.CreateAPIKey(bg, acctB.ID, billing.ModeLive, "prod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,12 +382,12 @@ func TestAPIKeys(t *testing.T) {
 			{liveSecret, billing.Caller{AccountID: acctB.ID, Mode: billing.ModeLive, KeyID: liveKey.ID, KeyPrefix: liveKey.Prefix, Scope: billing.ScopeFull}},
 			{roSecret, billing.Caller{AccountID: e.acct.ID, Mode: billing.ModeTest, KeyID: roKey.ID, KeyPrefix: roKey.Prefix, Scope: billing.ScopeReadOnly}},
 		} {
-			got, err := e.svc.Authenticate(bg, tc.secret)
+			got, err := e.svc.Accounts.Authenticate(bg, tc.secret)
 			if err != nil || got != tc.want {
 				t.Errorf("Authenticate(%s…) = %+v, %v; want %+v", tc.want.KeyPrefix, got, err, tc.want)
 			}
 		}
-		keys, err := e.svc.ListAPIKeys(bg, e.acct.ID)
+		keys, err := e.svc.Accounts.ListAPIKeys(bg, e.acct.ID)
 		if err != nil || len(keys) != 2 || keys[0].ID != testKey.ID || keys[0].LastUsedAt == nil || !keys[0].LastUsedAt.Equal(t0) ||
 			keys[0].Scope != billing.ScopeFull || keys[1].ID != roKey.ID || keys[1].Scope != billing.ScopeReadOnly {
 			t.Errorf("ListAPIKeys(default) = %+v, %v; want %s (full, last used at %v) and %s (read_only)", keys, err, testKey.ID, t0, roKey.ID)
@@ -396,7 +396,7 @@ func TestAPIKeys(t *testing.T) {
 	})
 
 	t.Run("CallerScopesData", func(t *testing.T) {
-		caller, err := e.svc.Authenticate(bg, liveSecret)
+		caller, err := e.svc.Accounts.Authenticate(bg, liveSecret)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -411,18 +411,18 @@ func TestAPIKeys(t *testing.T) {
 
 	t.Run("Revoke", func(t *testing.T) {
 		e.clock.Advance(time.Minute)
-		k, err := e.svc.RevokeAPIKey(bg, testKey.Prefix)
+		k, err := e.svc.Accounts.RevokeAPIKey(bg, testKey.Prefix)
 		if err != nil || k.ID != testKey.ID || k.RevokedAt == nil || !k.RevokedAt.Equal(t0.Add(time.Minute)) {
 			t.Fatalf("RevokeAPIKey(%s) = %+v, %v; want revoked at %v", testKey.Prefix, k, err, t0.Add(time.Minute))
 		}
-		_, err = e.svc.Authenticate(bg, testSecret)
+		_, err = e.svc.Accounts.Authenticate(bg, testSecret)
 		wantCode(t, "Authenticate(revoked key)", err, billing.EUnauthorized)
 		noSecret(t, "Authenticate(revoked key) error", err.Error())
 		noSecret(t, "Authenticate(revoked key) message", billing.ErrorMessage(err))
-		if _, err := e.svc.Authenticate(bg, liveSecret); err != nil {
+		if _, err := e.svc.Accounts.Authenticate(bg, liveSecret); err != nil {
 			t.Errorf("Authenticate(other key) after a revoke = %v, want it still valid", err)
 		}
-		again, err := e.svc.RevokeAPIKey(bg, testKey.ID)
+		again, err := e.svc.Accounts.RevokeAPIKey(bg, testKey.ID)
 		if err != nil || again.RevokedAt == nil || !again.RevokedAt.Equal(*k.RevokedAt) {
 			t.Errorf("RevokeAPIKey(%s) again = %+v, %v; want the first revocation time kept", testKey.ID, again, err)
 		}
@@ -435,7 +435,7 @@ func TestAPIKeys(t *testing.T) {
 		}
 		tampered := liveSecret[:len(liveSecret)-1] + last
 		for _, bad := range []string{"", "sk_live_abc", "Bearer " + liveSecret, tampered, "tg_test_", strings.ToUpper(liveSecret), liveSecret + "x"} {
-			_, err := e.svc.Authenticate(bg, bad)
+			_, err := e.svc.Accounts.Authenticate(bg, bad)
 			wantCode(t, fmt.Sprintf("Authenticate(%.14q)", bad), err, billing.EUnauthorized)
 			noSecret(t, "Authenticate(bad key) error", err.Error())
 			if len(bad) > 14 && strings.Contains(err.Error(), bad) {
@@ -445,17 +445,17 @@ func TestAPIKeys(t *testing.T) {
 	})
 
 	t.Run("ErrInvalid", func(t *testing.T) {
-		_, _, err := e.svc.CreateAPIKey(bg, e.acct.ID, "prod", "x")
+		_, _, err := e.svc.Accounts.CreateAPIKey(bg, e.acct.ID, "prod", "x")
 		wantField(t, "CreateAPIKey(mode prod)", err, billing.EInvalid, "mode")
 	})
 	t.Run("ErrNotFoundAccount", func(t *testing.T) {
-		_, _, err := e.svc.CreateAPIKey(bg, "acct_nope", billing.ModeTest, "x")
+		_, _, err := e.svc.Accounts.CreateAPIKey(bg, "acct_nope", billing.ModeTest, "x")
 		wantField(t, "CreateAPIKey(unknown account)", err, billing.ENotFound, "account")
-		_, _, err = e.svc.CreateScopedAPIKey(bg, e.acct.ID, billing.ModeTest, "admin", "x")
+		_, _, err = e.svc.Accounts.CreateScopedAPIKey(bg, e.acct.ID, billing.ModeTest, "admin", "x")
 		wantField(t, "CreateScopedAPIKey(scope admin)", err, billing.EInvalid, "scope")
 	})
 	t.Run("ErrNotFoundKey", func(t *testing.T) {
-		_, err := e.svc.RevokeAPIKey(bg, "key_nope")
+		_, err := e.svc.Accounts.RevokeAPIKey(bg, "key_nope")
 		wantCode(t, "RevokeAPIKey(key_nope)", err, billing.ENotFound)
 	})
 }
@@ -468,15 +468,15 @@ func TestRevokeByPrefixIsUnambiguous(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	bg := context.Background()
-	acctB, err := e.svc.CreateAccount(bg, "Other platform")
+	acctB, err := e.svc.Accounts.CreateAccount(bg, "Other platform")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mine, _, err := e.svc.CreateAPIKey(bg, e.acct.ID, billing.ModeTest, "mine")
+	mine, _, err := e.svc.Accounts.CreateAPIKey(bg, e.acct.ID, billing.ModeTest, "mine")
 	if err != nil {
 		t.Fatal(err)
 	}
-	theirs, theirSecret, err := e.svc.CreateAPIKey(bg, acctB.ID, billing.ModeTest, "theirs")
+	theirs, theirSecret, err := e.svc.Accounts.CreateAPIKey(bg, acctB.ID, billing.ModeTest, "theirs")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,8 +484,8 @@ func TestRevokeByPrefixIsUnambiguous(t *testing.T) {
 	if _, err := e.svc.Pool().Exec(bg, `UPDATE api_keys SET prefix = $1 WHERE id = $2`, mine.Prefix, theirs.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.svc.RevokeAPIKey(bg, mine.Prefix)
-	if _, authErr := e.svc.Authenticate(bg, theirSecret); authErr != nil {
+	_, err = e.svc.Accounts.RevokeAPIKey(bg, mine.Prefix)
+	if _, authErr := e.svc.Accounts.Authenticate(bg, theirSecret); authErr != nil {
 		t.Errorf("RevokeAPIKey(%s) = %v also revoked the other account's key sharing the prefix: Authenticate = %v; want it untouched (ambiguous prefix → conflict, or unique prefixes)", mine.Prefix, err, authErr)
 	}
 }

@@ -46,7 +46,7 @@ type AdvanceTestClockJob struct {
 func (AdvanceTestClockJob) Kind() string { return "advance_test_clock" }
 
 // enqueueJob hands a job to the queue main gave, in tx (nil: at once).
-func (s *Service) enqueueJob(ctx context.Context, tx pgx.Tx, job Job) error {
+func (s *core) enqueueJob(ctx context.Context, tx pgx.Tx, job Job) error {
 	if s.opts.Jobs == nil {
 		return Errorf(EUnavailable, "this process has no job queue; %s work runs in `tollgate serve`", job.Kind())
 	}
@@ -56,7 +56,7 @@ func (s *Service) enqueueJob(ctx context.Context, tx pgx.Tx, job Job) error {
 // ReconcileAutoTopUps finds pending auto top-ups whose job was never
 // inserted (the process stopped between the debit's commit and the insert)
 // and inserts it. The queue runs it every minute.
-func (s *Service) ReconcileAutoTopUps(ctx context.Context) error {
+func (s *Payments) ReconcileAutoTopUps(ctx context.Context) error {
 	rows, err := s.pool.Query(ctx, `SELECT id FROM top_ups WHERE auto AND status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT 500`,
 		s.clock().Add(-time.Minute))
 	if err != nil {
@@ -77,7 +77,7 @@ func (s *Service) ReconcileAutoTopUps(ctx context.Context) error {
 // kick hands a started auto top-up to the job queue without waiting; when
 // the queue is not running here or is full, the reconciler of a process
 // that runs jobs finds it.
-func (s *Service) kick(id string) {
+func (s *core) kick(id string) {
 	select {
 	case s.kicks <- id:
 	default:

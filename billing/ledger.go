@@ -113,7 +113,7 @@ var purposeRank = map[LotPurpose]int{LotPromotion: 0, LotBundled: 1, LotPaid: 2}
 
 // lockBalance locks a wallet's balance in an asset (creating it at zero), writes
 // the expiry of lots that are due, and loads what spending decisions need.
-func (s *Service) lockBalance(ctx context.Context, tx txn, c Caller, walletID string, asset Asset, now time.Time) (*balanceState, error) {
+func (s *core) lockBalance(ctx context.Context, tx txn, c Caller, walletID string, asset Asset, now time.Time) (*balanceState, error) {
 	batch := &pgx.Batch{}
 	b := s.queueLockBalance(batch, c, walletID, asset, now)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
@@ -125,14 +125,14 @@ func (s *Service) lockBalance(ctx context.Context, tx txn, c Caller, walletID st
 
 // queueLockBalance queues the lock of one balance on batch; once the batch
 // is sent, balanceLocked makes it ready.
-func (s *Service) queueLockBalance(batch *pgx.Batch, c Caller, walletID string, asset Asset, now time.Time) *balanceState {
+func (s *core) queueLockBalance(batch *pgx.Batch, c Caller, walletID string, asset Asset, now time.Time) *balanceState {
 	b := &balanceState{c: c, walletID: walletID, asset: asset, now: now}
 	queueLockBalances(batch, []*balanceState{b}, now, &s.cache.balances)
 	return b
 }
 
 // balanceLocked prepares a balance whose lock tx has just read.
-func (s *Service) balanceLocked(tx txn, b *balanceState) {
+func (s *core) balanceLocked(tx txn, b *balanceState) {
 	s.rememberBalances(tx, b)
 	b.settle()
 }
@@ -140,7 +140,7 @@ func (s *Service) balanceLocked(tx txn, b *balanceState) {
 // rememberBalances marks the balances tx locked as known to exist once tx
 // commits (see queueLockBalances): a balance row this transaction inserted
 // exists only if it commits.
-func (s *Service) rememberBalances(tx txn, states ...*balanceState) {
+func (s *core) rememberBalances(tx txn, states ...*balanceState) {
 	onCommit(tx, func() {
 		for _, b := range states {
 			s.cache.balances.Store(balanceKey{b.walletID, b.asset.Code}, struct{}{})

@@ -226,7 +226,7 @@ func TestVerifyCatchesCorruption(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	svc := billing.NewService(pool, billing.Options{})
-	acct, _ := svc.EnsureDefaultAccount(context.Background())
+	acct, _ := svc.Accounts.EnsureDefaultAccount(context.Background())
 	ctx := billing.WithCaller(context.Background(), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
 	cus, _, _ := svc.CreateCustomer(ctx, billing.CreateCustomerInput{ExternalID: "u1"})
 	if _, err := svc.CreateAdjustment(ctx, billing.CreateAdjustmentInput{TransactionID: "t", Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("10")}); err != nil {

@@ -90,14 +90,14 @@ func checkDebitsEqualPrices(t *testing.T, r *rand.Rand, model string) {
 		}
 		p.Tiers = tiers
 	case "cost_plus":
-		if _, _, err := e.svc.CreateVendor(e.ctx, "llm", "LLM"); err != nil {
+		if _, _, err := e.svc.Catalog.CreateVendor(e.ctx, "llm", "LLM"); err != nil {
 			t.Fatalf("CreateVendor = %v", err)
 		}
 		p.Model, p.Vendor = billing.CostPlus, "llm"
 		p.MarkupPercent = decimal.New(r.Int64N(100_000), -3) // e.g. 33.333%
 		p.MarkupFixed = money(r, 6)
 	}
-	if _, _, err := e.svc.CreateProduct(e.ctx, billing.CreateProductInput{Code: "p", Name: "p", EventType: "x.used", Prices: []billing.Price{p}}); err != nil {
+	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "p", Name: "p", EventType: "x.used", Prices: []billing.Price{p}}); err != nil {
 		t.Fatalf("CreateProduct(%+v) = %v", p, err)
 	}
 

@@ -24,7 +24,7 @@ type PaymentConnection struct {
 // that sends its events to Tollgate. A live key in test mode (or a test key
 // in live mode) is refused. The secrets come from the operator (CLI or
 // environment), never from an MCP tool. Returns EInvalid.
-func (s *Service) ConnectStripe(ctx context.Context, secretKey, webhookSecret string) (PaymentConnection, error) {
+func (s *Payments) ConnectStripe(ctx context.Context, secretKey, webhookSecret string) (PaymentConnection, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return PaymentConnection{}, err
@@ -48,7 +48,7 @@ func (s *Service) ConnectStripe(ctx context.Context, secretKey, webhookSecret st
 // GetPaymentConnection returns how the caller's account takes payments in
 // the caller's mode: its Stripe connection (secrets redacted), or the test
 // provider. Returns ENotFound when it cannot take payments.
-func (s *Service) GetPaymentConnection(ctx context.Context) (PaymentConnection, error) {
+func (s *Payments) GetPaymentConnection(ctx context.Context) (PaymentConnection, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return PaymentConnection{}, err
@@ -86,7 +86,7 @@ func noProvider(c Caller) error {
 
 // connectStripe builds the Stripe provider of a connection with the
 // adapter main handed in.
-func (s *Service) connectStripe(conn payments.Connection) (payments.Provider, error) {
+func (s *core) connectStripe(conn payments.Connection) (payments.Provider, error) {
 	if s.opts.Stripe == nil {
 		return nil, Errorf(EUnavailable, "this server was started without the Stripe adapter; payments through Stripe are unavailable")
 	}
@@ -96,7 +96,7 @@ func (s *Service) connectStripe(conn payments.Connection) (payments.Provider, er
 // providerFor returns the provider that takes the caller's payments: the
 // account's Stripe connection in its mode, else, in test mode, the test
 // provider. Returns ENotFound naming the fix.
-func (s *Service) providerFor(ctx context.Context, db dbtx, c Caller) (payments.Provider, error) {
+func (s *core) providerFor(ctx context.Context, db dbtx, c Caller) (payments.Provider, error) {
 	conn, err := savedConnection(ctx, db, c)
 	switch {
 	case err == nil:
@@ -108,7 +108,7 @@ func (s *Service) providerFor(ctx context.Context, db dbtx, c Caller) (payments.
 }
 
 // providerNamed returns the provider of a payment made through name.
-func (s *Service) providerNamed(ctx context.Context, db dbtx, c Caller, name string) (payments.Provider, error) {
+func (s *core) providerNamed(ctx context.Context, db dbtx, c Caller, name string) (payments.Provider, error) {
 	if name == payments.ProviderTest && s.opts.TestPayments != nil {
 		return s.opts.TestPayments, nil
 	}

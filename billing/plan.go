@@ -16,7 +16,7 @@ const MaxTrialDays = 730
 // granted, the first fee at its end) or the first period, charged at once. A
 // wallet that cannot pay the first fee is EInsufficientFunds and nothing is
 // written.
-func (s *Service) startPlan(ctx context.Context, tx txn, c Caller, sub Subscription, pl plan, in SubscribeInput) (Subscription, error) {
+func (s *core) startPlan(ctx context.Context, tx txn, c Caller, sub Subscription, pl plan, in SubscribeInput) (Subscription, error) {
 	if in.TrialDays < 0 || in.TrialDays > MaxTrialDays {
 		return Subscription{}, Invalidf("trial_days", "trial_days must be between 0 and %d; got %d", MaxTrialDays, in.TrialDays)
 	}
@@ -57,7 +57,7 @@ func (s *Service) startPlan(ctx context.Context, tx txn, c Caller, sub Subscript
 
 // GetSubscription returns a subscription by id with its periods, newest
 // last. Returns ENotFound.
-func (s *Service) GetSubscription(ctx context.Context, id string) (Subscription, []SubscriptionPeriod, error) {
+func (s *Plans) GetSubscription(ctx context.Context, id string) (Subscription, []SubscriptionPeriod, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return Subscription{}, nil, err

@@ -30,7 +30,7 @@ type ChangeSubscriptionInput struct {
 // period row runs from the change to the period's end. Returns EInvalid,
 // ENotFound, EInsufficientFunds (the difference cannot be paid; nothing is
 // written), EConflict (the period has ended and its renewal has not run yet).
-func (s *Service) ChangeSubscription(ctx context.Context, in ChangeSubscriptionInput) (Subscription, error) {
+func (s *Plans) ChangeSubscription(ctx context.Context, in ChangeSubscriptionInput) (Subscription, error) {
 	var sub Subscription
 	err := s.withPlan(ctx, in.Subscription, func(tx pgx.Tx, c Caller, cur Subscription, now time.Time) error {
 		pl, err := s.planFor(ctx, tx, cur.ProductID, in.Version)
@@ -76,7 +76,7 @@ func (s *Service) ChangeSubscription(ctx context.Context, in ChangeSubscriptionI
 
 // withPlan runs fn on a plan of the caller's, locked. Returns ENotFound,
 // EInvalid (not a plan, or ended).
-func (s *Service) withPlan(ctx context.Context, id string, fn func(tx pgx.Tx, c Caller, sub Subscription, now time.Time) error) error {
+func (s *core) withPlan(ctx context.Context, id string, fn func(tx pgx.Tx, c Caller, sub Subscription, now time.Time) error) error {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ func (s *Service) withPlan(ctx context.Context, id string, fn func(tx pgx.Tx, c 
 
 // changeNow switches a plan's version now with the proration ChangeSubscription
 // documents, and records the new subscription's part of the period.
-func (s *Service) changeNow(ctx context.Context, tx txn, c Caller, cur Subscription, old, pl plan, version int, now time.Time) (Subscription, error) {
+func (s *core) changeNow(ctx context.Context, tx txn, c Caller, cur Subscription, old, pl plan, version int, now time.Time) (Subscription, error) {
 	left := fraction{num: decimalFromMicros(cur.PeriodEnd.Sub(now)), den: decimalFromMicros(cur.PeriodEnd.Sub(*cur.PeriodStart))}
 	bs := s.newBalances(c, cur.WalletID, now, nil)
 	b, err := bs.get(ctx, tx, pl.fee.Asset)
@@ -204,7 +204,7 @@ func decimalFromMicros(d time.Duration) Decimal { return decimal.NewFromInt(d.Mi
 // advance and its allowance stays until it expires) or at the period's end
 // (nothing more is charged). Returns ENotFound, EInvalid (usage-only or
 // ended).
-func (s *Service) CancelSubscription(ctx context.Context, id string, atPeriodEnd bool) (Subscription, error) {
+func (s *Plans) CancelSubscription(ctx context.Context, id string, atPeriodEnd bool) (Subscription, error) {
 	var sub Subscription
 	err := s.withPlan(ctx, id, func(tx pgx.Tx, c Caller, cur Subscription, now time.Time) error {
 		sub = cur

@@ -48,20 +48,20 @@ func upgradeStory(t *testing.T, topUp string) (*env, billing.Subscription) {
 			[]billing.Entitlement{{Kind: billing.EntitlementRecurring, Asset: "USD", Amount: dec(allowance), Interval: "month"}}
 	}
 	prices, ents := version("20.00", "10.00")
-	if _, _, err := e.svc.CreateProduct(e.ctx, billing.CreateProductInput{Code: "chat", Name: "Chat", EventType: "chat.used", Prices: prices, Entitlements: ents}); err != nil {
+	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "chat", Name: "Chat", EventType: "chat.used", Prices: prices, Entitlements: ents}); err != nil {
 		t.Fatalf("CreateProduct = %v", err)
 	}
 	prices, ents = version("40.00", "25.00")
-	if _, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat", Prices: prices, Entitlements: ents, KeepDefault: true}); err != nil {
+	if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat", Prices: prices, Entitlements: ents, KeepDefault: true}); err != nil {
 		t.Fatalf("CreateProductVersion(2) = %v", err)
 	}
 	prices, ents = version("20.00", "5.00") // the same fee, less allowance: nothing to pay
-	if _, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat", Prices: prices, Entitlements: ents, KeepDefault: true}); err != nil {
+	if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat", Prices: prices, Entitlements: ents, KeepDefault: true}); err != nil {
 		t.Fatalf("CreateProductVersion(3) = %v", err)
 	}
 	e.customer(t, "u1")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec(topUp), Reason: "paid"})
-	sub, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat", Version: 1})
+	sub, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat", Version: 1})
 	if err != nil {
 		t.Fatalf("Subscribe = %v", err)
 	}
@@ -100,7 +100,7 @@ func TestPlanChangeNowAllowanceDoesNotPayTheProration(t *testing.T) {
 		if l := lotsBy(e.balance(t, "u1", "USD")); !l[billing.LotPaid].Equal(dec("30.00")) || !l[billing.LotBundled].Equal(dec("7.00")) {
 			t.Fatalf("before the change: lots %v, want 30.00 paid and 7.00 bundled", l)
 		}
-		if _, err := e.svc.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2}); err != nil {
+		if _, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2}); err != nil {
 			t.Fatalf("ChangeSubscription = %v", err)
 		}
 		b := e.balance(t, "u1", "USD")
@@ -111,7 +111,7 @@ func TestPlanChangeNowAllowanceDoesNotPayTheProration(t *testing.T) {
 		wantDec(t, "bundled after the change", l[billing.LotBundled], storyAllowance)
 		wantDec(t, "total after the change", b.Total, "34.999999875681376941")
 
-		st, err := e.svc.GetStatement(e.ctx, "u1", "", "USD", storyChangeAt)
+		st, err := e.svc.Plans.GetStatement(e.ctx, "u1", "", "USD", storyChangeAt)
 		if err != nil {
 			t.Fatalf("GetStatement = %v", err)
 		}
@@ -136,7 +136,7 @@ func TestPlanChangeNowAllowanceDoesNotPayTheProration(t *testing.T) {
 		e, sub := upgradeStory(t, "35.00")
 		before := e.balance(t, "u1", "USD")
 		txns := len(e.transactionsOf(t, "u1", ""))
-		_, err := e.svc.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
+		_, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
 		wantCode(t, "ChangeSubscription", err, billing.EInsufficientFunds)
 
 		// Nothing was written: no expiry, no proration, the same plan.
@@ -148,14 +148,14 @@ func TestPlanChangeNowAllowanceDoesNotPayTheProration(t *testing.T) {
 		if n := len(e.transactionsOf(t, "u1", "")); n != txns {
 			t.Errorf("transactions after the refused change = %d, want %d", n, txns)
 		}
-		got, periods, err := e.svc.GetSubscription(e.ctx, sub.ID)
+		got, periods, err := e.svc.Plans.GetSubscription(e.ctx, sub.ID)
 		if err != nil {
 			t.Fatalf("GetSubscription = %v", err)
 		}
 		if got.EndedAt != nil || got.Version != 1 || got.Status != billing.SubscriptionActive || len(got.AllowanceLots) != 1 || len(periods) != 1 {
 			t.Errorf("after the refused change: %+v with %d periods, want version 1 active, its allowance and 1 period", got, len(periods))
 		}
-		subs, err := e.svc.ListSubscriptions(e.ctx, "u1")
+		subs, err := e.svc.Plans.ListSubscriptions(e.ctx, "u1")
 		if err != nil {
 			t.Fatalf("ListSubscriptions = %v", err)
 		}
@@ -171,7 +171,7 @@ func TestPlanChangeNowAllowanceDoesNotPayTheProration(t *testing.T) {
 func TestPlanChangeNowProratesTheAllowanceOnce(t *testing.T) {
 	t.Parallel()
 	e, sub := upgradeStory(t, "50.00")
-	next, err := e.svc.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
+	next, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
 	if err != nil {
 		t.Fatalf("ChangeSubscription = %v", err)
 	}
@@ -210,7 +210,7 @@ func TestPlanChangeNowListsTheNewPeriod(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		t.Parallel()
 		e, sub := upgradeStory(t, "50.00")
-		next, err := e.svc.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
+		next, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
 		if err != nil {
 			t.Fatalf("ChangeSubscription = %v", err)
 		}
@@ -253,7 +253,7 @@ func TestPlanChangeNowListsTheNewPeriod(t *testing.T) {
 		// Version 3 costs what version 1 does: the credit pays the rest of
 		// the period and no proration is posted.
 		e, sub := upgradeStory(t, "50.00")
-		next, err := e.svc.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 3})
+		next, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 3})
 		if err != nil {
 			t.Fatalf("ChangeSubscription = %v", err)
 		}
@@ -272,18 +272,18 @@ func TestPlanChangeNowListsTheNewPeriod(t *testing.T) {
 		e := newEnv(t)
 		e.at(storyStart)
 		e.planProduct(t, "chat", "month", "20.00", "10.00")
-		if _, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat",
+		if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat",
 			Prices: []billing.Price{perUnit("USD", "0.01"), {Name: "plan", Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec("40.00")}}}); err != nil {
 			t.Fatalf("CreateProductVersion = %v", err)
 		}
 		e.customer(t, "u1")
-		sub, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat", Version: 1, TrialDays: 7})
+		sub, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat", Version: 1, TrialDays: 7})
 		if err != nil {
 			t.Fatalf("Subscribe = %v", err)
 		}
 		changeAt := storyStart.Add(3 * 24 * time.Hour)
 		e.at(changeAt)
-		next, err := e.svc.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
+		next, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
 		if err != nil {
 			t.Fatalf("ChangeSubscription = %v", err)
 		}
@@ -303,13 +303,13 @@ func TestPlanChangeNowListsTheNewPeriod(t *testing.T) {
 		// left to prorate, so the change waits for the renewal.
 		e, sub := upgradeStory(t, "100.00")
 		e.at(day(2027, time.February, 1).Add(time.Second))
-		_, err := e.svc.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
+		_, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
 		wantCode(t, "ChangeSubscription after the period's end", err, billing.EConflict)
 		if n := len(e.transactionsOf(t, "u1", "proration")); n != 0 {
 			t.Errorf("proration transactions = %d, want none", n)
 		}
 		e.renew(t)
-		if _, err := e.svc.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2}); err != nil {
+		if _, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2}); err != nil {
 			t.Fatalf("ChangeSubscription after the renewal = %v", err)
 		}
 		e.verifyClean(t)

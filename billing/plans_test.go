@@ -200,7 +200,7 @@ func TestHotPathPlans(t *testing.T) {
 	pool := explainedPool(t, log)
 	clk := &clock{t: t0}
 	seed := billing.NewService(pool, billing.Options{Now: clk.Now})
-	acct, err := seed.EnsureDefaultAccount(context.Background())
+	acct, err := seed.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatalf("EnsureDefaultAccount = %v", err)
 	}
@@ -216,7 +216,7 @@ func TestHotPathPlans(t *testing.T) {
 			Customer: ext, Asset: "USD", Amount: dec("1000")}); err != nil {
 			return err
 		}
-		_, err := seed.Subscribe(e.ctx, billing.SubscribeInput{Customer: ext, Product: "calls"})
+		_, err := seed.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: ext, Product: "calls"})
 		return err
 	})
 

@@ -63,7 +63,7 @@ var accentRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
 // GetPortalSettings returns the caller's portal settings in its mode (the
 // defaults when none were set).
-func (s *Service) GetPortalSettings(ctx context.Context) (PortalSettings, error) {
+func (s *Portal) GetPortalSettings(ctx context.Context) (PortalSettings, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return PortalSettings{}, err
@@ -86,7 +86,7 @@ func getPortalSettings(ctx context.Context, db dbtx, c Caller) (PortalSettings, 
 
 // SetPortalSettings changes the caller's portal settings in its mode and
 // returns them all. Returns EInvalid, ENotFound (an unknown asset or currency).
-func (s *Service) SetPortalSettings(ctx context.Context, in SetPortalSettingsInput) (PortalSettings, error) {
+func (s *Portal) SetPortalSettings(ctx context.Context, in SetPortalSettingsInput) (PortalSettings, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return PortalSettings{}, err
@@ -136,7 +136,7 @@ func applyPortalSettings(p *PortalSettings, in SetPortalSettingsInput) {
 }
 
 // checkPortalSettings decides whether p may be stored, field by field.
-func (s *Service) checkPortalSettings(ctx context.Context, db dbtx, c Caller, p PortalSettings) error {
+func (s *core) checkPortalSettings(ctx context.Context, db dbtx, c Caller, p PortalSettings) error {
 	if len(p.DisplayName) > 80 {
 		return Invalidf("display_name", "display_name is at most 80 characters")
 	}
@@ -191,7 +191,7 @@ func isLoopbackHost(h string) bool {
 // PortalSecret returns the secret that signs the portal's links and
 // cookies: the one stored in the database, made at first call. It is shared
 // by every process on the database and never shown.
-func (s *Service) PortalSecret(ctx context.Context) ([]byte, error) {
+func (s *Portal) PortalSecret(ctx context.Context) ([]byte, error) {
 	secret, err := queries.GetPortalSecret(ctx, s.pool)
 	if err == nil {
 		return secret, nil
@@ -213,7 +213,7 @@ func (s *Service) PortalSecret(ctx context.Context) ([]byte, error) {
 // of uses, concurrent or not, on any process sharing the database, exactly
 // one gets true. The records of links that expired are deleted on the way.
 // Returns EInvalid for an empty nonce.
-func (s *Service) UsePortalLink(ctx context.Context, nonce string, expiresAt time.Time) (bool, error) {
+func (s *Portal) UsePortalLink(ctx context.Context, nonce string, expiresAt time.Time) (bool, error) {
 	if nonce == "" || len(nonce) > 64 {
 		return false, Invalidf("nonce", "a portal link's nonce is 1-64 characters")
 	}

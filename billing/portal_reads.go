@@ -23,7 +23,7 @@ type DaySpend struct {
 // DailySpend returns a customer's fees in asset per UTC day over the days
 // days ending today, oldest first, one entry per day (zero when nothing
 // was spent). Returns ENotFound, EInvalid.
-func (s *Service) DailySpend(ctx context.Context, customer, asset string, days int) ([]DaySpend, error) {
+func (s *Portal) DailySpend(ctx context.Context, customer, asset string, days int) ([]DaySpend, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (s *Service) DailySpend(ctx context.Context, customer, asset string, days i
 // has events of (archived ones included, since their usage stays), by
 // name: the products the customer's own usage can be filtered by, never
 // another customer's. Returns ENotFound.
-func (s *Service) CustomerProducts(ctx context.Context, customer string) ([]Product, error) {
+func (s *Portal) CustomerProducts(ctx context.Context, customer string) ([]Product, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -91,7 +91,7 @@ type SavedCard struct {
 
 // GetSavedCard returns the customer's saved card with the account's
 // provider in the caller's mode. Returns ENotFound when there is none.
-func (s *Service) GetSavedCard(ctx context.Context, customer string) (SavedCard, error) {
+func (s *Payments) GetSavedCard(ctx context.Context, customer string) (SavedCard, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return SavedCard{}, err

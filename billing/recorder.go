@@ -90,7 +90,7 @@ func (s *Service) Close(ctx context.Context) error {
 // If ctx ends first it returns ctx's error and the jobs must not be read (the
 // batch still commits or fails on its own; a retry with the same event id
 // returns whatever happened).
-func (s *Service) enqueue(ctx context.Context, jobs []*recordJob) error {
+func (s *core) enqueue(ctx context.Context, jobs []*recordJob) error {
 	s.rec.once.Do(func() {
 		// Under the lock Close takes: a Close racing the first call either
 		// sees the workers to stop or stops them from ever starting.
@@ -157,7 +157,7 @@ func workerOf(j *recordJob, workers int) int {
 	return int(h.Sum32() % uint32(workers))
 }
 
-func (s *Service) recordLoop(units chan []*recordJob) {
+func (s *core) recordLoop(units chan []*recordJob) {
 	for unit := range units {
 		batch := unit
 	gather:
@@ -177,7 +177,7 @@ func (s *Service) recordLoop(units chan []*recordJob) {
 }
 
 // recordBatch records jobs in one transaction, or each alone if that fails.
-func (s *Service) recordBatch(jobs []*recordJob) {
+func (s *core) recordBatch(jobs []*recordJob) {
 	if s.opts.Observer != nil {
 		s.opts.Observer.ObserveBatch(len(jobs))
 	}
@@ -231,7 +231,7 @@ var errRecordedConcurrently = Errorf(EConflict, "an event id of this request was
 // job. After a lost COMMIT the next attempt finds the events that COMMIT
 // wrote: they are answered as recorded, not as replays, since this call is
 // the one that recorded them.
-func (s *Service) recordTx(ctx context.Context, jobs []*recordJob) ([]batchResult, error) {
+func (s *core) recordTx(ctx context.Context, jobs []*recordJob) ([]batchResult, error) {
 	raced := 0
 	var retry txRetry
 	var written []bool // the jobs the last lost COMMIT would have recorded
@@ -345,7 +345,7 @@ func (b *batchTx) live() []*batchItem {
 // bumped and then taken back. A database error fails the whole batch (its
 // events are then recorded one by one); errRecordedConcurrently asks for the
 // batch to be run again.
-func (s *Service) recordBatchTx(ctx context.Context, tx txn, jobs []*recordJob, now time.Time) ([]batchResult, error) {
+func (s *core) recordBatchTx(ctx context.Context, tx txn, jobs []*recordJob, now time.Time) ([]batchResult, error) {
 	b := &batchTx{tx: tx, now: now}
 	s.resolveBatch(ctx, b, jobs)
 	if err := s.decideBatch(ctx, b); err != nil {
@@ -366,7 +366,7 @@ func (s *Service) recordBatchTx(ctx context.Context, tx txn, jobs []*recordJob, 
 // resolveBatch is phase one, validate and resolve: each event's wallet and
 // payload hash, and which events repeat an id earlier in the batch (those
 // follow the first and are answered from it).
-func (s *Service) resolveBatch(ctx context.Context, b *batchTx, jobs []*recordJob) {
+func (s *core) resolveBatch(ctx context.Context, b *batchTx, jobs []*recordJob) {
 	b.items = make([]*batchItem, len(jobs))
 	first := map[eventKey]int{}
 	for i, j := range jobs {
@@ -397,7 +397,7 @@ func (s *Service) resolveBatch(ctx context.Context, b *batchTx, jobs []*recordJo
 // the order the single-event path always checked: a recorded id is a replay
 // (or a conflict, when the payload differs), then the subscription, the
 // rating and the authorization.
-func (s *Service) decideBatch(ctx context.Context, b *batchTx) error {
+func (s *core) decideBatch(ctx context.Context, b *batchTx) error {
 	live := b.live()
 	if len(live) == 0 {
 		return nil
@@ -445,7 +445,7 @@ func (s *Service) decideBatch(ctx context.Context, b *batchTx) error {
 
 // answerRecorded answers an event whose id is already recorded: a replay of
 // the recorded event when the payload is the same, a conflict otherwise.
-func (s *Service) answerRecorded(ctx context.Context, tx txn, it *batchItem) {
+func (s *core) answerRecorded(ctx context.Context, tx txn, it *batchItem) {
 	old, hash, err := getEvent(ctx, tx, it.job.c, it.ev.ID)
 	switch {
 	case err != nil:
@@ -468,7 +468,7 @@ func conflictingEvent(id string) error {
 // only active product with its event type, to which the customer is then
 // subscribed. With neither the event is refused. The error is the
 // database's.
-func (s *Service) subscriptionOf(ctx context.Context, tx txn, it *batchItem, found []pricedVersion) error {
+func (s *core) subscriptionOf(ctx context.Context, tx txn, it *batchItem, found []pricedVersion) error {
 	if len(found) > 0 {
 		it.versions = found
 		return nil
@@ -491,7 +491,7 @@ func (s *Service) subscriptionOf(ctx context.Context, tx txn, it *batchItem, fou
 // where the period stands, but the quantities (what the counters are bumped
 // by) and any rating error are known here. A rating error refuses the event;
 // the error returned is the database's.
-func (s *Service) rateOnce(ctx context.Context, tx txn, it *batchItem) error {
+func (s *core) rateOnce(ctx context.Context, tx txn, it *batchItem) error {
 	assets, err := s.assetsOf(ctx, tx, it.job.c, pricedAssets(it.versions)...)
 	if err != nil {
 		return err
@@ -533,7 +533,7 @@ func checkAuthorization(it *batchItem, wallets map[authKey]string) {
 // balances, in that order and each sorted, so batches cannot deadlock with
 // each other or with single operations. An id another transaction recorded
 // since decideBatch looked returns errRecordedConcurrently.
-func (s *Service) writeBatch(ctx context.Context, b *batchTx) error {
+func (s *core) writeBatch(ctx context.Context, b *batchTx) error {
 	live := b.live()
 	if len(live) == 0 {
 		return nil
@@ -584,7 +584,7 @@ func (s *Service) writeBatch(ctx context.Context, b *batchTx) error {
 
 // planLocks lists, each sorted, the tier counters, authorizations and
 // balances the live events touch, with the batch's usage of each counter.
-func (s *Service) planLocks(ctx context.Context, b *batchTx, live []*batchItem) error {
+func (s *core) planLocks(ctx context.Context, b *batchTx, live []*batchItem) error {
 	b.deltas = map[counterKey]Decimal{}
 	b.auths = map[authKey]*Authorization{}
 	b.balances = map[balanceKey]*balanceState{}
@@ -639,7 +639,7 @@ func (s *Service) planLocks(ctx context.Context, b *batchTx, live []*batchItem) 
 // (lots burn in order), its authorization captured; then, in the round trip
 // that commits, the settlements, fees, below-zero notices and every balance
 // touched, written once.
-func (s *Service) settleBatch(ctx context.Context, b *batchTx) error {
+func (s *core) settleBatch(ctx context.Context, b *batchTx) error {
 	running := make(map[counterKey]Decimal, len(b.counterKeys))
 	for _, k := range b.counterKeys {
 		running[k] = b.after[k].Sub(b.deltas[k]) // the period's usage before this batch
@@ -679,7 +679,7 @@ func (s *Service) settleBatch(ctx context.Context, b *batchTx) error {
 // chargeEvent prices one event's tiered fees from the running counters
 // (advancing them), gives its fees their ids, captures its authorization
 // into batch and debits its wallet. It returns the event's fee rows.
-func (s *Service) chargeEvent(ctx context.Context, b *batchTx, batch *pgx.Batch, it *batchItem, running map[counterKey]Decimal) ([]feeRow, error) {
+func (s *core) chargeEvent(ctx context.Context, b *batchTx, batch *pgx.Batch, it *batchItem, running map[counterKey]Decimal) ([]feeRow, error) {
 	c := it.job.c
 	assets, err := s.assetsOf(ctx, b.tx, c)
 	if err != nil {

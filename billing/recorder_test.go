@@ -113,7 +113,7 @@ func TestCloseDrainsAndRefuses(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.customer(t, "u1")
-	if _, _, err := e.svc.CreateProduct(e.ctx, billing.CreateProductInput{Code: "p", Name: "p", EventType: "x.used",
+	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "p", Name: "p", EventType: "x.used",
 		Prices: []billing.Price{{Model: billing.PerUnit, Asset: "USD", UnitAmount: dec("0.001")}}}); err != nil {
 		t.Fatal(err)
 	}

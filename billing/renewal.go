@@ -23,7 +23,7 @@ const (
 // stays past_due before it is suspended (Options.GracePeriod changes it).
 const DefaultGracePeriod = 3 * 24 * time.Hour
 
-func (s *Service) gracePeriod() time.Duration {
+func (s *core) gracePeriod() time.Duration {
 	if s.opts.GracePeriod > 0 {
 		return s.opts.GracePeriod
 	}
@@ -105,12 +105,12 @@ func periodAt(anchor time.Time, interval string, t time.Time) int {
 // a renewal happen once). `tollgate serve` runs it every minute; it returns
 // how many steps it took. The plans of test clocks' customers are left to
 // their clocks (AdvanceTestClock).
-func (s *Service) RenewDue(ctx context.Context, limit int) (int, error) {
+func (s *Plans) RenewDue(ctx context.Context, limit int) (int, error) {
 	return s.renewDue(ctx, nil, s.clock(), limit)
 }
 
 // renewDue is RenewDue at now, for the customers on clock (nil: on none).
-func (s *Service) renewDue(ctx context.Context, clock *string, now time.Time, limit int) (int, error) {
+func (s *core) renewDue(ctx context.Context, clock *string, now time.Time, limit int) (int, error) {
 	ids, err := queries.DueSubscriptions(ctx, s.pool, dbsqlc.DueSubscriptionsParams{PeriodEnd: &now, Clock: clock, Lim: int32(limit)})
 	if err != nil {
 		return 0, translate(err)
@@ -128,7 +128,7 @@ func (s *Service) renewDue(ctx context.Context, clock *string, now time.Time, li
 
 // cycle takes the steps a subscription is due, one transaction each, until
 // none is left (a change of version continues on the new row).
-func (s *Service) cycle(ctx context.Context, id string) (int, error) {
+func (s *core) cycle(ctx context.Context, id string) (int, error) {
 	steps := 0
 	for id != "" && steps < 10000 {
 		var next string
@@ -150,7 +150,7 @@ func (s *Service) cycle(ctx context.Context, id string) (int, error) {
 
 // cycleStep takes one step of a subscription's cycle under its row lock and
 // returns the subscription to continue with ("" when nothing was due).
-func (s *Service) cycleStep(ctx context.Context, tx pgx.Tx, id string) (string, error) {
+func (s *core) cycleStep(ctx context.Context, tx pgx.Tx, id string) (string, error) {
 	sub, c, err := lockSubscription(ctx, tx, id)
 	if err != nil {
 		return "", err
@@ -190,7 +190,7 @@ func (s *Service) cycleStep(ctx context.Context, tx pgx.Tx, id string) (string, 
 	return sub.ID, s.renew(ctx, tx, c, &sub, pl, now)
 }
 
-func (s *Service) planFor(ctx context.Context, db dbtx, productID string, version int) (plan, error) {
+func (s *core) planFor(ctx context.Context, db dbtx, productID string, version int) (plan, error) {
 	v, err := versionOf(ctx, db, productID, version)
 	if err != nil {
 		return plan{}, err
@@ -201,7 +201,7 @@ func (s *Service) planFor(ctx context.Context, db dbtx, productID string, versio
 
 // renew starts the next period: its fee is charged in advance and its
 // allowance granted; a wallet that cannot pay makes the plan past_due.
-func (s *Service) renew(ctx context.Context, tx txn, c Caller, sub *Subscription, pl plan, now time.Time) error {
+func (s *core) renew(ctx context.Context, tx txn, c Caller, sub *Subscription, pl plan, now time.Time) error {
 	idx := sub.PeriodIndex + 1
 	start, end := periodStart(*sub.AnchorAt, pl.interval, idx), periodStart(*sub.AnchorAt, pl.interval, idx+1)
 	ch, err := s.chargePeriod(ctx, tx, c, sub, pl, start, end, false, false, now)
@@ -227,7 +227,7 @@ func (s *Service) renew(ctx context.Context, tx txn, c Caller, sub *Subscription
 }
 
 // outbox writes a subscription event for the webhooks to deliver.
-func (s *Service) outbox(ctx context.Context, tx txn, c Caller, typ string, sub Subscription, now time.Time) error {
+func (s *core) outbox(ctx context.Context, tx txn, c Caller, typ string, sub Subscription, now time.Time) error {
 	payload := map[string]any{"subscription_id": sub.ID, "customer_id": sub.CustomerID, "product": sub.ProductCode,
 		"version": sub.Version, "status": sub.Status}
 	if sub.PeriodStart != nil {
@@ -250,7 +250,7 @@ type charge struct {
 // A wallet that cannot pay is left as it was, except that an auto top-up is
 // started as if the fee had been taken. free skips the fee (a trial); first
 // grants the one-off entitlements too.
-func (s *Service) chargePeriod(ctx context.Context, tx txn, c Caller, sub *Subscription, pl plan, start, end time.Time, free, first bool, now time.Time) (charge, error) {
+func (s *core) chargePeriod(ctx context.Context, tx txn, c Caller, sub *Subscription, pl plan, start, end time.Time, free, first bool, now time.Time) (charge, error) {
 	asset, err := s.assetTx(ctx, tx, c, "asset", pl.fee.Asset)
 	if err != nil {
 		return charge{}, err
@@ -290,7 +290,7 @@ func (s *Service) chargePeriod(ctx context.Context, tx txn, c Caller, sub *Subsc
 // balances are the balances of one wallet an operation locked, by asset, in
 // the order it locked them.
 type balances struct {
-	s        *Service
+	s        *core
 	c        Caller
 	walletID string
 	now      time.Time
@@ -298,7 +298,7 @@ type balances struct {
 	order    []*balanceState
 }
 
-func (s *Service) newBalances(c Caller, walletID string, now time.Time, first *balanceState) *balances {
+func (s *core) newBalances(c Caller, walletID string, now time.Time, first *balanceState) *balances {
 	bs := &balances{s: s, c: c, walletID: walletID, now: now, byAsset: map[string]*balanceState{}}
 	if first != nil {
 		bs.byAsset[first.asset.Code], bs.order = first, []*balanceState{first}
@@ -341,7 +341,7 @@ func (bs *balances) flush(ctx context.Context, tx txn) error {
 // Recurring entitlements are granted every period, one-off ones with the
 // first. A grant lasts until the period's end unless the entitlement sets
 // lifetime_days. The caller flushes bs.
-func (s *Service) grantAllowance(ctx context.Context, tx txn, sub *Subscription, ents []Entitlement, bs *balances,
+func (s *core) grantAllowance(ctx context.Context, tx txn, sub *Subscription, ents []Entitlement, bs *balances,
 	part fraction, first bool, end time.Time) ([]string, error) {
 	lots := []string{}
 	for _, e := range ents {
@@ -381,7 +381,7 @@ func (s *Service) grantAllowance(ctx context.Context, tx txn, sub *Subscription,
 // force now is (the periods in between are waived: the plan was not
 // serving), so what was due is charged once. Unpaid after its grace period,
 // a past_due plan is suspended. changed reports a new status.
-func (s *Service) retryDue(ctx context.Context, tx txn, c Caller, sub *Subscription, pl plan, now time.Time) (changed bool, err error) {
+func (s *core) retryDue(ctx context.Context, tx txn, c Caller, sub *Subscription, pl plan, now time.Time) (changed bool, err error) {
 	idx, start, end := sub.PeriodIndex, *sub.PeriodStart, *sub.PeriodEnd
 	if !end.After(now) {
 		idx = periodAt(*sub.AnchorAt, pl.interval, now)
@@ -423,7 +423,7 @@ func (s *Service) retryDue(ctx context.Context, tx txn, c Caller, sub *Subscript
 // wallet owes for. It runs after the credit's own transaction (a renewal
 // locks the subscription before the balance, a top-up the balance first) and
 // only logs a failure: the renewal job retries every minute anyway.
-func (s *Service) settleOwing(ctx context.Context, walletID string) {
+func (s *core) settleOwing(ctx context.Context, walletID string) {
 	ids, err := queries.OwingSubscriptions(ctx, s.pool, &walletID)
 	if err != nil {
 		s.log.Error("find plans owing; the renewal job retries", "wallet", walletID, "err", err)
@@ -437,7 +437,7 @@ func (s *Service) settleOwing(ctx context.Context, walletID string) {
 }
 
 // endPlan ends a subscription at `at` (a cancellation).
-func (s *Service) endPlan(ctx context.Context, tx txn, c Caller, sub *Subscription, at, now time.Time) error {
+func (s *core) endPlan(ctx context.Context, tx txn, c Caller, sub *Subscription, at, now time.Time) error {
 	sub.EndedAt, sub.Status, sub.CancelAtPeriodEnd, sub.NextVersion = &at, SubscriptionCanceled, false, 0
 	if err := saveCycle(ctx, tx, *sub); err != nil {
 		return err
@@ -448,7 +448,7 @@ func (s *Service) endPlan(ctx context.Context, tx txn, c Caller, sub *Subscripti
 // switchVersion ends a plan's row at `at` and starts the same plan on
 // another version from then, carrying its billing cycle over (the history of
 // rows is what prices late events).
-func (s *Service) switchVersion(ctx context.Context, tx txn, c Caller, sub Subscription, version int, at time.Time) (Subscription, error) {
+func (s *core) switchVersion(ctx context.Context, tx txn, c Caller, sub Subscription, version int, at time.Time) (Subscription, error) {
 	if err := endSubscription(ctx, tx, sub.ID, at); err != nil {
 		return Subscription{}, err
 	}

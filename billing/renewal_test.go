@@ -20,7 +20,7 @@ func (e *env) planProduct(t *testing.T, code, interval, fee, allowance string) b
 	if allowance != "" {
 		in.Entitlements = []billing.Entitlement{{Kind: billing.EntitlementRecurring, Asset: "USD", Amount: dec(allowance), Interval: interval}}
 	}
-	v, _, err := e.svc.CreateProduct(e.ctx, in)
+	v, _, err := e.svc.Catalog.CreateProduct(e.ctx, in)
 	if err != nil {
 		t.Fatalf("CreateProduct(%s) = %v", code, err)
 	}
@@ -35,7 +35,7 @@ func (e *env) at(t time.Time) {
 
 func (e *env) renew(t *testing.T) int {
 	t.Helper()
-	n, err := e.svc.RenewDue(e.ctx, 1000)
+	n, err := e.svc.Plans.RenewDue(e.ctx, 1000)
 	if err != nil {
 		t.Fatalf("RenewDue = %v", err)
 	}
@@ -44,7 +44,7 @@ func (e *env) renew(t *testing.T) int {
 
 func (e *env) periods(t *testing.T, subID string) []billing.SubscriptionPeriod {
 	t.Helper()
-	_, ps, err := e.svc.GetSubscription(e.ctx, subID)
+	_, ps, err := e.svc.Plans.GetSubscription(e.ctx, subID)
 	if err != nil {
 		t.Fatalf("GetSubscription(%s) = %v", subID, err)
 	}
@@ -60,7 +60,7 @@ func TestPlanRenewsOnMonthEnds(t *testing.T) {
 	e.planProduct(t, "chat", "month", "20.00", "10.00")
 	e.customer(t, "u1")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("100.00"), Reason: "p"})
-	sub, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"})
+	sub, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"})
 	if err != nil {
 		t.Fatalf("Subscribe = %v", err)
 	}
@@ -106,7 +106,7 @@ func TestPlanCatchesUpEachMissedPeriodOnce(t *testing.T) {
 	e.planProduct(t, "daily", "day", "1.00", "0.50")
 	e.customer(t, "u1")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("10.00"), Reason: "p"})
-	sub, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "daily"})
+	sub, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "daily"})
 	if err != nil {
 		t.Fatalf("Subscribe = %v", err)
 	}
@@ -140,7 +140,7 @@ func TestPlanSuspendsAndTopUpResumes(t *testing.T) {
 	e.planProduct(t, "chat", "month", "20.00", "10.00")
 	e.customer(t, "u1")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("20.00"), Reason: "p"})
-	sub, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"})
+	sub, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"})
 	if err != nil {
 		t.Fatalf("Subscribe = %v", err)
 	}
@@ -179,7 +179,7 @@ func TestPlanSuspendsAndTopUpResumes(t *testing.T) {
 
 func (e *env) sub(t *testing.T, id string) billing.Subscription {
 	t.Helper()
-	s, _, err := e.svc.GetSubscription(e.ctx, id)
+	s, _, err := e.svc.Plans.GetSubscription(e.ctx, id)
 	if err != nil {
 		t.Fatalf("GetSubscription(%s) = %v", id, err)
 	}
@@ -199,7 +199,7 @@ func TestPlanRenewalRace(t *testing.T) {
 		ext := fmt.Sprintf("u%d", i)
 		e.customer(t, ext)
 		e.adjust(t, billing.CreateAdjustmentInput{TransactionID: "t" + ext, Kind: billing.AdjustTopUp, Customer: ext, Asset: "USD", Amount: dec("5.00"), Reason: "p"})
-		if _, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: ext, Product: "daily"}); err != nil {
+		if _, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: ext, Product: "daily"}); err != nil {
 			t.Fatalf("Subscribe(%s) = %v", ext, err)
 		}
 	}
@@ -213,7 +213,7 @@ func TestPlanRenewalRace(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := svc.RenewDue(e.ctx, 2*n); err != nil {
+			if _, err := svc.Plans.RenewDue(e.ctx, 2*n); err != nil {
 				t.Errorf("RenewDue = %v", err)
 			}
 		}()
@@ -230,20 +230,20 @@ func TestPlanDowngradeMidMonthProrates(t *testing.T) {
 	e := newEnv(t)
 	e.at(day(2027, time.June, 1)) // June has 30 days: the period is 30 days
 	e.planProduct(t, "chat", "month", "30.00", "15.00")
-	if _, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat",
+	if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat",
 		Prices:       []billing.Price{perUnit("USD", "0.01"), {Name: "plan", Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec("10.00")}},
 		Entitlements: []billing.Entitlement{{Kind: billing.EntitlementRecurring, Asset: "USD", Amount: dec("5.00"), Interval: "month"}}}); err != nil {
 		t.Fatalf("CreateProductVersion = %v", err)
 	}
 	e.customer(t, "u1")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("100.00"), Reason: "p"})
-	sub, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat", Version: 1})
+	sub, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat", Version: 1})
 	if err != nil {
 		t.Fatalf("Subscribe = %v", err)
 	}
 	wantDec(t, "total after subscribing", e.balance(t, "u1", "USD").Total, "85.00")
 	e.at(day(2027, time.June, 16)) // half the period left
-	next, err := e.svc.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
+	next, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
 	if err != nil {
 		t.Fatalf("ChangeSubscription = %v", err)
 	}
@@ -257,7 +257,7 @@ func TestPlanDowngradeMidMonthProrates(t *testing.T) {
 	e.renew(t)
 	// The 2.50 expires, the fee of version 2 (10.00) is charged, 5.00 granted.
 	wantDec(t, "total after renewing", e.balance(t, "u1", "USD").Total, "75.00")
-	if _, err := e.svc.CancelSubscription(e.ctx, next.ID, true); err != nil {
+	if _, err := e.svc.Plans.CancelSubscription(e.ctx, next.ID, true); err != nil {
 		t.Fatalf("CancelSubscription = %v", err)
 	}
 	e.at(day(2027, time.August, 1))
@@ -277,7 +277,7 @@ func TestStatementReconcilesWithTheWallet(t *testing.T) {
 	e.customer(t, "u1")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("3.00"), Reason: "june"})
 	e.at(time.Date(2027, time.July, 1, 9, 0, 0, 0, time.UTC))
-	if _, _, err := e.svc.CreateProduct(e.ctx, billing.CreateProductInput{Code: "chat", Name: "Chat", EventType: "chat.used",
+	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "chat", Name: "Chat", EventType: "chat.used",
 		Prices: []billing.Price{{Name: "credits", Model: billing.PerVolume, Asset: "USD", Field: "credits", BlockSize: dec("1"), BlockAmount: dec("0.01")},
 			{Name: "plan", Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec("20.00")}},
 		Entitlements: []billing.Entitlement{{Kind: billing.EntitlementRecurring, Asset: "USD", Amount: dec("10.00"), Interval: "month"}}}); err != nil {
@@ -285,7 +285,7 @@ func TestStatementReconcilesWithTheWallet(t *testing.T) {
 	}
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("100.00"), Reason: "july"})
 	e.at(day(2027, time.July, 1))
-	if _, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"}); err != nil {
+	if _, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"}); err != nil {
 		t.Fatalf("Subscribe = %v", err)
 	}
 	e.at(day(2027, time.July, 5))
@@ -299,7 +299,7 @@ func TestStatementReconcilesWithTheWallet(t *testing.T) {
 	atEnd := e.balance(t, "u1", "USD").Total
 	e.at(day(2027, time.August, 2)) // renewed on Aug 1: next month's
 	e.renew(t)
-	st, err := e.svc.GetStatement(e.ctx, "u1", "", "USD", day(2027, time.July, 15))
+	st, err := e.svc.Plans.GetStatement(e.ctx, "u1", "", "USD", day(2027, time.July, 15))
 	if err != nil {
 		t.Fatalf("GetStatement = %v", err)
 	}

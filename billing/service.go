@@ -12,9 +12,45 @@ import (
 	"github.com/tollgatehq/tollgate/payments"
 )
 
-// Service is the billing core every surface (MCP tools, REST API, CLI, portal)
-// calls. Each method takes the caller's account and mode from the context.
+// Service is the billing core every surface (MCP tools, REST API, CLI,
+// portal) calls. Its own methods are the ledger and what shares its one
+// pipelined transaction: customers and their wallets, usage and
+// authorizations, adjustments; the other nouns are services of their own
+// over the same core (Accounts, Catalog, Plans, Payments, Portal). Each
+// method takes the caller's account and mode from the context.
 type Service struct {
+	*core
+	Accounts *Accounts // accounts and API keys
+	Catalog  *Catalog  // assets and rates, vendors, products and versions
+	Plans    *Plans    // subscriptions, renewals, statements, test clocks
+	Payments *Payments // Stripe connections, top-ups, auto top-up, refunds
+	Portal   *Portal   // the customer portal's settings, links and reads
+}
+
+// Accounts creates accounts and manages API keys.
+type Accounts struct{ *core }
+
+// Catalog holds assets and their rates, vendors, and products with their
+// immutable versions, and prices hypothetical usage.
+type Catalog struct{ *core }
+
+// Plans puts customers on product versions and runs plans: renewals,
+// changes, cancellations, statements, and the test clocks that move their
+// time in test mode.
+type Plans struct{ *core }
+
+// Payments takes money in through a payment provider: connections,
+// top-ups, auto top-up and refunds.
+type Payments struct{ *core }
+
+// Portal serves what the customer portal needs beyond the ledger: its
+// settings and signing secret, single-use links, and per-customer reads.
+type Portal struct{ *core }
+
+// core is what every noun of billing shares: the pool, the caches, the
+// clock and the usage recorder, with the unexported helpers that let one
+// transaction span nouns.
+type core struct {
 	rec   recorder
 	kicks chan string // auto top-ups to hand to the job queue
 	// stopBackground ends what Start started; nil before Start.
@@ -54,14 +90,14 @@ type Options struct {
 // NewService returns a Service over a migrated database. The pool must have
 // been configured with ConfigurePool.
 func NewService(pool *pgxpool.Pool, opts Options) *Service {
-	s := &Service{cache: newCache(), pool: pool, now: opts.Now, log: opts.Logger, opts: opts, kicks: make(chan string, 1024)}
-	if s.now == nil {
-		s.now = time.Now
+	c := &core{cache: newCache(), pool: pool, now: opts.Now, log: opts.Logger, opts: opts, kicks: make(chan string, 1024)}
+	if c.now == nil {
+		c.now = time.Now
 	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
 	}
-	return s
+	return &Service{core: c, Accounts: &Accounts{c}, Catalog: &Catalog{c}, Plans: &Plans{c}, Payments: &Payments{c}, Portal: &Portal{c}}
 }
 
 // Now returns the service's clock reading, as every operation stamps it.
@@ -72,7 +108,7 @@ func (s *Service) Pool() *pgxpool.Pool { return s.pool }
 
 // clock returns the one "now" of an operation, in UTC and at the microsecond
 // precision PostgreSQL keeps, so every row of a posting carries the same time.
-func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+func (s *core) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // dbtx is what both a pool and a transaction offer.
 type dbtx interface {
@@ -82,7 +118,7 @@ type dbtx interface {
 }
 
 // tx runs fn in a transaction.
-func (s *Service) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+func (s *core) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return WithTx(ctx, s.pool, fn)
 }
 

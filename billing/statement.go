@@ -26,7 +26,7 @@ type Statement struct {
 // holding month, for a wallet (empty: the default) and asset. Expiries count
 // once written to the ledger (serve writes due ones every minute). Returns
 // EInvalid, ENotFound.
-func (s *Service) GetStatement(ctx context.Context, customer, wallet, asset string, month time.Time) (Statement, error) {
+func (s *Plans) GetStatement(ctx context.Context, customer, wallet, asset string, month time.Time) (Statement, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return Statement{}, err

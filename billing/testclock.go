@@ -58,7 +58,7 @@ type CreateTestClockInput struct {
 // under the key is EConflict. The frozen time is now or later (up to two
 // years): the catalog, rates and keys a clock's customers use exist at its
 // time. Returns EInvalid, EConflict.
-func (s *Service) CreateTestClock(ctx context.Context, in CreateTestClockInput) (clk TestClock, replayed bool, err error) {
+func (s *Plans) CreateTestClock(ctx context.Context, in CreateTestClockInput) (clk TestClock, replayed bool, err error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return TestClock{}, false, err
@@ -106,7 +106,7 @@ func (s *Service) CreateTestClock(ctx context.Context, in CreateTestClockInput) 
 }
 
 // GetTestClock returns one of the caller's test clocks. Returns ENotFound.
-func (s *Service) GetTestClock(ctx context.Context, id string) (TestClock, error) {
+func (s *Plans) GetTestClock(ctx context.Context, id string) (TestClock, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return TestClock{}, err
@@ -119,7 +119,7 @@ func (s *Service) GetTestClock(ctx context.Context, id string) (TestClock, error
 }
 
 // ListTestClocks lists the caller's test clocks, newest first.
-func (s *Service) ListTestClocks(ctx context.Context, limit int, cursor string) (Page[TestClock], error) {
+func (s *Plans) ListTestClocks(ctx context.Context, limit int, cursor string) (Page[TestClock], error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return Page[TestClock]{}, err
@@ -150,7 +150,7 @@ func (s *Service) ListTestClocks(ctx context.Context, limit int, cursor string) 
 // intervals of the longest plan of its customers per advance (two years
 // without plans). Returns EInvalid, ENotFound, EConflict (advancing
 // elsewhere).
-func (s *Service) AdvanceTestClock(ctx context.Context, id string, to time.Time) (TestClock, error) {
+func (s *Plans) AdvanceTestClock(ctx context.Context, id string, to time.Time) (TestClock, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return TestClock{}, err
@@ -194,7 +194,7 @@ func (s *Service) AdvanceTestClock(ctx context.Context, id string, to time.Time)
 
 // longestInterval is the longest interval among the running plans of a
 // clock's customers.
-func (s *Service) longestInterval(ctx context.Context, db dbtx, clockID string) (string, error) {
+func (s *core) longestInterval(ctx context.Context, db dbtx, clockID string) (string, error) {
 	rows, err := queries.TestClockPlans(ctx, db, &clockID)
 	if err != nil {
 		return "", translate(err)
@@ -223,7 +223,7 @@ func (s *Service) longestInterval(ctx context.Context, db dbtx, clockID string) 
 // a job that stops half way resumes where it stopped, and each piece of
 // work is keyed as in real time (a period's row, a lot's remaining value),
 // so none runs twice. The job queue runs it (AdvanceTestClockJob).
-func (s *Service) RunTestClock(ctx context.Context, id string) error {
+func (s *Plans) RunTestClock(ctx context.Context, id string) error {
 	for {
 		r, err := queries.ClockTime(ctx, s.pool, id)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -254,7 +254,7 @@ func (s *Service) RunTestClock(ctx context.Context, id string) error {
 
 // runDue runs the work due at `at` (the clock's time) for a clock's
 // customers, as the real-time sweeps do for everyone else.
-func (s *Service) runDue(ctx context.Context, clockID string, at time.Time) error {
+func (s *core) runDue(ctx context.Context, clockID string, at time.Time) error {
 	for {
 		n, err := s.sweepExpiredLots(ctx, &clockID, at, 500)
 		if err != nil {
@@ -276,7 +276,7 @@ func (s *Service) runDue(ctx context.Context, clockID string, at time.Time) erro
 // customers. A write takes the clock FOR SHARE, so an advance waits for it,
 // and is refused while the clock advances (its customers are then the
 // advance's). Returns EConflict.
-func (s *Service) clockTime(ctx context.Context, db dbtx, clockID string, write bool) (time.Time, error) {
+func (s *core) clockTime(ctx context.Context, db dbtx, clockID string, write bool) (time.Time, error) {
 	var r dbsqlc.ClockTimeRow
 	var err error
 	if write {
@@ -297,7 +297,7 @@ func (s *Service) clockTime(ctx context.Context, db dbtx, clockID string, write 
 
 // timeOf is the now of an operation on wallet w's customer: its test
 // clock's time, or the service's clock. write: see clockTime.
-func (s *Service) timeOf(ctx context.Context, db dbtx, w Wallet, write bool) (time.Time, error) {
+func (s *core) timeOf(ctx context.Context, db dbtx, w Wallet, write bool) (time.Time, error) {
 	if w.TestClockID == "" {
 		return s.clock(), nil
 	}
@@ -305,7 +305,7 @@ func (s *Service) timeOf(ctx context.Context, db dbtx, w Wallet, write bool) (ti
 }
 
 // customerTime is timeOf for a customer known by id.
-func (s *Service) customerTime(ctx context.Context, db dbtx, c Caller, customerID string, write bool) (time.Time, error) {
+func (s *core) customerTime(ctx context.Context, db dbtx, c Caller, customerID string, write bool) (time.Time, error) {
 	if c.Mode != ModeTest {
 		return s.clock(), nil
 	}

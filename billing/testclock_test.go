@@ -18,7 +18,7 @@ func newClockEnv(t *testing.T) (*env, billing.TestClock) {
 	t.Helper()
 	e := newEnv(t)
 	e.startJobs(t)
-	clk, _, err := e.svc.CreateTestClock(e.ctx, billing.CreateTestClockInput{IdempotencyKey: "clock-1", Name: "renewals", FrozenTime: jan1})
+	clk, _, err := e.svc.Plans.CreateTestClock(e.ctx, billing.CreateTestClockInput{IdempotencyKey: "clock-1", Name: "renewals", FrozenTime: jan1})
 	if err != nil {
 		t.Fatalf("CreateTestClock = %v", err)
 	}
@@ -31,7 +31,7 @@ var jan1 = time.Date(2027, time.January, 1, 0, 0, 0, 0, time.UTC)
 // due work has run.
 func (e *env) advance(t *testing.T, id string, to time.Time) billing.TestClock {
 	t.Helper()
-	clk, err := e.svc.AdvanceTestClock(e.ctx, id, to)
+	clk, err := e.svc.Plans.AdvanceTestClock(e.ctx, id, to)
 	if err != nil {
 		t.Fatalf("AdvanceTestClock(%s) = %v", to.Format(time.DateOnly), err)
 	}
@@ -43,7 +43,7 @@ func (e *env) advance(t *testing.T, id string, to time.Time) billing.TestClock {
 			t.Fatalf("test clock still %s after 30 s (at %s, advancing to %s)", clk.Status, clk.FrozenTime, to)
 		}
 		<-tick.C
-		if clk, err = e.svc.GetTestClock(e.ctx, id); err != nil {
+		if clk, err = e.svc.Plans.GetTestClock(e.ctx, id); err != nil {
 			t.Fatalf("GetTestClock = %v", err)
 		}
 	}
@@ -55,7 +55,7 @@ func (e *env) advance(t *testing.T, id string, to time.Time) billing.TestClock {
 
 func (e *env) subscription(t *testing.T, id string) billing.Subscription {
 	t.Helper()
-	sub, _, err := e.svc.GetSubscription(e.ctx, id)
+	sub, _, err := e.svc.Plans.GetSubscription(e.ctx, id)
 	if err != nil {
 		t.Fatalf("GetSubscription = %v", err)
 	}
@@ -78,7 +78,7 @@ func TestTestClockStory(t *testing.T) {
 		t.Fatalf("customer created at %s on clock %q, want %s on %s", cus.CreatedAt, cus.TestClockID, jan1, clk.ID)
 	}
 	e.adjust(t, billing.CreateAdjustmentInput{TransactionID: "paid-45", Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("45.00")})
-	sub, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"})
+	sub, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"})
 	if err != nil {
 		t.Fatalf("Subscribe = %v", err)
 	}
@@ -102,7 +102,7 @@ func TestTestClockStory(t *testing.T) {
 		t.Fatalf("after a month: %s from %s, want active from February 1", sub.Status, sub.PeriodStart)
 	}
 	wantDec(t, "February balance", e.balance(t, "u1", "USD").Total, "15.00")
-	jan, err := e.svc.GetStatement(e.ctx, "u1", "", "USD", jan1)
+	jan, err := e.svc.Plans.GetStatement(e.ctx, "u1", "", "USD", jan1)
 	if err != nil {
 		t.Fatalf("GetStatement(January) = %v", err)
 	}
@@ -131,14 +131,14 @@ func TestTestClockStory(t *testing.T) {
 		t.Fatalf("after the top-up: %s, want active", sub.Status)
 	}
 	wantDec(t, "March 5 balance", e.balance(t, "u1", "USD").Total, "25.00") // 5 + 30 − 20 + 10
-	feb, err := e.svc.GetStatement(e.ctx, "u1", "", "USD", jan1.AddDate(0, 1, 0))
+	feb, err := e.svc.Plans.GetStatement(e.ctx, "u1", "", "USD", jan1.AddDate(0, 1, 0))
 	if err != nil {
 		t.Fatalf("GetStatement(February) = %v", err)
 	}
 	wantDec(t, "February opening", feb.Opening, "34.99")
 	wantDec(t, "February expiry", feb.Lines["expiry"], "-9.99")
 	wantDec(t, "February closing", feb.Closing, "15.00")
-	mar, err := e.svc.GetStatement(e.ctx, "u1", "", "USD", jan1.AddDate(0, 2, 0))
+	mar, err := e.svc.Plans.GetStatement(e.ctx, "u1", "", "USD", jan1.AddDate(0, 2, 0))
 	if err != nil {
 		t.Fatalf("GetStatement(March) = %v", err)
 	}
@@ -162,7 +162,7 @@ func TestTestClockSeparatesTime(t *testing.T) {
 	e.customer(t, "real")
 	for _, ext := range []string{"onclock", "real"} {
 		e.adjust(t, billing.CreateAdjustmentInput{TransactionID: "p-" + ext, Kind: billing.AdjustTopUp, Customer: ext, Asset: "USD", Amount: dec("100.00")})
-		if _, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: ext, Product: "chat"}); err != nil {
+		if _, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: ext, Product: "chat"}); err != nil {
 			t.Fatalf("Subscribe(%s) = %v", ext, err)
 		}
 	}
@@ -182,41 +182,41 @@ func TestTestClockRules(t *testing.T) {
 	t.Parallel()
 	e, clk := newClockEnv(t)
 
-	again, replayed, err := e.svc.CreateTestClock(e.ctx, billing.CreateTestClockInput{IdempotencyKey: "clock-1", Name: "renewals", FrozenTime: jan1})
+	again, replayed, err := e.svc.Plans.CreateTestClock(e.ctx, billing.CreateTestClockInput{IdempotencyKey: "clock-1", Name: "renewals", FrozenTime: jan1})
 	if err != nil || !replayed || again.ID != clk.ID {
 		t.Fatalf("CreateTestClock retried = %s, %v, %v; want %s replayed", again.ID, replayed, err, clk.ID)
 	}
-	_, _, err = e.svc.CreateTestClock(e.ctx, billing.CreateTestClockInput{IdempotencyKey: "clock-1", Name: "other"})
+	_, _, err = e.svc.Plans.CreateTestClock(e.ctx, billing.CreateTestClockInput{IdempotencyKey: "clock-1", Name: "other"})
 	wantCode(t, "CreateTestClock, same key, other payload", err, billing.EConflict)
-	_, _, err = e.svc.CreateTestClock(e.ctx, billing.CreateTestClockInput{IdempotencyKey: "past", FrozenTime: t0.AddDate(0, 0, -1)})
+	_, _, err = e.svc.Plans.CreateTestClock(e.ctx, billing.CreateTestClockInput{IdempotencyKey: "past", FrozenTime: t0.AddDate(0, 0, -1)})
 	wantCode(t, "CreateTestClock in the past", err, billing.EInvalid)
 	live := billing.WithCaller(context.Background(), billing.Caller{AccountID: e.acct.ID, Mode: billing.ModeLive})
-	_, _, err = e.svc.CreateTestClock(live, billing.CreateTestClockInput{IdempotencyKey: "live"})
+	_, _, err = e.svc.Plans.CreateTestClock(live, billing.CreateTestClockInput{IdempotencyKey: "live"})
 	wantCode(t, "CreateTestClock in live mode", err, billing.EInvalid)
 	_, _, err = e.svc.CreateCustomer(live, billing.CreateCustomerInput{ExternalID: "x", TestClock: clk.ID})
 	wantCode(t, "CreateCustomer on a clock in live mode", err, billing.EInvalid)
 	_, _, err = e.svc.CreateCustomer(e.ctx, billing.CreateCustomerInput{ExternalID: "x", TestClock: "clock_nope"})
 	wantCode(t, "CreateCustomer on an unknown clock", err, billing.ENotFound)
 
-	_, err = e.svc.AdvanceTestClock(e.ctx, clk.ID, jan1.Add(-time.Hour))
+	_, err = e.svc.Plans.AdvanceTestClock(e.ctx, clk.ID, jan1.Add(-time.Hour))
 	wantCode(t, "AdvanceTestClock backwards", err, billing.EInvalid)
-	_, err = e.svc.AdvanceTestClock(e.ctx, clk.ID, jan1.AddDate(2, 0, 1))
+	_, err = e.svc.Plans.AdvanceTestClock(e.ctx, clk.ID, jan1.AddDate(2, 0, 1))
 	wantCode(t, "AdvanceTestClock past two years without plans", err, billing.EInvalid)
 	e.planProduct(t, "chat", "month", "1.00", "")
 	if _, _, err := e.svc.CreateCustomer(e.ctx, billing.CreateCustomerInput{ExternalID: "u1", TestClock: clk.ID}); err != nil {
 		t.Fatalf("CreateCustomer = %v", err)
 	}
 	e.adjust(t, billing.CreateAdjustmentInput{TransactionID: "p", Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("10.00")})
-	if _, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"}); err != nil {
+	if _, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"}); err != nil {
 		t.Fatalf("Subscribe = %v", err)
 	}
-	_, err = e.svc.AdvanceTestClock(e.ctx, clk.ID, jan1.AddDate(0, 2, 1))
+	_, err = e.svc.Plans.AdvanceTestClock(e.ctx, clk.ID, jan1.AddDate(0, 2, 1))
 	wantCode(t, "AdvanceTestClock past two months with a monthly plan", err, billing.EInvalid)
 	_, _, err = e.svc.CreateCustomer(e.ctx, billing.CreateCustomerInput{ExternalID: "u1"})
 	wantCode(t, "CreateCustomer again off the clock", err, billing.EConflict)
 
 	done := e.advance(t, clk.ID, jan1.AddDate(0, 2, 0))
-	if replay, err := e.svc.AdvanceTestClock(e.ctx, clk.ID, done.FrozenTime); err != nil || replay.Status != billing.TestClockReady {
+	if replay, err := e.svc.Plans.AdvanceTestClock(e.ctx, clk.ID, done.FrozenTime); err != nil || replay.Status != billing.TestClockReady {
 		t.Fatalf("AdvanceTestClock to where it is = %+v, %v; want it unchanged", replay, err)
 	}
 	wantDec(t, "balance after two renewals", e.balance(t, "u1", "USD").Total, "7.00")
@@ -235,14 +235,14 @@ func TestTestClockRaces(t *testing.T) {
 		t.Fatalf("CreateCustomer = %v", err)
 	}
 	e.adjust(t, billing.CreateAdjustmentInput{TransactionID: "p", Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("100.00")})
-	if _, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"}); err != nil {
+	if _, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "chat"}); err != nil {
 		t.Fatalf("Subscribe = %v", err)
 	}
 	to := jan1.AddDate(0, 0, 2)
 	var recorded, refused atomic.Int64
 	run(t, 8, 40, func(i int) error {
 		if i%4 == 0 {
-			_, err := e.svc.AdvanceTestClock(e.ctx, clk.ID, to)
+			_, err := e.svc.Plans.AdvanceTestClock(e.ctx, clk.ID, to)
 			return err
 		}
 		ev, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: fmt.Sprintf("ev-%d", i), Customer: "u1", EventType: "chat.used"})

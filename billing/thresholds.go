@@ -159,7 +159,7 @@ func (s *Service) ListBalanceThresholds(ctx context.Context, customer, wallet, a
 	return s.listBalanceThresholds(ctx, w.ID, asset)
 }
 
-func (s *Service) listBalanceThresholds(ctx context.Context, walletID, asset string) ([]BalanceThreshold, error) {
+func (s *core) listBalanceThresholds(ctx context.Context, walletID, asset string) ([]BalanceThreshold, error) {
 	rows, err := s.pool.Query(ctx, `SELECT t.wallet_id, t.asset, a.precision, t.threshold, t.rearm_at, t.armed, t.crossed_at, t.created_at
 		FROM balance_thresholds t JOIN balances b ON b.wallet_id = t.wallet_id AND b.asset = t.asset
 		JOIN assets a ON a.account_id = b.account_id AND a.mode = b.mode AND a.code = t.asset
@@ -181,7 +181,7 @@ func (s *Service) listBalanceThresholds(ctx context.Context, walletID, asset str
 // says whether the write credited the balances (only a credit recovers).
 // It runs under the balances' row locks, taken earlier in the transaction,
 // so concurrent debits of one balance see each other's threshold state.
-func (s *Service) queueBalanceAlerts(batch *pgx.Batch, now time.Time, credit bool, states ...*balanceState) {
+func (s *core) queueBalanceAlerts(batch *pgx.Batch, now time.Time, credit bool, states ...*balanceState) {
 	if len(states) == 0 {
 		return
 	}

@@ -78,7 +78,7 @@ type CreateTopUpInput struct {
 // the currency), ENotFound (the account takes no payments in this mode),
 // EConflict, EUnavailable (the provider could not be reached: retry with the
 // same key).
-func (s *Service) CreateTopUp(ctx context.Context, in CreateTopUpInput) (TopUp, error) {
+func (s *Payments) CreateTopUp(ctx context.Context, in CreateTopUpInput) (TopUp, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return TopUp{}, err
@@ -100,7 +100,7 @@ func (s *Service) CreateTopUp(ctx context.Context, in CreateTopUpInput) (TopUp, 
 
 // priceTopUp validates a top-up request and works out what it credits and
 // charges, without writing anything.
-func (s *Service) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (TopUp, error) {
+func (s *core) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (TopUp, error) {
 	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 200 {
 		return TopUp{}, Invalidf("idempotency_key", "idempotency_key is required: your unique id for this top-up (1-200 characters), so a retry never charges twice")
 	}
@@ -164,7 +164,7 @@ func (s *Service) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput
 
 // checkChargeable refuses an amount a provider would refuse: below its
 // minimum charge, or in a currency it does not take.
-func (s *Service) checkChargeable(t TopUp) error {
+func (s *core) checkChargeable(t TopUp) error {
 	minimum, ok := payments.MinimumCharge(t.Currency)
 	if !ok {
 		return Invalidf("currency", "payments cannot be taken in %s; use a currency such as USD or EUR", t.Currency)
@@ -184,7 +184,7 @@ func fromMinor(minor int64, precision int32) Decimal { return decimal.New(minor,
 
 // insertTopUpOnce stores t as a new top-up under in's key, or loads the
 // top-up the key already has (a replay) and refuses a different payload.
-func (s *Service) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInput, t *TopUp) error {
+func (s *core) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInput, t *TopUp) error {
 	now := s.clock()
 	t.ID, t.CreatedAt, t.UpdatedAt = newID(prefixTopUp, now), now, now
 	hash := topUpHash(in, t)
@@ -226,7 +226,7 @@ func topUpHash(in CreateTopUpInput, t *TopUp) []byte {
 // openCheckout creates the provider's customer (once) and the checkout of
 // a pending top-up, and records its URL. Failing, the top-up stays pending
 // without a URL; a retry with the same key opens it.
-func (s *Service) openCheckout(ctx context.Context, c Caller, prov payments.Provider, in CreateTopUpInput, t TopUp) (TopUp, error) {
+func (s *core) openCheckout(ctx context.Context, c Caller, prov payments.Provider, in CreateTopUpInput, t TopUp) (TopUp, error) {
 	cusID, err := s.providerCustomer(ctx, c, prov, t.CustomerID)
 	if err != nil {
 		return t, err
@@ -245,7 +245,7 @@ func (s *Service) openCheckout(ctx context.Context, c Caller, prov payments.Prov
 
 // providerCustomer returns the provider's customer for a Tollgate customer,
 // creating it on first need.
-func (s *Service) providerCustomer(ctx context.Context, c Caller, prov payments.Provider, customerID string) (string, error) {
+func (s *core) providerCustomer(ctx context.Context, c Caller, prov payments.Provider, customerID string) (string, error) {
 	var known string
 	err := s.pool.QueryRow(ctx, `SELECT provider_customer_id FROM provider_customers WHERE customer_id = $1 AND provider = $2`,
 		customerID, prov.Name()).Scan(&known)
@@ -267,7 +267,7 @@ func (s *Service) providerCustomer(ctx context.Context, c Caller, prov payments.
 }
 
 // GetTopUp returns a top-up by id. Returns ENotFound.
-func (s *Service) GetTopUp(ctx context.Context, id string) (TopUp, error) {
+func (s *Payments) GetTopUp(ctx context.Context, id string) (TopUp, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return TopUp{}, err
@@ -280,7 +280,7 @@ func (s *Service) GetTopUp(ctx context.Context, id string) (TopUp, error) {
 }
 
 // ListTopUps lists a customer's top-ups, newest first, up to limit (1-100).
-func (s *Service) ListTopUps(ctx context.Context, customer string, limit int) ([]TopUp, error) {
+func (s *Payments) ListTopUps(ctx context.Context, customer string, limit int) ([]TopUp, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return nil, err

@@ -18,7 +18,7 @@ import (
 // event is applied once: a top-up is credited once, and a succeeded top-up
 // never goes back. Returns EInvalid (a wrong or stale signature, an event of
 // another account), ENotFound.
-func (s *Service) HandlePaymentWebhook(ctx context.Context, provider, account string, mode Mode, payload []byte, h http.Header) error {
+func (s *Payments) HandlePaymentWebhook(ctx context.Context, provider, account string, mode Mode, payload []byte, h http.Header) error {
 	var prov payments.Provider
 	switch {
 	case provider == payments.ProviderTest && s.opts.TestPayments != nil:
@@ -46,7 +46,7 @@ func (s *Service) HandlePaymentWebhook(ctx context.Context, provider, account st
 
 // applyPaymentEvent applies a verified event in one transaction, recording
 // its id so a second delivery changes nothing.
-func (s *Service) applyPaymentEvent(ctx context.Context, provider string, ev payments.Event) error {
+func (s *core) applyPaymentEvent(ctx context.Context, provider string, ev payments.Event) error {
 	if ev.Type == payments.EventIgnored || ev.TopUpID == "" || ev.Account == "" {
 		return nil
 	}
@@ -97,7 +97,7 @@ func outcomeOf(ev payments.Event) outcome {
 // applyOutcome moves a top-up to o's status under its row lock: a success
 // credits the wallet exactly once; nothing leaves succeeded; a failure of
 // an auto top-up backs off or disables it.
-func (s *Service) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outcome) error {
+func (s *core) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outcome) error {
 	t, err := getTopUp(ctx, tx, c, o.topUpID, true)
 	if ErrorCode(err) == ENotFound {
 		return nil // not ours (or a charge whose top-up rolled back)
@@ -154,7 +154,7 @@ func (s *Service) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outco
 
 // creditTopUp credits a top-up's wallet with a paid lot whose revenue basis
 // is what was paid, and marks it succeeded.
-func (s *Service) creditTopUp(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, paymentID string) error {
+func (s *core) creditTopUp(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, paymentID string) error {
 	now, err := s.customerTime(ctx, tx, c, t.CustomerID, false)
 	if err != nil {
 		return err
@@ -188,7 +188,7 @@ func (s *Service) creditTopUp(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp
 
 // settleTopUp lets the plans a top-up's wallet owes for pay, once its
 // credit has committed.
-func (s *Service) settleTopUp(ctx context.Context, c Caller, id string) {
+func (s *core) settleTopUp(ctx context.Context, c Caller, id string) {
 	if t, err := getTopUp(ctx, s.pool, c, id, false); err == nil && t.Status == TopUpSucceeded {
 		s.settleOwing(ctx, t.WalletID)
 	}

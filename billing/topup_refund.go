@@ -24,7 +24,7 @@ type RefundTopUpInput struct {
 // provider refunds with the same key; a retry after a provider error asks
 // it again and debits nothing twice. Returns EInvalid, ENotFound,
 // EUnavailable.
-func (s *Service) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp, error) {
+func (s *Payments) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return TopUp{}, err
@@ -72,7 +72,7 @@ func (s *Service) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp, 
 
 // debitRefund takes a refund's credit from the top-up's lot, once per key,
 // and returns the refund's id and its amount in minor units.
-func (s *Service) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, in RefundTopUpInput) (string, int64, error) {
+func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, in RefundTopUpInput) (string, int64, error) {
 	var id string
 	var minor int64
 	err := tx.QueryRow(ctx, `SELECT id, amount_minor FROM top_up_refunds WHERE top_up_id = $1 AND request_key = $2`, t.ID, in.IdempotencyKey).Scan(&id, &minor)

@@ -38,7 +38,7 @@ func getTopUp(ctx context.Context, db dbtx, c Caller, id string, forUpdate bool)
 	return t, err
 }
 
-func (s *Service) topUpByKey(ctx context.Context, db dbtx, c Caller, key string) (TopUp, []byte, error) {
+func (s *core) topUpByKey(ctx context.Context, db dbtx, c Caller, key string) (TopUp, []byte, error) {
 	return scanTopUp(db.QueryRow(ctx, `SELECT `+topUpColumns+topUpFrom+`
 		WHERE t.request_key = $1 AND t.account_id = $2 AND t.mode = $3 AND t.request_key IS NOT NULL`, key, c.AccountID, c.Mode))
 }

@@ -48,7 +48,7 @@ func newPayEnv(t *testing.T) *payEnv {
 			pe.mu.Lock()
 			pe.delivered = append(pe.delivered, delivery{payload, h.Clone()})
 			pe.mu.Unlock()
-			return svc.HandlePaymentWebhook(ctx, payments.ProviderTest, "", "", payload, h)
+			return svc.Payments.HandlePaymentWebhook(ctx, payments.ProviderTest, "", "", payload, h)
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func newPayEnv(t *testing.T) *payEnv {
 	q := jobs.New(pool, nil)
 	svc = billing.NewService(pool, billing.Options{Now: clk.Now, TestPayments: prov, Jobs: q})
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func (pe *payEnv) pay(t *testing.T, checkoutURL, card string) int {
 
 func (pe *payEnv) topUp(t *testing.T, key, amount string) billing.TopUp {
 	t.Helper()
-	tu, err := pe.svc.CreateTopUp(pe.ctx, billing.CreateTopUpInput{IdempotencyKey: key, Customer: "u1", Asset: "USD", Paid: dec(amount),
+	tu, err := pe.svc.Payments.CreateTopUp(pe.ctx, billing.CreateTopUpInput{IdempotencyKey: key, Customer: "u1", Asset: "USD", Paid: dec(amount),
 		SuccessURL: "https://app.example.com/ok", CancelURL: "https://app.example.com/cancel"})
 	if err != nil {
 		t.Fatalf("CreateTopUp(%s) = %v", amount, err)
@@ -90,7 +90,7 @@ func (pe *payEnv) topUp(t *testing.T, key, amount string) billing.TopUp {
 
 func (pe *payEnv) getTopUp(t *testing.T, id string) billing.TopUp {
 	t.Helper()
-	tu, err := pe.svc.GetTopUp(pe.ctx, id)
+	tu, err := pe.svc.Payments.GetTopUp(pe.ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestTopUpThroughTheTestProvider(t *testing.T) {
 	if again := pe.topUp(t, "topup-1", "20.00"); again.ID != tu.ID || !again.Replayed || again.CheckoutURL != tu.CheckoutURL {
 		t.Errorf("replay = %+v, want the same top-up", again)
 	}
-	_, err := pe.svc.CreateTopUp(pe.ctx, billing.CreateTopUpInput{IdempotencyKey: "topup-1", Customer: "u1", Asset: "USD", Paid: dec("25.00"),
+	_, err := pe.svc.Payments.CreateTopUp(pe.ctx, billing.CreateTopUpInput{IdempotencyKey: "topup-1", Customer: "u1", Asset: "USD", Paid: dec("25.00"),
 		SuccessURL: "https://app.example.com/ok", CancelURL: "https://app.example.com/cancel"})
 	wantCode(t, "CreateTopUp(same key, 25.00)", err, billing.EConflict)
 
@@ -155,7 +155,7 @@ func TestPaymentWebhookAppliesOnce(t *testing.T) {
 	for range 10 {
 		for _, d := range events {
 			wg.Go(func() {
-				errs <- pe.svc.HandlePaymentWebhook(context.Background(), payments.ProviderTest, "", "", d.payload, d.header)
+				errs <- pe.svc.Payments.HandlePaymentWebhook(context.Background(), payments.ProviderTest, "", "", d.payload, d.header)
 			})
 		}
 	}
@@ -176,7 +176,7 @@ func TestPaymentWebhookAppliesOnce(t *testing.T) {
 			tampered.Set(k, "t=1,v1=00")
 		}
 	}
-	err := pe.svc.HandlePaymentWebhook(context.Background(), payments.ProviderTest, "", "", events[0].payload, tampered)
+	err := pe.svc.Payments.HandlePaymentWebhook(context.Background(), payments.ProviderTest, "", "", events[0].payload, tampered)
 	wantCode(t, "a webhook with a wrong signature", err, billing.EInvalid)
 	pe.verifyClean(t)
 }
@@ -193,14 +193,14 @@ func TestTopUpRefusesWhatAProviderWould(t *testing.T) {
 		{"FractionOfACent", "USD", "USD", "10.005", "amount"},
 		{"NoRate", "credits", "USD", "10.00", "currency"},
 	} {
-		_, err := pe.svc.CreateTopUp(pe.ctx, billing.CreateTopUpInput{IdempotencyKey: tc.name, Customer: "u1", Asset: tc.asset, Currency: tc.currency,
+		_, err := pe.svc.Payments.CreateTopUp(pe.ctx, billing.CreateTopUpInput{IdempotencyKey: tc.name, Customer: "u1", Asset: tc.asset, Currency: tc.currency,
 			Paid: dec(tc.paid), SuccessURL: "https://a.example/ok", CancelURL: "https://a.example/no"})
 		if billing.ErrorField(err) != tc.field || err == nil {
 			t.Errorf("%s: CreateTopUp = %v (field %q), want an error naming %s", tc.name, err, billing.ErrorField(err), tc.field)
 		}
 	}
 	// A stated credit: pay 20 USD, get 2,200 credits.
-	tu, err := pe.svc.CreateTopUp(pe.ctx, billing.CreateTopUpInput{IdempotencyKey: "bonus", Customer: "u1", Asset: "credits", Currency: "USD",
+	tu, err := pe.svc.Payments.CreateTopUp(pe.ctx, billing.CreateTopUpInput{IdempotencyKey: "bonus", Customer: "u1", Asset: "credits", Currency: "USD",
 		Paid: dec("20.00"), Credit: decp("2200"), SuccessURL: "https://a.example/ok", CancelURL: "https://a.example/no"})
 	if err != nil || !tu.Credit.Equal(dec("2200")) {
 		t.Fatalf("CreateTopUp(2200 credits for 20 USD) = %+v, %v", tu, err)
@@ -219,13 +219,13 @@ func TestRefundTopUp(t *testing.T) {
 	pe.pay(t, tu.CheckoutURL, "4242424242424242")
 	pe.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustCharge, Customer: "u1", Asset: "USD", Amount: dec("3.005"), Reason: "spent"})
 
-	_, err := pe.svc.RefundTopUp(pe.ctx, billing.RefundTopUpInput{TopUpID: tu.ID, IdempotencyKey: "r0", Amount: decp("7.00")})
+	_, err := pe.svc.Payments.RefundTopUp(pe.ctx, billing.RefundTopUpInput{TopUpID: tu.ID, IdempotencyKey: "r0", Amount: decp("7.00")})
 	wantField(t, "refund of more than the lot holds", err, billing.EInvalid, "amount")
-	got, err := pe.svc.RefundTopUp(pe.ctx, billing.RefundTopUpInput{TopUpID: tu.ID, IdempotencyKey: "r1"})
+	got, err := pe.svc.Payments.RefundTopUp(pe.ctx, billing.RefundTopUpInput{TopUpID: tu.ID, IdempotencyKey: "r1"})
 	if err != nil || !got.Refunded.Equal(dec("6.99")) {
 		t.Fatalf("RefundTopUp(all) = %+v, %v; want 6.99 refunded (the lot holds 6.995: whole cents)", got, err)
 	}
-	if again, err := pe.svc.RefundTopUp(pe.ctx, billing.RefundTopUpInput{TopUpID: tu.ID, IdempotencyKey: "r1"}); err != nil || !again.Refunded.Equal(dec("6.99")) {
+	if again, err := pe.svc.Payments.RefundTopUp(pe.ctx, billing.RefundTopUpInput{TopUpID: tu.ID, IdempotencyKey: "r1"}); err != nil || !again.Refunded.Equal(dec("6.99")) {
 		t.Errorf("retried refund = %+v, %v; want nothing refunded twice", again, err)
 	}
 	wantDec(t, "balance after the refund", pe.balance(t, "u1", "USD").Total, "0.005")
@@ -241,7 +241,7 @@ func TestAutoTopUpOneChargePerCrossing(t *testing.T) {
 	pe.customer(t, "u1")
 	tu := pe.topUp(t, "first", "20.00")
 	pe.pay(t, tu.CheckoutURL, "4242424242424242") // saves the card
-	if _, err := pe.svc.ConfigureAutoTopUp(pe.ctx, billing.ConfigureAutoTopUpInput{Customer: "u1", Asset: "USD", Enabled: true,
+	if _, err := pe.svc.Payments.ConfigureAutoTopUp(pe.ctx, billing.ConfigureAutoTopUpInput{Customer: "u1", Asset: "USD", Enabled: true,
 		Threshold: dec("10"), Paid: dec("15.00")}); err != nil {
 		t.Fatalf("ConfigureAutoTopUp = %v", err)
 	}
@@ -257,7 +257,7 @@ func TestAutoTopUpOneChargePerCrossing(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	list, err := pe.svc.ListTopUps(pe.ctx, "u1", 100)
+	list, err := pe.svc.Payments.ListTopUps(pe.ctx, "u1", 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func TestAutoTopUpDeclines(t *testing.T) {
 	pe.customer(t, "u1")
 	tu := pe.topUp(t, "first", "20.00")
 	pe.pay(t, tu.CheckoutURL, "4000000000000002") // declined; the card is not saved
-	_, err := pe.svc.ConfigureAutoTopUp(pe.ctx, billing.ConfigureAutoTopUpInput{Customer: "u1", Asset: "USD", Enabled: true, Threshold: dec("10"), Paid: dec("15.00")})
+	_, err := pe.svc.Payments.ConfigureAutoTopUp(pe.ctx, billing.ConfigureAutoTopUpInput{Customer: "u1", Asset: "USD", Enabled: true, Threshold: dec("10"), Paid: dec("15.00")})
 	if billing.ErrorAction(err) != billing.ActSaveCard {
 		t.Errorf("ConfigureAutoTopUp without a saved card = %v, want an error naming the fix", err)
 	}
@@ -302,7 +302,7 @@ func TestAutoTopUpDeclines(t *testing.T) {
 		ON CONFLICT (customer_id, provider) DO UPDATE SET payment_method_id = EXCLUDED.payment_method_id`, cus, card); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pe.svc.ConfigureAutoTopUp(pe.ctx, billing.ConfigureAutoTopUpInput{Customer: "u1", Asset: "USD", Enabled: true,
+	if _, err := pe.svc.Payments.ConfigureAutoTopUp(pe.ctx, billing.ConfigureAutoTopUpInput{Customer: "u1", Asset: "USD", Enabled: true,
 		Threshold: dec("10"), Paid: dec("15.00")}); err != nil {
 		t.Fatalf("ConfigureAutoTopUp = %v", err)
 	}
@@ -312,10 +312,10 @@ func TestAutoTopUpDeclines(t *testing.T) {
 		spend := map[bool]string{true: "11", false: "1"}[n == 1] // 20 → 9, then 1 less each time
 		pe.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustCharge, Customer: "u1", Asset: "USD", Amount: dec(spend), Reason: fmt.Sprintf("spend-%d", n)})
 		waitFor(t, func() bool {
-			a, err := pe.svc.GetAutoTopUp(pe.ctx, "u1", "", "USD")
+			a, err := pe.svc.Payments.GetAutoTopUp(pe.ctx, "u1", "", "USD")
 			return err == nil && a.Failures == n
 		})
-		a, _ := pe.svc.GetAutoTopUp(pe.ctx, "u1", "", "USD")
+		a, _ := pe.svc.Payments.GetAutoTopUp(pe.ctx, "u1", "", "USD")
 		if n < 3 && (!a.Enabled || a.RetryAfter == nil || !a.RetryAfter.After(pe.clock.Now())) {
 			t.Fatalf("after decline %d: %+v, want enabled with a retry_after in the future", n, a)
 		}
@@ -326,7 +326,7 @@ func TestAutoTopUpDeclines(t *testing.T) {
 		pe.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustCharge, Customer: "u1", Asset: "USD", Amount: dec("0.01"), Reason: fmt.Sprintf("within-%d", n)})
 		pe.clock.Advance(24 * time.Hour)
 	}
-	list, _ := pe.svc.ListTopUps(pe.ctx, "u1", 100)
+	list, _ := pe.svc.Payments.ListTopUps(pe.ctx, "u1", 100)
 	failed := 0
 	for _, x := range list {
 		if x.Auto {

@@ -180,7 +180,7 @@ func allUnavailable(jobs []*recordJob, n int) error {
 }
 
 // newRecordJob validates an event before it joins a batch.
-func (s *Service) newRecordJob(c Caller, in UsageEventInput) (*recordJob, error) {
+func (s *core) newRecordJob(c Caller, in UsageEventInput) (*recordJob, error) {
 	sentAt := in.OccurredAt // an omitted occurred_at must not make a retry look different
 	if err := validateEvent(&in, s.clock()); err != nil {
 		return nil, err
@@ -191,7 +191,7 @@ func (s *Service) newRecordJob(c Caller, in UsageEventInput) (*recordJob, error)
 // clockOfEvent is the test clock of an event's customer, "" for none: always
 // in live mode, and otherwise read once per customer (walletFor's cache). An
 // event whose wallet cannot be resolved goes the usual way, which answers why.
-func (s *Service) clockOfEvent(ctx context.Context, c Caller, in UsageEventInput) string {
+func (s *core) clockOfEvent(ctx context.Context, c Caller, in UsageEventInput) string {
 	if c.Mode != ModeTest {
 		return ""
 	}
@@ -205,7 +205,7 @@ func (s *Service) clockOfEvent(ctx context.Context, c Caller, in UsageEventInput
 // recordOnClock records an event of a test clock's customer at the clock's
 // time, in a transaction of its own (test mode: no batching) that holds the
 // clock so an advance waits for it.
-func (s *Service) recordOnClock(ctx context.Context, c Caller, clock string, in UsageEventInput) (Event, error) {
+func (s *core) recordOnClock(ctx context.Context, c Caller, clock string, in UsageEventInput) (Event, error) {
 	sentAt := in.OccurredAt
 	var res []batchResult
 	err := withPipeTx(ctx, s.pool, func(tx *pipeTx) error {
@@ -227,7 +227,7 @@ func (s *Service) recordOnClock(ctx context.Context, c Caller, clock string, in 
 
 // recordSingle records one validated event in its own transaction: a batch of
 // one, so there is a single code path for usage.
-func (s *Service) recordSingle(ctx context.Context, c Caller, in UsageEventInput, sentAt time.Time) (Event, error) {
+func (s *core) recordSingle(ctx context.Context, c Caller, in UsageEventInput, sentAt time.Time) (Event, error) {
 	res, err := s.recordTx(ctx, []*recordJob{{c: c, in: in, sentAt: sentAt}})
 	if err != nil {
 		return Event{}, err
@@ -270,7 +270,7 @@ func validateEvent(in *UsageEventInput, now time.Time) error {
 // the hold's asset: the rest is released, an excess was debited anyway (usage
 // that happened is never dropped). An authorization that is no longer active
 // is left as it is and reported.
-func (s *Service) capture(batch *pgx.Batch, a *Authorization, eventID string, totals map[string]Decimal, now time.Time) *Settlement {
+func (s *core) capture(batch *pgx.Batch, a *Authorization, eventID string, totals map[string]Decimal, now time.Time) *Settlement {
 	st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: Zero, Released: Zero, Exceeded: Zero, Precision: a.Precision}
 	if a.Status != AuthActive {
 		return st
@@ -317,7 +317,7 @@ func toFees(v pricedVersion, rated []RatedFee, byID map[string]Price) []Fee {
 
 // estimate prices an authorization's estimate with the current period usage,
 // without moving any counter.
-func (s *Service) estimate(ctx context.Context, tx txn, c Caller, customerID string, versions []pricedVersion, ev RatingEvent, at time.Time) (map[string]Decimal, error) {
+func (s *core) estimate(ctx context.Context, tx txn, c Caller, customerID string, versions []pricedVersion, ev RatingEvent, at time.Time) (map[string]Decimal, error) {
 	assets, err := s.assetsOf(ctx, tx, c, pricedAssets(versions)...)
 	if err != nil {
 		return nil, err
@@ -348,7 +348,7 @@ func (s *Service) estimate(ctx context.Context, tx txn, c Caller, customerID str
 // event type and exactly one active product has it, the customer is priced at
 // that product's default version; with subscribe true (recording usage) the
 // subscription is created, so later events and reports see it.
-func (s *Service) versionsFor(ctx context.Context, tx txn, c Caller, customerID, eventType string, t time.Time, subscribe bool) ([]pricedVersion, error) {
+func (s *core) versionsFor(ctx context.Context, tx txn, c Caller, customerID, eventType string, t time.Time, subscribe bool) ([]pricedVersion, error) {
 	versions, err := versionsForEvent(ctx, tx, customerID, eventType, t)
 	if err != nil || len(versions) > 0 {
 		return versions, err
@@ -370,7 +370,7 @@ func (s *Service) versionsFor(ctx context.Context, tx txn, c Caller, customerID,
 	return []pricedVersion{{ProductID: p.ID, ProductCode: p.Code, Version: v}}, nil
 }
 
-func (s *Service) noSubscription(ctx context.Context, tx txn, c Caller, customer, eventType string) error {
+func (s *core) noSubscription(ctx context.Context, tx txn, c Caller, customer, eventType string) error {
 	products, err := activeProductsFor(ctx, tx, c, eventType)
 	if err != nil {
 		return err
@@ -465,7 +465,7 @@ type Simulation struct {
 
 // SimulateUsage prices an event against a version with no effect on anything.
 // Returns EInvalid (with the rating error), ENotFound.
-func (s *Service) SimulateUsage(ctx context.Context, in SimulateInput) (Simulation, error) {
+func (s *Catalog) SimulateUsage(ctx context.Context, in SimulateInput) (Simulation, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return Simulation{}, err

@@ -15,7 +15,7 @@ import (
 // imageProduct charges 0.04 USD per image.
 func (e *env) product(t *testing.T, code, eventType string, prices ...billing.Price) billing.ProductView {
 	t.Helper()
-	v, _, err := e.svc.CreateProduct(e.ctx, billing.CreateProductInput{Code: code, Name: code, EventType: eventType, Prices: prices})
+	v, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: code, Name: code, EventType: eventType, Prices: prices})
 	if err != nil {
 		t.Fatalf("CreateProduct(%s) = %v", code, err)
 	}
@@ -199,10 +199,10 @@ func TestLateEventPricesAtVersionInForce(t *testing.T) {
 	e.customer(t, "u1")
 	e.record(t, billing.UsageEventInput{ID: "e0", Customer: "u1", EventType: "image.generated"}) // subscribes u1 to v1 at t0
 	e.clock.Advance(2 * time.Hour)
-	if _, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05")}}); err != nil {
+	if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05")}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "images"}); err != nil {
+	if _, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "images"}); err != nil {
 		t.Fatal(err)
 	}
 	now := e.record(t, billing.UsageEventInput{ID: "e1", Customer: "u1", EventType: "image.generated"})
@@ -388,7 +388,7 @@ func TestMixedRace(t *testing.T) {
 func TestAuthorizeWhenTheAssetChanges(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	if _, _, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "credits", Name: "Credits", Precision: 0}); err != nil {
+	if _, _, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "credits", Name: "Credits", Precision: 0}); err != nil {
 		t.Fatal(err)
 	}
 	e.product(t, "images", "image.generated", perUnit("USD", "0.04"))
@@ -406,7 +406,7 @@ func TestAuthorizeWhenTheAssetChanges(t *testing.T) {
 	authorize("a2", "USD", "0.04")
 	// The customer moves to a product priced in credits.
 	e.product(t, "images-credits", "image.generated", perUnit("credits", "2"))
-	if _, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "images-credits"}); err != nil {
+	if _, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "images-credits"}); err != nil {
 		t.Fatal(err)
 	}
 	authorize("a3", "credits", "2") // the guess (USD) is wrong
@@ -428,7 +428,7 @@ func TestAuthorizeWhenTheAssetChanges(t *testing.T) {
 func TestBalanceCreatedByARolledBackAuthorization(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	if _, _, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "credits", Name: "Credits", Precision: 0}); err != nil {
+	if _, _, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "credits", Name: "Credits", Precision: 0}); err != nil {
 		t.Fatal(err)
 	}
 	e.customer(t, "u1")

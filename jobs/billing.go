@@ -26,14 +26,14 @@ func Billing(svc *billing.Service) Set {
 	return Set{
 		Register: func(w *river.Workers) {
 			river.AddWorker(w, river.WorkFunc(func(ctx context.Context, j *river.Job[billing.AutoTopUpJob]) error {
-				return svc.ChargeAutoTopUp(ctx, j.Args.TopUpID)
+				return svc.Payments.ChargeAutoTopUp(ctx, j.Args.TopUpID)
 			}))
 			river.AddWorker(w, &clockWorker{svc: svc})
 			river.AddWorker(w, river.WorkFunc(func(ctx context.Context, _ *river.Job[reconcileArgs]) error {
-				return svc.ReconcileAutoTopUps(ctx)
+				return svc.Payments.ReconcileAutoTopUps(ctx)
 			}))
 			river.AddWorker(w, river.WorkFunc(func(ctx context.Context, _ *river.Job[renewArgs]) error {
-				return untilNone(ctx, svc.RenewDue)
+				return untilNone(ctx, svc.Plans.RenewDue)
 			}))
 			river.AddWorker(w, river.WorkFunc(func(ctx context.Context, _ *river.Job[expiryArgs]) error {
 				return untilNone(ctx, svc.SweepExpiredLots)
@@ -65,7 +65,7 @@ func (w *clockWorker) Timeout(*river.Job[billing.AdvanceTestClockJob]) time.Dura
 }
 
 func (w *clockWorker) Work(ctx context.Context, j *river.Job[billing.AdvanceTestClockJob]) error {
-	return w.svc.RunTestClock(ctx, j.Args.ClockID)
+	return w.svc.Plans.RunTestClock(ctx, j.Args.ClockID)
 }
 
 // reconcileArgs runs billing's ReconcileAutoTopUps.

@@ -138,7 +138,7 @@ func RequireKey(svc *billing.Service, log *slog.Logger, next http.Handler) http.
 			unauthorized(w, "this endpoint needs an API key: create one with `tollgate keys create` and send it as Authorization: Bearer <key>")
 			return
 		}
-		c, err := svc.Authenticate(r.Context(), key)
+		c, err := svc.Accounts.Authenticate(r.Context(), key)
 		switch billing.ErrorCode(err) {
 		case "":
 			next.ServeHTTP(w, r.WithContext(billing.WithCaller(r.Context(), c)))

@@ -40,7 +40,7 @@ func bigInitialize() string {
 func TestHTTPMessageLimit(t *testing.T) {
 	t.Parallel()
 	svc, acct := newService(t)
-	_, key, err := svc.CreateScopedAPIKey(context.Background(), acct.ID, billing.ModeTest, billing.ScopeReadOnly, "reader")
+	_, key, err := svc.Accounts.CreateScopedAPIKey(context.Background(), acct.ID, billing.ModeTest, billing.ScopeReadOnly, "reader")
 	if err != nil {
 		t.Fatal(err)
 	}

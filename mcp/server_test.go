@@ -28,7 +28,7 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 func newService(t *testing.T) (*billing.Service, billing.Account) {
 	t.Helper()
 	svc := billing.NewService(testdb.New(t), billing.Options{})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestPrompts(t *testing.T) {
 func TestHTTPRequiresKey(t *testing.T) {
 	t.Parallel()
 	svc, acct := newService(t)
-	_, key, err := svc.CreateAPIKey(context.Background(), acct.ID, billing.ModeLive, "test")
+	_, key, err := svc.Accounts.CreateAPIKey(context.Background(), acct.ID, billing.ModeLive, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,11 +350,11 @@ func mustRender(t *testing.T, p mcpserver.ServerPrompt) []string {
 func TestHTTPRateLimitPerKey(t *testing.T) {
 	t.Parallel()
 	svc, acct := newService(t)
-	_, key, err := svc.CreateAPIKey(context.Background(), acct.ID, billing.ModeTest, "a")
+	_, key, err := svc.Accounts.CreateAPIKey(context.Background(), acct.ID, billing.ModeTest, "a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, other, err := svc.CreateAPIKey(context.Background(), acct.ID, billing.ModeTest, "b")
+	_, other, err := svc.Accounts.CreateAPIKey(context.Background(), acct.ID, billing.ModeTest, "b")
 	if err != nil {
 		t.Fatal(err)
 	}

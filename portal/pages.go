@@ -71,7 +71,7 @@ type common struct {
 }
 
 func (s *Server) common(r *request, nav, title string) (common, error) {
-	set, err := s.svc.GetPortalSettings(r.ctx)
+	set, err := s.svc.Portal.GetPortalSettings(r.ctx)
 	if err != nil {
 		return common{}, err
 	}
@@ -79,7 +79,7 @@ func (s *Server) common(r *request, nav, title string) (common, error) {
 	if err != nil {
 		return common{}, err
 	}
-	list, err := s.svc.ListAssets(r.ctx)
+	list, err := s.svc.Catalog.ListAssets(r.ctx)
 	if err != nil {
 		return common{}, err
 	}
@@ -168,7 +168,7 @@ func (s *Server) overview(w http.ResponseWriter, r *request) error {
 	if !seen {
 		p.Balances = append([]balanceView{balanceOf(billing.Balance{Asset: c.settings.Asset, Total: billing.Zero, Held: billing.Zero, Available: billing.Zero}, c.assets, now)}, p.Balances...)
 	}
-	days, err := s.svc.DailySpend(r.ctx, r.sess.Customer, c.settings.Asset, 31)
+	days, err := s.svc.Portal.DailySpend(r.ctx, r.sess.Customer, c.settings.Asset, 31)
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func balanceOf(b billing.Balance, as assets, now time.Time) balanceView {
 }
 
 func (s *Server) autoTopUpSummary(r *request, c common) (string, bool, error) {
-	a, err := s.svc.GetAutoTopUp(r.ctx, r.sess.Customer, "", c.settings.Asset)
+	a, err := s.svc.Payments.GetAutoTopUp(r.ctx, r.sess.Customer, "", c.settings.Asset)
 	if kernel.ErrorCode(err) == kernel.ENotFound {
 		return "Off", false, nil
 	}
@@ -261,7 +261,7 @@ func (s *Server) usageFilter(r *request) (usageFilter, []billing.Product, string
 	}
 	// The customer's own products only: the account's others (another
 	// customer's, or nobody's yet) are none of this customer's business.
-	prods, err := s.svc.CustomerProducts(r.ctx, r.sess.Customer)
+	prods, err := s.svc.Portal.CustomerProducts(r.ctx, r.sess.Customer)
 	if err != nil {
 		return f, nil, "Products could not be listed."
 	}
@@ -438,7 +438,7 @@ func (s *Server) usageCSV(w http.ResponseWriter, r *request) error {
 
 // autoTopUpIDs says which of the customer's recent top-ups auto top-up made.
 func (s *Server) autoTopUpIDs(r *request) (map[string]bool, error) {
-	list, err := s.svc.ListTopUps(r.ctx, r.sess.Customer, 100)
+	list, err := s.svc.Payments.ListTopUps(r.ctx, r.sess.Customer, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -479,7 +479,7 @@ func (s *Server) transactions(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	prods, err := s.svc.CustomerProducts(r.ctx, r.sess.Customer)
+	prods, err := s.svc.Portal.CustomerProducts(r.ctx, r.sess.Customer)
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func New(ctx context.Context, svc *billing.Service, opts Options) (*Server, erro
 	}
 	secret := opts.Secret
 	if len(secret) == 0 {
-		if secret, err = svc.PortalSecret(ctx); err != nil {
+		if secret, err = svc.Portal.PortalSecret(ctx); err != nil {
 			return nil, fmt.Errorf("portal: read the signing secret: %w", err)
 		}
 	} else if len(secret) < 32 {

@@ -25,7 +25,7 @@ type dbEnv struct {
 func newDBEnv(t *testing.T) *dbEnv {
 	t.Helper()
 	svc := billing.NewService(testdb.New(t), billing.Options{})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func (e *dbEnv) customer(t *testing.T, ext string) billing.Customer {
 
 func (e *dbEnv) product(t *testing.T, code, name, eventType, price string) {
 	t.Helper()
-	_, _, err := e.svc.CreateProduct(e.ctx, billing.CreateProductInput{Code: code, Name: name, EventType: eventType,
+	_, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: code, Name: name, EventType: eventType,
 		Prices: []billing.Price{{Model: "per_unit", Asset: "USD", UnitAmount: billing.MustDecimal(price)}}})
 	if err != nil {
 		t.Fatalf("CreateProduct(%s) = %v", code, err)
@@ -221,7 +221,7 @@ func TestUsageFilterListsOwnProducts(t *testing.T) {
 func TestPortalLabels(t *testing.T) {
 	t.Parallel()
 	e := newDBEnv(t)
-	_, _, err := e.svc.CreateProduct(e.ctx, billing.CreateProductInput{Code: "chat", Name: "Chat", EventType: "chat.completion",
+	_, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "chat", Name: "Chat", EventType: "chat.completion",
 		Prices: []billing.Price{{Model: "per_unit", Asset: "USD", UnitAmount: billing.MustDecimal("1.50")}}}) // a price with no name
 	if err != nil {
 		t.Fatal(err)

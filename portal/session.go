@@ -161,7 +161,7 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request) error {
 		return &pageError{status: http.StatusForbidden, title: "This link is not valid",
 			message: "The link was changed or was not made for this server. Go back to the app you came from and open the portal again."}
 	}
-	first, err := s.svc.UsePortalLink(r.Context(), c.Nonce, time.Unix(c.Expires, 0))
+	first, err := s.svc.Portal.UsePortalLink(r.Context(), c.Nonce, time.Unix(c.Expires, 0))
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (s *Server) hasSessionOf(r *http.Request, link claims) bool {
 // branding; it shows no customer data.
 func (s *Server) branded(r *http.Request, c claims, pe *pageError) *pageError {
 	ctx := billing.WithCaller(r.Context(), billing.Caller{AccountID: c.Account, Mode: c.Mode})
-	if set, err := s.svc.GetPortalSettings(ctx); err == nil {
+	if set, err := s.svc.Portal.GetPortalSettings(ctx); err == nil {
 		pe.brand, pe.testMode = &set, c.Mode == billing.ModeTest
 	}
 	return pe

@@ -48,7 +48,7 @@ func (s *Server) topUpForm(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	p := s.topUpPage(c, "", "")
-	if card, err := s.svc.GetSavedCard(r.ctx, r.sess.Customer); err == nil {
+	if card, err := s.svc.Payments.GetSavedCard(r.ctx, r.sess.Customer); err == nil {
 		p.Card = maskCard(card)
 	}
 	s.render(w, http.StatusOK, "topup", p)
@@ -99,7 +99,7 @@ func (s *Server) topUp(w http.ResponseWriter, r *request) error {
 	if len(key) < 16 || len(key) > 64 {
 		key = nonce()
 	}
-	t, err := s.svc.CreateTopUp(r.ctx, billing.CreateTopUpInput{
+	t, err := s.svc.Payments.CreateTopUp(r.ctx, billing.CreateTopUpInput{
 		// One form, one amount, one top-up: a double click does not pay twice.
 		IdempotencyKey: "portal_" + key + "_" + amount.String(),
 		Customer:       r.sess.Customer, Asset: c.settings.Asset, Currency: c.settings.Currency, Paid: amount,
@@ -143,7 +143,7 @@ func (s *Server) topUpResult(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	p := topUpResultPage{base: c.base, Status: "info", Heading: "No top-up yet", Message: "You have not started a top-up."}
-	list, err := s.svc.ListTopUps(r.ctx, r.sess.Customer, 20)
+	list, err := s.svc.Payments.ListTopUps(r.ctx, r.sess.Customer, 20)
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (s *Server) autoTopUpPage(r *request, c common) (autoTopUpPage, error) {
 		p.Amount = set.TopUpMin.String()
 	}
 	p.Threshold, p.Cap = set.TopUpMin.String(), set.MonthlyCapMax.String()
-	a, err := s.svc.GetAutoTopUp(r.ctx, r.sess.Customer, "", set.Asset)
+	a, err := s.svc.Payments.GetAutoTopUp(r.ctx, r.sess.Customer, "", set.Asset)
 	switch kernel.ErrorCode(err) {
 	case "":
 		p.Enabled = a.Enabled
@@ -220,7 +220,7 @@ func (s *Server) autoTopUpPage(r *request, c common) (autoTopUpPage, error) {
 	if err != nil {
 		return p, err
 	}
-	card, err := s.svc.GetSavedCard(r.ctx, r.sess.Customer)
+	card, err := s.svc.Payments.GetSavedCard(r.ctx, r.sess.Customer)
 	switch kernel.ErrorCode(err) {
 	case "":
 		p.Card = maskCard(card)
@@ -260,7 +260,7 @@ func (s *Server) autoTopUp(w http.ResponseWriter, r *request) error {
 	p.Threshold, p.Amount, p.Cap = r.PostFormValue("threshold"), r.PostFormValue("amount"), r.PostFormValue("monthly_cap")
 	in, problem := s.autoTopUpInput(r, c, p)
 	if problem == "" {
-		_, err = s.svc.ConfigureAutoTopUp(r.ctx, in)
+		_, err = s.svc.Payments.ConfigureAutoTopUp(r.ctx, in)
 		switch {
 		case err == nil:
 			http.Redirect(w, r.Request, "/portal/auto-top-up?saved=1", http.StatusSeeOther)

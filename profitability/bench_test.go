@@ -41,7 +41,7 @@ func BenchmarkProfitability(b *testing.B) {
 	now := func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
 	svc := billing.NewService(pool, billing.Options{Now: now})
 	prof := profitability.New(pool, svc, profitability.Options{Now: now})
-	acct, err := svc.EnsureDefaultAccount(ctx)
+	acct, err := svc.Accounts.EnsureDefaultAccount(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -54,11 +54,11 @@ func BenchmarkProfitability(b *testing.B) {
 		{Asset: "credits", Currency: "USD", Rate: dec("0.01"), EffectiveAt: start},
 	} {
 		if r.Asset == "credits" {
-			if _, _, err := svc.CreateAsset(bctx, billing.CreateAssetInput{Code: "credits", Precision: 0}); err != nil {
+			if _, _, err := svc.Catalog.CreateAsset(bctx, billing.CreateAssetInput{Code: "credits", Precision: 0}); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if _, err := svc.AddAssetRate(bctx, r); err != nil {
+		if _, err := svc.Catalog.AddAssetRate(bctx, r); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -84,7 +84,7 @@ func BenchmarkProfitability(b *testing.B) {
 		{"agent", "credits", 10, perUnit("credits", "25"), func(r *rand.Rand) string { return strconv.Itoa(5 + r.IntN(60)) }},
 		{"voice", "USD", 5, perUnit("USD", "0.06"), func(r *rand.Rand) string { return fmt.Sprintf("0.%02d", 1+r.IntN(30)) }},
 	} {
-		v, _, err := svc.CreateProduct(bctx, billing.CreateProductInput{Code: p.code, EventType: p.code, Prices: []billing.Price{p.price}})
+		v, _, err := svc.Catalog.CreateProduct(bctx, billing.CreateProductInput{Code: p.code, EventType: p.code, Prices: []billing.Price{p.price}})
 		if err != nil {
 			b.Fatal(err)
 		}

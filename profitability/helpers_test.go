@@ -46,7 +46,7 @@ func newEnv(t *testing.T) *env {
 	pool := testdb.New(t)
 	clk := &clock{t: t0}
 	svc := billing.NewService(pool, billing.Options{Now: clk.Now})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatalf("EnsureDefaultAccount = %v", err)
 	}
@@ -97,7 +97,7 @@ func (e *env) balance(t *testing.T, customer, asset string) billing.Balance {
 
 func (e *env) asset(t *testing.T, code string, precision int32) billing.Asset {
 	t.Helper()
-	a, _, err := e.svc.CreateAsset(e.ctx, billing.CreateAssetInput{Code: code, Name: code, Precision: precision})
+	a, _, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: code, Name: code, Precision: precision})
 	if err != nil {
 		t.Fatalf("CreateAsset(%s) = %v", code, err)
 	}
@@ -107,14 +107,14 @@ func (e *env) asset(t *testing.T, code string, precision int32) billing.Asset {
 func (e *env) rate(t *testing.T, asset, currency, rate string, at time.Time) {
 	t.Helper()
 	in := billing.AddAssetRateInput{Asset: asset, Currency: currency, Rate: dec(rate), EffectiveAt: at}
-	if _, err := e.svc.AddAssetRate(e.ctx, in); err != nil {
+	if _, err := e.svc.Catalog.AddAssetRate(e.ctx, in); err != nil {
 		t.Fatalf("AddAssetRate(%+v) = %v", in, err)
 	}
 }
 
 func (e *env) product(t *testing.T, code, eventType string, prices ...billing.Price) billing.ProductView {
 	t.Helper()
-	v, _, err := e.svc.CreateProduct(e.ctx, billing.CreateProductInput{Code: code, Name: code, EventType: eventType, Prices: prices})
+	v, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: code, Name: code, EventType: eventType, Prices: prices})
 	if err != nil {
 		t.Fatalf("CreateProduct(%s) = %v", code, err)
 	}

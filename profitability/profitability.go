@@ -347,14 +347,14 @@ func (s *Service) profitQuery(ctx context.Context, c billing.Caller, in Input) (
 		return q, kernel.Invalidf("limit", "limit must be between 1 and %d; got %d", maxProfitLimit, in.Limit)
 	}
 	if in.Filters.Customer != "" {
-		cus, err := s.lookup.GetCustomer(ctx, in.Filters.Customer)
+		cus, err := s.lookup.Customers.GetCustomer(ctx, in.Filters.Customer)
 		if err != nil {
 			return q, err
 		}
 		q.customerID = cus.ID
 	}
 	if in.Filters.Product != "" {
-		p, err := s.lookup.GetProduct(ctx, in.Filters.Product)
+		p, err := s.lookup.Catalog.GetProduct(ctx, in.Filters.Product)
 		if err != nil {
 			return q, err
 		}

@@ -349,13 +349,13 @@ func randomEnv(t *testing.T, seed uint64, n int) *env {
 		now := oct1.Add(time.Duration(float64(61*24*time.Hour) * float64(i) / float64(n)))
 		e.setClock(now)
 		if i == n/3 || i == 2*n/3 {
-			v, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat", Prices: []billing.Price{
+			v, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat", Prices: []billing.Price{
 				{Name: "tokens", Model: billing.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec(fmt.Sprint(11 + i%7))}}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, u := range customers[:2+i%3] {
-				if _, err := e.svc.Subscribe(e.ctx, billing.SubscribeInput{Customer: u, Product: "chat", Version: v.Version}); err != nil {
+				if _, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: u, Product: "chat", Version: v.Version}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -579,7 +579,7 @@ func TestSimulateRepricing(t *testing.T) {
 		e.record(t, in)
 	}
 	before := e.balance(t, "u1", "USD")
-	sim, err := e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "llm", Customer: "u1", Data: data("model", "big", "tokens", "10")})
+	sim, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "llm", Customer: "u1", Data: data("model", "big", "tokens", "10")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -616,7 +616,7 @@ func TestSimulateRepricing(t *testing.T) {
 	})
 
 	t.Run("NewPrice", func(t *testing.T) {
-		v2, err := e.svc.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "llm", KeepDefault: true, Prices: []billing.Price{perUnit("USD", "0.20")}})
+		v2, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "llm", KeepDefault: true, Prices: []billing.Price{perUnit("USD", "0.20")}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -662,7 +662,7 @@ func TestSimulateRepricing(t *testing.T) {
 		if !after.Total.Equal(before.Total) {
 			t.Errorf("balance after what-ifs = %s, before %s", after.Total, before.Total)
 		}
-		again, err := e.svc.SimulateUsage(e.ctx, billing.SimulateInput{Product: "llm", Version: 1, Customer: "u1", Data: data("model", "big", "tokens", "10")})
+		again, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "llm", Version: 1, Customer: "u1", Data: data("model", "big", "tokens", "10")})
 		if err != nil {
 			t.Fatal(err)
 		}

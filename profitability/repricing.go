@@ -173,14 +173,14 @@ func (s *Service) repricingQuery(ctx context.Context, c billing.Caller, in Repri
 	if q.limit < 0 || q.limit > maxProfitLimit {
 		return q, kernel.Invalidf("limit", "limit must be between 1 and %d; got %d", maxProfitLimit, in.Limit)
 	}
-	if q.product, err = s.lookup.GetProduct(ctx, in.Product); err != nil {
+	if q.product, err = s.lookup.Catalog.GetProduct(ctx, in.Product); err != nil {
 		return q, err
 	}
 	if q.prices, q.precision, err = s.proposedPrices(ctx, q.product, in); err != nil {
 		return q, err
 	}
 	if in.Filters.Customer != "" {
-		cus, err := s.lookup.GetCustomer(ctx, in.Filters.Customer)
+		cus, err := s.lookup.Customers.GetCustomer(ctx, in.Filters.Customer)
 		if err != nil {
 			return q, err
 		}

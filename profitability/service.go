@@ -26,11 +26,16 @@ import (
 
 // Lookup is what profitability reads through billing's own rules instead of
 // its own SQL: customer and product references resolved with billing's
-// errors, and the caller's assets. *billing.Service satisfies it.
-type Lookup interface {
-	GetCustomer(ctx context.Context, ref string) (billing.Customer, error)
-	GetProduct(ctx context.Context, ref string) (billing.ProductView, error)
-	ListAssets(ctx context.Context) ([]billing.Asset, error)
+// errors, and the caller's assets. New builds it from the billing service
+// (its customers, and its Catalog's products and assets).
+type Lookup struct {
+	Customers interface {
+		GetCustomer(ctx context.Context, ref string) (billing.Customer, error)
+	}
+	Catalog interface {
+		GetProduct(ctx context.Context, ref string) (billing.ProductView, error)
+		ListAssets(ctx context.Context) ([]billing.Asset, error)
+	}
 }
 
 // Service answers profitability and repricing queries. Each method takes the
@@ -49,10 +54,10 @@ type Options struct {
 }
 
 // New returns a Service over the database billing migrated, reading
-// references through lookup (the *billing.Service over the same pool). The
-// pool must have been configured with billing.ConfigurePool.
-func New(pool *pgxpool.Pool, lookup Lookup, opts Options) *Service {
-	s := &Service{pool: pool, lookup: lookup, now: opts.Now}
+// references through svc, the billing service over the same pool. The pool
+// must have been configured with billing.ConfigurePool.
+func New(pool *pgxpool.Pool, svc *billing.Service, opts Options) *Service {
+	s := &Service{pool: pool, lookup: Lookup{Customers: svc, Catalog: svc.Catalog}, now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -65,7 +70,7 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 
 // precisions maps the caller's asset codes to their decimal places.
 func (s *Service) precisions(ctx context.Context) (map[string]int32, error) {
-	assets, err := s.lookup.ListAssets(ctx)
+	assets, err := s.lookup.Catalog.ListAssets(ctx)
 	if err != nil {
 		return nil, err
 	}

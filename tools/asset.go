@@ -15,7 +15,7 @@ func ListAssets(svc *billing.Service) Tool {
 		"Lists currencies and custom assets (with their exchange rates). Call it before naming an asset.",
 		readOnly,
 		func(ctx context.Context, _ wire.ListAssetsArgs) (wire.ListAssetsResult, error) {
-			assets, err := svc.ListAssets(ctx)
+			assets, err := svc.Catalog.ListAssets(ctx)
 			if err != nil {
 				return wire.ListAssetsResult{}, err
 			}
@@ -26,7 +26,7 @@ func ListAssets(svc *billing.Service) Tool {
 				if a.Kind == billing.AssetCurrency {
 					currencies = append(currencies, a.Code)
 				} else {
-					rates, err := svc.ListAssetRates(ctx, a.Code)
+					rates, err := svc.Catalog.ListAssetRates(ctx, a.Code)
 					if err != nil {
 						return wire.ListAssetsResult{}, err
 					}
@@ -52,7 +52,7 @@ func CreateAsset(svc *billing.Service) Tool {
 		"Defines a custom unit of value (credits, tokens, …) with its precision; currencies are built in. Idempotent on code; settings never change. Price it with add_asset_rate.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateAssetRequest) (wire.CreateAssetResult, error) {
-			a, created, err := svc.CreateAsset(ctx, billing.CreateAssetInput{Code: in.Code, Name: in.Name, Symbol: in.Symbol, Precision: in.Precision})
+			a, created, err := svc.Catalog.CreateAsset(ctx, billing.CreateAssetInput{Code: in.Code, Name: in.Name, Symbol: in.Symbol, Precision: in.Precision})
 			if err != nil {
 				return wire.CreateAssetResult{}, err
 			}
@@ -76,7 +76,7 @@ func AddAssetRate(svc *billing.Service) Tool {
 		"Records what 1 unit of a custom asset is worth in a currency from effective_at on. Rates are never edited: add a later one. Check it with quote_asset.",
 		additive,
 		func(ctx context.Context, in wire.AddAssetRateArgs) (wire.AddAssetRateResult, error) {
-			rate, err := svc.AddAssetRate(ctx, in.ToInput(in.Asset))
+			rate, err := svc.Catalog.AddAssetRate(ctx, in.ToInput(in.Asset))
 			if err != nil {
 				return wire.AddAssetRateResult{}, err
 			}
@@ -93,7 +93,7 @@ func QuoteAsset(svc *billing.Service) Tool {
 		"Converts a custom asset to a currency or back at the rate in force (now or at a time). Changes nothing.",
 		readOnly,
 		func(ctx context.Context, in wire.QuoteAssetArgs) (wire.QuoteAssetResult, error) {
-			q, err := svc.Quote(ctx, billing.QuoteInput{Asset: in.Asset, Currency: in.Currency, AssetAmount: in.AssetAmount.Ptr(), CurrencyAmount: in.CurrencyAmount.Ptr(), At: in.At.Value()})
+			q, err := svc.Catalog.Quote(ctx, billing.QuoteInput{Asset: in.Asset, Currency: in.Currency, AssetAmount: in.AssetAmount.Ptr(), CurrencyAmount: in.CurrencyAmount.Ptr(), At: in.At.Value()})
 			if err != nil {
 				return wire.QuoteAssetResult{}, err
 			}

@@ -32,7 +32,7 @@ func CreateCustomer(svc *billing.Service) Tool {
 			// every sign-in must not move anyone to a newer default version.
 			var current []billing.Subscription
 			if existed && len(in.Subscriptions) > 0 {
-				if current, err = svc.ListSubscriptions(ctx, c.ID); err != nil {
+				if current, err = svc.Plans.ListSubscriptions(ctx, c.ID); err != nil {
 					return wire.CreateCustomerResult{}, err
 				}
 			}
@@ -43,7 +43,7 @@ func CreateCustomer(svc *billing.Service) Tool {
 					subscribed = append(subscribed, fmt.Sprintf("%s version %d (unchanged)", sub.ProductCode, sub.Version))
 					continue
 				}
-				sub, err := svc.Subscribe(ctx, s.ToInput(c.ID))
+				sub, err := svc.Plans.Subscribe(ctx, s.ToInput(c.ID))
 				if err != nil {
 					return wire.CreateCustomerResult{}, within(fmt.Sprintf("subscriptions[%d]", i), err,
 						fmt.Sprintf("customer %s exists (%s) but is not subscribed to %s: ", c.ExternalID, c.ID, s.Product),
@@ -71,7 +71,7 @@ func CreateCustomer(svc *billing.Service) Tool {
 // checkSubscription checks that a subscription could be applied: the product
 // exists, is not archived and has the version.
 func checkSubscription(ctx context.Context, svc *billing.Service, path string, s wire.SubscribeRequest) error {
-	p, err := svc.GetProduct(ctx, s.Product)
+	p, err := svc.Catalog.GetProduct(ctx, s.Product)
 	if err != nil {
 		return within(path, err, "", "")
 	}
@@ -129,7 +129,7 @@ func GetCustomer(svc *billing.Service) Tool {
 				names = append(names, w.Name)
 			}
 			r.Summary = fmt.Sprintf("Customer %s (%s) has %s: %s.", c.ExternalID, c.ID, plural(len(ws), "wallet"), strings.Join(names, ", "))
-			subs, err := svc.ListSubscriptions(ctx, c.ID)
+			subs, err := svc.Plans.ListSubscriptions(ctx, c.ID)
 			if err != nil {
 				return wire.GetCustomerResult{}, err
 			}

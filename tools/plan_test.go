@@ -24,7 +24,7 @@ func (c *planClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t
 func planEnv(t *testing.T, clk *planClock) *env {
 	t.Helper()
 	svc := billing.NewService(testdb.New(t), billing.Options{Now: clk.now, GracePeriod: 24 * time.Hour})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func chatPlan() map[string]any {
 
 func (e *env) renew(t *testing.T) {
 	t.Helper()
-	if _, err := e.svc.RenewDue(e.ctx, 100); err != nil {
+	if _, err := e.svc.Plans.RenewDue(e.ctx, 100); err != nil {
 		t.Fatalf("RenewDue = %v", err)
 	}
 }

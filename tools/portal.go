@@ -47,7 +47,7 @@ func SetPortalBranding(svc *billing.Service) Tool {
 			"choose within (presets, minimum, maximum, highest monthly auto top-up cap), in the current mode. Only the fields given change.",
 		overwriting,
 		func(ctx context.Context, in wire.SetPortalBrandingRequest) (wire.SetPortalBrandingResult, error) {
-			p, err := svc.SetPortalSettings(ctx, in.ToInput())
+			p, err := svc.Portal.SetPortalSettings(ctx, in.ToInput())
 			if err != nil {
 				return wire.SetPortalBrandingResult{}, err
 			}

@@ -17,7 +17,7 @@ func ListProducts(svc *billing.Service) Tool {
 		"Lists products newest first; page with cursor. get_product shows versions and prices.",
 		readOnly,
 		func(ctx context.Context, in wire.ListProductsArgs) (wire.ListProductsResult, error) {
-			p, err := svc.ListProducts(ctx, billing.ListProductsInput{IncludeArchived: in.IncludeArchived, Limit: in.Limit, Cursor: in.Cursor})
+			p, err := svc.Catalog.ListProducts(ctx, billing.ListProductsInput{IncludeArchived: in.IncludeArchived, Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
 				return wire.ListProductsResult{}, err
 			}
@@ -47,7 +47,7 @@ func GetProduct(svc *billing.Service) Tool {
 		"Reads a product with its versions, newest first, and their prices (with price ids).",
 		readOnly,
 		func(ctx context.Context, in wire.GetProductArgs) (wire.GetProductResult, error) {
-			v, err := svc.GetProduct(ctx, in.Product)
+			v, err := svc.Catalog.GetProduct(ctx, in.Product)
 			if err != nil {
 				return wire.GetProductResult{}, err
 			}
@@ -73,7 +73,7 @@ func CreateProductPrice(svc *billing.Service) Tool {
 			if err != nil {
 				return wire.CreateProductPriceResult{}, err
 			}
-			v, created, err := svc.CreateProduct(ctx, billing.CreateProductInput{Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, Prices: prices,
+			v, created, err := svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, Prices: prices,
 				Entitlements: wire.Map(in.Entitlements, wire.Entitlement.ToEntitlement)})
 			if err != nil {
 				return wire.CreateProductPriceResult{}, err
@@ -102,12 +102,12 @@ func CreateProductVersion(svc *billing.Service) Tool {
 			if err != nil {
 				return wire.CreateProductVersionResult{}, err
 			}
-			v, err := svc.CreateProductVersion(ctx, billing.CreateVersionInput{Product: in.Product, Prices: prices, KeepDefault: in.KeepDefault,
+			v, err := svc.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: in.Product, Prices: prices, KeepDefault: in.KeepDefault,
 				Entitlements: wire.Map(in.Entitlements, wire.Entitlement.ToEntitlement)})
 			if err != nil {
 				return wire.CreateProductVersionResult{}, err
 			}
-			p, err := svc.GetProduct(ctx, v.ProductID)
+			p, err := svc.Catalog.GetProduct(ctx, v.ProductID)
 			if err != nil {
 				return wire.CreateProductVersionResult{}, err
 			}
@@ -127,7 +127,7 @@ func ArchiveProduct(svc *billing.Service) Tool {
 		"Archives a product for good: no new subscriptions or versions; subscribed customers keep being charged. Confirm with the user first.",
 		overwriting,
 		func(ctx context.Context, in wire.ArchiveProductArgs) (wire.ArchiveProductResult, error) {
-			p, err := svc.ArchiveProduct(ctx, in.Product)
+			p, err := svc.Catalog.ArchiveProduct(ctx, in.Product)
 			if err != nil {
 				return wire.ArchiveProductResult{}, err
 			}
@@ -150,7 +150,7 @@ func SimulateUsage(svc *billing.Service) Tool {
 					prior[k] = v.Decimal
 				}
 			}
-			s, err := svc.SimulateUsage(ctx, billing.SimulateInput{Product: in.Product, Version: in.Version, Customer: in.Customer,
+			s, err := svc.Catalog.SimulateUsage(ctx, billing.SimulateInput{Product: in.Product, Version: in.Version, Customer: in.Customer,
 				Data: in.Data, Costs: wire.ToCosts(in.Costs), Prior: prior})
 			if err != nil {
 				return wire.SimulateUsageResult{}, err

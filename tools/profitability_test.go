@@ -24,7 +24,7 @@ func profitEnv(t *testing.T) *env {
 	pool := testdb.New(t)
 	svc := billing.NewService(pool, billing.Options{Now: func() time.Time { return now }})
 	prof := profitability.New(pool, svc, profitability.Options{Now: func() time.Time { return now }})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func GetStatement(svc *billing.Service) Tool {
 			if err != nil {
 				return wire.GetStatementResult{}, err
 			}
-			st, err := svc.GetStatement(ctx, in.Customer, in.Wallet, in.Asset, month)
+			st, err := svc.Plans.GetStatement(ctx, in.Customer, in.Wallet, in.Asset, month)
 			if err != nil {
 				return wire.GetStatementResult{}, err
 			}

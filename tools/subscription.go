@@ -16,11 +16,11 @@ func SubscribeCustomer(svc *billing.Service) Tool {
 		"Puts a customer on a product version from now on. A plan's first fee is charged from the wallet at once and its allowance granted; it renews on its own (tollgate://docs/plans). Same version: nothing changes. To move a plan prefer change_subscription. Confirm product, version and fee with the user.",
 		overwriting,
 		func(ctx context.Context, in wire.SubscribeCustomerArgs) (wire.SubscribeCustomerResult, error) {
-			before, err := svc.ListSubscriptions(ctx, in.Customer)
+			before, err := svc.Plans.ListSubscriptions(ctx, in.Customer)
 			if err != nil {
 				return wire.SubscribeCustomerResult{}, err
 			}
-			sub, err := svc.Subscribe(ctx, in.ToInput(in.Customer))
+			sub, err := svc.Plans.Subscribe(ctx, in.ToInput(in.Customer))
 			if err != nil {
 				return wire.SubscribeCustomerResult{}, err
 			}
@@ -80,7 +80,7 @@ func GetSubscription(svc *billing.Service) Tool {
 		"Reads a subscription: status (trialing, active, past_due, suspended, canceled), current period, renewal, scheduled changes and a plan's billing periods.",
 		readOnly,
 		func(ctx context.Context, in wire.GetSubscriptionArgs) (wire.GetSubscriptionResult, error) {
-			sub, periods, err := svc.GetSubscription(ctx, in.Subscription)
+			sub, periods, err := svc.Plans.GetSubscription(ctx, in.Subscription)
 			if err != nil {
 				return wire.GetSubscriptionResult{}, err
 			}
@@ -136,7 +136,7 @@ func periodsOf(ctx context.Context, svc *billing.Service, periods []billing.Subs
 	precision := map[string]int32{}
 	for _, p := range periods {
 		if _, ok := precision[p.Asset]; !ok {
-			a, err := svc.GetAsset(ctx, p.Asset)
+			a, err := svc.Catalog.GetAsset(ctx, p.Asset)
 			if err != nil {
 				return nil, err
 			}
@@ -154,11 +154,11 @@ func ChangeSubscription(svc *billing.Service) Tool {
 		"Moves a plan to another version of its product (same interval and asset): now, prorated (a new subscription id), or at_period_end. Idempotent. A past_due or suspended plan must be paid first. Confirm the fees with the user.",
 		overwriting,
 		func(ctx context.Context, in wire.ChangeSubscriptionArgs) (wire.ChangeSubscriptionResult, error) {
-			cur, _, err := svc.GetSubscription(ctx, in.Subscription)
+			cur, _, err := svc.Plans.GetSubscription(ctx, in.Subscription)
 			if err != nil {
 				return wire.ChangeSubscriptionResult{}, err
 			}
-			sub, err := svc.ChangeSubscription(ctx, billing.ChangeSubscriptionInput{Subscription: in.Subscription, Version: in.Version, AtPeriodEnd: in.AtPeriodEnd})
+			sub, err := svc.Plans.ChangeSubscription(ctx, billing.ChangeSubscriptionInput{Subscription: in.Subscription, Version: in.Version, AtPeriodEnd: in.AtPeriodEnd})
 			if err != nil {
 				return wire.ChangeSubscriptionResult{}, err
 			}
@@ -184,13 +184,13 @@ func CancelSubscription(svc *billing.Service) Tool {
 		"Cancels a plan now (no refund; the allowance lasts the period) or at_period_end (no renewal). Idempotent. Confirm with the user first.",
 		destructive,
 		func(ctx context.Context, in wire.CancelSubscriptionArgs) (wire.CancelSubscriptionResult, error) {
-			cur, _, err := svc.GetSubscription(ctx, in.Subscription)
+			cur, _, err := svc.Plans.GetSubscription(ctx, in.Subscription)
 			if err != nil {
 				return wire.CancelSubscriptionResult{}, err
 			}
 			sub := cur
 			if cur.EndedAt == nil {
-				if sub, err = svc.CancelSubscription(ctx, in.Subscription, in.AtPeriodEnd); err != nil {
+				if sub, err = svc.Plans.CancelSubscription(ctx, in.Subscription, in.AtPeriodEnd); err != nil {
 					return wire.CancelSubscriptionResult{}, err
 				}
 			}

@@ -15,7 +15,7 @@ func CreateTestClock(svc *billing.Service) Tool {
 		"Test mode: a frozen time to watch plans renew. Customers created with test_clock live on its time; advance_test_clock moves it forward and runs what falls due (renewals, expiries, past_due → suspended). Idempotent under idempotency_key.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateTestClockArgs) (wire.TestClockResult, error) {
-			clk, replayed, err := svc.CreateTestClock(ctx, in.ToInput())
+			clk, replayed, err := svc.Plans.CreateTestClock(ctx, in.ToInput())
 			if err != nil {
 				return wire.TestClockResult{}, err
 			}
@@ -36,7 +36,7 @@ func GetTestClock(svc *billing.Service) Tool {
 		"Reads a test clock: its frozen time and status (advancing while the work that fell due runs, then ready).",
 		readOnly,
 		func(ctx context.Context, in wire.GetTestClockArgs) (wire.TestClockResult, error) {
-			clk, err := svc.GetTestClock(ctx, in.TestClock)
+			clk, err := svc.Plans.GetTestClock(ctx, in.TestClock)
 			if err != nil {
 				return wire.TestClockResult{}, err
 			}
@@ -50,7 +50,7 @@ func AdvanceTestClock(svc *billing.Service) Tool {
 		"Moves a test clock forward to frozen_time (at most two intervals of its customers' longest plan) and runs, in time order, what falls due for its customers: renewals with allowances, expiries, past_due → suspended. Asking again for the same time changes nothing.",
 		overwriting,
 		func(ctx context.Context, in wire.AdvanceTestClockArgs) (wire.TestClockResult, error) {
-			clk, err := svc.AdvanceTestClock(ctx, in.TestClock, in.FrozenTime.Time)
+			clk, err := svc.Plans.AdvanceTestClock(ctx, in.TestClock, in.FrozenTime.Time)
 			if err != nil {
 				return wire.TestClockResult{}, err
 			}

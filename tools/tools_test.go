@@ -35,7 +35,7 @@ type env struct {
 func newEnv(t *testing.T, mode billing.Mode) *env {
 	t.Helper()
 	svc := billing.NewService(testdb.New(t), billing.Options{})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestWhoami(t *testing.T) {
 	t.Run("ReadOnlyKey", func(t *testing.T) {
 		t.Parallel()
 		svc := billing.NewService(testdb.New(t), billing.Options{})
-		acct, err := svc.EnsureDefaultAccount(context.Background())
+		acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -511,7 +511,7 @@ func TestInternalErrorsAreGeneric(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	svc := billing.NewService(pool, billing.Options{})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -548,7 +548,7 @@ func TestPanicsAreRecovered(t *testing.T) {
 func TestOlderProtocol(t *testing.T) {
 	t.Parallel()
 	svc := billing.NewService(testdb.New(t), billing.Options{})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

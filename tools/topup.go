@@ -19,7 +19,7 @@ func CreateTopUp(svc *billing.Service) Tool {
 			"the operator connects Stripe on the server. Show the user the customer, amount and credit and get a yes before calling.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateTopUpArgs) (wire.CreateTopUpResult, error) {
-			t, err := svc.CreateTopUp(ctx, in.ToInput(in.IdempotencyKey))
+			t, err := svc.Payments.CreateTopUp(ctx, in.ToInput(in.IdempotencyKey))
 			if err != nil {
 				return wire.CreateTopUpResult{}, err
 			}
@@ -42,7 +42,7 @@ func GetTopUp(svc *billing.Service) Tool {
 			"requires_action otherwise), what is paid and credited, the checkout_url, the lot credited and what was refunded.",
 		readOnly,
 		func(ctx context.Context, in wire.GetTopUpArgs) (wire.GetTopUpResult, error) {
-			t, err := svc.GetTopUp(ctx, in.TopUpID)
+			t, err := svc.Payments.GetTopUp(ctx, in.TopUpID)
 			if err != nil {
 				return wire.GetTopUpResult{}, err
 			}
@@ -60,7 +60,7 @@ func ListTopUps(svc *billing.Service) Tool {
 			"for get_top_up or refund_top_up, or to see whether an auto top-up was declined.",
 		readOnly,
 		func(ctx context.Context, in wire.ListTopUpsArgs) (wire.ListTopUpsResult, error) {
-			ts, err := svc.ListTopUps(ctx, in.Customer, in.Limit)
+			ts, err := svc.Payments.ListTopUps(ctx, in.Customer, in.Limit)
 			if err != nil {
 				return wire.ListTopUpsResult{}, err
 			}
@@ -83,7 +83,7 @@ func ConfigureAutoTopUp(svc *billing.Service) Tool {
 			"Replaces the wallet's earlier setting for the asset. Show the user the threshold, amount and cap and get a yes before calling.",
 		overwriting,
 		func(ctx context.Context, in wire.ConfigureAutoTopUpArgs) (wire.ConfigureAutoTopUpResult, error) {
-			a, err := svc.ConfigureAutoTopUp(ctx, in.ToInput(in.Customer, in.Wallet))
+			a, err := svc.Payments.ConfigureAutoTopUp(ctx, in.ToInput(in.Customer, in.Wallet))
 			if err != nil {
 				return wire.ConfigureAutoTopUpResult{}, err
 			}
@@ -113,7 +113,7 @@ func RefundTopUp(svc *billing.Service) Tool {
 			"live mode: show the user the top-up and the amount and get a yes before calling.",
 		destructive,
 		func(ctx context.Context, in wire.RefundTopUpArgs) (wire.RefundTopUpResult, error) {
-			t, err := svc.RefundTopUp(ctx, in.ToInput(in.TopUpID, in.IdempotencyKey))
+			t, err := svc.Payments.RefundTopUp(ctx, in.ToInput(in.TopUpID, in.IdempotencyKey))
 			if err != nil {
 				return wire.RefundTopUpResult{}, err
 			}

@@ -25,14 +25,14 @@ func newPayEnv(t *testing.T) *env {
 	t.Cleanup(srv.Close)
 	pay, err := stripe.NewTestProvider(stripe.TestConfig{BaseURL: srv.URL,
 		Deliver: func(ctx context.Context, payload []byte, h http.Header) error {
-			return svc.HandlePaymentWebhook(ctx, payments.ProviderTest, "", "", payload, h)
+			return svc.Payments.HandlePaymentWebhook(ctx, payments.ProviderTest, "", "", payload, h)
 		}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pay.Wait)
 	svc = billing.NewService(testdb.New(t), billing.Options{TestPayments: pay})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

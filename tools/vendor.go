@@ -15,7 +15,7 @@ func ListVendors(svc *billing.Service) Tool {
 		"Lists the vendors (cost providers such as openai) usage costs and cost_plus prices name.",
 		readOnly,
 		func(ctx context.Context, _ wire.ListVendorsArgs) (wire.ListVendorsResult, error) {
-			vs, err := svc.ListVendors(ctx)
+			vs, err := svc.Catalog.ListVendors(ctx)
 			if err != nil {
 				return wire.ListVendorsResult{}, err
 			}
@@ -40,7 +40,7 @@ func CreateVendor(svc *billing.Service) Tool {
 		"Registers a vendor whose costs usage events report (costs) and cost_plus prices mark up. Idempotent on code.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateVendorRequest) (wire.CreateVendorResult, error) {
-			v, created, err := svc.CreateVendor(ctx, in.Code, in.Name)
+			v, created, err := svc.Catalog.CreateVendor(ctx, in.Code, in.Name)
 			if err != nil {
 				return wire.CreateVendorResult{}, err
 			}

@@ -30,7 +30,7 @@ func BenchmarkWebhookLatency(b *testing.B) {
 	pool := testdb.New(b)
 	q := jobs.New(pool, nil)
 	svc := billing.NewService(pool, billing.Options{Jobs: q})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}

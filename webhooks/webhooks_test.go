@@ -52,7 +52,7 @@ func start(t *testing.T, pool *pgxpool.Pool, opts webhooks.Options, run bool) *e
 	t.Helper()
 	q := jobs.New(pool, nil)
 	svc := billing.NewService(pool, billing.Options{Jobs: q})
-	acct, err := svc.EnsureDefaultAccount(context.Background())
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

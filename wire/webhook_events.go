@@ -57,22 +57,22 @@ func WebhookData(svc *billing.Service) webhooks.Render {
 		kind, _, _ := strings.Cut(typ, ".")
 		switch kind {
 		case "top_up":
-			t, err := svc.GetTopUp(ctx, p.TopUpID)
+			t, err := svc.Payments.GetTopUp(ctx, p.TopUpID)
 			return FromTopUp(t, c.Mode), err
 		case "authorization":
 			a, err := svc.GetAuthorization(ctx, p.AuthorizationID)
 			return FromAuthorization(a, c.Mode), err
 		case "subscription":
-			s, _, err := svc.GetSubscription(ctx, p.SubscriptionID)
+			s, _, err := svc.Plans.GetSubscription(ctx, p.SubscriptionID)
 			return FromSubscription(s), err
 		case "balance":
 			return balanceEvent(ctx, svc, p)
 		case "auto_top_up":
-			t, err := svc.GetTopUp(ctx, p.TopUpID)
+			t, err := svc.Payments.GetTopUp(ctx, p.TopUpID)
 			if err != nil {
 				return nil, err
 			}
-			a, err := svc.GetAutoTopUp(ctx, t.CustomerID, t.WalletID, t.Asset)
+			a, err := svc.Payments.GetAutoTopUp(ctx, t.CustomerID, t.WalletID, t.Asset)
 			return AutoTopUpEvent{AutoTopUp: FromAutoTopUp(a, c.Mode), TopUp: FromTopUp(t, c.Mode)}, err
 		}
 		return payload, nil

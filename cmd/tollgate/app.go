@@ -86,7 +86,7 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 	a.metrics = metrics.New(db.pool, func() int { return a.svc.QueueDepth() })
 	opts.Observer = a.metrics
 	a.svc = billing.NewService(db.pool, opts)
-	acct, err := a.svc.EnsureDefaultAccount(ctx)
+	acct, err := a.svc.Accounts.EnsureDefaultAccount(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func newTestPayments(cfg *config, a *app) (*stripe.TestProvider, error) {
 		WebhookSecret: payments.Secret(os.Getenv("TOLLGATE_TEST_WEBHOOK_SECRET")),
 		Logger:        cfg.log,
 		Deliver: func(ctx context.Context, payload []byte, h http.Header) error {
-			return a.svc.HandlePaymentWebhook(ctx, payments.ProviderTest, "", "", payload, h)
+			return a.svc.Payments.HandlePaymentWebhook(ctx, payments.ProviderTest, "", "", payload, h)
 		},
 	})
 }

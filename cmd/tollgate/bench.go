@@ -168,7 +168,7 @@ type benchFixture struct {
 }
 
 func seedBench(ctx context.Context, cfg *config, a *app, o benchFlags) (benchFixture, error) {
-	acct, err := a.svc.CreateAccount(ctx, "bench "+time.Now().UTC().Format(time.RFC3339))
+	acct, err := a.svc.Accounts.CreateAccount(ctx, "bench "+time.Now().UTC().Format(time.RFC3339))
 	if err != nil {
 		return benchFixture{}, err
 	}
@@ -217,7 +217,7 @@ func newBenchTarget(ctx context.Context, a *app, fx benchFixture, o benchFlags) 
 		return t, nil
 	}
 	// The REST API on a loopback listener, as a backend would call it.
-	_, key, err := a.svc.CreateAPIKey(ctx, fx.acct.ID, billing.ModeTest, "bench")
+	_, key, err := a.svc.Accounts.CreateAPIKey(ctx, fx.acct.ID, billing.ModeTest, "bench")
 	if err != nil {
 		return nil, err
 	}

@@ -139,7 +139,7 @@ func connectKey(cmd *cobra.Command, cfg *config, existing string) (key, note str
 	}
 	defer a.db.Close()
 	if existing != "" {
-		c, err := a.svc.Authenticate(cmd.Context(), existing)
+		c, err := a.svc.Accounts.Authenticate(cmd.Context(), existing)
 		switch {
 		case err == nil && c.AccountID == a.acct.ID && c.Mode == billing.ModeTest && (c.Scope == "" || c.Scope == billing.ScopeFull):
 			return existing, fmt.Sprintf("kept the test-mode API key %s… already in the config (key %s); no new key was created", c.KeyPrefix, c.KeyID), nil
@@ -147,7 +147,7 @@ func connectKey(cmd *cobra.Command, cfg *config, existing string) (key, note str
 			return "", "", err
 		}
 	}
-	k, secret, err := a.svc.CreateAPIKey(cmd.Context(), a.acct.ID, billing.ModeTest, "mcp (tollgate connect)")
+	k, secret, err := a.svc.Accounts.CreateAPIKey(cmd.Context(), a.acct.ID, billing.ModeTest, "mcp (tollgate connect)")
 	if err != nil {
 		return "", "", err
 	}

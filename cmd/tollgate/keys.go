@@ -34,7 +34,7 @@ func newKeysCmd(cfg *config) *cobra.Command {
 			if readOnly {
 				scope = billing.ScopeReadOnly
 			}
-			k, secret, err := a.svc.CreateScopedAPIKey(cmd.Context(), acct, mode, scope, name)
+			k, secret, err := a.svc.Accounts.CreateScopedAPIKey(cmd.Context(), acct, mode, scope, name)
 			if err != nil {
 				return err
 			}
@@ -53,7 +53,7 @@ func newKeysCmd(cfg *config) *cobra.Command {
 		Short: "List API keys (prefixes only)",
 		Args:  cobra.NoArgs,
 		RunE: withApp(cfg, func(cmd *cobra.Command, _ []string, a *app) error {
-			keys, err := a.svc.ListAPIKeys(cmd.Context(), account)
+			keys, err := a.svc.Accounts.ListAPIKeys(cmd.Context(), account)
 			if err != nil {
 				return err
 			}
@@ -72,7 +72,7 @@ func newKeysCmd(cfg *config) *cobra.Command {
 		Short: "Set a key's own rate limits (requests a second; 0: the server's default); running servers apply them at once",
 		Args:  cobra.ExactArgs(1),
 		RunE: withApp(cfg, func(cmd *cobra.Command, args []string, a *app) error {
-			k, err := a.svc.SetAPIKeyLimits(cmd.Context(), args[0], rateLimit, hotRateLimit)
+			k, err := a.svc.Accounts.SetAPIKeyLimits(cmd.Context(), args[0], rateLimit, hotRateLimit)
 			if err != nil {
 				return err
 			}
@@ -93,7 +93,7 @@ func newKeysCmd(cfg *config) *cobra.Command {
 		Short: "Revoke an API key; it stops working at once, in every running server too",
 		Args:  cobra.ExactArgs(1),
 		RunE: withApp(cfg, func(cmd *cobra.Command, args []string, a *app) error {
-			k, err := a.svc.RevokeAPIKey(cmd.Context(), args[0])
+			k, err := a.svc.Accounts.RevokeAPIKey(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}

@@ -87,7 +87,7 @@ read-only API key, 'tollgate keys create --read-only', always does).`,
 			defer a.drain()
 			caller := billing.Caller{AccountID: a.acct.ID, Mode: billing.ModeTest}
 			if key := os.Getenv("TOLLGATE_API_KEY"); key != "" {
-				if caller, err = a.svc.Authenticate(ctx, key); err != nil {
+				if caller, err = a.svc.Accounts.Authenticate(ctx, key); err != nil {
 					if billing.ErrorCode(err) != billing.EUnauthorized {
 						return fmt.Errorf("TOLLGATE_API_KEY: %s", billing.ErrorMessage(err))
 					}

@@ -43,7 +43,7 @@ In test mode without a connection, Tollgate's built-in test provider takes payme
 				return err
 			}
 			ctx, acct := paymentsCaller(cmd.Context(), a, account, m)
-			c, err := a.svc.ConnectStripe(ctx, key, hook)
+			c, err := a.svc.Payments.ConnectStripe(ctx, key, hook)
 			if err != nil {
 				return err
 			}
@@ -65,7 +65,7 @@ In test mode without a connection, Tollgate's built-in test provider takes payme
 		RunE: withApp(cfg, func(cmd *cobra.Command, _ []string, a *app) error {
 			for _, m := range []billing.Mode{billing.ModeTest, billing.ModeLive} {
 				ctx, acct := paymentsCaller(cmd.Context(), a, account, m)
-				c, err := a.svc.GetPaymentConnection(ctx)
+				c, err := a.svc.Payments.GetPaymentConnection(ctx)
 				switch {
 				case err == nil && c.Provider == "stripe":
 					fmt.Fprintf(cfg.stdout, "%s: Stripe (secret key %s); webhook endpoint %s\n", m, c.SecretKey, webhookURL(acct, m))

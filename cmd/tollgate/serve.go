@@ -100,7 +100,7 @@ func serve(ctx context.Context, cfg *config) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	cfg.log.Info("tollgate listening", "addr", ln.Addr().String(), "public_url", cfg.publicURL, "version", buildVersion())
-	if keys, err := app.svc.ListAPIKeys(ctx, ""); err == nil && len(keys) == 0 {
+	if keys, err := app.svc.Accounts.ListAPIKeys(ctx, ""); err == nil && len(keys) == 0 {
 		fmt.Fprintf(cfg.stderr, `
 Tollgate is running. Next:
   1. create an API key:     tollgate keys create

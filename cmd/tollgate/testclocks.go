@@ -33,7 +33,7 @@ func newTestClocksCmd(cfg *config) *cobra.Command {
 				}
 				in.FrozenTime = t
 			}
-			clk, _, err := a.svc.CreateTestClock(caller(cmd.Context(), a), in)
+			clk, _, err := a.svc.Plans.CreateTestClock(caller(cmd.Context(), a), in)
 			if err != nil {
 				return err
 			}
@@ -49,7 +49,7 @@ func newTestClocksCmd(cfg *config) *cobra.Command {
 		Short: "List test clocks, newest first",
 		Args:  cobra.NoArgs,
 		RunE: withApp(cfg, func(cmd *cobra.Command, _ []string, a *app) error {
-			p, err := a.svc.ListTestClocks(caller(cmd.Context(), a), 100, "")
+			p, err := a.svc.Plans.ListTestClocks(caller(cmd.Context(), a), 100, "")
 			if err != nil {
 				return err
 			}
@@ -72,7 +72,7 @@ func newTestClocksCmd(cfg *config) *cobra.Command {
 				return fmt.Errorf("the time must be RFC 3339, such as 2027-02-01T00:00:00Z; got %q", args[1])
 			}
 			ctx := caller(cmd.Context(), a)
-			clk, err := a.svc.AdvanceTestClock(ctx, args[0], to)
+			clk, err := a.svc.Plans.AdvanceTestClock(ctx, args[0], to)
 			if err != nil {
 				return err
 			}
@@ -85,7 +85,7 @@ func newTestClocksCmd(cfg *config) *cobra.Command {
 					return ctx.Err()
 				case <-tick.C:
 				}
-				if clk, err = a.svc.GetTestClock(ctx, args[0]); err != nil {
+				if clk, err = a.svc.Plans.GetTestClock(ctx, args[0]); err != nil {
 					return err
 				}
 			}
