@@ -56,7 +56,7 @@ func newEnvFor(t *testing.T, svc *billing.Service, prof *profitability.Service, 
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
 	s := mcpserver.NewMCPServer("tollgate-test", "test", mcpserver.WithToolCapabilities(false))
-	for _, tool := range All(svc, prof) {
+	for _, tool := range All(Deps{Billing: svc, Profitability: prof}) {
 		s.AddTools(tool.Server(log))
 	}
 	c, err := client.NewInProcessClientWithOptions(s, opts...)
@@ -530,7 +530,7 @@ func TestInternalErrorsAreGeneric(t *testing.T) {
 func TestPanicsAreRecovered(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
-	boom := newTool("boom", "Boom", "Panics.", readOnly, func(context.Context, struct{}) (struct{}, error) {
+	boom := newTool(accountSet, "boom", "Boom", "Panics.", readOnly, func(context.Context, struct{}) (struct{}, error) {
 		panic("secret detail")
 	})
 	res, err := boom.Server(slog.New(slog.NewTextHandler(&logs, nil))).Handler(context.Background(), mcpgo.CallToolRequest{})
