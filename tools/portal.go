@@ -47,12 +47,12 @@ func SetPortalBranding(d Deps) Tool {
 			"choose within (presets, minimum, maximum, highest monthly auto top-up cap), in the current mode. Only the fields given change.",
 		overwriting,
 		func(ctx context.Context, in wire.SetPortalBrandingRequest) (wire.SetPortalBrandingResult, error) {
-			p, err := d.Billing.SetPortalSettings(ctx, in.ToInput())
+			p, err := d.Billing.SetPortalBranding(ctx, in.ToInput())
 			if err != nil {
 				return wire.SetPortalBrandingResult{}, err
 			}
 			c, _ := billing.CallerFrom(ctx)
-			return wire.SetPortalBrandingResult{Branding: wire.FromPortalSettings(p, c.Mode),
+			return wire.SetPortalBrandingResult{Branding: wire.FromPortalBranding(p, c.Mode),
 				Guidance: wire.Guidance{Summary: "Saved the portal's branding and limits.", NextSteps: []string{"create_portal_session for a test customer to see it"}}}, nil
 		})
 }
