@@ -48,7 +48,7 @@ func ListTransactions(d Deps) Tool {
 			if err != nil {
 				return wire.ListTransactionsResult{}, err
 			}
-			r := wire.ListTransactionsResult{Items: wire.Map(p.Items, wire.FromTransaction), NextCursor: p.NextCursor, HasMore: p.HasMore}
+			r := wire.ListTransactionsResult{Data: wire.Map(p.Items, wire.FromTransaction), NextCursor: wire.Cursor(p.NextCursor), HasMore: p.HasMore}
 			r.Summary = fmt.Sprintf("%s on this page.", plural(len(p.Items), "transaction"))
 			if p.HasMore {
 				r.Summary += " More follow: call again with cursor set to next_cursor."

@@ -154,7 +154,7 @@ func ListCustomers(d Deps) Tool {
 			if err != nil {
 				return wire.ListCustomersResult{}, err
 			}
-			r := wire.ListCustomersResult{Items: wire.Map(p.Items, wire.FromCustomer), NextCursor: p.NextCursor, HasMore: p.HasMore}
+			r := wire.ListCustomersResult{Data: wire.Map(p.Items, wire.FromCustomer), NextCursor: wire.Cursor(p.NextCursor), HasMore: p.HasMore}
 			r.Summary = fmt.Sprintf("%s on this page.", plural(len(p.Items), "customer"))
 			if p.HasMore {
 				r.Summary += " More follow: call again with cursor set to next_cursor."

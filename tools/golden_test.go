@@ -168,7 +168,7 @@ func checkClosed(t *testing.T, at string, s map[string]any) {
 			}
 		}
 	}
-	if items, ok := s["items"].(map[string]any); ok {
+	if items, ok := s["data"].(map[string]any); ok {
 		checkClosed(t, at+"[]", items)
 	}
 	if ap, ok := s["additionalProperties"].(map[string]any); ok {

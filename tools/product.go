@@ -21,7 +21,7 @@ func ListProducts(d Deps) Tool {
 			if err != nil {
 				return wire.ListProductsResult{}, err
 			}
-			r := wire.ListProductsResult{Items: wire.Map(p.Items, wire.FromProduct), NextCursor: p.NextCursor, HasMore: p.HasMore}
+			r := wire.ListProductsResult{Data: wire.Map(p.Items, wire.FromProduct), NextCursor: wire.Cursor(p.NextCursor), HasMore: p.HasMore}
 			codes := make([]string, len(p.Items))
 			for i, x := range p.Items {
 				codes[i] = x.Code

@@ -65,7 +65,7 @@ func ListTopUps(d Deps) Tool {
 				return wire.ListTopUpsResult{}, err
 			}
 			m := mode(ctx)
-			r := wire.ListTopUpsResult{Items: wire.Map(ts, func(t billing.TopUp) wire.TopUp { return wire.FromTopUp(t, m) })}
+			r := wire.ListTopUpsResult{Data: wire.Map(ts, func(t billing.TopUp) wire.TopUp { return wire.FromTopUp(t, m) })}
 			r.Summary = fmt.Sprintf("Customer %s has %s here.", in.Customer, plural(len(ts), "top-up"))
 			if len(ts) > 0 {
 				r.Summary += " Latest: " + topUpLine(ts[0])

@@ -142,7 +142,7 @@ func ListEvents(d Deps) Tool {
 				return wire.ListEventsResult{}, err
 			}
 			m := mode(ctx)
-			r := wire.ListEventsResult{Items: wire.Map(p.Items, func(e billing.Event) wire.Event { return wire.FromEvent(e, m) }), NextCursor: p.NextCursor, HasMore: p.HasMore}
+			r := wire.ListEventsResult{Data: wire.Map(p.Items, func(e billing.Event) wire.Event { return wire.FromEvent(e, m) }), NextCursor: wire.Cursor(p.NextCursor), HasMore: p.HasMore}
 			r.Summary = fmt.Sprintf("%s on this page.", plural(len(p.Items), "event"))
 			if p.HasMore {
 				r.Summary += " More follow: call again with cursor set to next_cursor."

@@ -45,7 +45,7 @@ func ListWebhookEndpoints(d Deps) Tool {
 			if err != nil {
 				return wire.ListWebhookEndpointsResult{}, err
 			}
-			r := wire.ListWebhookEndpointsResult{Endpoints: wire.Map(es, wire.FromWebhookEndpoint)}
+			r := wire.ListWebhookEndpointsResult{Data: wire.Map(es, wire.FromWebhookEndpoint)}
 			disabled := 0
 			for _, e := range es {
 				if !e.Enabled {
@@ -106,7 +106,7 @@ func ListWebhookDeliveries(d Deps) Tool {
 			if err != nil {
 				return wire.ListWebhookDeliveriesResult{}, err
 			}
-			r := wire.ListWebhookDeliveriesResult{Deliveries: wire.Map(ds, wire.FromWebhookDelivery), NextCursor: next}
+			r := wire.ListWebhookDeliveriesResult{Data: wire.Map(ds, wire.FromWebhookDelivery), HasMore: next != "", NextCursor: wire.Cursor(next)}
 			count := map[string]int{}
 			for _, d := range ds {
 				count[d.Status]++
