@@ -73,9 +73,9 @@ type server struct {
 	limiter    *keyLimiter
 	hotLimiter *keyLimiter
 	routes     []route
-	keys       keyStore      // responses stored under Idempotency-Keys
-	requests   atomic.Uint64 // counts keyed requests, to prune old keys now and then
-	pruning    atomic.Bool   // a prune is running
+	keys       idempotencyStore // responses stored under Idempotency-Keys
+	requests   atomic.Uint64    // counts keyed requests, to prune old keys now and then
+	pruning    atomic.Bool      // a prune is running
 }
 
 // New returns the REST API over svc and prof (the profitability routes),
@@ -97,7 +97,7 @@ func newServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 	}
 	s := &server{svc: svc, prof: prof, log: opts.Logger, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.RateLimit), hotLimiter: newKeyLimiter(opts.HotRateLimit)}
 	if svc != nil { // nil only when the OpenAPI document alone is wanted
-		s.keys = keyStore{pool: svc.Pool(), now: svc.Now}
+		s.keys = idempotencyStore{pool: svc.Pool(), now: svc.Now}
 	}
 	s.routes = s.table()
 	for _, rt := range s.routes {

@@ -36,7 +36,7 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key string, 
 		return
 	}
 	switch claim.Outcome {
-	case keyReplay:
+	case claimReplay:
 		w.Header().Set("Idempotent-Replayed", "true")
 		if ct := claim.Stored.ContentType; ct != "" {
 			w.Header().Set("Content-Type", ct)
@@ -45,11 +45,11 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key string, 
 		w.WriteHeader(claim.Stored.Status)
 		w.Write(claim.Stored.Body)
 		return
-	case keyMismatch:
+	case claimMismatch:
 		s.fail(w, r, &apiError{status: http.StatusConflict, typ: typeIdempotency, code: "idempotency_key_reused", param: "Idempotency-Key",
 			message: fmt.Sprintf("Idempotency-Key %q was already used for a different request (method, path or body) in the last 24 hours; use a new key for a new request", key)})
 		return
-	case keyInProgress:
+	case claimInProgress:
 		w.Header().Set("Retry-After", "1")
 		s.fail(w, r, &apiError{status: http.StatusConflict, typ: typeIdempotency, code: "idempotency_key_in_progress", param: "Idempotency-Key",
 			message: fmt.Sprintf("a request with Idempotency-Key %q is still in progress; retry in a moment to get its response", key)})

@@ -26,11 +26,11 @@ func (s *server) getPortalBranding(w http.ResponseWriter, r *http.Request) error
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	p, err := s.svc.Portal.GetPortalSettings(r.Context())
+	p, err := s.svc.Portal.GetPortalBranding(r.Context())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.FromPortalSettings(p, mode(r.Context())))
+	return writeJSON(w, http.StatusOK, wire.FromPortalBranding(p, mode(r.Context())))
 }
 
 func (s *server) setPortalBranding(w http.ResponseWriter, r *http.Request) error {
@@ -38,9 +38,9 @@ func (s *server) setPortalBranding(w http.ResponseWriter, r *http.Request) error
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	p, err := s.svc.Portal.SetPortalSettings(r.Context(), in.ToInput())
+	p, err := s.svc.Portal.SetPortalBranding(r.Context(), in.ToInput())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, wire.FromPortalSettings(p, mode(r.Context())))
+	return writeJSON(w, http.StatusOK, wire.FromPortalBranding(p, mode(r.Context())))
 }

@@ -27,7 +27,7 @@ func TestProfitability(t *testing.T) {
 
 	var rep wire.ProfitabilityReport
 	e.must(t, http.StatusOK, "GET", "/v1/profitability?group_by=customer,day", nil, &rep)
-	if rep.Currency != "USD" || len(rep.GroupBy) != 2 || len(rep.Rows) != 1 || rep.HasMore || rep.NextCursor != "" || len(rep.Dimensions) != 0 {
+	if rep.Currency != "USD" || len(rep.GroupBy) != 2 || len(rep.Rows) != 1 || rep.HasMore || rep.NextCursor != nil || len(rep.Dimensions) != 0 {
 		t.Fatalf("report %+v", rep)
 	}
 	row := rep.Rows[0]

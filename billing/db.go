@@ -224,7 +224,7 @@ type txn interface {
 // pipeTx is a transaction that costs no round trip of its own: BEGIN is sent
 // with the first statement or batch, and sendAndCommit sends COMMIT with the
 // last batch. The hot paths (usage batches, authorizations) use it; everything
-// else uses withTx.
+// else uses WithTx.
 type pipeTx struct {
 	conn      *pgxpool.Conn
 	begun     bool
@@ -308,7 +308,7 @@ type errRow struct{ err error }
 func (r errRow) Scan(...any) error { return r.err }
 
 // sendFinal sends the last batch of an operation: with COMMIT on a pipeTx,
-// alone on an ordinary transaction (committed by withTx).
+// alone on an ordinary transaction (committed by WithTx).
 func sendFinal(ctx context.Context, tx txn, b *pgx.Batch) error {
 	if p, ok := tx.(*pipeTx); ok {
 		return p.sendAndCommit(ctx, b)

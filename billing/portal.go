@@ -16,10 +16,13 @@ import (
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 )
 
-// PortalSettings are how the hosted customer portal looks and what it lets
-// customers pay, per account and mode. The zero fields of a new account
-// are filled by DefaultPortalSettings.
-type PortalSettings struct {
+// PortalBranding is how the hosted customer portal looks and what it lets
+// customers pay, per account and mode: the portal_branding of the REST API
+// and of the set_portal_branding tool. The zero fields of a new account are
+// filled by DefaultPortalBranding. Its table keeps its first name,
+// portal_settings: renaming it would take a migration and change nothing a
+// caller sees.
+type PortalBranding struct {
 	DisplayName  string // shown in the header; "" shows "Billing"
 	LogoURL      string // https (or http on loopback) image; "" for none
 	AccentColor  string // "#rrggbb"; "" for the default
@@ -39,14 +42,14 @@ type PortalSettings struct {
 	UpdatedAt     time.Time
 }
 
-// DefaultPortalSettings are the settings of an account that set none.
-func DefaultPortalSettings() PortalSettings {
-	return PortalSettings{Asset: "USD", TopUpPresets: []Decimal{decimal.NewFromInt(10), decimal.NewFromInt(25), decimal.NewFromInt(50)},
+// DefaultPortalBranding is the branding of an account that set none.
+func DefaultPortalBranding() PortalBranding {
+	return PortalBranding{Asset: "USD", TopUpPresets: []Decimal{decimal.NewFromInt(10), decimal.NewFromInt(25), decimal.NewFromInt(50)},
 		TopUpMin: decimal.NewFromInt(5), TopUpMax: decimal.NewFromInt(500), MonthlyCapMax: decimal.NewFromInt(1000)}
 }
 
-// SetPortalSettingsInput changes the fields that are not nil.
-type SetPortalSettingsInput struct {
+// SetPortalBrandingInput changes the fields that are not nil.
+type SetPortalBrandingInput struct {
 	DisplayName   *string
 	LogoURL       *string
 	AccentColor   *string
@@ -61,48 +64,48 @@ type SetPortalSettingsInput struct {
 
 var accentRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
-// GetPortalSettings returns the caller's portal settings in its mode (the
+// GetPortalBranding returns the caller's portal branding in its mode (the
 // defaults when none were set).
-func (s *Portal) GetPortalSettings(ctx context.Context) (PortalSettings, error) {
+func (s *Portal) GetPortalBranding(ctx context.Context) (PortalBranding, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
-		return PortalSettings{}, err
+		return PortalBranding{}, err
 	}
-	return getPortalSettings(ctx, s.pool, c)
+	return getPortalBranding(ctx, s.pool, c)
 }
 
-func getPortalSettings(ctx context.Context, db dbtx, c Caller) (PortalSettings, error) {
-	r, err := queries.GetPortalSettings(ctx, db, dbsqlc.GetPortalSettingsParams{AccountID: c.AccountID, Mode: string(c.Mode)})
+func getPortalBranding(ctx context.Context, db dbtx, c Caller) (PortalBranding, error) {
+	r, err := queries.GetPortalBranding(ctx, db, dbsqlc.GetPortalBrandingParams{AccountID: c.AccountID, Mode: string(c.Mode)})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return DefaultPortalSettings(), nil
+		return DefaultPortalBranding(), nil
 	}
 	if err != nil {
-		return PortalSettings{}, translate(err)
+		return PortalBranding{}, translate(err)
 	}
-	return PortalSettings{DisplayName: r.DisplayName, LogoURL: r.LogoUrl, AccentColor: r.AccentColor, SupportEmail: r.SupportEmail,
+	return PortalBranding{DisplayName: r.DisplayName, LogoURL: r.LogoUrl, AccentColor: r.AccentColor, SupportEmail: r.SupportEmail,
 		Asset: r.Asset, Currency: r.Currency, TopUpPresets: r.TopUpPresets, TopUpMin: r.TopUpMin, TopUpMax: r.TopUpMax,
 		MonthlyCapMax: r.MonthlyCapMax, UpdatedAt: r.UpdatedAt}, nil
 }
 
-// SetPortalSettings changes the caller's portal settings in its mode and
+// SetPortalBranding changes the caller's portal branding in its mode and
 // returns them all. Returns EInvalid, ENotFound (an unknown asset or currency).
-func (s *Portal) SetPortalSettings(ctx context.Context, in SetPortalSettingsInput) (PortalSettings, error) {
+func (s *Portal) SetPortalBranding(ctx context.Context, in SetPortalBrandingInput) (PortalBranding, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
-		return PortalSettings{}, err
+		return PortalBranding{}, err
 	}
-	var out PortalSettings
+	var out PortalBranding
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		p, err := getPortalSettings(ctx, tx, c)
+		p, err := getPortalBranding(ctx, tx, c)
 		if err != nil {
 			return err
 		}
-		applyPortalSettings(&p, in)
-		if err := s.checkPortalSettings(ctx, tx, c, p); err != nil {
+		applyPortalBranding(&p, in)
+		if err := s.checkPortalBranding(ctx, tx, c, p); err != nil {
 			return err
 		}
 		p.UpdatedAt = s.clock()
-		err = queries.UpsertPortalSettings(ctx, tx, dbsqlc.UpsertPortalSettingsParams{AccountID: c.AccountID, Mode: string(c.Mode),
+		err = queries.UpsertPortalBranding(ctx, tx, dbsqlc.UpsertPortalBrandingParams{AccountID: c.AccountID, Mode: string(c.Mode),
 			DisplayName: p.DisplayName, LogoUrl: p.LogoURL, AccentColor: p.AccentColor, SupportEmail: p.SupportEmail,
 			Asset: p.Asset, Currency: p.Currency, TopUpPresets: p.TopUpPresets, TopUpMin: p.TopUpMin, TopUpMax: p.TopUpMax,
 			MonthlyCapMax: p.MonthlyCapMax, UpdatedAt: p.UpdatedAt})
@@ -112,7 +115,7 @@ func (s *Portal) SetPortalSettings(ctx context.Context, in SetPortalSettingsInpu
 	return out, err
 }
 
-func applyPortalSettings(p *PortalSettings, in SetPortalSettingsInput) {
+func applyPortalBranding(p *PortalBranding, in SetPortalBrandingInput) {
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = strings.TrimSpace(*v)
@@ -135,8 +138,8 @@ func applyPortalSettings(p *PortalSettings, in SetPortalSettingsInput) {
 	}
 }
 
-// checkPortalSettings decides whether p may be stored, field by field.
-func (s *core) checkPortalSettings(ctx context.Context, db dbtx, c Caller, p PortalSettings) error {
+// checkPortalBranding decides whether p may be stored, field by field.
+func (s *core) checkPortalBranding(ctx context.Context, db dbtx, c Caller, p PortalBranding) error {
 	if len(p.DisplayName) > 80 {
 		return Invalidf("display_name", "display_name is at most 80 characters")
 	}

@@ -3,7 +3,6 @@ package billing
 import (
 	"context"
 	"fmt"
-	"net/http"
 
 	"github.com/jackc/pgx/v5"
 
@@ -18,7 +17,7 @@ import (
 // event is applied once: a top-up is credited once, and a succeeded top-up
 // never goes back. Returns EInvalid (a wrong or stale signature, an event of
 // another account), ENotFound.
-func (s *Payments) HandlePaymentWebhook(ctx context.Context, provider, account string, mode Mode, payload []byte, h http.Header) error {
+func (s *Payments) HandlePaymentWebhook(ctx context.Context, provider, account string, mode Mode, payload []byte, h payments.Header) error {
 	var prov payments.Provider
 	switch {
 	case provider == payments.ProviderTest && s.opts.TestPayments != nil:

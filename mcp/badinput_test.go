@@ -22,7 +22,7 @@ func TestToolIDsBadText(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		ServeStdio(ctx, NewServer(svc, profFor(svc), Options{Toolsets: []string{"all"}}), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}, inR, outW, nil)
+		ServeStdio(ctx, NewServer(depsFor(svc), Options{Toolsets: []string{"all"}}), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}, inR, outW, nil)
 		outW.Close()
 	}()
 	defer inW.Close()

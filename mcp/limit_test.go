@@ -44,7 +44,7 @@ func TestHTTPMessageLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewHTTP(NewServer(svc, profFor(svc), Options{}), svc, HTTPOptions{})
+	h := NewHTTP(NewServer(depsFor(svc), Options{}), svc, HTTPOptions{})
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", h.Streamable())
 	mux.Handle("/message", h.SSE())
@@ -94,7 +94,7 @@ func TestStdioMessageLimit(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- ServeStdio(ctx, NewServer(svc, profFor(svc), Options{}), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}, inR, outW, nil)
+		done <- ServeStdio(ctx, NewServer(depsFor(svc), Options{}), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}, inR, outW, nil)
 		outW.Close()
 	}()
 	out := bufio.NewScanner(outR)

@@ -13,15 +13,13 @@ package mcp
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
-	"github.com/tollgatehq/tollgate/billing"
-	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/tools"
-	"github.com/tollgatehq/tollgate/webhooks"
 )
 
 // Options tune the server; the zero value is valid.
@@ -33,11 +31,6 @@ type Options struct {
 	// ObserveTool, if set, hears of every tool call: the tool, whether it
 	// failed, and how long it took (for metrics).
 	ObserveTool func(tool string, failed bool, d time.Duration)
-	// PortalLinks makes create_portal_session's links; nil where this
-	// process does not serve the portal.
-	PortalLinks tools.PortalLinks
-	// Webhooks adds the webhook tools; nil leaves them out.
-	Webhooks *webhooks.Service
 	// Toolsets are the sets listed (see tools.ParseToolsets); nil lists the
 	// default sets, or with DynamicToolsets only the account set. A
 	// connection may choose its own (WithToolsets).
@@ -57,11 +50,13 @@ type Options struct {
 	KeyRefused string
 }
 
-// NewServer returns the MCP server over svc and prof (the profitability
-// tools), advertising only what it
-// implements in full: tools, prompts and resources (strict clients reject a server
-// that advertises a capability and then fails its list method).
-func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) *mcpserver.MCPServer {
+// NewServer returns the MCP server of every tool over deps, advertising only
+// what it implements in full: tools, prompts and resources (strict clients
+// reject a server that advertises a capability and then fails its list
+// method). Without deps.Webhooks (a server built without outgoing webhooks,
+// as in tests) the webhook toolset is left out: its tools would have nothing
+// to call.
+func NewServer(deps tools.Deps, opts Options) *mcpserver.MCPServer {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -70,11 +65,11 @@ func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 	if version == "" {
 		version = "dev"
 	}
-	all := tools.All(svc, prof, opts.PortalLinks)
-	if opts.Webhooks != nil {
-		all = append(all, tools.Webhooks(svc, opts.Webhooks)...)
+	all := tools.All(deps)
+	if deps.Webhooks == nil {
+		all = slices.DeleteFunc(all, func(t tools.Tool) bool { return t.Toolset.Name == tools.WebhooksToolset })
 	}
-	g := &gate{sets: opts.Toolsets, readOnly: opts.ReadOnly, dynamic: opts.DynamicToolsets, readOnlyTool: map[string]bool{}, keyRefused: opts.KeyRefused}
+	g := &gate{sets: opts.Toolsets, readOnly: opts.ReadOnly, dynamic: opts.DynamicToolsets, tools: map[string]tools.Tool{}, keyRefused: opts.KeyRefused}
 	if g.sets == nil {
 		g.sets = tools.DefaultToolsets()
 		if g.dynamic {
@@ -82,7 +77,7 @@ func NewServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 		}
 	}
 	for _, t := range all {
-		g.readOnlyTool[t.Name] = t.Annotations.ReadOnly
+		g.tools[t.Name] = t
 	}
 	hooks := &mcpserver.Hooks{}
 	// tools/list shows only what the gate lets through; tools/call asks the

@@ -35,9 +35,9 @@ func newService(t *testing.T) (*billing.Service, billing.Account) {
 	return svc, acct
 }
 
-// profFor is profitability over svc's database.
-func profFor(svc *billing.Service) *profitability.Service {
-	return profitability.New(svc.Pool(), svc, profitability.Options{})
+// depsFor are the tools' services over svc's database, without webhooks.
+func depsFor(svc *billing.Service) tools.Deps {
+	return tools.Deps{Billing: svc, Profitability: profitability.New(svc.Pool(), svc, profitability.Options{})}
 }
 
 func initialize(t *testing.T, ctx context.Context, c *client.Client) *mcpgo.InitializeResult {
@@ -60,7 +60,7 @@ func TestServerAdvertisesToolsAndPrompts(t *testing.T) {
 	svc, acct := newService(t)
 	for _, version := range []string{"", "2025-11-25", "2025-06-18"} {
 		t.Run("protocol "+version, func(t *testing.T) {
-			c, err := client.NewInProcessClientWithOptions(NewServer(svc, profFor(svc), Options{}), client.WithProtocolVersion(version))
+			c, err := client.NewInProcessClientWithOptions(NewServer(depsFor(svc), Options{}), client.WithProtocolVersion(version))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +102,7 @@ func TestServerAdvertisesToolsAndPrompts(t *testing.T) {
 func TestPrompts(t *testing.T) {
 	t.Parallel()
 	svc, acct := newService(t)
-	c, err := client.NewInProcessClient(NewServer(svc, profFor(svc), Options{}))
+	c, err := client.NewInProcessClient(NewServer(depsFor(svc), Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestHTTPRequiresKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewHTTP(NewServer(svc, profFor(svc), Options{}), svc, HTTPOptions{})
+	h := NewHTTP(NewServer(depsFor(svc), Options{}), svc, HTTPOptions{})
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", h.Streamable())
 	mux.Handle("/sse", h.SSE())
@@ -259,7 +259,7 @@ func TestStdio(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- ServeStdio(ctx, NewServer(svc, profFor(svc), Options{}), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}, inR, outW, nil)
+		done <- ServeStdio(ctx, NewServer(depsFor(svc), Options{}), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}, inR, outW, nil)
 		outW.Close()
 	}()
 	out := bufio.NewScanner(outR)
@@ -310,7 +310,7 @@ func TestHeaderSafe(t *testing.T) {
 func TestPromptsNameRealTools(t *testing.T) {
 	t.Parallel()
 	known := map[string]bool{}
-	for _, tool := range tools.Every(nil, nil, nil) {
+	for _, tool := range tools.All(tools.Deps{}) {
 		known[tool.Name] = true
 	}
 	toolLike := regexp.MustCompile(`\b(?:create|get|list|set|configure|send|subscribe|simulate|record|authorize|void|refund|quote|add|archive|change|cancel|retry|update)_[a-z_]+\b`)
@@ -358,7 +358,7 @@ func TestHTTPRateLimitPerKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewHTTP(NewServer(svc, profFor(svc), Options{}), svc, HTTPOptions{RatePerSecond: 0.5, RateBurst: 2})
+	h := NewHTTP(NewServer(depsFor(svc), Options{}), svc, HTTPOptions{RatePerSecond: 0.5, RateBurst: 2})
 	srv := httptest.NewServer(h.Streamable())
 	t.Cleanup(srv.Close)
 	initBody := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}`

@@ -37,11 +37,11 @@ func WithToolsets(ctx context.Context, sets []string) context.Context {
 // enable_toolset, and read-only mode (the server's flag or the key's scope).
 // It is the only place those rules live: tools/list and tools/call both ask it.
 type gate struct {
-	sets         []string // the server's selection, from tools.ParseToolsets
-	readOnly     bool
-	dynamic      bool
-	readOnlyTool map[string]bool // tool name → annotated read-only
-	keyRefused   string          // Options.KeyRefused: every call fails with it
+	sets       []string // the server's selection, from tools.ParseToolsets
+	readOnly   bool
+	dynamic    bool
+	tools      map[string]tools.Tool // the server's tools by name
+	keyRefused string                // Options.KeyRefused: every call fails with it
 
 	mu      sync.Mutex
 	enabled map[string][]string // session id → sets it enabled
@@ -73,31 +73,32 @@ func (g *gate) readOnlyFor(ctx context.Context) bool {
 	return g.readOnly || c.ReadOnly()
 }
 
-// refusal returns why ctx's request may not call tool, or "" when it may.
-// The message says how to get the tool.
-func (g *gate) refusal(ctx context.Context, tool string) string {
-	if tool == listToolsetsTool || tool == enableToolsetTool {
+// refusal returns why ctx's request may not call the tool name, or "" when
+// it may. The message says how to get the tool.
+func (g *gate) refusal(ctx context.Context, name string) string {
+	if name == listToolsetsTool || name == enableToolsetTool {
 		if g.dynamic {
 			return ""
 		}
-		return fmt.Sprintf("%s is only served with dynamic toolsets (tollgate mcp --dynamic-toolsets)", tool)
+		return fmt.Sprintf("%s is only served with dynamic toolsets (tollgate mcp --dynamic-toolsets)", name)
 	}
-	if g.readOnlyFor(ctx) && !g.readOnlyTool[tool] {
+	t := g.tools[name]
+	if g.readOnlyFor(ctx) && !t.Annotations.ReadOnly {
 		why := "this Tollgate MCP server runs read-only (--read-only)"
 		if !g.readOnly {
 			why = "this connection's API key is read-only (scope read_only)"
 		}
-		return fmt.Sprintf("%s changes data, and %s: it can only read. Tell the user; a change needs a connection with a full-scope key and without --read-only.", tool, why)
+		return fmt.Sprintf("%s changes data, and %s: it can only read. Tell the user; a change needs a connection with a full-scope key and without --read-only.", name, why)
 	}
-	set, _ := tools.ToolsetOf(tool)
 	active := g.active(ctx)
-	if set == tools.Always || slices.Contains(active, tools.AllToolsets) || slices.Contains(active, set) {
+	if t.Selected(active) {
 		return ""
 	}
+	set := t.Toolset.Name
 	if g.dynamic {
-		return fmt.Sprintf("%s is in the toolset %q, which is not enabled: call enable_toolset with toolset %q, then call %s again.", tool, set, set, tool)
+		return fmt.Sprintf("%s is in the toolset %q, which is not enabled: call enable_toolset with toolset %q, then call %s again.", name, set, set, name)
 	}
-	return fmt.Sprintf("%s is in the toolset %q, which this connection did not select (it has %s): add %s to --toolsets, TOLLGATE_MCP_TOOLSETS, or the toolsets query parameter or X-Tollgate-Toolsets header.", tool, set, strings.Join(active, ", "), set)
+	return fmt.Sprintf("%s is in the toolset %q, which this connection did not select (it has %s): add %s to --toolsets, TOLLGATE_MCP_TOOLSETS, or the toolsets query parameter or X-Tollgate-Toolsets header.", name, set, strings.Join(active, ", "), set)
 }
 
 // filter keeps the tools a request may call, for tools/list.
@@ -174,7 +175,7 @@ func discoveryTools(g *gate, s *mcpserver.MCPServer, all []tools.Tool, log *slog
 		ro := g.readOnlyFor(ctx)
 		var out []string
 		for _, t := range all {
-			if ts, _ := tools.ToolsetOf(t.Name); ts == set && (!ro || g.readOnlyTool[t.Name]) {
+			if t.Toolset.Name == set && (!ro || t.Annotations.ReadOnly) {
 				out = append(out, t.Name)
 			}
 		}

@@ -18,7 +18,6 @@ package payments
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -62,7 +61,13 @@ type Provider interface {
 	// decodes it. A wrong or stale signature is an invalid error. An event
 	// type this package does not use decodes to Type EventIgnored, which
 	// the caller acknowledges and drops.
-	ParseWebhook(payload []byte, h http.Header, now time.Time) (Event, error)
+	ParseWebhook(payload []byte, h Header, now time.Time) (Event, error)
+}
+
+// Header is a webhook request's headers as a provider reads them; an
+// http.Header is one (the package stays free of the transport).
+type Header interface {
+	Get(key string) string
 }
 
 // Connection is an account's credentials with a provider, in one mode, as

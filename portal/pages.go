@@ -48,7 +48,7 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, data any
 type base struct {
 	Title    string
 	Nav      string // the current section; "" for pages outside a session
-	Brand    billing.PortalSettings
+	Brand    billing.PortalBranding
 	TestMode bool
 	Back     string // the platform's return_url
 	CSRF     string
@@ -66,12 +66,12 @@ func (b base) BrandName() string {
 // common reads what every page of a session shows.
 type common struct {
 	base
-	settings billing.PortalSettings
+	branding billing.PortalBranding
 	assets   assets
 }
 
 func (s *Server) common(r *request, nav, title string) (common, error) {
-	set, err := s.svc.Portal.GetPortalSettings(r.ctx)
+	set, err := s.svc.Portal.GetPortalBranding(r.ctx)
 	if err != nil {
 		return common{}, err
 	}
@@ -94,7 +94,7 @@ func (s *Server) common(r *request, nav, title string) (common, error) {
 	return common{
 		base: base{Title: title, Nav: nav, Brand: set, TestMode: r.sess.Mode == billing.ModeTest, Back: r.sess.Return,
 			CSRF: s.csrfToken(r.sess), Customer: who},
-		settings: set, assets: as,
+		branding: set, assets: as,
 	}, nil
 }
 
@@ -162,13 +162,13 @@ func (s *Server) overview(w http.ResponseWriter, r *request) error {
 	now := s.now()
 	seen := false
 	for _, b := range wv.Balances {
-		seen = seen || b.Asset == c.settings.Asset
+		seen = seen || b.Asset == c.branding.Asset
 		p.Balances = append(p.Balances, balanceOf(b, c.assets, now))
 	}
 	if !seen {
-		p.Balances = append([]balanceView{balanceOf(billing.Balance{Asset: c.settings.Asset, Total: billing.Zero, Held: billing.Zero, Available: billing.Zero}, c.assets, now)}, p.Balances...)
+		p.Balances = append([]balanceView{balanceOf(billing.Balance{Asset: c.branding.Asset, Total: billing.Zero, Held: billing.Zero, Available: billing.Zero}, c.assets, now)}, p.Balances...)
 	}
-	days, err := s.svc.Portal.DailySpend(r.ctx, r.sess.Customer, c.settings.Asset, 31)
+	days, err := s.svc.Portal.DailySpend(r.ctx, r.sess.Customer, c.branding.Asset, 31)
 	if err != nil {
 		return err
 	}
@@ -179,8 +179,8 @@ func (s *Server) overview(w http.ResponseWriter, r *request) error {
 			month = month.Add(d.Amount)
 		}
 	}
-	p.MonthSpend = c.assets.money(month, c.settings.Asset)
-	p.Chart = spendChart(days[1:], c.assets, c.settings.Asset)
+	p.MonthSpend = c.assets.money(month, c.branding.Asset)
+	p.Chart = spendChart(days[1:], c.assets, c.branding.Asset)
 	p.AutoTopUp, p.AutoOn, err = s.autoTopUpSummary(r, c)
 	if err != nil {
 		return err
@@ -201,7 +201,7 @@ func balanceOf(b billing.Balance, as assets, now time.Time) balanceView {
 }
 
 func (s *Server) autoTopUpSummary(r *request, c common) (string, bool, error) {
-	a, err := s.svc.Payments.GetAutoTopUp(r.ctx, r.sess.Customer, "", c.settings.Asset)
+	a, err := s.svc.Payments.GetAutoTopUp(r.ctx, r.sess.Customer, "", c.branding.Asset)
 	if kernel.ErrorCode(err) == kernel.ENotFound {
 		return "Off", false, nil
 	}

@@ -174,7 +174,7 @@ type pageError struct {
 	title, message string
 	back           string
 	// brand is the account's branding, when a genuine token named it.
-	brand    *billing.PortalSettings
+	brand    *billing.PortalBranding
 	testMode bool
 }
 

@@ -197,7 +197,7 @@ func (s *Server) hasSessionOf(r *http.Request, link claims) bool {
 // branding; it shows no customer data.
 func (s *Server) branded(r *http.Request, c claims, pe *pageError) *pageError {
 	ctx := billing.WithCaller(r.Context(), billing.Caller{AccountID: c.Account, Mode: c.Mode})
-	if set, err := s.svc.Portal.GetPortalSettings(ctx); err == nil {
+	if set, err := s.svc.Portal.GetPortalBranding(ctx); err == nil {
 		pe.brand, pe.testMode = &set, c.Mode == billing.ModeTest
 	}
 	return pe

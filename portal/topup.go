@@ -24,8 +24,8 @@ type topUpPage struct {
 
 type preset struct{ Value, Label string }
 
-// payIn is what the customer pays in under the settings.
-func payIn(set billing.PortalSettings) string {
+// payIn is what the customer pays in under the branding's limits.
+func payIn(set billing.PortalBranding) string {
 	if set.Currency != "" {
 		return set.Currency
 	}
@@ -33,10 +33,10 @@ func payIn(set billing.PortalSettings) string {
 }
 
 func (s *Server) topUpPage(c common, amount, problem string) topUpPage {
-	cur := payIn(c.settings)
-	p := topUpPage{base: c.base, Min: c.assets.money(c.settings.TopUpMin, cur), Max: c.assets.money(c.settings.TopUpMax, cur),
+	cur := payIn(c.branding)
+	p := topUpPage{base: c.base, Min: c.assets.money(c.branding.TopUpMin, cur), Max: c.assets.money(c.branding.TopUpMax, cur),
 		Amount: amount, Currency: cur, Key: nonce(), Error: problem}
-	for _, v := range c.settings.TopUpPresets {
+	for _, v := range c.branding.TopUpPresets {
 		p.Presets = append(p.Presets, preset{Value: v.String(), Label: c.assets.money(v, cur)})
 	}
 	return p
@@ -64,7 +64,7 @@ func maskCard(c billing.SavedCard) string {
 
 // amountIn parses an amount typed by a person ("25", "25.00", "1,000")
 // and checks it against the platform's limits.
-func amountIn(raw string, set billing.PortalSettings, as assets, field string) (billing.Decimal, string) {
+func amountIn(raw string, set billing.PortalBranding, as assets, field string) (billing.Decimal, string) {
 	cur := payIn(set)
 	v, err := billing.ParseAmount(strings.ReplaceAll(strings.TrimSpace(raw), ",", ""))
 	if err != nil || !v.IsPositive() {
@@ -90,7 +90,7 @@ func (s *Server) topUp(w http.ResponseWriter, r *request) error {
 	if raw == "" {
 		raw = r.PostFormValue("amount")
 	}
-	amount, problem := amountIn(raw, c.settings, c.assets, "amount")
+	amount, problem := amountIn(raw, c.branding, c.assets, "amount")
 	if problem != "" {
 		s.render(w, http.StatusUnprocessableEntity, "topup", s.topUpPage(c, raw, problem))
 		return nil
@@ -102,7 +102,7 @@ func (s *Server) topUp(w http.ResponseWriter, r *request) error {
 	t, err := s.svc.Payments.CreateTopUp(r.ctx, billing.CreateTopUpInput{
 		// One form, one amount, one top-up: a double click does not pay twice.
 		IdempotencyKey: "portal_" + key + "_" + amount.String(),
-		Customer:       r.sess.Customer, Asset: c.settings.Asset, Currency: c.settings.Currency, Paid: amount,
+		Customer:       r.sess.Customer, Asset: c.branding.Asset, Currency: c.branding.Currency, Paid: amount,
 		SuccessURL: s.base + "/portal/top-up/result", CancelURL: s.base + "/portal/top-up/result?canceled=1",
 	})
 	switch kernel.ErrorCode(err) {
@@ -172,7 +172,7 @@ func (s *Server) topUpResult(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	for _, b := range wv.Balances {
-		if b.Asset == c.settings.Asset {
+		if b.Asset == c.branding.Asset {
 			p.Balance = c.assets.money(b.Available, b.Asset)
 		}
 	}
@@ -195,7 +195,7 @@ type autoTopUpPage struct {
 }
 
 func (s *Server) autoTopUpPage(r *request, c common) (autoTopUpPage, error) {
-	set, cur := c.settings, payIn(c.settings)
+	set, cur := c.branding, payIn(c.branding)
 	p := autoTopUpPage{base: c.base, Min: c.assets.money(set.TopUpMin, cur), Max: c.assets.money(set.TopUpMax, cur),
 		CapMax: c.assets.money(set.MonthlyCapMax, cur), Currency: cur, Asset: set.Asset, Saved: r.URL.Query().Get("saved") != ""}
 	if len(set.TopUpPresets) > 0 {
@@ -280,7 +280,7 @@ func (s *Server) autoTopUp(w http.ResponseWriter, r *request) error {
 }
 
 func (s *Server) autoTopUpInput(r *request, c common, p autoTopUpPage) (billing.ConfigureAutoTopUpInput, string) {
-	set, cur := c.settings, payIn(c.settings)
+	set, cur := c.branding, payIn(c.branding)
 	in := billing.ConfigureAutoTopUpInput{Customer: r.sess.Customer, Asset: set.Asset, Currency: set.Currency, Enabled: p.Enabled}
 	var problem string
 	if in.Paid, problem = amountIn(p.Amount, set, c.assets, "top-up amount"); problem != "" {

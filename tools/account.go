@@ -9,8 +9,8 @@ import (
 )
 
 // Whoami says which account and mode the connection is scoped to.
-func Whoami(_ *billing.Service) Tool {
-	return newTool("whoami", "Who am I connected as",
+func Whoami(d Deps) Tool {
+	return newTool(accountSet, "whoami", "Who am I connected as",
 		"Shows the account, the mode (test or live) every call uses, and the API key's prefix and scope. Call it first, and before changes in live mode.",
 		readOnly,
 		func(ctx context.Context, _ wire.WhoamiArgs) (wire.WhoamiResult, error) {

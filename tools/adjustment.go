@@ -9,12 +9,12 @@ import (
 )
 
 // CreateAdjustment applies a manual credit or debit.
-func CreateAdjustment(svc *billing.Service) Tool {
-	return newTool("create_adjustment", "Credit or debit a wallet",
+func CreateAdjustment(d Deps) Tool {
+	return newTool(walletsSet, "create_adjustment", "Credit or debit a wallet",
 		"Credits or debits a customer's wallet by hand (kinds: tollgate://docs/money-rules). transaction_id makes it idempotent. Show the user customer, kind, amount and asset and get a yes first.",
 		overwriting,
 		func(ctx context.Context, in wire.CreateAdjustmentArgs) (wire.CreateAdjustmentResult, error) {
-			adj, err := svc.CreateAdjustment(ctx, in.ToInput(in.TransactionID))
+			adj, err := d.Billing.CreateAdjustment(ctx, in.ToInput(in.TransactionID))
 			if err != nil {
 				return wire.CreateAdjustmentResult{}, err
 			}
@@ -37,18 +37,18 @@ func CreateAdjustment(svc *billing.Service) Tool {
 }
 
 // ListTransactions pages through a wallet's ledger transactions.
-func ListTransactions(svc *billing.Service) Tool {
-	return newTool("list_transactions", "List ledger transactions",
+func ListTransactions(d Deps) Tool {
+	return newTool(walletsSet, "list_transactions", "List ledger transactions",
 		"Lists a wallet's ledger transactions newest first, with their double-entry lines; filter by kind and time, page with cursor.",
 		readOnly,
 		func(ctx context.Context, in wire.ListTransactionsArgs) (wire.ListTransactionsResult, error) {
-			p, err := svc.ListTransactions(ctx, billing.ListTransactionsInput{
+			p, err := d.Billing.ListTransactions(ctx, billing.ListTransactionsInput{
 				Customer: in.Customer, Wallet: in.Wallet, Kind: in.Kind, From: in.From.Value(), To: in.To.Value(), Limit: in.Limit, Cursor: in.Cursor,
 			})
 			if err != nil {
 				return wire.ListTransactionsResult{}, err
 			}
-			r := wire.ListTransactionsResult{Items: wire.Map(p.Items, wire.FromTransaction), NextCursor: p.NextCursor, HasMore: p.HasMore}
+			r := wire.ListTransactionsResult{Data: wire.Map(p.Items, wire.FromTransaction), NextCursor: wire.Cursor(p.NextCursor), HasMore: p.HasMore}
 			r.Summary = fmt.Sprintf("%s on this page.", plural(len(p.Items), "transaction"))
 			if p.HasMore {
 				r.Summary += " More follow: call again with cursor set to next_cursor."

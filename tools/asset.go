@@ -10,12 +10,12 @@ import (
 )
 
 // ListAssets lists currencies and custom units with their exchange rates.
-func ListAssets(svc *billing.Service) Tool {
-	return newTool("list_assets", "List assets",
+func ListAssets(d Deps) Tool {
+	return newTool(catalogSet, "list_assets", "List assets",
 		"Lists currencies and custom assets (with their exchange rates). Call it before naming an asset.",
 		readOnly,
 		func(ctx context.Context, _ wire.ListAssetsArgs) (wire.ListAssetsResult, error) {
-			assets, err := svc.Catalog.ListAssets(ctx)
+			assets, err := d.Billing.Catalog.ListAssets(ctx)
 			if err != nil {
 				return wire.ListAssetsResult{}, err
 			}
@@ -26,7 +26,7 @@ func ListAssets(svc *billing.Service) Tool {
 				if a.Kind == billing.AssetCurrency {
 					currencies = append(currencies, a.Code)
 				} else {
-					rates, err := svc.Catalog.ListAssetRates(ctx, a.Code)
+					rates, err := d.Billing.Catalog.ListAssetRates(ctx, a.Code)
 					if err != nil {
 						return wire.ListAssetsResult{}, err
 					}
@@ -47,12 +47,12 @@ func ListAssets(svc *billing.Service) Tool {
 }
 
 // CreateAsset defines a custom unit.
-func CreateAsset(svc *billing.Service) Tool {
-	return newTool("create_asset", "Create a custom asset",
+func CreateAsset(d Deps) Tool {
+	return newTool(catalogSet, "create_asset", "Create a custom asset",
 		"Defines a custom unit of value (credits, tokens, …) with its precision; currencies are built in. Idempotent on code; settings never change. Price it with add_asset_rate.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateAssetRequest) (wire.CreateAssetResult, error) {
-			a, created, err := svc.Catalog.CreateAsset(ctx, billing.CreateAssetInput{Code: in.Code, Name: in.Name, Symbol: in.Symbol, Precision: in.Precision})
+			a, created, err := d.Billing.Catalog.CreateAsset(ctx, billing.CreateAssetInput{Code: in.Code, Name: in.Name, Symbol: in.Symbol, Precision: in.Precision})
 			if err != nil {
 				return wire.CreateAssetResult{}, err
 			}
@@ -71,12 +71,12 @@ func CreateAsset(svc *billing.Service) Tool {
 }
 
 // AddAssetRate records a dated exchange rate.
-func AddAssetRate(svc *billing.Service) Tool {
-	return newTool("add_asset_rate", "Add an exchange rate",
+func AddAssetRate(d Deps) Tool {
+	return newTool(catalogSet, "add_asset_rate", "Add an exchange rate",
 		"Records what 1 unit of a custom asset is worth in a currency from effective_at on. Rates are never edited: add a later one. Check it with quote_asset.",
 		additive,
 		func(ctx context.Context, in wire.AddAssetRateArgs) (wire.AddAssetRateResult, error) {
-			rate, err := svc.Catalog.AddAssetRate(ctx, in.ToInput(in.Asset))
+			rate, err := d.Billing.Catalog.AddAssetRate(ctx, in.ToInput(in.Asset))
 			if err != nil {
 				return wire.AddAssetRateResult{}, err
 			}
@@ -88,12 +88,12 @@ func AddAssetRate(svc *billing.Service) Tool {
 }
 
 // QuoteAsset converts between an asset and a currency.
-func QuoteAsset(svc *billing.Service) Tool {
-	return newTool("quote_asset", "Quote an asset in a currency",
+func QuoteAsset(d Deps) Tool {
+	return newTool(catalogSet, "quote_asset", "Quote an asset in a currency",
 		"Converts a custom asset to a currency or back at the rate in force (now or at a time). Changes nothing.",
 		readOnly,
 		func(ctx context.Context, in wire.QuoteAssetArgs) (wire.QuoteAssetResult, error) {
-			q, err := svc.Catalog.Quote(ctx, billing.QuoteInput{Asset: in.Asset, Currency: in.Currency, AssetAmount: in.AssetAmount.Ptr(), CurrencyAmount: in.CurrencyAmount.Ptr(), At: in.At.Value()})
+			q, err := d.Billing.Catalog.Quote(ctx, billing.QuoteInput{Asset: in.Asset, Currency: in.Currency, AssetAmount: in.AssetAmount.Ptr(), CurrencyAmount: in.CurrencyAmount.Ptr(), At: in.At.Value()})
 			if err != nil {
 				return wire.QuoteAssetResult{}, err
 			}

@@ -9,12 +9,12 @@ import (
 )
 
 // AuthorizeUsage holds the cost of work about to happen, or declines.
-func AuthorizeUsage(svc *billing.Service) Tool {
-	return newTool("authorize_usage", "Authorize usage",
+func AuthorizeUsage(d Deps) Tool {
+	return newTool(usageSet, "authorize_usage", "Authorize usage",
 		"Before costly work: holds the estimated cost if the customer can pay. A decline (approved: false) is a normal result: don't run the work; top up, then retry with a new idempotency_key. Settle with record_usage (authorization_id) or release with void_authorization.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.AuthorizeUsageArgs) (wire.AuthorizeUsageResult, error) {
-			a, err := svc.Authorize(ctx, in.ToInput(in.IdempotencyKey))
+			a, err := d.Billing.Authorize(ctx, in.ToInput(in.IdempotencyKey))
 			if err != nil {
 				return wire.AuthorizeUsageResult{}, err
 			}
@@ -62,12 +62,12 @@ func AuthorizeUsage(svc *billing.Service) Tool {
 }
 
 // VoidAuthorization releases a hold.
-func VoidAuthorization(svc *billing.Service) Tool {
-	return newTool("void_authorization", "Void an authorization",
+func VoidAuthorization(d Deps) Tool {
+	return newTool(usageSet, "void_authorization", "Void an authorization",
 		"Releases an active authorization's hold when the work did not happen. Idempotent; a captured one cannot be voided.",
 		overwriting,
 		func(ctx context.Context, in wire.VoidAuthorizationArgs) (wire.VoidAuthorizationResult, error) {
-			a, err := svc.VoidAuthorization(ctx, in.AuthorizationID)
+			a, err := d.Billing.VoidAuthorization(ctx, in.AuthorizationID)
 			if err != nil {
 				return wire.VoidAuthorizationResult{}, err
 			}

@@ -12,18 +12,18 @@ import (
 
 // CreateCustomer creates a customer with its default wallet and, optionally,
 // subscriptions.
-func CreateCustomer(svc *billing.Service) Tool {
-	return newTool("create_customer", "Create a customer",
+func CreateCustomer(d Deps) Tool {
+	return newTool(customersSet, "create_customer", "Create a customer",
 		"Creates a customer (your app's user, by external_id) with a default wallet, optionally subscribed to products. Idempotent on external_id: safe at every sign-up.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateCustomerArgs) (wire.CreateCustomerResult, error) {
 			// Check the products first, so a wrong code creates nothing.
 			for i, s := range in.Subscriptions {
-				if err := checkSubscription(ctx, svc, fmt.Sprintf("subscriptions[%d]", i), s); err != nil {
+				if err := checkSubscription(ctx, d.Billing, fmt.Sprintf("subscriptions[%d]", i), s); err != nil {
 					return wire.CreateCustomerResult{}, err
 				}
 			}
-			c, existed, err := svc.CreateCustomer(ctx, in.ToInput())
+			c, existed, err := d.Billing.CreateCustomer(ctx, in.ToInput())
 			if err != nil {
 				return wire.CreateCustomerResult{}, err
 			}
@@ -32,7 +32,7 @@ func CreateCustomer(svc *billing.Service) Tool {
 			// every sign-in must not move anyone to a newer default version.
 			var current []billing.Subscription
 			if existed && len(in.Subscriptions) > 0 {
-				if current, err = svc.Plans.ListSubscriptions(ctx, c.ID); err != nil {
+				if current, err = d.Billing.Plans.ListSubscriptions(ctx, c.ID); err != nil {
 					return wire.CreateCustomerResult{}, err
 				}
 			}
@@ -43,7 +43,7 @@ func CreateCustomer(svc *billing.Service) Tool {
 					subscribed = append(subscribed, fmt.Sprintf("%s version %d (unchanged)", sub.ProductCode, sub.Version))
 					continue
 				}
-				sub, err := svc.Plans.Subscribe(ctx, s.ToInput(c.ID))
+				sub, err := d.Billing.Plans.Subscribe(ctx, s.ToInput(c.ID))
 				if err != nil {
 					return wire.CreateCustomerResult{}, within(fmt.Sprintf("subscriptions[%d]", i), err,
 						fmt.Sprintf("customer %s exists (%s) but is not subscribed to %s: ", c.ExternalID, c.ID, s.Product),
@@ -109,16 +109,16 @@ func within(path string, err error, before, after string) error {
 }
 
 // GetCustomer reads one customer with its wallets.
-func GetCustomer(svc *billing.Service) Tool {
-	return newTool("get_customer", "Get a customer",
+func GetCustomer(d Deps) Tool {
+	return newTool(customersSet, "get_customer", "Get a customer",
 		"Reads a customer by id or external_id, with its wallets and subscriptions (status, next renewal).",
 		readOnly,
 		func(ctx context.Context, in wire.GetCustomerArgs) (wire.GetCustomerResult, error) {
-			c, err := svc.GetCustomer(ctx, in.Customer)
+			c, err := d.Billing.GetCustomer(ctx, in.Customer)
 			if err != nil {
 				return wire.GetCustomerResult{}, err
 			}
-			ws, err := svc.ListWallets(ctx, c.ID)
+			ws, err := d.Billing.ListWallets(ctx, c.ID)
 			if err != nil {
 				return wire.GetCustomerResult{}, err
 			}
@@ -129,7 +129,7 @@ func GetCustomer(svc *billing.Service) Tool {
 				names = append(names, w.Name)
 			}
 			r.Summary = fmt.Sprintf("Customer %s (%s) has %s: %s.", c.ExternalID, c.ID, plural(len(ws), "wallet"), strings.Join(names, ", "))
-			subs, err := svc.Plans.ListSubscriptions(ctx, c.ID)
+			subs, err := d.Billing.Plans.ListSubscriptions(ctx, c.ID)
 			if err != nil {
 				return wire.GetCustomerResult{}, err
 			}
@@ -145,16 +145,16 @@ func GetCustomer(svc *billing.Service) Tool {
 }
 
 // ListCustomers pages through customers.
-func ListCustomers(svc *billing.Service) Tool {
-	return newTool("list_customers", "List customers",
+func ListCustomers(d Deps) Tool {
+	return newTool(customersSet, "list_customers", "List customers",
 		"Lists customers newest first, optionally by email; page with cursor. get_customer reads one.",
 		readOnly,
 		func(ctx context.Context, in wire.ListCustomersArgs) (wire.ListCustomersResult, error) {
-			p, err := svc.ListCustomers(ctx, billing.ListCustomersInput{Limit: in.Limit, Cursor: in.Cursor, Email: in.Email})
+			p, err := d.Billing.ListCustomers(ctx, billing.ListCustomersInput{Limit: in.Limit, Cursor: in.Cursor, Email: in.Email})
 			if err != nil {
 				return wire.ListCustomersResult{}, err
 			}
-			r := wire.ListCustomersResult{Items: wire.Map(p.Items, wire.FromCustomer), NextCursor: p.NextCursor, HasMore: p.HasMore}
+			r := wire.ListCustomersResult{Data: wire.Map(p.Items, wire.FromCustomer), NextCursor: wire.Cursor(p.NextCursor), HasMore: p.HasMore}
 			r.Summary = fmt.Sprintf("%s on this page.", plural(len(p.Items), "customer"))
 			if p.HasMore {
 				r.Summary += " More follow: call again with cursor set to next_cursor."

@@ -21,7 +21,7 @@ const schemaDir = "../schemas"
 // from what the Go types generate; -update rewrites them.
 func TestSchemasAreCurrent(t *testing.T) {
 	want := map[string]bool{}
-	for _, tool := range Every(nil, nil, nil) {
+	for _, tool := range All(Deps{}) {
 		for _, d := range []struct {
 			dir    Direction
 			suffix string
@@ -53,7 +53,7 @@ func TestSchemasAreCurrent(t *testing.T) {
 // schemas: name, title, description and annotations.
 func TestToolSnapshots(t *testing.T) {
 	want := map[string]bool{}
-	for _, tool := range Every(nil, nil, nil) {
+	for _, tool := range All(Deps{}) {
 		file := tool.Name + ".json"
 		want[file] = true
 		t.Run(tool.Name, func(t *testing.T) {
@@ -111,7 +111,7 @@ var toolName = regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
 // closed objects at every level and have no references.
 func TestToolDefinitions(t *testing.T) {
 	seen := map[string]bool{}
-	for _, tool := range Every(nil, nil, nil) {
+	for _, tool := range All(Deps{}) {
 		def := tool.Definition()
 		if !toolName.MatchString(def.Name) || len(def.Name) > 40 || seen[def.Name] {
 			t.Errorf("tool name %q: want unique snake_case, at most 40 characters", def.Name)
@@ -168,7 +168,7 @@ func checkClosed(t *testing.T, at string, s map[string]any) {
 			}
 		}
 	}
-	if items, ok := s["items"].(map[string]any); ok {
+	if items, ok := s["data"].(map[string]any); ok {
 		checkClosed(t, at+"[]", items)
 	}
 	if ap, ok := s["additionalProperties"].(map[string]any); ok {
@@ -200,7 +200,7 @@ func compileSchema(s any) (*jsonschema.Schema, error) {
 // shared argument has the same schema in both before it is stripped.
 func TestSharedArguments(t *testing.T) {
 	byName := map[string]Tool{}
-	for _, tool := range Every(nil, nil, nil) {
+	for _, tool := range All(Deps{}) {
 		byName[tool.Name] = tool
 	}
 	for _, tool := range byName {
@@ -212,8 +212,8 @@ func TestSharedArguments(t *testing.T) {
 			t.Errorf("%s shares arguments with %s, which is not a tool", tool.Name, tool.sharedWith)
 			continue
 		}
-		if toolsetOf[tool.Name] != toolsetOf[other.Name] {
-			t.Errorf("%s (toolset %s) shares arguments with %s (toolset %s): want one toolset, so both are listed together", tool.Name, toolsetOf[tool.Name], other.Name, toolsetOf[other.Name])
+		if tool.Toolset != other.Toolset {
+			t.Errorf("%s (toolset %s) shares arguments with %s (toolset %s): want one toolset, so both are listed together", tool.Name, tool.Toolset.Name, other.Name, other.Toolset.Name)
 		}
 		if tool.Annotations.ReadOnly != other.Annotations.ReadOnly {
 			t.Errorf("%s and %s share arguments but only one is read-only: read-only mode would list one without the other", tool.Name, other.Name)

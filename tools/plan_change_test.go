@@ -35,10 +35,10 @@ func TestPlanChangeNowShowsTheCurrentPeriod(t *testing.T) {
 	newID := get(r, "subscription", "id").(string)
 
 	txns := e.ok("list_transactions", map[string]any{"customer": "dee", "kind": "proration"})
-	if n := len(txns["items"].([]any)); n != 1 {
+	if n := len(txns["data"].([]any)); n != 1 {
 		t.Fatalf("list_transactions kind proration = %v, want 1", txns)
 	}
-	proration := get(txns, "items", 0, "id")
+	proration := get(txns, "data", 0, "id")
 
 	st := e.ok("get_statement", map[string]any{"customer": "dee", "asset": "USD", "month": "2027-03"})
 	want := map[string]string{"top_up": "100.00", "plan_fee": "-20.00", "allowance": "22.50", "expiry": "-10.00", "proration": "-10.00"}

@@ -12,16 +12,16 @@ import (
 )
 
 // ListProducts pages through the catalog.
-func ListProducts(svc *billing.Service) Tool {
-	return newTool("list_products", "List products",
+func ListProducts(d Deps) Tool {
+	return newTool(catalogSet, "list_products", "List products",
 		"Lists products newest first; page with cursor. get_product shows versions and prices.",
 		readOnly,
 		func(ctx context.Context, in wire.ListProductsArgs) (wire.ListProductsResult, error) {
-			p, err := svc.Catalog.ListProducts(ctx, billing.ListProductsInput{IncludeArchived: in.IncludeArchived, Limit: in.Limit, Cursor: in.Cursor})
+			p, err := d.Billing.Catalog.ListProducts(ctx, billing.ListProductsInput{IncludeArchived: in.IncludeArchived, Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
 				return wire.ListProductsResult{}, err
 			}
-			r := wire.ListProductsResult{Items: wire.Map(p.Items, wire.FromProduct), NextCursor: p.NextCursor, HasMore: p.HasMore}
+			r := wire.ListProductsResult{Data: wire.Map(p.Items, wire.FromProduct), NextCursor: wire.Cursor(p.NextCursor), HasMore: p.HasMore}
 			codes := make([]string, len(p.Items))
 			for i, x := range p.Items {
 				codes[i] = x.Code
@@ -42,12 +42,12 @@ func ListProducts(svc *billing.Service) Tool {
 }
 
 // GetProduct reads a product with its versions and prices.
-func GetProduct(svc *billing.Service) Tool {
-	return newTool("get_product", "Get a product",
+func GetProduct(d Deps) Tool {
+	return newTool(catalogSet, "get_product", "Get a product",
 		"Reads a product with its versions, newest first, and their prices (with price ids).",
 		readOnly,
 		func(ctx context.Context, in wire.GetProductArgs) (wire.GetProductResult, error) {
-			v, err := svc.Catalog.GetProduct(ctx, in.Product)
+			v, err := d.Billing.Catalog.GetProduct(ctx, in.Product)
 			if err != nil {
 				return wire.GetProductResult{}, err
 			}
@@ -64,8 +64,8 @@ func GetProduct(svc *billing.Service) Tool {
 }
 
 // CreateProductPrice creates a product with its first published version.
-func CreateProductPrice(svc *billing.Service) Tool {
-	return newTool("create_product_price", "Create a product with prices",
+func CreateProductPrice(d Deps) Tool {
+	return newTool(catalogSet, "create_product_price", "Create a product with prices",
 		"Creates a product (an activity your app reports as event_type) with version 1 and its prices. A plan is a recurring price plus usage prices (tollgate://docs/plans). Idempotent on code; prices are never edited (create_product_version). Confirm the prices with the user in a table, then run simulate_usage.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateProductPriceArgs) (wire.CreateProductPriceResult, error) {
@@ -73,7 +73,7 @@ func CreateProductPrice(svc *billing.Service) Tool {
 			if err != nil {
 				return wire.CreateProductPriceResult{}, err
 			}
-			v, created, err := svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, Prices: prices,
+			v, created, err := d.Billing.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, Prices: prices,
 				Entitlements: wire.Map(in.Entitlements, wire.Entitlement.ToEntitlement)})
 			if err != nil {
 				return wire.CreateProductPriceResult{}, err
@@ -93,8 +93,8 @@ func CreateProductPrice(svc *billing.Service) Tool {
 }
 
 // CreateProductVersion publishes a new version of a product's prices.
-func CreateProductVersion(svc *billing.Service) Tool {
-	return newTool("create_product_version", "Publish a new product version",
+func CreateProductVersion(d Deps) Tool {
+	return newTool(catalogSet, "create_product_version", "Publish a new product version",
 		"Publishes a new version of a product with its whole new price list, the default for new subscriptions; existing ones keep theirs. Not idempotent: after an unclear failure check get_product. Confirm old and new prices with the user, then run simulate_usage.",
 		additive,
 		func(ctx context.Context, in wire.CreateProductVersionArgs) (wire.CreateProductVersionResult, error) {
@@ -102,12 +102,12 @@ func CreateProductVersion(svc *billing.Service) Tool {
 			if err != nil {
 				return wire.CreateProductVersionResult{}, err
 			}
-			v, err := svc.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: in.Product, Prices: prices, KeepDefault: in.KeepDefault,
+			v, err := d.Billing.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: in.Product, Prices: prices, KeepDefault: in.KeepDefault,
 				Entitlements: wire.Map(in.Entitlements, wire.Entitlement.ToEntitlement)})
 			if err != nil {
 				return wire.CreateProductVersionResult{}, err
 			}
-			p, err := svc.Catalog.GetProduct(ctx, v.ProductID)
+			p, err := d.Billing.Catalog.GetProduct(ctx, v.ProductID)
 			if err != nil {
 				return wire.CreateProductVersionResult{}, err
 			}
@@ -122,12 +122,12 @@ func CreateProductVersion(svc *billing.Service) Tool {
 }
 
 // ArchiveProduct hides a product from new subscriptions.
-func ArchiveProduct(svc *billing.Service) Tool {
-	return newTool("archive_product", "Archive a product",
+func ArchiveProduct(d Deps) Tool {
+	return newTool(catalogSet, "archive_product", "Archive a product",
 		"Archives a product for good: no new subscriptions or versions; subscribed customers keep being charged. Confirm with the user first.",
 		overwriting,
 		func(ctx context.Context, in wire.ArchiveProductArgs) (wire.ArchiveProductResult, error) {
-			p, err := svc.Catalog.ArchiveProduct(ctx, in.Product)
+			p, err := d.Billing.Catalog.ArchiveProduct(ctx, in.Product)
 			if err != nil {
 				return wire.ArchiveProductResult{}, err
 			}
@@ -138,8 +138,8 @@ func ArchiveProduct(svc *billing.Service) Tool {
 }
 
 // SimulateUsage prices a hypothetical event.
-func SimulateUsage(svc *billing.Service) Tool {
-	return newTool("simulate_usage", "Simulate usage fees",
+func SimulateUsage(d Deps) Tool {
+	return newTool(catalogSet, "simulate_usage", "Simulate usage fees",
 		"Prices a hypothetical event as record_usage would, charging nothing. Run it after every pricing change with typical, large and zero data.",
 		readOnly,
 		func(ctx context.Context, in wire.SimulateUsageArgs) (wire.SimulateUsageResult, error) {
@@ -150,7 +150,7 @@ func SimulateUsage(svc *billing.Service) Tool {
 					prior[k] = v.Decimal
 				}
 			}
-			s, err := svc.Catalog.SimulateUsage(ctx, billing.SimulateInput{Product: in.Product, Version: in.Version, Customer: in.Customer,
+			s, err := d.Billing.Catalog.SimulateUsage(ctx, billing.SimulateInput{Product: in.Product, Version: in.Version, Customer: in.Customer,
 				Data: in.Data, Costs: wire.ToCosts(in.Costs), Prior: prior})
 			if err != nil {
 				return wire.SimulateUsageResult{}, err

@@ -21,7 +21,7 @@ func TestProducts(t *testing.T) {
 	e := newEnv(t, billing.ModeTest)
 
 	r := e.ok("list_products", nil)
-	if n := len(r["items"].([]any)); n != 0 {
+	if n := len(r["data"].([]any)); n != 0 {
 		t.Fatalf("list_products on a new account = %d items, want 0", n)
 	}
 	wantContains(t, "next_steps", mustJSON(r["next_steps"]), "create_product_price")
@@ -121,11 +121,11 @@ func TestProducts(t *testing.T) {
 	t.Run("List", func(t *testing.T) {
 		e.ok("create_product_price", map[string]any{"code": "chat", "event_type": "chat.completed", "prices": []any{map[string]any{"model": "per_unit", "asset": "USD", "unit_amount": "0.01"}}})
 		r := e.ok("list_products", map[string]any{"limit": 1})
-		if n := len(r["items"].([]any)); n != 1 || r["has_more"] != true || get(r, "items", 0, "code") != "chat" || get(r, "items", 0, "versions") != nil {
+		if n := len(r["data"].([]any)); n != 1 || r["has_more"] != true || get(r, "data", 0, "code") != "chat" || get(r, "data", 0, "versions") != nil {
 			t.Fatalf("list_products(limit 1) = %v", r)
 		}
 		r = e.ok("list_products", map[string]any{"limit": 1, "cursor": r["next_cursor"]})
-		if get(r, "items", 0, "code") != "image-generation" || r["has_more"] != false {
+		if get(r, "data", 0, "code") != "image-generation" || r["has_more"] != false {
 			t.Errorf("list_products page 2 = %v", r)
 		}
 	})
@@ -139,10 +139,10 @@ func TestProducts(t *testing.T) {
 		if get(r, "product", "archived_at") != at {
 			t.Errorf("archive_product again: archived_at %v, want %s unchanged", get(r, "product", "archived_at"), at)
 		}
-		if n := len(e.ok("list_products", nil)["items"].([]any)); n != 1 {
+		if n := len(e.ok("list_products", nil)["data"].([]any)); n != 1 {
 			t.Errorf("list_products after archiving = %d items, want 1", n)
 		}
-		if n := len(e.ok("list_products", map[string]any{"include_archived": true})["items"].([]any)); n != 2 {
+		if n := len(e.ok("list_products", map[string]any{"include_archived": true})["data"].([]any)); n != 2 {
 			t.Errorf("list_products(include_archived) = %d items, want 2", n)
 		}
 		wantContains(t, "error", e.fail("create_product_version", map[string]any{"product": "chat", "prices": []any{map[string]any{"model": "per_unit", "asset": "USD", "unit_amount": "0.02"}}}), "archived")

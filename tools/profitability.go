@@ -14,15 +14,15 @@ import (
 )
 
 // GetProfitability reports revenue, cost and margin per group.
-func GetProfitability(prof *profitability.Service) Tool {
-	return newTool("get_profitability", "Get profitability",
+func GetProfitability(d Deps) Tool {
+	return newTool(reportsSet, "get_profitability", "Get profitability",
 		"Revenue, vendor cost and margin of billed events over whole UTC days, grouped by customer, product, version, event_type, "+
 			"dimension:<data key> (such as dimension:model) and day, week or month; filtered, sorted and paged. Amounts are in the account's "+
 			"reporting currency. A cost never sent is unknown, not 0: margin covers the events with known cost and cost_coverage says how many.",
 		readOnly,
 		func(ctx context.Context, in wire.GetProfitabilityArgs) (wire.GetProfitabilityResult, error) {
 			filters := profitability.Filters{Customer: in.Customer, Product: in.Product, EventType: in.EventType, Dimensions: in.Dimensions}
-			rep, err := prof.Profitability(ctx, profitability.Input{From: in.From.Value(), To: in.To.Value(), GroupBy: in.GroupBy,
+			rep, err := d.Profitability.Profitability(ctx, profitability.Input{From: in.From.Value(), To: in.To.Value(), GroupBy: in.GroupBy,
 				Filters: filters, Sort: in.Sort, Order: in.Order, Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
 				return wire.GetProfitabilityResult{}, err
@@ -86,8 +86,8 @@ func profitabilitySummary(rep profitability.Report) (string, []string) {
 }
 
 // SimulateRepricing applies proposed prices to a product's real events.
-func SimulateRepricing(prof *profitability.Service) Tool {
-	return newTool("simulate_repricing", "Simulate a price change",
+func SimulateRepricing(d Deps) Tool {
+	return newTool(reportsSet, "simulate_repricing", "Simulate a price change",
 		"What-if: prices a product's real events of a period with a published version or draft prices (the prices create_product_version takes) "+
 			"and returns, per group, actual beside proposed revenue and margin, and the delta. Nothing changes: no wallet, event or version. "+
 			"This is how to check a price change before publishing it with create_product_version; the version in use reproduces actual revenue.",
@@ -100,7 +100,7 @@ func SimulateRepricing(prof *profitability.Service) Tool {
 			if len(prices) == 0 {
 				prices = nil
 			}
-			rep, err := prof.SimulateRepricing(ctx, profitability.RepricingInput{Product: in.Product, Version: in.Version, Prices: prices,
+			rep, err := d.Profitability.SimulateRepricing(ctx, profitability.RepricingInput{Product: in.Product, Version: in.Version, Prices: prices,
 				From: in.From.Value(), To: in.To.Value(), GroupBy: in.GroupBy,
 				Filters: profitability.Filters{Customer: in.Customer, Dimensions: in.Dimensions}, Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
@@ -160,13 +160,13 @@ func repricingSummary(rep profitability.RepricingReport) (string, []string) {
 }
 
 // SetProfitabilityDimensions chooses the extra data keys profitability groups by.
-func SetProfitabilityDimensions(prof *profitability.Service) Tool {
-	return newTool("set_profitability_dimensions", "Set profitability dimensions",
+func SetProfitabilityDimensions(d Deps) Tool {
+	return newTool(reportsSet, "set_profitability_dimensions", "Set profitability dimensions",
 		"Sets which event data keys, besides those of dimensional prices, get_profitability groups and filters by as dimension:<key> "+
 			"(such as feature or region); replaces the previous list. Billing is not affected; the next get_profitability re-reads every event once.",
 		Annotations{Idempotent: true},
 		func(ctx context.Context, in wire.SetProfitabilityDimensionsArgs) (wire.SetProfitabilityDimensionsResult, error) {
-			dims, err := prof.SetProfitabilityDimensions(ctx, in.Dimensions)
+			dims, err := d.Profitability.SetProfitabilityDimensions(ctx, in.Dimensions)
 			if err != nil {
 				return wire.SetProfitabilityDimensionsResult{}, err
 			}

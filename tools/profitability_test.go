@@ -99,7 +99,7 @@ func TestGetProfitability(t *testing.T) {
 	t.Run("ByCustomer", func(t *testing.T) {
 		r := e.ok("get_profitability", with(map[string]any{"group_by": []any{"customer"}, "sort": "margin"}))
 		if r["currency"] != "USD" || r["from"] != "2026-11-01T00:00:00Z" || r["to"] != "2026-12-01T00:00:00Z" || mustJSON(r["group_by"]) != `["customer"]` ||
-			mustJSON(r["dimensions"]) != `["model"]` || r["has_more"] != false || r["next_cursor"] != "" {
+			mustJSON(r["dimensions"]) != `["model"]` || r["has_more"] != false || r["next_cursor"] != nil {
 			t.Errorf("get_profitability = %v", r)
 		}
 		if n := len(r["rows"].([]any)); n != 2 {
@@ -147,7 +147,7 @@ func TestGetProfitability(t *testing.T) {
 	t.Run("Pages", func(t *testing.T) {
 		args := with(map[string]any{"group_by": []any{"customer"}, "sort": "margin", "order": "asc", "limit": 1})
 		r := e.ok("get_profitability", args)
-		if get(r, "rows", 0, "group", 0, "label") != "u2" || r["has_more"] != true || r["next_cursor"] == "" {
+		if get(r, "rows", 0, "group", 0, "label") != "u2" || r["has_more"] != true || r["next_cursor"] == nil {
 			t.Fatalf("page 1 = %v, want u2 (least margin) with more to follow", r)
 		}
 		wantContains(t, "summary", r["summary"].(string), "call again with cursor")

@@ -10,16 +10,16 @@ import (
 )
 
 // GetStatement reads a customer's monthly statement for a wallet and asset.
-func GetStatement(svc *billing.Service) Tool {
-	return newTool("get_statement", "Get a monthly statement",
+func GetStatement(d Deps) Tool {
+	return newTool(plansSet, "get_statement", "Get a monthly statement",
 		"A customer's statement for a UTC month, one wallet and asset: opening balance, movements by kind (top-ups, plan fees, allowance, usage, …), usage by product, closing balance.",
 		readOnly,
 		func(ctx context.Context, in wire.GetStatementArgs) (wire.GetStatementResult, error) {
-			month, err := wire.ParseMonth("month", in.Month, svc.Now())
+			month, err := wire.ParseMonth("month", in.Month, d.Billing.Now())
 			if err != nil {
 				return wire.GetStatementResult{}, err
 			}
-			st, err := svc.Plans.GetStatement(ctx, in.Customer, in.Wallet, in.Asset, month)
+			st, err := d.Billing.Plans.GetStatement(ctx, in.Customer, in.Wallet, in.Asset, month)
 			if err != nil {
 				return wire.GetStatementResult{}, err
 			}

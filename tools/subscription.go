@@ -11,16 +11,16 @@ import (
 
 // SubscribeCustomer puts a customer on a product version: usage-only, or a
 // plan whose first period is charged at once (or starts with a free trial).
-func SubscribeCustomer(svc *billing.Service) Tool {
-	return newTool("subscribe_customer", "Subscribe a customer",
+func SubscribeCustomer(d Deps) Tool {
+	return newTool(subscriptionsSet, "subscribe_customer", "Subscribe a customer",
 		"Puts a customer on a product version from now on. A plan's first fee is charged from the wallet at once and its allowance granted; it renews on its own (tollgate://docs/plans). Same version: nothing changes. To move a plan prefer change_subscription. Confirm product, version and fee with the user.",
 		overwriting,
 		func(ctx context.Context, in wire.SubscribeCustomerArgs) (wire.SubscribeCustomerResult, error) {
-			before, err := svc.Plans.ListSubscriptions(ctx, in.Customer)
+			before, err := d.Billing.Plans.ListSubscriptions(ctx, in.Customer)
 			if err != nil {
 				return wire.SubscribeCustomerResult{}, err
 			}
-			sub, err := svc.Plans.Subscribe(ctx, in.ToInput(in.Customer))
+			sub, err := d.Billing.Plans.Subscribe(ctx, in.ToInput(in.Customer))
 			if err != nil {
 				return wire.SubscribeCustomerResult{}, err
 			}
@@ -75,16 +75,16 @@ func planSentence(sub billing.Subscription) string {
 func date(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // GetSubscription reads a subscription with its billing periods.
-func GetSubscription(svc *billing.Service) Tool {
-	return newTool("get_subscription", "Get a subscription",
+func GetSubscription(d Deps) Tool {
+	return newTool(plansSet, "get_subscription", "Get a subscription",
 		"Reads a subscription: status (trialing, active, past_due, suspended, canceled), current period, renewal, scheduled changes and a plan's billing periods.",
 		readOnly,
 		func(ctx context.Context, in wire.GetSubscriptionArgs) (wire.GetSubscriptionResult, error) {
-			sub, periods, err := svc.Plans.GetSubscription(ctx, in.Subscription)
+			sub, periods, err := d.Billing.Plans.GetSubscription(ctx, in.Subscription)
 			if err != nil {
 				return wire.GetSubscriptionResult{}, err
 			}
-			ps, err := periodsOf(ctx, svc, periods)
+			ps, err := periodsOf(ctx, d.Billing, periods)
 			if err != nil {
 				return wire.GetSubscriptionResult{}, err
 			}
@@ -149,16 +149,16 @@ func periodsOf(ctx context.Context, svc *billing.Service, periods []billing.Subs
 
 // ChangeSubscription upgrades or downgrades a plan, now (prorated) or at the
 // period's end.
-func ChangeSubscription(svc *billing.Service) Tool {
-	return newTool("change_subscription", "Change a plan's version",
+func ChangeSubscription(d Deps) Tool {
+	return newTool(plansSet, "change_subscription", "Change a plan's version",
 		"Moves a plan to another version of its product (same interval and asset): now, prorated (a new subscription id), or at_period_end. Idempotent. A past_due or suspended plan must be paid first. Confirm the fees with the user.",
 		overwriting,
 		func(ctx context.Context, in wire.ChangeSubscriptionArgs) (wire.ChangeSubscriptionResult, error) {
-			cur, _, err := svc.Plans.GetSubscription(ctx, in.Subscription)
+			cur, _, err := d.Billing.Plans.GetSubscription(ctx, in.Subscription)
 			if err != nil {
 				return wire.ChangeSubscriptionResult{}, err
 			}
-			sub, err := svc.Plans.ChangeSubscription(ctx, billing.ChangeSubscriptionInput{Subscription: in.Subscription, Version: in.Version, AtPeriodEnd: in.AtPeriodEnd})
+			sub, err := d.Billing.Plans.ChangeSubscription(ctx, billing.ChangeSubscriptionInput{Subscription: in.Subscription, Version: in.Version, AtPeriodEnd: in.AtPeriodEnd})
 			if err != nil {
 				return wire.ChangeSubscriptionResult{}, err
 			}
@@ -179,18 +179,18 @@ func ChangeSubscription(svc *billing.Service) Tool {
 }
 
 // CancelSubscription ends a plan now or at its period's end.
-func CancelSubscription(svc *billing.Service) Tool {
-	return newTool("cancel_subscription", "Cancel a plan",
+func CancelSubscription(d Deps) Tool {
+	return newTool(plansSet, "cancel_subscription", "Cancel a plan",
 		"Cancels a plan now (no refund; the allowance lasts the period) or at_period_end (no renewal). Idempotent. Confirm with the user first.",
 		destructive,
 		func(ctx context.Context, in wire.CancelSubscriptionArgs) (wire.CancelSubscriptionResult, error) {
-			cur, _, err := svc.Plans.GetSubscription(ctx, in.Subscription)
+			cur, _, err := d.Billing.Plans.GetSubscription(ctx, in.Subscription)
 			if err != nil {
 				return wire.CancelSubscriptionResult{}, err
 			}
 			sub := cur
 			if cur.EndedAt == nil {
-				if sub, err = svc.Plans.CancelSubscription(ctx, in.Subscription, in.AtPeriodEnd); err != nil {
+				if sub, err = d.Billing.Plans.CancelSubscription(ctx, in.Subscription, in.AtPeriodEnd); err != nil {
 					return wire.CancelSubscriptionResult{}, err
 				}
 			}

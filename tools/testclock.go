@@ -10,12 +10,12 @@ import (
 
 // CreateTestClock creates a test clock: a frozen time for the test-mode
 // customers created on it.
-func CreateTestClock(svc *billing.Service) Tool {
-	return newTool("create_test_clock", "Create a test clock",
+func CreateTestClock(d Deps) Tool {
+	return newTool(plansSet, "create_test_clock", "Create a test clock",
 		"Test mode: a frozen time to watch plans renew. Customers created with test_clock live on its time; advance_test_clock moves it forward and runs what falls due (renewals, expiries, past_due → suspended). Idempotent under idempotency_key.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateTestClockArgs) (wire.TestClockResult, error) {
-			clk, replayed, err := svc.Plans.CreateTestClock(ctx, in.ToInput())
+			clk, replayed, err := d.Billing.Plans.CreateTestClock(ctx, in.ToInput())
 			if err != nil {
 				return wire.TestClockResult{}, err
 			}
@@ -31,12 +31,12 @@ func CreateTestClock(svc *billing.Service) Tool {
 
 // GetTestClock reads a test clock: its time and whether it is still
 // advancing.
-func GetTestClock(svc *billing.Service) Tool {
-	return newTool("get_test_clock", "Get a test clock",
+func GetTestClock(d Deps) Tool {
+	return newTool(plansSet, "get_test_clock", "Get a test clock",
 		"Reads a test clock: its frozen time and status (advancing while the work that fell due runs, then ready).",
 		readOnly,
 		func(ctx context.Context, in wire.GetTestClockArgs) (wire.TestClockResult, error) {
-			clk, err := svc.Plans.GetTestClock(ctx, in.TestClock)
+			clk, err := d.Billing.Plans.GetTestClock(ctx, in.TestClock)
 			if err != nil {
 				return wire.TestClockResult{}, err
 			}
@@ -45,12 +45,12 @@ func GetTestClock(svc *billing.Service) Tool {
 }
 
 // AdvanceTestClock moves a test clock forward.
-func AdvanceTestClock(svc *billing.Service) Tool {
-	return newTool("advance_test_clock", "Advance a test clock",
+func AdvanceTestClock(d Deps) Tool {
+	return newTool(plansSet, "advance_test_clock", "Advance a test clock",
 		"Moves a test clock forward to frozen_time (at most two intervals of its customers' longest plan) and runs, in time order, what falls due for its customers: renewals with allowances, expiries, past_due → suspended. Asking again for the same time changes nothing.",
 		overwriting,
 		func(ctx context.Context, in wire.AdvanceTestClockArgs) (wire.TestClockResult, error) {
-			clk, err := svc.Plans.AdvanceTestClock(ctx, in.TestClock, in.FrozenTime.Time)
+			clk, err := d.Billing.Plans.AdvanceTestClock(ctx, in.TestClock, in.FrozenTime.Time)
 			if err != nil {
 				return wire.TestClockResult{}, err
 			}

@@ -1,14 +1,14 @@
 // Package tools holds Tollgate's MCP tools: one constructor per tool over
-// *billing.Service. Each tool is a typed function from an arguments struct to
+// the services in Deps. Each tool is a typed function from an arguments struct to
 // a result struct (both in package wire); newTool does everything else once:
 // strict decoding of the arguments, the schemas (committed in schemas/),
 // annotations, structured results, and turning billing errors into tool
 // errors an agent can act on.
 //
 // Adding a tool: write its argument and result types in wire/tools_<noun>.go,
-// its constructor in tools/<noun>.go (a call to newTool), one line in All, then
-// run `go test ./tools -update` and commit the new schemas/ and
-// tools/testdata/ files.
+// its constructor in tools/<noun>.go (a call to newTool naming its toolset),
+// one entry in All, then run `go test ./tools -update` and commit the new
+// schemas/ and tools/testdata/ files.
 package tools
 
 import (
@@ -55,6 +55,8 @@ var (
 // Tool is one MCP tool: what tools/list shows, the Go types its schemas are
 // generated from, and its handler. Build one with newTool.
 type Tool struct {
+	// Toolset is the one set the tool belongs to.
+	Toolset     Toolset
 	Name        string
 	Title       string
 	Description string
@@ -69,16 +71,16 @@ type Tool struct {
 	run func(ctx context.Context, args map[string]any, docs map[string]string) (any, error)
 }
 
-// newTool makes a tool from a typed function. fn receives decoded arguments
-// and returns a result struct, or an error whose billing code decides what the
-// agent sees (see Tool.result).
-func newTool[In, Out any](name, title, description string, ann Annotations, fn func(context.Context, In) (Out, error)) Tool {
+// newTool makes a tool of the toolset set from a typed function. fn receives
+// decoded arguments and returns a result struct, or an error whose billing
+// code decides what the agent sees (see Tool.result).
+func newTool[In, Out any](set Toolset, name, title, description string, ann Annotations, fn func(context.Context, In) (Out, error)) Tool {
 	in, out := reflect.TypeFor[In](), reflect.TypeFor[Out]()
 	if in.Kind() != reflect.Struct || out.Kind() != reflect.Struct {
 		panic(fmt.Sprintf("tools: %s: arguments and result must be structs", name))
 	}
 	return Tool{
-		Name: name, Title: title, Description: description, Annotations: ann, In: in, Out: out,
+		Toolset: set, Name: name, Title: title, Description: description, Annotations: ann, In: in, Out: out,
 		run: func(ctx context.Context, args map[string]any, docs map[string]string) (any, error) {
 			var v In
 			if err := decodeArgs(name, args, docs, &v); err != nil {

@@ -3,72 +3,53 @@ package tools
 import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/webhooks"
 )
 
-// All returns every tool over svc and prof (the profitability tools), in the
-// order tools/list shows them: reads before writes within each area, areas in
-// the order of a set-up.
-//
-// portal makes the links of create_portal_session; without it (MCP over
-// stdio) that tool says where to call it instead.
-func All(svc *billing.Service, prof *profitability.Service, portal ...PortalLinks) []Tool {
-	var links PortalLinks
-	if len(portal) > 0 {
-		links = portal[0]
-	}
+// Deps are the services the tools call. Every tool constructor takes them,
+// and a tool uses only the fields it needs, so a test may leave the others
+// nil.
+type Deps struct {
+	Billing       *billing.Service
+	Profitability *profitability.Service
+	// Webhooks serves the webhook toolset's endpoint and delivery tools.
+	Webhooks *webhooks.Service
+	// PortalLinks makes create_portal_session's links; nil where the
+	// process does not serve the portal (MCP over stdio), and the tool then
+	// says where to call it instead.
+	PortalLinks PortalLinks
+}
+
+// All returns every tool over d: the one list of tools, in the order
+// tools/list and list_toolsets show them (areas in the order of a set-up,
+// reads before writes within each). Each tool names its own toolset (see
+// newTool); every other list (a toolset's tools, the default sets' tools,
+// the read-only tools) is derived from this one.
+func All(d Deps) []Tool {
 	return []Tool{
-		Whoami(svc),
+		Whoami(d),
 
-		ListAssets(svc),
-		CreateAsset(svc),
-		AddAssetRate(svc),
-		QuoteAsset(svc),
+		ListAssets(d), CreateAsset(d), AddAssetRate(d), QuoteAsset(d),
+		ListVendors(d), CreateVendor(d),
+		ListProducts(d), GetProduct(d), SimulateUsage(d), CreateProductPrice(d), CreateProductVersion(d), ArchiveProduct(d),
 
-		ListVendors(svc),
-		CreateVendor(svc),
+		ListCustomers(d), GetCustomer(d), CreateCustomer(d), SubscribeCustomer(d),
 
-		ListProducts(svc),
-		GetProduct(svc),
-		SimulateUsage(svc),
-		CreateProductPrice(svc),
-		CreateProductVersion(svc),
-		ArchiveProduct(svc),
+		GetWallet(d), CreateWallet(d), SetCreditLimit(d),
+		ListTransactions(d), CreateAdjustment(d),
 
-		ListCustomers(svc),
-		GetCustomer(svc),
-		CreateCustomer(svc),
-		SubscribeCustomer(svc),
+		ListTopUps(d), GetTopUp(d), CreateTopUp(d), ConfigureAutoTopUp(d), RefundTopUp(d),
 
-		GetWallet(svc),
-		CreateWallet(svc),
-		SetCreditLimit(svc),
+		ListEvents(d), GetEvent(d), AuthorizeUsage(d), VoidAuthorization(d), RecordUsage(d),
 
-		ListTransactions(svc),
-		CreateAdjustment(svc),
+		GetProfitability(d), SimulateRepricing(d), SetProfitabilityDimensions(d),
 
-		ListTopUps(svc),
-		GetTopUp(svc),
-		CreateTopUp(svc),
-		ConfigureAutoTopUp(svc),
-		RefundTopUp(svc),
+		CreatePortalSession(d), SetPortalBranding(d),
 
-		ListEvents(svc),
-		GetEvent(svc),
-		AuthorizeUsage(svc),
-		VoidAuthorization(svc),
-		RecordUsage(svc),
+		GetSubscription(d), ChangeSubscription(d), CancelSubscription(d), GetStatement(d),
+		CreateTestClock(d), GetTestClock(d), AdvanceTestClock(d),
 
-		GetProfitability(prof), SimulateRepricing(prof), SetProfitabilityDimensions(prof),
-
-		CreatePortalSession(svc, links),
-		SetPortalBranding(svc),
-
-		GetSubscription(svc),
-		ChangeSubscription(svc),
-		CancelSubscription(svc),
-		GetStatement(svc),
-		CreateTestClock(svc),
-		GetTestClock(svc),
-		AdvanceTestClock(svc),
+		ListWebhookEndpoints(d), ListWebhookDeliveries(d), CreateWebhookEndpoint(d), UpdateWebhookEndpoint(d),
+		SendTestWebhook(d), RetryWebhookDelivery(d), SetBalanceThresholds(d),
 	}
 }

@@ -56,7 +56,7 @@ func newEnvFor(t *testing.T, svc *billing.Service, prof *profitability.Service, 
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
 	s := mcpserver.NewMCPServer("tollgate-test", "test", mcpserver.WithToolCapabilities(false))
-	for _, tool := range All(svc, prof) {
+	for _, tool := range All(Deps{Billing: svc, Profitability: prof}) {
 		s.AddTools(tool.Server(log))
 	}
 	c, err := client.NewInProcessClientWithOptions(s, opts...)
@@ -361,12 +361,15 @@ func TestCustomers(t *testing.T) {
 			e.ok("create_customer", map[string]any{"external_id": x})
 		}
 		r := e.ok("list_customers", map[string]any{"limit": 2})
-		if n := len(r["items"].([]any)); n != 2 || r["has_more"] != true || r["next_cursor"] == "" {
+		if n := len(r["data"].([]any)); n != 2 || r["has_more"] != true || r["next_cursor"] == nil {
 			t.Fatalf("list_customers(limit 2) = %d items, has_more %v, next_cursor %q", n, r["has_more"], r["next_cursor"])
 		}
 		r = e.ok("list_customers", map[string]any{"limit": 2, "cursor": r["next_cursor"]})
-		if n := len(r["items"].([]any)); n != 1 || r["has_more"] != false || get(r, "items", 0, "external_id") != "user_1" {
+		if n := len(r["data"].([]any)); n != 1 || r["has_more"] != false || get(r, "data", 0, "external_id") != "user_1" {
 			t.Errorf("list_customers page 2 = %v", r)
+		}
+		if v, ok := r["next_cursor"]; !ok || v != nil {
+			t.Errorf("list_customers last page: next_cursor = %#v (present %v), want null", v, ok)
 		}
 	})
 	t.Run("ErrLimit", func(t *testing.T) {
@@ -442,12 +445,12 @@ func TestWalletsAndAdjustments(t *testing.T) {
 	})
 	t.Run("Transactions", func(t *testing.T) {
 		r := e.ok("list_transactions", map[string]any{"customer": "user_1"})
-		items := r["items"].([]any)
+		items := r["data"].([]any)
 		if len(items) != 2 || get(items[0], "kind") != "charge" || get(items[1], "kind") != "top_up" || get(items[1], "amounts", "USD") != "10" {
 			t.Errorf("list_transactions = %v", items)
 		}
 		r = e.ok("list_transactions", map[string]any{"customer": "user_1", "kind": "top_up"})
-		if n := len(r["items"].([]any)); n != 1 {
+		if n := len(r["data"].([]any)); n != 1 {
 			t.Errorf("list_transactions(kind top_up) = %d items, want 1", n)
 		}
 	})
@@ -530,7 +533,7 @@ func TestInternalErrorsAreGeneric(t *testing.T) {
 func TestPanicsAreRecovered(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
-	boom := newTool("boom", "Boom", "Panics.", readOnly, func(context.Context, struct{}) (struct{}, error) {
+	boom := newTool(accountSet, "boom", "Boom", "Panics.", readOnly, func(context.Context, struct{}) (struct{}, error) {
 		panic("secret detail")
 	})
 	res, err := boom.Server(slog.New(slog.NewTextHandler(&logs, nil))).Handler(context.Background(), mcpgo.CallToolRequest{})

@@ -7,7 +7,7 @@ import (
 )
 
 // Toolset is a named group of tools an agent loads together. Every tool
-// belongs to exactly one set, written in toolsetOf below.
+// names its one set when it is built (newTool's first argument).
 type Toolset struct {
 	Name        string
 	Description string
@@ -17,101 +17,54 @@ type Toolset struct {
 }
 
 // Special names: AllToolsets selects every tool; Always is the set every
-// selection includes.
+// selection includes; WebhooksToolset holds the tools over a
+// webhooks.Service, which a server built without one leaves out.
 const (
-	AllToolsets = "all"
-	Always      = "account"
+	AllToolsets     = "all"
+	Always          = "account"
+	WebhooksToolset = "webhooks"
+)
+
+// The sets, each named once; toolsets orders them.
+var (
+	accountSet       = Toolset{Name: Always, Description: "Who the connection is (account, mode, key scope); always listed.", Default: true}
+	catalogSet       = Toolset{Name: "catalog", Description: "Assets and exchange rates, vendors, products and their priced versions; simulate fees.", Default: true}
+	customersSet     = Toolset{Name: "customers", Description: "Customers: list, get, create.", Default: true}
+	subscriptionsSet = Toolset{Name: "subscriptions", Description: "Put customers on product versions (plans).", Default: true}
+	walletsSet       = Toolset{Name: "wallets", Description: "Wallets, balances, credit limits, ledger transactions and manual adjustments (gifts, corrections).", Default: true}
+	usageSet         = Toolset{Name: "usage", Description: "Authorize, record and look up usage events.", Default: true}
+	plansSet         = Toolset{Name: "plans", Description: "Run plans: read a subscription with its periods, change or cancel it, monthly statements; test clocks to watch them renew."}
+	paymentsSet      = Toolset{Name: "payments", Description: "Card top-ups through the payment provider, auto top-up and refunds."}
+	reportsSet       = Toolset{Name: "reports", Description: "Profitability: revenue, cost and margin; repricing what-ifs."}
+	webhooksSet      = Toolset{Name: WebhooksToolset, Description: "Webhook endpoints for billing events."}
+	portalSet        = Toolset{Name: "portal", Description: "The customer portal: sessions and branding."}
 )
 
 // toolsets are the sets in the order list_toolsets shows them.
-var toolsets = []Toolset{
-	{Name: "account", Description: "Who the connection is (account, mode, key scope); always listed.", Default: true},
-	{Name: "catalog", Description: "Assets and exchange rates, vendors, products and their priced versions; simulate fees.", Default: true},
-	{Name: "customers", Description: "Customers: list, get, create.", Default: true},
-	{Name: "subscriptions", Description: "Put customers on product versions (plans).", Default: true},
-	{Name: "wallets", Description: "Wallets, balances, credit limits, ledger transactions and manual adjustments (gifts, corrections).", Default: true},
-	{Name: "usage", Description: "Authorize, record and look up usage events.", Default: true},
-	{Name: "plans", Description: "Run plans: read a subscription with its periods, change or cancel it, monthly statements; test clocks to watch them renew."},
-	{Name: "payments", Description: "Card top-ups through the payment provider, auto top-up and refunds."},
-	{Name: "reports", Description: "Profitability: revenue, cost and margin; repricing what-ifs."},
-	{Name: "webhooks", Description: "Webhook endpoints for billing events."},
-	{Name: "portal", Description: "The customer portal: sessions and branding."},
-}
-
-// toolsetOf is THE table: every tool's name and its one set. A tool missing
-// here fails TestEveryToolHasOneToolset.
-var toolsetOf = map[string]string{
-	"whoami": "account",
-
-	"list_assets":            "catalog",
-	"create_asset":           "catalog",
-	"add_asset_rate":         "catalog",
-	"quote_asset":            "catalog",
-	"list_vendors":           "catalog",
-	"create_vendor":          "catalog",
-	"list_products":          "catalog",
-	"get_product":            "catalog",
-	"simulate_usage":         "catalog",
-	"create_product_price":   "catalog",
-	"create_product_version": "catalog",
-	"archive_product":        "catalog",
-
-	"list_customers":  "customers",
-	"get_customer":    "customers",
-	"create_customer": "customers",
-
-	"subscribe_customer":  "subscriptions",
-	"get_subscription":    "plans",
-	"change_subscription": "plans",
-	"cancel_subscription": "plans",
-	"get_statement":       "plans",
-	"create_test_clock":   "plans",
-	"get_test_clock":      "plans",
-	"advance_test_clock":  "plans",
-
-	"get_wallet":        "wallets",
-	"create_wallet":     "wallets",
-	"set_credit_limit":  "wallets",
-	"list_transactions": "wallets",
-	"create_adjustment": "wallets",
-
-	"list_events":        "usage",
-	"get_event":          "usage",
-	"authorize_usage":    "usage",
-	"void_authorization": "usage",
-	"record_usage":       "usage",
-
-	"list_top_ups":          "payments",
-	"get_top_up":            "payments",
-	"create_top_up":         "payments",
-	"configure_auto_top_up": "payments",
-	"refund_top_up":         "payments",
-
-	"get_profitability":            "reports",
-	"simulate_repricing":           "reports",
-	"set_profitability_dimensions": "reports",
-
-	"create_webhook_endpoint": "webhooks",
-	"list_webhook_endpoints":  "webhooks",
-	"update_webhook_endpoint": "webhooks",
-	"send_test_webhook":       "webhooks",
-	"list_webhook_deliveries": "webhooks",
-	"retry_webhook_delivery":  "webhooks",
-	"set_balance_thresholds":  "webhooks",
-
-	"create_portal_session": "portal",
-	"set_portal_branding":   "portal",
-}
+var toolsets = []Toolset{accountSet, catalogSet, customersSet, subscriptionsSet, walletsSet, usageSet,
+	plansSet, paymentsSet, reportsSet, webhooksSet, portalSet}
 
 // Toolsets returns every set in display order, including sets that have no
 // tool in this build.
 func Toolsets() []Toolset { return slices.Clone(toolsets) }
 
-// ToolsetOf returns the set a tool belongs to, and false for a tool missing
-// from the table.
-func ToolsetOf(tool string) (string, bool) {
-	s, ok := toolsetOf[tool]
-	return s, ok
+// Selected reports whether t is listed under a selection of sets (from
+// ParseToolsets): its own set is selected, it is in the Always set, or the
+// selection is AllToolsets.
+func (t Tool) Selected(sets []string) bool {
+	return t.Toolset.Name == Always || slices.Contains(sets, AllToolsets) || slices.Contains(sets, t.Toolset.Name)
+}
+
+// Select returns the tools of ts listed under sets, in their order;
+// readOnly keeps only the tools annotated read-only.
+func Select(ts []Tool, sets []string, readOnly bool) []Tool {
+	var out []Tool
+	for _, t := range ts {
+		if t.Selected(sets) && (!readOnly || t.Annotations.ReadOnly) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // DefaultToolsets returns the names of the default sets.

@@ -9,37 +9,49 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestEveryToolHasOneToolset holds the toolsets table to All: a new tool must
-// be given a set, and the table must not name tools that do not exist.
-func TestEveryToolHasOneToolset(t *testing.T) {
-	exists := map[string]bool{}
-	for _, tool := range Every(nil, nil, nil) {
-		exists[tool.Name] = true
-		set, ok := toolsetOf[tool.Name]
-		if !ok {
-			t.Errorf("tool %s belongs to no toolset: add it to the toolsets table (toolsetOf in tools/toolsets.go)", tool.Name)
-			continue
-		}
-		if !knownToolset(set) {
-			t.Errorf("tool %s is in toolset %q, which is not declared in toolsets", tool.Name, set)
+// TestEveryToolHasAKnownToolset: the set a tool names is one list_toolsets
+// shows (a set declared but left out of toolsets would hide its tools), and
+// every declared set has a tool.
+func TestEveryToolHasAKnownToolset(t *testing.T) {
+	used := map[string]bool{}
+	for _, tool := range All(Deps{}) {
+		used[tool.Toolset.Name] = true
+		if i := slices.IndexFunc(toolsets, func(s Toolset) bool { return s.Name == tool.Toolset.Name }); i < 0 || toolsets[i] != tool.Toolset {
+			t.Errorf("tool %s is in toolset %+v, which is not one of toolsets (tools/toolsets.go)", tool.Name, tool.Toolset)
 		}
 	}
-	for name := range toolsetOf {
-		if !exists[name] {
-			t.Errorf("the toolsets table names %s, which is not a tool in All: remove it from toolsetOf", name)
+	for _, s := range toolsets {
+		if !used[s.Name] {
+			t.Errorf("toolset %s has no tool", s.Name)
 		}
 	}
 }
 
 func TestDefaultToolsetsFitTheBudget(t *testing.T) {
-	n := 0
-	for _, tool := range Every(nil, nil, nil) {
-		if slices.Contains(DefaultToolsets(), toolsetOf[tool.Name]) {
-			n++
-		}
-	}
-	if n > 40 {
+	if n := len(Select(All(Deps{}), DefaultToolsets(), false)); n > 40 {
 		t.Errorf("the default toolsets hold %d tools, want at most 40", n)
+	}
+}
+
+func TestSelect(t *testing.T) {
+	all := All(Deps{})
+	names := func(ts []Tool) []string {
+		var out []string
+		for _, t := range ts {
+			out = append(out, t.Name)
+		}
+		return out
+	}
+	if got := Select(all, []string{AllToolsets}, false); len(got) != len(all) {
+		t.Errorf("Select(all) = %d tools, want all %d", len(got), len(all))
+	}
+	want := []string{"whoami", "get_profitability", "simulate_repricing"}
+	if diff := cmp.Diff(want, names(Select(all, []string{"reports"}, true))); diff != "" {
+		t.Errorf("Select(reports, read-only) (-want +got):\n%s", diff)
+	}
+	want = []string{"whoami", "get_profitability", "simulate_repricing", "set_profitability_dimensions"}
+	if diff := cmp.Diff(want, names(Select(all, []string{"reports"}, false))); diff != "" {
+		t.Errorf("Select(reports) (-want +got):\n%s", diff)
 	}
 }
 
@@ -85,13 +97,8 @@ func listSize(ts []Tool) int {
 }
 
 func TestToolListSize(t *testing.T) {
-	var def []Tool
-	for _, tool := range Every(nil, nil, nil) {
-		if slices.Contains(DefaultToolsets(), toolsetOf[tool.Name]) {
-			def = append(def, tool)
-		}
-	}
-	t.Logf("default toolsets: %d tools, %d bytes; all: %d tools, %d bytes", len(def), listSize(def), len(Every(nil, nil, nil)), listSize(Every(nil, nil, nil)))
+	def := Select(All(Deps{}), DefaultToolsets(), false)
+	t.Logf("default toolsets: %d tools, %d bytes; all: %d tools, %d bytes", len(def), listSize(def), len(All(Deps{})), listSize(All(Deps{})))
 	if maxDefaultBytes > 25_600 {
 		t.Errorf("maxDefaultBytes = %d: issue 20 allows at most 25,600 bytes", maxDefaultBytes)
 	}

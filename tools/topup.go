@@ -9,8 +9,8 @@ import (
 )
 
 // CreateTopUp starts a top-up the customer pays at the provider's checkout.
-func CreateTopUp(svc *billing.Service) Tool {
-	return newTool("create_top_up", "Start a top-up (customer pays by card)",
+func CreateTopUp(d Deps) Tool {
+	return newTool(paymentsSet, "create_top_up", "Start a top-up (customer pays by card)",
 		"Starts a top-up of a customer's wallet paid through the account's payment provider (Stripe Checkout; in test mode without a Stripe "+
 			"connection, Tollgate's built-in test checkout). Returns checkout_url: send the customer there to pay. When the provider confirms the "+
 			"payment the wallet is credited once, as a paid lot, and the card is saved for auto top-up. amount is what the customer pays in currency "+
@@ -19,7 +19,7 @@ func CreateTopUp(svc *billing.Service) Tool {
 			"the operator connects Stripe on the server. Show the user the customer, amount and credit and get a yes before calling.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateTopUpArgs) (wire.CreateTopUpResult, error) {
-			t, err := svc.Payments.CreateTopUp(ctx, in.ToInput(in.IdempotencyKey))
+			t, err := d.Billing.Payments.CreateTopUp(ctx, in.ToInput(in.IdempotencyKey))
 			if err != nil {
 				return wire.CreateTopUpResult{}, err
 			}
@@ -36,13 +36,13 @@ func CreateTopUp(svc *billing.Service) Tool {
 }
 
 // GetTopUp reads a top-up and its status.
-func GetTopUp(svc *billing.Service) Tool {
-	return newTool("get_top_up", "Get a top-up",
+func GetTopUp(d Deps) Tool {
+	return newTool(paymentsSet, "get_top_up", "Get a top-up",
 		"Reads a top-up: its status (pending until the customer pays; succeeded once the wallet is credited; failed, expired, canceled or "+
 			"requires_action otherwise), what is paid and credited, the checkout_url, the lot credited and what was refunded.",
 		readOnly,
 		func(ctx context.Context, in wire.GetTopUpArgs) (wire.GetTopUpResult, error) {
-			t, err := svc.Payments.GetTopUp(ctx, in.TopUpID)
+			t, err := d.Billing.Payments.GetTopUp(ctx, in.TopUpID)
 			if err != nil {
 				return wire.GetTopUpResult{}, err
 			}
@@ -54,18 +54,18 @@ func GetTopUp(svc *billing.Service) Tool {
 }
 
 // ListTopUps lists a customer's top-ups.
-func ListTopUps(svc *billing.Service) Tool {
-	return newTool("list_top_ups", "List a customer's top-ups",
+func ListTopUps(d Deps) Tool {
+	return newTool(paymentsSet, "list_top_ups", "List a customer's top-ups",
 		"Lists a customer's top-ups newest first, each with its status, amount paid, credit and checkout_url: the way to find a top-up id "+
 			"for get_top_up or refund_top_up, or to see whether an auto top-up was declined.",
 		readOnly,
 		func(ctx context.Context, in wire.ListTopUpsArgs) (wire.ListTopUpsResult, error) {
-			ts, err := svc.Payments.ListTopUps(ctx, in.Customer, in.Limit)
+			ts, err := d.Billing.Payments.ListTopUps(ctx, in.Customer, in.Limit)
 			if err != nil {
 				return wire.ListTopUpsResult{}, err
 			}
 			m := mode(ctx)
-			r := wire.ListTopUpsResult{Items: wire.Map(ts, func(t billing.TopUp) wire.TopUp { return wire.FromTopUp(t, m) })}
+			r := wire.ListTopUpsResult{Data: wire.Map(ts, func(t billing.TopUp) wire.TopUp { return wire.FromTopUp(t, m) })}
 			r.Summary = fmt.Sprintf("Customer %s has %s here.", in.Customer, plural(len(ts), "top-up"))
 			if len(ts) > 0 {
 				r.Summary += " Latest: " + topUpLine(ts[0])
@@ -75,15 +75,15 @@ func ListTopUps(svc *billing.Service) Tool {
 }
 
 // ConfigureAutoTopUp sets or turns off a wallet's auto top-up.
-func ConfigureAutoTopUp(svc *billing.Service) Tool {
-	return newTool("configure_auto_top_up", "Configure auto top-up",
+func ConfigureAutoTopUp(d Deps) Tool {
+	return newTool(paymentsSet, "configure_auto_top_up", "Configure auto top-up",
 		"Sets (or turns off with enabled: false) a wallet's auto top-up in one asset: when a debit, hold or charge takes the available balance "+
 			"below threshold, amount is charged to the customer's saved card and credit is credited, once per crossing, at most monthly_cap a month. "+
 			"Turning it on needs a card the customer saved by paying a top-up (create_top_up). After 3 declines in a row it turns itself off. "+
 			"Replaces the wallet's earlier setting for the asset. Show the user the threshold, amount and cap and get a yes before calling.",
 		overwriting,
 		func(ctx context.Context, in wire.ConfigureAutoTopUpArgs) (wire.ConfigureAutoTopUpResult, error) {
-			a, err := svc.Payments.ConfigureAutoTopUp(ctx, in.ToInput(in.Customer, in.Wallet))
+			a, err := d.Billing.Payments.ConfigureAutoTopUp(ctx, in.ToInput(in.Customer, in.Wallet))
 			if err != nil {
 				return wire.ConfigureAutoTopUpResult{}, err
 			}
@@ -105,15 +105,15 @@ func ConfigureAutoTopUp(svc *billing.Service) Tool {
 }
 
 // RefundTopUp refunds all or part of a succeeded top-up.
-func RefundTopUp(svc *billing.Service) Tool {
-	return newTool("refund_top_up", "Refund a top-up",
+func RefundTopUp(d Deps) Tool {
+	return newTool(paymentsSet, "refund_top_up", "Refund a top-up",
 		"Gives money back for a succeeded top-up through the payment provider and takes the matching credit out of the wallet: all that is "+
 			"refundable, or amount (in the top-up's currency). Never more than was paid less earlier refunds, nor more than the credit its lot still "+
 			"holds (credit already spent is not refunded). idempotency_key is required: a retry refunds nothing twice. This moves real money in "+
 			"live mode: show the user the top-up and the amount and get a yes before calling.",
 		destructive,
 		func(ctx context.Context, in wire.RefundTopUpArgs) (wire.RefundTopUpResult, error) {
-			t, err := svc.Payments.RefundTopUp(ctx, in.ToInput(in.TopUpID, in.IdempotencyKey))
+			t, err := d.Billing.Payments.RefundTopUp(ctx, in.ToInput(in.TopUpID, in.IdempotencyKey))
 			if err != nil {
 				return wire.RefundTopUpResult{}, err
 			}

@@ -99,7 +99,7 @@ func TestTopUpAsANewUser(t *testing.T) {
 			t.Errorf("get_top_up = %v, want succeeded with the lot", g)
 		}
 		l := e.ok("list_top_ups", map[string]any{"customer": "user_1"})
-		if items, _ := l["items"].([]any); len(items) != 1 {
+		if items, _ := l["data"].([]any); len(items) != 1 {
 			t.Errorf("list_top_ups = %v, want one", l)
 		}
 

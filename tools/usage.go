@@ -9,8 +9,8 @@ import (
 )
 
 // RecordUsage records one usage event or a batch and charges it.
-func RecordUsage(svc *billing.Service) Tool {
-	return newTool("record_usage", "Record usage",
+func RecordUsage(d Deps) Tool {
+	return newTool(usageSet, "record_usage", "Record usage",
 		"Records usage after the work and charges it: one event, or a batch in events. Returns each event's fees; with authorization_id it settles that hold. A resent id charges nothing again (replayed: true).",
 		overwriting,
 		func(ctx context.Context, in wire.RecordUsageArgs) (wire.RecordUsageResult, error) {
@@ -49,7 +49,7 @@ func RecordUsage(svc *billing.Service) Tool {
 				for i, e := range in.Events {
 					inputs[i] = e.ToInput()
 				}
-				out, err := svc.RecordUsageBatch(ctx, inputs)
+				out, err := d.Billing.RecordUsageBatch(ctx, inputs)
 				if err != nil {
 					return r, err
 				}
@@ -59,7 +59,7 @@ func RecordUsage(svc *billing.Service) Tool {
 			case single == nil:
 				return r, billing.Invalidf("id", "send one event (id, customer, event_type and data) or a batch in events; id is your unique id for the event, such as the request id")
 			default:
-				ev, err := svc.RecordUsage(ctx, single.ToInput())
+				ev, err := d.Billing.RecordUsage(ctx, single.ToInput())
 				if err != nil {
 					return r, err
 				}
@@ -115,12 +115,12 @@ func usageSummary(r wire.RecordUsageResult, charged totals) string {
 }
 
 // GetEvent reads a recorded event with its fees.
-func GetEvent(svc *billing.Service) Tool {
-	return newTool("get_event", "Get a usage event",
+func GetEvent(d Deps) Tool {
+	return newTool(usageSet, "get_event", "Get a usage event",
 		"Reads a recorded usage event by its id: data, costs, fees with breakdowns, settlement.",
 		readOnly,
 		func(ctx context.Context, in wire.GetEventArgs) (wire.GetEventResult, error) {
-			ev, err := svc.GetEvent(ctx, in.ID)
+			ev, err := d.Billing.GetEvent(ctx, in.ID)
 			if err != nil {
 				return wire.GetEventResult{}, err
 			}
@@ -131,18 +131,18 @@ func GetEvent(svc *billing.Service) Tool {
 }
 
 // ListEvents pages through recorded usage events.
-func ListEvents(svc *billing.Service) Tool {
-	return newTool("list_events", "List usage events",
+func ListEvents(d Deps) Tool {
+	return newTool(usageSet, "list_events", "List usage events",
 		"Lists recorded usage events with their fees, newest first; filter by customer, event_type and time; page with cursor.",
 		readOnly,
 		func(ctx context.Context, in wire.ListEventsArgs) (wire.ListEventsResult, error) {
-			p, err := svc.ListEvents(ctx, billing.ListEventsInput{Customer: in.Customer, EventType: in.EventType, From: in.From.Value(), To: in.To.Value(),
+			p, err := d.Billing.ListEvents(ctx, billing.ListEventsInput{Customer: in.Customer, EventType: in.EventType, From: in.From.Value(), To: in.To.Value(),
 				Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
 				return wire.ListEventsResult{}, err
 			}
 			m := mode(ctx)
-			r := wire.ListEventsResult{Items: wire.Map(p.Items, func(e billing.Event) wire.Event { return wire.FromEvent(e, m) }), NextCursor: p.NextCursor, HasMore: p.HasMore}
+			r := wire.ListEventsResult{Data: wire.Map(p.Items, func(e billing.Event) wire.Event { return wire.FromEvent(e, m) }), NextCursor: wire.Cursor(p.NextCursor), HasMore: p.HasMore}
 			r.Summary = fmt.Sprintf("%s on this page.", plural(len(p.Items), "event"))
 			if p.HasMore {
 				r.Summary += " More follow: call again with cursor set to next_cursor."

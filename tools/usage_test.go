@@ -177,14 +177,14 @@ func TestRecordUsageBatch(t *testing.T) {
 	})
 	t.Run("List", func(t *testing.T) {
 		r := e.ok("list_events", map[string]any{"customer": "user_1", "limit": 1})
-		if n := len(r["items"].([]any)); n != 1 || r["has_more"] != true || get(r, "items", 0, "id") != "e-3" {
+		if n := len(r["data"].([]any)); n != 1 || r["has_more"] != true || get(r, "data", 0, "id") != "e-3" {
 			t.Fatalf("list_events(limit 1) = %v", r)
 		}
 		r = e.ok("list_events", map[string]any{"customer": "user_1", "cursor": r["next_cursor"]})
-		if n := len(r["items"].([]any)); n != 1 || get(r, "items", 0, "id") != "e-1" || r["has_more"] != false {
+		if n := len(r["data"].([]any)); n != 1 || get(r, "data", 0, "id") != "e-1" || r["has_more"] != false {
 			t.Errorf("list_events page 2 = %v", r)
 		}
-		if r = e.ok("list_events", map[string]any{"event_type": "chat.completed"}); len(r["items"].([]any)) != 0 {
+		if r = e.ok("list_events", map[string]any{"event_type": "chat.completed"}); len(r["data"].([]any)) != 0 {
 			t.Errorf("list_events(chat.completed) = %v, want none", r)
 		}
 		wantContains(t, "error", e.fail("list_events", map[string]any{"limit": 101}), "limit must be between 1 and 100")
@@ -245,7 +245,7 @@ func TestLivemodeOnUsage(t *testing.T) {
 		t.Errorf("void_authorization in live mode: livemode = %v, want true", r["livemode"])
 	}
 	r := e.ok("list_events", nil)
-	if get(r, "items", 0, "livemode") != true {
+	if get(r, "data", 0, "livemode") != true {
 		t.Errorf("list_events in live mode = %v", r)
 	}
 }

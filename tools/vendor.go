@@ -5,17 +5,16 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
 // ListVendors lists the cost providers.
-func ListVendors(svc *billing.Service) Tool {
-	return newTool("list_vendors", "List vendors",
+func ListVendors(d Deps) Tool {
+	return newTool(catalogSet, "list_vendors", "List vendors",
 		"Lists the vendors (cost providers such as openai) usage costs and cost_plus prices name.",
 		readOnly,
 		func(ctx context.Context, _ wire.ListVendorsArgs) (wire.ListVendorsResult, error) {
-			vs, err := svc.Catalog.ListVendors(ctx)
+			vs, err := d.Billing.Catalog.ListVendors(ctx)
 			if err != nil {
 				return wire.ListVendorsResult{}, err
 			}
@@ -35,12 +34,12 @@ func ListVendors(svc *billing.Service) Tool {
 }
 
 // CreateVendor registers a cost provider.
-func CreateVendor(svc *billing.Service) Tool {
-	return newTool("create_vendor", "Create a vendor",
+func CreateVendor(d Deps) Tool {
+	return newTool(catalogSet, "create_vendor", "Create a vendor",
 		"Registers a vendor whose costs usage events report (costs) and cost_plus prices mark up. Idempotent on code.",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateVendorRequest) (wire.CreateVendorResult, error) {
-			v, created, err := svc.Catalog.CreateVendor(ctx, in.Code, in.Name)
+			v, created, err := d.Billing.Catalog.CreateVendor(ctx, in.Code, in.Name)
 			if err != nil {
 				return wire.CreateVendorResult{}, err
 			}

@@ -10,12 +10,12 @@ import (
 )
 
 // CreateWallet creates a further named wallet for a customer.
-func CreateWallet(svc *billing.Service) Tool {
-	return newTool("create_wallet", "Create a wallet",
+func CreateWallet(d Deps) Tool {
+	return newTool(walletsSet, "create_wallet", "Create a wallet",
 		"Creates another named wallet for a customer (a budget per project or team) beside its default one. Idempotent on (customer, name).",
 		additiveIdempotent,
 		func(ctx context.Context, in wire.CreateWalletArgs) (wire.CreateWalletResult, error) {
-			w, existed, err := svc.CreateWallet(ctx, billing.CreateWalletInput{Customer: in.Customer, Name: in.Name})
+			w, existed, err := d.Billing.CreateWallet(ctx, billing.CreateWalletInput{Customer: in.Customer, Name: in.Name})
 			if err != nil {
 				return wire.CreateWalletResult{}, err
 			}
@@ -31,12 +31,12 @@ func CreateWallet(svc *billing.Service) Tool {
 }
 
 // GetWallet reads a wallet's balances.
-func GetWallet(svc *billing.Service) Tool {
-	return newTool("get_wallet", "Get a wallet's balances",
+func GetWallet(d Deps) Tool {
+	return newTool(walletsSet, "get_wallet", "Get a wallet's balances",
 		"Reads a wallet's balances per asset (total, held, available, debt, credit limit) and its open lots in burn order (tollgate://docs/burn-order).",
 		readOnly,
 		func(ctx context.Context, in wire.GetWalletArgs) (wire.GetWalletResult, error) {
-			v, err := svc.GetWallet(ctx, in.Customer, in.Wallet)
+			v, err := d.Billing.GetWallet(ctx, in.Customer, in.Wallet)
 			if err != nil {
 				return wire.GetWalletResult{}, err
 			}
@@ -62,16 +62,16 @@ func balancesSummary(bs []billing.Balance) string {
 }
 
 // SetCreditLimit sets how far charges may overdraw a balance.
-func SetCreditLimit(svc *billing.Service) Tool {
-	return newTool("set_credit_limit", "Set a credit limit",
+func SetCreditLimit(d Deps) Tool {
+	return newTool(walletsSet, "set_credit_limit", "Set a credit limit",
 		"Sets how far below zero charges may take a wallet's balance in one asset (replaces the limit; authorizations never use it).",
 		overwriting,
 		func(ctx context.Context, in wire.SetCreditLimitArgs) (wire.SetCreditLimitResult, error) {
-			b, err := svc.SetCreditLimit(ctx, billing.SetCreditLimitInput{Customer: in.Customer, Wallet: in.Wallet, Asset: in.Asset, Limit: in.CreditLimit.Decimal})
+			b, err := d.Billing.SetCreditLimit(ctx, billing.SetCreditLimitInput{Customer: in.Customer, Wallet: in.Wallet, Asset: in.Asset, Limit: in.CreditLimit.Decimal})
 			if err != nil {
 				return wire.SetCreditLimitResult{}, err
 			}
-			v, err := svc.GetWallet(ctx, in.Customer, in.Wallet)
+			v, err := d.Billing.GetWallet(ctx, in.Customer, in.Wallet)
 			if err != nil {
 				return wire.SetCreditLimitResult{}, err
 			}

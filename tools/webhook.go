@@ -6,38 +6,19 @@ import (
 	"strings"
 
 	"github.com/tollgatehq/tollgate/billing"
-	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/webhooks"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
-// Every returns All's tools and the webhook tools over hooks.
-func Every(svc *billing.Service, prof *profitability.Service, hooks *webhooks.Service) []Tool {
-	return append(All(svc, prof), Webhooks(svc, hooks)...)
-}
-
-// Webhooks returns the tools of outgoing webhooks, reads before writes.
-func Webhooks(svc *billing.Service, hooks *webhooks.Service) []Tool {
-	return []Tool{
-		ListWebhookEndpoints(hooks),
-		ListWebhookDeliveries(hooks),
-		CreateWebhookEndpoint(hooks),
-		UpdateWebhookEndpoint(hooks),
-		SendTestWebhook(hooks),
-		RetryWebhookDelivery(hooks),
-		SetBalanceThresholds(svc),
-	}
-}
-
 // CreateWebhookEndpoint adds an endpoint; its secret is shown once.
-func CreateWebhookEndpoint(hooks *webhooks.Service) Tool {
-	return newTool("create_webhook_endpoint", "Create a webhook endpoint",
+func CreateWebhookEndpoint(d Deps) Tool {
+	return newTool(webhooksSet, "create_webhook_endpoint", "Create a webhook endpoint",
 		"Adds a URL that receives Tollgate's events (balance thresholds, depletion, declined authorizations, top-ups), signed to the Standard Webhooks spec. "+
 			"The answer holds the signing secret (whsec_…) once: tell the user to store it now; it is never shown again. "+
 			"Live mode needs a public https URL; test mode may use http://localhost. Pass an idempotency_key so a retry cannot make a second endpoint. Then call send_test_webhook.",
 		additive,
 		func(ctx context.Context, in wire.CreateWebhookEndpointRequest) (wire.WebhookEndpointResult, error) {
-			e, err := hooks.CreateEndpoint(ctx, webhooks.CreateEndpointInput{URL: in.URL, Description: in.Description, EventTypes: in.EventTypes, IdempotencyKey: in.IdempotencyKey})
+			e, err := d.Webhooks.CreateEndpoint(ctx, webhooks.CreateEndpointInput{URL: in.URL, Description: in.Description, EventTypes: in.EventTypes, IdempotencyKey: in.IdempotencyKey})
 			if err != nil {
 				return wire.WebhookEndpointResult{}, err
 			}
@@ -55,16 +36,16 @@ func CreateWebhookEndpoint(hooks *webhooks.Service) Tool {
 }
 
 // ListWebhookEndpoints lists the endpoints of this mode.
-func ListWebhookEndpoints(hooks *webhooks.Service) Tool {
-	return newTool("list_webhook_endpoints", "List webhook endpoints",
+func ListWebhookEndpoints(d Deps) Tool {
+	return newTool(webhooksSet, "list_webhook_endpoints", "List webhook endpoints",
 		"Lists the webhook endpoints of this mode with their event types, whether they are enabled (and why not), and the last 4 characters of their secret.",
 		readOnly,
 		func(ctx context.Context, _ wire.ListWebhookEndpointsArgs) (wire.ListWebhookEndpointsResult, error) {
-			es, err := hooks.ListEndpoints(ctx)
+			es, err := d.Webhooks.ListEndpoints(ctx)
 			if err != nil {
 				return wire.ListWebhookEndpointsResult{}, err
 			}
-			r := wire.ListWebhookEndpointsResult{Endpoints: wire.Map(es, wire.FromWebhookEndpoint)}
+			r := wire.ListWebhookEndpointsResult{Data: wire.Map(es, wire.FromWebhookEndpoint)}
 			disabled := 0
 			for _, e := range es {
 				if !e.Enabled {
@@ -78,13 +59,13 @@ func ListWebhookEndpoints(hooks *webhooks.Service) Tool {
 
 // UpdateWebhookEndpoint changes, disables, re-enables an endpoint or
 // rotates its secret.
-func UpdateWebhookEndpoint(hooks *webhooks.Service) Tool {
-	return newTool("update_webhook_endpoint", "Update a webhook endpoint",
+func UpdateWebhookEndpoint(d Deps) Tool {
+	return newTool(webhooksSet, "update_webhook_endpoint", "Update a webhook endpoint",
 		"Changes an endpoint's URL, description or event types, disables or re-enables it, or rotates its secret (rotate_secret: the new secret is shown once; "+
 			"the old one keeps signing for 24 hours). Confirm with the user before calling.",
 		overwriting,
 		func(ctx context.Context, in wire.UpdateWebhookEndpointArgs) (wire.WebhookEndpointResult, error) {
-			e, err := hooks.UpdateEndpoint(ctx, webhooks.UpdateEndpointInput{ID: in.EndpointID, URL: in.URL, Description: in.Description,
+			e, err := d.Webhooks.UpdateEndpoint(ctx, webhooks.UpdateEndpointInput{ID: in.EndpointID, URL: in.URL, Description: in.Description,
 				EventTypes: in.EventTypes, Enabled: in.Enabled, RotateSecret: in.RotateSecret})
 			if err != nil {
 				return wire.WebhookEndpointResult{}, err
@@ -99,12 +80,12 @@ func UpdateWebhookEndpoint(hooks *webhooks.Service) Tool {
 }
 
 // SendTestWebhook sends a webhook.test event to an endpoint.
-func SendTestWebhook(hooks *webhooks.Service) Tool {
-	return newTool("send_test_webhook", "Send a test webhook",
+func SendTestWebhook(d Deps) Tool {
+	return newTool(webhooksSet, "send_test_webhook", "Send a test webhook",
 		"Sends a signed webhook.test event to one endpoint, whatever its event types. Check the result with list_webhook_deliveries.",
 		additive,
 		func(ctx context.Context, in wire.SendTestWebhookArgs) (wire.WebhookDeliveryResult, error) {
-			d, err := hooks.SendTestEvent(ctx, in.EndpointID)
+			d, err := d.Webhooks.SendTestEvent(ctx, in.EndpointID)
 			if err != nil {
 				return wire.WebhookDeliveryResult{}, err
 			}
@@ -116,16 +97,16 @@ func SendTestWebhook(hooks *webhooks.Service) Tool {
 }
 
 // ListWebhookDeliveries lists an endpoint's deliveries with their attempts.
-func ListWebhookDeliveries(hooks *webhooks.Service) Tool {
-	return newTool("list_webhook_deliveries", "List webhook deliveries",
+func ListWebhookDeliveries(d Deps) Tool {
+	return newTool(webhooksSet, "list_webhook_deliveries", "List webhook deliveries",
 		"Lists an endpoint's deliveries, newest first, each with every attempt (HTTP status, latency, the start of the answer). Use it to see why an endpoint fails.",
 		readOnly,
 		func(ctx context.Context, in wire.ListWebhookDeliveriesArgs) (wire.ListWebhookDeliveriesResult, error) {
-			ds, next, err := hooks.ListDeliveries(ctx, webhooks.ListDeliveriesInput{EndpointID: in.EndpointID, Status: in.Status, After: in.Cursor, Limit: in.Limit})
+			ds, next, err := d.Webhooks.ListDeliveries(ctx, webhooks.ListDeliveriesInput{EndpointID: in.EndpointID, Status: in.Status, After: in.Cursor, Limit: in.Limit})
 			if err != nil {
 				return wire.ListWebhookDeliveriesResult{}, err
 			}
-			r := wire.ListWebhookDeliveriesResult{Deliveries: wire.Map(ds, wire.FromWebhookDelivery), NextCursor: next}
+			r := wire.ListWebhookDeliveriesResult{Data: wire.Map(ds, wire.FromWebhookDelivery), HasMore: next != "", NextCursor: wire.Cursor(next)}
 			count := map[string]int{}
 			for _, d := range ds {
 				count[d.Status]++
@@ -140,12 +121,12 @@ func ListWebhookDeliveries(hooks *webhooks.Service) Tool {
 }
 
 // RetryWebhookDelivery sends a delivery again.
-func RetryWebhookDelivery(hooks *webhooks.Service) Tool {
-	return newTool("retry_webhook_delivery", "Retry a webhook delivery",
+func RetryWebhookDelivery(d Deps) Tool {
+	return newTool(webhooksSet, "retry_webhook_delivery", "Retry a webhook delivery",
 		"Sends a delivery again now with the same event id (receivers drop duplicates by webhook-id), starting a fresh retry schedule. The endpoint must be enabled.",
 		additive,
 		func(ctx context.Context, in wire.RetryWebhookDeliveryArgs) (wire.WebhookDeliveryResult, error) {
-			d, err := hooks.RetryDelivery(ctx, in.DeliveryID)
+			d, err := d.Webhooks.RetryDelivery(ctx, in.DeliveryID)
 			if err != nil {
 				return wire.WebhookDeliveryResult{}, err
 			}
@@ -156,13 +137,13 @@ func RetryWebhookDelivery(hooks *webhooks.Service) Tool {
 }
 
 // SetBalanceThresholds sets the thresholds whose crossing is a webhook.
-func SetBalanceThresholds(svc *billing.Service) Tool {
-	return newTool("set_balance_thresholds", "Set balance thresholds",
+func SetBalanceThresholds(d Deps) Tool {
+	return newTool(webhooksSet, "set_balance_thresholds", "Set balance thresholds",
 		"Replaces a wallet's thresholds in one asset: when the available balance goes below one, a balance.threshold_crossed webhook is sent, once; "+
 			"it fires again only after the balance was back at or above its rearm_at (default threshold + 10%). [] removes them.",
 		overwriting,
 		func(ctx context.Context, in wire.SetBalanceThresholdsArgs) (wire.SetBalanceThresholdsResult, error) {
-			ts, err := svc.SetBalanceThresholds(ctx, thresholdsInput(in.Customer, in.Wallet, in.SetBalanceThresholdsRequest))
+			ts, err := d.Billing.SetBalanceThresholds(ctx, thresholdsInput(in.Customer, in.Wallet, in.SetBalanceThresholdsRequest))
 			if err != nil {
 				return wire.SetBalanceThresholdsResult{}, err
 			}

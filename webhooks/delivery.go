@@ -11,6 +11,36 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 )
 
+// Delivery statuses.
+const (
+	DeliveryPending   = "pending"
+	DeliverySucceeded = "succeeded"
+	DeliveryFailed    = "failed"
+)
+
+// Delivery is one event sent (or to be sent) to one endpoint.
+type Delivery struct {
+	ID            string
+	EndpointID    string
+	EventID       string
+	EventType     string
+	Status        string
+	Attempts      []Attempt
+	NextAttemptAt *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Attempt is one request of a delivery and what came back.
+type Attempt struct {
+	Number          int
+	At              time.Time
+	StatusCode      *int // nil: no response (refused, timed out)
+	Latency         time.Duration
+	ResponseExcerpt string
+	Error           string
+}
+
 // ListDeliveriesInput selects an endpoint's deliveries, newest first.
 type ListDeliveriesInput struct {
 	EndpointID string

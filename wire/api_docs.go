@@ -43,3 +43,38 @@ func (Event) JSONSchemaExtend(s *jsonschema.Schema) {
 		Examples:    []any{[]map[string]string{{"vendor": "openai", "amount": "0.0021", "currency": "USD"}}},
 	})
 }
+
+// nullableCursor makes a page's next_cursor (a *string) say what it is: the
+// cursor of the next page, or null on the last one.
+func nullableCursor(s *jsonschema.Schema) {
+	p, ok := s.Properties.Get("next_cursor")
+	if !ok {
+		panic("wire: no property next_cursor")
+	}
+	s.Properties.Set("next_cursor", &jsonschema.Schema{
+		OneOf:       []*jsonschema.Schema{{Type: "string"}, {Type: "null"}},
+		Description: p.Description,
+		Examples:    p.Examples,
+	})
+}
+
+// JSONSchemaExtend marks next_cursor nullable.
+func (ListTransactionsResult) JSONSchemaExtend(s *jsonschema.Schema) { nullableCursor(s) }
+
+// JSONSchemaExtend marks next_cursor nullable.
+func (ListCustomersResult) JSONSchemaExtend(s *jsonschema.Schema) { nullableCursor(s) }
+
+// JSONSchemaExtend marks next_cursor nullable.
+func (ListProductsResult) JSONSchemaExtend(s *jsonschema.Schema) { nullableCursor(s) }
+
+// JSONSchemaExtend marks next_cursor nullable.
+func (ListEventsResult) JSONSchemaExtend(s *jsonschema.Schema) { nullableCursor(s) }
+
+// JSONSchemaExtend marks next_cursor nullable.
+func (ListWebhookDeliveriesResult) JSONSchemaExtend(s *jsonschema.Schema) { nullableCursor(s) }
+
+// JSONSchemaExtend marks next_cursor nullable.
+func (ProfitabilityReport) JSONSchemaExtend(s *jsonschema.Schema) { nullableCursor(s) }
+
+// JSONSchemaExtend marks next_cursor nullable.
+func (RepricingReport) JSONSchemaExtend(s *jsonschema.Schema) { nullableCursor(s) }

@@ -9,14 +9,23 @@ type List[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// Cursor is a page's next_cursor on both surfaces: null on the last page
+// (next is ""), never an empty string.
+func Cursor(next string) *string {
+	if next == "" {
+		return nil
+	}
+	return &next
+}
+
 // NewList builds a page; a nil data slice is written as [].
 func NewList[T any](data []T, hasMore bool, next string) List[T] {
 	if data == nil {
 		data = []T{}
 	}
 	l := List[T]{Object: "list", Data: data, HasMore: hasMore}
-	if hasMore && next != "" {
-		l.NextCursor = &next
+	if hasMore {
+		l.NextCursor = Cursor(next)
 	}
 	return l
 }

@@ -41,8 +41,8 @@ type SetPortalBrandingRequest struct {
 }
 
 // ToInput maps the request to billing's input.
-func (r SetPortalBrandingRequest) ToInput() billing.SetPortalSettingsInput {
-	in := billing.SetPortalSettingsInput{DisplayName: r.DisplayName, LogoURL: r.LogoURL, AccentColor: r.AccentColor, SupportEmail: r.SupportEmail,
+func (r SetPortalBrandingRequest) ToInput() billing.SetPortalBrandingInput {
+	in := billing.SetPortalBrandingInput{DisplayName: r.DisplayName, LogoURL: r.LogoURL, AccentColor: r.AccentColor, SupportEmail: r.SupportEmail,
 		Asset: r.Asset, Currency: r.Currency}
 	if r.TopUpPresets != nil {
 		in.TopUpPresets = make([]billing.Decimal, len(r.TopUpPresets))
@@ -76,8 +76,8 @@ type PortalBranding struct {
 	Livemode      bool      `json:"livemode" jsonschema_description:"true in live mode" jsonschema:"example=false"`
 }
 
-// FromPortalSettings maps billing's settings to the wire.
-func FromPortalSettings(p billing.PortalSettings, mode billing.Mode) PortalBranding {
+// FromPortalBranding maps billing's branding to the wire.
+func FromPortalBranding(p billing.PortalBranding, mode billing.Mode) PortalBranding {
 	out := PortalBranding{Object: "portal_branding", DisplayName: p.DisplayName, LogoURL: p.LogoURL, AccentColor: p.AccentColor,
 		SupportEmail: p.SupportEmail, Asset: p.Asset, Currency: p.Currency, TopUpPresets: make([]Decimal, len(p.TopUpPresets)),
 		TopUpMin: D(p.TopUpMin), TopUpMax: D(p.TopUpMax), MonthlyCapMax: D(p.MonthlyCapMax), Livemode: mode == billing.ModeLive}

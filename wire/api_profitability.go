@@ -121,13 +121,13 @@ type ProfitabilityReport struct {
 	Rows       []ProfitabilityRow   `json:"rows" jsonschema_description:"This page of groups, in sort order"`
 	Totals     ProfitabilityMetrics `json:"totals" jsonschema_description:"The figures of the whole query, every page together"`
 	HasMore    bool                 `json:"has_more" jsonschema_description:"true when another page of rows follows" jsonschema:"example=false"`
-	NextCursor string               `json:"next_cursor" jsonschema_description:"Pass as cursor (with the same query) for the next page; empty on the last page" jsonschema:"example=pc_eyJxIjoiYTEifQ"`
+	NextCursor *string              `json:"next_cursor" jsonschema_description:"Pass as cursor (with the same query) for the next page; null on the last page" jsonschema:"example=pc_eyJxIjoiYTEifQ"`
 }
 
 // FromProfitabilityReport maps a domain report.
 func FromProfitabilityReport(r profitability.Report) ProfitabilityReport {
 	out := ProfitabilityReport{Currency: r.Currency, From: Time(r.From), To: Time(r.To), GroupBy: nonNil(r.GroupBy), Dimensions: nonNil(r.Dimensions),
-		Rows: make([]ProfitabilityRow, len(r.Rows)), Totals: FromProfitabilityMetrics(r.Totals), HasMore: r.HasMore, NextCursor: r.NextCursor}
+		Rows: make([]ProfitabilityRow, len(r.Rows)), Totals: FromProfitabilityMetrics(r.Totals), HasMore: r.HasMore, NextCursor: Cursor(r.NextCursor)}
 	for i, row := range r.Rows {
 		out.Rows[i] = ProfitabilityRow{Group: groups(row.Group), ProfitabilityMetrics: FromProfitabilityMetrics(row.Metrics)}
 	}
@@ -199,14 +199,14 @@ type RepricingReport struct {
 	Excluded    int64            `json:"excluded" jsonschema_description:"Events left out of both sides: the proposed prices could not rate them, or a fee had no exchange rate" jsonschema:"example=0"`
 	Warnings    []string         `json:"warnings" jsonschema_description:"Up to 5 reasons events were excluded"`
 	HasMore     bool             `json:"has_more" jsonschema_description:"true when another page of rows follows" jsonschema:"example=false"`
-	NextCursor  string           `json:"next_cursor" jsonschema_description:"Pass as cursor (with the same request) for the next page; empty on the last page" jsonschema:"example=pc_eyJxIjoiYTEifQ"`
+	NextCursor  *string          `json:"next_cursor" jsonschema_description:"Pass as cursor (with the same request) for the next page; null on the last page" jsonschema:"example=pc_eyJxIjoiYTEifQ"`
 }
 
 // FromRepricingReport maps a domain what-if.
 func FromRepricingReport(r profitability.RepricingReport) RepricingReport {
 	out := RepricingReport{Currency: r.Currency, ProductID: r.ProductID, ProductCode: r.ProductCode, Version: r.Version,
 		From: Time(r.From), To: Time(r.To), GroupBy: nonNil(r.GroupBy), Rows: make([]RepricingRow, len(r.Rows)),
-		Totals: FromRepricingFigures(r.Totals), Excluded: r.Excluded, Warnings: nonNil(r.Warnings), HasMore: r.HasMore, NextCursor: r.NextCursor}
+		Totals: FromRepricingFigures(r.Totals), Excluded: r.Excluded, Warnings: nonNil(r.Warnings), HasMore: r.HasMore, NextCursor: Cursor(r.NextCursor)}
 	for i, row := range r.Rows {
 		out.Rows[i] = RepricingRow{Group: groups(row.Group), RepricingFigures: FromRepricingFigures(row)}
 	}

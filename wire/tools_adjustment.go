@@ -27,8 +27,8 @@ type ListTransactionsArgs struct {
 
 // ListTransactionsResult is one page of transactions.
 type ListTransactionsResult struct {
-	Items      []Transaction `json:"items" jsonschema_description:"Transactions, newest first"`
-	NextCursor string        `json:"next_cursor" jsonschema_description:"Pass as cursor for the next page; empty on the last page" jsonschema:"example=txn_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Data       []Transaction `json:"data" jsonschema_description:"Transactions, newest first"`
+	NextCursor *string       `json:"next_cursor" jsonschema_description:"Pass as cursor for the next page; null on the last page" jsonschema:"example=txn_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 	HasMore    bool          `json:"has_more" jsonschema_description:"true when another page follows" jsonschema:"example=false"`
 	Guidance
 }

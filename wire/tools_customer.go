@@ -54,8 +54,8 @@ type ListCustomersArgs struct {
 
 // ListCustomersResult is one page of customers.
 type ListCustomersResult struct {
-	Items      []Customer `json:"items" jsonschema_description:"Customers, newest first"`
-	NextCursor string     `json:"next_cursor" jsonschema_description:"Pass as cursor for the next page; empty on the last page" jsonschema:"example=cus_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Data       []Customer `json:"data" jsonschema_description:"Customers, newest first"`
+	NextCursor *string    `json:"next_cursor" jsonschema_description:"Pass as cursor for the next page; null on the last page" jsonschema:"example=cus_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 	HasMore    bool       `json:"has_more" jsonschema_description:"true when another page follows" jsonschema:"example=false"`
 	Guidance
 }

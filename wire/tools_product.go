@@ -74,8 +74,8 @@ type ListProductsArgs struct {
 
 // ListProductsResult is one page of products, without their versions.
 type ListProductsResult struct {
-	Items      []Product `json:"items" jsonschema_description:"Products, newest first, without versions (get_product shows them)"`
-	NextCursor string    `json:"next_cursor" jsonschema_description:"Pass as cursor for the next page; empty on the last page" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Data       []Product `json:"data" jsonschema_description:"Products, newest first, without versions (get_product shows them)"`
+	NextCursor *string   `json:"next_cursor" jsonschema_description:"Pass as cursor for the next page; null on the last page" jsonschema:"example=prod_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 	HasMore    bool      `json:"has_more" jsonschema_description:"true when another page follows" jsonschema:"example=false"`
 	Guidance
 }

@@ -35,7 +35,7 @@ type ListTopUpsArgs struct {
 
 // ListTopUpsResult is a customer's latest top-ups.
 type ListTopUpsResult struct {
-	Items []TopUp `json:"items" jsonschema_description:"Top-ups, newest first"`
+	Data []TopUp `json:"data" jsonschema_description:"Top-ups, newest first"`
 	Guidance
 }
 

@@ -82,8 +82,8 @@ type ListEventsArgs struct {
 
 // ListEventsResult is one page of events.
 type ListEventsResult struct {
-	Items      []Event `json:"items" jsonschema_description:"Events with their fees, newest first"`
-	NextCursor string  `json:"next_cursor" jsonschema_description:"Pass as cursor for the next page; empty on the last page" jsonschema:"example=evs_1042"`
+	Data       []Event `json:"data" jsonschema_description:"Events with their fees, newest first"`
+	NextCursor *string `json:"next_cursor" jsonschema_description:"Pass as cursor for the next page; null on the last page" jsonschema:"example=evs_1042"`
 	HasMore    bool    `json:"has_more" jsonschema_description:"true when another page follows" jsonschema:"example=false"`
 	Guidance
 }

@@ -136,7 +136,7 @@ type ListWebhookEndpointsArgs struct{}
 
 // ListWebhookEndpointsResult lists the endpoints of this mode.
 type ListWebhookEndpointsResult struct {
-	Endpoints []WebhookEndpoint `json:"endpoints" jsonschema_description:"The endpoints of this mode"`
+	Data []WebhookEndpoint `json:"data" jsonschema_description:"The endpoints of this mode"`
 	Guidance
 }
 
@@ -167,8 +167,9 @@ type ListWebhookDeliveriesArgs struct {
 
 // ListWebhookDeliveriesResult is a page of deliveries, newest first.
 type ListWebhookDeliveriesResult struct {
-	Deliveries []WebhookDelivery `json:"deliveries" jsonschema_description:"The deliveries, newest first"`
-	NextCursor string            `json:"next_cursor,omitempty" jsonschema_description:"Pass as cursor for the next page; absent on the last" jsonschema:"example=whd_01jd8x2k7m3n4p5q6r7s8t9v0w"`
+	Data       []WebhookDelivery `json:"data" jsonschema_description:"The deliveries, newest first"`
+	HasMore    bool              `json:"has_more" jsonschema_description:"true when another page follows" jsonschema:"example=false"`
+	NextCursor *string           `json:"next_cursor" jsonschema_description:"Pass as cursor for the next page; null on the last page" jsonschema:"example=whd_01jd8x2k7m3n4p5q6r7s8t9v0w"`
 	Guidance
 }
 

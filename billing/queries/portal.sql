@@ -5,12 +5,12 @@ SELECT secret FROM portal_secrets WHERE id = 1;
 -- The first process to start makes the secret; the others read it.
 INSERT INTO portal_secrets (id, secret, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING;
 
--- name: GetPortalSettings :one
+-- name: GetPortalBranding :one
 SELECT account_id, mode, display_name, logo_url, accent_color, support_email, asset, currency,
     top_up_presets, top_up_min, top_up_max, monthly_cap_max, updated_at
 FROM portal_settings WHERE account_id = $1 AND mode = $2;
 
--- name: UpsertPortalSettings :exec
+-- name: UpsertPortalBranding :exec
 INSERT INTO portal_settings (account_id, mode, display_name, logo_url, accent_color, support_email, asset, currency,
     top_up_presets, top_up_min, top_up_max, monthly_cap_max, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)

@@ -23,7 +23,7 @@ import (
 	"github.com/tollgatehq/tollgate/pgembed"
 )
 
-// authorizeHalf is issue 19's target 5 in one workload: authorize's peak
+// authorizeHalf measures authorize with headroom in one workload: its peak
 // throughput closed loop, then authorize at half that rate, open loop.
 const authorizeHalf = "authorize-half"
 
@@ -52,8 +52,8 @@ func newBenchCmd(cfg *config) *cobra.Command {
 --clients concurrent clients: record (usage over all wallets), record-batch (100 events
 per call), record-hot (every client on one customer), auth+record (authorize, then
 record with the authorization), authorize (authorize only; each hold of 0.01 USD is
-left to expire) and authorize-half (issue 19's target 5: authorize closed loop for its
-peak throughput, then authorize at half that rate; read its p99).
+left to expire) and authorize-half (authorize closed loop for its peak throughput,
+then authorize at half that rate; read its p99: the latency of authorize with headroom).
 
 Clients run back to back (closed loop), or with --rate N at N operations a second
 across all clients (open loop): operations are due at fixed intervals, one due while

@@ -97,8 +97,7 @@ read-only API key, 'tollgate keys create --read-only', always does).`,
 					cfg.log.Warn("TOLLGATE_API_KEY refused: every tool call will fail saying so", "err", billing.ErrorMessage(err))
 				}
 			}
-			opts.Webhooks = a.hooks
-			s := mcp.NewServer(a.svc, a.prof, opts)
+			s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks}, opts)
 			cfg.log.Info("tollgate mcp serving on stdio", "account", caller.AccountID, "mode", caller.Mode, "key", caller.KeyPrefix, "scope", caller.Scope,
 				"toolsets", cfg.mcp.toolsets, "dynamic_toolsets", opts.DynamicToolsets, "read_only", opts.ReadOnly, "version", buildVersion())
 			return mcp.ServeStdio(ctx, s, caller, cmd.InOrStdin(), cfg.stdout, cfg.log)
@@ -123,8 +122,8 @@ func (a *app) mountMCP(mux *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
-	opts.ObserveTool, opts.PortalLinks, opts.Webhooks = a.metrics.ObserveTool, a.portalLinks(), a.hooks
-	s := mcp.NewServer(a.svc, a.prof, opts)
+	opts.ObserveTool = a.metrics.ObserveTool
+	s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks, PortalLinks: a.portalLinks()}, opts)
 	h := mcp.NewHTTP(s, a.svc, mcp.HTTPOptions{Logger: a.cfg.log})
 	mux.Handle("/mcp", h.Streamable())
 	mux.Handle("/sse", h.SSE())

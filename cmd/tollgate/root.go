@@ -30,7 +30,7 @@ type config struct {
 	dataDir     string
 	addr        string
 	publicURL   string // serve: the base URL customers reach; empty outside serve
-	metricsAddr string // serve: where /metrics listens; empty: on addr behind metricsToken, or off
+	metricsAddr string // serve: where /metrics listens; empty: on addr when TOLLGATE_METRICS_TOKEN is set, else off
 	// stripeAPIBase replaces https://api.stripe.com: stripe-mock, or a
 	// corporate proxy in front of Stripe; empty: Stripe.
 	stripeAPIBase string

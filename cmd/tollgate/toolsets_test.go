@@ -38,11 +38,8 @@ func toolNames(t *testing.T, cs *gosdk.ClientSession) []string {
 // readOnly keeps only the read-only ones.
 func setTools(readOnly bool, sets ...string) []string {
 	var out []string
-	for _, tool := range tools.Every(nil, nil, nil) {
-		set, _ := tools.ToolsetOf(tool.Name)
-		if (set == tools.Always || slices.Contains(sets, set) || slices.Contains(sets, "all")) && (!readOnly || tool.Annotations.ReadOnly) {
-			out = append(out, tool.Name)
-		}
+	for _, tool := range tools.Select(tools.All(tools.Deps{}), sets, readOnly) {
+		out = append(out, tool.Name)
 	}
 	slices.Sort(out)
 	return out

@@ -35,7 +35,7 @@ func tsClient(t *testing.T) (node, dir string) {
 // TestMCPTypeScriptToolsets runs tests/tsclient/toolsets.mjs: toolsets,
 // dynamic discovery, read-only mode and read_only keys as the TypeScript SDK
 // client sees them, over stdio and streamable HTTP. What each selection must
-// list comes from the binary's own tables (tools.Toolsets, tools.ToolsetOf and
+// list comes from the binary's own list (tools.Toolsets, each tool's toolset and
 // each tool's read-only annotation), passed in TOLLGATE_EXPECT; the script
 // also checks that those lists partition the tools.
 func TestMCPTypeScriptToolsets(t *testing.T) {

@@ -283,7 +283,7 @@ func (s *Provider) Refund(ctx context.Context, in payments.RefundInput) (payment
 
 // ParseWebhook verifies a Stripe webhook with the endpoint's signing secret
 // (Stripe-Signature, within Tolerance of now) and decodes it.
-func (s *Provider) ParseWebhook(payload []byte, h http.Header, now time.Time) (payments.Event, error) {
+func (s *Provider) ParseWebhook(payload []byte, h payments.Header, now time.Time) (payments.Event, error) {
 	return parseSignedEvent(payload, h, s.webhookSecret, s.livemode, now)
 }
 

@@ -329,7 +329,7 @@ func (p *TestProvider) Refund(_ context.Context, in payments.RefundInput) (payme
 
 // ParseWebhook verifies an event of this provider and decodes it, with the
 // parser Stripe's events go through.
-func (p *TestProvider) ParseWebhook(payload []byte, h http.Header, now time.Time) (payments.Event, error) {
+func (p *TestProvider) ParseWebhook(payload []byte, h payments.Header, now time.Time) (payments.Event, error) {
 	return parseSignedEvent(payload, h, p.secret, false, now)
 }
 

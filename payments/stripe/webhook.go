@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"github.com/tollgatehq/tollgate/payments"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +35,7 @@ const (
 // checked here against the caller's clock (stripe-go's own check reads the
 // wall clock), in both directions. The event's livemode must match the
 // provider's.
-func parseSignedEvent(payload []byte, h http.Header, secret payments.Secret, livemode bool, now time.Time) (payments.Event, error) {
+func parseSignedEvent(payload []byte, h payments.Header, secret payments.Secret, livemode bool, now time.Time) (payments.Event, error) {
 	header := h.Get(SignatureHeader)
 	ev, err := webhook.ConstructEventWithOptions(payload, header, string(secret), webhook.ConstructEventOptions{
 		IgnoreTolerance: true,

@@ -132,30 +132,19 @@ func (q *Queries) DeleteExpiredPortalLinkUses(ctx context.Context, db DBTX, expi
 	return err
 }
 
-const getPortalSecret = `-- name: GetPortalSecret :one
-SELECT secret FROM portal_secrets WHERE id = 1
-`
-
-func (q *Queries) GetPortalSecret(ctx context.Context, db DBTX) ([]byte, error) {
-	row := db.QueryRow(ctx, getPortalSecret)
-	var secret []byte
-	err := row.Scan(&secret)
-	return secret, err
-}
-
-const getPortalSettings = `-- name: GetPortalSettings :one
+const getPortalBranding = `-- name: GetPortalBranding :one
 SELECT account_id, mode, display_name, logo_url, accent_color, support_email, asset, currency,
     top_up_presets, top_up_min, top_up_max, monthly_cap_max, updated_at
 FROM portal_settings WHERE account_id = $1 AND mode = $2
 `
 
-type GetPortalSettingsParams struct {
+type GetPortalBrandingParams struct {
 	AccountID string
 	Mode      string
 }
 
-func (q *Queries) GetPortalSettings(ctx context.Context, db DBTX, arg GetPortalSettingsParams) (PortalSetting, error) {
-	row := db.QueryRow(ctx, getPortalSettings, arg.AccountID, arg.Mode)
+func (q *Queries) GetPortalBranding(ctx context.Context, db DBTX, arg GetPortalBrandingParams) (PortalSetting, error) {
+	row := db.QueryRow(ctx, getPortalBranding, arg.AccountID, arg.Mode)
 	var i PortalSetting
 	err := row.Scan(
 		&i.AccountID,
@@ -173,6 +162,17 @@ func (q *Queries) GetPortalSettings(ctx context.Context, db DBTX, arg GetPortalS
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const getPortalSecret = `-- name: GetPortalSecret :one
+SELECT secret FROM portal_secrets WHERE id = 1
+`
+
+func (q *Queries) GetPortalSecret(ctx context.Context, db DBTX) ([]byte, error) {
+	row := db.QueryRow(ctx, getPortalSecret)
+	var secret []byte
+	err := row.Scan(&secret)
+	return secret, err
 }
 
 const getSavedCard = `-- name: GetSavedCard :one
@@ -206,7 +206,7 @@ func (q *Queries) InsertPortalSecret(ctx context.Context, db DBTX, arg InsertPor
 	return err
 }
 
-const upsertPortalSettings = `-- name: UpsertPortalSettings :exec
+const upsertPortalBranding = `-- name: UpsertPortalBranding :exec
 INSERT INTO portal_settings (account_id, mode, display_name, logo_url, accent_color, support_email, asset, currency,
     top_up_presets, top_up_min, top_up_max, monthly_cap_max, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -216,7 +216,7 @@ ON CONFLICT (account_id, mode) DO UPDATE SET display_name = EXCLUDED.display_nam
     top_up_max = EXCLUDED.top_up_max, monthly_cap_max = EXCLUDED.monthly_cap_max, updated_at = EXCLUDED.updated_at
 `
 
-type UpsertPortalSettingsParams struct {
+type UpsertPortalBrandingParams struct {
 	AccountID     string
 	Mode          string
 	DisplayName   string
@@ -232,8 +232,8 @@ type UpsertPortalSettingsParams struct {
 	UpdatedAt     time.Time
 }
 
-func (q *Queries) UpsertPortalSettings(ctx context.Context, db DBTX, arg UpsertPortalSettingsParams) error {
-	_, err := db.Exec(ctx, upsertPortalSettings,
+func (q *Queries) UpsertPortalBranding(ctx context.Context, db DBTX, arg UpsertPortalBrandingParams) error {
+	_, err := db.Exec(ctx, upsertPortalBranding,
 		arg.AccountID,
 		arg.Mode,
 		arg.DisplayName,

@@ -30,20 +30,20 @@ const (
 	MaxIdempotencyKeyLen = 255
 )
 
-// keyOutcome says what to do with a request that carries a key.
-type keyOutcome int
+// claimOutcome says what to do with a request that carries a key.
+type claimOutcome int
 
 // The outcomes of claim.
 const (
-	// keyProceed: the key is the caller's; run the request, then
+	// claimProceed: the key is the caller's; run the request, then
 	// complete (or release to forget it).
-	keyProceed keyOutcome = iota + 1
-	// keyReplay: the key already has a response; send Stored.
-	keyReplay
-	// keyMismatch: the key was used for a different request.
-	keyMismatch
-	// keyInProgress: the first request with the key is still running.
-	keyInProgress
+	claimProceed claimOutcome = iota + 1
+	// claimReplay: the key already has a response; send Stored.
+	claimReplay
+	// claimMismatch: the key was used for a different request.
+	claimMismatch
+	// claimInProgress: the first request with the key is still running.
+	claimInProgress
 )
 
 // storedResponse is the response stored under a key.
@@ -53,18 +53,18 @@ type storedResponse struct {
 	Body        []byte
 }
 
-// keyClaim is the answer of claim; with
-// keyProceed it is also the handle that completes or releases the key.
-type keyClaim struct {
-	Outcome keyOutcome
-	Stored  storedResponse // with keyReplay
+// idempotencyClaim is the answer of claim; with
+// claimProceed it is also the handle that completes or releases the key.
+type idempotencyClaim struct {
+	Outcome claimOutcome
+	Stored  storedResponse // with claimReplay
 	caller  billing.Caller
 	key     string
 	token   string
 }
 
-// keyStore stores responses under Idempotency-Keys in PostgreSQL.
-type keyStore struct {
+// idempotencyStore stores responses under Idempotency-Keys in PostgreSQL.
+type idempotencyStore struct {
 	pool *pgxpool.Pool
 	now  func() time.Time // the service's clock
 }
@@ -72,29 +72,29 @@ type keyStore struct {
 // claim claims key for a request whose fingerprint is
 // requestHash (the same request must give the same hash). Returns EInvalid
 // for a malformed key, EUnauthorized without a caller.
-func (s keyStore) claim(ctx context.Context, key string, requestHash []byte) (keyClaim, error) {
+func (s idempotencyStore) claim(ctx context.Context, key string, requestHash []byte) (idempotencyClaim, error) {
 	c, err := billing.RequireCaller(ctx)
 	if err != nil {
-		return keyClaim{}, err
+		return idempotencyClaim{}, err
 	}
 	if err := validIdempotencyKey(key); err != nil {
-		return keyClaim{}, err
+		return idempotencyClaim{}, err
 	}
 	var tok [16]byte
 	if _, err := rand.Read(tok[:]); err != nil {
-		return keyClaim{}, err
+		return idempotencyClaim{}, err
 	}
-	claim := keyClaim{caller: c, key: key, token: hex.EncodeToString(tok[:])}
+	claim := idempotencyClaim{caller: c, key: key, token: hex.EncodeToString(tok[:])}
 	// A row can vanish between the failed claim and the read (a released
 	// key), so the pair is retried a few times.
 	for range 3 {
 		now := s.now()
 		won, err := claimIdempotencyKey(ctx, s.pool, c, key, requestHash, claim.token, now, now.Add(IdempotencyLease), now.Add(-IdempotencyKeyTTL))
 		if err != nil {
-			return keyClaim{}, err
+			return idempotencyClaim{}, err
 		}
 		if won {
-			claim.Outcome = keyProceed
+			claim.Outcome = claimProceed
 			return claim, nil
 		}
 		rec, err := getIdempotencyKey(ctx, s.pool, c, key)
@@ -102,27 +102,27 @@ func (s keyStore) claim(ctx context.Context, key string, requestHash []byte) (ke
 			continue
 		}
 		if err != nil {
-			return keyClaim{}, err
+			return idempotencyClaim{}, err
 		}
 		switch {
 		case string(rec.hash) != string(requestHash):
-			claim.Outcome = keyMismatch
+			claim.Outcome = claimMismatch
 		case rec.stored == nil:
-			claim.Outcome = keyInProgress
+			claim.Outcome = claimInProgress
 		default:
-			claim.Outcome, claim.Stored = keyReplay, *rec.stored
+			claim.Outcome, claim.Stored = claimReplay, *rec.stored
 		}
 		return claim, nil
 	}
-	return keyClaim{}, billing.Errorf(billing.EConflict, "Idempotency-Key %q is being claimed and released concurrently; retry the request", key)
+	return idempotencyClaim{}, billing.Errorf(billing.EConflict, "Idempotency-Key %q is being claimed and released concurrently; retry the request", key)
 }
 
 // complete stores the response of a claimed request. It runs
 // even when ctx is cancelled (the client went away), so a retry replays the
 // response instead of running again. A claim taken over after its lease
 // expired stores nothing.
-func (s keyStore) complete(ctx context.Context, claim keyClaim, resp storedResponse) error {
-	if claim.Outcome != keyProceed {
+func (s idempotencyStore) complete(ctx context.Context, claim idempotencyClaim, resp storedResponse) error {
+	if claim.Outcome != claimProceed {
 		return nil
 	}
 	return completeIdempotencyKey(context.WithoutCancel(ctx), s.pool, claim.caller, claim.key, claim.token, resp, s.now())
@@ -130,8 +130,8 @@ func (s keyStore) complete(ctx context.Context, claim keyClaim, resp storedRespo
 
 // release forgets a claimed key whose request should not be
 // replayed (it failed before or outside the operation), so a retry runs it.
-func (s keyStore) release(ctx context.Context, claim keyClaim) error {
-	if claim.Outcome != keyProceed {
+func (s idempotencyStore) release(ctx context.Context, claim idempotencyClaim) error {
+	if claim.Outcome != claimProceed {
 		return nil
 	}
 	return releaseIdempotencyKey(context.WithoutCancel(ctx), s.pool, claim.caller, claim.key, claim.token)
@@ -139,7 +139,7 @@ func (s keyStore) release(ctx context.Context, claim keyClaim) error {
 
 // prune deletes up to limit keys older than IdempotencyKeyTTL,
 // across all accounts, and returns how many it deleted.
-func (s keyStore) prune(ctx context.Context, limit int) (int64, error) {
+func (s idempotencyStore) prune(ctx context.Context, limit int) (int64, error) {
 	return pruneIdempotencyKeys(ctx, s.pool, s.now().Add(-IdempotencyKeyTTL), limit)
 }
 

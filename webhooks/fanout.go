@@ -1,0 +1,154 @@
+package webhooks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/tollgatehq/tollgate/billing"
+)
+
+// The fan-out (River kind webhook_fan_out, and Listen): outbox rows become
+// events, each with one pending delivery and one job per endpoint that wants
+// it.
+
+// envelope is the body of every message.
+type envelope struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	CreatedAt string          `json:"created_at"`
+	Livemode  bool            `json:"livemode"`
+	Data      json.RawMessage `json:"data"`
+}
+
+func body(id, typ string, at time.Time, mode billing.Mode, data []byte) (string, error) {
+	b, err := json.Marshal(envelope{ID: id, Type: typ, CreatedAt: at.UTC().Format(time.RFC3339Nano), Livemode: mode == billing.ModeLive, Data: data})
+	return string(b), err
+}
+
+type fanOutArgs struct{}
+
+func (fanOutArgs) Kind() string { return "webhook_fan_out" }
+
+// InsertOpts: no uniqueness (River's default would count completed runs
+// and block every later one); concurrent runs skip each other's rows.
+func (fanOutArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: queue} }
+
+type fanOutWorker struct {
+	river.WorkerDefaults[fanOutArgs]
+	s *Service
+}
+
+// fanOutBatch is how many outbox rows one fan-out transaction takes.
+const fanOutBatch = 200
+
+func (w *fanOutWorker) Work(ctx context.Context, _ *river.Job[fanOutArgs]) error {
+	return w.s.fanOutAll(ctx)
+}
+
+type outboxRow struct {
+	id            int64
+	account, mode string
+	typ           string
+	payload       []byte
+	createdAt     time.Time
+}
+
+// fanOut takes up to limit outbox rows not yet taken and, in one
+// transaction, makes each an event with one delivery (and one job) per
+// endpoint that wants it, then marks the rows taken. It returns how many
+// rows it took.
+func (s *Service) fanOut(ctx context.Context, limit int) (int, error) {
+	n := 0
+	err := billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, account_id, mode, type, payload, created_at FROM outbox
+			WHERE delivered_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, limit)
+		if err != nil {
+			return billing.Translate(err)
+		}
+		taken, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (outboxRow, error) {
+			var o outboxRow
+			err := r.Scan(&o.id, &o.account, &o.mode, &o.typ, &o.payload, &o.createdAt)
+			return o, err
+		})
+		if err != nil {
+			return billing.Translate(err)
+		}
+		n = len(taken)
+		if n == 0 {
+			return nil
+		}
+		now := s.now()
+		ids := make([]int64, 0, n)
+		for _, o := range taken {
+			ids = append(ids, o.id)
+			if err := s.fanOutRow(ctx, tx, o, now); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE outbox SET delivered_at = $2 WHERE id = ANY($1)`, ids, now)
+		return billing.Translate(err)
+	})
+	return n, err
+}
+
+func (s *Service) fanOutRow(ctx context.Context, tx pgx.Tx, o outboxRow, now time.Time) error {
+	rows, err := tx.Query(ctx, `SELECT id FROM webhook_endpoints WHERE account_id = $1 AND mode = $2 AND enabled
+		AND (event_types = '{}' OR $3 = ANY(event_types)) ORDER BY id`, o.account, o.mode, o.typ)
+	if err != nil {
+		return billing.Translate(err)
+	}
+	endpoints, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(endpoints) == 0 {
+		return billing.Translate(err)
+	}
+	data := o.payload
+	if s.opts.Render != nil {
+		ctx := billing.WithCaller(ctx, billing.Caller{AccountID: o.account, Mode: billing.Mode(o.mode)})
+		v, err := s.opts.Render(ctx, o.typ, o.payload)
+		if code := billing.ErrorCode(err); code == billing.ENotFound || code == billing.EInvalid {
+			s.log.Error("webhook event dropped: what it reports is gone", "type", o.typ, "outbox_id", o.id, "err", err)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("render %s (outbox %d): %w", o.typ, o.id, err)
+		}
+		if data, err = json.Marshal(v); err != nil {
+			return err
+		}
+	}
+	eventID := newID("evt", now)
+	b, err := body(eventID, o.typ, o.createdAt, billing.Mode(o.mode), data)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO webhook_events (id, account_id, mode, type, body, outbox_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		eventID, o.account, o.mode, o.typ, b, o.id, o.createdAt); err != nil {
+		return billing.Translate(err)
+	}
+	for _, e := range endpoints {
+		if _, err := s.queueDelivery(ctx, tx, e, eventID, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queueDelivery inserts a pending delivery and its job in tx.
+func (s *Service) queueDelivery(ctx context.Context, tx pgx.Tx, endpointID, eventID string, now time.Time) (string, error) {
+	id := newID("whd", now)
+	if _, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, next_attempt_at, created_at, updated_at)
+		VALUES ($1, $2, $3, 'pending', $4, $4, $4)`, id, endpointID, eventID, now); err != nil {
+		return "", billing.Translate(err)
+	}
+	return id, s.insertJob(ctx, tx, id)
+}
+
+func (s *Service) insertJob(ctx context.Context, tx pgx.Tx, deliveryID string) error {
+	return s.opts.Jobs.InsertTx(ctx, tx, deliverArgs{DeliveryID: deliveryID},
+		&river.InsertOpts{Queue: queue, MaxAttempts: len(s.opts.RetryDelays) + 1})
+}
