@@ -299,7 +299,7 @@ func (s *Service) recordDecision(ctx context.Context, tx txn, c Caller, a Author
 			// The new hold counts: the triggers and alerts see the
 			// available balance after it (held is derived, never written).
 			b.held = b.held.Add(a.Amount)
-			s.queueAutoTopUpTriggers(batch, now, b)
+			s.queueAutoTopUpTriggers(tx, batch, now, b)
 			s.queueBalanceAlerts(batch, now, false, b)
 		}
 	}
