@@ -131,7 +131,7 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 		queueBalanceWrites(batch, b)
 		debit := in.Kind == AdjustCharge || (in.Kind == AdjustCorrection && in.Amount.IsNegative())
 		if debit {
-			s.queueAutoTopUpTriggers(batch, now, b)
+			s.queueAutoTopUpTriggers(tx, batch, now, b)
 		}
 		credit := in.Kind == AdjustGift || in.Kind == AdjustTopUp || (in.Kind == AdjustCorrection && in.Amount.IsPositive())
 		s.queueBalanceAlerts(batch, now, credit, b)

@@ -299,7 +299,7 @@ func (s *core) recordDecision(ctx context.Context, tx txn, c Caller, a Authoriza
 			// The new hold counts: the triggers and alerts see the
 			// available balance after it (held is derived, never written).
 			b.held = b.held.Add(a.Amount)
-			s.queueAutoTopUpTriggers(batch, now, b)
+			s.queueAutoTopUpTriggers(tx, batch, now, b)
 			s.queueBalanceAlerts(batch, now, false, b)
 		}
 	}

@@ -173,9 +173,11 @@ func (s *core) savedCard(ctx context.Context, db dbtx, c Caller, customerID stri
 // pending top-up row, in the transaction of the debit itself. At most one is
 // in flight per wallet and asset (a unique index), so debits crossing
 // together start one; while it is pending it stands for the money to come.
-// Each top-up started is handed to kick after the batch is read, for a job
-// to charge the card (the reconciler finds any kick that was lost).
-func (s *core) queueAutoTopUpTriggers(batch *pgx.Batch, now time.Time, states ...*balanceState) {
+// Each top-up started is handed to kick once tx has committed, for a job to
+// charge the card: a job that ran before the commit would find no pending
+// top-up and end, leaving it to the reconciler (which finds any kick that was
+// lost, a minute later).
+func (s *core) queueAutoTopUpTriggers(tx txn, batch *pgx.Batch, now time.Time, states ...*balanceState) {
 	var ids, wallets, assets, accounts, modes []string
 	var avail []Decimal
 	for _, b := range states {
@@ -200,12 +202,20 @@ func (s *core) queueAutoTopUpTriggers(batch *pgx.Batch, now time.Time, states ..
 		ON CONFLICT (wallet_id, asset) WHERE auto AND status = 'pending' DO NOTHING
 		RETURNING id`, ids, wallets, assets, accounts, modes, avail, now).
 		Query(func(rows pgx.Rows) error {
+			var started []string
 			for rows.Next() {
 				var id string
 				if err := rows.Scan(&id); err != nil {
 					return err
 				}
-				s.kick(id)
+				started = append(started, id)
+			}
+			if len(started) > 0 {
+				onCommit(tx, func() {
+					for _, id := range started {
+						s.kick(id)
+					}
+				})
 			}
 			return rows.Err()
 		})

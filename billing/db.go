@@ -159,11 +159,15 @@ func withTxOnce(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) erro
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if err = fn(tx); err != nil {
+	h := &hookTx{Tx: tx}
+	if err = fn(h); err != nil {
 		return err
 	}
 	if err = tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", commitFailed(err, tx.Conn().IsClosed()))
+	}
+	for _, f := range h.committed {
+		f()
 	}
 	return nil
 }
@@ -232,12 +236,23 @@ type pipeTx struct {
 	committed []func() // run once the transaction has committed
 }
 
-// onCommit runs fn after tx commits (never if it rolls back); on an ordinary
-// transaction it does nothing.
+// onCommit runs fn after tx commits, never if it rolls back: tx is a pipeTx
+// or the transaction WithTx hands its function. On any other transaction (a
+// savepoint, a caller's own) it does nothing.
 func onCommit(tx txn, fn func()) {
-	if p, ok := tx.(*pipeTx); ok {
-		p.committed = append(p.committed, fn)
+	switch t := tx.(type) {
+	case *pipeTx:
+		t.committed = append(t.committed, fn)
+	case *hookTx:
+		t.committed = append(t.committed, fn)
 	}
+}
+
+// hookTx is the transaction WithTx hands its function: what onCommit
+// registers on it runs once it has committed.
+type hookTx struct {
+	pgx.Tx
+	committed []func()
 }
 
 // beginHot opens a hot-path transaction. Its statements take one plan each,

@@ -671,7 +671,7 @@ func (s *core) settleBatch(ctx context.Context, b *batchTx) error {
 		}
 	}
 	queueBalanceWrites(batch, touched...)
-	s.queueAutoTopUpTriggers(batch, b.now, touched...)
+	s.queueAutoTopUpTriggers(b.tx, batch, b.now, touched...)
 	s.queueBalanceAlerts(batch, b.now, false, touched...)
 	return sendFinal(ctx, b.tx, batch)
 }

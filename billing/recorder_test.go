@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/internal/testdb"
 )
 
 // TestBatchEdgeCases sends, in one batch, everything a group commit must keep
@@ -108,10 +109,19 @@ func TestAuthorizeSameKeyConcurrently(t *testing.T) {
 }
 
 // TestCloseDrainsAndRefuses: Close waits for the batches already taken, and
-// usage after it is refused with EUnavailable, never lost half-done.
+// usage after it is refused with EUnavailable, never lost half-done. A batch
+// is held at the start of its work (holdFirstBatch) until Close has closed
+// the queue, so Close surely meets one in flight.
 func TestCloseDrainsAndRefuses(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	hold := &holdFirstBatch{taken: make(chan int, 1), release: make(chan struct{})}
+	clk := &clock{t: t0}
+	svc := billing.NewService(testdb.New(t), billing.Options{Now: clk.Now, Observer: hold})
+	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{svc: svc, clock: clk, ctx: billing.WithCaller(context.Background(), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}), acct: acct}
 	e.customer(t, "u1")
 	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "p", Name: "p", EventType: "x.used",
 		Prices: []billing.Price{{Model: billing.PerUnit, Asset: "USD", UnitAmount: dec("0.001")}}}); err != nil {
@@ -124,9 +134,34 @@ func TestCloseDrainsAndRefuses(t *testing.T) {
 			_, results[i] = e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: fmt.Sprintf("e-%d", i), Customer: "u1", EventType: "x.used"})
 		})
 	}
-	time.Sleep(5 * time.Millisecond)
-	if err := e.svc.Close(context.Background()); err != nil {
-		t.Fatalf("Close = %v", err)
+	var held int
+	select {
+	case held = <-hold.taken:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no batch taken within 30 s")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- e.svc.Close(context.Background()) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for !e.svc.RecorderClosed() {
+		if time.Now().After(deadline) {
+			t.Fatal("Close did not close the queue within 30 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case err := <-closed:
+		t.Fatalf("Close = %v while a batch was still held; want it to wait for the batch", err)
+	default:
+	}
+	close(hold.release)
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close = %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close did not return within 30 s of the batch's release")
 	}
 	wg.Wait()
 	recorded := 0
@@ -139,6 +174,9 @@ func TestCloseDrainsAndRefuses(t *testing.T) {
 			t.Errorf("RecordUsage during Close = %v, want recorded or unavailable", err)
 		}
 	}
+	if recorded < held {
+		t.Errorf("%d events recorded, but the batch taken before Close held %d", recorded, held)
+	}
 	if _, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "late", Customer: "u1", EventType: "x.used"}); billing.ErrorCode(err) != billing.EUnavailable {
 		t.Errorf("RecordUsage after Close = %v, want unavailable", err)
 	}
@@ -147,6 +185,24 @@ func TestCloseDrainsAndRefuses(t *testing.T) {
 		t.Errorf("balance = %s after %d recorded events, want %s", got, recorded, want)
 	}
 	e.verifyClean(t)
+}
+
+// holdFirstBatch is an Observer that holds the first usage batch at the
+// start of its work, once a worker has taken it: it sends the batch's size
+// on taken and waits for release.
+type holdFirstBatch struct {
+	once    sync.Once
+	taken   chan int
+	release chan struct{}
+}
+
+func (h *holdFirstBatch) ObserveAuthorization(bool, string) {}
+
+func (h *holdFirstBatch) ObserveBatch(events int) {
+	h.once.Do(func() {
+		h.taken <- events
+		<-h.release
+	})
 }
 
 // lockedBuffer is a log destination goroutines may share.

@@ -271,7 +271,7 @@ func (s *core) chargePeriod(ctx context.Context, tx txn, c Caller, sub *Subscrip
 		}
 		batch := &pgx.Batch{}
 		queueBalanceWrites(batch, b)
-		s.queueAutoTopUpTriggers(batch, now, &after)
+		s.queueAutoTopUpTriggers(tx, batch, now, &after)
 		return charge{}, translate(tx.SendBatch(ctx, batch).Close())
 	}
 	ch := charge{paid: true}
@@ -331,7 +331,7 @@ func (bs *balances) flush(ctx context.Context, tx txn) error {
 		}
 	}
 	batch := &pgx.Batch{}
-	bs.s.queueAutoTopUpTriggers(batch, bs.now, bs.order...)
+	bs.s.queueAutoTopUpTriggers(tx, batch, bs.now, bs.order...)
 	return translate(tx.SendBatch(ctx, batch).Close())
 }
 

@@ -172,6 +172,25 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// settle waits until every outbox row written so far is fanned out, every
+// delivery is settled (succeeded or failed) and no delivery job is left to
+// run. A delivery settles only after its request was answered, so what a
+// receiver has got by then is all it will get for those rows: the wait
+// tests "nothing more comes" without a sleep.
+func (e *env) settle(t *testing.T) {
+	t.Helper()
+	waitFor(t, "the outbox to be fanned out and every delivery settled", func() bool {
+		var left int
+		err := e.pool.QueryRow(e.ctx, `SELECT (SELECT count(*) FROM outbox WHERE delivered_at IS NULL)
+			+ (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')
+			+ (SELECT count(*) FROM river_job WHERE kind = 'webhook_delivery' AND state NOT IN ('completed', 'discarded', 'cancelled'))`).Scan(&left)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return left == 0
+	})
+}
+
 func (e *env) endpoint(t *testing.T, url string, types ...string) webhooks.Endpoint {
 	t.Helper()
 	ep, err := e.hooks.CreateEndpoint(e.ctx, webhooks.CreateEndpointInput{URL: url, EventTypes: types})
@@ -286,7 +305,7 @@ func TestRetryUntilSuccess(t *testing.T) {
 		ds, _, err = e.hooks.ListDeliveries(e.ctx, webhooks.ListDeliveriesInput{EndpointID: ep.ID})
 		return err == nil && len(ds) == 1 && ds[0].Status == webhooks.DeliverySucceeded
 	})
-	time.Sleep(300 * time.Millisecond) // nothing more comes
+	e.settle(t)
 	msgs := r.messages()
 	if len(msgs) != 4 {
 		t.Fatalf("receiver got %d requests, want 4", len(msgs))
@@ -371,8 +390,12 @@ func TestConcurrentDebitsOneCrossing(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	waitFor(t, "the crossing", func() bool { return len(r.messages()) >= 1 })
-	time.Sleep(time.Second) // the fan-out runs a few more times
+	// Every debit has committed: the outbox holds all it will.
+	var crossings int
+	if err := e.pool.QueryRow(e.ctx, `SELECT count(*) FROM outbox WHERE type = 'balance.threshold_crossed'`).Scan(&crossings); err != nil || crossings != 1 {
+		t.Errorf("balance.threshold_crossed outbox rows = %d, %v; want 1", crossings, err)
+	}
+	e.settle(t)
 	msgs := r.messages()
 	if len(msgs) != 1 {
 		t.Fatalf("got %d messages, want exactly one", len(msgs))

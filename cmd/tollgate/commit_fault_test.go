@@ -215,7 +215,7 @@ func TestFaultCommitAnswerLost(t *testing.T) {
 	t.Parallel()
 	dbURL := testdb.URL(t)
 	px := newCommitCutter(t, dbURL)
-	p := runServe(t, freeAddr(t), "TOLLGATE_DATABASE_URL="+px.url)
+	p := runServe(t, anyPort, "TOLLGATE_DATABASE_URL="+px.url)
 	c := newFaultClient(t, createKey(t, dbURL))
 	c.fixture(p.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), faultBound)

@@ -37,7 +37,7 @@ func runDocBlock(t *testing.T, doc, name string) (words []string, home string) {
 	cmd := exec.Command("bash", "-eo", "pipefail", "-c", string(m[1]))
 	cmd.Dir = home
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(binary)+":"+os.Getenv("PATH"), "HOME="+home,
-		"TOLLGATE_ADDR="+freeAddr(t), "TOLLGATE_DATABASE_URL="+testdb.URL(t), "TOLLGATE_DATA_DIR="+filepath.Join(home, "data"))
+		"TOLLGATE_ADDR="+fixedAddr(t), "TOLLGATE_DATABASE_URL="+testdb.URL(t), "TOLLGATE_DATA_DIR="+filepath.Join(home, "data"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// Files, not pipes: a serve the script leaves running keeps its output
 	// open, and a pipe would make Run wait for it.

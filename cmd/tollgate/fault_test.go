@@ -27,43 +27,6 @@ import (
 
 const faultBound = 50 * time.Second
 
-// serveProc is a `tollgate serve` this test controls.
-type serveProc struct {
-	cmd    *exec.Cmd
-	addr   string
-	stderr *bytes.Buffer
-}
-
-// runServe starts serve on addr with env and waits for /readyz; the process
-// is interrupted at cleanup if it still runs.
-func runServe(t *testing.T, addr string, env ...string) *serveProc {
-	t.Helper()
-	cmd := exec.Command(binary, "serve", "--addr", addr)
-	cmd.Env = append(os.Environ(), env...)
-	p := &serveProc{cmd: cmd, addr: addr, stderr: &bytes.Buffer{}}
-	cmd.Stderr = &lockedWriter{w: p.stderr}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	})
-	waitReady(t, addr, p.stderr)
-	return p
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
-}
-
 // faultClient talks to one or more servers with one key.
 type faultClient struct {
 	t    *testing.T
@@ -273,7 +236,7 @@ func hasKey(m map[string]int, k string) bool { _, ok := m[k]; return ok }
 func TestFaultSIGTERMUnderLoad(t *testing.T) {
 	t.Parallel()
 	dbURL := testdb.URL(t)
-	p := runServe(t, freeAddr(t), "TOLLGATE_DATABASE_URL="+dbURL)
+	p := runServe(t, anyPort, "TOLLGATE_DATABASE_URL="+dbURL)
 	c := newFaultClient(t, createKey(t, dbURL))
 	c.fixture(p.addr)
 
@@ -286,12 +249,10 @@ func TestFaultSIGTERMUnderLoad(t *testing.T) {
 		t.Fatal("the load ended before 200 events were acknowledged")
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	exited := make(chan error, 1)
-	go func() { exited <- p.cmd.Wait() }()
 	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("serve exited with %v after SIGTERM; stderr:\n%s", err, p.stderr)
+	case <-p.exited:
+		if p.err != nil {
+			t.Errorf("serve exited with %v after SIGTERM; stderr:\n%s", p.err, p.stderr)
 		}
 	case <-time.After(faultBound):
 		p.cmd.Process.Kill()
@@ -304,12 +265,13 @@ func TestFaultSIGTERMUnderLoad(t *testing.T) {
 }
 
 // TestFaultKillUnderLoad: kill -9 of serve while 8 senders record usage;
-// after a restart every acknowledged event is there once.
+// after a restart on the same address every acknowledged event is there
+// once.
 func TestFaultKillUnderLoad(t *testing.T) {
 	t.Parallel()
 	dbURL := testdb.URL(t)
-	addr := freeAddr(t)
-	p := runServe(t, addr, "TOLLGATE_DATABASE_URL="+dbURL)
+	p := runServeRestartable(t, "TOLLGATE_DATABASE_URL="+dbURL)
+	addr := p.addr
 	c := newFaultClient(t, createKey(t, dbURL))
 	c.fixture(addr)
 
@@ -322,6 +284,7 @@ func TestFaultKillUnderLoad(t *testing.T) {
 		t.Fatal("the load ended before 200 events were acknowledged")
 	}
 	p.cmd.Process.Kill()
+	p.wait() // its listener is gone only once it has exited
 	<-done
 	runServe(t, addr, "TOLLGATE_DATABASE_URL="+dbURL)
 	checkOnce(t, o, recorded(t, dbURL), false)
@@ -356,7 +319,7 @@ func TestFaultPostgresRestart(t *testing.T) {
 	}
 	t.Cleanup(func() { cl.Close() })
 	dbURL := cl.URL()
-	p := runServe(t, freeAddr(t), "TOLLGATE_DATABASE_URL="+dbURL)
+	p := runServe(t, anyPort, "TOLLGATE_DATABASE_URL="+dbURL)
 	c := newFaultClient(t, createKey(t, dbURL))
 	c.fixture(p.addr)
 
@@ -410,7 +373,7 @@ func firstOf(m map[string]string) string {
 func TestFaultReadOnlyDatabase(t *testing.T) {
 	t.Parallel()
 	dbURL := testdb.URL(t)
-	p := runServe(t, freeAddr(t), "TOLLGATE_DATABASE_URL="+dbURL)
+	p := runServe(t, anyPort, "TOLLGATE_DATABASE_URL="+dbURL)
 	c := newFaultClient(t, createKey(t, dbURL))
 	c.fixture(p.addr)
 	c.must(p.addr, "POST", "/v1/events", eventBody("before"), 201)

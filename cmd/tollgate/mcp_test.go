@@ -457,16 +457,8 @@ func TestMCPLegacySSE(t *testing.T) {
 	t.Parallel()
 	url := testdb.URL(t)
 	key := createKey(t, url)
-	addr := freeAddr(t)
-	cmd := exec.Command(binary, "serve", "--addr", addr)
-	cmd.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+url)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	waitReady(t, addr, &stderr)
+	p := runServe(t, anyPort, "TOLLGATE_DATABASE_URL="+url)
+	addr := p.addr
 
 	cs := mcpConnect(t, &gosdk.SSEClientTransport{Endpoint: "http://" + addr + "/sse", HTTPClient: &http.Client{Transport: bearer{key}}})
 	c := mcpOK(t, cs, "create_customer", map[string]any{"external_id": "user_sse"})
@@ -475,13 +467,11 @@ func TestMCPLegacySSE(t *testing.T) {
 	}
 
 	start := time.Now()
-	cmd.Process.Signal(os.Interrupt)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	p.cmd.Process.Signal(os.Interrupt)
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve exited with %v after SIGINT with an SSE client connected:\n%s", err, stderr.String())
+	case <-p.exited:
+		if p.err != nil {
+			t.Errorf("serve exited with %v after SIGINT with an SSE client connected:\n%s", p.err, p.stderr)
 		}
 		if d := time.Since(start); d > 10*time.Second {
 			t.Errorf("serve took %s to stop with an SSE client connected", d)

@@ -17,7 +17,7 @@ func TestReplicasRace(t *testing.T) {
 	env := "TOLLGATE_DATABASE_URL=" + dbURL
 	var addrs []string
 	for range 3 {
-		addrs = append(addrs, runServe(t, freeAddr(t), env).addr)
+		addrs = append(addrs, runServe(t, anyPort, env).addr)
 	}
 	c := newFaultClient(t, createKey(t, dbURL))
 	c.must(addrs[0], "POST", "/v1/products", `{"code": "calls", "name": "Calls", "event_type": "call.made",

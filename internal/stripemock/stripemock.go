@@ -4,11 +4,13 @@
 package stripemock
 
 import (
+	"bytes"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
+	"sync"
 	"testing"
 	"time"
 )
@@ -37,27 +39,35 @@ type Mock struct {
 // Stop kills the process.
 func (m *Mock) Stop() { _ = m.cmd.Process.Kill() }
 
-// Start runs bin on a free loopback port and waits until it answers.
+// Start runs bin on a loopback port it binds itself (the kernel's choice,
+// which it reports) and waits until it answers. Its HTTPS listener gets a
+// port of the kernel's choosing too: by default it takes 12112, and a second
+// stripe-mock on the machine (another package's tests, another test run)
+// would then exit with "address already in use".
 func Start(bin string) (*Mock, error) {
-	var last error
-	for range 3 { // a free port can be taken between Close and the mock's bind
-		addr, err := freeLoopbackAddr()
-		if err != nil {
-			return nil, err
-		}
-		cmd := exec.Command(bin, "-http-addr", addr)
-		if err := cmd.Start(); err != nil {
-			return nil, err
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		url := "http://" + addr
-		if last = waitHTTP(url, exited); last == nil {
-			return &Mock{URL: url, cmd: cmd}, nil
-		}
-		_ = cmd.Process.Kill()
+	out := &output{listening: make(chan string, 1)}
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, err
 	}
-	return nil, last
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var addr string
+	select {
+	case addr = <-out.listening:
+	case err := <-exited:
+		return nil, fmt.Errorf("stripe-mock exited before listening: %v\n%s", err, out)
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		return nil, fmt.Errorf("stripe-mock did not report listening within 20s:\n%s", out)
+	}
+	url := "http://" + addr
+	if err := waitHTTP(url, exited); err != nil {
+		_ = cmd.Process.Kill()
+		return nil, err
+	}
+	return &Mock{URL: url, cmd: cmd}, nil
 }
 
 // Run starts stripe-mock for one test, stopped when it ends, and returns
@@ -72,13 +82,34 @@ func Run(t testing.TB) string {
 	return m.URL
 }
 
-func freeLoopbackAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+// output is what stripe-mock prints; it hands over, once, the address its
+// HTTP listener bound ("Listening for HTTP at address: 127.0.0.1:port").
+type output struct {
+	mu        sync.Mutex
+	buf       bytes.Buffer
+	listening chan string
+	seen      bool
+}
+
+var listeningHTTP = regexp.MustCompile(`Listening for HTTP at address: (\S+)`)
+
+func (o *output) Write(b []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n, err := o.buf.Write(b)
+	if !o.seen {
+		if m := listeningHTTP.FindSubmatch(o.buf.Bytes()); m != nil {
+			o.seen = true
+			o.listening <- string(m[1])
+		}
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	return n, err
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
 }
 
 // waitHTTP polls url until it answers, the process exits or 20 s pass.
