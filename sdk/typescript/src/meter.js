@@ -42,6 +42,23 @@ export function usageData(usage) {
 }
 
 /**
+ * completeEstimate fills an estimate that names any token field with the
+ * others (0) and their total, the shape the usage readers record, so that a
+ * product with a price per token field can price it.
+ * @param {Record<string, unknown>} estimate
+ */
+export function completeEstimate(estimate) {
+  if (!tokenFields.some((f) => f in estimate)) return estimate;
+  const out = { ...estimate };
+  for (const f of tokenFields) if (f !== "total_tokens") out[f] ??= 0;
+  out.total_tokens ??= ["input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens"].reduce(
+    (sum, f) => sum + Number(out[f]),
+    0,
+  );
+  return out;
+}
+
+/**
  * A Hold is the approved authorization a metered piece of work runs under.
  * The work (or a wrapper from this package) reports what it used with add();
  * meter records it when the work is done.
@@ -116,7 +133,7 @@ export class Hold {
       id: this.eventId,
       customer: c.customer,
       event_type: c.eventType,
-      data: this.data ?? c.estimate ?? {},
+      data: this.data ?? (c.estimate ? completeEstimate(c.estimate) : {}),
       authorization_id: this.id,
     };
     if (c.wallet) event.wallet = c.wallet;
@@ -217,7 +234,7 @@ export async function meter(client, options, work) {
 
   const request = { idempotency_key: key, customer, event_type: eventType };
   if (wallet) request.wallet = wallet;
-  if (estimate) request.data = estimate;
+  if (estimate) request.data = completeEstimate(estimate);
   if (ttlSeconds) request.ttl_seconds = ttlSeconds;
   const authorization = await client.createAuthorization(request, { idempotencyKey: `${key}/authorize` });
   if (!authorization.approved) throw new DeclinedError(authorization);
