@@ -81,6 +81,9 @@ export interface MeterOptions {
   eventType: string;
   /** Event data to price the hold with: the most the work may use. */
   estimate?: Record<string, unknown>;
+  /** Or: the amount to hold, in `asset` (such as "0.50" USD). */
+  amount?: string;
+  asset?: string;
   /** Names the authorization and the usage event (1-200 characters); default a new UUID. */
   idempotencyKey?: string;
   /** The usage event's id; default the idempotency key. */

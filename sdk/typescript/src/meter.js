@@ -225,7 +225,7 @@ export class Hold {
  * @returns {Promise<T>}
  */
 export async function meter(client, options, work) {
-  const { customer, eventType, estimate, wallet, ttlSeconds } = options ?? {};
+  const { customer, eventType, estimate, amount, asset, wallet, ttlSeconds } = options ?? {};
   if (typeof customer !== "string" || customer === "") throw new TypeError("meter: customer is required");
   if (typeof eventType !== "string" || eventType === "") throw new TypeError("meter: eventType is required");
   if (typeof work !== "function") throw new TypeError("meter: work must be a function");
@@ -235,6 +235,7 @@ export async function meter(client, options, work) {
   const request = { idempotency_key: key, customer, event_type: eventType };
   if (wallet) request.wallet = wallet;
   if (estimate) request.data = completeEstimate(estimate);
+  if (amount !== undefined) Object.assign(request, { amount: String(amount), asset });
   if (ttlSeconds) request.ttl_seconds = ttlSeconds;
   const authorization = await client.createAuthorization(request, { idempotencyKey: `${key}/authorize` });
   if (!authorization.approved) throw new DeclinedError(authorization);
@@ -256,6 +257,8 @@ export async function meter(client, options, work) {
  * @property {string} customer customer id (cus_…) or your external_id
  * @property {string} eventType the product's event_type
  * @property {Record<string, unknown>} [estimate] event data to price the hold with (the most the work may use)
+ * @property {string} [amount] or: the amount to hold, with asset
+ * @property {string} [asset] the asset of amount
  * @property {string} [idempotencyKey] names the authorization and the event; default a new UUID
  * @property {string} [eventId] the usage event's id; default the idempotency key
  * @property {string} [wallet] wallet id or name; default the default wallet
