@@ -248,7 +248,14 @@ export async function meter(client, options, work) {
     await hold._failed();
     throw err;
   }
-  await hold._returned();
+  try {
+    await hold._returned();
+  } catch (err) {
+    // The work happened: give the caller its answer and the hold, whose
+    // record() can be called again later and charges once.
+    if (err !== null && typeof err === "object") Object.assign(err, { hold, result });
+    throw err;
+  }
   return result;
 }
 
