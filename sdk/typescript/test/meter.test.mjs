@@ -254,3 +254,32 @@ test("a retried record is charged once: a lost answer, a second record(), a seco
   await expectCharged(who, start, held, chatData);
   assert.equal((await tg.listEvents({ customer: who })).data.length, 1);
 });
+
+test("a stream left early is recorded: the usage seen, else the estimate", async () => {
+  const who = await customer(tg);
+  const start = await available(tg, who);
+  let held;
+  const stream = await tg.meter({ customer: who, eventType, estimate: estimate("gpt-4o-mini") }, (hold) => {
+    held = hold;
+    return meteredOpenAI(openai, hold).chat.completions.create({ model: "gpt-4o-mini", messages: [], stream: true });
+  });
+  for await (const chunk of stream) {
+    assert.ok(chunk.choices.length > 0);
+    break; // before the usage chunk
+  }
+  // The break awaited the record: the estimate, all token fields completed.
+  const want = { model: "gpt-4o-mini", input_tokens: 4000, cached_input_tokens: 0, cache_write_tokens: 0, output_tokens: 2000, reasoning_tokens: 0, total_tokens: 6000 };
+  assert.deepEqual((await tg.getEvent(held.eventId)).data, want);
+  assert.equal(fmt(start - (await available(tg, who))), fmt(cost(want)));
+
+  const anthropicWho = await customer(tg);
+  const anthropicStart = await available(tg, anthropicWho);
+  const messages = await tg.meter({ customer: anthropicWho, eventType, estimate: estimate("claude-sonnet-4-5") }, (hold) => {
+    held = hold;
+    return meteredAnthropic(anthropic, hold).messages.create({ model: "claude-sonnet-4-5", max_tokens: 10, messages: [], stream: true });
+  });
+  for await (const event of messages) if (event.type === "content_block_delta") break; // after message_start
+  const seen = { ...messagesData, output_tokens: 1, total_tokens: messagesData.total_tokens - messagesData.output_tokens + 1 };
+  assert.deepEqual((await tg.getEvent(held.eventId)).data, seen);
+  assert.equal(fmt(anthropicStart - (await available(tg, anthropicWho))), fmt(cost(seen)));
+});
