@@ -21,7 +21,7 @@ from .models import (
 )
 from .usage import (
     TOKEN_FIELDS, AnthropicStreamUsage, OpenAIStreamUsage, UsageMissing, anthropic_usage, openai_usage,
-    token_usage,
+    token_prices, token_usage,
 )
 from .webhooks import Webhook
 
@@ -32,7 +32,7 @@ __all__ = [
     "TollgateError", "Invalid", "AuthenticationError", "PermissionDenied", "InsufficientFunds", "NotFound",
     "Conflict", "RateLimited", "Unavailable", "OutcomeUnknown", "APIError", "DeclinedError",
     "WebhookVerificationError", "Webhook",
-    "openai_usage", "anthropic_usage", "token_usage", "OpenAIStreamUsage", "AnthropicStreamUsage",
+    "openai_usage", "anthropic_usage", "token_usage", "token_prices", "OpenAIStreamUsage", "AnthropicStreamUsage",
     "UsageMissing", "TOKEN_FIELDS",
     "Adjustment", "Asset", "Authorization", "Balance", "BatchResult", "Cost", "Customer", "Event", "Fee",
     "Lot", "Page", "PortalSession", "Price", "Product", "ProductVersion", "Settlement", "Simulation",

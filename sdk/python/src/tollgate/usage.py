@@ -24,15 +24,45 @@ exclude cache reads and writes.
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterable, AsyncIterator, Dict, Iterable, Iterator, Optional
+from typing import Any, AsyncIterable, AsyncIterator, Dict, Iterable, Iterator, List, Mapping, Optional
 
 __all__ = [
-    "TOKEN_FIELDS", "UsageMissing", "openai_usage", "anthropic_usage",
+    "TOKEN_FIELDS", "token_prices", "UsageMissing", "openai_usage", "anthropic_usage",
     "OpenAIStreamUsage", "AnthropicStreamUsage", "token_usage",
 ]
 
 #: The counts every reader returns, in the order prices usually list them.
 TOKEN_FIELDS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens")
+
+
+# The price names token_prices gives each count, and the keys of its rates.
+_PRICE_KEYS = (("input", "input_tokens"), ("cached_input", "cached_input_tokens"),
+               ("cache_write", "cache_write_tokens"), ("output", "output_tokens"))
+
+
+def token_prices(models: Mapping[str, Mapping[str, Any]], *, asset: str = "USD",
+                 per: int = 1_000_000) -> List[Dict[str, Any]]:
+    """The prices of a product billed by the token, for the data the readers return.
+
+    ``models`` maps a model name (or ``"*"`` for any other model) to its
+    rates per ``per`` tokens: ``input``, ``output``, and optionally
+    ``cached_input`` and ``cache_write`` (0 when absent)::
+
+        token_prices({"gpt-4o-mini": {"input": "0.15", "cached_input": "0.075", "output": "0.60"},
+                      "*": {"input": "3", "output": "15"}})
+
+    gives four dimensional prices, one per count (``input_tokens``,
+    ``cached_input_tokens``, ``cache_write_tokens``, ``output_tokens``), each
+    choosing its rate by the event's ``model``: pass them to
+    ``create_product(code, event_type, prices)``. An event whose model has no
+    rate and no ``"*"`` fallback is refused, not priced at 0.
+    """
+    prices = []
+    for key, fld in _PRICE_KEYS:
+        rates = [{"values": {"model": m}, "amount": str(r.get(key, "0"))} for m, r in models.items()]
+        prices.append({"name": key.replace("_", " ") + " tokens", "model": "dimensional", "asset": asset,
+                       "field": fld, "block_size": str(per), "dimensions": ["model"], "rates": rates})
+    return prices
 
 
 class UsageMissing(ValueError):
