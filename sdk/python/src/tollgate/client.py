@@ -144,6 +144,8 @@ class Tollgate:
         self.max_retry_after = max_retry_after
         self._sleep = sleep
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._conns: set = set()
 
     def __repr__(self) -> str:
         # Never the key: a repr ends up in logs and tracebacks.
@@ -157,17 +159,25 @@ class Tollgate:
             cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
             c = cls(self._host, self._port, timeout=self.timeout)
             self._local.conn = c
+            with self._lock:
+                self._conns.add(c)
         return c
 
     def _drop_conn(self) -> None:
         c = getattr(self._local, "conn", None)
         self._local.conn = None
         if c is not None:
+            with self._lock:
+                self._conns.discard(c)
             c.close()
 
     def close(self) -> None:
-        """Close this thread's connection (others close when their threads end)."""
-        self._drop_conn()
+        """Close every thread's connection; a later call opens a new one."""
+        self._local = threading.local()
+        with self._lock:
+            conns, self._conns = self._conns, set()
+        for c in conns:
+            c.close()
 
     def __enter__(self) -> "Tollgate":
         return self
