@@ -122,3 +122,76 @@ class AsyncList:
             return next(self._it)
         except StopIteration:
             raise StopAsyncIteration from None
+
+
+# ---- the SDK clients, for running the docs' examples as written ------------------
+
+class _Completions:
+    def __init__(self, calls: list) -> None:
+        self.calls = calls
+
+    def create(self, *, model: str, messages: list, stream: bool = False, **kw: Any) -> Any:
+        self.calls.append({"model": model, "messages": messages, "stream": stream, **kw})
+        text = "echo: " + str(messages[-1]["content"])
+        if stream:
+            include = bool((kw.get("stream_options") or {}).get("include_usage"))
+            return chat_chunks(text, model=model, prompt=20 * len(messages), include_usage=include)
+        return chat_completion(text, model=model, prompt=20 * len(messages), cached=0)
+
+
+class _Messages:
+    def __init__(self, calls: list) -> None:
+        self.calls = calls
+
+    def create(self, *, model: str, messages: list, max_tokens: int, stream: bool = False, **kw: Any) -> Any:
+        self.calls.append({"model": model, "messages": messages, "stream": stream, **kw})
+        text = "echo: " + str(messages[-1]["content"])
+        if stream:
+            return iter(message_events(text, model=model, input_tokens=20 * len(messages), cache_write=0))
+        return message(text, model=model, input_tokens=20 * len(messages), cache_read=0, cache_write=0)
+
+
+class OpenAI:
+    """Stands in for openai.OpenAI: chat.completions.create answers an echo with usage."""
+
+    calls: list = []
+
+    def __init__(self, **kw: Any) -> None:
+        self.chat = NS(completions=_Completions(OpenAI.calls))
+
+
+class Anthropic:
+    """Stands in for anthropic.Anthropic: messages.create answers an echo with usage."""
+
+    calls: list = []
+
+    def __init__(self, **kw: Any) -> None:
+        self.messages = _Messages(Anthropic.calls)
+
+
+class AsyncOpenAI:
+    """Stands in for openai.AsyncOpenAI."""
+
+    def __init__(self, **kw: Any) -> None:
+        sync = _Completions(OpenAI.calls)
+
+        async def create(**kw2: Any) -> Any:
+            r = sync.create(**kw2)
+            return AsyncList(r) if kw2.get("stream") else r
+
+        self.chat = NS(completions=NS(create=create))
+
+
+def install_sdk_standins() -> None:
+    """Make ``from openai import OpenAI`` and ``from anthropic import Anthropic`` give the stand-ins."""
+    import sys
+    import types
+
+    for name, attrs in (("openai", {"OpenAI": OpenAI, "AsyncOpenAI": AsyncOpenAI}), ("anthropic", {"Anthropic": Anthropic})):
+        mod = types.ModuleType(name)
+        mod.__dict__.update(attrs)
+        mod.__dict__["__tollgate_standin__"] = True
+        existing = sys.modules.get(name)
+        if existing is not None and not getattr(existing, "__tollgate_standin__", False):
+            raise RuntimeError(f"the real {name} package is imported; the docs tests use stand-ins")
+        sys.modules[name] = mod
