@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import io
@@ -34,6 +35,20 @@ def run_blocks(blocks, env):
         for b in blocks:
             exec(compile(b, "<doc block>", "exec"), ns)
     return ns, out.getvalue()
+
+
+class RouteList(unittest.TestCase):
+    """The README's list of named methods is the clients' own list, both ways."""
+
+    def test_readme_lists_every_method(self):
+        readme = (support.SDK / "README.md").read_text()
+        section = re.search(r"^## Routes\n(.*?)(?=^## |\Z)", readme, re.S | re.M).group(1)
+        listed = set(re.findall(r"`([a-z_]+)`", section.split("Every other route")[0]))
+        methods = {n for n in dir(tollgate.Tollgate) if not n.startswith("_") and callable(getattr(tollgate.Tollgate, n))}
+        methods -= {"meter", "close", "request"}
+        self.assertEqual(listed, methods)
+        for n in methods:
+            self.assertTrue(asyncio.iscoroutinefunction(getattr(tollgate.AsyncTollgate, n)), n)
 
 
 class Docs(unittest.TestCase):

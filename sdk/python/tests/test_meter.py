@@ -91,6 +91,15 @@ class Meter(support.ServerTest):
         self.assertEqual(self.tg.get_authorization(m.authorization.id).status, "voided")
         self.assertEqual(self.total(), before)
 
+    def test_a_stream_left_unread_voids_instead_of_guessing(self):
+        before = self.total()
+        with self.assertRaisesRegex(UsageMissing, "read it to the end"):
+            with self.meter() as m:
+                for chunk in m.openai_stream(fakes.chat_chunks("x y z")):
+                    break  # e.g. the user went away
+        self.assertEqual(self.tg.get_authorization(m.authorization.id).status, "voided")
+        self.assertEqual(self.total(), before)
+
     def test_a_decline_raises_before_the_work(self):
         poor = self.tg.create_customer(support.unique("poor"))
         self.tg.gift(poor.external_id, "USD", "0.0001")

@@ -15,7 +15,7 @@ from typing import (
 
 from .errors import DeclinedError, TollgateError, Unavailable
 from .models import Authorization, Event
-from .usage import AnthropicStreamUsage, OpenAIStreamUsage, anthropic_usage, openai_usage
+from .usage import AnthropicStreamUsage, OpenAIStreamUsage, UsageMissing, anthropic_usage, openai_usage
 
 if TYPE_CHECKING:  # pragma: no cover
     from .aio import AsyncTollgate
@@ -37,6 +37,10 @@ def current_meter() -> "_MeterBase":
     if m is None:
         raise RuntimeError("current_meter() called outside a metered block or function")
     return m
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
 
 
 def _resolve(v: Any, args: tuple, kwargs: dict) -> Any:
@@ -82,6 +86,8 @@ class _MeterBase:
         self.costs: List[Dict[str, Any]] = []
         self._entered = False
         self._token: Optional[contextvars.Token] = None
+        # Stream wrappers started and not yet read to their end.
+        self._open_streams = 0
 
     def _bind(self, args: tuple, kwargs: dict) -> Any:
         """A fresh meter for one call of a decorated function, its callables applied to the call's arguments."""
@@ -105,8 +111,7 @@ class _MeterBase:
         """
         for k, v in {**(data or {}), **fields}.items():
             old = self.data.get(k)
-            if isinstance(v, (int, Decimal)) and not isinstance(v, bool) and \
-                    isinstance(old, (int, Decimal)) and not isinstance(old, bool):
+            if _is_number(v) and _is_number(old):
                 self.data[k] = old + v
             else:
                 self.data[k] = v
@@ -133,27 +138,35 @@ class _MeterBase:
         in the block, so the hold is voided instead of the usage guessed.
         """
         acc = OpenAIStreamUsage()
+        self._open_streams += 1
         yield from acc.wrap(stream)
+        self._open_streams -= 1
         self.record(acc.usage)
 
     def anthropic_stream(self, stream: Iterable[Any]) -> Iterator[Any]:
         """Yield an Anthropic stream's events, recording its usage when it ends."""
         acc = AnthropicStreamUsage()
+        self._open_streams += 1
         yield from acc.wrap(stream)
+        self._open_streams -= 1
         self.record(acc.usage)
 
     async def aopenai_stream(self, stream: AsyncIterable[Any]) -> AsyncIterator[Any]:
         """:meth:`openai_stream` for an async stream."""
         acc = OpenAIStreamUsage()
+        self._open_streams += 1
         async for chunk in acc.awrap(stream):
             yield chunk
+        self._open_streams -= 1
         self.record(acc.usage)
 
     async def aanthropic_stream(self, stream: AsyncIterable[Any]) -> AsyncIterator[Any]:
         """:meth:`anthropic_stream` for an async stream."""
         acc = AnthropicStreamUsage()
+        self._open_streams += 1
         async for event in acc.awrap(stream):
             yield event
+        self._open_streams -= 1
         self.record(acc.usage)
 
     # ---- the calls -----------------------------------------------------------------
@@ -183,6 +196,11 @@ class _MeterBase:
 
     def _event_params(self) -> Dict[str, Any]:
         assert self.authorization is not None
+        if self._open_streams:
+            # The tokens of an unread stream's rest are unknown (the provider
+            # bills them all the same): void rather than charge a guess.
+            raise UsageMissing("a metered stream was not read to its end inside the block, so its usage is "
+                               "unknown; read it to the end before the block ends")
         return dict(customer=self.customer, event_type=self.event_type, id=self.event_id, data=self.data,
                     authorization_id=self.authorization.id, wallet=self.wallet,
                     costs=self.costs or None)
@@ -195,6 +213,8 @@ class _MeterBase:
     @staticmethod
     def _keeps_hold(err: BaseException) -> bool:
         """After a failed record: keep the hold when the event may yet be (or have been) recorded."""
+        if isinstance(err, UsageMissing):
+            return False
         return isinstance(err, Unavailable) or not isinstance(err, TollgateError)
 
 
