@@ -31,7 +31,11 @@ class Stub:
                 n = int(self.headers.get("Content-Length", 0) or 0)
                 body = self.rfile.read(n) if n else b""
                 stub.requests.append((self.command, self.path, dict(self.headers), body))
-                status, headers, payload = stub.script.pop(0) if stub.script else (500, {}, {})
+                step = stub.script.pop(0) if stub.script else (500, {}, {})
+                if step is None:  # hang up without an answer
+                    self.close_connection = True
+                    return
+                status, headers, payload = step
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 for k, v in headers.items():
@@ -48,7 +52,7 @@ class Stub:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def close(self):
         self.server.shutdown()
@@ -128,19 +132,23 @@ class Retries(unittest.TestCase):
         self.assertEqual(len(stub.requests), 2)
         self.assertEqual(self.slept, [])
 
+    def test_a_lost_answer_is_retried_with_the_same_key(self):
+        stub, tg = self.client([None, (201, {}, CUSTOMER)])
+        tg.create_customer("u")
+        keys = [r[2]["Idempotency-Key"] for r in stub.requests]
+        self.assertEqual(len(keys), 2)
+        self.assertEqual(keys[0], keys[1])
+
     def test_no_answer_to_a_write_is_outcome_unknown(self):
-        stub = Stub([])
-        url = stub.url
-        stub.close()  # nothing listens any more
-        slept = []
-        tg = tollgate.Tollgate("tg_test_secretkey", url, sleep=slept.append, max_retries=1)
+        stub, tg = self.client([None, None, None, None], max_retries=1)
         with self.assertRaises(OutcomeUnknown) as cm:
             tg.create_customer("u")
         self.assertEqual(cm.exception.code, "connection_error")
-        self.assertEqual(len(slept), 1)
+        self.assertEqual(len(self.slept), 1)
         with self.assertRaises(Unavailable) as cm:
             tg.get_customer("u")
         self.assertNotIsInstance(cm.exception, OutcomeUnknown)
+        self.assertEqual(len(stub.requests), 4)
 
     def test_the_key_never_shows(self):
         stub, tg = self.client([(401, {}, err("unauthorized", "unknown API key"))])
