@@ -24,6 +24,9 @@ var allowed = map[string]string{
 	"0BSD":         "public-domain equivalent (npm spelling)",
 	"Unlicense":    "public-domain dedication",
 	"CC0-1.0":      "public-domain dedication",
+	// The PSF licence (argparse, a dev-time dependency of openapi-typescript
+	// in sdk/typescript) is a permissive BSD-style licence.
+	"Python-2.0": "permissive (PSF)",
 	// MPL-2.0 is a weak, file-level copyleft: it binds only the files that
 	// carry it. A dependency used unmodified (as River is) leaves Tollgate's
 	// own files under Apache-2.0; whoever ships a changed copy of an MPL file
