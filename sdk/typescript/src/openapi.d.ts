@@ -4097,10 +4097,10 @@ export interface components {
             /** @description true when another page of rows follows */
             has_more: boolean;
             /**
-             * @description Pass as cursor (with the same query) for the next page; empty on the last page
+             * @description Pass as cursor (with the same query) for the next page; null on the last page
              * @example pc_eyJxIjoiYTEifQ
              */
-            next_cursor: string;
+            next_cursor: string | null;
         };
         Quote: {
             /**
@@ -4431,10 +4431,10 @@ export interface components {
             /** @description true when another page of rows follows */
             has_more: boolean;
             /**
-             * @description Pass as cursor (with the same request) for the next page; empty on the last page
+             * @description Pass as cursor (with the same request) for the next page; null on the last page
              * @example pc_eyJxIjoiYTEifQ
              */
-            next_cursor: string;
+            next_cursor: string | null;
         };
         RepricingRequest: {
             /**
