@@ -26,11 +26,13 @@ type outcome struct {
 }
 
 // hopHeaders are not copied from the upstream's answer: they describe one
-// connection, or a body the gateway does not pass as is (the transport
-// decompresses it; a stream may lose a chunk).
+// connection, a body the gateway does not pass as is (the transport
+// decompresses it; a stream may lose a chunk), or the platform's own
+// provider account, which is none of the caller's business.
 var hopHeaders = map[string]bool{
 	"Connection": true, "Keep-Alive": true, "Transfer-Encoding": true, "Trailer": true, "Upgrade": true,
 	"Proxy-Authenticate": true, "Content-Length": true, "Content-Encoding": true, "Set-Cookie": true,
+	"Openai-Organization": true, "Openai-Project": true, "Anthropic-Organization-Id": true,
 }
 
 func copyHeaders(dst, src http.Header) {
