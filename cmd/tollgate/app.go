@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/gateway"
 	"github.com/tollgatehq/tollgate/jobs"
 	"github.com/tollgatehq/tollgate/metrics"
 	"github.com/tollgatehq/tollgate/payments"
@@ -185,6 +186,12 @@ func (a *app) handler() (http.Handler, error) {
 	}
 	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, HotRateLimit: hotLimit,
 		Observe: a.metrics.ObserveRequest, PortalLinks: a.portalLinks(), Webhooks: a.hooks}))
+	// The metering gateway (docs/GATEWAY.md): OpenAI and Anthropic routes under /gateway/.
+	gw, err := gatewayOptions(a.cfg)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/gateway/", gateway.New(a.svc, gw))
 	if token := os.Getenv("TOLLGATE_METRICS_TOKEN"); token != "" && a.cfg.metricsAddr == "" {
 		mux.Handle("GET /metrics", a.metrics.Handler(token))
 	}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/tollgatehq/tollgate/gateway"
+	"github.com/tollgatehq/tollgate/payments"
+)
+
+// gatewayOptions reads the metering gateway's configuration from the
+// environment: per provider, the platform's key from TOLLGATE_<P>_API_KEY_FILE
+// (a file holding it) or TOLLGATE_<P>_API_KEY, and the API's base URL from
+// TOLLGATE_<P>_BASE_URL; the event type from TOLLGATE_GATEWAY_EVENT_TYPE. One
+// configuration serves every account and mode of the server. A provider
+// without a key has its routes answer 404; keys are only ever shown by their
+// last 4 characters.
+func gatewayOptions(cfg *config) (gateway.Options, error) {
+	opts := gateway.Options{Logger: cfg.log, EventType: envOr(gateway.DefaultEventType, "TOLLGATE_GATEWAY_EVENT_TYPE")}
+	for _, p := range []struct {
+		name     string
+		base     string
+		upstream *gateway.Upstream
+	}{
+		{"OPENAI", "https://api.openai.com/v1", &opts.OpenAI},
+		{"ANTHROPIC", "https://api.anthropic.com", &opts.Anthropic},
+	} {
+		env := "TOLLGATE_" + p.name + "_API_KEY"
+		key := ""
+		if file := os.Getenv(env + "_FILE"); file != "" {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return opts, fmt.Errorf("read %s_FILE: %w", env, err)
+			}
+			key = strings.TrimSpace(string(b))
+		} else {
+			key = strings.TrimSpace(os.Getenv(env))
+		}
+		base, err := gatewayBaseURL("TOLLGATE_"+p.name+"_BASE_URL", envOr(p.base, "TOLLGATE_"+p.name+"_BASE_URL"))
+		if err != nil {
+			return opts, err
+		}
+		*p.upstream = gateway.Upstream{BaseURL: base, APIKey: payments.Secret(key)}
+		if key != "" {
+			cfg.log.Info("metering gateway upstream", "provider", strings.ToLower(p.name), "base_url", base, "key", p.upstream.APIKey)
+		}
+	}
+	return opts, nil
+}
+
+// gatewayBaseURL checks a provider's base URL: the provider key is sent
+// there, so it must be a plain http(s) URL, without credentials (they would
+// be echoed in errors), query or fragment.
+func gatewayBaseURL(env, raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err == nil && u.User != nil {
+		return "", fmt.Errorf("%s must not hold a user or password", env)
+	}
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%s must be an http(s) base URL such as https://api.openai.com/v1, with no query; got %q", env, raw)
+	}
+	return strings.TrimRight(raw, "/"), nil
+}

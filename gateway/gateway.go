@@ -1,0 +1,269 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/payments"
+)
+
+// DefaultEventType is the event type of the usage the gateway records, unless
+// Options.EventType names another.
+const DefaultEventType = "llm.tokens"
+
+// DefaultMaxOutputTokens is the output a hold is made for when a request sets
+// no cap of its own.
+const DefaultMaxOutputTokens = 4096
+
+// HoldTTL is how long a call's hold lasts: long enough for a long streamed
+// answer.
+const HoldTTL = time.Hour
+
+// CustomerHeader names the customer who pays for a call made with the
+// platform's Tollgate key: a Tollgate id (cus_…) or the platform's own
+// external_id.
+const CustomerHeader = "Tollgate-Customer"
+
+// maxRequest bounds a request body (prompts with images are large).
+const maxRequest = 32 << 20
+
+// Upstream is one provider's API as the gateway calls it.
+type Upstream struct {
+	// BaseURL is the provider's API base, as its SDK takes it:
+	// https://api.openai.com/v1, https://api.anthropic.com.
+	BaseURL string
+	// APIKey is the platform's provider key, sent upstream in the provider's
+	// own header; it is never logged, shown or sent to a caller. Empty: the
+	// provider's routes answer 404.
+	APIKey payments.Secret
+}
+
+// Options configure the gateway. One configuration serves every account and
+// mode of the process.
+type Options struct {
+	OpenAI, Anthropic Upstream
+	// EventType is the event type of the recorded usage and of the holds:
+	// the one a product's dimensional per-token prices name. Empty:
+	// DefaultEventType.
+	EventType string
+	// DefaultMaxOutputTokens: empty, DefaultMaxOutputTokens.
+	DefaultMaxOutputTokens int64
+	// Client calls the upstreams; nil: a client without an overall timeout
+	// (a streamed answer runs as long as it runs).
+	Client *http.Client
+	Logger *slog.Logger
+}
+
+// Handler serves the gateway's routes under /gateway/.
+type Handler struct {
+	svc  *billing.Service
+	opts Options
+	mux  *http.ServeMux
+}
+
+// New returns the gateway over svc.
+func New(svc *billing.Service, opts Options) *Handler {
+	if opts.EventType == "" {
+		opts.EventType = DefaultEventType
+	}
+	if opts.DefaultMaxOutputTokens <= 0 {
+		opts.DefaultMaxOutputTokens = DefaultMaxOutputTokens
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	opts.OpenAI.BaseURL = strings.TrimRight(opts.OpenAI.BaseURL, "/")
+	opts.Anthropic.BaseURL = strings.TrimRight(opts.Anthropic.BaseURL, "/")
+	h := &Handler{svc: svc, opts: opts, mux: http.NewServeMux()}
+	for pattern, op := range map[string]operation{
+		"POST /gateway/openai/v1/chat/completions": opChat,
+		"POST /gateway/openai/v1/responses":        opResponses,
+		"POST /gateway/openai/v1/embeddings":       opEmbeddings,
+		"POST /gateway/anthropic/v1/messages":      opMessages,
+	} {
+		h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, op) })
+	}
+	h.mux.HandleFunc("/gateway/anthropic/", func(w http.ResponseWriter, r *http.Request) { render(w, Anthropic, noRoute(r)) })
+	h.mux.HandleFunc("/gateway/", func(w http.ResponseWriter, r *http.Request) { render(w, OpenAI, noRoute(r)) })
+	return h
+}
+
+func noRoute(r *http.Request) *failure {
+	return &failure{status: http.StatusNotFound, code: "route_not_found",
+		message: "the Tollgate gateway has no route " + r.Method + " " + r.URL.Path + "; it serves POST /gateway/openai/v1/chat/completions, /gateway/openai/v1/responses, /gateway/openai/v1/embeddings and /gateway/anthropic/v1/messages"}
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+func (h *Handler) upstream(p Provider) Upstream {
+	if p == Anthropic {
+		return h.opts.Anthropic
+	}
+	return h.opts.OpenAI
+}
+
+// serve runs one call: authorize, proxy, settle. The hold is settled in
+// every case but a failure before it was made: voided when the upstream was
+// never reached, answered with an error or passed nothing on; captured for
+// the usage otherwise (see settle).
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
+	p := op.provider
+	// A streamed answer outlives the server's write timeout.
+	http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	up := h.upstream(p)
+	if up.APIKey == "" {
+		render(w, p, &failure{status: http.StatusNotFound, code: "gateway_not_configured",
+			message: "the Tollgate gateway has no " + string(p) + " key: the operator sets TOLLGATE_" + strings.ToUpper(string(p)) + "_API_KEY (or _FILE)"})
+		return
+	}
+	ctx, customer, err := h.payer(r, p)
+	if err != nil {
+		render(w, p, failureOf(err, h.opts.Logger, "authenticate"))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequest))
+	if err != nil {
+		render(w, p, &failure{status: http.StatusRequestEntityTooLarge, code: "body_too_large", message: "the request body is over 32 MiB or could not be read"})
+		return
+	}
+	c, err := parseCall(op, body, h.opts.DefaultMaxOutputTokens)
+	if err != nil {
+		render(w, p, failureOf(err, h.opts.Logger, "read request"))
+		return
+	}
+	auth, err := h.authorize(ctx, r.Header.Get("Idempotency-Key"), customer, c)
+	if err != nil {
+		render(w, p, failureOf(err, h.opts.Logger, "authorize"))
+		return
+	}
+	settleCtx := context.WithoutCancel(ctx)
+	resp, err := h.send(ctx, up, r, c)
+	if err != nil {
+		h.void(settleCtx, auth.ID)
+		render(w, p, &failure{status: http.StatusBadGateway, code: "upstream_unreachable", message: "the Tollgate gateway could not reach " + string(p) + "; nothing was charged"})
+		return
+	}
+	defer resp.Body.Close()
+	var o outcome
+	switch {
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		relayBody(w, resp, c)
+		h.void(settleCtx, auth.ID)
+		return
+	case strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream"):
+		o = relayStream(w, resp, c)
+	default:
+		if o, err = relayBody(w, resp, c); err != nil {
+			h.opts.Logger.Warn("gateway: upstream answer cut", "provider", p, "err", err)
+		}
+	}
+	h.settle(settleCtx, auth, customer, c, o)
+}
+
+// payer authenticates the caller and names the customer who pays: the
+// platform's Tollgate key (Authorization: Bearer, or x-api-key, which
+// Anthropic's SDKs may send) with the customer in the Tollgate-Customer
+// header. Customer keys (tg_cust_…), which will carry their customer, are to
+// be resolved here too.
+func (h *Handler) payer(r *http.Request, p Provider) (context.Context, string, error) {
+	key := ""
+	if scheme, k, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		key = strings.TrimSpace(k)
+	}
+	if key == "" {
+		key = strings.TrimSpace(r.Header.Get("X-Api-Key"))
+	}
+	if key == "" {
+		return nil, "", kernel.Errorf(kernel.EUnauthorized, "no Tollgate API key: send your tg_test_… or tg_live_… key as the SDK's API key (Authorization: Bearer, or x-api-key)")
+	}
+	caller, err := h.svc.Accounts.Authenticate(r.Context(), key)
+	if err != nil {
+		return nil, "", err
+	}
+	if caller.ReadOnly() {
+		return nil, "", &failure{status: http.StatusForbidden, code: "read_only_key",
+			message: "the API key " + caller.KeyPrefix + "… is read-only: a gateway call records usage, so it needs a key with scope full"}
+	}
+	customer := strings.TrimSpace(r.Header.Get(CustomerHeader))
+	if customer == "" {
+		return nil, "", &failure{status: http.StatusBadRequest, code: "missing_customer", param: CustomerHeader,
+			message: "name the customer who pays in the Tollgate-Customer header: their external_id or cus_… id"}
+	}
+	return billing.WithCaller(r.Context(), caller), customer, nil
+}
+
+// authorize holds the call's estimated cost. The hold's idempotency key is
+// the caller's Idempotency-Key when sent, so a retried request does not hold
+// twice; a fresh one otherwise. A key whose hold is still active (the same
+// call in flight) or already captured (that call was charged) answers 409;
+// one whose hold was voided (that attempt failed upstream) holds anew. A
+// decline is the 402 failure.
+func (h *Handler) authorize(ctx context.Context, key, customer string, c call) (billing.Authorization, error) {
+	in := billing.AuthorizeInput{Customer: customer, EventType: h.opts.EventType, Data: c.estimate.data(c.op.provider, c.model), TTL: HoldTTL}
+	if key == "" {
+		in.IdempotencyKey = "gateway:" + rand.Text()
+	} else {
+		in.IdempotencyKey = "gateway:" + key
+	}
+	a, err := h.svc.Authorize(ctx, in)
+	if err == nil && a.Replayed && a.Status == billing.AuthVoided {
+		in.IdempotencyKey += ":" + rand.Text()
+		a, err = h.svc.Authorize(ctx, in)
+	}
+	switch {
+	case err != nil:
+		return a, err
+	case !a.Approved:
+		return a, declined(a)
+	case a.Replayed && key != "":
+		return a, &failure{status: http.StatusConflict, code: "idempotency_key_reused",
+			message: "the Idempotency-Key " + key + " belongs to a call that is running or was charged (authorization " + a.ID + ", " + a.Status + "); send a new key for a new call"}
+	}
+	return a, nil
+}
+
+// send calls the upstream with the platform's key in the provider's own
+// header, never the caller's, and the caller's content headers.
+func (h *Handler) send(ctx context.Context, up Upstream, r *http.Request, c call) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, up.BaseURL+c.op.path, bytes.NewReader(c.body))
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"Content-Type", "Accept", "Anthropic-Version", "Anthropic-Beta", "OpenAI-Beta"} {
+		if v := r.Header.Values(k); len(v) > 0 {
+			req.Header[k] = v
+		}
+	}
+	if req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.op.provider == Anthropic {
+		req.Header.Set("X-Api-Key", string(up.APIKey))
+		if req.Header.Get("Anthropic-Version") == "" {
+			req.Header.Set("Anthropic-Version", "2023-06-01")
+		}
+	} else {
+		req.Header.Set("Authorization", "Bearer "+string(up.APIKey))
+	}
+	resp, err := h.opts.Client.Do(req)
+	if err != nil {
+		// The transport's error names the URL, never the key; keep only
+		// that it failed.
+		h.opts.Logger.Warn("gateway: upstream call failed", "provider", c.op.provider, "err", errors.Unwrap(err))
+		return nil, err
+	}
+	return resp, nil
+}

@@ -1,0 +1,72 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
+)
+
+// settleTimeout bounds the recording of a call once its answer has ended
+// (the caller may be gone, so its context no longer applies).
+const settleTimeout = 30 * time.Second
+
+// settle records a call's usage with its hold, by one rule:
+//
+//   - the provider reported the usage: it is recorded as reported;
+//   - it did not (a stream cut before its usage, a caller who went away),
+//     and some text reached the caller: the usage is estimated, input from
+//     what the provider reported (Anthropic's message_start) or else from the
+//     hold's estimate, output as the characters passed on divided by 4
+//     (rounded up), and the event's data says "estimated": true;
+//   - nothing reached the caller: the hold is voided.
+//
+// The event id is derived from the provider's response id, so the same
+// answer recorded twice is charged once: the second call's hold is voided.
+func (h *Handler) settle(ctx context.Context, auth billing.Authorization, customer string, c call, o outcome) {
+	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
+	defer cancel()
+	p := c.op.provider
+	var data map[string]any
+	switch {
+	case o.reported:
+		data = o.usage.tokens(p).data(p, c.model)
+	case o.chars > 0:
+		t := c.estimate
+		if o.inputReported {
+			t = o.usage.tokens(p)
+		}
+		t.Output, t.Reasoning = (o.chars+3)/4, 0
+		data = t.data(p, c.model)
+		data["estimated"] = true
+	default:
+		h.void(ctx, auth.ID)
+		return
+	}
+	id := "gateway:" + auth.ID
+	if o.responseID != "" {
+		id = string(p) + ":" + o.responseID
+	}
+	_, err := h.svc.RecordUsage(ctx, billing.UsageEventInput{ID: id, Customer: customer, EventType: h.opts.EventType,
+		Data: data, AuthorizationID: auth.ID})
+	switch {
+	case err == nil:
+	case kernel.ErrorCode(err) == kernel.EConflict:
+		// This response id was recorded already, under another hold: the
+		// answer was replayed. It is charged once; this hold goes.
+		h.opts.Logger.Info("gateway: response recorded before; hold released", "event", id, "authorization", auth.ID)
+		h.void(ctx, auth.ID)
+	default:
+		h.opts.Logger.Error("gateway: record usage", "event", id, "authorization", auth.ID, "err", err)
+	}
+}
+
+// void releases a hold; a failure is logged (the hold expires on its own).
+func (h *Handler) void(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
+	defer cancel()
+	if _, err := h.svc.VoidAuthorization(ctx, id); err != nil {
+		h.opts.Logger.Error("gateway: void authorization", "authorization", id, "err", err)
+	}
+}
