@@ -37,7 +37,7 @@ func TestHarness(t *testing.T) {
 	defer srv.Close()
 	drivers := map[string]bench.Driver{
 		"service": bench.ServiceDriver{Svc: svc, Ctx: ctx},
-		"http":    bench.HTTPDriver{BaseURL: srv.URL, Key: key, Client: bench.NewHTTPClient(4)},
+		"http":    bench.NewHTTPDriver(srv.URL, key, 4),
 	}
 	for name, drv := range drivers {
 		for _, w := range bench.Workloads() {

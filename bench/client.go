@@ -27,7 +27,7 @@ func ServeClient(ctx context.Context, in io.Reader, out io.Writer) error {
 	if err := json.NewDecoder(in).Decode(&cs); err != nil {
 		return fmt.Errorf("read the client spec: %w", err)
 	}
-	drv := HTTPDriver{BaseURL: cs.BaseURL, Key: cs.Key, Client: NewHTTPClient(cs.Spec.Clients)}
+	drv := NewHTTPDriver(cs.BaseURL, cs.Key, cs.Spec.Clients)
 	before := ProcessCPU()
 	res := Run(ctx, drv, cs.Fixture, cs.Spec)
 	res.CPU.Clients = Elapsed(before, ProcessCPU())

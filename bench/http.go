@@ -1,54 +1,53 @@
 package bench
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/tollgatehq/tollgate/billing"
-	"github.com/tollgatehq/tollgate/wire"
+	"github.com/tollgatehq/tollgate/client"
 )
 
-// HTTPDriver calls the REST API, as a platform's backend would.
+// HTTPDriver calls the REST API through the Go client, as a platform's
+// backend would.
 type HTTPDriver struct {
-	BaseURL string // e.g. http://127.0.0.1:8080
-	Key     string
-	Client  *http.Client
+	c *client.Client
 }
 
-// NewHTTPClient returns a client that keeps a connection per concurrent caller.
-func NewHTTPClient(clients int) *http.Client {
+// NewHTTPDriver returns a driver for the API at baseURL (such as
+// http://127.0.0.1:8080) that keeps a connection per concurrent caller. It
+// sends no Idempotency-Key headers: every call carries its own domain id
+// (the event's id, the authorization's idempotency_key), which keeps it
+// idempotent, and the header would add a stored response per call that the
+// figures have never included.
+func NewHTTPDriver(baseURL, key string, clients int) HTTPDriver {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = clients*2, clients*2
-	return &http.Client{Transport: t}
+	return HTTPDriver{c: client.New(client.Options{BaseURL: baseURL, APIKey: key, HTTPClient: &http.Client{Transport: t},
+		NoIdempotencyKeys: true, MaxRetries: -1})}
 }
 
 // Record implements Driver.
 func (d HTTPDriver) Record(ctx context.Context, in billing.UsageEventInput) error {
-	body := wire.RecordEventRequest{ID: in.ID, Customer: in.Customer, EventType: in.EventType, AuthorizationID: in.AuthorizationID, Data: in.Data}
-	return d.post(ctx, "/v1/events", body, nil)
+	_, err := d.c.RecordEvent(ctx, client.RecordEventRequest{ID: in.ID, Customer: in.Customer, EventType: in.EventType,
+		AuthorizationID: in.AuthorizationID, Data: in.Data})
+	return err
 }
 
 // RecordBatch implements Driver; one failed event fails the batch.
 func (d HTTPDriver) RecordBatch(ctx context.Context, in []billing.UsageEventInput) error {
-	events := make([]wire.RecordEventRequest, len(in))
+	events := make([]client.RecordEventRequest, len(in))
 	for i, e := range in {
-		events[i] = wire.RecordEventRequest{ID: e.ID, Customer: e.Customer, EventType: e.EventType, Data: e.Data}
+		events[i] = client.RecordEventRequest{ID: e.ID, Customer: e.Customer, EventType: e.EventType, Data: e.Data}
 	}
-	var out struct {
-		Data []struct {
-			Status string `json:"status"`
-		} `json:"data"`
-	}
-	if err := d.post(ctx, "/v1/events/batch", map[string]any{"events": events}, &out); err != nil {
+	res, err := d.c.RecordEvents(ctx, events)
+	if err != nil {
 		return err
 	}
-	for _, r := range out.Data {
+	for _, r := range res {
 		if r.Status == "failed" {
-			return fmt.Errorf("a batch event failed")
+			return fmt.Errorf("batch event %s failed: %s", r.ID, r.Error.Message)
 		}
 	}
 	return nil
@@ -56,41 +55,10 @@ func (d HTTPDriver) RecordBatch(ctx context.Context, in []billing.UsageEventInpu
 
 // Authorize implements Driver.
 func (d HTTPDriver) Authorize(ctx context.Context, in billing.AuthorizeInput) (string, bool, error) {
-	var out struct {
-		ID       string `json:"id"`
-		Approved bool   `json:"approved"`
-	}
-	body := wire.AuthorizeRequest{IdempotencyKey: in.IdempotencyKey,
-		AuthorizeParams: wire.AuthorizeParams{Customer: in.Customer, EventType: in.EventType, Data: in.Data}}
-	err := d.post(ctx, "/v1/authorizations", body, &out)
-	return out.ID, out.Approved, err
-}
-
-func (d HTTPDriver) post(ctx context.Context, path string, body, out any) error {
-	b, err := json.Marshal(body)
+	a, err := d.c.Authorize(ctx, client.AuthorizeRequest{IdempotencyKey: in.IdempotencyKey, Customer: in.Customer,
+		EventType: in.EventType, Data: in.Data})
 	if err != nil {
-		return err
+		return "", false, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.BaseURL+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+d.Key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := d.Client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, data)
-	}
-	if out != nil {
-		return json.Unmarshal(data, out)
-	}
-	return nil
+	return a.ID, a.Approved, nil
 }

@@ -25,7 +25,7 @@ type promptArg struct {
 // improvise.
 func prompts() []mcpserver.ServerPrompt {
 	var out []mcpserver.ServerPrompt
-	for _, p := range []prompt{billingSetup, billingVerification, billingIntegration, paymentsSetup, planSetup, lowBalanceWebhooks} {
+	for _, p := range []prompt{billingSetup, billingVerification, billingIntegration, integrateBilling, paymentsSetup, planSetup, lowBalanceWebhooks} {
 		opts := []mcpgo.PromptOption{mcpgo.WithPromptTitle(p.title), mcpgo.WithPromptDescription(p.description)}
 		for _, a := range p.args {
 			opts = append(opts, mcpgo.WithArgument(a.name, mcpgo.ArgumentDescription(a.description)))
@@ -134,6 +134,38 @@ The app talks to Tollgate's REST API (the same operations as these MCP tools) wi
 Done when: in test mode, one real request through the app produces an event that get_event shows with its fee, get_wallet shows the balance lowered by exactly that fee, and a customer with too little balance gets the top-up message instead of the action. Show me those three results.
 
 %s`, or(a["stack"], "find its stack from the code"), missingTools)
+	},
+}
+
+var integrateBilling = prompt{
+	name:        "integrate_billing",
+	title:       "Meter the app's AI calls",
+	description: "Add the SDK's metering helper (TypeScript, Python or Go) around each costly model call in the app's backend: hold before, record the tokens after, void on failure, 402 on decline.",
+	args: []promptArg{
+		{"language", "typescript, python or go (optional; read the code to find it)"},
+		{"event_type", "The event type to report, e.g. llm.tokens (optional; default: the token product's, from list_products)"},
+	},
+	render: func(a map[string]string) string {
+		lang := strings.ToLower(a["language"])
+		guide := "the resource for the backend's language: " + IntegrateTypeScriptURI + ", " + IntegratePythonURI + " or " + IntegrateGoURI
+		switch lang {
+		case "typescript", "ts", "javascript", "js", "node":
+			guide = "the resource " + IntegrateTypeScriptURI
+		case "python", "py":
+			guide = "the resource " + IntegratePythonURI
+		case "go", "golang":
+			guide = "the resource " + IntegrateGoURI
+		}
+		return fmt.Sprintf(`Add Tollgate's metering helper to this app's backend (%s), for the event type %s.
+
+1. Read %s. Call whoami (test mode until launch) and list_products: find the product whose event_type the code will report and check it has one dimensional price per token field (field input_tokens, cached_input_tokens, cache_write_tokens, output_tokens; block_size 1000000; dimensions [model] with a "*" rate). If it is missing, propose it as a table and create it with create_product_price once I say yes, then simulate_usage.
+2. Find every costly call in the code (OpenAI, Anthropic, AI SDK, other providers) and the request handler around it. Show me a plan: file, function, the estimate, and where the request's idempotency key (or request id) comes from. Wait for my yes before editing.
+3. Install the SDK and wrap each call in meter: the hold before the provider call, the request's idempotency key as the meter's key (it becomes the event id), the usage reader for that provider (streams included), a 402 with decline_reason and shortfall on a decline, and no catch inside the metered function (the helper voids the hold and re-raises). The key stays on the server (TOLLGATE_API_KEY).
+4. Add a test that runs one metered request in test mode against Tollgate.
+
+Done when: in test mode one real request through the app shows an event with its fees (get_event), the customer's wallet lower by exactly those fees (get_wallet), and a customer without balance gets the 402 without the provider being called. Show me the three results.
+
+%s`, or(a["language"], "find its language from the code"), or(a["event_type"], "of the token product (list_products)"), guide, missingTools)
 	},
 }
 

@@ -14,6 +14,11 @@ const (
 	BurnOrderURI     = "tollgate://docs/burn-order"
 	MoneyRulesURI    = "tollgate://docs/money-rules"
 	PlansURI         = "tollgate://docs/plans"
+
+	// The metering helper of each SDK, for an agent adding it to a codebase.
+	IntegrateTypeScriptURI = "tollgate://docs/integrate/typescript"
+	IntegratePythonURI     = "tollgate://docs/integrate/python"
+	IntegrateGoURI         = "tollgate://docs/integrate/go"
 )
 
 type doc struct {
@@ -25,6 +30,9 @@ var docs = []doc{
 	{BurnOrderURI, "burn-order", "Burn order", "Which lot of a wallet a charge uses first, and what holds and credit limits do.", burnOrder},
 	{MoneyRulesURI, "money-rules", "Money rules", "Amounts, precision, rounding and idempotency ids.", moneyRules},
 	{PlansURI, "plans", "Plans", "Recurring prices, allowances, trials, renewal, proration and cancellation (create_product_price, subscribe_customer, change_subscription, cancel_subscription); test clocks to watch a plan renew.", plans},
+	{IntegrateTypeScriptURI, "integrate-typescript", "Meter AI calls in TypeScript", "Add @tollgate/sdk's meter helper around the app's OpenAI, Anthropic or AI SDK calls: hold, event id, decline, void, streams, the token product.", IntegrationGuide + integrateTypeScript},
+	{IntegratePythonURI, "integrate-python", "Meter AI calls in Python", "Add the tollgate package's meter context manager around the app's OpenAI or Anthropic calls: hold, event id, decline, void, streams, the token product.", IntegrationGuide + integratePython},
+	{IntegrateGoURI, "integrate-go", "Meter AI calls in Go", "Add the Go client's Meter around the app's model calls: hold, event id, decline, void, streams, the token product.", IntegrationGuide + integrateGo},
 }
 
 // resources returns the reference documents as MCP resources.
@@ -90,4 +98,90 @@ A plan is a product version with a recurring price (the fee: interval and amount
 - cancel_subscription at_period_end: the plan runs to the end of the paid period and is not renewed. Otherwise it ends now, with no refund (the period was paid in advance; its allowance stays until the period's end). A refund is a separate create_adjustment.
 - get_statement reads a UTC calendar month of one wallet and asset from the ledger: opening balance, movements by kind (top-ups, gifts, plan fees, allowance granted, prorations, usage, charges, refunds, corrections, expiries), allowance used, usage by product, closing balance; opening plus the lines equals the closing exactly. The REST API serves it as a printable page too.
 - Test clocks (test mode) let the user watch a plan renew: create_test_clock, then create_customer with test_clock (that customer's events, holds, lots and plans run on the clock's time), subscribe, and advance_test_clock to a later frozen_time (at most two intervals of the longest plan). It runs what falls due on the way, in time order: renewals and their allowance, expiries, past_due then suspended. get_test_clock until its status is ready, then read get_subscription, get_wallet and get_statement.
+`
+
+// IntegrationGuide is how to meter a costly call in any language: what the
+// integrate resources start with, and what `tollgate connect` writes into a
+// project's agent rules.
+const IntegrationGuide = `# Metering AI calls with Tollgate
+
+Wrap each costly call (model answer, image, transcription) in the SDK's meter helper, on the server only, with TOLLGATE_API_KEY (and TOLLGATE_URL) from the environment. It is authorize → run → record, and void on failure. Rules:
+
+1. **Hold before the work.** Meter where the request handler is about to call the provider, never after: the helper authorizes an estimate (the most the call may use, such as {model, input_tokens: 4000, output_tokens: 1000}) before the provider is called.
+2. **The event id is the request's idempotency key.** Pass the incoming request's idempotency key (or request id) as the meter's idempotency key: it names the hold and becomes the usage event's id, so a retried request holds and charges once. Never a new random id per attempt, never a timestamp.
+3. **Decline.** A declined hold raises DeclinedError before the provider is called: answer the end user 402 with decline_reason, shortfall and asset (and a top-up link); do not call the provider.
+4. **Void on failure.** When the work throws, the helper voids the hold (nothing is charged) and re-raises; do not catch the error inside the metered function to record anyway.
+5. **Streams.** Record when the stream ends, from its usage: OpenAI needs stream_options.include_usage (the helpers ask for it), Anthropic sends message_start and message_delta. Keep reading the stream inside the meter.
+6. **Token data.** The usage readers record model and provider (dimensions) and input_tokens, cached_input_tokens (cache reads, not part of input_tokens), cache_write_tokens, output_tokens, reasoning_tokens (part of output_tokens: never price it again) and total_tokens.
+7. **Product.** One product for the event type the code reports, with one dimensional price per token field: field <token field>, block_size "1000000" (price per million), dimensions ["model"], a rate per model and a "*" rate for any other model. Create it with create_product_price after the user confirms the prices; check with simulate_usage.
+8. **No code: the gateway (coming).** A Tollgate gateway that will meter OpenAI- and Anthropic-compatible calls without code changes; until it ships, use the helper.
+
+Test in test mode (tg_test_ key): one request must show an event with fees (get_event), the wallet lower by exactly those fees (get_wallet), and a customer without balance must get the 402.
+`
+
+const integrateTypeScript = `
+## TypeScript: @tollgate/sdk
+
+` + "```" + `js
+import { Tollgate, DeclinedError, meteredOpenAI } from "@tollgate/sdk";
+const tollgate = new Tollgate(); // TOLLGATE_URL, TOLLGATE_API_KEY
+
+try {
+  const answer = await tollgate.meter(
+    { customer: user.id, eventType: "llm.tokens", idempotencyKey: req.headers["idempotency-key"] ?? requestId,
+      estimate: { model: "gpt-4o-mini", input_tokens: 4000, output_tokens: 1000 } },
+    (hold) => meteredOpenAI(openai, hold).chat.completions.create({ model: "gpt-4o-mini", messages }));
+  res.json(answer);
+} catch (err) {
+  if (err instanceof DeclinedError) return res.status(402).json({ reason: err.authorization.decline_reason, shortfall: err.authorization.shortfall });
+  throw err;
+}
+` + "```" + `
+
+meteredOpenAI (chat.completions, responses), meteredAnthropic (messages) and the AI SDK middleware read the usage, streamed too (the event is recorded when the stream ends). Other work reports its own usage with hold.add({...}).
+`
+
+const integratePython = `
+## Python: the tollgate package (standard library only)
+
+` + "```" + `python
+import tollgate
+tg = tollgate.Tollgate()  # TOLLGATE_URL, TOLLGATE_API_KEY
+
+def chat(user_id, request_id, prompt):
+    try:
+        with tg.meter(user_id, "llm.tokens", estimate=tollgate.token_usage("gpt-4o-mini", 4000, 1000),
+                      idempotency_key=request_id) as m:
+            answer = m.openai(llm.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}]))
+    except tollgate.DeclinedError as e:
+        return 402, {"error": e.decline_reason, "shortfall": str(e.shortfall), "asset": e.asset}
+    return 200, {"reply": answer.choices[0].message.content}
+` + "```" + `
+
+m.openai / m.anthropic read a response; m.openai_stream / m.anthropic_stream wrap a stream (read it inside the with block). asyncio: tollgate.AsyncTollgate and async with. tollgate.token_prices builds the per-token prices.
+`
+
+const integrateGo = `
+## Go: github.com/tollgatehq/tollgate/client (standard library only)
+
+` + "```" + `go
+tg := client.New(client.Options{}) // TOLLGATE_URL, TOLLGATE_API_KEY
+
+ev, err := tg.Meter(ctx, client.MeterInput{Customer: userID, EventType: "llm.tokens", IdempotencyKey: requestID,
+	Estimate: map[string]any{"model": "gpt-4o-mini", "input_tokens": 4000, "output_tokens": 1000}},
+	func(ctx context.Context, h *client.Hold) (client.Usage, error) {
+		body, err := callOpenAI(ctx, prompt) // the provider's response JSON
+		if err != nil {
+			return client.Usage{}, err // the hold is voided
+		}
+		reply = parseReply(body)
+		return client.OpenAIUsage(body, "gpt-4o-mini")
+	})
+var declined *client.DeclinedError
+if errors.As(err, &declined) {
+	a := declined.Authorization // 402 with a.DeclineReason, a.Shortfall, a.Asset
+}
+` + "```" + `
+
+client.OpenAIUsage reads a chat completion, a Responses response or a stream's last chunk (ask stream_options.include_usage); client.AnthropicUsage(model, events...) a message or a stream's message_start and message_delta events; with openai-go or anthropic-sdk-go pass the value's RawJSON(). A panic in the work voids the hold too; a failed record returns *client.RecordError whose Hold.Record retries and charges once.
 `

@@ -119,13 +119,14 @@ func TestPrompts(t *testing.T) {
 			t.Errorf("prompt %s: want a title and a description", p.Name)
 		}
 	}
-	if got := strings.Join(names, ","); got != "billing_integration,billing_setup,billing_verification,low_balance_webhooks,payments_setup,plan_setup" {
+	if got := strings.Join(names, ","); got != "billing_integration,billing_setup,billing_verification,integrate_billing,low_balance_webhooks,payments_setup,plan_setup" {
 		t.Errorf("prompts/list = %s", got)
 	}
 	for name, arg := range map[string]map[string]string{
 		"billing_setup":        {"product": "image generation at $0.02 a GPU second"},
 		"billing_verification": {"asset": "credits", "amount": "500"},
 		"billing_integration":  {"stack": "FastAPI"},
+		"integrate_billing":    {"language": "go", "event_type": "llm.tokens"},
 		"payments_setup":       {"customer": "user_1"},
 		"plan_setup":           {"plan": "$20 a month, 1,000 credits included, then $0.01 per credit"},
 		"low_balance_webhooks": {"url": "https://app.example.com/hooks"},

@@ -234,7 +234,7 @@ func newBenchTarget(ctx context.Context, a *app, fx benchFixture, o benchFlags) 
 	t.close = func() { srv.Close() }
 	base := "http://" + ln.Addr().String()
 	if o.inProcess {
-		drv := bench.HTTPDriver{BaseURL: base, Key: key, Client: bench.NewHTTPClient(o.clients)}
+		drv := bench.NewHTTPDriver(base, key, o.clients)
 		t.run = func(ctx context.Context, s bench.Spec) (bench.Result, error) {
 			return bench.Run(ctx, drv, fx.f, s), nil
 		}

@@ -29,6 +29,10 @@ func newConnectCmd(cfg *config) *cobra.Command {
   tollgate connect claude           prints the "claude mcp add" line; --run runs it
   tollgate connect print            prints the JSON for any other client
 
+It also writes the project's agent rules on metering AI calls, with the account's
+products: .cursor/rules/tollgate.mdc (cursor) or .claude/skills/tollgate/SKILL.md
+(claude) in --dir; connect rewrites that file each time and touches no other.
+
 Other servers in an existing file are kept. --key puts a test-mode key in the config's
 env: for cursor, the one already in the file while it still works, else a new one; it says
 which (the key then lives in that file: keep it out of version control).`,
@@ -75,12 +79,15 @@ which (the key then lives in that file: keep it out of version control).`,
 			if err == nil && withKey {
 				fmt.Fprintln(cfg.stderr, keyReminder(client, path))
 			}
-			return err
+			if err != nil {
+				return err
+			}
+			return writeAgentRules(cmd, cfg, client, dir)
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&global, "global", false, "cursor: write ~/.cursor/mcp.json instead of the project's")
-	f.StringVar(&dir, "dir", ".", "cursor: the project directory")
+	f.StringVar(&dir, "dir", ".", "the project directory: its .cursor/mcp.json and .cursor/rules/tollgate.mdc, or .claude/skills/tollgate/SKILL.md")
 	f.BoolVar(&withKey, "key", false, "put a test-mode API key in the config: the one it already holds while it works, else a new one")
 	f.BoolVar(&run, "run", false, "claude: run the claude mcp add command instead of printing it")
 	return cmd

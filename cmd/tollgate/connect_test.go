@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -8,9 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	gosdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/mcp"
 )
 
 // TestConnectCursor: `tollgate connect cursor` merges into an existing
@@ -77,8 +81,94 @@ func TestConnectCursor(t *testing.T) {
 		t.Errorf("no mcp.json written: %v", err)
 	}
 	// Claude Code: the line to run.
-	out, err = exec.Command(binary, "connect", "claude").CombinedOutput()
+	out, err = exec.Command(binary, "connect", "claude", "--dir", empty, "--database-url", url).CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "claude mcp add tollgate ") || !strings.Contains(string(out), " -- ") {
 		t.Errorf("connect claude = %v %s", err, out)
+	}
+}
+
+// TestConnectAgentRules: connect also writes the project's agent rules on
+// metering AI calls (a Cursor rule, a Claude Code skill) with the account's
+// products, says so, rewrites its own file on a second run and leaves the
+// project's other rules alone.
+func TestConnectAgentRules(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t)
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	svc := billing.NewService(pool, billing.Options{})
+	acct, err := svc.Accounts.EnsureDefaultAccount(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx = billing.WithCaller(ctx, billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
+	if _, _, err := svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "llm-tokens", Name: "AI tokens", EventType: "llm.tokens",
+		Prices: []billing.Price{{Name: "call", Model: billing.PerUnit, Asset: "USD", UnitAmount: billing.MustDecimal("0.01")}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	others := map[string]string{
+		filepath.Join(dir, ".cursor", "rules", "house-style.mdc"):     "---\ndescription: ours\n---\nTabs.\n",
+		filepath.Join(dir, ".claude", "skills", "deploy", "SKILL.md"): "---\nname: deploy\n---\n",
+	}
+	for path, text := range others {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		client, path string
+		front        []string
+	}{
+		{"cursor", filepath.Join(dir, ".cursor", "rules", "tollgate.mdc"), []string{"---\ndescription: Tollgate billing", "\nglobs: ", "\nalwaysApply: false\n---\n"}},
+		{"claude", filepath.Join(dir, ".claude", "skills", "tollgate", "SKILL.md"), []string{"---\nname: tollgate\ndescription: Tollgate billing", "\n---\n"}},
+	} {
+		t.Run(tc.client, func(t *testing.T) {
+			connect := func() string {
+				out, err := exec.Command(binary, "connect", tc.client, "--dir", dir, "--database-url", url).CombinedOutput()
+				if err != nil {
+					t.Fatalf("connect %s = %v\n%s", tc.client, err, out)
+				}
+				return string(out)
+			}
+			out := connect()
+			if !strings.Contains(out, "wrote "+tc.path) || !strings.Contains(out, "1 product(s)") || !strings.Contains(out, "rewrites this file") {
+				t.Errorf("connect %s said %q, want what it wrote, with the product count, and that a rerun rewrites it", tc.client, out)
+			}
+			b, err := os.ReadFile(tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := string(b)
+			if !strings.HasPrefix(text, tc.front[0]) {
+				t.Errorf("%s starts %q, want frontmatter %q", tc.path, text[:min(len(text), 80)], tc.front[0])
+			}
+			for _, want := range append(tc.front[1:], mcp.IntegrationGuide, "| `llm-tokens` | `llm.tokens` | AI tokens |", mcp.IntegrateGoURI) {
+				if !strings.Contains(text, want) {
+					t.Errorf("%s lacks %q", tc.path, want[:min(len(want), 60)])
+				}
+			}
+			// Our file is rewritten whole; the project's others are untouched.
+			if err := os.WriteFile(tc.path, []byte("edited by hand"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			connect()
+			if b, _ := os.ReadFile(tc.path); string(b) != text {
+				t.Errorf("a second connect left %s as %q, want it rewritten", tc.path, b)
+			}
+			for path, want := range others {
+				if b, _ := os.ReadFile(path); string(b) != want {
+					t.Errorf("connect changed %s to %q", path, b)
+				}
+			}
+		})
 	}
 }
