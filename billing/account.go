@@ -148,7 +148,7 @@ func (s *Accounts) RevokeAPIKey(ctx context.Context, ref string) (APIKey, error)
 	if err == nil {
 		s.cache.keys.Clear() // stop trusting it here at once
 		// and in every other process: they LISTEN (see listenRevocations).
-		if _, nerr := s.pool.Exec(ctx, `SELECT pg_notify('tollgate_api_keys', $1)`, k.ID); nerr != nil {
+		if nerr := queries.NotifyAPIKeys(ctx, TranslateErrors(s.pool), k.ID); nerr != nil {
 			s.log.Warn("notify key revocation; other processes stop trusting the key within their cache time", "err", nerr)
 		}
 	}
@@ -182,7 +182,7 @@ func (s *Accounts) SetAPIKeyLimits(ctx context.Context, ref string, rateLimit, h
 		return APIKey{}, translate(err)
 	}
 	s.cache.keys.Clear()
-	if _, nerr := s.pool.Exec(ctx, `SELECT pg_notify('tollgate_api_keys', $1)`, r.ID); nerr != nil {
+	if nerr := queries.NotifyAPIKeys(ctx, TranslateErrors(s.pool), r.ID); nerr != nil {
 		s.log.Warn("notify key limits", "err", nerr)
 	}
 	return apiKeyFromRow(dbsqlc.ListAPIKeysRow(r)), nil

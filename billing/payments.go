@@ -2,11 +2,9 @@ package billing
 
 import (
 	"context"
-	"errors"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/payments"
 )
 
@@ -35,12 +33,9 @@ func (s *Payments) ConnectStripe(ctx context.Context, secretKey, webhookSecret s
 		return PaymentConnection{}, err
 	}
 	now := s.clock()
-	_, err = s.pool.Exec(ctx, `INSERT INTO payment_connections (account_id, mode, provider, secret_key, webhook_secret, created_at, updated_at)
-		VALUES ($1, $2, 'stripe', $3, $4, $5, $5)
-		ON CONFLICT (account_id, mode) DO UPDATE SET secret_key = EXCLUDED.secret_key, webhook_secret = EXCLUDED.webhook_secret, updated_at = EXCLUDED.updated_at`,
-		c.AccountID, c.Mode, string(cfg.SecretKey), string(cfg.WebhookSecret), now)
-	if err != nil {
-		return PaymentConnection{}, translate(err)
+	if err := queries.UpsertPaymentConnection(ctx, TranslateErrors(s.pool), dbsqlc.UpsertPaymentConnectionParams{AccountID: c.AccountID,
+		Mode: string(c.Mode), SecretKey: string(cfg.SecretKey), WebhookSecret: string(cfg.WebhookSecret), Now: now}); err != nil {
+		return PaymentConnection{}, err
 	}
 	return PaymentConnection{Provider: payments.ProviderStripe, Mode: c.Mode, SecretKey: cfg.SecretKey.Redacted(), WebhookSecret: cfg.WebhookSecret.Redacted()}, nil
 }
@@ -68,16 +63,14 @@ func (s *Payments) GetPaymentConnection(ctx context.Context) (PaymentConnection,
 // savedConnection reads the account's Stripe connection in the caller's
 // mode. Returns ENotFound.
 func savedConnection(ctx context.Context, db dbtx, c Caller) (payments.Connection, error) {
-	var key, hook string
-	err := db.QueryRow(ctx, `SELECT secret_key, webhook_secret FROM payment_connections WHERE account_id = $1 AND mode = $2`,
-		c.AccountID, c.Mode).Scan(&key, &hook)
-	if errors.Is(err, pgx.ErrNoRows) {
+	r, err := queries.GetPaymentConnection(ctx, TranslateErrors(db), dbsqlc.GetPaymentConnectionParams{AccountID: c.AccountID, Mode: string(c.Mode)})
+	if ErrorCode(err) == ENotFound {
 		return payments.Connection{}, noProvider(c)
 	}
 	if err != nil {
-		return payments.Connection{}, translate(err)
+		return payments.Connection{}, err
 	}
-	return payments.Connection{SecretKey: payments.Secret(key), WebhookSecret: payments.Secret(hook), Livemode: c.Mode == ModeLive}, nil
+	return payments.Connection{SecretKey: payments.Secret(r.SecretKey), WebhookSecret: payments.Secret(r.WebhookSecret), Livemode: c.Mode == ModeLive}, nil
 }
 
 func noProvider(c Caller) error {

@@ -311,9 +311,9 @@ func (s *core) customerTime(ctx context.Context, db dbtx, c Caller, customerID s
 	}
 	clockID, ok := s.cache.clocks.Load(customerID)
 	if !ok {
-		var id *string
-		if err := db.QueryRow(ctx, `SELECT test_clock_id FROM customers WHERE id = $1`, customerID).Scan(&id); err != nil {
-			return time.Time{}, translate(err)
+		id, err := queries.GetCustomerTestClock(ctx, TranslateErrors(db), customerID)
+		if err != nil {
+			return time.Time{}, err
 		}
 		if id != nil {
 			clockID = *id

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/payments"
 )
 
@@ -238,19 +239,16 @@ func (s *core) openCheckout(ctx context.Context, c Caller, prov payments.Provide
 		return t, err
 	}
 	t.CheckoutURL, t.UpdatedAt = co.URL, s.clock()
-	_, err = s.pool.Exec(ctx, `UPDATE top_ups SET provider = $2, checkout_id = $3, checkout_url = $4, updated_at = $5 WHERE id = $1`,
-		t.ID, prov.Name(), co.ID, co.URL, t.UpdatedAt)
-	return t, translate(err)
+	return t, queries.SetTopUpCheckout(ctx, TranslateErrors(s.pool), dbsqlc.SetTopUpCheckoutParams{ID: t.ID, Provider: prov.Name(),
+		CheckoutID: co.ID, CheckoutUrl: co.URL, UpdatedAt: t.UpdatedAt})
 }
 
 // providerCustomer returns the provider's customer for a Tollgate customer,
 // creating it on first need.
 func (s *core) providerCustomer(ctx context.Context, c Caller, prov payments.Provider, customerID string) (string, error) {
-	var known string
-	err := s.pool.QueryRow(ctx, `SELECT provider_customer_id FROM provider_customers WHERE customer_id = $1 AND provider = $2`,
-		customerID, prov.Name()).Scan(&known)
-	if err != nil && ErrorCode(translate(err)) != ENotFound {
-		return "", translate(err)
+	known, err := queries.GetProviderCustomer(ctx, TranslateErrors(s.pool), dbsqlc.GetProviderCustomerParams{CustomerID: customerID, Provider: prov.Name()})
+	if err != nil && ErrorCode(err) != ENotFound {
+		return "", err
 	}
 	cus, err := getCustomerByID(ctx, s.pool, c, customerID)
 	if err != nil {
@@ -260,10 +258,8 @@ func (s *core) providerCustomer(ctx context.Context, c Caller, prov payments.Pro
 	if err != nil || id == known {
 		return id, err
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO provider_customers (customer_id, provider, provider_customer_id, updated_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (customer_id, provider) DO UPDATE SET provider_customer_id = EXCLUDED.provider_customer_id, updated_at = EXCLUDED.updated_at`,
-		customerID, prov.Name(), id, s.clock())
-	return id, translate(err)
+	return id, queries.UpsertProviderCustomer(ctx, TranslateErrors(s.pool), dbsqlc.UpsertProviderCustomerParams{CustomerID: customerID,
+		Provider: prov.Name(), ProviderCustomerID: id, UpdatedAt: s.clock()})
 }
 
 // GetTopUp returns a top-up by id. Returns ENotFound.

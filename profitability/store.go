@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/profitability/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/rating"
 )
 
@@ -22,6 +24,18 @@ const (
 	grainMonthNoDims = "month_no_dims"
 )
 
+// queries runs the statements sqlc compiles from profitability/queries/*.sql
+// (regenerate with `sqlc generate` at the repository root) on the dbtx each
+// method takes. Two kinds of statement stay hand-written here, on on(db):
+// queryRollups, whose GROUP BY columns and UNION branches are chosen per
+// query, and advanceHorizon's reads of pg_locks, which sqlc's catalog lacks.
+var queries = dbsqlc.New()
+
+// on is where a statement runs: db (the pool or a transaction) with every
+// driver error translated once, by billing.TranslateErrors, so no call site
+// translates by hand. A missing row comes back as ENotFound.
+func on(db dbsqlc.DBTX) dbsqlc.DBTX { return billing.TranslateErrors(db) }
+
 // foldBatch is how many events a fold reads per round trip.
 const foldBatch = 50000
 
@@ -31,61 +45,37 @@ type rollupInterval struct {
 }
 
 func reportingCurrency(ctx context.Context, db dbtx, c billing.Caller) (string, error) {
-	var cur string
-	err := db.QueryRow(ctx, `SELECT reporting_currency FROM accounts WHERE id = $1`, c.AccountID).Scan(&cur)
-	return cur, billing.Translate(err)
+	return queries.ReportingCurrency(ctx, on(db), c.AccountID)
 }
 
 // effectiveDimensions returns the account's own dimension keys and those of
 // every dimensional price in its catalog, sorted.
 func effectiveDimensions(ctx context.Context, db dbtx, c billing.Caller) ([]string, error) {
-	rows, err := db.Query(ctx, `SELECT key FROM profitability_dimensions WHERE account_id = $1 AND mode = $2
-		UNION
-		SELECT d FROM products p
-			JOIN product_versions v ON v.product_id = p.id
-			CROSS JOIN LATERAL jsonb_array_elements(v.prices) pr
-			CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(pr->'dimensions', '[]'::jsonb)) d
-		WHERE p.account_id = $1 AND p.mode = $2 AND pr->>'model' = 'dimensional'
-		ORDER BY 1`, c.AccountID, c.Mode)
-	if err != nil {
-		return nil, billing.Translate(err)
-	}
-	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	keys, err := queries.CatalogDimensions(ctx, on(db), dbsqlc.CatalogDimensionsParams{AccountID: c.AccountID, Mode: string(c.Mode)})
 	if keys == nil {
 		keys = []string{}
 	}
-	return keys, billing.Translate(err)
+	return keys, err
 }
 
 func replaceDimensions(ctx context.Context, tx pgx.Tx, c billing.Caller, keys []string, now time.Time) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM profitability_dimensions WHERE account_id = $1 AND mode = $2`, c.AccountID, c.Mode); err != nil {
-		return billing.Translate(err)
+	if err := queries.DeleteDimensions(ctx, on(tx), dbsqlc.DeleteDimensionsParams{AccountID: c.AccountID, Mode: string(c.Mode)}); err != nil {
+		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO profitability_dimensions (account_id, mode, key, created_at)
-		SELECT $1, $2, k, $4 FROM unnest($3::text[]) k`, c.AccountID, c.Mode, keys, now); err != nil {
-		return billing.Translate(err)
-	}
-	return nil
+	return queries.InsertDimensions(ctx, on(tx), dbsqlc.InsertDimensionsParams{AccountID: c.AccountID, Mode: string(c.Mode), Keys: keys, CreatedAt: now})
 }
 
 // loadRateBook reads every rate into currency.
 func loadRateBook(ctx context.Context, db dbtx, c billing.Caller, currency string) (*rateBook, error) {
-	rows, err := db.Query(ctx, `SELECT asset, rate, effective_at FROM asset_rates
-		WHERE account_id = $1 AND mode = $2 AND currency = $3 ORDER BY asset, effective_at`, c.AccountID, c.Mode, currency)
+	rows, err := queries.RateBook(ctx, on(db), dbsqlc.RateBookParams{AccountID: c.AccountID, Mode: string(c.Mode), Currency: currency})
 	if err != nil {
-		return nil, billing.Translate(err)
+		return nil, err
 	}
-	defer rows.Close()
 	rb := &rateBook{currency: currency, rates: map[string][]datedRate{}}
-	for rows.Next() {
-		var asset string
-		var r datedRate
-		if err := rows.Scan(&asset, &r.rate, &r.at); err != nil {
-			return nil, billing.Translate(err)
-		}
-		rb.rates[asset] = append(rb.rates[asset], r)
+	for _, r := range rows {
+		rb.rates[r.Asset] = append(rb.rates[r.Asset], datedRate{rate: r.Rate, at: r.EffectiveAt})
 	}
-	return rb, billing.Translate(rows.Err())
+	return rb, nil
 }
 
 // eventSelector says which events scanEvents reads.
@@ -103,37 +93,13 @@ const (
 	selectOne           // one event by id
 )
 
-const eventScanSQL = `SELECT e.seq, e.id, e.customer_id, e.event_type, e.occurred_at,
-		coalesce((SELECT jsonb_object_agg(d.key, d.value) FROM jsonb_each(e.data) d WHERE d.key = ANY($3::text[])), '{}'::jsonb),
-		e.costs
-	FROM events e
-	WHERE e.account_id = $1 AND e.mode = $2 AND e.seq > $4 `
-
-const pendingSQL = `EXISTS (SELECT 1 FROM profitability_pending p WHERE p.account_id = e.account_id AND p.mode = e.mode AND p.seq = e.seq)`
-
-var eventScanWhere = map[int]string{
-	selectNew:    `AND NOT ` + pendingSQL,
-	selectRefold: `AND e.occurred_at >= $6 AND (e.seq <= $7 OR ` + pendingSQL + `)`,
-	selectRange:  `AND e.occurred_at >= $6 AND e.occurred_at < $7`,
-	selectOne:    `AND e.id = $6`,
-}
-
 // scanEvents reads the selected events in seq order, a batch at a time, with
 // their fees and the wallet entries of the usage transactions that debited
 // them, and hands each batch to fn.
 func scanEvents(ctx context.Context, db dbtx, c billing.Caller, dims []string, sel eventSelector, fn func([]*rawEvent, map[string][]rawPiece) error) error {
 	var after int64
 	for {
-		args := []any{c.AccountID, c.Mode, dims, after, foldBatch}
-		switch sel.kind {
-		case selectRefold:
-			args = append(args, sel.from, sel.through)
-		case selectRange:
-			args = append(args, sel.from, sel.to)
-		case selectOne:
-			args = append(args, sel.id)
-		}
-		evs, err := loadEventBatch(ctx, db, eventScanSQL+eventScanWhere[sel.kind]+` ORDER BY e.seq LIMIT $5`, args, dims)
+		evs, err := loadEventBatch(ctx, db, c, dims, sel, after)
 		if err != nil {
 			return err
 		}
@@ -154,31 +120,54 @@ func scanEvents(ctx context.Context, db dbtx, c billing.Caller, dims []string, s
 	}
 }
 
-func loadEventBatch(ctx context.Context, db dbtx, sql string, args []any, dims []string) ([]*rawEvent, error) {
-	rows, err := db.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, billing.Translate(err)
+// loadEventBatch reads up to foldBatch selected events after seq after, with
+// the values of the dimension keys dims.
+func loadEventBatch(ctx context.Context, db dbtx, c billing.Caller, dims []string, sel eventSelector, after int64) ([]*rawEvent, error) {
+	var rows []dbsqlc.NewEventsRow
+	var err error
+	// Each selection's rows have the same columns: converted to NewEvents'.
+	switch sel.kind {
+	case selectNew:
+		rows, err = queries.NewEvents(ctx, on(db), dbsqlc.NewEventsParams{AccountID: c.AccountID, Mode: string(c.Mode), Dims: dims,
+			After: after, Lim: foldBatch})
+	case selectRefold:
+		rows, err = convertRows(queries.RefoldEvents(ctx, on(db), dbsqlc.RefoldEventsParams{AccountID: c.AccountID, Mode: string(c.Mode), Dims: dims,
+			After: after, Lim: foldBatch, FromAt: sel.from, Through: sel.through}))
+	case selectRange:
+		rows, err = convertRows(queries.RangeEvents(ctx, on(db), dbsqlc.RangeEventsParams{AccountID: c.AccountID, Mode: string(c.Mode), Dims: dims,
+			After: after, Lim: foldBatch, FromAt: sel.from, ToAt: sel.to}))
+	case selectOne:
+		rows, err = convertRows(queries.OneEvent(ctx, on(db), dbsqlc.OneEventParams{AccountID: c.AccountID, Mode: string(c.Mode), Dims: dims,
+			After: after, Lim: foldBatch, ID: sel.id}))
 	}
-	defer rows.Close()
-	var evs []*rawEvent
-	for rows.Next() {
-		ev := &rawEvent{}
-		var data, costs []byte
-		if err := rows.Scan(&ev.seq, &ev.id, &ev.customerID, &ev.eventType, &ev.occurredAt, &data, &costs); err != nil {
-			return nil, billing.Translate(err)
-		}
-		m, cs, err := decodeEvent(data, costs)
+	if err != nil {
+		return nil, err
+	}
+	evs := make([]*rawEvent, 0, len(rows))
+	for _, r := range rows {
+		ev := &rawEvent{seq: *r.Seq, id: r.ID, customerID: r.CustomerID, eventType: r.EventType, occurredAt: r.OccurredAt}
+		m, cs, err := decodeEvent(r.Dims, r.Costs)
 		if err != nil {
 			return nil, fmt.Errorf("decode event %s: %w", ev.id, err)
 		}
 		ev.costs = cs
-		if costs != nil && cs == nil {
+		if r.Costs != nil && cs == nil {
 			ev.costs = []rating.Cost{}
 		}
 		ev.dims, ev.dimsJSON = dimsOf(m, dims)
 		evs = append(evs, ev)
 	}
-	return evs, billing.Translate(rows.Err())
+	return evs, nil
+}
+
+// convertRows converts the rows of an event selection to NewEvents' (the
+// same columns).
+func convertRows[R dbsqlc.RefoldEventsRow | dbsqlc.RangeEventsRow | dbsqlc.OneEventRow](rows []R, err error) ([]dbsqlc.NewEventsRow, error) {
+	out := make([]dbsqlc.NewEventsRow, len(rows))
+	for i, r := range rows {
+		out[i] = dbsqlc.NewEventsRow(r)
+	}
+	return out, err
 }
 
 // attachFees loads the events' fees and the wallet entries that paid them.
@@ -188,58 +177,36 @@ func attachFees(ctx context.Context, db dbtx, c billing.Caller, evs []*rawEvent)
 	for i, ev := range evs {
 		ids[i], byID[ev.id] = ev.id, ev
 	}
-	rows, err := db.Query(ctx, `SELECT event_id, product_id, version, asset, amount, coalesce(transaction_id, '') FROM fees
-		WHERE account_id = $1 AND mode = $2 AND event_id = ANY($3::text[])`, c.AccountID, c.Mode, ids)
+	fees, err := queries.EventFees(ctx, on(db), dbsqlc.EventFeesParams{AccountID: c.AccountID, Mode: string(c.Mode), EventIds: ids})
 	if err != nil {
-		return nil, billing.Translate(err)
+		return nil, err
 	}
 	txns := map[string]bool{}
-	for rows.Next() {
-		var id string
-		var f rawFee
-		if err := rows.Scan(&id, &f.productID, &f.version, &f.asset, &f.amount, &f.txn); err != nil {
-			rows.Close()
-			return nil, billing.Translate(err)
-		}
-		byID[id].fees = append(byID[id].fees, f)
+	for _, r := range fees {
+		f := rawFee{productID: r.ProductID, version: int(r.Version), asset: r.Asset, amount: r.Amount, txn: r.TransactionID}
+		byID[r.EventID].fees = append(byID[r.EventID].fees, f)
 		if f.txn != "" {
 			txns[f.txn] = true
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, billing.Translate(err)
 	}
 	pieces := map[string][]rawPiece{}
 	if len(txns) == 0 {
 		return pieces, nil
 	}
-	rows, err = db.Query(ctx, `SELECT le.transaction_id, le.amount, l.id IS NOT NULL, coalesce(l.purpose, ''), coalesce(l.amount, 0),
-			l.revenue_basis, coalesce(l.revenue_currency, '')
-		FROM ledger_entries le LEFT JOIN lots l ON l.id = le.lot_id
-		WHERE le.transaction_id = ANY($1::text[]) AND le.ledger_account = 'wallet' AND le.account_id = $2 AND le.mode = $3
-		ORDER BY le.transaction_id, le.id`, sortedKeys(txns), c.AccountID, c.Mode)
+	rows, err := queries.WalletPieces(ctx, on(db), dbsqlc.WalletPiecesParams{TransactionIds: sortedKeys(txns), AccountID: c.AccountID, Mode: string(c.Mode)})
 	if err != nil {
-		return nil, billing.Translate(err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var txn string
-		var amount rating.Decimal
-		var hasLot bool
-		var lot rawLot
-		if err := rows.Scan(&txn, &amount, &hasLot, &lot.purpose, &lot.amount, &lot.basis, &lot.basisCurrency); err != nil {
-			return nil, billing.Translate(err)
-		}
-		p := rawPiece{take: amount.Neg()}
-		if hasLot {
-			p.lot = &lot
+	for _, r := range rows {
+		p := rawPiece{take: r.Amount.Neg()}
+		if r.HasLot {
+			p.lot = &rawLot{purpose: billing.LotPurpose(r.Purpose), amount: r.LotAmount, basis: r.RevenueBasis, basisCurrency: r.RevenueCurrency}
 		}
 		if p.take.IsPositive() {
-			pieces[txn] = append(pieces[txn], p)
+			pieces[r.TransactionID] = append(pieces[r.TransactionID], p)
 		}
 	}
-	return pieces, billing.Translate(rows.Err())
+	return pieces, nil
 }
 
 // foldState is the progress of an account's rollups (profitability_state).
@@ -268,9 +235,8 @@ type foldState struct {
 func (s *Service) foldProfitability(ctx context.Context, c billing.Caller) (foldState, error) {
 	var st foldState
 	err := billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
-			"tollgate.profitability:"+c.AccountID+":"+string(c.Mode)); err != nil {
-			return billing.Translate(err)
+		if err := queries.LockFold(ctx, on(tx), "tollgate.profitability:"+c.AccountID+":"+string(c.Mode)); err != nil {
+			return err
 		}
 		var found, changed bool
 		var err error
@@ -300,10 +266,9 @@ func (s *Service) foldProfitability(ctx context.Context, c billing.Caller) (fold
 			// Only the horizon would change, and it matters only while
 			// events above the watermark are pending: a query that finds
 			// nothing new writes nothing.
-			var waiting bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM profitability_pending WHERE account_id = $1 AND mode = $2)`,
-				c.AccountID, c.Mode).Scan(&waiting); err != nil || !waiting {
-				return billing.Translate(err)
+			waiting, err := queries.AnyPending(ctx, on(tx), dbsqlc.AnyPendingParams{AccountID: c.AccountID, Mode: string(c.Mode)})
+			if err != nil || !waiting {
+				return err
 			}
 		}
 		st.foldedThrough = through
@@ -349,9 +314,9 @@ func refoldNewRates(ctx context.Context, tx pgx.Tx, c billing.Caller, st *foldSt
 		return false, nil
 	}
 	from := rating.PeriodStart(*firstNew)
-	if _, err := tx.Exec(ctx, `DELETE FROM profitability_rollups WHERE account_id = $1 AND mode = $2 AND period >= $3::date`,
-		c.AccountID, c.Mode, from); err != nil {
-		return true, billing.Translate(err)
+	if err := queries.DeleteRollupsFrom(ctx, on(tx), dbsqlc.DeleteRollupsFromParams{AccountID: c.AccountID, Mode: string(c.Mode),
+		FromPeriod: pgtype.Date{Time: from, Valid: true}}); err != nil {
+		return true, err
 	}
 	acc := newRollupAcc(st, rb)
 	refold := eventSelector{kind: selectRefold, from: from, through: st.foldedThrough}
@@ -369,22 +334,23 @@ func refoldNewRates(ctx context.Context, tx pgx.Tx, c billing.Caller, st *foldSt
 func advanceHorizon(ctx context.Context, tx pgx.Tx, st *foldState) (int64, error) {
 	prevDone := true
 	if len(st.horizonVxids) > 0 {
-		if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[]))`,
+		// pg_locks is not in sqlc's catalog: the two reads of it stay here.
+		if err := on(tx).QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[]))`,
 			st.horizonVxids).Scan(&prevDone); err != nil {
-			return 0, billing.Translate(err)
+			return 0, err
 		}
 	}
 	// The identity value first, then the writers: see foldProfitability.
-	var last int64
-	if err := tx.QueryRow(ctx, `SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('events', 'seq')::regclass), 0)`).Scan(&last); err != nil {
-		return 0, billing.Translate(err)
+	last, err := queries.LastEventSeq(ctx, on(tx))
+	if err != nil {
+		return 0, err
 	}
 	var writers []string
-	if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}') FROM pg_locks
+	if err := on(tx).QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}') FROM pg_locks
 		WHERE locktype = 'relation' AND mode = 'RowExclusiveLock' AND relation = 'events'::regclass
 		  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 		  AND pid IS DISTINCT FROM pg_backend_pid()`).Scan(&writers); err != nil {
-		return 0, billing.Translate(err)
+		return 0, err
 	}
 	through := st.foldedThrough
 	if prevDone {
@@ -401,16 +367,13 @@ func advanceHorizon(ctx context.Context, tx pgx.Tx, st *foldState) (int64, error
 // lists those just folded above it.
 func settlePending(ctx context.Context, tx pgx.Tx, c billing.Caller, foldedThrough, through int64, pending []int64) error {
 	if through > foldedThrough {
-		if _, err := tx.Exec(ctx, `DELETE FROM profitability_pending WHERE account_id = $1 AND mode = $2 AND seq <= $3`,
-			c.AccountID, c.Mode, through); err != nil {
-			return billing.Translate(err)
+		if err := queries.DeletePendingThrough(ctx, on(tx), dbsqlc.DeletePendingThroughParams{AccountID: c.AccountID, Mode: string(c.Mode),
+			Through: through}); err != nil {
+			return err
 		}
 	}
 	if len(pending) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO profitability_pending (account_id, mode, seq) SELECT $1, $2, unnest($3::bigint[])
-			ON CONFLICT DO NOTHING`, c.AccountID, c.Mode, pending); err != nil {
-			return billing.Translate(err)
-		}
+		return queries.InsertPending(ctx, on(tx), dbsqlc.InsertPendingParams{AccountID: c.AccountID, Mode: string(c.Mode), Seqs: pending})
 	}
 	return nil
 }
@@ -423,8 +386,7 @@ func foldNew(ctx context.Context, tx pgx.Tx, c billing.Caller, st *foldState, rb
 	acc := newRollupAcc(st, rb)
 	after := st.foldedThrough
 	for {
-		evs, err := loadEventBatch(ctx, tx, eventScanSQL+eventScanWhere[selectNew]+` ORDER BY e.seq LIMIT $5`,
-			[]any{c.AccountID, c.Mode, st.dims, after, foldBatch}, st.dims)
+		evs, err := loadEventBatch(ctx, tx, c, st.dims, eventSelector{kind: selectNew}, after)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -548,70 +510,54 @@ func upsertRollups(ctx context.Context, tx pgx.Tx, c billing.Caller, agg map[rol
 			strings.Compare(a.dims, b.dims))
 	})
 	n := len(keys)
-	grains, customers, products, types, dims := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	periods, versions := make([]time.Time, n), make([]int32, n)
-	events, revenueEvents, costEvents := make([]int64, n), make([]int64, n), make([]int64, n)
-	revenue, billed, promotional, bundled := make([]rating.Decimal, n), make([]rating.Decimal, n), make([]rating.Decimal, n), make([]rating.Decimal, n)
-	cost, marginRevenue, marginCost := make([]rating.Decimal, n), make([]rating.Decimal, n), make([]rating.Decimal, n)
+	p := dbsqlc.UpsertRollupsParams{AccountID: c.AccountID, Mode: string(c.Mode),
+		Grains: make([]string, n), Periods: make([]pgtype.Date, n), CustomerIds: make([]string, n), ProductIds: make([]string, n),
+		Versions: make([]int32, n), EventTypes: make([]string, n), Dims: make([]string, n),
+		Events: make([]int64, n), RevenueEvents: make([]int64, n), CostEvents: make([]int64, n),
+		Revenue: make([]rating.Decimal, n), Billed: make([]rating.Decimal, n), Promotional: make([]rating.Decimal, n), Bundled: make([]rating.Decimal, n),
+		Cost: make([]rating.Decimal, n), MarginRevenue: make([]rating.Decimal, n), MarginCost: make([]rating.Decimal, n)}
 	for i, k := range keys {
 		s := agg[k]
-		grains[i], periods[i], customers[i], products[i], versions[i], types[i], dims[i] = k.grain, k.period, k.customerID, k.productID, int32(k.version), k.eventType, k.dims
-		events[i], revenueEvents[i], costEvents[i] = s.events, s.revenueEvents, s.costEvents
-		revenue[i], billed[i], promotional[i], bundled[i] = s.revenue, s.billed, s.promotional, s.bundled
-		cost[i], marginRevenue[i], marginCost[i] = s.cost, s.marginRevenue, s.marginCost
+		p.Grains[i], p.Periods[i], p.CustomerIds[i], p.ProductIds[i] = k.grain, pgtype.Date{Time: k.period, Valid: true}, k.customerID, k.productID
+		p.Versions[i], p.EventTypes[i], p.Dims[i] = int32(k.version), k.eventType, k.dims
+		p.Events[i], p.RevenueEvents[i], p.CostEvents[i] = s.events, s.revenueEvents, s.costEvents
+		p.Revenue[i], p.Billed[i], p.Promotional[i], p.Bundled[i] = s.revenue, s.billed, s.promotional, s.bundled
+		p.Cost[i], p.MarginRevenue[i], p.MarginCost[i] = s.cost, s.marginRevenue, s.marginCost
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO profitability_rollups AS r (account_id, mode, grain, period, customer_id, product_id, version,
-			event_type, dims, events, revenue_events, cost_events, revenue, billed, promotional, bundled, cost, margin_revenue, margin_cost)
-		SELECT $1, $2, g, p, cu, pr, v, et, d::jsonb, n, rn, cn, rv, bi, pm, bu, co, mr, mc
-		FROM unnest($3::text[], $4::date[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::bigint[], $11::bigint[],
-			$12::bigint[], $13::numeric[], $14::numeric[], $15::numeric[], $16::numeric[], $17::numeric[], $18::numeric[], $19::numeric[])
-			AS u(g, p, cu, pr, v, et, d, n, rn, cn, rv, bi, pm, bu, co, mr, mc)
-		ON CONFLICT (account_id, mode, grain, period, customer_id, product_id, version, event_type, dims) DO UPDATE SET
-			events = r.events + excluded.events, revenue_events = r.revenue_events + excluded.revenue_events,
-			cost_events = r.cost_events + excluded.cost_events, revenue = r.revenue + excluded.revenue,
-			billed = r.billed + excluded.billed, promotional = r.promotional + excluded.promotional,
-			bundled = r.bundled + excluded.bundled, cost = r.cost + excluded.cost,
-			margin_revenue = r.margin_revenue + excluded.margin_revenue, margin_cost = r.margin_cost + excluded.margin_cost`,
-		c.AccountID, c.Mode, grains, periods, customers, products, versions, types, dims, events, revenueEvents, costEvents,
-		revenue, billed, promotional, bundled, cost, marginRevenue, marginCost)
-	return billing.Translate(err)
+	return queries.UpsertRollups(ctx, on(tx), p)
 }
 
 func loadFoldState(ctx context.Context, tx pgx.Tx, c billing.Caller) (foldState, bool, error) {
-	var st foldState
-	err := tx.QueryRow(ctx, `SELECT currency, dimensions, folded_through, horizon_seq, horizon_vxids, max_occurred_at
-		FROM profitability_state WHERE account_id = $1 AND mode = $2`, c.AccountID, c.Mode).
-		Scan(&st.currency, &st.dims, &st.foldedThrough, &st.horizonSeq, &st.horizonVxids, &st.maxOccurred)
-	if err == pgx.ErrNoRows {
-		return st, false, nil
+	r, err := queries.GetFoldState(ctx, on(tx), dbsqlc.GetFoldStateParams{AccountID: c.AccountID, Mode: string(c.Mode)})
+	if billing.ErrorCode(err) == billing.ENotFound {
+		return foldState{}, false, nil
 	}
+	st := foldState{currency: r.Currency, dims: r.Dimensions, foldedThrough: r.FoldedThrough, horizonSeq: r.HorizonSeq,
+		horizonVxids: r.HorizonVxids, maxOccurred: r.MaxOccurredAt}
 	if st.dims == nil {
 		st.dims = []string{}
 	}
-	return st, err == nil, billing.Translate(err)
+	return st, err == nil, err
 }
 
 func saveFoldState(ctx context.Context, tx pgx.Tx, c billing.Caller, st foldState, now time.Time) error {
 	if st.horizonVxids == nil {
 		st.horizonVxids = []string{}
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO profitability_state (account_id, mode, currency, dimensions, folded_through, horizon_seq,
-			horizon_vxids, max_occurred_at, folded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-		ON CONFLICT (account_id, mode) DO UPDATE SET currency = excluded.currency, dimensions = excluded.dimensions,
-			folded_through = excluded.folded_through, horizon_seq = excluded.horizon_seq, horizon_vxids = excluded.horizon_vxids,
-			max_occurred_at = excluded.max_occurred_at, folded_at = excluded.folded_at`,
-		c.AccountID, c.Mode, st.currency, st.dims, st.foldedThrough, st.horizonSeq, st.horizonVxids, st.maxOccurred, now)
-	return billing.Translate(err)
+	return queries.SaveFoldState(ctx, on(tx), dbsqlc.SaveFoldStateParams{AccountID: c.AccountID, Mode: string(c.Mode), Currency: st.currency,
+		Dimensions: st.dims, FoldedThrough: st.foldedThrough, HorizonSeq: st.horizonSeq, HorizonVxids: st.horizonVxids,
+		MaxOccurredAt: st.maxOccurred, FoldedAt: &now})
 }
 
 func resetRollups(ctx context.Context, tx pgx.Tx, c billing.Caller) error {
-	for _, table := range []string{"profitability_rollups", "profitability_pending", "profitability_rates_seen"} {
-		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE account_id = $1 AND mode = $2`, c.AccountID, c.Mode); err != nil {
-			return billing.Translate(err)
-		}
+	db := on(tx)
+	if err := queries.DeleteRollups(ctx, db, dbsqlc.DeleteRollupsParams{AccountID: c.AccountID, Mode: string(c.Mode)}); err != nil {
+		return err
 	}
-	return nil
+	if err := queries.DeleteAllPending(ctx, db, dbsqlc.DeleteAllPendingParams{AccountID: c.AccountID, Mode: string(c.Mode)}); err != nil {
+		return err
+	}
+	return queries.DeleteRatesSeen(ctx, db, dbsqlc.DeleteRatesSeenParams{AccountID: c.AccountID, Mode: string(c.Mode)})
 }
 
 // markRatesSeen records the book's rates and returns the earliest effective
@@ -627,21 +573,19 @@ func markRatesSeen(ctx context.Context, tx pgx.Tx, c billing.Caller, rb *rateBoo
 	if len(assets) == 0 {
 		return nil, nil
 	}
-	var seen int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM profitability_rates_seen WHERE account_id = $1 AND mode = $2 AND currency = $3`,
-		c.AccountID, c.Mode, rb.currency).Scan(&seen); err != nil {
-		return nil, billing.Translate(err)
+	seen, err := queries.CountRatesSeen(ctx, on(tx), dbsqlc.CountRatesSeenParams{AccountID: c.AccountID, Mode: string(c.Mode), Currency: rb.currency})
+	if err != nil {
+		return nil, err
 	}
-	if seen == len(assets) { // rates are only ever added
+	if int(seen) == len(assets) { // rates are only ever added
 		return nil, nil
 	}
-	var first *time.Time
-	err := tx.QueryRow(ctx, `WITH added AS (
-			INSERT INTO profitability_rates_seen (account_id, mode, asset, currency, effective_at)
-			SELECT $1, $2, a, $3, t FROM unnest($4::text[], $5::timestamptz[]) AS u(a, t)
-			ON CONFLICT DO NOTHING RETURNING effective_at)
-		SELECT min(effective_at) FROM added`, c.AccountID, c.Mode, rb.currency, assets, ats).Scan(&first)
-	return first, billing.Translate(err)
+	first, err := queries.MarkRatesSeen(ctx, on(tx), dbsqlc.MarkRatesSeenParams{AccountID: c.AccountID, Mode: string(c.Mode), Currency: rb.currency,
+		Assets: assets, EffectiveAts: ats})
+	if len(first) == 0 {
+		return nil, err
+	}
+	return &first[0], err
 }
 
 // queryRollups sums the rollup rows of a query per group.
@@ -705,9 +649,9 @@ func queryRollups(ctx context.Context, db dbtx, c billing.Caller, q profitQuery)
 		sql += ` GROUP BY ` + strings.Join(ordinals, ", ")
 	}
 	sql += ` HAVING count(*) > 0`
-	rows, err := db.Query(ctx, sql, args...)
+	rows, err := on(db).Query(ctx, sql, args...)
 	if err != nil {
-		return nil, billing.Translate(err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []groupRow
@@ -721,41 +665,32 @@ func queryRollups(ctx context.Context, db dbtx, c billing.Caller, q profitQuery)
 		dest = append(dest, &s.events, &s.revenueEvents, &s.costEvents, &s.revenue, &s.billed, &s.promotional, &s.bundled, &s.cost,
 			&s.marginRevenue, &s.marginCost)
 		if err := rows.Scan(dest...); err != nil {
-			return nil, billing.Translate(err)
+			return nil, err
 		}
 		out = append(out, g)
 	}
-	return out, billing.Translate(rows.Err())
+	return out, rows.Err()
 }
 
 // profitLabels maps customer ids to external ids and product ids to codes.
 func profitLabels(ctx context.Context, db dbtx, c billing.Caller, customerIDs, productIDs []string) (map[string]string, error) {
 	labels := map[string]string{}
-	for _, q := range []struct {
-		sql string
-		ids []string
-	}{
-		{`SELECT id, external_id FROM customers WHERE account_id = $1 AND mode = $2 AND id = ANY($3::text[])`, customerIDs},
-		{`SELECT id, code FROM products WHERE account_id = $1 AND mode = $2 AND id = ANY($3::text[])`, productIDs},
-	} {
-		if len(q.ids) == 0 {
-			continue
-		}
-		rows, err := db.Query(ctx, q.sql, c.AccountID, c.Mode, q.ids)
+	if len(customerIDs) > 0 {
+		rows, err := queries.CustomerLabels(ctx, on(db), dbsqlc.CustomerLabelsParams{AccountID: c.AccountID, Mode: string(c.Mode), Ids: customerIDs})
 		if err != nil {
-			return nil, billing.Translate(err)
+			return nil, err
 		}
-		for rows.Next() {
-			var id, label string
-			if err := rows.Scan(&id, &label); err != nil {
-				rows.Close()
-				return nil, billing.Translate(err)
-			}
-			labels[id] = label
+		for _, r := range rows {
+			labels[r.ID] = r.Label
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, billing.Translate(err)
+	}
+	if len(productIDs) > 0 {
+		rows, err := queries.ProductLabels(ctx, on(db), dbsqlc.ProductLabelsParams{AccountID: c.AccountID, Mode: string(c.Mode), Ids: productIDs})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			labels[r.ID] = r.Label
 		}
 	}
 	return labels, nil
@@ -765,37 +700,25 @@ func profitLabels(ctx context.Context, db dbtx, c billing.Caller, customerIDs, p
 // product charged, with their full data and the product's fees and version.
 func scanProductEvents(ctx context.Context, db dbtx, c billing.Caller, productID, customerID string, from, to time.Time,
 	fn func(ev *rawEvent, data map[string]any, version int) error) error {
-	rows, err := db.Query(ctx, `SELECT e.seq, e.id, e.customer_id, e.event_type, e.occurred_at, e.data, e.costs, min(f.version),
-			array_agg(f.asset ORDER BY f.id), array_agg(f.amount ORDER BY f.id)
-		FROM fees f JOIN events e ON e.account_id = f.account_id AND e.mode = f.mode AND e.id = f.event_id
-		WHERE f.account_id = $1 AND f.mode = $2 AND f.product_id = $3 AND f.occurred_at >= $4 AND f.occurred_at < $5
-		  AND ($6::text = '' OR f.customer_id = $6::text)
-		GROUP BY e.account_id, e.mode, e.id
-		ORDER BY e.seq`, c.AccountID, c.Mode, productID, from, to, customerID)
+	rows, err := queries.ProductEvents(ctx, on(db), dbsqlc.ProductEventsParams{AccountID: c.AccountID, Mode: string(c.Mode), ProductID: productID,
+		FromAt: from, ToAt: to, CustomerID: customerID})
 	if err != nil {
-		return billing.Translate(err)
+		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		ev := &rawEvent{}
-		var raw, costs []byte
-		var version int
-		var assets []string
-		var amounts []rating.Decimal
-		if err := rows.Scan(&ev.seq, &ev.id, &ev.customerID, &ev.eventType, &ev.occurredAt, &raw, &costs, &version, &assets, &amounts); err != nil {
-			return billing.Translate(err)
-		}
-		data, cs, err := decodeEvent(raw, costs)
+	for _, r := range rows {
+		ev := &rawEvent{seq: *r.Seq, id: r.ID, customerID: r.CustomerID, eventType: r.EventType, occurredAt: r.OccurredAt}
+		data, cs, err := decodeEvent(r.Data, r.Costs)
 		if err != nil {
 			return fmt.Errorf("decode event %s: %w", ev.id, err)
 		}
 		ev.costs = cs
-		for i := range assets {
-			ev.fees = append(ev.fees, rawFee{productID: productID, version: version, asset: assets[i], amount: amounts[i]})
+		version := int(r.Version)
+		for i := range r.Assets {
+			ev.fees = append(ev.fees, rawFee{productID: productID, version: version, asset: r.Assets[i], amount: r.Amounts[i]})
 		}
 		if err := fn(ev, data, version); err != nil {
 			return err
 		}
 	}
-	return billing.Translate(rows.Err())
+	return nil
 }

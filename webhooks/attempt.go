@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/webhooks/internal/dbsqlc"
 )
 
 // The delivery job (River kind webhook_delivery): one attempt of a pending
@@ -61,20 +62,17 @@ var errRetry = errors.New("webhook delivery attempt failed; retrying")
 // attempt makes one attempt of a pending delivery and records it. final
 // says no retry follows; next is when one would.
 func (s *Service) attempt(ctx context.Context, deliveryID string, final bool, next time.Time) error {
-	var t target
-	err := s.pool.QueryRow(ctx, `SELECT d.status, e.id, e.url, e.mode, e.disabled_reason, e.enabled, ev.id, ev.body
-		FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id JOIN webhook_events ev ON ev.id = d.event_id
-		WHERE d.id = $1`, deliveryID).Scan(&t.status, &t.endpointID, &t.url, &t.mode, &t.disabledReason, &t.enabled, &t.eventID, &t.body)
-	if errors.Is(err, pgx.ErrNoRows) || err == nil && t.status != DeliveryPending {
+	r, err := queries.DeliveryTarget(ctx, on(s.pool), deliveryID)
+	if billing.ErrorCode(err) == billing.ENotFound || err == nil && r.Status != DeliveryPending {
 		return nil // gone, or settled by another run of this job
 	}
 	if err != nil {
-		return billing.Translate(err)
+		return err
 	}
+	t := target{status: r.Status, endpointID: r.EndpointID, url: r.Url, mode: r.Mode, disabledReason: r.DisabledReason,
+		enabled: r.Enabled, eventID: r.EventID, body: r.Body}
 	if !t.enabled {
-		_, err := s.pool.Exec(ctx, `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'pending'`,
-			deliveryID, s.now())
-		return billing.Translate(err)
+		return queries.FailPendingDelivery(ctx, on(s.pool), dbsqlc.FailPendingDeliveryParams{ID: deliveryID, UpdatedAt: s.now()})
 	}
 	a := s.send(ctx, t)
 	return s.record(ctx, deliveryID, t, a, final, next)
@@ -158,30 +156,35 @@ func (s *Service) record(ctx context.Context, deliveryID string, t target, a Att
 	gone := a.StatusCode != nil && *a.StatusCode == http.StatusGone
 	retry := false
 	err := billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var n int
-		if err := tx.QueryRow(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts`, deliveryID).Scan(&n); err != nil {
-			return billing.Translate(err)
+		db := on(tx)
+		n, err := queries.CountAttempt(ctx, db, deliveryID)
+		if err != nil {
+			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO webhook_attempts (delivery_id, number, attempted_at, status_code, latency_ms, response_excerpt, error)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, deliveryID, n, a.At, a.StatusCode, a.Latency.Milliseconds(), a.ResponseExcerpt, a.Error); err != nil {
-			return billing.Translate(err)
+		var code *int32
+		if a.StatusCode != nil {
+			c := int32(*a.StatusCode)
+			code = &c
+		}
+		if err := queries.InsertAttempt(ctx, db, dbsqlc.InsertAttemptParams{DeliveryID: deliveryID, Number: n, AttemptedAt: a.At,
+			StatusCode: code, LatencyMs: int32(a.Latency.Milliseconds()), ResponseExcerpt: a.ResponseExcerpt, Error: a.Error}); err != nil {
+			return err
 		}
 		status, disable := DeliveryFailed, ""
 		switch {
 		case ok:
 			status = DeliverySucceeded
-			if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, t.endpointID); err != nil {
-				return billing.Translate(err)
+			if err := queries.ClearFailing(ctx, db, t.endpointID); err != nil {
+				return err
 			}
 		case gone:
 			disable = fmt.Sprintf("the endpoint answered 410 Gone on %s; enable it again once it accepts events", a.At.Format(time.RFC3339))
 		default:
-			var since time.Time
-			if err := tx.QueryRow(ctx, `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, $2) WHERE id = $1 RETURNING failing_since`,
-				t.endpointID, a.At).Scan(&since); err != nil {
-				return billing.Translate(err)
+			since, err := queries.MarkFailing(ctx, db, dbsqlc.MarkFailingParams{ID: t.endpointID, At: a.At})
+			if err != nil {
+				return err
 			}
-			if a.At.Sub(since) >= s.opts.DisableAfter {
+			if a.At.Sub(*since) >= s.opts.DisableAfter {
 				disable = fmt.Sprintf("every delivery failed since %s (%s); the last: %s", since.Format(time.RFC3339), s.opts.DisableAfter, a.outcome())
 			} else if !final {
 				status, retry = DeliveryPending, true
@@ -191,13 +194,11 @@ func (s *Service) record(ctx context.Context, deliveryID string, t target, a Att
 		if retry {
 			nextAt = &next
 		}
-		if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = $2, next_attempt_at = $3, updated_at = $4 WHERE id = $1`,
-			deliveryID, status, nextAt, a.At); err != nil {
-			return billing.Translate(err)
+		if err := queries.SettleDelivery(ctx, db, dbsqlc.SettleDeliveryParams{ID: deliveryID, Status: status, NextAttemptAt: nextAt, UpdatedAt: a.At}); err != nil {
+			return err
 		}
 		if disable != "" {
-			_, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = $3 WHERE id = $1`, t.endpointID, disable, a.At)
-			return billing.Translate(err)
+			return queries.DisableEndpoint(ctx, db, dbsqlc.DisableEndpointParams{ID: t.endpointID, DisabledReason: disable, UpdatedAt: a.At})
 		}
 		return nil
 	})

@@ -3,12 +3,12 @@ package webhooks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/webhooks/internal/dbsqlc"
 )
 
 // Delivery statuses.
@@ -71,14 +71,14 @@ func (s *Service) ListDeliveries(ctx context.Context, in ListDeliveriesInput) ([
 	if in.Limit > 100 {
 		return nil, "", billing.Invalidf("limit", "limit must be 100 or less; got %d", in.Limit)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+` WHERE d.endpoint_id = $1 AND ($2 = '' OR d.status = $2) AND ($3 = '' OR d.id < $3)
-		ORDER BY d.id DESC LIMIT $4`, in.EndpointID, in.Status, in.After, in.Limit+1)
+	rows, err := queries.ListDeliveries(ctx, on(s.pool), dbsqlc.ListDeliveriesParams{EndpointID: in.EndpointID,
+		Status: nonEmpty(in.Status), After: nonEmpty(in.After), Lim: int32(in.Limit + 1)})
 	if err != nil {
-		return nil, "", billing.Translate(err)
+		return nil, "", err
 	}
-	out, err := pgx.CollectRows(rows, scanDelivery)
-	if err != nil {
-		return nil, "", billing.Translate(err)
+	out := make([]Delivery, len(rows))
+	for i, r := range rows {
+		out[i] = deliveryOf(dbsqlc.GetDeliveryRow(r))
 	}
 	next := ""
 	if len(out) > in.Limit {
@@ -88,13 +88,19 @@ func (s *Service) ListDeliveries(ctx context.Context, in ListDeliveriesInput) ([
 	return out, next, s.loadAttempts(ctx, out)
 }
 
-const deliveryColumns = `d.id, d.endpoint_id, d.event_id, ev.type, d.status, d.next_attempt_at, d.created_at, d.updated_at
-	FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id`
+// nonEmpty is nil for "" (a filter that is off), else &v.
+func nonEmpty(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
+}
 
-func scanDelivery(r pgx.CollectableRow) (Delivery, error) {
-	var d Delivery
-	err := r.Scan(&d.ID, &d.EndpointID, &d.EventID, &d.EventType, &d.Status, &d.NextAttemptAt, &d.CreatedAt, &d.UpdatedAt)
-	return d, err
+// deliveryOf maps a delivery's row (GetDelivery's and ListDeliveries' are
+// the same columns).
+func deliveryOf(r dbsqlc.GetDeliveryRow) Delivery {
+	return Delivery{ID: r.ID, EndpointID: r.EndpointID, EventID: r.EventID, EventType: r.EventType, Status: r.Status,
+		NextAttemptAt: r.NextAttemptAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func (s *Service) loadAttempts(ctx context.Context, ds []Delivery) error {
@@ -106,23 +112,20 @@ func (s *Service) loadAttempts(ctx context.Context, ds []Delivery) error {
 	for i, d := range ds {
 		ids[i], at[d.ID] = d.ID, i
 	}
-	rows, err := s.pool.Query(ctx, `SELECT delivery_id, number, attempted_at, status_code, latency_ms, response_excerpt, error
-		FROM webhook_attempts WHERE delivery_id = ANY($1) ORDER BY delivery_id, number`, ids)
+	rows, err := queries.ListAttempts(ctx, on(s.pool), ids)
 	if err != nil {
-		return billing.Translate(err)
+		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var a Attempt
-		var ms int64
-		if err := rows.Scan(&id, &a.Number, &a.At, &a.StatusCode, &ms, &a.ResponseExcerpt, &a.Error); err != nil {
-			return billing.Translate(err)
+	for _, r := range rows {
+		a := Attempt{Number: int(r.Number), At: r.AttemptedAt, Latency: time.Duration(r.LatencyMs) * time.Millisecond,
+			ResponseExcerpt: r.ResponseExcerpt, Error: r.Error}
+		if r.StatusCode != nil {
+			code := int(*r.StatusCode)
+			a.StatusCode = &code
 		}
-		a.Latency = time.Duration(ms) * time.Millisecond
-		ds[at[id]].Attempts = append(ds[at[id]].Attempts, a)
+		ds[at[r.DeliveryID]].Attempts = append(ds[at[r.DeliveryID]].Attempts, a)
 	}
-	return billing.Translate(rows.Err())
+	return nil
 }
 
 // GetDelivery returns one of the caller's deliveries with its attempts.
@@ -136,18 +139,14 @@ func (s *Service) GetDelivery(ctx context.Context, id string) (Delivery, error) 
 }
 
 func (s *Service) getDelivery(ctx context.Context, c billing.Caller, id string) (Delivery, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+` JOIN webhook_endpoints e ON e.id = d.endpoint_id
-		WHERE d.id = $1 AND e.account_id = $2 AND e.mode = $3`, id, c.AccountID, c.Mode)
-	if err != nil {
-		return Delivery{}, billing.Translate(err)
-	}
-	d, err := pgx.CollectExactlyOneRow(rows, scanDelivery)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return d, billing.NotFoundf("delivery_id", "no webhook delivery %q in %s mode", id, c.Mode)
+	r, err := queries.GetDelivery(ctx, on(s.pool), dbsqlc.GetDeliveryParams{ID: id, AccountID: c.AccountID, Mode: string(c.Mode)})
+	if billing.ErrorCode(err) == billing.ENotFound {
+		return Delivery{}, billing.NotFoundf("delivery_id", "no webhook delivery %q in %s mode", id, c.Mode)
 	}
 	if err != nil {
-		return d, billing.Translate(err)
+		return Delivery{}, err
 	}
+	d := deliveryOf(r)
 	ds := []Delivery{d}
 	err = s.loadAttempts(ctx, ds)
 	return ds[0], err
@@ -174,8 +173,8 @@ func (s *Service) RetryDelivery(ctx context.Context, id string) (Delivery, error
 	}
 	now := s.now()
 	err = billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, updated_at = $2 WHERE id = $1`, id, now); err != nil {
-			return billing.Translate(err)
+		if err := queries.RetryDelivery(ctx, on(tx), dbsqlc.RetryDeliveryParams{ID: id, Now: now}); err != nil {
+			return err
 		}
 		return s.insertJob(ctx, tx, id)
 	})
@@ -211,9 +210,9 @@ func (s *Service) SendTestEvent(ctx context.Context, endpointID string) (Deliver
 	}
 	var id string
 	err = billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO webhook_events (id, account_id, mode, type, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			eventID, c.AccountID, c.Mode, TestEventType, b, now); err != nil {
-			return billing.Translate(err)
+		if err := queries.InsertEvent(ctx, on(tx), dbsqlc.InsertEventParams{ID: eventID, AccountID: c.AccountID, Mode: string(c.Mode),
+			Type: TestEventType, Body: b, CreatedAt: now}); err != nil {
+			return err
 		}
 		id, err = s.queueDelivery(ctx, tx, e.ID, eventID, now)
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/webhooks/internal/dbsqlc"
 )
 
 // Endpoint is a platform's webhook endpoint.
@@ -134,37 +135,36 @@ func (s *Service) createEndpoint(ctx context.Context, c billing.Caller, key, u, 
 	id := newID("we", now)
 	replayed := false
 	err = billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		db := on(tx)
 		if key != "" {
-			var oldHash []byte
-			err := tx.QueryRow(ctx, `SELECT id, request_hash FROM webhook_endpoints WHERE idempotency_key = $1 AND account_id = $2 AND mode = $3`,
-				key, c.AccountID, c.Mode).Scan(&id, &oldHash)
+			old, err := queries.GetEndpointByKey(ctx, db, dbsqlc.GetEndpointByKeyParams{IdempotencyKey: key, AccountID: c.AccountID, Mode: string(c.Mode)})
 			switch {
-			case err == nil && string(oldHash) != string(hash):
+			case err == nil && string(old.RequestHash) != string(hash):
 				return billing.Errorf(billing.EConflict, "idempotency_key %q already created a webhook endpoint with another url, description or event_types; use a new key for a new endpoint", key)
 			case err == nil:
-				replayed = true
+				replayed, id = true, old.ID
 				// Its secret, while the one it was made with is the only one.
-				return tx.QueryRow(ctx, `SELECT CASE WHEN count(*) = 1 THEN max(secret) ELSE '' END FROM webhook_secrets WHERE endpoint_id = $1`, id).Scan(&secret)
-			case !errors.Is(err, pgx.ErrNoRows):
-				return billing.Translate(err)
+				secret, err = queries.ReplayedSecret(ctx, db, id)
+				return err
+			case billing.ErrorCode(err) != billing.ENotFound:
+				return err
 			}
 		}
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM webhook_endpoints WHERE account_id = $1 AND mode = $2`, c.AccountID, c.Mode).Scan(&n); err != nil {
-			return billing.Translate(err)
+		n, err := queries.CountEndpoints(ctx, db, dbsqlc.CountEndpointsParams{AccountID: c.AccountID, Mode: string(c.Mode)})
+		if err != nil {
+			return err
 		}
 		if n >= MaxEndpoints {
 			return billing.Invalidf("url", "the account has %d endpoints in %s mode, the most allowed; update or disable one instead", n, c.Mode)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, account_id, mode, url, description, event_types, created_at, updated_at, idempotency_key, request_hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7, nullif($8, ''), $9)`, id, c.AccountID, c.Mode, u, description, types, now, key, hash); err != nil {
-			if err := billing.Translate(err); billing.ErrorCode(err) == billing.EConflict {
+		if err := queries.InsertEndpoint(ctx, db, dbsqlc.InsertEndpointParams{ID: id, AccountID: c.AccountID, Mode: string(c.Mode), Url: u,
+			Description: description, EventTypes: types, Now: now, IdempotencyKey: key, RequestHash: hash}); err != nil {
+			if billing.ErrorCode(err) == billing.EConflict {
 				return fmt.Errorf("%w: %w", err, errKeyTaken)
 			}
-			return billing.Translate(err)
+			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO webhook_secrets (endpoint_id, secret, created_at) VALUES ($1, $2, $3)`, id, secret, now)
-		return billing.Translate(err)
+		return queries.InsertSecret(ctx, db, dbsqlc.InsertSecretParams{EndpointID: id, Secret: secret, CreatedAt: now})
 	})
 	if err != nil {
 		return Endpoint{}, err
@@ -184,19 +184,12 @@ func endpointHash(u, description string, types []string) []byte {
 	return h.Sum(nil)
 }
 
-const endpointColumns = `e.id, e.mode, e.url, e.description, e.event_types, e.enabled, e.disabled_reason, e.failing_since, e.created_at, e.updated_at,
-	(SELECT right(secret, 4) FROM webhook_secrets WHERE endpoint_id = e.id AND expires_at IS NULL),
-	(SELECT max(expires_at) FROM webhook_secrets WHERE endpoint_id = e.id AND expires_at > $3)`
-
-func scanEndpoint(row pgx.Row) (Endpoint, error) {
-	var e Endpoint
-	var last4 *string
-	err := row.Scan(&e.ID, &e.Mode, &e.URL, &e.Description, &e.EventTypes, &e.Enabled, &e.DisabledReason, &e.FailingSince,
-		&e.CreatedAt, &e.UpdatedAt, &last4, &e.PreviousSecretExpiresAt)
-	if last4 != nil {
-		e.SecretLast4 = *last4
-	}
-	return e, err
+// endpointOf maps an endpoint's row (GetEndpoint's and ListEndpoints' are
+// the same columns).
+func endpointOf(r dbsqlc.GetEndpointRow) Endpoint {
+	return Endpoint{ID: r.ID, Mode: billing.Mode(r.Mode), URL: r.Url, Description: r.Description, EventTypes: r.EventTypes,
+		Enabled: r.Enabled, DisabledReason: r.DisabledReason, FailingSince: r.FailingSince, SecretLast4: r.SecretLast4,
+		PreviousSecretExpiresAt: r.PreviousSecretExpiresAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 // GetEndpoint returns one of the caller's endpoints. Returns ENotFound.
@@ -209,12 +202,11 @@ func (s *Service) GetEndpoint(ctx context.Context, id string) (Endpoint, error) 
 }
 
 func (s *Service) getEndpoint(ctx context.Context, c billing.Caller, id string) (Endpoint, error) {
-	e, err := scanEndpoint(s.pool.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints e
-		WHERE e.account_id = $1 AND e.mode = $2 AND e.id = $4`, c.AccountID, c.Mode, s.now(), id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return e, billing.NotFoundf("endpoint_id", "no webhook endpoint %q in %s mode", id, c.Mode)
+	r, err := queries.GetEndpoint(ctx, on(s.pool), dbsqlc.GetEndpointParams{Now: s.now(), AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
+	if billing.ErrorCode(err) == billing.ENotFound {
+		return Endpoint{}, billing.NotFoundf("endpoint_id", "no webhook endpoint %q in %s mode", id, c.Mode)
 	}
-	return e, billing.Translate(err)
+	return endpointOf(r), err
 }
 
 // ListEndpoints returns the caller's endpoints, oldest first (at most
@@ -224,13 +216,15 @@ func (s *Service) ListEndpoints(ctx context.Context) ([]Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints e
-		WHERE e.account_id = $1 AND e.mode = $2 ORDER BY e.id`, c.AccountID, c.Mode, s.now())
+	rows, err := queries.ListEndpoints(ctx, on(s.pool), dbsqlc.ListEndpointsParams{Now: s.now(), AccountID: c.AccountID, Mode: string(c.Mode)})
 	if err != nil {
-		return nil, billing.Translate(err)
+		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Endpoint, error) { return scanEndpoint(r) })
-	return out, billing.Translate(err)
+	out := make([]Endpoint, len(rows))
+	for i, r := range rows {
+		out[i] = endpointOf(dbsqlc.GetEndpointRow(r))
+	}
+	return out, nil
 }
 
 // UpdateEndpoint changes an endpoint. Returns EInvalid, ENotFound.
@@ -275,25 +269,23 @@ func (s *Service) UpdateEndpoint(ctx context.Context, in UpdateEndpointInput) (E
 	}
 	now := s.now()
 	err = billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET url = $2, description = $3, event_types = $4, enabled = $5, disabled_reason = $6,
-				failing_since = CASE WHEN $5 AND NOT enabled THEN NULL ELSE failing_since END, updated_at = $7
-			WHERE id = $1`, in.ID, u, desc, types, enabled, reason, now); err != nil {
-			return billing.Translate(err)
+		db := on(tx)
+		if err := queries.UpdateEndpoint(ctx, db, dbsqlc.UpdateEndpointParams{ID: in.ID, Url: u, Description: desc, EventTypes: types,
+			Enabled: enabled, DisabledReason: reason, Now: now}); err != nil {
+			return err
 		}
 		if secret == "" {
 			return nil
 		}
 		// The current secret keeps signing through the overlap; one
 		// rotated earlier and still in its overlap stops now.
-		if _, err := tx.Exec(ctx, `DELETE FROM webhook_secrets WHERE endpoint_id = $1 AND expires_at IS NOT NULL`, in.ID); err != nil {
-			return billing.Translate(err)
+		if err := queries.DeleteExpiringSecrets(ctx, db, in.ID); err != nil {
+			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE webhook_secrets SET expires_at = $2 WHERE endpoint_id = $1 AND expires_at IS NULL`,
-			in.ID, now.Add(s.opts.RotationOverlap)); err != nil {
-			return billing.Translate(err)
+		if err := queries.ExpireCurrentSecret(ctx, db, dbsqlc.ExpireCurrentSecretParams{EndpointID: in.ID, ExpiresAt: now.Add(s.opts.RotationOverlap)}); err != nil {
+			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO webhook_secrets (endpoint_id, secret, created_at) VALUES ($1, $2, $3)`, in.ID, secret, now)
-		return billing.Translate(err)
+		return queries.InsertSecret(ctx, db, dbsqlc.InsertSecretParams{EndpointID: in.ID, Secret: secret, CreatedAt: now})
 	})
 	if err != nil {
 		return Endpoint{}, err
@@ -305,14 +297,9 @@ func (s *Service) UpdateEndpoint(ctx context.Context, in UpdateEndpointInput) (E
 
 // signingSecrets are the secrets that sign an endpoint's messages now.
 func (s *Service) signingSecrets(ctx context.Context, endpointID string, now time.Time) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT secret FROM webhook_secrets WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > $2)
-		ORDER BY created_at DESC`, endpointID, now)
-	if err != nil {
-		return nil, billing.Translate(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out, err := queries.SigningSecrets(ctx, on(s.pool), dbsqlc.SigningSecretsParams{EndpointID: endpointID, Now: now})
 	if err == nil && len(out) == 0 {
 		err = fmt.Errorf("endpoint %s has no secret", endpointID)
 	}
-	return out, billing.Translate(err)
+	return out, err
 }

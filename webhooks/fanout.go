@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/webhooks/internal/dbsqlc"
 )
 
 // The fan-out (River kind webhook_fan_out, and Listen): outbox rows become
@@ -65,18 +66,14 @@ type outboxRow struct {
 func (s *Service) fanOut(ctx context.Context, limit int) (int, error) {
 	n := 0
 	err := billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, account_id, mode, type, payload, created_at FROM outbox
-			WHERE delivered_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, limit)
+		db := on(tx)
+		rows, err := queries.TakeOutbox(ctx, db, int32(limit))
 		if err != nil {
-			return billing.Translate(err)
+			return err
 		}
-		taken, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (outboxRow, error) {
-			var o outboxRow
-			err := r.Scan(&o.id, &o.account, &o.mode, &o.typ, &o.payload, &o.createdAt)
-			return o, err
-		})
-		if err != nil {
-			return billing.Translate(err)
+		taken := make([]outboxRow, len(rows))
+		for i, r := range rows {
+			taken[i] = outboxRow{id: r.ID, account: r.AccountID, mode: r.Mode, typ: r.Type, payload: r.Payload, createdAt: r.CreatedAt}
 		}
 		n = len(taken)
 		if n == 0 {
@@ -90,21 +87,15 @@ func (s *Service) fanOut(ctx context.Context, limit int) (int, error) {
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE outbox SET delivered_at = $2 WHERE id = ANY($1)`, ids, now)
-		return billing.Translate(err)
+		return queries.MarkOutboxTaken(ctx, db, dbsqlc.MarkOutboxTakenParams{Ids: ids, Now: now})
 	})
 	return n, err
 }
 
 func (s *Service) fanOutRow(ctx context.Context, tx pgx.Tx, o outboxRow, now time.Time) error {
-	rows, err := tx.Query(ctx, `SELECT id FROM webhook_endpoints WHERE account_id = $1 AND mode = $2 AND enabled
-		AND (event_types = '{}' OR $3 = ANY(event_types)) ORDER BY id`, o.account, o.mode, o.typ)
-	if err != nil {
-		return billing.Translate(err)
-	}
-	endpoints, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	endpoints, err := queries.EndpointsFor(ctx, on(tx), dbsqlc.EndpointsForParams{AccountID: o.account, Mode: o.mode, Type: o.typ})
 	if err != nil || len(endpoints) == 0 {
-		return billing.Translate(err)
+		return err
 	}
 	data := o.payload
 	if s.opts.Render != nil {
@@ -126,9 +117,9 @@ func (s *Service) fanOutRow(ctx context.Context, tx pgx.Tx, o outboxRow, now tim
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO webhook_events (id, account_id, mode, type, body, outbox_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		eventID, o.account, o.mode, o.typ, b, o.id, o.createdAt); err != nil {
-		return billing.Translate(err)
+	if err := queries.InsertEvent(ctx, on(tx), dbsqlc.InsertEventParams{ID: eventID, AccountID: o.account, Mode: o.mode, Type: o.typ,
+		Body: b, OutboxID: &o.id, CreatedAt: o.createdAt}); err != nil {
+		return err
 	}
 	for _, e := range endpoints {
 		if _, err := s.queueDelivery(ctx, tx, e, eventID, now); err != nil {
@@ -141,9 +132,8 @@ func (s *Service) fanOutRow(ctx context.Context, tx pgx.Tx, o outboxRow, now tim
 // queueDelivery inserts a pending delivery and its job in tx.
 func (s *Service) queueDelivery(ctx context.Context, tx pgx.Tx, endpointID, eventID string, now time.Time) (string, error) {
 	id := newID("whd", now)
-	if _, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, next_attempt_at, created_at, updated_at)
-		VALUES ($1, $2, $3, 'pending', $4, $4, $4)`, id, endpointID, eventID, now); err != nil {
-		return "", billing.Translate(err)
+	if err := queries.InsertDelivery(ctx, on(tx), dbsqlc.InsertDeliveryParams{ID: id, EndpointID: endpointID, EventID: eventID, Now: now}); err != nil {
+		return "", err
 	}
 	return id, s.insertJob(ctx, tx, id)
 }

@@ -37,3 +37,7 @@ UPDATE api_keys SET last_used_at = $2 WHERE id = $1;
 UPDATE api_keys SET rate_limit = sqlc.narg(rate_limit), hot_rate_limit = sqlc.narg(hot_rate_limit)
 WHERE (id = sqlc.arg(ref) OR prefix = sqlc.arg(ref)) AND revoked_at IS NULL
 RETURNING id, account_id, mode, scope, name, prefix, created_at, last_used_at, revoked_at, rate_limit, hot_rate_limit;
+
+-- name: NotifyAPIKeys :exec
+-- Tells every process (they LISTEN) to stop trusting its cached keys.
+SELECT pg_notify('tollgate_api_keys', sqlc.arg(key_id)::text);

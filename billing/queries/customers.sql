@@ -31,3 +31,6 @@ WHERE c.account_id = $1 AND c.mode = $2
   AND (sqlc.narg(created_after)::timestamptz IS NULL OR c.created_at >= sqlc.narg(created_after))
   AND (sqlc.narg(created_before)::timestamptz IS NULL OR c.created_at < sqlc.narg(created_before))
 ORDER BY c.id DESC LIMIT sqlc.arg(lim);
+
+-- name: GetCustomerTestClock :one
+SELECT test_clock_id FROM customers WHERE id = $1;

@@ -203,6 +203,16 @@ func (q *Queries) ListAPIKeys(ctx context.Context, db DBTX, accountID *string) (
 	return items, nil
 }
 
+const notifyAPIKeys = `-- name: NotifyAPIKeys :exec
+SELECT pg_notify('tollgate_api_keys', $1::text)
+`
+
+// Tells every process (they LISTEN) to stop trusting its cached keys.
+func (q *Queries) NotifyAPIKeys(ctx context.Context, db DBTX, keyID string) error {
+	_, err := db.Exec(ctx, notifyAPIKeys, keyID)
+	return err
+}
+
 const revokeAPIKey = `-- name: RevokeAPIKey :one
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1::timestamptz)
 WHERE id = $2 OR prefix = $2

@@ -104,6 +104,17 @@ func (q *Queries) GetCustomerByID(ctx context.Context, db DBTX, arg GetCustomerB
 	return i, err
 }
 
+const getCustomerTestClock = `-- name: GetCustomerTestClock :one
+SELECT test_clock_id FROM customers WHERE id = $1
+`
+
+func (q *Queries) GetCustomerTestClock(ctx context.Context, db DBTX, id string) (*string, error) {
+	row := db.QueryRow(ctx, getCustomerTestClock, id)
+	var test_clock_id *string
+	err := row.Scan(&test_clock_id)
+	return test_clock_id, err
+}
+
 const insertCustomer = `-- name: InsertCustomer :execrows
 INSERT INTO customers (id, account_id, mode, external_id, name, email, metadata, created_at, updated_at, test_clock_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (account_id, mode, external_id) DO NOTHING

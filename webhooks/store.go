@@ -1,0 +1,16 @@
+package webhooks
+
+import (
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/webhooks/internal/dbsqlc"
+)
+
+// queries runs the statements sqlc compiles from webhooks/queries/*.sql
+// (regenerate with `sqlc generate` at the repository root) on the dbtx each
+// method takes. webhooks has no hot path: every statement it runs is there.
+var queries = dbsqlc.New()
+
+// on is where a generated query runs: db (the pool or a transaction) with
+// every driver error translated once, by billing.TranslateErrors, so no call
+// site translates by hand. A missing row comes back as ENotFound.
+func on(db dbsqlc.DBTX) dbsqlc.DBTX { return billing.TranslateErrors(db) }
