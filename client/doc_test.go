@@ -18,6 +18,15 @@ func TestGoClientDocExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The client's README shows the guide's quick start: the same block.
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	quick := regexp.MustCompile("(?s)<!-- go-quickstart:start -->.*?<!-- go-quickstart:end -->")
+	if a, b := quick.Find(readme), quick.Find(doc); a == nil || string(a) != string(b) {
+		t.Errorf("client/README.md's quick start is not docs/INTEGRATE.md's go-quickstart block")
+	}
 	s := newServer(t)
 	for _, tc := range []struct{ block, want string }{
 		{"go-setup", "user_123 has 10.00 USD\n"},
