@@ -323,7 +323,7 @@ func TestGoClientRetries(t *testing.T) {
 		if err != nil || cus.ExternalID != "user_429" {
 			t.Fatalf("CreateCustomer after a 429 = %+v, %v", cus, err)
 		}
-		if d := time.Now().Sub(start); d < 900*time.Millisecond || len(rt.keys) != 2 || rt.keys[0] == "" || rt.keys[0] != rt.keys[1] {
+		if d := time.Since(start); d < 900*time.Millisecond || len(rt.keys) != 2 || rt.keys[0] == "" || rt.keys[0] != rt.keys[1] {
 			t.Errorf("retried after %v with keys %q; want after Retry-After (1 s), under one generated key", d, rt.keys)
 		}
 	})
