@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // idempotent runs a POST that carries an Idempotency-Key (see the README's
@@ -28,8 +28,8 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key string, 
 	ctx := r.Context()
 	info := infoFrom(ctx)
 	claim, err := s.keys.claim(ctx, key, requestHash(r, body))
-	if billing.ErrorCode(err) == billing.EInvalid {
-		err = badRequest("invalid_idempotency_key", "Idempotency-Key", billing.ErrorMessage(err))
+	if kernel.ErrorCode(err) == kernel.EInvalid {
+		err = badRequest("invalid_idempotency_key", "Idempotency-Key", kernel.ErrorMessage(err))
 	}
 	if err != nil {
 		s.fail(w, r, err)

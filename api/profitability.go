@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/wire"
 )
@@ -126,7 +127,7 @@ func (s *server) setProfitabilityDimensions(w http.ResponseWriter, r *http.Reque
 		return err
 	}
 	if in.Dimensions == nil {
-		return &apiError{status: http.StatusUnprocessableEntity, typ: typeInvalidRequest, code: billing.EInvalid, param: "dimensions",
+		return &apiError{status: http.StatusUnprocessableEntity, typ: typeInvalidRequest, code: kernel.EInvalid, param: "dimensions",
 			message: "dimensions is required: the full list of data keys to group by, such as [\"feature\"] ([] clears it)"}
 	}
 	dims, err := s.prof.SetProfitabilityDimensions(r.Context(), in.Dimensions)

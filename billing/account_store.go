@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 func accountFromRow(r dbsqlc.Account) Account {
@@ -71,12 +72,12 @@ func revokeAPIKey(ctx context.Context, db dbtx, ref string, now time.Time) (APIK
 		return APIKey{}, translate(err)
 	}
 	if n > 1 {
-		return APIKey{}, Errorf(EConflict, "%d keys share the prefix %q; revoke by key id (`tollgate keys list` shows ids)", n, ref)
+		return APIKey{}, kernel.Errorf(kernel.EConflict, "%d keys share the prefix %q; revoke by key id (`tollgate keys list` shows ids)", n, ref)
 	}
 	r, err := queries.RevokeAPIKey(ctx, db, dbsqlc.RevokeAPIKeyParams{Ref: ref, Now: now})
 	k := apiKeyFromRow(dbsqlc.ListAPIKeysRow(r))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return k, NotFoundf("key", "API key %q not found; `tollgate keys list` shows ids and prefixes", ref)
+		return k, kernel.NotFoundf("key", "API key %q not found; `tollgate keys list` shows ids and prefixes", ref)
 	}
 	return k, translate(err)
 }

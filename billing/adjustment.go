@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // AdjustmentKind is what a manual movement does.
@@ -106,7 +108,7 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 				return err
 			}
 			if string(oldHash) != string(hash) {
-				return Errorf(EConflict, "transaction_id %q was already used for a different adjustment (%s %s %s); use a new transaction_id for a new adjustment", in.TransactionID, old.Kind, old.Amount, old.Asset)
+				return kernel.Errorf(kernel.EConflict, "transaction_id %q was already used for a different adjustment (%s %s %s); use a new transaction_id for a new adjustment", in.TransactionID, old.Kind, old.Amount, old.Asset)
 			}
 			adj = old
 			adj.Replayed = true
@@ -166,7 +168,7 @@ func movesMoney(kind AdjustmentKind, asset Asset) bool {
 
 func validateAdjustment(in CreateAdjustmentInput) error {
 	if strings.TrimSpace(in.TransactionID) == "" || len(in.TransactionID) > 200 {
-		return Invalidf("transaction_id", "transaction_id is required: a unique id you choose for this adjustment (1-200 characters), so a retry never applies it twice")
+		return kernel.Invalidf("transaction_id", "transaction_id is required: a unique id you choose for this adjustment (1-200 characters), so a retry never applies it twice")
 	}
 	if err := CheckAmount("amount", in.Amount); err != nil {
 		return err
@@ -179,17 +181,17 @@ func validateAdjustment(in CreateAdjustmentInput) error {
 	switch in.Kind {
 	case AdjustGift, AdjustTopUp, AdjustCharge, AdjustRefund:
 		if !in.Amount.IsPositive() {
-			return Invalidf("amount", "amount must be above zero for a %s; got %s", in.Kind, in.Amount)
+			return kernel.Invalidf("amount", "amount must be above zero for a %s; got %s", in.Kind, in.Amount)
 		}
 	case AdjustCorrection:
 		if in.Amount.IsZero() {
-			return Invalidf("amount", "a correction's amount must not be zero: positive credits the wallet, negative debits it")
+			return kernel.Invalidf("amount", "a correction's amount must not be zero: positive credits the wallet, negative debits it")
 		}
 	default:
-		return Invalidf("kind", "kind must be one of gift, top_up, charge, refund, correction; got %q", in.Kind)
+		return kernel.Invalidf("kind", "kind must be one of gift, top_up, charge, refund, correction; got %q", in.Kind)
 	}
 	if in.Purpose != "" && in.Purpose != LotPromotion && in.Purpose != LotBundled && in.Purpose != LotPaid {
-		return Invalidf("purpose", "purpose must be promotion, bundled or paid; got %q", in.Purpose)
+		return kernel.Invalidf("purpose", "purpose must be promotion, bundled or paid; got %q", in.Purpose)
 	}
 	return nil
 }
@@ -198,7 +200,7 @@ func (s *core) applyAdjustment(ctx context.Context, tx txn, b *balanceState, in 
 	p := &posting{id: adj.LedgerTxnID, kind: string(in.Kind), reference: adj.ID, walletID: b.walletID, description: in.Reason}
 	b.postings = append(b.postings, p)
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(b.now) {
-		return "", Invalidf("expires_at", "expires_at %s is not in the future", in.ExpiresAt.Format(time.RFC3339))
+		return "", kernel.Invalidf("expires_at", "expires_at %s is not in the future", in.ExpiresAt.Format(time.RFC3339))
 	}
 	switch {
 	case in.Kind == AdjustGift:
@@ -227,7 +229,7 @@ func (s *core) applyAdjustment(ctx context.Context, tx txn, b *balanceState, in 
 	case in.Kind == AdjustCharge || in.Kind == AdjustCorrection:
 		amount := in.Amount.Abs()
 		if room := b.available().Add(b.creditLimit); amount.GreaterThan(room) {
-			return "", &Error{Code: EInsufficientFunds, Field: "amount", Message: fmt.Sprintf(
+			return "", &kernel.Error{Code: kernel.EInsufficientFunds, Field: "amount", Message: fmt.Sprintf(
 				"insufficient funds: the %s needs %s %s but %s %s is available (credit limit %s); top up the wallet or raise its credit limit",
 				in.Kind, amount, b.asset.Code, b.available(), b.asset.Code, b.creditLimit)}
 		}
@@ -255,9 +257,9 @@ func (s *core) refund(ctx context.Context, tx txn, b *balanceState, p *posting, 
 	}
 	if in.LotID != "" && len(targets) == 0 {
 		if _, err := getLot(ctx, tx, b.walletID, in.LotID); err != nil {
-			return "", NotFoundf("lot_id", "lot %s not found in this wallet", in.LotID).With(ActFindLot)
+			return "", kernel.NotFoundf("lot_id", "lot %s not found in this wallet", in.LotID).With(ActFindLot)
 		}
-		return "", Invalidf("lot_id", "lot %s cannot be refunded: only paid lots with value left (not expired) can", in.LotID).With(ActFindLot)
+		return "", kernel.Invalidf("lot_id", "lot %s cannot be refunded: only paid lots with value left (not expired) can", in.LotID).With(ActFindLot)
 	}
 	refundable := Zero
 	for _, l := range targets {
@@ -267,13 +269,13 @@ func (s *core) refund(ctx context.Context, tx txn, b *balanceState, p *posting, 
 		whole, rest := WholeUnits(refundable, b.asset.Precision)
 		fmtA := func(d Decimal) string { return FormatAmount(d, b.asset.Precision) }
 		if rest.IsZero() {
-			return "", Invalidf("amount", "refund of %s %s exceeds what the paid lot(s) hold (%s %s); refund at most that", fmtA(in.Amount), b.asset.Code, fmtA(refundable), b.asset.Code)
+			return "", kernel.Invalidf("amount", "refund of %s %s exceeds what the paid lot(s) hold (%s %s); refund at most that", fmtA(in.Amount), b.asset.Code, fmtA(refundable), b.asset.Code)
 		}
-		return "", Invalidf("amount", "refund of %s %s exceeds what the paid lot(s) hold (%s %s); a refund moves whole units, so refund at most %s %s; the remaining %s %s stays in the wallet, spendable",
+		return "", kernel.Invalidf("amount", "refund of %s %s exceeds what the paid lot(s) hold (%s %s); a refund moves whole units, so refund at most %s %s; the remaining %s %s stays in the wallet, spendable",
 			fmtA(in.Amount), b.asset.Code, fmtA(refundable), b.asset.Code, fmtA(whole), b.asset.Code, fmtA(rest), b.asset.Code)
 	}
 	if in.Amount.GreaterThan(b.available()) {
-		return "", &Error{Code: EInsufficientFunds, Field: "amount", Message: fmt.Sprintf(
+		return "", &kernel.Error{Code: kernel.EInsufficientFunds, Field: "amount", Message: fmt.Sprintf(
 			"refund of %s %s exceeds the available balance (%s %s); void open authorizations first", in.Amount, b.asset.Code, b.available(), b.asset.Code)}
 	}
 	p.add(entry{account: LedgerFunding, asset: b.asset.Code, amount: in.Amount})
@@ -305,10 +307,10 @@ func (s *core) revenueBasis(ctx context.Context, tx txn, b *balanceState, in Cre
 	switch {
 	case in.PaidAmount != nil:
 		if in.PaidAmount.IsNegative() {
-			return Invalidf("paid_amount", "paid_amount must not be negative")
+			return kernel.Invalidf("paid_amount", "paid_amount must not be negative")
 		}
 		if in.PaidCurrency == "" {
-			return Invalidf("paid_currency", "paid_currency is required with paid_amount, such as \"USD\"")
+			return kernel.Invalidf("paid_currency", "paid_currency is required with paid_amount, such as \"USD\"")
 		}
 		cur, err := s.assetTx(ctx, tx, b.c, "paid_currency", in.PaidCurrency)
 		if err != nil {
@@ -323,7 +325,7 @@ func (s *core) revenueBasis(ctx context.Context, tx txn, b *balanceState, in Cre
 		basis := in.Amount
 		l.RevenueBasis, l.RevenueCurrency = &basis, b.asset.Code
 	default:
-		return Invalidf("paid_amount", "a top_up of %s needs paid_amount and paid_currency: what the customer paid for these %s (the revenue they stand for)", b.asset.Code, b.asset.Code)
+		return kernel.Invalidf("paid_amount", "a top_up of %s needs paid_amount and paid_currency: what the customer paid for these %s (the revenue they stand for)", b.asset.Code, b.asset.Code)
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Authorization time to live: a hold lasts DefaultAuthorizationTTL unless the
@@ -89,17 +91,17 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorizati
 		return Authorization{}, err
 	}
 	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 200 {
-		return Authorization{}, Invalidf("idempotency_key", "idempotency_key is required: a unique id you choose for this authorization (1-200 characters), so a retry never holds twice")
+		return Authorization{}, kernel.Invalidf("idempotency_key", "idempotency_key is required: a unique id you choose for this authorization (1-200 characters), so a retry never holds twice")
 	}
 	ttl := in.TTL
 	if ttl == 0 {
 		ttl = DefaultAuthorizationTTL
 	}
 	if ttl < time.Second || ttl > MaxAuthorizationTTL {
-		return Authorization{}, Invalidf("ttl_seconds", "ttl_seconds must be between 1 and %d (24 hours); the default is %d", int(MaxAuthorizationTTL.Seconds()), int(DefaultAuthorizationTTL.Seconds()))
+		return Authorization{}, kernel.Invalidf("ttl_seconds", "ttl_seconds must be between 1 and %d (24 hours); the default is %d", int(MaxAuthorizationTTL.Seconds()), int(DefaultAuthorizationTTL.Seconds()))
 	}
 	if (in.EventType == "") == (in.Amount == nil) {
-		return Authorization{}, Invalidf("event_type", "send either event_type with estimated data (priced by the customer's subscription) or amount with asset")
+		return Authorization{}, kernel.Invalidf("event_type", "send either event_type with estimated data (priced by the customer's subscription) or amount with asset")
 	}
 	if in.Amount != nil {
 		if err := CheckAmount("amount", *in.Amount); err != nil {
@@ -107,7 +109,7 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorizati
 		}
 	}
 	if in.Amount != nil && (in.Asset == "" || in.Amount.IsNegative()) {
-		return Authorization{}, Invalidf("amount", "an explicit amount must be zero or more and come with its asset, such as amount \"0.50\" and asset \"USD\"")
+		return Authorization{}, kernel.Invalidf("amount", "an explicit amount must be zero or more and come with its asset, such as amount \"0.50\" and asset \"USD\"")
 	}
 	var auth Authorization
 	guess, lostNew := true, false
@@ -124,7 +126,7 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorizati
 		}
 		// A lost COMMIT of a new authorization: the next attempt finds it
 		// and answers it as created by this call, not as a replay.
-		lostNew = lostNew || ErrorCode(err) == EOutcomeUnknown && !auth.Replayed
+		lostNew = lostNew || kernel.ErrorCode(err) == kernel.EOutcomeUnknown && !auth.Replayed
 		if !retry.again(ctx, err) {
 			err = retry.result(err)
 			break
@@ -186,7 +188,7 @@ func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeIn
 	}
 	if found {
 		if string(oldHash) != string(hash) {
-			return Authorization{}, Errorf(EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
+			return Authorization{}, kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
 		}
 		old.Replayed = true
 		return s.present(old, now), nil
@@ -217,13 +219,13 @@ func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeIn
 		}
 		switch len(totals) {
 		case 0:
-			return Authorization{}, Invalidf("event_type", "the prices for %s charge nothing per event (recurring only); there is nothing to authorize", in.EventType)
+			return Authorization{}, kernel.Invalidf("event_type", "the prices for %s charge nothing per event (recurring only); there is nothing to authorize", in.EventType)
 		case 1:
 			for k, v := range totals {
 				assetCode, amount = k, v
 			}
 		default:
-			return Authorization{}, Invalidf("event_type", "the prices for %s charge in several assets (%s); authorize an explicit amount and asset instead", in.EventType, strings.Join(sortedKeys(totals), ", "))
+			return Authorization{}, kernel.Invalidf("event_type", "the prices for %s charge in several assets (%s); authorize an explicit amount and asset instead", in.EventType, strings.Join(sortedKeys(totals), ", "))
 		}
 	}
 	assets, err := s.assetsOf(ctx, tx, c, assetCode)
@@ -232,7 +234,7 @@ func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeIn
 	}
 	asset, ok := assets[assetCode]
 	if !ok {
-		return Authorization{}, NotFoundf("asset", "asset %q not found; existing assets: %s", assetCode, strings.Join(sortedKeys(assets), ", ")).With(ActCreateAsset)
+		return Authorization{}, kernel.NotFoundf("asset", "asset %q not found; existing assets: %s", assetCode, strings.Join(sortedKeys(assets), ", ")).With(ActCreateAsset)
 	}
 	// Lock the balance (unless (1) did) and decide.
 	b := early
@@ -326,7 +328,7 @@ func (s *core) recordDecision(ctx context.Context, tx txn, c Caller, a Authoriza
 			return Authorization{}, err
 		}
 		if string(oldHash) != string(hash) {
-			return Authorization{}, Errorf(EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
+			return Authorization{}, kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
 		}
 		old.Replayed = true
 		return s.present(old, now), nil
@@ -384,9 +386,9 @@ func (s *Service) VoidAuthorization(ctx context.Context, id string) (Authorizati
 		}
 		switch a.Status {
 		case AuthCaptured:
-			return Errorf(EConflict, "authorization %s was already captured by event %s; it cannot be voided", id, a.EventID).With(ActRefund)
+			return kernel.Errorf(kernel.EConflict, "authorization %s was already captured by event %s; it cannot be voided", id, a.EventID).With(ActRefund)
 		case AuthDeclined:
-			return Invalidf("authorization_id", "authorization %s was declined and holds nothing; there is nothing to void", id)
+			return kernel.Invalidf("authorization_id", "authorization %s was declined and holds nothing; there is nothing to void", id)
 		case AuthVoided:
 			return nil
 		}
@@ -404,7 +406,7 @@ func (s *Service) VoidAuthorization(ctx context.Context, id string) (Authorizati
 func authorizationHash(in AuthorizeInput, walletID string, ttl time.Duration) ([]byte, error) {
 	data, err := json.Marshal(in.Data)
 	if err != nil {
-		return nil, Invalidf("data", "data must be a JSON object of numbers and strings")
+		return nil, kernel.Invalidf("data", "data must be a JSON object of numbers and strings")
 	}
 	amount := ""
 	if in.Amount != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
 )
 
@@ -64,7 +65,7 @@ func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUp
 		return AutoTopUp{}, err
 	}
 	if in.Threshold.IsNegative() {
-		return AutoTopUp{}, Invalidf("threshold", "threshold must be zero or more: the available balance below which the card is charged")
+		return AutoTopUp{}, kernel.Invalidf("threshold", "threshold must be zero or more: the available balance below which the card is charged")
 	}
 	t, err := s.priceTopUp(ctx, c, &CreateTopUpInput{IdempotencyKey: "auto", Customer: in.Customer, Wallet: in.Wallet, Asset: in.Asset,
 		Paid: in.Paid, Currency: in.Currency, Credit: in.Credit, SuccessURL: "https://auto.invalid", CancelURL: "https://auto.invalid"})
@@ -77,7 +78,7 @@ func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUp
 			return AutoTopUp{}, err
 		}
 		if in.MonthlyCap.LessThan(t.Paid) {
-			return AutoTopUp{}, Invalidf("monthly_cap", "monthly_cap %s %s is less than one top-up of %s %s; raise it or leave it out",
+			return AutoTopUp{}, kernel.Invalidf("monthly_cap", "monthly_cap %s %s is less than one top-up of %s %s; raise it or leave it out",
 				FormatAmount(*in.MonthlyCap, t.PaidPrecision), t.Currency, FormatAmount(t.Paid, t.PaidPrecision), t.Currency)
 		}
 		m := in.MonthlyCap.Shift(t.PaidPrecision).IntPart()
@@ -137,7 +138,7 @@ func (s *core) getAutoTopUp(ctx context.Context, db dbtx, walletID, asset string
 			&capMinor, &a.Failures, &a.RetryAfter, &a.DisabledReason, &a.UpdatedAt)
 	if err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return a, NotFoundf("asset", "the wallet has no auto top-up in %s", asset)
+			return a, kernel.NotFoundf("asset", "the wallet has no auto top-up in %s", asset)
 		}
 		return a, translate(err)
 	}
@@ -163,7 +164,7 @@ func (s *core) savedCard(ctx context.Context, db dbtx, c Caller, customerID stri
 		return "", "", translate(err)
 	}
 	if card == "" {
-		return "", "", Invalidf("customer", "the customer has no saved card to charge: auto top-up charges the card of a paid top-up").With(ActSaveCard)
+		return "", "", kernel.Invalidf("customer", "the customer has no saved card to charge: auto top-up charges the card of a paid top-up").With(ActSaveCard)
 	}
 	return cus, card, nil
 }
@@ -273,7 +274,7 @@ func (s *Payments) ChargeAutoTopUp(ctx context.Context, id string) error {
 	cus, card, err := s.savedCard(ctx, s.pool, c, t.CustomerID)
 	if err != nil {
 		return s.tx(ctx, func(tx pgx.Tx) error {
-			return s.applyOutcome(ctx, tx, c, outcome{topUpID: id, status: TopUpFailed, code: "no_saved_card", message: ErrorMessage(err)})
+			return s.applyOutcome(ctx, tx, c, outcome{topUpID: id, status: TopUpFailed, code: "no_saved_card", message: kernel.ErrorMessage(err)})
 		})
 	}
 	if _, err := s.pool.Exec(ctx, `UPDATE top_ups SET provider = $2 WHERE id = $1`, id, prov.Name()); err != nil {

@@ -1,6 +1,10 @@
 package billing
 
-import "context"
+import (
+	"context"
+
+	"github.com/tollgatehq/tollgate/kernel"
+)
 
 // Mode separates test data from live data inside one account.
 type Mode string
@@ -59,7 +63,7 @@ func RequireCaller(ctx context.Context) (Caller, error) { return callerOf(ctx) }
 func callerOf(ctx context.Context) (Caller, error) {
 	c, ok := CallerFrom(ctx)
 	if !ok || c.AccountID == "" || (c.Mode != ModeTest && c.Mode != ModeLive) {
-		return Caller{}, Errorf(EUnauthorized, "no API key: send Authorization: Bearer <key> (create one with `tollgate keys create`)")
+		return Caller{}, kernel.Errorf(kernel.EUnauthorized, "no API key: send Authorization: Bearer <key> (create one with `tollgate keys create`)")
 	}
 	return c, nil
 }

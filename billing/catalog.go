@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Product is a billable activity: the app reports events of EventType and the
@@ -96,10 +98,10 @@ func (s *Catalog) CreateProduct(ctx context.Context, in CreateProductInput) (vie
 		return ProductView{}, false, err
 	}
 	if !codeRE.MatchString(in.Code) {
-		return ProductView{}, false, Invalidf("code", "code %q is not valid: use 1-64 lower-case letters, digits, '.', '_' or '-', such as \"image-generation\"", in.Code)
+		return ProductView{}, false, kernel.Invalidf("code", "code %q is not valid: use 1-64 lower-case letters, digits, '.', '_' or '-', such as \"image-generation\"", in.Code)
 	}
 	if !eventTypeRE.MatchString(in.EventType) {
-		return ProductView{}, false, Invalidf("event_type", "event_type %q is not valid: the activity name your app sends with each usage event (1-100 letters, digits, '.', '_', ':', '/' or '-'), such as \"image.generated\"", in.EventType)
+		return ProductView{}, false, kernel.Invalidf("event_type", "event_type %q is not valid: the activity name your app sends with each usage event (1-100 letters, digits, '.', '_', ':', '/' or '-'), such as \"image.generated\"", in.EventType)
 	}
 	if strings.TrimSpace(in.Name) == "" {
 		in.Name = in.Code
@@ -122,7 +124,7 @@ func (s *Catalog) CreateProduct(ctx context.Context, in CreateProductInput) (vie
 			}
 			first := old.Versions[len(old.Versions)-1]
 			if old.Name != p.Name || old.Description != p.Description || old.EventType != p.EventType || !sameVersion(first, prices, ents) {
-				return Errorf(EConflict, "product %s already exists with another definition; products are never edited", in.Code).With(ActNewVersion)
+				return kernel.Errorf(kernel.EConflict, "product %s already exists with another definition; products are never edited", in.Code).With(ActNewVersion)
 			}
 			view = old
 			return nil
@@ -157,10 +159,10 @@ func sameVersion(v ProductVersion, prices []Price, ents []Entitlement) bool {
 // and vendors and gives each price a fresh id.
 func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []Price, ents []Entitlement) ([]Price, []Entitlement, error) {
 	if len(prices) == 0 {
-		return nil, nil, Invalidf("prices", "a version needs at least one price, e.g. {\"model\": \"per_unit\", \"asset\": \"USD\", \"unit_amount\": \"0.04\"}")
+		return nil, nil, kernel.Invalidf("prices", "a version needs at least one price, e.g. {\"model\": \"per_unit\", \"asset\": \"USD\", \"unit_amount\": \"0.04\"}")
 	}
 	if len(prices) > 50 {
-		return nil, nil, Invalidf("prices", "a version holds at most 50 prices; got %d", len(prices))
+		return nil, nil, kernel.Invalidf("prices", "a version holds at most 50 prices; got %d", len(prices))
 	}
 	prec, err := s.precisions(ctx, tx, c)
 	if err != nil {
@@ -173,7 +175,7 @@ func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []Pric
 		out[i] = p
 	}
 	if err := ValidatePrices(out, lookup); err != nil {
-		if e, ok := err.(*Error); ok && strings.Contains(e.Message, "asset") {
+		if e, ok := err.(*kernel.Error); ok && strings.Contains(e.Message, "asset") {
 			e.Message += fmt.Sprintf("; existing assets: %s", strings.Join(sortedKeys(prec), ", "))
 			e.Action = ActCreateAsset
 		}
@@ -182,13 +184,13 @@ func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []Pric
 	for i, p := range out {
 		if p.Model == CostPlus && p.Vendor != "" {
 			if _, err := getVendor(ctx, tx, c, p.Vendor); err != nil {
-				return nil, nil, NotFoundf(fmt.Sprintf("prices[%d].vendor", i), "vendor %q not found", p.Vendor).With(ActCreateVendor)
+				return nil, nil, kernel.NotFoundf(fmt.Sprintf("prices[%d].vendor", i), "vendor %q not found", p.Vendor).With(ActCreateVendor)
 			}
 		}
 	}
 	for i, e := range ents {
 		if err := ValidateEntitlement(e, lookup); err != nil {
-			if ee, ok := err.(*Error); ok {
+			if ee, ok := err.(*kernel.Error); ok {
 				ee.Field = fmt.Sprintf("entitlements[%d].%s", i, ee.Field)
 			}
 			return nil, nil, err
@@ -225,7 +227,7 @@ func (s *Catalog) CreateProductVersion(ctx context.Context, in CreateVersionInpu
 			return err
 		}
 		if p.ArchivedAt != nil {
-			return Invalidf("product", "product %s is archived; create a new product instead", p.Code)
+			return kernel.Invalidf("product", "product %s is archived; create a new product instead", p.Code)
 		}
 		prices, ents, err := s.checkVersion(ctx, tx, c, in.Prices, in.Entitlements)
 		if err != nil {
@@ -307,11 +309,11 @@ func (s *Catalog) ArchiveProduct(ctx context.Context, ref string) (Product, erro
 
 func resolveProduct(ctx context.Context, db dbtx, c Caller, ref string, forUpdate bool) (Product, error) {
 	if ref == "" {
-		return Product{}, Invalidf("product", "product is required: its code or id (prod_…)")
+		return Product{}, kernel.Invalidf("product", "product is required: its code or id (prod_…)")
 	}
 	p, err := getProduct(ctx, db, c, ref)
-	if ErrorCode(err) == ENotFound {
-		return p, NotFoundf("product", "product %q not found by code or id", ref).With(ActFindProduct)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return p, kernel.NotFoundf("product", "product %q not found by code or id", ref).With(ActFindProduct)
 	}
 	return p, err
 }
@@ -323,7 +325,7 @@ func (s *Catalog) CreateVendor(ctx context.Context, code, name string) (Vendor, 
 		return Vendor{}, false, err
 	}
 	if !codeRE.MatchString(code) {
-		return Vendor{}, false, Invalidf("code", "vendor code %q is not valid: use lower-case letters, digits, '.', '_' or '-', such as \"openai\"", code)
+		return Vendor{}, false, kernel.Invalidf("code", "vendor code %q is not valid: use lower-case letters, digits, '.', '_' or '-', such as \"openai\"", code)
 	}
 	if name == "" {
 		name = code
@@ -385,7 +387,7 @@ func (s *core) subscribeTx(ctx context.Context, tx txn, c Caller, in SubscribeIn
 		return Subscription{}, err
 	}
 	if p.ArchivedAt != nil {
-		return Subscription{}, Invalidf("product", "product %s is archived and takes no new subscriptions", p.Code)
+		return Subscription{}, kernel.Invalidf("product", "product %s is archived and takes no new subscriptions", p.Code)
 	}
 	version := in.Version
 	if version == 0 {
@@ -396,7 +398,7 @@ func (s *core) subscribeTx(ctx context.Context, tx txn, c Caller, in SubscribeIn
 		return Subscription{}, err
 	}
 	if version < 1 || version > latest {
-		return Subscription{}, Invalidf("version", "product %s has versions 1 to %d; got %d", p.Code, latest, version)
+		return Subscription{}, kernel.Invalidf("version", "product %s has versions 1 to %d; got %d", p.Code, latest, version)
 	}
 	if err := lockCustomer(ctx, tx, cus.ID); err != nil {
 		return Subscription{}, err
@@ -413,14 +415,14 @@ func (s *core) subscribeTx(ctx context.Context, tx txn, c Caller, in SubscribeIn
 		if err := endSubscription(ctx, tx, cur.ID, now); err != nil {
 			return Subscription{}, err
 		}
-	case ErrorCode(err) != ENotFound:
+	case kernel.ErrorCode(err) != kernel.ENotFound:
 		return Subscription{}, err
 	}
 	sub := Subscription{ID: newID(prefixSubscription, now), CustomerID: cus.ID, ProductID: p.ID, ProductCode: p.Code, Version: version, StartedAt: now}
 	pl, err := s.planFor(ctx, tx, p.ID, version)
 	if err != nil || pl.interval == "" {
 		if err == nil && in.TrialDays != 0 {
-			err = Invalidf("trial_days", "product %s version %d has no recurring price, so there is nothing to try for free; send trial_days 0", p.Code, version)
+			err = kernel.Invalidf("trial_days", "product %s version %d has no recurring price, so there is nothing to try for free; send trial_days 0", p.Code, version)
 		}
 		if err != nil {
 			return Subscription{}, err

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // priceRow and entitlementRow are how prices and entitlements are stored in a
@@ -158,8 +159,8 @@ func insertVersion(ctx context.Context, db dbtx, v ProductVersion) error {
 	prices, ents := encodeVersion(v.Prices, v.Entitlements)
 	err := queries.InsertVersion(ctx, db, dbsqlc.InsertVersionParams{ID: v.ID, ProductID: v.ProductID, Version: int32(v.Version),
 		Prices: []byte(prices), Entitlements: []byte(ents), PublishedAt: v.PublishedAt})
-	if ErrorCode(translate(err)) == EConflict {
-		return Errorf(EConflict, "another version of this product was published at the same moment; retry")
+	if kernel.ErrorCode(translate(err)) == kernel.EConflict {
+		return kernel.Errorf(kernel.EConflict, "another version of this product was published at the same moment; retry")
 	}
 	return translate(err)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // decimalEqual compares decimals by value (0.5 equals 0.50).
@@ -54,8 +55,8 @@ func TestCreateProduct(t *testing.T) {
 				other.Prices = append([]billing.Price(nil), in.Prices...)
 				change(&other)
 				_, _, err := e.svc.Catalog.CreateProduct(e.ctx, other)
-				wantCode(t, fmt.Sprintf("CreateProduct(images, other %s)", name), err, billing.EConflict)
-				if billing.ErrorAction(err) != billing.ActNewVersion {
+				wantCode(t, fmt.Sprintf("CreateProduct(images, other %s)", name), err, kernel.EConflict)
+				if kernel.ErrorAction(err) != billing.ActNewVersion {
 					t.Errorf("CreateProduct conflict %q does not name the fix (publish a new version)", err)
 				}
 			})
@@ -119,7 +120,7 @@ func TestCreateProductInvalid(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := e.svc.Catalog.CreateProduct(e.ctx, tc.in)
-			wantField(t, "CreateProduct("+tc.name+")", err, billing.EInvalid, tc.field)
+			wantField(t, "CreateProduct("+tc.name+")", err, kernel.EInvalid, tc.field)
 			for _, s := range tc.inText {
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("CreateProduct(%s) error %q does not mention %q", tc.name, err, s)
@@ -131,7 +132,7 @@ func TestCreateProductInvalid(t *testing.T) {
 		in := billing.CreateProductInput{Code: "agent", EventType: "agent.step", Prices: []billing.Price{
 			perUnit("USD", "0.01"), {Model: billing.CostPlus, Asset: "USD", Vendor: "openai", MarkupPercent: dec("20")}}}
 		_, _, err := e.svc.Catalog.CreateProduct(e.ctx, in)
-		wantField(t, "CreateProduct(cost_plus over an unknown vendor)", err, billing.ENotFound, "prices[1].vendor")
+		wantField(t, "CreateProduct(cost_plus over an unknown vendor)", err, kernel.ENotFound, "prices[1].vendor")
 		if !strings.Contains(err.Error(), "create_vendor") || !strings.Contains(err.Error(), "openai") {
 			t.Errorf("CreateProduct(unknown vendor) error %q does not name the vendor and create_vendor", err)
 		}
@@ -200,11 +201,11 @@ func TestVersionImmutability(t *testing.T) {
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "videos", Prices: []billing.Price{perUnit("USD", "1")}})
-		wantField(t, "CreateProductVersion(videos)", err, billing.ENotFound, "product")
+		wantField(t, "CreateProductVersion(videos)", err, kernel.ENotFound, "product")
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		_, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05"), perUnit("USD", "-1")}})
-		wantField(t, "CreateProductVersion(negative price)", err, billing.EInvalid, "prices[1].unit_amount")
+		wantField(t, "CreateProductVersion(negative price)", err, kernel.EInvalid, "prices[1].unit_amount")
 		if got, _ := e.svc.Catalog.GetProduct(e.ctx, "images"); len(got.Versions) != 2 {
 			t.Errorf("GetProduct(images) after a rejected version = %d versions, want 2", len(got.Versions))
 		}
@@ -252,9 +253,9 @@ func TestKeepDefault(t *testing.T) {
 	t.Run("ErrInvalidVersion", func(t *testing.T) {
 		for _, v := range []int{3, -1} {
 			_, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u2", Product: "images", Version: v})
-			wantField(t, fmt.Sprintf("Subscribe(version %d)", v), err, billing.EInvalid, "version")
+			wantField(t, fmt.Sprintf("Subscribe(version %d)", v), err, kernel.EInvalid, "version")
 			_, err = e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "images", Version: v})
-			wantField(t, fmt.Sprintf("SimulateUsage(version %d)", v), err, billing.EInvalid, "version")
+			wantField(t, fmt.Sprintf("SimulateUsage(version %d)", v), err, kernel.EInvalid, "version")
 		}
 	})
 }
@@ -296,20 +297,20 @@ func TestArchiveProduct(t *testing.T) {
 	})
 	t.Run("ErrSubscribe", func(t *testing.T) {
 		_, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u2", Product: "images"})
-		wantField(t, "Subscribe(u2, archived images)", err, billing.EInvalid, "product")
+		wantField(t, "Subscribe(u2, archived images)", err, kernel.EInvalid, "product")
 		if !strings.Contains(err.Error(), "archived") {
 			t.Errorf("Subscribe(archived) error %q does not say the product is archived", err)
 		}
 		// Nor does usage subscribe u2 implicitly.
 		_, err = e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "e3", Customer: "u2", EventType: "image.generated"})
-		wantCode(t, "RecordUsage(u2, archived images)", err, billing.EInvalid)
+		wantCode(t, "RecordUsage(u2, archived images)", err, kernel.EInvalid)
 		if subs, err := e.svc.Plans.ListSubscriptions(e.ctx, "u2"); err != nil || len(subs) != 0 {
 			t.Errorf("ListSubscriptions(u2) = %+v, %v; want none", subs, err)
 		}
 	})
 	t.Run("ErrNewVersion", func(t *testing.T) {
 		_, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05")}})
-		wantField(t, "CreateProductVersion(archived images)", err, billing.EInvalid, "product")
+		wantField(t, "CreateProductVersion(archived images)", err, kernel.EInvalid, "product")
 	})
 	t.Run("Listing", func(t *testing.T) {
 		page, err := e.svc.Catalog.ListProducts(e.ctx, billing.ListProductsInput{})
@@ -531,9 +532,9 @@ func TestSimulateHasNoEffect(t *testing.T) {
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "videos"})
-		wantField(t, "SimulateUsage(videos)", err, billing.ENotFound, "product")
+		wantField(t, "SimulateUsage(videos)", err, kernel.ENotFound, "product")
 		_, err = e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "api", Customer: "u9"})
-		wantField(t, "SimulateUsage(customer u9)", err, billing.ENotFound, "customer")
+		wantField(t, "SimulateUsage(customer u9)", err, kernel.ENotFound, "customer")
 	})
 	e.verifyClean(t)
 }
@@ -558,9 +559,9 @@ func TestSimulateRatingErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, simErr := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: tc.product, Data: tc.data})
-			wantField(t, "SimulateUsage("+tc.name+")", simErr, billing.EInvalid, tc.field)
+			wantField(t, "SimulateUsage("+tc.name+")", simErr, kernel.EInvalid, tc.field)
 			_, recErr := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: tc.name, Customer: "u1", EventType: tc.eventType, Data: tc.data})
-			wantField(t, "RecordUsage("+tc.name+")", recErr, billing.EInvalid, tc.field)
+			wantField(t, "RecordUsage("+tc.name+")", recErr, kernel.EInvalid, tc.field)
 			if simErr.Error() != recErr.Error() {
 				t.Errorf("SimulateUsage(%s) error %q, RecordUsage's %q; want the same", tc.name, simErr, recErr)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Customer is the platform's end user.
@@ -65,26 +66,26 @@ func pageSize(n int) (int, error) {
 	case n == 0:
 		return defaultPageSize, nil
 	case n < 0 || n > maxPageSize:
-		return 0, Invalidf("limit", "limit must be between 1 and %d; got %d", maxPageSize, n)
+		return 0, kernel.Invalidf("limit", "limit must be between 1 and %d; got %d", maxPageSize, n)
 	}
 	return n, nil
 }
 
 func validateCustomerFields(name, email string, meta map[string]string) error {
 	if len(name) > 200 {
-		return Invalidf("name", "name is %d characters; the limit is 200", len(name))
+		return kernel.Invalidf("name", "name is %d characters; the limit is 200", len(name))
 	}
 	if email != "" {
 		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-			return Invalidf("email", "email %q is not an email address such as ada@example.com", email)
+			return kernel.Invalidf("email", "email %q is not an email address such as ada@example.com", email)
 		}
 	}
 	if len(meta) > 50 {
-		return Invalidf("metadata", "metadata has %d keys; the limit is 50", len(meta))
+		return kernel.Invalidf("metadata", "metadata has %d keys; the limit is 50", len(meta))
 	}
 	for k, v := range meta {
 		if k == "" || len(k) > 40 || len(v) > 500 {
-			return Invalidf("metadata", "metadata keys must be 1-40 characters and values at most 500; %q breaks that", k)
+			return kernel.Invalidf("metadata", "metadata keys must be 1-40 characters and values at most 500; %q breaks that", k)
 		}
 	}
 	return nil
@@ -100,10 +101,10 @@ func (s *Service) CreateCustomer(ctx context.Context, in CreateCustomerInput) (c
 	}
 	in.ExternalID = strings.TrimSpace(in.ExternalID)
 	if in.ExternalID == "" {
-		return Customer{}, false, Invalidf("external_id", "external_id is required: your own id for this user (1-200 characters), such as \"user_123\"")
+		return Customer{}, false, kernel.Invalidf("external_id", "external_id is required: your own id for this user (1-200 characters), such as \"user_123\"")
 	}
 	if len(in.ExternalID) > 200 {
-		return Customer{}, false, Invalidf("external_id", "external_id is %d characters long; it has at most 200", len(in.ExternalID))
+		return Customer{}, false, kernel.Invalidf("external_id", "external_id is %d characters long; it has at most 200", len(in.ExternalID))
 	}
 	if err := validateCustomerFields(in.Name, in.Email, in.Metadata); err != nil {
 		return Customer{}, false, err
@@ -132,7 +133,7 @@ func (s *core) createCustomerTx(ctx context.Context, tx txn, c Caller, in Create
 	if !inserted {
 		old, err := getCustomerByExternalID(ctx, tx, c, in.ExternalID)
 		if err == nil && old.TestClockID != in.TestClock {
-			return Customer{}, false, Errorf(EConflict, "customer %q exists on test clock %q, not %q; a customer's clock is fixed when it is created: use another external_id",
+			return Customer{}, false, kernel.Errorf(kernel.EConflict, "customer %q exists on test clock %q, not %q; a customer's clock is fixed when it is created: use another external_id",
 				in.ExternalID, old.TestClockID, in.TestClock)
 		}
 		return old, true, err
@@ -152,11 +153,11 @@ func (s *core) newCustomerTime(ctx context.Context, tx txn, c Caller, clock stri
 		return s.clock(), nil
 	}
 	if c.Mode != ModeTest {
-		return time.Time{}, Invalidf("test_clock", "test clocks exist only in test mode; create this customer without test_clock, or with a test key")
+		return time.Time{}, kernel.Invalidf("test_clock", "test clocks exist only in test mode; create this customer without test_clock, or with a test key")
 	}
 	if _, err := queries.GetTestClock(ctx, tx, dbsqlc.GetTestClockParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: clock}); err != nil {
-		if err = translate(err); ErrorCode(err) == ENotFound {
-			return time.Time{}, NotFoundf("test_clock", "test clock %q not found in this account's test mode; create one first", clock)
+		if err = translate(err); kernel.ErrorCode(err) == kernel.ENotFound {
+			return time.Time{}, kernel.NotFoundf("test_clock", "test clock %q not found in this account's test mode; create one first", clock)
 		}
 		return time.Time{}, err
 	}
@@ -174,17 +175,17 @@ func (s *Service) GetCustomer(ctx context.Context, ref string) (Customer, error)
 
 func resolveCustomer(ctx context.Context, db dbtx, c Caller, ref string) (Customer, error) {
 	if ref == "" {
-		return Customer{}, Invalidf("customer", "customer is required: a Tollgate id (cus_…) or your external_id")
+		return Customer{}, kernel.Invalidf("customer", "customer is required: a Tollgate id (cus_…) or your external_id")
 	}
 	if strings.HasPrefix(ref, prefixCustomer+"_") {
 		cus, err := getCustomerByID(ctx, db, c, ref)
-		if ErrorCode(err) != ENotFound {
+		if kernel.ErrorCode(err) != kernel.ENotFound {
 			return cus, err
 		}
 	}
 	cus, err := getCustomerByExternalID(ctx, db, c, ref)
-	if ErrorCode(err) == ENotFound {
-		return cus, NotFoundf("customer", "customer %q not found by id or external_id in %s mode", ref, c.Mode).With(ActFindCustomer)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return cus, kernel.NotFoundf("customer", "customer %q not found by id or external_id in %s mode", ref, c.Mode).With(ActFindCustomer)
 	}
 	return cus, err
 }

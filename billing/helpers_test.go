@@ -11,6 +11,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/jobs"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -132,7 +133,7 @@ func wantDec(t *testing.T, what string, got billing.Decimal, want string) {
 
 func wantCode(t *testing.T, what string, err error, code string) {
 	t.Helper()
-	if got := billing.ErrorCode(err); got != code {
+	if got := kernel.ErrorCode(err); got != code {
 		t.Fatalf("%s error = %v (code %q), want code %q", what, err, got, code)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // owned is everything one account and mode holds, for isolation tests.
@@ -80,8 +81,8 @@ func TestIsolation(t *testing.T) {
 	}
 	notFound := func(t *testing.T, what string, err error) {
 		t.Helper()
-		if billing.ErrorCode(err) != billing.ENotFound {
-			t.Errorf("%s = %v (code %q), want not_found", what, err, billing.ErrorCode(err))
+		if kernel.ErrorCode(err) != kernel.ENotFound {
+			t.Errorf("%s = %v (code %q), want not_found", what, err, kernel.ErrorCode(err))
 		}
 	}
 	for _, other := range others {
@@ -304,7 +305,7 @@ func TestNoCallerIsUnauthorized(t *testing.T) {
 				"ListProducts": func() error { _, err := e.svc.Catalog.ListProducts(ctx, billing.ListProductsInput{}); return err },
 			}
 			for name, call := range calls {
-				wantCode(t, name, call(), billing.EUnauthorized)
+				wantCode(t, name, call(), kernel.EUnauthorized)
 			}
 		})
 	}
@@ -406,7 +407,7 @@ func TestAPIKeys(t *testing.T) {
 			t.Fatalf("CreateCustomer(as the live key) = %+v, %v; want it in %s live", cus, err, acctB.ID)
 		}
 		_, err = e.svc.GetCustomer(e.ctx, "b-user")
-		wantCode(t, "GetCustomer(b-user) as the default account", err, billing.ENotFound)
+		wantCode(t, "GetCustomer(b-user) as the default account", err, kernel.ENotFound)
 	})
 
 	t.Run("Revoke", func(t *testing.T) {
@@ -416,9 +417,9 @@ func TestAPIKeys(t *testing.T) {
 			t.Fatalf("RevokeAPIKey(%s) = %+v, %v; want revoked at %v", testKey.Prefix, k, err, t0.Add(time.Minute))
 		}
 		_, err = e.svc.Accounts.Authenticate(bg, testSecret)
-		wantCode(t, "Authenticate(revoked key)", err, billing.EUnauthorized)
+		wantCode(t, "Authenticate(revoked key)", err, kernel.EUnauthorized)
 		noSecret(t, "Authenticate(revoked key) error", err.Error())
-		noSecret(t, "Authenticate(revoked key) message", billing.ErrorMessage(err))
+		noSecret(t, "Authenticate(revoked key) message", kernel.ErrorMessage(err))
 		if _, err := e.svc.Accounts.Authenticate(bg, liveSecret); err != nil {
 			t.Errorf("Authenticate(other key) after a revoke = %v, want it still valid", err)
 		}
@@ -436,7 +437,7 @@ func TestAPIKeys(t *testing.T) {
 		tampered := liveSecret[:len(liveSecret)-1] + last
 		for _, bad := range []string{"", "sk_live_abc", "Bearer " + liveSecret, tampered, "tg_test_", strings.ToUpper(liveSecret), liveSecret + "x"} {
 			_, err := e.svc.Accounts.Authenticate(bg, bad)
-			wantCode(t, fmt.Sprintf("Authenticate(%.14q)", bad), err, billing.EUnauthorized)
+			wantCode(t, fmt.Sprintf("Authenticate(%.14q)", bad), err, kernel.EUnauthorized)
 			noSecret(t, "Authenticate(bad key) error", err.Error())
 			if len(bad) > 14 && strings.Contains(err.Error(), bad) {
 				t.Errorf("Authenticate(bad key) error %q repeats the key sent", err)
@@ -446,17 +447,17 @@ func TestAPIKeys(t *testing.T) {
 
 	t.Run("ErrInvalid", func(t *testing.T) {
 		_, _, err := e.svc.Accounts.CreateAPIKey(bg, e.acct.ID, "prod", "x")
-		wantField(t, "CreateAPIKey(mode prod)", err, billing.EInvalid, "mode")
+		wantField(t, "CreateAPIKey(mode prod)", err, kernel.EInvalid, "mode")
 	})
 	t.Run("ErrNotFoundAccount", func(t *testing.T) {
 		_, _, err := e.svc.Accounts.CreateAPIKey(bg, "acct_nope", billing.ModeTest, "x")
-		wantField(t, "CreateAPIKey(unknown account)", err, billing.ENotFound, "account")
+		wantField(t, "CreateAPIKey(unknown account)", err, kernel.ENotFound, "account")
 		_, _, err = e.svc.Accounts.CreateScopedAPIKey(bg, e.acct.ID, billing.ModeTest, "admin", "x")
-		wantField(t, "CreateScopedAPIKey(scope admin)", err, billing.EInvalid, "scope")
+		wantField(t, "CreateScopedAPIKey(scope admin)", err, kernel.EInvalid, "scope")
 	})
 	t.Run("ErrNotFoundKey", func(t *testing.T) {
 		_, err := e.svc.Accounts.RevokeAPIKey(bg, "key_nope")
-		wantCode(t, "RevokeAPIKey(key_nope)", err, billing.ENotFound)
+		wantCode(t, "RevokeAPIKey(key_nope)", err, kernel.ENotFound)
 	})
 }
 

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Background work runs as jobs on PostgreSQL, through the job queue main
@@ -48,7 +50,7 @@ func (AdvanceTestClockJob) Kind() string { return "advance_test_clock" }
 // enqueueJob hands a job to the queue main gave, in tx (nil: at once).
 func (s *core) enqueueJob(ctx context.Context, tx pgx.Tx, job Job) error {
 	if s.opts.Jobs == nil {
-		return Errorf(EUnavailable, "this process has no job queue; %s work runs in `tollgate serve`", job.Kind())
+		return kernel.Errorf(kernel.EUnavailable, "this process has no job queue; %s work runs in `tollgate serve`", job.Kind())
 	}
 	return s.opts.Jobs.Enqueue(ctx, tx, job)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
 )
 
@@ -57,7 +58,7 @@ func (s *Payments) GetPaymentConnection(ctx context.Context) (PaymentConnection,
 	switch {
 	case err == nil:
 		return PaymentConnection{Provider: payments.ProviderStripe, Mode: c.Mode, SecretKey: conn.SecretKey.Redacted(), WebhookSecret: conn.WebhookSecret.Redacted()}, nil
-	case ErrorCode(err) != ENotFound:
+	case kernel.ErrorCode(err) != kernel.ENotFound:
 		return PaymentConnection{}, err
 	case c.Mode == ModeTest && s.opts.TestPayments != nil:
 		return PaymentConnection{Provider: payments.ProviderTest, Mode: c.Mode}, nil
@@ -81,14 +82,14 @@ func savedConnection(ctx context.Context, db dbtx, c Caller) (payments.Connectio
 }
 
 func noProvider(c Caller) error {
-	return NotFoundf("provider", "this account takes no payments in %s mode: it has no Stripe connection", c.Mode).With(ActConnectPayments)
+	return kernel.NotFoundf("provider", "this account takes no payments in %s mode: it has no Stripe connection", c.Mode).With(ActConnectPayments)
 }
 
 // connectStripe builds the Stripe provider of a connection with the
 // adapter main handed in.
 func (s *core) connectStripe(conn payments.Connection) (payments.Provider, error) {
 	if s.opts.Stripe == nil {
-		return nil, Errorf(EUnavailable, "this server was started without the Stripe adapter; payments through Stripe are unavailable")
+		return nil, kernel.Errorf(kernel.EUnavailable, "this server was started without the Stripe adapter; payments through Stripe are unavailable")
 	}
 	return s.opts.Stripe(conn)
 }
@@ -101,7 +102,7 @@ func (s *core) providerFor(ctx context.Context, db dbtx, c Caller) (payments.Pro
 	switch {
 	case err == nil:
 		return s.connectStripe(conn)
-	case ErrorCode(err) == ENotFound && c.Mode == ModeTest && s.opts.TestPayments != nil:
+	case kernel.ErrorCode(err) == kernel.ENotFound && c.Mode == ModeTest && s.opts.TestPayments != nil:
 		return s.opts.TestPayments, nil
 	}
 	return nil, err

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // ChangeSubscriptionInput moves a plan to another version of its product.
@@ -34,8 +36,8 @@ func (s *Plans) ChangeSubscription(ctx context.Context, in ChangeSubscriptionInp
 	var sub Subscription
 	err := s.withPlan(ctx, in.Subscription, func(tx pgx.Tx, c Caller, cur Subscription, now time.Time) error {
 		pl, err := s.planFor(ctx, tx, cur.ProductID, in.Version)
-		if ErrorCode(err) == ENotFound {
-			return Invalidf("version", "product %s has no version %d", cur.ProductCode, in.Version)
+		if kernel.ErrorCode(err) == kernel.ENotFound {
+			return kernel.Invalidf("version", "product %s has no version %d", cur.ProductCode, in.Version)
 		}
 		if err != nil {
 			return err
@@ -45,11 +47,11 @@ func (s *Plans) ChangeSubscription(ctx context.Context, in ChangeSubscriptionInp
 			return err
 		}
 		if pl.interval != old.interval || pl.fee.Asset != old.fee.Asset {
-			return Invalidf("version", "version %d of %s bills %s per %s and this plan bills %s per %s; a change keeps the interval and asset: cancel and subscribe instead",
+			return kernel.Invalidf("version", "version %d of %s bills %s per %s and this plan bills %s per %s; a change keeps the interval and asset: cancel and subscribe instead",
 				in.Version, cur.ProductCode, pl.fee.Asset, pl.interval, old.fee.Asset, old.interval)
 		}
 		if cur.Status == SubscriptionPastDue || cur.Status == SubscriptionSuspended {
-			return Invalidf("subscription", "subscription %s is %s: its renewal must be paid (a top-up pays it) before the plan changes", cur.ID, cur.Status)
+			return kernel.Invalidf("subscription", "subscription %s is %s: its renewal must be paid (a top-up pays it) before the plan changes", cur.ID, cur.Status)
 		}
 		switch {
 		case in.Version == cur.Version:
@@ -64,7 +66,7 @@ func (s *Plans) ChangeSubscription(ctx context.Context, in ChangeSubscriptionInp
 		if !cur.PeriodEnd.After(now) {
 			// No time is left to prorate: the period the change would split
 			// is over and the next one has not been charged yet.
-			return &Error{Code: EConflict, Field: "subscription", Message: fmt.Sprintf(
+			return &kernel.Error{Code: kernel.EConflict, Field: "subscription", Message: fmt.Sprintf(
 				"subscription %s's period ended at %s and its renewal has not run yet; change it once it has (the renewal runs every minute)",
 				cur.ID, cur.PeriodEnd.Format(time.RFC3339))}
 		}
@@ -83,17 +85,17 @@ func (s *core) withPlan(ctx context.Context, id string, fn func(tx pgx.Tx, c Cal
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		sub, owner, err := lockSubscription(ctx, tx, id)
-		if ErrorCode(err) == ENotFound || (err == nil && (owner.AccountID != c.AccountID || owner.Mode != c.Mode)) {
-			return NotFoundf("subscription", "subscription %s not found", id).With(ActFindSubscription)
+		if kernel.ErrorCode(err) == kernel.ENotFound || (err == nil && (owner.AccountID != c.AccountID || owner.Mode != c.Mode)) {
+			return kernel.NotFoundf("subscription", "subscription %s not found", id).With(ActFindSubscription)
 		}
 		if err != nil {
 			return err
 		}
 		if sub.EndedAt != nil {
-			return Invalidf("subscription", "subscription %s ended on %s", id, sub.EndedAt.Format(time.RFC3339)).With(ActFindSubscription)
+			return kernel.Invalidf("subscription", "subscription %s ended on %s", id, sub.EndedAt.Format(time.RFC3339)).With(ActFindSubscription)
 		}
 		if sub.PeriodEnd == nil {
-			return Invalidf("subscription", "subscription %s is usage-only (its version has no recurring price): subscribe to another version instead", id)
+			return kernel.Invalidf("subscription", "subscription %s is usage-only (its version has no recurring price): subscribe to another version instead", id)
 		}
 		now, err := s.customerTime(ctx, tx, c, sub.CustomerID, true)
 		if err != nil {
@@ -155,7 +157,7 @@ func prorate(b *balanceState, cur Subscription, old, pl plan, version int, left 
 	owed = left.of(pl.fee.Amount)
 	net := owed.Sub(credit)
 	if room := b.available().Add(b.creditLimit); net.GreaterThan(room) {
-		return Zero, "", &Error{Code: EInsufficientFunds, Field: "version", Message: fmt.Sprintf(
+		return Zero, "", &kernel.Error{Code: kernel.EInsufficientFunds, Field: "version", Message: fmt.Sprintf(
 			"insufficient funds: the change costs %s %s now (%s for the rest of the period less %s credited for the old version) but %s %s is available; the old allowance expires with the change and does not pay for it",
 			net, b.asset.Code, owed, credit, b.available(), b.asset.Code)}
 	}

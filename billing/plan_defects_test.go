@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // The amounts of a change now, worked by hand from the story: a
@@ -137,7 +138,7 @@ func TestPlanChangeNowAllowanceDoesNotPayTheProration(t *testing.T) {
 		before := e.balance(t, "u1", "USD")
 		txns := len(e.transactionsOf(t, "u1", ""))
 		_, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
-		wantCode(t, "ChangeSubscription", err, billing.EInsufficientFunds)
+		wantCode(t, "ChangeSubscription", err, kernel.EInsufficientFunds)
 
 		// Nothing was written: no expiry, no proration, the same plan.
 		after := e.balance(t, "u1", "USD")
@@ -304,7 +305,7 @@ func TestPlanChangeNowListsTheNewPeriod(t *testing.T) {
 		e, sub := upgradeStory(t, "100.00")
 		e.at(day(2027, time.February, 1).Add(time.Second))
 		_, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
-		wantCode(t, "ChangeSubscription after the period's end", err, billing.EConflict)
+		wantCode(t, "ChangeSubscription after the period's end", err, kernel.EConflict)
 		if n := len(e.transactionsOf(t, "u1", "proration")); n != 0 {
 			t.Errorf("proration transactions = %d, want none", n)
 		}

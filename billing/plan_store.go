@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 func optString(s string) *string {
@@ -71,7 +72,7 @@ func insertPeriod(ctx context.Context, tx txn, c Caller, subID string, p period,
 		return translate(err)
 	}
 	if n == 0 {
-		return Errorf(EConflict, "subscription %s was already renewed for the period starting %s", subID, p.start.Format(time.RFC3339))
+		return kernel.Errorf(kernel.EConflict, "subscription %s was already renewed for the period starting %s", subID, p.start.Format(time.RFC3339))
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // PortalBranding is how the hosted customer portal looks and what it lets
@@ -141,20 +142,20 @@ func applyPortalBranding(p *PortalBranding, in SetPortalBrandingInput) {
 // checkPortalBranding decides whether p may be stored, field by field.
 func (s *core) checkPortalBranding(ctx context.Context, db dbtx, c Caller, p PortalBranding) error {
 	if len(p.DisplayName) > 80 {
-		return Invalidf("display_name", "display_name is at most 80 characters")
+		return kernel.Invalidf("display_name", "display_name is at most 80 characters")
 	}
 	if p.LogoURL != "" {
 		u, err := url.Parse(p.LogoURL)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) || len(p.LogoURL) > 2000 {
-			return Invalidf("logo_url", "logo_url must be an https URL of an image, such as \"https://example.com/logo.png\", or empty")
+			return kernel.Invalidf("logo_url", "logo_url must be an https URL of an image, such as \"https://example.com/logo.png\", or empty")
 		}
 	}
 	if p.AccentColor != "" && !accentRE.MatchString(p.AccentColor) {
-		return Invalidf("accent_color", "accent_color must be a colour such as \"#4f46e5\", or empty")
+		return kernel.Invalidf("accent_color", "accent_color must be a colour such as \"#4f46e5\", or empty")
 	}
 	if p.SupportEmail != "" {
 		if a, err := mail.ParseAddress(p.SupportEmail); err != nil || a.Address != p.SupportEmail || len(p.SupportEmail) > 254 {
-			return Invalidf("support_email", "support_email must be a plain address such as \"support@example.com\", or empty")
+			return kernel.Invalidf("support_email", "support_email must be a plain address such as \"support@example.com\", or empty")
 		}
 	}
 	asset, err := s.assetTx(ctx, db, c, "asset", p.Asset)
@@ -162,7 +163,7 @@ func (s *core) checkPortalBranding(ctx context.Context, db dbtx, c Caller, p Por
 		return err
 	}
 	if p.Currency == "" && asset.Kind != AssetCurrency {
-		return Invalidf("currency", "asset %s is not a currency: set currency, what customers pay in, such as USD", asset.Code)
+		return kernel.Invalidf("currency", "asset %s is not a currency: set currency, what customers pay in, such as USD", asset.Code)
 	}
 	if p.Currency != "" {
 		cur, err := s.assetTx(ctx, db, c, "currency", p.Currency)
@@ -170,18 +171,18 @@ func (s *core) checkPortalBranding(ctx context.Context, db dbtx, c Caller, p Por
 			return err
 		}
 		if cur.Kind != AssetCurrency {
-			return Invalidf("currency", "currency %s is not a currency; customers pay in a currency such as USD", cur.Code)
+			return kernel.Invalidf("currency", "currency %s is not a currency; customers pay in a currency such as USD", cur.Code)
 		}
 	}
 	if len(p.TopUpPresets) > 6 {
-		return Invalidf("top_up_presets", "top_up_presets holds at most 6 amounts")
+		return kernel.Invalidf("top_up_presets", "top_up_presets holds at most 6 amounts")
 	}
 	if !p.TopUpMin.IsPositive() || p.TopUpMax.LessThan(p.TopUpMin) || p.MonthlyCapMax.LessThan(p.TopUpMin) {
-		return Invalidf("top_up_min", "top-up limits must satisfy 0 < top_up_min <= top_up_max and top_up_min <= monthly_cap_max")
+		return kernel.Invalidf("top_up_min", "top-up limits must satisfy 0 < top_up_min <= top_up_max and top_up_min <= monthly_cap_max")
 	}
 	for _, v := range p.TopUpPresets {
 		if v.LessThan(p.TopUpMin) || v.GreaterThan(p.TopUpMax) {
-			return Invalidf("top_up_presets", "preset %s is outside top_up_min %s and top_up_max %s", v, p.TopUpMin, p.TopUpMax)
+			return kernel.Invalidf("top_up_presets", "preset %s is outside top_up_min %s and top_up_max %s", v, p.TopUpMin, p.TopUpMax)
 		}
 	}
 	return nil
@@ -218,7 +219,7 @@ func (s *Portal) PortalSecret(ctx context.Context) ([]byte, error) {
 // Returns EInvalid for an empty nonce.
 func (s *Portal) UsePortalLink(ctx context.Context, nonce string, expiresAt time.Time) (bool, error) {
 	if nonce == "" || len(nonce) > 64 {
-		return false, Invalidf("nonce", "a portal link's nonce is 1-64 characters")
+		return false, kernel.Invalidf("nonce", "a portal link's nonce is 1-64 characters")
 	}
 	now := s.clock()
 	first := false

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
 )
 
@@ -29,7 +30,7 @@ func (s *Portal) DailySpend(ctx context.Context, customer, asset string, days in
 		return nil, err
 	}
 	if days < 1 || days > 366 {
-		return nil, Invalidf("days", "days must be 1-366")
+		return nil, kernel.Invalidf("days", "days must be 1-366")
 	}
 	cus, err := resolveCustomer(ctx, s.pool, c, customer)
 	if err != nil {
@@ -106,7 +107,7 @@ func (s *Payments) GetSavedCard(ctx context.Context, customer string) (SavedCard
 	}
 	pm, err := queries.GetSavedCard(ctx, s.pool, dbsqlc.GetSavedCardParams{CustomerID: cus.ID, Provider: prov.Name()})
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && pm == "") {
-		return SavedCard{}, NotFoundf("customer", "the customer has no saved card")
+		return SavedCard{}, kernel.NotFoundf("customer", "the customer has no saved card")
 	}
 	if err != nil {
 		return SavedCard{}, translate(err)

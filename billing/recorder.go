@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Group commit for usage. Concurrent RecordUsage calls are gathered into one
@@ -58,7 +60,7 @@ type recorder struct {
 }
 
 // errClosed answers a call that arrives after Close.
-var errClosed = Errorf(EUnavailable, "the server is shutting down and takes no new usage; retry with the same event ids")
+var errClosed = kernel.Errorf(kernel.EUnavailable, "the server is shutting down and takes no new usage; retry with the same event ids")
 
 // Close stops taking usage, waits until every batch already handed to a
 // worker is written (or ctx ends), and returns. Calls after it are refused
@@ -187,7 +189,7 @@ func (s *core) recordBatch(jobs []*recordJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), recordBatchTimeout)
 	defer cancel()
 	results, err := s.recordTx(ctx, jobs)
-	if code := ErrorCode(err); code == EUnavailable || code == EOutcomeUnknown {
+	if code := kernel.ErrorCode(err); code == kernel.EUnavailable || code == kernel.EOutcomeUnknown {
 		// The database is down or read-only: every event alone would fail the
 		// same way, each after its own retries. Nothing was written, or, when
 		// the connection broke during the COMMIT, the events may have been
@@ -199,7 +201,7 @@ func (s *core) recordBatch(jobs []*recordJob) {
 		return
 	}
 	if err != nil {
-		if ErrorCode(err) == EInternal {
+		if kernel.ErrorCode(err) == kernel.EInternal {
 			s.log.Warn("usage batch failed; recording its events one by one", "events", len(jobs), "err", err)
 		}
 		for _, j := range jobs {
@@ -223,7 +225,7 @@ const recordAttempts = 3
 // only when the same id arrives through two workers or two servers). The
 // batch is rolled back and run again, when the look-up sees the other
 // transaction's event and answers it as a replay or a conflict.
-var errRecordedConcurrently = Errorf(EConflict, "an event id of this request was being recorded concurrently; retry with the same event ids")
+var errRecordedConcurrently = kernel.Errorf(kernel.EConflict, "an event id of this request was being recorded concurrently; retry with the same event ids")
 
 // recordTx records jobs in one transaction, run again from the start if it
 // lost a race for an event id, or, as WithTx does, when the database was
@@ -246,7 +248,7 @@ func (s *core) recordTx(ctx context.Context, jobs []*recordJob) ([]batchResult, 
 			raced++
 			continue
 		}
-		if ErrorCode(err) == EOutcomeUnknown && results != nil {
+		if kernel.ErrorCode(err) == kernel.EOutcomeUnknown && results != nil {
 			if written == nil {
 				written = make([]bool, len(jobs))
 			}
@@ -355,7 +357,7 @@ func (s *core) recordBatchTx(ctx context.Context, tx txn, jobs []*recordJob, now
 		return nil, err
 	}
 	if err := s.settleBatch(ctx, b); err != nil {
-		if ErrorCode(err) == EOutcomeUnknown { // what the lost COMMIT would have answered
+		if kernel.ErrorCode(err) == kernel.EOutcomeUnknown { // what the lost COMMIT would have answered
 			return answers(b.items), err
 		}
 		return nil, err
@@ -460,7 +462,7 @@ func (s *core) answerRecorded(ctx context.Context, tx txn, it *batchItem) {
 }
 
 func conflictingEvent(id string) error {
-	return &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("event id %q was already recorded with a different payload; a new event needs a new id", id)}
+	return &kernel.Error{Code: kernel.EConflict, Field: "id", Message: fmt.Sprintf("event id %q was already recorded with a different payload; a new event needs a new id", id)}
 }
 
 // subscriptionOf sets the versions that price the event: those of its
@@ -521,9 +523,9 @@ func checkAuthorization(it *batchItem, wallets map[authKey]string) {
 	w, ok := wallets[it.authKey()]
 	switch {
 	case !ok:
-		it.refuse(NotFoundf("authorization_id", "authorization %q not found in %s mode", it.ev.AuthorizationID, c.Mode))
+		it.refuse(kernel.NotFoundf("authorization_id", "authorization %q not found in %s mode", it.ev.AuthorizationID, c.Mode))
 	case w != it.ev.WalletID:
-		it.refuse(Invalidf("authorization_id", "authorization %s holds money in another wallet than this event's; send the event for the same customer and wallet", it.ev.AuthorizationID))
+		it.refuse(kernel.Invalidf("authorization_id", "authorization %s holds money in another wallet than this event's; send the event for the same customer and wallet", it.ev.AuthorizationID))
 	}
 }
 

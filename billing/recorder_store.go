@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Set-based statements for a batch of usage events: each step is one
@@ -90,7 +92,7 @@ func queueInsertEvents(batch *pgx.Batch, callers []Caller, events []Event, hashe
 	for i, e := range events {
 		d, err := json.Marshal(e.Data)
 		if err != nil {
-			return Invalidf("data", "data must be a JSON object")
+			return kernel.Invalidf("data", "data must be a JSON object")
 		}
 		if e.Costs != nil {
 			b, _ := json.Marshal(costRows(e.Costs))

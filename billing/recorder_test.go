@@ -14,6 +14,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // TestBatchEdgeCases sends, in one batch, everything a group commit must keep
@@ -49,10 +50,10 @@ func TestBatchEdgeCases(t *testing.T) {
 	want := []struct {
 		code string
 		fee  string
-	}{{"", "1.00"}, {"", "1.00"}, {billing.EConflict, ""}, {billing.EInvalid, ""}, {billing.EInvalid, ""}, {"", "1.00"}, {"", "0.10"}, {"", "0.50"}}
+	}{{"", "1.00"}, {"", "1.00"}, {kernel.EConflict, ""}, {kernel.EInvalid, ""}, {kernel.EInvalid, ""}, {"", "1.00"}, {"", "0.10"}, {"", "0.50"}}
 	for i, w := range want {
 		r := res[i]
-		if got := billing.ErrorCode(r.Err); got != w.code {
+		if got := kernel.ErrorCode(r.Err); got != w.code {
 			t.Errorf("event %d error = %v (code %q), want code %q", i, r.Err, got, w.code)
 			continue
 		}
@@ -65,7 +66,7 @@ func TestBatchEdgeCases(t *testing.T) {
 	}
 	wantDec(t, "u1 total", e.balance(t, "u1", "USD").Total, "-2.60")
 	for _, id := range []string{"bad", "c2"} {
-		if _, err := e.svc.GetEvent(e.ctx, id); billing.ErrorCode(err) != billing.ENotFound {
+		if _, err := e.svc.GetEvent(e.ctx, id); kernel.ErrorCode(err) != kernel.ENotFound {
 			t.Errorf("refused event %s was kept: %v", id, err)
 		}
 	}
@@ -166,10 +167,10 @@ func TestCloseDrainsAndRefuses(t *testing.T) {
 	wg.Wait()
 	recorded := 0
 	for _, err := range results {
-		switch billing.ErrorCode(err) {
+		switch kernel.ErrorCode(err) {
 		case "":
 			recorded++
-		case billing.EUnavailable:
+		case kernel.EUnavailable:
 		default:
 			t.Errorf("RecordUsage during Close = %v, want recorded or unavailable", err)
 		}
@@ -177,7 +178,7 @@ func TestCloseDrainsAndRefuses(t *testing.T) {
 	if recorded < held {
 		t.Errorf("%d events recorded, but the batch taken before Close held %d", recorded, held)
 	}
-	if _, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "late", Customer: "u1", EventType: "x.used"}); billing.ErrorCode(err) != billing.EUnavailable {
+	if _, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "late", Customer: "u1", EventType: "x.used"}); kernel.ErrorCode(err) != kernel.EUnavailable {
 		t.Errorf("RecordUsage after Close = %v, want unavailable", err)
 	}
 	want := dec("0.001").Mul(decimal.NewFromInt(int64(recorded))).Neg()
@@ -283,14 +284,14 @@ func TestBatchFailureRecordsEventsOneByOne(t *testing.T) {
 	want := []struct {
 		code string
 		fee  string
-	}{{"", "1.00"}, {"", "1.00"}, {billing.EConflict, ""}, {"", "0.10"}, {billing.EInvalid, ""}, {billing.EInvalid, ""},
-		{"", "1.00"}, {"", "0.10"}, {billing.EInvalid, ""}, {"", "0.50"}}
+	}{{"", "1.00"}, {"", "1.00"}, {kernel.EConflict, ""}, {"", "0.10"}, {kernel.EInvalid, ""}, {kernel.EInvalid, ""},
+		{"", "1.00"}, {"", "0.10"}, {kernel.EInvalid, ""}, {"", "0.50"}}
 	if len(res) != len(want) {
 		t.Fatalf("RecordUsageBatch returned %d results, want %d", len(res), len(want))
 	}
 	for i, w := range want {
 		r := res[i]
-		if got := billing.ErrorCode(r.Err); got != w.code {
+		if got := kernel.ErrorCode(r.Err); got != w.code {
 			t.Errorf("event %d error = %v (code %q), want code %q", i, r.Err, got, w.code)
 			continue
 		}
@@ -316,7 +317,7 @@ func TestBatchFailureRecordsEventsOneByOne(t *testing.T) {
 	wantDec(t, "u1 total", b.Total, "-1.20")
 	wantDec(t, "u1 held", b.Held, "0")
 	for _, id := range []string{"bad", "c2", "nosub"} {
-		if _, err := e.svc.GetEvent(e.ctx, id); billing.ErrorCode(err) != billing.ENotFound {
+		if _, err := e.svc.GetEvent(e.ctx, id); kernel.ErrorCode(err) != kernel.ENotFound {
 			t.Errorf("GetEvent(%s) = %v, want not found: a refused event was kept", id, err)
 		}
 	}

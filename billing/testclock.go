@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Test clocks let a test-mode account watch time pass: a clock is a frozen
@@ -64,13 +65,13 @@ func (s *Plans) CreateTestClock(ctx context.Context, in CreateTestClockInput) (c
 		return TestClock{}, false, err
 	}
 	if c.Mode != ModeTest {
-		return TestClock{}, false, Invalidf("mode", "test clocks exist only in test mode; use a test key (tg_test_…)")
+		return TestClock{}, false, kernel.Invalidf("mode", "test clocks exist only in test mode; use a test key (tg_test_…)")
 	}
 	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 200 {
-		return TestClock{}, false, Invalidf("idempotency_key", "idempotency_key is required: a unique id you choose for this clock (1-200 characters), so a retry never makes a second one")
+		return TestClock{}, false, kernel.Invalidf("idempotency_key", "idempotency_key is required: a unique id you choose for this clock (1-200 characters), so a retry never makes a second one")
 	}
 	if len(in.Name) > 200 {
-		return TestClock{}, false, Invalidf("name", "name is %d characters; the limit is 200", len(in.Name))
+		return TestClock{}, false, kernel.Invalidf("name", "name is %d characters; the limit is 200", len(in.Name))
 	}
 	now := s.clock()
 	frozen := in.FrozenTime.UTC().Truncate(time.Microsecond)
@@ -78,7 +79,7 @@ func (s *Plans) CreateTestClock(ctx context.Context, in CreateTestClockInput) (c
 		frozen = now
 	}
 	if frozen.Before(now.Add(-time.Minute)) || frozen.After(now.Add(MaxTestClockStart)) {
-		return TestClock{}, false, Invalidf("frozen_time", "frozen_time %s must be between now (%s) and two years ahead; omit it to start the clock now",
+		return TestClock{}, false, kernel.Invalidf("frozen_time", "frozen_time %s must be between now (%s) and two years ahead; omit it to start the clock now",
 			frozen.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
 	hash := fingerprint(struct {
@@ -97,7 +98,7 @@ func (s *Plans) CreateTestClock(ctx context.Context, in CreateTestClockInput) (c
 			return translate(err)
 		}
 		if string(r.RequestHash) != string(hash) {
-			return Errorf(EConflict, "idempotency_key %q was already used for another test clock; use a new key for a new clock", in.IdempotencyKey)
+			return kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for another test clock; use a new key for a new clock", in.IdempotencyKey)
 		}
 		clk, replayed = testClockFromRow(dbsqlc.GetTestClockRow(r)), true
 		return nil
@@ -156,7 +157,7 @@ func (s *Plans) AdvanceTestClock(ctx context.Context, id string, to time.Time) (
 		return TestClock{}, err
 	}
 	if to.IsZero() {
-		return TestClock{}, Invalidf("frozen_time", "frozen_time is required: the time to advance the clock to, such as \"2027-02-01T00:00:00Z\"")
+		return TestClock{}, kernel.Invalidf("frozen_time", "frozen_time is required: the time to advance the clock to, such as \"2027-02-01T00:00:00Z\"")
 	}
 	to = to.UTC().Truncate(time.Microsecond)
 	var clk TestClock
@@ -170,16 +171,16 @@ func (s *Plans) AdvanceTestClock(ctx context.Context, id string, to time.Time) (
 		case clk.Status == TestClockAdvancing && clk.AdvanceTo.Equal(to), clk.Status == TestClockReady && clk.FrozenTime.Equal(to):
 			return nil // a retry
 		case clk.Status == TestClockAdvancing:
-			return Errorf(EConflict, "test clock %s is advancing to %s; wait until its status is ready, then advance it again", id, clk.AdvanceTo.Format(time.RFC3339))
+			return kernel.Errorf(kernel.EConflict, "test clock %s is advancing to %s; wait until its status is ready, then advance it again", id, clk.AdvanceTo.Format(time.RFC3339))
 		case to.Before(clk.FrozenTime):
-			return Invalidf("frozen_time", "a test clock only moves forward: %s is at %s and %s is before it", id, clk.FrozenTime.Format(time.RFC3339), to.Format(time.RFC3339))
+			return kernel.Invalidf("frozen_time", "a test clock only moves forward: %s is at %s and %s is before it", id, clk.FrozenTime.Format(time.RFC3339), to.Format(time.RFC3339))
 		}
 		interval, err := s.longestInterval(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if limit := periodStart(clk.FrozenTime, interval, 2); to.After(limit) {
-			return Invalidf("frozen_time", "a test clock advances at most two intervals of its customers' longest plan (%s) at a time: from %s, up to %s; advance in steps",
+			return kernel.Invalidf("frozen_time", "a test clock advances at most two intervals of its customers' longest plan (%s) at a time: from %s, up to %s; advance in steps",
 				interval, clk.FrozenTime.Format(time.RFC3339), limit.Format(time.RFC3339))
 		}
 		now := s.clock()
@@ -290,7 +291,7 @@ func (s *core) clockTime(ctx context.Context, db dbtx, clockID string, write boo
 		return time.Time{}, translate(err)
 	}
 	if write && r.Status == TestClockAdvancing {
-		return time.Time{}, Errorf(EConflict, "test clock %s is advancing; its customers can be changed again once its status is ready (read the clock to see it)", clockID)
+		return time.Time{}, kernel.Errorf(kernel.EConflict, "test clock %s is advancing; its customers can be changed again once its status is ready (read the clock to see it)", clockID)
 	}
 	return r.FrozenTime.UTC(), nil
 }
@@ -333,8 +334,8 @@ func testClockFromRow(r dbsqlc.GetTestClockRow) TestClock {
 }
 
 func clockNotFound(err error, id string) error {
-	if ErrorCode(err) == ENotFound {
-		return NotFoundf("test_clock", "test clock %q not found in this account's test mode", id)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return kernel.NotFoundf("test_clock", "test clock %q not found in this account's test mode", id)
 	}
 	return err
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Balance alerts are outbox events written in the transaction of the
@@ -64,7 +66,7 @@ func (s *Service) SetBalanceThresholds(ctx context.Context, in SetBalanceThresho
 		return nil, err
 	}
 	if len(in.Thresholds) > MaxBalanceThresholds {
-		return nil, Invalidf("thresholds", "at most %d thresholds per wallet and asset; got %d", MaxBalanceThresholds, len(in.Thresholds))
+		return nil, kernel.Invalidf("thresholds", "at most %d thresholds per wallet and asset; got %d", MaxBalanceThresholds, len(in.Thresholds))
 	}
 	w, err := s.walletFor(ctx, s.pool, c, in.Customer, in.Wallet)
 	if err != nil {
@@ -113,10 +115,10 @@ func thresholdLevels(in []ThresholdInput, asset Asset) ([]string, []string, erro
 			return nil, nil, err
 		}
 		if !t.Threshold.IsPositive() {
-			return nil, nil, Invalidf(field+".threshold", "a threshold must be more than zero; balance.depleted already reports zero")
+			return nil, nil, kernel.Invalidf(field+".threshold", "a threshold must be more than zero; balance.depleted already reports zero")
 		}
 		if !t.Threshold.Equal(t.Threshold.Truncate(asset.Precision)) {
-			return nil, nil, Invalidf(field+".threshold", "%s has more decimals than %s's %d", t.Threshold, asset.Code, asset.Precision)
+			return nil, nil, kernel.Invalidf(field+".threshold", "%s has more decimals than %s's %d", t.Threshold, asset.Code, asset.Precision)
 		}
 		rearm := t.Threshold.Add(t.Threshold.Shift(-1)).Truncate(asset.Precision)
 		if t.RearmAt != nil {
@@ -129,12 +131,12 @@ func thresholdLevels(in []ThresholdInput, asset Asset) ([]string, []string, erro
 			if t.RearmAt == nil { // the 10% rounded away at the asset's precision
 				rearm = t.Threshold.Add(decimalOne.Shift(-asset.Precision))
 			} else {
-				return nil, nil, Invalidf(field+".rearm_at", "rearm_at must be above the threshold %s", FormatAmount(t.Threshold, asset.Precision))
+				return nil, nil, kernel.Invalidf(field+".rearm_at", "rearm_at must be above the threshold %s", FormatAmount(t.Threshold, asset.Precision))
 			}
 		}
 		level := FormatAmount(t.Threshold, asset.Precision)
 		if seen[level] {
-			return nil, nil, Invalidf(field+".threshold", "threshold %s is listed twice", level)
+			return nil, nil, kernel.Invalidf(field+".threshold", "threshold %s is listed twice", level)
 		}
 		seen[level] = true
 		levels, rearms = append(levels, level), append(rearms, FormatAmount(rearm, asset.Precision))

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
 )
 
@@ -102,18 +103,18 @@ func (s *Payments) CreateTopUp(ctx context.Context, in CreateTopUpInput) (TopUp,
 // charges, without writing anything.
 func (s *core) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (TopUp, error) {
 	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 200 {
-		return TopUp{}, Invalidf("idempotency_key", "idempotency_key is required: your unique id for this top-up (1-200 characters), so a retry never charges twice")
+		return TopUp{}, kernel.Invalidf("idempotency_key", "idempotency_key is required: your unique id for this top-up (1-200 characters), so a retry never charges twice")
 	}
 	for field, u := range map[string]string{"success_url": in.SuccessURL, "cancel_url": in.CancelURL} {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || len(u) > 2000 {
-			return TopUp{}, Invalidf(field, "%s must be an absolute http(s) URL of your app, where the customer lands after paying, such as \"https://app.example.com/billing\"", field)
+			return TopUp{}, kernel.Invalidf(field, "%s must be an absolute http(s) URL of your app, where the customer lands after paying, such as \"https://app.example.com/billing\"", field)
 		}
 	}
 	if err := CheckAmount("amount", in.Paid); err != nil {
 		return TopUp{}, err
 	}
 	if !in.Paid.IsPositive() {
-		return TopUp{}, Invalidf("amount", "amount must be above zero: what the customer pays, such as \"20.00\"")
+		return TopUp{}, kernel.Invalidf("amount", "amount must be above zero: what the customer pays, such as \"20.00\"")
 	}
 	w, err := s.walletFor(ctx, s.pool, c, in.Customer, in.Wallet)
 	if err != nil {
@@ -131,7 +132,7 @@ func (s *core) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (
 		return TopUp{}, err
 	}
 	if cur.Kind != AssetCurrency {
-		return TopUp{}, Invalidf("currency", "currency %s is not a currency; a customer pays in a currency such as USD", cur.Code)
+		return TopUp{}, kernel.Invalidf("currency", "currency %s is not a currency; a customer pays in a currency such as USD", cur.Code)
 	}
 	if err := CheckWholeUnits("amount", in.Paid, cur.Code, cur.Precision); err != nil {
 		return TopUp{}, err
@@ -147,7 +148,7 @@ func (s *core) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (
 			return TopUp{}, err
 		}
 		if !in.Credit.IsPositive() {
-			return TopUp{}, Invalidf("credit", "credit must be above zero: what the wallet receives, such as \"2200\"")
+			return TopUp{}, kernel.Invalidf("credit", "credit must be above zero: what the wallet receives, such as \"2200\"")
 		}
 		t.Credit = *in.Credit
 	case asset.Code == cur.Code:
@@ -167,10 +168,10 @@ func (s *core) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (
 func (s *core) checkChargeable(t TopUp) error {
 	minimum, ok := payments.MinimumCharge(t.Currency)
 	if !ok {
-		return Invalidf("currency", "payments cannot be taken in %s; use a currency such as USD or EUR", t.Currency)
+		return kernel.Invalidf("currency", "payments cannot be taken in %s; use a currency such as USD or EUR", t.Currency)
 	}
 	if t.paidMinor() < minimum.Minor {
-		return Invalidf("amount", "amount %s %s is below the smallest charge the payment provider takes, %s %s",
+		return kernel.Invalidf("amount", "amount %s %s is below the smallest charge the payment provider takes, %s %s",
 			FormatAmount(t.Paid, t.PaidPrecision), t.Currency, FormatAmount(fromMinor(minimum.Minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
 	}
 	return nil
@@ -209,7 +210,7 @@ func (s *core) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInpu
 			return err
 		}
 		if string(oldHash) != string(hash) {
-			return Errorf(EConflict, "idempotency_key %q was already used for another top-up (%s %s for %s %s); use a new key for a new top-up",
+			return kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for another top-up (%s %s for %s %s); use a new key for a new top-up",
 				in.IdempotencyKey, FormatAmount(old.Paid, old.PaidPrecision), old.Currency, FormatAmount(old.Credit, old.Precision), old.Asset)
 		}
 		*t = old
@@ -249,7 +250,7 @@ func (s *core) providerCustomer(ctx context.Context, c Caller, prov payments.Pro
 	var known string
 	err := s.pool.QueryRow(ctx, `SELECT provider_customer_id FROM provider_customers WHERE customer_id = $1 AND provider = $2`,
 		customerID, prov.Name()).Scan(&known)
-	if err != nil && ErrorCode(translate(err)) != ENotFound {
+	if err != nil && kernel.ErrorCode(translate(err)) != kernel.ENotFound {
 		return "", translate(err)
 	}
 	cus, err := getCustomerByID(ctx, s.pool, c, customerID)
@@ -273,8 +274,8 @@ func (s *Payments) GetTopUp(ctx context.Context, id string) (TopUp, error) {
 		return TopUp{}, err
 	}
 	t, err := getTopUp(ctx, s.pool, c, id, false)
-	if ErrorCode(err) == ENotFound {
-		return t, NotFoundf("id", "top-up %q not found in %s mode", id, c.Mode)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return t, kernel.NotFoundf("id", "top-up %q not found in %s mode", id, c.Mode)
 	}
 	return t, err
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
 )
 
@@ -28,17 +29,17 @@ func (s *Payments) HandlePaymentWebhook(ctx context.Context, provider, account s
 			return err
 		}
 		if prov.Name() != payments.ProviderStripe {
-			return NotFoundf("account", "account %s has no Stripe connection in %s mode", account, mode).With(ActConnectPayments)
+			return kernel.NotFoundf("account", "account %s has no Stripe connection in %s mode", account, mode).With(ActConnectPayments)
 		}
 	default:
-		return NotFoundf("provider", "no payment provider %q takes webhooks here", provider)
+		return kernel.NotFoundf("provider", "no payment provider %q takes webhooks here", provider)
 	}
 	ev, err := prov.ParseWebhook(payload, h, s.clock())
 	if err != nil {
 		return err
 	}
 	if account != "" && (ev.Account != "" && ev.Account != account || ev.Mode != "" && ev.Mode != string(mode)) {
-		return Invalidf("account", "the event is for another account or mode than the endpoint it was sent to")
+		return kernel.Invalidf("account", "the event is for another account or mode than the endpoint it was sent to")
 	}
 	return s.applyPaymentEvent(ctx, prov.Name(), ev)
 }
@@ -98,7 +99,7 @@ func outcomeOf(ev payments.Event) outcome {
 // an auto top-up backs off or disables it.
 func (s *core) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outcome) error {
 	t, err := getTopUp(ctx, tx, c, o.topUpID, true)
-	if ErrorCode(err) == ENotFound {
+	if kernel.ErrorCode(err) == kernel.ENotFound {
 		return nil // not ours (or a charge whose top-up rolled back)
 	}
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
 )
 
@@ -30,7 +31,7 @@ func (s *Payments) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp,
 		return TopUp{}, err
 	}
 	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 200 {
-		return TopUp{}, Invalidf("idempotency_key", "idempotency_key is required: your unique id for this refund (1-200 characters), so a retry never refunds twice")
+		return TopUp{}, kernel.Invalidf("idempotency_key", "idempotency_key is required: your unique id for this refund (1-200 characters), so a retry never refunds twice")
 	}
 	if in.Amount != nil {
 		if err := CheckAmount("amount", *in.Amount); err != nil {
@@ -43,8 +44,8 @@ func (s *Payments) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp,
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
 		t, err = getTopUp(ctx, tx, c, in.TopUpID, true)
-		if ErrorCode(err) == ENotFound {
-			return NotFoundf("top_up_id", "top-up %q not found in %s mode", in.TopUpID, c.Mode)
+		if kernel.ErrorCode(err) == kernel.ENotFound {
+			return kernel.NotFoundf("top_up_id", "top-up %q not found in %s mode", in.TopUpID, c.Mode)
 		}
 		if err != nil {
 			return err
@@ -78,16 +79,16 @@ func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, i
 	err := tx.QueryRow(ctx, `SELECT id, amount_minor FROM top_up_refunds WHERE top_up_id = $1 AND request_key = $2`, t.ID, in.IdempotencyKey).Scan(&id, &minor)
 	if err == nil {
 		if in.Amount != nil && in.Amount.Shift(t.PaidPrecision).IntPart() != minor {
-			return "", 0, Errorf(EConflict, "idempotency_key %q was already used for a refund of %s %s; use a new key for a new refund",
+			return "", 0, kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for a refund of %s %s; use a new key for a new refund",
 				in.IdempotencyKey, FormatAmount(fromMinor(minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
 		}
 		return id, minor, nil // a retry: the ledger has it; ask the provider again
 	}
-	if ErrorCode(translate(err)) != ENotFound {
+	if kernel.ErrorCode(translate(err)) != kernel.ENotFound {
 		return "", 0, translate(err)
 	}
 	if t.Status != TopUpSucceeded || t.LotID == "" {
-		return "", 0, Invalidf("top_up_id", "top-up %s is %s; only a succeeded top-up can be refunded", t.ID, t.Status)
+		return "", 0, kernel.Invalidf("top_up_id", "top-up %s is %s; only a succeeded top-up can be refunded", t.ID, t.Status)
 	}
 	now := s.clock()
 	asset, err := s.assetTx(ctx, tx, c, "asset", t.Asset)
@@ -120,7 +121,7 @@ func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, i
 		want = *in.Amount
 	}
 	if !want.IsPositive() || want.GreaterThan(whole) {
-		return "", 0, Invalidf("amount", "top-up %s can be refunded at most %s %s now (its lot holds %s %s; credit already spent is not refunded)",
+		return "", 0, kernel.Invalidf("amount", "top-up %s can be refunded at most %s %s now (its lot holds %s %s; credit already spent is not refunded)",
 			t.ID, FormatAmount(whole, t.PaidPrecision), t.Currency, FormatAmount(held, t.Precision), t.Asset)
 	}
 	credit, _ := Divide(want.Mul(t.Credit), t.Paid)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/rating"
 )
 
@@ -122,7 +124,7 @@ func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput
 		return nil, err
 	}
 	if len(events) == 0 || len(events) > MaxBatch {
-		return nil, Invalidf("events", "a batch holds 1 to %d events; got %d", MaxBatch, len(events))
+		return nil, kernel.Invalidf("events", "a batch holds 1 to %d events; got %d", MaxBatch, len(events))
 	}
 	out := make([]RecordResult, len(events))
 	var jobs []*recordJob
@@ -147,7 +149,7 @@ func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput
 	}
 	for k, j := range jobs {
 		out[at[k]] = RecordResult{Event: j.ev, Err: j.err}
-		if ErrorCode(j.err) == EInternal {
+		if kernel.ErrorCode(j.err) == kernel.EInternal {
 			s.log.ErrorContext(ctx, "record usage", "event", j.in.ID, "err", j.err)
 		}
 	}
@@ -165,10 +167,10 @@ func allUnavailable(jobs []*recordJob, n int) error {
 	}
 	var unknown error
 	for _, j := range jobs {
-		switch ErrorCode(j.err) {
-		case EOutcomeUnknown:
+		switch kernel.ErrorCode(j.err) {
+		case kernel.EOutcomeUnknown:
 			unknown = j.err
-		case EUnavailable:
+		case kernel.EUnavailable:
 		default:
 			return nil
 		}
@@ -237,20 +239,20 @@ func (s *core) recordSingle(ctx context.Context, c Caller, in UsageEventInput, s
 
 func validateEvent(in *UsageEventInput, now time.Time) error {
 	if strings.TrimSpace(in.ID) == "" || len(in.ID) > 200 {
-		return Invalidf("id", "id is required: your unique id for this event (1-200 characters); resending the same id never charges twice")
+		return kernel.Invalidf("id", "id is required: your unique id for this event (1-200 characters); resending the same id never charges twice")
 	}
 	if !eventTypeRE.MatchString(in.EventType) {
-		return Invalidf("event_type", "event_type %q is not valid: the activity name of the product, such as \"image.generated\"", in.EventType)
+		return kernel.Invalidf("event_type", "event_type %q is not valid: the activity name of the product, such as \"image.generated\"", in.EventType)
 	}
 	if in.OccurredAt.IsZero() {
 		in.OccurredAt = now
 	}
 	in.OccurredAt = in.OccurredAt.UTC().Truncate(time.Microsecond)
 	if in.OccurredAt.Before(now.Add(-MaxLateness)) {
-		return Invalidf("occurred_at", "occurred_at %s is more than 35 days ago; events that late cannot be priced", in.OccurredAt.Format(time.RFC3339)).With(ActCorrect)
+		return kernel.Invalidf("occurred_at", "occurred_at %s is more than 35 days ago; events that late cannot be priced", in.OccurredAt.Format(time.RFC3339)).With(ActCorrect)
 	}
 	if in.OccurredAt.After(now.Add(MaxEarliness)) {
-		return Invalidf("occurred_at", "occurred_at %s is in the future (more than 5 minutes ahead of %s); send the time the usage happened", in.OccurredAt.Format(time.RFC3339), now.Format(time.RFC3339))
+		return kernel.Invalidf("occurred_at", "occurred_at %s is in the future (more than 5 minutes ahead of %s); send the time the usage happened", in.OccurredAt.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
 	if in.Data == nil {
 		in.Data = map[string]any{}
@@ -260,7 +262,7 @@ func validateEvent(in *UsageEventInput, now time.Time) error {
 	}
 	for i, cost := range in.Costs {
 		if cost.Vendor == "" || cost.Currency == "" || cost.Amount.IsNegative() {
-			return Invalidf(fmt.Sprintf("costs[%d]", i), "each cost needs vendor, amount (zero or more) and currency, such as {\"vendor\": \"openai\", \"amount\": \"0.0021\", \"currency\": \"USD\"}")
+			return kernel.Invalidf(fmt.Sprintf("costs[%d]", i), "each cost needs vendor, amount (zero or more) and currency, such as {\"vendor\": \"openai\", \"amount\": \"0.0021\", \"currency\": \"USD\"}")
 		}
 	}
 	return nil
@@ -376,13 +378,13 @@ func (s *core) noSubscription(ctx context.Context, tx txn, c Caller, customer, e
 		return err
 	}
 	if len(products) == 0 {
-		return Invalidf("event_type", "no product has event_type %q", eventType).With(ActCreateProduct)
+		return kernel.Invalidf("event_type", "no product has event_type %q", eventType).With(ActCreateProduct)
 	}
 	codes := make([]string, len(products))
 	for i, p := range products {
 		codes[i] = p.Code
 	}
-	return Invalidf("customer", "customer %s is not subscribed to a product with event_type %q and several products have it (%s)", customer, eventType, strings.Join(codes, ", ")).With(ActSubscribe)
+	return kernel.Invalidf("customer", "customer %s is not subscribed to a product with event_type %q and several products have it (%s)", customer, eventType, strings.Join(codes, ", ")).With(ActSubscribe)
 }
 
 // GetEvent returns a recorded event with its fees. Returns ENotFound.
@@ -392,8 +394,8 @@ func (s *Service) GetEvent(ctx context.Context, id string) (Event, error) {
 		return Event{}, err
 	}
 	ev, _, err := getEvent(ctx, s.pool, c, id)
-	if ErrorCode(err) == ENotFound {
-		return ev, NotFoundf("id", "event %q not found in %s mode", id, c.Mode).With(ActFindEvent)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return ev, kernel.NotFoundf("id", "event %q not found in %s mode", id, c.Mode).With(ActFindEvent)
 	}
 	return ev, err
 }
@@ -428,7 +430,7 @@ func (s *Service) ListEvents(ctx context.Context, in ListEventsInput) (Page[Even
 	var after int64
 	if in.Cursor != "" {
 		if _, err := fmt.Sscanf(in.Cursor, "evs_%d", &after); err != nil {
-			return Page[Event]{}, Invalidf("cursor", "cursor %q is not one this API returned; pass next_cursor from the previous page", in.Cursor)
+			return Page[Event]{}, kernel.Invalidf("cursor", "cursor %q is not one this API returned; pass next_cursor from the previous page", in.Cursor)
 		}
 	}
 	items, seqs, err := listEvents(ctx, s.pool, c, customerID, in, after, n+1)
@@ -479,8 +481,8 @@ func (s *Catalog) SimulateUsage(ctx context.Context, in SimulateInput) (Simulati
 		version = p.DefaultVersion
 	}
 	v, err := versionOf(ctx, s.pool, p.ID, version)
-	if ErrorCode(err) == ENotFound {
-		return Simulation{}, Invalidf("version", "product %s has no version %d", p.Code, version).With(ActFindVersion)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return Simulation{}, kernel.Invalidf("version", "product %s has no version %d", p.Code, version).With(ActFindVersion)
 	}
 	if err != nil {
 		return Simulation{}, err
@@ -525,7 +527,7 @@ func (s *Catalog) SimulateUsage(ctx context.Context, in SimulateInput) (Simulati
 func eventHash(in UsageEventInput, walletID string, sentAt time.Time) ([]byte, error) {
 	data, err := json.Marshal(canonicalNumbers(in.Data))
 	if err != nil {
-		return nil, Invalidf("data", "data must be a JSON object of numbers and strings")
+		return nil, kernel.Invalidf("data", "data must be a JSON object of numbers and strings")
 	}
 	costs := make([]string, len(in.Costs))
 	for i, c := range in.Costs {
@@ -585,11 +587,11 @@ const (
 
 func checkEventData(data map[string]any) error {
 	if len(data) > MaxDataKeys {
-		return Invalidf("data", "data has %d keys; event data has at most %d (quantities and dimensions)", len(data), MaxDataKeys)
+		return kernel.Invalidf("data", "data has %d keys; event data has at most %d (quantities and dimensions)", len(data), MaxDataKeys)
 	}
 	for k, v := range data {
 		if len(k) > MaxDataKeyLen || k == "" {
-			return Invalidf("data", "data key %.40q… is %d bytes; a key has 1-%d", k, len(k), MaxDataKeyLen)
+			return kernel.Invalidf("data", "data key %.40q… is %d bytes; a key has 1-%d", k, len(k), MaxDataKeyLen)
 		}
 		if err := checkDataValue("data."+k, v, 0); err != nil {
 			return err
@@ -608,21 +610,21 @@ func negativeZero(n string) bool {
 func checkDataValue(path string, v any, depth int) error {
 	nested := func(n int) error {
 		if depth > 0 {
-			return Invalidf(path, "%s is nested too deeply: event data values are scalars, or one level of objects and arrays of scalars", path)
+			return kernel.Invalidf(path, "%s is nested too deeply: event data values are scalars, or one level of objects and arrays of scalars", path)
 		}
 		if n > MaxDataKeys {
-			return Invalidf(path, "%s has %d items; at most %d", path, n, MaxDataKeys)
+			return kernel.Invalidf(path, "%s has %d items; at most %d", path, n, MaxDataKeys)
 		}
 		return nil
 	}
 	switch x := v.(type) {
 	case json.Number:
 		if negativeZero(string(x)) {
-			return Invalidf(path, "%s is %s, a negative zero: its sign means nothing and is usually a bug in the sender; send 0", path, x)
+			return kernel.Invalidf(path, "%s is %s, a negative zero: its sign means nothing and is usually a bug in the sender; send 0", path, x)
 		}
 	case string:
 		if len(x) > MaxDataStringLen {
-			return Invalidf(path, "%s is %d bytes long; a string in event data has at most %d", path, len(x), MaxDataStringLen)
+			return kernel.Invalidf(path, "%s is %d bytes long; a string in event data has at most %d", path, len(x), MaxDataStringLen)
 		}
 	case map[string]any:
 		if err := nested(len(x)); err != nil {

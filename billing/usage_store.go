@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // The queue* functions below stay hand-written pgx, not sqlc: each queues its
@@ -50,7 +51,7 @@ func queueInsertAuthorization(batch *pgx.Batch, c Caller, a Authorization, hash 
 	if estimate != nil {
 		var err error
 		if est, err = json.Marshal(estimate); err != nil {
-			return nil, Invalidf("data", "data must be a JSON object")
+			return nil, kernel.Invalidf("data", "data must be a JSON object")
 		}
 	}
 	inserted := new(bool)
@@ -76,8 +77,8 @@ func getAuthorization(ctx context.Context, db dbtx, c Caller, id string, forUpda
 		q += ` FOR UPDATE`
 	}
 	a, _, err := scanAuthorization(db.QueryRow(ctx, q, c.AccountID, c.Mode, id))
-	if ErrorCode(err) == ENotFound {
-		return a, NotFoundf("authorization_id", "authorization %q not found in %s mode", id, c.Mode)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return a, kernel.NotFoundf("authorization_id", "authorization %q not found in %s mode", id, c.Mode)
 	}
 	return a, err
 }

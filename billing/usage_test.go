@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // imageProduct charges 0.04 USD per image.
@@ -83,7 +84,7 @@ func TestUsageCycle(t *testing.T) {
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		_, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "ev1", Customer: "u1", EventType: "image.generated", Data: data("n", "2")})
-		wantCode(t, "same id, other payload", err, billing.EConflict)
+		wantCode(t, "same id, other payload", err, kernel.EConflict)
 	})
 	e.verifyClean(t)
 }
@@ -158,13 +159,13 @@ func TestBatchKeepsGoodEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res[0].Err != nil || res[2].Err != nil || billing.ErrorCode(res[1].Err) != billing.EInvalid {
+	if res[0].Err != nil || res[2].Err != nil || kernel.ErrorCode(res[1].Err) != kernel.EInvalid {
 		t.Fatalf("batch results = %v, %v, %v; want ok, invalid, ok", res[0].Err, res[1].Err, res[2].Err)
 	}
 	wantDec(t, "fee b1", res[0].Event.Fees[0].Amount, "1.00")
 	wantDec(t, "fee b3", res[2].Event.Fees[0].Amount, "0.50")
 	wantDec(t, "total", e.balance(t, "u1", "USD").Total, "-1.50")
-	if _, err := e.svc.GetEvent(e.ctx, "b2"); billing.ErrorCode(err) != billing.ENotFound {
+	if _, err := e.svc.GetEvent(e.ctx, "b2"); kernel.ErrorCode(err) != kernel.ENotFound {
 		t.Errorf("rejected event b2 was stored: %v", err)
 	}
 }
@@ -217,11 +218,11 @@ func TestLateEventPricesAtVersionInForce(t *testing.T) {
 	wantDec(t, "first event after v2", first.Fees[0].Amount, "0.04")
 	t.Run("ErrTooLate", func(t *testing.T) {
 		_, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "old", Customer: "u1", EventType: "image.generated", OccurredAt: e.clock.Now().Add(-36 * 24 * time.Hour)})
-		wantCode(t, "36 days late", err, billing.EInvalid)
+		wantCode(t, "36 days late", err, kernel.EInvalid)
 	})
 	t.Run("ErrFuture", func(t *testing.T) {
 		_, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "fut", Customer: "u1", EventType: "image.generated", OccurredAt: e.clock.Now().Add(time.Hour)})
-		wantCode(t, "an hour ahead", err, billing.EInvalid)
+		wantCode(t, "an hour ahead", err, kernel.EInvalid)
 	})
 }
 
@@ -280,7 +281,7 @@ func TestCaptureVoidRaceSettlesOnce(t *testing.T) {
 		got, _ := e.svc.GetAuthorization(e.ctx, a.ID)
 		switch got.Status {
 		case billing.AuthCaptured:
-			if billing.ErrorCode(voidErr) != billing.EConflict {
+			if kernel.ErrorCode(voidErr) != kernel.EConflict {
 				t.Errorf("captured, but void said %v; want conflict", voidErr)
 			}
 		case billing.AuthVoided:
@@ -437,7 +438,7 @@ func TestBalanceCreatedByARolledBackAuthorization(t *testing.T) {
 		t.Fatalf("Authorize(k1) = %+v, %v", a, err)
 	}
 	_, err := e.svc.Authorize(e.ctx, billing.AuthorizeInput{IdempotencyKey: "k1", Customer: "u1", Amount: decp("1"), Asset: "credits"})
-	if billing.ErrorCode(err) != billing.EConflict {
+	if kernel.ErrorCode(err) != kernel.EConflict {
 		t.Fatalf("Authorize(k1 again, in credits) = %v, want a conflict", err)
 	}
 	a, err := e.svc.Authorize(e.ctx, billing.AuthorizeInput{IdempotencyKey: "k2", Customer: "u1", Amount: decp("1"), Asset: "credits"})

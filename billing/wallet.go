@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // DefaultWalletName names the wallet every customer gets.
@@ -98,7 +100,7 @@ func (s *Service) CreateWallet(ctx context.Context, in CreateWalletInput) (w Wal
 	}
 	in.Name = strings.TrimSpace(in.Name)
 	if !walletNameRE.MatchString(in.Name) {
-		return Wallet{}, false, Invalidf("name", "wallet name %q is not valid: use 1-64 lower-case letters, digits, '.', '_' or '-', such as \"project-alpha\"", in.Name)
+		return Wallet{}, false, kernel.Invalidf("name", "wallet name %q is not valid: use 1-64 lower-case letters, digits, '.', '_' or '-', such as \"project-alpha\"", in.Name)
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		cus, err := resolveCustomer(ctx, tx, c, in.Customer)
@@ -135,8 +137,8 @@ func (s *Service) ListWallets(ctx context.Context, customer string) ([]Wallet, e
 func resolveWallet(ctx context.Context, db dbtx, c Caller, customer, wallet string) (Wallet, error) {
 	if strings.HasPrefix(wallet, prefixWallet+"_") {
 		w, err := getWalletByID(ctx, db, c, wallet)
-		if ErrorCode(err) == ENotFound {
-			return w, NotFoundf("wallet", "wallet %q not found in %s mode", wallet, c.Mode)
+		if kernel.ErrorCode(err) == kernel.ENotFound {
+			return w, kernel.NotFoundf("wallet", "wallet %q not found in %s mode", wallet, c.Mode)
 		}
 		if err == nil && customer != "" {
 			cus, err := resolveCustomer(ctx, db, c, customer)
@@ -144,7 +146,7 @@ func resolveWallet(ctx context.Context, db dbtx, c Caller, customer, wallet stri
 				return w, err
 			}
 			if cus.ID != w.CustomerID {
-				return w, Invalidf("wallet", "wallet %s belongs to another customer than %q", wallet, customer)
+				return w, kernel.Invalidf("wallet", "wallet %s belongs to another customer than %q", wallet, customer)
 			}
 		}
 		return w, err
@@ -158,8 +160,8 @@ func resolveWallet(ctx context.Context, db dbtx, c Caller, customer, wallet stri
 		name = DefaultWalletName
 	}
 	w, err := getWalletByName(ctx, db, c, cus.ID, name)
-	if ErrorCode(err) == ENotFound {
-		return w, NotFoundf("wallet", "customer %s has no wallet named %q", cus.ExternalID, name).With(ActCreateWallet)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return w, kernel.NotFoundf("wallet", "customer %s has no wallet named %q", cus.ExternalID, name).With(ActCreateWallet)
 	}
 	return w, err
 }
@@ -211,7 +213,7 @@ func (s *Service) SetCreditLimit(ctx context.Context, in SetCreditLimitInput) (B
 		return Balance{}, err
 	}
 	if in.Limit.IsNegative() {
-		return Balance{}, Invalidf("credit_limit", "credit_limit must be zero or more: how far below zero charges may take the balance")
+		return Balance{}, kernel.Invalidf("credit_limit", "credit_limit must be zero or more: how far below zero charges may take the balance")
 	}
 	var b Balance
 	err = s.tx(ctx, func(tx pgx.Tx) error {

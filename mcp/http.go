@@ -10,6 +10,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/tools"
 )
 
@@ -139,12 +140,12 @@ func RequireKey(svc *billing.Service, log *slog.Logger, next http.Handler) http.
 			return
 		}
 		c, err := svc.Accounts.Authenticate(r.Context(), key)
-		switch billing.ErrorCode(err) {
+		switch kernel.ErrorCode(err) {
 		case "":
 			next.ServeHTTP(w, r.WithContext(billing.WithCaller(r.Context(), c)))
-		case billing.EUnauthorized:
-			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate", error="invalid_token", error_description="`+headerSafe(billing.ErrorMessage(err))+`"`)
-			msg := billing.ErrorMessage(err)
+		case kernel.EUnauthorized:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate", error="invalid_token", error_description="`+headerSafe(kernel.ErrorMessage(err))+`"`)
+			msg := kernel.ErrorMessage(err)
 			if !strings.Contains(msg, "keys create") {
 				msg += "; create a key with `tollgate keys create`"
 			}

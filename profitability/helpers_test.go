@@ -12,6 +12,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/profitability"
 )
 
@@ -155,7 +156,7 @@ func wantDec(t *testing.T, what string, got billing.Decimal, want string) {
 
 func wantCode(t *testing.T, what string, err error, code string) {
 	t.Helper()
-	if got := billing.ErrorCode(err); got != code {
+	if got := kernel.ErrorCode(err); got != code {
 		t.Fatalf("%s error = %v (code %q), want code %q", what, err, got, code)
 	}
 }

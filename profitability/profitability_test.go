@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/profitability"
 )
 
@@ -196,7 +197,7 @@ func TestProfitabilityRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantDec(t, "i2 cost rate", *ep.Costs[0].Rate, "1.20")
-		if _, err := e.prof.GetEventProfitability(e.ctx, "nope"); billing.ErrorCode(err) != billing.ENotFound {
+		if _, err := e.prof.GetEventProfitability(e.ctx, "nope"); kernel.ErrorCode(err) != kernel.ENotFound {
 			t.Errorf("GetEventProfitability(nope) = %v, want not found", err)
 		}
 	})
@@ -503,35 +504,35 @@ func TestProfitabilityInvalid(t *testing.T) {
 		code  string
 		field string
 	}{
-		{"ErrNotMidnight", profitability.Input{From: t0, To: dec1}, billing.EInvalid, "from"},
-		{"ErrEmptyRange", profitability.Input{From: dec1, To: nov1}, billing.EInvalid, "from"},
-		{"ErrGroupKey", profitability.Input{GroupBy: []string{"colour"}}, billing.EInvalid, "group_by[0]"},
-		{"ErrTwoTimeKeys", profitability.Input{GroupBy: []string{"day", "month"}}, billing.EInvalid, "group_by"},
-		{"ErrRepeatedKey", profitability.Input{GroupBy: []string{"customer", "customer"}}, billing.EInvalid, "group_by[1]"},
-		{"ErrUnknownDimension", profitability.Input{GroupBy: []string{"dimension:region"}}, billing.EInvalid, "group_by"},
-		{"ErrUnknownDimensionFilter", profitability.Input{Filters: profitability.Filters{Dimensions: map[string]string{"region": "eu"}}}, billing.EInvalid, "filters.dimensions"},
-		{"ErrSort", profitability.Input{Sort: "profit"}, billing.EInvalid, "sort"},
-		{"ErrOrder", profitability.Input{Order: "up"}, billing.EInvalid, "order"},
-		{"ErrLimit", profitability.Input{Limit: 1001}, billing.EInvalid, "limit"},
-		{"ErrCursor", profitability.Input{Cursor: "pc_nope"}, billing.EInvalid, "cursor"},
-		{"ErrCustomer", profitability.Input{Filters: profitability.Filters{Customer: "nobody"}}, billing.ENotFound, "customer"},
-		{"ErrProduct", profitability.Input{Filters: profitability.Filters{Product: "nothing"}}, billing.ENotFound, "product"},
+		{"ErrNotMidnight", profitability.Input{From: t0, To: dec1}, kernel.EInvalid, "from"},
+		{"ErrEmptyRange", profitability.Input{From: dec1, To: nov1}, kernel.EInvalid, "from"},
+		{"ErrGroupKey", profitability.Input{GroupBy: []string{"colour"}}, kernel.EInvalid, "group_by[0]"},
+		{"ErrTwoTimeKeys", profitability.Input{GroupBy: []string{"day", "month"}}, kernel.EInvalid, "group_by"},
+		{"ErrRepeatedKey", profitability.Input{GroupBy: []string{"customer", "customer"}}, kernel.EInvalid, "group_by[1]"},
+		{"ErrUnknownDimension", profitability.Input{GroupBy: []string{"dimension:region"}}, kernel.EInvalid, "group_by"},
+		{"ErrUnknownDimensionFilter", profitability.Input{Filters: profitability.Filters{Dimensions: map[string]string{"region": "eu"}}}, kernel.EInvalid, "filters.dimensions"},
+		{"ErrSort", profitability.Input{Sort: "profit"}, kernel.EInvalid, "sort"},
+		{"ErrOrder", profitability.Input{Order: "up"}, kernel.EInvalid, "order"},
+		{"ErrLimit", profitability.Input{Limit: 1001}, kernel.EInvalid, "limit"},
+		{"ErrCursor", profitability.Input{Cursor: "pc_nope"}, kernel.EInvalid, "cursor"},
+		{"ErrCustomer", profitability.Input{Filters: profitability.Filters{Customer: "nobody"}}, kernel.ENotFound, "customer"},
+		{"ErrProduct", profitability.Input{Filters: profitability.Filters{Product: "nothing"}}, kernel.ENotFound, "product"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.prof.Profitability(e.ctx, tt.in)
-			if billing.ErrorCode(err) != tt.code || billing.ErrorField(err) != tt.field {
-				t.Errorf("Profitability(%+v) = %v (code %s, field %s), want code %s on %s", tt.in, err, billing.ErrorCode(err), billing.ErrorField(err), tt.code, tt.field)
+			if kernel.ErrorCode(err) != tt.code || kernel.ErrorField(err) != tt.field {
+				t.Errorf("Profitability(%+v) = %v (code %s, field %s), want code %s on %s", tt.in, err, kernel.ErrorCode(err), kernel.ErrorField(err), tt.code, tt.field)
 			}
 		})
 	}
 	t.Run("ErrCursorOfAnotherQuery", func(t *testing.T) {
 		r := e.profit(t, profitability.Input{From: oct1, To: dec1, GroupBy: []string{"customer"}, Limit: 1})
 		_, err := e.prof.Profitability(e.ctx, profitability.Input{From: oct1, To: dec1, GroupBy: []string{"product"}, Limit: 1, Cursor: r.NextCursor})
-		wantCode(t, "cursor of another query", err, billing.EInvalid)
+		wantCode(t, "cursor of another query", err, kernel.EInvalid)
 	})
 	t.Run("ErrDimensionKey", func(t *testing.T) {
 		_, err := e.prof.SetProfitabilityDimensions(e.ctx, []string{"ok", "not ok"})
-		wantCode(t, "SetProfitabilityDimensions(not ok)", err, billing.EInvalid)
+		wantCode(t, "SetProfitabilityDimensions(not ok)", err, kernel.EInvalid)
 	})
 	t.Run("DefaultRange", func(t *testing.T) {
 		r := e.profit(t, profitability.Input{})
@@ -682,18 +683,18 @@ func TestSimulateRepricing(t *testing.T) {
 			code  string
 			field string
 		}{
-			{"ErrNoPrices", profitability.RepricingInput{Product: "llm"}, billing.EInvalid, "version"},
-			{"ErrBoth", profitability.RepricingInput{Product: "llm", Version: 1, Prices: []billing.Price{perUnit("USD", "1")}}, billing.EInvalid, "version"},
-			{"ErrNoVersion", profitability.RepricingInput{Product: "llm", Version: 9}, billing.EInvalid, "version"},
-			{"ErrBadDraft", profitability.RepricingInput{Product: "llm", Prices: []billing.Price{perUnit("XYZ", "1")}}, billing.EInvalid, "prices[0].asset"},
-			{"ErrProduct", profitability.RepricingInput{Product: "none", Version: 1}, billing.ENotFound, "product"},
-			{"ErrGroupByProduct", profitability.RepricingInput{Product: "llm", Version: 1, GroupBy: []string{"product"}}, billing.EInvalid, "group_by[0]"},
-			{"ErrFilterProduct", profitability.RepricingInput{Product: "llm", Version: 1, Filters: profitability.Filters{Product: "llm"}}, billing.EInvalid, "filters"},
+			{"ErrNoPrices", profitability.RepricingInput{Product: "llm"}, kernel.EInvalid, "version"},
+			{"ErrBoth", profitability.RepricingInput{Product: "llm", Version: 1, Prices: []billing.Price{perUnit("USD", "1")}}, kernel.EInvalid, "version"},
+			{"ErrNoVersion", profitability.RepricingInput{Product: "llm", Version: 9}, kernel.EInvalid, "version"},
+			{"ErrBadDraft", profitability.RepricingInput{Product: "llm", Prices: []billing.Price{perUnit("XYZ", "1")}}, kernel.EInvalid, "prices[0].asset"},
+			{"ErrProduct", profitability.RepricingInput{Product: "none", Version: 1}, kernel.ENotFound, "product"},
+			{"ErrGroupByProduct", profitability.RepricingInput{Product: "llm", Version: 1, GroupBy: []string{"product"}}, kernel.EInvalid, "group_by[0]"},
+			{"ErrFilterProduct", profitability.RepricingInput{Product: "llm", Version: 1, Filters: profitability.Filters{Product: "llm"}}, kernel.EInvalid, "filters"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				_, err := e.prof.SimulateRepricing(e.ctx, tt.in)
-				if billing.ErrorCode(err) != tt.code || billing.ErrorField(err) != tt.field {
-					t.Errorf("SimulateRepricing(%+v) = %v (code %s, field %s), want code %s on %s", tt.in, err, billing.ErrorCode(err), billing.ErrorField(err), tt.code, tt.field)
+				if kernel.ErrorCode(err) != tt.code || kernel.ErrorField(err) != tt.field {
+					t.Errorf("SimulateRepricing(%+v) = %v (code %s, field %s), want code %s on %s", tt.in, err, kernel.ErrorCode(err), kernel.ErrorField(err), tt.code, tt.field)
 				}
 			})
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -171,7 +172,7 @@ func toPrices(in []wire.PriceFields) ([]billing.Price, error) {
 		if takes, ok := modelFields[billing.PriceModel(p.Model)]; ok {
 			for _, f := range p.ModelFields() {
 				if !slices.Contains(takes, f) {
-					return nil, billing.Invalidf(fmt.Sprintf("prices[%d].%s", i, f),
+					return nil, kernel.Invalidf(fmt.Sprintf("prices[%d].%s", i, f),
 						"prices[%d].%s does not apply to a %s price, which takes %s (besides model, asset and name); remove it or choose another model",
 						i, f, p.Model, strings.Join(takes, ", "))
 				}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Delivery statuses.
@@ -63,13 +64,13 @@ func (s *Service) ListDeliveries(ctx context.Context, in ListDeliveriesInput) ([
 	switch in.Status {
 	case "", DeliveryPending, DeliverySucceeded, DeliveryFailed:
 	default:
-		return nil, "", billing.Invalidf("status", "status must be pending, succeeded or failed; got %q", in.Status)
+		return nil, "", kernel.Invalidf("status", "status must be pending, succeeded or failed; got %q", in.Status)
 	}
 	if in.Limit <= 0 {
 		in.Limit = 20
 	}
 	if in.Limit > 100 {
-		return nil, "", billing.Invalidf("limit", "limit must be 100 or less; got %d", in.Limit)
+		return nil, "", kernel.Invalidf("limit", "limit must be 100 or less; got %d", in.Limit)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+` WHERE d.endpoint_id = $1 AND ($2 = '' OR d.status = $2) AND ($3 = '' OR d.id < $3)
 		ORDER BY d.id DESC LIMIT $4`, in.EndpointID, in.Status, in.After, in.Limit+1)
@@ -143,7 +144,7 @@ func (s *Service) getDelivery(ctx context.Context, c billing.Caller, id string) 
 	}
 	d, err := pgx.CollectExactlyOneRow(rows, scanDelivery)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return d, billing.NotFoundf("delivery_id", "no webhook delivery %q in %s mode", id, c.Mode)
+		return d, kernel.NotFoundf("delivery_id", "no webhook delivery %q in %s mode", id, c.Mode)
 	}
 	if err != nil {
 		return d, billing.Translate(err)
@@ -170,7 +171,7 @@ func (s *Service) RetryDelivery(ctx context.Context, id string) (Delivery, error
 		return Delivery{}, err
 	}
 	if !e.Enabled {
-		return Delivery{}, billing.Invalidf("delivery_id", "endpoint %s is disabled (%s); enable it, then retry", e.ID, e.DisabledReason)
+		return Delivery{}, kernel.Invalidf("delivery_id", "endpoint %s is disabled (%s); enable it, then retry", e.ID, e.DisabledReason)
 	}
 	now := s.now()
 	err = billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -197,7 +198,7 @@ func (s *Service) SendTestEvent(ctx context.Context, endpointID string) (Deliver
 		return Delivery{}, err
 	}
 	if !e.Enabled {
-		return Delivery{}, billing.Invalidf("endpoint_id", "endpoint %s is disabled (%s); enable it first", e.ID, e.DisabledReason)
+		return Delivery{}, kernel.Invalidf("endpoint_id", "endpoint %s is disabled (%s); enable it first", e.ID, e.DisabledReason)
 	}
 	now := s.now()
 	eventID := newID("evt", now)

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Endpoint is a platform's webhook endpoint.
@@ -67,7 +68,7 @@ func checkEventTypes(types []string) ([]string, error) {
 	out := make([]string, 0, len(types))
 	for _, t := range types {
 		if !slices.Contains(EventTypes, t) {
-			return nil, billing.Invalidf("event_types", "unknown event type %q; one of %s, or leave event_types empty for all", t, strings.Join(EventTypes, ", "))
+			return nil, kernel.Invalidf("event_types", "unknown event type %q; one of %s, or leave event_types empty for all", t, strings.Join(EventTypes, ", "))
 		}
 		if !slices.Contains(out, t) {
 			out = append(out, t)
@@ -83,7 +84,7 @@ const MaxDescription = 200
 
 func checkDescription(d string) error {
 	if n := utf8.RuneCountInString(d); n > MaxDescription {
-		return billing.Invalidf("description", "description is %d characters; the limit is %d: say what the endpoint is for in a few words", n, MaxDescription)
+		return kernel.Invalidf("description", "description is %d characters; the limit is %d: say what the endpoint is for in a few words", n, MaxDescription)
 	}
 	return nil
 }
@@ -107,14 +108,14 @@ func (s *Service) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (E
 		return Endpoint{}, err
 	}
 	if len(in.IdempotencyKey) > 200 {
-		return Endpoint{}, billing.Invalidf("idempotency_key", "idempotency_key is at most 200 characters")
+		return Endpoint{}, kernel.Invalidf("idempotency_key", "idempotency_key is at most 200 characters")
 	}
 	hash := endpointHash(u, in.Description, types)
 	for attempt := 0; ; attempt++ {
 		e, err := s.createEndpoint(ctx, c, in.IdempotencyKey, u, in.Description, types, hash)
 		// Two creates with one key at once: the loser's insert hits the
 		// key, and its second attempt finds the winner's endpoint.
-		if billing.ErrorCode(err) == billing.EConflict && errors.Is(err, errKeyTaken) && attempt == 0 {
+		if kernel.ErrorCode(err) == kernel.EConflict && errors.Is(err, errKeyTaken) && attempt == 0 {
 			continue
 		}
 		return e, err
@@ -140,7 +141,7 @@ func (s *Service) createEndpoint(ctx context.Context, c billing.Caller, key, u, 
 				key, c.AccountID, c.Mode).Scan(&id, &oldHash)
 			switch {
 			case err == nil && string(oldHash) != string(hash):
-				return billing.Errorf(billing.EConflict, "idempotency_key %q already created a webhook endpoint with another url, description or event_types; use a new key for a new endpoint", key)
+				return kernel.Errorf(kernel.EConflict, "idempotency_key %q already created a webhook endpoint with another url, description or event_types; use a new key for a new endpoint", key)
 			case err == nil:
 				replayed = true
 				// Its secret, while the one it was made with is the only one.
@@ -154,11 +155,11 @@ func (s *Service) createEndpoint(ctx context.Context, c billing.Caller, key, u, 
 			return billing.Translate(err)
 		}
 		if n >= MaxEndpoints {
-			return billing.Invalidf("url", "the account has %d endpoints in %s mode, the most allowed; update or disable one instead", n, c.Mode)
+			return kernel.Invalidf("url", "the account has %d endpoints in %s mode, the most allowed; update or disable one instead", n, c.Mode)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, account_id, mode, url, description, event_types, created_at, updated_at, idempotency_key, request_hash)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $7, nullif($8, ''), $9)`, id, c.AccountID, c.Mode, u, description, types, now, key, hash); err != nil {
-			if err := billing.Translate(err); billing.ErrorCode(err) == billing.EConflict {
+			if err := billing.Translate(err); kernel.ErrorCode(err) == kernel.EConflict {
 				return fmt.Errorf("%w: %w", err, errKeyTaken)
 			}
 			return billing.Translate(err)
@@ -212,7 +213,7 @@ func (s *Service) getEndpoint(ctx context.Context, c billing.Caller, id string) 
 	e, err := scanEndpoint(s.pool.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints e
 		WHERE e.account_id = $1 AND e.mode = $2 AND e.id = $4`, c.AccountID, c.Mode, s.now(), id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return e, billing.NotFoundf("endpoint_id", "no webhook endpoint %q in %s mode", id, c.Mode)
+		return e, kernel.NotFoundf("endpoint_id", "no webhook endpoint %q in %s mode", id, c.Mode)
 	}
 	return e, billing.Translate(err)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // The fan-out (River kind webhook_fan_out, and Listen): outbox rows become
@@ -110,7 +111,7 @@ func (s *Service) fanOutRow(ctx context.Context, tx pgx.Tx, o outboxRow, now tim
 	if s.opts.Render != nil {
 		ctx := billing.WithCaller(ctx, billing.Caller{AccountID: o.account, Mode: billing.Mode(o.mode)})
 		v, err := s.opts.Render(ctx, o.typ, o.payload)
-		if code := billing.ErrorCode(err); code == billing.ENotFound || code == billing.EInvalid {
+		if code := kernel.ErrorCode(err); code == kernel.ENotFound || code == kernel.EInvalid {
 			s.log.Error("webhook event dropped: what it reports is gone", "type", o.typ, "outbox_id", o.id, "err", err)
 			return nil
 		}

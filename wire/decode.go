@@ -14,7 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // The one strict decoder of request bodies (REST) and tool arguments (MCP).
@@ -293,7 +293,7 @@ func (e *DecodeError) Error() string {
 		}
 		return fmt.Sprintf("%s must be %s, not a JSON %s", name(e.Path), KindName(e.Type), JSONKind(e.Value))
 	}
-	var be *billing.Error
+	var be *kernel.Error
 	if errors.As(e.Err, &be) {
 		return fmt.Sprintf("%s: %s", name(e.Path), be.Message)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/webhooks"
 )
 
@@ -48,7 +49,7 @@ func WebhookData(svc *billing.Service) webhooks.Render {
 	return func(ctx context.Context, typ string, payload json.RawMessage) (any, error) {
 		var p outboxIDs
 		if err := json.Unmarshal(payload, &p); err != nil {
-			return nil, billing.Invalidf("payload", "outbox payload of %s: %v", typ, err)
+			return nil, kernel.Invalidf("payload", "outbox payload of %s: %v", typ, err)
 		}
 		c, err := billing.RequireCaller(ctx)
 		if err != nil {
@@ -92,13 +93,13 @@ func balanceEvent(ctx context.Context, svc *billing.Service, p outboxIDs) (Balan
 		if p.Threshold != "" {
 			d, err := billing.ParseAmount(p.Threshold)
 			if err != nil {
-				return BalanceEvent{}, billing.Invalidf("threshold", "outbox threshold %q: %v", p.Threshold, err)
+				return BalanceEvent{}, kernel.Invalidf("threshold", "outbox threshold %q: %v", p.Threshold, err)
 			}
 			out.Threshold = AP(&d, b.Precision)
 		}
 		return out, nil
 	}
-	return BalanceEvent{}, billing.NotFoundf("asset", "wallet %s has no %s balance", p.WalletID, p.Asset)
+	return BalanceEvent{}, kernel.NotFoundf("asset", "wallet %s has no %s balance", p.WalletID, p.Asset)
 }
 
 // WebhookTestEvent is the data of webhook.test, sent by send_test_webhook.
