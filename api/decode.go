@@ -16,6 +16,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -195,7 +196,7 @@ func (q *query) time(name string) time.Time {
 	return t
 }
 
-func (q *query) decimal(name string) *billing.Decimal {
+func (q *query) decimal(name string) *rating.Decimal {
 	s := q.str(name)
 	if s == "" {
 		return nil

@@ -47,7 +47,7 @@ func internalError() *apiError {
 }
 
 // classify maps any error to its status and envelope. Billing's codes map
-// one to one; anything that is not a *billing.Error or an *apiError is
+// one to one; anything that is not a *kernel.Error or an *apiError is
 // internal, with billing's generic message.
 func classify(err error) (int, wire.ErrorBody) {
 	var ae *apiError

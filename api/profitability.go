@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -94,7 +94,7 @@ func (s *server) simulateRepricing(w http.ResponseWriter, r *http.Request) error
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	var draft []billing.Price
+	var draft []rating.Price
 	if len(in.Prices) > 0 {
 		draft = prices(in.Prices)
 		for i := range draft {

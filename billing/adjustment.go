@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // AdjustmentKind is what a manual movement does.
@@ -33,7 +34,7 @@ type CreateAdjustmentInput struct {
 	Customer      string // id or external_id
 	Wallet        string // wallet id or name; empty: the default wallet
 	Asset         string
-	Amount        Decimal // positive; a correction may be negative
+	Amount        rating.Decimal // positive; a correction may be negative
 	Reason        string
 	// Credits (gift, top_up, positive correction):
 	ExpiresAt *time.Time
@@ -41,7 +42,7 @@ type CreateAdjustmentInput struct {
 	Purpose   LotPurpose // correction credits only; default promotion
 	// top_up: what the customer paid, the lot's revenue basis. Defaults to the
 	// amount itself when the asset is a currency.
-	PaidAmount   *Decimal
+	PaidAmount   *rating.Decimal
 	PaidCurrency string
 	// refund: the paid lot to refund; empty refunds paid lots newest first.
 	LotID string
@@ -55,7 +56,7 @@ type Adjustment struct {
 	WalletID      string
 	CustomerID    string
 	Asset         string
-	Amount        Decimal
+	Amount        rating.Decimal
 	Reason        string
 	LotID         string
 	LedgerTxnID   string
@@ -87,7 +88,7 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 		}
 		precision = asset.Precision
 		if movesMoney(in.Kind, asset) {
-			if err := CheckWholeUnits("amount", in.Amount, asset.Code, asset.Precision); err != nil {
+			if err := rating.CheckWholeUnits("amount", in.Amount, asset.Code, asset.Precision); err != nil {
 				return err
 			}
 		}
@@ -149,7 +150,7 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 	if err != nil {
 		return Adjustment{}, err
 	}
-	adj.Balance = Balance{Asset: adj.Asset, Precision: precision, Total: Zero, Held: Zero, Available: Zero, Debt: Zero, CreditLimit: Zero, Lots: []Lot{}}
+	adj.Balance = Balance{Asset: adj.Asset, Precision: precision, Total: rating.Zero, Held: rating.Zero, Available: rating.Zero, Debt: rating.Zero, CreditLimit: rating.Zero, Lots: []Lot{}}
 	for _, b := range view.Balances {
 		if b.Asset == adj.Asset {
 			adj.Balance = b
@@ -170,11 +171,11 @@ func validateAdjustment(in CreateAdjustmentInput) error {
 	if strings.TrimSpace(in.TransactionID) == "" || len(in.TransactionID) > 200 {
 		return kernel.Invalidf("transaction_id", "transaction_id is required: a unique id you choose for this adjustment (1-200 characters), so a retry never applies it twice")
 	}
-	if err := CheckAmount("amount", in.Amount); err != nil {
+	if err := rating.CheckAmount("amount", in.Amount); err != nil {
 		return err
 	}
 	if in.PaidAmount != nil {
-		if err := CheckAmount("paid_amount", *in.PaidAmount); err != nil {
+		if err := rating.CheckAmount("paid_amount", *in.PaidAmount); err != nil {
 			return err
 		}
 	}
@@ -221,7 +222,7 @@ func (s *core) applyAdjustment(ctx context.Context, tx txn, b *balanceState, in 
 		}
 		l := &Lot{Purpose: purpose, Amount: in.Amount, Priority: in.Priority, ExpiresAt: in.ExpiresAt}
 		if purpose == LotPaid {
-			zero := Zero
+			zero := rating.Zero
 			l.RevenueBasis, l.RevenueCurrency = &zero, b.asset.Code
 		}
 		b.credit(p, LedgerCorrections, l)
@@ -261,13 +262,13 @@ func (s *core) refund(ctx context.Context, tx txn, b *balanceState, p *posting, 
 		}
 		return "", kernel.Invalidf("lot_id", "lot %s cannot be refunded: only paid lots with value left (not expired) can", in.LotID).With(ActFindLot)
 	}
-	refundable := Zero
+	refundable := rating.Zero
 	for _, l := range targets {
 		refundable = refundable.Add(l.Remaining)
 	}
 	if in.Amount.GreaterThan(refundable) {
-		whole, rest := WholeUnits(refundable, b.asset.Precision)
-		fmtA := func(d Decimal) string { return FormatAmount(d, b.asset.Precision) }
+		whole, rest := rating.WholeUnits(refundable, b.asset.Precision)
+		fmtA := func(d rating.Decimal) string { return rating.FormatAmount(d, b.asset.Precision) }
 		if rest.IsZero() {
 			return "", kernel.Invalidf("amount", "refund of %s %s exceeds what the paid lot(s) hold (%s %s); refund at most that", fmtA(in.Amount), b.asset.Code, fmtA(refundable), b.asset.Code)
 		}
@@ -316,7 +317,7 @@ func (s *core) revenueBasis(ctx context.Context, tx txn, b *balanceState, in Cre
 		if err != nil {
 			return err
 		}
-		if err := CheckWholeUnits("paid_amount", *in.PaidAmount, cur.Code, cur.Precision); err != nil {
+		if err := rating.CheckWholeUnits("paid_amount", *in.PaidAmount, cur.Code, cur.Precision); err != nil {
 			return err
 		}
 		basis := *in.PaidAmount

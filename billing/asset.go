@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // AssetKind tells a currency from a custom unit.
@@ -37,7 +38,7 @@ type Asset struct {
 type AssetRate struct {
 	Asset       string
 	Currency    string
-	Rate        Decimal
+	Rate        rating.Decimal
 	EffectiveAt time.Time
 	CreatedAt   time.Time
 }
@@ -97,8 +98,8 @@ func (s *Catalog) CreateAsset(ctx context.Context, in CreateAssetInput) (a Asset
 	if !assetCodeRE.MatchString(in.Code) {
 		return Asset{}, false, kernel.Invalidf("code", "code %q is not valid: use 1-32 lower-case letters, digits or _ starting with a letter, such as \"credits\" or \"gpu_hours\" (upper-case codes are ISO currencies, which are built in)", in.Code)
 	}
-	if in.Precision < 0 || in.Precision > MaxPrecision {
-		return Asset{}, false, kernel.Invalidf("precision", "precision must be between 0 and %d decimal places; got %d", MaxPrecision, in.Precision)
+	if in.Precision < 0 || in.Precision > rating.MaxPrecision {
+		return Asset{}, false, kernel.Invalidf("precision", "precision must be between 0 and %d decimal places; got %d", rating.MaxPrecision, in.Precision)
 	}
 	if strings.TrimSpace(in.Name) == "" {
 		in.Name = in.Code
@@ -127,7 +128,7 @@ func (s *Catalog) CreateAsset(ctx context.Context, in CreateAssetInput) (a Asset
 type AddAssetRateInput struct {
 	Asset       string
 	Currency    string
-	Rate        Decimal
+	Rate        rating.Decimal
 	EffectiveAt time.Time // zero means now
 }
 
@@ -139,7 +140,7 @@ func (s *Catalog) AddAssetRate(ctx context.Context, in AddAssetRateInput) (Asset
 	if err != nil {
 		return AssetRate{}, err
 	}
-	if err := CheckAmount("rate", in.Rate); err != nil {
+	if err := rating.CheckAmount("rate", in.Rate); err != nil {
 		return AssetRate{}, err
 	}
 	if !in.Rate.IsPositive() {
@@ -193,8 +194,8 @@ func (s *Catalog) ListAssetRates(ctx context.Context, asset string) ([]AssetRate
 type QuoteInput struct {
 	Asset          string
 	Currency       string // empty: the currency of the asset's latest rate
-	AssetAmount    *Decimal
-	CurrencyAmount *Decimal
+	AssetAmount    *rating.Decimal
+	CurrencyAmount *rating.Decimal
 	At             time.Time // zero means now
 }
 
@@ -204,10 +205,10 @@ type QuoteInput struct {
 type Quote struct {
 	Asset          string
 	Currency       string
-	Rate           Decimal
+	Rate           rating.Decimal
 	RateEffective  time.Time
-	AssetAmount    Decimal
-	CurrencyAmount Decimal
+	AssetAmount    rating.Decimal
+	CurrencyAmount rating.Decimal
 	At             time.Time
 	// The precisions of the asset and the currency, for showing the amounts.
 	AssetPrecision, CurrencyPrecision int32
@@ -220,9 +221,9 @@ func (s *Catalog) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 	if err != nil {
 		return Quote{}, err
 	}
-	for field, d := range map[string]*Decimal{"asset_amount": in.AssetAmount, "currency_amount": in.CurrencyAmount} {
+	for field, d := range map[string]*rating.Decimal{"asset_amount": in.AssetAmount, "currency_amount": in.CurrencyAmount} {
 		if d != nil {
-			if err := CheckAmount(field, *d); err != nil {
+			if err := rating.CheckAmount(field, *d); err != nil {
 				return Quote{}, err
 			}
 		}
@@ -263,13 +264,13 @@ func (s *Catalog) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 			return Quote{}, kernel.Invalidf("asset_amount", "asset_amount must not be negative")
 		}
 		q.AssetAmount = *in.AssetAmount
-		q.CurrencyAmount = Accrue(in.AssetAmount.Mul(rate.Rate))
+		q.CurrencyAmount = rating.Accrue(in.AssetAmount.Mul(rate.Rate))
 	} else {
 		if in.CurrencyAmount.IsNegative() {
 			return Quote{}, kernel.Invalidf("currency_amount", "currency_amount must not be negative")
 		}
 		q.CurrencyAmount = *in.CurrencyAmount
-		q.AssetAmount, _ = Divide(*in.CurrencyAmount, rate.Rate)
+		q.AssetAmount, _ = rating.Divide(*in.CurrencyAmount, rate.Rate)
 	}
 	return q, nil
 }
@@ -278,7 +279,7 @@ func (s *Catalog) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 // to itself). Returns ENotFound naming the fix.
 func (s *core) rateAt(ctx context.Context, db dbtx, c Caller, asset, currency string, t time.Time) (AssetRate, error) {
 	if asset == currency {
-		return AssetRate{Asset: asset, Currency: currency, Rate: decimalOne}, nil
+		return AssetRate{Asset: asset, Currency: currency, Rate: rating.One}, nil
 	}
 	r, err := rateAt(ctx, db, c, asset, currency, t)
 	if kernel.ErrorCode(err) == kernel.ENotFound {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 func (e *env) asset(t *testing.T, code string, precision int32) billing.Asset {
@@ -76,7 +77,7 @@ func TestCreateAsset(t *testing.T) {
 	if err != nil || !created || gpu.Precision != 4 || gpu.Name != "gpu_hours" {
 		t.Fatalf("CreateAsset(gpu_hours, 4) = %+v, created %v, %v; want created, named after its code", gpu, created, err)
 	}
-	if _, created, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "wei", Precision: billing.MaxPrecision}); err != nil || !created {
+	if _, created, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "wei", Precision: rating.MaxPrecision}); err != nil || !created {
 		t.Errorf("CreateAsset(wei, 18) = created %v, %v; want created", created, err)
 	}
 	t.Run("Existed", func(t *testing.T) {
@@ -106,7 +107,7 @@ func TestCreateAsset(t *testing.T) {
 		}
 	})
 	t.Run("ErrInvalidPrecision", func(t *testing.T) {
-		for _, p := range []int32{-1, billing.MaxPrecision + 1} {
+		for _, p := range []int32{-1, rating.MaxPrecision + 1} {
 			_, _, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "tokens", Precision: p})
 			wantField(t, fmt.Sprintf("CreateAsset(precision %d)", p), err, kernel.EInvalid, "precision")
 		}

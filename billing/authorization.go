@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Authorization time to live: a hold lasts DefaultAuthorizationTTL unless the
@@ -47,7 +48,7 @@ type AuthorizeInput struct {
 	Wallet         string
 	EventType      string
 	Data           map[string]any
-	Amount         *Decimal
+	Amount         *rating.Decimal
 	Asset          string
 	TTL            time.Duration // 0: DefaultAuthorizationTTL
 }
@@ -60,17 +61,17 @@ type Authorization struct {
 	WalletID       string
 	EventType      string
 	Asset          string
-	Precision      int32   // the asset's, for showing the amounts
-	Amount         Decimal // held (approved) or required (declined)
+	Precision      int32          // the asset's, for showing the amounts
+	Amount         rating.Decimal // held (approved) or required (declined)
 	Status         string
 	Approved       bool
 	DeclineReason  string
 	// Available is the available balance after the hold (approved) or when
 	// declined; Shortfall is what a top-up must add for a decline to pass.
-	Available      Decimal
-	Shortfall      Decimal
+	Available      rating.Decimal
+	Shortfall      rating.Decimal
 	ExpiresAt      time.Time
-	CapturedAmount *Decimal
+	CapturedAmount *rating.Decimal
 	EventID        string
 	SettledAt      *time.Time
 	CreatedAt      time.Time
@@ -104,7 +105,7 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorizati
 		return Authorization{}, kernel.Invalidf("event_type", "send either event_type with estimated data (priced by the customer's subscription) or amount with asset")
 	}
 	if in.Amount != nil {
-		if err := CheckAmount("amount", *in.Amount); err != nil {
+		if err := rating.CheckAmount("amount", *in.Amount); err != nil {
 			return Authorization{}, err
 		}
 	}
@@ -196,7 +197,7 @@ func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeIn
 	a := Authorization{ID: newID(prefixAuthorization, now), IdempotencyKey: in.IdempotencyKey, CustomerID: w.CustomerID, WalletID: w.ID,
 		EventType: in.EventType, ExpiresAt: now.Add(ttl), CreatedAt: now}
 	// Price the estimate.
-	assetCode, amount := in.Asset, Zero
+	assetCode, amount := in.Asset, rating.Zero
 	if in.Amount != nil {
 		amount = *in.Amount
 	} else {
@@ -206,14 +207,14 @@ func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeIn
 			}
 		}
 		if len(versions) == 0 {
-			a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineNoSubscription, Zero, Zero, Zero
+			a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineNoSubscription, rating.Zero, rating.Zero, rating.Zero
 			return s.recordDecision(ctx, tx, c, a, hash, in, now, nil)
 		}
 		if suspended(versions) {
-			a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineSuspended, Zero, Zero, Zero
+			a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineSuspended, rating.Zero, rating.Zero, rating.Zero
 			return s.recordDecision(ctx, tx, c, a, hash, in, now, nil)
 		}
-		totals, err := s.estimate(ctx, tx, c, w.CustomerID, versions, RatingEvent{EventType: in.EventType, Data: in.Data}, now)
+		totals, err := s.estimate(ctx, tx, c, w.CustomerID, versions, rating.RatingEvent{EventType: in.EventType, Data: in.Data}, now)
 		if err != nil {
 			return Authorization{}, err
 		}
@@ -253,7 +254,7 @@ func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeIn
 	a.Asset, a.Precision, a.Amount = asset.Code, asset.Precision, amount
 	avail := b.available()
 	if avail.GreaterThanOrEqual(amount) {
-		a.Status, a.Approved, a.Available, a.Shortfall = AuthActive, true, avail.Sub(amount), Zero
+		a.Status, a.Approved, a.Available, a.Shortfall = AuthActive, true, avail.Sub(amount), rating.Zero
 	} else {
 		a.Status, a.DeclineReason, a.Available = AuthDeclined, DeclineInsufficientFunds, avail
 		a.Shortfall = amount.Sub(avail)

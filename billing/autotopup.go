@@ -10,6 +10,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Auto top-up retries a declined card after autoTopUpBackoff, four times
@@ -28,12 +29,12 @@ type AutoTopUp struct {
 	Asset          string
 	Precision      int32
 	Enabled        bool
-	Threshold      Decimal
-	Credit         Decimal
-	Paid           Decimal
+	Threshold      rating.Decimal
+	Credit         rating.Decimal
+	Paid           rating.Decimal
 	Currency       string
 	PaidPrecision  int32
-	MonthlyCap     *Decimal // in Currency; nil: no cap
+	MonthlyCap     *rating.Decimal // in Currency; nil: no cap
 	Failures       int
 	RetryAfter     *time.Time
 	DisabledReason string
@@ -46,11 +47,11 @@ type ConfigureAutoTopUpInput struct {
 	Wallet     string
 	Asset      string
 	Enabled    bool
-	Threshold  Decimal
-	Paid       Decimal
-	Currency   string   // empty: Asset when it is a currency
-	Credit     *Decimal // nil: Paid at the asset's rate
-	MonthlyCap *Decimal // nil: no cap
+	Threshold  rating.Decimal
+	Paid       rating.Decimal
+	Currency   string          // empty: Asset when it is a currency
+	Credit     *rating.Decimal // nil: Paid at the asset's rate
+	MonthlyCap *rating.Decimal // nil: no cap
 }
 
 // ConfigureAutoTopUp sets (or turns off) a wallet's auto top-up. Turning it
@@ -61,7 +62,7 @@ func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUp
 	if err != nil {
 		return AutoTopUp{}, err
 	}
-	if err := CheckAmount("threshold", in.Threshold); err != nil {
+	if err := rating.CheckAmount("threshold", in.Threshold); err != nil {
 		return AutoTopUp{}, err
 	}
 	if in.Threshold.IsNegative() {
@@ -74,12 +75,12 @@ func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUp
 	}
 	var capMinor *int64
 	if in.MonthlyCap != nil {
-		if err := CheckWholeUnits("monthly_cap", *in.MonthlyCap, t.Currency, t.PaidPrecision); err != nil {
+		if err := rating.CheckWholeUnits("monthly_cap", *in.MonthlyCap, t.Currency, t.PaidPrecision); err != nil {
 			return AutoTopUp{}, err
 		}
 		if in.MonthlyCap.LessThan(t.Paid) {
 			return AutoTopUp{}, kernel.Invalidf("monthly_cap", "monthly_cap %s %s is less than one top-up of %s %s; raise it or leave it out",
-				FormatAmount(*in.MonthlyCap, t.PaidPrecision), t.Currency, FormatAmount(t.Paid, t.PaidPrecision), t.Currency)
+				rating.FormatAmount(*in.MonthlyCap, t.PaidPrecision), t.Currency, rating.FormatAmount(t.Paid, t.PaidPrecision), t.Currency)
 		}
 		m := in.MonthlyCap.Shift(t.PaidPrecision).IntPart()
 		capMinor = &m
@@ -180,7 +181,7 @@ func (s *core) savedCard(ctx context.Context, db dbtx, c Caller, customerID stri
 // lost, a minute later).
 func (s *core) queueAutoTopUpTriggers(tx txn, batch *pgx.Batch, now time.Time, states ...*balanceState) {
 	var ids, wallets, assets, accounts, modes []string
-	var avail []Decimal
+	var avail []rating.Decimal
 	for _, b := range states {
 		if b.config != nil && !b.config.autoTopUp {
 			continue // read with its lock: no auto top-up to start
@@ -281,7 +282,7 @@ func (s *Payments) ChargeAutoTopUp(ctx context.Context, id string) error {
 		return translate(err)
 	}
 	ch, err := prov.ChargeSaved(ctx, payments.ChargeInput{TopUpID: id, Account: c.AccountID, Mode: string(c.Mode), CustomerID: cus, PaymentMethodID: card,
-		Amount: payments.NewAmount(t.paidMinor(), t.Currency), Description: fmt.Sprintf("Auto top-up: %s %s", Display(t.Credit, t.Precision), t.Asset),
+		Amount: payments.NewAmount(t.paidMinor(), t.Currency), Description: fmt.Sprintf("Auto top-up: %s %s", rating.Display(t.Credit, t.Precision), t.Asset),
 		IdempotencyKey: "tollgate-auto-" + id})
 	if err != nil {
 		return err // the job retries with the same key
@@ -313,7 +314,7 @@ func (s *core) autoTopUpBlocked(ctx context.Context, t TopUp, enabled bool, capM
 	if capMinor == nil {
 		return ""
 	}
-	start := PeriodStart(s.clock())
+	start := rating.PeriodStart(s.clock())
 	var spent int64
 	if err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(paid_minor), 0) FROM top_ups
 		WHERE customer_id = $1 AND wallet_id = $2 AND asset = $3 AND auto AND status = 'succeeded' AND created_at >= $4`,
@@ -321,7 +322,7 @@ func (s *core) autoTopUpBlocked(ctx context.Context, t TopUp, enabled bool, capM
 		return "" // charge; the cap is a guard, not a lock
 	}
 	if spent+t.paidMinor() > *capMinor {
-		return fmt.Sprintf("the monthly cap of %s %s is reached", FormatAmount(fromMinor(*capMinor, t.PaidPrecision), t.PaidPrecision), t.Currency)
+		return fmt.Sprintf("the monthly cap of %s %s is reached", rating.FormatAmount(fromMinor(*capMinor, t.PaidPrecision), t.PaidPrecision), t.Currency)
 	}
 	return ""
 }

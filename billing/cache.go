@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // cache keeps what never changes once written, so the hot path reads it from
@@ -38,13 +40,13 @@ type walletKey struct {
 }
 
 type decodedVersion struct {
-	prices []Price
-	ents   []Entitlement
+	prices []rating.Price
+	ents   []rating.Entitlement
 }
 
 // decodeVersion is decodeVersion through the cache. The slices it returns are
 // shared: read them, never change them.
-func (s *core) decodeVersion(id string, prices, ents []byte) ([]Price, []Entitlement, error) {
+func (s *core) decodeVersion(id string, prices, ents []byte) ([]rating.Price, []rating.Entitlement, error) {
 	if d, ok := s.cache.versions.Load(id); ok {
 		return d.prices, d.ents, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Product is a billable activity: the app reports events of EventType and the
@@ -30,8 +31,8 @@ type ProductVersion struct {
 	ID           string
 	ProductID    string
 	Version      int
-	Prices       []Price
-	Entitlements []Entitlement
+	Prices       []rating.Price
+	Entitlements []rating.Entitlement
 	PublishedAt  time.Time
 }
 
@@ -85,8 +86,8 @@ type CreateProductInput struct {
 	Name         string
 	Description  string
 	EventType    string
-	Prices       []Price
-	Entitlements []Entitlement
+	Prices       []rating.Price
+	Entitlements []rating.Entitlement
 }
 
 // CreateProduct creates a product with version 1 published and default. It is
@@ -141,9 +142,9 @@ func (s *Catalog) CreateProduct(ctx context.Context, in CreateProductInput) (vie
 
 // sameVersion compares a stored version with a proposed definition, ignoring
 // the generated price ids.
-func sameVersion(v ProductVersion, prices []Price, ents []Entitlement) bool {
-	strip := func(ps []Price) []Price {
-		out := make([]Price, len(ps))
+func sameVersion(v ProductVersion, prices []rating.Price, ents []rating.Entitlement) bool {
+	strip := func(ps []rating.Price) []rating.Price {
+		out := make([]rating.Price, len(ps))
 		for i, p := range ps {
 			p.ID = ""
 			out[i] = p
@@ -157,7 +158,7 @@ func sameVersion(v ProductVersion, prices []Price, ents []Entitlement) bool {
 
 // checkVersion validates prices and entitlements against the account's assets
 // and vendors and gives each price a fresh id.
-func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []Price, ents []Entitlement) ([]Price, []Entitlement, error) {
+func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []rating.Price, ents []rating.Entitlement) ([]rating.Price, []rating.Entitlement, error) {
 	if len(prices) == 0 {
 		return nil, nil, kernel.Invalidf("prices", "a version needs at least one price, e.g. {\"model\": \"per_unit\", \"asset\": \"USD\", \"unit_amount\": \"0.04\"}")
 	}
@@ -169,12 +170,12 @@ func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []Pric
 		return nil, nil, err
 	}
 	lookup := func(code string) (int32, bool) { p, ok := prec[code]; return p, ok }
-	out := make([]Price, len(prices))
+	out := make([]rating.Price, len(prices))
 	for i, p := range prices {
 		p.ID = newID(prefixPrice, s.clock())
 		out[i] = p
 	}
-	if err := ValidatePrices(out, lookup); err != nil {
+	if err := rating.ValidatePrices(out, lookup); err != nil {
 		if e, ok := err.(*kernel.Error); ok && strings.Contains(e.Message, "asset") {
 			e.Message += fmt.Sprintf("; existing assets: %s", strings.Join(sortedKeys(prec), ", "))
 			e.Action = ActCreateAsset
@@ -182,14 +183,14 @@ func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []Pric
 		return nil, nil, err
 	}
 	for i, p := range out {
-		if p.Model == CostPlus && p.Vendor != "" {
+		if p.Model == rating.CostPlus && p.Vendor != "" {
 			if _, err := getVendor(ctx, tx, c, p.Vendor); err != nil {
 				return nil, nil, kernel.NotFoundf(fmt.Sprintf("prices[%d].vendor", i), "vendor %q not found", p.Vendor).With(ActCreateVendor)
 			}
 		}
 	}
 	for i, e := range ents {
-		if err := ValidateEntitlement(e, lookup); err != nil {
+		if err := rating.ValidateEntitlement(e, lookup); err != nil {
 			if ee, ok := err.(*kernel.Error); ok {
 				ee.Field = fmt.Sprintf("entitlements[%d].%s", i, ee.Field)
 			}
@@ -197,7 +198,7 @@ func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []Pric
 		}
 	}
 	if ents == nil {
-		ents = []Entitlement{}
+		ents = []rating.Entitlement{}
 	}
 	return out, ents, nil
 }
@@ -205,8 +206,8 @@ func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []Pric
 // CreateVersionInput publishes a new version of a product.
 type CreateVersionInput struct {
 	Product      string // id or code
-	Prices       []Price
-	Entitlements []Entitlement
+	Prices       []rating.Price
+	Entitlements []rating.Entitlement
 	// KeepDefault leaves the current default version in place; by default the
 	// new version becomes the default for new subscriptions.
 	KeepDefault bool

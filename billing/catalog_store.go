@@ -10,6 +10,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // priceRow and entitlementRow are how prices and entitlements are stored in a
@@ -17,44 +18,44 @@ import (
 type priceRow struct {
 	ID            string             `json:"id"`
 	Name          string             `json:"name,omitempty"`
-	Model         PriceModel         `json:"model"`
+	Model         rating.PriceModel  `json:"model"`
 	Asset         string             `json:"asset"`
-	UnitAmount    Decimal            `json:"unit_amount"`
+	UnitAmount    rating.Decimal     `json:"unit_amount"`
 	Field         string             `json:"field,omitempty"`
-	BlockSize     Decimal            `json:"block_size"`
-	BlockAmount   Decimal            `json:"block_amount"`
+	BlockSize     rating.Decimal     `json:"block_size"`
+	BlockAmount   rating.Decimal     `json:"block_amount"`
 	Dimensions    []string           `json:"dimensions,omitempty"`
 	Rates         []dimensionRateRow `json:"rates,omitempty"`
 	TierMode      string             `json:"tier_mode,omitempty"`
 	Tiers         []tierRow          `json:"tiers,omitempty"`
 	Vendor        string             `json:"vendor,omitempty"`
-	MarkupPercent Decimal            `json:"markup_percent"`
-	MarkupFixed   Decimal            `json:"markup_fixed"`
+	MarkupPercent rating.Decimal     `json:"markup_percent"`
+	MarkupFixed   rating.Decimal     `json:"markup_fixed"`
 	Interval      string             `json:"interval,omitempty"`
-	Amount        Decimal            `json:"amount"`
+	Amount        rating.Decimal     `json:"amount"`
 }
 
 type dimensionRateRow struct {
 	Values map[string]string `json:"values"`
-	Amount Decimal           `json:"amount"`
+	Amount rating.Decimal    `json:"amount"`
 }
 
 type tierRow struct {
-	UpTo       *Decimal `json:"up_to"`
-	UnitAmount Decimal  `json:"unit_amount"`
-	FlatAmount Decimal  `json:"flat_amount"`
+	UpTo       *rating.Decimal `json:"up_to"`
+	UnitAmount rating.Decimal  `json:"unit_amount"`
+	FlatAmount rating.Decimal  `json:"flat_amount"`
 }
 
 type entitlementRow struct {
-	Kind         EntitlementKind `json:"kind"`
-	Asset        string          `json:"asset"`
-	Amount       Decimal         `json:"amount"`
-	Interval     string          `json:"interval,omitempty"`
-	LifetimeDays int             `json:"lifetime_days,omitempty"`
-	Purpose      string          `json:"purpose,omitempty"`
+	Kind         rating.EntitlementKind `json:"kind"`
+	Asset        string                 `json:"asset"`
+	Amount       rating.Decimal         `json:"amount"`
+	Interval     string                 `json:"interval,omitempty"`
+	LifetimeDays int                    `json:"lifetime_days,omitempty"`
+	Purpose      string                 `json:"purpose,omitempty"`
 }
 
-func encodeVersion(prices []Price, ents []Entitlement) (string, string) {
+func encodeVersion(prices []rating.Price, ents []rating.Entitlement) (string, string) {
 	pr := make([]priceRow, len(prices))
 	for i, p := range prices {
 		r := priceRow{ID: p.ID, Name: p.Name, Model: p.Model, Asset: p.Asset, UnitAmount: p.UnitAmount, Field: p.Field,
@@ -77,7 +78,7 @@ func encodeVersion(prices []Price, ents []Entitlement) (string, string) {
 	return string(a), string(b)
 }
 
-func decodeVersion(pricesJSON, entsJSON []byte) ([]Price, []Entitlement, error) {
+func decodeVersion(pricesJSON, entsJSON []byte) ([]rating.Price, []rating.Entitlement, error) {
 	var pr []priceRow
 	var er []entitlementRow
 	if err := json.Unmarshal(pricesJSON, &pr); err != nil {
@@ -86,22 +87,22 @@ func decodeVersion(pricesJSON, entsJSON []byte) ([]Price, []Entitlement, error) 
 	if err := json.Unmarshal(entsJSON, &er); err != nil {
 		return nil, nil, err
 	}
-	prices := make([]Price, len(pr))
+	prices := make([]rating.Price, len(pr))
 	for i, r := range pr {
-		p := Price{ID: r.ID, Name: r.Name, Model: r.Model, Asset: r.Asset, UnitAmount: r.UnitAmount, Field: r.Field,
+		p := rating.Price{ID: r.ID, Name: r.Name, Model: r.Model, Asset: r.Asset, UnitAmount: r.UnitAmount, Field: r.Field,
 			BlockSize: r.BlockSize, BlockAmount: r.BlockAmount, Dimensions: r.Dimensions, TierMode: r.TierMode, Vendor: r.Vendor,
 			MarkupPercent: r.MarkupPercent, MarkupFixed: r.MarkupFixed, Interval: r.Interval, Amount: r.Amount}
 		for _, d := range r.Rates {
-			p.Rates = append(p.Rates, DimensionRate{Values: d.Values, Amount: d.Amount})
+			p.Rates = append(p.Rates, rating.DimensionRate{Values: d.Values, Amount: d.Amount})
 		}
 		for _, t := range r.Tiers {
-			p.Tiers = append(p.Tiers, Tier{UpTo: t.UpTo, UnitAmount: t.UnitAmount, FlatAmount: t.FlatAmount})
+			p.Tiers = append(p.Tiers, rating.Tier{UpTo: t.UpTo, UnitAmount: t.UnitAmount, FlatAmount: t.FlatAmount})
 		}
 		prices[i] = p
 	}
-	ents := make([]Entitlement, len(er))
+	ents := make([]rating.Entitlement, len(er))
 	for i, r := range er {
-		ents[i] = Entitlement{Kind: r.Kind, Asset: r.Asset, Amount: r.Amount, Interval: r.Interval, LifetimeDays: r.LifetimeDays, Purpose: r.Purpose}
+		ents[i] = rating.Entitlement{Kind: r.Kind, Asset: r.Asset, Amount: r.Amount, Interval: r.Interval, LifetimeDays: r.LifetimeDays, Purpose: r.Purpose}
 	}
 	return prices, ents, nil
 }
@@ -308,7 +309,7 @@ const versionsForEventSQL = `SELECT DISTINCT ON (s.product_id) s.product_id, p.c
 	ORDER BY s.product_id, (s.started_at <= $3) DESC, CASE WHEN s.started_at <= $3 THEN s.started_at END DESC, s.started_at`
 
 func collectPricedVersions(rows pgx.Rows) ([]pricedVersion, error) {
-	return collectPricedVersionsWith(rows, func(_ string, prices, ents []byte) ([]Price, []Entitlement, error) {
+	return collectPricedVersionsWith(rows, func(_ string, prices, ents []byte) ([]rating.Price, []rating.Entitlement, error) {
 		return decodeVersion(prices, ents)
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // owned is everything one account and mode holds, for isolation tests.
@@ -49,7 +50,7 @@ func (e *env) populate(t *testing.T, ctx context.Context) owned {
 	must("AddAssetRate", err)
 	o.vendor, _, err = e.svc.Catalog.CreateVendor(ctx, "openai", "OpenAI")
 	must("CreateVendor", err)
-	o.product, _, err = e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "images", EventType: "image.generated", Prices: []billing.Price{perUnit("USD", "0.04")}})
+	o.product, _, err = e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "images", EventType: "image.generated", Prices: []rating.Price{perUnit("USD", "0.04")}})
 	must("CreateProduct", err)
 	o.event, err = e.svc.RecordUsage(ctx, billing.UsageEventInput{ID: "ev1", Customer: "u1", EventType: "image.generated"}) // subscribes u1
 	must("RecordUsage", err)
@@ -170,15 +171,15 @@ func TestIsolation(t *testing.T) {
 				notFound(t, "CreateWallet(customer id)", err)
 				_, err = e.svc.Plans.Subscribe(ctx, billing.SubscribeInput{Customer: o.customer.ID, Product: o.product.ID})
 				notFound(t, "Subscribe(customer id, product id)", err)
-				_, err = e.svc.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: o.product.ID, Prices: []billing.Price{perUnit("USD", "0")}})
+				_, err = e.svc.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: o.product.ID, Prices: []rating.Price{perUnit("USD", "0")}})
 				notFound(t, "CreateProductVersion(product id)", err)
-				_, err = e.svc.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0")}})
+				_, err = e.svc.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: "images", Prices: []rating.Price{perUnit("USD", "0")}})
 				notFound(t, "CreateProductVersion(product code)", err)
 				_, err = e.svc.Catalog.ArchiveProduct(ctx, o.product.ID)
 				notFound(t, "ArchiveProduct(product id)", err)
 				_, err = e.svc.Catalog.AddAssetRate(ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "USD", Rate: dec("1")})
 				notFound(t, "AddAssetRate(credits)", err)
-				_, _, err = e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "margin", EventType: "chat", Prices: []billing.Price{{Model: billing.CostPlus, Asset: "USD", Vendor: "openai"}}})
+				_, _, err = e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "margin", EventType: "chat", Prices: []rating.Price{{Model: rating.CostPlus, Asset: "USD", Vendor: "openai"}}})
 				notFound(t, "CreateProduct(cost_plus over vendor openai)", err)
 			})
 
@@ -194,7 +195,7 @@ func TestIsolation(t *testing.T) {
 				}
 				_, err = e.svc.Catalog.Quote(ctx, billing.QuoteInput{Asset: "credits", Currency: "USD", AssetAmount: decp("1"), At: t0})
 				notFound(t, "Quote(own credits, no own rate)", err)
-				prod, created, err := e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "images", EventType: "image.generated", Prices: []billing.Price{perUnit("USD", "0.10")}})
+				prod, created, err := e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "images", EventType: "image.generated", Prices: []rating.Price{perUnit("USD", "0.10")}})
 				if err != nil || !created || prod.ID == o.product.ID {
 					t.Fatalf("CreateProduct(images) = %s, created %v, %v; want a new product", prod.ID, created, err)
 				}

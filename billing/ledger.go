@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Ledger accounts. A wallet account exists per wallet and asset; the others are
@@ -36,7 +38,7 @@ type entry struct {
 	wallet  string // set for wallet entries
 	lot     string // set for wallet entries that move a lot; empty moves debt
 	asset   string
-	amount  Decimal
+	amount  rating.Decimal
 }
 
 func (p *posting) add(e entry) {
@@ -47,7 +49,7 @@ func (p *posting) add(e entry) {
 
 // balanced checks the double-entry rule before anything is written.
 func (p *posting) balanced() error {
-	sums := map[string]Decimal{}
+	sums := map[string]rating.Decimal{}
 	for _, e := range p.entries {
 		sums[e.asset] = sums[e.asset].Add(e.amount)
 	}
@@ -66,10 +68,10 @@ type balanceState struct {
 	walletID    string
 	asset       Asset
 	now         time.Time
-	posted      Decimal
-	debt        Decimal
-	creditLimit Decimal
-	held        Decimal
+	posted      rating.Decimal
+	debt        rating.Decimal
+	creditLimit rating.Decimal
+	held        rating.Decimal
 	lots        []*Lot // open, unexpired lots in burn order
 	touched     map[string]*Lot
 	newLots     []*Lot
@@ -163,8 +165,8 @@ func (b *balanceState) settle() {
 	sort.SliceStable(b.lots, func(i, j int) bool { return burnsBefore(b.lots[i], b.lots[j]) })
 }
 
-func (b *balanceState) lotsTotal() Decimal {
-	t := Zero
+func (b *balanceState) lotsTotal() rating.Decimal {
+	t := rating.Zero
 	for _, l := range b.lots {
 		t = t.Add(l.Remaining)
 	}
@@ -172,10 +174,10 @@ func (b *balanceState) lotsTotal() Decimal {
 }
 
 // total is the value of unexpired lots minus debt.
-func (b *balanceState) total() Decimal { return b.lotsTotal().Sub(b.debt) }
+func (b *balanceState) total() rating.Decimal { return b.lotsTotal().Sub(b.debt) }
 
 // available is what a new authorization may hold: total minus holds.
-func (b *balanceState) available() Decimal { return b.total().Sub(b.held) }
+func (b *balanceState) available() rating.Decimal { return b.total().Sub(b.held) }
 
 func (b *balanceState) newPosting(kind, reference, description string) *posting {
 	p := &posting{id: newID(prefixTransaction, b.now), kind: kind, reference: reference, walletID: b.walletID, description: description}
@@ -188,7 +190,7 @@ func (b *balanceState) expire(l *Lot) {
 	p.add(entry{account: LedgerWallet, wallet: b.walletID, lot: l.ID, asset: l.Asset, amount: l.Remaining.Neg()})
 	p.add(entry{account: LedgerExpired, asset: l.Asset, amount: l.Remaining})
 	b.posted = b.posted.Sub(l.Remaining)
-	l.Remaining = Zero
+	l.Remaining = rating.Zero
 	now := b.now
 	l.ExpiredAt = &now
 	b.touched[l.ID] = l
@@ -218,7 +220,7 @@ func (b *balanceState) credit(p *posting, counter string, l *Lot) {
 // debit takes amount from the wallet into the counter ledger account, burning
 // lots in order; what the lots cannot cover becomes debt. Callers decide
 // beforehand whether debt is allowed.
-func (b *balanceState) debit(p *posting, counter string, amount Decimal) {
+func (b *balanceState) debit(p *posting, counter string, amount rating.Decimal) {
 	if !amount.IsPositive() {
 		return
 	}
@@ -274,7 +276,7 @@ func (b *balanceState) check() error {
 	return nil
 }
 
-func decMin(a, b Decimal) Decimal {
+func decMin(a, b rating.Decimal) rating.Decimal {
 	if a.LessThan(b) {
 		return a
 	}

@@ -47,7 +47,7 @@ func (s *core) startPlan(ctx context.Context, tx txn, c Caller, sub Subscription
 	}
 	p := period{start: start, end: end, status: "paid", asset: pl.fee.Asset, fee: pl.fee.Amount, txnID: ch.txnID}
 	if in.TrialDays > 0 {
-		p.status, p.fee = "trial", Zero
+		p.status, p.fee = "trial", rating.Zero
 	}
 	if err := insertPeriod(ctx, tx, c, sub.ID, p, now); err != nil {
 		return Subscription{}, err

@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // ChangeSubscriptionInput moves a plan to another version of its product.
@@ -124,7 +125,7 @@ func (s *core) changeNow(ctx context.Context, tx txn, c Caller, cur Subscription
 	for _, ob := range bs.order {
 		ob.expireLots(cur.AllowanceLots)
 	}
-	p := period{start: now, end: *cur.PeriodEnd, status: "trial", asset: pl.fee.Asset, fee: Zero}
+	p := period{start: now, end: *cur.PeriodEnd, status: "trial", asset: pl.fee.Asset, fee: rating.Zero}
 	if cur.Status != SubscriptionTrialing {
 		p.status = "paid"
 		if p.fee, p.txnID, err = prorate(b, cur, old, pl, version, left); err != nil {
@@ -152,12 +153,12 @@ func (s *core) changeNow(ctx context.Context, tx txn, c Caller, cur Subscription
 // balance plus credit limit (EInsufficientFunds otherwise, before anything
 // moves). It returns the new fee for the time left and the posting ("" when
 // the two fees were equal and nothing moved).
-func prorate(b *balanceState, cur Subscription, old, pl plan, version int, left fraction) (owed Decimal, txnID string, err error) {
+func prorate(b *balanceState, cur Subscription, old, pl plan, version int, left fraction) (owed rating.Decimal, txnID string, err error) {
 	credit := left.of(old.fee.Amount)
 	owed = left.of(pl.fee.Amount)
 	net := owed.Sub(credit)
 	if room := b.available().Add(b.creditLimit); net.GreaterThan(room) {
-		return Zero, "", &kernel.Error{Code: kernel.EInsufficientFunds, Field: "version", Message: fmt.Sprintf(
+		return rating.Zero, "", &kernel.Error{Code: kernel.EInsufficientFunds, Field: "version", Message: fmt.Sprintf(
 			"insufficient funds: the change costs %s %s now (%s for the rest of the period less %s credited for the old version) but %s %s is available; the old allowance expires with the change and does not pay for it",
 			net, b.asset.Code, owed, credit, b.available(), b.asset.Code)}
 	}
@@ -168,7 +169,7 @@ func prorate(b *balanceState, cur Subscription, old, pl plan, version int, left 
 	if net.IsPositive() {
 		b.debit(p, LedgerRevenue, net)
 	} else {
-		zero := Zero
+		zero := rating.Zero
 		b.credit(p, LedgerRevenue, &Lot{Purpose: LotPaid, Amount: net.Neg(), RevenueBasis: &zero, RevenueCurrency: b.asset.Code})
 	}
 	return owed, p.id, nil
@@ -176,14 +177,14 @@ func prorate(b *balanceState, cur Subscription, old, pl plan, version int, left 
 
 // fraction is a part of a billing period, num/den: the microseconds left
 // over the period's length after a change, or the whole period.
-type fraction struct{ num, den Decimal }
+type fraction struct{ num, den rating.Decimal }
 
-var wholePeriod = fraction{num: decimalOne, den: decimalOne}
+var wholePeriod = fraction{num: rating.One, den: rating.One}
 
 // of returns amount × num / den, rounded once by Divide: a prorated fee or
 // allowance is never computed from a rounded share.
-func (f fraction) of(amount Decimal) Decimal {
-	q, _ := Divide(amount.Mul(f.num), f.den)
+func (f fraction) of(amount rating.Decimal) rating.Decimal {
+	q, _ := rating.Divide(amount.Mul(f.num), f.den)
 	return q
 }
 
@@ -200,7 +201,7 @@ func (b *balanceState) expireLots(ids []string) {
 	b.lots = kept
 }
 
-func decimalFromMicros(d time.Duration) Decimal { return decimal.NewFromInt(d.Microseconds()) }
+func decimalFromMicros(d time.Duration) rating.Decimal { return decimal.NewFromInt(d.Microseconds()) }
 
 // CancelSubscription cancels a plan now (no refund: the period is paid in
 // advance and its allowance stays until it expires) or at the period's end

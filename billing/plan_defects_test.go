@@ -7,6 +7,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // The amounts of a change now, worked by hand from the story: a
@@ -43,10 +44,10 @@ func upgradeStory(t *testing.T, topUp string) (*env, billing.Subscription) {
 	t.Helper()
 	e := newEnv(t)
 	e.at(storyStart)
-	credits := billing.Price{Name: "credits", Model: billing.PerVolume, Asset: "USD", Field: "credits", BlockSize: dec("1"), BlockAmount: dec("0.01")}
-	version := func(fee, allowance string) ([]billing.Price, []billing.Entitlement) {
-		return []billing.Price{credits, {Name: "plan", Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec(fee)}},
-			[]billing.Entitlement{{Kind: billing.EntitlementRecurring, Asset: "USD", Amount: dec(allowance), Interval: "month"}}
+	credits := rating.Price{Name: "credits", Model: rating.PerVolume, Asset: "USD", Field: "credits", BlockSize: dec("1"), BlockAmount: dec("0.01")}
+	version := func(fee, allowance string) ([]rating.Price, []rating.Entitlement) {
+		return []rating.Price{credits, {Name: "plan", Model: rating.Recurring, Asset: "USD", Interval: "month", Amount: dec(fee)}},
+			[]rating.Entitlement{{Kind: rating.EntitlementRecurring, Asset: "USD", Amount: dec(allowance), Interval: "month"}}
 	}
 	prices, ents := version("20.00", "10.00")
 	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "chat", Name: "Chat", EventType: "chat.used", Prices: prices, Entitlements: ents}); err != nil {
@@ -72,8 +73,8 @@ func upgradeStory(t *testing.T, topUp string) (*env, billing.Subscription) {
 }
 
 // lotsBy sums the open lots of a balance by purpose.
-func lotsBy(b billing.Balance) map[billing.LotPurpose]billing.Decimal {
-	out := map[billing.LotPurpose]billing.Decimal{}
+func lotsBy(b billing.Balance) map[billing.LotPurpose]rating.Decimal {
+	out := map[billing.LotPurpose]rating.Decimal{}
 	for _, l := range b.Lots {
 		out[l.Purpose] = out[l.Purpose].Add(l.Remaining)
 	}
@@ -274,7 +275,7 @@ func TestPlanChangeNowListsTheNewPeriod(t *testing.T) {
 		e.at(storyStart)
 		e.planProduct(t, "chat", "month", "20.00", "10.00")
 		if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat",
-			Prices: []billing.Price{perUnit("USD", "0.01"), {Name: "plan", Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec("40.00")}}}); err != nil {
+			Prices: []rating.Price{perUnit("USD", "0.01"), {Name: "plan", Model: rating.Recurring, Asset: "USD", Interval: "month", Amount: dec("40.00")}}}); err != nil {
 			t.Fatalf("CreateProductVersion = %v", err)
 		}
 		e.customer(t, "u1")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 func optString(s string) *string {
@@ -53,7 +54,7 @@ type period struct {
 	start, end time.Time
 	status     string // paid, trial, due, waived
 	asset      string
-	fee        Decimal
+	fee        rating.Decimal
 	txnID      string
 }
 
@@ -83,7 +84,7 @@ type SubscriptionPeriod struct {
 	Start, End    time.Time
 	Status        string // paid, trial, due (unpaid), waived (never charged: the plan was suspended)
 	Asset         string
-	Fee           Decimal
+	Fee           rating.Decimal
 	TransactionID string
 	PaidAt        *time.Time
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // PortalBranding is how the hosted customer portal looks and what it lets
@@ -36,16 +37,16 @@ type PortalBranding struct {
 	// TopUpMax bound any amount the customer types, for a top-up and for
 	// auto top-up; MonthlyCapMax bounds auto top-up's monthly cap. All in
 	// what the customer pays.
-	TopUpPresets  []Decimal
-	TopUpMin      Decimal
-	TopUpMax      Decimal
-	MonthlyCapMax Decimal
+	TopUpPresets  []rating.Decimal
+	TopUpMin      rating.Decimal
+	TopUpMax      rating.Decimal
+	MonthlyCapMax rating.Decimal
 	UpdatedAt     time.Time
 }
 
 // DefaultPortalBranding is the branding of an account that set none.
 func DefaultPortalBranding() PortalBranding {
-	return PortalBranding{Asset: "USD", TopUpPresets: []Decimal{decimal.NewFromInt(10), decimal.NewFromInt(25), decimal.NewFromInt(50)},
+	return PortalBranding{Asset: "USD", TopUpPresets: []rating.Decimal{decimal.NewFromInt(10), decimal.NewFromInt(25), decimal.NewFromInt(50)},
 		TopUpMin: decimal.NewFromInt(5), TopUpMax: decimal.NewFromInt(500), MonthlyCapMax: decimal.NewFromInt(1000)}
 }
 
@@ -57,10 +58,10 @@ type SetPortalBrandingInput struct {
 	SupportEmail  *string
 	Asset         *string
 	Currency      *string
-	TopUpPresets  []Decimal // nil: unchanged
-	TopUpMin      *Decimal
-	TopUpMax      *Decimal
-	MonthlyCapMax *Decimal
+	TopUpPresets  []rating.Decimal // nil: unchanged
+	TopUpMin      *rating.Decimal
+	TopUpMax      *rating.Decimal
+	MonthlyCapMax *rating.Decimal
 }
 
 var accentRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
@@ -132,7 +133,7 @@ func applyPortalBranding(p *PortalBranding, in SetPortalBrandingInput) {
 	if in.TopUpPresets != nil {
 		p.TopUpPresets = in.TopUpPresets
 	}
-	for dst, v := range map[*Decimal]*Decimal{&p.TopUpMin: in.TopUpMin, &p.TopUpMax: in.TopUpMax, &p.MonthlyCapMax: in.MonthlyCapMax} {
+	for dst, v := range map[*rating.Decimal]*rating.Decimal{&p.TopUpMin: in.TopUpMin, &p.TopUpMax: in.TopUpMax, &p.MonthlyCapMax: in.MonthlyCapMax} {
 		if v != nil {
 			*dst = *v
 		}

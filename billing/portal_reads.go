@@ -11,14 +11,15 @@ import (
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Reads the customer portal needs beside the ones every surface uses.
 
 // DaySpend is what a customer's usage cost in one asset on one UTC day.
 type DaySpend struct {
-	Day    time.Time // 00:00 UTC
-	Amount Decimal   // exact
+	Day    time.Time      // 00:00 UTC
+	Amount rating.Decimal // exact
 }
 
 // DailySpend returns a customer's fees in asset per UTC day over the days
@@ -43,14 +44,14 @@ func (s *Portal) DailySpend(ctx context.Context, customer, asset string, days in
 	if err != nil {
 		return nil, translate(err)
 	}
-	byDay := make(map[time.Time]Decimal, len(rows))
+	byDay := make(map[time.Time]rating.Decimal, len(rows))
 	for _, r := range rows {
 		byDay[r.Day.Time.UTC()] = r.Amount
 	}
 	out := make([]DaySpend, days)
 	for i := range out {
 		d := from.AddDate(0, 0, i)
-		out[i] = DaySpend{Day: d, Amount: Zero}
+		out[i] = DaySpend{Day: d, Amount: rating.Zero}
 		if v, ok := byDay[d]; ok {
 			out[i].Amount = v
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Group commit for usage. Concurrent RecordUsage calls are gathered into one
@@ -298,8 +299,8 @@ func (it *batchItem) authKey() authKey {
 
 type itemRating struct {
 	v     pricedVersion
-	byID  map[string]Price
-	rated []RatedFee
+	byID  map[string]rating.Price
+	rated []rating.RatedFee
 }
 
 type counterKey struct {
@@ -319,8 +320,8 @@ type batchTx struct {
 	now   time.Time
 	items []*batchItem
 
-	deltas      map[counterKey]Decimal  // the batch's usage of each tier counter
-	after       map[counterKey]*Decimal // each counter's total once bumped
+	deltas      map[counterKey]rating.Decimal  // the batch's usage of each tier counter
+	after       map[counterKey]*rating.Decimal // each counter's total once bumped
 	counterKeys []counterKey
 
 	auths    map[authKey]*Authorization
@@ -498,13 +499,13 @@ func (s *core) rateOnce(ctx context.Context, tx txn, it *batchItem) error {
 	if err != nil {
 		return err
 	}
-	rev := RatingEvent{EventType: it.ev.EventType, Data: it.ev.Data, Costs: it.ev.Costs}
+	rev := rating.RatingEvent{EventType: it.ev.EventType, Data: it.ev.Data, Costs: it.ev.Costs}
 	for _, v := range it.versions {
-		r := itemRating{v: v, byID: map[string]Price{}}
+		r := itemRating{v: v, byID: map[string]rating.Price{}}
 		for _, p := range v.Version.Prices {
 			r.byID[p.ID] = p
 		}
-		if r.rated, err = Rate(v.Version.Prices, rev, nil, precisionsOf(assets)); err != nil {
+		if r.rated, err = rating.Rate(v.Version.Prices, rev, nil, precisionsOf(assets)); err != nil {
 			it.ratings = nil
 			it.refuse(err)
 			return nil
@@ -552,9 +553,9 @@ func (s *core) writeBatch(ctx context.Context, b *batchTx) error {
 	if err := queueInsertEvents(batch, callers, events, hashes, inserted); err != nil {
 		return err
 	}
-	b.after = make(map[counterKey]*Decimal, len(b.counterKeys))
+	b.after = make(map[counterKey]*rating.Decimal, len(b.counterKeys))
 	for _, k := range b.counterKeys {
-		b.after[k] = new(Decimal)
+		b.after[k] = new(rating.Decimal)
 		queueBumpCounter(batch, k.customer, k.price, k.period, b.deltas[k], b.after[k])
 	}
 	found := make(map[authKey]*bool, len(b.authKeys))
@@ -587,7 +588,7 @@ func (s *core) writeBatch(ctx context.Context, b *batchTx) error {
 // planLocks lists, each sorted, the tier counters, authorizations and
 // balances the live events touch, with the batch's usage of each counter.
 func (s *core) planLocks(ctx context.Context, b *batchTx, live []*batchItem) error {
-	b.deltas = map[counterKey]Decimal{}
+	b.deltas = map[counterKey]rating.Decimal{}
 	b.auths = map[authKey]*Authorization{}
 	b.balances = map[balanceKey]*balanceState{}
 	for _, it := range live {
@@ -603,8 +604,8 @@ func (s *core) planLocks(ctx context.Context, b *batchTx, live []*batchItem) err
 		}
 		for _, r := range it.ratings {
 			for _, f := range r.rated {
-				if r.byID[f.PriceID].Model == Tiered {
-					k := counterKey{it.ev.CustomerID, f.PriceID, PeriodStart(it.ev.OccurredAt)}
+				if r.byID[f.PriceID].Model == rating.Tiered {
+					k := counterKey{it.ev.CustomerID, f.PriceID, rating.PeriodStart(it.ev.OccurredAt)}
 					if _, ok := b.deltas[k]; !ok {
 						b.counterKeys = append(b.counterKeys, k)
 					}
@@ -642,11 +643,11 @@ func (s *core) planLocks(ctx context.Context, b *batchTx, live []*batchItem) err
 // that commits, the settlements, fees, below-zero notices and every balance
 // touched, written once.
 func (s *core) settleBatch(ctx context.Context, b *batchTx) error {
-	running := make(map[counterKey]Decimal, len(b.counterKeys))
+	running := make(map[counterKey]rating.Decimal, len(b.counterKeys))
 	for _, k := range b.counterKeys {
 		running[k] = b.after[k].Sub(b.deltas[k]) // the period's usage before this batch
 	}
-	before := make(map[balanceKey]Decimal, len(b.balanceKeys))
+	before := make(map[balanceKey]rating.Decimal, len(b.balanceKeys))
 	for _, k := range b.balanceKeys {
 		b.balances[k].settle()
 		before[k] = b.balances[k].total()
@@ -681,7 +682,7 @@ func (s *core) settleBatch(ctx context.Context, b *batchTx) error {
 // chargeEvent prices one event's tiered fees from the running counters
 // (advancing them), gives its fees their ids, captures its authorization
 // into batch and debits its wallet. It returns the event's fee rows.
-func (s *core) chargeEvent(ctx context.Context, b *batchTx, batch *pgx.Batch, it *batchItem, running map[counterKey]Decimal) ([]feeRow, error) {
+func (s *core) chargeEvent(ctx context.Context, b *batchTx, batch *pgx.Batch, it *batchItem, running map[counterKey]rating.Decimal) ([]feeRow, error) {
 	c := it.job.c
 	assets, err := s.assetsOf(ctx, b.tx, c)
 	if err != nil {
@@ -689,16 +690,16 @@ func (s *core) chargeEvent(ctx context.Context, b *batchTx, batch *pgx.Batch, it
 	}
 	for ri := range it.ratings {
 		r := &it.ratings[ri]
-		prior := map[string]Decimal{}
+		prior := map[string]rating.Decimal{}
 		for _, f := range r.rated {
-			if r.byID[f.PriceID].Model == Tiered {
-				k := counterKey{it.ev.CustomerID, f.PriceID, PeriodStart(it.ev.OccurredAt)}
+			if r.byID[f.PriceID].Model == rating.Tiered {
+				k := counterKey{it.ev.CustomerID, f.PriceID, rating.PeriodStart(it.ev.OccurredAt)}
 				prior[f.PriceID] = running[k]
 				running[k] = running[k].Add(f.Quantity)
 			}
 		}
 		if len(prior) > 0 {
-			rated, err := Rate(r.v.Version.Prices, RatingEvent{EventType: it.ev.EventType, Data: it.ev.Data, Costs: it.ev.Costs}, prior, precisionsOf(assets))
+			rated, err := rating.Rate(r.v.Version.Prices, rating.RatingEvent{EventType: it.ev.EventType, Data: it.ev.Data, Costs: it.ev.Costs}, prior, precisionsOf(assets))
 			if err != nil {
 				return nil, err // rated once already; cannot differ but for a bug
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // TestBatchEdgeCases sends, in one batch, everything a group commit must keep
@@ -24,9 +25,9 @@ func TestBatchEdgeCases(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	upTo := dec("2")
-	e.product(t, "calls", "call", billing.Price{Name: "calls", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierGraduated,
-		Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
-	e.product(t, "tokens", "chat", billing.Price{Name: "tokens", Model: billing.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec("1")})
+	e.product(t, "calls", "call", rating.Price{Name: "calls", Model: rating.Tiered, Asset: "USD", TierMode: rating.TierGraduated,
+		Tiers: []rating.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
+	e.product(t, "tokens", "chat", rating.Price{Name: "tokens", Model: rating.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec("1")})
 	e.customer(t, "u1")
 	e.customer(t, "u2")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u2", Asset: "USD", Amount: dec("10"), Reason: "p"})
@@ -125,7 +126,7 @@ func TestCloseDrainsAndRefuses(t *testing.T) {
 	e := &env{svc: svc, clock: clk, ctx: billing.WithCaller(context.Background(), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}), acct: acct}
 	e.customer(t, "u1")
 	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "p", Name: "p", EventType: "x.used",
-		Prices: []billing.Price{{Model: billing.PerUnit, Asset: "USD", UnitAmount: dec("0.001")}}}); err != nil {
+		Prices: []rating.Price{{Model: rating.PerUnit, Asset: "USD", UnitAmount: dec("0.001")}}}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -247,9 +248,9 @@ func TestBatchFailureRecordsEventsOneByOne(t *testing.T) {
 	logs := &lockedBuffer{}
 	e.svc = billing.NewService(e.svc.Pool(), billing.Options{Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	upTo := dec("2")
-	e.product(t, "calls", "call", billing.Price{Name: "calls", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierGraduated,
-		Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
-	e.product(t, "tokens", "chat", billing.Price{Name: "tokens", Model: billing.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec("1")})
+	e.product(t, "calls", "call", rating.Price{Name: "calls", Model: rating.Tiered, Asset: "USD", TierMode: rating.TierGraduated,
+		Tiers: []rating.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
+	e.product(t, "tokens", "chat", rating.Price{Name: "tokens", Model: rating.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec("1")})
 	e.customer(t, "u1")
 	e.customer(t, "u2")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("1.50"), Reason: "p"})
@@ -340,8 +341,8 @@ func TestConcurrentBatchesOnOneWallet(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	upTo := dec("10")
-	e.product(t, "calls", "call", billing.Price{Name: "calls", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierGraduated,
-		Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
+	e.product(t, "calls", "call", rating.Price{Name: "calls", Model: rating.Tiered, Asset: "USD", TierMode: rating.TierGraduated,
+		Tiers: []rating.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
 	cus := e.customer(t, "u1")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("5"), Reason: "p"})
 	other := billing.NewService(e.svc.Pool(), billing.Options{Now: e.clock.Now})
@@ -391,7 +392,7 @@ func TestConcurrentBatchesOnOneWallet(t *testing.T) {
 	if len(fees) != ids {
 		t.Fatalf("%d distinct events answered, want %d", len(fees), ids)
 	}
-	sum := billing.Zero
+	sum := rating.Zero
 	for _, f := range fees {
 		sum = sum.Add(f.Amount)
 	}

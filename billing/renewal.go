@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Subscription statuses. Usage-only subscriptions are always active.
@@ -32,16 +33,16 @@ func (s *core) gracePeriod() time.Duration {
 
 // plan is what a version charges and grants each period.
 type plan struct {
-	fee      Price // the recurring price
+	fee      rating.Price // the recurring price
 	interval string
-	ents     []Entitlement
+	ents     []rating.Entitlement
 }
 
 // planOf returns the plan of a version: its first recurring price and its
 // entitlements; ok is false for a usage-only version.
 func planOf(v ProductVersion) (plan, bool) {
 	for _, p := range v.Prices {
-		if p.Model == Recurring {
+		if p.Model == rating.Recurring {
 			return plan{fee: p, interval: p.Interval, ents: v.Entitlements}, true
 		}
 	}
@@ -261,7 +262,7 @@ func (s *core) chargePeriod(ctx context.Context, tx txn, c Caller, sub *Subscrip
 	}
 	fee := pl.fee.Amount
 	if free {
-		fee = Zero
+		fee = rating.Zero
 	}
 	if fee.GreaterThan(b.available().Add(b.creditLimit)) {
 		after := *b // the wallet as the fee would leave it, for the auto top-up's threshold
@@ -341,11 +342,11 @@ func (bs *balances) flush(ctx context.Context, tx txn) error {
 // Recurring entitlements are granted every period, one-off ones with the
 // first. A grant lasts until the period's end unless the entitlement sets
 // lifetime_days. The caller flushes bs.
-func (s *core) grantAllowance(ctx context.Context, tx txn, sub *Subscription, ents []Entitlement, bs *balances,
+func (s *core) grantAllowance(ctx context.Context, tx txn, sub *Subscription, ents []rating.Entitlement, bs *balances,
 	part fraction, first bool, end time.Time) ([]string, error) {
 	lots := []string{}
 	for _, e := range ents {
-		if e.Kind == EntitlementOneOff && !first {
+		if e.Kind == rating.EntitlementOneOff && !first {
 			continue
 		}
 		b, err := bs.get(ctx, tx, e.Asset)
@@ -358,14 +359,14 @@ func (s *core) grantAllowance(ctx context.Context, tx txn, sub *Subscription, en
 		}
 		l := &Lot{Purpose: LotBundled, Amount: amount}
 		counter := LedgerRevenue
-		if e.Purpose == PurposePromotion {
+		if e.Purpose == rating.PurposePromotion {
 			l.Purpose, counter = LotPromotion, LedgerPromotions
 		}
 		switch {
 		case e.LifetimeDays > 0:
 			exp := bs.now.AddDate(0, 0, e.LifetimeDays)
 			l.ExpiresAt = &exp
-		case e.Kind == EntitlementRecurring:
+		case e.Kind == rating.EntitlementRecurring:
 			exp := end
 			l.ExpiresAt = &exp
 		}

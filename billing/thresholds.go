@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Balance alerts are outbox events written in the transaction of the
@@ -35,8 +36,8 @@ type BalanceThreshold struct {
 	WalletID  string
 	Asset     string
 	Precision int32
-	Threshold Decimal
-	RearmAt   Decimal
+	Threshold rating.Decimal
+	RearmAt   rating.Decimal
 	Armed     bool
 	CrossedAt *time.Time
 	CreatedAt time.Time
@@ -45,8 +46,8 @@ type BalanceThreshold struct {
 // ThresholdInput is one threshold to set; RearmAt nil means Threshold plus
 // 10%.
 type ThresholdInput struct {
-	Threshold Decimal
-	RearmAt   *Decimal
+	Threshold rating.Decimal
+	RearmAt   *rating.Decimal
 }
 
 // SetBalanceThresholdsInput replaces a wallet's thresholds in an asset.
@@ -111,7 +112,7 @@ func thresholdLevels(in []ThresholdInput, asset Asset) ([]string, []string, erro
 	seen := map[string]bool{}
 	for i, t := range in {
 		field := fmt.Sprintf("thresholds[%d]", i)
-		if err := CheckAmount(field+".threshold", t.Threshold); err != nil {
+		if err := rating.CheckAmount(field+".threshold", t.Threshold); err != nil {
 			return nil, nil, err
 		}
 		if !t.Threshold.IsPositive() {
@@ -123,23 +124,23 @@ func thresholdLevels(in []ThresholdInput, asset Asset) ([]string, []string, erro
 		rearm := t.Threshold.Add(t.Threshold.Shift(-1)).Truncate(asset.Precision)
 		if t.RearmAt != nil {
 			rearm = *t.RearmAt
-			if err := CheckAmount(field+".rearm_at", rearm); err != nil {
+			if err := rating.CheckAmount(field+".rearm_at", rearm); err != nil {
 				return nil, nil, err
 			}
 		}
 		if !rearm.GreaterThan(t.Threshold) {
 			if t.RearmAt == nil { // the 10% rounded away at the asset's precision
-				rearm = t.Threshold.Add(decimalOne.Shift(-asset.Precision))
+				rearm = t.Threshold.Add(rating.One.Shift(-asset.Precision))
 			} else {
-				return nil, nil, kernel.Invalidf(field+".rearm_at", "rearm_at must be above the threshold %s", FormatAmount(t.Threshold, asset.Precision))
+				return nil, nil, kernel.Invalidf(field+".rearm_at", "rearm_at must be above the threshold %s", rating.FormatAmount(t.Threshold, asset.Precision))
 			}
 		}
-		level := FormatAmount(t.Threshold, asset.Precision)
+		level := rating.FormatAmount(t.Threshold, asset.Precision)
 		if seen[level] {
 			return nil, nil, kernel.Invalidf(field+".threshold", "threshold %s is listed twice", level)
 		}
 		seen[level] = true
-		levels, rearms = append(levels, level), append(rearms, FormatAmount(rearm, asset.Precision))
+		levels, rearms = append(levels, level), append(rearms, rating.FormatAmount(rearm, asset.Precision))
 	}
 	return levels, rearms, nil
 }
@@ -188,7 +189,7 @@ func (s *core) queueBalanceAlerts(batch *pgx.Batch, now time.Time, credit bool, 
 		return
 	}
 	n := len(states)
-	wallets, assets, avail, shown := make([]string, 0, n), make([]string, 0, n), make([]Decimal, 0, n), make([]string, 0, n)
+	wallets, assets, avail, shown := make([]string, 0, n), make([]string, 0, n), make([]rating.Decimal, 0, n), make([]string, 0, n)
 	accounts, modes, precisions := make([]string, 0, n), make([]string, 0, n), make([]int32, 0, n)
 	// Which balances may start or end a depletion is decided here, so the
 	// statement reads only the rows it writes.
@@ -199,7 +200,7 @@ func (s *core) queueBalanceAlerts(batch *pgx.Batch, now time.Time, credit bool, 
 			continue // no threshold to cross, no depletion to start or end
 		}
 		wallets, assets, avail = append(wallets, b.walletID), append(assets, b.asset.Code), append(avail, a)
-		shown, accounts, modes = append(shown, FormatAmount(a, b.asset.Precision)), append(accounts, b.c.AccountID), append(modes, string(b.c.Mode))
+		shown, accounts, modes = append(shown, rating.FormatAmount(a, b.asset.Precision)), append(accounts, b.c.AccountID), append(modes, string(b.c.Mode))
 		precisions = append(precisions, b.asset.Precision)
 		switch {
 		case !a.IsPositive():

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Top-up statuses. A top-up is pending until its provider confirms it;
@@ -34,9 +35,9 @@ type TopUp struct {
 	CustomerID    string
 	WalletID      string
 	Asset         string
-	Precision     int32   // the asset's
-	Credit        Decimal // credited to the wallet, exact
-	Paid          Decimal // charged, whole units of Currency
+	Precision     int32          // the asset's
+	Credit        rating.Decimal // credited to the wallet, exact
+	Paid          rating.Decimal // charged, whole units of Currency
 	Currency      string
 	PaidPrecision int32 // the currency's
 	Provider      string
@@ -50,7 +51,7 @@ type TopUp struct {
 	LotID          string
 	FailureCode    string
 	FailureMessage string
-	Refunded       Decimal // in Currency
+	Refunded       rating.Decimal // in Currency
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Replayed       bool
@@ -62,11 +63,11 @@ type CreateTopUpInput struct {
 	Customer       string // id or external_id
 	Wallet         string // empty: the default wallet
 	Asset          string // what the wallet is credited in
-	Paid           Decimal
+	Paid           rating.Decimal
 	Currency       string // what the customer pays in; empty: Asset when it is a currency
 	// Credit states what Paid buys ("pay 20 USD, get 2,200 credits"); nil
 	// converts Paid at the asset's rate (1:1 when Asset is Currency).
-	Credit     *Decimal
+	Credit     *rating.Decimal
 	SuccessURL string
 	CancelURL  string
 }
@@ -110,7 +111,7 @@ func (s *core) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (
 			return TopUp{}, kernel.Invalidf(field, "%s must be an absolute http(s) URL of your app, where the customer lands after paying, such as \"https://app.example.com/billing\"", field)
 		}
 	}
-	if err := CheckAmount("amount", in.Paid); err != nil {
+	if err := rating.CheckAmount("amount", in.Paid); err != nil {
 		return TopUp{}, err
 	}
 	if !in.Paid.IsPositive() {
@@ -134,17 +135,17 @@ func (s *core) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (
 	if cur.Kind != AssetCurrency {
 		return TopUp{}, kernel.Invalidf("currency", "currency %s is not a currency; a customer pays in a currency such as USD", cur.Code)
 	}
-	if err := CheckWholeUnits("amount", in.Paid, cur.Code, cur.Precision); err != nil {
+	if err := rating.CheckWholeUnits("amount", in.Paid, cur.Code, cur.Precision); err != nil {
 		return TopUp{}, err
 	}
 	t := TopUp{CustomerID: w.CustomerID, WalletID: w.ID, Asset: asset.Code, Precision: asset.Precision, Paid: in.Paid,
-		Currency: cur.Code, PaidPrecision: cur.Precision, Status: TopUpPending, Refunded: Zero}
+		Currency: cur.Code, PaidPrecision: cur.Precision, Status: TopUpPending, Refunded: rating.Zero}
 	if err := s.checkChargeable(t); err != nil {
 		return TopUp{}, err
 	}
 	switch {
 	case in.Credit != nil:
-		if err := CheckAmount("credit", *in.Credit); err != nil {
+		if err := rating.CheckAmount("credit", *in.Credit); err != nil {
 			return TopUp{}, err
 		}
 		if !in.Credit.IsPositive() {
@@ -158,7 +159,7 @@ func (s *core) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (
 		if err != nil {
 			return TopUp{}, err
 		}
-		t.Credit, _ = Divide(in.Paid, rate.Rate)
+		t.Credit, _ = rating.Divide(in.Paid, rate.Rate)
 	}
 	return t, nil
 }
@@ -172,7 +173,7 @@ func (s *core) checkChargeable(t TopUp) error {
 	}
 	if t.paidMinor() < minimum.Minor {
 		return kernel.Invalidf("amount", "amount %s %s is below the smallest charge the payment provider takes, %s %s",
-			FormatAmount(t.Paid, t.PaidPrecision), t.Currency, FormatAmount(fromMinor(minimum.Minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
+			rating.FormatAmount(t.Paid, t.PaidPrecision), t.Currency, rating.FormatAmount(fromMinor(minimum.Minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
 	}
 	return nil
 }
@@ -181,7 +182,7 @@ func (s *core) checkChargeable(t TopUp) error {
 func (t TopUp) paidMinor() int64 { return t.Paid.Shift(t.PaidPrecision).IntPart() }
 
 // fromMinor turns minor units into an amount of a currency of precision.
-func fromMinor(minor int64, precision int32) Decimal { return decimal.New(minor, -precision) }
+func fromMinor(minor int64, precision int32) rating.Decimal { return decimal.New(minor, -precision) }
 
 // insertTopUpOnce stores t as a new top-up under in's key, or loads the
 // top-up the key already has (a replay) and refuses a different payload.
@@ -211,7 +212,7 @@ func (s *core) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInpu
 		}
 		if string(oldHash) != string(hash) {
 			return kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for another top-up (%s %s for %s %s); use a new key for a new top-up",
-				in.IdempotencyKey, FormatAmount(old.Paid, old.PaidPrecision), old.Currency, FormatAmount(old.Credit, old.Precision), old.Asset)
+				in.IdempotencyKey, rating.FormatAmount(old.Paid, old.PaidPrecision), old.Currency, rating.FormatAmount(old.Credit, old.Precision), old.Asset)
 		}
 		*t = old
 		t.Replayed = true
@@ -233,7 +234,7 @@ func (s *core) openCheckout(ctx context.Context, c Caller, prov payments.Provide
 		return t, err
 	}
 	co, err := prov.CreateCheckout(ctx, payments.CheckoutInput{TopUpID: t.ID, Account: c.AccountID, Mode: string(c.Mode), CustomerID: cusID,
-		Amount: payments.NewAmount(t.paidMinor(), t.Currency), Description: fmt.Sprintf("Top-up: %s %s", Display(t.Credit, t.Precision), t.Asset),
+		Amount: payments.NewAmount(t.paidMinor(), t.Currency), Description: fmt.Sprintf("Top-up: %s %s", rating.Display(t.Credit, t.Precision), t.Asset),
 		SuccessURL: in.SuccessURL, CancelURL: in.CancelURL})
 	if err != nil {
 		return t, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // HandlePaymentWebhook verifies and applies one inbound provider webhook.
@@ -128,7 +129,7 @@ func (s *core) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outcome)
 			return err
 		}
 		queueOutbox(batch, c, "top_up.succeeded", map[string]any{"top_up_id": t.ID, "customer_id": t.CustomerID, "wallet_id": t.WalletID,
-			"asset": t.Asset, "credit": canonicalDecimal(t.Credit), "paid": FormatAmount(t.Paid, t.PaidPrecision), "currency": t.Currency}, s.clock())
+			"asset": t.Asset, "credit": canonicalDecimal(t.Credit), "paid": rating.FormatAmount(t.Paid, t.PaidPrecision), "currency": t.Currency}, s.clock())
 		if t.Auto {
 			batch.Queue(`UPDATE auto_top_ups SET failures = 0, retry_after = NULL WHERE wallet_id = $1 AND asset = $2`, t.WalletID, t.Asset)
 		}
@@ -167,7 +168,7 @@ func (s *core) creditTopUp(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, p
 	if err != nil {
 		return err
 	}
-	p := b.newPosting("top_up", t.ID, fmt.Sprintf("top-up %s: %s %s paid", t.ID, FormatAmount(t.Paid, t.PaidPrecision), t.Currency))
+	p := b.newPosting("top_up", t.ID, fmt.Sprintf("top-up %s: %s %s paid", t.ID, rating.FormatAmount(t.Paid, t.PaidPrecision), t.Currency))
 	basis := t.Paid
 	l := &Lot{Purpose: LotPaid, Amount: t.Credit, RevenueBasis: &basis, RevenueCurrency: t.Currency}
 	b.credit(p, LedgerFunding, l)

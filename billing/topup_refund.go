@@ -9,13 +9,14 @@ import (
 
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // RefundTopUpInput refunds all or part of a succeeded top-up.
 type RefundTopUpInput struct {
 	TopUpID        string
-	IdempotencyKey string   // the client's id for this refund
-	Amount         *Decimal // in the top-up's currency, whole units; nil: all that is refundable
+	IdempotencyKey string          // the client's id for this refund
+	Amount         *rating.Decimal // in the top-up's currency, whole units; nil: all that is refundable
 }
 
 // RefundTopUp gives money back for a succeeded top-up: never more than was
@@ -34,7 +35,7 @@ func (s *Payments) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp,
 		return TopUp{}, kernel.Invalidf("idempotency_key", "idempotency_key is required: your unique id for this refund (1-200 characters), so a retry never refunds twice")
 	}
 	if in.Amount != nil {
-		if err := CheckAmount("amount", *in.Amount); err != nil {
+		if err := rating.CheckAmount("amount", *in.Amount); err != nil {
 			return TopUp{}, err
 		}
 	}
@@ -80,7 +81,7 @@ func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, i
 	if err == nil {
 		if in.Amount != nil && in.Amount.Shift(t.PaidPrecision).IntPart() != minor {
 			return "", 0, kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for a refund of %s %s; use a new key for a new refund",
-				in.IdempotencyKey, FormatAmount(fromMinor(minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
+				in.IdempotencyKey, rating.FormatAmount(fromMinor(minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
 		}
 		return id, minor, nil // a retry: the ledger has it; ask the provider again
 	}
@@ -105,28 +106,28 @@ func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, i
 			lot = l
 		}
 	}
-	held := Zero
+	held := rating.Zero
 	if lot != nil {
 		held = lot.Remaining
 	}
 	// What the lot still holds is worth held × paid / credit; a refund moves
 	// whole minor units of that, never more than was paid less refunds.
-	worth, _ := Divide(held.Mul(t.Paid), t.Credit)
-	whole, _ := WholeUnits(decMin(worth, t.Paid.Sub(t.Refunded)), t.PaidPrecision)
+	worth, _ := rating.Divide(held.Mul(t.Paid), t.Credit)
+	whole, _ := rating.WholeUnits(decMin(worth, t.Paid.Sub(t.Refunded)), t.PaidPrecision)
 	want := whole
 	if in.Amount != nil {
-		if err := CheckWholeUnits("amount", *in.Amount, t.Currency, t.PaidPrecision); err != nil {
+		if err := rating.CheckWholeUnits("amount", *in.Amount, t.Currency, t.PaidPrecision); err != nil {
 			return "", 0, err
 		}
 		want = *in.Amount
 	}
 	if !want.IsPositive() || want.GreaterThan(whole) {
 		return "", 0, kernel.Invalidf("amount", "top-up %s can be refunded at most %s %s now (its lot holds %s %s; credit already spent is not refunded)",
-			t.ID, FormatAmount(whole, t.PaidPrecision), t.Currency, FormatAmount(held, t.Precision), t.Asset)
+			t.ID, rating.FormatAmount(whole, t.PaidPrecision), t.Currency, rating.FormatAmount(held, t.Precision), t.Asset)
 	}
-	credit, _ := Divide(want.Mul(t.Credit), t.Paid)
+	credit, _ := rating.Divide(want.Mul(t.Credit), t.Paid)
 	credit = decMin(credit, held)
-	p := b.newPosting("refund", t.ID, fmt.Sprintf("refund of top-up %s: %s %s", t.ID, FormatAmount(want, t.PaidPrecision), t.Currency))
+	p := b.newPosting("refund", t.ID, fmt.Sprintf("refund of top-up %s: %s %s", t.ID, rating.FormatAmount(want, t.PaidPrecision), t.Currency))
 	p.add(entry{account: LedgerFunding, asset: asset.Code, amount: credit})
 	p.add(entry{account: LedgerWallet, wallet: b.walletID, lot: lot.ID, asset: asset.Code, amount: credit.Neg()})
 	b.posted = b.posted.Sub(credit)

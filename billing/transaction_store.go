@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 func listTransactions(ctx context.Context, db dbtx, c Caller, walletID string, in ListTransactionsInput, limit int) ([]Transaction, error) {
@@ -21,7 +22,7 @@ func listTransactions(ctx context.Context, db dbtx, c Caller, walletID string, i
 		e := LedgerEntry{LedgerAccount: r.LedgerAccount, WalletID: r.EntryWalletID, LotID: r.LotID, Asset: r.Asset, Amount: r.Amount}
 		if len(out) == 0 || out[len(out)-1].ID != r.ID {
 			out = append(out, Transaction{ID: r.ID, Kind: r.Kind, Reference: r.Reference, WalletID: walletID, Description: r.Description,
-				CreatedAt: r.CreatedAt, Amounts: map[string]Decimal{}})
+				CreatedAt: r.CreatedAt, Amounts: map[string]rating.Decimal{}})
 		}
 		last := &out[len(out)-1]
 		last.Entries = append(last.Entries, e)

@@ -34,7 +34,7 @@ type UsageEventInput struct {
 	EventType       string
 	OccurredAt      time.Time // zero: now
 	Data            map[string]any
-	Costs           []Cost // nil: unknown, never zero
+	Costs           []rating.Cost // nil: unknown, never zero
 	AuthorizationID string
 }
 
@@ -48,21 +48,21 @@ type Fee struct {
 	PriceID     string
 	PriceName   string
 	Asset       string
-	Precision   int32   // the asset's, for showing Amount (see FormatAmount)
-	Amount      Decimal // exact at AccrualScale, never rounded to Precision
-	Quantity    Decimal
+	Precision   int32          // the asset's, for showing Amount (see FormatAmount)
+	Amount      rating.Decimal // exact at AccrualScale, never rounded to Precision
+	Quantity    rating.Decimal
 	Breakdown   string
 }
 
 // Settlement says what recording an event did to its authorization.
 type Settlement struct {
 	AuthorizationID string
-	Status          string  // captured, or the status that prevented capture (voided, captured, declined)
-	Held            Decimal // what the hold reserved
-	Captured        Decimal // the actual amount, in the hold's asset
-	Released        Decimal // held minus captured, when positive
-	Exceeded        Decimal // captured minus held, when positive: debited beyond the hold
-	Precision       int32   // the hold asset's, for showing the amounts
+	Status          string         // captured, or the status that prevented capture (voided, captured, declined)
+	Held            rating.Decimal // what the hold reserved
+	Captured        rating.Decimal // the actual amount, in the hold's asset
+	Released        rating.Decimal // held minus captured, when positive
+	Exceeded        rating.Decimal // captured minus held, when positive: debited beyond the hold
+	Precision       int32          // the hold asset's, for showing the amounts
 }
 
 // Event is a recorded usage event with its fees.
@@ -73,7 +73,7 @@ type Event struct {
 	EventType       string
 	OccurredAt      time.Time
 	Data            map[string]any
-	Costs           []Cost
+	Costs           []rating.Cost
 	AuthorizationID string
 	CreatedAt       time.Time
 	Fees            []Fee
@@ -272,8 +272,8 @@ func validateEvent(in *UsageEventInput, now time.Time) error {
 // the hold's asset: the rest is released, an excess was debited anyway (usage
 // that happened is never dropped). An authorization that is no longer active
 // is left as it is and reported.
-func (s *core) capture(batch *pgx.Batch, a *Authorization, eventID string, totals map[string]Decimal, now time.Time) *Settlement {
-	st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: Zero, Released: Zero, Exceeded: Zero, Precision: a.Precision}
+func (s *core) capture(batch *pgx.Batch, a *Authorization, eventID string, totals map[string]rating.Decimal, now time.Time) *Settlement {
+	st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: rating.Zero, Released: rating.Zero, Exceeded: rating.Zero, Precision: a.Precision}
 	if a.Status != AuthActive {
 		return st
 	}
@@ -300,15 +300,15 @@ func pricedAssets(versions []pricedVersion) []string {
 	return out
 }
 
-func feeTotals(fees []Fee) map[string]Decimal {
-	totals := map[string]Decimal{}
+func feeTotals(fees []Fee) map[string]rating.Decimal {
+	totals := map[string]rating.Decimal{}
 	for _, f := range fees {
 		totals[f.Asset] = totals[f.Asset].Add(f.Amount)
 	}
 	return totals
 }
 
-func toFees(v pricedVersion, rated []RatedFee, byID map[string]Price) []Fee {
+func toFees(v pricedVersion, rated []rating.RatedFee, byID map[string]rating.Price) []Fee {
 	out := make([]Fee, len(rated))
 	for i, r := range rated {
 		out[i] = Fee{ProductID: v.ProductID, ProductCode: v.ProductCode, Version: v.Version.Version, PriceID: r.PriceID,
@@ -319,7 +319,7 @@ func toFees(v pricedVersion, rated []RatedFee, byID map[string]Price) []Fee {
 
 // estimate prices an authorization's estimate with the current period usage,
 // without moving any counter.
-func (s *core) estimate(ctx context.Context, tx txn, c Caller, customerID string, versions []pricedVersion, ev RatingEvent, at time.Time) (map[string]Decimal, error) {
+func (s *core) estimate(ctx context.Context, tx txn, c Caller, customerID string, versions []pricedVersion, ev rating.RatingEvent, at time.Time) (map[string]rating.Decimal, error) {
 	assets, err := s.assetsOf(ctx, tx, c, pricedAssets(versions)...)
 	if err != nil {
 		return nil, err
@@ -328,15 +328,15 @@ func (s *core) estimate(ctx context.Context, tx txn, c Caller, customerID string
 	for _, v := range versions {
 		var ids []string
 		for _, p := range v.Version.Prices {
-			if p.Model == Tiered {
+			if p.Model == rating.Tiered {
 				ids = append(ids, p.ID)
 			}
 		}
-		prior, err := readCounters(ctx, tx, customerID, ids, PeriodStart(at)) // no query without tiers
+		prior, err := readCounters(ctx, tx, customerID, ids, rating.PeriodStart(at)) // no query without tiers
 		if err != nil {
 			return nil, err
 		}
-		rated, err := Rate(v.Version.Prices, ev, prior, precisionsOf(assets))
+		rated, err := rating.Rate(v.Version.Prices, ev, prior, precisionsOf(assets))
 		if err != nil {
 			return nil, err
 		}
@@ -451,9 +451,9 @@ type SimulateInput struct {
 	Version  int    // 0: the default version
 	Customer string // optional: use the customer's period usage for tiers
 	Data     map[string]any
-	Costs    []Cost
+	Costs    []rating.Cost
 	// Prior overrides the period usage per price id (for tiers).
-	Prior map[string]Decimal
+	Prior map[string]rating.Decimal
 }
 
 // Simulation is the result: the same fees and breakdowns a real event gets.
@@ -462,7 +462,7 @@ type Simulation struct {
 	ProductCode string
 	Version     int
 	Fees        []Fee
-	Totals      map[string]Decimal
+	Totals      map[string]rating.Decimal
 }
 
 // SimulateUsage prices an event against a version with no effect on anything.
@@ -501,7 +501,7 @@ func (s *Catalog) SimulateUsage(ctx context.Context, in SimulateInput) (Simulati
 		for _, pr := range v.Prices {
 			ids = append(ids, pr.ID)
 		}
-		if prior, err = readCounters(ctx, s.pool, cus.ID, ids, PeriodStart(s.clock())); err != nil {
+		if prior, err = readCounters(ctx, s.pool, cus.ID, ids, rating.PeriodStart(s.clock())); err != nil {
 			return Simulation{}, err
 		}
 	}
@@ -509,11 +509,11 @@ func (s *Catalog) SimulateUsage(ctx context.Context, in SimulateInput) (Simulati
 	if data == nil {
 		data = map[string]any{}
 	}
-	rated, err := Rate(v.Prices, RatingEvent{EventType: p.EventType, Data: data, Costs: in.Costs}, prior, func(code string) (int32, bool) { x, ok := prec[code]; return x, ok })
+	rated, err := rating.Rate(v.Prices, rating.RatingEvent{EventType: p.EventType, Data: data, Costs: in.Costs}, prior, func(code string) (int32, bool) { x, ok := prec[code]; return x, ok })
 	if err != nil {
 		return Simulation{}, err
 	}
-	byID := map[string]Price{}
+	byID := map[string]rating.Price{}
 	for _, pr := range v.Prices {
 		byID[pr.ID] = pr
 	}
@@ -568,7 +568,7 @@ func canonicalNumbers(v any) any {
 }
 
 // canonicalDecimal writes d without exponent or trailing zeros.
-func canonicalDecimal(d Decimal) string {
+func canonicalDecimal(d rating.Decimal) string {
 	if !rating.InRange(d) {
 		return d.String()
 	}

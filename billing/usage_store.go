@@ -11,6 +11,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // The queue* functions below stay hand-written pgx, not sqlc: each queues its
@@ -90,12 +91,12 @@ func settleAuthorization(ctx context.Context, db dbtx, a Authorization) error {
 }
 
 type costRow struct {
-	Vendor   string  `json:"vendor"`
-	Amount   Decimal `json:"amount"`
-	Currency string  `json:"currency"`
+	Vendor   string         `json:"vendor"`
+	Amount   rating.Decimal `json:"amount"`
+	Currency string         `json:"currency"`
 }
 
-func costRows(costs []Cost) []costRow {
+func costRows(costs []rating.Cost) []costRow {
 	out := make([]costRow, len(costs))
 	for i, c := range costs {
 		out[i] = costRow{Vendor: c.Vendor, Amount: c.Amount, Currency: c.Currency}
@@ -103,7 +104,7 @@ func costRows(costs []Cost) []costRow {
 	return out
 }
 
-func decodeEventJSON(data, costs []byte) (map[string]any, []Cost, error) {
+func decodeEventJSON(data, costs []byte) (map[string]any, []rating.Cost, error) {
 	m := map[string]any{}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -117,9 +118,9 @@ func decodeEventJSON(data, costs []byte) (map[string]any, []Cost, error) {
 	if err := json.Unmarshal(costs, &rows); err != nil {
 		return nil, nil, err
 	}
-	out := make([]Cost, len(rows))
+	out := make([]rating.Cost, len(rows))
 	for i, r := range rows {
-		out[i] = Cost{Vendor: r.Vendor, Amount: r.Amount, Currency: r.Currency}
+		out[i] = rating.Cost{Vendor: r.Vendor, Amount: r.Amount, Currency: r.Currency}
 	}
 	return m, out, nil
 }
@@ -150,7 +151,7 @@ func getEvent(ctx context.Context, db dbtx, c Caller, id string) (Event, []byte,
 	}
 	if e.AuthorizationID != "" {
 		if a, err := getAuthorization(ctx, db, c, e.AuthorizationID, false); err == nil && a.EventID == e.ID && a.CapturedAmount != nil {
-			st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: *a.CapturedAmount, Released: Zero, Exceeded: Zero, Precision: a.Precision}
+			st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: *a.CapturedAmount, Released: rating.Zero, Exceeded: rating.Zero, Precision: a.Precision}
 			if st.Captured.LessThan(st.Held) {
 				st.Released = st.Held.Sub(st.Captured)
 			} else {
@@ -225,8 +226,8 @@ func listEvents(ctx context.Context, db dbtx, c Caller, customerID string, in Li
 	return events, seqs, nil
 }
 
-func readCounters(ctx context.Context, db dbtx, customerID string, priceIDs []string, period time.Time) (map[string]Decimal, error) {
-	out := map[string]Decimal{}
+func readCounters(ctx context.Context, db dbtx, customerID string, priceIDs []string, period time.Time) (map[string]rating.Decimal, error) {
+	out := map[string]rating.Decimal{}
 	if len(priceIDs) == 0 {
 		return out, nil
 	}
@@ -238,7 +239,7 @@ func readCounters(ctx context.Context, db dbtx, customerID string, priceIDs []st
 	defer rows.Close()
 	for rows.Next() {
 		var id string
-		var q Decimal
+		var q rating.Decimal
 		if err := rows.Scan(&id, &q); err != nil {
 			return nil, translate(err)
 		}
@@ -269,7 +270,7 @@ func queueVersionsForEvent(batch *pgx.Batch, customerID, eventType string, t tim
 	})
 }
 
-func queueBumpCounter(batch *pgx.Batch, customerID, priceID string, period time.Time, q Decimal, total *Decimal) {
+func queueBumpCounter(batch *pgx.Batch, customerID, priceID string, period time.Time, q rating.Decimal, total *rating.Decimal) {
 	batch.Queue(`INSERT INTO usage_counters (customer_id, price_id, period_start, quantity) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (customer_id, price_id, period_start) DO UPDATE SET quantity = usage_counters.quantity + excluded.quantity
 		RETURNING quantity`, customerID, priceID, period, q).QueryRow(func(row pgx.Row) error { return row.Scan(total) })

@@ -11,10 +11,11 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // imageProduct charges 0.04 USD per image.
-func (e *env) product(t *testing.T, code, eventType string, prices ...billing.Price) billing.ProductView {
+func (e *env) product(t *testing.T, code, eventType string, prices ...rating.Price) billing.ProductView {
 	t.Helper()
 	v, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: code, Name: code, EventType: eventType, Prices: prices})
 	if err != nil {
@@ -23,8 +24,8 @@ func (e *env) product(t *testing.T, code, eventType string, prices ...billing.Pr
 	return v
 }
 
-func perUnit(asset, amount string) billing.Price {
-	return billing.Price{Name: "per unit", Model: billing.PerUnit, Asset: asset, UnitAmount: dec(amount)}
+func perUnit(asset, amount string) rating.Price {
+	return rating.Price{Name: "per unit", Model: rating.PerUnit, Asset: asset, UnitAmount: dec(amount)}
 }
 
 func data(kv ...any) map[string]any {
@@ -149,7 +150,7 @@ func TestHoldsNeverUseCreditLimitAndExpire(t *testing.T) {
 func TestBatchKeepsGoodEvents(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.product(t, "tokens", "chat", billing.Price{Name: "tokens", Model: billing.PerVolume, Asset: "USD", Field: "total_tokens", BlockSize: dec("1000000"), BlockAmount: dec("1.25")})
+	e.product(t, "tokens", "chat", rating.Price{Name: "tokens", Model: rating.PerVolume, Asset: "USD", Field: "total_tokens", BlockSize: dec("1000000"), BlockAmount: dec("1.25")})
 	e.customer(t, "u1")
 	res, err := e.svc.RecordUsageBatch(e.ctx, []billing.UsageEventInput{
 		{ID: "b1", Customer: "u1", EventType: "chat", Data: data("total_tokens", "800000")},
@@ -174,8 +175,8 @@ func TestTieredFollowsCumulativeUsage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	upTo := dec("100")
-	e.product(t, "api", "api.call", billing.Price{Name: "calls", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierGraduated,
-		Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("0.10")}, {UnitAmount: dec("0.05")}}})
+	e.product(t, "api", "api.call", rating.Price{Name: "calls", Model: rating.Tiered, Asset: "USD", TierMode: rating.TierGraduated,
+		Tiers: []rating.Tier{{UpTo: &upTo, UnitAmount: dec("0.10")}, {UnitAmount: dec("0.05")}}})
 	e.customer(t, "u1")
 	a := e.record(t, billing.UsageEventInput{ID: "t1", Customer: "u1", EventType: "api.call"})
 	wantDec(t, "first call", a.Fees[0].Amount, "0.10")
@@ -200,7 +201,7 @@ func TestLateEventPricesAtVersionInForce(t *testing.T) {
 	e.customer(t, "u1")
 	e.record(t, billing.UsageEventInput{ID: "e0", Customer: "u1", EventType: "image.generated"}) // subscribes u1 to v1 at t0
 	e.clock.Advance(2 * time.Hour)
-	if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05")}}); err != nil {
+	if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []rating.Price{perUnit("USD", "0.05")}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "images"}); err != nil {
@@ -367,7 +368,7 @@ func TestMixedRace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expired := billing.Zero
+	expired := rating.Zero
 	for _, x := range r.Items {
 		expired = expired.Add(x.Amounts["USD"].Neg())
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // DefaultWalletName names the wallet every customer gets.
@@ -45,14 +46,14 @@ type Lot struct {
 	WalletID        string
 	Asset           string
 	Purpose         LotPurpose
-	Amount          Decimal
-	Remaining       Decimal
+	Amount          rating.Decimal
+	Remaining       rating.Decimal
 	Priority        int
 	ExpiresAt       *time.Time
 	ExpiredAt       *time.Time
-	RevenueBasis    *Decimal
+	RevenueBasis    *rating.Decimal
 	RevenueCurrency string
-	Refunded        Decimal
+	Refunded        rating.Decimal
 	TransactionID   string // the ledger transaction that created it
 	CreatedAt       time.Time
 }
@@ -64,13 +65,13 @@ type Balance struct {
 	// Amounts themselves are exact at AccrualScale.
 	Precision int32
 	// Total is the value of unexpired lots minus debt (negative when overdrawn).
-	Total Decimal
+	Total rating.Decimal
 	// Held is what active, unexpired authorizations reserve.
-	Held Decimal
+	Held rating.Decimal
 	// Available is Total minus Held: what a new authorization may hold.
-	Available   Decimal
-	Debt        Decimal
-	CreditLimit Decimal
+	Available   rating.Decimal
+	Debt        rating.Decimal
+	CreditLimit rating.Decimal
 	Lots        []Lot // open lots in burn order
 	At          time.Time
 }
@@ -200,7 +201,7 @@ type SetCreditLimitInput struct {
 	Customer string
 	Wallet   string
 	Asset    string
-	Limit    Decimal
+	Limit    rating.Decimal
 }
 
 // SetCreditLimit sets a wallet's credit limit in an asset. Returns EInvalid, ENotFound.
@@ -209,7 +210,7 @@ func (s *Service) SetCreditLimit(ctx context.Context, in SetCreditLimitInput) (B
 	if err != nil {
 		return Balance{}, err
 	}
-	if err := CheckAmount("credit_limit", in.Limit); err != nil {
+	if err := rating.CheckAmount("credit_limit", in.Limit); err != nil {
 		return Balance{}, err
 	}
 	if in.Limit.IsNegative() {

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // walletFromRow maps the row of GetWalletByID, GetWalletByName and
@@ -85,12 +86,12 @@ func getLot(ctx context.Context, db dbtx, walletID, id string) (*Lot, error) {
 }
 
 // heldAmount sums the active holds that have not expired at now.
-func heldAmount(ctx context.Context, db dbtx, walletID, asset string, now time.Time) (Decimal, error) {
+func heldAmount(ctx context.Context, db dbtx, walletID, asset string, now time.Time) (rating.Decimal, error) {
 	held, err := queries.HeldAmount(ctx, db, dbsqlc.HeldAmountParams{WalletID: walletID, Asset: asset, Now: now})
 	return held, translate(err)
 }
 
-func setCreditLimit(ctx context.Context, db dbtx, walletID, asset string, limit Decimal, now time.Time) error {
+func setCreditLimit(ctx context.Context, db dbtx, walletID, asset string, limit rating.Decimal, now time.Time) error {
 	return translate(queries.SetCreditLimit(ctx, db, dbsqlc.SetCreditLimitParams{WalletID: walletID, Asset: asset, CreditLimit: limit, UpdatedAt: now}))
 }
 
@@ -110,25 +111,25 @@ func queueBalanceWrites(batch *pgx.Batch, states ...*balanceState) {
 	var e struct {
 		txn, account, mode, ledger, asset []string
 		wallet, lot                       []*string
-		amount                            []Decimal
+		amount                            []rating.Decimal
 		at                                []time.Time
 	}
 	var nl struct {
 		id, account, mode, wallet, asset, purpose, revCy, txn []string
-		amount, remaining                                     []Decimal
-		basis                                                 []*Decimal
+		amount, remaining                                     []rating.Decimal
+		basis                                                 []*rating.Decimal
 		priority                                              []int32
 		expires                                               []*time.Time
 		created                                               []time.Time
 	}
 	var ul struct {
 		id                  []string
-		remaining, refunded []Decimal
+		remaining, refunded []rating.Decimal
 		expired             []*time.Time
 	}
 	var ub struct {
 		wallet, asset []string
-		posted, debt  []Decimal
+		posted, debt  []rating.Decimal
 		at            []time.Time
 	}
 	for _, b := range states {
@@ -227,7 +228,7 @@ func readBalances(ctx context.Context, db dbtx, walletID string, now time.Time) 
 		if err != nil {
 			return nil, err
 		}
-		sum := Zero
+		sum := rating.Zero
 		b.Lots = []Lot{}
 		sort.SliceStable(lots, func(i, j int) bool { return burnsBefore(lots[i], lots[j]) })
 		for _, l := range lots {

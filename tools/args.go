@@ -52,7 +52,7 @@ func arguments(req mcpgo.CallToolRequest) (map[string]any, error) {
 // with wire.Decode, the decoder the REST API uses too, and words its error
 // for an agent: an unknown argument with the list of known ones, a missing
 // required one with its description (docs, from the input schema). Every
-// error is billing.EInvalid naming the argument.
+// error is kernel.EInvalid naming the argument.
 func decodeArgs(tool string, args map[string]any, docs map[string]string, dst any) error {
 	var de *wire.DecodeError
 	if err := wire.Decode(args, dst, true); !errors.As(err, &de) {

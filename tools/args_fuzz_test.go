@@ -12,7 +12,7 @@ import (
 
 // FuzzToolArguments feeds arbitrary bytes as an MCP call's arguments through
 // the argument parser and the decoder with the real argument types: it never
-// panics, and every refusal is billing.EInvalid naming the argument at fault
+// panics, and every refusal is kernel.EInvalid naming the argument at fault
 // (or "arguments" for the whole). The seed corpus is committed in
 // testdata/fuzz/FuzzToolArguments.
 func FuzzToolArguments(f *testing.F) {

@@ -269,7 +269,7 @@ type DecodeError struct {
 	InMap bool
 	// Value is the value as sent (as ParseJSON returns it).
 	Value any
-	// Err is the type's own error for BadValue: a *billing.Error with code
+	// Err is the type's own error for BadValue: a *kernel.Error with code
 	// invalid for a value out of billing's bounds.
 	Err error
 }

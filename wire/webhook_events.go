@@ -7,6 +7,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/webhooks"
 )
 
@@ -91,7 +92,7 @@ func balanceEvent(ctx context.Context, svc *billing.Service, p outboxIDs) (Balan
 		}
 		out := BalanceEvent{WalletID: v.ID, CustomerID: v.CustomerID, Balance: FromBalance(b)}
 		if p.Threshold != "" {
-			d, err := billing.ParseAmount(p.Threshold)
+			d, err := rating.ParseAmount(p.Threshold)
 			if err != nil {
 				return BalanceEvent{}, kernel.Invalidf("threshold", "outbox threshold %q: %v", p.Threshold, err)
 			}
