@@ -165,7 +165,7 @@ func (s *Accounts) SetAPIKeyLimits(ctx context.Context, ref string, rateLimit, h
 		return APIKey{}, kernel.Invalidf("rate_limit", "rate limits are requests a second between 1 and 1,000,000, or 0 for the server's default")
 	}
 	if n, err := queries.CountAPIKeysByRef(ctx, s.pool, ref); err != nil {
-		return APIKey{}, translate(err)
+		return APIKey{}, Translate(err)
 	} else if n > 1 {
 		return APIKey{}, kernel.Errorf(kernel.EConflict, "%d keys share the prefix %q; use the key id (`tollgate keys list` shows ids)", n, ref)
 	}
@@ -177,10 +177,10 @@ func (s *Accounts) SetAPIKeyLimits(ctx context.Context, ref string, rateLimit, h
 	}
 	r, err := queries.SetAPIKeyLimits(ctx, s.pool, dbsqlc.SetAPIKeyLimitsParams{Ref: ref, RateLimit: opt(rateLimit), HotRateLimit: opt(hotRateLimit)})
 	if err != nil {
-		if kernel.ErrorCode(translate(err)) == kernel.ENotFound {
+		if kernel.ErrorCode(Translate(err)) == kernel.ENotFound {
 			return APIKey{}, kernel.NotFoundf("key", "no active API key %q; `tollgate keys list` shows ids and prefixes", ref)
 		}
-		return APIKey{}, translate(err)
+		return APIKey{}, Translate(err)
 	}
 	s.cache.keys.Clear()
 	if _, nerr := s.pool.Exec(ctx, `SELECT pg_notify('tollgate_api_keys', $1)`, r.ID); nerr != nil {

@@ -68,7 +68,7 @@ type Adjustment struct {
 // CreateAdjustment applies a gift, top-up, charge, refund or correction.
 // Returns EInvalid, ENotFound, EConflict, EInsufficientFunds.
 func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput) (Adjustment, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Adjustment{}, err
 	}
@@ -138,7 +138,7 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 		}
 		credit := in.Kind == AdjustGift || in.Kind == AdjustTopUp || (in.Kind == AdjustCorrection && in.Amount.IsPositive())
 		s.queueBalanceAlerts(batch, now, credit, b)
-		return translate(tx.SendBatch(ctx, batch).Close())
+		return Translate(tx.SendBatch(ctx, batch).Close())
 	})
 	if err != nil {
 		return Adjustment{}, err

@@ -10,11 +10,11 @@ func insertAdjustment(ctx context.Context, db dbtx, c Caller, a Adjustment, hash
 	n, err := queries.InsertAdjustment(ctx, db, dbsqlc.InsertAdjustmentParams{ID: a.ID, AccountID: c.AccountID, Mode: string(c.Mode),
 		TransactionID: a.TransactionID, RequestHash: hash, Kind: string(a.Kind), WalletID: a.WalletID, Asset: a.Asset, Amount: a.Amount,
 		Reason: a.Reason, LedgerTransactionID: a.LedgerTxnID, CreatedAt: a.CreatedAt})
-	return n == 1, translate(err)
+	return n == 1, Translate(err)
 }
 
 func setAdjustmentLot(ctx context.Context, db dbtx, id, lotID string) error {
-	return translate(queries.SetAdjustmentLot(ctx, db, dbsqlc.SetAdjustmentLotParams{ID: id, LotID: &lotID}))
+	return Translate(queries.SetAdjustmentLot(ctx, db, dbsqlc.SetAdjustmentLotParams{ID: id, LotID: &lotID}))
 }
 
 func getAdjustment(ctx context.Context, db dbtx, c Caller, transactionID string) (Adjustment, []byte, error) {
@@ -24,5 +24,5 @@ func getAdjustment(ctx context.Context, db dbtx, c Caller, transactionID string)
 	if r.LotID != nil {
 		a.LotID = *r.LotID
 	}
-	return a, r.RequestHash, translate(err)
+	return a, r.RequestHash, Translate(err)
 }

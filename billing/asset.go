@@ -55,7 +55,7 @@ var assetCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
 // ListAssets lists the caller's assets, currencies first.
 func (s *Catalog) ListAssets(ctx context.Context) ([]Asset, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (s *Catalog) ListAssets(ctx context.Context) ([]Asset, error) {
 
 // GetAsset returns an asset by code. Returns ENotFound with the known codes.
 func (s *Catalog) GetAsset(ctx context.Context, code string) (Asset, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Asset{}, err
 	}
@@ -91,7 +91,7 @@ func (s *core) assetTx(ctx context.Context, db dbtx, c Caller, field, code strin
 // CreateAsset creates a custom asset. Creating the same asset again returns it
 // with created false; the same code with other settings is EConflict.
 func (s *Catalog) CreateAsset(ctx context.Context, in CreateAssetInput) (a Asset, created bool, err error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Asset{}, false, err
 	}
@@ -136,7 +136,7 @@ type AddAssetRateInput struct {
 // rate with a later EffectiveAt takes over from then on. Returns EInvalid,
 // ENotFound, EConflict (another rate at the same instant).
 func (s *Catalog) AddAssetRate(ctx context.Context, in AddAssetRateInput) (AssetRate, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return AssetRate{}, err
 	}
@@ -181,7 +181,7 @@ func (s *Catalog) AddAssetRate(ctx context.Context, in AddAssetRateInput) (Asset
 
 // ListAssetRates lists an asset's rates, newest first.
 func (s *Catalog) ListAssetRates(ctx context.Context, asset string) ([]AssetRate, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +217,7 @@ type Quote struct {
 // Quote converts between an asset and a currency at a dated rate. Returns
 // EInvalid, ENotFound (asset or rate).
 func (s *Catalog) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Quote{}, err
 	}

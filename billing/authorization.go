@@ -87,7 +87,7 @@ type Authorization struct {
 // retries: retry with the same idempotency_key). Like WithTx, it retries
 // while the database is away for about two seconds.
 func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorization, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Authorization{}, err
 	}
@@ -182,7 +182,7 @@ func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeIn
 		return Authorization{}, err
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return Authorization{}, translate(err)
+		return Authorization{}, Translate(err)
 	}
 	if early != nil {
 		s.balanceLocked(tx, early)
@@ -361,7 +361,7 @@ func (a Authorization) outboxPayload() map[string]any {
 
 // GetAuthorization returns an authorization by id. Returns ENotFound.
 func (s *Service) GetAuthorization(ctx context.Context, id string) (Authorization, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Authorization{}, err
 	}
@@ -375,7 +375,7 @@ func (s *Service) GetAuthorization(ctx context.Context, id string) (Authorizatio
 // VoidAuthorization releases a hold. Voiding a voided or expired hold is a
 // no-op; a captured one is EConflict; a declined one EInvalid.
 func (s *Service) VoidAuthorization(ctx context.Context, id string) (Authorization, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Authorization{}, err
 	}

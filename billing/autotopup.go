@@ -58,7 +58,7 @@ type ConfigureAutoTopUpInput struct {
 // on needs a card the customer saved by paying a top-up, and clears earlier
 // failures. Returns EInvalid, ENotFound.
 func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUpInput) (AutoTopUp, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return AutoTopUp{}, err
 	}
@@ -104,7 +104,7 @@ func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUp
 				retry_after = CASE WHEN EXCLUDED.enabled THEN NULL ELSE auto_top_ups.retry_after END,
 				disabled_reason = CASE WHEN EXCLUDED.enabled THEN '' ELSE auto_top_ups.disabled_reason END`,
 			t.WalletID, t.Asset, in.Enabled, in.Threshold, t.Credit, t.paidMinor(), t.Currency, capMinor, now)
-		return translate(err)
+		return Translate(err)
 	})
 	if err != nil {
 		return AutoTopUp{}, err
@@ -114,7 +114,7 @@ func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUp
 
 // GetAutoTopUp returns a wallet's auto top-up in an asset. Returns ENotFound.
 func (s *Payments) GetAutoTopUp(ctx context.Context, customer, wallet, asset string) (AutoTopUp, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return AutoTopUp{}, err
 	}
@@ -141,7 +141,7 @@ func (s *core) getAutoTopUp(ctx context.Context, db dbtx, walletID, asset string
 		if errors.Is(err, pgx.ErrNoRows) {
 			return a, kernel.NotFoundf("asset", "the wallet has no auto top-up in %s", asset)
 		}
-		return a, translate(err)
+		return a, Translate(err)
 	}
 	a.Paid = fromMinor(paid, a.PaidPrecision)
 	if capMinor != nil {
@@ -162,7 +162,7 @@ func (s *core) savedCard(ctx context.Context, db dbtx, c Caller, customerID stri
 	err = db.QueryRow(ctx, `SELECT provider_customer_id, payment_method_id FROM provider_customers WHERE customer_id = $1 AND provider = $2`,
 		customerID, prov.Name()).Scan(&cus, &card)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return "", "", translate(err)
+		return "", "", Translate(err)
 	}
 	if card == "" {
 		return "", "", kernel.Invalidf("customer", "the customer has no saved card to charge: auto top-up charges the card of a paid top-up").With(ActSaveCard)
@@ -255,7 +255,7 @@ func (s *Payments) ChargeAutoTopUp(ctx context.Context, id string) error {
 		return nil // settled already, or never committed
 	}
 	if err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	t, err := getTopUp(ctx, s.pool, c, id, false)
 	if err != nil {
@@ -265,7 +265,7 @@ func (s *Payments) ChargeAutoTopUp(ctx context.Context, id string) error {
 		return s.tx(ctx, func(tx pgx.Tx) error {
 			_, err := tx.Exec(ctx, `UPDATE top_ups SET status = 'canceled', failure_message = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'`,
 				id, reason, s.clock())
-			return translate(err)
+			return Translate(err)
 		})
 	}
 	prov, err := s.providerFor(ctx, s.pool, c)
@@ -279,7 +279,7 @@ func (s *Payments) ChargeAutoTopUp(ctx context.Context, id string) error {
 		})
 	}
 	if _, err := s.pool.Exec(ctx, `UPDATE top_ups SET provider = $2 WHERE id = $1`, id, prov.Name()); err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	ch, err := prov.ChargeSaved(ctx, payments.ChargeInput{TopUpID: id, Account: c.AccountID, Mode: string(c.Mode), CustomerID: cus, PaymentMethodID: card,
 		Amount: payments.NewAmount(t.paidMinor(), t.Currency), Description: fmt.Sprintf("Auto top-up: %s %s", rating.Display(t.Credit, t.Precision), t.Asset),

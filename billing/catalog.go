@@ -94,7 +94,7 @@ type CreateProductInput struct {
 // idempotent on Code: the same definition returns the existing product with
 // created false; another definition under the same code is EConflict.
 func (s *Catalog) CreateProduct(ctx context.Context, in CreateProductInput) (view ProductView, created bool, err error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return ProductView{}, false, err
 	}
@@ -217,7 +217,7 @@ type CreateVersionInput struct {
 // subscriptions and events already recorded keep their version. Returns
 // EInvalid, ENotFound.
 func (s *Catalog) CreateProductVersion(ctx context.Context, in CreateVersionInput) (ProductVersion, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return ProductVersion{}, err
 	}
@@ -252,7 +252,7 @@ func (s *Catalog) CreateProductVersion(ctx context.Context, in CreateVersionInpu
 
 // GetProduct returns a product with its versions. Returns ENotFound.
 func (s *Catalog) GetProduct(ctx context.Context, ref string) (ProductView, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return ProductView{}, err
 	}
@@ -271,7 +271,7 @@ type ListProductsInput struct {
 
 // ListProducts lists products newest first.
 func (s *Catalog) ListProducts(ctx context.Context, in ListProductsInput) (Page[Product], error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Page[Product]{}, err
 	}
@@ -289,7 +289,7 @@ func (s *Catalog) ListProducts(ctx context.Context, in ListProductsInput) (Page[
 // ArchiveProduct hides a product from new subscriptions; existing
 // subscriptions keep working. Returns ENotFound.
 func (s *Catalog) ArchiveProduct(ctx context.Context, ref string) (Product, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Product{}, err
 	}
@@ -321,7 +321,7 @@ func resolveProduct(ctx context.Context, db dbtx, c Caller, ref string, forUpdat
 
 // CreateVendor registers a cost provider. Idempotent on Code.
 func (s *Catalog) CreateVendor(ctx context.Context, code, name string) (Vendor, bool, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Vendor{}, false, err
 	}
@@ -342,7 +342,7 @@ func (s *Catalog) CreateVendor(ctx context.Context, code, name string) (Vendor, 
 
 // ListVendors lists the caller's vendors by code.
 func (s *Catalog) ListVendors(ctx context.Context) ([]Vendor, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -366,7 +366,7 @@ type SubscribeInput struct {
 // the new one, so later events price at the new version and late events at
 // the one in force when they occurred. Returns EInvalid, ENotFound.
 func (s *Plans) Subscribe(ctx context.Context, in SubscribeInput) (Subscription, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -435,7 +435,7 @@ func (s *core) subscribeTx(ctx context.Context, tx txn, c Caller, in SubscribeIn
 
 // ListSubscriptions lists a customer's subscriptions, those in force first.
 func (s *Plans) ListSubscriptions(ctx context.Context, customer string) ([]Subscription, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}

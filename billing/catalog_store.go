@@ -115,13 +115,13 @@ func productFromRow(r dbsqlc.ListProductsRow) Product {
 func insertProduct(ctx context.Context, db dbtx, c Caller, p Product) (bool, error) {
 	n, err := queries.InsertProduct(ctx, db, dbsqlc.InsertProductParams{ID: p.ID, AccountID: c.AccountID, Mode: string(c.Mode), Code: p.Code,
 		Name: p.Name, Description: p.Description, EventType: p.EventType, DefaultVersion: int32(p.DefaultVersion), CreatedAt: p.CreatedAt})
-	return n == 1, translate(err)
+	return n == 1, Translate(err)
 }
 
 // getProduct finds a product by id or code.
 func getProduct(ctx context.Context, db dbtx, c Caller, ref string) (Product, error) {
 	r, err := queries.GetProduct(ctx, db, dbsqlc.GetProductParams{AccountID: c.AccountID, Mode: string(c.Mode), Ref: ref})
-	return productFromRow(dbsqlc.ListProductsRow(r)), translate(err)
+	return productFromRow(dbsqlc.ListProductsRow(r)), Translate(err)
 }
 
 func getProductView(ctx context.Context, db dbtx, c Caller, ref string) (ProductView, error) {
@@ -131,7 +131,7 @@ func getProductView(ctx context.Context, db dbtx, c Caller, ref string) (Product
 	}
 	rows, err := queries.ListVersions(ctx, db, p.ID)
 	if err != nil {
-		return ProductView{}, translate(err)
+		return ProductView{}, Translate(err)
 	}
 	versions := make([]ProductVersion, len(rows))
 	for i, r := range rows {
@@ -153,32 +153,32 @@ func versionFromRow(r dbsqlc.ProductVersion) (ProductVersion, error) {
 
 func latestVersion(ctx context.Context, db dbtx, productID string) (int, error) {
 	n, err := queries.LatestVersion(ctx, db, productID)
-	return int(n), translate(err)
+	return int(n), Translate(err)
 }
 
 func insertVersion(ctx context.Context, db dbtx, v ProductVersion) error {
 	prices, ents := encodeVersion(v.Prices, v.Entitlements)
 	err := queries.InsertVersion(ctx, db, dbsqlc.InsertVersionParams{ID: v.ID, ProductID: v.ProductID, Version: int32(v.Version),
 		Prices: []byte(prices), Entitlements: []byte(ents), PublishedAt: v.PublishedAt})
-	if kernel.ErrorCode(translate(err)) == kernel.EConflict {
+	if kernel.ErrorCode(Translate(err)) == kernel.EConflict {
 		return kernel.Errorf(kernel.EConflict, "another version of this product was published at the same moment; retry")
 	}
-	return translate(err)
+	return Translate(err)
 }
 
 func setDefaultVersion(ctx context.Context, db dbtx, productID string, version int) error {
-	return translate(queries.SetDefaultVersion(ctx, db, dbsqlc.SetDefaultVersionParams{ID: productID, DefaultVersion: int32(version)}))
+	return Translate(queries.SetDefaultVersion(ctx, db, dbsqlc.SetDefaultVersionParams{ID: productID, DefaultVersion: int32(version)}))
 }
 
 func archiveProduct(ctx context.Context, db dbtx, productID string, at time.Time) error {
-	return translate(queries.ArchiveProduct(ctx, db, dbsqlc.ArchiveProductParams{ID: productID, ArchivedAt: &at}))
+	return Translate(queries.ArchiveProduct(ctx, db, dbsqlc.ArchiveProductParams{ID: productID, ArchivedAt: &at}))
 }
 
 func listProducts(ctx context.Context, db dbtx, c Caller, in ListProductsInput, limit int) ([]Product, error) {
 	rows, err := queries.ListProducts(ctx, db, dbsqlc.ListProductsParams{AccountID: c.AccountID, Mode: string(c.Mode),
 		Cursor: nullable(in.Cursor), IncludeArchived: in.IncludeArchived, Lim: int32(limit)})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]Product, len(rows))
 	for i, r := range rows {
@@ -190,7 +190,7 @@ func listProducts(ctx context.Context, db dbtx, c Caller, in ListProductsInput, 
 func insertVendor(ctx context.Context, db dbtx, c Caller, v Vendor) (bool, error) {
 	n, err := queries.InsertVendor(ctx, db, dbsqlc.InsertVendorParams{ID: v.ID, AccountID: c.AccountID, Mode: string(c.Mode),
 		Code: v.Code, Name: v.Name, CreatedAt: v.CreatedAt})
-	return n == 1, translate(err)
+	return n == 1, Translate(err)
 }
 
 // vendorFromRow maps the row of GetVendor and ListVendors (same fields).
@@ -200,13 +200,13 @@ func vendorFromRow(r dbsqlc.ListVendorsRow) Vendor {
 
 func getVendor(ctx context.Context, db dbtx, c Caller, code string) (Vendor, error) {
 	r, err := queries.GetVendor(ctx, db, dbsqlc.GetVendorParams{AccountID: c.AccountID, Mode: string(c.Mode), Code: code})
-	return vendorFromRow(dbsqlc.ListVendorsRow(r)), translate(err)
+	return vendorFromRow(dbsqlc.ListVendorsRow(r)), Translate(err)
 }
 
 func listVendors(ctx context.Context, db dbtx, c Caller) ([]Vendor, error) {
 	rows, err := queries.ListVendors(ctx, db, dbsqlc.ListVendorsParams{AccountID: c.AccountID, Mode: string(c.Mode)})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]Vendor, len(rows))
 	for i, r := range rows {
@@ -217,7 +217,7 @@ func listVendors(ctx context.Context, db dbtx, c Caller) ([]Vendor, error) {
 
 // lockCustomer serialises changes to one customer's subscriptions.
 func lockCustomer(ctx context.Context, tx txn, customerID string) error {
-	return translate(queries.LockCustomer(ctx, tx, customerID))
+	return Translate(queries.LockCustomer(ctx, tx, customerID))
 }
 
 // subscriptionFromRow maps the row of CurrentSubscription and
@@ -241,11 +241,11 @@ func subscriptionFromRow(r dbsqlc.ListSubscriptionsRow) Subscription {
 
 func currentSubscription(ctx context.Context, db dbtx, customerID, productID string) (Subscription, error) {
 	r, err := queries.CurrentSubscription(ctx, db, dbsqlc.CurrentSubscriptionParams{CustomerID: customerID, ProductID: productID})
-	return subscriptionFromRow(dbsqlc.ListSubscriptionsRow(r)), translate(err)
+	return subscriptionFromRow(dbsqlc.ListSubscriptionsRow(r)), Translate(err)
 }
 
 func endSubscription(ctx context.Context, db dbtx, id string, at time.Time) error {
-	return translate(queries.EndSubscription(ctx, db, dbsqlc.EndSubscriptionParams{ID: id, EndedAt: &at}))
+	return Translate(queries.EndSubscription(ctx, db, dbsqlc.EndSubscriptionParams{ID: id, EndedAt: &at}))
 }
 
 func insertSubscription(ctx context.Context, db dbtx, c Caller, x Subscription) error {
@@ -257,7 +257,7 @@ func insertSubscription(ctx context.Context, db dbtx, c Caller, x Subscription) 
 	if lots == nil {
 		lots = []string{}
 	}
-	return translate(queries.InsertSubscription(ctx, db, dbsqlc.InsertSubscriptionParams{ID: x.ID, AccountID: c.AccountID, Mode: string(c.Mode),
+	return Translate(queries.InsertSubscription(ctx, db, dbsqlc.InsertSubscriptionParams{ID: x.ID, AccountID: c.AccountID, Mode: string(c.Mode),
 		CustomerID: x.CustomerID, ProductID: x.ProductID, Version: int32(x.Version), StartedAt: x.StartedAt,
 		WalletID: optString(x.WalletID), Status: status, AnchorAt: x.AnchorAt, PeriodIndex: int32(x.PeriodIndex),
 		PeriodStart: x.PeriodStart, PeriodEnd: x.PeriodEnd, GraceEndsAt: x.GraceEndsAt, CancelAtPeriodEnd: x.CancelAtPeriodEnd,
@@ -267,7 +267,7 @@ func insertSubscription(ctx context.Context, db dbtx, c Caller, x Subscription) 
 func listSubscriptions(ctx context.Context, db dbtx, customerID string) ([]Subscription, error) {
 	rows, err := queries.ListSubscriptions(ctx, db, customerID)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]Subscription, len(rows))
 	for i, r := range rows {
@@ -291,10 +291,10 @@ type pricedVersion struct {
 func versionsForEvent(ctx context.Context, db dbtx, customerID, eventType string, t time.Time) ([]pricedVersion, error) {
 	rows, err := db.Query(ctx, versionsForEventSQL, customerID, eventType, t)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out, err := collectPricedVersions(rows)
-	return out, translate(err)
+	return out, Translate(err)
 }
 
 // versionsForEventSQL stays hand-written, not in billing/queries: the usage
@@ -332,7 +332,7 @@ func collectPricedVersionsWith(rows pgx.Rows, decode versionDecoder) ([]pricedVe
 func versionOf(ctx context.Context, db dbtx, productID string, version int) (ProductVersion, error) {
 	r, err := queries.GetVersion(ctx, db, dbsqlc.GetVersionParams{ProductID: productID, Version: int32(version)})
 	if err != nil {
-		return ProductVersion{}, translate(err)
+		return ProductVersion{}, Translate(err)
 	}
 	return versionFromRow(r)
 }

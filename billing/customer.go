@@ -95,7 +95,7 @@ func validateCustomerFields(name, email string, meta map[string]string) error {
 // on ExternalID: when the customer exists it is returned with existed true
 // and nothing changes.
 func (s *Service) CreateCustomer(ctx context.Context, in CreateCustomerInput) (cus Customer, existed bool, err error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Customer{}, false, err
 	}
@@ -156,7 +156,7 @@ func (s *core) newCustomerTime(ctx context.Context, tx txn, c Caller, clock stri
 		return time.Time{}, kernel.Invalidf("test_clock", "test clocks exist only in test mode; create this customer without test_clock, or with a test key")
 	}
 	if _, err := queries.GetTestClock(ctx, tx, dbsqlc.GetTestClockParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: clock}); err != nil {
-		if err = translate(err); kernel.ErrorCode(err) == kernel.ENotFound {
+		if err = Translate(err); kernel.ErrorCode(err) == kernel.ENotFound {
 			return time.Time{}, kernel.NotFoundf("test_clock", "test clock %q not found in this account's test mode; create one first", clock)
 		}
 		return time.Time{}, err
@@ -166,7 +166,7 @@ func (s *core) newCustomerTime(ctx context.Context, tx txn, c Caller, clock stri
 
 // GetCustomer returns a customer by Tollgate id or external_id. Returns ENotFound.
 func (s *Service) GetCustomer(ctx context.Context, ref string) (Customer, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Customer{}, err
 	}
@@ -200,7 +200,7 @@ type UpdateCustomerInput struct {
 // UpdateCustomer changes a customer's name, email or metadata. Returns
 // ENotFound, EInvalid.
 func (s *Service) UpdateCustomer(ctx context.Context, ref string, in UpdateCustomerInput) (Customer, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Customer{}, err
 	}
@@ -230,7 +230,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, ref string, in UpdateCusto
 
 // ListCustomers lists customers newest first.
 func (s *Service) ListCustomers(ctx context.Context, in ListCustomersInput) (Page[Customer], error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Page[Customer]{}, err
 	}

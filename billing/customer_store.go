@@ -28,13 +28,13 @@ func insertCustomer(ctx context.Context, db dbtx, x Customer) (bool, error) {
 	n, err := queries.InsertCustomer(ctx, db, dbsqlc.InsertCustomerParams{ID: x.ID, AccountID: x.AccountID, Mode: string(x.Mode),
 		ExternalID: x.ExternalID, Name: x.Name, Email: x.Email, Metadata: meta, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt,
 		TestClockID: nullable(x.TestClockID)})
-	return n == 1, translate(err)
+	return n == 1, Translate(err)
 }
 
 func getCustomerByID(ctx context.Context, db dbtx, c Caller, id string) (Customer, error) {
 	r, err := queries.GetCustomerByID(ctx, db, dbsqlc.GetCustomerByIDParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
 	if err != nil {
-		return Customer{}, translate(err)
+		return Customer{}, Translate(err)
 	}
 	return customerFromRow(dbsqlc.ListCustomersRow(r))
 }
@@ -42,7 +42,7 @@ func getCustomerByID(ctx context.Context, db dbtx, c Caller, id string) (Custome
 func getCustomerByExternalID(ctx context.Context, db dbtx, c Caller, ext string) (Customer, error) {
 	r, err := queries.GetCustomerByExternalID(ctx, db, dbsqlc.GetCustomerByExternalIDParams{AccountID: c.AccountID, Mode: string(c.Mode), ExternalID: ext})
 	if err != nil {
-		return Customer{}, translate(err)
+		return Customer{}, Translate(err)
 	}
 	return customerFromRow(dbsqlc.ListCustomersRow(r))
 }
@@ -52,7 +52,7 @@ func updateCustomer(ctx context.Context, db dbtx, x Customer) error {
 	if err != nil {
 		return err
 	}
-	return translate(queries.UpdateCustomer(ctx, db, dbsqlc.UpdateCustomerParams{ID: x.ID, Name: x.Name, Email: x.Email,
+	return Translate(queries.UpdateCustomer(ctx, db, dbsqlc.UpdateCustomerParams{ID: x.ID, Name: x.Name, Email: x.Email,
 		Metadata: meta, UpdatedAt: x.UpdatedAt}))
 }
 
@@ -61,7 +61,7 @@ func listCustomers(ctx context.Context, db dbtx, c Caller, in ListCustomersInput
 		Cursor: nullable(in.Cursor), Email: nullable(in.Email), CreatedAfter: nullTime(in.CreatedAfter), CreatedBefore: nullTime(in.CreatedBefore),
 		Lim: int32(limit)})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]Customer, len(rows))
 	for i, r := range rows {

@@ -143,9 +143,9 @@ func outcomeUnknown() *kernel.Error {
 func commitFailed(err error, closed bool) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && !strings.HasPrefix(pe.Code, "08") && !strings.HasPrefix(pe.Code, "57P") {
-		return translate(err)
+		return Translate(err)
 	}
-	if u := translate(err); !closed && pe == nil && kernel.ErrorCode(u) != kernel.EUnavailable {
+	if u := Translate(err); !closed && pe == nil && kernel.ErrorCode(u) != kernel.EUnavailable {
 		return u
 	}
 	return outcomeUnknown()
@@ -154,7 +154,7 @@ func commitFailed(err error, closed bool) error {
 func withTxOnce(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (err error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	defer func() {
 		if err != nil {
@@ -175,14 +175,11 @@ func withTxOnce(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) erro
 }
 
 // Translate turns driver errors into domain errors (no rows: ENotFound; a
-// unique violation: EConflict; a serialization failure or deadlock: EConflict)
-// for the domain packages beside billing that run their own SQL; it is
-// translate under its exported name.
-func Translate(err error) error { return translate(err) }
-
-// translate turns driver errors into domain errors; it is the only place that
-// inspects them.
-func translate(err error) error {
+// unique violation: EConflict; a serialization failure or deadlock: EConflict;
+// a database that is read-only, busy or unreachable: EUnavailable). It is the
+// only place that inspects them, for billing and for the domain packages
+// beside it that run their own SQL.
+func Translate(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -330,7 +327,7 @@ func sendFinal(ctx context.Context, tx txn, b *pgx.Batch) error {
 	if p, ok := tx.(*pipeTx); ok {
 		return p.sendAndCommit(ctx, b)
 	}
-	return translate(tx.SendBatch(ctx, b).Close())
+	return Translate(tx.SendBatch(ctx, b).Close())
 }
 
 // withPipeTx runs fn in a pipeTx: committed by fn's final batch (sendFinal),
@@ -338,7 +335,7 @@ func sendFinal(ctx context.Context, tx txn, b *pgx.Batch) error {
 func withPipeTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx *pipeTx) error) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	defer conn.Release() // a connection left inside a transaction is closed by the pool
 	t := &pipeTx{conn: conn}
@@ -348,7 +345,7 @@ func withPipeTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx *pipeTx) err
 		}
 		// fn's statements return driver errors as they come; a broken
 		// connection must still read as EUnavailable to the caller.
-		if u := translate(err); kernel.ErrorCode(u) == kernel.EUnavailable {
+		if u := Translate(err); kernel.ErrorCode(u) == kernel.EUnavailable {
 			return u
 		}
 		return err

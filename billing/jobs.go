@@ -62,11 +62,11 @@ func (s *Payments) ReconcileAutoTopUps(ctx context.Context) error {
 	rows, err := s.pool.Query(ctx, `SELECT id FROM top_ups WHERE auto AND status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT 500`,
 		s.clock().Add(-time.Minute))
 	if err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	for _, id := range ids {
 		if err := s.enqueueJob(ctx, nil, AutoTopUpJob{TopUpID: id}); err != nil {

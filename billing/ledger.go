@@ -119,7 +119,7 @@ func (s *core) lockBalance(ctx context.Context, tx txn, c Caller, walletID strin
 	batch := &pgx.Batch{}
 	b := s.queueLockBalance(batch, c, walletID, asset, now)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	s.balanceLocked(tx, b)
 	return b, nil
@@ -255,7 +255,7 @@ func (b *balanceState) flush(ctx context.Context, tx txn) error {
 	}
 	batch := &pgx.Batch{}
 	queueBalanceWrites(batch, b)
-	return translate(tx.SendBatch(ctx, batch).Close())
+	return Translate(tx.SendBatch(ctx, batch).Close())
 }
 
 // check drops postings that moved nothing and enforces the double-entry rule

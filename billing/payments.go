@@ -26,7 +26,7 @@ type PaymentConnection struct {
 // in live mode) is refused. The secrets come from the operator (CLI or
 // environment), never from an MCP tool. Returns EInvalid.
 func (s *Payments) ConnectStripe(ctx context.Context, secretKey, webhookSecret string) (PaymentConnection, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return PaymentConnection{}, err
 	}
@@ -41,7 +41,7 @@ func (s *Payments) ConnectStripe(ctx context.Context, secretKey, webhookSecret s
 		ON CONFLICT (account_id, mode) DO UPDATE SET secret_key = EXCLUDED.secret_key, webhook_secret = EXCLUDED.webhook_secret, updated_at = EXCLUDED.updated_at`,
 		c.AccountID, c.Mode, string(cfg.SecretKey), string(cfg.WebhookSecret), now)
 	if err != nil {
-		return PaymentConnection{}, translate(err)
+		return PaymentConnection{}, Translate(err)
 	}
 	return PaymentConnection{Provider: payments.ProviderStripe, Mode: c.Mode, SecretKey: cfg.SecretKey.Redacted(), WebhookSecret: cfg.WebhookSecret.Redacted()}, nil
 }
@@ -50,7 +50,7 @@ func (s *Payments) ConnectStripe(ctx context.Context, secretKey, webhookSecret s
 // the caller's mode: its Stripe connection (secrets redacted), or the test
 // provider. Returns ENotFound when it cannot take payments.
 func (s *Payments) GetPaymentConnection(ctx context.Context) (PaymentConnection, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return PaymentConnection{}, err
 	}
@@ -76,7 +76,7 @@ func savedConnection(ctx context.Context, db dbtx, c Caller) (payments.Connectio
 		return payments.Connection{}, noProvider(c)
 	}
 	if err != nil {
-		return payments.Connection{}, translate(err)
+		return payments.Connection{}, Translate(err)
 	}
 	return payments.Connection{SecretKey: payments.Secret(key), WebhookSecret: payments.Secret(hook), Livemode: c.Mode == ModeLive}, nil
 }

@@ -59,7 +59,7 @@ func (s *core) startPlan(ctx context.Context, tx txn, c Caller, sub Subscription
 // GetSubscription returns a subscription by id with its periods, newest
 // last. Returns ENotFound.
 func (s *Plans) GetSubscription(ctx context.Context, id string) (Subscription, []SubscriptionPeriod, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Subscription{}, nil, err
 	}

@@ -80,7 +80,7 @@ func (s *Plans) ChangeSubscription(ctx context.Context, in ChangeSubscriptionInp
 // withPlan runs fn on a plan of the caller's, locked. Returns ENotFound,
 // EInvalid (not a plan, or ended).
 func (s *core) withPlan(ctx context.Context, id string, fn func(tx pgx.Tx, c Caller, sub Subscription, now time.Time) error) error {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return err
 	}

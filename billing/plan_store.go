@@ -29,7 +29,7 @@ func optVersion(v int) *int32 {
 func lockSubscription(ctx context.Context, tx txn, id string) (Subscription, Caller, error) {
 	r, err := queries.LockSubscription(ctx, tx, id)
 	if err != nil {
-		return Subscription{}, Caller{}, translate(err)
+		return Subscription{}, Caller{}, Translate(err)
 	}
 	sub := subscriptionFromRow(dbsqlc.ListSubscriptionsRow{ID: r.ID, CustomerID: r.CustomerID, ProductID: r.ProductID, ProductCode: r.ProductCode,
 		Version: r.Version, StartedAt: r.StartedAt, EndedAt: r.EndedAt, WalletID: r.WalletID, Status: r.Status, AnchorAt: r.AnchorAt,
@@ -44,7 +44,7 @@ func saveCycle(ctx context.Context, tx txn, sub Subscription) error {
 	if lots == nil {
 		lots = []string{}
 	}
-	return translate(queries.UpdateSubscriptionCycle(ctx, tx, dbsqlc.UpdateSubscriptionCycleParams{ID: sub.ID, Status: sub.Status,
+	return Translate(queries.UpdateSubscriptionCycle(ctx, tx, dbsqlc.UpdateSubscriptionCycleParams{ID: sub.ID, Status: sub.Status,
 		PeriodIndex: int32(sub.PeriodIndex), PeriodStart: sub.PeriodStart, PeriodEnd: sub.PeriodEnd, GraceEndsAt: sub.GraceEndsAt,
 		CancelAtPeriodEnd: sub.CancelAtPeriodEnd, NextVersion: optVersion(sub.NextVersion), AllowanceLots: lots, EndedAt: sub.EndedAt}))
 }
@@ -70,7 +70,7 @@ func insertPeriod(ctx context.Context, tx txn, c Caller, subID string, p period,
 		PeriodEnd: p.end, AccountID: c.AccountID, Mode: string(c.Mode), Status: p.status, Asset: p.asset, Fee: p.fee,
 		TransactionID: optString(p.txnID), PaidAt: paidAt, CreatedAt: now})
 	if err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	if n == 0 {
 		return kernel.Errorf(kernel.EConflict, "subscription %s was already renewed for the period starting %s", subID, p.start.Format(time.RFC3339))
@@ -92,7 +92,7 @@ type SubscriptionPeriod struct {
 func listPeriods(ctx context.Context, db dbtx, subID string) ([]SubscriptionPeriod, error) {
 	rows, err := queries.ListSubscriptionPeriods(ctx, db, subID)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]SubscriptionPeriod, len(rows))
 	for i, r := range rows {

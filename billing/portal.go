@@ -69,7 +69,7 @@ var accentRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 // GetPortalBranding returns the caller's portal branding in its mode (the
 // defaults when none were set).
 func (s *Portal) GetPortalBranding(ctx context.Context) (PortalBranding, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return PortalBranding{}, err
 	}
@@ -82,7 +82,7 @@ func getPortalBranding(ctx context.Context, db dbtx, c Caller) (PortalBranding, 
 		return DefaultPortalBranding(), nil
 	}
 	if err != nil {
-		return PortalBranding{}, translate(err)
+		return PortalBranding{}, Translate(err)
 	}
 	return PortalBranding{DisplayName: r.DisplayName, LogoURL: r.LogoUrl, AccentColor: r.AccentColor, SupportEmail: r.SupportEmail,
 		Asset: r.Asset, Currency: r.Currency, TopUpPresets: r.TopUpPresets, TopUpMin: r.TopUpMin, TopUpMax: r.TopUpMax,
@@ -92,7 +92,7 @@ func getPortalBranding(ctx context.Context, db dbtx, c Caller) (PortalBranding, 
 // SetPortalBranding changes the caller's portal branding in its mode and
 // returns them all. Returns EInvalid, ENotFound (an unknown asset or currency).
 func (s *Portal) SetPortalBranding(ctx context.Context, in SetPortalBrandingInput) (PortalBranding, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return PortalBranding{}, err
 	}
@@ -112,7 +112,7 @@ func (s *Portal) SetPortalBranding(ctx context.Context, in SetPortalBrandingInpu
 			Asset: p.Asset, Currency: p.Currency, TopUpPresets: p.TopUpPresets, TopUpMin: p.TopUpMin, TopUpMax: p.TopUpMax,
 			MonthlyCapMax: p.MonthlyCapMax, UpdatedAt: p.UpdatedAt})
 		out = p
-		return translate(err)
+		return Translate(err)
 	})
 	return out, err
 }
@@ -202,15 +202,15 @@ func (s *Portal) PortalSecret(ctx context.Context) ([]byte, error) {
 		return secret, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	if err := queries.InsertPortalSecret(ctx, s.pool, dbsqlc.InsertPortalSecretParams{Secret: b, CreatedAt: s.clock()}); err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	secret, err = queries.GetPortalSecret(ctx, s.pool)
-	return secret, translate(err)
+	return secret, Translate(err)
 }
 
 // UsePortalLink records the first use of the portal link whose nonce is
@@ -226,11 +226,11 @@ func (s *Portal) UsePortalLink(ctx context.Context, nonce string, expiresAt time
 	first := false
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if err := queries.DeleteExpiredPortalLinkUses(ctx, tx, now); err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		n, err := queries.UsePortalLink(ctx, tx, dbsqlc.UsePortalLinkParams{Nonce: nonce, UsedAt: now, ExpiresAt: expiresAt})
 		first = n == 1
-		return translate(err)
+		return Translate(err)
 	})
 	return first, err
 }

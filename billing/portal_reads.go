@@ -26,7 +26,7 @@ type DaySpend struct {
 // days ending today, oldest first, one entry per day (zero when nothing
 // was spent). Returns ENotFound, EInvalid.
 func (s *Portal) DailySpend(ctx context.Context, customer, asset string, days int) ([]DaySpend, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (s *Portal) DailySpend(ctx context.Context, customer, asset string, days in
 	rows, err := queries.DailySpend(ctx, s.pool, dbsqlc.DailySpendParams{AccountID: c.AccountID, Mode: string(c.Mode), CustomerID: cus.ID,
 		Asset: asset, OccurredAt: from, OccurredAt_2: to})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	byDay := make(map[time.Time]rating.Decimal, len(rows))
 	for _, r := range rows {
@@ -64,7 +64,7 @@ func (s *Portal) DailySpend(ctx context.Context, customer, asset string, days in
 // name: the products the customer's own usage can be filtered by, never
 // another customer's. Returns ENotFound.
 func (s *Portal) CustomerProducts(ctx context.Context, customer string) ([]Product, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (s *Portal) CustomerProducts(ctx context.Context, customer string) ([]Produ
 	}
 	rows, err := queries.CustomerProducts(ctx, s.pool, dbsqlc.CustomerProductsParams{AccountID: c.AccountID, Mode: string(c.Mode), CustomerID: cus.ID})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]Product, len(rows))
 	for i, r := range rows {
@@ -94,7 +94,7 @@ type SavedCard struct {
 // GetSavedCard returns the customer's saved card with the account's
 // provider in the caller's mode. Returns ENotFound when there is none.
 func (s *Payments) GetSavedCard(ctx context.Context, customer string) (SavedCard, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return SavedCard{}, err
 	}
@@ -111,7 +111,7 @@ func (s *Payments) GetSavedCard(ctx context.Context, customer string) (SavedCard
 		return SavedCard{}, kernel.NotFoundf("customer", "the customer has no saved card")
 	}
 	if err != nil {
-		return SavedCard{}, translate(err)
+		return SavedCard{}, Translate(err)
 	}
 	card := SavedCard{Provider: prov.Name()}
 	// A test card's id carries its last 4 digits (pm_test_4242_…); every

@@ -423,7 +423,7 @@ func (s *core) decideBatch(ctx context.Context, b *batchTx) error {
 	authWallets := map[authKey]string{}
 	queueAuthorizationWallets(batch, auths, authWallets)
 	if err := b.tx.SendBatch(ctx, batch).Close(); err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	for k, it := range live {
 		if recorded[keys[k]] {
@@ -569,7 +569,7 @@ func (s *core) writeBatch(ctx context.Context, b *batchTx) error {
 	}
 	queueLockBalances(batch, states, b.now, &s.cache.balances)
 	if err := b.tx.SendBatch(ctx, batch).Close(); err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	s.rememberBalances(b.tx, states...)
 	for _, it := range live {

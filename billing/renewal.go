@@ -114,7 +114,7 @@ func (s *Plans) RenewDue(ctx context.Context, limit int) (int, error) {
 func (s *core) renewDue(ctx context.Context, clock *string, now time.Time, limit int) (int, error) {
 	ids, err := queries.DueSubscriptions(ctx, s.pool, dbsqlc.DueSubscriptionsParams{PeriodEnd: &now, Clock: clock, Lim: int32(limit)})
 	if err != nil {
-		return 0, translate(err)
+		return 0, Translate(err)
 	}
 	steps := 0
 	for _, id := range ids {
@@ -236,7 +236,7 @@ func (s *core) outbox(ctx context.Context, tx txn, c Caller, typ string, sub Sub
 	}
 	batch := &pgx.Batch{}
 	queueOutbox(batch, c, typ, payload, now)
-	return translate(tx.SendBatch(ctx, batch).Close())
+	return Translate(tx.SendBatch(ctx, batch).Close())
 }
 
 // charge is what chargePeriod did.
@@ -273,7 +273,7 @@ func (s *core) chargePeriod(ctx context.Context, tx txn, c Caller, sub *Subscrip
 		batch := &pgx.Batch{}
 		queueBalanceWrites(batch, b)
 		s.queueAutoTopUpTriggers(tx, batch, now, &after)
-		return charge{}, translate(tx.SendBatch(ctx, batch).Close())
+		return charge{}, Translate(tx.SendBatch(ctx, batch).Close())
 	}
 	ch := charge{paid: true}
 	if fee.IsPositive() {
@@ -333,7 +333,7 @@ func (bs *balances) flush(ctx context.Context, tx txn) error {
 	}
 	batch := &pgx.Batch{}
 	bs.s.queueAutoTopUpTriggers(tx, batch, bs.now, bs.order...)
-	return translate(tx.SendBatch(ctx, batch).Close())
+	return Translate(tx.SendBatch(ctx, batch).Close())
 }
 
 // grantAllowance grants the plan's entitlements for a period ending at end,
@@ -404,7 +404,7 @@ func (s *core) retryDue(ctx context.Context, tx txn, c Caller, sub *Subscription
 	}
 	if err := queries.PayDuePeriods(ctx, tx, dbsqlc.PayDuePeriodsParams{SubscriptionID: sub.ID, PaidStart: start,
 		TransactionID: optString(ch.txnID), PaidAt: now}); err != nil {
-		return false, translate(err)
+		return false, Translate(err)
 	}
 	if !start.Equal(*sub.PeriodStart) {
 		p := period{start: start, end: end, status: "paid", asset: pl.fee.Asset, fee: pl.fee.Amount, txnID: ch.txnID}

@@ -29,7 +29,7 @@ type Statement struct {
 // once written to the ledger (serve writes due ones every minute). Returns
 // EInvalid, ENotFound.
 func (s *Plans) GetStatement(ctx context.Context, customer, wallet, asset string, month time.Time) (Statement, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Statement{}, err
 	}
@@ -46,14 +46,14 @@ func (s *Plans) GetStatement(ctx context.Context, customer, wallet, asset string
 		Opening: rating.Zero, Closing: rating.Zero, AllowanceUsed: rating.Zero, Lines: map[string]rating.Decimal{}, UsageByProduct: map[string]rating.Decimal{}}
 	rows, err := s.pool.Query(ctx, statementSQL, w.ID, a.Code, st.From, st.To)
 	if err != nil {
-		return Statement{}, translate(err)
+		return Statement{}, Translate(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var section, key string
 		var amount rating.Decimal
 		if err := rows.Scan(&section, &key, &amount); err != nil {
-			return Statement{}, translate(err)
+			return Statement{}, Translate(err)
 		}
 		switch section {
 		case "opening":
@@ -67,7 +67,7 @@ func (s *Plans) GetStatement(ctx context.Context, customer, wallet, asset string
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return Statement{}, translate(err)
+		return Statement{}, Translate(err)
 	}
 	st.Closing = st.Opening
 	for _, v := range st.Lines {

@@ -60,7 +60,7 @@ type CreateTestClockInput struct {
 // years): the catalog, rates and keys a clock's customers use exist at its
 // time. Returns EInvalid, EConflict.
 func (s *Plans) CreateTestClock(ctx context.Context, in CreateTestClockInput) (clk TestClock, replayed bool, err error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return TestClock{}, false, err
 	}
@@ -91,11 +91,11 @@ func (s *Plans) CreateTestClock(ctx context.Context, in CreateTestClockInput) (c
 		n, err := queries.InsertTestClock(ctx, tx, dbsqlc.InsertTestClockParams{ID: clk.ID, AccountID: c.AccountID, Mode: string(c.Mode),
 			Name: in.Name, IdempotencyKey: in.IdempotencyKey, RequestHash: hash, FrozenTime: frozen, CreatedAt: now})
 		if err != nil || n == 1 {
-			return translate(err)
+			return Translate(err)
 		}
 		r, err := queries.GetTestClockByKey(ctx, tx, dbsqlc.GetTestClockByKeyParams{IdempotencyKey: in.IdempotencyKey, AccountID: c.AccountID, Mode: string(c.Mode)})
 		if err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if string(r.RequestHash) != string(hash) {
 			return kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for another test clock; use a new key for a new clock", in.IdempotencyKey)
@@ -108,20 +108,20 @@ func (s *Plans) CreateTestClock(ctx context.Context, in CreateTestClockInput) (c
 
 // GetTestClock returns one of the caller's test clocks. Returns ENotFound.
 func (s *Plans) GetTestClock(ctx context.Context, id string) (TestClock, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return TestClock{}, err
 	}
 	r, err := queries.GetTestClock(ctx, s.pool, dbsqlc.GetTestClockParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
 	if err != nil {
-		return TestClock{}, clockNotFound(translate(err), id)
+		return TestClock{}, clockNotFound(Translate(err), id)
 	}
 	return testClockFromRow(dbsqlc.GetTestClockRow(r)), nil
 }
 
 // ListTestClocks lists the caller's test clocks, newest first.
 func (s *Plans) ListTestClocks(ctx context.Context, limit int, cursor string) (Page[TestClock], error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Page[TestClock]{}, err
 	}
@@ -131,7 +131,7 @@ func (s *Plans) ListTestClocks(ctx context.Context, limit int, cursor string) (P
 	}
 	rows, err := queries.ListTestClocks(ctx, s.pool, dbsqlc.ListTestClocksParams{AccountID: c.AccountID, Mode: string(c.Mode), Cursor: nullable(cursor), Lim: int32(n + 1)})
 	if err != nil {
-		return Page[TestClock]{}, translate(err)
+		return Page[TestClock]{}, Translate(err)
 	}
 	var p Page[TestClock]
 	for i, r := range rows {
@@ -152,7 +152,7 @@ func (s *Plans) ListTestClocks(ctx context.Context, limit int, cursor string) (P
 // without plans). Returns EInvalid, ENotFound, EConflict (advancing
 // elsewhere).
 func (s *Plans) AdvanceTestClock(ctx context.Context, id string, to time.Time) (TestClock, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return TestClock{}, err
 	}
@@ -164,7 +164,7 @@ func (s *Plans) AdvanceTestClock(ctx context.Context, id string, to time.Time) (
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		r, err := queries.LockTestClock(ctx, tx, dbsqlc.LockTestClockParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
 		if err != nil {
-			return clockNotFound(translate(err), id)
+			return clockNotFound(Translate(err), id)
 		}
 		clk = testClockFromRow(dbsqlc.GetTestClockRow(r))
 		switch {
@@ -185,7 +185,7 @@ func (s *Plans) AdvanceTestClock(ctx context.Context, id string, to time.Time) (
 		}
 		now := s.clock()
 		if err := queries.StartTestClockAdvance(ctx, tx, dbsqlc.StartTestClockAdvanceParams{ID: id, AdvanceTo: &to, UpdatedAt: now}); err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		clk.Status, clk.AdvanceTo, clk.UpdatedAt = TestClockAdvancing, &to, now
 		return s.enqueueJob(ctx, tx, AdvanceTestClockJob{ClockID: id})
@@ -198,7 +198,7 @@ func (s *Plans) AdvanceTestClock(ctx context.Context, id string, to time.Time) (
 func (s *core) longestInterval(ctx context.Context, db dbtx, clockID string) (string, error) {
 	rows, err := queries.TestClockPlans(ctx, db, &clockID)
 	if err != nil {
-		return "", translate(err)
+		return "", Translate(err)
 	}
 	longest, rank := "", map[string]int{"": 0, "day": 1, "week": 2, "month": 3, "year": 4}
 	for _, r := range rows {
@@ -231,7 +231,7 @@ func (s *Plans) RunTestClock(ctx context.Context, id string) error {
 			return nil
 		}
 		if err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if r.Status != TestClockAdvancing {
 			return nil
@@ -241,14 +241,14 @@ func (s *Plans) RunTestClock(ctx context.Context, id string) error {
 		}
 		if r.FrozenTime.Equal(*r.AdvanceTo) {
 			_, err := queries.FinishTestClockAdvance(ctx, s.pool, dbsqlc.FinishTestClockAdvanceParams{ID: id, UpdatedAt: s.clock()})
-			return translate(err)
+			return Translate(err)
 		}
 		next, err := queries.TestClockNextDue(ctx, s.pool, dbsqlc.TestClockNextDueParams{Clock: &id, After: &r.FrozenTime, Until: r.AdvanceTo})
 		if err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if _, err := queries.StepTestClock(ctx, s.pool, dbsqlc.StepTestClockParams{ID: id, FrozenTime: next, UpdatedAt: s.clock()}); err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 	}
 }
@@ -288,7 +288,7 @@ func (s *core) clockTime(ctx context.Context, db dbtx, clockID string, write boo
 		r, err = queries.ClockTime(ctx, db, clockID)
 	}
 	if err != nil {
-		return time.Time{}, translate(err)
+		return time.Time{}, Translate(err)
 	}
 	if write && r.Status == TestClockAdvancing {
 		return time.Time{}, kernel.Errorf(kernel.EConflict, "test clock %s is advancing; its customers can be changed again once its status is ready (read the clock to see it)", clockID)
@@ -314,7 +314,7 @@ func (s *core) customerTime(ctx context.Context, db dbtx, c Caller, customerID s
 	if !ok {
 		var id *string
 		if err := db.QueryRow(ctx, `SELECT test_clock_id FROM customers WHERE id = $1`, customerID).Scan(&id); err != nil {
-			return time.Time{}, translate(err)
+			return time.Time{}, Translate(err)
 		}
 		if id != nil {
 			clockID = *id

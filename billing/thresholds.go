@@ -62,7 +62,7 @@ type SetBalanceThresholdsInput struct {
 // threshold kept keeps its state; a new one starts armed when the available
 // balance is at or above it. Returns EInvalid, ENotFound.
 func (s *Service) SetBalanceThresholds(ctx context.Context, in SetBalanceThresholdsInput) ([]BalanceThreshold, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (s *Service) SetBalanceThresholds(ctx context.Context, in SetBalanceThresho
 			SELECT $1, $2, t::numeric, r::numeric, $5::numeric >= t::numeric, $6 FROM unnest($3::text[], $4::text[]) AS x(t, r)
 			ON CONFLICT (wallet_id, asset, threshold) DO UPDATE SET rearm_at = EXCLUDED.rearm_at`,
 			w.ID, asset.Code, levels, rearms, b.available(), now)
-		return translate(tx.SendBatch(ctx, batch).Close())
+		return Translate(tx.SendBatch(ctx, batch).Close())
 	})
 	if err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func thresholdLevels(in []ThresholdInput, asset Asset) ([]string, []string, erro
 // ListBalanceThresholds returns a wallet's thresholds in an asset, highest
 // first. Returns ENotFound.
 func (s *Service) ListBalanceThresholds(ctx context.Context, customer, wallet, asset string) ([]BalanceThreshold, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -168,14 +168,14 @@ func (s *core) listBalanceThresholds(ctx context.Context, walletID, asset string
 		JOIN assets a ON a.account_id = b.account_id AND a.mode = b.mode AND a.code = t.asset
 		WHERE t.wallet_id = $1 AND t.asset = $2 ORDER BY t.threshold DESC`, walletID, asset)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BalanceThreshold, error) {
 		var t BalanceThreshold
 		err := r.Scan(&t.WalletID, &t.Asset, &t.Precision, &t.Threshold, &t.RearmAt, &t.Armed, &t.CrossedAt, &t.CreatedAt)
 		return t, err
 	})
-	return out, translate(err)
+	return out, Translate(err)
 }
 
 // queueBalanceAlerts queues, on the batch that writes the balances, one

@@ -81,7 +81,7 @@ type CreateTopUpInput struct {
 // EConflict, EUnavailable (the provider could not be reached: retry with the
 // same key).
 func (s *Payments) CreateTopUp(ctx context.Context, in CreateTopUpInput) (TopUp, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return TopUp{}, err
 	}
@@ -201,7 +201,7 @@ func (s *core) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInpu
 			t.ID, c.AccountID, c.Mode, in.IdempotencyKey, hash, t.CustomerID, t.WalletID, t.Asset,
 			t.Credit, t.paidMinor(), t.Currency, t.Provider, in.SuccessURL, in.CancelURL, now)
 		if err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if tag.RowsAffected() == 1 {
 			return nil
@@ -242,7 +242,7 @@ func (s *core) openCheckout(ctx context.Context, c Caller, prov payments.Provide
 	t.CheckoutURL, t.UpdatedAt = co.URL, s.clock()
 	_, err = s.pool.Exec(ctx, `UPDATE top_ups SET provider = $2, checkout_id = $3, checkout_url = $4, updated_at = $5 WHERE id = $1`,
 		t.ID, prov.Name(), co.ID, co.URL, t.UpdatedAt)
-	return t, translate(err)
+	return t, Translate(err)
 }
 
 // providerCustomer returns the provider's customer for a Tollgate customer,
@@ -251,8 +251,8 @@ func (s *core) providerCustomer(ctx context.Context, c Caller, prov payments.Pro
 	var known string
 	err := s.pool.QueryRow(ctx, `SELECT provider_customer_id FROM provider_customers WHERE customer_id = $1 AND provider = $2`,
 		customerID, prov.Name()).Scan(&known)
-	if err != nil && kernel.ErrorCode(translate(err)) != kernel.ENotFound {
-		return "", translate(err)
+	if err != nil && kernel.ErrorCode(Translate(err)) != kernel.ENotFound {
+		return "", Translate(err)
 	}
 	cus, err := getCustomerByID(ctx, s.pool, c, customerID)
 	if err != nil {
@@ -265,12 +265,12 @@ func (s *core) providerCustomer(ctx context.Context, c Caller, prov payments.Pro
 	_, err = s.pool.Exec(ctx, `INSERT INTO provider_customers (customer_id, provider, provider_customer_id, updated_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (customer_id, provider) DO UPDATE SET provider_customer_id = EXCLUDED.provider_customer_id, updated_at = EXCLUDED.updated_at`,
 		customerID, prov.Name(), id, s.clock())
-	return id, translate(err)
+	return id, Translate(err)
 }
 
 // GetTopUp returns a top-up by id. Returns ENotFound.
 func (s *Payments) GetTopUp(ctx context.Context, id string) (TopUp, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return TopUp{}, err
 	}
@@ -283,7 +283,7 @@ func (s *Payments) GetTopUp(ctx context.Context, id string) (TopUp, error) {
 
 // ListTopUps lists a customer's top-ups, newest first, up to limit (1-100).
 func (s *Payments) ListTopUps(ctx context.Context, customer string, limit int) ([]TopUp, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}

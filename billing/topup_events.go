@@ -57,7 +57,7 @@ func (s *core) applyPaymentEvent(ctx context.Context, provider string, ev paymen
 		tag, err := tx.Exec(ctx, `INSERT INTO payment_events (provider, id, type, received_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT DO NOTHING`, provider, ev.ID, ev.Type, s.clock())
 		if err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if tag.RowsAffected() == 0 {
 			return nil // delivered before
@@ -109,7 +109,7 @@ func (s *core) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outcome)
 	if o.method != "" && o.status == TopUpSucceeded { // the card that paid, saved for auto top-up
 		if _, err := tx.Exec(ctx, `UPDATE provider_customers SET payment_method_id = $3, updated_at = $4
 			WHERE customer_id = $1 AND provider = $2`, t.CustomerID, t.Provider, o.method, s.clock()); err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 	}
 	// Succeeded, expired and canceled are final. A failed checkout stays
@@ -150,7 +150,7 @@ func (s *core) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outcome)
 			s.queueAutoTopUpFailure(batch, c, t, o, now)
 		}
 	}
-	return translate(tx.SendBatch(ctx, batch).Close())
+	return Translate(tx.SendBatch(ctx, batch).Close())
 }
 
 // creditTopUp credits a top-up's wallet with a paid lot whose revenue basis
@@ -179,12 +179,12 @@ func (s *core) creditTopUp(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, p
 	queueBalanceWrites(batch, b)
 	s.queueBalanceAlerts(batch, now, true, b)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	t.Status, t.LotID, t.PaymentID = TopUpSucceeded, l.ID, paymentID
 	_, err = tx.Exec(ctx, `UPDATE top_ups SET status = 'succeeded', lot_id = $2, payment_id = coalesce(payment_id, nullif($3, '')),
 		failure_code = '', failure_message = '', action_url = '', updated_at = $4 WHERE id = $1`, t.ID, l.ID, paymentID, now)
-	return translate(err)
+	return Translate(err)
 }
 
 // settleTopUp lets the plans a top-up's wallet owes for pay, once its

@@ -27,7 +27,7 @@ type RefundTopUpInput struct {
 // it again and debits nothing twice. Returns EInvalid, ENotFound,
 // EUnavailable.
 func (s *Payments) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return TopUp{}, err
 	}
@@ -67,7 +67,7 @@ func (s *Payments) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp,
 		return TopUp{}, err
 	}
 	if _, err := s.pool.Exec(ctx, `UPDATE top_up_refunds SET provider_refund_id = $2 WHERE id = $1`, refundID, r.ID); err != nil {
-		return TopUp{}, translate(err)
+		return TopUp{}, Translate(err)
 	}
 	return getTopUp(ctx, s.pool, c, t.ID, false)
 }
@@ -85,8 +85,8 @@ func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, i
 		}
 		return id, minor, nil // a retry: the ledger has it; ask the provider again
 	}
-	if kernel.ErrorCode(translate(err)) != kernel.ENotFound {
-		return "", 0, translate(err)
+	if kernel.ErrorCode(Translate(err)) != kernel.ENotFound {
+		return "", 0, Translate(err)
 	}
 	if t.Status != TopUpSucceeded || t.LotID == "" {
 		return "", 0, kernel.Invalidf("top_up_id", "top-up %s is %s; only a succeeded top-up can be refunded", t.ID, t.Status)
@@ -140,8 +140,8 @@ func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, i
 	id = newID("refund", now)
 	if _, err := tx.Exec(ctx, `INSERT INTO top_up_refunds (id, top_up_id, request_key, amount_minor, credit, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		id, t.ID, in.IdempotencyKey, minor, credit, now); err != nil {
-		return "", 0, translate(err)
+		return "", 0, Translate(err)
 	}
 	_, err = tx.Exec(ctx, `UPDATE top_ups SET refunded_minor = refunded_minor + $2, updated_at = $3 WHERE id = $1`, t.ID, minor, now)
-	return id, minor, translate(err)
+	return id, minor, Translate(err)
 }

@@ -41,7 +41,7 @@ type ListTransactionsInput struct {
 
 // ListTransactions lists a wallet's ledger transactions, newest first.
 func (s *Service) ListTransactions(ctx context.Context, in ListTransactionsInput) (Page[Transaction], error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Page[Transaction]{}, err
 	}

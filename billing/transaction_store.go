@@ -15,7 +15,7 @@ func listTransactions(ctx context.Context, db dbtx, c Caller, walletID string, i
 		WalletID: &walletID, Cursor: nullable(in.Cursor), Kind: nullable(in.Kind), CreatedFrom: nullTime(in.From), CreatedTo: nullTime(in.To),
 		Lim: int32(limit)})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	var out []Transaction
 	for _, r := range rows {
@@ -41,7 +41,7 @@ func verifyLedger(ctx context.Context, db dbtx) (VerifyReport, error) {
 	var r VerifyReport
 	if err := db.QueryRow(ctx, `SELECT (SELECT count(*) FROM ledger_transactions), (SELECT count(*) FROM lots), (SELECT count(*) FROM balances)`).
 		Scan(&r.Transactions, &r.Lots, &r.Balances); err != nil {
-		return r, translate(err)
+		return r, Translate(err)
 	}
 	checks := []struct {
 		sql    string
@@ -125,19 +125,19 @@ func verifyLedger(ctx context.Context, db dbtx) (VerifyReport, error) {
 	for _, ch := range checks {
 		rows, err := db.Query(ctx, ch.sql)
 		if err != nil {
-			return r, translate(err)
+			return r, Translate(err)
 		}
 		for rows.Next() {
 			msg, err := ch.format(rows)
 			if err != nil {
 				rows.Close()
-				return r, translate(err)
+				return r, Translate(err)
 			}
 			r.Problems = append(r.Problems, msg)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return r, translate(err)
+			return r, Translate(err)
 		}
 	}
 	return r, nil

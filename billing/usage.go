@@ -90,7 +90,7 @@ type Event struct {
 // EOutcomeUnknown (the COMMIT's answer was lost past the retries: retry with
 // the same id).
 func (s *Service) RecordUsage(ctx context.Context, in UsageEventInput) (Event, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Event{}, err
 	}
@@ -119,7 +119,7 @@ type RecordResult struct {
 // written; or EOutcomeUnknown when the connection broke during a COMMIT (see
 // WithTx): retry with the same ids.
 func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput) ([]RecordResult, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -389,7 +389,7 @@ func (s *core) noSubscription(ctx context.Context, tx txn, c Caller, customer, e
 
 // GetEvent returns a recorded event with its fees. Returns ENotFound.
 func (s *Service) GetEvent(ctx context.Context, id string) (Event, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Event{}, err
 	}
@@ -411,7 +411,7 @@ type ListEventsInput struct {
 
 // ListEvents lists events, most recently recorded first, with their fees.
 func (s *Service) ListEvents(ctx context.Context, in ListEventsInput) (Page[Event], error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Page[Event]{}, err
 	}
@@ -468,7 +468,7 @@ type Simulation struct {
 // SimulateUsage prices an event against a version with no effect on anything.
 // Returns EInvalid (with the rating error), ENotFound.
 func (s *Catalog) SimulateUsage(ctx context.Context, in SimulateInput) (Simulation, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Simulation{}, err
 	}

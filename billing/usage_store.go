@@ -30,7 +30,7 @@ func scanAuthorization(row pgx.Row) (Authorization, []byte, error) {
 	var hash []byte
 	err := row.Scan(&a.ID, &a.IdempotencyKey, &a.CustomerID, &a.WalletID, &a.EventType, &a.Asset, &a.Precision, &a.Amount, &a.Status, &a.DeclineReason,
 		&a.Available, &a.ExpiresAt, &a.CapturedAmount, &a.EventID, &a.SettledAt, &a.CreatedAt, &hash)
-	return a, hash, translate(err)
+	return a, hash, Translate(err)
 }
 
 // queueAuthorizationByKey finds an authorization by idempotency key.
@@ -87,7 +87,7 @@ func getAuthorization(ctx context.Context, db dbtx, c Caller, id string, forUpda
 func settleAuthorization(ctx context.Context, db dbtx, a Authorization) error {
 	_, err := db.Exec(ctx, `UPDATE authorizations SET status = $2, captured_amount = $3, event_id = nullif($4, ''), settled_at = $5 WHERE id = $1`,
 		a.ID, a.Status, a.CapturedAmount, a.EventID, a.SettledAt)
-	return translate(err)
+	return Translate(err)
 }
 
 type costRow struct {
@@ -132,7 +132,7 @@ func scanEvent(row pgx.Row) (Event, int64, []byte, error) {
 	var data, costs, hash []byte
 	var seq int64
 	if err := row.Scan(&e.ID, &e.CustomerID, &e.WalletID, &e.EventType, &e.OccurredAt, &data, &costs, &e.AuthorizationID, &e.CreatedAt, &seq, &hash); err != nil {
-		return e, 0, nil, translate(err)
+		return e, 0, nil, Translate(err)
 	}
 	var err error
 	e.Data, e.Costs, err = decodeEventJSON(data, costs)
@@ -169,7 +169,7 @@ func feesOf(ctx context.Context, db dbtx, c Caller, eventIDs []string) (map[stri
 		JOIN assets a ON a.account_id = f.account_id AND a.mode = f.mode AND a.code = f.asset
 		WHERE f.account_id = $1 AND f.mode = $2 AND f.event_id = ANY($3) ORDER BY f.event_id, f.id`, c.AccountID, c.Mode, eventIDs)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	fees, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Fee, error) {
 		var f Fee
@@ -177,7 +177,7 @@ func feesOf(ctx context.Context, db dbtx, c Caller, eventIDs []string) (map[stri
 		return f, err
 	})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := map[string][]Fee{}
 	for _, f := range fees {
@@ -194,7 +194,7 @@ func listEvents(ctx context.Context, db dbtx, c Caller, customerID string, in Li
 		ORDER BY e.seq DESC LIMIT $8`,
 		c.AccountID, c.Mode, customerID, after, in.EventType, nullTime(in.From), nullTime(in.To), limit)
 	if err != nil {
-		return nil, nil, translate(err)
+		return nil, nil, Translate(err)
 	}
 	defer rows.Close()
 	var events []Event
@@ -208,7 +208,7 @@ func listEvents(ctx context.Context, db dbtx, c Caller, customerID string, in Li
 		events, seqs, ids = append(events, e), append(seqs, seq), append(ids, e.ID)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, translate(err)
+		return nil, nil, Translate(err)
 	}
 	fees, err := feesOf(ctx, db, c, ids)
 	if err != nil {
@@ -234,25 +234,25 @@ func readCounters(ctx context.Context, db dbtx, customerID string, priceIDs []st
 	rows, err := db.Query(ctx, `SELECT price_id, quantity FROM usage_counters WHERE customer_id = $1 AND price_id = ANY($2) AND period_start = $3`,
 		customerID, priceIDs, period)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
 		var q rating.Decimal
 		if err := rows.Scan(&id, &q); err != nil {
-			return nil, translate(err)
+			return nil, Translate(err)
 		}
 		out[id] = q
 	}
-	return out, translate(rows.Err())
+	return out, Translate(rows.Err())
 }
 
 func activeProductsFor(ctx context.Context, db dbtx, c Caller, eventType string) ([]Product, error) {
 	rows, err := queries.ListActiveProductsForEvent(ctx, db, dbsqlc.ListActiveProductsForEventParams{AccountID: c.AccountID,
 		Mode: string(c.Mode), EventType: eventType})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]Product, len(rows))
 	for i, r := range rows {

@@ -95,7 +95,7 @@ var walletNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 // It is idempotent on (customer, name): an existing wallet is returned with
 // existed true.
 func (s *Service) CreateWallet(ctx context.Context, in CreateWalletInput) (w Wallet, existed bool, err error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Wallet{}, false, err
 	}
@@ -122,7 +122,7 @@ func (s *Service) CreateWallet(ctx context.Context, in CreateWalletInput) (w Wal
 
 // ListWallets lists a customer's wallets, the default first.
 func (s *Service) ListWallets(ctx context.Context, customer string) ([]Wallet, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func resolveWallet(ctx context.Context, db dbtx, c Caller, customer, wallet stri
 // GetWallet returns a wallet's balances per asset (total, held, available,
 // debt, credit limit and open lots), as of now.
 func (s *Service) GetWallet(ctx context.Context, customer, wallet string) (WalletView, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return WalletView{}, err
 	}
@@ -206,7 +206,7 @@ type SetCreditLimitInput struct {
 
 // SetCreditLimit sets a wallet's credit limit in an asset. Returns EInvalid, ENotFound.
 func (s *Service) SetCreditLimit(ctx context.Context, in SetCreditLimitInput) (Balance, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Balance{}, err
 	}
