@@ -63,7 +63,7 @@ func (s *Accounts) EnsureDefaultAccount(ctx context.Context) (Account, error) {
 		if kernel.ErrorCode(err) != kernel.ENotFound {
 			return err
 		}
-		acct = Account{ID: newID(prefixAccount, s.clock()), Name: "Default account", ReportingCurrency: "USD", IsDefault: true, CreatedAt: s.clock()}
+		acct = Account{ID: kernel.NewID(prefixAccount, s.clock()), Name: "Default account", ReportingCurrency: "USD", IsDefault: true, CreatedAt: s.clock()}
 		inserted, err := insertAccount(ctx, tx, acct)
 		if err != nil {
 			return err
@@ -79,7 +79,7 @@ func (s *Accounts) EnsureDefaultAccount(ctx context.Context) (Account, error) {
 
 // CreateAccount creates a further account (for operators hosting several platforms).
 func (s *Accounts) CreateAccount(ctx context.Context, name string) (Account, error) {
-	acct := Account{ID: newID(prefixAccount, s.clock()), Name: name, ReportingCurrency: "USD", CreatedAt: s.clock()}
+	acct := Account{ID: kernel.NewID(prefixAccount, s.clock()), Name: name, ReportingCurrency: "USD", CreatedAt: s.clock()}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := insertAccount(ctx, tx, acct); err != nil {
 			return err
@@ -131,7 +131,7 @@ func (s *Accounts) CreateScopedAPIKey(ctx context.Context, accountID string, mod
 		}
 		return APIKey{}, "", err
 	}
-	k := APIKey{ID: newID(prefixAPIKey, s.clock()), AccountID: accountID, Mode: mode, Scope: scope, Name: name, Prefix: secret[:keyPrefixLen], CreatedAt: s.clock()}
+	k := APIKey{ID: kernel.NewID(prefixAPIKey, s.clock()), AccountID: accountID, Mode: mode, Scope: scope, Name: name, Prefix: secret[:keyPrefixLen], CreatedAt: s.clock()}
 	if err := insertAPIKey(ctx, s.pool, k, hashKey(secret)); err != nil {
 		return APIKey{}, "", err
 	}

@@ -96,8 +96,8 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 		if err != nil {
 			return err
 		}
-		adj = Adjustment{ID: newID(prefixAdjustment, now), TransactionID: in.TransactionID, Kind: in.Kind, WalletID: w.ID, CustomerID: w.CustomerID,
-			Asset: asset.Code, Amount: in.Amount, Reason: in.Reason, LedgerTxnID: newID(prefixTransaction, now), CreatedAt: now}
+		adj = Adjustment{ID: kernel.NewID(prefixAdjustment, now), TransactionID: in.TransactionID, Kind: in.Kind, WalletID: w.ID, CustomerID: w.CustomerID,
+			Asset: asset.Code, Amount: in.Amount, Reason: in.Reason, LedgerTxnID: kernel.NewID(prefixTransaction, now), CreatedAt: now}
 		hash := adjustmentHash(in, w.ID)
 		inserted, err := insertAdjustment(ctx, tx, c, adj, hash)
 		if err != nil {

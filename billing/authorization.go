@@ -194,7 +194,7 @@ func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeIn
 		old.Replayed = true
 		return s.present(old, now), nil
 	}
-	a := Authorization{ID: newID(prefixAuthorization, now), IdempotencyKey: in.IdempotencyKey, CustomerID: w.CustomerID, WalletID: w.ID,
+	a := Authorization{ID: kernel.NewID(prefixAuthorization, now), IdempotencyKey: in.IdempotencyKey, CustomerID: w.CustomerID, WalletID: w.ID,
 		EventType: in.EventType, ExpiresAt: now.Add(ttl), CreatedAt: now}
 	// Price the estimate.
 	assetCode, amount := in.Asset, rating.Zero

@@ -186,7 +186,7 @@ func (s *core) queueAutoTopUpTriggers(tx txn, batch *pgx.Batch, now time.Time, s
 		if b.config != nil && !b.config.autoTopUp {
 			continue // read with its lock: no auto top-up to start
 		}
-		ids, wallets, assets = append(ids, newID(prefixTopUp, now)), append(wallets, b.walletID), append(assets, b.asset.Code)
+		ids, wallets, assets = append(ids, kernel.NewID(prefixTopUp, now)), append(wallets, b.walletID), append(assets, b.asset.Code)
 		accounts, modes, avail = append(accounts, b.c.AccountID), append(modes, string(b.c.Mode)), append(avail, b.available())
 	}
 	if len(ids) == 0 {

@@ -113,7 +113,7 @@ func (s *Catalog) CreateProduct(ctx context.Context, in CreateProductInput) (vie
 		if err != nil {
 			return err
 		}
-		p := Product{ID: newID(prefixProduct, now), Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, DefaultVersion: 1, CreatedAt: now}
+		p := Product{ID: kernel.NewID(prefixProduct, now), Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, DefaultVersion: 1, CreatedAt: now}
 		inserted, err := insertProduct(ctx, tx, c, p)
 		if err != nil {
 			return err
@@ -130,7 +130,7 @@ func (s *Catalog) CreateProduct(ctx context.Context, in CreateProductInput) (vie
 			view = old
 			return nil
 		}
-		v := ProductVersion{ID: newID(prefixVersion, now), ProductID: p.ID, Version: 1, Prices: prices, Entitlements: ents, PublishedAt: now}
+		v := ProductVersion{ID: kernel.NewID(prefixVersion, now), ProductID: p.ID, Version: 1, Prices: prices, Entitlements: ents, PublishedAt: now}
 		if err := insertVersion(ctx, tx, v); err != nil {
 			return err
 		}
@@ -172,7 +172,7 @@ func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []rati
 	lookup := func(code string) (int32, bool) { p, ok := prec[code]; return p, ok }
 	out := make([]rating.Price, len(prices))
 	for i, p := range prices {
-		p.ID = newID(prefixPrice, s.clock())
+		p.ID = kernel.NewID(prefixPrice, s.clock())
 		out[i] = p
 	}
 	if err := rating.ValidatePrices(out, lookup); err != nil {
@@ -238,7 +238,7 @@ func (s *Catalog) CreateProductVersion(ctx context.Context, in CreateVersionInpu
 		if err != nil {
 			return err
 		}
-		v = ProductVersion{ID: newID(prefixVersion, s.clock()), ProductID: p.ID, Version: latest + 1, Prices: prices, Entitlements: ents, PublishedAt: s.clock()}
+		v = ProductVersion{ID: kernel.NewID(prefixVersion, s.clock()), ProductID: p.ID, Version: latest + 1, Prices: prices, Entitlements: ents, PublishedAt: s.clock()}
 		if err := insertVersion(ctx, tx, v); err != nil {
 			return err
 		}
@@ -331,7 +331,7 @@ func (s *Catalog) CreateVendor(ctx context.Context, code, name string) (Vendor, 
 	if name == "" {
 		name = code
 	}
-	v := Vendor{ID: newID(prefixVendor, s.clock()), Code: code, Name: name, CreatedAt: s.clock()}
+	v := Vendor{ID: kernel.NewID(prefixVendor, s.clock()), Code: code, Name: name, CreatedAt: s.clock()}
 	inserted, err := insertVendor(ctx, s.pool, c, v)
 	if err != nil || inserted {
 		return v, inserted, err
@@ -419,7 +419,7 @@ func (s *core) subscribeTx(ctx context.Context, tx txn, c Caller, in SubscribeIn
 	case kernel.ErrorCode(err) != kernel.ENotFound:
 		return Subscription{}, err
 	}
-	sub := Subscription{ID: newID(prefixSubscription, now), CustomerID: cus.ID, ProductID: p.ID, ProductCode: p.Code, Version: version, StartedAt: now}
+	sub := Subscription{ID: kernel.NewID(prefixSubscription, now), CustomerID: cus.ID, ProductID: p.ID, ProductCode: p.Code, Version: version, StartedAt: now}
 	pl, err := s.planFor(ctx, tx, p.ID, version)
 	if err != nil || pl.interval == "" {
 		if err == nil && in.TrialDays != 0 {

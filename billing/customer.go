@@ -124,7 +124,7 @@ func (s *core) createCustomerTx(ctx context.Context, tx txn, c Caller, in Create
 	if in.Metadata == nil {
 		in.Metadata = map[string]string{}
 	}
-	cus := Customer{ID: newID(prefixCustomer, now), AccountID: c.AccountID, Mode: c.Mode, ExternalID: in.ExternalID,
+	cus := Customer{ID: kernel.NewID(prefixCustomer, now), AccountID: c.AccountID, Mode: c.Mode, ExternalID: in.ExternalID,
 		Name: in.Name, Email: in.Email, Metadata: in.Metadata, TestClockID: in.TestClock, CreatedAt: now, UpdatedAt: now}
 	inserted, err := insertCustomer(ctx, tx, cus)
 	if err != nil {
@@ -138,7 +138,7 @@ func (s *core) createCustomerTx(ctx context.Context, tx txn, c Caller, in Create
 		}
 		return old, true, err
 	}
-	w := Wallet{ID: newID(prefixWallet, now), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID, Name: DefaultWalletName, IsDefault: true, CreatedAt: now}
+	w := Wallet{ID: kernel.NewID(prefixWallet, now), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID, Name: DefaultWalletName, IsDefault: true, CreatedAt: now}
 	if _, err := insertWallet(ctx, tx, w); err != nil {
 		return Customer{}, false, err
 	}

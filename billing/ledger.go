@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/rating"
 )
 
@@ -180,7 +181,7 @@ func (b *balanceState) total() rating.Decimal { return b.lotsTotal().Sub(b.debt)
 func (b *balanceState) available() rating.Decimal { return b.total().Sub(b.held) }
 
 func (b *balanceState) newPosting(kind, reference, description string) *posting {
-	p := &posting{id: newID(prefixTransaction, b.now), kind: kind, reference: reference, walletID: b.walletID, description: description}
+	p := &posting{id: kernel.NewID(prefixTransaction, b.now), kind: kind, reference: reference, walletID: b.walletID, description: description}
 	b.postings = append(b.postings, p)
 	return p
 }
@@ -199,7 +200,7 @@ func (b *balanceState) expire(l *Lot) {
 // credit adds a lot of l.Amount, taken from the counter ledger account. Debt is
 // repaid from it first.
 func (b *balanceState) credit(p *posting, counter string, l *Lot) {
-	l.ID, l.WalletID, l.Asset, l.Remaining, l.CreatedAt, l.TransactionID = newID(prefixLot, b.now), b.walletID, b.asset.Code, l.Amount, b.now, p.id
+	l.ID, l.WalletID, l.Asset, l.Remaining, l.CreatedAt, l.TransactionID = kernel.NewID(prefixLot, b.now), b.walletID, b.asset.Code, l.Amount, b.now, p.id
 	p.add(entry{account: counter, asset: l.Asset, amount: l.Amount.Neg()})
 	p.add(entry{account: LedgerWallet, wallet: b.walletID, lot: l.ID, asset: l.Asset, amount: l.Amount})
 	b.posted = b.posted.Add(l.Amount)

@@ -708,7 +708,7 @@ func (s *core) chargeEvent(ctx context.Context, b *batchTx, batch *pgx.Batch, it
 		it.ev.Fees = append(it.ev.Fees, toFees(r.v, r.rated, r.byID)...)
 	}
 	for i := range it.ev.Fees {
-		it.ev.Fees[i].ID, it.ev.Fees[i].EventID = newID(prefixFee, b.now), it.ev.ID
+		it.ev.Fees[i].ID, it.ev.Fees[i].EventID = kernel.NewID(prefixFee, b.now), it.ev.ID
 	}
 	totals := feeTotals(it.ev.Fees)
 	if it.ev.AuthorizationID != "" {

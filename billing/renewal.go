@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/rating"
 )
 
@@ -454,6 +455,6 @@ func (s *core) switchVersion(ctx context.Context, tx txn, c Caller, sub Subscrip
 		return Subscription{}, err
 	}
 	next := sub
-	next.ID, next.Version, next.StartedAt, next.EndedAt, next.NextVersion = newID(prefixSubscription, at), version, at, nil, 0
+	next.ID, next.Version, next.StartedAt, next.EndedAt, next.NextVersion = kernel.NewID(prefixSubscription, at), version, at, nil, 0
 	return next, insertSubscription(ctx, tx, c, next)
 }

@@ -87,7 +87,7 @@ func (s *Plans) CreateTestClock(ctx context.Context, in CreateTestClockInput) (c
 		Frozen *time.Time
 	}{in.Name, nullTime(in.FrozenTime.UTC().Truncate(time.Microsecond))})
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		clk = TestClock{ID: newID(prefixTestClock, now), Name: in.Name, FrozenTime: frozen, Status: TestClockReady, CreatedAt: now, UpdatedAt: now}
+		clk = TestClock{ID: kernel.NewID(prefixTestClock, now), Name: in.Name, FrozenTime: frozen, Status: TestClockReady, CreatedAt: now, UpdatedAt: now}
 		n, err := queries.InsertTestClock(ctx, tx, dbsqlc.InsertTestClockParams{ID: clk.ID, AccountID: c.AccountID, Mode: string(c.Mode),
 			Name: in.Name, IdempotencyKey: in.IdempotencyKey, RequestHash: hash, FrozenTime: frozen, CreatedAt: now})
 		if err != nil || n == 1 {

@@ -188,7 +188,7 @@ func fromMinor(minor int64, precision int32) rating.Decimal { return decimal.New
 // top-up the key already has (a replay) and refuses a different payload.
 func (s *core) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInput, t *TopUp) error {
 	now := s.clock()
-	t.ID, t.CreatedAt, t.UpdatedAt = newID(prefixTopUp, now), now, now
+	t.ID, t.CreatedAt, t.UpdatedAt = kernel.NewID(prefixTopUp, now), now, now
 	hash := topUpHash(in, t)
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if err := ensureBalance(ctx, tx, c, t.WalletID, t.Asset, now); err != nil {

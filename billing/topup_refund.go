@@ -137,7 +137,7 @@ func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, i
 		return "", 0, err
 	}
 	minor = want.Shift(t.PaidPrecision).IntPart()
-	id = newID("refund", now)
+	id = kernel.NewID("refund", now)
 	if _, err := tx.Exec(ctx, `INSERT INTO top_up_refunds (id, top_up_id, request_key, amount_minor, credit, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		id, t.ID, in.IdempotencyKey, minor, credit, now); err != nil {
 		return "", 0, Translate(err)

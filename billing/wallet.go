@@ -108,7 +108,7 @@ func (s *Service) CreateWallet(ctx context.Context, in CreateWalletInput) (w Wal
 		if err != nil {
 			return err
 		}
-		w = Wallet{ID: newID(prefixWallet, s.clock()), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID, Name: in.Name, CreatedAt: s.clock()}
+		w = Wallet{ID: kernel.NewID(prefixWallet, s.clock()), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID, Name: in.Name, CreatedAt: s.clock()}
 		inserted, err := insertWallet(ctx, tx, w)
 		if err != nil || inserted {
 			return err

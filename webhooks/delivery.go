@@ -201,7 +201,7 @@ func (s *Service) SendTestEvent(ctx context.Context, endpointID string) (Deliver
 		return Delivery{}, kernel.Invalidf("endpoint_id", "endpoint %s is disabled (%s); enable it first", e.ID, e.DisabledReason)
 	}
 	now := s.now()
-	eventID := newID("evt", now)
+	eventID := kernel.NewID("evt", now)
 	data, err := json.Marshal(map[string]string{"endpoint_id": e.ID, "message": "a test event from Tollgate"})
 	if err != nil {
 		return Delivery{}, err

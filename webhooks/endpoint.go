@@ -132,7 +132,7 @@ func (s *Service) createEndpoint(ctx context.Context, c billing.Caller, key, u, 
 		return Endpoint{}, err
 	}
 	now := s.now()
-	id := newID("we", now)
+	id := kernel.NewID("we", now)
 	replayed := false
 	err = billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if key != "" {

@@ -122,7 +122,7 @@ func (s *Service) fanOutRow(ctx context.Context, tx pgx.Tx, o outboxRow, now tim
 			return err
 		}
 	}
-	eventID := newID("evt", now)
+	eventID := kernel.NewID("evt", now)
 	b, err := body(eventID, o.typ, o.createdAt, billing.Mode(o.mode), data)
 	if err != nil {
 		return err
@@ -141,7 +141,7 @@ func (s *Service) fanOutRow(ctx context.Context, tx pgx.Tx, o outboxRow, now tim
 
 // queueDelivery inserts a pending delivery and its job in tx.
 func (s *Service) queueDelivery(ctx context.Context, tx pgx.Tx, endpointID, eventID string, now time.Time) (string, error) {
-	id := newID("whd", now)
+	id := kernel.NewID("whd", now)
 	if _, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, next_attempt_at, created_at, updated_at)
 		VALUES ($1, $2, $3, 'pending', $4, $4, $4)`, id, endpointID, eventID, now); err != nil {
 		return "", billing.Translate(err)
