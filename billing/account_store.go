@@ -15,7 +15,7 @@ func accountFromRow(r dbsqlc.Account) Account {
 	return Account{ID: r.ID, Name: r.Name, ReportingCurrency: r.ReportingCurrency, IsDefault: r.IsDefault, CreatedAt: r.CreatedAt}
 }
 
-func getDefaultAccount(ctx context.Context, db dbtx) (Account, error) {
+func getDefaultAccount(ctx context.Context, db DBTX) (Account, error) {
 	r, err := queries.GetDefaultAccount(ctx, db)
 	return accountFromRow(r), Translate(err)
 }
@@ -26,13 +26,13 @@ func (s *Accounts) GetAccount(ctx context.Context, id string) (Account, error) {
 	return accountFromRow(r), Translate(err)
 }
 
-func insertAccount(ctx context.Context, db dbtx, a Account) (bool, error) {
+func insertAccount(ctx context.Context, db DBTX, a Account) (bool, error) {
 	n, err := queries.InsertAccount(ctx, db, dbsqlc.InsertAccountParams{
 		ID: a.ID, Name: a.Name, ReportingCurrency: a.ReportingCurrency, IsDefault: a.IsDefault, CreatedAt: a.CreatedAt})
 	return n == 1, Translate(err)
 }
 
-func insertAPIKey(ctx context.Context, db dbtx, k APIKey, hash []byte) error {
+func insertAPIKey(ctx context.Context, db DBTX, k APIKey, hash []byte) error {
 	return Translate(queries.InsertAPIKey(ctx, db, dbsqlc.InsertAPIKeyParams{
 		ID: k.ID, AccountID: k.AccountID, Mode: string(k.Mode), Scope: string(k.Scope), Name: k.Name, Prefix: k.Prefix, Hash: hash, CreatedAt: k.CreatedAt}))
 }
@@ -52,7 +52,7 @@ func apiKeyFromRow(r dbsqlc.ListAPIKeysRow) APIKey {
 	return k
 }
 
-func listAPIKeys(ctx context.Context, db dbtx, accountID string) ([]APIKey, error) {
+func listAPIKeys(ctx context.Context, db DBTX, accountID string) ([]APIKey, error) {
 	rows, err := queries.ListAPIKeys(ctx, db, nullable(accountID))
 	if err != nil {
 		return nil, Translate(err)
@@ -66,7 +66,7 @@ func listAPIKeys(ctx context.Context, db dbtx, accountID string) ([]APIKey, erro
 
 // revokeAPIKey revokes the key with this id, or the only key with this prefix;
 // a prefix several keys share is EConflict and revokes nothing.
-func revokeAPIKey(ctx context.Context, db dbtx, ref string, now time.Time) (APIKey, error) {
+func revokeAPIKey(ctx context.Context, db DBTX, ref string, now time.Time) (APIKey, error) {
 	n, err := queries.CountAPIKeysByRef(ctx, db, ref)
 	if err != nil {
 		return APIKey{}, Translate(err)
@@ -84,7 +84,7 @@ func revokeAPIKey(ctx context.Context, db dbtx, ref string, now time.Time) (APIK
 
 // authenticateKey finds an unrevoked key by hash and notes its use; the write
 // happens at most once a minute per key so authentication stays a read.
-func authenticateKey(ctx context.Context, db dbtx, hash []byte, now time.Time) (APIKey, error) {
+func authenticateKey(ctx context.Context, db DBTX, hash []byte, now time.Time) (APIKey, error) {
 	r, err := queries.GetActiveAPIKeyByHash(ctx, db, hash)
 	k := apiKeyFromRow(dbsqlc.ListAPIKeysRow(r))
 	if err != nil {

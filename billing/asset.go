@@ -72,7 +72,7 @@ func (s *Catalog) GetAsset(ctx context.Context, code string) (Asset, error) {
 }
 
 // assetTx loads an asset by code; a miss names the codes that exist.
-func (s *core) assetTx(ctx context.Context, db dbtx, c Caller, field, code string) (Asset, error) {
+func (s *core) assetTx(ctx context.Context, db DBTX, c Caller, field, code string) (Asset, error) {
 	a, err := getAsset(ctx, db, c, code)
 	if kernel.ErrorCode(err) != kernel.ENotFound {
 		return a, err
@@ -277,7 +277,7 @@ func (s *Catalog) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 
 // rateAt returns the rate from asset to currency in force at t (1 for an asset
 // to itself). Returns ENotFound naming the fix.
-func (s *core) rateAt(ctx context.Context, db dbtx, c Caller, asset, currency string, t time.Time) (AssetRate, error) {
+func (s *core) rateAt(ctx context.Context, db DBTX, c Caller, asset, currency string, t time.Time) (AssetRate, error) {
 	if asset == currency {
 		return AssetRate{Asset: asset, Currency: currency, Rate: rating.One}, nil
 	}

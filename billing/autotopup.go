@@ -125,7 +125,7 @@ func (s *Payments) GetAutoTopUp(ctx context.Context, customer, wallet, asset str
 	return s.getAutoTopUp(ctx, s.pool, w.ID, asset)
 }
 
-func (s *core) getAutoTopUp(ctx context.Context, db dbtx, walletID, asset string) (AutoTopUp, error) {
+func (s *core) getAutoTopUp(ctx context.Context, db DBTX, walletID, asset string) (AutoTopUp, error) {
 	var a AutoTopUp
 	var paid int64
 	var capMinor *int64
@@ -153,7 +153,7 @@ func (s *core) getAutoTopUp(ctx context.Context, db dbtx, walletID, asset string
 
 // savedCard returns the provider customer and saved card of a customer.
 // Returns EInvalid naming the fix when there is none.
-func (s *core) savedCard(ctx context.Context, db dbtx, c Caller, customerID string) (string, string, error) {
+func (s *core) savedCard(ctx context.Context, db DBTX, c Caller, customerID string) (string, string, error) {
 	prov, err := s.providerFor(ctx, db, c)
 	if err != nil {
 		return "", "", err

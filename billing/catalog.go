@@ -308,7 +308,7 @@ func (s *Catalog) ArchiveProduct(ctx context.Context, ref string) (Product, erro
 	return p, err
 }
 
-func resolveProduct(ctx context.Context, db dbtx, c Caller, ref string, forUpdate bool) (Product, error) {
+func resolveProduct(ctx context.Context, db DBTX, c Caller, ref string, forUpdate bool) (Product, error) {
 	if ref == "" {
 		return Product{}, kernel.Invalidf("product", "product is required: its code or id (prod_…)")
 	}
@@ -447,7 +447,7 @@ func (s *Plans) ListSubscriptions(ctx context.Context, customer string) ([]Subsc
 }
 
 // precisions maps the caller's asset codes to their decimal places.
-func (s *core) precisions(ctx context.Context, db dbtx, c Caller) (map[string]int32, error) {
+func (s *core) precisions(ctx context.Context, db DBTX, c Caller) (map[string]int32, error) {
 	assets, err := listAssets(ctx, db, c)
 	if err != nil {
 		return nil, err

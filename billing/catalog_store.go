@@ -112,19 +112,19 @@ func productFromRow(r dbsqlc.ListProductsRow) Product {
 		DefaultVersion: int(r.DefaultVersion), ArchivedAt: r.ArchivedAt, CreatedAt: r.CreatedAt}
 }
 
-func insertProduct(ctx context.Context, db dbtx, c Caller, p Product) (bool, error) {
+func insertProduct(ctx context.Context, db DBTX, c Caller, p Product) (bool, error) {
 	n, err := queries.InsertProduct(ctx, db, dbsqlc.InsertProductParams{ID: p.ID, AccountID: c.AccountID, Mode: string(c.Mode), Code: p.Code,
 		Name: p.Name, Description: p.Description, EventType: p.EventType, DefaultVersion: int32(p.DefaultVersion), CreatedAt: p.CreatedAt})
 	return n == 1, Translate(err)
 }
 
 // getProduct finds a product by id or code.
-func getProduct(ctx context.Context, db dbtx, c Caller, ref string) (Product, error) {
+func getProduct(ctx context.Context, db DBTX, c Caller, ref string) (Product, error) {
 	r, err := queries.GetProduct(ctx, db, dbsqlc.GetProductParams{AccountID: c.AccountID, Mode: string(c.Mode), Ref: ref})
 	return productFromRow(dbsqlc.ListProductsRow(r)), Translate(err)
 }
 
-func getProductView(ctx context.Context, db dbtx, c Caller, ref string) (ProductView, error) {
+func getProductView(ctx context.Context, db DBTX, c Caller, ref string) (ProductView, error) {
 	p, err := getProduct(ctx, db, c, ref)
 	if err != nil {
 		return ProductView{}, err
@@ -151,12 +151,12 @@ func versionFromRow(r dbsqlc.ProductVersion) (ProductVersion, error) {
 	return v, err
 }
 
-func latestVersion(ctx context.Context, db dbtx, productID string) (int, error) {
+func latestVersion(ctx context.Context, db DBTX, productID string) (int, error) {
 	n, err := queries.LatestVersion(ctx, db, productID)
 	return int(n), Translate(err)
 }
 
-func insertVersion(ctx context.Context, db dbtx, v ProductVersion) error {
+func insertVersion(ctx context.Context, db DBTX, v ProductVersion) error {
 	prices, ents := encodeVersion(v.Prices, v.Entitlements)
 	err := queries.InsertVersion(ctx, db, dbsqlc.InsertVersionParams{ID: v.ID, ProductID: v.ProductID, Version: int32(v.Version),
 		Prices: []byte(prices), Entitlements: []byte(ents), PublishedAt: v.PublishedAt})
@@ -166,15 +166,15 @@ func insertVersion(ctx context.Context, db dbtx, v ProductVersion) error {
 	return Translate(err)
 }
 
-func setDefaultVersion(ctx context.Context, db dbtx, productID string, version int) error {
+func setDefaultVersion(ctx context.Context, db DBTX, productID string, version int) error {
 	return Translate(queries.SetDefaultVersion(ctx, db, dbsqlc.SetDefaultVersionParams{ID: productID, DefaultVersion: int32(version)}))
 }
 
-func archiveProduct(ctx context.Context, db dbtx, productID string, at time.Time) error {
+func archiveProduct(ctx context.Context, db DBTX, productID string, at time.Time) error {
 	return Translate(queries.ArchiveProduct(ctx, db, dbsqlc.ArchiveProductParams{ID: productID, ArchivedAt: &at}))
 }
 
-func listProducts(ctx context.Context, db dbtx, c Caller, in ListProductsInput, limit int) ([]Product, error) {
+func listProducts(ctx context.Context, db DBTX, c Caller, in ListProductsInput, limit int) ([]Product, error) {
 	rows, err := queries.ListProducts(ctx, db, dbsqlc.ListProductsParams{AccountID: c.AccountID, Mode: string(c.Mode),
 		Cursor: nullable(in.Cursor), IncludeArchived: in.IncludeArchived, Lim: int32(limit)})
 	if err != nil {
@@ -187,7 +187,7 @@ func listProducts(ctx context.Context, db dbtx, c Caller, in ListProductsInput, 
 	return out, nil
 }
 
-func insertVendor(ctx context.Context, db dbtx, c Caller, v Vendor) (bool, error) {
+func insertVendor(ctx context.Context, db DBTX, c Caller, v Vendor) (bool, error) {
 	n, err := queries.InsertVendor(ctx, db, dbsqlc.InsertVendorParams{ID: v.ID, AccountID: c.AccountID, Mode: string(c.Mode),
 		Code: v.Code, Name: v.Name, CreatedAt: v.CreatedAt})
 	return n == 1, Translate(err)
@@ -198,12 +198,12 @@ func vendorFromRow(r dbsqlc.ListVendorsRow) Vendor {
 	return Vendor{ID: r.ID, Code: r.Code, Name: r.Name, CreatedAt: r.CreatedAt}
 }
 
-func getVendor(ctx context.Context, db dbtx, c Caller, code string) (Vendor, error) {
+func getVendor(ctx context.Context, db DBTX, c Caller, code string) (Vendor, error) {
 	r, err := queries.GetVendor(ctx, db, dbsqlc.GetVendorParams{AccountID: c.AccountID, Mode: string(c.Mode), Code: code})
 	return vendorFromRow(dbsqlc.ListVendorsRow(r)), Translate(err)
 }
 
-func listVendors(ctx context.Context, db dbtx, c Caller) ([]Vendor, error) {
+func listVendors(ctx context.Context, db DBTX, c Caller) ([]Vendor, error) {
 	rows, err := queries.ListVendors(ctx, db, dbsqlc.ListVendorsParams{AccountID: c.AccountID, Mode: string(c.Mode)})
 	if err != nil {
 		return nil, Translate(err)
@@ -239,16 +239,16 @@ func subscriptionFromRow(r dbsqlc.ListSubscriptionsRow) Subscription {
 	return sub
 }
 
-func currentSubscription(ctx context.Context, db dbtx, customerID, productID string) (Subscription, error) {
+func currentSubscription(ctx context.Context, db DBTX, customerID, productID string) (Subscription, error) {
 	r, err := queries.CurrentSubscription(ctx, db, dbsqlc.CurrentSubscriptionParams{CustomerID: customerID, ProductID: productID})
 	return subscriptionFromRow(dbsqlc.ListSubscriptionsRow(r)), Translate(err)
 }
 
-func endSubscription(ctx context.Context, db dbtx, id string, at time.Time) error {
+func endSubscription(ctx context.Context, db DBTX, id string, at time.Time) error {
 	return Translate(queries.EndSubscription(ctx, db, dbsqlc.EndSubscriptionParams{ID: id, EndedAt: &at}))
 }
 
-func insertSubscription(ctx context.Context, db dbtx, c Caller, x Subscription) error {
+func insertSubscription(ctx context.Context, db DBTX, c Caller, x Subscription) error {
 	status := x.Status
 	if status == "" {
 		status = SubscriptionActive
@@ -264,7 +264,7 @@ func insertSubscription(ctx context.Context, db dbtx, c Caller, x Subscription) 
 		NextVersion: optVersion(x.NextVersion), AllowanceLots: lots}))
 }
 
-func listSubscriptions(ctx context.Context, db dbtx, customerID string) ([]Subscription, error) {
+func listSubscriptions(ctx context.Context, db DBTX, customerID string) ([]Subscription, error) {
 	rows, err := queries.ListSubscriptions(ctx, db, customerID)
 	if err != nil {
 		return nil, Translate(err)
@@ -288,7 +288,7 @@ type pricedVersion struct {
 // event type, the version in force at t: the subscription that had started
 // by t and not ended, or, for an event older than every subscription to the
 // product, the first one.
-func versionsForEvent(ctx context.Context, db dbtx, customerID, eventType string, t time.Time) ([]pricedVersion, error) {
+func versionsForEvent(ctx context.Context, db DBTX, customerID, eventType string, t time.Time) ([]pricedVersion, error) {
 	rows, err := db.Query(ctx, versionsForEventSQL, customerID, eventType, t)
 	if err != nil {
 		return nil, Translate(err)
@@ -329,7 +329,7 @@ func collectPricedVersionsWith(rows pgx.Rows, decode versionDecoder) ([]pricedVe
 }
 
 // versionOf loads one version of a product.
-func versionOf(ctx context.Context, db dbtx, productID string, version int) (ProductVersion, error) {
+func versionOf(ctx context.Context, db DBTX, productID string, version int) (ProductVersion, error) {
 	r, err := queries.GetVersion(ctx, db, dbsqlc.GetVersionParams{ProductID: productID, Version: int32(version)})
 	if err != nil {
 		return ProductVersion{}, Translate(err)

@@ -173,7 +173,7 @@ func (s *Service) GetCustomer(ctx context.Context, ref string) (Customer, error)
 	return resolveCustomer(ctx, s.pool, c, ref)
 }
 
-func resolveCustomer(ctx context.Context, db dbtx, c Caller, ref string) (Customer, error) {
+func resolveCustomer(ctx context.Context, db DBTX, c Caller, ref string) (Customer, error) {
 	if ref == "" {
 		return Customer{}, kernel.Invalidf("customer", "customer is required: a Tollgate id (cus_…) or your external_id")
 	}

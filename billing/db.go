@@ -220,7 +220,7 @@ func unavailable(what string) *kernel.Error {
 // txn is what an operation inside a transaction uses: a pgx.Tx, or a
 // pipeTx whose BEGIN and COMMIT ride on its first and last batch.
 type txn interface {
-	dbtx
+	DBTX
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 

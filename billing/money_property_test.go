@@ -173,7 +173,7 @@ func checkDebitsEqualPrices(t *testing.T, r *rand.Rand, model string) {
 	}
 	// The external test package may import profitability (which imports
 	// billing); billing itself never does.
-	prof := profitability.New(e.svc.Pool(), e.svc, profitability.Options{Now: e.clock.Now})
+	prof := profitability.New(e.svc.Pool(), e.svc)
 	rep, err := prof.Profitability(e.ctx, profitability.Input{From: t0.Truncate(24 * time.Hour), To: t0.Truncate(24 * time.Hour).Add(24 * time.Hour)})
 	if err != nil {
 		t.Fatalf("Profitability = %v", err)

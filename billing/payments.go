@@ -68,7 +68,7 @@ func (s *Payments) GetPaymentConnection(ctx context.Context) (PaymentConnection,
 
 // savedConnection reads the account's Stripe connection in the caller's
 // mode. Returns ENotFound.
-func savedConnection(ctx context.Context, db dbtx, c Caller) (payments.Connection, error) {
+func savedConnection(ctx context.Context, db DBTX, c Caller) (payments.Connection, error) {
 	var key, hook string
 	err := db.QueryRow(ctx, `SELECT secret_key, webhook_secret FROM payment_connections WHERE account_id = $1 AND mode = $2`,
 		c.AccountID, c.Mode).Scan(&key, &hook)
@@ -97,7 +97,7 @@ func (s *core) connectStripe(conn payments.Connection) (payments.Provider, error
 // providerFor returns the provider that takes the caller's payments: the
 // account's Stripe connection in its mode, else, in test mode, the test
 // provider. Returns ENotFound naming the fix.
-func (s *core) providerFor(ctx context.Context, db dbtx, c Caller) (payments.Provider, error) {
+func (s *core) providerFor(ctx context.Context, db DBTX, c Caller) (payments.Provider, error) {
 	conn, err := savedConnection(ctx, db, c)
 	switch {
 	case err == nil:
@@ -109,7 +109,7 @@ func (s *core) providerFor(ctx context.Context, db dbtx, c Caller) (payments.Pro
 }
 
 // providerNamed returns the provider of a payment made through name.
-func (s *core) providerNamed(ctx context.Context, db dbtx, c Caller, name string) (payments.Provider, error) {
+func (s *core) providerNamed(ctx context.Context, db DBTX, c Caller, name string) (payments.Provider, error) {
 	if name == payments.ProviderTest && s.opts.TestPayments != nil {
 		return s.opts.TestPayments, nil
 	}

@@ -89,7 +89,7 @@ type SubscriptionPeriod struct {
 	PaidAt        *time.Time
 }
 
-func listPeriods(ctx context.Context, db dbtx, subID string) ([]SubscriptionPeriod, error) {
+func listPeriods(ctx context.Context, db DBTX, subID string) ([]SubscriptionPeriod, error) {
 	rows, err := queries.ListSubscriptionPeriods(ctx, db, subID)
 	if err != nil {
 		return nil, Translate(err)

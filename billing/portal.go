@@ -76,7 +76,7 @@ func (s *Portal) GetPortalBranding(ctx context.Context) (PortalBranding, error) 
 	return getPortalBranding(ctx, s.pool, c)
 }
 
-func getPortalBranding(ctx context.Context, db dbtx, c Caller) (PortalBranding, error) {
+func getPortalBranding(ctx context.Context, db DBTX, c Caller) (PortalBranding, error) {
 	r, err := queries.GetPortalBranding(ctx, db, dbsqlc.GetPortalBrandingParams{AccountID: c.AccountID, Mode: string(c.Mode)})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return DefaultPortalBranding(), nil
@@ -141,7 +141,7 @@ func applyPortalBranding(p *PortalBranding, in SetPortalBrandingInput) {
 }
 
 // checkPortalBranding decides whether p may be stored, field by field.
-func (s *core) checkPortalBranding(ctx context.Context, db dbtx, c Caller, p PortalBranding) error {
+func (s *core) checkPortalBranding(ctx context.Context, db DBTX, c Caller, p PortalBranding) error {
 	if len(p.DisplayName) > 80 {
 		return kernel.Invalidf("display_name", "display_name is at most 80 characters")
 	}

@@ -4,7 +4,7 @@ import "github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 
 // queries runs the statements sqlc compiles from billing/queries/*.sql
 // (regenerate with `sqlc generate` at the repository root). It holds no
-// state: each method takes the dbtx to run on, a pool, a pgx.Tx or a pipeTx.
+// state: each method takes the DBTX to run on, a pool, a pgx.Tx or a pipeTx.
 // The store files map its rows to domain types and translate its errors with Translate.
 //
 // Hand-written pgx stays where sqlc cannot express the statement: the

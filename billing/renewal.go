@@ -192,7 +192,7 @@ func (s *core) cycleStep(ctx context.Context, tx pgx.Tx, id string) (string, err
 	return sub.ID, s.renew(ctx, tx, c, &sub, pl, now)
 }
 
-func (s *core) planFor(ctx context.Context, db dbtx, productID string, version int) (plan, error) {
+func (s *core) planFor(ctx context.Context, db DBTX, productID string, version int) (plan, error) {
 	v, err := versionOf(ctx, db, productID, version)
 	if err != nil {
 		return plan{}, err

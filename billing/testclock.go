@@ -195,7 +195,7 @@ func (s *Plans) AdvanceTestClock(ctx context.Context, id string, to time.Time) (
 
 // longestInterval is the longest interval among the running plans of a
 // clock's customers.
-func (s *core) longestInterval(ctx context.Context, db dbtx, clockID string) (string, error) {
+func (s *core) longestInterval(ctx context.Context, db DBTX, clockID string) (string, error) {
 	rows, err := queries.TestClockPlans(ctx, db, &clockID)
 	if err != nil {
 		return "", Translate(err)
@@ -277,7 +277,7 @@ func (s *core) runDue(ctx context.Context, clockID string, at time.Time) error {
 // customers. A write takes the clock FOR SHARE, so an advance waits for it,
 // and is refused while the clock advances (its customers are then the
 // advance's). Returns EConflict.
-func (s *core) clockTime(ctx context.Context, db dbtx, clockID string, write bool) (time.Time, error) {
+func (s *core) clockTime(ctx context.Context, db DBTX, clockID string, write bool) (time.Time, error) {
 	var r dbsqlc.ClockTimeRow
 	var err error
 	if write {
@@ -298,7 +298,7 @@ func (s *core) clockTime(ctx context.Context, db dbtx, clockID string, write boo
 
 // timeOf is the now of an operation on wallet w's customer: its test
 // clock's time, or the service's clock. write: see clockTime.
-func (s *core) timeOf(ctx context.Context, db dbtx, w Wallet, write bool) (time.Time, error) {
+func (s *core) timeOf(ctx context.Context, db DBTX, w Wallet, write bool) (time.Time, error) {
 	if w.TestClockID == "" {
 		return s.clock(), nil
 	}
@@ -306,7 +306,7 @@ func (s *core) timeOf(ctx context.Context, db dbtx, w Wallet, write bool) (time.
 }
 
 // customerTime is timeOf for a customer known by id.
-func (s *core) customerTime(ctx context.Context, db dbtx, c Caller, customerID string, write bool) (time.Time, error) {
+func (s *core) customerTime(ctx context.Context, db DBTX, c Caller, customerID string, write bool) (time.Time, error) {
 	if c.Mode != ModeTest {
 		return s.clock(), nil
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/tollgatehq/tollgate/rating"
 )
 
-func listTransactions(ctx context.Context, db dbtx, c Caller, walletID string, in ListTransactionsInput, limit int) ([]Transaction, error) {
+func listTransactions(ctx context.Context, db DBTX, c Caller, walletID string, in ListTransactionsInput, limit int) ([]Transaction, error) {
 	rows, err := queries.ListWalletTransactions(ctx, db, dbsqlc.ListWalletTransactionsParams{AccountID: c.AccountID, Mode: string(c.Mode),
 		WalletID: &walletID, Cursor: nullable(in.Cursor), Kind: nullable(in.Kind), CreatedFrom: nullTime(in.From), CreatedTo: nullTime(in.To),
 		Lim: int32(limit)})
@@ -37,7 +37,7 @@ func listTransactions(ctx context.Context, db dbtx, c Caller, walletID string, i
 // statement paired with the sentence that reports a row it finds, run in a
 // loop; one generated method and row type per check would spread that table
 // over two files and add nothing the loop needs.
-func verifyLedger(ctx context.Context, db dbtx) (VerifyReport, error) {
+func verifyLedger(ctx context.Context, db DBTX) (VerifyReport, error) {
 	var r VerifyReport
 	if err := db.QueryRow(ctx, `SELECT (SELECT count(*) FROM ledger_transactions), (SELECT count(*) FROM lots), (SELECT count(*) FROM balances)`).
 		Scan(&r.Transactions, &r.Lots, &r.Balances); err != nil {

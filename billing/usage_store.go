@@ -66,13 +66,13 @@ func queueInsertAuthorization(batch *pgx.Batch, c Caller, a Authorization, hash 
 	return inserted, nil
 }
 
-func getAuthorizationByKey(ctx context.Context, db dbtx, c Caller, key string) (Authorization, []byte, error) {
+func getAuthorizationByKey(ctx context.Context, db DBTX, c Caller, key string) (Authorization, []byte, error) {
 	return scanAuthorization(db.QueryRow(ctx, `SELECT `+authorizationColumns+` FROM authorizations
 		WHERE account_id = $1 AND mode = $2 AND idempotency_key = $3`, c.AccountID, c.Mode, key))
 }
 
 // getAuthorization loads an authorization, locking it when forUpdate.
-func getAuthorization(ctx context.Context, db dbtx, c Caller, id string, forUpdate bool) (Authorization, error) {
+func getAuthorization(ctx context.Context, db DBTX, c Caller, id string, forUpdate bool) (Authorization, error) {
 	q := `SELECT ` + authorizationColumns + ` FROM authorizations WHERE account_id = $1 AND mode = $2 AND id = $3`
 	if forUpdate {
 		q += ` FOR UPDATE`
@@ -84,12 +84,13 @@ func getAuthorization(ctx context.Context, db dbtx, c Caller, id string, forUpda
 	return a, err
 }
 
-func settleAuthorization(ctx context.Context, db dbtx, a Authorization) error {
+func settleAuthorization(ctx context.Context, db DBTX, a Authorization) error {
 	_, err := db.Exec(ctx, `UPDATE authorizations SET status = $2, captured_amount = $3, event_id = nullif($4, ''), settled_at = $5 WHERE id = $1`,
 		a.ID, a.Status, a.CapturedAmount, a.EventID, a.SettledAt)
 	return Translate(err)
 }
 
+// costRow is an element of events.costs.
 type costRow struct {
 	Vendor   string         `json:"vendor"`
 	Amount   rating.Decimal `json:"amount"`
@@ -104,7 +105,10 @@ func costRows(costs []rating.Cost) []costRow {
 	return out
 }
 
-func decodeEventJSON(data, costs []byte) (map[string]any, []rating.Cost, error) {
+// DecodeEvent reads an event's stored events.data (numbers kept as
+// json.Number, as rating reads them) and events.costs (nil: unknown), for
+// billing and for the read models over its events (profitability).
+func DecodeEvent(data, costs []byte) (map[string]any, []rating.Cost, error) {
 	m := map[string]any{}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -135,11 +139,11 @@ func scanEvent(row pgx.Row) (Event, int64, []byte, error) {
 		return e, 0, nil, Translate(err)
 	}
 	var err error
-	e.Data, e.Costs, err = decodeEventJSON(data, costs)
+	e.Data, e.Costs, err = DecodeEvent(data, costs)
 	return e, seq, hash, err
 }
 
-func getEvent(ctx context.Context, db dbtx, c Caller, id string) (Event, []byte, error) {
+func getEvent(ctx context.Context, db DBTX, c Caller, id string) (Event, []byte, error) {
 	e, _, hash, err := scanEvent(db.QueryRow(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.account_id = $1 AND e.mode = $2 AND e.id = $3`, c.AccountID, c.Mode, id))
 	if err != nil {
 		return e, nil, err
@@ -163,7 +167,7 @@ func getEvent(ctx context.Context, db dbtx, c Caller, id string) (Event, []byte,
 	return e, hash, err
 }
 
-func feesOf(ctx context.Context, db dbtx, c Caller, eventIDs []string) (map[string][]Fee, error) {
+func feesOf(ctx context.Context, db DBTX, c Caller, eventIDs []string) (map[string][]Fee, error) {
 	rows, err := db.Query(ctx, `SELECT f.id, f.event_id, f.product_id, p.code, f.version, f.price_id, f.price_name, f.asset, a.precision, f.amount, f.quantity, f.breakdown
 		FROM fees f JOIN products p ON p.id = f.product_id
 		JOIN assets a ON a.account_id = f.account_id AND a.mode = f.mode AND a.code = f.asset
@@ -186,7 +190,7 @@ func feesOf(ctx context.Context, db dbtx, c Caller, eventIDs []string) (map[stri
 	return out, nil
 }
 
-func listEvents(ctx context.Context, db dbtx, c Caller, customerID string, in ListEventsInput, after int64, limit int) ([]Event, []int64, error) {
+func listEvents(ctx context.Context, db DBTX, c Caller, customerID string, in ListEventsInput, after int64, limit int) ([]Event, []int64, error) {
 	rows, err := db.Query(ctx, `SELECT `+eventColumns+` FROM events e
 		WHERE e.account_id = $1 AND e.mode = $2 AND ($3 = '' OR e.customer_id = $3) AND ($4 = 0 OR e.seq < $4)
 		  AND ($5 = '' OR e.event_type = $5)
@@ -226,7 +230,7 @@ func listEvents(ctx context.Context, db dbtx, c Caller, customerID string, in Li
 	return events, seqs, nil
 }
 
-func readCounters(ctx context.Context, db dbtx, customerID string, priceIDs []string, period time.Time) (map[string]rating.Decimal, error) {
+func readCounters(ctx context.Context, db DBTX, customerID string, priceIDs []string, period time.Time) (map[string]rating.Decimal, error) {
 	out := map[string]rating.Decimal{}
 	if len(priceIDs) == 0 {
 		return out, nil
@@ -248,7 +252,7 @@ func readCounters(ctx context.Context, db dbtx, customerID string, priceIDs []st
 	return out, Translate(rows.Err())
 }
 
-func activeProductsFor(ctx context.Context, db dbtx, c Caller, eventType string) ([]Product, error) {
+func activeProductsFor(ctx context.Context, db DBTX, c Caller, eventType string) ([]Product, error) {
 	rows, err := queries.ListActiveProductsForEvent(ctx, db, dbsqlc.ListActiveProductsForEventParams{AccountID: c.AccountID,
 		Mode: string(c.Mode), EventType: eventType})
 	if err != nil {

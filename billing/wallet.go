@@ -135,7 +135,7 @@ func (s *Service) ListWallets(ctx context.Context, customer string) ([]Wallet, e
 
 // resolveWallet finds a wallet by id, or by customer plus wallet name (the
 // default wallet when name is empty).
-func resolveWallet(ctx context.Context, db dbtx, c Caller, customer, wallet string) (Wallet, error) {
+func resolveWallet(ctx context.Context, db DBTX, c Caller, customer, wallet string) (Wallet, error) {
 	if strings.HasPrefix(wallet, prefixWallet+"_") {
 		w, err := getWalletByID(ctx, db, c, wallet)
 		if kernel.ErrorCode(err) == kernel.ENotFound {

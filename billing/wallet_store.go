@@ -18,24 +18,24 @@ func walletFromRow(r dbsqlc.ListWalletsRow) Wallet {
 		IsDefault: r.IsDefault, CreatedAt: r.CreatedAt, TestClockID: r.TestClockID}
 }
 
-func insertWallet(ctx context.Context, db dbtx, w Wallet) (bool, error) {
+func insertWallet(ctx context.Context, db DBTX, w Wallet) (bool, error) {
 	n, err := queries.InsertWallet(ctx, db, dbsqlc.InsertWalletParams{ID: w.ID, AccountID: w.AccountID, Mode: string(w.Mode),
 		CustomerID: w.CustomerID, Name: w.Name, IsDefault: w.IsDefault, CreatedAt: w.CreatedAt})
 	return n == 1, Translate(err)
 }
 
-func getWalletByID(ctx context.Context, db dbtx, c Caller, id string) (Wallet, error) {
+func getWalletByID(ctx context.Context, db DBTX, c Caller, id string) (Wallet, error) {
 	r, err := queries.GetWalletByID(ctx, db, dbsqlc.GetWalletByIDParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
 	return walletFromRow(dbsqlc.ListWalletsRow(r)), Translate(err)
 }
 
-func getWalletByName(ctx context.Context, db dbtx, c Caller, customerID, name string) (Wallet, error) {
+func getWalletByName(ctx context.Context, db DBTX, c Caller, customerID, name string) (Wallet, error) {
 	r, err := queries.GetWalletByName(ctx, db, dbsqlc.GetWalletByNameParams{AccountID: c.AccountID, Mode: string(c.Mode),
 		CustomerID: customerID, Name: name})
 	return walletFromRow(dbsqlc.ListWalletsRow(r)), Translate(err)
 }
 
-func listWallets(ctx context.Context, db dbtx, c Caller, customerID string) ([]Wallet, error) {
+func listWallets(ctx context.Context, db DBTX, c Caller, customerID string) ([]Wallet, error) {
 	rows, err := queries.ListWallets(ctx, db, dbsqlc.ListWalletsParams{AccountID: c.AccountID, Mode: string(c.Mode), CustomerID: customerID})
 	if err != nil {
 		return nil, Translate(err)
@@ -68,7 +68,7 @@ func scanLot(row pgx.Row) (*Lot, error) {
 }
 
 // openLots returns the lots with value left, expired or not.
-func openLots(ctx context.Context, db dbtx, walletID, asset string) ([]*Lot, error) {
+func openLots(ctx context.Context, db DBTX, walletID, asset string) ([]*Lot, error) {
 	rows, err := queries.OpenLots(ctx, db, dbsqlc.OpenLotsParams{WalletID: walletID, Asset: asset})
 	if err != nil {
 		return nil, Translate(err)
@@ -80,18 +80,18 @@ func openLots(ctx context.Context, db dbtx, walletID, asset string) ([]*Lot, err
 	return out, nil
 }
 
-func getLot(ctx context.Context, db dbtx, walletID, id string) (*Lot, error) {
+func getLot(ctx context.Context, db DBTX, walletID, id string) (*Lot, error) {
 	r, err := queries.GetLot(ctx, db, dbsqlc.GetLotParams{WalletID: walletID, ID: id})
 	return lotFromRow(dbsqlc.OpenLotsRow(r)), Translate(err)
 }
 
 // heldAmount sums the active holds that have not expired at now.
-func heldAmount(ctx context.Context, db dbtx, walletID, asset string, now time.Time) (rating.Decimal, error) {
+func heldAmount(ctx context.Context, db DBTX, walletID, asset string, now time.Time) (rating.Decimal, error) {
 	held, err := queries.HeldAmount(ctx, db, dbsqlc.HeldAmountParams{WalletID: walletID, Asset: asset, Now: now})
 	return held, Translate(err)
 }
 
-func setCreditLimit(ctx context.Context, db dbtx, walletID, asset string, limit rating.Decimal, now time.Time) error {
+func setCreditLimit(ctx context.Context, db DBTX, walletID, asset string, limit rating.Decimal, now time.Time) error {
 	return Translate(queries.SetCreditLimit(ctx, db, dbsqlc.SetCreditLimitParams{WalletID: walletID, Asset: asset, CreditLimit: limit, UpdatedAt: now}))
 }
 
@@ -212,7 +212,7 @@ func nullable(s string) *string {
 }
 
 // readBalances reads a wallet's balances as of now, without locking.
-func readBalances(ctx context.Context, db dbtx, walletID string, now time.Time) ([]Balance, error) {
+func readBalances(ctx context.Context, db DBTX, walletID string, now time.Time) ([]Balance, error) {
 	rows, err := queries.ListBalances(ctx, db, walletID)
 	if err != nil {
 		return nil, Translate(err)
@@ -261,7 +261,7 @@ type dueBalance struct {
 
 // dueBalances finds balances holding lots whose expiry is due but not yet
 // written to the ledger.
-func dueBalances(ctx context.Context, db dbtx, clock *string, now time.Time, limit int) ([]dueBalance, error) {
+func dueBalances(ctx context.Context, db DBTX, clock *string, now time.Time, limit int) ([]dueBalance, error) {
 	rows, err := queries.DueBalances(ctx, db, dbsqlc.DueBalancesParams{Now: &now, Clock: clock, Lim: int32(limit)})
 	if err != nil {
 		return nil, Translate(err)

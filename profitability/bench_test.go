@@ -41,7 +41,7 @@ func BenchmarkProfitability(b *testing.B) {
 	pool := testdb.New(b)
 	now := func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
 	svc := billing.NewService(pool, billing.Options{Now: now})
-	prof := profitability.New(pool, svc, profitability.Options{Now: now})
+	prof := profitability.New(pool, svc)
 	acct, err := svc.Accounts.EnsureDefaultAccount(ctx)
 	if err != nil {
 		b.Fatal(err)

@@ -53,7 +53,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("EnsureDefaultAccount = %v", err)
 	}
 	ctx := billing.WithCaller(context.Background(), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
-	prof := profitability.New(pool, svc, profitability.Options{Now: clk.Now})
+	prof := profitability.New(pool, svc)
 	return &env{svc: svc, prof: prof, clock: clk, ctx: ctx}
 }
 

@@ -30,7 +30,7 @@ type rollupInterval struct {
 	from, to time.Time
 }
 
-func reportingCurrency(ctx context.Context, db dbtx, c billing.Caller) (string, error) {
+func reportingCurrency(ctx context.Context, db billing.DBTX, c billing.Caller) (string, error) {
 	var cur string
 	err := db.QueryRow(ctx, `SELECT reporting_currency FROM accounts WHERE id = $1`, c.AccountID).Scan(&cur)
 	return cur, billing.Translate(err)
@@ -38,7 +38,7 @@ func reportingCurrency(ctx context.Context, db dbtx, c billing.Caller) (string, 
 
 // effectiveDimensions returns the account's own dimension keys and those of
 // every dimensional price in its catalog, sorted.
-func effectiveDimensions(ctx context.Context, db dbtx, c billing.Caller) ([]string, error) {
+func effectiveDimensions(ctx context.Context, db billing.DBTX, c billing.Caller) ([]string, error) {
 	rows, err := db.Query(ctx, `SELECT key FROM profitability_dimensions WHERE account_id = $1 AND mode = $2
 		UNION
 		SELECT d FROM products p
@@ -69,7 +69,7 @@ func replaceDimensions(ctx context.Context, tx pgx.Tx, c billing.Caller, keys []
 }
 
 // loadRateBook reads every rate into currency.
-func loadRateBook(ctx context.Context, db dbtx, c billing.Caller, currency string) (*rateBook, error) {
+func loadRateBook(ctx context.Context, db billing.DBTX, c billing.Caller, currency string) (*rateBook, error) {
 	rows, err := db.Query(ctx, `SELECT asset, rate, effective_at FROM asset_rates
 		WHERE account_id = $1 AND mode = $2 AND currency = $3 ORDER BY asset, effective_at`, c.AccountID, c.Mode, currency)
 	if err != nil {
@@ -121,7 +121,7 @@ var eventScanWhere = map[int]string{
 // scanEvents reads the selected events in seq order, a batch at a time, with
 // their fees and the wallet entries of the usage transactions that debited
 // them, and hands each batch to fn.
-func scanEvents(ctx context.Context, db dbtx, c billing.Caller, dims []string, sel eventSelector, fn func([]*rawEvent, map[string][]rawPiece) error) error {
+func scanEvents(ctx context.Context, db billing.DBTX, c billing.Caller, dims []string, sel eventSelector, fn func([]*rawEvent, map[string][]rawPiece) error) error {
 	var after int64
 	for {
 		args := []any{c.AccountID, c.Mode, dims, after, foldBatch}
@@ -154,7 +154,7 @@ func scanEvents(ctx context.Context, db dbtx, c billing.Caller, dims []string, s
 	}
 }
 
-func loadEventBatch(ctx context.Context, db dbtx, sql string, args []any, dims []string) ([]*rawEvent, error) {
+func loadEventBatch(ctx context.Context, db billing.DBTX, sql string, args []any, dims []string) ([]*rawEvent, error) {
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, billing.Translate(err)
@@ -167,7 +167,7 @@ func loadEventBatch(ctx context.Context, db dbtx, sql string, args []any, dims [
 		if err := rows.Scan(&ev.seq, &ev.id, &ev.customerID, &ev.eventType, &ev.occurredAt, &data, &costs); err != nil {
 			return nil, billing.Translate(err)
 		}
-		m, cs, err := decodeEvent(data, costs)
+		m, cs, err := billing.DecodeEvent(data, costs)
 		if err != nil {
 			return nil, fmt.Errorf("decode event %s: %w", ev.id, err)
 		}
@@ -182,7 +182,7 @@ func loadEventBatch(ctx context.Context, db dbtx, sql string, args []any, dims [
 }
 
 // attachFees loads the events' fees and the wallet entries that paid them.
-func attachFees(ctx context.Context, db dbtx, c billing.Caller, evs []*rawEvent) (map[string][]rawPiece, error) {
+func attachFees(ctx context.Context, db billing.DBTX, c billing.Caller, evs []*rawEvent) (map[string][]rawPiece, error) {
 	ids := make([]string, len(evs))
 	byID := make(map[string]*rawEvent, len(evs))
 	for i, ev := range evs {
@@ -645,7 +645,7 @@ func markRatesSeen(ctx context.Context, tx pgx.Tx, c billing.Caller, rb *rateBoo
 }
 
 // queryRollups sums the rollup rows of a query per group.
-func queryRollups(ctx context.Context, db dbtx, c billing.Caller, q profitQuery) ([]groupRow, error) {
+func queryRollups(ctx context.Context, db billing.DBTX, c billing.Caller, q profitQuery) ([]groupRow, error) {
 	args := []any{c.AccountID, c.Mode}
 	arg := func(v any) string {
 		args = append(args, v)
@@ -729,7 +729,7 @@ func queryRollups(ctx context.Context, db dbtx, c billing.Caller, q profitQuery)
 }
 
 // profitLabels maps customer ids to external ids and product ids to codes.
-func profitLabels(ctx context.Context, db dbtx, c billing.Caller, customerIDs, productIDs []string) (map[string]string, error) {
+func profitLabels(ctx context.Context, db billing.DBTX, c billing.Caller, customerIDs, productIDs []string) (map[string]string, error) {
 	labels := map[string]string{}
 	for _, q := range []struct {
 		sql string
@@ -763,7 +763,7 @@ func profitLabels(ctx context.Context, db dbtx, c billing.Caller, customerIDs, p
 
 // scanProductEvents streams, in seq order, the events of [from, to) that a
 // product charged, with their full data and the product's fees and version.
-func scanProductEvents(ctx context.Context, db dbtx, c billing.Caller, productID, customerID string, from, to time.Time,
+func scanProductEvents(ctx context.Context, db billing.DBTX, c billing.Caller, productID, customerID string, from, to time.Time,
 	fn func(ev *rawEvent, data map[string]any, version int) error) error {
 	rows, err := db.Query(ctx, `SELECT e.seq, e.id, e.customer_id, e.event_type, e.occurred_at, e.data, e.costs, min(f.version),
 			array_agg(f.asset ORDER BY f.id), array_agg(f.amount ORDER BY f.id)
@@ -785,7 +785,7 @@ func scanProductEvents(ctx context.Context, db dbtx, c billing.Caller, productID
 		if err := rows.Scan(&ev.seq, &ev.id, &ev.customerID, &ev.eventType, &ev.occurredAt, &raw, &costs, &version, &assets, &amounts); err != nil {
 			return billing.Translate(err)
 		}
-		data, cs, err := decodeEvent(raw, costs)
+		data, cs, err := billing.DecodeEvent(raw, costs)
 		if err != nil {
 			return fmt.Errorf("decode event %s: %w", ev.id, err)
 		}
