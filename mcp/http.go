@@ -10,6 +10,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/internal/ratelimit"
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/tools"
 )
@@ -49,9 +50,9 @@ func NewHTTP(s *mcpserver.MCPServer, svc *billing.Service, opts HTTPOptions) *HT
 	if perSecond == 0 {
 		perSecond, burst = DefaultMCPRatePerSecond, DefaultMCPRateBurst
 	}
-	if burst <= 0 {
-		burst = max(1, int(2*perSecond))
-	}
+	// One set of buckets for both transports: a key's budget is the same
+	// whichever it speaks.
+	limiter := ratelimit.New(perSecond, burst)
 	streamable := mcpserver.NewStreamableHTTPServer(s,
 		mcpserver.WithEndpointPath("/mcp"),
 		// Tollgate sends no server-initiated messages, so a standalone GET
@@ -72,9 +73,9 @@ func NewHTTP(s *mcpserver.MCPServer, svc *billing.Service, opts HTTPOptions) *HT
 		mcpserver.WithAppendQueryToMessageEndpoint(),
 	)
 	return &HTTP{
-		streamable: RequireKey(svc, log, limitPerKey(perSecond, burst, limitBody(SelectToolsets(streamable)))),
+		streamable: RequireKey(svc, log, limitPerKey(limiter, limitBody(SelectToolsets(streamable)))),
 		sse:        sse,
-		sseHandler: RequireKey(svc, log, limitPerKey(perSecond, burst, limitBody(SelectToolsets(endlessStream(sse))))),
+		sseHandler: RequireKey(svc, log, limitPerKey(limiter, limitBody(SelectToolsets(endlessStream(sse))))),
 	}
 }
 
