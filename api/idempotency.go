@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -105,10 +104,7 @@ func requestHash(r *http.Request, body *requestBody) []byte {
 			canonical = b
 		}
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n", r.Method, r.URL.RequestURI())
-	h.Write(canonical)
-	return h.Sum(nil)
+	return kernel.Fingerprint('\n', r.Method, r.URL.RequestURI(), string(canonical))
 }
 
 // recorder passes a response through and keeps a copy to store.

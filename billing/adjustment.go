@@ -2,8 +2,8 @@ package billing
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -332,7 +332,8 @@ func (s *core) revenueBasis(ctx context.Context, tx txn, b *balanceState, in Cre
 }
 
 // adjustmentHash fingerprints an adjustment's payload for idempotency; decimals
-// are normalised so "10" and "10.00" are the same payload.
+// are normalised so "10" and "10.00" are the same payload. The reason is
+// quoted, as it always was: free text carries its own delimiters.
 func adjustmentHash(in CreateAdjustmentInput, walletID string) []byte {
 	var exp, paid string
 	if in.ExpiresAt != nil {
@@ -341,6 +342,6 @@ func adjustmentHash(in CreateAdjustmentInput, walletID string) []byte {
 	if in.PaidAmount != nil {
 		paid = in.PaidAmount.String()
 	}
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%q|%s|%d|%s|%s|%s|%s", in.Kind, walletID, in.Asset, in.Amount.String(), in.Reason, exp, in.Priority, in.Purpose, paid, in.PaidCurrency, in.LotID))
-	return h[:]
+	return kernel.Fingerprint('|', string(in.Kind), walletID, in.Asset, in.Amount.String(), strconv.Quote(in.Reason), exp,
+		strconv.Itoa(in.Priority), string(in.Purpose), paid, in.PaidCurrency, in.LotID)
 }

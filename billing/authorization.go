@@ -2,10 +2,9 @@ package billing
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -413,8 +412,7 @@ func authorizationHash(in AuthorizeInput, walletID string, ttl time.Duration) ([
 	if in.Amount != nil {
 		amount = in.Amount.String()
 	}
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%s|%d", walletID, in.EventType, data, amount, in.Asset, ttl))
-	return h[:], nil
+	return kernel.Fingerprint('|', walletID, in.EventType, string(data), amount, in.Asset, strconv.FormatInt(int64(ttl), 10)), nil
 }
 
 // suspended reports whether a plan that prices the event is suspended.

@@ -2,10 +2,7 @@ package billing
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -82,10 +79,11 @@ func (s *Plans) CreateTestClock(ctx context.Context, in CreateTestClockInput) (c
 		return TestClock{}, false, kernel.Invalidf("frozen_time", "frozen_time %s must be between now (%s) and two years ahead; omit it to start the clock now",
 			frozen.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
-	hash := fingerprint(struct {
-		Name   string
-		Frozen *time.Time
-	}{in.Name, nullTime(in.FrozenTime.UTC().Truncate(time.Microsecond))})
+	var frozenPart string
+	if !in.FrozenTime.IsZero() {
+		frozenPart = in.FrozenTime.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+	}
+	hash := kernel.Fingerprint('|', in.Name, frozenPart)
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		clk = TestClock{ID: kernel.NewID(prefixTestClock, now), Name: in.Name, FrozenTime: frozen, Status: TestClockReady, CreatedAt: now, UpdatedAt: now}
 		n, err := queries.InsertTestClock(ctx, tx, dbsqlc.InsertTestClockParams{ID: clk.ID, AccountID: c.AccountID, Mode: string(c.Mode),
@@ -338,15 +336,4 @@ func clockNotFound(err error, id string) error {
 		return kernel.NotFoundf("test_clock", "test clock %q not found in this account's test mode", id)
 	}
 	return err
-}
-
-// fingerprint is the request hash of an idempotent create: SHA-256 of the
-// payload's JSON, whose quoting keeps two payloads from sharing one.
-func fingerprint(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("fingerprint: %v", err)) // plain structs always marshal
-	}
-	h := sha256.Sum256(b)
-	return h[:]
 }

@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"net/url"
 	"strings"
@@ -220,9 +219,11 @@ func (s *core) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInpu
 	})
 }
 
+// topUpHash fingerprints a top-up's payload for idempotency. Two URLs side
+// by side once made it ambiguous ("a|b", "c" against "a", "b|c"):
+// kernel.Fingerprint writes such a payload in its versioned form.
 func topUpHash(in CreateTopUpInput, t *TopUp) []byte {
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%s|%s|%s", t.WalletID, t.Asset, canonicalDecimal(t.Credit), canonicalDecimal(t.Paid), t.Currency, in.SuccessURL, in.CancelURL))
-	return h[:]
+	return kernel.Fingerprint('|', t.WalletID, t.Asset, canonicalDecimal(t.Credit), canonicalDecimal(t.Paid), t.Currency, in.SuccessURL, in.CancelURL)
 }
 
 // openCheckout creates the provider's customer (once) and the checkout of

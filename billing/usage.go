@@ -2,10 +2,10 @@ package billing
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -529,13 +529,31 @@ func eventHash(in UsageEventInput, walletID string, sentAt time.Time) ([]byte, e
 	if err != nil {
 		return nil, kernel.Invalidf("data", "data must be a JSON object of numbers and strings")
 	}
-	costs := make([]string, len(in.Costs))
-	for i, c := range in.Costs {
+	return kernel.Fingerprint('|', walletID, in.EventType, sentAt.UTC().Format(time.RFC3339Nano), string(data), costsPart(in.Costs),
+		strconv.FormatBool(in.Costs == nil), in.AuthorizationID), nil
+}
+
+// costsPart writes an event's costs for its fingerprint, in any order:
+// vendor:amount:currency, comma-separated, the form hashes have always had.
+// A vendor or currency that holds one of those separators (or a quote)
+// would make two lists of costs read alike, so such a list is written as a
+// quoted string of its quoted fields instead, which the plain form never is.
+func costsPart(in []rating.Cost) string {
+	costs := make([]string, len(in))
+	ambiguous := false
+	for i, c := range in {
 		costs[i] = c.Vendor + ":" + canonicalDecimal(c.Amount) + ":" + c.Currency
+		ambiguous = ambiguous || strings.ContainsAny(c.Vendor+c.Currency, `,:"`)
+	}
+	if !ambiguous {
+		sort.Strings(costs)
+		return strings.Join(costs, ",")
+	}
+	for i, c := range in {
+		costs[i] = strconv.Quote(c.Vendor) + strconv.Quote(canonicalDecimal(c.Amount)) + strconv.Quote(c.Currency)
 	}
 	sort.Strings(costs)
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%s|%v|%s", walletID, in.EventType, sentAt.UTC().Format(time.RFC3339Nano), data, strings.Join(costs, ","), in.Costs == nil, in.AuthorizationID))
-	return h[:], nil
+	return strconv.Quote(strings.Join(costs, ""))
 }
 
 // canonicalNumbers returns v with every number, and every string that is a

@@ -1,5 +1,5 @@
 // Package kernel holds what every Tollgate package shares: the one error
-// type with its codes, and ids. It
+// type with its codes, ids, and the fingerprints of idempotent requests. It
 // imports nothing of Tollgate and no database, transport or CLI package.
 package kernel
 
