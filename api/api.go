@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/internal/ratelimit"
 	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/webhooks"
 )
@@ -70,8 +71,8 @@ type server struct {
 	log        *slog.Logger
 	opts       Options
 	mux        *http.ServeMux
-	limiter    *keyLimiter
-	hotLimiter *keyLimiter
+	limiter    *ratelimit.PerKey
+	hotLimiter *ratelimit.PerKey
 	routes     []route
 	keys       idempotencyStore // responses stored under Idempotency-Keys
 	requests   atomic.Uint64    // counts keyed requests, to prune old keys now and then
@@ -95,7 +96,7 @@ func newServer(svc *billing.Service, prof *profitability.Service, opts Options) 
 	if opts.BatchBodyLimit <= 0 {
 		opts.BatchBodyLimit = max(DefaultBatchBodyLimit, opts.BodyLimit)
 	}
-	s := &server{svc: svc, prof: prof, log: opts.Logger, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.RateLimit), hotLimiter: newKeyLimiter(opts.HotRateLimit)}
+	s := &server{svc: svc, prof: prof, log: opts.Logger, opts: opts, mux: http.NewServeMux(), limiter: opts.RateLimit.perKey(), hotLimiter: opts.HotRateLimit.perKey()}
 	if svc != nil { // nil only when the OpenAPI document alone is wanted
 		s.keys = idempotencyStore{pool: svc.Pool(), now: svc.Now}
 	}

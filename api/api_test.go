@@ -70,7 +70,7 @@ func newEnv(t *testing.T, opts ...func(*Options)) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	return &env{t: t, svc: svc, server: newServer(svc, profitability.New(pool, svc, profitability.Options{}), o), acct: acct, key: key, logs: logs}
+	return &env{t: t, svc: svc, server: newServer(svc, profitability.New(pool, svc), o), acct: acct, key: key, logs: logs}
 }
 
 // newKey creates a key for an account (a new one when accountID is empty).

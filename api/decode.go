@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -95,9 +97,9 @@ func decodeError(err error) error {
 			b, _ := json.Marshal(de.Value)
 			return badRequest("invalid_field", de.Path, fmt.Sprintf("%s must be an RFC 3339 date-time such as \"2026-11-01T12:00:00Z\"; got %s", de.Path, b))
 		}
-		var be *billing.Error
+		var be *kernel.Error
 		if errors.As(de.Err, &be) {
-			return &apiError{status: http.StatusUnprocessableEntity, typ: typeInvalidRequest, code: billing.EInvalid, param: de.Path, message: de.Error()}
+			return &apiError{status: http.StatusUnprocessableEntity, typ: typeInvalidRequest, code: kernel.EInvalid, param: de.Path, message: de.Error()}
 		}
 	}
 	return badRequest("invalid_field", de.Path, de.Error())
@@ -194,7 +196,7 @@ func (q *query) time(name string) time.Time {
 	return t
 }
 
-func (q *query) decimal(name string) *billing.Decimal {
+func (q *query) decimal(name string) *rating.Decimal {
 	s := q.str(name)
 	if s == "" {
 		return nil

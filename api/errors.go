@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -43,35 +43,35 @@ func badRequest(code, param, message string) *apiError {
 }
 
 func internalError() *apiError {
-	return &apiError{status: http.StatusInternalServerError, typ: typeAPI, code: billing.EInternal, message: billing.ErrorMessage(errors.New(""))}
+	return &apiError{status: http.StatusInternalServerError, typ: typeAPI, code: kernel.EInternal, message: kernel.ErrorMessage(errors.New(""))}
 }
 
 // classify maps any error to its status and envelope. Billing's codes map
-// one to one; anything that is not a *billing.Error or an *apiError is
+// one to one; anything that is not a *kernel.Error or an *apiError is
 // internal, with billing's generic message.
 func classify(err error) (int, wire.ErrorBody) {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae.status, wire.ErrorBody{Type: ae.typ, Code: ae.code, Message: ae.message, Param: ae.param}
 	}
-	code := billing.ErrorCode(err)
-	body := wire.ErrorBody{Code: code, Message: message(err), Param: billing.ErrorField(err)}
+	code := kernel.ErrorCode(err)
+	body := wire.ErrorBody{Code: code, Message: message(err), Param: kernel.ErrorField(err)}
 	var status int
 	switch code {
-	case billing.EInvalid:
+	case kernel.EInvalid:
 		status, body.Type = http.StatusUnprocessableEntity, typeInvalidRequest
-	case billing.ENotFound:
+	case kernel.ENotFound:
 		status, body.Type = http.StatusNotFound, typeInvalidRequest
-	case billing.EConflict:
+	case kernel.EConflict:
 		status, body.Type = http.StatusConflict, typeConflict
-	case billing.EInsufficientFunds:
+	case kernel.EInsufficientFunds:
 		status, body.Type = http.StatusPaymentRequired, typeInsufficientFunds
-	case billing.EUnauthorized:
+	case kernel.EUnauthorized:
 		status, body.Type = http.StatusUnauthorized, typeAuthentication
-	case billing.EUnavailable, billing.EOutcomeUnknown:
+	case kernel.EUnavailable, kernel.EOutcomeUnknown:
 		status, body.Type = http.StatusServiceUnavailable, typeAPI
 	default:
-		status, body.Type, body.Code, body.Param = http.StatusInternalServerError, typeAPI, billing.EInternal, ""
+		status, body.Type, body.Code, body.Param = http.StatusInternalServerError, typeAPI, kernel.EInternal, ""
 	}
 	return status, body
 }

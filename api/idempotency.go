@@ -3,13 +3,12 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // idempotent runs a POST that carries an Idempotency-Key (see the README's
@@ -28,8 +27,8 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, key string, 
 	ctx := r.Context()
 	info := infoFrom(ctx)
 	claim, err := s.keys.claim(ctx, key, requestHash(r, body))
-	if billing.ErrorCode(err) == billing.EInvalid {
-		err = badRequest("invalid_idempotency_key", "Idempotency-Key", billing.ErrorMessage(err))
+	if kernel.ErrorCode(err) == kernel.EInvalid {
+		err = badRequest("invalid_idempotency_key", "Idempotency-Key", kernel.ErrorMessage(err))
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -105,10 +104,7 @@ func requestHash(r *http.Request, body *requestBody) []byte {
 			canonical = b
 		}
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n", r.Method, r.URL.RequestURI())
-	h.Write(canonical)
-	return h.Sum(nil)
+	return kernel.Fingerprint('\n', r.Method, r.URL.RequestURI(), string(canonical))
 }
 
 // recorder passes a response through and keeps a copy to store.

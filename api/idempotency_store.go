@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Idempotency keys let a client retry any write safely: the first request
@@ -98,7 +99,7 @@ func (s idempotencyStore) claim(ctx context.Context, key string, requestHash []b
 			return claim, nil
 		}
 		rec, err := getIdempotencyKey(ctx, s.pool, c, key)
-		if billing.ErrorCode(err) == billing.ENotFound {
+		if kernel.ErrorCode(err) == kernel.ENotFound {
 			continue
 		}
 		if err != nil {
@@ -114,7 +115,7 @@ func (s idempotencyStore) claim(ctx context.Context, key string, requestHash []b
 		}
 		return claim, nil
 	}
-	return idempotencyClaim{}, billing.Errorf(billing.EConflict, "Idempotency-Key %q is being claimed and released concurrently; retry the request", key)
+	return idempotencyClaim{}, kernel.Errorf(kernel.EConflict, "Idempotency-Key %q is being claimed and released concurrently; retry the request", key)
 }
 
 // complete stores the response of a claimed request. It runs
@@ -145,11 +146,11 @@ func (s idempotencyStore) prune(ctx context.Context, limit int) (int64, error) {
 
 func validIdempotencyKey(key string) error {
 	if key == "" || len(key) > MaxIdempotencyKeyLen {
-		return billing.Invalidf("Idempotency-Key", "Idempotency-Key must be 1-%d characters, such as a UUID; got %d", MaxIdempotencyKeyLen, len(key))
+		return kernel.Invalidf("Idempotency-Key", "Idempotency-Key must be 1-%d characters, such as a UUID; got %d", MaxIdempotencyKeyLen, len(key))
 	}
 	for i := 0; i < len(key); i++ {
 		if key[i] < 0x21 || key[i] > 0x7e {
-			return billing.Invalidf("Idempotency-Key", "Idempotency-Key must be printable ASCII without spaces, such as a UUID")
+			return kernel.Invalidf("Idempotency-Key", "Idempotency-Key must be printable ASCII without spaces, such as a UUID")
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // idempotencyEnv is a key store on its own database with a settable clock.
@@ -130,7 +131,7 @@ func TestIdempotencyKeyLifecycle(t *testing.T) {
 
 	t.Run("Invalid", func(t *testing.T) {
 		for _, k := range []string{"", "with space", string(make([]byte, MaxIdempotencyKeyLen+1))} {
-			if _, err := e.svc.claim(e.ctx, k, hash); billing.ErrorCode(err) != billing.EInvalid {
+			if _, err := e.svc.claim(e.ctx, k, hash); kernel.ErrorCode(err) != kernel.EInvalid {
 				t.Errorf("claim(%q) = %v, want invalid", k, err)
 			}
 		}

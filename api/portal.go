@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -13,7 +14,7 @@ func (s *server) createPortalSession(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	if s.opts.PortalLinks == nil {
-		return billing.NotFoundf("portal", "this server does not serve the customer portal")
+		return kernel.NotFoundf("portal", "this server does not serve the customer portal")
 	}
 	url, exp, err := s.opts.PortalLinks(r.Context(), in.Customer, in.ReturnURL)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -33,16 +34,16 @@ func (s *server) createProduct(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, created(isNew), wire.FromProductView(v))
 }
 
-func prices(in []wire.Price) []billing.Price {
-	out := make([]billing.Price, len(in))
+func prices(in []wire.Price) []rating.Price {
+	out := make([]rating.Price, len(in))
 	for i, p := range in {
 		out[i] = p.ToPrice()
 	}
 	return out
 }
 
-func entitlements(in []wire.Entitlement) []billing.Entitlement {
-	out := make([]billing.Entitlement, len(in))
+func entitlements(in []wire.Entitlement) []rating.Entitlement {
+	out := make([]rating.Entitlement, len(in))
 	for i, e := range in {
 		out[i] = e.ToEntitlement()
 	}
@@ -91,7 +92,7 @@ func (s *server) simulate(w http.ResponseWriter, r *http.Request) error {
 	}
 	sim := billing.SimulateInput{Product: r.PathValue("id"), Version: in.Version, Customer: in.Customer, Data: in.Data, Costs: wire.ToCosts(in.Costs)}
 	if in.Prior != nil {
-		sim.Prior = make(map[string]billing.Decimal, len(in.Prior))
+		sim.Prior = make(map[string]rating.Decimal, len(in.Prior))
 		for k, v := range in.Prior {
 			sim.Prior[k] = v.Decimal
 		}

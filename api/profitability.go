@@ -6,8 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -93,7 +94,7 @@ func (s *server) simulateRepricing(w http.ResponseWriter, r *http.Request) error
 	if err := decodeBody(r, &in, false); err != nil {
 		return err
 	}
-	var draft []billing.Price
+	var draft []rating.Price
 	if len(in.Prices) > 0 {
 		draft = prices(in.Prices)
 		for i := range draft {
@@ -126,7 +127,7 @@ func (s *server) setProfitabilityDimensions(w http.ResponseWriter, r *http.Reque
 		return err
 	}
 	if in.Dimensions == nil {
-		return &apiError{status: http.StatusUnprocessableEntity, typ: typeInvalidRequest, code: billing.EInvalid, param: "dimensions",
+		return &apiError{status: http.StatusUnprocessableEntity, typ: typeInvalidRequest, code: kernel.EInvalid, param: "dimensions",
 			message: "dimensions is required: the full list of data keys to group by, such as [\"feature\"] ([] clears it)"}
 	}
 	dims, err := s.prof.SetProfitabilityDimensions(r.Context(), in.Dimensions)

@@ -6,12 +6,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/internal/ratelimit"
 )
 
 // The default per-key rate limits. The hot path (authorize, record, batch,
@@ -91,86 +89,31 @@ func (rl RateLimit) burst() int {
 	if rl.Burst > 0 {
 		return rl.Burst
 	}
-	return max(1, int(math.Ceil(2*rl.PerSecond)))
+	return ratelimit.Burst(rl.PerSecond)
 }
 
-// keyLimiter holds one bucket per API key. A bucket idle long enough to be
-// full again is dropped, so memory follows the keys in use.
-type keyLimiter struct {
-	limit     RateLimit
-	idle      time.Duration // after this a bucket is full again
-	mu        sync.Mutex
-	buckets   map[string]*bucket
-	lastSweep time.Time
-}
-
-type bucket struct {
-	lim     *rate.Limiter
-	seen    time.Time
-	ownRate int32 // the key's own limit the bucket was made for; 0: the default
-}
-
-func newKeyLimiter(rl RateLimit) *keyLimiter {
-	if rl.PerSecond <= 0 {
-		return nil
-	}
-	refill := time.Duration(float64(rl.burst()) / rl.PerSecond * float64(time.Second))
-	return &keyLimiter{limit: rl, idle: max(refill, time.Minute), buckets: map[string]*bucket{}}
-}
-
-// allow takes a token for key, whose own limit is own requests a second
-// (0: the limiter's); when there is none it says how long to wait.
-func (k *keyLimiter) allow(key string, own int32, now time.Time) (bool, time.Duration) {
-	if k == nil {
-		return true, 0
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if now.Sub(k.lastSweep) > k.idle {
-		for id, b := range k.buckets {
-			if now.Sub(b.seen) > k.idle {
-				delete(k.buckets, id)
-			}
-		}
-		k.lastSweep = now
-	}
-	b := k.buckets[key]
-	if b == nil || b.ownRate != own {
-		lim := k.limit
-		if own > 0 {
-			lim = RateLimit{PerSecond: float64(own)}
-		}
-		b = &bucket{lim: rate.NewLimiter(rate.Limit(lim.PerSecond), lim.burst()), ownRate: own}
-		k.buckets[key] = b
-	}
-	b.seen = now
-	r := b.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, d
-	}
-	return true, 0
-}
+// perKey returns the buckets of this limit, one per API key; nil (no limit)
+// for PerSecond 0.
+func (rl RateLimit) perKey() *ratelimit.PerKey { return ratelimit.New(rl.PerSecond, rl.Burst) }
 
 // limit enforces the rate limit of route for key: a 429 with Retry-After
 // (whole seconds, at least 1) and the RateLimit-* headers when the bucket
 // is empty.
 func (s *server) limit(w http.ResponseWriter, route string, c billing.Caller) error {
-	lim, which, own := s.limiter, "management", c.RateLimit
+	lim, shown, which, own := s.limiter, s.opts.RateLimit, "management", c.RateLimit
 	if hotRoutes[route] {
-		lim, which, own = s.hotLimiter, "hot path", c.HotRateLimit
+		lim, shown, which, own = s.hotLimiter, s.opts.HotRateLimit, "hot path", c.HotRateLimit
 	}
-	ok, wait := lim.allow(c.KeyID, own, time.Now())
+	ok, wait, burst := lim.Allow(c.KeyID, own, time.Now())
 	if ok {
 		return nil
 	}
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	shown := lim.limit
 	if own > 0 {
 		shown = RateLimit{PerSecond: float64(own)}
 	}
-	w.Header().Set("RateLimit-Limit", strconv.Itoa(shown.burst()))
+	w.Header().Set("RateLimit-Limit", strconv.Itoa(burst))
 	w.Header().Set("RateLimit-Remaining", "0")
 	w.Header().Set("RateLimit-Reset", strconv.Itoa(secs))
 	return &apiError{status: http.StatusTooManyRequests, typ: typeRateLimit, code: "rate_limited",

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -353,12 +354,12 @@ func (s *server) run(w http.ResponseWriter, r *http.Request, h handlerFunc) {
 func (s *server) authenticate(r *http.Request) (billing.Caller, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return billing.Caller{}, &apiError{status: http.StatusUnauthorized, typ: typeAuthentication, code: billing.EUnauthorized,
+		return billing.Caller{}, &apiError{status: http.StatusUnauthorized, typ: typeAuthentication, code: kernel.EUnauthorized,
 			message: "no API key: send Authorization: Bearer <key> (create one with `tollgate keys create`)"}
 	}
 	scheme, key, _ := strings.Cut(h, " ")
 	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
-		return billing.Caller{}, &apiError{status: http.StatusUnauthorized, typ: typeAuthentication, code: billing.EUnauthorized,
+		return billing.Caller{}, &apiError{status: http.StatusUnauthorized, typ: typeAuthentication, code: kernel.EUnauthorized,
 			message: "the Authorization header must be Bearer <key>"}
 	}
 	return s.svc.Accounts.Authenticate(r.Context(), strings.TrimSpace(key))

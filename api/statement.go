@@ -69,7 +69,7 @@ func (s *server) getStatementHTML(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	ws := wire.FromStatement(st)
-	show := func(d billing.Decimal) string { return rating.Display(d, st.Precision) + " " + st.Asset }
+	show := func(d rating.Decimal) string { return rating.Display(d, st.Precision) + " " + st.Asset }
 	v := statementView{Month: ws.Month, MonthName: st.From.Format("January 2006"), Customer: customerLabel(c), Wallet: st.WalletID, Asset: st.Asset,
 		Period: st.From.Format("2 Jan 2006") + " – " + st.To.AddDate(0, 0, -1).Format("2 Jan 2006"), Generated: s.svc.Now().UTC().Format("2 Jan 2006 15:04 UTC"),
 		Opening: show(st.Opening), Closing: show(st.Closing)}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -102,7 +103,7 @@ func (s *server) configureAutoTopUp(w http.ResponseWriter, r *http.Request) erro
 func (s *server) stripeWebhook(w http.ResponseWriter, r *http.Request) error {
 	m := billing.Mode(r.PathValue("mode"))
 	if m != billing.ModeTest && m != billing.ModeLive {
-		return &apiError{status: http.StatusNotFound, typ: typeInvalidRequest, code: billing.ENotFound, param: "mode",
+		return &apiError{status: http.StatusNotFound, typ: typeInvalidRequest, code: kernel.ENotFound, param: "mode",
 			message: "the webhook URL must end in /test or /live, the mode of the Stripe connection"}
 	}
 	b, err := body(r)
@@ -110,8 +111,8 @@ func (s *server) stripeWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	err = s.svc.Payments.HandlePaymentWebhook(r.Context(), "stripe", r.PathValue("account"), m, b.raw, r.Header)
-	if billing.ErrorCode(err) == billing.EInvalid {
-		return badRequest(billing.EInvalid, billing.ErrorField(err), billing.ErrorMessage(err))
+	if kernel.ErrorCode(err) == kernel.EInvalid {
+		return badRequest(kernel.EInvalid, kernel.ErrorField(err), kernel.ErrorMessage(err))
 	}
 	if err != nil {
 		return err

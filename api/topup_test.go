@@ -57,7 +57,7 @@ func newPayEnv(t *testing.T) *payEnv {
 	if err != nil {
 		t.Fatalf("CreateAPIKey = %v", err)
 	}
-	e := &env{t: t, svc: svc, server: newServer(svc, profitability.New(pool, svc, profitability.Options{}), Options{Logger: log}), acct: acct, key: key, logs: logs}
+	e := &env{t: t, svc: svc, server: newServer(svc, profitability.New(pool, svc), Options{Logger: log}), acct: acct, key: key, logs: logs}
 	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &payEnv{env: e, pay: pay, client: client}
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/webhooks"
 	"github.com/tollgatehq/tollgate/wire"
 )
@@ -40,7 +41,7 @@ var webhookEvents = []webhookEvent{
 // hooks is the webhooks service, or an error when this server has none.
 func (s *server) hooks() (*webhooks.Service, error) {
 	if s.opts.Webhooks == nil {
-		return nil, billing.NotFoundf("", "outgoing webhooks are not enabled on this server")
+		return nil, kernel.NotFoundf("", "outgoing webhooks are not enabled on this server")
 	}
 	return s.opts.Webhooks, nil
 }

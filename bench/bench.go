@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Driver performs billing calls; the service itself or the REST API.
@@ -54,7 +55,7 @@ type Fixture struct {
 func Seed(ctx context.Context, svc *billing.Service, n, clients int, prefix string) (Fixture, error) {
 	f := Fixture{EventType: "bench.call", Customers: make([]string, n)}
 	if _, _, err := svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "bench", Name: "Bench", EventType: f.EventType,
-		Prices: []billing.Price{{Name: "call", Model: billing.PerUnit, Asset: "USD", UnitAmount: billing.MustDecimal("0.01")}}}); err != nil {
+		Prices: []rating.Price{{Name: "call", Model: rating.PerUnit, Asset: "USD", UnitAmount: rating.MustDecimal("0.01")}}}); err != nil {
 		return f, err
 	}
 	var next atomic.Int64
@@ -76,7 +77,7 @@ func Seed(ctx context.Context, svc *billing.Service, n, clients int, prefix stri
 					return
 				}
 				if _, err := svc.CreateAdjustment(ctx, billing.CreateAdjustmentInput{TransactionID: "seed-" + ext, Kind: billing.AdjustTopUp,
-					Customer: ext, Asset: "USD", Amount: billing.MustDecimal("1000000")}); err != nil {
+					Customer: ext, Asset: "USD", Amount: rating.MustDecimal("1000000")}); err != nil {
 					errc <- err
 					return
 				}

@@ -33,7 +33,7 @@ func TestHarness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(svc, profitability.New(pool, svc, profitability.Options{}), api.Options{}))
+	srv := httptest.NewServer(api.New(svc, profitability.New(pool, svc), api.Options{}))
 	defer srv.Close()
 	drivers := map[string]bench.Driver{
 		"service": bench.ServiceDriver{Svc: svc, Ctx: ctx},

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Account is one platform using Tollgate.
@@ -59,10 +60,10 @@ func (s *Accounts) EnsureDefaultAccount(ctx context.Context) (Account, error) {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
 		acct, err = getDefaultAccount(ctx, tx)
-		if ErrorCode(err) != ENotFound {
+		if kernel.ErrorCode(err) != kernel.ENotFound {
 			return err
 		}
-		acct = Account{ID: newID(prefixAccount, s.clock()), Name: "Default account", ReportingCurrency: "USD", IsDefault: true, CreatedAt: s.clock()}
+		acct = Account{ID: kernel.NewID(prefixAccount, s.clock()), Name: "Default account", ReportingCurrency: "USD", IsDefault: true, CreatedAt: s.clock()}
 		inserted, err := insertAccount(ctx, tx, acct)
 		if err != nil {
 			return err
@@ -78,7 +79,7 @@ func (s *Accounts) EnsureDefaultAccount(ctx context.Context) (Account, error) {
 
 // CreateAccount creates a further account (for operators hosting several platforms).
 func (s *Accounts) CreateAccount(ctx context.Context, name string) (Account, error) {
-	acct := Account{ID: newID(prefixAccount, s.clock()), Name: name, ReportingCurrency: "USD", CreatedAt: s.clock()}
+	acct := Account{ID: kernel.NewID(prefixAccount, s.clock()), Name: name, ReportingCurrency: "USD", CreatedAt: s.clock()}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := insertAccount(ctx, tx, acct); err != nil {
 			return err
@@ -114,10 +115,10 @@ func (s *Accounts) CreateAPIKey(ctx context.Context, accountID string, mode Mode
 // account.
 func (s *Accounts) CreateScopedAPIKey(ctx context.Context, accountID string, mode Mode, scope Scope, name string) (APIKey, string, error) {
 	if mode != ModeTest && mode != ModeLive {
-		return APIKey{}, "", Invalidf("mode", "mode must be test or live")
+		return APIKey{}, "", kernel.Invalidf("mode", "mode must be test or live")
 	}
 	if scope != ScopeFull && scope != ScopeReadOnly {
-		return APIKey{}, "", Invalidf("scope", "scope must be full or read_only")
+		return APIKey{}, "", kernel.Invalidf("scope", "scope must be full or read_only")
 	}
 	var raw [24]byte
 	if _, err := rand.Read(raw[:]); err != nil {
@@ -125,12 +126,12 @@ func (s *Accounts) CreateScopedAPIKey(ctx context.Context, accountID string, mod
 	}
 	secret := "tg_" + string(mode) + "_" + encodeBase32(raw[:])
 	if _, err := s.GetAccount(ctx, accountID); err != nil {
-		if ErrorCode(err) == ENotFound {
-			return APIKey{}, "", NotFoundf("account", "account %s not found", accountID)
+		if kernel.ErrorCode(err) == kernel.ENotFound {
+			return APIKey{}, "", kernel.NotFoundf("account", "account %s not found", accountID)
 		}
 		return APIKey{}, "", err
 	}
-	k := APIKey{ID: newID(prefixAPIKey, s.clock()), AccountID: accountID, Mode: mode, Scope: scope, Name: name, Prefix: secret[:keyPrefixLen], CreatedAt: s.clock()}
+	k := APIKey{ID: kernel.NewID(prefixAPIKey, s.clock()), AccountID: accountID, Mode: mode, Scope: scope, Name: name, Prefix: secret[:keyPrefixLen], CreatedAt: s.clock()}
 	if err := insertAPIKey(ctx, s.pool, k, hashKey(secret)); err != nil {
 		return APIKey{}, "", err
 	}
@@ -161,12 +162,12 @@ func (s *Accounts) RevokeAPIKey(ctx context.Context, ref string) (APIKey, error)
 // key caches are cleared as on a revocation). Returns EInvalid, ENotFound.
 func (s *Accounts) SetAPIKeyLimits(ctx context.Context, ref string, rateLimit, hotRateLimit int32) (APIKey, error) {
 	if rateLimit < 0 || hotRateLimit < 0 || rateLimit > 1_000_000 || hotRateLimit > 1_000_000 {
-		return APIKey{}, Invalidf("rate_limit", "rate limits are requests a second between 1 and 1,000,000, or 0 for the server's default")
+		return APIKey{}, kernel.Invalidf("rate_limit", "rate limits are requests a second between 1 and 1,000,000, or 0 for the server's default")
 	}
 	if n, err := queries.CountAPIKeysByRef(ctx, s.pool, ref); err != nil {
-		return APIKey{}, translate(err)
+		return APIKey{}, Translate(err)
 	} else if n > 1 {
-		return APIKey{}, Errorf(EConflict, "%d keys share the prefix %q; use the key id (`tollgate keys list` shows ids)", n, ref)
+		return APIKey{}, kernel.Errorf(kernel.EConflict, "%d keys share the prefix %q; use the key id (`tollgate keys list` shows ids)", n, ref)
 	}
 	opt := func(n int32) *int32 {
 		if n == 0 {
@@ -176,10 +177,10 @@ func (s *Accounts) SetAPIKeyLimits(ctx context.Context, ref string, rateLimit, h
 	}
 	r, err := queries.SetAPIKeyLimits(ctx, s.pool, dbsqlc.SetAPIKeyLimitsParams{Ref: ref, RateLimit: opt(rateLimit), HotRateLimit: opt(hotRateLimit)})
 	if err != nil {
-		if ErrorCode(translate(err)) == ENotFound {
-			return APIKey{}, NotFoundf("key", "no active API key %q; `tollgate keys list` shows ids and prefixes", ref)
+		if kernel.ErrorCode(Translate(err)) == kernel.ENotFound {
+			return APIKey{}, kernel.NotFoundf("key", "no active API key %q; `tollgate keys list` shows ids and prefixes", ref)
 		}
-		return APIKey{}, translate(err)
+		return APIKey{}, Translate(err)
 	}
 	s.cache.keys.Clear()
 	if nerr := queries.NotifyAPIKeys(ctx, TranslateErrors(s.pool), r.ID); nerr != nil {
@@ -192,15 +193,15 @@ func (s *Accounts) SetAPIKeyLimits(ctx context.Context, ref string, rateLimit, h
 // unknown, malformed or revoked keys; the message never repeats the key.
 func (s *Accounts) Authenticate(ctx context.Context, secret string) (Caller, error) {
 	if !strings.HasPrefix(secret, "tg_test_") && !strings.HasPrefix(secret, "tg_live_") {
-		return Caller{}, Errorf(EUnauthorized, "invalid API key: keys start with tg_test_ or tg_live_; create one with `tollgate keys create`")
+		return Caller{}, kernel.Errorf(kernel.EUnauthorized, "invalid API key: keys start with tg_test_ or tg_live_; create one with `tollgate keys create`")
 	}
 	hash := hashKey(secret)
 	if e, ok := s.cache.keys.Load(string(hash)); ok && time.Since(e.(keyEntry).at) < keyTTL {
 		return e.(keyEntry).caller, nil
 	}
 	k, err := authenticateKey(ctx, s.pool, hash, s.clock())
-	if ErrorCode(err) == ENotFound {
-		return Caller{}, Errorf(EUnauthorized, "invalid or revoked API key (%s…)", secret[:min(len(secret), keyPrefixLen)])
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return Caller{}, kernel.Errorf(kernel.EUnauthorized, "invalid or revoked API key (%s…)", secret[:min(len(secret), keyPrefixLen)])
 	}
 	if err != nil {
 		return Caller{}, err

@@ -8,31 +8,32 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 func accountFromRow(r dbsqlc.Account) Account {
 	return Account{ID: r.ID, Name: r.Name, ReportingCurrency: r.ReportingCurrency, IsDefault: r.IsDefault, CreatedAt: r.CreatedAt}
 }
 
-func getDefaultAccount(ctx context.Context, db dbtx) (Account, error) {
+func getDefaultAccount(ctx context.Context, db DBTX) (Account, error) {
 	r, err := queries.GetDefaultAccount(ctx, db)
-	return accountFromRow(r), translate(err)
+	return accountFromRow(r), Translate(err)
 }
 
 // GetAccount returns an account by id. Returns ENotFound.
 func (s *Accounts) GetAccount(ctx context.Context, id string) (Account, error) {
 	r, err := queries.GetAccount(ctx, s.pool, id)
-	return accountFromRow(r), translate(err)
+	return accountFromRow(r), Translate(err)
 }
 
-func insertAccount(ctx context.Context, db dbtx, a Account) (bool, error) {
+func insertAccount(ctx context.Context, db DBTX, a Account) (bool, error) {
 	n, err := queries.InsertAccount(ctx, db, dbsqlc.InsertAccountParams{
 		ID: a.ID, Name: a.Name, ReportingCurrency: a.ReportingCurrency, IsDefault: a.IsDefault, CreatedAt: a.CreatedAt})
-	return n == 1, translate(err)
+	return n == 1, Translate(err)
 }
 
-func insertAPIKey(ctx context.Context, db dbtx, k APIKey, hash []byte) error {
-	return translate(queries.InsertAPIKey(ctx, db, dbsqlc.InsertAPIKeyParams{
+func insertAPIKey(ctx context.Context, db DBTX, k APIKey, hash []byte) error {
+	return Translate(queries.InsertAPIKey(ctx, db, dbsqlc.InsertAPIKeyParams{
 		ID: k.ID, AccountID: k.AccountID, Mode: string(k.Mode), Scope: string(k.Scope), Name: k.Name, Prefix: k.Prefix, Hash: hash, CreatedAt: k.CreatedAt}))
 }
 
@@ -51,10 +52,10 @@ func apiKeyFromRow(r dbsqlc.ListAPIKeysRow) APIKey {
 	return k
 }
 
-func listAPIKeys(ctx context.Context, db dbtx, accountID string) ([]APIKey, error) {
+func listAPIKeys(ctx context.Context, db DBTX, accountID string) ([]APIKey, error) {
 	rows, err := queries.ListAPIKeys(ctx, db, nullable(accountID))
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	keys := make([]APIKey, len(rows))
 	for i, r := range rows {
@@ -65,33 +66,33 @@ func listAPIKeys(ctx context.Context, db dbtx, accountID string) ([]APIKey, erro
 
 // revokeAPIKey revokes the key with this id, or the only key with this prefix;
 // a prefix several keys share is EConflict and revokes nothing.
-func revokeAPIKey(ctx context.Context, db dbtx, ref string, now time.Time) (APIKey, error) {
+func revokeAPIKey(ctx context.Context, db DBTX, ref string, now time.Time) (APIKey, error) {
 	n, err := queries.CountAPIKeysByRef(ctx, db, ref)
 	if err != nil {
-		return APIKey{}, translate(err)
+		return APIKey{}, Translate(err)
 	}
 	if n > 1 {
-		return APIKey{}, Errorf(EConflict, "%d keys share the prefix %q; revoke by key id (`tollgate keys list` shows ids)", n, ref)
+		return APIKey{}, kernel.Errorf(kernel.EConflict, "%d keys share the prefix %q; revoke by key id (`tollgate keys list` shows ids)", n, ref)
 	}
 	r, err := queries.RevokeAPIKey(ctx, db, dbsqlc.RevokeAPIKeyParams{Ref: ref, Now: now})
 	k := apiKeyFromRow(dbsqlc.ListAPIKeysRow(r))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return k, NotFoundf("key", "API key %q not found; `tollgate keys list` shows ids and prefixes", ref)
+		return k, kernel.NotFoundf("key", "API key %q not found; `tollgate keys list` shows ids and prefixes", ref)
 	}
-	return k, translate(err)
+	return k, Translate(err)
 }
 
 // authenticateKey finds an unrevoked key by hash and notes its use; the write
 // happens at most once a minute per key so authentication stays a read.
-func authenticateKey(ctx context.Context, db dbtx, hash []byte, now time.Time) (APIKey, error) {
+func authenticateKey(ctx context.Context, db DBTX, hash []byte, now time.Time) (APIKey, error) {
 	r, err := queries.GetActiveAPIKeyByHash(ctx, db, hash)
 	k := apiKeyFromRow(dbsqlc.ListAPIKeysRow(r))
 	if err != nil {
-		return k, translate(err)
+		return k, Translate(err)
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > time.Minute {
 		if err := queries.TouchAPIKey(ctx, db, dbsqlc.TouchAPIKeyParams{ID: k.ID, LastUsedAt: &now}); err != nil {
-			return k, translate(err)
+			return k, Translate(err)
 		}
 	}
 	return k, nil

@@ -2,12 +2,15 @@ package billing
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // AdjustmentKind is what a manual movement does.
@@ -31,7 +34,7 @@ type CreateAdjustmentInput struct {
 	Customer      string // id or external_id
 	Wallet        string // wallet id or name; empty: the default wallet
 	Asset         string
-	Amount        Decimal // positive; a correction may be negative
+	Amount        rating.Decimal // positive; a correction may be negative
 	Reason        string
 	// Credits (gift, top_up, positive correction):
 	ExpiresAt *time.Time
@@ -39,7 +42,7 @@ type CreateAdjustmentInput struct {
 	Purpose   LotPurpose // correction credits only; default promotion
 	// top_up: what the customer paid, the lot's revenue basis. Defaults to the
 	// amount itself when the asset is a currency.
-	PaidAmount   *Decimal
+	PaidAmount   *rating.Decimal
 	PaidCurrency string
 	// refund: the paid lot to refund; empty refunds paid lots newest first.
 	LotID string
@@ -53,7 +56,7 @@ type Adjustment struct {
 	WalletID      string
 	CustomerID    string
 	Asset         string
-	Amount        Decimal
+	Amount        rating.Decimal
 	Reason        string
 	LotID         string
 	LedgerTxnID   string
@@ -65,7 +68,7 @@ type Adjustment struct {
 // CreateAdjustment applies a gift, top-up, charge, refund or correction.
 // Returns EInvalid, ENotFound, EConflict, EInsufficientFunds.
 func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput) (Adjustment, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Adjustment{}, err
 	}
@@ -85,7 +88,7 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 		}
 		precision = asset.Precision
 		if movesMoney(in.Kind, asset) {
-			if err := CheckWholeUnits("amount", in.Amount, asset.Code, asset.Precision); err != nil {
+			if err := rating.CheckWholeUnits("amount", in.Amount, asset.Code, asset.Precision); err != nil {
 				return err
 			}
 		}
@@ -93,8 +96,8 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 		if err != nil {
 			return err
 		}
-		adj = Adjustment{ID: newID(prefixAdjustment, now), TransactionID: in.TransactionID, Kind: in.Kind, WalletID: w.ID, CustomerID: w.CustomerID,
-			Asset: asset.Code, Amount: in.Amount, Reason: in.Reason, LedgerTxnID: newID(prefixTransaction, now), CreatedAt: now}
+		adj = Adjustment{ID: kernel.NewID(prefixAdjustment, now), TransactionID: in.TransactionID, Kind: in.Kind, WalletID: w.ID, CustomerID: w.CustomerID,
+			Asset: asset.Code, Amount: in.Amount, Reason: in.Reason, LedgerTxnID: kernel.NewID(prefixTransaction, now), CreatedAt: now}
 		hash := adjustmentHash(in, w.ID)
 		inserted, err := insertAdjustment(ctx, tx, c, adj, hash)
 		if err != nil {
@@ -106,7 +109,7 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 				return err
 			}
 			if string(oldHash) != string(hash) {
-				return Errorf(EConflict, "transaction_id %q was already used for a different adjustment (%s %s %s); use a new transaction_id for a new adjustment", in.TransactionID, old.Kind, old.Amount, old.Asset)
+				return kernel.Errorf(kernel.EConflict, "transaction_id %q was already used for a different adjustment (%s %s %s); use a new transaction_id for a new adjustment", in.TransactionID, old.Kind, old.Amount, old.Asset)
 			}
 			adj = old
 			adj.Replayed = true
@@ -135,7 +138,7 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 		}
 		credit := in.Kind == AdjustGift || in.Kind == AdjustTopUp || (in.Kind == AdjustCorrection && in.Amount.IsPositive())
 		s.queueBalanceAlerts(batch, now, credit, b)
-		return translate(tx.SendBatch(ctx, batch).Close())
+		return Translate(tx.SendBatch(ctx, batch).Close())
 	})
 	if err != nil {
 		return Adjustment{}, err
@@ -147,7 +150,7 @@ func (s *Service) CreateAdjustment(ctx context.Context, in CreateAdjustmentInput
 	if err != nil {
 		return Adjustment{}, err
 	}
-	adj.Balance = Balance{Asset: adj.Asset, Precision: precision, Total: Zero, Held: Zero, Available: Zero, Debt: Zero, CreditLimit: Zero, Lots: []Lot{}}
+	adj.Balance = Balance{Asset: adj.Asset, Precision: precision, Total: rating.Zero, Held: rating.Zero, Available: rating.Zero, Debt: rating.Zero, CreditLimit: rating.Zero, Lots: []Lot{}}
 	for _, b := range view.Balances {
 		if b.Asset == adj.Asset {
 			adj.Balance = b
@@ -166,30 +169,30 @@ func movesMoney(kind AdjustmentKind, asset Asset) bool {
 
 func validateAdjustment(in CreateAdjustmentInput) error {
 	if strings.TrimSpace(in.TransactionID) == "" || len(in.TransactionID) > 200 {
-		return Invalidf("transaction_id", "transaction_id is required: a unique id you choose for this adjustment (1-200 characters), so a retry never applies it twice")
+		return kernel.Invalidf("transaction_id", "transaction_id is required: a unique id you choose for this adjustment (1-200 characters), so a retry never applies it twice")
 	}
-	if err := CheckAmount("amount", in.Amount); err != nil {
+	if err := rating.CheckAmount("amount", in.Amount); err != nil {
 		return err
 	}
 	if in.PaidAmount != nil {
-		if err := CheckAmount("paid_amount", *in.PaidAmount); err != nil {
+		if err := rating.CheckAmount("paid_amount", *in.PaidAmount); err != nil {
 			return err
 		}
 	}
 	switch in.Kind {
 	case AdjustGift, AdjustTopUp, AdjustCharge, AdjustRefund:
 		if !in.Amount.IsPositive() {
-			return Invalidf("amount", "amount must be above zero for a %s; got %s", in.Kind, in.Amount)
+			return kernel.Invalidf("amount", "amount must be above zero for a %s; got %s", in.Kind, in.Amount)
 		}
 	case AdjustCorrection:
 		if in.Amount.IsZero() {
-			return Invalidf("amount", "a correction's amount must not be zero: positive credits the wallet, negative debits it")
+			return kernel.Invalidf("amount", "a correction's amount must not be zero: positive credits the wallet, negative debits it")
 		}
 	default:
-		return Invalidf("kind", "kind must be one of gift, top_up, charge, refund, correction; got %q", in.Kind)
+		return kernel.Invalidf("kind", "kind must be one of gift, top_up, charge, refund, correction; got %q", in.Kind)
 	}
 	if in.Purpose != "" && in.Purpose != LotPromotion && in.Purpose != LotBundled && in.Purpose != LotPaid {
-		return Invalidf("purpose", "purpose must be promotion, bundled or paid; got %q", in.Purpose)
+		return kernel.Invalidf("purpose", "purpose must be promotion, bundled or paid; got %q", in.Purpose)
 	}
 	return nil
 }
@@ -198,7 +201,7 @@ func (s *core) applyAdjustment(ctx context.Context, tx txn, b *balanceState, in 
 	p := &posting{id: adj.LedgerTxnID, kind: string(in.Kind), reference: adj.ID, walletID: b.walletID, description: in.Reason}
 	b.postings = append(b.postings, p)
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(b.now) {
-		return "", Invalidf("expires_at", "expires_at %s is not in the future", in.ExpiresAt.Format(time.RFC3339))
+		return "", kernel.Invalidf("expires_at", "expires_at %s is not in the future", in.ExpiresAt.Format(time.RFC3339))
 	}
 	switch {
 	case in.Kind == AdjustGift:
@@ -219,7 +222,7 @@ func (s *core) applyAdjustment(ctx context.Context, tx txn, b *balanceState, in 
 		}
 		l := &Lot{Purpose: purpose, Amount: in.Amount, Priority: in.Priority, ExpiresAt: in.ExpiresAt}
 		if purpose == LotPaid {
-			zero := Zero
+			zero := rating.Zero
 			l.RevenueBasis, l.RevenueCurrency = &zero, b.asset.Code
 		}
 		b.credit(p, LedgerCorrections, l)
@@ -227,7 +230,7 @@ func (s *core) applyAdjustment(ctx context.Context, tx txn, b *balanceState, in 
 	case in.Kind == AdjustCharge || in.Kind == AdjustCorrection:
 		amount := in.Amount.Abs()
 		if room := b.available().Add(b.creditLimit); amount.GreaterThan(room) {
-			return "", &Error{Code: EInsufficientFunds, Field: "amount", Message: fmt.Sprintf(
+			return "", &kernel.Error{Code: kernel.EInsufficientFunds, Field: "amount", Message: fmt.Sprintf(
 				"insufficient funds: the %s needs %s %s but %s %s is available (credit limit %s); top up the wallet or raise its credit limit",
 				in.Kind, amount, b.asset.Code, b.available(), b.asset.Code, b.creditLimit)}
 		}
@@ -255,25 +258,25 @@ func (s *core) refund(ctx context.Context, tx txn, b *balanceState, p *posting, 
 	}
 	if in.LotID != "" && len(targets) == 0 {
 		if _, err := getLot(ctx, tx, b.walletID, in.LotID); err != nil {
-			return "", NotFoundf("lot_id", "lot %s not found in this wallet", in.LotID).With(ActFindLot)
+			return "", kernel.NotFoundf("lot_id", "lot %s not found in this wallet", in.LotID).With(ActFindLot)
 		}
-		return "", Invalidf("lot_id", "lot %s cannot be refunded: only paid lots with value left (not expired) can", in.LotID).With(ActFindLot)
+		return "", kernel.Invalidf("lot_id", "lot %s cannot be refunded: only paid lots with value left (not expired) can", in.LotID).With(ActFindLot)
 	}
-	refundable := Zero
+	refundable := rating.Zero
 	for _, l := range targets {
 		refundable = refundable.Add(l.Remaining)
 	}
 	if in.Amount.GreaterThan(refundable) {
-		whole, rest := WholeUnits(refundable, b.asset.Precision)
-		fmtA := func(d Decimal) string { return FormatAmount(d, b.asset.Precision) }
+		whole, rest := rating.WholeUnits(refundable, b.asset.Precision)
+		fmtA := func(d rating.Decimal) string { return rating.FormatAmount(d, b.asset.Precision) }
 		if rest.IsZero() {
-			return "", Invalidf("amount", "refund of %s %s exceeds what the paid lot(s) hold (%s %s); refund at most that", fmtA(in.Amount), b.asset.Code, fmtA(refundable), b.asset.Code)
+			return "", kernel.Invalidf("amount", "refund of %s %s exceeds what the paid lot(s) hold (%s %s); refund at most that", fmtA(in.Amount), b.asset.Code, fmtA(refundable), b.asset.Code)
 		}
-		return "", Invalidf("amount", "refund of %s %s exceeds what the paid lot(s) hold (%s %s); a refund moves whole units, so refund at most %s %s; the remaining %s %s stays in the wallet, spendable",
+		return "", kernel.Invalidf("amount", "refund of %s %s exceeds what the paid lot(s) hold (%s %s); a refund moves whole units, so refund at most %s %s; the remaining %s %s stays in the wallet, spendable",
 			fmtA(in.Amount), b.asset.Code, fmtA(refundable), b.asset.Code, fmtA(whole), b.asset.Code, fmtA(rest), b.asset.Code)
 	}
 	if in.Amount.GreaterThan(b.available()) {
-		return "", &Error{Code: EInsufficientFunds, Field: "amount", Message: fmt.Sprintf(
+		return "", &kernel.Error{Code: kernel.EInsufficientFunds, Field: "amount", Message: fmt.Sprintf(
 			"refund of %s %s exceeds the available balance (%s %s); void open authorizations first", in.Amount, b.asset.Code, b.available(), b.asset.Code)}
 	}
 	p.add(entry{account: LedgerFunding, asset: b.asset.Code, amount: in.Amount})
@@ -305,16 +308,16 @@ func (s *core) revenueBasis(ctx context.Context, tx txn, b *balanceState, in Cre
 	switch {
 	case in.PaidAmount != nil:
 		if in.PaidAmount.IsNegative() {
-			return Invalidf("paid_amount", "paid_amount must not be negative")
+			return kernel.Invalidf("paid_amount", "paid_amount must not be negative")
 		}
 		if in.PaidCurrency == "" {
-			return Invalidf("paid_currency", "paid_currency is required with paid_amount, such as \"USD\"")
+			return kernel.Invalidf("paid_currency", "paid_currency is required with paid_amount, such as \"USD\"")
 		}
 		cur, err := s.assetTx(ctx, tx, b.c, "paid_currency", in.PaidCurrency)
 		if err != nil {
 			return err
 		}
-		if err := CheckWholeUnits("paid_amount", *in.PaidAmount, cur.Code, cur.Precision); err != nil {
+		if err := rating.CheckWholeUnits("paid_amount", *in.PaidAmount, cur.Code, cur.Precision); err != nil {
 			return err
 		}
 		basis := *in.PaidAmount
@@ -323,13 +326,14 @@ func (s *core) revenueBasis(ctx context.Context, tx txn, b *balanceState, in Cre
 		basis := in.Amount
 		l.RevenueBasis, l.RevenueCurrency = &basis, b.asset.Code
 	default:
-		return Invalidf("paid_amount", "a top_up of %s needs paid_amount and paid_currency: what the customer paid for these %s (the revenue they stand for)", b.asset.Code, b.asset.Code)
+		return kernel.Invalidf("paid_amount", "a top_up of %s needs paid_amount and paid_currency: what the customer paid for these %s (the revenue they stand for)", b.asset.Code, b.asset.Code)
 	}
 	return nil
 }
 
 // adjustmentHash fingerprints an adjustment's payload for idempotency; decimals
-// are normalised so "10" and "10.00" are the same payload.
+// are normalised so "10" and "10.00" are the same payload. The reason is
+// quoted, as it always was: free text carries its own delimiters.
 func adjustmentHash(in CreateAdjustmentInput, walletID string) []byte {
 	var exp, paid string
 	if in.ExpiresAt != nil {
@@ -338,6 +342,6 @@ func adjustmentHash(in CreateAdjustmentInput, walletID string) []byte {
 	if in.PaidAmount != nil {
 		paid = in.PaidAmount.String()
 	}
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%q|%s|%d|%s|%s|%s|%s", in.Kind, walletID, in.Asset, in.Amount.String(), in.Reason, exp, in.Priority, in.Purpose, paid, in.PaidCurrency, in.LotID))
-	return h[:]
+	return kernel.Fingerprint('|', string(in.Kind), walletID, in.Asset, in.Amount.String(), strconv.Quote(in.Reason), exp,
+		strconv.Itoa(in.Priority), string(in.Purpose), paid, in.PaidCurrency, in.LotID)
 }

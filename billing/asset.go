@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // AssetKind tells a currency from a custom unit.
@@ -35,7 +38,7 @@ type Asset struct {
 type AssetRate struct {
 	Asset       string
 	Currency    string
-	Rate        Decimal
+	Rate        rating.Decimal
 	EffectiveAt time.Time
 	CreatedAt   time.Time
 }
@@ -52,7 +55,7 @@ var assetCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
 // ListAssets lists the caller's assets, currencies first.
 func (s *Catalog) ListAssets(ctx context.Context) ([]Asset, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +64,7 @@ func (s *Catalog) ListAssets(ctx context.Context) ([]Asset, error) {
 
 // GetAsset returns an asset by code. Returns ENotFound with the known codes.
 func (s *Catalog) GetAsset(ctx context.Context, code string) (Asset, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Asset{}, err
 	}
@@ -69,9 +72,9 @@ func (s *Catalog) GetAsset(ctx context.Context, code string) (Asset, error) {
 }
 
 // assetTx loads an asset by code; a miss names the codes that exist.
-func (s *core) assetTx(ctx context.Context, db dbtx, c Caller, field, code string) (Asset, error) {
+func (s *core) assetTx(ctx context.Context, db DBTX, c Caller, field, code string) (Asset, error) {
 	a, err := getAsset(ctx, db, c, code)
-	if ErrorCode(err) != ENotFound {
+	if kernel.ErrorCode(err) != kernel.ENotFound {
 		return a, err
 	}
 	all, lerr := listAssets(ctx, db, c)
@@ -82,21 +85,21 @@ func (s *core) assetTx(ctx context.Context, db dbtx, c Caller, field, code strin
 	for i, x := range all {
 		codes[i] = x.Code
 	}
-	return a, NotFoundf(field, "asset %q not found; existing assets: %s", code, strings.Join(codes, ", ")).With(ActCreateAsset)
+	return a, kernel.NotFoundf(field, "asset %q not found; existing assets: %s", code, strings.Join(codes, ", ")).With(ActCreateAsset)
 }
 
 // CreateAsset creates a custom asset. Creating the same asset again returns it
 // with created false; the same code with other settings is EConflict.
 func (s *Catalog) CreateAsset(ctx context.Context, in CreateAssetInput) (a Asset, created bool, err error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Asset{}, false, err
 	}
 	if !assetCodeRE.MatchString(in.Code) {
-		return Asset{}, false, Invalidf("code", "code %q is not valid: use 1-32 lower-case letters, digits or _ starting with a letter, such as \"credits\" or \"gpu_hours\" (upper-case codes are ISO currencies, which are built in)", in.Code)
+		return Asset{}, false, kernel.Invalidf("code", "code %q is not valid: use 1-32 lower-case letters, digits or _ starting with a letter, such as \"credits\" or \"gpu_hours\" (upper-case codes are ISO currencies, which are built in)", in.Code)
 	}
-	if in.Precision < 0 || in.Precision > MaxPrecision {
-		return Asset{}, false, Invalidf("precision", "precision must be between 0 and %d decimal places; got %d", MaxPrecision, in.Precision)
+	if in.Precision < 0 || in.Precision > rating.MaxPrecision {
+		return Asset{}, false, kernel.Invalidf("precision", "precision must be between 0 and %d decimal places; got %d", rating.MaxPrecision, in.Precision)
 	}
 	if strings.TrimSpace(in.Name) == "" {
 		in.Name = in.Code
@@ -113,7 +116,7 @@ func (s *Catalog) CreateAsset(ctx context.Context, in CreateAssetInput) (a Asset
 			return err
 		}
 		if old.Name != a.Name || old.Symbol != a.Symbol || old.Precision != a.Precision {
-			return Errorf(EConflict, "asset %s already exists (name %q, symbol %q, precision %d); asset settings cannot change: use another code", old.Code, old.Name, old.Symbol, old.Precision)
+			return kernel.Errorf(kernel.EConflict, "asset %s already exists (name %q, symbol %q, precision %d); asset settings cannot change: use another code", old.Code, old.Name, old.Symbol, old.Precision)
 		}
 		a = old
 		return nil
@@ -125,7 +128,7 @@ func (s *Catalog) CreateAsset(ctx context.Context, in CreateAssetInput) (a Asset
 type AddAssetRateInput struct {
 	Asset       string
 	Currency    string
-	Rate        Decimal
+	Rate        rating.Decimal
 	EffectiveAt time.Time // zero means now
 }
 
@@ -133,15 +136,15 @@ type AddAssetRateInput struct {
 // rate with a later EffectiveAt takes over from then on. Returns EInvalid,
 // ENotFound, EConflict (another rate at the same instant).
 func (s *Catalog) AddAssetRate(ctx context.Context, in AddAssetRateInput) (AssetRate, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return AssetRate{}, err
 	}
-	if err := CheckAmount("rate", in.Rate); err != nil {
+	if err := rating.CheckAmount("rate", in.Rate); err != nil {
 		return AssetRate{}, err
 	}
 	if !in.Rate.IsPositive() {
-		return AssetRate{}, Invalidf("rate", "rate must be above zero: the value of 1 %s in %s, such as \"0.05\"", in.Asset, in.Currency)
+		return AssetRate{}, kernel.Invalidf("rate", "rate must be above zero: the value of 1 %s in %s, such as \"0.05\"", in.Asset, in.Currency)
 	}
 	now := s.clock()
 	r := AssetRate{Asset: in.Asset, Currency: in.Currency, Rate: in.Rate, EffectiveAt: in.EffectiveAt.UTC().Truncate(time.Microsecond), CreatedAt: now}
@@ -157,10 +160,10 @@ func (s *Catalog) AddAssetRate(ctx context.Context, in AddAssetRateInput) (Asset
 			return err
 		}
 		if cur.Kind != AssetCurrency {
-			return Invalidf("currency", "currency must be a currency such as USD; %s is a custom asset", cur.Code)
+			return kernel.Invalidf("currency", "currency must be a currency such as USD; %s is a custom asset", cur.Code)
 		}
 		if in.Asset == in.Currency {
-			return Invalidf("currency", "an asset's rate to itself is always 1; name another currency")
+			return kernel.Invalidf("currency", "an asset's rate to itself is always 1; name another currency")
 		}
 		inserted, err := insertRate(ctx, tx, c, r)
 		if err != nil || inserted {
@@ -171,14 +174,14 @@ func (s *Catalog) AddAssetRate(ctx context.Context, in AddAssetRateInput) (Asset
 			r = old
 			return nil
 		}
-		return Errorf(EConflict, "a rate from %s to %s already takes effect at %s; add the new rate with a later effective_at", r.Asset, r.Currency, r.EffectiveAt.Format(time.RFC3339Nano))
+		return kernel.Errorf(kernel.EConflict, "a rate from %s to %s already takes effect at %s; add the new rate with a later effective_at", r.Asset, r.Currency, r.EffectiveAt.Format(time.RFC3339Nano))
 	})
 	return r, err
 }
 
 // ListAssetRates lists an asset's rates, newest first.
 func (s *Catalog) ListAssetRates(ctx context.Context, asset string) ([]AssetRate, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +194,8 @@ func (s *Catalog) ListAssetRates(ctx context.Context, asset string) ([]AssetRate
 type QuoteInput struct {
 	Asset          string
 	Currency       string // empty: the currency of the asset's latest rate
-	AssetAmount    *Decimal
-	CurrencyAmount *Decimal
+	AssetAmount    *rating.Decimal
+	CurrencyAmount *rating.Decimal
 	At             time.Time // zero means now
 }
 
@@ -202,10 +205,10 @@ type QuoteInput struct {
 type Quote struct {
 	Asset          string
 	Currency       string
-	Rate           Decimal
+	Rate           rating.Decimal
 	RateEffective  time.Time
-	AssetAmount    Decimal
-	CurrencyAmount Decimal
+	AssetAmount    rating.Decimal
+	CurrencyAmount rating.Decimal
 	At             time.Time
 	// The precisions of the asset and the currency, for showing the amounts.
 	AssetPrecision, CurrencyPrecision int32
@@ -214,19 +217,19 @@ type Quote struct {
 // Quote converts between an asset and a currency at a dated rate. Returns
 // EInvalid, ENotFound (asset or rate).
 func (s *Catalog) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Quote{}, err
 	}
-	for field, d := range map[string]*Decimal{"asset_amount": in.AssetAmount, "currency_amount": in.CurrencyAmount} {
+	for field, d := range map[string]*rating.Decimal{"asset_amount": in.AssetAmount, "currency_amount": in.CurrencyAmount} {
 		if d != nil {
-			if err := CheckAmount(field, *d); err != nil {
+			if err := rating.CheckAmount(field, *d); err != nil {
 				return Quote{}, err
 			}
 		}
 	}
 	if (in.AssetAmount == nil) == (in.CurrencyAmount == nil) {
-		return Quote{}, Invalidf("asset_amount", "set exactly one of asset_amount (what do N %s cost?) and currency_amount (what does this money buy?)", in.Asset)
+		return Quote{}, kernel.Invalidf("asset_amount", "set exactly one of asset_amount (what do N %s cost?) and currency_amount (what does this money buy?)", in.Asset)
 	}
 	at := in.At.UTC()
 	if in.At.IsZero() {
@@ -242,7 +245,7 @@ func (s *Catalog) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 			return Quote{}, err
 		}
 		if len(rates) == 0 {
-			return Quote{}, NotFoundf("asset", "%s has no exchange rate (a rate says what 1 %s is worth, e.g. 0.05 USD)", asset.Code, asset.Code).With(ActAddAssetRate)
+			return Quote{}, kernel.NotFoundf("asset", "%s has no exchange rate (a rate says what 1 %s is worth, e.g. 0.05 USD)", asset.Code, asset.Code).With(ActAddAssetRate)
 		}
 		in.Currency = rates[0].Currency
 	}
@@ -258,29 +261,29 @@ func (s *Catalog) Quote(ctx context.Context, in QuoteInput) (Quote, error) {
 		AssetPrecision: asset.Precision, CurrencyPrecision: cur.Precision}
 	if in.AssetAmount != nil {
 		if in.AssetAmount.IsNegative() {
-			return Quote{}, Invalidf("asset_amount", "asset_amount must not be negative")
+			return Quote{}, kernel.Invalidf("asset_amount", "asset_amount must not be negative")
 		}
 		q.AssetAmount = *in.AssetAmount
-		q.CurrencyAmount = Accrue(in.AssetAmount.Mul(rate.Rate))
+		q.CurrencyAmount = rating.Accrue(in.AssetAmount.Mul(rate.Rate))
 	} else {
 		if in.CurrencyAmount.IsNegative() {
-			return Quote{}, Invalidf("currency_amount", "currency_amount must not be negative")
+			return Quote{}, kernel.Invalidf("currency_amount", "currency_amount must not be negative")
 		}
 		q.CurrencyAmount = *in.CurrencyAmount
-		q.AssetAmount, _ = Divide(*in.CurrencyAmount, rate.Rate)
+		q.AssetAmount, _ = rating.Divide(*in.CurrencyAmount, rate.Rate)
 	}
 	return q, nil
 }
 
 // rateAt returns the rate from asset to currency in force at t (1 for an asset
 // to itself). Returns ENotFound naming the fix.
-func (s *core) rateAt(ctx context.Context, db dbtx, c Caller, asset, currency string, t time.Time) (AssetRate, error) {
+func (s *core) rateAt(ctx context.Context, db DBTX, c Caller, asset, currency string, t time.Time) (AssetRate, error) {
 	if asset == currency {
-		return AssetRate{Asset: asset, Currency: currency, Rate: decimalOne}, nil
+		return AssetRate{Asset: asset, Currency: currency, Rate: rating.One}, nil
 	}
 	r, err := rateAt(ctx, db, c, asset, currency, t)
-	if ErrorCode(err) == ENotFound {
-		return r, NotFoundf("currency", "no rate from %s to %s in force at %s (a rate applies from its effective_at on)", asset, currency, t.Format(time.RFC3339)).With(ActAddAssetRate)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return r, kernel.NotFoundf("currency", "no rate from %s to %s in force at %s (a rate applies from its effective_at on)", asset, currency, t.Format(time.RFC3339)).With(ActAddAssetRate)
 	}
 	return r, err
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 func (e *env) asset(t *testing.T, code string, precision int32) billing.Asset {
@@ -54,7 +56,7 @@ func TestBuiltinCurrencies(t *testing.T) {
 	}
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, err := e.svc.Catalog.GetAsset(e.ctx, "credits")
-		wantField(t, "GetAsset(credits)", err, billing.ENotFound, "asset")
+		wantField(t, "GetAsset(credits)", err, kernel.ENotFound, "asset")
 		if !strings.Contains(err.Error(), "USD") || !strings.Contains(err.Error(), "create_asset") {
 			t.Errorf("GetAsset(credits) error %q does not name the existing assets and create_asset", err)
 		}
@@ -75,7 +77,7 @@ func TestCreateAsset(t *testing.T) {
 	if err != nil || !created || gpu.Precision != 4 || gpu.Name != "gpu_hours" {
 		t.Fatalf("CreateAsset(gpu_hours, 4) = %+v, created %v, %v; want created, named after its code", gpu, created, err)
 	}
-	if _, created, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "wei", Precision: billing.MaxPrecision}); err != nil || !created {
+	if _, created, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "wei", Precision: rating.MaxPrecision}); err != nil || !created {
 		t.Errorf("CreateAsset(wei, 18) = created %v, %v; want created", created, err)
 	}
 	t.Run("Existed", func(t *testing.T) {
@@ -92,7 +94,7 @@ func TestCreateAsset(t *testing.T) {
 			{Code: "gpu_hours", Precision: 0},
 		} {
 			_, _, err := e.svc.Catalog.CreateAsset(e.ctx, in)
-			wantCode(t, fmt.Sprintf("CreateAsset(%+v)", in), err, billing.EConflict)
+			wantCode(t, fmt.Sprintf("CreateAsset(%+v)", in), err, kernel.EConflict)
 		}
 		if a, _ := e.svc.Catalog.GetAsset(e.ctx, "credits"); a.Precision != 0 || a.Name != "Credits" {
 			t.Errorf("GetAsset(credits) after conflicts = %+v, want it unchanged", a)
@@ -101,15 +103,15 @@ func TestCreateAsset(t *testing.T) {
 	t.Run("ErrInvalidCode", func(t *testing.T) {
 		for _, code := range []string{"", "Credits", "USD", "1credits", "_credits", "gpu-hours", "gpu hours", strings.Repeat("c", 33)} {
 			_, _, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: code, Precision: 0})
-			wantField(t, fmt.Sprintf("CreateAsset(code %q)", code), err, billing.EInvalid, "code")
+			wantField(t, fmt.Sprintf("CreateAsset(code %q)", code), err, kernel.EInvalid, "code")
 		}
 	})
 	t.Run("ErrInvalidPrecision", func(t *testing.T) {
-		for _, p := range []int32{-1, billing.MaxPrecision + 1} {
+		for _, p := range []int32{-1, rating.MaxPrecision + 1} {
 			_, _, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: "tokens", Precision: p})
-			wantField(t, fmt.Sprintf("CreateAsset(precision %d)", p), err, billing.EInvalid, "precision")
+			wantField(t, fmt.Sprintf("CreateAsset(precision %d)", p), err, kernel.EInvalid, "precision")
 		}
-		if _, err := e.svc.Catalog.GetAsset(e.ctx, "tokens"); billing.ErrorCode(err) != billing.ENotFound {
+		if _, err := e.svc.Catalog.GetAsset(e.ctx, "tokens"); kernel.ErrorCode(err) != kernel.ENotFound {
 			t.Errorf("GetAsset(tokens) after rejected creates = %v, want not_found", err)
 		}
 	})
@@ -119,7 +121,7 @@ func TestCreateAsset(t *testing.T) {
 		e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "credits", Amount: dec("10"), Reason: "credits"})
 		e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "credits", Amount: dec("1.5"), Reason: "frac"})
 		_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: "too-fine", Kind: billing.AdjustGift, Customer: "u1", Asset: "credits", Amount: dec("0.0000000000000000001")})
-		wantField(t, "gift 1e-19 credits", err, billing.EInvalid, "amount")
+		wantField(t, "gift 1e-19 credits", err, kernel.EInvalid, "amount")
 		e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "gpu_hours", Amount: dec("0.0001"), Reason: "gpu"})
 		wantDec(t, "credits", e.balance(t, "u1", "credits").Total, "11.5")
 		wantDec(t, "gpu_hours", e.balance(t, "u1", "gpu_hours").Total, "0.0001")
@@ -169,7 +171,7 @@ func TestQuoteAtDatedRate(t *testing.T) {
 	}
 	t.Run("ErrNotFoundBeforeFirstRate", func(t *testing.T) {
 		_, err := e.svc.Catalog.Quote(e.ctx, billing.QuoteInput{Asset: "credits", Currency: "USD", CurrencyAmount: decp("10"), At: t0.Add(-time.Second)})
-		wantCode(t, "Quote(before the first rate)", err, billing.ENotFound)
+		wantCode(t, "Quote(before the first rate)", err, kernel.ENotFound)
 		if !strings.Contains(err.Error(), "add_asset_rate") {
 			t.Errorf("Quote(before the first rate) error %q does not name add_asset_rate", err)
 		}
@@ -192,12 +194,12 @@ func TestQuoteAtDatedRate(t *testing.T) {
 	t.Run("ErrNoRate", func(t *testing.T) {
 		e.asset(t, "tokens", 0)
 		_, err := e.svc.Catalog.Quote(e.ctx, billing.QuoteInput{Asset: "tokens", AssetAmount: decp("1")})
-		wantCode(t, "Quote(tokens without a rate)", err, billing.ENotFound)
+		wantCode(t, "Quote(tokens without a rate)", err, kernel.ENotFound)
 		if !strings.Contains(err.Error(), "add_asset_rate") {
 			t.Errorf("Quote(tokens without a rate) error %q does not name add_asset_rate", err)
 		}
 		_, err = e.svc.Catalog.Quote(e.ctx, billing.QuoteInput{Asset: "credits", Currency: "EUR", AssetAmount: decp("1"), At: t0.Add(2 * time.Hour)})
-		wantCode(t, "Quote(credits in EUR)", err, billing.ENotFound)
+		wantCode(t, "Quote(credits in EUR)", err, kernel.ENotFound)
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		for _, tc := range []struct {
@@ -212,11 +214,11 @@ func TestQuoteAtDatedRate(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := e.svc.Catalog.Quote(e.ctx, tc.in)
-				wantField(t, "Quote("+tc.name+")", err, billing.EInvalid, tc.field)
+				wantField(t, "Quote("+tc.name+")", err, kernel.EInvalid, tc.field)
 			})
 		}
 		_, err := e.svc.Catalog.Quote(e.ctx, billing.QuoteInput{Asset: "diamonds", AssetAmount: decp("1")})
-		wantField(t, "Quote(diamonds)", err, billing.ENotFound, "asset")
+		wantField(t, "Quote(diamonds)", err, kernel.ENotFound, "asset")
 	})
 }
 
@@ -239,7 +241,7 @@ func TestAddAssetRate(t *testing.T) {
 		other := in
 		other.Rate = dec("0.06")
 		_, err := e.svc.Catalog.AddAssetRate(e.ctx, other)
-		wantCode(t, "AddAssetRate(another rate at the same instant)", err, billing.EConflict)
+		wantCode(t, "AddAssetRate(another rate at the same instant)", err, kernel.EConflict)
 	})
 	t.Run("DefaultsToNow", func(t *testing.T) {
 		e.clock.Advance(time.Hour)
@@ -265,15 +267,15 @@ func TestAddAssetRate(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := e.svc.Catalog.AddAssetRate(e.ctx, tc.in)
-				wantField(t, "AddAssetRate("+tc.name+")", err, billing.EInvalid, tc.field)
+				wantField(t, "AddAssetRate("+tc.name+")", err, kernel.EInvalid, tc.field)
 			})
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, err := e.svc.Catalog.AddAssetRate(e.ctx, billing.AddAssetRateInput{Asset: "diamonds", Currency: "USD", Rate: dec("1")})
-		wantField(t, "AddAssetRate(diamonds)", err, billing.ENotFound, "asset")
+		wantField(t, "AddAssetRate(diamonds)", err, kernel.ENotFound, "asset")
 		_, err = e.svc.Catalog.AddAssetRate(e.ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "XYZ", Rate: dec("1")})
-		wantField(t, "AddAssetRate(to XYZ)", err, billing.ENotFound, "currency")
+		wantField(t, "AddAssetRate(to XYZ)", err, kernel.ENotFound, "currency")
 	})
 }
 

@@ -2,14 +2,16 @@ package billing
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Authorization time to live: a hold lasts DefaultAuthorizationTTL unless the
@@ -45,7 +47,7 @@ type AuthorizeInput struct {
 	Wallet         string
 	EventType      string
 	Data           map[string]any
-	Amount         *Decimal
+	Amount         *rating.Decimal
 	Asset          string
 	TTL            time.Duration // 0: DefaultAuthorizationTTL
 }
@@ -58,17 +60,17 @@ type Authorization struct {
 	WalletID       string
 	EventType      string
 	Asset          string
-	Precision      int32   // the asset's, for showing the amounts
-	Amount         Decimal // held (approved) or required (declined)
+	Precision      int32          // the asset's, for showing the amounts
+	Amount         rating.Decimal // held (approved) or required (declined)
 	Status         string
 	Approved       bool
 	DeclineReason  string
 	// Available is the available balance after the hold (approved) or when
 	// declined; Shortfall is what a top-up must add for a decline to pass.
-	Available      Decimal
-	Shortfall      Decimal
+	Available      rating.Decimal
+	Shortfall      rating.Decimal
 	ExpiresAt      time.Time
-	CapturedAmount *Decimal
+	CapturedAmount *rating.Decimal
 	EventID        string
 	SettledAt      *time.Time
 	CreatedAt      time.Time
@@ -84,30 +86,30 @@ type Authorization struct {
 // retries: retry with the same idempotency_key). Like WithTx, it retries
 // while the database is away for about two seconds.
 func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorization, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Authorization{}, err
 	}
 	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 200 {
-		return Authorization{}, Invalidf("idempotency_key", "idempotency_key is required: a unique id you choose for this authorization (1-200 characters), so a retry never holds twice")
+		return Authorization{}, kernel.Invalidf("idempotency_key", "idempotency_key is required: a unique id you choose for this authorization (1-200 characters), so a retry never holds twice")
 	}
 	ttl := in.TTL
 	if ttl == 0 {
 		ttl = DefaultAuthorizationTTL
 	}
 	if ttl < time.Second || ttl > MaxAuthorizationTTL {
-		return Authorization{}, Invalidf("ttl_seconds", "ttl_seconds must be between 1 and %d (24 hours); the default is %d", int(MaxAuthorizationTTL.Seconds()), int(DefaultAuthorizationTTL.Seconds()))
+		return Authorization{}, kernel.Invalidf("ttl_seconds", "ttl_seconds must be between 1 and %d (24 hours); the default is %d", int(MaxAuthorizationTTL.Seconds()), int(DefaultAuthorizationTTL.Seconds()))
 	}
 	if (in.EventType == "") == (in.Amount == nil) {
-		return Authorization{}, Invalidf("event_type", "send either event_type with estimated data (priced by the customer's subscription) or amount with asset")
+		return Authorization{}, kernel.Invalidf("event_type", "send either event_type with estimated data (priced by the customer's subscription) or amount with asset")
 	}
 	if in.Amount != nil {
-		if err := CheckAmount("amount", *in.Amount); err != nil {
+		if err := rating.CheckAmount("amount", *in.Amount); err != nil {
 			return Authorization{}, err
 		}
 	}
 	if in.Amount != nil && (in.Asset == "" || in.Amount.IsNegative()) {
-		return Authorization{}, Invalidf("amount", "an explicit amount must be zero or more and come with its asset, such as amount \"0.50\" and asset \"USD\"")
+		return Authorization{}, kernel.Invalidf("amount", "an explicit amount must be zero or more and come with its asset, such as amount \"0.50\" and asset \"USD\"")
 	}
 	var auth Authorization
 	guess, lostNew := true, false
@@ -124,7 +126,7 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Authorizati
 		}
 		// A lost COMMIT of a new authorization: the next attempt finds it
 		// and answers it as created by this call, not as a replay.
-		lostNew = lostNew || ErrorCode(err) == EOutcomeUnknown && !auth.Replayed
+		lostNew = lostNew || kernel.ErrorCode(err) == kernel.EOutcomeUnknown && !auth.Replayed
 		if !retry.again(ctx, err) {
 			err = retry.result(err)
 			break
@@ -179,22 +181,22 @@ func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeIn
 		return Authorization{}, err
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return Authorization{}, translate(err)
+		return Authorization{}, Translate(err)
 	}
 	if early != nil {
 		s.balanceLocked(tx, early)
 	}
 	if found {
 		if string(oldHash) != string(hash) {
-			return Authorization{}, Errorf(EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
+			return Authorization{}, kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
 		}
 		old.Replayed = true
 		return s.present(old, now), nil
 	}
-	a := Authorization{ID: newID(prefixAuthorization, now), IdempotencyKey: in.IdempotencyKey, CustomerID: w.CustomerID, WalletID: w.ID,
+	a := Authorization{ID: kernel.NewID(prefixAuthorization, now), IdempotencyKey: in.IdempotencyKey, CustomerID: w.CustomerID, WalletID: w.ID,
 		EventType: in.EventType, ExpiresAt: now.Add(ttl), CreatedAt: now}
 	// Price the estimate.
-	assetCode, amount := in.Asset, Zero
+	assetCode, amount := in.Asset, rating.Zero
 	if in.Amount != nil {
 		amount = *in.Amount
 	} else {
@@ -204,26 +206,26 @@ func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeIn
 			}
 		}
 		if len(versions) == 0 {
-			a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineNoSubscription, Zero, Zero, Zero
+			a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineNoSubscription, rating.Zero, rating.Zero, rating.Zero
 			return s.recordDecision(ctx, tx, c, a, hash, in, now, nil)
 		}
 		if suspended(versions) {
-			a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineSuspended, Zero, Zero, Zero
+			a.Status, a.DeclineReason, a.Amount, a.Available, a.Shortfall = AuthDeclined, DeclineSuspended, rating.Zero, rating.Zero, rating.Zero
 			return s.recordDecision(ctx, tx, c, a, hash, in, now, nil)
 		}
-		totals, err := s.estimate(ctx, tx, c, w.CustomerID, versions, RatingEvent{EventType: in.EventType, Data: in.Data}, now)
+		totals, err := s.estimate(ctx, tx, c, w.CustomerID, versions, rating.RatingEvent{EventType: in.EventType, Data: in.Data}, now)
 		if err != nil {
 			return Authorization{}, err
 		}
 		switch len(totals) {
 		case 0:
-			return Authorization{}, Invalidf("event_type", "the prices for %s charge nothing per event (recurring only); there is nothing to authorize", in.EventType)
+			return Authorization{}, kernel.Invalidf("event_type", "the prices for %s charge nothing per event (recurring only); there is nothing to authorize", in.EventType)
 		case 1:
 			for k, v := range totals {
 				assetCode, amount = k, v
 			}
 		default:
-			return Authorization{}, Invalidf("event_type", "the prices for %s charge in several assets (%s); authorize an explicit amount and asset instead", in.EventType, strings.Join(sortedKeys(totals), ", "))
+			return Authorization{}, kernel.Invalidf("event_type", "the prices for %s charge in several assets (%s); authorize an explicit amount and asset instead", in.EventType, strings.Join(sortedKeys(totals), ", "))
 		}
 	}
 	assets, err := s.assetsOf(ctx, tx, c, assetCode)
@@ -232,7 +234,7 @@ func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeIn
 	}
 	asset, ok := assets[assetCode]
 	if !ok {
-		return Authorization{}, NotFoundf("asset", "asset %q not found; existing assets: %s", assetCode, strings.Join(sortedKeys(assets), ", ")).With(ActCreateAsset)
+		return Authorization{}, kernel.NotFoundf("asset", "asset %q not found; existing assets: %s", assetCode, strings.Join(sortedKeys(assets), ", ")).With(ActCreateAsset)
 	}
 	// Lock the balance (unless (1) did) and decide.
 	b := early
@@ -251,7 +253,7 @@ func (s *core) authorizeTx(ctx context.Context, tx txn, c Caller, in AuthorizeIn
 	a.Asset, a.Precision, a.Amount = asset.Code, asset.Precision, amount
 	avail := b.available()
 	if avail.GreaterThanOrEqual(amount) {
-		a.Status, a.Approved, a.Available, a.Shortfall = AuthActive, true, avail.Sub(amount), Zero
+		a.Status, a.Approved, a.Available, a.Shortfall = AuthActive, true, avail.Sub(amount), rating.Zero
 	} else {
 		a.Status, a.DeclineReason, a.Available = AuthDeclined, DeclineInsufficientFunds, avail
 		a.Shortfall = amount.Sub(avail)
@@ -326,7 +328,7 @@ func (s *core) recordDecision(ctx context.Context, tx txn, c Caller, a Authoriza
 			return Authorization{}, err
 		}
 		if string(oldHash) != string(hash) {
-			return Authorization{}, Errorf(EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
+			return Authorization{}, kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for another authorization; use a new key for a new authorization", in.IdempotencyKey)
 		}
 		old.Replayed = true
 		return s.present(old, now), nil
@@ -358,7 +360,7 @@ func (a Authorization) outboxPayload() map[string]any {
 
 // GetAuthorization returns an authorization by id. Returns ENotFound.
 func (s *Service) GetAuthorization(ctx context.Context, id string) (Authorization, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Authorization{}, err
 	}
@@ -372,7 +374,7 @@ func (s *Service) GetAuthorization(ctx context.Context, id string) (Authorizatio
 // VoidAuthorization releases a hold. Voiding a voided or expired hold is a
 // no-op; a captured one is EConflict; a declined one EInvalid.
 func (s *Service) VoidAuthorization(ctx context.Context, id string) (Authorization, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Authorization{}, err
 	}
@@ -384,9 +386,9 @@ func (s *Service) VoidAuthorization(ctx context.Context, id string) (Authorizati
 		}
 		switch a.Status {
 		case AuthCaptured:
-			return Errorf(EConflict, "authorization %s was already captured by event %s; it cannot be voided", id, a.EventID).With(ActRefund)
+			return kernel.Errorf(kernel.EConflict, "authorization %s was already captured by event %s; it cannot be voided", id, a.EventID).With(ActRefund)
 		case AuthDeclined:
-			return Invalidf("authorization_id", "authorization %s was declined and holds nothing; there is nothing to void", id)
+			return kernel.Invalidf("authorization_id", "authorization %s was declined and holds nothing; there is nothing to void", id)
 		case AuthVoided:
 			return nil
 		}
@@ -404,14 +406,13 @@ func (s *Service) VoidAuthorization(ctx context.Context, id string) (Authorizati
 func authorizationHash(in AuthorizeInput, walletID string, ttl time.Duration) ([]byte, error) {
 	data, err := json.Marshal(in.Data)
 	if err != nil {
-		return nil, Invalidf("data", "data must be a JSON object of numbers and strings")
+		return nil, kernel.Invalidf("data", "data must be a JSON object of numbers and strings")
 	}
 	amount := ""
 	if in.Amount != nil {
 		amount = in.Amount.String()
 	}
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%s|%d", walletID, in.EventType, data, amount, in.Asset, ttl))
-	return h[:], nil
+	return kernel.Fingerprint('|', walletID, in.EventType, string(data), amount, in.Asset, strconv.FormatInt(int64(ttl), 10)), nil
 }
 
 // suspended reports whether a plan that prices the event is suspended.

@@ -8,7 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Auto top-up retries a declined card after autoTopUpBackoff, four times
@@ -27,12 +29,12 @@ type AutoTopUp struct {
 	Asset          string
 	Precision      int32
 	Enabled        bool
-	Threshold      Decimal
-	Credit         Decimal
-	Paid           Decimal
+	Threshold      rating.Decimal
+	Credit         rating.Decimal
+	Paid           rating.Decimal
 	Currency       string
 	PaidPrecision  int32
-	MonthlyCap     *Decimal // in Currency; nil: no cap
+	MonthlyCap     *rating.Decimal // in Currency; nil: no cap
 	Failures       int
 	RetryAfter     *time.Time
 	DisabledReason string
@@ -45,26 +47,26 @@ type ConfigureAutoTopUpInput struct {
 	Wallet     string
 	Asset      string
 	Enabled    bool
-	Threshold  Decimal
-	Paid       Decimal
-	Currency   string   // empty: Asset when it is a currency
-	Credit     *Decimal // nil: Paid at the asset's rate
-	MonthlyCap *Decimal // nil: no cap
+	Threshold  rating.Decimal
+	Paid       rating.Decimal
+	Currency   string          // empty: Asset when it is a currency
+	Credit     *rating.Decimal // nil: Paid at the asset's rate
+	MonthlyCap *rating.Decimal // nil: no cap
 }
 
 // ConfigureAutoTopUp sets (or turns off) a wallet's auto top-up. Turning it
 // on needs a card the customer saved by paying a top-up, and clears earlier
 // failures. Returns EInvalid, ENotFound.
 func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUpInput) (AutoTopUp, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return AutoTopUp{}, err
 	}
-	if err := CheckAmount("threshold", in.Threshold); err != nil {
+	if err := rating.CheckAmount("threshold", in.Threshold); err != nil {
 		return AutoTopUp{}, err
 	}
 	if in.Threshold.IsNegative() {
-		return AutoTopUp{}, Invalidf("threshold", "threshold must be zero or more: the available balance below which the card is charged")
+		return AutoTopUp{}, kernel.Invalidf("threshold", "threshold must be zero or more: the available balance below which the card is charged")
 	}
 	t, err := s.priceTopUp(ctx, c, &CreateTopUpInput{IdempotencyKey: "auto", Customer: in.Customer, Wallet: in.Wallet, Asset: in.Asset,
 		Paid: in.Paid, Currency: in.Currency, Credit: in.Credit, SuccessURL: "https://auto.invalid", CancelURL: "https://auto.invalid"})
@@ -73,12 +75,12 @@ func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUp
 	}
 	var capMinor *int64
 	if in.MonthlyCap != nil {
-		if err := CheckWholeUnits("monthly_cap", *in.MonthlyCap, t.Currency, t.PaidPrecision); err != nil {
+		if err := rating.CheckWholeUnits("monthly_cap", *in.MonthlyCap, t.Currency, t.PaidPrecision); err != nil {
 			return AutoTopUp{}, err
 		}
 		if in.MonthlyCap.LessThan(t.Paid) {
-			return AutoTopUp{}, Invalidf("monthly_cap", "monthly_cap %s %s is less than one top-up of %s %s; raise it or leave it out",
-				FormatAmount(*in.MonthlyCap, t.PaidPrecision), t.Currency, FormatAmount(t.Paid, t.PaidPrecision), t.Currency)
+			return AutoTopUp{}, kernel.Invalidf("monthly_cap", "monthly_cap %s %s is less than one top-up of %s %s; raise it or leave it out",
+				rating.FormatAmount(*in.MonthlyCap, t.PaidPrecision), t.Currency, rating.FormatAmount(t.Paid, t.PaidPrecision), t.Currency)
 		}
 		m := in.MonthlyCap.Shift(t.PaidPrecision).IntPart()
 		capMinor = &m
@@ -102,7 +104,7 @@ func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUp
 				retry_after = CASE WHEN EXCLUDED.enabled THEN NULL ELSE auto_top_ups.retry_after END,
 				disabled_reason = CASE WHEN EXCLUDED.enabled THEN '' ELSE auto_top_ups.disabled_reason END`,
 			t.WalletID, t.Asset, in.Enabled, in.Threshold, t.Credit, t.paidMinor(), t.Currency, capMinor, now)
-		return translate(err)
+		return Translate(err)
 	})
 	if err != nil {
 		return AutoTopUp{}, err
@@ -112,7 +114,7 @@ func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUp
 
 // GetAutoTopUp returns a wallet's auto top-up in an asset. Returns ENotFound.
 func (s *Payments) GetAutoTopUp(ctx context.Context, customer, wallet, asset string) (AutoTopUp, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return AutoTopUp{}, err
 	}
@@ -123,7 +125,7 @@ func (s *Payments) GetAutoTopUp(ctx context.Context, customer, wallet, asset str
 	return s.getAutoTopUp(ctx, s.pool, w.ID, asset)
 }
 
-func (s *core) getAutoTopUp(ctx context.Context, db dbtx, walletID, asset string) (AutoTopUp, error) {
+func (s *core) getAutoTopUp(ctx context.Context, db DBTX, walletID, asset string) (AutoTopUp, error) {
 	var a AutoTopUp
 	var paid int64
 	var capMinor *int64
@@ -137,9 +139,9 @@ func (s *core) getAutoTopUp(ctx context.Context, db dbtx, walletID, asset string
 			&capMinor, &a.Failures, &a.RetryAfter, &a.DisabledReason, &a.UpdatedAt)
 	if err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return a, NotFoundf("asset", "the wallet has no auto top-up in %s", asset)
+			return a, kernel.NotFoundf("asset", "the wallet has no auto top-up in %s", asset)
 		}
-		return a, translate(err)
+		return a, Translate(err)
 	}
 	a.Paid = fromMinor(paid, a.PaidPrecision)
 	if capMinor != nil {
@@ -151,7 +153,7 @@ func (s *core) getAutoTopUp(ctx context.Context, db dbtx, walletID, asset string
 
 // savedCard returns the provider customer and saved card of a customer.
 // Returns EInvalid naming the fix when there is none.
-func (s *core) savedCard(ctx context.Context, db dbtx, c Caller, customerID string) (string, string, error) {
+func (s *core) savedCard(ctx context.Context, db DBTX, c Caller, customerID string) (string, string, error) {
 	prov, err := s.providerFor(ctx, db, c)
 	if err != nil {
 		return "", "", err
@@ -160,10 +162,10 @@ func (s *core) savedCard(ctx context.Context, db dbtx, c Caller, customerID stri
 	err = db.QueryRow(ctx, `SELECT provider_customer_id, payment_method_id FROM provider_customers WHERE customer_id = $1 AND provider = $2`,
 		customerID, prov.Name()).Scan(&cus, &card)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return "", "", translate(err)
+		return "", "", Translate(err)
 	}
 	if card == "" {
-		return "", "", Invalidf("customer", "the customer has no saved card to charge: auto top-up charges the card of a paid top-up").With(ActSaveCard)
+		return "", "", kernel.Invalidf("customer", "the customer has no saved card to charge: auto top-up charges the card of a paid top-up").With(ActSaveCard)
 	}
 	return cus, card, nil
 }
@@ -179,12 +181,12 @@ func (s *core) savedCard(ctx context.Context, db dbtx, c Caller, customerID stri
 // lost, a minute later).
 func (s *core) queueAutoTopUpTriggers(tx txn, batch *pgx.Batch, now time.Time, states ...*balanceState) {
 	var ids, wallets, assets, accounts, modes []string
-	var avail []Decimal
+	var avail []rating.Decimal
 	for _, b := range states {
 		if b.config != nil && !b.config.autoTopUp {
 			continue // read with its lock: no auto top-up to start
 		}
-		ids, wallets, assets = append(ids, newID(prefixTopUp, now)), append(wallets, b.walletID), append(assets, b.asset.Code)
+		ids, wallets, assets = append(ids, kernel.NewID(prefixTopUp, now)), append(wallets, b.walletID), append(assets, b.asset.Code)
 		accounts, modes, avail = append(accounts, b.c.AccountID), append(modes, string(b.c.Mode)), append(avail, b.available())
 	}
 	if len(ids) == 0 {
@@ -253,7 +255,7 @@ func (s *Payments) ChargeAutoTopUp(ctx context.Context, id string) error {
 		return nil // settled already, or never committed
 	}
 	if err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	t, err := getTopUp(ctx, s.pool, c, id, false)
 	if err != nil {
@@ -263,7 +265,7 @@ func (s *Payments) ChargeAutoTopUp(ctx context.Context, id string) error {
 		return s.tx(ctx, func(tx pgx.Tx) error {
 			_, err := tx.Exec(ctx, `UPDATE top_ups SET status = 'canceled', failure_message = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'`,
 				id, reason, s.clock())
-			return translate(err)
+			return Translate(err)
 		})
 	}
 	prov, err := s.providerFor(ctx, s.pool, c)
@@ -273,14 +275,14 @@ func (s *Payments) ChargeAutoTopUp(ctx context.Context, id string) error {
 	cus, card, err := s.savedCard(ctx, s.pool, c, t.CustomerID)
 	if err != nil {
 		return s.tx(ctx, func(tx pgx.Tx) error {
-			return s.applyOutcome(ctx, tx, c, outcome{topUpID: id, status: TopUpFailed, code: "no_saved_card", message: ErrorMessage(err)})
+			return s.applyOutcome(ctx, tx, c, outcome{topUpID: id, status: TopUpFailed, code: "no_saved_card", message: kernel.ErrorMessage(err)})
 		})
 	}
 	if _, err := s.pool.Exec(ctx, `UPDATE top_ups SET provider = $2 WHERE id = $1`, id, prov.Name()); err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	ch, err := prov.ChargeSaved(ctx, payments.ChargeInput{TopUpID: id, Account: c.AccountID, Mode: string(c.Mode), CustomerID: cus, PaymentMethodID: card,
-		Amount: payments.NewAmount(t.paidMinor(), t.Currency), Description: fmt.Sprintf("Auto top-up: %s %s", Display(t.Credit, t.Precision), t.Asset),
+		Amount: payments.NewAmount(t.paidMinor(), t.Currency), Description: fmt.Sprintf("Auto top-up: %s %s", rating.Display(t.Credit, t.Precision), t.Asset),
 		IdempotencyKey: "tollgate-auto-" + id})
 	if err != nil {
 		return err // the job retries with the same key
@@ -312,7 +314,7 @@ func (s *core) autoTopUpBlocked(ctx context.Context, t TopUp, enabled bool, capM
 	if capMinor == nil {
 		return ""
 	}
-	start := PeriodStart(s.clock())
+	start := rating.PeriodStart(s.clock())
 	var spent int64
 	if err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(paid_minor), 0) FROM top_ups
 		WHERE customer_id = $1 AND wallet_id = $2 AND asset = $3 AND auto AND status = 'succeeded' AND created_at >= $4`,
@@ -320,7 +322,7 @@ func (s *core) autoTopUpBlocked(ctx context.Context, t TopUp, enabled bool, capM
 		return "" // charge; the cap is a guard, not a lock
 	}
 	if spent+t.paidMinor() > *capMinor {
-		return fmt.Sprintf("the monthly cap of %s %s is reached", FormatAmount(fromMinor(*capMinor, t.PaidPrecision), t.PaidPrecision), t.Currency)
+		return fmt.Sprintf("the monthly cap of %s %s is reached", rating.FormatAmount(fromMinor(*capMinor, t.PaidPrecision), t.PaidPrecision), t.Currency)
 	}
 	return ""
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // cache keeps what never changes once written, so the hot path reads it from
@@ -38,13 +40,13 @@ type walletKey struct {
 }
 
 type decodedVersion struct {
-	prices []Price
-	ents   []Entitlement
+	prices []rating.Price
+	ents   []rating.Entitlement
 }
 
 // decodeVersion is decodeVersion through the cache. The slices it returns are
 // shared: read them, never change them.
-func (s *core) decodeVersion(id string, prices, ents []byte) ([]Price, []Entitlement, error) {
+func (s *core) decodeVersion(id string, prices, ents []byte) ([]rating.Price, []rating.Entitlement, error) {
 	if d, ok := s.cache.versions.Load(id); ok {
 		return d.prices, d.ents, nil
 	}
@@ -62,7 +64,7 @@ type assetScope struct{ account, mode string }
 func newCache() *cache { return &cache{assets: map[assetScope]map[string]Asset{}} }
 
 // walletFor resolves a wallet reference through the cache.
-func (s *core) walletFor(ctx context.Context, db dbtx, c Caller, customer, wallet string) (Wallet, error) {
+func (s *core) walletFor(ctx context.Context, db DBTX, c Caller, customer, wallet string) (Wallet, error) {
 	k := walletKey{c.AccountID, string(c.Mode), customer, wallet}
 	if w, ok := s.cache.wallets.Load(k); ok {
 		return w, nil
@@ -76,7 +78,7 @@ func (s *core) walletFor(ctx context.Context, db dbtx, c Caller, customer, walle
 
 // assetsOf returns the caller's assets by code; reload says a code was missing
 // and the database must be read again.
-func (s *core) assetsOf(ctx context.Context, db dbtx, c Caller, want ...string) (map[string]Asset, error) {
+func (s *core) assetsOf(ctx context.Context, db DBTX, c Caller, want ...string) (map[string]Asset, error) {
 	scope := assetScope{c.AccountID, string(c.Mode)}
 	s.cache.mu.RLock()
 	m := s.cache.assets[scope]

@@ -1,6 +1,10 @@
 package billing
 
-import "context"
+import (
+	"context"
+
+	"github.com/tollgatehq/tollgate/kernel"
+)
 
 // Mode separates test data from live data inside one account.
 type Mode string
@@ -54,12 +58,10 @@ func CallerFrom(ctx context.Context) (Caller, bool) {
 // RequireCaller returns the caller carried by ctx, or EUnauthorized when there
 // is none or it names no account and mode. The domain packages beside billing
 // (profitability) scope every read with it, as billing's own methods do.
-func RequireCaller(ctx context.Context) (Caller, error) { return callerOf(ctx) }
-
-func callerOf(ctx context.Context) (Caller, error) {
+func RequireCaller(ctx context.Context) (Caller, error) {
 	c, ok := CallerFrom(ctx)
 	if !ok || c.AccountID == "" || (c.Mode != ModeTest && c.Mode != ModeLive) {
-		return Caller{}, Errorf(EUnauthorized, "no API key: send Authorization: Bearer <key> (create one with `tollgate keys create`)")
+		return Caller{}, kernel.Errorf(kernel.EUnauthorized, "no API key: send Authorization: Bearer <key> (create one with `tollgate keys create`)")
 	}
 	return c, nil
 }

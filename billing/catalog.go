@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Product is a billable activity: the app reports events of EventType and the
@@ -28,8 +31,8 @@ type ProductVersion struct {
 	ID           string
 	ProductID    string
 	Version      int
-	Prices       []Price
-	Entitlements []Entitlement
+	Prices       []rating.Price
+	Entitlements []rating.Entitlement
 	PublishedAt  time.Time
 }
 
@@ -83,23 +86,23 @@ type CreateProductInput struct {
 	Name         string
 	Description  string
 	EventType    string
-	Prices       []Price
-	Entitlements []Entitlement
+	Prices       []rating.Price
+	Entitlements []rating.Entitlement
 }
 
 // CreateProduct creates a product with version 1 published and default. It is
 // idempotent on Code: the same definition returns the existing product with
 // created false; another definition under the same code is EConflict.
 func (s *Catalog) CreateProduct(ctx context.Context, in CreateProductInput) (view ProductView, created bool, err error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return ProductView{}, false, err
 	}
 	if !codeRE.MatchString(in.Code) {
-		return ProductView{}, false, Invalidf("code", "code %q is not valid: use 1-64 lower-case letters, digits, '.', '_' or '-', such as \"image-generation\"", in.Code)
+		return ProductView{}, false, kernel.Invalidf("code", "code %q is not valid: use 1-64 lower-case letters, digits, '.', '_' or '-', such as \"image-generation\"", in.Code)
 	}
 	if !eventTypeRE.MatchString(in.EventType) {
-		return ProductView{}, false, Invalidf("event_type", "event_type %q is not valid: the activity name your app sends with each usage event (1-100 letters, digits, '.', '_', ':', '/' or '-'), such as \"image.generated\"", in.EventType)
+		return ProductView{}, false, kernel.Invalidf("event_type", "event_type %q is not valid: the activity name your app sends with each usage event (1-100 letters, digits, '.', '_', ':', '/' or '-'), such as \"image.generated\"", in.EventType)
 	}
 	if strings.TrimSpace(in.Name) == "" {
 		in.Name = in.Code
@@ -110,7 +113,7 @@ func (s *Catalog) CreateProduct(ctx context.Context, in CreateProductInput) (vie
 		if err != nil {
 			return err
 		}
-		p := Product{ID: newID(prefixProduct, now), Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, DefaultVersion: 1, CreatedAt: now}
+		p := Product{ID: kernel.NewID(prefixProduct, now), Code: in.Code, Name: in.Name, Description: in.Description, EventType: in.EventType, DefaultVersion: 1, CreatedAt: now}
 		inserted, err := insertProduct(ctx, tx, c, p)
 		if err != nil {
 			return err
@@ -122,12 +125,12 @@ func (s *Catalog) CreateProduct(ctx context.Context, in CreateProductInput) (vie
 			}
 			first := old.Versions[len(old.Versions)-1]
 			if old.Name != p.Name || old.Description != p.Description || old.EventType != p.EventType || !sameVersion(first, prices, ents) {
-				return Errorf(EConflict, "product %s already exists with another definition; products are never edited", in.Code).With(ActNewVersion)
+				return kernel.Errorf(kernel.EConflict, "product %s already exists with another definition; products are never edited", in.Code).With(ActNewVersion)
 			}
 			view = old
 			return nil
 		}
-		v := ProductVersion{ID: newID(prefixVersion, now), ProductID: p.ID, Version: 1, Prices: prices, Entitlements: ents, PublishedAt: now}
+		v := ProductVersion{ID: kernel.NewID(prefixVersion, now), ProductID: p.ID, Version: 1, Prices: prices, Entitlements: ents, PublishedAt: now}
 		if err := insertVersion(ctx, tx, v); err != nil {
 			return err
 		}
@@ -139,9 +142,9 @@ func (s *Catalog) CreateProduct(ctx context.Context, in CreateProductInput) (vie
 
 // sameVersion compares a stored version with a proposed definition, ignoring
 // the generated price ids.
-func sameVersion(v ProductVersion, prices []Price, ents []Entitlement) bool {
-	strip := func(ps []Price) []Price {
-		out := make([]Price, len(ps))
+func sameVersion(v ProductVersion, prices []rating.Price, ents []rating.Entitlement) bool {
+	strip := func(ps []rating.Price) []rating.Price {
+		out := make([]rating.Price, len(ps))
 		for i, p := range ps {
 			p.ID = ""
 			out[i] = p
@@ -155,47 +158,47 @@ func sameVersion(v ProductVersion, prices []Price, ents []Entitlement) bool {
 
 // checkVersion validates prices and entitlements against the account's assets
 // and vendors and gives each price a fresh id.
-func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []Price, ents []Entitlement) ([]Price, []Entitlement, error) {
+func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []rating.Price, ents []rating.Entitlement) ([]rating.Price, []rating.Entitlement, error) {
 	if len(prices) == 0 {
-		return nil, nil, Invalidf("prices", "a version needs at least one price, e.g. {\"model\": \"per_unit\", \"asset\": \"USD\", \"unit_amount\": \"0.04\"}")
+		return nil, nil, kernel.Invalidf("prices", "a version needs at least one price, e.g. {\"model\": \"per_unit\", \"asset\": \"USD\", \"unit_amount\": \"0.04\"}")
 	}
 	if len(prices) > 50 {
-		return nil, nil, Invalidf("prices", "a version holds at most 50 prices; got %d", len(prices))
+		return nil, nil, kernel.Invalidf("prices", "a version holds at most 50 prices; got %d", len(prices))
 	}
 	prec, err := s.precisions(ctx, tx, c)
 	if err != nil {
 		return nil, nil, err
 	}
 	lookup := func(code string) (int32, bool) { p, ok := prec[code]; return p, ok }
-	out := make([]Price, len(prices))
+	out := make([]rating.Price, len(prices))
 	for i, p := range prices {
-		p.ID = newID(prefixPrice, s.clock())
+		p.ID = kernel.NewID(prefixPrice, s.clock())
 		out[i] = p
 	}
-	if err := ValidatePrices(out, lookup); err != nil {
-		if e, ok := err.(*Error); ok && strings.Contains(e.Message, "asset") {
+	if err := rating.ValidatePrices(out, lookup); err != nil {
+		if e, ok := err.(*kernel.Error); ok && strings.Contains(e.Message, "asset") {
 			e.Message += fmt.Sprintf("; existing assets: %s", strings.Join(sortedKeys(prec), ", "))
 			e.Action = ActCreateAsset
 		}
 		return nil, nil, err
 	}
 	for i, p := range out {
-		if p.Model == CostPlus && p.Vendor != "" {
+		if p.Model == rating.CostPlus && p.Vendor != "" {
 			if _, err := getVendor(ctx, tx, c, p.Vendor); err != nil {
-				return nil, nil, NotFoundf(fmt.Sprintf("prices[%d].vendor", i), "vendor %q not found", p.Vendor).With(ActCreateVendor)
+				return nil, nil, kernel.NotFoundf(fmt.Sprintf("prices[%d].vendor", i), "vendor %q not found", p.Vendor).With(ActCreateVendor)
 			}
 		}
 	}
 	for i, e := range ents {
-		if err := ValidateEntitlement(e, lookup); err != nil {
-			if ee, ok := err.(*Error); ok {
+		if err := rating.ValidateEntitlement(e, lookup); err != nil {
+			if ee, ok := err.(*kernel.Error); ok {
 				ee.Field = fmt.Sprintf("entitlements[%d].%s", i, ee.Field)
 			}
 			return nil, nil, err
 		}
 	}
 	if ents == nil {
-		ents = []Entitlement{}
+		ents = []rating.Entitlement{}
 	}
 	return out, ents, nil
 }
@@ -203,8 +206,8 @@ func (s *core) checkVersion(ctx context.Context, tx txn, c Caller, prices []Pric
 // CreateVersionInput publishes a new version of a product.
 type CreateVersionInput struct {
 	Product      string // id or code
-	Prices       []Price
-	Entitlements []Entitlement
+	Prices       []rating.Price
+	Entitlements []rating.Entitlement
 	// KeepDefault leaves the current default version in place; by default the
 	// new version becomes the default for new subscriptions.
 	KeepDefault bool
@@ -214,7 +217,7 @@ type CreateVersionInput struct {
 // subscriptions and events already recorded keep their version. Returns
 // EInvalid, ENotFound.
 func (s *Catalog) CreateProductVersion(ctx context.Context, in CreateVersionInput) (ProductVersion, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return ProductVersion{}, err
 	}
@@ -225,7 +228,7 @@ func (s *Catalog) CreateProductVersion(ctx context.Context, in CreateVersionInpu
 			return err
 		}
 		if p.ArchivedAt != nil {
-			return Invalidf("product", "product %s is archived; create a new product instead", p.Code)
+			return kernel.Invalidf("product", "product %s is archived; create a new product instead", p.Code)
 		}
 		prices, ents, err := s.checkVersion(ctx, tx, c, in.Prices, in.Entitlements)
 		if err != nil {
@@ -235,7 +238,7 @@ func (s *Catalog) CreateProductVersion(ctx context.Context, in CreateVersionInpu
 		if err != nil {
 			return err
 		}
-		v = ProductVersion{ID: newID(prefixVersion, s.clock()), ProductID: p.ID, Version: latest + 1, Prices: prices, Entitlements: ents, PublishedAt: s.clock()}
+		v = ProductVersion{ID: kernel.NewID(prefixVersion, s.clock()), ProductID: p.ID, Version: latest + 1, Prices: prices, Entitlements: ents, PublishedAt: s.clock()}
 		if err := insertVersion(ctx, tx, v); err != nil {
 			return err
 		}
@@ -249,7 +252,7 @@ func (s *Catalog) CreateProductVersion(ctx context.Context, in CreateVersionInpu
 
 // GetProduct returns a product with its versions. Returns ENotFound.
 func (s *Catalog) GetProduct(ctx context.Context, ref string) (ProductView, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return ProductView{}, err
 	}
@@ -268,7 +271,7 @@ type ListProductsInput struct {
 
 // ListProducts lists products newest first.
 func (s *Catalog) ListProducts(ctx context.Context, in ListProductsInput) (Page[Product], error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Page[Product]{}, err
 	}
@@ -286,7 +289,7 @@ func (s *Catalog) ListProducts(ctx context.Context, in ListProductsInput) (Page[
 // ArchiveProduct hides a product from new subscriptions; existing
 // subscriptions keep working. Returns ENotFound.
 func (s *Catalog) ArchiveProduct(ctx context.Context, ref string) (Product, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Product{}, err
 	}
@@ -305,30 +308,30 @@ func (s *Catalog) ArchiveProduct(ctx context.Context, ref string) (Product, erro
 	return p, err
 }
 
-func resolveProduct(ctx context.Context, db dbtx, c Caller, ref string, forUpdate bool) (Product, error) {
+func resolveProduct(ctx context.Context, db DBTX, c Caller, ref string, forUpdate bool) (Product, error) {
 	if ref == "" {
-		return Product{}, Invalidf("product", "product is required: its code or id (prod_…)")
+		return Product{}, kernel.Invalidf("product", "product is required: its code or id (prod_…)")
 	}
 	p, err := getProduct(ctx, db, c, ref)
-	if ErrorCode(err) == ENotFound {
-		return p, NotFoundf("product", "product %q not found by code or id", ref).With(ActFindProduct)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return p, kernel.NotFoundf("product", "product %q not found by code or id", ref).With(ActFindProduct)
 	}
 	return p, err
 }
 
 // CreateVendor registers a cost provider. Idempotent on Code.
 func (s *Catalog) CreateVendor(ctx context.Context, code, name string) (Vendor, bool, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Vendor{}, false, err
 	}
 	if !codeRE.MatchString(code) {
-		return Vendor{}, false, Invalidf("code", "vendor code %q is not valid: use lower-case letters, digits, '.', '_' or '-', such as \"openai\"", code)
+		return Vendor{}, false, kernel.Invalidf("code", "vendor code %q is not valid: use lower-case letters, digits, '.', '_' or '-', such as \"openai\"", code)
 	}
 	if name == "" {
 		name = code
 	}
-	v := Vendor{ID: newID(prefixVendor, s.clock()), Code: code, Name: name, CreatedAt: s.clock()}
+	v := Vendor{ID: kernel.NewID(prefixVendor, s.clock()), Code: code, Name: name, CreatedAt: s.clock()}
 	inserted, err := insertVendor(ctx, s.pool, c, v)
 	if err != nil || inserted {
 		return v, inserted, err
@@ -339,7 +342,7 @@ func (s *Catalog) CreateVendor(ctx context.Context, code, name string) (Vendor, 
 
 // ListVendors lists the caller's vendors by code.
 func (s *Catalog) ListVendors(ctx context.Context) ([]Vendor, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -363,7 +366,7 @@ type SubscribeInput struct {
 // the new one, so later events price at the new version and late events at
 // the one in force when they occurred. Returns EInvalid, ENotFound.
 func (s *Plans) Subscribe(ctx context.Context, in SubscribeInput) (Subscription, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -385,7 +388,7 @@ func (s *core) subscribeTx(ctx context.Context, tx txn, c Caller, in SubscribeIn
 		return Subscription{}, err
 	}
 	if p.ArchivedAt != nil {
-		return Subscription{}, Invalidf("product", "product %s is archived and takes no new subscriptions", p.Code)
+		return Subscription{}, kernel.Invalidf("product", "product %s is archived and takes no new subscriptions", p.Code)
 	}
 	version := in.Version
 	if version == 0 {
@@ -396,7 +399,7 @@ func (s *core) subscribeTx(ctx context.Context, tx txn, c Caller, in SubscribeIn
 		return Subscription{}, err
 	}
 	if version < 1 || version > latest {
-		return Subscription{}, Invalidf("version", "product %s has versions 1 to %d; got %d", p.Code, latest, version)
+		return Subscription{}, kernel.Invalidf("version", "product %s has versions 1 to %d; got %d", p.Code, latest, version)
 	}
 	if err := lockCustomer(ctx, tx, cus.ID); err != nil {
 		return Subscription{}, err
@@ -413,14 +416,14 @@ func (s *core) subscribeTx(ctx context.Context, tx txn, c Caller, in SubscribeIn
 		if err := endSubscription(ctx, tx, cur.ID, now); err != nil {
 			return Subscription{}, err
 		}
-	case ErrorCode(err) != ENotFound:
+	case kernel.ErrorCode(err) != kernel.ENotFound:
 		return Subscription{}, err
 	}
-	sub := Subscription{ID: newID(prefixSubscription, now), CustomerID: cus.ID, ProductID: p.ID, ProductCode: p.Code, Version: version, StartedAt: now}
+	sub := Subscription{ID: kernel.NewID(prefixSubscription, now), CustomerID: cus.ID, ProductID: p.ID, ProductCode: p.Code, Version: version, StartedAt: now}
 	pl, err := s.planFor(ctx, tx, p.ID, version)
 	if err != nil || pl.interval == "" {
 		if err == nil && in.TrialDays != 0 {
-			err = Invalidf("trial_days", "product %s version %d has no recurring price, so there is nothing to try for free; send trial_days 0", p.Code, version)
+			err = kernel.Invalidf("trial_days", "product %s version %d has no recurring price, so there is nothing to try for free; send trial_days 0", p.Code, version)
 		}
 		if err != nil {
 			return Subscription{}, err
@@ -432,7 +435,7 @@ func (s *core) subscribeTx(ctx context.Context, tx txn, c Caller, in SubscribeIn
 
 // ListSubscriptions lists a customer's subscriptions, those in force first.
 func (s *Plans) ListSubscriptions(ctx context.Context, customer string) ([]Subscription, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -444,7 +447,7 @@ func (s *Plans) ListSubscriptions(ctx context.Context, customer string) ([]Subsc
 }
 
 // precisions maps the caller's asset codes to their decimal places.
-func (s *core) precisions(ctx context.Context, db dbtx, c Caller) (map[string]int32, error) {
+func (s *core) precisions(ctx context.Context, db DBTX, c Caller) (map[string]int32, error) {
 	assets, err := listAssets(ctx, db, c)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // priceRow and entitlementRow are how prices and entitlements are stored in a
@@ -16,44 +18,44 @@ import (
 type priceRow struct {
 	ID            string             `json:"id"`
 	Name          string             `json:"name,omitempty"`
-	Model         PriceModel         `json:"model"`
+	Model         rating.PriceModel  `json:"model"`
 	Asset         string             `json:"asset"`
-	UnitAmount    Decimal            `json:"unit_amount"`
+	UnitAmount    rating.Decimal     `json:"unit_amount"`
 	Field         string             `json:"field,omitempty"`
-	BlockSize     Decimal            `json:"block_size"`
-	BlockAmount   Decimal            `json:"block_amount"`
+	BlockSize     rating.Decimal     `json:"block_size"`
+	BlockAmount   rating.Decimal     `json:"block_amount"`
 	Dimensions    []string           `json:"dimensions,omitempty"`
 	Rates         []dimensionRateRow `json:"rates,omitempty"`
 	TierMode      string             `json:"tier_mode,omitempty"`
 	Tiers         []tierRow          `json:"tiers,omitempty"`
 	Vendor        string             `json:"vendor,omitempty"`
-	MarkupPercent Decimal            `json:"markup_percent"`
-	MarkupFixed   Decimal            `json:"markup_fixed"`
+	MarkupPercent rating.Decimal     `json:"markup_percent"`
+	MarkupFixed   rating.Decimal     `json:"markup_fixed"`
 	Interval      string             `json:"interval,omitempty"`
-	Amount        Decimal            `json:"amount"`
+	Amount        rating.Decimal     `json:"amount"`
 }
 
 type dimensionRateRow struct {
 	Values map[string]string `json:"values"`
-	Amount Decimal           `json:"amount"`
+	Amount rating.Decimal    `json:"amount"`
 }
 
 type tierRow struct {
-	UpTo       *Decimal `json:"up_to"`
-	UnitAmount Decimal  `json:"unit_amount"`
-	FlatAmount Decimal  `json:"flat_amount"`
+	UpTo       *rating.Decimal `json:"up_to"`
+	UnitAmount rating.Decimal  `json:"unit_amount"`
+	FlatAmount rating.Decimal  `json:"flat_amount"`
 }
 
 type entitlementRow struct {
-	Kind         EntitlementKind `json:"kind"`
-	Asset        string          `json:"asset"`
-	Amount       Decimal         `json:"amount"`
-	Interval     string          `json:"interval,omitempty"`
-	LifetimeDays int             `json:"lifetime_days,omitempty"`
-	Purpose      string          `json:"purpose,omitempty"`
+	Kind         rating.EntitlementKind `json:"kind"`
+	Asset        string                 `json:"asset"`
+	Amount       rating.Decimal         `json:"amount"`
+	Interval     string                 `json:"interval,omitempty"`
+	LifetimeDays int                    `json:"lifetime_days,omitempty"`
+	Purpose      string                 `json:"purpose,omitempty"`
 }
 
-func encodeVersion(prices []Price, ents []Entitlement) (string, string) {
+func encodeVersion(prices []rating.Price, ents []rating.Entitlement) (string, string) {
 	pr := make([]priceRow, len(prices))
 	for i, p := range prices {
 		r := priceRow{ID: p.ID, Name: p.Name, Model: p.Model, Asset: p.Asset, UnitAmount: p.UnitAmount, Field: p.Field,
@@ -76,7 +78,7 @@ func encodeVersion(prices []Price, ents []Entitlement) (string, string) {
 	return string(a), string(b)
 }
 
-func decodeVersion(pricesJSON, entsJSON []byte) ([]Price, []Entitlement, error) {
+func decodeVersion(pricesJSON, entsJSON []byte) ([]rating.Price, []rating.Entitlement, error) {
 	var pr []priceRow
 	var er []entitlementRow
 	if err := json.Unmarshal(pricesJSON, &pr); err != nil {
@@ -85,22 +87,22 @@ func decodeVersion(pricesJSON, entsJSON []byte) ([]Price, []Entitlement, error) 
 	if err := json.Unmarshal(entsJSON, &er); err != nil {
 		return nil, nil, err
 	}
-	prices := make([]Price, len(pr))
+	prices := make([]rating.Price, len(pr))
 	for i, r := range pr {
-		p := Price{ID: r.ID, Name: r.Name, Model: r.Model, Asset: r.Asset, UnitAmount: r.UnitAmount, Field: r.Field,
+		p := rating.Price{ID: r.ID, Name: r.Name, Model: r.Model, Asset: r.Asset, UnitAmount: r.UnitAmount, Field: r.Field,
 			BlockSize: r.BlockSize, BlockAmount: r.BlockAmount, Dimensions: r.Dimensions, TierMode: r.TierMode, Vendor: r.Vendor,
 			MarkupPercent: r.MarkupPercent, MarkupFixed: r.MarkupFixed, Interval: r.Interval, Amount: r.Amount}
 		for _, d := range r.Rates {
-			p.Rates = append(p.Rates, DimensionRate{Values: d.Values, Amount: d.Amount})
+			p.Rates = append(p.Rates, rating.DimensionRate{Values: d.Values, Amount: d.Amount})
 		}
 		for _, t := range r.Tiers {
-			p.Tiers = append(p.Tiers, Tier{UpTo: t.UpTo, UnitAmount: t.UnitAmount, FlatAmount: t.FlatAmount})
+			p.Tiers = append(p.Tiers, rating.Tier{UpTo: t.UpTo, UnitAmount: t.UnitAmount, FlatAmount: t.FlatAmount})
 		}
 		prices[i] = p
 	}
-	ents := make([]Entitlement, len(er))
+	ents := make([]rating.Entitlement, len(er))
 	for i, r := range er {
-		ents[i] = Entitlement{Kind: r.Kind, Asset: r.Asset, Amount: r.Amount, Interval: r.Interval, LifetimeDays: r.LifetimeDays, Purpose: r.Purpose}
+		ents[i] = rating.Entitlement{Kind: r.Kind, Asset: r.Asset, Amount: r.Amount, Interval: r.Interval, LifetimeDays: r.LifetimeDays, Purpose: r.Purpose}
 	}
 	return prices, ents, nil
 }
@@ -110,26 +112,26 @@ func productFromRow(r dbsqlc.ListProductsRow) Product {
 		DefaultVersion: int(r.DefaultVersion), ArchivedAt: r.ArchivedAt, CreatedAt: r.CreatedAt}
 }
 
-func insertProduct(ctx context.Context, db dbtx, c Caller, p Product) (bool, error) {
+func insertProduct(ctx context.Context, db DBTX, c Caller, p Product) (bool, error) {
 	n, err := queries.InsertProduct(ctx, db, dbsqlc.InsertProductParams{ID: p.ID, AccountID: c.AccountID, Mode: string(c.Mode), Code: p.Code,
 		Name: p.Name, Description: p.Description, EventType: p.EventType, DefaultVersion: int32(p.DefaultVersion), CreatedAt: p.CreatedAt})
-	return n == 1, translate(err)
+	return n == 1, Translate(err)
 }
 
 // getProduct finds a product by id or code.
-func getProduct(ctx context.Context, db dbtx, c Caller, ref string) (Product, error) {
+func getProduct(ctx context.Context, db DBTX, c Caller, ref string) (Product, error) {
 	r, err := queries.GetProduct(ctx, db, dbsqlc.GetProductParams{AccountID: c.AccountID, Mode: string(c.Mode), Ref: ref})
-	return productFromRow(dbsqlc.ListProductsRow(r)), translate(err)
+	return productFromRow(dbsqlc.ListProductsRow(r)), Translate(err)
 }
 
-func getProductView(ctx context.Context, db dbtx, c Caller, ref string) (ProductView, error) {
+func getProductView(ctx context.Context, db DBTX, c Caller, ref string) (ProductView, error) {
 	p, err := getProduct(ctx, db, c, ref)
 	if err != nil {
 		return ProductView{}, err
 	}
 	rows, err := queries.ListVersions(ctx, db, p.ID)
 	if err != nil {
-		return ProductView{}, translate(err)
+		return ProductView{}, Translate(err)
 	}
 	versions := make([]ProductVersion, len(rows))
 	for i, r := range rows {
@@ -149,34 +151,34 @@ func versionFromRow(r dbsqlc.ProductVersion) (ProductVersion, error) {
 	return v, err
 }
 
-func latestVersion(ctx context.Context, db dbtx, productID string) (int, error) {
+func latestVersion(ctx context.Context, db DBTX, productID string) (int, error) {
 	n, err := queries.LatestVersion(ctx, db, productID)
-	return int(n), translate(err)
+	return int(n), Translate(err)
 }
 
-func insertVersion(ctx context.Context, db dbtx, v ProductVersion) error {
+func insertVersion(ctx context.Context, db DBTX, v ProductVersion) error {
 	prices, ents := encodeVersion(v.Prices, v.Entitlements)
 	err := queries.InsertVersion(ctx, db, dbsqlc.InsertVersionParams{ID: v.ID, ProductID: v.ProductID, Version: int32(v.Version),
 		Prices: []byte(prices), Entitlements: []byte(ents), PublishedAt: v.PublishedAt})
-	if ErrorCode(translate(err)) == EConflict {
-		return Errorf(EConflict, "another version of this product was published at the same moment; retry")
+	if kernel.ErrorCode(Translate(err)) == kernel.EConflict {
+		return kernel.Errorf(kernel.EConflict, "another version of this product was published at the same moment; retry")
 	}
-	return translate(err)
+	return Translate(err)
 }
 
-func setDefaultVersion(ctx context.Context, db dbtx, productID string, version int) error {
-	return translate(queries.SetDefaultVersion(ctx, db, dbsqlc.SetDefaultVersionParams{ID: productID, DefaultVersion: int32(version)}))
+func setDefaultVersion(ctx context.Context, db DBTX, productID string, version int) error {
+	return Translate(queries.SetDefaultVersion(ctx, db, dbsqlc.SetDefaultVersionParams{ID: productID, DefaultVersion: int32(version)}))
 }
 
-func archiveProduct(ctx context.Context, db dbtx, productID string, at time.Time) error {
-	return translate(queries.ArchiveProduct(ctx, db, dbsqlc.ArchiveProductParams{ID: productID, ArchivedAt: &at}))
+func archiveProduct(ctx context.Context, db DBTX, productID string, at time.Time) error {
+	return Translate(queries.ArchiveProduct(ctx, db, dbsqlc.ArchiveProductParams{ID: productID, ArchivedAt: &at}))
 }
 
-func listProducts(ctx context.Context, db dbtx, c Caller, in ListProductsInput, limit int) ([]Product, error) {
+func listProducts(ctx context.Context, db DBTX, c Caller, in ListProductsInput, limit int) ([]Product, error) {
 	rows, err := queries.ListProducts(ctx, db, dbsqlc.ListProductsParams{AccountID: c.AccountID, Mode: string(c.Mode),
 		Cursor: nullable(in.Cursor), IncludeArchived: in.IncludeArchived, Lim: int32(limit)})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]Product, len(rows))
 	for i, r := range rows {
@@ -185,10 +187,10 @@ func listProducts(ctx context.Context, db dbtx, c Caller, in ListProductsInput, 
 	return out, nil
 }
 
-func insertVendor(ctx context.Context, db dbtx, c Caller, v Vendor) (bool, error) {
+func insertVendor(ctx context.Context, db DBTX, c Caller, v Vendor) (bool, error) {
 	n, err := queries.InsertVendor(ctx, db, dbsqlc.InsertVendorParams{ID: v.ID, AccountID: c.AccountID, Mode: string(c.Mode),
 		Code: v.Code, Name: v.Name, CreatedAt: v.CreatedAt})
-	return n == 1, translate(err)
+	return n == 1, Translate(err)
 }
 
 // vendorFromRow maps the row of GetVendor and ListVendors (same fields).
@@ -196,15 +198,15 @@ func vendorFromRow(r dbsqlc.ListVendorsRow) Vendor {
 	return Vendor{ID: r.ID, Code: r.Code, Name: r.Name, CreatedAt: r.CreatedAt}
 }
 
-func getVendor(ctx context.Context, db dbtx, c Caller, code string) (Vendor, error) {
+func getVendor(ctx context.Context, db DBTX, c Caller, code string) (Vendor, error) {
 	r, err := queries.GetVendor(ctx, db, dbsqlc.GetVendorParams{AccountID: c.AccountID, Mode: string(c.Mode), Code: code})
-	return vendorFromRow(dbsqlc.ListVendorsRow(r)), translate(err)
+	return vendorFromRow(dbsqlc.ListVendorsRow(r)), Translate(err)
 }
 
-func listVendors(ctx context.Context, db dbtx, c Caller) ([]Vendor, error) {
+func listVendors(ctx context.Context, db DBTX, c Caller) ([]Vendor, error) {
 	rows, err := queries.ListVendors(ctx, db, dbsqlc.ListVendorsParams{AccountID: c.AccountID, Mode: string(c.Mode)})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]Vendor, len(rows))
 	for i, r := range rows {
@@ -215,7 +217,7 @@ func listVendors(ctx context.Context, db dbtx, c Caller) ([]Vendor, error) {
 
 // lockCustomer serialises changes to one customer's subscriptions.
 func lockCustomer(ctx context.Context, tx txn, customerID string) error {
-	return translate(queries.LockCustomer(ctx, tx, customerID))
+	return Translate(queries.LockCustomer(ctx, tx, customerID))
 }
 
 // subscriptionFromRow maps the row of CurrentSubscription and
@@ -237,16 +239,16 @@ func subscriptionFromRow(r dbsqlc.ListSubscriptionsRow) Subscription {
 	return sub
 }
 
-func currentSubscription(ctx context.Context, db dbtx, customerID, productID string) (Subscription, error) {
+func currentSubscription(ctx context.Context, db DBTX, customerID, productID string) (Subscription, error) {
 	r, err := queries.CurrentSubscription(ctx, db, dbsqlc.CurrentSubscriptionParams{CustomerID: customerID, ProductID: productID})
-	return subscriptionFromRow(dbsqlc.ListSubscriptionsRow(r)), translate(err)
+	return subscriptionFromRow(dbsqlc.ListSubscriptionsRow(r)), Translate(err)
 }
 
-func endSubscription(ctx context.Context, db dbtx, id string, at time.Time) error {
-	return translate(queries.EndSubscription(ctx, db, dbsqlc.EndSubscriptionParams{ID: id, EndedAt: &at}))
+func endSubscription(ctx context.Context, db DBTX, id string, at time.Time) error {
+	return Translate(queries.EndSubscription(ctx, db, dbsqlc.EndSubscriptionParams{ID: id, EndedAt: &at}))
 }
 
-func insertSubscription(ctx context.Context, db dbtx, c Caller, x Subscription) error {
+func insertSubscription(ctx context.Context, db DBTX, c Caller, x Subscription) error {
 	status := x.Status
 	if status == "" {
 		status = SubscriptionActive
@@ -255,17 +257,17 @@ func insertSubscription(ctx context.Context, db dbtx, c Caller, x Subscription) 
 	if lots == nil {
 		lots = []string{}
 	}
-	return translate(queries.InsertSubscription(ctx, db, dbsqlc.InsertSubscriptionParams{ID: x.ID, AccountID: c.AccountID, Mode: string(c.Mode),
+	return Translate(queries.InsertSubscription(ctx, db, dbsqlc.InsertSubscriptionParams{ID: x.ID, AccountID: c.AccountID, Mode: string(c.Mode),
 		CustomerID: x.CustomerID, ProductID: x.ProductID, Version: int32(x.Version), StartedAt: x.StartedAt,
 		WalletID: optString(x.WalletID), Status: status, AnchorAt: x.AnchorAt, PeriodIndex: int32(x.PeriodIndex),
 		PeriodStart: x.PeriodStart, PeriodEnd: x.PeriodEnd, GraceEndsAt: x.GraceEndsAt, CancelAtPeriodEnd: x.CancelAtPeriodEnd,
 		NextVersion: optVersion(x.NextVersion), AllowanceLots: lots}))
 }
 
-func listSubscriptions(ctx context.Context, db dbtx, customerID string) ([]Subscription, error) {
+func listSubscriptions(ctx context.Context, db DBTX, customerID string) ([]Subscription, error) {
 	rows, err := queries.ListSubscriptions(ctx, db, customerID)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]Subscription, len(rows))
 	for i, r := range rows {
@@ -286,13 +288,13 @@ type pricedVersion struct {
 // event type, the version in force at t: the subscription that had started
 // by t and not ended, or, for an event older than every subscription to the
 // product, the first one.
-func versionsForEvent(ctx context.Context, db dbtx, customerID, eventType string, t time.Time) ([]pricedVersion, error) {
+func versionsForEvent(ctx context.Context, db DBTX, customerID, eventType string, t time.Time) ([]pricedVersion, error) {
 	rows, err := db.Query(ctx, versionsForEventSQL, customerID, eventType, t)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out, err := collectPricedVersions(rows)
-	return out, translate(err)
+	return out, Translate(err)
 }
 
 // versionsForEventSQL stays hand-written, not in billing/queries: the usage
@@ -307,7 +309,7 @@ const versionsForEventSQL = `SELECT DISTINCT ON (s.product_id) s.product_id, p.c
 	ORDER BY s.product_id, (s.started_at <= $3) DESC, CASE WHEN s.started_at <= $3 THEN s.started_at END DESC, s.started_at`
 
 func collectPricedVersions(rows pgx.Rows) ([]pricedVersion, error) {
-	return collectPricedVersionsWith(rows, func(_ string, prices, ents []byte) ([]Price, []Entitlement, error) {
+	return collectPricedVersionsWith(rows, func(_ string, prices, ents []byte) ([]rating.Price, []rating.Entitlement, error) {
 		return decodeVersion(prices, ents)
 	})
 }
@@ -327,10 +329,10 @@ func collectPricedVersionsWith(rows pgx.Rows, decode versionDecoder) ([]pricedVe
 }
 
 // versionOf loads one version of a product.
-func versionOf(ctx context.Context, db dbtx, productID string, version int) (ProductVersion, error) {
+func versionOf(ctx context.Context, db DBTX, productID string, version int) (ProductVersion, error) {
 	r, err := queries.GetVersion(ctx, db, dbsqlc.GetVersionParams{ProductID: productID, Version: int32(version)})
 	if err != nil {
-		return ProductVersion{}, translate(err)
+		return ProductVersion{}, Translate(err)
 	}
 	return versionFromRow(r)
 }

@@ -10,18 +10,20 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // decimalEqual compares decimals by value (0.5 equals 0.50).
-var decimalEqual = cmp.Comparer(func(a, b billing.Decimal) bool { return a.Equal(b) })
+var decimalEqual = cmp.Comparer(func(a, b rating.Decimal) bool { return a.Equal(b) })
 
-func upTo(s string) *billing.Decimal { return decp(s) }
+func upTo(s string) *rating.Decimal { return decp(s) }
 
 func TestCreateProduct(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	in := billing.CreateProductInput{Code: "images", Name: "Images", Description: "Generated images", EventType: "image.generated",
-		Prices: []billing.Price{perUnit("USD", "0.04")}}
+		Prices: []rating.Price{perUnit("USD", "0.04")}}
 	first, created, err := e.svc.Catalog.CreateProduct(e.ctx, in)
 	if err != nil || !created {
 		t.Fatalf("CreateProduct(images) = created %v, %v; want created", created, err)
@@ -40,22 +42,22 @@ func TestCreateProduct(t *testing.T) {
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		for name, change := range map[string]func(*billing.CreateProductInput){
-			"Price":     func(in *billing.CreateProductInput) { in.Prices = []billing.Price{perUnit("USD", "0.05")} },
-			"Asset":     func(in *billing.CreateProductInput) { in.Prices = []billing.Price{perUnit("EUR", "0.04")} },
+			"Price":     func(in *billing.CreateProductInput) { in.Prices = []rating.Price{perUnit("USD", "0.05")} },
+			"Asset":     func(in *billing.CreateProductInput) { in.Prices = []rating.Price{perUnit("EUR", "0.04")} },
 			"TwoPrices": func(in *billing.CreateProductInput) { in.Prices = append(in.Prices, perUnit("USD", "0.01")) },
 			"Name":      func(in *billing.CreateProductInput) { in.Name = "Pictures" },
 			"EventType": func(in *billing.CreateProductInput) { in.EventType = "image.created" },
 			"Entitlement": func(in *billing.CreateProductInput) {
-				in.Entitlements = []billing.Entitlement{{Kind: billing.EntitlementOneOff, Asset: "USD", Amount: dec("5")}}
+				in.Entitlements = []rating.Entitlement{{Kind: rating.EntitlementOneOff, Asset: "USD", Amount: dec("5")}}
 			},
 		} {
 			t.Run(name, func(t *testing.T) {
 				other := in
-				other.Prices = append([]billing.Price(nil), in.Prices...)
+				other.Prices = append([]rating.Price(nil), in.Prices...)
 				change(&other)
 				_, _, err := e.svc.Catalog.CreateProduct(e.ctx, other)
-				wantCode(t, fmt.Sprintf("CreateProduct(images, other %s)", name), err, billing.EConflict)
-				if billing.ErrorAction(err) != billing.ActNewVersion {
+				wantCode(t, fmt.Sprintf("CreateProduct(images, other %s)", name), err, kernel.EConflict)
+				if kernel.ErrorAction(err) != billing.ActNewVersion {
 					t.Errorf("CreateProduct conflict %q does not name the fix (publish a new version)", err)
 				}
 			})
@@ -66,7 +68,7 @@ func TestCreateProduct(t *testing.T) {
 		}
 	})
 	t.Run("ReplayAfterNewVersion", func(t *testing.T) {
-		if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05")}}); err != nil {
+		if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []rating.Price{perUnit("USD", "0.05")}}); err != nil {
 			t.Fatal(err)
 		}
 		again, created, err := e.svc.Catalog.CreateProduct(e.ctx, in)
@@ -79,8 +81,8 @@ func TestCreateProduct(t *testing.T) {
 func TestCreateProductInvalid(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	tiers := func(mode string, ts ...billing.Tier) billing.Price {
-		return billing.Price{Model: billing.Tiered, Asset: "USD", TierMode: mode, Tiers: ts}
+	tiers := func(mode string, ts ...rating.Tier) rating.Price {
+		return rating.Price{Model: rating.Tiered, Asset: "USD", TierMode: mode, Tiers: ts}
 	}
 	for _, tc := range []struct {
 		name   string
@@ -88,38 +90,38 @@ func TestCreateProductInvalid(t *testing.T) {
 		field  string
 		inText []string // the message names these
 	}{
-		{"Code", billing.CreateProductInput{Code: "Images!", EventType: "x", Prices: []billing.Price{perUnit("USD", "1")}}, "code", nil},
-		{"EventType", billing.CreateProductInput{Code: "images", EventType: "image generated", Prices: []billing.Price{perUnit("USD", "1")}}, "event_type", nil},
+		{"Code", billing.CreateProductInput{Code: "Images!", EventType: "x", Prices: []rating.Price{perUnit("USD", "1")}}, "code", nil},
+		{"EventType", billing.CreateProductInput{Code: "images", EventType: "image generated", Prices: []rating.Price{perUnit("USD", "1")}}, "event_type", nil},
 		{"NoPrices", billing.CreateProductInput{Code: "images", EventType: "x"}, "prices", nil},
-		{"NegativeUnitAmount", billing.CreateProductInput{Code: "images", EventType: "x", Prices: []billing.Price{perUnit("USD", "-0.04")}},
+		{"NegativeUnitAmount", billing.CreateProductInput{Code: "images", EventType: "x", Prices: []rating.Price{perUnit("USD", "-0.04")}},
 			"prices[0].unit_amount", []string{"prices[0].unit_amount", "negative"}},
-		{"UnknownModel", billing.CreateProductInput{Code: "images", EventType: "x", Prices: []billing.Price{{Model: "per_image", Asset: "USD"}}},
+		{"UnknownModel", billing.CreateProductInput{Code: "images", EventType: "x", Prices: []rating.Price{{Model: "per_image", Asset: "USD"}}},
 			"prices[0].model", []string{"per_unit", "tiered"}},
-		{"VolumeWithoutField", billing.CreateProductInput{Code: "tokens", EventType: "x", Prices: []billing.Price{
-			{Model: billing.PerVolume, Asset: "USD", BlockSize: dec("1000"), BlockAmount: dec("1")}}}, "prices[0].field", nil},
-		{"ZeroBlockSize", billing.CreateProductInput{Code: "tokens", EventType: "x", Prices: []billing.Price{
-			perUnit("USD", "1"), {Model: billing.Package, Asset: "USD", Field: "n", BlockSize: dec("0"), BlockAmount: dec("1")}}}, "prices[1].block_size", nil},
-		{"TiersNotAscending", billing.CreateProductInput{Code: "api", EventType: "x", Prices: []billing.Price{
-			perUnit("USD", "1"), tiers(billing.TierGraduated, billing.Tier{UpTo: upTo("100"), UnitAmount: dec("1")}, billing.Tier{UpTo: upTo("50"), UnitAmount: dec("1")}, billing.Tier{UnitAmount: dec("1")})}},
+		{"VolumeWithoutField", billing.CreateProductInput{Code: "tokens", EventType: "x", Prices: []rating.Price{
+			{Model: rating.PerVolume, Asset: "USD", BlockSize: dec("1000"), BlockAmount: dec("1")}}}, "prices[0].field", nil},
+		{"ZeroBlockSize", billing.CreateProductInput{Code: "tokens", EventType: "x", Prices: []rating.Price{
+			perUnit("USD", "1"), {Model: rating.Package, Asset: "USD", Field: "n", BlockSize: dec("0"), BlockAmount: dec("1")}}}, "prices[1].block_size", nil},
+		{"TiersNotAscending", billing.CreateProductInput{Code: "api", EventType: "x", Prices: []rating.Price{
+			perUnit("USD", "1"), tiers(rating.TierGraduated, rating.Tier{UpTo: upTo("100"), UnitAmount: dec("1")}, rating.Tier{UpTo: upTo("50"), UnitAmount: dec("1")}, rating.Tier{UnitAmount: dec("1")})}},
 			"prices[1].tiers[1].up_to", []string{"prices[1].tiers[1].up_to", "prices[1].tiers[0].up_to"}},
-		{"VolumeTierFlat", billing.CreateProductInput{Code: "api", EventType: "x", Prices: []billing.Price{
-			tiers(billing.TierVolume, billing.Tier{UpTo: upTo("10"), UnitAmount: dec("1"), FlatAmount: dec("5")}, billing.Tier{UnitAmount: dec("1")})}},
+		{"VolumeTierFlat", billing.CreateProductInput{Code: "api", EventType: "x", Prices: []rating.Price{
+			tiers(rating.TierVolume, rating.Tier{UpTo: upTo("10"), UnitAmount: dec("1"), FlatAmount: dec("5")}, rating.Tier{UnitAmount: dec("1")})}},
 			"prices[0].tiers[0].flat_amount", nil},
-		{"RateMissingDimension", billing.CreateProductInput{Code: "render", EventType: "x", Prices: []billing.Price{
-			{Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model"}, Rates: []billing.DimensionRate{{Values: map[string]string{"quality": "hd"}, Amount: dec("1")}}}}},
+		{"RateMissingDimension", billing.CreateProductInput{Code: "render", EventType: "x", Prices: []rating.Price{
+			{Model: rating.Dimensional, Asset: "USD", Dimensions: []string{"model"}, Rates: []rating.DimensionRate{{Values: map[string]string{"quality": "hd"}, Amount: dec("1")}}}}},
 			"prices[0].rates[0].values", []string{"model"}},
-		{"RecurringPrecision", billing.CreateProductInput{Code: "plan", EventType: "x", Prices: []billing.Price{
-			{Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec("20.0000000000000000001")}}}, "prices[0].amount", nil},
-		{"RecurringInterval", billing.CreateProductInput{Code: "plan", EventType: "x", Prices: []billing.Price{
-			{Model: billing.Recurring, Asset: "USD", Interval: "fortnight", Amount: dec("20")}}}, "prices[0].interval", nil},
-		{"UnknownAsset", billing.CreateProductInput{Code: "images", EventType: "x", Prices: []billing.Price{perUnit("credits", "2")}},
+		{"RecurringPrecision", billing.CreateProductInput{Code: "plan", EventType: "x", Prices: []rating.Price{
+			{Model: rating.Recurring, Asset: "USD", Interval: "month", Amount: dec("20.0000000000000000001")}}}, "prices[0].amount", nil},
+		{"RecurringInterval", billing.CreateProductInput{Code: "plan", EventType: "x", Prices: []rating.Price{
+			{Model: rating.Recurring, Asset: "USD", Interval: "fortnight", Amount: dec("20")}}}, "prices[0].interval", nil},
+		{"UnknownAsset", billing.CreateProductInput{Code: "images", EventType: "x", Prices: []rating.Price{perUnit("credits", "2")}},
 			"prices[0].asset", []string{"credits", "existing assets", "USD", "EUR", "create_asset"}},
-		{"EntitlementAmount", billing.CreateProductInput{Code: "plan", EventType: "x", Prices: []billing.Price{perUnit("USD", "1")},
-			Entitlements: []billing.Entitlement{{Kind: billing.EntitlementOneOff, Asset: "USD", Amount: dec("0")}}}, "entitlements[0].amount", nil},
+		{"EntitlementAmount", billing.CreateProductInput{Code: "plan", EventType: "x", Prices: []rating.Price{perUnit("USD", "1")},
+			Entitlements: []rating.Entitlement{{Kind: rating.EntitlementOneOff, Asset: "USD", Amount: dec("0")}}}, "entitlements[0].amount", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := e.svc.Catalog.CreateProduct(e.ctx, tc.in)
-			wantField(t, "CreateProduct("+tc.name+")", err, billing.EInvalid, tc.field)
+			wantField(t, "CreateProduct("+tc.name+")", err, kernel.EInvalid, tc.field)
 			for _, s := range tc.inText {
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("CreateProduct(%s) error %q does not mention %q", tc.name, err, s)
@@ -128,10 +130,10 @@ func TestCreateProductInvalid(t *testing.T) {
 		})
 	}
 	t.Run("ErrNotFoundVendor", func(t *testing.T) {
-		in := billing.CreateProductInput{Code: "agent", EventType: "agent.step", Prices: []billing.Price{
-			perUnit("USD", "0.01"), {Model: billing.CostPlus, Asset: "USD", Vendor: "openai", MarkupPercent: dec("20")}}}
+		in := billing.CreateProductInput{Code: "agent", EventType: "agent.step", Prices: []rating.Price{
+			perUnit("USD", "0.01"), {Model: rating.CostPlus, Asset: "USD", Vendor: "openai", MarkupPercent: dec("20")}}}
 		_, _, err := e.svc.Catalog.CreateProduct(e.ctx, in)
-		wantField(t, "CreateProduct(cost_plus over an unknown vendor)", err, billing.ENotFound, "prices[1].vendor")
+		wantField(t, "CreateProduct(cost_plus over an unknown vendor)", err, kernel.ENotFound, "prices[1].vendor")
 		if !strings.Contains(err.Error(), "create_vendor") || !strings.Contains(err.Error(), "openai") {
 			t.Errorf("CreateProduct(unknown vendor) error %q does not name the vendor and create_vendor", err)
 		}
@@ -175,7 +177,7 @@ func TestVersionImmutability(t *testing.T) {
 
 	t.Run("NewVersionRepricesNothing", func(t *testing.T) {
 		e.clock.Advance(time.Hour)
-		v2, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: p.ID, Prices: []billing.Price{perUnit("USD", "0.05")}})
+		v2, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: p.ID, Prices: []rating.Price{perUnit("USD", "0.05")}})
 		if err != nil || v2.Version != 2 || !v2.PublishedAt.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("CreateProductVersion(images) = %+v, %v; want version 2", v2, err)
 		}
@@ -199,12 +201,12 @@ func TestVersionImmutability(t *testing.T) {
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
-		_, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "videos", Prices: []billing.Price{perUnit("USD", "1")}})
-		wantField(t, "CreateProductVersion(videos)", err, billing.ENotFound, "product")
+		_, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "videos", Prices: []rating.Price{perUnit("USD", "1")}})
+		wantField(t, "CreateProductVersion(videos)", err, kernel.ENotFound, "product")
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
-		_, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05"), perUnit("USD", "-1")}})
-		wantField(t, "CreateProductVersion(negative price)", err, billing.EInvalid, "prices[1].unit_amount")
+		_, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []rating.Price{perUnit("USD", "0.05"), perUnit("USD", "-1")}})
+		wantField(t, "CreateProductVersion(negative price)", err, kernel.EInvalid, "prices[1].unit_amount")
 		if got, _ := e.svc.Catalog.GetProduct(e.ctx, "images"); len(got.Versions) != 2 {
 			t.Errorf("GetProduct(images) after a rejected version = %d versions, want 2", len(got.Versions))
 		}
@@ -216,7 +218,7 @@ func TestKeepDefault(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.product(t, "images", "image.generated", perUnit("USD", "0.04"))
-	v2, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.03")}, KeepDefault: true})
+	v2, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []rating.Price{perUnit("USD", "0.03")}, KeepDefault: true})
 	if err != nil || v2.Version != 2 {
 		t.Fatalf("CreateProductVersion(KeepDefault) = %+v, %v; want version 2", v2, err)
 	}
@@ -252,9 +254,9 @@ func TestKeepDefault(t *testing.T) {
 	t.Run("ErrInvalidVersion", func(t *testing.T) {
 		for _, v := range []int{3, -1} {
 			_, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u2", Product: "images", Version: v})
-			wantField(t, fmt.Sprintf("Subscribe(version %d)", v), err, billing.EInvalid, "version")
+			wantField(t, fmt.Sprintf("Subscribe(version %d)", v), err, kernel.EInvalid, "version")
 			_, err = e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "images", Version: v})
-			wantField(t, fmt.Sprintf("SimulateUsage(version %d)", v), err, billing.EInvalid, "version")
+			wantField(t, fmt.Sprintf("SimulateUsage(version %d)", v), err, kernel.EInvalid, "version")
 		}
 	})
 }
@@ -296,20 +298,20 @@ func TestArchiveProduct(t *testing.T) {
 	})
 	t.Run("ErrSubscribe", func(t *testing.T) {
 		_, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u2", Product: "images"})
-		wantField(t, "Subscribe(u2, archived images)", err, billing.EInvalid, "product")
+		wantField(t, "Subscribe(u2, archived images)", err, kernel.EInvalid, "product")
 		if !strings.Contains(err.Error(), "archived") {
 			t.Errorf("Subscribe(archived) error %q does not say the product is archived", err)
 		}
 		// Nor does usage subscribe u2 implicitly.
 		_, err = e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "e3", Customer: "u2", EventType: "image.generated"})
-		wantCode(t, "RecordUsage(u2, archived images)", err, billing.EInvalid)
+		wantCode(t, "RecordUsage(u2, archived images)", err, kernel.EInvalid)
 		if subs, err := e.svc.Plans.ListSubscriptions(e.ctx, "u2"); err != nil || len(subs) != 0 {
 			t.Errorf("ListSubscriptions(u2) = %+v, %v; want none", subs, err)
 		}
 	})
 	t.Run("ErrNewVersion", func(t *testing.T) {
-		_, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05")}})
-		wantField(t, "CreateProductVersion(archived images)", err, billing.EInvalid, "product")
+		_, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []rating.Price{perUnit("USD", "0.05")}})
+		wantField(t, "CreateProductVersion(archived images)", err, kernel.EInvalid, "product")
 	})
 	t.Run("Listing", func(t *testing.T) {
 		page, err := e.svc.Catalog.ListProducts(e.ctx, billing.ListProductsInput{})
@@ -335,23 +337,23 @@ func TestSimulateMatchesRecord(t *testing.T) {
 	}
 	e.product(t, "images", "image.generated", perUnit("USD", "0.04"))
 	e.product(t, "credit-images", "image.credits", perUnit("credits", "2.5"))
-	e.product(t, "tokens", "chat.tokens", billing.Price{Name: "tokens", Model: billing.PerVolume, Asset: "USD", Field: "total_tokens", BlockSize: dec("1000000"), BlockAmount: dec("1.25")})
-	e.product(t, "batches", "batch.rendered", billing.Price{Name: "per 10 images", Model: billing.Package, Asset: "USD", Field: "images", BlockSize: dec("10"), BlockAmount: dec("0.50")})
-	e.product(t, "render", "render", billing.Price{Name: "by model and quality", Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model", "quality"},
-		Rates: []billing.DimensionRate{
+	e.product(t, "tokens", "chat.tokens", rating.Price{Name: "tokens", Model: rating.PerVolume, Asset: "USD", Field: "total_tokens", BlockSize: dec("1000000"), BlockAmount: dec("1.25")})
+	e.product(t, "batches", "batch.rendered", rating.Price{Name: "per 10 images", Model: rating.Package, Asset: "USD", Field: "images", BlockSize: dec("10"), BlockAmount: dec("0.50")})
+	e.product(t, "render", "render", rating.Price{Name: "by model and quality", Model: rating.Dimensional, Asset: "USD", Dimensions: []string{"model", "quality"},
+		Rates: []rating.DimensionRate{
 			{Values: map[string]string{"model": "*", "quality": "*"}, Amount: dec("0.01")},
 			{Values: map[string]string{"model": "gpt-image", "quality": "*"}, Amount: dec("0.05")},
 			{Values: map[string]string{"model": "gpt-image", "quality": "hd"}, Amount: dec("0.08")},
 		}})
 	e.product(t, "llm", "llm.call",
-		billing.Price{Name: "input", Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model"}, Field: "input_tokens", BlockSize: dec("1000000"),
-			Rates: []billing.DimensionRate{{Values: map[string]string{"model": "gpt-4o"}, Amount: dec("2.50")}, {Values: map[string]string{"model": "*"}, Amount: dec("1.00")}}},
-		billing.Price{Name: "output", Model: billing.PerVolume, Asset: "USD", Field: "output_tokens", BlockSize: dec("1000000"), BlockAmount: dec("10.00")})
-	e.product(t, "api", "api.call", billing.Price{Name: "calls", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierGraduated, Field: "calls",
-		Tiers: []billing.Tier{{UpTo: upTo("10"), UnitAmount: dec("0.10")}, {UpTo: upTo("100"), UnitAmount: dec("0.05"), FlatAmount: dec("1.00")}, {UnitAmount: dec("0.01")}}})
-	e.product(t, "search", "search", billing.Price{Name: "searches", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierVolume,
-		Tiers: []billing.Tier{{UpTo: upTo("2"), UnitAmount: dec("0.50")}, {UnitAmount: dec("0.25")}}})
-	e.product(t, "agent", "agent.step", billing.Price{Name: "openai +20%", Model: billing.CostPlus, Asset: "USD", Vendor: "openai", MarkupPercent: dec("20"), MarkupFixed: dec("0.01")})
+		rating.Price{Name: "input", Model: rating.Dimensional, Asset: "USD", Dimensions: []string{"model"}, Field: "input_tokens", BlockSize: dec("1000000"),
+			Rates: []rating.DimensionRate{{Values: map[string]string{"model": "gpt-4o"}, Amount: dec("2.50")}, {Values: map[string]string{"model": "*"}, Amount: dec("1.00")}}},
+		rating.Price{Name: "output", Model: rating.PerVolume, Asset: "USD", Field: "output_tokens", BlockSize: dec("1000000"), BlockAmount: dec("10.00")})
+	e.product(t, "api", "api.call", rating.Price{Name: "calls", Model: rating.Tiered, Asset: "USD", TierMode: rating.TierGraduated, Field: "calls",
+		Tiers: []rating.Tier{{UpTo: upTo("10"), UnitAmount: dec("0.10")}, {UpTo: upTo("100"), UnitAmount: dec("0.05"), FlatAmount: dec("1.00")}, {UnitAmount: dec("0.01")}}})
+	e.product(t, "search", "search", rating.Price{Name: "searches", Model: rating.Tiered, Asset: "USD", TierMode: rating.TierVolume,
+		Tiers: []rating.Tier{{UpTo: upTo("2"), UnitAmount: dec("0.50")}, {UnitAmount: dec("0.25")}}})
+	e.product(t, "agent", "agent.step", rating.Price{Name: "openai +20%", Model: rating.CostPlus, Asset: "USD", Vendor: "openai", MarkupPercent: dec("20"), MarkupFixed: dec("0.01")})
 	e.customer(t, "u1")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("100"), Reason: "p"})
 
@@ -362,10 +364,10 @@ func TestSimulateMatchesRecord(t *testing.T) {
 		}
 		return out
 	}
-	costs := func(kv ...string) []billing.Cost {
-		var out []billing.Cost
+	costs := func(kv ...string) []rating.Cost {
+		var out []rating.Cost
 		for i := 0; i < len(kv); i += 2 {
-			out = append(out, billing.Cost{Vendor: kv[i], Amount: dec(kv[i+1]), Currency: "USD"})
+			out = append(out, rating.Cost{Vendor: kv[i], Amount: dec(kv[i+1]), Currency: "USD"})
 		}
 		return out
 	}
@@ -375,7 +377,7 @@ func TestSimulateMatchesRecord(t *testing.T) {
 		product   string
 		eventType string
 		data      map[string]any
-		costs     []billing.Cost
+		costs     []rating.Cost
 		want      []want
 	}{
 		{"PerUnit", "images", "image.generated", nil, nil, usd("0.04")},
@@ -402,7 +404,7 @@ func TestSimulateMatchesRecord(t *testing.T) {
 		{"CostPlusSubCent", "agent", "agent.step", nil, costs("openai", "0.0125"), usd("0.025")},                  // 0.015 + 0.01
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := map[string]billing.Decimal{"USD": e.balance(t, "u1", "USD").Total, "credits": e.balance(t, "u1", "credits").Total}
+			before := map[string]rating.Decimal{"USD": e.balance(t, "u1", "USD").Total, "credits": e.balance(t, "u1", "credits").Total}
 			sim, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: tc.product, Customer: "u1", Data: tc.data, Costs: tc.costs})
 			if err != nil {
 				t.Fatalf("SimulateUsage(%s) = %v", tc.name, err)
@@ -442,7 +444,7 @@ type want struct{ asset, amount string }
 func TestRecordedFeesReadBack(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.product(t, "tokens", "chat.tokens", billing.Price{Name: "tokens", Model: billing.PerVolume, Asset: "USD", Field: "total_tokens", BlockSize: dec("1000000"), BlockAmount: dec("1.25")})
+	e.product(t, "tokens", "chat.tokens", rating.Price{Name: "tokens", Model: rating.PerVolume, Asset: "USD", Field: "total_tokens", BlockSize: dec("1000000"), BlockAmount: dec("1.25")})
 	e.customer(t, "u1")
 	in := billing.UsageEventInput{ID: "ev1", Customer: "u1", EventType: "chat.tokens", Data: data("total_tokens", "1234567")}
 	ev := e.record(t, in)
@@ -470,8 +472,8 @@ func TestRecordedFeesReadBack(t *testing.T) {
 func TestSimulateHasNoEffect(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.product(t, "api", "api.call", billing.Price{Name: "calls", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierGraduated,
-		Tiers: []billing.Tier{{UpTo: upTo("2"), UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
+	e.product(t, "api", "api.call", rating.Price{Name: "calls", Model: rating.Tiered, Asset: "USD", TierMode: rating.TierGraduated,
+		Tiers: []rating.Tier{{UpTo: upTo("2"), UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
 	e.customer(t, "u1")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("10"), Reason: "p"})
 	txns := func() int {
@@ -523,7 +525,7 @@ func TestSimulateHasNoEffect(t *testing.T) {
 	t.Run("Prior", func(t *testing.T) {
 		p, _ := e.svc.Catalog.GetProduct(e.ctx, "api")
 		id := p.Versions[0].Prices[0].ID
-		sim, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "api", Customer: "u1", Prior: map[string]billing.Decimal{id: dec("0")}})
+		sim, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "api", Customer: "u1", Prior: map[string]rating.Decimal{id: dec("0")}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -531,9 +533,9 @@ func TestSimulateHasNoEffect(t *testing.T) {
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, err := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "videos"})
-		wantField(t, "SimulateUsage(videos)", err, billing.ENotFound, "product")
+		wantField(t, "SimulateUsage(videos)", err, kernel.ENotFound, "product")
 		_, err = e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: "api", Customer: "u9"})
-		wantField(t, "SimulateUsage(customer u9)", err, billing.ENotFound, "customer")
+		wantField(t, "SimulateUsage(customer u9)", err, kernel.ENotFound, "customer")
 	})
 	e.verifyClean(t)
 }
@@ -541,9 +543,9 @@ func TestSimulateHasNoEffect(t *testing.T) {
 func TestSimulateRatingErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.product(t, "render", "render", billing.Price{Name: "by model", Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model"},
-		Rates: []billing.DimensionRate{{Values: map[string]string{"model": "gpt-image"}, Amount: dec("0.05")}}})
-	e.product(t, "tokens", "chat.tokens", billing.Price{Model: billing.PerVolume, Asset: "USD", Field: "total_tokens", BlockSize: dec("1000"), BlockAmount: dec("1")})
+	e.product(t, "render", "render", rating.Price{Name: "by model", Model: rating.Dimensional, Asset: "USD", Dimensions: []string{"model"},
+		Rates: []rating.DimensionRate{{Values: map[string]string{"model": "gpt-image"}, Amount: dec("0.05")}}})
+	e.product(t, "tokens", "chat.tokens", rating.Price{Model: rating.PerVolume, Asset: "USD", Field: "total_tokens", BlockSize: dec("1000"), BlockAmount: dec("1")})
 	e.customer(t, "u1")
 	for _, tc := range []struct {
 		name, product, eventType string
@@ -558,9 +560,9 @@ func TestSimulateRatingErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, simErr := e.svc.Catalog.SimulateUsage(e.ctx, billing.SimulateInput{Product: tc.product, Data: tc.data})
-			wantField(t, "SimulateUsage("+tc.name+")", simErr, billing.EInvalid, tc.field)
+			wantField(t, "SimulateUsage("+tc.name+")", simErr, kernel.EInvalid, tc.field)
 			_, recErr := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: tc.name, Customer: "u1", EventType: tc.eventType, Data: tc.data})
-			wantField(t, "RecordUsage("+tc.name+")", recErr, billing.EInvalid, tc.field)
+			wantField(t, "RecordUsage("+tc.name+")", recErr, kernel.EInvalid, tc.field)
 			if simErr.Error() != recErr.Error() {
 				t.Errorf("SimulateUsage(%s) error %q, RecordUsage's %q; want the same", tc.name, simErr, recErr)
 			}

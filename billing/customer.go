@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Customer is the platform's end user.
@@ -65,26 +66,26 @@ func pageSize(n int) (int, error) {
 	case n == 0:
 		return defaultPageSize, nil
 	case n < 0 || n > maxPageSize:
-		return 0, Invalidf("limit", "limit must be between 1 and %d; got %d", maxPageSize, n)
+		return 0, kernel.Invalidf("limit", "limit must be between 1 and %d; got %d", maxPageSize, n)
 	}
 	return n, nil
 }
 
 func validateCustomerFields(name, email string, meta map[string]string) error {
 	if len(name) > 200 {
-		return Invalidf("name", "name is %d characters; the limit is 200", len(name))
+		return kernel.Invalidf("name", "name is %d characters; the limit is 200", len(name))
 	}
 	if email != "" {
 		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-			return Invalidf("email", "email %q is not an email address such as ada@example.com", email)
+			return kernel.Invalidf("email", "email %q is not an email address such as ada@example.com", email)
 		}
 	}
 	if len(meta) > 50 {
-		return Invalidf("metadata", "metadata has %d keys; the limit is 50", len(meta))
+		return kernel.Invalidf("metadata", "metadata has %d keys; the limit is 50", len(meta))
 	}
 	for k, v := range meta {
 		if k == "" || len(k) > 40 || len(v) > 500 {
-			return Invalidf("metadata", "metadata keys must be 1-40 characters and values at most 500; %q breaks that", k)
+			return kernel.Invalidf("metadata", "metadata keys must be 1-40 characters and values at most 500; %q breaks that", k)
 		}
 	}
 	return nil
@@ -94,16 +95,16 @@ func validateCustomerFields(name, email string, meta map[string]string) error {
 // on ExternalID: when the customer exists it is returned with existed true
 // and nothing changes.
 func (s *Service) CreateCustomer(ctx context.Context, in CreateCustomerInput) (cus Customer, existed bool, err error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Customer{}, false, err
 	}
 	in.ExternalID = strings.TrimSpace(in.ExternalID)
 	if in.ExternalID == "" {
-		return Customer{}, false, Invalidf("external_id", "external_id is required: your own id for this user (1-200 characters), such as \"user_123\"")
+		return Customer{}, false, kernel.Invalidf("external_id", "external_id is required: your own id for this user (1-200 characters), such as \"user_123\"")
 	}
 	if len(in.ExternalID) > 200 {
-		return Customer{}, false, Invalidf("external_id", "external_id is %d characters long; it has at most 200", len(in.ExternalID))
+		return Customer{}, false, kernel.Invalidf("external_id", "external_id is %d characters long; it has at most 200", len(in.ExternalID))
 	}
 	if err := validateCustomerFields(in.Name, in.Email, in.Metadata); err != nil {
 		return Customer{}, false, err
@@ -123,7 +124,7 @@ func (s *core) createCustomerTx(ctx context.Context, tx txn, c Caller, in Create
 	if in.Metadata == nil {
 		in.Metadata = map[string]string{}
 	}
-	cus := Customer{ID: newID(prefixCustomer, now), AccountID: c.AccountID, Mode: c.Mode, ExternalID: in.ExternalID,
+	cus := Customer{ID: kernel.NewID(prefixCustomer, now), AccountID: c.AccountID, Mode: c.Mode, ExternalID: in.ExternalID,
 		Name: in.Name, Email: in.Email, Metadata: in.Metadata, TestClockID: in.TestClock, CreatedAt: now, UpdatedAt: now}
 	inserted, err := insertCustomer(ctx, tx, cus)
 	if err != nil {
@@ -132,12 +133,12 @@ func (s *core) createCustomerTx(ctx context.Context, tx txn, c Caller, in Create
 	if !inserted {
 		old, err := getCustomerByExternalID(ctx, tx, c, in.ExternalID)
 		if err == nil && old.TestClockID != in.TestClock {
-			return Customer{}, false, Errorf(EConflict, "customer %q exists on test clock %q, not %q; a customer's clock is fixed when it is created: use another external_id",
+			return Customer{}, false, kernel.Errorf(kernel.EConflict, "customer %q exists on test clock %q, not %q; a customer's clock is fixed when it is created: use another external_id",
 				in.ExternalID, old.TestClockID, in.TestClock)
 		}
 		return old, true, err
 	}
-	w := Wallet{ID: newID(prefixWallet, now), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID, Name: DefaultWalletName, IsDefault: true, CreatedAt: now}
+	w := Wallet{ID: kernel.NewID(prefixWallet, now), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID, Name: DefaultWalletName, IsDefault: true, CreatedAt: now}
 	if _, err := insertWallet(ctx, tx, w); err != nil {
 		return Customer{}, false, err
 	}
@@ -152,11 +153,11 @@ func (s *core) newCustomerTime(ctx context.Context, tx txn, c Caller, clock stri
 		return s.clock(), nil
 	}
 	if c.Mode != ModeTest {
-		return time.Time{}, Invalidf("test_clock", "test clocks exist only in test mode; create this customer without test_clock, or with a test key")
+		return time.Time{}, kernel.Invalidf("test_clock", "test clocks exist only in test mode; create this customer without test_clock, or with a test key")
 	}
 	if _, err := queries.GetTestClock(ctx, tx, dbsqlc.GetTestClockParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: clock}); err != nil {
-		if err = translate(err); ErrorCode(err) == ENotFound {
-			return time.Time{}, NotFoundf("test_clock", "test clock %q not found in this account's test mode; create one first", clock)
+		if err = Translate(err); kernel.ErrorCode(err) == kernel.ENotFound {
+			return time.Time{}, kernel.NotFoundf("test_clock", "test clock %q not found in this account's test mode; create one first", clock)
 		}
 		return time.Time{}, err
 	}
@@ -165,26 +166,26 @@ func (s *core) newCustomerTime(ctx context.Context, tx txn, c Caller, clock stri
 
 // GetCustomer returns a customer by Tollgate id or external_id. Returns ENotFound.
 func (s *Service) GetCustomer(ctx context.Context, ref string) (Customer, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Customer{}, err
 	}
 	return resolveCustomer(ctx, s.pool, c, ref)
 }
 
-func resolveCustomer(ctx context.Context, db dbtx, c Caller, ref string) (Customer, error) {
+func resolveCustomer(ctx context.Context, db DBTX, c Caller, ref string) (Customer, error) {
 	if ref == "" {
-		return Customer{}, Invalidf("customer", "customer is required: a Tollgate id (cus_…) or your external_id")
+		return Customer{}, kernel.Invalidf("customer", "customer is required: a Tollgate id (cus_…) or your external_id")
 	}
 	if strings.HasPrefix(ref, prefixCustomer+"_") {
 		cus, err := getCustomerByID(ctx, db, c, ref)
-		if ErrorCode(err) != ENotFound {
+		if kernel.ErrorCode(err) != kernel.ENotFound {
 			return cus, err
 		}
 	}
 	cus, err := getCustomerByExternalID(ctx, db, c, ref)
-	if ErrorCode(err) == ENotFound {
-		return cus, NotFoundf("customer", "customer %q not found by id or external_id in %s mode", ref, c.Mode).With(ActFindCustomer)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return cus, kernel.NotFoundf("customer", "customer %q not found by id or external_id in %s mode", ref, c.Mode).With(ActFindCustomer)
 	}
 	return cus, err
 }
@@ -199,7 +200,7 @@ type UpdateCustomerInput struct {
 // UpdateCustomer changes a customer's name, email or metadata. Returns
 // ENotFound, EInvalid.
 func (s *Service) UpdateCustomer(ctx context.Context, ref string, in UpdateCustomerInput) (Customer, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Customer{}, err
 	}
@@ -229,7 +230,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, ref string, in UpdateCusto
 
 // ListCustomers lists customers newest first.
 func (s *Service) ListCustomers(ctx context.Context, in ListCustomersInput) (Page[Customer], error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Page[Customer]{}, err
 	}

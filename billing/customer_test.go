@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 func strPtr(s string) *string { return &s }
@@ -17,7 +18,7 @@ func strPtr(s string) *string { return &s }
 func wantField(t *testing.T, what string, err error, code, field string) {
 	t.Helper()
 	wantCode(t, what, err, code)
-	if got := billing.ErrorField(err); got != field {
+	if got := kernel.ErrorField(err); got != field {
 		t.Errorf("%s error field = %q, want %q (error: %v)", what, got, field, err)
 	}
 }
@@ -88,7 +89,7 @@ func TestCreateCustomer(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, _, err := e.svc.CreateCustomer(e.ctx, tc.in)
-				wantField(t, fmt.Sprintf("CreateCustomer(%s)", tc.name), err, billing.EInvalid, tc.field)
+				wantField(t, fmt.Sprintf("CreateCustomer(%s)", tc.name), err, kernel.EInvalid, tc.field)
 			})
 		}
 		page, err := e.svc.ListCustomers(e.ctx, billing.ListCustomersInput{})
@@ -120,15 +121,15 @@ func TestGetCustomer(t *testing.T) {
 	t.Run("ErrNotFound", func(t *testing.T) {
 		for _, ref := range []string{"nobody", "cus_01nonexistent0000000000000", "USER_1"} {
 			_, err := e.svc.GetCustomer(e.ctx, ref)
-			wantField(t, fmt.Sprintf("GetCustomer(%q)", ref), err, billing.ENotFound, "customer")
-			if billing.ErrorAction(err) != billing.ActFindCustomer {
+			wantField(t, fmt.Sprintf("GetCustomer(%q)", ref), err, kernel.ENotFound, "customer")
+			if kernel.ErrorAction(err) != billing.ActFindCustomer {
 				t.Errorf("GetCustomer(%q) error %q does not name the fix (find or create the customer)", ref, err)
 			}
 		}
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		_, err := e.svc.GetCustomer(e.ctx, "")
-		wantField(t, `GetCustomer("")`, err, billing.EInvalid, "customer")
+		wantField(t, `GetCustomer("")`, err, kernel.EInvalid, "customer")
 	})
 }
 
@@ -173,7 +174,7 @@ func TestUpdateCustomer(t *testing.T) {
 	t.Run("ErrInvalidEmail", func(t *testing.T) {
 		before, _ := e.svc.GetCustomer(e.ctx, "u1")
 		_, err := e.svc.UpdateCustomer(e.ctx, "u1", billing.UpdateCustomerInput{Name: strPtr("Changed"), Email: strPtr("ada@")})
-		wantField(t, "UpdateCustomer(email ada@)", err, billing.EInvalid, "email")
+		wantField(t, "UpdateCustomer(email ada@)", err, kernel.EInvalid, "email")
 		if !strings.Contains(err.Error(), "email") {
 			t.Errorf("UpdateCustomer(email ada@) error %q does not name the email", err)
 		}
@@ -188,11 +189,11 @@ func TestUpdateCustomer(t *testing.T) {
 			meta[fmt.Sprint("k", i)] = "v"
 		}
 		_, err := e.svc.UpdateCustomer(e.ctx, "u1", billing.UpdateCustomerInput{Metadata: meta})
-		wantField(t, "UpdateCustomer(51 metadata keys)", err, billing.EInvalid, "metadata")
+		wantField(t, "UpdateCustomer(51 metadata keys)", err, kernel.EInvalid, "metadata")
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, err := e.svc.UpdateCustomer(e.ctx, "u2", billing.UpdateCustomerInput{Name: strPtr("x")})
-		wantField(t, "UpdateCustomer(u2)", err, billing.ENotFound, "customer")
+		wantField(t, "UpdateCustomer(u2)", err, kernel.ENotFound, "customer")
 	})
 }
 
@@ -324,7 +325,7 @@ func TestListCustomers(t *testing.T) {
 	t.Run("ErrInvalidLimit", func(t *testing.T) {
 		for _, n := range []int{-1, 101} {
 			_, err := e.svc.ListCustomers(e.ctx, billing.ListCustomersInput{Limit: n})
-			wantField(t, fmt.Sprintf("ListCustomers(limit %d)", n), err, billing.EInvalid, "limit")
+			wantField(t, fmt.Sprintf("ListCustomers(limit %d)", n), err, kernel.EInvalid, "limit")
 		}
 		if page, err := e.svc.ListCustomers(e.ctx, billing.ListCustomersInput{Limit: 100}); err != nil || len(page.Items) != 25 {
 			t.Errorf("ListCustomers(limit 100) = %d items, %v; want 25", len(page.Items), err)
@@ -385,19 +386,19 @@ func TestNamedWallets(t *testing.T) {
 	t.Run("ErrInsufficientFundsInDefault", func(t *testing.T) {
 		// The named wallet's money does not pay for the default wallet.
 		_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: "c-default", Kind: billing.AdjustCharge, Customer: "u1", Asset: "USD", Amount: dec("1")})
-		wantCode(t, "charge 1 USD on the empty default wallet", err, billing.EInsufficientFunds)
+		wantCode(t, "charge 1 USD on the empty default wallet", err, kernel.EInsufficientFunds)
 	})
 	t.Run("ErrInvalidName", func(t *testing.T) {
 		for _, name := range []string{"", "Project Alpha", "-lead", strings.Repeat("a", 65)} {
 			_, _, err := e.svc.CreateWallet(e.ctx, billing.CreateWalletInput{Customer: "u1", Name: name})
-			wantField(t, fmt.Sprintf("CreateWallet(%q)", name), err, billing.EInvalid, "name")
+			wantField(t, fmt.Sprintf("CreateWallet(%q)", name), err, kernel.EInvalid, "name")
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, _, err := e.svc.CreateWallet(e.ctx, billing.CreateWalletInput{Customer: "u2", Name: "x"})
-		wantField(t, "CreateWallet(customer u2)", err, billing.ENotFound, "customer")
+		wantField(t, "CreateWallet(customer u2)", err, kernel.ENotFound, "customer")
 		_, err = e.svc.GetWallet(e.ctx, "u1", "project-beta")
-		wantField(t, "GetWallet(u1, project-beta)", err, billing.ENotFound, "wallet")
+		wantField(t, "GetWallet(u1, project-beta)", err, kernel.ENotFound, "wallet")
 		if !strings.Contains(err.Error(), "create_wallet") {
 			t.Errorf("GetWallet(u1, project-beta) error %q does not name create_wallet", err)
 		}

@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // DefaultMaxConns is the pool size unless the database URL sets
@@ -98,11 +100,11 @@ type txRetry struct {
 // waited the backoff: for EUnavailable and EOutcomeUnknown, up to
 // txAttempts in all, while ctx lasts.
 func (r *txRetry) again(ctx context.Context, err error) bool {
-	code := ErrorCode(err)
-	if code == EOutcomeUnknown {
+	code := kernel.ErrorCode(err)
+	if code == kernel.EOutcomeUnknown {
 		r.unknown = true
 	}
-	if err == nil || code != EUnavailable && code != EOutcomeUnknown || r.attempt == txAttempts-1 {
+	if err == nil || code != kernel.EUnavailable && code != kernel.EOutcomeUnknown || r.attempt == txAttempts-1 {
 		return false
 	}
 	select {
@@ -118,15 +120,15 @@ func (r *txRetry) again(ctx context.Context, err error) bool {
 // EUnavailable after a lost COMMIT is EOutcomeUnknown, since the lost
 // COMMIT may have written it.
 func (r *txRetry) result(err error) error {
-	if r.unknown && ErrorCode(err) == EUnavailable {
+	if r.unknown && kernel.ErrorCode(err) == kernel.EUnavailable {
 		return outcomeUnknown()
 	}
 	return err
 }
 
 // outcomeUnknown is the error of a COMMIT whose answer was lost.
-func outcomeUnknown() *Error {
-	return &Error{Code: EOutcomeUnknown, Message: "the database connection was lost while committing, so whether this was written is not known; " +
+func outcomeUnknown() *kernel.Error {
+	return &kernel.Error{Code: kernel.EOutcomeUnknown, Message: "the database connection was lost while committing, so whether this was written is not known; " +
 		"retry the request with the same id: it is then written once, or answered as a replay if it was written"}
 }
 
@@ -141,9 +143,9 @@ func outcomeUnknown() *Error {
 func commitFailed(err error, closed bool) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && !strings.HasPrefix(pe.Code, "08") && !strings.HasPrefix(pe.Code, "57P") {
-		return translate(err)
+		return Translate(err)
 	}
-	if u := translate(err); !closed && pe == nil && ErrorCode(u) != EUnavailable {
+	if u := Translate(err); !closed && pe == nil && kernel.ErrorCode(u) != kernel.EUnavailable {
 		return u
 	}
 	return outcomeUnknown()
@@ -152,7 +154,7 @@ func commitFailed(err error, closed bool) error {
 func withTxOnce(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (err error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	defer func() {
 		if err != nil {
@@ -173,27 +175,24 @@ func withTxOnce(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) erro
 }
 
 // Translate turns driver errors into domain errors (no rows: ENotFound; a
-// unique violation: EConflict; a serialization failure or deadlock: EConflict)
-// for the domain packages beside billing that run their own SQL; it is
-// translate under its exported name.
-func Translate(err error) error { return translate(err) }
-
-// translate turns driver errors into domain errors; it is the only place that
-// inspects them.
-func translate(err error) error {
+// unique violation: EConflict; a serialization failure or deadlock: EConflict;
+// a database that is read-only, busy or unreachable: EUnavailable). It is the
+// only place that inspects them, for billing and for the domain packages
+// beside it that run their own SQL.
+func Translate(err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Errorf(ENotFound, "not found")
+		return kernel.Errorf(kernel.ENotFound, "not found")
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
 		case pe.Code == "23505":
-			return &Error{Code: EConflict, Message: "already exists: " + pe.ConstraintName}
+			return &kernel.Error{Code: kernel.EConflict, Message: "already exists: " + pe.ConstraintName}
 		case pe.Code == "40001", pe.Code == "40P01":
-			return &Error{Code: EConflict, Message: "concurrent update; retry the request"}
+			return &kernel.Error{Code: kernel.EConflict, Message: "concurrent update; retry the request"}
 		case pe.Code == "25006":
 			return unavailable("the database is read-only (a primary that failed over?); nothing was written")
 		case pe.Code == "55P03", pe.Code == "57014":
@@ -214,14 +213,14 @@ func translate(err error) error {
 
 // unavailable is an EUnavailable error: the request did nothing and may be
 // sent again as it was.
-func unavailable(what string) *Error {
-	return &Error{Code: EUnavailable, Message: what + "; retry the request with the same id (it is idempotent)"}
+func unavailable(what string) *kernel.Error {
+	return &kernel.Error{Code: kernel.EUnavailable, Message: what + "; retry the request with the same id (it is idempotent)"}
 }
 
 // txn is what an operation inside a transaction uses: a pgx.Tx, or a
 // pipeTx whose BEGIN and COMMIT ride on its first and last batch.
 type txn interface {
-	dbtx
+	DBTX
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
@@ -328,7 +327,7 @@ func sendFinal(ctx context.Context, tx txn, b *pgx.Batch) error {
 	if p, ok := tx.(*pipeTx); ok {
 		return p.sendAndCommit(ctx, b)
 	}
-	return translate(tx.SendBatch(ctx, b).Close())
+	return Translate(tx.SendBatch(ctx, b).Close())
 }
 
 // withPipeTx runs fn in a pipeTx: committed by fn's final batch (sendFinal),
@@ -336,7 +335,7 @@ func sendFinal(ctx context.Context, tx txn, b *pgx.Batch) error {
 func withPipeTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx *pipeTx) error) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	defer conn.Release() // a connection left inside a transaction is closed by the pool
 	t := &pipeTx{conn: conn}
@@ -346,7 +345,7 @@ func withPipeTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx *pipeTx) err
 		}
 		// fn's statements return driver errors as they come; a broken
 		// connection must still read as EUnavailable to the caller.
-		if u := translate(err); ErrorCode(u) == EUnavailable {
+		if u := Translate(err); kernel.ErrorCode(u) == kernel.EUnavailable {
 			return u
 		}
 		return err

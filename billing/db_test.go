@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Failures that mean "the database could not do it now" become
@@ -24,11 +26,11 @@ func TestTranslateUnavailable(t *testing.T) {
 		&net.OpError{Op: "dial", Err: errors.New("connection refused")},
 		fmt.Errorf("commit: %w", context.DeadlineExceeded),
 	} {
-		if got := translate(err); ErrorCode(got) != EUnavailable {
-			t.Errorf("translate(%v) = %v (code %s), want unavailable", err, got, ErrorCode(got))
+		if got := Translate(err); kernel.ErrorCode(got) != kernel.EUnavailable {
+			t.Errorf("Translate(%v) = %v (code %s), want unavailable", err, got, kernel.ErrorCode(got))
 		}
 	}
-	if got := translate(&pgconn.PgError{Code: "23505"}); ErrorCode(got) != EConflict {
+	if got := Translate(&pgconn.PgError{Code: "23505"}); kernel.ErrorCode(got) != kernel.EConflict {
 		t.Errorf("a unique violation = %v, want conflict", got)
 	}
 }

@@ -1,23 +1,5 @@
 package billing
 
-import "github.com/tollgatehq/tollgate/kernel"
-
-// The domain error type and its codes live in kernel, which every domain
-// package shares; these aliases keep billing.Error and its helpers where
-// the surfaces already look for them.
-
-// Error codes (see kernel).
-const (
-	EInvalid           = kernel.EInvalid
-	ENotFound          = kernel.ENotFound
-	EConflict          = kernel.EConflict
-	EInsufficientFunds = kernel.EInsufficientFunds
-	EUnauthorized      = kernel.EUnauthorized
-	EUnavailable       = kernel.EUnavailable
-	EOutcomeUnknown    = kernel.EOutcomeUnknown
-	EInternal          = kernel.EInternal
-)
-
 // Actions a domain error may name as its fix (kernel.Error.Action). The
 // domain says what is missing; tools/ and api/ word the fix in their own
 // terms (a tool's name, an endpoint), each from a table keyed by these.
@@ -46,34 +28,3 @@ const (
 var Actions = []string{ActCreateAsset, ActAddAssetRate, ActFindLot, ActRefund, ActCorrect, ActNewVersion, ActCreateVendor,
 	ActFindProduct, ActFindVersion, ActFindCustomer, ActFindEvent, ActCreateProduct, ActSubscribe, ActCreateWallet, ActSetDimensions, ActConnectPayments, ActSaveCard,
 	ActFindSubscription}
-
-// ErrorAction returns the operation that fixes err, if it names one.
-func ErrorAction(err error) string { return kernel.ErrorAction(err) }
-
-// Error is a domain error whose Message is safe to show to any caller (see
-// kernel.Error).
-type Error = kernel.Error
-
-// ErrorCode returns the code of err, EInternal for errors that are not *Error.
-func ErrorCode(err error) string { return kernel.ErrorCode(err) }
-
-// ErrorMessage returns the safe message of err; internal errors get a generic text.
-func ErrorMessage(err error) string { return kernel.ErrorMessage(err) }
-
-// ErrorField returns the input field an error names, if any.
-func ErrorField(err error) string { return kernel.ErrorField(err) }
-
-// Errorf returns an *Error with the given code.
-func Errorf(code, format string, args ...any) *Error {
-	return kernel.Errorf(code, format, args...)
-}
-
-// Invalidf returns an EInvalid error naming the field at fault.
-func Invalidf(field, format string, args ...any) *Error {
-	return kernel.Invalidf(field, format, args...)
-}
-
-// NotFoundf returns an ENotFound error naming the field that referred to it.
-func NotFoundf(field, format string, args ...any) *Error {
-	return kernel.NotFoundf(field, format, args...)
-}

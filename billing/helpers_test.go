@@ -11,6 +11,8 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/jobs"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -71,8 +73,8 @@ func startJobs(t *testing.T, svc *billing.Service, q *jobs.Queue) {
 	})
 }
 
-func dec(s string) billing.Decimal { return decimal.RequireFromString(s) }
-func decp(s string) *billing.Decimal {
+func dec(s string) rating.Decimal { return decimal.RequireFromString(s) }
+func decp(s string) *rating.Decimal {
 	d := dec(s)
 	return &d
 }
@@ -123,7 +125,7 @@ func (e *env) verifyClean(t *testing.T) {
 	}
 }
 
-func wantDec(t *testing.T, what string, got billing.Decimal, want string) {
+func wantDec(t *testing.T, what string, got rating.Decimal, want string) {
 	t.Helper()
 	if !got.Equal(dec(want)) {
 		t.Errorf("%s = %s, want %s", what, got, want)
@@ -132,7 +134,7 @@ func wantDec(t *testing.T, what string, got billing.Decimal, want string) {
 
 func wantCode(t *testing.T, what string, err error, code string) {
 	t.Helper()
-	if got := billing.ErrorCode(err); got != code {
+	if got := kernel.ErrorCode(err); got != code {
 		t.Fatalf("%s error = %v (code %q), want code %q", what, err, got, code)
 	}
 }

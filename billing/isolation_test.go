@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // owned is everything one account and mode holds, for isolation tests.
@@ -48,7 +50,7 @@ func (e *env) populate(t *testing.T, ctx context.Context) owned {
 	must("AddAssetRate", err)
 	o.vendor, _, err = e.svc.Catalog.CreateVendor(ctx, "openai", "OpenAI")
 	must("CreateVendor", err)
-	o.product, _, err = e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "images", EventType: "image.generated", Prices: []billing.Price{perUnit("USD", "0.04")}})
+	o.product, _, err = e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "images", EventType: "image.generated", Prices: []rating.Price{perUnit("USD", "0.04")}})
 	must("CreateProduct", err)
 	o.event, err = e.svc.RecordUsage(ctx, billing.UsageEventInput{ID: "ev1", Customer: "u1", EventType: "image.generated"}) // subscribes u1
 	must("RecordUsage", err)
@@ -80,8 +82,8 @@ func TestIsolation(t *testing.T) {
 	}
 	notFound := func(t *testing.T, what string, err error) {
 		t.Helper()
-		if billing.ErrorCode(err) != billing.ENotFound {
-			t.Errorf("%s = %v (code %q), want not_found", what, err, billing.ErrorCode(err))
+		if kernel.ErrorCode(err) != kernel.ENotFound {
+			t.Errorf("%s = %v (code %q), want not_found", what, err, kernel.ErrorCode(err))
 		}
 	}
 	for _, other := range others {
@@ -169,15 +171,15 @@ func TestIsolation(t *testing.T) {
 				notFound(t, "CreateWallet(customer id)", err)
 				_, err = e.svc.Plans.Subscribe(ctx, billing.SubscribeInput{Customer: o.customer.ID, Product: o.product.ID})
 				notFound(t, "Subscribe(customer id, product id)", err)
-				_, err = e.svc.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: o.product.ID, Prices: []billing.Price{perUnit("USD", "0")}})
+				_, err = e.svc.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: o.product.ID, Prices: []rating.Price{perUnit("USD", "0")}})
 				notFound(t, "CreateProductVersion(product id)", err)
-				_, err = e.svc.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0")}})
+				_, err = e.svc.Catalog.CreateProductVersion(ctx, billing.CreateVersionInput{Product: "images", Prices: []rating.Price{perUnit("USD", "0")}})
 				notFound(t, "CreateProductVersion(product code)", err)
 				_, err = e.svc.Catalog.ArchiveProduct(ctx, o.product.ID)
 				notFound(t, "ArchiveProduct(product id)", err)
 				_, err = e.svc.Catalog.AddAssetRate(ctx, billing.AddAssetRateInput{Asset: "credits", Currency: "USD", Rate: dec("1")})
 				notFound(t, "AddAssetRate(credits)", err)
-				_, _, err = e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "margin", EventType: "chat", Prices: []billing.Price{{Model: billing.CostPlus, Asset: "USD", Vendor: "openai"}}})
+				_, _, err = e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "margin", EventType: "chat", Prices: []rating.Price{{Model: rating.CostPlus, Asset: "USD", Vendor: "openai"}}})
 				notFound(t, "CreateProduct(cost_plus over vendor openai)", err)
 			})
 
@@ -193,7 +195,7 @@ func TestIsolation(t *testing.T) {
 				}
 				_, err = e.svc.Catalog.Quote(ctx, billing.QuoteInput{Asset: "credits", Currency: "USD", AssetAmount: decp("1"), At: t0})
 				notFound(t, "Quote(own credits, no own rate)", err)
-				prod, created, err := e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "images", EventType: "image.generated", Prices: []billing.Price{perUnit("USD", "0.10")}})
+				prod, created, err := e.svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "images", EventType: "image.generated", Prices: []rating.Price{perUnit("USD", "0.10")}})
 				if err != nil || !created || prod.ID == o.product.ID {
 					t.Fatalf("CreateProduct(images) = %s, created %v, %v; want a new product", prod.ID, created, err)
 				}
@@ -304,7 +306,7 @@ func TestNoCallerIsUnauthorized(t *testing.T) {
 				"ListProducts": func() error { _, err := e.svc.Catalog.ListProducts(ctx, billing.ListProductsInput{}); return err },
 			}
 			for name, call := range calls {
-				wantCode(t, name, call(), billing.EUnauthorized)
+				wantCode(t, name, call(), kernel.EUnauthorized)
 			}
 		})
 	}
@@ -406,7 +408,7 @@ func TestAPIKeys(t *testing.T) {
 			t.Fatalf("CreateCustomer(as the live key) = %+v, %v; want it in %s live", cus, err, acctB.ID)
 		}
 		_, err = e.svc.GetCustomer(e.ctx, "b-user")
-		wantCode(t, "GetCustomer(b-user) as the default account", err, billing.ENotFound)
+		wantCode(t, "GetCustomer(b-user) as the default account", err, kernel.ENotFound)
 	})
 
 	t.Run("Revoke", func(t *testing.T) {
@@ -416,9 +418,9 @@ func TestAPIKeys(t *testing.T) {
 			t.Fatalf("RevokeAPIKey(%s) = %+v, %v; want revoked at %v", testKey.Prefix, k, err, t0.Add(time.Minute))
 		}
 		_, err = e.svc.Accounts.Authenticate(bg, testSecret)
-		wantCode(t, "Authenticate(revoked key)", err, billing.EUnauthorized)
+		wantCode(t, "Authenticate(revoked key)", err, kernel.EUnauthorized)
 		noSecret(t, "Authenticate(revoked key) error", err.Error())
-		noSecret(t, "Authenticate(revoked key) message", billing.ErrorMessage(err))
+		noSecret(t, "Authenticate(revoked key) message", kernel.ErrorMessage(err))
 		if _, err := e.svc.Accounts.Authenticate(bg, liveSecret); err != nil {
 			t.Errorf("Authenticate(other key) after a revoke = %v, want it still valid", err)
 		}
@@ -436,7 +438,7 @@ func TestAPIKeys(t *testing.T) {
 		tampered := liveSecret[:len(liveSecret)-1] + last
 		for _, bad := range []string{"", "sk_live_abc", "Bearer " + liveSecret, tampered, "tg_test_", strings.ToUpper(liveSecret), liveSecret + "x"} {
 			_, err := e.svc.Accounts.Authenticate(bg, bad)
-			wantCode(t, fmt.Sprintf("Authenticate(%.14q)", bad), err, billing.EUnauthorized)
+			wantCode(t, fmt.Sprintf("Authenticate(%.14q)", bad), err, kernel.EUnauthorized)
 			noSecret(t, "Authenticate(bad key) error", err.Error())
 			if len(bad) > 14 && strings.Contains(err.Error(), bad) {
 				t.Errorf("Authenticate(bad key) error %q repeats the key sent", err)
@@ -446,17 +448,17 @@ func TestAPIKeys(t *testing.T) {
 
 	t.Run("ErrInvalid", func(t *testing.T) {
 		_, _, err := e.svc.Accounts.CreateAPIKey(bg, e.acct.ID, "prod", "x")
-		wantField(t, "CreateAPIKey(mode prod)", err, billing.EInvalid, "mode")
+		wantField(t, "CreateAPIKey(mode prod)", err, kernel.EInvalid, "mode")
 	})
 	t.Run("ErrNotFoundAccount", func(t *testing.T) {
 		_, _, err := e.svc.Accounts.CreateAPIKey(bg, "acct_nope", billing.ModeTest, "x")
-		wantField(t, "CreateAPIKey(unknown account)", err, billing.ENotFound, "account")
+		wantField(t, "CreateAPIKey(unknown account)", err, kernel.ENotFound, "account")
 		_, _, err = e.svc.Accounts.CreateScopedAPIKey(bg, e.acct.ID, billing.ModeTest, "admin", "x")
-		wantField(t, "CreateScopedAPIKey(scope admin)", err, billing.EInvalid, "scope")
+		wantField(t, "CreateScopedAPIKey(scope admin)", err, kernel.EInvalid, "scope")
 	})
 	t.Run("ErrNotFoundKey", func(t *testing.T) {
 		_, err := e.svc.Accounts.RevokeAPIKey(bg, "key_nope")
-		wantCode(t, "RevokeAPIKey(key_nope)", err, billing.ENotFound)
+		wantCode(t, "RevokeAPIKey(key_nope)", err, kernel.ENotFound)
 	})
 }
 

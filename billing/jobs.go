@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Background work runs as jobs on PostgreSQL, through the job queue main
@@ -48,7 +50,7 @@ func (AdvanceTestClockJob) Kind() string { return "advance_test_clock" }
 // enqueueJob hands a job to the queue main gave, in tx (nil: at once).
 func (s *core) enqueueJob(ctx context.Context, tx pgx.Tx, job Job) error {
 	if s.opts.Jobs == nil {
-		return Errorf(EUnavailable, "this process has no job queue; %s work runs in `tollgate serve`", job.Kind())
+		return kernel.Errorf(kernel.EUnavailable, "this process has no job queue; %s work runs in `tollgate serve`", job.Kind())
 	}
 	return s.opts.Jobs.Enqueue(ctx, tx, job)
 }
@@ -60,11 +62,11 @@ func (s *Payments) ReconcileAutoTopUps(ctx context.Context) error {
 	rows, err := s.pool.Query(ctx, `SELECT id FROM top_ups WHERE auto AND status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT 500`,
 		s.clock().Add(-time.Minute))
 	if err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	for _, id := range ids {
 		if err := s.enqueueJob(ctx, nil, AutoTopUpJob{TopUpID: id}); err != nil {

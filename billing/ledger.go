@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Ledger accounts. A wallet account exists per wallet and asset; the others are
@@ -36,7 +39,7 @@ type entry struct {
 	wallet  string // set for wallet entries
 	lot     string // set for wallet entries that move a lot; empty moves debt
 	asset   string
-	amount  Decimal
+	amount  rating.Decimal
 }
 
 func (p *posting) add(e entry) {
@@ -47,7 +50,7 @@ func (p *posting) add(e entry) {
 
 // balanced checks the double-entry rule before anything is written.
 func (p *posting) balanced() error {
-	sums := map[string]Decimal{}
+	sums := map[string]rating.Decimal{}
 	for _, e := range p.entries {
 		sums[e.asset] = sums[e.asset].Add(e.amount)
 	}
@@ -66,10 +69,10 @@ type balanceState struct {
 	walletID    string
 	asset       Asset
 	now         time.Time
-	posted      Decimal
-	debt        Decimal
-	creditLimit Decimal
-	held        Decimal
+	posted      rating.Decimal
+	debt        rating.Decimal
+	creditLimit rating.Decimal
+	held        rating.Decimal
 	lots        []*Lot // open, unexpired lots in burn order
 	touched     map[string]*Lot
 	newLots     []*Lot
@@ -117,7 +120,7 @@ func (s *core) lockBalance(ctx context.Context, tx txn, c Caller, walletID strin
 	batch := &pgx.Batch{}
 	b := s.queueLockBalance(batch, c, walletID, asset, now)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	s.balanceLocked(tx, b)
 	return b, nil
@@ -163,8 +166,8 @@ func (b *balanceState) settle() {
 	sort.SliceStable(b.lots, func(i, j int) bool { return burnsBefore(b.lots[i], b.lots[j]) })
 }
 
-func (b *balanceState) lotsTotal() Decimal {
-	t := Zero
+func (b *balanceState) lotsTotal() rating.Decimal {
+	t := rating.Zero
 	for _, l := range b.lots {
 		t = t.Add(l.Remaining)
 	}
@@ -172,13 +175,13 @@ func (b *balanceState) lotsTotal() Decimal {
 }
 
 // total is the value of unexpired lots minus debt.
-func (b *balanceState) total() Decimal { return b.lotsTotal().Sub(b.debt) }
+func (b *balanceState) total() rating.Decimal { return b.lotsTotal().Sub(b.debt) }
 
 // available is what a new authorization may hold: total minus holds.
-func (b *balanceState) available() Decimal { return b.total().Sub(b.held) }
+func (b *balanceState) available() rating.Decimal { return b.total().Sub(b.held) }
 
 func (b *balanceState) newPosting(kind, reference, description string) *posting {
-	p := &posting{id: newID(prefixTransaction, b.now), kind: kind, reference: reference, walletID: b.walletID, description: description}
+	p := &posting{id: kernel.NewID(prefixTransaction, b.now), kind: kind, reference: reference, walletID: b.walletID, description: description}
 	b.postings = append(b.postings, p)
 	return p
 }
@@ -188,7 +191,7 @@ func (b *balanceState) expire(l *Lot) {
 	p.add(entry{account: LedgerWallet, wallet: b.walletID, lot: l.ID, asset: l.Asset, amount: l.Remaining.Neg()})
 	p.add(entry{account: LedgerExpired, asset: l.Asset, amount: l.Remaining})
 	b.posted = b.posted.Sub(l.Remaining)
-	l.Remaining = Zero
+	l.Remaining = rating.Zero
 	now := b.now
 	l.ExpiredAt = &now
 	b.touched[l.ID] = l
@@ -197,7 +200,7 @@ func (b *balanceState) expire(l *Lot) {
 // credit adds a lot of l.Amount, taken from the counter ledger account. Debt is
 // repaid from it first.
 func (b *balanceState) credit(p *posting, counter string, l *Lot) {
-	l.ID, l.WalletID, l.Asset, l.Remaining, l.CreatedAt, l.TransactionID = newID(prefixLot, b.now), b.walletID, b.asset.Code, l.Amount, b.now, p.id
+	l.ID, l.WalletID, l.Asset, l.Remaining, l.CreatedAt, l.TransactionID = kernel.NewID(prefixLot, b.now), b.walletID, b.asset.Code, l.Amount, b.now, p.id
 	p.add(entry{account: counter, asset: l.Asset, amount: l.Amount.Neg()})
 	p.add(entry{account: LedgerWallet, wallet: b.walletID, lot: l.ID, asset: l.Asset, amount: l.Amount})
 	b.posted = b.posted.Add(l.Amount)
@@ -218,7 +221,7 @@ func (b *balanceState) credit(p *posting, counter string, l *Lot) {
 // debit takes amount from the wallet into the counter ledger account, burning
 // lots in order; what the lots cannot cover becomes debt. Callers decide
 // beforehand whether debt is allowed.
-func (b *balanceState) debit(p *posting, counter string, amount Decimal) {
+func (b *balanceState) debit(p *posting, counter string, amount rating.Decimal) {
 	if !amount.IsPositive() {
 		return
 	}
@@ -253,7 +256,7 @@ func (b *balanceState) flush(ctx context.Context, tx txn) error {
 	}
 	batch := &pgx.Batch{}
 	queueBalanceWrites(batch, b)
-	return translate(tx.SendBatch(ctx, batch).Close())
+	return Translate(tx.SendBatch(ctx, batch).Close())
 }
 
 // check drops postings that moved nothing and enforces the double-entry rule
@@ -274,7 +277,7 @@ func (b *balanceState) check() error {
 	return nil
 }
 
-func decMin(a, b Decimal) Decimal {
+func decMin(a, b rating.Decimal) rating.Decimal {
 	if a.LessThan(b) {
 		return a
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 func TestAdjustmentRejectsExcessPrecision(t *testing.T) {
@@ -17,7 +18,7 @@ func TestAdjustmentRejectsExcessPrecision(t *testing.T) {
 	e := newEnv(t)
 	e.customer(t, "u1")
 	_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: "t1", Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("10.005")})
-	wantCode(t, "top_up 10.005 USD", err, billing.EInvalid)
+	wantCode(t, "top_up 10.005 USD", err, kernel.EInvalid)
 	if !strings.Contains(err.Error(), "whole units of 2 decimal places") {
 		t.Errorf("error %q does not name the precision", err)
 	}
@@ -77,7 +78,7 @@ func TestExpiryCountsWithoutSweep(t *testing.T) {
 	wantDec(t, "available at expiry, no sweep", e.balance(t, "u1", "USD").Available, "3")
 	// A charge larger than what is left fails: the expired lot cannot pay.
 	_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: "c", Kind: billing.AdjustCharge, Customer: "u1", Asset: "USD", Amount: dec("4")})
-	wantCode(t, "charge 4 after expiry", err, billing.EInsufficientFunds)
+	wantCode(t, "charge 4 after expiry", err, kernel.EInsufficientFunds)
 	// The next movement writes the expiry to the ledger.
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustCharge, Customer: "u1", Asset: "USD", Amount: dec("1"), Reason: "c2"})
 	page, err := e.svc.ListTransactions(e.ctx, billing.ListTransactionsInput{Customer: "u1", Kind: "expiry"})
@@ -99,18 +100,18 @@ func TestRefund(t *testing.T) {
 	gift := e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustGift, Customer: "u1", Asset: "USD", Amount: dec("5"), Reason: "g"})
 	t.Run("ErrMoreThanLotHolds", func(t *testing.T) {
 		_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: "r1", Kind: billing.AdjustRefund, Customer: "u1", Asset: "USD", Amount: dec("10.01"), LotID: paid.LotID})
-		wantCode(t, "refund 10.01 of a 10 lot", err, billing.EInvalid)
+		wantCode(t, "refund 10.01 of a 10 lot", err, kernel.EInvalid)
 	})
 	t.Run("ErrPromotionLot", func(t *testing.T) {
 		_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: "r2", Kind: billing.AdjustRefund, Customer: "u1", Asset: "USD", Amount: dec("1"), LotID: gift.LotID})
-		wantCode(t, "refund of a gift lot", err, billing.EInvalid)
+		wantCode(t, "refund of a gift lot", err, kernel.EInvalid)
 	})
 	t.Run("OK", func(t *testing.T) {
 		e.adjust(t, billing.CreateAdjustmentInput{TransactionID: "r3", Kind: billing.AdjustRefund, Customer: "u1", Asset: "USD", Amount: dec("4"), LotID: paid.LotID})
 		b := e.balance(t, "u1", "USD")
 		wantDec(t, "total after refund", b.Total, "11")
 		_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: "r4", Kind: billing.AdjustRefund, Customer: "u1", Asset: "USD", Amount: dec("6.01")})
-		wantCode(t, "refund beyond the rest", err, billing.EInvalid)
+		wantCode(t, "refund beyond the rest", err, kernel.EInvalid)
 	})
 	e.verifyClean(t)
 }
@@ -136,7 +137,7 @@ func TestAdjustmentIdempotency(t *testing.T) {
 		in2 := in
 		in2.Amount = dec("6")
 		_, err := e.svc.CreateAdjustment(e.ctx, in2)
-		wantCode(t, "same id, other amount", err, billing.EConflict)
+		wantCode(t, "same id, other amount", err, kernel.EConflict)
 	})
 	wantDec(t, "total", e.balance(t, "u1", "USD").Total, "5")
 }
@@ -160,10 +161,10 @@ func TestChargeRace(t *testing.T) {
 			_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: fmt.Sprintf("c%d", i), Kind: billing.AdjustCharge, Customer: "u1", Asset: "USD", Amount: dec("1")})
 			mu.Lock()
 			defer mu.Unlock()
-			switch billing.ErrorCode(err) {
+			switch kernel.ErrorCode(err) {
 			case "":
 				ok++
-			case billing.EInsufficientFunds:
+			case kernel.EInsufficientFunds:
 				declined++
 			default:
 				t.Errorf("charge %d = %v", i, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // TestWalletDebitsEqualPrices is the ledger's promise, checked over every
@@ -40,14 +41,14 @@ func TestWalletDebitsEqualPrices(t *testing.T) {
 }
 
 // money returns a random positive amount with up to maxScale places.
-func money(r *rand.Rand, maxScale int) billing.Decimal {
+func money(r *rand.Rand, maxScale int) rating.Decimal {
 	return decimal.New(r.Int64N(100_000)+1, -int32(r.IntN(maxScale+1)))
 }
 
 // quantity returns a random quantity, sometimes fractional, sometimes 0.
-func quantity(r *rand.Rand) billing.Decimal {
+func quantity(r *rand.Rand) rating.Decimal {
 	if r.IntN(10) == 0 {
-		return billing.Zero
+		return rating.Zero
 	}
 	return decimal.New(r.Int64N(20_000)+1, -int32(r.IntN(4)))
 }
@@ -60,31 +61,31 @@ func checkDebitsEqualPrices(t *testing.T, r *rand.Rand, model string) {
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: funded, Reason: "funding"})
 
 	// The price, and its definition restated independently of rating.
-	p := billing.Price{Name: model, Asset: "USD"}
-	var tiers []billing.Tier
+	p := rating.Price{Name: model, Asset: "USD"}
+	var tiers []rating.Tier
 	switch model {
 	case "per_unit":
-		p.Model, p.UnitAmount = billing.PerUnit, money(r, 8)
+		p.Model, p.UnitAmount = rating.PerUnit, money(r, 8)
 	case "per_volume":
-		p.Model, p.Field = billing.PerVolume, "q"
-		p.BlockSize = []billing.Decimal{dec("1"), dec("3"), dec("7"), dec("1000"), dec("1000000")}[r.IntN(5)]
+		p.Model, p.Field = rating.PerVolume, "q"
+		p.BlockSize = []rating.Decimal{dec("1"), dec("3"), dec("7"), dec("1000"), dec("1000000")}[r.IntN(5)]
 		p.BlockAmount = money(r, 6)
 	case "package":
-		p.Model, p.Field, p.BlockSize, p.BlockAmount = billing.Package, "q", decimal.NewFromInt(r.Int64N(100)+1), money(r, 6)
+		p.Model, p.Field, p.BlockSize, p.BlockAmount = rating.Package, "q", decimal.NewFromInt(r.Int64N(100)+1), money(r, 6)
 	case "dimensional":
-		p.Model, p.Dimensions = billing.Dimensional, []string{"model"}
-		p.Rates = []billing.DimensionRate{
+		p.Model, p.Dimensions = rating.Dimensional, []string{"model"}
+		p.Rates = []rating.DimensionRate{
 			{Values: map[string]string{"model": "a"}, Amount: money(r, 8)},
 			{Values: map[string]string{"model": "*"}, Amount: money(r, 8)},
 		}
 	case "graduated", "volume":
-		p.Model, p.Field, p.TierMode = billing.Tiered, "q", billing.TierGraduated
+		p.Model, p.Field, p.TierMode = rating.Tiered, "q", rating.TierGraduated
 		if model == "volume" {
-			p.TierMode = billing.TierVolume
+			p.TierMode = rating.TierVolume
 		}
 		first := decimal.NewFromInt(r.Int64N(20_000) + 1)
 		second := first.Add(decimal.NewFromInt(r.Int64N(50_000) + 1))
-		tiers = []billing.Tier{{UpTo: &first, UnitAmount: money(r, 8)}, {UpTo: &second, UnitAmount: money(r, 8)}, {UnitAmount: money(r, 8)}}
+		tiers = []rating.Tier{{UpTo: &first, UnitAmount: money(r, 8)}, {UpTo: &second, UnitAmount: money(r, 8)}, {UnitAmount: money(r, 8)}}
 		if model == "graduated" {
 			tiers[1].FlatAmount = money(r, 4)
 		}
@@ -93,16 +94,16 @@ func checkDebitsEqualPrices(t *testing.T, r *rand.Rand, model string) {
 		if _, _, err := e.svc.Catalog.CreateVendor(e.ctx, "llm", "LLM"); err != nil {
 			t.Fatalf("CreateVendor = %v", err)
 		}
-		p.Model, p.Vendor = billing.CostPlus, "llm"
+		p.Model, p.Vendor = rating.CostPlus, "llm"
 		p.MarkupPercent = decimal.New(r.Int64N(100_000), -3) // e.g. 33.333%
 		p.MarkupFixed = money(r, 6)
 	}
-	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "p", Name: "p", EventType: "x.used", Prices: []billing.Price{p}}); err != nil {
+	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "p", Name: "p", EventType: "x.used", Prices: []rating.Price{p}}); err != nil {
 		t.Fatalf("CreateProduct(%+v) = %v", p, err)
 	}
 
 	n := r.IntN(60) + 1
-	want, used := billing.Zero, billing.Zero
+	want, used := rating.Zero, rating.Zero
 	var events []billing.UsageEventInput
 	for k := range n {
 		q := quantity(r)
@@ -111,7 +112,7 @@ func checkDebitsEqualPrices(t *testing.T, r *rand.Rand, model string) {
 		case "per_unit":
 			want = want.Add(p.UnitAmount)
 		case "per_volume":
-			want = want.Add(q.Mul(p.BlockAmount).DivRound(p.BlockSize, billing.AccrualScale))
+			want = want.Add(q.Mul(p.BlockAmount).DivRound(p.BlockSize, rating.AccrualScale))
 		case "package":
 			want = want.Add(q.Div(p.BlockSize).Ceil().Mul(p.BlockAmount))
 		case "dimensional":
@@ -133,9 +134,9 @@ func checkDebitsEqualPrices(t *testing.T, r *rand.Rand, model string) {
 			want = want.Add(q.Mul(unit))
 		case "cost_plus":
 			cost := money(r, 10)
-			in.Costs = []billing.Cost{{Vendor: "llm", Amount: cost, Currency: "USD"}}
+			in.Costs = []rating.Cost{{Vendor: "llm", Amount: cost, Currency: "USD"}}
 			fee := cost.Add(cost.Mul(p.MarkupPercent).Div(decimal.NewFromInt(100))).Add(p.MarkupFixed)
-			want = want.Add(fee.Round(billing.AccrualScale))
+			want = want.Add(fee.Round(rating.AccrualScale))
 		}
 		used = used.Add(q)
 		events = append(events, in)
@@ -160,7 +161,7 @@ func checkDebitsEqualPrices(t *testing.T, r *rand.Rand, model string) {
 	}
 
 	debited := funded.Sub(e.balance(t, "u1", "USD").Total)
-	fees := billing.Zero
+	fees := rating.Zero
 	page, err := e.svc.ListEvents(e.ctx, billing.ListEventsInput{Limit: 100})
 	if err != nil {
 		t.Fatalf("ListEvents = %v", err)
@@ -172,7 +173,7 @@ func checkDebitsEqualPrices(t *testing.T, r *rand.Rand, model string) {
 	}
 	// The external test package may import profitability (which imports
 	// billing); billing itself never does.
-	prof := profitability.New(e.svc.Pool(), e.svc, profitability.Options{Now: e.clock.Now})
+	prof := profitability.New(e.svc.Pool(), e.svc)
 	rep, err := prof.Profitability(e.ctx, profitability.Input{From: t0.Truncate(24 * time.Hour), To: t0.Truncate(24 * time.Hour).Add(24 * time.Hour)})
 	if err != nil {
 		t.Fatalf("Profitability = %v", err)
@@ -186,8 +187,8 @@ func checkDebitsEqualPrices(t *testing.T, r *rand.Rand, model string) {
 
 // graduatedTotal prices total usage with graduated tiers from their
 // definition: each unit at its tier's price, each entered tier's flat amount.
-func graduatedTotal(tiers []billing.Tier, total billing.Decimal) billing.Decimal {
-	sum, lo := billing.Zero, billing.Zero
+func graduatedTotal(tiers []rating.Tier, total rating.Decimal) rating.Decimal {
+	sum, lo := rating.Zero, rating.Zero
 	for _, tr := range tiers {
 		if !total.GreaterThan(lo) {
 			break

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
 )
 
@@ -23,7 +24,7 @@ type PaymentConnection struct {
 // in live mode) is refused. The secrets come from the operator (CLI or
 // environment), never from an MCP tool. Returns EInvalid.
 func (s *Payments) ConnectStripe(ctx context.Context, secretKey, webhookSecret string) (PaymentConnection, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return PaymentConnection{}, err
 	}
@@ -44,7 +45,7 @@ func (s *Payments) ConnectStripe(ctx context.Context, secretKey, webhookSecret s
 // the caller's mode: its Stripe connection (secrets redacted), or the test
 // provider. Returns ENotFound when it cannot take payments.
 func (s *Payments) GetPaymentConnection(ctx context.Context) (PaymentConnection, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return PaymentConnection{}, err
 	}
@@ -52,7 +53,7 @@ func (s *Payments) GetPaymentConnection(ctx context.Context) (PaymentConnection,
 	switch {
 	case err == nil:
 		return PaymentConnection{Provider: payments.ProviderStripe, Mode: c.Mode, SecretKey: conn.SecretKey.Redacted(), WebhookSecret: conn.WebhookSecret.Redacted()}, nil
-	case ErrorCode(err) != ENotFound:
+	case kernel.ErrorCode(err) != kernel.ENotFound:
 		return PaymentConnection{}, err
 	case c.Mode == ModeTest && s.opts.TestPayments != nil:
 		return PaymentConnection{Provider: payments.ProviderTest, Mode: c.Mode}, nil
@@ -62,9 +63,9 @@ func (s *Payments) GetPaymentConnection(ctx context.Context) (PaymentConnection,
 
 // savedConnection reads the account's Stripe connection in the caller's
 // mode. Returns ENotFound.
-func savedConnection(ctx context.Context, db dbtx, c Caller) (payments.Connection, error) {
+func savedConnection(ctx context.Context, db DBTX, c Caller) (payments.Connection, error) {
 	r, err := queries.GetPaymentConnection(ctx, TranslateErrors(db), dbsqlc.GetPaymentConnectionParams{AccountID: c.AccountID, Mode: string(c.Mode)})
-	if ErrorCode(err) == ENotFound {
+	if kernel.ErrorCode(err) == kernel.ENotFound {
 		return payments.Connection{}, noProvider(c)
 	}
 	if err != nil {
@@ -74,14 +75,14 @@ func savedConnection(ctx context.Context, db dbtx, c Caller) (payments.Connectio
 }
 
 func noProvider(c Caller) error {
-	return NotFoundf("provider", "this account takes no payments in %s mode: it has no Stripe connection", c.Mode).With(ActConnectPayments)
+	return kernel.NotFoundf("provider", "this account takes no payments in %s mode: it has no Stripe connection", c.Mode).With(ActConnectPayments)
 }
 
 // connectStripe builds the Stripe provider of a connection with the
 // adapter main handed in.
 func (s *core) connectStripe(conn payments.Connection) (payments.Provider, error) {
 	if s.opts.Stripe == nil {
-		return nil, Errorf(EUnavailable, "this server was started without the Stripe adapter; payments through Stripe are unavailable")
+		return nil, kernel.Errorf(kernel.EUnavailable, "this server was started without the Stripe adapter; payments through Stripe are unavailable")
 	}
 	return s.opts.Stripe(conn)
 }
@@ -89,19 +90,19 @@ func (s *core) connectStripe(conn payments.Connection) (payments.Provider, error
 // providerFor returns the provider that takes the caller's payments: the
 // account's Stripe connection in its mode, else, in test mode, the test
 // provider. Returns ENotFound naming the fix.
-func (s *core) providerFor(ctx context.Context, db dbtx, c Caller) (payments.Provider, error) {
+func (s *core) providerFor(ctx context.Context, db DBTX, c Caller) (payments.Provider, error) {
 	conn, err := savedConnection(ctx, db, c)
 	switch {
 	case err == nil:
 		return s.connectStripe(conn)
-	case ErrorCode(err) == ENotFound && c.Mode == ModeTest && s.opts.TestPayments != nil:
+	case kernel.ErrorCode(err) == kernel.ENotFound && c.Mode == ModeTest && s.opts.TestPayments != nil:
 		return s.opts.TestPayments, nil
 	}
 	return nil, err
 }
 
 // providerNamed returns the provider of a payment made through name.
-func (s *core) providerNamed(ctx context.Context, db dbtx, c Caller, name string) (payments.Provider, error) {
+func (s *core) providerNamed(ctx context.Context, db DBTX, c Caller, name string) (payments.Provider, error) {
 	if name == payments.ProviderTest && s.opts.TestPayments != nil {
 		return s.opts.TestPayments, nil
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/rating"
 )
 
@@ -18,7 +19,7 @@ const MaxTrialDays = 730
 // written.
 func (s *core) startPlan(ctx context.Context, tx txn, c Caller, sub Subscription, pl plan, in SubscribeInput) (Subscription, error) {
 	if in.TrialDays < 0 || in.TrialDays > MaxTrialDays {
-		return Subscription{}, Invalidf("trial_days", "trial_days must be between 0 and %d; got %d", MaxTrialDays, in.TrialDays)
+		return Subscription{}, kernel.Invalidf("trial_days", "trial_days must be between 0 and %d; got %d", MaxTrialDays, in.TrialDays)
 	}
 	w, err := s.walletFor(ctx, tx, c, sub.CustomerID, in.Wallet)
 	if err != nil {
@@ -40,13 +41,13 @@ func (s *core) startPlan(ctx context.Context, tx txn, c Caller, sub Subscription
 		return Subscription{}, err
 	}
 	if !ch.paid {
-		return Subscription{}, &Error{Code: EInsufficientFunds, Field: "wallet", Message: fmt.Sprintf(
+		return Subscription{}, &kernel.Error{Code: kernel.EInsufficientFunds, Field: "wallet", Message: fmt.Sprintf(
 			"insufficient funds: the first period of %s costs %s %s, charged in advance, and the wallet cannot pay it; top up the wallet or start with a trial",
 			sub.ProductCode, rating.Plain(pl.fee.Amount), pl.fee.Asset)}
 	}
 	p := period{start: start, end: end, status: "paid", asset: pl.fee.Asset, fee: pl.fee.Amount, txnID: ch.txnID}
 	if in.TrialDays > 0 {
-		p.status, p.fee = "trial", Zero
+		p.status, p.fee = "trial", rating.Zero
 	}
 	if err := insertPeriod(ctx, tx, c, sub.ID, p, now); err != nil {
 		return Subscription{}, err
@@ -58,7 +59,7 @@ func (s *core) startPlan(ctx context.Context, tx txn, c Caller, sub Subscription
 // GetSubscription returns a subscription by id with its periods, newest
 // last. Returns ENotFound.
 func (s *Plans) GetSubscription(ctx context.Context, id string) (Subscription, []SubscriptionPeriod, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Subscription{}, nil, err
 	}
@@ -67,8 +68,8 @@ func (s *Plans) GetSubscription(ctx context.Context, id string) (Subscription, [
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		var owner Caller
 		sub, owner, err = lockSubscription(ctx, tx, id)
-		if ErrorCode(err) == ENotFound || (err == nil && (owner.AccountID != c.AccountID || owner.Mode != c.Mode)) {
-			return NotFoundf("subscription", "subscription %s not found", id).With(ActFindSubscription)
+		if kernel.ErrorCode(err) == kernel.ENotFound || (err == nil && (owner.AccountID != c.AccountID || owner.Mode != c.Mode)) {
+			return kernel.NotFoundf("subscription", "subscription %s not found", id).With(ActFindSubscription)
 		}
 		if err != nil {
 			return err

@@ -8,6 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
+
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // ChangeSubscriptionInput moves a plan to another version of its product.
@@ -34,8 +37,8 @@ func (s *Plans) ChangeSubscription(ctx context.Context, in ChangeSubscriptionInp
 	var sub Subscription
 	err := s.withPlan(ctx, in.Subscription, func(tx pgx.Tx, c Caller, cur Subscription, now time.Time) error {
 		pl, err := s.planFor(ctx, tx, cur.ProductID, in.Version)
-		if ErrorCode(err) == ENotFound {
-			return Invalidf("version", "product %s has no version %d", cur.ProductCode, in.Version)
+		if kernel.ErrorCode(err) == kernel.ENotFound {
+			return kernel.Invalidf("version", "product %s has no version %d", cur.ProductCode, in.Version)
 		}
 		if err != nil {
 			return err
@@ -45,11 +48,11 @@ func (s *Plans) ChangeSubscription(ctx context.Context, in ChangeSubscriptionInp
 			return err
 		}
 		if pl.interval != old.interval || pl.fee.Asset != old.fee.Asset {
-			return Invalidf("version", "version %d of %s bills %s per %s and this plan bills %s per %s; a change keeps the interval and asset: cancel and subscribe instead",
+			return kernel.Invalidf("version", "version %d of %s bills %s per %s and this plan bills %s per %s; a change keeps the interval and asset: cancel and subscribe instead",
 				in.Version, cur.ProductCode, pl.fee.Asset, pl.interval, old.fee.Asset, old.interval)
 		}
 		if cur.Status == SubscriptionPastDue || cur.Status == SubscriptionSuspended {
-			return Invalidf("subscription", "subscription %s is %s: its renewal must be paid (a top-up pays it) before the plan changes", cur.ID, cur.Status)
+			return kernel.Invalidf("subscription", "subscription %s is %s: its renewal must be paid (a top-up pays it) before the plan changes", cur.ID, cur.Status)
 		}
 		switch {
 		case in.Version == cur.Version:
@@ -64,7 +67,7 @@ func (s *Plans) ChangeSubscription(ctx context.Context, in ChangeSubscriptionInp
 		if !cur.PeriodEnd.After(now) {
 			// No time is left to prorate: the period the change would split
 			// is over and the next one has not been charged yet.
-			return &Error{Code: EConflict, Field: "subscription", Message: fmt.Sprintf(
+			return &kernel.Error{Code: kernel.EConflict, Field: "subscription", Message: fmt.Sprintf(
 				"subscription %s's period ended at %s and its renewal has not run yet; change it once it has (the renewal runs every minute)",
 				cur.ID, cur.PeriodEnd.Format(time.RFC3339))}
 		}
@@ -77,23 +80,23 @@ func (s *Plans) ChangeSubscription(ctx context.Context, in ChangeSubscriptionInp
 // withPlan runs fn on a plan of the caller's, locked. Returns ENotFound,
 // EInvalid (not a plan, or ended).
 func (s *core) withPlan(ctx context.Context, id string, fn func(tx pgx.Tx, c Caller, sub Subscription, now time.Time) error) error {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		sub, owner, err := lockSubscription(ctx, tx, id)
-		if ErrorCode(err) == ENotFound || (err == nil && (owner.AccountID != c.AccountID || owner.Mode != c.Mode)) {
-			return NotFoundf("subscription", "subscription %s not found", id).With(ActFindSubscription)
+		if kernel.ErrorCode(err) == kernel.ENotFound || (err == nil && (owner.AccountID != c.AccountID || owner.Mode != c.Mode)) {
+			return kernel.NotFoundf("subscription", "subscription %s not found", id).With(ActFindSubscription)
 		}
 		if err != nil {
 			return err
 		}
 		if sub.EndedAt != nil {
-			return Invalidf("subscription", "subscription %s ended on %s", id, sub.EndedAt.Format(time.RFC3339)).With(ActFindSubscription)
+			return kernel.Invalidf("subscription", "subscription %s ended on %s", id, sub.EndedAt.Format(time.RFC3339)).With(ActFindSubscription)
 		}
 		if sub.PeriodEnd == nil {
-			return Invalidf("subscription", "subscription %s is usage-only (its version has no recurring price): subscribe to another version instead", id)
+			return kernel.Invalidf("subscription", "subscription %s is usage-only (its version has no recurring price): subscribe to another version instead", id)
 		}
 		now, err := s.customerTime(ctx, tx, c, sub.CustomerID, true)
 		if err != nil {
@@ -122,7 +125,7 @@ func (s *core) changeNow(ctx context.Context, tx txn, c Caller, cur Subscription
 	for _, ob := range bs.order {
 		ob.expireLots(cur.AllowanceLots)
 	}
-	p := period{start: now, end: *cur.PeriodEnd, status: "trial", asset: pl.fee.Asset, fee: Zero}
+	p := period{start: now, end: *cur.PeriodEnd, status: "trial", asset: pl.fee.Asset, fee: rating.Zero}
 	if cur.Status != SubscriptionTrialing {
 		p.status = "paid"
 		if p.fee, p.txnID, err = prorate(b, cur, old, pl, version, left); err != nil {
@@ -150,12 +153,12 @@ func (s *core) changeNow(ctx context.Context, tx txn, c Caller, cur Subscription
 // balance plus credit limit (EInsufficientFunds otherwise, before anything
 // moves). It returns the new fee for the time left and the posting ("" when
 // the two fees were equal and nothing moved).
-func prorate(b *balanceState, cur Subscription, old, pl plan, version int, left fraction) (owed Decimal, txnID string, err error) {
+func prorate(b *balanceState, cur Subscription, old, pl plan, version int, left fraction) (owed rating.Decimal, txnID string, err error) {
 	credit := left.of(old.fee.Amount)
 	owed = left.of(pl.fee.Amount)
 	net := owed.Sub(credit)
 	if room := b.available().Add(b.creditLimit); net.GreaterThan(room) {
-		return Zero, "", &Error{Code: EInsufficientFunds, Field: "version", Message: fmt.Sprintf(
+		return rating.Zero, "", &kernel.Error{Code: kernel.EInsufficientFunds, Field: "version", Message: fmt.Sprintf(
 			"insufficient funds: the change costs %s %s now (%s for the rest of the period less %s credited for the old version) but %s %s is available; the old allowance expires with the change and does not pay for it",
 			net, b.asset.Code, owed, credit, b.available(), b.asset.Code)}
 	}
@@ -166,7 +169,7 @@ func prorate(b *balanceState, cur Subscription, old, pl plan, version int, left 
 	if net.IsPositive() {
 		b.debit(p, LedgerRevenue, net)
 	} else {
-		zero := Zero
+		zero := rating.Zero
 		b.credit(p, LedgerRevenue, &Lot{Purpose: LotPaid, Amount: net.Neg(), RevenueBasis: &zero, RevenueCurrency: b.asset.Code})
 	}
 	return owed, p.id, nil
@@ -174,14 +177,14 @@ func prorate(b *balanceState, cur Subscription, old, pl plan, version int, left 
 
 // fraction is a part of a billing period, num/den: the microseconds left
 // over the period's length after a change, or the whole period.
-type fraction struct{ num, den Decimal }
+type fraction struct{ num, den rating.Decimal }
 
-var wholePeriod = fraction{num: decimalOne, den: decimalOne}
+var wholePeriod = fraction{num: rating.One, den: rating.One}
 
 // of returns amount × num / den, rounded once by Divide: a prorated fee or
 // allowance is never computed from a rounded share.
-func (f fraction) of(amount Decimal) Decimal {
-	q, _ := Divide(amount.Mul(f.num), f.den)
+func (f fraction) of(amount rating.Decimal) rating.Decimal {
+	q, _ := rating.Divide(amount.Mul(f.num), f.den)
 	return q
 }
 
@@ -198,7 +201,7 @@ func (b *balanceState) expireLots(ids []string) {
 	b.lots = kept
 }
 
-func decimalFromMicros(d time.Duration) Decimal { return decimal.NewFromInt(d.Microseconds()) }
+func decimalFromMicros(d time.Duration) rating.Decimal { return decimal.NewFromInt(d.Microseconds()) }
 
 // CancelSubscription cancels a plan now (no refund: the period is paid in
 // advance and its allowance stays until it expires) or at the period's end

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // The amounts of a change now, worked by hand from the story: a
@@ -42,10 +44,10 @@ func upgradeStory(t *testing.T, topUp string) (*env, billing.Subscription) {
 	t.Helper()
 	e := newEnv(t)
 	e.at(storyStart)
-	credits := billing.Price{Name: "credits", Model: billing.PerVolume, Asset: "USD", Field: "credits", BlockSize: dec("1"), BlockAmount: dec("0.01")}
-	version := func(fee, allowance string) ([]billing.Price, []billing.Entitlement) {
-		return []billing.Price{credits, {Name: "plan", Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec(fee)}},
-			[]billing.Entitlement{{Kind: billing.EntitlementRecurring, Asset: "USD", Amount: dec(allowance), Interval: "month"}}
+	credits := rating.Price{Name: "credits", Model: rating.PerVolume, Asset: "USD", Field: "credits", BlockSize: dec("1"), BlockAmount: dec("0.01")}
+	version := func(fee, allowance string) ([]rating.Price, []rating.Entitlement) {
+		return []rating.Price{credits, {Name: "plan", Model: rating.Recurring, Asset: "USD", Interval: "month", Amount: dec(fee)}},
+			[]rating.Entitlement{{Kind: rating.EntitlementRecurring, Asset: "USD", Amount: dec(allowance), Interval: "month"}}
 	}
 	prices, ents := version("20.00", "10.00")
 	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "chat", Name: "Chat", EventType: "chat.used", Prices: prices, Entitlements: ents}); err != nil {
@@ -71,8 +73,8 @@ func upgradeStory(t *testing.T, topUp string) (*env, billing.Subscription) {
 }
 
 // lotsBy sums the open lots of a balance by purpose.
-func lotsBy(b billing.Balance) map[billing.LotPurpose]billing.Decimal {
-	out := map[billing.LotPurpose]billing.Decimal{}
+func lotsBy(b billing.Balance) map[billing.LotPurpose]rating.Decimal {
+	out := map[billing.LotPurpose]rating.Decimal{}
 	for _, l := range b.Lots {
 		out[l.Purpose] = out[l.Purpose].Add(l.Remaining)
 	}
@@ -137,7 +139,7 @@ func TestPlanChangeNowAllowanceDoesNotPayTheProration(t *testing.T) {
 		before := e.balance(t, "u1", "USD")
 		txns := len(e.transactionsOf(t, "u1", ""))
 		_, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
-		wantCode(t, "ChangeSubscription", err, billing.EInsufficientFunds)
+		wantCode(t, "ChangeSubscription", err, kernel.EInsufficientFunds)
 
 		// Nothing was written: no expiry, no proration, the same plan.
 		after := e.balance(t, "u1", "USD")
@@ -273,7 +275,7 @@ func TestPlanChangeNowListsTheNewPeriod(t *testing.T) {
 		e.at(storyStart)
 		e.planProduct(t, "chat", "month", "20.00", "10.00")
 		if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat",
-			Prices: []billing.Price{perUnit("USD", "0.01"), {Name: "plan", Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec("40.00")}}}); err != nil {
+			Prices: []rating.Price{perUnit("USD", "0.01"), {Name: "plan", Model: rating.Recurring, Asset: "USD", Interval: "month", Amount: dec("40.00")}}}); err != nil {
 			t.Fatalf("CreateProductVersion = %v", err)
 		}
 		e.customer(t, "u1")
@@ -304,7 +306,7 @@ func TestPlanChangeNowListsTheNewPeriod(t *testing.T) {
 		e, sub := upgradeStory(t, "100.00")
 		e.at(day(2027, time.February, 1).Add(time.Second))
 		_, err := e.svc.Plans.ChangeSubscription(e.ctx, billing.ChangeSubscriptionInput{Subscription: sub.ID, Version: 2})
-		wantCode(t, "ChangeSubscription after the period's end", err, billing.EConflict)
+		wantCode(t, "ChangeSubscription after the period's end", err, kernel.EConflict)
 		if n := len(e.transactionsOf(t, "u1", "proration")); n != 0 {
 			t.Errorf("proration transactions = %d, want none", n)
 		}

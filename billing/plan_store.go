@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 func optString(s string) *string {
@@ -27,7 +29,7 @@ func optVersion(v int) *int32 {
 func lockSubscription(ctx context.Context, tx txn, id string) (Subscription, Caller, error) {
 	r, err := queries.LockSubscription(ctx, tx, id)
 	if err != nil {
-		return Subscription{}, Caller{}, translate(err)
+		return Subscription{}, Caller{}, Translate(err)
 	}
 	sub := subscriptionFromRow(dbsqlc.ListSubscriptionsRow{ID: r.ID, CustomerID: r.CustomerID, ProductID: r.ProductID, ProductCode: r.ProductCode,
 		Version: r.Version, StartedAt: r.StartedAt, EndedAt: r.EndedAt, WalletID: r.WalletID, Status: r.Status, AnchorAt: r.AnchorAt,
@@ -42,7 +44,7 @@ func saveCycle(ctx context.Context, tx txn, sub Subscription) error {
 	if lots == nil {
 		lots = []string{}
 	}
-	return translate(queries.UpdateSubscriptionCycle(ctx, tx, dbsqlc.UpdateSubscriptionCycleParams{ID: sub.ID, Status: sub.Status,
+	return Translate(queries.UpdateSubscriptionCycle(ctx, tx, dbsqlc.UpdateSubscriptionCycleParams{ID: sub.ID, Status: sub.Status,
 		PeriodIndex: int32(sub.PeriodIndex), PeriodStart: sub.PeriodStart, PeriodEnd: sub.PeriodEnd, GraceEndsAt: sub.GraceEndsAt,
 		CancelAtPeriodEnd: sub.CancelAtPeriodEnd, NextVersion: optVersion(sub.NextVersion), AllowanceLots: lots, EndedAt: sub.EndedAt}))
 }
@@ -52,7 +54,7 @@ type period struct {
 	start, end time.Time
 	status     string // paid, trial, due, waived
 	asset      string
-	fee        Decimal
+	fee        rating.Decimal
 	txnID      string
 }
 
@@ -68,10 +70,10 @@ func insertPeriod(ctx context.Context, tx txn, c Caller, subID string, p period,
 		PeriodEnd: p.end, AccountID: c.AccountID, Mode: string(c.Mode), Status: p.status, Asset: p.asset, Fee: p.fee,
 		TransactionID: optString(p.txnID), PaidAt: paidAt, CreatedAt: now})
 	if err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	if n == 0 {
-		return Errorf(EConflict, "subscription %s was already renewed for the period starting %s", subID, p.start.Format(time.RFC3339))
+		return kernel.Errorf(kernel.EConflict, "subscription %s was already renewed for the period starting %s", subID, p.start.Format(time.RFC3339))
 	}
 	return nil
 }
@@ -82,15 +84,15 @@ type SubscriptionPeriod struct {
 	Start, End    time.Time
 	Status        string // paid, trial, due (unpaid), waived (never charged: the plan was suspended)
 	Asset         string
-	Fee           Decimal
+	Fee           rating.Decimal
 	TransactionID string
 	PaidAt        *time.Time
 }
 
-func listPeriods(ctx context.Context, db dbtx, subID string) ([]SubscriptionPeriod, error) {
+func listPeriods(ctx context.Context, db DBTX, subID string) ([]SubscriptionPeriod, error) {
 	rows, err := queries.ListSubscriptionPeriods(ctx, db, subID)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]SubscriptionPeriod, len(rows))
 	for i, r := range rows {

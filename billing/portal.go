@@ -14,6 +14,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // PortalBranding is how the hosted customer portal looks and what it lets
@@ -35,16 +37,16 @@ type PortalBranding struct {
 	// TopUpMax bound any amount the customer types, for a top-up and for
 	// auto top-up; MonthlyCapMax bounds auto top-up's monthly cap. All in
 	// what the customer pays.
-	TopUpPresets  []Decimal
-	TopUpMin      Decimal
-	TopUpMax      Decimal
-	MonthlyCapMax Decimal
+	TopUpPresets  []rating.Decimal
+	TopUpMin      rating.Decimal
+	TopUpMax      rating.Decimal
+	MonthlyCapMax rating.Decimal
 	UpdatedAt     time.Time
 }
 
 // DefaultPortalBranding is the branding of an account that set none.
 func DefaultPortalBranding() PortalBranding {
-	return PortalBranding{Asset: "USD", TopUpPresets: []Decimal{decimal.NewFromInt(10), decimal.NewFromInt(25), decimal.NewFromInt(50)},
+	return PortalBranding{Asset: "USD", TopUpPresets: []rating.Decimal{decimal.NewFromInt(10), decimal.NewFromInt(25), decimal.NewFromInt(50)},
 		TopUpMin: decimal.NewFromInt(5), TopUpMax: decimal.NewFromInt(500), MonthlyCapMax: decimal.NewFromInt(1000)}
 }
 
@@ -56,10 +58,10 @@ type SetPortalBrandingInput struct {
 	SupportEmail  *string
 	Asset         *string
 	Currency      *string
-	TopUpPresets  []Decimal // nil: unchanged
-	TopUpMin      *Decimal
-	TopUpMax      *Decimal
-	MonthlyCapMax *Decimal
+	TopUpPresets  []rating.Decimal // nil: unchanged
+	TopUpMin      *rating.Decimal
+	TopUpMax      *rating.Decimal
+	MonthlyCapMax *rating.Decimal
 }
 
 var accentRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
@@ -67,20 +69,20 @@ var accentRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 // GetPortalBranding returns the caller's portal branding in its mode (the
 // defaults when none were set).
 func (s *Portal) GetPortalBranding(ctx context.Context) (PortalBranding, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return PortalBranding{}, err
 	}
 	return getPortalBranding(ctx, s.pool, c)
 }
 
-func getPortalBranding(ctx context.Context, db dbtx, c Caller) (PortalBranding, error) {
+func getPortalBranding(ctx context.Context, db DBTX, c Caller) (PortalBranding, error) {
 	r, err := queries.GetPortalBranding(ctx, db, dbsqlc.GetPortalBrandingParams{AccountID: c.AccountID, Mode: string(c.Mode)})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return DefaultPortalBranding(), nil
 	}
 	if err != nil {
-		return PortalBranding{}, translate(err)
+		return PortalBranding{}, Translate(err)
 	}
 	return PortalBranding{DisplayName: r.DisplayName, LogoURL: r.LogoUrl, AccentColor: r.AccentColor, SupportEmail: r.SupportEmail,
 		Asset: r.Asset, Currency: r.Currency, TopUpPresets: r.TopUpPresets, TopUpMin: r.TopUpMin, TopUpMax: r.TopUpMax,
@@ -90,7 +92,7 @@ func getPortalBranding(ctx context.Context, db dbtx, c Caller) (PortalBranding, 
 // SetPortalBranding changes the caller's portal branding in its mode and
 // returns them all. Returns EInvalid, ENotFound (an unknown asset or currency).
 func (s *Portal) SetPortalBranding(ctx context.Context, in SetPortalBrandingInput) (PortalBranding, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return PortalBranding{}, err
 	}
@@ -110,7 +112,7 @@ func (s *Portal) SetPortalBranding(ctx context.Context, in SetPortalBrandingInpu
 			Asset: p.Asset, Currency: p.Currency, TopUpPresets: p.TopUpPresets, TopUpMin: p.TopUpMin, TopUpMax: p.TopUpMax,
 			MonthlyCapMax: p.MonthlyCapMax, UpdatedAt: p.UpdatedAt})
 		out = p
-		return translate(err)
+		return Translate(err)
 	})
 	return out, err
 }
@@ -131,7 +133,7 @@ func applyPortalBranding(p *PortalBranding, in SetPortalBrandingInput) {
 	if in.TopUpPresets != nil {
 		p.TopUpPresets = in.TopUpPresets
 	}
-	for dst, v := range map[*Decimal]*Decimal{&p.TopUpMin: in.TopUpMin, &p.TopUpMax: in.TopUpMax, &p.MonthlyCapMax: in.MonthlyCapMax} {
+	for dst, v := range map[*rating.Decimal]*rating.Decimal{&p.TopUpMin: in.TopUpMin, &p.TopUpMax: in.TopUpMax, &p.MonthlyCapMax: in.MonthlyCapMax} {
 		if v != nil {
 			*dst = *v
 		}
@@ -139,22 +141,22 @@ func applyPortalBranding(p *PortalBranding, in SetPortalBrandingInput) {
 }
 
 // checkPortalBranding decides whether p may be stored, field by field.
-func (s *core) checkPortalBranding(ctx context.Context, db dbtx, c Caller, p PortalBranding) error {
+func (s *core) checkPortalBranding(ctx context.Context, db DBTX, c Caller, p PortalBranding) error {
 	if len(p.DisplayName) > 80 {
-		return Invalidf("display_name", "display_name is at most 80 characters")
+		return kernel.Invalidf("display_name", "display_name is at most 80 characters")
 	}
 	if p.LogoURL != "" {
 		u, err := url.Parse(p.LogoURL)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) || len(p.LogoURL) > 2000 {
-			return Invalidf("logo_url", "logo_url must be an https URL of an image, such as \"https://example.com/logo.png\", or empty")
+			return kernel.Invalidf("logo_url", "logo_url must be an https URL of an image, such as \"https://example.com/logo.png\", or empty")
 		}
 	}
 	if p.AccentColor != "" && !accentRE.MatchString(p.AccentColor) {
-		return Invalidf("accent_color", "accent_color must be a colour such as \"#4f46e5\", or empty")
+		return kernel.Invalidf("accent_color", "accent_color must be a colour such as \"#4f46e5\", or empty")
 	}
 	if p.SupportEmail != "" {
 		if a, err := mail.ParseAddress(p.SupportEmail); err != nil || a.Address != p.SupportEmail || len(p.SupportEmail) > 254 {
-			return Invalidf("support_email", "support_email must be a plain address such as \"support@example.com\", or empty")
+			return kernel.Invalidf("support_email", "support_email must be a plain address such as \"support@example.com\", or empty")
 		}
 	}
 	asset, err := s.assetTx(ctx, db, c, "asset", p.Asset)
@@ -162,7 +164,7 @@ func (s *core) checkPortalBranding(ctx context.Context, db dbtx, c Caller, p Por
 		return err
 	}
 	if p.Currency == "" && asset.Kind != AssetCurrency {
-		return Invalidf("currency", "asset %s is not a currency: set currency, what customers pay in, such as USD", asset.Code)
+		return kernel.Invalidf("currency", "asset %s is not a currency: set currency, what customers pay in, such as USD", asset.Code)
 	}
 	if p.Currency != "" {
 		cur, err := s.assetTx(ctx, db, c, "currency", p.Currency)
@@ -170,18 +172,18 @@ func (s *core) checkPortalBranding(ctx context.Context, db dbtx, c Caller, p Por
 			return err
 		}
 		if cur.Kind != AssetCurrency {
-			return Invalidf("currency", "currency %s is not a currency; customers pay in a currency such as USD", cur.Code)
+			return kernel.Invalidf("currency", "currency %s is not a currency; customers pay in a currency such as USD", cur.Code)
 		}
 	}
 	if len(p.TopUpPresets) > 6 {
-		return Invalidf("top_up_presets", "top_up_presets holds at most 6 amounts")
+		return kernel.Invalidf("top_up_presets", "top_up_presets holds at most 6 amounts")
 	}
 	if !p.TopUpMin.IsPositive() || p.TopUpMax.LessThan(p.TopUpMin) || p.MonthlyCapMax.LessThan(p.TopUpMin) {
-		return Invalidf("top_up_min", "top-up limits must satisfy 0 < top_up_min <= top_up_max and top_up_min <= monthly_cap_max")
+		return kernel.Invalidf("top_up_min", "top-up limits must satisfy 0 < top_up_min <= top_up_max and top_up_min <= monthly_cap_max")
 	}
 	for _, v := range p.TopUpPresets {
 		if v.LessThan(p.TopUpMin) || v.GreaterThan(p.TopUpMax) {
-			return Invalidf("top_up_presets", "preset %s is outside top_up_min %s and top_up_max %s", v, p.TopUpMin, p.TopUpMax)
+			return kernel.Invalidf("top_up_presets", "preset %s is outside top_up_min %s and top_up_max %s", v, p.TopUpMin, p.TopUpMax)
 		}
 	}
 	return nil
@@ -200,15 +202,15 @@ func (s *Portal) PortalSecret(ctx context.Context) ([]byte, error) {
 		return secret, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	if err := queries.InsertPortalSecret(ctx, s.pool, dbsqlc.InsertPortalSecretParams{Secret: b, CreatedAt: s.clock()}); err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	secret, err = queries.GetPortalSecret(ctx, s.pool)
-	return secret, translate(err)
+	return secret, Translate(err)
 }
 
 // UsePortalLink records the first use of the portal link whose nonce is
@@ -218,17 +220,17 @@ func (s *Portal) PortalSecret(ctx context.Context) ([]byte, error) {
 // Returns EInvalid for an empty nonce.
 func (s *Portal) UsePortalLink(ctx context.Context, nonce string, expiresAt time.Time) (bool, error) {
 	if nonce == "" || len(nonce) > 64 {
-		return false, Invalidf("nonce", "a portal link's nonce is 1-64 characters")
+		return false, kernel.Invalidf("nonce", "a portal link's nonce is 1-64 characters")
 	}
 	now := s.clock()
 	first := false
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if err := queries.DeleteExpiredPortalLinkUses(ctx, tx, now); err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		n, err := queries.UsePortalLink(ctx, tx, dbsqlc.UsePortalLinkParams{Nonce: nonce, UsedAt: now, ExpiresAt: expiresAt})
 		first = n == 1
-		return translate(err)
+		return Translate(err)
 	})
 	return first, err
 }

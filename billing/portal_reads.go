@@ -9,27 +9,29 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Reads the customer portal needs beside the ones every surface uses.
 
 // DaySpend is what a customer's usage cost in one asset on one UTC day.
 type DaySpend struct {
-	Day    time.Time // 00:00 UTC
-	Amount Decimal   // exact
+	Day    time.Time      // 00:00 UTC
+	Amount rating.Decimal // exact
 }
 
 // DailySpend returns a customer's fees in asset per UTC day over the days
 // days ending today, oldest first, one entry per day (zero when nothing
 // was spent). Returns ENotFound, EInvalid.
 func (s *Portal) DailySpend(ctx context.Context, customer, asset string, days int) ([]DaySpend, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if days < 1 || days > 366 {
-		return nil, Invalidf("days", "days must be 1-366")
+		return nil, kernel.Invalidf("days", "days must be 1-366")
 	}
 	cus, err := resolveCustomer(ctx, s.pool, c, customer)
 	if err != nil {
@@ -40,16 +42,16 @@ func (s *Portal) DailySpend(ctx context.Context, customer, asset string, days in
 	rows, err := queries.DailySpend(ctx, s.pool, dbsqlc.DailySpendParams{AccountID: c.AccountID, Mode: string(c.Mode), CustomerID: cus.ID,
 		Asset: asset, OccurredAt: from, OccurredAt_2: to})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
-	byDay := make(map[time.Time]Decimal, len(rows))
+	byDay := make(map[time.Time]rating.Decimal, len(rows))
 	for _, r := range rows {
 		byDay[r.Day.Time.UTC()] = r.Amount
 	}
 	out := make([]DaySpend, days)
 	for i := range out {
 		d := from.AddDate(0, 0, i)
-		out[i] = DaySpend{Day: d, Amount: Zero}
+		out[i] = DaySpend{Day: d, Amount: rating.Zero}
 		if v, ok := byDay[d]; ok {
 			out[i].Amount = v
 		}
@@ -62,7 +64,7 @@ func (s *Portal) DailySpend(ctx context.Context, customer, asset string, days in
 // name: the products the customer's own usage can be filtered by, never
 // another customer's. Returns ENotFound.
 func (s *Portal) CustomerProducts(ctx context.Context, customer string) ([]Product, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +74,7 @@ func (s *Portal) CustomerProducts(ctx context.Context, customer string) ([]Produ
 	}
 	rows, err := queries.CustomerProducts(ctx, s.pool, dbsqlc.CustomerProductsParams{AccountID: c.AccountID, Mode: string(c.Mode), CustomerID: cus.ID})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]Product, len(rows))
 	for i, r := range rows {
@@ -92,7 +94,7 @@ type SavedCard struct {
 // GetSavedCard returns the customer's saved card with the account's
 // provider in the caller's mode. Returns ENotFound when there is none.
 func (s *Payments) GetSavedCard(ctx context.Context, customer string) (SavedCard, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return SavedCard{}, err
 	}
@@ -106,10 +108,10 @@ func (s *Payments) GetSavedCard(ctx context.Context, customer string) (SavedCard
 	}
 	pm, err := queries.GetSavedCard(ctx, s.pool, dbsqlc.GetSavedCardParams{CustomerID: cus.ID, Provider: prov.Name()})
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && pm == "") {
-		return SavedCard{}, NotFoundf("customer", "the customer has no saved card")
+		return SavedCard{}, kernel.NotFoundf("customer", "the customer has no saved card")
 	}
 	if err != nil {
-		return SavedCard{}, translate(err)
+		return SavedCard{}, Translate(err)
 	}
 	card := SavedCard{Provider: prov.Name()}
 	// A test card's id carries its last 4 digits (pm_test_4242_…); every

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Group commit for usage. Concurrent RecordUsage calls are gathered into one
@@ -58,7 +61,7 @@ type recorder struct {
 }
 
 // errClosed answers a call that arrives after Close.
-var errClosed = Errorf(EUnavailable, "the server is shutting down and takes no new usage; retry with the same event ids")
+var errClosed = kernel.Errorf(kernel.EUnavailable, "the server is shutting down and takes no new usage; retry with the same event ids")
 
 // Close stops taking usage, waits until every batch already handed to a
 // worker is written (or ctx ends), and returns. Calls after it are refused
@@ -187,7 +190,7 @@ func (s *core) recordBatch(jobs []*recordJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), recordBatchTimeout)
 	defer cancel()
 	results, err := s.recordTx(ctx, jobs)
-	if code := ErrorCode(err); code == EUnavailable || code == EOutcomeUnknown {
+	if code := kernel.ErrorCode(err); code == kernel.EUnavailable || code == kernel.EOutcomeUnknown {
 		// The database is down or read-only: every event alone would fail the
 		// same way, each after its own retries. Nothing was written, or, when
 		// the connection broke during the COMMIT, the events may have been
@@ -199,7 +202,7 @@ func (s *core) recordBatch(jobs []*recordJob) {
 		return
 	}
 	if err != nil {
-		if ErrorCode(err) == EInternal {
+		if kernel.ErrorCode(err) == kernel.EInternal {
 			s.log.Warn("usage batch failed; recording its events one by one", "events", len(jobs), "err", err)
 		}
 		for _, j := range jobs {
@@ -223,7 +226,7 @@ const recordAttempts = 3
 // only when the same id arrives through two workers or two servers). The
 // batch is rolled back and run again, when the look-up sees the other
 // transaction's event and answers it as a replay or a conflict.
-var errRecordedConcurrently = Errorf(EConflict, "an event id of this request was being recorded concurrently; retry with the same event ids")
+var errRecordedConcurrently = kernel.Errorf(kernel.EConflict, "an event id of this request was being recorded concurrently; retry with the same event ids")
 
 // recordTx records jobs in one transaction, run again from the start if it
 // lost a race for an event id, or, as WithTx does, when the database was
@@ -246,7 +249,7 @@ func (s *core) recordTx(ctx context.Context, jobs []*recordJob) ([]batchResult, 
 			raced++
 			continue
 		}
-		if ErrorCode(err) == EOutcomeUnknown && results != nil {
+		if kernel.ErrorCode(err) == kernel.EOutcomeUnknown && results != nil {
 			if written == nil {
 				written = make([]bool, len(jobs))
 			}
@@ -296,8 +299,8 @@ func (it *batchItem) authKey() authKey {
 
 type itemRating struct {
 	v     pricedVersion
-	byID  map[string]Price
-	rated []RatedFee
+	byID  map[string]rating.Price
+	rated []rating.RatedFee
 }
 
 type counterKey struct {
@@ -317,8 +320,8 @@ type batchTx struct {
 	now   time.Time
 	items []*batchItem
 
-	deltas      map[counterKey]Decimal  // the batch's usage of each tier counter
-	after       map[counterKey]*Decimal // each counter's total once bumped
+	deltas      map[counterKey]rating.Decimal  // the batch's usage of each tier counter
+	after       map[counterKey]*rating.Decimal // each counter's total once bumped
 	counterKeys []counterKey
 
 	auths    map[authKey]*Authorization
@@ -355,7 +358,7 @@ func (s *core) recordBatchTx(ctx context.Context, tx txn, jobs []*recordJob, now
 		return nil, err
 	}
 	if err := s.settleBatch(ctx, b); err != nil {
-		if ErrorCode(err) == EOutcomeUnknown { // what the lost COMMIT would have answered
+		if kernel.ErrorCode(err) == kernel.EOutcomeUnknown { // what the lost COMMIT would have answered
 			return answers(b.items), err
 		}
 		return nil, err
@@ -420,7 +423,7 @@ func (s *core) decideBatch(ctx context.Context, b *batchTx) error {
 	authWallets := map[authKey]string{}
 	queueAuthorizationWallets(batch, auths, authWallets)
 	if err := b.tx.SendBatch(ctx, batch).Close(); err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	for k, it := range live {
 		if recorded[keys[k]] {
@@ -460,7 +463,7 @@ func (s *core) answerRecorded(ctx context.Context, tx txn, it *batchItem) {
 }
 
 func conflictingEvent(id string) error {
-	return &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("event id %q was already recorded with a different payload; a new event needs a new id", id)}
+	return &kernel.Error{Code: kernel.EConflict, Field: "id", Message: fmt.Sprintf("event id %q was already recorded with a different payload; a new event needs a new id", id)}
 }
 
 // subscriptionOf sets the versions that price the event: those of its
@@ -496,13 +499,13 @@ func (s *core) rateOnce(ctx context.Context, tx txn, it *batchItem) error {
 	if err != nil {
 		return err
 	}
-	rev := RatingEvent{EventType: it.ev.EventType, Data: it.ev.Data, Costs: it.ev.Costs}
+	rev := rating.RatingEvent{EventType: it.ev.EventType, Data: it.ev.Data, Costs: it.ev.Costs}
 	for _, v := range it.versions {
-		r := itemRating{v: v, byID: map[string]Price{}}
+		r := itemRating{v: v, byID: map[string]rating.Price{}}
 		for _, p := range v.Version.Prices {
 			r.byID[p.ID] = p
 		}
-		if r.rated, err = Rate(v.Version.Prices, rev, nil, precisionsOf(assets)); err != nil {
+		if r.rated, err = rating.Rate(v.Version.Prices, rev, nil, precisionsOf(assets)); err != nil {
 			it.ratings = nil
 			it.refuse(err)
 			return nil
@@ -521,9 +524,9 @@ func checkAuthorization(it *batchItem, wallets map[authKey]string) {
 	w, ok := wallets[it.authKey()]
 	switch {
 	case !ok:
-		it.refuse(NotFoundf("authorization_id", "authorization %q not found in %s mode", it.ev.AuthorizationID, c.Mode))
+		it.refuse(kernel.NotFoundf("authorization_id", "authorization %q not found in %s mode", it.ev.AuthorizationID, c.Mode))
 	case w != it.ev.WalletID:
-		it.refuse(Invalidf("authorization_id", "authorization %s holds money in another wallet than this event's; send the event for the same customer and wallet", it.ev.AuthorizationID))
+		it.refuse(kernel.Invalidf("authorization_id", "authorization %s holds money in another wallet than this event's; send the event for the same customer and wallet", it.ev.AuthorizationID))
 	}
 }
 
@@ -550,9 +553,9 @@ func (s *core) writeBatch(ctx context.Context, b *batchTx) error {
 	if err := queueInsertEvents(batch, callers, events, hashes, inserted); err != nil {
 		return err
 	}
-	b.after = make(map[counterKey]*Decimal, len(b.counterKeys))
+	b.after = make(map[counterKey]*rating.Decimal, len(b.counterKeys))
 	for _, k := range b.counterKeys {
-		b.after[k] = new(Decimal)
+		b.after[k] = new(rating.Decimal)
 		queueBumpCounter(batch, k.customer, k.price, k.period, b.deltas[k], b.after[k])
 	}
 	found := make(map[authKey]*bool, len(b.authKeys))
@@ -566,7 +569,7 @@ func (s *core) writeBatch(ctx context.Context, b *batchTx) error {
 	}
 	queueLockBalances(batch, states, b.now, &s.cache.balances)
 	if err := b.tx.SendBatch(ctx, batch).Close(); err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	s.rememberBalances(b.tx, states...)
 	for _, it := range live {
@@ -585,7 +588,7 @@ func (s *core) writeBatch(ctx context.Context, b *batchTx) error {
 // planLocks lists, each sorted, the tier counters, authorizations and
 // balances the live events touch, with the batch's usage of each counter.
 func (s *core) planLocks(ctx context.Context, b *batchTx, live []*batchItem) error {
-	b.deltas = map[counterKey]Decimal{}
+	b.deltas = map[counterKey]rating.Decimal{}
 	b.auths = map[authKey]*Authorization{}
 	b.balances = map[balanceKey]*balanceState{}
 	for _, it := range live {
@@ -601,8 +604,8 @@ func (s *core) planLocks(ctx context.Context, b *batchTx, live []*batchItem) err
 		}
 		for _, r := range it.ratings {
 			for _, f := range r.rated {
-				if r.byID[f.PriceID].Model == Tiered {
-					k := counterKey{it.ev.CustomerID, f.PriceID, PeriodStart(it.ev.OccurredAt)}
+				if r.byID[f.PriceID].Model == rating.Tiered {
+					k := counterKey{it.ev.CustomerID, f.PriceID, rating.PeriodStart(it.ev.OccurredAt)}
 					if _, ok := b.deltas[k]; !ok {
 						b.counterKeys = append(b.counterKeys, k)
 					}
@@ -640,11 +643,11 @@ func (s *core) planLocks(ctx context.Context, b *batchTx, live []*batchItem) err
 // that commits, the settlements, fees, below-zero notices and every balance
 // touched, written once.
 func (s *core) settleBatch(ctx context.Context, b *batchTx) error {
-	running := make(map[counterKey]Decimal, len(b.counterKeys))
+	running := make(map[counterKey]rating.Decimal, len(b.counterKeys))
 	for _, k := range b.counterKeys {
 		running[k] = b.after[k].Sub(b.deltas[k]) // the period's usage before this batch
 	}
-	before := make(map[balanceKey]Decimal, len(b.balanceKeys))
+	before := make(map[balanceKey]rating.Decimal, len(b.balanceKeys))
 	for _, k := range b.balanceKeys {
 		b.balances[k].settle()
 		before[k] = b.balances[k].total()
@@ -679,7 +682,7 @@ func (s *core) settleBatch(ctx context.Context, b *batchTx) error {
 // chargeEvent prices one event's tiered fees from the running counters
 // (advancing them), gives its fees their ids, captures its authorization
 // into batch and debits its wallet. It returns the event's fee rows.
-func (s *core) chargeEvent(ctx context.Context, b *batchTx, batch *pgx.Batch, it *batchItem, running map[counterKey]Decimal) ([]feeRow, error) {
+func (s *core) chargeEvent(ctx context.Context, b *batchTx, batch *pgx.Batch, it *batchItem, running map[counterKey]rating.Decimal) ([]feeRow, error) {
 	c := it.job.c
 	assets, err := s.assetsOf(ctx, b.tx, c)
 	if err != nil {
@@ -687,16 +690,16 @@ func (s *core) chargeEvent(ctx context.Context, b *batchTx, batch *pgx.Batch, it
 	}
 	for ri := range it.ratings {
 		r := &it.ratings[ri]
-		prior := map[string]Decimal{}
+		prior := map[string]rating.Decimal{}
 		for _, f := range r.rated {
-			if r.byID[f.PriceID].Model == Tiered {
-				k := counterKey{it.ev.CustomerID, f.PriceID, PeriodStart(it.ev.OccurredAt)}
+			if r.byID[f.PriceID].Model == rating.Tiered {
+				k := counterKey{it.ev.CustomerID, f.PriceID, rating.PeriodStart(it.ev.OccurredAt)}
 				prior[f.PriceID] = running[k]
 				running[k] = running[k].Add(f.Quantity)
 			}
 		}
 		if len(prior) > 0 {
-			rated, err := Rate(r.v.Version.Prices, RatingEvent{EventType: it.ev.EventType, Data: it.ev.Data, Costs: it.ev.Costs}, prior, precisionsOf(assets))
+			rated, err := rating.Rate(r.v.Version.Prices, rating.RatingEvent{EventType: it.ev.EventType, Data: it.ev.Data, Costs: it.ev.Costs}, prior, precisionsOf(assets))
 			if err != nil {
 				return nil, err // rated once already; cannot differ but for a bug
 			}
@@ -705,7 +708,7 @@ func (s *core) chargeEvent(ctx context.Context, b *batchTx, batch *pgx.Batch, it
 		it.ev.Fees = append(it.ev.Fees, toFees(r.v, r.rated, r.byID)...)
 	}
 	for i := range it.ev.Fees {
-		it.ev.Fees[i].ID, it.ev.Fees[i].EventID = newID(prefixFee, b.now), it.ev.ID
+		it.ev.Fees[i].ID, it.ev.Fees[i].EventID = kernel.NewID(prefixFee, b.now), it.ev.ID
 	}
 	totals := feeTotals(it.ev.Fees)
 	if it.ev.AuthorizationID != "" {

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Set-based statements for a batch of usage events: each step is one
@@ -90,7 +93,7 @@ func queueInsertEvents(batch *pgx.Batch, callers []Caller, events []Event, hashe
 	for i, e := range events {
 		d, err := json.Marshal(e.Data)
 		if err != nil {
-			return Invalidf("data", "data must be a JSON object")
+			return kernel.Invalidf("data", "data must be a JSON object")
 		}
 		if e.Costs != nil {
 			b, _ := json.Marshal(costRows(e.Costs))
@@ -122,7 +125,7 @@ func queueInsertEvents(batch *pgx.Batch, callers []Caller, events []Event, hashe
 }
 
 // versionDecoder decodes a version's prices and entitlements (Service.decodeVersion).
-type versionDecoder func(id string, prices, ents []byte) ([]Price, []Entitlement, error)
+type versionDecoder func(id string, prices, ents []byte) ([]rating.Price, []rating.Entitlement, error)
 
 // queueVersionsForEvents runs versionsForEventSQL for every (customer, event
 // type, time) at once; out[i] receives the versions of the i-th.
@@ -202,7 +205,7 @@ func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time, 
 			locked := 0
 			for rows.Next() {
 				var k balanceKey
-				var posted, debt, limit Decimal
+				var posted, debt, limit rating.Decimal
 				var cfg balanceConfig
 				if err := rows.Scan(&k.wallet, &k.asset, &posted, &debt, &limit, &cfg.autoTopUp, &cfg.thresholds); err != nil {
 					return err
@@ -241,7 +244,7 @@ func queueLockBalances(batch *pgx.Batch, states []*balanceState, now time.Time, 
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var w, s string
-				var held Decimal
+				var held rating.Decimal
 				if err := rows.Scan(&w, &s, &held); err != nil {
 					return err
 				}
@@ -271,7 +274,7 @@ func queueInsertFeeRows(batch *pgx.Batch, rows []feeRow) {
 	ids, accounts, modes, events, customers, products, prices, names, assets, breakdowns := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	txns := make([]*string, n)
 	versions := make([]int32, n)
-	amounts, quantities := make([]Decimal, n), make([]Decimal, n)
+	amounts, quantities := make([]rating.Decimal, n), make([]rating.Decimal, n)
 	at, created := make([]time.Time, n), make([]time.Time, n)
 	for i, r := range rows {
 		f := r.fee

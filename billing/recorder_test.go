@@ -14,6 +14,8 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // TestBatchEdgeCases sends, in one batch, everything a group commit must keep
@@ -23,9 +25,9 @@ func TestBatchEdgeCases(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	upTo := dec("2")
-	e.product(t, "calls", "call", billing.Price{Name: "calls", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierGraduated,
-		Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
-	e.product(t, "tokens", "chat", billing.Price{Name: "tokens", Model: billing.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec("1")})
+	e.product(t, "calls", "call", rating.Price{Name: "calls", Model: rating.Tiered, Asset: "USD", TierMode: rating.TierGraduated,
+		Tiers: []rating.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
+	e.product(t, "tokens", "chat", rating.Price{Name: "tokens", Model: rating.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec("1")})
 	e.customer(t, "u1")
 	e.customer(t, "u2")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u2", Asset: "USD", Amount: dec("10"), Reason: "p"})
@@ -49,10 +51,10 @@ func TestBatchEdgeCases(t *testing.T) {
 	want := []struct {
 		code string
 		fee  string
-	}{{"", "1.00"}, {"", "1.00"}, {billing.EConflict, ""}, {billing.EInvalid, ""}, {billing.EInvalid, ""}, {"", "1.00"}, {"", "0.10"}, {"", "0.50"}}
+	}{{"", "1.00"}, {"", "1.00"}, {kernel.EConflict, ""}, {kernel.EInvalid, ""}, {kernel.EInvalid, ""}, {"", "1.00"}, {"", "0.10"}, {"", "0.50"}}
 	for i, w := range want {
 		r := res[i]
-		if got := billing.ErrorCode(r.Err); got != w.code {
+		if got := kernel.ErrorCode(r.Err); got != w.code {
 			t.Errorf("event %d error = %v (code %q), want code %q", i, r.Err, got, w.code)
 			continue
 		}
@@ -65,7 +67,7 @@ func TestBatchEdgeCases(t *testing.T) {
 	}
 	wantDec(t, "u1 total", e.balance(t, "u1", "USD").Total, "-2.60")
 	for _, id := range []string{"bad", "c2"} {
-		if _, err := e.svc.GetEvent(e.ctx, id); billing.ErrorCode(err) != billing.ENotFound {
+		if _, err := e.svc.GetEvent(e.ctx, id); kernel.ErrorCode(err) != kernel.ENotFound {
 			t.Errorf("refused event %s was kept: %v", id, err)
 		}
 	}
@@ -124,7 +126,7 @@ func TestCloseDrainsAndRefuses(t *testing.T) {
 	e := &env{svc: svc, clock: clk, ctx: billing.WithCaller(context.Background(), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}), acct: acct}
 	e.customer(t, "u1")
 	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "p", Name: "p", EventType: "x.used",
-		Prices: []billing.Price{{Model: billing.PerUnit, Asset: "USD", UnitAmount: dec("0.001")}}}); err != nil {
+		Prices: []rating.Price{{Model: rating.PerUnit, Asset: "USD", UnitAmount: dec("0.001")}}}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -166,10 +168,10 @@ func TestCloseDrainsAndRefuses(t *testing.T) {
 	wg.Wait()
 	recorded := 0
 	for _, err := range results {
-		switch billing.ErrorCode(err) {
+		switch kernel.ErrorCode(err) {
 		case "":
 			recorded++
-		case billing.EUnavailable:
+		case kernel.EUnavailable:
 		default:
 			t.Errorf("RecordUsage during Close = %v, want recorded or unavailable", err)
 		}
@@ -177,7 +179,7 @@ func TestCloseDrainsAndRefuses(t *testing.T) {
 	if recorded < held {
 		t.Errorf("%d events recorded, but the batch taken before Close held %d", recorded, held)
 	}
-	if _, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "late", Customer: "u1", EventType: "x.used"}); billing.ErrorCode(err) != billing.EUnavailable {
+	if _, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "late", Customer: "u1", EventType: "x.used"}); kernel.ErrorCode(err) != kernel.EUnavailable {
 		t.Errorf("RecordUsage after Close = %v, want unavailable", err)
 	}
 	want := dec("0.001").Mul(decimal.NewFromInt(int64(recorded))).Neg()
@@ -246,9 +248,9 @@ func TestBatchFailureRecordsEventsOneByOne(t *testing.T) {
 	logs := &lockedBuffer{}
 	e.svc = billing.NewService(e.svc.Pool(), billing.Options{Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	upTo := dec("2")
-	e.product(t, "calls", "call", billing.Price{Name: "calls", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierGraduated,
-		Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
-	e.product(t, "tokens", "chat", billing.Price{Name: "tokens", Model: billing.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec("1")})
+	e.product(t, "calls", "call", rating.Price{Name: "calls", Model: rating.Tiered, Asset: "USD", TierMode: rating.TierGraduated,
+		Tiers: []rating.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
+	e.product(t, "tokens", "chat", rating.Price{Name: "tokens", Model: rating.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec("1")})
 	e.customer(t, "u1")
 	e.customer(t, "u2")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("1.50"), Reason: "p"})
@@ -283,14 +285,14 @@ func TestBatchFailureRecordsEventsOneByOne(t *testing.T) {
 	want := []struct {
 		code string
 		fee  string
-	}{{"", "1.00"}, {"", "1.00"}, {billing.EConflict, ""}, {"", "0.10"}, {billing.EInvalid, ""}, {billing.EInvalid, ""},
-		{"", "1.00"}, {"", "0.10"}, {billing.EInvalid, ""}, {"", "0.50"}}
+	}{{"", "1.00"}, {"", "1.00"}, {kernel.EConflict, ""}, {"", "0.10"}, {kernel.EInvalid, ""}, {kernel.EInvalid, ""},
+		{"", "1.00"}, {"", "0.10"}, {kernel.EInvalid, ""}, {"", "0.50"}}
 	if len(res) != len(want) {
 		t.Fatalf("RecordUsageBatch returned %d results, want %d", len(res), len(want))
 	}
 	for i, w := range want {
 		r := res[i]
-		if got := billing.ErrorCode(r.Err); got != w.code {
+		if got := kernel.ErrorCode(r.Err); got != w.code {
 			t.Errorf("event %d error = %v (code %q), want code %q", i, r.Err, got, w.code)
 			continue
 		}
@@ -316,7 +318,7 @@ func TestBatchFailureRecordsEventsOneByOne(t *testing.T) {
 	wantDec(t, "u1 total", b.Total, "-1.20")
 	wantDec(t, "u1 held", b.Held, "0")
 	for _, id := range []string{"bad", "c2", "nosub"} {
-		if _, err := e.svc.GetEvent(e.ctx, id); billing.ErrorCode(err) != billing.ENotFound {
+		if _, err := e.svc.GetEvent(e.ctx, id); kernel.ErrorCode(err) != kernel.ENotFound {
 			t.Errorf("GetEvent(%s) = %v, want not found: a refused event was kept", id, err)
 		}
 	}
@@ -339,8 +341,8 @@ func TestConcurrentBatchesOnOneWallet(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	upTo := dec("10")
-	e.product(t, "calls", "call", billing.Price{Name: "calls", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierGraduated,
-		Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
+	e.product(t, "calls", "call", rating.Price{Name: "calls", Model: rating.Tiered, Asset: "USD", TierMode: rating.TierGraduated,
+		Tiers: []rating.Tier{{UpTo: &upTo, UnitAmount: dec("1.00")}, {UnitAmount: dec("0.10")}}})
 	cus := e.customer(t, "u1")
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("5"), Reason: "p"})
 	other := billing.NewService(e.svc.Pool(), billing.Options{Now: e.clock.Now})
@@ -390,7 +392,7 @@ func TestConcurrentBatchesOnOneWallet(t *testing.T) {
 	if len(fees) != ids {
 		t.Fatalf("%d distinct events answered, want %d", len(fees), ids)
 	}
-	sum := billing.Zero
+	sum := rating.Zero
 	for _, f := range fees {
 		sum = sum.Add(f.Amount)
 	}

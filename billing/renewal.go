@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Subscription statuses. Usage-only subscriptions are always active.
@@ -32,16 +34,16 @@ func (s *core) gracePeriod() time.Duration {
 
 // plan is what a version charges and grants each period.
 type plan struct {
-	fee      Price // the recurring price
+	fee      rating.Price // the recurring price
 	interval string
-	ents     []Entitlement
+	ents     []rating.Entitlement
 }
 
 // planOf returns the plan of a version: its first recurring price and its
 // entitlements; ok is false for a usage-only version.
 func planOf(v ProductVersion) (plan, bool) {
 	for _, p := range v.Prices {
-		if p.Model == Recurring {
+		if p.Model == rating.Recurring {
 			return plan{fee: p, interval: p.Interval, ents: v.Entitlements}, true
 		}
 	}
@@ -113,7 +115,7 @@ func (s *Plans) RenewDue(ctx context.Context, limit int) (int, error) {
 func (s *core) renewDue(ctx context.Context, clock *string, now time.Time, limit int) (int, error) {
 	ids, err := queries.DueSubscriptions(ctx, s.pool, dbsqlc.DueSubscriptionsParams{PeriodEnd: &now, Clock: clock, Lim: int32(limit)})
 	if err != nil {
-		return 0, translate(err)
+		return 0, Translate(err)
 	}
 	steps := 0
 	for _, id := range ids {
@@ -190,7 +192,7 @@ func (s *core) cycleStep(ctx context.Context, tx pgx.Tx, id string) (string, err
 	return sub.ID, s.renew(ctx, tx, c, &sub, pl, now)
 }
 
-func (s *core) planFor(ctx context.Context, db dbtx, productID string, version int) (plan, error) {
+func (s *core) planFor(ctx context.Context, db DBTX, productID string, version int) (plan, error) {
 	v, err := versionOf(ctx, db, productID, version)
 	if err != nil {
 		return plan{}, err
@@ -235,7 +237,7 @@ func (s *core) outbox(ctx context.Context, tx txn, c Caller, typ string, sub Sub
 	}
 	batch := &pgx.Batch{}
 	queueOutbox(batch, c, typ, payload, now)
-	return translate(tx.SendBatch(ctx, batch).Close())
+	return Translate(tx.SendBatch(ctx, batch).Close())
 }
 
 // charge is what chargePeriod did.
@@ -261,7 +263,7 @@ func (s *core) chargePeriod(ctx context.Context, tx txn, c Caller, sub *Subscrip
 	}
 	fee := pl.fee.Amount
 	if free {
-		fee = Zero
+		fee = rating.Zero
 	}
 	if fee.GreaterThan(b.available().Add(b.creditLimit)) {
 		after := *b // the wallet as the fee would leave it, for the auto top-up's threshold
@@ -272,7 +274,7 @@ func (s *core) chargePeriod(ctx context.Context, tx txn, c Caller, sub *Subscrip
 		batch := &pgx.Batch{}
 		queueBalanceWrites(batch, b)
 		s.queueAutoTopUpTriggers(tx, batch, now, &after)
-		return charge{}, translate(tx.SendBatch(ctx, batch).Close())
+		return charge{}, Translate(tx.SendBatch(ctx, batch).Close())
 	}
 	ch := charge{paid: true}
 	if fee.IsPositive() {
@@ -332,7 +334,7 @@ func (bs *balances) flush(ctx context.Context, tx txn) error {
 	}
 	batch := &pgx.Batch{}
 	bs.s.queueAutoTopUpTriggers(tx, batch, bs.now, bs.order...)
-	return translate(tx.SendBatch(ctx, batch).Close())
+	return Translate(tx.SendBatch(ctx, batch).Close())
 }
 
 // grantAllowance grants the plan's entitlements for a period ending at end,
@@ -341,11 +343,11 @@ func (bs *balances) flush(ctx context.Context, tx txn) error {
 // Recurring entitlements are granted every period, one-off ones with the
 // first. A grant lasts until the period's end unless the entitlement sets
 // lifetime_days. The caller flushes bs.
-func (s *core) grantAllowance(ctx context.Context, tx txn, sub *Subscription, ents []Entitlement, bs *balances,
+func (s *core) grantAllowance(ctx context.Context, tx txn, sub *Subscription, ents []rating.Entitlement, bs *balances,
 	part fraction, first bool, end time.Time) ([]string, error) {
 	lots := []string{}
 	for _, e := range ents {
-		if e.Kind == EntitlementOneOff && !first {
+		if e.Kind == rating.EntitlementOneOff && !first {
 			continue
 		}
 		b, err := bs.get(ctx, tx, e.Asset)
@@ -358,14 +360,14 @@ func (s *core) grantAllowance(ctx context.Context, tx txn, sub *Subscription, en
 		}
 		l := &Lot{Purpose: LotBundled, Amount: amount}
 		counter := LedgerRevenue
-		if e.Purpose == PurposePromotion {
+		if e.Purpose == rating.PurposePromotion {
 			l.Purpose, counter = LotPromotion, LedgerPromotions
 		}
 		switch {
 		case e.LifetimeDays > 0:
 			exp := bs.now.AddDate(0, 0, e.LifetimeDays)
 			l.ExpiresAt = &exp
-		case e.Kind == EntitlementRecurring:
+		case e.Kind == rating.EntitlementRecurring:
 			exp := end
 			l.ExpiresAt = &exp
 		}
@@ -403,7 +405,7 @@ func (s *core) retryDue(ctx context.Context, tx txn, c Caller, sub *Subscription
 	}
 	if err := queries.PayDuePeriods(ctx, tx, dbsqlc.PayDuePeriodsParams{SubscriptionID: sub.ID, PaidStart: start,
 		TransactionID: optString(ch.txnID), PaidAt: now}); err != nil {
-		return false, translate(err)
+		return false, Translate(err)
 	}
 	if !start.Equal(*sub.PeriodStart) {
 		p := period{start: start, end: end, status: "paid", asset: pl.fee.Asset, fee: pl.fee.Amount, txnID: ch.txnID}
@@ -453,6 +455,6 @@ func (s *core) switchVersion(ctx context.Context, tx txn, c Caller, sub Subscrip
 		return Subscription{}, err
 	}
 	next := sub
-	next.ID, next.Version, next.StartedAt, next.EndedAt, next.NextVersion = newID(prefixSubscription, at), version, at, nil, 0
+	next.ID, next.Version, next.StartedAt, next.EndedAt, next.NextVersion = kernel.NewID(prefixSubscription, at), version, at, nil, 0
 	return next, insertSubscription(ctx, tx, c, next)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/jobs"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // planProduct is "a $20 monthly plan with 1,000 credits included and $0.01
@@ -16,9 +17,9 @@ import (
 func (e *env) planProduct(t *testing.T, code, interval, fee, allowance string) billing.ProductView {
 	t.Helper()
 	in := billing.CreateProductInput{Code: code, Name: code, EventType: code + ".used",
-		Prices: []billing.Price{perUnit("USD", "0.01"), {Name: "plan", Model: billing.Recurring, Asset: "USD", Interval: interval, Amount: dec(fee)}}}
+		Prices: []rating.Price{perUnit("USD", "0.01"), {Name: "plan", Model: rating.Recurring, Asset: "USD", Interval: interval, Amount: dec(fee)}}}
 	if allowance != "" {
-		in.Entitlements = []billing.Entitlement{{Kind: billing.EntitlementRecurring, Asset: "USD", Amount: dec(allowance), Interval: interval}}
+		in.Entitlements = []rating.Entitlement{{Kind: rating.EntitlementRecurring, Asset: "USD", Amount: dec(allowance), Interval: interval}}
 	}
 	v, _, err := e.svc.Catalog.CreateProduct(e.ctx, in)
 	if err != nil {
@@ -231,8 +232,8 @@ func TestPlanDowngradeMidMonthProrates(t *testing.T) {
 	e.at(day(2027, time.June, 1)) // June has 30 days: the period is 30 days
 	e.planProduct(t, "chat", "month", "30.00", "15.00")
 	if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat",
-		Prices:       []billing.Price{perUnit("USD", "0.01"), {Name: "plan", Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec("10.00")}},
-		Entitlements: []billing.Entitlement{{Kind: billing.EntitlementRecurring, Asset: "USD", Amount: dec("5.00"), Interval: "month"}}}); err != nil {
+		Prices:       []rating.Price{perUnit("USD", "0.01"), {Name: "plan", Model: rating.Recurring, Asset: "USD", Interval: "month", Amount: dec("10.00")}},
+		Entitlements: []rating.Entitlement{{Kind: rating.EntitlementRecurring, Asset: "USD", Amount: dec("5.00"), Interval: "month"}}}); err != nil {
 		t.Fatalf("CreateProductVersion = %v", err)
 	}
 	e.customer(t, "u1")
@@ -278,9 +279,9 @@ func TestStatementReconcilesWithTheWallet(t *testing.T) {
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("3.00"), Reason: "june"})
 	e.at(time.Date(2027, time.July, 1, 9, 0, 0, 0, time.UTC))
 	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "chat", Name: "Chat", EventType: "chat.used",
-		Prices: []billing.Price{{Name: "credits", Model: billing.PerVolume, Asset: "USD", Field: "credits", BlockSize: dec("1"), BlockAmount: dec("0.01")},
-			{Name: "plan", Model: billing.Recurring, Asset: "USD", Interval: "month", Amount: dec("20.00")}},
-		Entitlements: []billing.Entitlement{{Kind: billing.EntitlementRecurring, Asset: "USD", Amount: dec("10.00"), Interval: "month"}}}); err != nil {
+		Prices: []rating.Price{{Name: "credits", Model: rating.PerVolume, Asset: "USD", Field: "credits", BlockSize: dec("1"), BlockAmount: dec("0.01")},
+			{Name: "plan", Model: rating.Recurring, Asset: "USD", Interval: "month", Amount: dec("20.00")}},
+		Entitlements: []rating.Entitlement{{Kind: rating.EntitlementRecurring, Asset: "USD", Amount: dec("10.00"), Interval: "month"}}}); err != nil {
 		t.Fatalf("CreateProduct = %v", err)
 	}
 	e.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("100.00"), Reason: "july"})

@@ -110,8 +110,10 @@ func (s *Service) Pool() *pgxpool.Pool { return s.pool }
 // precision PostgreSQL keeps, so every row of a posting carries the same time.
 func (s *core) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// dbtx is what both a pool and a transaction offer.
-type dbtx interface {
+// DBTX is what both a pool and a transaction offer: the one interface every
+// statement of billing, and of the packages beside it that read its tables
+// (profitability), runs on.
+type DBTX interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row

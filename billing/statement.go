@@ -3,6 +3,8 @@ package billing
 import (
 	"context"
 	"time"
+
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Statement is a wallet's month in one asset, read from the ledger: Opening
@@ -15,11 +17,11 @@ type Statement struct {
 	Asset          string
 	Precision      int32
 	From, To       time.Time // [From, To): the UTC calendar month
-	Opening        Decimal
-	Lines          map[string]Decimal
-	AllowanceUsed  Decimal            // usage paid from bundled lots
-	UsageByProduct map[string]Decimal // product code → usage debited
-	Closing        Decimal
+	Opening        rating.Decimal
+	Lines          map[string]rating.Decimal
+	AllowanceUsed  rating.Decimal            // usage paid from bundled lots
+	UsageByProduct map[string]rating.Decimal // product code → usage debited
+	Closing        rating.Decimal
 }
 
 // GetStatement returns a customer's statement for the UTC calendar month
@@ -27,7 +29,7 @@ type Statement struct {
 // once written to the ledger (serve writes due ones every minute). Returns
 // EInvalid, ENotFound.
 func (s *Plans) GetStatement(ctx context.Context, customer, wallet, asset string, month time.Time) (Statement, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Statement{}, err
 	}
@@ -41,17 +43,17 @@ func (s *Plans) GetStatement(ctx context.Context, customer, wallet, asset string
 	}
 	from := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	st := Statement{CustomerID: w.CustomerID, WalletID: w.ID, Asset: a.Code, Precision: a.Precision, From: from, To: from.AddDate(0, 1, 0),
-		Opening: Zero, Closing: Zero, AllowanceUsed: Zero, Lines: map[string]Decimal{}, UsageByProduct: map[string]Decimal{}}
+		Opening: rating.Zero, Closing: rating.Zero, AllowanceUsed: rating.Zero, Lines: map[string]rating.Decimal{}, UsageByProduct: map[string]rating.Decimal{}}
 	rows, err := s.pool.Query(ctx, statementSQL, w.ID, a.Code, st.From, st.To)
 	if err != nil {
-		return Statement{}, translate(err)
+		return Statement{}, Translate(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var section, key string
-		var amount Decimal
+		var amount rating.Decimal
 		if err := rows.Scan(&section, &key, &amount); err != nil {
-			return Statement{}, translate(err)
+			return Statement{}, Translate(err)
 		}
 		switch section {
 		case "opening":
@@ -65,7 +67,7 @@ func (s *Plans) GetStatement(ctx context.Context, customer, wallet, asset string
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return Statement{}, translate(err)
+		return Statement{}, Translate(err)
 	}
 	st.Closing = st.Opening
 	for _, v := range st.Lines {

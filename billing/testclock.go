@@ -2,16 +2,14 @@ package billing
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Test clocks let a test-mode account watch time pass: a clock is a frozen
@@ -59,18 +57,18 @@ type CreateTestClockInput struct {
 // years): the catalog, rates and keys a clock's customers use exist at its
 // time. Returns EInvalid, EConflict.
 func (s *Plans) CreateTestClock(ctx context.Context, in CreateTestClockInput) (clk TestClock, replayed bool, err error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return TestClock{}, false, err
 	}
 	if c.Mode != ModeTest {
-		return TestClock{}, false, Invalidf("mode", "test clocks exist only in test mode; use a test key (tg_test_…)")
+		return TestClock{}, false, kernel.Invalidf("mode", "test clocks exist only in test mode; use a test key (tg_test_…)")
 	}
 	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 200 {
-		return TestClock{}, false, Invalidf("idempotency_key", "idempotency_key is required: a unique id you choose for this clock (1-200 characters), so a retry never makes a second one")
+		return TestClock{}, false, kernel.Invalidf("idempotency_key", "idempotency_key is required: a unique id you choose for this clock (1-200 characters), so a retry never makes a second one")
 	}
 	if len(in.Name) > 200 {
-		return TestClock{}, false, Invalidf("name", "name is %d characters; the limit is 200", len(in.Name))
+		return TestClock{}, false, kernel.Invalidf("name", "name is %d characters; the limit is 200", len(in.Name))
 	}
 	now := s.clock()
 	frozen := in.FrozenTime.UTC().Truncate(time.Microsecond)
@@ -78,26 +76,27 @@ func (s *Plans) CreateTestClock(ctx context.Context, in CreateTestClockInput) (c
 		frozen = now
 	}
 	if frozen.Before(now.Add(-time.Minute)) || frozen.After(now.Add(MaxTestClockStart)) {
-		return TestClock{}, false, Invalidf("frozen_time", "frozen_time %s must be between now (%s) and two years ahead; omit it to start the clock now",
+		return TestClock{}, false, kernel.Invalidf("frozen_time", "frozen_time %s must be between now (%s) and two years ahead; omit it to start the clock now",
 			frozen.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
-	hash := fingerprint(struct {
-		Name   string
-		Frozen *time.Time
-	}{in.Name, nullTime(in.FrozenTime.UTC().Truncate(time.Microsecond))})
+	var frozenPart string
+	if !in.FrozenTime.IsZero() {
+		frozenPart = in.FrozenTime.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+	}
+	hash := kernel.Fingerprint('|', in.Name, frozenPart)
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		clk = TestClock{ID: newID(prefixTestClock, now), Name: in.Name, FrozenTime: frozen, Status: TestClockReady, CreatedAt: now, UpdatedAt: now}
+		clk = TestClock{ID: kernel.NewID(prefixTestClock, now), Name: in.Name, FrozenTime: frozen, Status: TestClockReady, CreatedAt: now, UpdatedAt: now}
 		n, err := queries.InsertTestClock(ctx, tx, dbsqlc.InsertTestClockParams{ID: clk.ID, AccountID: c.AccountID, Mode: string(c.Mode),
 			Name: in.Name, IdempotencyKey: in.IdempotencyKey, RequestHash: hash, FrozenTime: frozen, CreatedAt: now})
 		if err != nil || n == 1 {
-			return translate(err)
+			return Translate(err)
 		}
 		r, err := queries.GetTestClockByKey(ctx, tx, dbsqlc.GetTestClockByKeyParams{IdempotencyKey: in.IdempotencyKey, AccountID: c.AccountID, Mode: string(c.Mode)})
 		if err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if string(r.RequestHash) != string(hash) {
-			return Errorf(EConflict, "idempotency_key %q was already used for another test clock; use a new key for a new clock", in.IdempotencyKey)
+			return kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for another test clock; use a new key for a new clock", in.IdempotencyKey)
 		}
 		clk, replayed = testClockFromRow(dbsqlc.GetTestClockRow(r)), true
 		return nil
@@ -107,20 +106,20 @@ func (s *Plans) CreateTestClock(ctx context.Context, in CreateTestClockInput) (c
 
 // GetTestClock returns one of the caller's test clocks. Returns ENotFound.
 func (s *Plans) GetTestClock(ctx context.Context, id string) (TestClock, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return TestClock{}, err
 	}
 	r, err := queries.GetTestClock(ctx, s.pool, dbsqlc.GetTestClockParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
 	if err != nil {
-		return TestClock{}, clockNotFound(translate(err), id)
+		return TestClock{}, clockNotFound(Translate(err), id)
 	}
 	return testClockFromRow(dbsqlc.GetTestClockRow(r)), nil
 }
 
 // ListTestClocks lists the caller's test clocks, newest first.
 func (s *Plans) ListTestClocks(ctx context.Context, limit int, cursor string) (Page[TestClock], error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Page[TestClock]{}, err
 	}
@@ -130,7 +129,7 @@ func (s *Plans) ListTestClocks(ctx context.Context, limit int, cursor string) (P
 	}
 	rows, err := queries.ListTestClocks(ctx, s.pool, dbsqlc.ListTestClocksParams{AccountID: c.AccountID, Mode: string(c.Mode), Cursor: nullable(cursor), Lim: int32(n + 1)})
 	if err != nil {
-		return Page[TestClock]{}, translate(err)
+		return Page[TestClock]{}, Translate(err)
 	}
 	var p Page[TestClock]
 	for i, r := range rows {
@@ -151,40 +150,40 @@ func (s *Plans) ListTestClocks(ctx context.Context, limit int, cursor string) (P
 // without plans). Returns EInvalid, ENotFound, EConflict (advancing
 // elsewhere).
 func (s *Plans) AdvanceTestClock(ctx context.Context, id string, to time.Time) (TestClock, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return TestClock{}, err
 	}
 	if to.IsZero() {
-		return TestClock{}, Invalidf("frozen_time", "frozen_time is required: the time to advance the clock to, such as \"2027-02-01T00:00:00Z\"")
+		return TestClock{}, kernel.Invalidf("frozen_time", "frozen_time is required: the time to advance the clock to, such as \"2027-02-01T00:00:00Z\"")
 	}
 	to = to.UTC().Truncate(time.Microsecond)
 	var clk TestClock
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		r, err := queries.LockTestClock(ctx, tx, dbsqlc.LockTestClockParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
 		if err != nil {
-			return clockNotFound(translate(err), id)
+			return clockNotFound(Translate(err), id)
 		}
 		clk = testClockFromRow(dbsqlc.GetTestClockRow(r))
 		switch {
 		case clk.Status == TestClockAdvancing && clk.AdvanceTo.Equal(to), clk.Status == TestClockReady && clk.FrozenTime.Equal(to):
 			return nil // a retry
 		case clk.Status == TestClockAdvancing:
-			return Errorf(EConflict, "test clock %s is advancing to %s; wait until its status is ready, then advance it again", id, clk.AdvanceTo.Format(time.RFC3339))
+			return kernel.Errorf(kernel.EConflict, "test clock %s is advancing to %s; wait until its status is ready, then advance it again", id, clk.AdvanceTo.Format(time.RFC3339))
 		case to.Before(clk.FrozenTime):
-			return Invalidf("frozen_time", "a test clock only moves forward: %s is at %s and %s is before it", id, clk.FrozenTime.Format(time.RFC3339), to.Format(time.RFC3339))
+			return kernel.Invalidf("frozen_time", "a test clock only moves forward: %s is at %s and %s is before it", id, clk.FrozenTime.Format(time.RFC3339), to.Format(time.RFC3339))
 		}
 		interval, err := s.longestInterval(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if limit := periodStart(clk.FrozenTime, interval, 2); to.After(limit) {
-			return Invalidf("frozen_time", "a test clock advances at most two intervals of its customers' longest plan (%s) at a time: from %s, up to %s; advance in steps",
+			return kernel.Invalidf("frozen_time", "a test clock advances at most two intervals of its customers' longest plan (%s) at a time: from %s, up to %s; advance in steps",
 				interval, clk.FrozenTime.Format(time.RFC3339), limit.Format(time.RFC3339))
 		}
 		now := s.clock()
 		if err := queries.StartTestClockAdvance(ctx, tx, dbsqlc.StartTestClockAdvanceParams{ID: id, AdvanceTo: &to, UpdatedAt: now}); err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		clk.Status, clk.AdvanceTo, clk.UpdatedAt = TestClockAdvancing, &to, now
 		return s.enqueueJob(ctx, tx, AdvanceTestClockJob{ClockID: id})
@@ -194,10 +193,10 @@ func (s *Plans) AdvanceTestClock(ctx context.Context, id string, to time.Time) (
 
 // longestInterval is the longest interval among the running plans of a
 // clock's customers.
-func (s *core) longestInterval(ctx context.Context, db dbtx, clockID string) (string, error) {
+func (s *core) longestInterval(ctx context.Context, db DBTX, clockID string) (string, error) {
 	rows, err := queries.TestClockPlans(ctx, db, &clockID)
 	if err != nil {
-		return "", translate(err)
+		return "", Translate(err)
 	}
 	longest, rank := "", map[string]int{"": 0, "day": 1, "week": 2, "month": 3, "year": 4}
 	for _, r := range rows {
@@ -230,7 +229,7 @@ func (s *Plans) RunTestClock(ctx context.Context, id string) error {
 			return nil
 		}
 		if err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if r.Status != TestClockAdvancing {
 			return nil
@@ -240,14 +239,14 @@ func (s *Plans) RunTestClock(ctx context.Context, id string) error {
 		}
 		if r.FrozenTime.Equal(*r.AdvanceTo) {
 			_, err := queries.FinishTestClockAdvance(ctx, s.pool, dbsqlc.FinishTestClockAdvanceParams{ID: id, UpdatedAt: s.clock()})
-			return translate(err)
+			return Translate(err)
 		}
 		next, err := queries.TestClockNextDue(ctx, s.pool, dbsqlc.TestClockNextDueParams{Clock: &id, After: &r.FrozenTime, Until: r.AdvanceTo})
 		if err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if _, err := queries.StepTestClock(ctx, s.pool, dbsqlc.StepTestClockParams{ID: id, FrozenTime: next, UpdatedAt: s.clock()}); err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 	}
 }
@@ -276,7 +275,7 @@ func (s *core) runDue(ctx context.Context, clockID string, at time.Time) error {
 // customers. A write takes the clock FOR SHARE, so an advance waits for it,
 // and is refused while the clock advances (its customers are then the
 // advance's). Returns EConflict.
-func (s *core) clockTime(ctx context.Context, db dbtx, clockID string, write bool) (time.Time, error) {
+func (s *core) clockTime(ctx context.Context, db DBTX, clockID string, write bool) (time.Time, error) {
 	var r dbsqlc.ClockTimeRow
 	var err error
 	if write {
@@ -287,17 +286,17 @@ func (s *core) clockTime(ctx context.Context, db dbtx, clockID string, write boo
 		r, err = queries.ClockTime(ctx, db, clockID)
 	}
 	if err != nil {
-		return time.Time{}, translate(err)
+		return time.Time{}, Translate(err)
 	}
 	if write && r.Status == TestClockAdvancing {
-		return time.Time{}, Errorf(EConflict, "test clock %s is advancing; its customers can be changed again once its status is ready (read the clock to see it)", clockID)
+		return time.Time{}, kernel.Errorf(kernel.EConflict, "test clock %s is advancing; its customers can be changed again once its status is ready (read the clock to see it)", clockID)
 	}
 	return r.FrozenTime.UTC(), nil
 }
 
 // timeOf is the now of an operation on wallet w's customer: its test
 // clock's time, or the service's clock. write: see clockTime.
-func (s *core) timeOf(ctx context.Context, db dbtx, w Wallet, write bool) (time.Time, error) {
+func (s *core) timeOf(ctx context.Context, db DBTX, w Wallet, write bool) (time.Time, error) {
 	if w.TestClockID == "" {
 		return s.clock(), nil
 	}
@@ -305,7 +304,7 @@ func (s *core) timeOf(ctx context.Context, db dbtx, w Wallet, write bool) (time.
 }
 
 // customerTime is timeOf for a customer known by id.
-func (s *core) customerTime(ctx context.Context, db dbtx, c Caller, customerID string, write bool) (time.Time, error) {
+func (s *core) customerTime(ctx context.Context, db DBTX, c Caller, customerID string, write bool) (time.Time, error) {
 	if c.Mode != ModeTest {
 		return s.clock(), nil
 	}
@@ -333,19 +332,8 @@ func testClockFromRow(r dbsqlc.GetTestClockRow) TestClock {
 }
 
 func clockNotFound(err error, id string) error {
-	if ErrorCode(err) == ENotFound {
-		return NotFoundf("test_clock", "test clock %q not found in this account's test mode", id)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return kernel.NotFoundf("test_clock", "test clock %q not found in this account's test mode", id)
 	}
 	return err
-}
-
-// fingerprint is the request hash of an idempotent create: SHA-256 of the
-// payload's JSON, whose quoting keeps two payloads from sharing one.
-func fingerprint(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("fingerprint: %v", err)) // plain structs always marshal
-	}
-	h := sha256.Sum256(b)
-	return h[:]
 }

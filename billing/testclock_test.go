@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // clockEnv is an env whose service runs jobs, with a test clock whose
@@ -187,21 +188,21 @@ func TestTestClockRules(t *testing.T) {
 		t.Fatalf("CreateTestClock retried = %s, %v, %v; want %s replayed", again.ID, replayed, err, clk.ID)
 	}
 	_, _, err = e.svc.Plans.CreateTestClock(e.ctx, billing.CreateTestClockInput{IdempotencyKey: "clock-1", Name: "other"})
-	wantCode(t, "CreateTestClock, same key, other payload", err, billing.EConflict)
+	wantCode(t, "CreateTestClock, same key, other payload", err, kernel.EConflict)
 	_, _, err = e.svc.Plans.CreateTestClock(e.ctx, billing.CreateTestClockInput{IdempotencyKey: "past", FrozenTime: t0.AddDate(0, 0, -1)})
-	wantCode(t, "CreateTestClock in the past", err, billing.EInvalid)
+	wantCode(t, "CreateTestClock in the past", err, kernel.EInvalid)
 	live := billing.WithCaller(context.Background(), billing.Caller{AccountID: e.acct.ID, Mode: billing.ModeLive})
 	_, _, err = e.svc.Plans.CreateTestClock(live, billing.CreateTestClockInput{IdempotencyKey: "live"})
-	wantCode(t, "CreateTestClock in live mode", err, billing.EInvalid)
+	wantCode(t, "CreateTestClock in live mode", err, kernel.EInvalid)
 	_, _, err = e.svc.CreateCustomer(live, billing.CreateCustomerInput{ExternalID: "x", TestClock: clk.ID})
-	wantCode(t, "CreateCustomer on a clock in live mode", err, billing.EInvalid)
+	wantCode(t, "CreateCustomer on a clock in live mode", err, kernel.EInvalid)
 	_, _, err = e.svc.CreateCustomer(e.ctx, billing.CreateCustomerInput{ExternalID: "x", TestClock: "clock_nope"})
-	wantCode(t, "CreateCustomer on an unknown clock", err, billing.ENotFound)
+	wantCode(t, "CreateCustomer on an unknown clock", err, kernel.ENotFound)
 
 	_, err = e.svc.Plans.AdvanceTestClock(e.ctx, clk.ID, jan1.Add(-time.Hour))
-	wantCode(t, "AdvanceTestClock backwards", err, billing.EInvalid)
+	wantCode(t, "AdvanceTestClock backwards", err, kernel.EInvalid)
 	_, err = e.svc.Plans.AdvanceTestClock(e.ctx, clk.ID, jan1.AddDate(2, 0, 1))
-	wantCode(t, "AdvanceTestClock past two years without plans", err, billing.EInvalid)
+	wantCode(t, "AdvanceTestClock past two years without plans", err, kernel.EInvalid)
 	e.planProduct(t, "chat", "month", "1.00", "")
 	if _, _, err := e.svc.CreateCustomer(e.ctx, billing.CreateCustomerInput{ExternalID: "u1", TestClock: clk.ID}); err != nil {
 		t.Fatalf("CreateCustomer = %v", err)
@@ -211,9 +212,9 @@ func TestTestClockRules(t *testing.T) {
 		t.Fatalf("Subscribe = %v", err)
 	}
 	_, err = e.svc.Plans.AdvanceTestClock(e.ctx, clk.ID, jan1.AddDate(0, 2, 1))
-	wantCode(t, "AdvanceTestClock past two months with a monthly plan", err, billing.EInvalid)
+	wantCode(t, "AdvanceTestClock past two months with a monthly plan", err, kernel.EInvalid)
 	_, _, err = e.svc.CreateCustomer(e.ctx, billing.CreateCustomerInput{ExternalID: "u1"})
-	wantCode(t, "CreateCustomer again off the clock", err, billing.EConflict)
+	wantCode(t, "CreateCustomer again off the clock", err, kernel.EConflict)
 
 	done := e.advance(t, clk.ID, jan1.AddDate(0, 2, 0))
 	if replay, err := e.svc.Plans.AdvanceTestClock(e.ctx, clk.ID, done.FrozenTime); err != nil || replay.Status != billing.TestClockReady {
@@ -247,7 +248,7 @@ func TestTestClockRaces(t *testing.T) {
 		}
 		ev, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: fmt.Sprintf("ev-%d", i), Customer: "u1", EventType: "chat.used"})
 		switch {
-		case billing.ErrorCode(err) == billing.EConflict:
+		case kernel.ErrorCode(err) == kernel.EConflict:
 			refused.Add(1)
 			return nil
 		case err != nil:

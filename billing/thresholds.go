@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Balance alerts are outbox events written in the transaction of the
@@ -33,8 +36,8 @@ type BalanceThreshold struct {
 	WalletID  string
 	Asset     string
 	Precision int32
-	Threshold Decimal
-	RearmAt   Decimal
+	Threshold rating.Decimal
+	RearmAt   rating.Decimal
 	Armed     bool
 	CrossedAt *time.Time
 	CreatedAt time.Time
@@ -43,8 +46,8 @@ type BalanceThreshold struct {
 // ThresholdInput is one threshold to set; RearmAt nil means Threshold plus
 // 10%.
 type ThresholdInput struct {
-	Threshold Decimal
-	RearmAt   *Decimal
+	Threshold rating.Decimal
+	RearmAt   *rating.Decimal
 }
 
 // SetBalanceThresholdsInput replaces a wallet's thresholds in an asset.
@@ -59,12 +62,12 @@ type SetBalanceThresholdsInput struct {
 // threshold kept keeps its state; a new one starts armed when the available
 // balance is at or above it. Returns EInvalid, ENotFound.
 func (s *Service) SetBalanceThresholds(ctx context.Context, in SetBalanceThresholdsInput) ([]BalanceThreshold, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if len(in.Thresholds) > MaxBalanceThresholds {
-		return nil, Invalidf("thresholds", "at most %d thresholds per wallet and asset; got %d", MaxBalanceThresholds, len(in.Thresholds))
+		return nil, kernel.Invalidf("thresholds", "at most %d thresholds per wallet and asset; got %d", MaxBalanceThresholds, len(in.Thresholds))
 	}
 	w, err := s.walletFor(ctx, s.pool, c, in.Customer, in.Wallet)
 	if err != nil {
@@ -94,7 +97,7 @@ func (s *Service) SetBalanceThresholds(ctx context.Context, in SetBalanceThresho
 			SELECT $1, $2, t::numeric, r::numeric, $5::numeric >= t::numeric, $6 FROM unnest($3::text[], $4::text[]) AS x(t, r)
 			ON CONFLICT (wallet_id, asset, threshold) DO UPDATE SET rearm_at = EXCLUDED.rearm_at`,
 			w.ID, asset.Code, levels, rearms, b.available(), now)
-		return translate(tx.SendBatch(ctx, batch).Close())
+		return Translate(tx.SendBatch(ctx, batch).Close())
 	})
 	if err != nil {
 		return nil, err
@@ -109,35 +112,35 @@ func thresholdLevels(in []ThresholdInput, asset Asset) ([]string, []string, erro
 	seen := map[string]bool{}
 	for i, t := range in {
 		field := fmt.Sprintf("thresholds[%d]", i)
-		if err := CheckAmount(field+".threshold", t.Threshold); err != nil {
+		if err := rating.CheckAmount(field+".threshold", t.Threshold); err != nil {
 			return nil, nil, err
 		}
 		if !t.Threshold.IsPositive() {
-			return nil, nil, Invalidf(field+".threshold", "a threshold must be more than zero; balance.depleted already reports zero")
+			return nil, nil, kernel.Invalidf(field+".threshold", "a threshold must be more than zero; balance.depleted already reports zero")
 		}
 		if !t.Threshold.Equal(t.Threshold.Truncate(asset.Precision)) {
-			return nil, nil, Invalidf(field+".threshold", "%s has more decimals than %s's %d", t.Threshold, asset.Code, asset.Precision)
+			return nil, nil, kernel.Invalidf(field+".threshold", "%s has more decimals than %s's %d", t.Threshold, asset.Code, asset.Precision)
 		}
 		rearm := t.Threshold.Add(t.Threshold.Shift(-1)).Truncate(asset.Precision)
 		if t.RearmAt != nil {
 			rearm = *t.RearmAt
-			if err := CheckAmount(field+".rearm_at", rearm); err != nil {
+			if err := rating.CheckAmount(field+".rearm_at", rearm); err != nil {
 				return nil, nil, err
 			}
 		}
 		if !rearm.GreaterThan(t.Threshold) {
 			if t.RearmAt == nil { // the 10% rounded away at the asset's precision
-				rearm = t.Threshold.Add(decimalOne.Shift(-asset.Precision))
+				rearm = t.Threshold.Add(rating.One.Shift(-asset.Precision))
 			} else {
-				return nil, nil, Invalidf(field+".rearm_at", "rearm_at must be above the threshold %s", FormatAmount(t.Threshold, asset.Precision))
+				return nil, nil, kernel.Invalidf(field+".rearm_at", "rearm_at must be above the threshold %s", rating.FormatAmount(t.Threshold, asset.Precision))
 			}
 		}
-		level := FormatAmount(t.Threshold, asset.Precision)
+		level := rating.FormatAmount(t.Threshold, asset.Precision)
 		if seen[level] {
-			return nil, nil, Invalidf(field+".threshold", "threshold %s is listed twice", level)
+			return nil, nil, kernel.Invalidf(field+".threshold", "threshold %s is listed twice", level)
 		}
 		seen[level] = true
-		levels, rearms = append(levels, level), append(rearms, FormatAmount(rearm, asset.Precision))
+		levels, rearms = append(levels, level), append(rearms, rating.FormatAmount(rearm, asset.Precision))
 	}
 	return levels, rearms, nil
 }
@@ -145,7 +148,7 @@ func thresholdLevels(in []ThresholdInput, asset Asset) ([]string, []string, erro
 // ListBalanceThresholds returns a wallet's thresholds in an asset, highest
 // first. Returns ENotFound.
 func (s *Service) ListBalanceThresholds(ctx context.Context, customer, wallet, asset string) ([]BalanceThreshold, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -165,14 +168,14 @@ func (s *core) listBalanceThresholds(ctx context.Context, walletID, asset string
 		JOIN assets a ON a.account_id = b.account_id AND a.mode = b.mode AND a.code = t.asset
 		WHERE t.wallet_id = $1 AND t.asset = $2 ORDER BY t.threshold DESC`, walletID, asset)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BalanceThreshold, error) {
 		var t BalanceThreshold
 		err := r.Scan(&t.WalletID, &t.Asset, &t.Precision, &t.Threshold, &t.RearmAt, &t.Armed, &t.CrossedAt, &t.CreatedAt)
 		return t, err
 	})
-	return out, translate(err)
+	return out, Translate(err)
 }
 
 // queueBalanceAlerts queues, on the batch that writes the balances, one
@@ -186,7 +189,7 @@ func (s *core) queueBalanceAlerts(batch *pgx.Batch, now time.Time, credit bool, 
 		return
 	}
 	n := len(states)
-	wallets, assets, avail, shown := make([]string, 0, n), make([]string, 0, n), make([]Decimal, 0, n), make([]string, 0, n)
+	wallets, assets, avail, shown := make([]string, 0, n), make([]string, 0, n), make([]rating.Decimal, 0, n), make([]string, 0, n)
 	accounts, modes, precisions := make([]string, 0, n), make([]string, 0, n), make([]int32, 0, n)
 	// Which balances may start or end a depletion is decided here, so the
 	// statement reads only the rows it writes.
@@ -197,7 +200,7 @@ func (s *core) queueBalanceAlerts(batch *pgx.Batch, now time.Time, credit bool, 
 			continue // no threshold to cross, no depletion to start or end
 		}
 		wallets, assets, avail = append(wallets, b.walletID), append(assets, b.asset.Code), append(avail, a)
-		shown, accounts, modes = append(shown, FormatAmount(a, b.asset.Precision)), append(accounts, b.c.AccountID), append(modes, string(b.c.Mode))
+		shown, accounts, modes = append(shown, rating.FormatAmount(a, b.asset.Precision)), append(accounts, b.c.AccountID), append(modes, string(b.c.Mode))
 		precisions = append(precisions, b.asset.Precision)
 		switch {
 		case !a.IsPositive():

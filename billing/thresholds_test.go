@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // outboxTypes returns the types of the outbox's balance events, in order.
@@ -75,7 +76,7 @@ func TestBalanceThresholds(t *testing.T) {
 			{{Threshold: dec("5")}, {Threshold: dec("5.00")}},
 		} {
 			_, err := e.svc.SetBalanceThresholds(e.ctx, billing.SetBalanceThresholdsInput{Customer: "u1", Asset: "USD", Thresholds: in})
-			wantCode(t, fmt.Sprintf("SetBalanceThresholds(%v)", in), err, billing.EInvalid)
+			wantCode(t, fmt.Sprintf("SetBalanceThresholds(%v)", in), err, kernel.EInvalid)
 		}
 	})
 }

@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"net/url"
 	"strings"
@@ -12,7 +11,9 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Top-up statuses. A top-up is pending until its provider confirms it;
@@ -34,9 +35,9 @@ type TopUp struct {
 	CustomerID    string
 	WalletID      string
 	Asset         string
-	Precision     int32   // the asset's
-	Credit        Decimal // credited to the wallet, exact
-	Paid          Decimal // charged, whole units of Currency
+	Precision     int32          // the asset's
+	Credit        rating.Decimal // credited to the wallet, exact
+	Paid          rating.Decimal // charged, whole units of Currency
 	Currency      string
 	PaidPrecision int32 // the currency's
 	Provider      string
@@ -50,7 +51,7 @@ type TopUp struct {
 	LotID          string
 	FailureCode    string
 	FailureMessage string
-	Refunded       Decimal // in Currency
+	Refunded       rating.Decimal // in Currency
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Replayed       bool
@@ -62,11 +63,11 @@ type CreateTopUpInput struct {
 	Customer       string // id or external_id
 	Wallet         string // empty: the default wallet
 	Asset          string // what the wallet is credited in
-	Paid           Decimal
+	Paid           rating.Decimal
 	Currency       string // what the customer pays in; empty: Asset when it is a currency
 	// Credit states what Paid buys ("pay 20 USD, get 2,200 credits"); nil
 	// converts Paid at the asset's rate (1:1 when Asset is Currency).
-	Credit     *Decimal
+	Credit     *rating.Decimal
 	SuccessURL string
 	CancelURL  string
 }
@@ -80,7 +81,7 @@ type CreateTopUpInput struct {
 // EConflict, EUnavailable (the provider could not be reached: retry with the
 // same key).
 func (s *Payments) CreateTopUp(ctx context.Context, in CreateTopUpInput) (TopUp, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return TopUp{}, err
 	}
@@ -103,18 +104,18 @@ func (s *Payments) CreateTopUp(ctx context.Context, in CreateTopUpInput) (TopUp,
 // charges, without writing anything.
 func (s *core) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (TopUp, error) {
 	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 200 {
-		return TopUp{}, Invalidf("idempotency_key", "idempotency_key is required: your unique id for this top-up (1-200 characters), so a retry never charges twice")
+		return TopUp{}, kernel.Invalidf("idempotency_key", "idempotency_key is required: your unique id for this top-up (1-200 characters), so a retry never charges twice")
 	}
 	for field, u := range map[string]string{"success_url": in.SuccessURL, "cancel_url": in.CancelURL} {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || len(u) > 2000 {
-			return TopUp{}, Invalidf(field, "%s must be an absolute http(s) URL of your app, where the customer lands after paying, such as \"https://app.example.com/billing\"", field)
+			return TopUp{}, kernel.Invalidf(field, "%s must be an absolute http(s) URL of your app, where the customer lands after paying, such as \"https://app.example.com/billing\"", field)
 		}
 	}
-	if err := CheckAmount("amount", in.Paid); err != nil {
+	if err := rating.CheckAmount("amount", in.Paid); err != nil {
 		return TopUp{}, err
 	}
 	if !in.Paid.IsPositive() {
-		return TopUp{}, Invalidf("amount", "amount must be above zero: what the customer pays, such as \"20.00\"")
+		return TopUp{}, kernel.Invalidf("amount", "amount must be above zero: what the customer pays, such as \"20.00\"")
 	}
 	w, err := s.walletFor(ctx, s.pool, c, in.Customer, in.Wallet)
 	if err != nil {
@@ -132,23 +133,23 @@ func (s *core) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (
 		return TopUp{}, err
 	}
 	if cur.Kind != AssetCurrency {
-		return TopUp{}, Invalidf("currency", "currency %s is not a currency; a customer pays in a currency such as USD", cur.Code)
+		return TopUp{}, kernel.Invalidf("currency", "currency %s is not a currency; a customer pays in a currency such as USD", cur.Code)
 	}
-	if err := CheckWholeUnits("amount", in.Paid, cur.Code, cur.Precision); err != nil {
+	if err := rating.CheckWholeUnits("amount", in.Paid, cur.Code, cur.Precision); err != nil {
 		return TopUp{}, err
 	}
 	t := TopUp{CustomerID: w.CustomerID, WalletID: w.ID, Asset: asset.Code, Precision: asset.Precision, Paid: in.Paid,
-		Currency: cur.Code, PaidPrecision: cur.Precision, Status: TopUpPending, Refunded: Zero}
+		Currency: cur.Code, PaidPrecision: cur.Precision, Status: TopUpPending, Refunded: rating.Zero}
 	if err := s.checkChargeable(t); err != nil {
 		return TopUp{}, err
 	}
 	switch {
 	case in.Credit != nil:
-		if err := CheckAmount("credit", *in.Credit); err != nil {
+		if err := rating.CheckAmount("credit", *in.Credit); err != nil {
 			return TopUp{}, err
 		}
 		if !in.Credit.IsPositive() {
-			return TopUp{}, Invalidf("credit", "credit must be above zero: what the wallet receives, such as \"2200\"")
+			return TopUp{}, kernel.Invalidf("credit", "credit must be above zero: what the wallet receives, such as \"2200\"")
 		}
 		t.Credit = *in.Credit
 	case asset.Code == cur.Code:
@@ -158,7 +159,7 @@ func (s *core) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (
 		if err != nil {
 			return TopUp{}, err
 		}
-		t.Credit, _ = Divide(in.Paid, rate.Rate)
+		t.Credit, _ = rating.Divide(in.Paid, rate.Rate)
 	}
 	return t, nil
 }
@@ -168,11 +169,11 @@ func (s *core) priceTopUp(ctx context.Context, c Caller, in *CreateTopUpInput) (
 func (s *core) checkChargeable(t TopUp) error {
 	minimum, ok := payments.MinimumCharge(t.Currency)
 	if !ok {
-		return Invalidf("currency", "payments cannot be taken in %s; use a currency such as USD or EUR", t.Currency)
+		return kernel.Invalidf("currency", "payments cannot be taken in %s; use a currency such as USD or EUR", t.Currency)
 	}
 	if t.paidMinor() < minimum.Minor {
-		return Invalidf("amount", "amount %s %s is below the smallest charge the payment provider takes, %s %s",
-			FormatAmount(t.Paid, t.PaidPrecision), t.Currency, FormatAmount(fromMinor(minimum.Minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
+		return kernel.Invalidf("amount", "amount %s %s is below the smallest charge the payment provider takes, %s %s",
+			rating.FormatAmount(t.Paid, t.PaidPrecision), t.Currency, rating.FormatAmount(fromMinor(minimum.Minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
 	}
 	return nil
 }
@@ -181,13 +182,13 @@ func (s *core) checkChargeable(t TopUp) error {
 func (t TopUp) paidMinor() int64 { return t.Paid.Shift(t.PaidPrecision).IntPart() }
 
 // fromMinor turns minor units into an amount of a currency of precision.
-func fromMinor(minor int64, precision int32) Decimal { return decimal.New(minor, -precision) }
+func fromMinor(minor int64, precision int32) rating.Decimal { return decimal.New(minor, -precision) }
 
 // insertTopUpOnce stores t as a new top-up under in's key, or loads the
 // top-up the key already has (a replay) and refuses a different payload.
 func (s *core) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInput, t *TopUp) error {
 	now := s.clock()
-	t.ID, t.CreatedAt, t.UpdatedAt = newID(prefixTopUp, now), now, now
+	t.ID, t.CreatedAt, t.UpdatedAt = kernel.NewID(prefixTopUp, now), now, now
 	hash := topUpHash(in, t)
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if err := ensureBalance(ctx, tx, c, t.WalletID, t.Asset, now); err != nil {
@@ -200,7 +201,7 @@ func (s *core) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInpu
 			t.ID, c.AccountID, c.Mode, in.IdempotencyKey, hash, t.CustomerID, t.WalletID, t.Asset,
 			t.Credit, t.paidMinor(), t.Currency, t.Provider, in.SuccessURL, in.CancelURL, now)
 		if err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if tag.RowsAffected() == 1 {
 			return nil
@@ -210,8 +211,8 @@ func (s *core) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInpu
 			return err
 		}
 		if string(oldHash) != string(hash) {
-			return Errorf(EConflict, "idempotency_key %q was already used for another top-up (%s %s for %s %s); use a new key for a new top-up",
-				in.IdempotencyKey, FormatAmount(old.Paid, old.PaidPrecision), old.Currency, FormatAmount(old.Credit, old.Precision), old.Asset)
+			return kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for another top-up (%s %s for %s %s); use a new key for a new top-up",
+				in.IdempotencyKey, rating.FormatAmount(old.Paid, old.PaidPrecision), old.Currency, rating.FormatAmount(old.Credit, old.Precision), old.Asset)
 		}
 		*t = old
 		t.Replayed = true
@@ -219,9 +220,11 @@ func (s *core) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInpu
 	})
 }
 
+// topUpHash fingerprints a top-up's payload for idempotency. Two URLs side
+// by side once made it ambiguous ("a|b", "c" against "a", "b|c"):
+// kernel.Fingerprint writes such a payload in its versioned form.
 func topUpHash(in CreateTopUpInput, t *TopUp) []byte {
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%s|%s|%s", t.WalletID, t.Asset, canonicalDecimal(t.Credit), canonicalDecimal(t.Paid), t.Currency, in.SuccessURL, in.CancelURL))
-	return h[:]
+	return kernel.Fingerprint('|', t.WalletID, t.Asset, canonicalDecimal(t.Credit), canonicalDecimal(t.Paid), t.Currency, in.SuccessURL, in.CancelURL)
 }
 
 // openCheckout creates the provider's customer (once) and the checkout of
@@ -233,7 +236,7 @@ func (s *core) openCheckout(ctx context.Context, c Caller, prov payments.Provide
 		return t, err
 	}
 	co, err := prov.CreateCheckout(ctx, payments.CheckoutInput{TopUpID: t.ID, Account: c.AccountID, Mode: string(c.Mode), CustomerID: cusID,
-		Amount: payments.NewAmount(t.paidMinor(), t.Currency), Description: fmt.Sprintf("Top-up: %s %s", Display(t.Credit, t.Precision), t.Asset),
+		Amount: payments.NewAmount(t.paidMinor(), t.Currency), Description: fmt.Sprintf("Top-up: %s %s", rating.Display(t.Credit, t.Precision), t.Asset),
 		SuccessURL: in.SuccessURL, CancelURL: in.CancelURL})
 	if err != nil {
 		return t, err
@@ -247,7 +250,7 @@ func (s *core) openCheckout(ctx context.Context, c Caller, prov payments.Provide
 // creating it on first need.
 func (s *core) providerCustomer(ctx context.Context, c Caller, prov payments.Provider, customerID string) (string, error) {
 	known, err := queries.GetProviderCustomer(ctx, TranslateErrors(s.pool), dbsqlc.GetProviderCustomerParams{CustomerID: customerID, Provider: prov.Name()})
-	if err != nil && ErrorCode(err) != ENotFound {
+	if err != nil && kernel.ErrorCode(err) != kernel.ENotFound {
 		return "", err
 	}
 	cus, err := getCustomerByID(ctx, s.pool, c, customerID)
@@ -264,20 +267,20 @@ func (s *core) providerCustomer(ctx context.Context, c Caller, prov payments.Pro
 
 // GetTopUp returns a top-up by id. Returns ENotFound.
 func (s *Payments) GetTopUp(ctx context.Context, id string) (TopUp, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return TopUp{}, err
 	}
 	t, err := getTopUp(ctx, s.pool, c, id, false)
-	if ErrorCode(err) == ENotFound {
-		return t, NotFoundf("id", "top-up %q not found in %s mode", id, c.Mode)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return t, kernel.NotFoundf("id", "top-up %q not found in %s mode", id, c.Mode)
 	}
 	return t, err
 }
 
 // ListTopUps lists a customer's top-ups, newest first, up to limit (1-100).
 func (s *Payments) ListTopUps(ctx context.Context, customer string, limit int) ([]TopUp, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}

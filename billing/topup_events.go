@@ -6,7 +6,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // HandlePaymentWebhook verifies and applies one inbound provider webhook.
@@ -28,17 +30,17 @@ func (s *Payments) HandlePaymentWebhook(ctx context.Context, provider, account s
 			return err
 		}
 		if prov.Name() != payments.ProviderStripe {
-			return NotFoundf("account", "account %s has no Stripe connection in %s mode", account, mode).With(ActConnectPayments)
+			return kernel.NotFoundf("account", "account %s has no Stripe connection in %s mode", account, mode).With(ActConnectPayments)
 		}
 	default:
-		return NotFoundf("provider", "no payment provider %q takes webhooks here", provider)
+		return kernel.NotFoundf("provider", "no payment provider %q takes webhooks here", provider)
 	}
 	ev, err := prov.ParseWebhook(payload, h, s.clock())
 	if err != nil {
 		return err
 	}
 	if account != "" && (ev.Account != "" && ev.Account != account || ev.Mode != "" && ev.Mode != string(mode)) {
-		return Invalidf("account", "the event is for another account or mode than the endpoint it was sent to")
+		return kernel.Invalidf("account", "the event is for another account or mode than the endpoint it was sent to")
 	}
 	return s.applyPaymentEvent(ctx, prov.Name(), ev)
 }
@@ -55,7 +57,7 @@ func (s *core) applyPaymentEvent(ctx context.Context, provider string, ev paymen
 		tag, err := tx.Exec(ctx, `INSERT INTO payment_events (provider, id, type, received_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT DO NOTHING`, provider, ev.ID, ev.Type, s.clock())
 		if err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 		if tag.RowsAffected() == 0 {
 			return nil // delivered before
@@ -98,7 +100,7 @@ func outcomeOf(ev payments.Event) outcome {
 // an auto top-up backs off or disables it.
 func (s *core) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outcome) error {
 	t, err := getTopUp(ctx, tx, c, o.topUpID, true)
-	if ErrorCode(err) == ENotFound {
+	if kernel.ErrorCode(err) == kernel.ENotFound {
 		return nil // not ours (or a charge whose top-up rolled back)
 	}
 	if err != nil {
@@ -107,7 +109,7 @@ func (s *core) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outcome)
 	if o.method != "" && o.status == TopUpSucceeded { // the card that paid, saved for auto top-up
 		if _, err := tx.Exec(ctx, `UPDATE provider_customers SET payment_method_id = $3, updated_at = $4
 			WHERE customer_id = $1 AND provider = $2`, t.CustomerID, t.Provider, o.method, s.clock()); err != nil {
-			return translate(err)
+			return Translate(err)
 		}
 	}
 	// Succeeded, expired and canceled are final. A failed checkout stays
@@ -127,7 +129,7 @@ func (s *core) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outcome)
 			return err
 		}
 		queueOutbox(batch, c, "top_up.succeeded", map[string]any{"top_up_id": t.ID, "customer_id": t.CustomerID, "wallet_id": t.WalletID,
-			"asset": t.Asset, "credit": canonicalDecimal(t.Credit), "paid": FormatAmount(t.Paid, t.PaidPrecision), "currency": t.Currency}, s.clock())
+			"asset": t.Asset, "credit": canonicalDecimal(t.Credit), "paid": rating.FormatAmount(t.Paid, t.PaidPrecision), "currency": t.Currency}, s.clock())
 		if t.Auto {
 			batch.Queue(`UPDATE auto_top_ups SET failures = 0, retry_after = NULL WHERE wallet_id = $1 AND asset = $2`, t.WalletID, t.Asset)
 		}
@@ -148,7 +150,7 @@ func (s *core) applyOutcome(ctx context.Context, tx pgx.Tx, c Caller, o outcome)
 			s.queueAutoTopUpFailure(batch, c, t, o, now)
 		}
 	}
-	return translate(tx.SendBatch(ctx, batch).Close())
+	return Translate(tx.SendBatch(ctx, batch).Close())
 }
 
 // creditTopUp credits a top-up's wallet with a paid lot whose revenue basis
@@ -166,7 +168,7 @@ func (s *core) creditTopUp(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, p
 	if err != nil {
 		return err
 	}
-	p := b.newPosting("top_up", t.ID, fmt.Sprintf("top-up %s: %s %s paid", t.ID, FormatAmount(t.Paid, t.PaidPrecision), t.Currency))
+	p := b.newPosting("top_up", t.ID, fmt.Sprintf("top-up %s: %s %s paid", t.ID, rating.FormatAmount(t.Paid, t.PaidPrecision), t.Currency))
 	basis := t.Paid
 	l := &Lot{Purpose: LotPaid, Amount: t.Credit, RevenueBasis: &basis, RevenueCurrency: t.Currency}
 	b.credit(p, LedgerFunding, l)
@@ -177,12 +179,12 @@ func (s *core) creditTopUp(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, p
 	queueBalanceWrites(batch, b)
 	s.queueBalanceAlerts(batch, now, true, b)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return translate(err)
+		return Translate(err)
 	}
 	t.Status, t.LotID, t.PaymentID = TopUpSucceeded, l.ID, paymentID
 	_, err = tx.Exec(ctx, `UPDATE top_ups SET status = 'succeeded', lot_id = $2, payment_id = coalesce(payment_id, nullif($3, '')),
 		failure_code = '', failure_message = '', action_url = '', updated_at = $4 WHERE id = $1`, t.ID, l.ID, paymentID, now)
-	return translate(err)
+	return Translate(err)
 }
 
 // settleTopUp lets the plans a top-up's wallet owes for pay, once its

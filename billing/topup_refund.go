@@ -7,14 +7,16 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // RefundTopUpInput refunds all or part of a succeeded top-up.
 type RefundTopUpInput struct {
 	TopUpID        string
-	IdempotencyKey string   // the client's id for this refund
-	Amount         *Decimal // in the top-up's currency, whole units; nil: all that is refundable
+	IdempotencyKey string          // the client's id for this refund
+	Amount         *rating.Decimal // in the top-up's currency, whole units; nil: all that is refundable
 }
 
 // RefundTopUp gives money back for a succeeded top-up: never more than was
@@ -25,15 +27,15 @@ type RefundTopUpInput struct {
 // it again and debits nothing twice. Returns EInvalid, ENotFound,
 // EUnavailable.
 func (s *Payments) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return TopUp{}, err
 	}
 	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 200 {
-		return TopUp{}, Invalidf("idempotency_key", "idempotency_key is required: your unique id for this refund (1-200 characters), so a retry never refunds twice")
+		return TopUp{}, kernel.Invalidf("idempotency_key", "idempotency_key is required: your unique id for this refund (1-200 characters), so a retry never refunds twice")
 	}
 	if in.Amount != nil {
-		if err := CheckAmount("amount", *in.Amount); err != nil {
+		if err := rating.CheckAmount("amount", *in.Amount); err != nil {
 			return TopUp{}, err
 		}
 	}
@@ -43,8 +45,8 @@ func (s *Payments) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp,
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
 		t, err = getTopUp(ctx, tx, c, in.TopUpID, true)
-		if ErrorCode(err) == ENotFound {
-			return NotFoundf("top_up_id", "top-up %q not found in %s mode", in.TopUpID, c.Mode)
+		if kernel.ErrorCode(err) == kernel.ENotFound {
+			return kernel.NotFoundf("top_up_id", "top-up %q not found in %s mode", in.TopUpID, c.Mode)
 		}
 		if err != nil {
 			return err
@@ -65,7 +67,7 @@ func (s *Payments) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp,
 		return TopUp{}, err
 	}
 	if _, err := s.pool.Exec(ctx, `UPDATE top_up_refunds SET provider_refund_id = $2 WHERE id = $1`, refundID, r.ID); err != nil {
-		return TopUp{}, translate(err)
+		return TopUp{}, Translate(err)
 	}
 	return getTopUp(ctx, s.pool, c, t.ID, false)
 }
@@ -78,16 +80,16 @@ func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, i
 	err := tx.QueryRow(ctx, `SELECT id, amount_minor FROM top_up_refunds WHERE top_up_id = $1 AND request_key = $2`, t.ID, in.IdempotencyKey).Scan(&id, &minor)
 	if err == nil {
 		if in.Amount != nil && in.Amount.Shift(t.PaidPrecision).IntPart() != minor {
-			return "", 0, Errorf(EConflict, "idempotency_key %q was already used for a refund of %s %s; use a new key for a new refund",
-				in.IdempotencyKey, FormatAmount(fromMinor(minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
+			return "", 0, kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for a refund of %s %s; use a new key for a new refund",
+				in.IdempotencyKey, rating.FormatAmount(fromMinor(minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
 		}
 		return id, minor, nil // a retry: the ledger has it; ask the provider again
 	}
-	if ErrorCode(translate(err)) != ENotFound {
-		return "", 0, translate(err)
+	if kernel.ErrorCode(Translate(err)) != kernel.ENotFound {
+		return "", 0, Translate(err)
 	}
 	if t.Status != TopUpSucceeded || t.LotID == "" {
-		return "", 0, Invalidf("top_up_id", "top-up %s is %s; only a succeeded top-up can be refunded", t.ID, t.Status)
+		return "", 0, kernel.Invalidf("top_up_id", "top-up %s is %s; only a succeeded top-up can be refunded", t.ID, t.Status)
 	}
 	now := s.clock()
 	asset, err := s.assetTx(ctx, tx, c, "asset", t.Asset)
@@ -104,28 +106,28 @@ func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, i
 			lot = l
 		}
 	}
-	held := Zero
+	held := rating.Zero
 	if lot != nil {
 		held = lot.Remaining
 	}
 	// What the lot still holds is worth held × paid / credit; a refund moves
 	// whole minor units of that, never more than was paid less refunds.
-	worth, _ := Divide(held.Mul(t.Paid), t.Credit)
-	whole, _ := WholeUnits(decMin(worth, t.Paid.Sub(t.Refunded)), t.PaidPrecision)
+	worth, _ := rating.Divide(held.Mul(t.Paid), t.Credit)
+	whole, _ := rating.WholeUnits(decMin(worth, t.Paid.Sub(t.Refunded)), t.PaidPrecision)
 	want := whole
 	if in.Amount != nil {
-		if err := CheckWholeUnits("amount", *in.Amount, t.Currency, t.PaidPrecision); err != nil {
+		if err := rating.CheckWholeUnits("amount", *in.Amount, t.Currency, t.PaidPrecision); err != nil {
 			return "", 0, err
 		}
 		want = *in.Amount
 	}
 	if !want.IsPositive() || want.GreaterThan(whole) {
-		return "", 0, Invalidf("amount", "top-up %s can be refunded at most %s %s now (its lot holds %s %s; credit already spent is not refunded)",
-			t.ID, FormatAmount(whole, t.PaidPrecision), t.Currency, FormatAmount(held, t.Precision), t.Asset)
+		return "", 0, kernel.Invalidf("amount", "top-up %s can be refunded at most %s %s now (its lot holds %s %s; credit already spent is not refunded)",
+			t.ID, rating.FormatAmount(whole, t.PaidPrecision), t.Currency, rating.FormatAmount(held, t.Precision), t.Asset)
 	}
-	credit, _ := Divide(want.Mul(t.Credit), t.Paid)
+	credit, _ := rating.Divide(want.Mul(t.Credit), t.Paid)
 	credit = decMin(credit, held)
-	p := b.newPosting("refund", t.ID, fmt.Sprintf("refund of top-up %s: %s %s", t.ID, FormatAmount(want, t.PaidPrecision), t.Currency))
+	p := b.newPosting("refund", t.ID, fmt.Sprintf("refund of top-up %s: %s %s", t.ID, rating.FormatAmount(want, t.PaidPrecision), t.Currency))
 	p.add(entry{account: LedgerFunding, asset: asset.Code, amount: credit})
 	p.add(entry{account: LedgerWallet, wallet: b.walletID, lot: lot.ID, asset: asset.Code, amount: credit.Neg()})
 	b.posted = b.posted.Sub(credit)
@@ -135,11 +137,11 @@ func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, i
 		return "", 0, err
 	}
 	minor = want.Shift(t.PaidPrecision).IntPart()
-	id = newID("refund", now)
+	id = kernel.NewID("refund", now)
 	if _, err := tx.Exec(ctx, `INSERT INTO top_up_refunds (id, top_up_id, request_key, amount_minor, credit, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		id, t.ID, in.IdempotencyKey, minor, credit, now); err != nil {
-		return "", 0, translate(err)
+		return "", 0, Translate(err)
 	}
 	_, err = tx.Exec(ctx, `UPDATE top_ups SET refunded_minor = refunded_minor + $2, updated_at = $3 WHERE id = $1`, t.ID, minor, now)
-	return id, minor, translate(err)
+	return id, minor, Translate(err)
 }

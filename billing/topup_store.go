@@ -25,11 +25,11 @@ func scanTopUp(row pgx.Row) (TopUp, []byte, error) {
 		&t.Provider, &t.Auto, &t.Status, &t.CheckoutURL, &t.ActionURL, &t.PaymentID, &t.LotID,
 		&t.FailureCode, &t.FailureMessage, &refunded, &t.CreatedAt, &t.UpdatedAt, &hash)
 	t.Paid, t.Refunded = fromMinor(paid, t.PaidPrecision), fromMinor(refunded, t.PaidPrecision)
-	return t, hash, translate(err)
+	return t, hash, Translate(err)
 }
 
 // getTopUp loads a top-up of the caller's, locking it when forUpdate.
-func getTopUp(ctx context.Context, db dbtx, c Caller, id string, forUpdate bool) (TopUp, error) {
+func getTopUp(ctx context.Context, db DBTX, c Caller, id string, forUpdate bool) (TopUp, error) {
 	q := `SELECT ` + topUpColumns + topUpFrom + ` WHERE t.id = $1 AND t.account_id = $2 AND t.mode = $3`
 	if forUpdate {
 		q += ` FOR UPDATE OF t`
@@ -38,16 +38,16 @@ func getTopUp(ctx context.Context, db dbtx, c Caller, id string, forUpdate bool)
 	return t, err
 }
 
-func (s *core) topUpByKey(ctx context.Context, db dbtx, c Caller, key string) (TopUp, []byte, error) {
+func (s *core) topUpByKey(ctx context.Context, db DBTX, c Caller, key string) (TopUp, []byte, error) {
 	return scanTopUp(db.QueryRow(ctx, `SELECT `+topUpColumns+topUpFrom+`
 		WHERE t.request_key = $1 AND t.account_id = $2 AND t.mode = $3 AND t.request_key IS NOT NULL`, key, c.AccountID, c.Mode))
 }
 
-func listTopUps(ctx context.Context, db dbtx, c Caller, customerID string, limit int) ([]TopUp, error) {
+func listTopUps(ctx context.Context, db DBTX, c Caller, customerID string, limit int) ([]TopUp, error) {
 	rows, err := db.Query(ctx, `SELECT `+topUpColumns+topUpFrom+`
 		WHERE t.customer_id = $1 AND t.account_id = $2 AND t.mode = $3 ORDER BY t.id DESC LIMIT $4`, customerID, c.AccountID, c.Mode, limit)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	defer rows.Close()
 	out := []TopUp{}
@@ -58,13 +58,13 @@ func listTopUps(ctx context.Context, db dbtx, c Caller, customerID string, limit
 		}
 		out = append(out, t)
 	}
-	return out, translate(rows.Err())
+	return out, Translate(rows.Err())
 }
 
 // ensureBalance creates a wallet's balance row in an asset, at zero, unless
 // it exists.
-func ensureBalance(ctx context.Context, db dbtx, c Caller, walletID, asset string, now time.Time) error {
+func ensureBalance(ctx context.Context, db DBTX, c Caller, walletID, asset string, now time.Time) error {
 	_, err := db.Exec(ctx, `INSERT INTO balances (wallet_id, asset, account_id, mode, updated_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT DO NOTHING`, walletID, asset, c.AccountID, c.Mode, now)
-	return translate(err)
+	return Translate(err)
 }

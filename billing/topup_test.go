@@ -14,6 +14,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/jobs"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/payments/stripe"
 )
@@ -111,7 +112,7 @@ func TestTopUpThroughTheTestProvider(t *testing.T) {
 	}
 	_, err := pe.svc.Payments.CreateTopUp(pe.ctx, billing.CreateTopUpInput{IdempotencyKey: "topup-1", Customer: "u1", Asset: "USD", Paid: dec("25.00"),
 		SuccessURL: "https://app.example.com/ok", CancelURL: "https://app.example.com/cancel"})
-	wantCode(t, "CreateTopUp(same key, 25.00)", err, billing.EConflict)
+	wantCode(t, "CreateTopUp(same key, 25.00)", err, kernel.EConflict)
 
 	// A declined card: the top-up shows failed and no lot.
 	if code := pe.pay(t, tu.CheckoutURL, "4000 0000 0000 0002"); code != http.StatusPaymentRequired {
@@ -177,7 +178,7 @@ func TestPaymentWebhookAppliesOnce(t *testing.T) {
 		}
 	}
 	err := pe.svc.Payments.HandlePaymentWebhook(context.Background(), payments.ProviderTest, "", "", events[0].payload, tampered)
-	wantCode(t, "a webhook with a wrong signature", err, billing.EInvalid)
+	wantCode(t, "a webhook with a wrong signature", err, kernel.EInvalid)
 	pe.verifyClean(t)
 }
 
@@ -195,8 +196,8 @@ func TestTopUpRefusesWhatAProviderWould(t *testing.T) {
 	} {
 		_, err := pe.svc.Payments.CreateTopUp(pe.ctx, billing.CreateTopUpInput{IdempotencyKey: tc.name, Customer: "u1", Asset: tc.asset, Currency: tc.currency,
 			Paid: dec(tc.paid), SuccessURL: "https://a.example/ok", CancelURL: "https://a.example/no"})
-		if billing.ErrorField(err) != tc.field || err == nil {
-			t.Errorf("%s: CreateTopUp = %v (field %q), want an error naming %s", tc.name, err, billing.ErrorField(err), tc.field)
+		if kernel.ErrorField(err) != tc.field || err == nil {
+			t.Errorf("%s: CreateTopUp = %v (field %q), want an error naming %s", tc.name, err, kernel.ErrorField(err), tc.field)
 		}
 	}
 	// A stated credit: pay 20 USD, get 2,200 credits.
@@ -220,7 +221,7 @@ func TestRefundTopUp(t *testing.T) {
 	pe.adjust(t, billing.CreateAdjustmentInput{Kind: billing.AdjustCharge, Customer: "u1", Asset: "USD", Amount: dec("3.005"), Reason: "spent"})
 
 	_, err := pe.svc.Payments.RefundTopUp(pe.ctx, billing.RefundTopUpInput{TopUpID: tu.ID, IdempotencyKey: "r0", Amount: decp("7.00")})
-	wantField(t, "refund of more than the lot holds", err, billing.EInvalid, "amount")
+	wantField(t, "refund of more than the lot holds", err, kernel.EInvalid, "amount")
 	got, err := pe.svc.Payments.RefundTopUp(pe.ctx, billing.RefundTopUpInput{TopUpID: tu.ID, IdempotencyKey: "r1"})
 	if err != nil || !got.Refunded.Equal(dec("6.99")) {
 		t.Fatalf("RefundTopUp(all) = %+v, %v; want 6.99 refunded (the lot holds 6.995: whole cents)", got, err)
@@ -287,7 +288,7 @@ func TestAutoTopUpDeclines(t *testing.T) {
 	tu := pe.topUp(t, "first", "20.00")
 	pe.pay(t, tu.CheckoutURL, "4000000000000002") // declined; the card is not saved
 	_, err := pe.svc.Payments.ConfigureAutoTopUp(pe.ctx, billing.ConfigureAutoTopUpInput{Customer: "u1", Asset: "USD", Enabled: true, Threshold: dec("10"), Paid: dec("15.00")})
-	if billing.ErrorAction(err) != billing.ActSaveCard {
+	if kernel.ErrorAction(err) != billing.ActSaveCard {
 		t.Errorf("ConfigureAutoTopUp without a saved card = %v, want an error naming the fix", err)
 	}
 

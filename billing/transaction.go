@@ -3,6 +3,8 @@ package billing
 import (
 	"context"
 	"time"
+
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Transaction is a ledger transaction as a wallet sees it.
@@ -14,7 +16,7 @@ type Transaction struct {
 	Description string
 	CreatedAt   time.Time
 	// Amounts is the net change to the wallet per asset.
-	Amounts map[string]Decimal
+	Amounts map[string]rating.Decimal
 	Entries []LedgerEntry
 }
 
@@ -24,7 +26,7 @@ type LedgerEntry struct {
 	WalletID      string
 	LotID         string
 	Asset         string
-	Amount        Decimal
+	Amount        rating.Decimal
 }
 
 // ListTransactionsInput filters a wallet's transactions.
@@ -39,7 +41,7 @@ type ListTransactionsInput struct {
 
 // ListTransactions lists a wallet's ledger transactions, newest first.
 func (s *Service) ListTransactions(ctx context.Context, in ListTransactionsInput) (Page[Transaction], error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Page[Transaction]{}, err
 	}

@@ -7,21 +7,22 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
-func listTransactions(ctx context.Context, db dbtx, c Caller, walletID string, in ListTransactionsInput, limit int) ([]Transaction, error) {
+func listTransactions(ctx context.Context, db DBTX, c Caller, walletID string, in ListTransactionsInput, limit int) ([]Transaction, error) {
 	rows, err := queries.ListWalletTransactions(ctx, db, dbsqlc.ListWalletTransactionsParams{AccountID: c.AccountID, Mode: string(c.Mode),
 		WalletID: &walletID, Cursor: nullable(in.Cursor), Kind: nullable(in.Kind), CreatedFrom: nullTime(in.From), CreatedTo: nullTime(in.To),
 		Lim: int32(limit)})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	var out []Transaction
 	for _, r := range rows {
 		e := LedgerEntry{LedgerAccount: r.LedgerAccount, WalletID: r.EntryWalletID, LotID: r.LotID, Asset: r.Asset, Amount: r.Amount}
 		if len(out) == 0 || out[len(out)-1].ID != r.ID {
 			out = append(out, Transaction{ID: r.ID, Kind: r.Kind, Reference: r.Reference, WalletID: walletID, Description: r.Description,
-				CreatedAt: r.CreatedAt, Amounts: map[string]Decimal{}})
+				CreatedAt: r.CreatedAt, Amounts: map[string]rating.Decimal{}})
 		}
 		last := &out[len(out)-1]
 		last.Entries = append(last.Entries, e)
@@ -36,11 +37,11 @@ func listTransactions(ctx context.Context, db dbtx, c Caller, walletID string, i
 // statement paired with the sentence that reports a row it finds, run in a
 // loop; one generated method and row type per check would spread that table
 // over two files and add nothing the loop needs.
-func verifyLedger(ctx context.Context, db dbtx) (VerifyReport, error) {
+func verifyLedger(ctx context.Context, db DBTX) (VerifyReport, error) {
 	var r VerifyReport
 	if err := db.QueryRow(ctx, `SELECT (SELECT count(*) FROM ledger_transactions), (SELECT count(*) FROM lots), (SELECT count(*) FROM balances)`).
 		Scan(&r.Transactions, &r.Lots, &r.Balances); err != nil {
-		return r, translate(err)
+		return r, Translate(err)
 	}
 	checks := []struct {
 		sql    string
@@ -124,19 +125,19 @@ func verifyLedger(ctx context.Context, db dbtx) (VerifyReport, error) {
 	for _, ch := range checks {
 		rows, err := db.Query(ctx, ch.sql)
 		if err != nil {
-			return r, translate(err)
+			return r, Translate(err)
 		}
 		for rows.Next() {
 			msg, err := ch.format(rows)
 			if err != nil {
 				rows.Close()
-				return r, translate(err)
+				return r, Translate(err)
 			}
 			r.Problems = append(r.Problems, msg)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return r, translate(err)
+			return r, Translate(err)
 		}
 	}
 	return r, nil

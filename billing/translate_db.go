@@ -7,14 +7,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// DBTX is what a pool and a transaction both offer, and what the queries
-// sqlc generates (billing's, webhooks', profitability's) run on.
-type DBTX interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 // TranslateErrors returns db with every error of what runs on it (Exec, a
 // Query and its rows, QueryRow's Scan) already translated into a domain error
 // (Translate): generated queries run on it, so no call site translates by
@@ -30,13 +22,13 @@ type translatingDB struct{ db DBTX }
 
 func (t translatingDB) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	tag, err := t.db.Exec(ctx, sql, args...)
-	return tag, translate(err)
+	return tag, Translate(err)
 }
 
 func (t translatingDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	rows, err := t.db.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	return translatingRows{rows}, nil
 }
@@ -47,9 +39,9 @@ func (t translatingDB) QueryRow(ctx context.Context, sql string, args ...any) pg
 
 type translatingRows struct{ pgx.Rows }
 
-func (r translatingRows) Scan(dest ...any) error { return translate(r.Rows.Scan(dest...)) }
-func (r translatingRows) Err() error             { return translate(r.Rows.Err()) }
+func (r translatingRows) Scan(dest ...any) error { return Translate(r.Rows.Scan(dest...)) }
+func (r translatingRows) Err() error             { return Translate(r.Rows.Err()) }
 
 type translatingRow struct{ row pgx.Row }
 
-func (r translatingRow) Scan(dest ...any) error { return translate(r.row.Scan(dest...)) }
+func (r translatingRow) Scan(dest ...any) error { return Translate(r.row.Scan(dest...)) }

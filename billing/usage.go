@@ -2,14 +2,16 @@ package billing
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/rating"
 )
 
@@ -32,7 +34,7 @@ type UsageEventInput struct {
 	EventType       string
 	OccurredAt      time.Time // zero: now
 	Data            map[string]any
-	Costs           []Cost // nil: unknown, never zero
+	Costs           []rating.Cost // nil: unknown, never zero
 	AuthorizationID string
 }
 
@@ -46,21 +48,21 @@ type Fee struct {
 	PriceID     string
 	PriceName   string
 	Asset       string
-	Precision   int32   // the asset's, for showing Amount (see FormatAmount)
-	Amount      Decimal // exact at AccrualScale, never rounded to Precision
-	Quantity    Decimal
+	Precision   int32          // the asset's, for showing Amount (see FormatAmount)
+	Amount      rating.Decimal // exact at AccrualScale, never rounded to Precision
+	Quantity    rating.Decimal
 	Breakdown   string
 }
 
 // Settlement says what recording an event did to its authorization.
 type Settlement struct {
 	AuthorizationID string
-	Status          string  // captured, or the status that prevented capture (voided, captured, declined)
-	Held            Decimal // what the hold reserved
-	Captured        Decimal // the actual amount, in the hold's asset
-	Released        Decimal // held minus captured, when positive
-	Exceeded        Decimal // captured minus held, when positive: debited beyond the hold
-	Precision       int32   // the hold asset's, for showing the amounts
+	Status          string         // captured, or the status that prevented capture (voided, captured, declined)
+	Held            rating.Decimal // what the hold reserved
+	Captured        rating.Decimal // the actual amount, in the hold's asset
+	Released        rating.Decimal // held minus captured, when positive
+	Exceeded        rating.Decimal // captured minus held, when positive: debited beyond the hold
+	Precision       int32          // the hold asset's, for showing the amounts
 }
 
 // Event is a recorded usage event with its fees.
@@ -71,7 +73,7 @@ type Event struct {
 	EventType       string
 	OccurredAt      time.Time
 	Data            map[string]any
-	Costs           []Cost
+	Costs           []rating.Cost
 	AuthorizationID string
 	CreatedAt       time.Time
 	Fees            []Fee
@@ -88,7 +90,7 @@ type Event struct {
 // EOutcomeUnknown (the COMMIT's answer was lost past the retries: retry with
 // the same id).
 func (s *Service) RecordUsage(ctx context.Context, in UsageEventInput) (Event, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Event{}, err
 	}
@@ -117,12 +119,12 @@ type RecordResult struct {
 // written; or EOutcomeUnknown when the connection broke during a COMMIT (see
 // WithTx): retry with the same ids.
 func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput) ([]RecordResult, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if len(events) == 0 || len(events) > MaxBatch {
-		return nil, Invalidf("events", "a batch holds 1 to %d events; got %d", MaxBatch, len(events))
+		return nil, kernel.Invalidf("events", "a batch holds 1 to %d events; got %d", MaxBatch, len(events))
 	}
 	out := make([]RecordResult, len(events))
 	var jobs []*recordJob
@@ -147,7 +149,7 @@ func (s *Service) RecordUsageBatch(ctx context.Context, events []UsageEventInput
 	}
 	for k, j := range jobs {
 		out[at[k]] = RecordResult{Event: j.ev, Err: j.err}
-		if ErrorCode(j.err) == EInternal {
+		if kernel.ErrorCode(j.err) == kernel.EInternal {
 			s.log.ErrorContext(ctx, "record usage", "event", j.in.ID, "err", j.err)
 		}
 	}
@@ -165,10 +167,10 @@ func allUnavailable(jobs []*recordJob, n int) error {
 	}
 	var unknown error
 	for _, j := range jobs {
-		switch ErrorCode(j.err) {
-		case EOutcomeUnknown:
+		switch kernel.ErrorCode(j.err) {
+		case kernel.EOutcomeUnknown:
 			unknown = j.err
-		case EUnavailable:
+		case kernel.EUnavailable:
 		default:
 			return nil
 		}
@@ -237,20 +239,20 @@ func (s *core) recordSingle(ctx context.Context, c Caller, in UsageEventInput, s
 
 func validateEvent(in *UsageEventInput, now time.Time) error {
 	if strings.TrimSpace(in.ID) == "" || len(in.ID) > 200 {
-		return Invalidf("id", "id is required: your unique id for this event (1-200 characters); resending the same id never charges twice")
+		return kernel.Invalidf("id", "id is required: your unique id for this event (1-200 characters); resending the same id never charges twice")
 	}
 	if !eventTypeRE.MatchString(in.EventType) {
-		return Invalidf("event_type", "event_type %q is not valid: the activity name of the product, such as \"image.generated\"", in.EventType)
+		return kernel.Invalidf("event_type", "event_type %q is not valid: the activity name of the product, such as \"image.generated\"", in.EventType)
 	}
 	if in.OccurredAt.IsZero() {
 		in.OccurredAt = now
 	}
 	in.OccurredAt = in.OccurredAt.UTC().Truncate(time.Microsecond)
 	if in.OccurredAt.Before(now.Add(-MaxLateness)) {
-		return Invalidf("occurred_at", "occurred_at %s is more than 35 days ago; events that late cannot be priced", in.OccurredAt.Format(time.RFC3339)).With(ActCorrect)
+		return kernel.Invalidf("occurred_at", "occurred_at %s is more than 35 days ago; events that late cannot be priced", in.OccurredAt.Format(time.RFC3339)).With(ActCorrect)
 	}
 	if in.OccurredAt.After(now.Add(MaxEarliness)) {
-		return Invalidf("occurred_at", "occurred_at %s is in the future (more than 5 minutes ahead of %s); send the time the usage happened", in.OccurredAt.Format(time.RFC3339), now.Format(time.RFC3339))
+		return kernel.Invalidf("occurred_at", "occurred_at %s is in the future (more than 5 minutes ahead of %s); send the time the usage happened", in.OccurredAt.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
 	if in.Data == nil {
 		in.Data = map[string]any{}
@@ -260,7 +262,7 @@ func validateEvent(in *UsageEventInput, now time.Time) error {
 	}
 	for i, cost := range in.Costs {
 		if cost.Vendor == "" || cost.Currency == "" || cost.Amount.IsNegative() {
-			return Invalidf(fmt.Sprintf("costs[%d]", i), "each cost needs vendor, amount (zero or more) and currency, such as {\"vendor\": \"openai\", \"amount\": \"0.0021\", \"currency\": \"USD\"}")
+			return kernel.Invalidf(fmt.Sprintf("costs[%d]", i), "each cost needs vendor, amount (zero or more) and currency, such as {\"vendor\": \"openai\", \"amount\": \"0.0021\", \"currency\": \"USD\"}")
 		}
 	}
 	return nil
@@ -270,8 +272,8 @@ func validateEvent(in *UsageEventInput, now time.Time) error {
 // the hold's asset: the rest is released, an excess was debited anyway (usage
 // that happened is never dropped). An authorization that is no longer active
 // is left as it is and reported.
-func (s *core) capture(batch *pgx.Batch, a *Authorization, eventID string, totals map[string]Decimal, now time.Time) *Settlement {
-	st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: Zero, Released: Zero, Exceeded: Zero, Precision: a.Precision}
+func (s *core) capture(batch *pgx.Batch, a *Authorization, eventID string, totals map[string]rating.Decimal, now time.Time) *Settlement {
+	st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: rating.Zero, Released: rating.Zero, Exceeded: rating.Zero, Precision: a.Precision}
 	if a.Status != AuthActive {
 		return st
 	}
@@ -298,15 +300,15 @@ func pricedAssets(versions []pricedVersion) []string {
 	return out
 }
 
-func feeTotals(fees []Fee) map[string]Decimal {
-	totals := map[string]Decimal{}
+func feeTotals(fees []Fee) map[string]rating.Decimal {
+	totals := map[string]rating.Decimal{}
 	for _, f := range fees {
 		totals[f.Asset] = totals[f.Asset].Add(f.Amount)
 	}
 	return totals
 }
 
-func toFees(v pricedVersion, rated []RatedFee, byID map[string]Price) []Fee {
+func toFees(v pricedVersion, rated []rating.RatedFee, byID map[string]rating.Price) []Fee {
 	out := make([]Fee, len(rated))
 	for i, r := range rated {
 		out[i] = Fee{ProductID: v.ProductID, ProductCode: v.ProductCode, Version: v.Version.Version, PriceID: r.PriceID,
@@ -317,7 +319,7 @@ func toFees(v pricedVersion, rated []RatedFee, byID map[string]Price) []Fee {
 
 // estimate prices an authorization's estimate with the current period usage,
 // without moving any counter.
-func (s *core) estimate(ctx context.Context, tx txn, c Caller, customerID string, versions []pricedVersion, ev RatingEvent, at time.Time) (map[string]Decimal, error) {
+func (s *core) estimate(ctx context.Context, tx txn, c Caller, customerID string, versions []pricedVersion, ev rating.RatingEvent, at time.Time) (map[string]rating.Decimal, error) {
 	assets, err := s.assetsOf(ctx, tx, c, pricedAssets(versions)...)
 	if err != nil {
 		return nil, err
@@ -326,15 +328,15 @@ func (s *core) estimate(ctx context.Context, tx txn, c Caller, customerID string
 	for _, v := range versions {
 		var ids []string
 		for _, p := range v.Version.Prices {
-			if p.Model == Tiered {
+			if p.Model == rating.Tiered {
 				ids = append(ids, p.ID)
 			}
 		}
-		prior, err := readCounters(ctx, tx, customerID, ids, PeriodStart(at)) // no query without tiers
+		prior, err := readCounters(ctx, tx, customerID, ids, rating.PeriodStart(at)) // no query without tiers
 		if err != nil {
 			return nil, err
 		}
-		rated, err := Rate(v.Version.Prices, ev, prior, precisionsOf(assets))
+		rated, err := rating.Rate(v.Version.Prices, ev, prior, precisionsOf(assets))
 		if err != nil {
 			return nil, err
 		}
@@ -376,24 +378,24 @@ func (s *core) noSubscription(ctx context.Context, tx txn, c Caller, customer, e
 		return err
 	}
 	if len(products) == 0 {
-		return Invalidf("event_type", "no product has event_type %q", eventType).With(ActCreateProduct)
+		return kernel.Invalidf("event_type", "no product has event_type %q", eventType).With(ActCreateProduct)
 	}
 	codes := make([]string, len(products))
 	for i, p := range products {
 		codes[i] = p.Code
 	}
-	return Invalidf("customer", "customer %s is not subscribed to a product with event_type %q and several products have it (%s)", customer, eventType, strings.Join(codes, ", ")).With(ActSubscribe)
+	return kernel.Invalidf("customer", "customer %s is not subscribed to a product with event_type %q and several products have it (%s)", customer, eventType, strings.Join(codes, ", ")).With(ActSubscribe)
 }
 
 // GetEvent returns a recorded event with its fees. Returns ENotFound.
 func (s *Service) GetEvent(ctx context.Context, id string) (Event, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Event{}, err
 	}
 	ev, _, err := getEvent(ctx, s.pool, c, id)
-	if ErrorCode(err) == ENotFound {
-		return ev, NotFoundf("id", "event %q not found in %s mode", id, c.Mode).With(ActFindEvent)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return ev, kernel.NotFoundf("id", "event %q not found in %s mode", id, c.Mode).With(ActFindEvent)
 	}
 	return ev, err
 }
@@ -409,7 +411,7 @@ type ListEventsInput struct {
 
 // ListEvents lists events, most recently recorded first, with their fees.
 func (s *Service) ListEvents(ctx context.Context, in ListEventsInput) (Page[Event], error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Page[Event]{}, err
 	}
@@ -428,7 +430,7 @@ func (s *Service) ListEvents(ctx context.Context, in ListEventsInput) (Page[Even
 	var after int64
 	if in.Cursor != "" {
 		if _, err := fmt.Sscanf(in.Cursor, "evs_%d", &after); err != nil {
-			return Page[Event]{}, Invalidf("cursor", "cursor %q is not one this API returned; pass next_cursor from the previous page", in.Cursor)
+			return Page[Event]{}, kernel.Invalidf("cursor", "cursor %q is not one this API returned; pass next_cursor from the previous page", in.Cursor)
 		}
 	}
 	items, seqs, err := listEvents(ctx, s.pool, c, customerID, in, after, n+1)
@@ -449,9 +451,9 @@ type SimulateInput struct {
 	Version  int    // 0: the default version
 	Customer string // optional: use the customer's period usage for tiers
 	Data     map[string]any
-	Costs    []Cost
+	Costs    []rating.Cost
 	// Prior overrides the period usage per price id (for tiers).
-	Prior map[string]Decimal
+	Prior map[string]rating.Decimal
 }
 
 // Simulation is the result: the same fees and breakdowns a real event gets.
@@ -460,13 +462,13 @@ type Simulation struct {
 	ProductCode string
 	Version     int
 	Fees        []Fee
-	Totals      map[string]Decimal
+	Totals      map[string]rating.Decimal
 }
 
 // SimulateUsage prices an event against a version with no effect on anything.
 // Returns EInvalid (with the rating error), ENotFound.
 func (s *Catalog) SimulateUsage(ctx context.Context, in SimulateInput) (Simulation, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Simulation{}, err
 	}
@@ -479,8 +481,8 @@ func (s *Catalog) SimulateUsage(ctx context.Context, in SimulateInput) (Simulati
 		version = p.DefaultVersion
 	}
 	v, err := versionOf(ctx, s.pool, p.ID, version)
-	if ErrorCode(err) == ENotFound {
-		return Simulation{}, Invalidf("version", "product %s has no version %d", p.Code, version).With(ActFindVersion)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return Simulation{}, kernel.Invalidf("version", "product %s has no version %d", p.Code, version).With(ActFindVersion)
 	}
 	if err != nil {
 		return Simulation{}, err
@@ -499,7 +501,7 @@ func (s *Catalog) SimulateUsage(ctx context.Context, in SimulateInput) (Simulati
 		for _, pr := range v.Prices {
 			ids = append(ids, pr.ID)
 		}
-		if prior, err = readCounters(ctx, s.pool, cus.ID, ids, PeriodStart(s.clock())); err != nil {
+		if prior, err = readCounters(ctx, s.pool, cus.ID, ids, rating.PeriodStart(s.clock())); err != nil {
 			return Simulation{}, err
 		}
 	}
@@ -507,11 +509,11 @@ func (s *Catalog) SimulateUsage(ctx context.Context, in SimulateInput) (Simulati
 	if data == nil {
 		data = map[string]any{}
 	}
-	rated, err := Rate(v.Prices, RatingEvent{EventType: p.EventType, Data: data, Costs: in.Costs}, prior, func(code string) (int32, bool) { x, ok := prec[code]; return x, ok })
+	rated, err := rating.Rate(v.Prices, rating.RatingEvent{EventType: p.EventType, Data: data, Costs: in.Costs}, prior, func(code string) (int32, bool) { x, ok := prec[code]; return x, ok })
 	if err != nil {
 		return Simulation{}, err
 	}
-	byID := map[string]Price{}
+	byID := map[string]rating.Price{}
 	for _, pr := range v.Prices {
 		byID[pr.ID] = pr
 	}
@@ -525,15 +527,33 @@ func (s *Catalog) SimulateUsage(ctx context.Context, in SimulateInput) (Simulati
 func eventHash(in UsageEventInput, walletID string, sentAt time.Time) ([]byte, error) {
 	data, err := json.Marshal(canonicalNumbers(in.Data))
 	if err != nil {
-		return nil, Invalidf("data", "data must be a JSON object of numbers and strings")
+		return nil, kernel.Invalidf("data", "data must be a JSON object of numbers and strings")
 	}
-	costs := make([]string, len(in.Costs))
-	for i, c := range in.Costs {
+	return kernel.Fingerprint('|', walletID, in.EventType, sentAt.UTC().Format(time.RFC3339Nano), string(data), costsPart(in.Costs),
+		strconv.FormatBool(in.Costs == nil), in.AuthorizationID), nil
+}
+
+// costsPart writes an event's costs for its fingerprint, in any order:
+// vendor:amount:currency, comma-separated, the form hashes have always had.
+// A vendor or currency that holds one of those separators (or a quote)
+// would make two lists of costs read alike, so such a list is written as a
+// quoted string of its quoted fields instead, which the plain form never is.
+func costsPart(in []rating.Cost) string {
+	costs := make([]string, len(in))
+	ambiguous := false
+	for i, c := range in {
 		costs[i] = c.Vendor + ":" + canonicalDecimal(c.Amount) + ":" + c.Currency
+		ambiguous = ambiguous || strings.ContainsAny(c.Vendor+c.Currency, `,:"`)
+	}
+	if !ambiguous {
+		sort.Strings(costs)
+		return strings.Join(costs, ",")
+	}
+	for i, c := range in {
+		costs[i] = strconv.Quote(c.Vendor) + strconv.Quote(canonicalDecimal(c.Amount)) + strconv.Quote(c.Currency)
 	}
 	sort.Strings(costs)
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%s|%s|%v|%s", walletID, in.EventType, sentAt.UTC().Format(time.RFC3339Nano), data, strings.Join(costs, ","), in.Costs == nil, in.AuthorizationID))
-	return h[:], nil
+	return strconv.Quote(strings.Join(costs, ""))
 }
 
 // canonicalNumbers returns v with every number, and every string that is a
@@ -566,7 +586,7 @@ func canonicalNumbers(v any) any {
 }
 
 // canonicalDecimal writes d without exponent or trailing zeros.
-func canonicalDecimal(d Decimal) string {
+func canonicalDecimal(d rating.Decimal) string {
 	if !rating.InRange(d) {
 		return d.String()
 	}
@@ -585,11 +605,11 @@ const (
 
 func checkEventData(data map[string]any) error {
 	if len(data) > MaxDataKeys {
-		return Invalidf("data", "data has %d keys; event data has at most %d (quantities and dimensions)", len(data), MaxDataKeys)
+		return kernel.Invalidf("data", "data has %d keys; event data has at most %d (quantities and dimensions)", len(data), MaxDataKeys)
 	}
 	for k, v := range data {
 		if len(k) > MaxDataKeyLen || k == "" {
-			return Invalidf("data", "data key %.40q… is %d bytes; a key has 1-%d", k, len(k), MaxDataKeyLen)
+			return kernel.Invalidf("data", "data key %.40q… is %d bytes; a key has 1-%d", k, len(k), MaxDataKeyLen)
 		}
 		if err := checkDataValue("data."+k, v, 0); err != nil {
 			return err
@@ -608,21 +628,21 @@ func negativeZero(n string) bool {
 func checkDataValue(path string, v any, depth int) error {
 	nested := func(n int) error {
 		if depth > 0 {
-			return Invalidf(path, "%s is nested too deeply: event data values are scalars, or one level of objects and arrays of scalars", path)
+			return kernel.Invalidf(path, "%s is nested too deeply: event data values are scalars, or one level of objects and arrays of scalars", path)
 		}
 		if n > MaxDataKeys {
-			return Invalidf(path, "%s has %d items; at most %d", path, n, MaxDataKeys)
+			return kernel.Invalidf(path, "%s has %d items; at most %d", path, n, MaxDataKeys)
 		}
 		return nil
 	}
 	switch x := v.(type) {
 	case json.Number:
 		if negativeZero(string(x)) {
-			return Invalidf(path, "%s is %s, a negative zero: its sign means nothing and is usually a bug in the sender; send 0", path, x)
+			return kernel.Invalidf(path, "%s is %s, a negative zero: its sign means nothing and is usually a bug in the sender; send 0", path, x)
 		}
 	case string:
 		if len(x) > MaxDataStringLen {
-			return Invalidf(path, "%s is %d bytes long; a string in event data has at most %d", path, len(x), MaxDataStringLen)
+			return kernel.Invalidf(path, "%s is %d bytes long; a string in event data has at most %d", path, len(x), MaxDataStringLen)
 		}
 	case map[string]any:
 		if err := nested(len(x)); err != nil {

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // The queue* functions below stay hand-written pgx, not sqlc: each queues its
@@ -28,7 +30,7 @@ func scanAuthorization(row pgx.Row) (Authorization, []byte, error) {
 	var hash []byte
 	err := row.Scan(&a.ID, &a.IdempotencyKey, &a.CustomerID, &a.WalletID, &a.EventType, &a.Asset, &a.Precision, &a.Amount, &a.Status, &a.DeclineReason,
 		&a.Available, &a.ExpiresAt, &a.CapturedAmount, &a.EventID, &a.SettledAt, &a.CreatedAt, &hash)
-	return a, hash, translate(err)
+	return a, hash, Translate(err)
 }
 
 // queueAuthorizationByKey finds an authorization by idempotency key.
@@ -50,7 +52,7 @@ func queueInsertAuthorization(batch *pgx.Batch, c Caller, a Authorization, hash 
 	if estimate != nil {
 		var err error
 		if est, err = json.Marshal(estimate); err != nil {
-			return nil, Invalidf("data", "data must be a JSON object")
+			return nil, kernel.Invalidf("data", "data must be a JSON object")
 		}
 	}
 	inserted := new(bool)
@@ -64,37 +66,38 @@ func queueInsertAuthorization(batch *pgx.Batch, c Caller, a Authorization, hash 
 	return inserted, nil
 }
 
-func getAuthorizationByKey(ctx context.Context, db dbtx, c Caller, key string) (Authorization, []byte, error) {
+func getAuthorizationByKey(ctx context.Context, db DBTX, c Caller, key string) (Authorization, []byte, error) {
 	return scanAuthorization(db.QueryRow(ctx, `SELECT `+authorizationColumns+` FROM authorizations
 		WHERE account_id = $1 AND mode = $2 AND idempotency_key = $3`, c.AccountID, c.Mode, key))
 }
 
 // getAuthorization loads an authorization, locking it when forUpdate.
-func getAuthorization(ctx context.Context, db dbtx, c Caller, id string, forUpdate bool) (Authorization, error) {
+func getAuthorization(ctx context.Context, db DBTX, c Caller, id string, forUpdate bool) (Authorization, error) {
 	q := `SELECT ` + authorizationColumns + ` FROM authorizations WHERE account_id = $1 AND mode = $2 AND id = $3`
 	if forUpdate {
 		q += ` FOR UPDATE`
 	}
 	a, _, err := scanAuthorization(db.QueryRow(ctx, q, c.AccountID, c.Mode, id))
-	if ErrorCode(err) == ENotFound {
-		return a, NotFoundf("authorization_id", "authorization %q not found in %s mode", id, c.Mode)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return a, kernel.NotFoundf("authorization_id", "authorization %q not found in %s mode", id, c.Mode)
 	}
 	return a, err
 }
 
-func settleAuthorization(ctx context.Context, db dbtx, a Authorization) error {
+func settleAuthorization(ctx context.Context, db DBTX, a Authorization) error {
 	_, err := db.Exec(ctx, `UPDATE authorizations SET status = $2, captured_amount = $3, event_id = nullif($4, ''), settled_at = $5 WHERE id = $1`,
 		a.ID, a.Status, a.CapturedAmount, a.EventID, a.SettledAt)
-	return translate(err)
+	return Translate(err)
 }
 
+// costRow is an element of events.costs.
 type costRow struct {
-	Vendor   string  `json:"vendor"`
-	Amount   Decimal `json:"amount"`
-	Currency string  `json:"currency"`
+	Vendor   string         `json:"vendor"`
+	Amount   rating.Decimal `json:"amount"`
+	Currency string         `json:"currency"`
 }
 
-func costRows(costs []Cost) []costRow {
+func costRows(costs []rating.Cost) []costRow {
 	out := make([]costRow, len(costs))
 	for i, c := range costs {
 		out[i] = costRow{Vendor: c.Vendor, Amount: c.Amount, Currency: c.Currency}
@@ -102,7 +105,10 @@ func costRows(costs []Cost) []costRow {
 	return out
 }
 
-func decodeEventJSON(data, costs []byte) (map[string]any, []Cost, error) {
+// DecodeEvent reads an event's stored events.data (numbers kept as
+// json.Number, as rating reads them) and events.costs (nil: unknown), for
+// billing and for the read models over its events (profitability).
+func DecodeEvent(data, costs []byte) (map[string]any, []rating.Cost, error) {
 	m := map[string]any{}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -116,9 +122,9 @@ func decodeEventJSON(data, costs []byte) (map[string]any, []Cost, error) {
 	if err := json.Unmarshal(costs, &rows); err != nil {
 		return nil, nil, err
 	}
-	out := make([]Cost, len(rows))
+	out := make([]rating.Cost, len(rows))
 	for i, r := range rows {
-		out[i] = Cost{Vendor: r.Vendor, Amount: r.Amount, Currency: r.Currency}
+		out[i] = rating.Cost{Vendor: r.Vendor, Amount: r.Amount, Currency: r.Currency}
 	}
 	return m, out, nil
 }
@@ -130,14 +136,14 @@ func scanEvent(row pgx.Row) (Event, int64, []byte, error) {
 	var data, costs, hash []byte
 	var seq int64
 	if err := row.Scan(&e.ID, &e.CustomerID, &e.WalletID, &e.EventType, &e.OccurredAt, &data, &costs, &e.AuthorizationID, &e.CreatedAt, &seq, &hash); err != nil {
-		return e, 0, nil, translate(err)
+		return e, 0, nil, Translate(err)
 	}
 	var err error
-	e.Data, e.Costs, err = decodeEventJSON(data, costs)
+	e.Data, e.Costs, err = DecodeEvent(data, costs)
 	return e, seq, hash, err
 }
 
-func getEvent(ctx context.Context, db dbtx, c Caller, id string) (Event, []byte, error) {
+func getEvent(ctx context.Context, db DBTX, c Caller, id string) (Event, []byte, error) {
 	e, _, hash, err := scanEvent(db.QueryRow(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.account_id = $1 AND e.mode = $2 AND e.id = $3`, c.AccountID, c.Mode, id))
 	if err != nil {
 		return e, nil, err
@@ -149,7 +155,7 @@ func getEvent(ctx context.Context, db dbtx, c Caller, id string) (Event, []byte,
 	}
 	if e.AuthorizationID != "" {
 		if a, err := getAuthorization(ctx, db, c, e.AuthorizationID, false); err == nil && a.EventID == e.ID && a.CapturedAmount != nil {
-			st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: *a.CapturedAmount, Released: Zero, Exceeded: Zero, Precision: a.Precision}
+			st := &Settlement{AuthorizationID: a.ID, Status: a.Status, Held: a.Amount, Captured: *a.CapturedAmount, Released: rating.Zero, Exceeded: rating.Zero, Precision: a.Precision}
 			if st.Captured.LessThan(st.Held) {
 				st.Released = st.Held.Sub(st.Captured)
 			} else {
@@ -161,13 +167,13 @@ func getEvent(ctx context.Context, db dbtx, c Caller, id string) (Event, []byte,
 	return e, hash, err
 }
 
-func feesOf(ctx context.Context, db dbtx, c Caller, eventIDs []string) (map[string][]Fee, error) {
+func feesOf(ctx context.Context, db DBTX, c Caller, eventIDs []string) (map[string][]Fee, error) {
 	rows, err := db.Query(ctx, `SELECT f.id, f.event_id, f.product_id, p.code, f.version, f.price_id, f.price_name, f.asset, a.precision, f.amount, f.quantity, f.breakdown
 		FROM fees f JOIN products p ON p.id = f.product_id
 		JOIN assets a ON a.account_id = f.account_id AND a.mode = f.mode AND a.code = f.asset
 		WHERE f.account_id = $1 AND f.mode = $2 AND f.event_id = ANY($3) ORDER BY f.event_id, f.id`, c.AccountID, c.Mode, eventIDs)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	fees, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Fee, error) {
 		var f Fee
@@ -175,7 +181,7 @@ func feesOf(ctx context.Context, db dbtx, c Caller, eventIDs []string) (map[stri
 		return f, err
 	})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := map[string][]Fee{}
 	for _, f := range fees {
@@ -184,7 +190,7 @@ func feesOf(ctx context.Context, db dbtx, c Caller, eventIDs []string) (map[stri
 	return out, nil
 }
 
-func listEvents(ctx context.Context, db dbtx, c Caller, customerID string, in ListEventsInput, after int64, limit int) ([]Event, []int64, error) {
+func listEvents(ctx context.Context, db DBTX, c Caller, customerID string, in ListEventsInput, after int64, limit int) ([]Event, []int64, error) {
 	rows, err := db.Query(ctx, `SELECT `+eventColumns+` FROM events e
 		WHERE e.account_id = $1 AND e.mode = $2 AND ($3 = '' OR e.customer_id = $3) AND ($4 = 0 OR e.seq < $4)
 		  AND ($5 = '' OR e.event_type = $5)
@@ -192,7 +198,7 @@ func listEvents(ctx context.Context, db dbtx, c Caller, customerID string, in Li
 		ORDER BY e.seq DESC LIMIT $8`,
 		c.AccountID, c.Mode, customerID, after, in.EventType, nullTime(in.From), nullTime(in.To), limit)
 	if err != nil {
-		return nil, nil, translate(err)
+		return nil, nil, Translate(err)
 	}
 	defer rows.Close()
 	var events []Event
@@ -206,7 +212,7 @@ func listEvents(ctx context.Context, db dbtx, c Caller, customerID string, in Li
 		events, seqs, ids = append(events, e), append(seqs, seq), append(ids, e.ID)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, translate(err)
+		return nil, nil, Translate(err)
 	}
 	fees, err := feesOf(ctx, db, c, ids)
 	if err != nil {
@@ -224,33 +230,33 @@ func listEvents(ctx context.Context, db dbtx, c Caller, customerID string, in Li
 	return events, seqs, nil
 }
 
-func readCounters(ctx context.Context, db dbtx, customerID string, priceIDs []string, period time.Time) (map[string]Decimal, error) {
-	out := map[string]Decimal{}
+func readCounters(ctx context.Context, db DBTX, customerID string, priceIDs []string, period time.Time) (map[string]rating.Decimal, error) {
+	out := map[string]rating.Decimal{}
 	if len(priceIDs) == 0 {
 		return out, nil
 	}
 	rows, err := db.Query(ctx, `SELECT price_id, quantity FROM usage_counters WHERE customer_id = $1 AND price_id = ANY($2) AND period_start = $3`,
 		customerID, priceIDs, period)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
-		var q Decimal
+		var q rating.Decimal
 		if err := rows.Scan(&id, &q); err != nil {
-			return nil, translate(err)
+			return nil, Translate(err)
 		}
 		out[id] = q
 	}
-	return out, translate(rows.Err())
+	return out, Translate(rows.Err())
 }
 
-func activeProductsFor(ctx context.Context, db dbtx, c Caller, eventType string) ([]Product, error) {
+func activeProductsFor(ctx context.Context, db DBTX, c Caller, eventType string) ([]Product, error) {
 	rows, err := queries.ListActiveProductsForEvent(ctx, db, dbsqlc.ListActiveProductsForEventParams{AccountID: c.AccountID,
 		Mode: string(c.Mode), EventType: eventType})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]Product, len(rows))
 	for i, r := range rows {
@@ -268,7 +274,7 @@ func queueVersionsForEvent(batch *pgx.Batch, customerID, eventType string, t tim
 	})
 }
 
-func queueBumpCounter(batch *pgx.Batch, customerID, priceID string, period time.Time, q Decimal, total *Decimal) {
+func queueBumpCounter(batch *pgx.Batch, customerID, priceID string, period time.Time, q rating.Decimal, total *rating.Decimal) {
 	batch.Queue(`INSERT INTO usage_counters (customer_id, price_id, period_start, quantity) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (customer_id, price_id, period_start) DO UPDATE SET quantity = usage_counters.quantity + excluded.quantity
 		RETURNING quantity`, customerID, priceID, period, q).QueryRow(func(row pgx.Row) error { return row.Scan(total) })

@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // imageProduct charges 0.04 USD per image.
-func (e *env) product(t *testing.T, code, eventType string, prices ...billing.Price) billing.ProductView {
+func (e *env) product(t *testing.T, code, eventType string, prices ...rating.Price) billing.ProductView {
 	t.Helper()
 	v, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: code, Name: code, EventType: eventType, Prices: prices})
 	if err != nil {
@@ -22,8 +24,8 @@ func (e *env) product(t *testing.T, code, eventType string, prices ...billing.Pr
 	return v
 }
 
-func perUnit(asset, amount string) billing.Price {
-	return billing.Price{Name: "per unit", Model: billing.PerUnit, Asset: asset, UnitAmount: dec(amount)}
+func perUnit(asset, amount string) rating.Price {
+	return rating.Price{Name: "per unit", Model: rating.PerUnit, Asset: asset, UnitAmount: dec(amount)}
 }
 
 func data(kv ...any) map[string]any {
@@ -83,7 +85,7 @@ func TestUsageCycle(t *testing.T) {
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		_, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "ev1", Customer: "u1", EventType: "image.generated", Data: data("n", "2")})
-		wantCode(t, "same id, other payload", err, billing.EConflict)
+		wantCode(t, "same id, other payload", err, kernel.EConflict)
 	})
 	e.verifyClean(t)
 }
@@ -148,7 +150,7 @@ func TestHoldsNeverUseCreditLimitAndExpire(t *testing.T) {
 func TestBatchKeepsGoodEvents(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.product(t, "tokens", "chat", billing.Price{Name: "tokens", Model: billing.PerVolume, Asset: "USD", Field: "total_tokens", BlockSize: dec("1000000"), BlockAmount: dec("1.25")})
+	e.product(t, "tokens", "chat", rating.Price{Name: "tokens", Model: rating.PerVolume, Asset: "USD", Field: "total_tokens", BlockSize: dec("1000000"), BlockAmount: dec("1.25")})
 	e.customer(t, "u1")
 	res, err := e.svc.RecordUsageBatch(e.ctx, []billing.UsageEventInput{
 		{ID: "b1", Customer: "u1", EventType: "chat", Data: data("total_tokens", "800000")},
@@ -158,13 +160,13 @@ func TestBatchKeepsGoodEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res[0].Err != nil || res[2].Err != nil || billing.ErrorCode(res[1].Err) != billing.EInvalid {
+	if res[0].Err != nil || res[2].Err != nil || kernel.ErrorCode(res[1].Err) != kernel.EInvalid {
 		t.Fatalf("batch results = %v, %v, %v; want ok, invalid, ok", res[0].Err, res[1].Err, res[2].Err)
 	}
 	wantDec(t, "fee b1", res[0].Event.Fees[0].Amount, "1.00")
 	wantDec(t, "fee b3", res[2].Event.Fees[0].Amount, "0.50")
 	wantDec(t, "total", e.balance(t, "u1", "USD").Total, "-1.50")
-	if _, err := e.svc.GetEvent(e.ctx, "b2"); billing.ErrorCode(err) != billing.ENotFound {
+	if _, err := e.svc.GetEvent(e.ctx, "b2"); kernel.ErrorCode(err) != kernel.ENotFound {
 		t.Errorf("rejected event b2 was stored: %v", err)
 	}
 }
@@ -173,8 +175,8 @@ func TestTieredFollowsCumulativeUsage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	upTo := dec("100")
-	e.product(t, "api", "api.call", billing.Price{Name: "calls", Model: billing.Tiered, Asset: "USD", TierMode: billing.TierGraduated,
-		Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("0.10")}, {UnitAmount: dec("0.05")}}})
+	e.product(t, "api", "api.call", rating.Price{Name: "calls", Model: rating.Tiered, Asset: "USD", TierMode: rating.TierGraduated,
+		Tiers: []rating.Tier{{UpTo: &upTo, UnitAmount: dec("0.10")}, {UnitAmount: dec("0.05")}}})
 	e.customer(t, "u1")
 	a := e.record(t, billing.UsageEventInput{ID: "t1", Customer: "u1", EventType: "api.call"})
 	wantDec(t, "first call", a.Fees[0].Amount, "0.10")
@@ -199,7 +201,7 @@ func TestLateEventPricesAtVersionInForce(t *testing.T) {
 	e.customer(t, "u1")
 	e.record(t, billing.UsageEventInput{ID: "e0", Customer: "u1", EventType: "image.generated"}) // subscribes u1 to v1 at t0
 	e.clock.Advance(2 * time.Hour)
-	if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []billing.Price{perUnit("USD", "0.05")}}); err != nil {
+	if _, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "images", Prices: []rating.Price{perUnit("USD", "0.05")}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Plans.Subscribe(e.ctx, billing.SubscribeInput{Customer: "u1", Product: "images"}); err != nil {
@@ -217,11 +219,11 @@ func TestLateEventPricesAtVersionInForce(t *testing.T) {
 	wantDec(t, "first event after v2", first.Fees[0].Amount, "0.04")
 	t.Run("ErrTooLate", func(t *testing.T) {
 		_, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "old", Customer: "u1", EventType: "image.generated", OccurredAt: e.clock.Now().Add(-36 * 24 * time.Hour)})
-		wantCode(t, "36 days late", err, billing.EInvalid)
+		wantCode(t, "36 days late", err, kernel.EInvalid)
 	})
 	t.Run("ErrFuture", func(t *testing.T) {
 		_, err := e.svc.RecordUsage(e.ctx, billing.UsageEventInput{ID: "fut", Customer: "u1", EventType: "image.generated", OccurredAt: e.clock.Now().Add(time.Hour)})
-		wantCode(t, "an hour ahead", err, billing.EInvalid)
+		wantCode(t, "an hour ahead", err, kernel.EInvalid)
 	})
 }
 
@@ -280,7 +282,7 @@ func TestCaptureVoidRaceSettlesOnce(t *testing.T) {
 		got, _ := e.svc.GetAuthorization(e.ctx, a.ID)
 		switch got.Status {
 		case billing.AuthCaptured:
-			if billing.ErrorCode(voidErr) != billing.EConflict {
+			if kernel.ErrorCode(voidErr) != kernel.EConflict {
 				t.Errorf("captured, but void said %v; want conflict", voidErr)
 			}
 		case billing.AuthVoided:
@@ -366,7 +368,7 @@ func TestMixedRace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expired := billing.Zero
+	expired := rating.Zero
 	for _, x := range r.Items {
 		expired = expired.Add(x.Amounts["USD"].Neg())
 	}
@@ -437,7 +439,7 @@ func TestBalanceCreatedByARolledBackAuthorization(t *testing.T) {
 		t.Fatalf("Authorize(k1) = %+v, %v", a, err)
 	}
 	_, err := e.svc.Authorize(e.ctx, billing.AuthorizeInput{IdempotencyKey: "k1", Customer: "u1", Amount: decp("1"), Asset: "credits"})
-	if billing.ErrorCode(err) != billing.EConflict {
+	if kernel.ErrorCode(err) != kernel.EConflict {
 		t.Fatalf("Authorize(k1 again, in credits) = %v, want a conflict", err)
 	}
 	a, err := e.svc.Authorize(e.ctx, billing.AuthorizeInput{IdempotencyKey: "k2", Customer: "u1", Amount: decp("1"), Asset: "credits"})

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // DefaultWalletName names the wallet every customer gets.
@@ -43,14 +46,14 @@ type Lot struct {
 	WalletID        string
 	Asset           string
 	Purpose         LotPurpose
-	Amount          Decimal
-	Remaining       Decimal
+	Amount          rating.Decimal
+	Remaining       rating.Decimal
 	Priority        int
 	ExpiresAt       *time.Time
 	ExpiredAt       *time.Time
-	RevenueBasis    *Decimal
+	RevenueBasis    *rating.Decimal
 	RevenueCurrency string
-	Refunded        Decimal
+	Refunded        rating.Decimal
 	TransactionID   string // the ledger transaction that created it
 	CreatedAt       time.Time
 }
@@ -62,13 +65,13 @@ type Balance struct {
 	// Amounts themselves are exact at AccrualScale.
 	Precision int32
 	// Total is the value of unexpired lots minus debt (negative when overdrawn).
-	Total Decimal
+	Total rating.Decimal
 	// Held is what active, unexpired authorizations reserve.
-	Held Decimal
+	Held rating.Decimal
 	// Available is Total minus Held: what a new authorization may hold.
-	Available   Decimal
-	Debt        Decimal
-	CreditLimit Decimal
+	Available   rating.Decimal
+	Debt        rating.Decimal
+	CreditLimit rating.Decimal
 	Lots        []Lot // open lots in burn order
 	At          time.Time
 }
@@ -92,20 +95,20 @@ var walletNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 // It is idempotent on (customer, name): an existing wallet is returned with
 // existed true.
 func (s *Service) CreateWallet(ctx context.Context, in CreateWalletInput) (w Wallet, existed bool, err error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Wallet{}, false, err
 	}
 	in.Name = strings.TrimSpace(in.Name)
 	if !walletNameRE.MatchString(in.Name) {
-		return Wallet{}, false, Invalidf("name", "wallet name %q is not valid: use 1-64 lower-case letters, digits, '.', '_' or '-', such as \"project-alpha\"", in.Name)
+		return Wallet{}, false, kernel.Invalidf("name", "wallet name %q is not valid: use 1-64 lower-case letters, digits, '.', '_' or '-', such as \"project-alpha\"", in.Name)
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		cus, err := resolveCustomer(ctx, tx, c, in.Customer)
 		if err != nil {
 			return err
 		}
-		w = Wallet{ID: newID(prefixWallet, s.clock()), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID, Name: in.Name, CreatedAt: s.clock()}
+		w = Wallet{ID: kernel.NewID(prefixWallet, s.clock()), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID, Name: in.Name, CreatedAt: s.clock()}
 		inserted, err := insertWallet(ctx, tx, w)
 		if err != nil || inserted {
 			return err
@@ -119,7 +122,7 @@ func (s *Service) CreateWallet(ctx context.Context, in CreateWalletInput) (w Wal
 
 // ListWallets lists a customer's wallets, the default first.
 func (s *Service) ListWallets(ctx context.Context, customer string) ([]Wallet, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -132,11 +135,11 @@ func (s *Service) ListWallets(ctx context.Context, customer string) ([]Wallet, e
 
 // resolveWallet finds a wallet by id, or by customer plus wallet name (the
 // default wallet when name is empty).
-func resolveWallet(ctx context.Context, db dbtx, c Caller, customer, wallet string) (Wallet, error) {
+func resolveWallet(ctx context.Context, db DBTX, c Caller, customer, wallet string) (Wallet, error) {
 	if strings.HasPrefix(wallet, prefixWallet+"_") {
 		w, err := getWalletByID(ctx, db, c, wallet)
-		if ErrorCode(err) == ENotFound {
-			return w, NotFoundf("wallet", "wallet %q not found in %s mode", wallet, c.Mode)
+		if kernel.ErrorCode(err) == kernel.ENotFound {
+			return w, kernel.NotFoundf("wallet", "wallet %q not found in %s mode", wallet, c.Mode)
 		}
 		if err == nil && customer != "" {
 			cus, err := resolveCustomer(ctx, db, c, customer)
@@ -144,7 +147,7 @@ func resolveWallet(ctx context.Context, db dbtx, c Caller, customer, wallet stri
 				return w, err
 			}
 			if cus.ID != w.CustomerID {
-				return w, Invalidf("wallet", "wallet %s belongs to another customer than %q", wallet, customer)
+				return w, kernel.Invalidf("wallet", "wallet %s belongs to another customer than %q", wallet, customer)
 			}
 		}
 		return w, err
@@ -158,8 +161,8 @@ func resolveWallet(ctx context.Context, db dbtx, c Caller, customer, wallet stri
 		name = DefaultWalletName
 	}
 	w, err := getWalletByName(ctx, db, c, cus.ID, name)
-	if ErrorCode(err) == ENotFound {
-		return w, NotFoundf("wallet", "customer %s has no wallet named %q", cus.ExternalID, name).With(ActCreateWallet)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return w, kernel.NotFoundf("wallet", "customer %s has no wallet named %q", cus.ExternalID, name).With(ActCreateWallet)
 	}
 	return w, err
 }
@@ -167,7 +170,7 @@ func resolveWallet(ctx context.Context, db dbtx, c Caller, customer, wallet stri
 // GetWallet returns a wallet's balances per asset (total, held, available,
 // debt, credit limit and open lots), as of now.
 func (s *Service) GetWallet(ctx context.Context, customer, wallet string) (WalletView, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return WalletView{}, err
 	}
@@ -198,20 +201,20 @@ type SetCreditLimitInput struct {
 	Customer string
 	Wallet   string
 	Asset    string
-	Limit    Decimal
+	Limit    rating.Decimal
 }
 
 // SetCreditLimit sets a wallet's credit limit in an asset. Returns EInvalid, ENotFound.
 func (s *Service) SetCreditLimit(ctx context.Context, in SetCreditLimitInput) (Balance, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return Balance{}, err
 	}
-	if err := CheckAmount("credit_limit", in.Limit); err != nil {
+	if err := rating.CheckAmount("credit_limit", in.Limit); err != nil {
 		return Balance{}, err
 	}
 	if in.Limit.IsNegative() {
-		return Balance{}, Invalidf("credit_limit", "credit_limit must be zero or more: how far below zero charges may take the balance")
+		return Balance{}, kernel.Invalidf("credit_limit", "credit_limit must be zero or more: how far below zero charges may take the balance")
 	}
 	var b Balance
 	err = s.tx(ctx, func(tx pgx.Tx) error {

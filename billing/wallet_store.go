@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // walletFromRow maps the row of GetWalletByID, GetWalletByName and
@@ -17,27 +18,27 @@ func walletFromRow(r dbsqlc.ListWalletsRow) Wallet {
 		IsDefault: r.IsDefault, CreatedAt: r.CreatedAt, TestClockID: r.TestClockID}
 }
 
-func insertWallet(ctx context.Context, db dbtx, w Wallet) (bool, error) {
+func insertWallet(ctx context.Context, db DBTX, w Wallet) (bool, error) {
 	n, err := queries.InsertWallet(ctx, db, dbsqlc.InsertWalletParams{ID: w.ID, AccountID: w.AccountID, Mode: string(w.Mode),
 		CustomerID: w.CustomerID, Name: w.Name, IsDefault: w.IsDefault, CreatedAt: w.CreatedAt})
-	return n == 1, translate(err)
+	return n == 1, Translate(err)
 }
 
-func getWalletByID(ctx context.Context, db dbtx, c Caller, id string) (Wallet, error) {
+func getWalletByID(ctx context.Context, db DBTX, c Caller, id string) (Wallet, error) {
 	r, err := queries.GetWalletByID(ctx, db, dbsqlc.GetWalletByIDParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
-	return walletFromRow(dbsqlc.ListWalletsRow(r)), translate(err)
+	return walletFromRow(dbsqlc.ListWalletsRow(r)), Translate(err)
 }
 
-func getWalletByName(ctx context.Context, db dbtx, c Caller, customerID, name string) (Wallet, error) {
+func getWalletByName(ctx context.Context, db DBTX, c Caller, customerID, name string) (Wallet, error) {
 	r, err := queries.GetWalletByName(ctx, db, dbsqlc.GetWalletByNameParams{AccountID: c.AccountID, Mode: string(c.Mode),
 		CustomerID: customerID, Name: name})
-	return walletFromRow(dbsqlc.ListWalletsRow(r)), translate(err)
+	return walletFromRow(dbsqlc.ListWalletsRow(r)), Translate(err)
 }
 
-func listWallets(ctx context.Context, db dbtx, c Caller, customerID string) ([]Wallet, error) {
+func listWallets(ctx context.Context, db DBTX, c Caller, customerID string) ([]Wallet, error) {
 	rows, err := queries.ListWallets(ctx, db, dbsqlc.ListWalletsParams{AccountID: c.AccountID, Mode: string(c.Mode), CustomerID: customerID})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]Wallet, len(rows))
 	for i, r := range rows {
@@ -63,14 +64,14 @@ func scanLot(row pgx.Row) (*Lot, error) {
 	l := &Lot{}
 	err := row.Scan(&l.ID, &l.WalletID, &l.Asset, &l.Purpose, &l.Amount, &l.Remaining, &l.Priority, &l.ExpiresAt, &l.ExpiredAt,
 		&l.RevenueBasis, &l.RevenueCurrency, &l.Refunded, &l.TransactionID, &l.CreatedAt)
-	return l, translate(err)
+	return l, Translate(err)
 }
 
 // openLots returns the lots with value left, expired or not.
-func openLots(ctx context.Context, db dbtx, walletID, asset string) ([]*Lot, error) {
+func openLots(ctx context.Context, db DBTX, walletID, asset string) ([]*Lot, error) {
 	rows, err := queries.OpenLots(ctx, db, dbsqlc.OpenLotsParams{WalletID: walletID, Asset: asset})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]*Lot, len(rows))
 	for i, r := range rows {
@@ -79,19 +80,19 @@ func openLots(ctx context.Context, db dbtx, walletID, asset string) ([]*Lot, err
 	return out, nil
 }
 
-func getLot(ctx context.Context, db dbtx, walletID, id string) (*Lot, error) {
+func getLot(ctx context.Context, db DBTX, walletID, id string) (*Lot, error) {
 	r, err := queries.GetLot(ctx, db, dbsqlc.GetLotParams{WalletID: walletID, ID: id})
-	return lotFromRow(dbsqlc.OpenLotsRow(r)), translate(err)
+	return lotFromRow(dbsqlc.OpenLotsRow(r)), Translate(err)
 }
 
 // heldAmount sums the active holds that have not expired at now.
-func heldAmount(ctx context.Context, db dbtx, walletID, asset string, now time.Time) (Decimal, error) {
+func heldAmount(ctx context.Context, db DBTX, walletID, asset string, now time.Time) (rating.Decimal, error) {
 	held, err := queries.HeldAmount(ctx, db, dbsqlc.HeldAmountParams{WalletID: walletID, Asset: asset, Now: now})
-	return held, translate(err)
+	return held, Translate(err)
 }
 
-func setCreditLimit(ctx context.Context, db dbtx, walletID, asset string, limit Decimal, now time.Time) error {
-	return translate(queries.SetCreditLimit(ctx, db, dbsqlc.SetCreditLimitParams{WalletID: walletID, Asset: asset, CreditLimit: limit, UpdatedAt: now}))
+func setCreditLimit(ctx context.Context, db DBTX, walletID, asset string, limit rating.Decimal, now time.Time) error {
+	return Translate(queries.SetCreditLimit(ctx, db, dbsqlc.SetCreditLimitParams{WalletID: walletID, Asset: asset, CreditLimit: limit, UpdatedAt: now}))
 }
 
 // queueBalanceWrites queues everything operations did to a set of balances —
@@ -110,25 +111,25 @@ func queueBalanceWrites(batch *pgx.Batch, states ...*balanceState) {
 	var e struct {
 		txn, account, mode, ledger, asset []string
 		wallet, lot                       []*string
-		amount                            []Decimal
+		amount                            []rating.Decimal
 		at                                []time.Time
 	}
 	var nl struct {
 		id, account, mode, wallet, asset, purpose, revCy, txn []string
-		amount, remaining                                     []Decimal
-		basis                                                 []*Decimal
+		amount, remaining                                     []rating.Decimal
+		basis                                                 []*rating.Decimal
 		priority                                              []int32
 		expires                                               []*time.Time
 		created                                               []time.Time
 	}
 	var ul struct {
 		id                  []string
-		remaining, refunded []Decimal
+		remaining, refunded []rating.Decimal
 		expired             []*time.Time
 	}
 	var ub struct {
 		wallet, asset []string
-		posted, debt  []Decimal
+		posted, debt  []rating.Decimal
 		at            []time.Time
 	}
 	for _, b := range states {
@@ -211,10 +212,10 @@ func nullable(s string) *string {
 }
 
 // readBalances reads a wallet's balances as of now, without locking.
-func readBalances(ctx context.Context, db dbtx, walletID string, now time.Time) ([]Balance, error) {
+func readBalances(ctx context.Context, db DBTX, walletID string, now time.Time) ([]Balance, error) {
 	rows, err := queries.ListBalances(ctx, db, walletID)
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	bals := make([]Balance, len(rows))
 	for i, r := range rows {
@@ -227,7 +228,7 @@ func readBalances(ctx context.Context, db dbtx, walletID string, now time.Time) 
 		if err != nil {
 			return nil, err
 		}
-		sum := Zero
+		sum := rating.Zero
 		b.Lots = []Lot{}
 		sort.SliceStable(lots, func(i, j int) bool { return burnsBefore(lots[i], lots[j]) })
 		for _, l := range lots {
@@ -260,10 +261,10 @@ type dueBalance struct {
 
 // dueBalances finds balances holding lots whose expiry is due but not yet
 // written to the ledger.
-func dueBalances(ctx context.Context, db dbtx, clock *string, now time.Time, limit int) ([]dueBalance, error) {
+func dueBalances(ctx context.Context, db DBTX, clock *string, now time.Time, limit int) ([]dueBalance, error) {
 	rows, err := queries.DueBalances(ctx, db, dbsqlc.DueBalancesParams{Now: &now, Clock: clock, Lim: int32(limit)})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	out := make([]dueBalance, len(rows))
 	for i, r := range rows {

@@ -41,7 +41,7 @@ func newServer(t *testing.T) server {
 	if err != nil {
 		t.Fatalf("CreateAPIKey = %v", err)
 	}
-	srv := httptest.NewServer(api.New(svc, profitability.New(pool, svc, profitability.Options{}), api.Options{}))
+	srv := httptest.NewServer(api.New(svc, profitability.New(pool, svc), api.Options{}))
 	t.Cleanup(srv.Close)
 	return server{URL: srv.URL, Key: key}
 }

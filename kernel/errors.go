@@ -1,6 +1,6 @@
-// Package kernel holds what every Tollgate domain package shares: the one
-// error type with its codes. It imports nothing of Tollgate and no
-// database, transport or CLI package.
+// Package kernel holds what every Tollgate package shares: the one error
+// type with its codes, ids, and the fingerprints of idempotent requests. It
+// imports nothing of Tollgate and no database, transport or CLI package.
 package kernel
 
 import (

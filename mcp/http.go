@@ -10,6 +10,8 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/internal/ratelimit"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/tools"
 )
 
@@ -48,9 +50,9 @@ func NewHTTP(s *mcpserver.MCPServer, svc *billing.Service, opts HTTPOptions) *HT
 	if perSecond == 0 {
 		perSecond, burst = DefaultMCPRatePerSecond, DefaultMCPRateBurst
 	}
-	if burst <= 0 {
-		burst = max(1, int(2*perSecond))
-	}
+	// One set of buckets for both transports: a key's budget is the same
+	// whichever it speaks.
+	limiter := ratelimit.New(perSecond, burst)
 	streamable := mcpserver.NewStreamableHTTPServer(s,
 		mcpserver.WithEndpointPath("/mcp"),
 		// Tollgate sends no server-initiated messages, so a standalone GET
@@ -71,9 +73,9 @@ func NewHTTP(s *mcpserver.MCPServer, svc *billing.Service, opts HTTPOptions) *HT
 		mcpserver.WithAppendQueryToMessageEndpoint(),
 	)
 	return &HTTP{
-		streamable: RequireKey(svc, log, limitPerKey(perSecond, burst, limitBody(SelectToolsets(streamable)))),
+		streamable: RequireKey(svc, log, limitPerKey(limiter, limitBody(SelectToolsets(streamable)))),
 		sse:        sse,
-		sseHandler: RequireKey(svc, log, limitPerKey(perSecond, burst, limitBody(SelectToolsets(endlessStream(sse))))),
+		sseHandler: RequireKey(svc, log, limitPerKey(limiter, limitBody(SelectToolsets(endlessStream(sse))))),
 	}
 }
 
@@ -139,12 +141,12 @@ func RequireKey(svc *billing.Service, log *slog.Logger, next http.Handler) http.
 			return
 		}
 		c, err := svc.Accounts.Authenticate(r.Context(), key)
-		switch billing.ErrorCode(err) {
+		switch kernel.ErrorCode(err) {
 		case "":
 			next.ServeHTTP(w, r.WithContext(billing.WithCaller(r.Context(), c)))
-		case billing.EUnauthorized:
-			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate", error="invalid_token", error_description="`+headerSafe(billing.ErrorMessage(err))+`"`)
-			msg := billing.ErrorMessage(err)
+		case kernel.EUnauthorized:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate", error="invalid_token", error_description="`+headerSafe(kernel.ErrorMessage(err))+`"`)
+			msg := kernel.ErrorMessage(err)
 			if !strings.Contains(msg, "keys create") {
 				msg += "; create a key with `tollgate keys create`"
 			}

@@ -37,7 +37,7 @@ func newService(t *testing.T) (*billing.Service, billing.Account) {
 
 // depsFor are the tools' services over svc's database, without webhooks.
 func depsFor(svc *billing.Service) tools.Deps {
-	return tools.Deps{Billing: svc, Profitability: profitability.New(svc.Pool(), svc, profitability.Options{})}
+	return tools.Deps{Billing: svc, Profitability: profitability.New(svc.Pool(), svc)}
 }
 
 func initialize(t *testing.T, ctx context.Context, c *client.Client) *mcpgo.InitializeResult {

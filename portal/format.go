@@ -16,7 +16,7 @@ type assets map[string]billing.Asset
 // money writes an amount for a person: the asset's symbol (or code after
 // it), thousands grouped, at least the asset's precision, exact beyond it up
 // to rating.DisplayPlaces more ("≈" when rounded).
-func (a assets) money(amount billing.Decimal, code string) string {
+func (a assets) money(amount rating.Decimal, code string) string {
 	as, ok := a[code]
 	if !ok {
 		as = billing.Asset{Code: code, Precision: 2}
@@ -39,7 +39,7 @@ func (a assets) money(amount billing.Decimal, code string) string {
 }
 
 // signed writes an amount with its sign, for a change to a balance.
-func (a assets) signed(amount billing.Decimal, code string) string {
+func (a assets) signed(amount rating.Decimal, code string) string {
 	if amount.IsPositive() {
 		return "+" + a.money(amount, code)
 	}
@@ -83,8 +83,8 @@ type chart struct {
 
 func spendChart(days []billing.DaySpend, a assets, code string) chart {
 	const w, h, top, bottom, left = 600.0, 160.0, 4.0, 1.0, 0.0
-	peak := billing.Zero
-	total := billing.Zero
+	peak := rating.Zero
+	total := rating.Zero
 	for _, d := range days {
 		total = total.Add(d.Amount)
 		if d.Amount.GreaterThan(peak) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 func parsePages() (map[string]*template.Template, error) {
@@ -166,14 +167,14 @@ func (s *Server) overview(w http.ResponseWriter, r *request) error {
 		p.Balances = append(p.Balances, balanceOf(b, c.assets, now))
 	}
 	if !seen {
-		p.Balances = append([]balanceView{balanceOf(billing.Balance{Asset: c.branding.Asset, Total: billing.Zero, Held: billing.Zero, Available: billing.Zero}, c.assets, now)}, p.Balances...)
+		p.Balances = append([]balanceView{balanceOf(billing.Balance{Asset: c.branding.Asset, Total: rating.Zero, Held: rating.Zero, Available: rating.Zero}, c.assets, now)}, p.Balances...)
 	}
 	days, err := s.svc.Portal.DailySpend(r.ctx, r.sess.Customer, c.branding.Asset, 31)
 	if err != nil {
 		return err
 	}
-	month := billing.Zero
-	start := billing.PeriodStart(now)
+	month := rating.Zero
+	start := rating.PeriodStart(now)
 	for _, d := range days {
 		if !d.Day.Before(start) {
 			month = month.Add(d.Amount)
@@ -367,7 +368,7 @@ func (n productNames) eventType(t string) string {
 // price's name (else its product's) and quantity.
 func usageRowOf(ev billing.Event, as assets, names productNames) usageRow {
 	row := usageRow{When: dateTime(ev.OccurredAt), Type: names.eventType(ev.EventType)}
-	totals := map[string]billing.Decimal{}
+	totals := map[string]rating.Decimal{}
 	var order, products []string
 	for _, f := range ev.Fees {
 		if n := names.byCode[f.ProductCode]; n != "" && !slices.Contains(products, n) {
@@ -380,7 +381,7 @@ func usageRowOf(ev billing.Event, as assets, names productNames) usageRow {
 		row.Fees = append(row.Fees, fmt.Sprintf("%s × %s: %s", f.Quantity.String(), name, as.money(f.Amount, f.Asset)))
 		if _, ok := totals[f.Asset]; !ok {
 			order = append(order, f.Asset)
-			totals[f.Asset] = billing.Zero
+			totals[f.Asset] = rating.Zero
 		}
 		totals[f.Asset] = totals[f.Asset].Add(f.Amount)
 	}
@@ -421,7 +422,7 @@ func (s *Server) usageCSV(w http.ResponseWriter, r *request) error {
 		for _, ev := range page.Items {
 			for _, fee := range ev.Fees {
 				_ = cw.Write([]string{ev.ID, ev.OccurredAt.UTC().Format(time.RFC3339), ev.EventType, fee.ProductCode, fee.PriceName,
-					fee.Quantity.String(), billing.FormatAmount(fee.Amount, fee.Precision), fee.Asset})
+					fee.Quantity.String(), rating.FormatAmount(fee.Amount, fee.Precision), fee.Asset})
 				rows++
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -48,7 +49,7 @@ func (e *dbEnv) customer(t *testing.T, ext string) billing.Customer {
 func (e *dbEnv) product(t *testing.T, code, name, eventType, price string) {
 	t.Helper()
 	_, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: code, Name: name, EventType: eventType,
-		Prices: []billing.Price{{Model: "per_unit", Asset: "USD", UnitAmount: billing.MustDecimal(price)}}})
+		Prices: []rating.Price{{Model: "per_unit", Asset: "USD", UnitAmount: rating.MustDecimal(price)}}})
 	if err != nil {
 		t.Fatalf("CreateProduct(%s) = %v", code, err)
 	}
@@ -57,7 +58,7 @@ func (e *dbEnv) product(t *testing.T, code, name, eventType, price string) {
 func (e *dbEnv) adjust(t *testing.T, id, customer string, kind billing.AdjustmentKind, amount, reason string) {
 	t.Helper()
 	_, err := e.svc.CreateAdjustment(e.ctx, billing.CreateAdjustmentInput{TransactionID: id, Kind: kind, Customer: customer,
-		Asset: "USD", Amount: billing.MustDecimal(amount), Reason: reason})
+		Asset: "USD", Amount: rating.MustDecimal(amount), Reason: reason})
 	if err != nil {
 		t.Fatalf("CreateAdjustment(%s) = %v", id, err)
 	}
@@ -222,7 +223,7 @@ func TestPortalLabels(t *testing.T) {
 	t.Parallel()
 	e := newDBEnv(t)
 	_, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "chat", Name: "Chat", EventType: "chat.completion",
-		Prices: []billing.Price{{Model: "per_unit", Asset: "USD", UnitAmount: billing.MustDecimal("1.50")}}}) // a price with no name
+		Prices: []rating.Price{{Model: "per_unit", Asset: "USD", UnitAmount: rating.MustDecimal("1.50")}}}) // a price with no name
 	if err != nil {
 		t.Fatal(err)
 	}

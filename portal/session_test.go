@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef")
@@ -74,7 +75,7 @@ func TestMoney(t *testing.T) {
 		{"1234567.5", "USD", "$1,234,567.50"}, {"-5", "USD", "−$5.00"}, {"0.004", "USD", "$0.004"},
 		{"1500", "credits", "1,500 credits"}, {"0.333333333", "USD", "≈$0.333333"},
 	} {
-		if got := as.money(billing.MustDecimal(tc.in), tc.code); got != tc.want {
+		if got := as.money(rating.MustDecimal(tc.in), tc.code); got != tc.want {
 			t.Errorf("money(%s %s) = %q, want %q", tc.in, tc.code, got, tc.want)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Top up.
@@ -64,9 +65,9 @@ func maskCard(c billing.SavedCard) string {
 
 // amountIn parses an amount typed by a person ("25", "25.00", "1,000")
 // and checks it against the platform's limits.
-func amountIn(raw string, set billing.PortalBranding, as assets, field string) (billing.Decimal, string) {
+func amountIn(raw string, set billing.PortalBranding, as assets, field string) (rating.Decimal, string) {
 	cur := payIn(set)
-	v, err := billing.ParseAmount(strings.ReplaceAll(strings.TrimSpace(raw), ",", ""))
+	v, err := rating.ParseAmount(strings.ReplaceAll(strings.TrimSpace(raw), ",", ""))
 	if err != nil || !v.IsPositive() {
 		return v, fmt.Sprintf("Enter the %s as a number, such as 25.", field)
 	}
@@ -208,9 +209,9 @@ func (s *Server) autoTopUpPage(r *request, c common) (autoTopUpPage, error) {
 	switch kernel.ErrorCode(err) {
 	case "":
 		p.Enabled = a.Enabled
-		p.Threshold, p.Amount = billing.FormatAmount(a.Threshold, a.Precision), billing.FormatAmount(a.Paid, a.PaidPrecision)
+		p.Threshold, p.Amount = rating.FormatAmount(a.Threshold, a.Precision), rating.FormatAmount(a.Paid, a.PaidPrecision)
 		if a.MonthlyCap != nil {
-			p.Cap = billing.FormatAmount(*a.MonthlyCap, a.PaidPrecision)
+			p.Cap = rating.FormatAmount(*a.MonthlyCap, a.PaidPrecision)
 		}
 	case kernel.ENotFound:
 	default:
@@ -286,12 +287,12 @@ func (s *Server) autoTopUpInput(r *request, c common, p autoTopUpPage) (billing.
 	if in.Paid, problem = amountIn(p.Amount, set, c.assets, "top-up amount"); problem != "" {
 		return in, problem
 	}
-	th, err := billing.ParseAmount(strings.ReplaceAll(strings.TrimSpace(p.Threshold), ",", ""))
+	th, err := rating.ParseAmount(strings.ReplaceAll(strings.TrimSpace(p.Threshold), ",", ""))
 	if err != nil || th.IsNegative() || th.GreaterThan(set.TopUpMax) {
 		return in, fmt.Sprintf("The balance to top up at must be a number between 0 and %s.", c.assets.money(set.TopUpMax, cur))
 	}
 	in.Threshold = th
-	capv, err := billing.ParseAmount(strings.ReplaceAll(strings.TrimSpace(p.Cap), ",", ""))
+	capv, err := rating.ParseAmount(strings.ReplaceAll(strings.TrimSpace(p.Cap), ",", ""))
 	if err != nil || capv.LessThan(in.Paid) || capv.GreaterThan(set.MonthlyCapMax) || !capv.Equal(capv.Truncate(c.assets[cur].Precision)) {
 		return in, fmt.Sprintf("The monthly limit must be at least one top-up (%s) and at most %s.", c.assets.money(in.Paid, cur), c.assets.money(set.MonthlyCapMax, cur))
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // BenchmarkProfitability times grouped profitability over one month of a
@@ -40,7 +41,7 @@ func BenchmarkProfitability(b *testing.B) {
 	pool := testdb.New(b)
 	now := func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
 	svc := billing.NewService(pool, billing.Options{Now: now})
-	prof := profitability.New(pool, svc, profitability.Options{Now: now})
+	prof := profitability.New(pool, svc)
 	acct, err := svc.Accounts.EnsureDefaultAccount(ctx)
 	if err != nil {
 		b.Fatal(err)
@@ -73,18 +74,18 @@ func BenchmarkProfitability(b *testing.B) {
 	for _, p := range []struct {
 		code, asset string
 		weight      int
-		price       billing.Price
+		price       rating.Price
 		amount      func(r *rand.Rand) string
 	}{
-		{"chat", "USD", 50, billing.Price{Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model"},
-			Rates: []billing.DimensionRate{{Values: map[string]string{"model": "*"}, Amount: dec("0.01")}}},
+		{"chat", "USD", 50, rating.Price{Model: rating.Dimensional, Asset: "USD", Dimensions: []string{"model"},
+			Rates: []rating.DimensionRate{{Values: map[string]string{"model": "*"}, Amount: dec("0.01")}}},
 			func(r *rand.Rand) string { return fmt.Sprintf("0.%04d", 10+r.IntN(900)) }},
 		{"images", "EUR", 20, perUnit("EUR", "0.04"), func(r *rand.Rand) string { return "0.04" }},
 		{"embed", "USD", 15, perUnit("USD", "0.0001"), func(r *rand.Rand) string { return fmt.Sprintf("0.%04d", r.IntN(20)) }},
 		{"agent", "credits", 10, perUnit("credits", "25"), func(r *rand.Rand) string { return strconv.Itoa(5 + r.IntN(60)) }},
 		{"voice", "USD", 5, perUnit("USD", "0.06"), func(r *rand.Rand) string { return fmt.Sprintf("0.%02d", 1+r.IntN(30)) }},
 	} {
-		v, _, err := svc.Catalog.CreateProduct(bctx, billing.CreateProductInput{Code: p.code, EventType: p.code, Prices: []billing.Price{p.price}})
+		v, _, err := svc.Catalog.CreateProduct(bctx, billing.CreateProductInput{Code: p.code, EventType: p.code, Prices: []rating.Price{p.price}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -227,7 +228,7 @@ var decimalOne = dec("1")
 
 type benchFee struct {
 	event, customer, product, asset string
-	amount                          billing.Decimal
+	amount                          rating.Decimal
 	version                         int32
 	at                              time.Time
 }

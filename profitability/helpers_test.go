@@ -12,7 +12,9 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -51,14 +53,14 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("EnsureDefaultAccount = %v", err)
 	}
 	ctx := billing.WithCaller(context.Background(), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
-	prof := profitability.New(pool, svc, profitability.Options{Now: clk.Now})
+	prof := profitability.New(pool, svc)
 	return &env{svc: svc, prof: prof, clock: clk, ctx: ctx}
 }
 
 // decimalEqual compares decimals by value (0.5 equals 0.50).
-var decimalEqual = cmp.Comparer(func(a, b billing.Decimal) bool { return a.Equal(b) })
+var decimalEqual = cmp.Comparer(func(a, b rating.Decimal) bool { return a.Equal(b) })
 
-func dec(s string) billing.Decimal { return decimal.RequireFromString(s) }
+func dec(s string) rating.Decimal { return decimal.RequireFromString(s) }
 
 func (e *env) customer(t *testing.T, ext string) billing.Customer {
 	t.Helper()
@@ -112,7 +114,7 @@ func (e *env) rate(t *testing.T, asset, currency, rate string, at time.Time) {
 	}
 }
 
-func (e *env) product(t *testing.T, code, eventType string, prices ...billing.Price) billing.ProductView {
+func (e *env) product(t *testing.T, code, eventType string, prices ...rating.Price) billing.ProductView {
 	t.Helper()
 	v, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: code, Name: code, EventType: eventType, Prices: prices})
 	if err != nil {
@@ -121,8 +123,8 @@ func (e *env) product(t *testing.T, code, eventType string, prices ...billing.Pr
 	return v
 }
 
-func perUnit(asset, amount string) billing.Price {
-	return billing.Price{Name: "per unit", Model: billing.PerUnit, Asset: asset, UnitAmount: dec(amount)}
+func perUnit(asset, amount string) rating.Price {
+	return rating.Price{Name: "per unit", Model: rating.PerUnit, Asset: asset, UnitAmount: dec(amount)}
 }
 
 func data(kv ...any) map[string]any {
@@ -146,7 +148,7 @@ func (e *env) record(t *testing.T, in billing.UsageEventInput) billing.Event {
 	return ev
 }
 
-func wantDec(t *testing.T, what string, got billing.Decimal, want string) {
+func wantDec(t *testing.T, what string, got rating.Decimal, want string) {
 	t.Helper()
 	if !got.Equal(dec(want)) {
 		t.Errorf("%s = %s, want %s", what, got, want)
@@ -155,7 +157,7 @@ func wantDec(t *testing.T, what string, got billing.Decimal, want string) {
 
 func wantCode(t *testing.T, what string, err error, code string) {
 	t.Helper()
-	if got := billing.ErrorCode(err); got != code {
+	if got := kernel.ErrorCode(err); got != code {
 		t.Fatalf("%s error = %v (code %q), want code %q", what, err, got, code)
 	}
 }

@@ -767,7 +767,7 @@ type datedRate struct {
 // at returns the rate from asset into the book's currency in force at t.
 func (b *rateBook) at(asset string, t time.Time) (rating.Decimal, bool) {
 	if asset == b.currency {
-		return decimalOne, true
+		return rating.One, true
 	}
 	rs := b.rates[asset]
 	i := sort.Search(len(rs), func(i int) bool { return rs[i].at.After(t) })

@@ -11,7 +11,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 var (
@@ -21,8 +23,8 @@ var (
 	dec1 = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 )
 
-func usd(amount string) []billing.Cost {
-	return []billing.Cost{{Vendor: "openai", Amount: dec(amount), Currency: "USD"}}
+func usd(amount string) []rating.Cost {
+	return []rating.Cost{{Vendor: "openai", Amount: dec(amount), Currency: "USD"}}
 }
 
 // setClock moves the test clock to at (backwards too).
@@ -61,7 +63,7 @@ type wantM struct {
 
 func checkMetrics(t *testing.T, what string, got profitability.Metrics, want wantM) {
 	t.Helper()
-	opt := func(d *billing.Decimal) string {
+	opt := func(d *rating.Decimal) string {
 		if d == nil {
 			return ""
 		}
@@ -85,8 +87,8 @@ func rulesEnv(t *testing.T) *env {
 	e.rate(t, "EUR", "USD", "1.10", oct1)
 	e.rate(t, "EUR", "USD", "1.20", nov2)
 	e.rate(t, "credits", "USD", "0.01", oct1)
-	e.product(t, "chat", "chat", billing.Price{Name: "by model", Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model"},
-		Rates: []billing.DimensionRate{{Values: map[string]string{"model": "gpt"}, Amount: dec("0.10")},
+	e.product(t, "chat", "chat", rating.Price{Name: "by model", Model: rating.Dimensional, Asset: "USD", Dimensions: []string{"model"},
+		Rates: []rating.DimensionRate{{Values: map[string]string{"model": "gpt"}, Amount: dec("0.10")},
 			{Values: map[string]string{"model": "claude"}, Amount: dec("0.30")}, {Values: map[string]string{"model": "*"}, Amount: dec("0.20")}}})
 	e.product(t, "images", "image", perUnit("EUR", "1.00"))
 	e.product(t, "agent", "agent", perUnit("credits", "50"))
@@ -103,17 +105,17 @@ func rulesEnv(t *testing.T) *env {
 
 	e.record(t, billing.UsageEventInput{ID: "c1", Customer: "u1", EventType: "chat", Data: data("model", "gpt"), Costs: usd("0.04")})
 	e.record(t, billing.UsageEventInput{ID: "c2", Customer: "u2", EventType: "chat", Data: data("model", "claude"),
-		Costs: []billing.Cost{{Vendor: "anthropic", Amount: dec("0.12"), Currency: "USD"}}})
+		Costs: []rating.Cost{{Vendor: "anthropic", Amount: dec("0.12"), Currency: "USD"}}})
 	e.record(t, billing.UsageEventInput{ID: "c3", Customer: "u4", EventType: "chat", Data: data("model", "mistral")})
-	e.record(t, billing.UsageEventInput{ID: "i1", Customer: "eu", EventType: "image", Costs: []billing.Cost{{Vendor: "replicate", Amount: dec("0.50"), Currency: "EUR"}}})
+	e.record(t, billing.UsageEventInput{ID: "i1", Customer: "eu", EventType: "image", Costs: []rating.Cost{{Vendor: "replicate", Amount: dec("0.50"), Currency: "EUR"}}})
 	e.record(t, billing.UsageEventInput{ID: "a1", Customer: "u3", EventType: "agent", Costs: usd("0.30")})
 	e.record(t, billing.UsageEventInput{ID: "c4", Customer: "u1", EventType: "chat", Data: data("model", "gpt"),
-		Costs: []billing.Cost{{Vendor: "openai", Amount: dec("0.05"), Currency: "GBP"}}})
+		Costs: []rating.Cost{{Vendor: "openai", Amount: dec("0.05"), Currency: "GBP"}}})
 	e.record(t, billing.UsageEventInput{ID: "l1", Customer: "u1", EventType: "chat", Data: data("model", "gpt"), Costs: usd("0.03"),
 		OccurredAt: time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC)})
 	e.setClock(time.Date(2026, 11, 2, 14, 0, 0, 0, time.UTC))
 	e.record(t, billing.UsageEventInput{ID: "i2", Customer: "eu", EventType: "image", OccurredAt: time.Date(2026, 11, 2, 13, 0, 0, 0, time.UTC),
-		Costs: []billing.Cost{{Vendor: "replicate", Amount: dec("0.50"), Currency: "EUR"}}})
+		Costs: []rating.Cost{{Vendor: "replicate", Amount: dec("0.50"), Currency: "EUR"}}})
 	return e
 }
 
@@ -196,7 +198,7 @@ func TestProfitabilityRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantDec(t, "i2 cost rate", *ep.Costs[0].Rate, "1.20")
-		if _, err := e.prof.GetEventProfitability(e.ctx, "nope"); billing.ErrorCode(err) != billing.ENotFound {
+		if _, err := e.prof.GetEventProfitability(e.ctx, "nope"); kernel.ErrorCode(err) != kernel.ENotFound {
 			t.Errorf("GetEventProfitability(nope) = %v, want not found", err)
 		}
 	})
@@ -326,10 +328,10 @@ func randomEnv(t *testing.T, seed uint64, n int) *env {
 		t.Fatal(err)
 	}
 	upTo := dec("40")
-	e.product(t, "chat", "chat", billing.Price{Name: "tokens", Model: billing.Tiered, Asset: "USD", Field: "tokens", TierMode: billing.TierGraduated,
-		Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("0.013"), FlatAmount: dec("0.10")}, {UnitAmount: dec("0.007")}}},
-		billing.Price{Name: "model", Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model"},
-			Rates: []billing.DimensionRate{{Values: map[string]string{"model": "big"}, Amount: dec("0.05")}, {Values: map[string]string{"model": "*"}, Amount: dec("0.01")}}})
+	e.product(t, "chat", "chat", rating.Price{Name: "tokens", Model: rating.Tiered, Asset: "USD", Field: "tokens", TierMode: rating.TierGraduated,
+		Tiers: []rating.Tier{{UpTo: &upTo, UnitAmount: dec("0.013"), FlatAmount: dec("0.10")}, {UnitAmount: dec("0.007")}}},
+		rating.Price{Name: "model", Model: rating.Dimensional, Asset: "USD", Dimensions: []string{"model"},
+			Rates: []rating.DimensionRate{{Values: map[string]string{"model": "big"}, Amount: dec("0.05")}, {Values: map[string]string{"model": "*"}, Amount: dec("0.01")}}})
 	e.product(t, "images", "image", perUnit("EUR", "0.37"))
 	e.product(t, "agent", "agent", perUnit("credits", "3.33"))
 	customers := []string{"a", "b", "c", "d", "e"}
@@ -349,8 +351,8 @@ func randomEnv(t *testing.T, seed uint64, n int) *env {
 		now := oct1.Add(time.Duration(float64(61*24*time.Hour) * float64(i) / float64(n)))
 		e.setClock(now)
 		if i == n/3 || i == 2*n/3 {
-			v, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat", Prices: []billing.Price{
-				{Name: "tokens", Model: billing.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec(fmt.Sprint(11 + i%7))}}})
+			v, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "chat", Prices: []rating.Price{
+				{Name: "tokens", Model: rating.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec(fmt.Sprint(11 + i%7))}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -380,11 +382,11 @@ func randomEnv(t *testing.T, seed uint64, n int) *env {
 		switch rng.IntN(5) {
 		case 0: // unknown
 		case 1:
-			in.Costs = []billing.Cost{{Vendor: "v", Amount: dec(fmt.Sprintf("0.%03d", rng.IntN(1000))), Currency: "EUR"}}
+			in.Costs = []rating.Cost{{Vendor: "v", Amount: dec(fmt.Sprintf("0.%03d", rng.IntN(1000))), Currency: "EUR"}}
 		case 2:
-			in.Costs = []billing.Cost{{Vendor: "v", Amount: dec("0.01"), Currency: "USD"}, {Vendor: "w", Amount: dec("0.02"), Currency: "credits"}}
+			in.Costs = []rating.Cost{{Vendor: "v", Amount: dec("0.01"), Currency: "USD"}, {Vendor: "w", Amount: dec("0.02"), Currency: "credits"}}
 		case 3:
-			in.Costs = []billing.Cost{}
+			in.Costs = []rating.Cost{}
 		default:
 			in.Costs = usd(fmt.Sprintf("0.%04d", rng.IntN(10000)))
 		}
@@ -427,7 +429,7 @@ func TestProfitabilityEqualsRecompute(t *testing.T) {
 func TestProfitabilityWhileRecording(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.product(t, "chat", "chat", billing.Price{Name: "tokens", Model: billing.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec("0.02")})
+	e.product(t, "chat", "chat", rating.Price{Name: "tokens", Model: rating.PerVolume, Asset: "USD", Field: "tokens", BlockSize: dec("1000"), BlockAmount: dec("0.02")})
 	const writers, each = 6, 40
 	for w := range writers {
 		e.customer(t, fmt.Sprintf("u%d", w))
@@ -503,35 +505,35 @@ func TestProfitabilityInvalid(t *testing.T) {
 		code  string
 		field string
 	}{
-		{"ErrNotMidnight", profitability.Input{From: t0, To: dec1}, billing.EInvalid, "from"},
-		{"ErrEmptyRange", profitability.Input{From: dec1, To: nov1}, billing.EInvalid, "from"},
-		{"ErrGroupKey", profitability.Input{GroupBy: []string{"colour"}}, billing.EInvalid, "group_by[0]"},
-		{"ErrTwoTimeKeys", profitability.Input{GroupBy: []string{"day", "month"}}, billing.EInvalid, "group_by"},
-		{"ErrRepeatedKey", profitability.Input{GroupBy: []string{"customer", "customer"}}, billing.EInvalid, "group_by[1]"},
-		{"ErrUnknownDimension", profitability.Input{GroupBy: []string{"dimension:region"}}, billing.EInvalid, "group_by"},
-		{"ErrUnknownDimensionFilter", profitability.Input{Filters: profitability.Filters{Dimensions: map[string]string{"region": "eu"}}}, billing.EInvalid, "filters.dimensions"},
-		{"ErrSort", profitability.Input{Sort: "profit"}, billing.EInvalid, "sort"},
-		{"ErrOrder", profitability.Input{Order: "up"}, billing.EInvalid, "order"},
-		{"ErrLimit", profitability.Input{Limit: 1001}, billing.EInvalid, "limit"},
-		{"ErrCursor", profitability.Input{Cursor: "pc_nope"}, billing.EInvalid, "cursor"},
-		{"ErrCustomer", profitability.Input{Filters: profitability.Filters{Customer: "nobody"}}, billing.ENotFound, "customer"},
-		{"ErrProduct", profitability.Input{Filters: profitability.Filters{Product: "nothing"}}, billing.ENotFound, "product"},
+		{"ErrNotMidnight", profitability.Input{From: t0, To: dec1}, kernel.EInvalid, "from"},
+		{"ErrEmptyRange", profitability.Input{From: dec1, To: nov1}, kernel.EInvalid, "from"},
+		{"ErrGroupKey", profitability.Input{GroupBy: []string{"colour"}}, kernel.EInvalid, "group_by[0]"},
+		{"ErrTwoTimeKeys", profitability.Input{GroupBy: []string{"day", "month"}}, kernel.EInvalid, "group_by"},
+		{"ErrRepeatedKey", profitability.Input{GroupBy: []string{"customer", "customer"}}, kernel.EInvalid, "group_by[1]"},
+		{"ErrUnknownDimension", profitability.Input{GroupBy: []string{"dimension:region"}}, kernel.EInvalid, "group_by"},
+		{"ErrUnknownDimensionFilter", profitability.Input{Filters: profitability.Filters{Dimensions: map[string]string{"region": "eu"}}}, kernel.EInvalid, "filters.dimensions"},
+		{"ErrSort", profitability.Input{Sort: "profit"}, kernel.EInvalid, "sort"},
+		{"ErrOrder", profitability.Input{Order: "up"}, kernel.EInvalid, "order"},
+		{"ErrLimit", profitability.Input{Limit: 1001}, kernel.EInvalid, "limit"},
+		{"ErrCursor", profitability.Input{Cursor: "pc_nope"}, kernel.EInvalid, "cursor"},
+		{"ErrCustomer", profitability.Input{Filters: profitability.Filters{Customer: "nobody"}}, kernel.ENotFound, "customer"},
+		{"ErrProduct", profitability.Input{Filters: profitability.Filters{Product: "nothing"}}, kernel.ENotFound, "product"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.prof.Profitability(e.ctx, tt.in)
-			if billing.ErrorCode(err) != tt.code || billing.ErrorField(err) != tt.field {
-				t.Errorf("Profitability(%+v) = %v (code %s, field %s), want code %s on %s", tt.in, err, billing.ErrorCode(err), billing.ErrorField(err), tt.code, tt.field)
+			if kernel.ErrorCode(err) != tt.code || kernel.ErrorField(err) != tt.field {
+				t.Errorf("Profitability(%+v) = %v (code %s, field %s), want code %s on %s", tt.in, err, kernel.ErrorCode(err), kernel.ErrorField(err), tt.code, tt.field)
 			}
 		})
 	}
 	t.Run("ErrCursorOfAnotherQuery", func(t *testing.T) {
 		r := e.profit(t, profitability.Input{From: oct1, To: dec1, GroupBy: []string{"customer"}, Limit: 1})
 		_, err := e.prof.Profitability(e.ctx, profitability.Input{From: oct1, To: dec1, GroupBy: []string{"product"}, Limit: 1, Cursor: r.NextCursor})
-		wantCode(t, "cursor of another query", err, billing.EInvalid)
+		wantCode(t, "cursor of another query", err, kernel.EInvalid)
 	})
 	t.Run("ErrDimensionKey", func(t *testing.T) {
 		_, err := e.prof.SetProfitabilityDimensions(e.ctx, []string{"ok", "not ok"})
-		wantCode(t, "SetProfitabilityDimensions(not ok)", err, billing.EInvalid)
+		wantCode(t, "SetProfitabilityDimensions(not ok)", err, kernel.EInvalid)
 	})
 	t.Run("DefaultRange", func(t *testing.T) {
 		r := e.profit(t, profitability.Input{})
@@ -546,10 +548,10 @@ func TestSimulateRepricing(t *testing.T) {
 	e := newEnv(t)
 	upTo := dec("1000")
 	e.product(t, "llm", "llm",
-		billing.Price{Name: "tokens", Model: billing.Tiered, Asset: "USD", Field: "tokens", TierMode: billing.TierGraduated,
-			Tiers: []billing.Tier{{UpTo: &upTo, UnitAmount: dec("0.002"), FlatAmount: dec("0.50")}, {UnitAmount: dec("0.001")}}},
-		billing.Price{Name: "model", Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model"},
-			Rates: []billing.DimensionRate{{Values: map[string]string{"model": "big"}, Amount: dec("0.05")}, {Values: map[string]string{"model": "*"}, Amount: dec("0.01")}}})
+		rating.Price{Name: "tokens", Model: rating.Tiered, Asset: "USD", Field: "tokens", TierMode: rating.TierGraduated,
+			Tiers: []rating.Tier{{UpTo: &upTo, UnitAmount: dec("0.002"), FlatAmount: dec("0.50")}, {UnitAmount: dec("0.001")}}},
+		rating.Price{Name: "model", Model: rating.Dimensional, Asset: "USD", Dimensions: []string{"model"},
+			Rates: []rating.DimensionRate{{Values: map[string]string{"model": "big"}, Amount: dec("0.05")}, {Values: map[string]string{"model": "*"}, Amount: dec("0.01")}}})
 	e.customer(t, "u1")
 	e.customer(t, "u2")
 	e.adjust(t, billing.CreateAdjustmentInput{TransactionID: "t1", Kind: billing.AdjustTopUp, Customer: "u1", Asset: "USD", Amount: dec("3.00")})
@@ -616,7 +618,7 @@ func TestSimulateRepricing(t *testing.T) {
 	})
 
 	t.Run("NewPrice", func(t *testing.T) {
-		v2, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "llm", KeepDefault: true, Prices: []billing.Price{perUnit("USD", "0.20")}})
+		v2, err := e.svc.Catalog.CreateProductVersion(e.ctx, billing.CreateVersionInput{Product: "llm", KeepDefault: true, Prices: []rating.Price{perUnit("USD", "0.20")}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -626,7 +628,7 @@ func TestSimulateRepricing(t *testing.T) {
 		}
 		for _, in := range []profitability.RepricingInput{
 			{Product: "llm", Version: v2.Version, From: nov1, To: dec1, GroupBy: []string{"customer"}},
-			{Product: "llm", Prices: []billing.Price{perUnit("USD", "0.20")}, From: nov1, To: dec1, GroupBy: []string{"customer"}},
+			{Product: "llm", Prices: []rating.Price{perUnit("USD", "0.20")}, From: nov1, To: dec1, GroupBy: []string{"customer"}},
 		} {
 			r, err := e.prof.SimulateRepricing(e.ctx, in)
 			if err != nil {
@@ -646,8 +648,8 @@ func TestSimulateRepricing(t *testing.T) {
 	})
 
 	t.Run("Unrated", func(t *testing.T) {
-		r, err := e.prof.SimulateRepricing(e.ctx, profitability.RepricingInput{Product: "llm", From: oct1, To: dec1, Prices: []billing.Price{
-			{Model: billing.Dimensional, Asset: "USD", Dimensions: []string{"model"}, Rates: []billing.DimensionRate{{Values: map[string]string{"model": "big"}, Amount: dec("1")}}}}})
+		r, err := e.prof.SimulateRepricing(e.ctx, profitability.RepricingInput{Product: "llm", From: oct1, To: dec1, Prices: []rating.Price{
+			{Model: rating.Dimensional, Asset: "USD", Dimensions: []string{"model"}, Rates: []rating.DimensionRate{{Values: map[string]string{"model": "big"}, Amount: dec("1")}}}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -682,18 +684,18 @@ func TestSimulateRepricing(t *testing.T) {
 			code  string
 			field string
 		}{
-			{"ErrNoPrices", profitability.RepricingInput{Product: "llm"}, billing.EInvalid, "version"},
-			{"ErrBoth", profitability.RepricingInput{Product: "llm", Version: 1, Prices: []billing.Price{perUnit("USD", "1")}}, billing.EInvalid, "version"},
-			{"ErrNoVersion", profitability.RepricingInput{Product: "llm", Version: 9}, billing.EInvalid, "version"},
-			{"ErrBadDraft", profitability.RepricingInput{Product: "llm", Prices: []billing.Price{perUnit("XYZ", "1")}}, billing.EInvalid, "prices[0].asset"},
-			{"ErrProduct", profitability.RepricingInput{Product: "none", Version: 1}, billing.ENotFound, "product"},
-			{"ErrGroupByProduct", profitability.RepricingInput{Product: "llm", Version: 1, GroupBy: []string{"product"}}, billing.EInvalid, "group_by[0]"},
-			{"ErrFilterProduct", profitability.RepricingInput{Product: "llm", Version: 1, Filters: profitability.Filters{Product: "llm"}}, billing.EInvalid, "filters"},
+			{"ErrNoPrices", profitability.RepricingInput{Product: "llm"}, kernel.EInvalid, "version"},
+			{"ErrBoth", profitability.RepricingInput{Product: "llm", Version: 1, Prices: []rating.Price{perUnit("USD", "1")}}, kernel.EInvalid, "version"},
+			{"ErrNoVersion", profitability.RepricingInput{Product: "llm", Version: 9}, kernel.EInvalid, "version"},
+			{"ErrBadDraft", profitability.RepricingInput{Product: "llm", Prices: []rating.Price{perUnit("XYZ", "1")}}, kernel.EInvalid, "prices[0].asset"},
+			{"ErrProduct", profitability.RepricingInput{Product: "none", Version: 1}, kernel.ENotFound, "product"},
+			{"ErrGroupByProduct", profitability.RepricingInput{Product: "llm", Version: 1, GroupBy: []string{"product"}}, kernel.EInvalid, "group_by[0]"},
+			{"ErrFilterProduct", profitability.RepricingInput{Product: "llm", Version: 1, Filters: profitability.Filters{Product: "llm"}}, kernel.EInvalid, "filters"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				_, err := e.prof.SimulateRepricing(e.ctx, tt.in)
-				if billing.ErrorCode(err) != tt.code || billing.ErrorField(err) != tt.field {
-					t.Errorf("SimulateRepricing(%+v) = %v (code %s, field %s), want code %s on %s", tt.in, err, billing.ErrorCode(err), billing.ErrorField(err), tt.code, tt.field)
+				if kernel.ErrorCode(err) != tt.code || kernel.ErrorField(err) != tt.field {
+					t.Errorf("SimulateRepricing(%+v) = %v (code %s, field %s), want code %s on %s", tt.in, err, kernel.ErrorCode(err), kernel.ErrorField(err), tt.code, tt.field)
 				}
 			})
 		}

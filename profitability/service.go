@@ -9,16 +9,11 @@
 package profitability
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"sort"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/rating"
@@ -43,30 +38,16 @@ type Lookup struct {
 type Service struct {
 	pool   *pgxpool.Pool
 	lookup Lookup
-	now    func() time.Time
-}
-
-// Options tune a Service; the zero value is valid.
-type Options struct {
-	// Now is the clock; nil means time.Now. Tests pass the clock they give
-	// billing.
-	Now func() time.Time
+	clock  func() time.Time // billing's: one "now" per operation, UTC, to the microsecond
 }
 
 // New returns a Service over the database billing migrated, reading
-// references through svc, the billing service over the same pool. The pool
-// must have been configured with billing.ConfigurePool.
-func New(pool *pgxpool.Pool, svc *billing.Service, opts Options) *Service {
-	s := &Service{pool: pool, lookup: Lookup{Customers: svc, Catalog: svc.Catalog}, now: opts.Now}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	return s
+// references through svc, the billing service over the same pool, and
+// keeping its clock. The pool must have been configured with
+// billing.ConfigurePool.
+func New(pool *pgxpool.Pool, svc *billing.Service) *Service {
+	return &Service{pool: pool, lookup: Lookup{Customers: svc, Catalog: svc.Catalog}, clock: svc.Now}
 }
-
-// clock returns the one "now" of an operation, in UTC and at the microsecond
-// precision PostgreSQL keeps (billing's rule).
-func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // precisions maps the caller's asset codes to their decimal places.
 func (s *Service) precisions(ctx context.Context) (map[string]int32, error) {
@@ -79,45 +60,6 @@ func (s *Service) precisions(ctx context.Context) (map[string]int32, error) {
 		m[a.Code] = a.Precision
 	}
 	return m, nil
-}
-
-// dbtx is what both a pool and a transaction offer.
-type dbtx interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-var decimalOne = decimal.NewFromInt(1)
-
-// costRow is an element of events.costs as billing stores it.
-type costRow struct {
-	Vendor   string         `json:"vendor"`
-	Amount   rating.Decimal `json:"amount"`
-	Currency string         `json:"currency"`
-}
-
-// decodeEvent reads events.data (numbers kept as json.Number, as rating
-// reads them) and events.costs (nil: unknown) as billing wrote them.
-func decodeEvent(data, costs []byte) (map[string]any, []rating.Cost, error) {
-	m := map[string]any{}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		return nil, nil, err
-	}
-	if costs == nil {
-		return m, nil, nil
-	}
-	var rows []costRow
-	if err := json.Unmarshal(costs, &rows); err != nil {
-		return nil, nil, err
-	}
-	out := make([]rating.Cost, len(rows))
-	for i, r := range rows {
-		out[i] = rating.Cost{Vendor: r.Vendor, Amount: r.Amount, Currency: r.Currency}
-	}
-	return m, out, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

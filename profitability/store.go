@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/profitability/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/rating"
 )
@@ -44,13 +45,13 @@ type rollupInterval struct {
 	from, to time.Time
 }
 
-func reportingCurrency(ctx context.Context, db dbtx, c billing.Caller) (string, error) {
+func reportingCurrency(ctx context.Context, db billing.DBTX, c billing.Caller) (string, error) {
 	return queries.ReportingCurrency(ctx, on(db), c.AccountID)
 }
 
 // effectiveDimensions returns the account's own dimension keys and those of
 // every dimensional price in its catalog, sorted.
-func effectiveDimensions(ctx context.Context, db dbtx, c billing.Caller) ([]string, error) {
+func effectiveDimensions(ctx context.Context, db billing.DBTX, c billing.Caller) ([]string, error) {
 	keys, err := queries.CatalogDimensions(ctx, on(db), dbsqlc.CatalogDimensionsParams{AccountID: c.AccountID, Mode: string(c.Mode)})
 	if keys == nil {
 		keys = []string{}
@@ -66,7 +67,7 @@ func replaceDimensions(ctx context.Context, tx pgx.Tx, c billing.Caller, keys []
 }
 
 // loadRateBook reads every rate into currency.
-func loadRateBook(ctx context.Context, db dbtx, c billing.Caller, currency string) (*rateBook, error) {
+func loadRateBook(ctx context.Context, db billing.DBTX, c billing.Caller, currency string) (*rateBook, error) {
 	rows, err := queries.RateBook(ctx, on(db), dbsqlc.RateBookParams{AccountID: c.AccountID, Mode: string(c.Mode), Currency: currency})
 	if err != nil {
 		return nil, err
@@ -96,7 +97,7 @@ const (
 // scanEvents reads the selected events in seq order, a batch at a time, with
 // their fees and the wallet entries of the usage transactions that debited
 // them, and hands each batch to fn.
-func scanEvents(ctx context.Context, db dbtx, c billing.Caller, dims []string, sel eventSelector, fn func([]*rawEvent, map[string][]rawPiece) error) error {
+func scanEvents(ctx context.Context, db billing.DBTX, c billing.Caller, dims []string, sel eventSelector, fn func([]*rawEvent, map[string][]rawPiece) error) error {
 	var after int64
 	for {
 		evs, err := loadEventBatch(ctx, db, c, dims, sel, after)
@@ -122,7 +123,7 @@ func scanEvents(ctx context.Context, db dbtx, c billing.Caller, dims []string, s
 
 // loadEventBatch reads up to foldBatch selected events after seq after, with
 // the values of the dimension keys dims.
-func loadEventBatch(ctx context.Context, db dbtx, c billing.Caller, dims []string, sel eventSelector, after int64) ([]*rawEvent, error) {
+func loadEventBatch(ctx context.Context, db billing.DBTX, c billing.Caller, dims []string, sel eventSelector, after int64) ([]*rawEvent, error) {
 	var rows []dbsqlc.NewEventsRow
 	var err error
 	// Each selection's rows have the same columns: converted to NewEvents'.
@@ -146,7 +147,7 @@ func loadEventBatch(ctx context.Context, db dbtx, c billing.Caller, dims []strin
 	evs := make([]*rawEvent, 0, len(rows))
 	for _, r := range rows {
 		ev := &rawEvent{seq: *r.Seq, id: r.ID, customerID: r.CustomerID, eventType: r.EventType, occurredAt: r.OccurredAt}
-		m, cs, err := decodeEvent(r.Dims, r.Costs)
+		m, cs, err := billing.DecodeEvent(r.Dims, r.Costs)
 		if err != nil {
 			return nil, fmt.Errorf("decode event %s: %w", ev.id, err)
 		}
@@ -171,7 +172,7 @@ func convertRows[R dbsqlc.RefoldEventsRow | dbsqlc.RangeEventsRow | dbsqlc.OneEv
 }
 
 // attachFees loads the events' fees and the wallet entries that paid them.
-func attachFees(ctx context.Context, db dbtx, c billing.Caller, evs []*rawEvent) (map[string][]rawPiece, error) {
+func attachFees(ctx context.Context, db billing.DBTX, c billing.Caller, evs []*rawEvent) (map[string][]rawPiece, error) {
 	ids := make([]string, len(evs))
 	byID := make(map[string]*rawEvent, len(evs))
 	for i, ev := range evs {
@@ -529,7 +530,7 @@ func upsertRollups(ctx context.Context, tx pgx.Tx, c billing.Caller, agg map[rol
 
 func loadFoldState(ctx context.Context, tx pgx.Tx, c billing.Caller) (foldState, bool, error) {
 	r, err := queries.GetFoldState(ctx, on(tx), dbsqlc.GetFoldStateParams{AccountID: c.AccountID, Mode: string(c.Mode)})
-	if billing.ErrorCode(err) == billing.ENotFound {
+	if kernel.ErrorCode(err) == kernel.ENotFound {
 		return foldState{}, false, nil
 	}
 	st := foldState{currency: r.Currency, dims: r.Dimensions, foldedThrough: r.FoldedThrough, horizonSeq: r.HorizonSeq,
@@ -589,7 +590,7 @@ func markRatesSeen(ctx context.Context, tx pgx.Tx, c billing.Caller, rb *rateBoo
 }
 
 // queryRollups sums the rollup rows of a query per group.
-func queryRollups(ctx context.Context, db dbtx, c billing.Caller, q profitQuery) ([]groupRow, error) {
+func queryRollups(ctx context.Context, db billing.DBTX, c billing.Caller, q profitQuery) ([]groupRow, error) {
 	args := []any{c.AccountID, c.Mode}
 	arg := func(v any) string {
 		args = append(args, v)
@@ -673,7 +674,7 @@ func queryRollups(ctx context.Context, db dbtx, c billing.Caller, q profitQuery)
 }
 
 // profitLabels maps customer ids to external ids and product ids to codes.
-func profitLabels(ctx context.Context, db dbtx, c billing.Caller, customerIDs, productIDs []string) (map[string]string, error) {
+func profitLabels(ctx context.Context, db billing.DBTX, c billing.Caller, customerIDs, productIDs []string) (map[string]string, error) {
 	labels := map[string]string{}
 	if len(customerIDs) > 0 {
 		rows, err := queries.CustomerLabels(ctx, on(db), dbsqlc.CustomerLabelsParams{AccountID: c.AccountID, Mode: string(c.Mode), Ids: customerIDs})
@@ -698,7 +699,7 @@ func profitLabels(ctx context.Context, db dbtx, c billing.Caller, customerIDs, p
 
 // scanProductEvents streams, in seq order, the events of [from, to) that a
 // product charged, with their full data and the product's fees and version.
-func scanProductEvents(ctx context.Context, db dbtx, c billing.Caller, productID, customerID string, from, to time.Time,
+func scanProductEvents(ctx context.Context, db billing.DBTX, c billing.Caller, productID, customerID string, from, to time.Time,
 	fn func(ev *rawEvent, data map[string]any, version int) error) error {
 	rows, err := queries.ProductEvents(ctx, on(db), dbsqlc.ProductEventsParams{AccountID: c.AccountID, Mode: string(c.Mode), ProductID: productID,
 		FromAt: from, ToAt: to, CustomerID: customerID})
@@ -707,7 +708,7 @@ func scanProductEvents(ctx context.Context, db dbtx, c billing.Caller, productID
 	}
 	for _, r := range rows {
 		ev := &rawEvent{seq: *r.Seq, id: r.ID, customerID: r.CustomerID, eventType: r.EventType, occurredAt: r.OccurredAt}
-		data, cs, err := decodeEvent(r.Data, r.Costs)
+		data, cs, err := billing.DecodeEvent(r.Data, r.Costs)
 		if err != nil {
 			return fmt.Errorf("decode event %s: %w", ev.id, err)
 		}

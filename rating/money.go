@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
 	"github.com/tollgatehq/tollgate/kernel"
 )
 
@@ -171,6 +172,9 @@ func CheckWholeUnits(field string, amount Decimal, asset string, precision int32
 
 // Zero is the decimal zero.
 var Zero = decimal.Zero
+
+// One is the decimal one: an exchange rate to itself, a whole part.
+var One = decimal.NewFromInt(1)
 
 // MustDecimal parses a decimal literal; it panics on a malformed one, so use it
 // only for constants.

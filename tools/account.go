@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -16,7 +17,7 @@ func Whoami(d Deps) Tool {
 		func(ctx context.Context, _ wire.WhoamiArgs) (wire.WhoamiResult, error) {
 			c, ok := billing.CallerFrom(ctx)
 			if !ok {
-				return wire.WhoamiResult{}, billing.Errorf(billing.EUnauthorized, "not connected to an account: set TOLLGATE_API_KEY for `tollgate mcp`, or send Authorization: Bearer <key> over HTTP")
+				return wire.WhoamiResult{}, kernel.Errorf(kernel.EUnauthorized, "not connected to an account: set TOLLGATE_API_KEY for `tollgate mcp`, or send Authorization: Bearer <key> over HTTP")
 			}
 			key := "the local default account (no API key)"
 			if c.KeyPrefix != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -23,7 +24,7 @@ func CreateAdjustment(d Deps) Tool {
 				mode = billing.ModeLive
 			}
 			r := wire.CreateAdjustmentResult{Adjustment: wire.FromAdjustment(adj, mode), Livemode: mode == billing.ModeLive}
-			show := func(d billing.Decimal) string { return billing.Display(d, adj.Balance.Precision) }
+			show := func(d rating.Decimal) string { return rating.Display(d, adj.Balance.Precision) }
 			if adj.Replayed {
 				r.Summary = fmt.Sprintf("Replayed: transaction_id %q was already applied (%s of %s %s); nothing moved again. Available now: %s %s.",
 					adj.TransactionID, adj.Kind, show(adj.Amount), adj.Asset, show(adj.Balance.Available), adj.Asset)

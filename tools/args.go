@@ -9,7 +9,7 @@ import (
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -25,7 +25,7 @@ func arguments(req mcpgo.CallToolRequest) (map[string]any, error) {
 	default: // an in-process caller's Go value
 		b, err := json.Marshal(v)
 		if err != nil {
-			return nil, billing.Invalidf("arguments", "arguments must be a JSON object")
+			return nil, kernel.Invalidf("arguments", "arguments must be a JSON object")
 		}
 		raw = b
 	}
@@ -39,11 +39,11 @@ func arguments(req mcpgo.CallToolRequest) (map[string]any, error) {
 		if field == "" { // the arguments as a whole (invalid UTF-8, say)
 			field, msg = "arguments", "the arguments "+le.Problem
 		}
-		return nil, billing.Invalidf(field, "%s", msg)
+		return nil, kernel.Invalidf(field, "%s", msg)
 	}
 	args, ok := v.(map[string]any)
 	if err != nil || !ok {
-		return nil, billing.Invalidf("arguments", "arguments must be a JSON object of named arguments, such as {\"customer\": \"user_123\"}")
+		return nil, kernel.Invalidf("arguments", "arguments must be a JSON object of named arguments, such as {\"customer\": \"user_123\"}")
 	}
 	return args, nil
 }
@@ -52,7 +52,7 @@ func arguments(req mcpgo.CallToolRequest) (map[string]any, error) {
 // with wire.Decode, the decoder the REST API uses too, and words its error
 // for an agent: an unknown argument with the list of known ones, a missing
 // required one with its description (docs, from the input schema). Every
-// error is billing.EInvalid naming the argument.
+// error is kernel.EInvalid naming the argument.
 func decodeArgs(tool string, args map[string]any, docs map[string]string, dst any) error {
 	var de *wire.DecodeError
 	if err := wire.Decode(args, dst, true); !errors.As(err, &de) {
@@ -62,9 +62,9 @@ func decodeArgs(tool string, args map[string]any, docs map[string]string, dst an
 	case de.Kind == wire.UnknownField && de.Object == "":
 		return unknownArgument(tool, de.Field, de.Suggest, de.Known)
 	case de.Kind == wire.MissingField && de.Object == "":
-		return billing.Invalidf(de.Field, "%s is required%s", de.Field, withDoc(docs[de.Field]))
+		return kernel.Invalidf(de.Field, "%s is required%s", de.Field, withDoc(docs[de.Field]))
 	}
-	return billing.Invalidf(de.Path, "%s", de.Error())
+	return kernel.Invalidf(de.Path, "%s", de.Error())
 }
 
 func withDoc(doc string) string {
@@ -76,13 +76,13 @@ func withDoc(doc string) string {
 
 func unknownArgument(tool, name, near string, known []string) error {
 	if len(known) == 0 {
-		return billing.Invalidf(name, "unknown argument %q: %s takes no arguments; call it with {}", name, tool)
+		return kernel.Invalidf(name, "unknown argument %q: %s takes no arguments; call it with {}", name, tool)
 	}
 	hint := ""
 	if near != "" {
 		hint = fmt.Sprintf(" (did you mean %q?)", near)
 	}
-	return billing.Invalidf(name, "unknown argument %q%s: %s takes only %s", name, hint, tool, strings.Join(known, ", "))
+	return kernel.Invalidf(name, "unknown argument %q%s: %s takes only %s", name, hint, tool, strings.Join(known, ", "))
 }
 
 // propertyDocs reads each argument's description (and first example) from an

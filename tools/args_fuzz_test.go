@@ -6,13 +6,13 @@ import (
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
 // FuzzToolArguments feeds arbitrary bytes as an MCP call's arguments through
 // the argument parser and the decoder with the real argument types: it never
-// panics, and every refusal is billing.EInvalid naming the argument at fault
+// panics, and every refusal is kernel.EInvalid naming the argument at fault
 // (or "arguments" for the whole). The seed corpus is committed in
 // testdata/fuzz/FuzzToolArguments.
 func FuzzToolArguments(f *testing.F) {
@@ -31,9 +31,9 @@ func FuzzToolArguments(f *testing.F) {
 		if err == nil {
 			return
 		}
-		if billing.ErrorCode(err) != billing.EInvalid || billing.ErrorField(err) == "" || billing.ErrorMessage(err) == "" {
+		if kernel.ErrorCode(err) != kernel.EInvalid || kernel.ErrorField(err) == "" || kernel.ErrorMessage(err) == "" {
 			t.Fatalf("arguments %q into %T: %v (code %q, field %q), want invalid naming an argument",
-				raw, dst, err, billing.ErrorCode(err), billing.ErrorField(err))
+				raw, dst, err, kernel.ErrorCode(err), kernel.ErrorField(err))
 		}
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -99,7 +100,7 @@ func QuoteAsset(d Deps) Tool {
 			}
 			r := wire.QuoteAssetResult{Quote: wire.FromQuote(q)}
 			r.Summary = fmt.Sprintf("%s %s = %s %s at 1 %s = %s %s (rate effective %s).",
-				billing.Display(q.AssetAmount, q.AssetPrecision), q.Asset, billing.Display(q.CurrencyAmount, q.CurrencyPrecision), q.Currency, q.Asset, q.Rate, q.Currency, wire.Time(q.RateEffective))
+				rating.Display(q.AssetAmount, q.AssetPrecision), q.Asset, rating.Display(q.CurrencyAmount, q.CurrencyPrecision), q.Currency, q.Asset, q.Rate, q.Currency, wire.Time(q.RateEffective))
 			return r, nil
 		})
 }

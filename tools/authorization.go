@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -19,7 +20,7 @@ func AuthorizeUsage(d Deps) Tool {
 				return wire.AuthorizeUsageResult{}, err
 			}
 			r := wire.AuthorizeUsageResult{Authorization: wire.FromAuthorization(a, mode(ctx))}
-			show := func(d billing.Decimal) string { return billing.Display(d, a.Precision) }
+			show := func(d rating.Decimal) string { return rating.Display(d, a.Precision) }
 			replayed := ""
 			if a.Replayed {
 				replayed = fmt.Sprintf("Replayed (idempotency_key %q was already decided; nothing new was held): ", a.IdempotencyKey)
@@ -72,7 +73,7 @@ func VoidAuthorization(d Deps) Tool {
 				return wire.VoidAuthorizationResult{}, err
 			}
 			r := wire.VoidAuthorizationResult{Authorization: wire.FromAuthorization(a, mode(ctx))}
-			r.Summary = fmt.Sprintf("Authorization %s is %s: its hold of %s %s is released.", a.ID, a.Status, billing.Display(a.Amount, a.Precision), a.Asset)
+			r.Summary = fmt.Sprintf("Authorization %s is %s: its hold of %s %s is released.", a.ID, a.Status, rating.Display(a.Amount, a.Precision), a.Asset)
 			r.NextSteps = []string{"get_wallet to see the available balance"}
 			return r, nil
 		})

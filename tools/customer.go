@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -76,10 +77,10 @@ func checkSubscription(ctx context.Context, svc *billing.Service, path string, s
 		return within(path, err, "", "")
 	}
 	if p.ArchivedAt != nil {
-		return billing.Invalidf(path+".product", "%s.product: product %s is archived and takes no new subscriptions; list_products shows the active ones", path, p.Code)
+		return kernel.Invalidf(path+".product", "%s.product: product %s is archived and takes no new subscriptions; list_products shows the active ones", path, p.Code)
 	}
 	if latest := len(p.Versions); s.Version < 0 || s.Version > latest {
-		return billing.Invalidf(path+".version", "%s.version: product %s has versions 1 to %d; got %d (omit version for the default, %d)", path, p.Code, latest, s.Version, p.DefaultVersion)
+		return kernel.Invalidf(path+".version", "%s.version: product %s has versions 1 to %d; got %d (omit version for the default, %d)", path, p.Code, latest, s.Version, p.DefaultVersion)
 	}
 	return nil
 }
@@ -97,15 +98,15 @@ func inForce(subs []billing.Subscription, product string) (billing.Subscription,
 // within places an agent-fixable error at path (such as subscriptions[1]),
 // with text before and after its message; other errors pass unchanged.
 func within(path string, err error, before, after string) error {
-	var e *billing.Error
-	if !errors.As(err, &e) || e.Code == billing.EInternal {
+	var e *kernel.Error
+	if !errors.As(err, &e) || e.Code == kernel.EInternal {
 		return err
 	}
 	field := path
 	if e.Field != "" {
 		field += "." + e.Field
 	}
-	return &billing.Error{Code: e.Code, Field: field, Message: fmt.Sprintf("%s%s: %s%s", before, path, e.Message, after), Action: e.Action}
+	return &kernel.Error{Code: e.Code, Field: field, Message: fmt.Sprintf("%s%s: %s%s", before, path, e.Message, after), Action: e.Action}
 }
 
 // GetCustomer reads one customer with its wallets.

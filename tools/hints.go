@@ -1,6 +1,9 @@
 package tools
 
-import "github.com/tollgatehq/tollgate/billing"
+import (
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
+)
 
 // hints words, in terms of the MCP tools, the fix each domain error names
 // (billing.Act…). The REST API has its own table, naming endpoints.
@@ -27,8 +30,8 @@ var hints = map[string]string{
 
 // message is err's safe message with its fix worded for an agent.
 func message(err error) string {
-	msg := billing.ErrorMessage(err)
-	if h, ok := hints[billing.ErrorAction(err)]; ok {
+	msg := kernel.ErrorMessage(err)
+	if h, ok := hints[kernel.ErrorAction(err)]; ok {
 		msg += "; " + h
 	}
 	return msg

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -143,9 +145,9 @@ func SimulateUsage(d Deps) Tool {
 		"Prices a hypothetical event as record_usage would, charging nothing. Run it after every pricing change with typical, large and zero data.",
 		readOnly,
 		func(ctx context.Context, in wire.SimulateUsageArgs) (wire.SimulateUsageResult, error) {
-			var prior map[string]billing.Decimal
+			var prior map[string]rating.Decimal
 			if in.Prior != nil {
-				prior = make(map[string]billing.Decimal, len(in.Prior))
+				prior = make(map[string]rating.Decimal, len(in.Prior))
 				for k, v := range in.Prior {
 					prior[k] = v.Decimal
 				}
@@ -165,13 +167,13 @@ func SimulateUsage(d Deps) Tool {
 // toPrices maps price arguments to domain prices, refusing fields the price's
 // model does not read: the service ignores them, and an agent that sent one
 // meant something the price will not do.
-func toPrices(in []wire.PriceFields) ([]billing.Price, error) {
-	out := make([]billing.Price, len(in))
+func toPrices(in []wire.PriceFields) ([]rating.Price, error) {
+	out := make([]rating.Price, len(in))
 	for i, p := range in {
-		if takes, ok := modelFields[billing.PriceModel(p.Model)]; ok {
+		if takes, ok := modelFields[rating.PriceModel(p.Model)]; ok {
 			for _, f := range p.ModelFields() {
 				if !slices.Contains(takes, f) {
-					return nil, billing.Invalidf(fmt.Sprintf("prices[%d].%s", i, f),
+					return nil, kernel.Invalidf(fmt.Sprintf("prices[%d].%s", i, f),
 						"prices[%d].%s does not apply to a %s price, which takes %s (besides model, asset and name); remove it or choose another model",
 						i, f, p.Model, strings.Join(takes, ", "))
 				}
@@ -183,24 +185,24 @@ func toPrices(in []wire.PriceFields) ([]billing.Price, error) {
 }
 
 // modelFields lists the fields each price model reads.
-var modelFields = map[billing.PriceModel][]string{
-	billing.PerUnit:     {"unit_amount"},
-	billing.PerVolume:   {"field", "block_size", "block_amount"},
-	billing.Package:     {"field", "block_size", "block_amount"},
-	billing.Dimensional: {"dimensions", "rates", "field", "block_size"},
-	billing.Tiered:      {"tier_mode", "tiers", "field"},
-	billing.CostPlus:    {"vendor", "markup_percent", "markup_fixed"},
-	billing.Recurring:   {"interval", "amount"},
+var modelFields = map[rating.PriceModel][]string{
+	rating.PerUnit:     {"unit_amount"},
+	rating.PerVolume:   {"field", "block_size", "block_amount"},
+	rating.Package:     {"field", "block_size", "block_amount"},
+	rating.Dimensional: {"dimensions", "rates", "field", "block_size"},
+	rating.Tiered:      {"tier_mode", "tiers", "field"},
+	rating.CostPlus:    {"vendor", "markup_percent", "markup_fixed"},
+	rating.Recurring:   {"interval", "amount"},
 }
 
 // totals sums fees per asset and remembers each asset's precision.
 type totals struct {
-	sum    map[string]billing.Decimal
+	sum    map[string]rating.Decimal
 	places map[string]int32
 }
 
 func feeTotals(fees []billing.Fee) totals {
-	t := totals{sum: map[string]billing.Decimal{}, places: map[string]int32{}}
+	t := totals{sum: map[string]rating.Decimal{}, places: map[string]int32{}}
 	for _, f := range fees {
 		t.add(f)
 	}
@@ -233,7 +235,7 @@ func (t totals) text() string {
 	sort.Strings(codes)
 	parts := make([]string, len(codes))
 	for i, k := range codes {
-		parts[i] = billing.Display(t.sum[k], t.places[k]) + " " + k
+		parts[i] = rating.Display(t.sum[k], t.places[k]) + " " + k
 	}
 	return strings.Join(parts, " and ")
 }

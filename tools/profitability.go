@@ -8,8 +8,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/profitability"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -217,7 +217,7 @@ func capitalize(s string) string {
 }
 
 // money writes an amount with at least 2 decimal places, never rounding.
-func money(d billing.Decimal) string {
+func money(d rating.Decimal) string {
 	s := d.String()
 	if _, frac, ok := strings.Cut(s, "."); !ok || len(frac) < 2 {
 		return d.StringFixed(2)
@@ -225,14 +225,14 @@ func money(d billing.Decimal) string {
 	return s
 }
 
-func signed(d billing.Decimal) string {
+func signed(d rating.Decimal) string {
 	if d.IsPositive() {
 		return "+" + money(d)
 	}
 	return money(d)
 }
 
-func pct(d *billing.Decimal) string {
+func pct(d *rating.Decimal) string {
 	if d == nil {
 		return "none"
 	}

@@ -23,7 +23,7 @@ func profitEnv(t *testing.T) *env {
 	now := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
 	pool := testdb.New(t)
 	svc := billing.NewService(pool, billing.Options{Now: func() time.Time { return now }})
-	prof := profitability.New(pool, svc, profitability.Options{Now: func() time.Time { return now }})
+	prof := profitability.New(pool, svc)
 	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
 		t.Fatal(err)

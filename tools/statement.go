@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -24,7 +24,7 @@ func GetStatement(d Deps) Tool {
 				return wire.GetStatementResult{}, err
 			}
 			r := wire.GetStatementResult{Statement: wire.FromStatement(st)}
-			show := func(d billing.Decimal) string { return billing.Display(d, st.Precision) + " " + st.Asset }
+			show := func(d rating.Decimal) string { return rating.Display(d, st.Precision) + " " + st.Asset }
 			lines := make([]string, 0, len(r.Statement.Lines))
 			for _, l := range r.Statement.Lines {
 				lines = append(lines, fmt.Sprintf("%s %s", strings.ToLower(l.Label), show(l.Amount.Decimal)))

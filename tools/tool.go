@@ -22,7 +22,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/schemas"
 )
 
@@ -172,8 +172,8 @@ func (t Tool) call(ctx context.Context, log *slog.Logger, docs map[string]string
 // their message, which names the field and the fix; anything else is a bug or
 // an outage, logged here once.
 func (t Tool) errorResult(log *slog.Logger, err error) *mcpgo.CallToolResult {
-	switch billing.ErrorCode(err) {
-	case billing.EInvalid, billing.ENotFound, billing.EConflict, billing.EInsufficientFunds, billing.EUnauthorized, billing.EUnavailable, billing.EOutcomeUnknown:
+	switch kernel.ErrorCode(err) {
+	case kernel.EInvalid, kernel.ENotFound, kernel.EConflict, kernel.EInsufficientFunds, kernel.EUnauthorized, kernel.EUnavailable, kernel.EOutcomeUnknown:
 		return mcpgo.NewToolResultError(message(err))
 	}
 	log.Error("mcp tool failed", "tool", t.Name, "err", err)

@@ -48,7 +48,7 @@ func newEnv(t *testing.T, mode billing.Mode) *env {
 
 // profFor is profitability over svc's database, on the real clock.
 func profFor(svc *billing.Service) *profitability.Service {
-	return profitability.New(svc.Pool(), svc, profitability.Options{})
+	return profitability.New(svc.Pool(), svc)
 }
 
 func newEnvFor(t *testing.T, svc *billing.Service, prof *profitability.Service, caller billing.Caller, opts ...client.ClientOption) *env {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -29,7 +30,7 @@ func CreateTopUp(d Deps) Tool {
 				replayed = fmt.Sprintf("Replayed (idempotency_key %q was already used; nothing new was started): ", in.IdempotencyKey)
 			}
 			r.Summary = fmt.Sprintf("%sTop-up %s for customer %s: pays %s %s, credits %s %s; status %s.",
-				replayed, t.ID, in.Customer, billing.Display(t.Paid, t.PaidPrecision), t.Currency, billing.Display(t.Credit, t.Precision), t.Asset, t.Status)
+				replayed, t.ID, in.Customer, rating.Display(t.Paid, t.PaidPrecision), t.Currency, rating.Display(t.Credit, t.Precision), t.Asset, t.Status)
 			r.NextSteps = topUpNextSteps(t, in.Customer)
 			return r, nil
 		})
@@ -91,11 +92,11 @@ func ConfigureAutoTopUp(d Deps) Tool {
 			if a.Enabled {
 				limit := "no monthly cap"
 				if a.MonthlyCap != nil {
-					limit = fmt.Sprintf("at most %s %s a month", billing.Display(*a.MonthlyCap, a.PaidPrecision), a.Currency)
+					limit = fmt.Sprintf("at most %s %s a month", rating.Display(*a.MonthlyCap, a.PaidPrecision), a.Currency)
 				}
 				r.Summary = fmt.Sprintf("Auto top-up on for customer %s in %s: below %s %s available, charge %s %s for %s %s (%s).",
-					in.Customer, a.Asset, billing.Display(a.Threshold, a.Precision), a.Asset, billing.Display(a.Paid, a.PaidPrecision), a.Currency,
-					billing.Display(a.Credit, a.Precision), a.Asset, limit)
+					in.Customer, a.Asset, rating.Display(a.Threshold, a.Precision), a.Asset, rating.Display(a.Paid, a.PaidPrecision), a.Currency,
+					rating.Display(a.Credit, a.Precision), a.Asset, limit)
 			} else {
 				r.Summary = fmt.Sprintf("Auto top-up off for customer %s in %s.", in.Customer, a.Asset)
 			}
@@ -119,7 +120,7 @@ func RefundTopUp(d Deps) Tool {
 			}
 			r := wire.RefundTopUpResult{TopUp: wire.FromTopUp(t, mode(ctx))}
 			r.Summary = fmt.Sprintf("Refunded top-up %s: %s of %s %s now refunded in all.", t.ID,
-				billing.Display(t.Refunded, t.PaidPrecision), billing.Display(t.Paid, t.PaidPrecision), t.Currency)
+				rating.Display(t.Refunded, t.PaidPrecision), rating.Display(t.Paid, t.PaidPrecision), t.Currency)
 			r.NextSteps = []string{fmt.Sprintf("get_wallet with customer %q to see the balance after the refund", t.CustomerID)}
 			return r, nil
 		})
@@ -127,8 +128,8 @@ func RefundTopUp(d Deps) Tool {
 
 // topUpLine says in one sentence where a top-up stands.
 func topUpLine(t billing.TopUp) string {
-	line := fmt.Sprintf("Top-up %s (%s %s for %s %s) is %s.", t.ID, billing.Display(t.Paid, t.PaidPrecision), t.Currency,
-		billing.Display(t.Credit, t.Precision), t.Asset, t.Status)
+	line := fmt.Sprintf("Top-up %s (%s %s for %s %s) is %s.", t.ID, rating.Display(t.Paid, t.PaidPrecision), t.Currency,
+		rating.Display(t.Credit, t.Precision), t.Asset, t.Status)
 	if t.FailureMessage != "" {
 		line += " " + t.FailureMessage
 	}

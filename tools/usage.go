@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -43,7 +44,7 @@ func RecordUsage(d Deps) Tool {
 			single := singleEvent(in)
 			switch {
 			case in.Events != nil && single != nil:
-				return r, billing.Invalidf("events", "send one event with its fields (id, customer, event_type, …) or a batch in events, not both")
+				return r, kernel.Invalidf("events", "send one event with its fields (id, customer, event_type, …) or a batch in events, not both")
 			case in.Events != nil:
 				inputs := make([]billing.UsageEventInput, len(in.Events))
 				for i, e := range in.Events {
@@ -57,7 +58,7 @@ func RecordUsage(d Deps) Tool {
 					add(i, in.Events[i].ID, o.Event, o.Err)
 				}
 			case single == nil:
-				return r, billing.Invalidf("id", "send one event (id, customer, event_type and data) or a batch in events; id is your unique id for the event, such as the request id")
+				return r, kernel.Invalidf("id", "send one event (id, customer, event_type and data) or a batch in events; id is your unique id for the event, such as the request id")
 			default:
 				ev, err := d.Billing.RecordUsage(ctx, single.ToInput())
 				if err != nil {

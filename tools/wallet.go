@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -55,7 +56,7 @@ func balancesSummary(bs []billing.Balance) string {
 	}
 	parts := make([]string, len(bs))
 	for i, b := range bs {
-		show := func(d billing.Decimal) string { return billing.Display(d, b.Precision) }
+		show := func(d rating.Decimal) string { return rating.Display(d, b.Precision) }
 		parts[i] = fmt.Sprintf("%s available %s (total %s, held %s)", b.Asset, show(b.Available), show(b.Total), show(b.Held))
 	}
 	return strings.Join(parts, "; ")
@@ -76,7 +77,7 @@ func SetCreditLimit(d Deps) Tool {
 				return wire.SetCreditLimitResult{}, err
 			}
 			r := wire.SetCreditLimitResult{WalletID: v.ID, Balance: wire.FromBalance(b), Livemode: livemode(ctx)}
-			r.Summary = fmt.Sprintf("Credit limit of wallet %s in %s is now %s: charges may take the balance down to -%s.", v.Name, b.Asset, billing.Display(b.CreditLimit, b.Precision), billing.Display(b.CreditLimit, b.Precision))
+			r.Summary = fmt.Sprintf("Credit limit of wallet %s in %s is now %s: charges may take the balance down to -%s.", v.Name, b.Asset, rating.Display(b.CreditLimit, b.Precision), rating.Display(b.CreditLimit, b.Precision))
 			return r, nil
 		})
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/webhooks"
 	"github.com/tollgatehq/tollgate/wire"
 )
@@ -150,7 +151,7 @@ func SetBalanceThresholds(d Deps) Tool {
 			r := wire.SetBalanceThresholdsResult{Thresholds: wire.Map(ts, wire.FromBalanceThreshold), Livemode: livemode(ctx)}
 			levels := make([]string, len(ts))
 			for i, t := range ts {
-				levels[i] = billing.Display(t.Threshold, t.Precision)
+				levels[i] = rating.Display(t.Threshold, t.Precision)
 			}
 			r.Summary = fmt.Sprintf("%s thresholds: %s.", in.Asset, strings.Join(levels, ", "))
 			return r, nil

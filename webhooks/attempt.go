@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/webhooks/internal/dbsqlc"
 )
 
@@ -63,7 +64,7 @@ var errRetry = errors.New("webhook delivery attempt failed; retrying")
 // says no retry follows; next is when one would.
 func (s *Service) attempt(ctx context.Context, deliveryID string, final bool, next time.Time) error {
 	r, err := queries.DeliveryTarget(ctx, on(s.pool), deliveryID)
-	if billing.ErrorCode(err) == billing.ENotFound || err == nil && r.Status != DeliveryPending {
+	if kernel.ErrorCode(err) == kernel.ENotFound || err == nil && r.Status != DeliveryPending {
 		return nil // gone, or settled by another run of this job
 	}
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/webhooks/internal/dbsqlc"
 )
 
@@ -63,13 +64,13 @@ func (s *Service) ListDeliveries(ctx context.Context, in ListDeliveriesInput) ([
 	switch in.Status {
 	case "", DeliveryPending, DeliverySucceeded, DeliveryFailed:
 	default:
-		return nil, "", billing.Invalidf("status", "status must be pending, succeeded or failed; got %q", in.Status)
+		return nil, "", kernel.Invalidf("status", "status must be pending, succeeded or failed; got %q", in.Status)
 	}
 	if in.Limit <= 0 {
 		in.Limit = 20
 	}
 	if in.Limit > 100 {
-		return nil, "", billing.Invalidf("limit", "limit must be 100 or less; got %d", in.Limit)
+		return nil, "", kernel.Invalidf("limit", "limit must be 100 or less; got %d", in.Limit)
 	}
 	rows, err := queries.ListDeliveries(ctx, on(s.pool), dbsqlc.ListDeliveriesParams{EndpointID: in.EndpointID,
 		Status: nonEmpty(in.Status), After: nonEmpty(in.After), Lim: int32(in.Limit + 1)})
@@ -140,8 +141,8 @@ func (s *Service) GetDelivery(ctx context.Context, id string) (Delivery, error) 
 
 func (s *Service) getDelivery(ctx context.Context, c billing.Caller, id string) (Delivery, error) {
 	r, err := queries.GetDelivery(ctx, on(s.pool), dbsqlc.GetDeliveryParams{ID: id, AccountID: c.AccountID, Mode: string(c.Mode)})
-	if billing.ErrorCode(err) == billing.ENotFound {
-		return Delivery{}, billing.NotFoundf("delivery_id", "no webhook delivery %q in %s mode", id, c.Mode)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return Delivery{}, kernel.NotFoundf("delivery_id", "no webhook delivery %q in %s mode", id, c.Mode)
 	}
 	if err != nil {
 		return Delivery{}, err
@@ -169,7 +170,7 @@ func (s *Service) RetryDelivery(ctx context.Context, id string) (Delivery, error
 		return Delivery{}, err
 	}
 	if !e.Enabled {
-		return Delivery{}, billing.Invalidf("delivery_id", "endpoint %s is disabled (%s); enable it, then retry", e.ID, e.DisabledReason)
+		return Delivery{}, kernel.Invalidf("delivery_id", "endpoint %s is disabled (%s); enable it, then retry", e.ID, e.DisabledReason)
 	}
 	now := s.now()
 	err = billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -196,10 +197,10 @@ func (s *Service) SendTestEvent(ctx context.Context, endpointID string) (Deliver
 		return Delivery{}, err
 	}
 	if !e.Enabled {
-		return Delivery{}, billing.Invalidf("endpoint_id", "endpoint %s is disabled (%s); enable it first", e.ID, e.DisabledReason)
+		return Delivery{}, kernel.Invalidf("endpoint_id", "endpoint %s is disabled (%s); enable it first", e.ID, e.DisabledReason)
 	}
 	now := s.now()
-	eventID := newID("evt", now)
+	eventID := kernel.NewID("evt", now)
 	data, err := json.Marshal(map[string]string{"endpoint_id": e.ID, "message": "a test event from Tollgate"})
 	if err != nil {
 		return Delivery{}, err

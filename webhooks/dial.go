@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // Endpoints are the platform's, but the requests leave from Tollgate's
@@ -103,25 +104,25 @@ const MaxURLBytes = 2048
 // connect time). Returns EInvalid.
 func checkURL(ctx context.Context, raw string, mode billing.Mode) (string, error) {
 	if len(raw) > MaxURLBytes {
-		return "", billing.Invalidf("url", "url is %d bytes long; a webhook URL has at most %d: use a shorter path, and keep what identifies the sender out of the query (every request is signed)", len(raw), MaxURLBytes)
+		return "", kernel.Invalidf("url", "url is %d bytes long; a webhook URL has at most %d: use a shorter path, and keep what identifies the sender out of the query (every request is signed)", len(raw), MaxURLBytes)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || !u.IsAbs() {
-		return "", billing.Invalidf("url", "url %q is not an absolute http(s) URL", raw)
+		return "", kernel.Invalidf("url", "url %q is not an absolute http(s) URL", raw)
 	}
 	switch {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && mode == billing.ModeTest:
 	case u.Scheme == "http":
-		return "", billing.Invalidf("url", "live-mode endpoints must use https; %q uses http", raw)
+		return "", kernel.Invalidf("url", "live-mode endpoints must use https; %q uses http", raw)
 	default:
-		return "", billing.Invalidf("url", "url must start with https:// (or http:// in test mode); got scheme %q", u.Scheme)
+		return "", kernel.Invalidf("url", "url must start with https:// (or http:// in test mode); got scheme %q", u.Scheme)
 	}
 	if u.User != nil {
-		return "", billing.Invalidf("url", "url must not carry a user name or password: the secret signs every request instead")
+		return "", kernel.Invalidf("url", "url must not carry a user name or password: the secret signs every request instead")
 	}
 	if u.Fragment != "" {
-		return "", billing.Invalidf("url", "url must not have a #fragment")
+		return "", kernel.Invalidf("url", "url must not have a #fragment")
 	}
 	host := u.Hostname()
 	var addrs []netip.Addr
@@ -132,15 +133,15 @@ func checkURL(ctx context.Context, raw string, mode billing.Mode) (string, error
 		defer cancel()
 		addrs, err = net.DefaultResolver.LookupNetIP(rctx, "ip", host)
 		if err != nil || len(addrs) == 0 {
-			return "", billing.Invalidf("url", "the host %s of url does not resolve; use a host name that resolves publicly", host)
+			return "", kernel.Invalidf("url", "the host %s of url does not resolve; use a host name that resolves publicly", host)
 		}
 	}
 	for _, ip := range addrs {
 		if r := refusal(ip, mode); r != "" {
 			if ip.String() == host {
-				return "", billing.Invalidf("url", "url's host %s is %s; %s-mode webhooks go to public addresses only", host, r, mode)
+				return "", kernel.Invalidf("url", "url's host %s is %s; %s-mode webhooks go to public addresses only", host, r, mode)
 			}
-			return "", billing.Invalidf("url", "url's host %s resolves to %s, %s; %s-mode webhooks go to public addresses only", host, ip, r, mode)
+			return "", kernel.Invalidf("url", "url's host %s resolves to %s, %s; %s-mode webhooks go to public addresses only", host, ip, r, mode)
 		}
 	}
 	return u.String(), nil

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/webhooks/internal/dbsqlc"
 )
 
@@ -68,7 +68,7 @@ func checkEventTypes(types []string) ([]string, error) {
 	out := make([]string, 0, len(types))
 	for _, t := range types {
 		if !slices.Contains(EventTypes, t) {
-			return nil, billing.Invalidf("event_types", "unknown event type %q; one of %s, or leave event_types empty for all", t, strings.Join(EventTypes, ", "))
+			return nil, kernel.Invalidf("event_types", "unknown event type %q; one of %s, or leave event_types empty for all", t, strings.Join(EventTypes, ", "))
 		}
 		if !slices.Contains(out, t) {
 			out = append(out, t)
@@ -84,7 +84,7 @@ const MaxDescription = 200
 
 func checkDescription(d string) error {
 	if n := utf8.RuneCountInString(d); n > MaxDescription {
-		return billing.Invalidf("description", "description is %d characters; the limit is %d: say what the endpoint is for in a few words", n, MaxDescription)
+		return kernel.Invalidf("description", "description is %d characters; the limit is %d: say what the endpoint is for in a few words", n, MaxDescription)
 	}
 	return nil
 }
@@ -108,14 +108,14 @@ func (s *Service) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (E
 		return Endpoint{}, err
 	}
 	if len(in.IdempotencyKey) > 200 {
-		return Endpoint{}, billing.Invalidf("idempotency_key", "idempotency_key is at most 200 characters")
+		return Endpoint{}, kernel.Invalidf("idempotency_key", "idempotency_key is at most 200 characters")
 	}
 	hash := endpointHash(u, in.Description, types)
 	for attempt := 0; ; attempt++ {
 		e, err := s.createEndpoint(ctx, c, in.IdempotencyKey, u, in.Description, types, hash)
 		// Two creates with one key at once: the loser's insert hits the
 		// key, and its second attempt finds the winner's endpoint.
-		if billing.ErrorCode(err) == billing.EConflict && errors.Is(err, errKeyTaken) && attempt == 0 {
+		if kernel.ErrorCode(err) == kernel.EConflict && errors.Is(err, errKeyTaken) && attempt == 0 {
 			continue
 		}
 		return e, err
@@ -132,7 +132,7 @@ func (s *Service) createEndpoint(ctx context.Context, c billing.Caller, key, u, 
 		return Endpoint{}, err
 	}
 	now := s.now()
-	id := newID("we", now)
+	id := kernel.NewID("we", now)
 	replayed := false
 	err = billing.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		db := on(tx)
@@ -140,13 +140,13 @@ func (s *Service) createEndpoint(ctx context.Context, c billing.Caller, key, u, 
 			old, err := queries.GetEndpointByKey(ctx, db, dbsqlc.GetEndpointByKeyParams{IdempotencyKey: key, AccountID: c.AccountID, Mode: string(c.Mode)})
 			switch {
 			case err == nil && string(old.RequestHash) != string(hash):
-				return billing.Errorf(billing.EConflict, "idempotency_key %q already created a webhook endpoint with another url, description or event_types; use a new key for a new endpoint", key)
+				return kernel.Errorf(kernel.EConflict, "idempotency_key %q already created a webhook endpoint with another url, description or event_types; use a new key for a new endpoint", key)
 			case err == nil:
 				replayed, id = true, old.ID
 				// Its secret, while the one it was made with is the only one.
 				secret, err = queries.ReplayedSecret(ctx, db, id)
 				return err
-			case billing.ErrorCode(err) != billing.ENotFound:
+			case kernel.ErrorCode(err) != kernel.ENotFound:
 				return err
 			}
 		}
@@ -155,11 +155,11 @@ func (s *Service) createEndpoint(ctx context.Context, c billing.Caller, key, u, 
 			return err
 		}
 		if n >= MaxEndpoints {
-			return billing.Invalidf("url", "the account has %d endpoints in %s mode, the most allowed; update or disable one instead", n, c.Mode)
+			return kernel.Invalidf("url", "the account has %d endpoints in %s mode, the most allowed; update or disable one instead", n, c.Mode)
 		}
 		if err := queries.InsertEndpoint(ctx, db, dbsqlc.InsertEndpointParams{ID: id, AccountID: c.AccountID, Mode: string(c.Mode), Url: u,
 			Description: description, EventTypes: types, Now: now, IdempotencyKey: key, RequestHash: hash}); err != nil {
-			if billing.ErrorCode(err) == billing.EConflict {
+			if kernel.ErrorCode(err) == kernel.EConflict {
 				return fmt.Errorf("%w: %w", err, errKeyTaken)
 			}
 			return err
@@ -174,14 +174,12 @@ func (s *Service) createEndpoint(ctx context.Context, c billing.Caller, key, u, 
 	return e, err
 }
 
-// endpointHash is what a replayed create is compared by.
+// endpointHash is what a replayed create is compared by: the URL, the
+// description and the event types, each ended by a NUL byte as they always
+// were (hence the empty last part).
 func endpointHash(u, description string, types []string) []byte {
-	h := sha256.New()
-	for _, part := range append([]string{u, description}, types...) {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
-	}
-	return h.Sum(nil)
+	parts := append([]string{u, description}, types...)
+	return kernel.Fingerprint(0, append(parts, "")...)
 }
 
 // endpointOf maps an endpoint's row (GetEndpoint's and ListEndpoints' are
@@ -203,8 +201,8 @@ func (s *Service) GetEndpoint(ctx context.Context, id string) (Endpoint, error) 
 
 func (s *Service) getEndpoint(ctx context.Context, c billing.Caller, id string) (Endpoint, error) {
 	r, err := queries.GetEndpoint(ctx, on(s.pool), dbsqlc.GetEndpointParams{Now: s.now(), AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
-	if billing.ErrorCode(err) == billing.ENotFound {
-		return Endpoint{}, billing.NotFoundf("endpoint_id", "no webhook endpoint %q in %s mode", id, c.Mode)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return Endpoint{}, kernel.NotFoundf("endpoint_id", "no webhook endpoint %q in %s mode", id, c.Mode)
 	}
 	return endpointOf(r), err
 }

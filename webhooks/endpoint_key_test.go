@@ -4,7 +4,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/webhooks"
 )
 
@@ -56,7 +56,7 @@ func TestCreateEndpointIdempotent(t *testing.T) {
 	}
 	conflict := in
 	conflict.URL = "http://127.0.0.1:9/elsewhere"
-	if _, err := e.hooks.CreateEndpoint(e.ctx, conflict); billing.ErrorCode(err) != billing.EConflict {
+	if _, err := e.hooks.CreateEndpoint(e.ctx, conflict); kernel.ErrorCode(err) != kernel.EConflict {
 		t.Fatalf("same key, another url = %v, want a conflict", err)
 	}
 	list, err := e.hooks.ListEndpoints(e.ctx)

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/webhooks/internal/dbsqlc"
 )
 
@@ -101,7 +102,7 @@ func (s *Service) fanOutRow(ctx context.Context, tx pgx.Tx, o outboxRow, now tim
 	if s.opts.Render != nil {
 		ctx := billing.WithCaller(ctx, billing.Caller{AccountID: o.account, Mode: billing.Mode(o.mode)})
 		v, err := s.opts.Render(ctx, o.typ, o.payload)
-		if code := billing.ErrorCode(err); code == billing.ENotFound || code == billing.EInvalid {
+		if code := kernel.ErrorCode(err); code == kernel.ENotFound || code == kernel.EInvalid {
 			s.log.Error("webhook event dropped: what it reports is gone", "type", o.typ, "outbox_id", o.id, "err", err)
 			return nil
 		}
@@ -112,7 +113,7 @@ func (s *Service) fanOutRow(ctx context.Context, tx pgx.Tx, o outboxRow, now tim
 			return err
 		}
 	}
-	eventID := newID("evt", now)
+	eventID := kernel.NewID("evt", now)
 	b, err := body(eventID, o.typ, o.createdAt, billing.Mode(o.mode), data)
 	if err != nil {
 		return err
@@ -131,7 +132,7 @@ func (s *Service) fanOutRow(ctx context.Context, tx pgx.Tx, o outboxRow, now tim
 
 // queueDelivery inserts a pending delivery and its job in tx.
 func (s *Service) queueDelivery(ctx context.Context, tx pgx.Tx, endpointID, eventID string, now time.Time) (string, error) {
-	id := newID("whd", now)
+	id := kernel.NewID("whd", now)
 	if err := queries.InsertDelivery(ctx, on(tx), dbsqlc.InsertDeliveryParams{ID: id, EndpointID: endpointID, EventID: eventID, Now: now}); err != nil {
 		return "", err
 	}

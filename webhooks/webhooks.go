@@ -12,18 +12,15 @@
 package webhooks
 
 import (
+	"cmp"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/oklog/ulid/v2"
 	"github.com/riverqueue/river"
 
 	"github.com/tollgatehq/tollgate/billing"
@@ -123,10 +120,10 @@ func New(pool *pgxpool.Pool, svc *billing.Service, opts Options) *Service {
 	if len(opts.RetryDelays) == 0 {
 		opts.RetryDelays = DefaultRetryDelays
 	}
-	opts.Timeout = cmpOr(opts.Timeout, DefaultTimeout)
-	opts.FanOutInterval = cmpOr(opts.FanOutInterval, DefaultFanOutInterval)
-	opts.DisableAfter = cmpOr(opts.DisableAfter, DefaultDisableAfter)
-	opts.RotationOverlap = cmpOr(opts.RotationOverlap, DefaultRotationOverlap)
+	opts.Timeout = cmp.Or(opts.Timeout, DefaultTimeout)
+	opts.FanOutInterval = cmp.Or(opts.FanOutInterval, DefaultFanOutInterval)
+	opts.DisableAfter = cmp.Or(opts.DisableAfter, DefaultDisableAfter)
+	opts.RotationOverlap = cmp.Or(opts.RotationOverlap, DefaultRotationOverlap)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -155,29 +152,6 @@ func (s *Service) Jobs() jobs.Set {
 			func() (river.JobArgs, *river.InsertOpts) { return fanOutArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
 		Queues: map[string]river.QueueConfig{queue: {MaxWorkers: 20, FetchCooldown: queueFetchCooldown, FetchPollInterval: queueFetchPollInterval}},
 	}
-}
-
-func cmpOr(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
-}
-
-var (
-	entropyMu sync.Mutex
-	entropy   = ulid.Monotonic(rand.Reader, 0)
-)
-
-// newID returns prefix_ and a lower-case ULID, as billing's ids.
-func newID(prefix string, now time.Time) string {
-	entropyMu.Lock()
-	defer entropyMu.Unlock()
-	id, err := ulid.New(ulid.Timestamp(now), entropy)
-	if err != nil {
-		id = ulid.MustNew(ulid.Timestamp(now), rand.Reader)
-	}
-	return prefix + "_" + strings.ToLower(id.String())
 }
 
 func (s *Service) now() time.Time { return s.billing.Now() }

@@ -25,6 +25,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/jobs"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/webhooks"
 	"github.com/tollgatehq/tollgate/wire"
 )
@@ -427,18 +428,18 @@ func TestLiveModeRefusesInternalAddresses(t *testing.T) {
 	for _, u := range []string{"https://169.254.169.254/latest/meta-data", "https://10.0.0.1/hooks", "https://127.0.0.1/x", "https://localhost/x",
 		"http://example.com/x", "https://[::1]/x", "https://100.64.0.1/x", "https://192.168.1.1/x"} {
 		_, err := e.hooks.CreateEndpoint(live, webhooks.CreateEndpointInput{URL: u})
-		if billing.ErrorCode(err) != billing.EInvalid || billing.ErrorField(err) != "url" {
+		if kernel.ErrorCode(err) != kernel.EInvalid || kernel.ErrorField(err) != "url" {
 			t.Errorf("CreateEndpoint(live, %s) = %v, want EInvalid on url", u, err)
 			continue
 		}
-		t.Logf("%s: %s", u, billing.ErrorMessage(err))
+		t.Logf("%s: %s", u, kernel.ErrorMessage(err))
 	}
 	_, err := e.hooks.CreateEndpoint(live, webhooks.CreateEndpointInput{URL: "https://169.254.169.254/latest"})
-	if msg := billing.ErrorMessage(err); !strings.Contains(msg, "metadata") {
+	if msg := kernel.ErrorMessage(err); !strings.Contains(msg, "metadata") {
 		t.Errorf("metadata refusal = %q, want it named", msg)
 	}
 	_, err = e.hooks.CreateEndpoint(live, webhooks.CreateEndpointInput{URL: "https://10.0.0.1/hooks"})
-	if msg := billing.ErrorMessage(err); !strings.Contains(msg, "private") {
+	if msg := kernel.ErrorMessage(err); !strings.Contains(msg, "private") {
 		t.Errorf("10.0.0.1 refusal = %q, want it named private", msg)
 	}
 	// Test mode may target loopback.

@@ -2,10 +2,11 @@ package wire
 
 import (
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Price is one way a product version charges: its id and its fields. Only
-// the fields of its model are set; see billing.Price for what each model
+// the fields of its model are set; see rating.Price for what each model
 // reads. On input the id is ignored.
 type Price struct {
 	ID string `json:"id,omitempty" jsonschema_description:"Price id, set by Tollgate (ignored on input)" jsonschema:"example=price_01jd8x2k7m3n4p5q6r7s8t9v0w"`
@@ -36,15 +37,15 @@ type Entitlement struct {
 }
 
 // FromPrice maps a domain price, setting only the fields its model reads.
-func FromPrice(p billing.Price) Price {
+func FromPrice(p rating.Price) Price {
 	out := Price{ID: p.ID, PriceFields: PriceFields{Name: p.Name, Model: string(p.Model), Asset: p.Asset}}
-	d := func(x billing.Decimal) *Decimal { return DP(&x) }
+	d := func(x rating.Decimal) *Decimal { return DP(&x) }
 	switch p.Model {
-	case billing.PerUnit:
+	case rating.PerUnit:
 		out.UnitAmount = d(p.UnitAmount)
-	case billing.PerVolume, billing.Package:
+	case rating.PerVolume, rating.Package:
 		out.Field, out.BlockSize, out.BlockAmount = p.Field, d(p.BlockSize), d(p.BlockAmount)
-	case billing.Dimensional:
+	case rating.Dimensional:
 		out.Field, out.Dimensions = p.Field, p.Dimensions
 		if p.Field != "" {
 			out.BlockSize = d(p.BlockSize)
@@ -52,7 +53,7 @@ func FromPrice(p billing.Price) Price {
 		for _, r := range p.Rates {
 			out.Rates = append(out.Rates, DimensionRate{Values: r.Values, Amount: D(r.Amount)})
 		}
-	case billing.Tiered:
+	case rating.Tiered:
 		out.Field, out.TierMode = p.Field, p.TierMode
 		for _, t := range p.Tiers {
 			tt := Tier{UpTo: DP(t.UpTo), UnitAmount: D(t.UnitAmount)}
@@ -61,34 +62,34 @@ func FromPrice(p billing.Price) Price {
 			}
 			out.Tiers = append(out.Tiers, tt)
 		}
-	case billing.CostPlus:
+	case rating.CostPlus:
 		out.Vendor, out.MarkupPercent, out.MarkupFixed = p.Vendor, d(p.MarkupPercent), d(p.MarkupFixed)
-	case billing.Recurring:
+	case rating.Recurring:
 		out.Interval, out.Amount = p.Interval, d(p.Amount)
 	}
 	return out
 }
 
 // ToPrice maps a price a client sent; absent amounts are zero.
-func (p Price) ToPrice() billing.Price {
+func (p Price) ToPrice() rating.Price {
 	out := p.PriceFields.ToPrice()
 	out.ID = p.ID
 	return out
 }
 
 // FromEntitlement maps a domain entitlement.
-func FromEntitlement(e billing.Entitlement) Entitlement {
+func FromEntitlement(e rating.Entitlement) Entitlement {
 	return Entitlement{Kind: string(e.Kind), Asset: e.Asset, Amount: D(e.Amount), Interval: e.Interval, LifetimeDays: e.LifetimeDays, Purpose: e.Purpose}
 }
 
 // ToEntitlement maps an entitlement a client sent.
-func (e Entitlement) ToEntitlement() billing.Entitlement {
-	return billing.Entitlement{Kind: billing.EntitlementKind(e.Kind), Asset: e.Asset, Amount: e.Amount.Decimal,
+func (e Entitlement) ToEntitlement() rating.Entitlement {
+	return rating.Entitlement{Kind: rating.EntitlementKind(e.Kind), Asset: e.Asset, Amount: e.Amount.Decimal,
 		Interval: e.Interval, LifetimeDays: e.LifetimeDays, Purpose: e.Purpose}
 }
 
 // ptr unwraps an optional decimal: nil stays nil.
-func ptr(d *Decimal) *billing.Decimal {
+func ptr(d *Decimal) *rating.Decimal {
 	if d == nil {
 		return nil
 	}
@@ -97,9 +98,9 @@ func ptr(d *Decimal) *billing.Decimal {
 }
 
 // val unwraps an optional decimal: nil is zero.
-func val(d *Decimal) billing.Decimal {
+func val(d *Decimal) rating.Decimal {
 	if d == nil {
-		return billing.Zero
+		return rating.Zero
 	}
 	return d.Decimal
 }
@@ -212,7 +213,7 @@ type Cost struct {
 
 // ToCosts maps the costs a client sent, keeping nil (unknown) apart from
 // empty (none).
-func ToCosts(in []Cost) []billing.Cost {
+func ToCosts(in []Cost) []rating.Cost {
 	if in == nil {
 		return nil
 	}
@@ -220,13 +221,13 @@ func ToCosts(in []Cost) []billing.Cost {
 }
 
 // FromCost maps a domain cost.
-func FromCost(c billing.Cost) Cost {
+func FromCost(c rating.Cost) Cost {
 	return Cost{Vendor: c.Vendor, Amount: D(c.Amount), Currency: c.Currency}
 }
 
 // ToCost maps a cost a client sent.
-func (c Cost) ToCost() billing.Cost {
-	return billing.Cost{Vendor: c.Vendor, Amount: c.Amount.Decimal, Currency: c.Currency}
+func (c Cost) ToCost() rating.Cost {
+	return rating.Cost{Vendor: c.Vendor, Amount: c.Amount.Decimal, Currency: c.Currency}
 }
 
 // Fee is what one price charged for one event.

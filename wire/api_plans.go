@@ -8,6 +8,7 @@ import (
 	"github.com/invopop/jsonschema"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // ChangeSubscriptionRequest moves a plan to another version of its product:
@@ -127,7 +128,7 @@ func ParseMonth(field, s string, now time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse("2006-01", s)
 	if err != nil {
-		return time.Time{}, billing.Invalidf(field, "%s must be a month written YYYY-MM, such as 2026-11; got %q", field, s)
+		return time.Time{}, kernel.Invalidf(field, "%s must be a month written YYYY-MM, such as 2026-11; got %q", field, s)
 	}
 	return t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // The hosted customer portal: links for one customer, and its branding and
@@ -45,12 +46,12 @@ func (r SetPortalBrandingRequest) ToInput() billing.SetPortalBrandingInput {
 	in := billing.SetPortalBrandingInput{DisplayName: r.DisplayName, LogoURL: r.LogoURL, AccentColor: r.AccentColor, SupportEmail: r.SupportEmail,
 		Asset: r.Asset, Currency: r.Currency}
 	if r.TopUpPresets != nil {
-		in.TopUpPresets = make([]billing.Decimal, len(r.TopUpPresets))
+		in.TopUpPresets = make([]rating.Decimal, len(r.TopUpPresets))
 		for i, d := range r.TopUpPresets {
 			in.TopUpPresets[i] = d.Decimal
 		}
 	}
-	unwrap := func(d *Decimal) *billing.Decimal {
+	unwrap := func(d *Decimal) *rating.Decimal {
 		if d == nil {
 			return nil
 		}

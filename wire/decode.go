@@ -14,7 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // The one strict decoder of request bodies (REST) and tool arguments (MCP).
@@ -269,7 +269,7 @@ type DecodeError struct {
 	InMap bool
 	// Value is the value as sent (as ParseJSON returns it).
 	Value any
-	// Err is the type's own error for BadValue: a *billing.Error with code
+	// Err is the type's own error for BadValue: a *kernel.Error with code
 	// invalid for a value out of billing's bounds.
 	Err error
 }
@@ -293,7 +293,7 @@ func (e *DecodeError) Error() string {
 		}
 		return fmt.Sprintf("%s must be %s, not a JSON %s", name(e.Path), KindName(e.Type), JSONKind(e.Value))
 	}
-	var be *billing.Error
+	var be *kernel.Error
 	if errors.As(e.Err, &be) {
 		return fmt.Sprintf("%s: %s", name(e.Path), be.Message)
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 type decodeItem struct {
@@ -84,7 +84,7 @@ func TestDecode(t *testing.T) {
 	t.Run("ErrOutOfBounds", func(t *testing.T) {
 		_, err := decodeText(t, `{"items": [{"asset": "USD", "unit_amount": "1234567890123456789"}]}`, false)
 		var de *DecodeError
-		if !errors.As(err, &de) || de.Kind != BadValue || billing.ErrorCode(de.Err) != billing.EInvalid {
+		if !errors.As(err, &de) || de.Kind != BadValue || kernel.ErrorCode(de.Err) != kernel.EInvalid {
 			t.Fatalf("Decode = %v, want a BadValue wrapping a billing invalid error", err)
 		}
 	})

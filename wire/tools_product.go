@@ -1,6 +1,6 @@
 package wire
 
-import "github.com/tollgatehq/tollgate/billing"
+import "github.com/tollgatehq/tollgate/rating"
 
 // PriceFields is one price as a client sends it and as Tollgate shows it
 // (Price adds its id), the one shape for MCP and REST: model picks the
@@ -27,16 +27,16 @@ type PriceFields struct {
 }
 
 // ToPrice maps the fields to a domain price; absent amounts are zero.
-func (p PriceFields) ToPrice() billing.Price {
-	out := billing.Price{Name: p.Name, Model: billing.PriceModel(p.Model), Asset: p.Asset,
+func (p PriceFields) ToPrice() rating.Price {
+	out := rating.Price{Name: p.Name, Model: rating.PriceModel(p.Model), Asset: p.Asset,
 		UnitAmount: val(p.UnitAmount), Field: p.Field, BlockSize: val(p.BlockSize), BlockAmount: val(p.BlockAmount),
 		Dimensions: p.Dimensions, TierMode: p.TierMode, Vendor: p.Vendor, MarkupPercent: val(p.MarkupPercent),
 		MarkupFixed: val(p.MarkupFixed), Interval: p.Interval, Amount: val(p.Amount)}
 	for _, r := range p.Rates {
-		out.Rates = append(out.Rates, billing.DimensionRate{Values: r.Values, Amount: r.Amount.Decimal})
+		out.Rates = append(out.Rates, rating.DimensionRate{Values: r.Values, Amount: r.Amount.Decimal})
 	}
 	for _, t := range p.Tiers {
-		out.Tiers = append(out.Tiers, billing.Tier{UpTo: ptr(t.UpTo), UnitAmount: t.UnitAmount.Decimal, FlatAmount: val(t.FlatAmount)})
+		out.Tiers = append(out.Tiers, rating.Tier{UpTo: ptr(t.UpTo), UnitAmount: t.UnitAmount.Decimal, FlatAmount: val(t.FlatAmount)})
 	}
 	return out
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // TimeArg is a time a tool argument carries: an RFC 3339 string such as
@@ -54,7 +54,7 @@ func (t *TimeArg) Value() time.Time {
 }
 
 // Ptr unwraps an optional wire decimal: nil stays nil.
-func (d *Decimal) Ptr() *billing.Decimal {
+func (d *Decimal) Ptr() *rating.Decimal {
 	if d == nil {
 		return nil
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 	"github.com/tollgatehq/tollgate/webhooks"
 )
 
@@ -48,7 +50,7 @@ func WebhookData(svc *billing.Service) webhooks.Render {
 	return func(ctx context.Context, typ string, payload json.RawMessage) (any, error) {
 		var p outboxIDs
 		if err := json.Unmarshal(payload, &p); err != nil {
-			return nil, billing.Invalidf("payload", "outbox payload of %s: %v", typ, err)
+			return nil, kernel.Invalidf("payload", "outbox payload of %s: %v", typ, err)
 		}
 		c, err := billing.RequireCaller(ctx)
 		if err != nil {
@@ -90,15 +92,15 @@ func balanceEvent(ctx context.Context, svc *billing.Service, p outboxIDs) (Balan
 		}
 		out := BalanceEvent{WalletID: v.ID, CustomerID: v.CustomerID, Balance: FromBalance(b)}
 		if p.Threshold != "" {
-			d, err := billing.ParseAmount(p.Threshold)
+			d, err := rating.ParseAmount(p.Threshold)
 			if err != nil {
-				return BalanceEvent{}, billing.Invalidf("threshold", "outbox threshold %q: %v", p.Threshold, err)
+				return BalanceEvent{}, kernel.Invalidf("threshold", "outbox threshold %q: %v", p.Threshold, err)
 			}
 			out.Threshold = AP(&d, b.Precision)
 		}
 		return out, nil
 	}
-	return BalanceEvent{}, billing.NotFoundf("asset", "wallet %s has no %s balance", p.WalletID, p.Asset)
+	return BalanceEvent{}, kernel.NotFoundf("asset", "wallet %s has no %s balance", p.WalletID, p.Asset)
 }
 
 // WebhookTestEvent is the data of webhook.test, sent by send_test_webhook.

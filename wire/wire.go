@@ -11,25 +11,25 @@ import (
 
 	"github.com/invopop/jsonschema"
 
-	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // Decimal is an exact amount. It is written as a JSON string by
-// billing.FormatAmount: exact, with at least the asset's precision in
+// rating.FormatAmount: exact, with at least the asset's precision in
 // decimal places when it is an amount in an asset (A), else without
 // trailing zeros (D). It is read from a string or a JSON number, taken from
 // the JSON text exactly, never through float64, within billing's bounds.
 type Decimal struct {
-	billing.Decimal
+	rating.Decimal
 	places int32 // the asset's precision; 0 for a rate, quantity or price
 }
 
 // D wraps a billing decimal that is not an amount in an asset's precision
 // (a rate, a quantity, a price).
-func D(d billing.Decimal) Decimal { return Decimal{Decimal: d} }
+func D(d rating.Decimal) Decimal { return Decimal{Decimal: d} }
 
 // DP wraps an optional billing decimal.
-func DP(d *billing.Decimal) *Decimal {
+func DP(d *rating.Decimal) *Decimal {
 	if d == nil {
 		return nil
 	}
@@ -37,27 +37,27 @@ func DP(d *billing.Decimal) *Decimal {
 }
 
 // A wraps an amount in an asset of the given precision.
-func A(d billing.Decimal, precision int32) Decimal { return Decimal{Decimal: d, places: precision} }
+func A(d rating.Decimal, precision int32) Decimal { return Decimal{Decimal: d, places: precision} }
 
 // AP wraps an optional amount in an asset of the given precision.
-func AP(d *billing.Decimal, precision int32) *Decimal {
+func AP(d *rating.Decimal, precision int32) *Decimal {
 	if d == nil {
 		return nil
 	}
 	return &Decimal{Decimal: *d, places: precision}
 }
 
-// Display writes the decimal for a person, by billing.Display.
-func (d Decimal) Display() string { return billing.Display(d.Decimal, d.places) }
+// Display writes the decimal for a person, by rating.Display.
+func (d Decimal) Display() string { return rating.Display(d.Decimal, d.places) }
 
 // MarshalJSON writes the decimal as a string.
 func (d Decimal) MarshalJSON() ([]byte, error) {
-	return json.Marshal(billing.FormatAmount(d.Decimal, d.places))
+	return json.Marshal(rating.FormatAmount(d.Decimal, d.places))
 }
 
 // UnmarshalJSON reads a string or a number exactly. A value of another JSON
 // type is a type error; a string or number that is not a decimal within
-// billing's bounds is a *billing.Error with code invalid.
+// billing's bounds is a *kernel.Error with code invalid.
 func (d *Decimal) UnmarshalJSON(b []byte) error {
 	s := string(b)
 	switch {
@@ -69,7 +69,7 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 	default:
 		return errors.New("must be a decimal number written as a string, such as \"12.50\"; got " + s)
 	}
-	v, err := billing.ParseAmount(s)
+	v, err := rating.ParseAmount(s)
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 		return nil, err
 	}
 	a.acct = acct
-	a.prof = profitability.New(db.pool, a.svc, profitability.Options{})
+	a.prof = profitability.New(db.pool, a.svc)
 	a.hooks = webhooks.New(db.pool, a.svc, webhooks.Options{Logger: cfg.log, Render: wire.WebhookData(a.svc), Jobs: a.jobs})
 	if cfg.publicURL != "" {
 		// TOLLGATE_PORTAL_SECRET signs the portal's links and cookies;

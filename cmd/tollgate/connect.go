@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // newConnectCmd registers Tollgate's MCP server with an agent client.
@@ -150,7 +151,7 @@ func connectKey(cmd *cobra.Command, cfg *config, existing string) (key, note str
 		switch {
 		case err == nil && c.AccountID == a.acct.ID && c.Mode == billing.ModeTest && (c.Scope == "" || c.Scope == billing.ScopeFull):
 			return existing, fmt.Sprintf("kept the test-mode API key %s… already in the config (key %s); no new key was created", c.KeyPrefix, c.KeyID), nil
-		case err != nil && billing.ErrorCode(err) != billing.EUnauthorized:
+		case err != nil && kernel.ErrorCode(err) != kernel.EUnauthorized:
 			return "", "", err
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/mcp"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // TestConnectCursor: `tollgate connect cursor` merges into an existing
@@ -107,7 +108,7 @@ func TestConnectAgentRules(t *testing.T) {
 	}
 	ctx = billing.WithCaller(ctx, billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
 	if _, _, err := svc.Catalog.CreateProduct(ctx, billing.CreateProductInput{Code: "llm-tokens", Name: "AI tokens", EventType: "llm.tokens",
-		Prices: []billing.Price{{Name: "call", Model: billing.PerUnit, Asset: "USD", UnitAmount: billing.MustDecimal("0.01")}}}); err != nil {
+		Prices: []rating.Price{{Name: "call", Model: rating.PerUnit, Asset: "USD", UnitAmount: rating.MustDecimal("0.01")}}}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/mcp"
 	"github.com/tollgatehq/tollgate/tools"
 )
@@ -88,13 +89,13 @@ read-only API key, 'tollgate keys create --read-only', always does).`,
 			caller := billing.Caller{AccountID: a.acct.ID, Mode: billing.ModeTest}
 			if key := os.Getenv("TOLLGATE_API_KEY"); key != "" {
 				if caller, err = a.svc.Accounts.Authenticate(ctx, key); err != nil {
-					if billing.ErrorCode(err) != billing.EUnauthorized {
-						return fmt.Errorf("TOLLGATE_API_KEY: %s", billing.ErrorMessage(err))
+					if kernel.ErrorCode(err) != kernel.EUnauthorized {
+						return fmt.Errorf("TOLLGATE_API_KEY: %s", kernel.ErrorMessage(err))
 					}
 					// Serve anyway, so the agent hears why each call fails;
 					// an exit before initialize only shows it "failed to start".
-					opts.KeyRefused = keyRefused(billing.ErrorMessage(err))
-					cfg.log.Warn("TOLLGATE_API_KEY refused: every tool call will fail saying so", "err", billing.ErrorMessage(err))
+					opts.KeyRefused = keyRefused(kernel.ErrorMessage(err))
+					cfg.log.Warn("TOLLGATE_API_KEY refused: every tool call will fail saying so", "err", kernel.ErrorMessage(err))
 				}
 			}
 			s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks}, opts)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 )
 
 // newPaymentsCmd connects an account to Stripe and shows how it takes
@@ -71,7 +72,7 @@ In test mode without a connection, Tollgate's built-in test provider takes payme
 					fmt.Fprintf(cfg.stdout, "%s: Stripe (secret key %s); webhook endpoint %s\n", m, c.SecretKey, webhookURL(acct, m))
 				case err == nil:
 					fmt.Fprintf(cfg.stdout, "%s: %s provider\n", m, c.Provider)
-				case billing.ErrorCode(err) != billing.ENotFound:
+				case kernel.ErrorCode(err) != kernel.ENotFound:
 					return err
 				case m == billing.ModeTest:
 					fmt.Fprintf(cfg.stdout, "%s: built-in test provider (checkout pages served by `tollgate serve` at /pay/test/)\n", m)

@@ -37,7 +37,7 @@ func TestExampleChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tollgate := httptest.NewServer(api.New(svc, profitability.New(pool, svc, profitability.Options{}), api.Options{}))
+	tollgate := httptest.NewServer(api.New(svc, profitability.New(pool, svc), api.Options{}))
 	t.Cleanup(tollgate.Close)
 	tg := client.New(client.Options{BaseURL: tollgate.URL, APIKey: key})
 

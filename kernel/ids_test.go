@@ -1,4 +1,4 @@
-package billing
+package kernel
 
 import (
 	"slices"
@@ -18,14 +18,14 @@ func TestIDsSortByCreation(t *testing.T) {
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	var ids []string
 	for range 1000 {
-		ids = append(ids, newID(prefixCustomer, now))
+		ids = append(ids, NewID("cus", now))
 	}
-	ids = append(ids, newID(prefixCustomer, now.Add(time.Millisecond)))
+	ids = append(ids, NewID("cus", now.Add(time.Millisecond)))
 	if !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != len(ids) {
 		t.Fatalf("ids made in order are not strictly increasing: %v … %v", ids[:3], ids[len(ids)-3:])
 	}
-	if id := ids[0]; len(id) != len(prefixCustomer)+1+26 || id != strings.ToLower(id) || !strings.HasPrefix(id, prefixCustomer+"_01") {
-		t.Errorf("id %q, want %s_ and 26 lower-case ULID characters", id, prefixCustomer)
+	if id := ids[0]; len(id) != len("cus_")+26 || id != strings.ToLower(id) || !strings.HasPrefix(id, "cus_01") {
+		t.Errorf("id %q, want cus_ and 26 lower-case ULID characters", id)
 	}
 
 	var mu sync.Mutex
@@ -34,7 +34,7 @@ func TestIDsSortByCreation(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 500 {
-				id := newID(prefixFee, now)
+				id := NewID("fee", now)
 				mu.Lock()
 				if seen[id] {
 					t.Errorf("duplicate id %s", id)
@@ -54,8 +54,8 @@ func TestIDsInterleavedClocks(t *testing.T) {
 	a, b := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	var ids []string
 	for range 200 {
-		ids = append(ids, newID(prefixCustomer, a))
-		newID(prefixCustomer, b)
+		ids = append(ids, NewID("cus", a))
+		NewID("cus", b)
 	}
 	if !slices.IsSorted(ids) {
 		t.Fatal("ids of one millisecond lost their order when another millisecond's were made in between")
