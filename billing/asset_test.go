@@ -6,26 +6,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgatehq/tollgate/internal/billingtest"
+
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/rating"
 )
 
 func (e *env) asset(t *testing.T, code string, precision int32) billing.Asset {
-	t.Helper()
-	a, _, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: code, Name: code, Precision: precision})
-	if err != nil {
-		t.Fatalf("CreateAsset(%s) = %v", code, err)
-	}
-	return a
+	return billingtest.Asset(t, e.ctx, e.svc, code, precision)
 }
 
 func (e *env) rate(t *testing.T, asset, currency, rate string, at time.Time) {
-	t.Helper()
-	in := billing.AddAssetRateInput{Asset: asset, Currency: currency, Rate: dec(rate), EffectiveAt: at}
-	if _, err := e.svc.Catalog.AddAssetRate(e.ctx, in); err != nil {
-		t.Fatalf("AddAssetRate(%+v) = %v", in, err)
-	}
+	billingtest.Rate(t, e.ctx, e.svc, asset, currency, rate, at)
 }
 
 func TestBuiltinCurrencies(t *testing.T) {

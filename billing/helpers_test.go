@@ -2,11 +2,9 @@ package billing_test
 
 import (
 	"context"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/shopspring/decimal"
+	"github.com/tollgatehq/tollgate/internal/billingtest"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
@@ -18,19 +16,9 @@ import (
 func TestMain(m *testing.M) { testdb.Main(m) }
 
 // clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = billingtest.Clock
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+var t0 = billingtest.T0
 
 type env struct {
 	svc   *billing.Service
@@ -42,16 +30,8 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	pool := testdb.New(t)
-	clk := &clock{t: t0}
-	q := jobs.New(pool, nil)
-	svc := billing.NewService(pool, billing.Options{Now: clk.Now, Jobs: q})
-	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
-	if err != nil {
-		t.Fatalf("EnsureDefaultAccount = %v", err)
-	}
-	ctx := billing.WithCaller(context.Background(), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
-	return &env{svc: svc, jobs: q, clock: clk, ctx: ctx, acct: acct}
+	b := billingtest.New(t)
+	return &env{svc: b.Svc, jobs: b.Jobs, clock: b.Clock, ctx: b.Ctx, acct: b.Acct}
 }
 
 // startJobs runs the service's background work and its jobs, as serve
@@ -73,45 +53,22 @@ func startJobs(t *testing.T, svc *billing.Service, q *jobs.Queue) {
 	})
 }
 
-func dec(s string) rating.Decimal { return decimal.RequireFromString(s) }
+func dec(s string) rating.Decimal { return billingtest.Dec(s) }
 func decp(s string) *rating.Decimal {
 	d := dec(s)
 	return &d
 }
 
 func (e *env) customer(t *testing.T, ext string) billing.Customer {
-	t.Helper()
-	c, _, err := e.svc.CreateCustomer(e.ctx, billing.CreateCustomerInput{ExternalID: ext})
-	if err != nil {
-		t.Fatalf("CreateCustomer(%s) = %v", ext, err)
-	}
-	return c
+	return billingtest.Customer(t, e.ctx, e.svc, ext)
 }
 
 func (e *env) adjust(t *testing.T, in billing.CreateAdjustmentInput) billing.Adjustment {
-	t.Helper()
-	if in.TransactionID == "" {
-		in.TransactionID = "txn-" + time.Now().Format("150405.000000000") + in.Reason
-	}
-	a, err := e.svc.CreateAdjustment(e.ctx, in)
-	if err != nil {
-		t.Fatalf("CreateAdjustment(%+v) = %v", in, err)
-	}
-	return a
+	return billingtest.Adjust(t, e.ctx, e.svc, in)
 }
 
 func (e *env) balance(t *testing.T, customer, asset string) billing.Balance {
-	t.Helper()
-	v, err := e.svc.GetWallet(e.ctx, customer, "")
-	if err != nil {
-		t.Fatalf("GetWallet(%s) = %v", customer, err)
-	}
-	for _, b := range v.Balances {
-		if b.Asset == asset {
-			return b
-		}
-	}
-	return billing.Balance{Asset: asset}
+	return billingtest.Balance(t, e.ctx, e.svc, customer, asset)
 }
 
 func (e *env) verifyClean(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/tollgatehq/tollgate/internal/billingtest"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -198,7 +200,7 @@ func TestHotPathPlans(t *testing.T) {
 	t.Parallel()
 	log := &planLog{}
 	pool := explainedPool(t, log)
-	clk := &clock{t: t0}
+	clk := billingtest.NewClock(t0)
 	seed := billing.NewService(pool, billing.Options{Now: clk.Now})
 	acct, err := seed.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgatehq/tollgate/internal/billingtest"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing"
@@ -117,7 +119,7 @@ func TestAuthorizeSameKeyConcurrently(t *testing.T) {
 func TestCloseDrainsAndRefuses(t *testing.T) {
 	t.Parallel()
 	hold := &holdFirstBatch{taken: make(chan int, 1), release: make(chan struct{})}
-	clk := &clock{t: t0}
+	clk := billingtest.NewClock(t0)
 	svc := billing.NewService(testdb.New(t), billing.Options{Now: clk.Now, Observer: hold})
 	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {

@@ -29,9 +29,7 @@ func (e *env) planProduct(t *testing.T, code, interval, fee, allowance string) b
 }
 
 func (e *env) at(t time.Time) {
-	e.clock.mu.Lock()
-	e.clock.t = t
-	e.clock.mu.Unlock()
+	e.clock.Set(t)
 }
 
 func (e *env) renew(t *testing.T) int {

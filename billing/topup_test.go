@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgatehq/tollgate/internal/billingtest"
+
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
 	"github.com/tollgatehq/tollgate/jobs"
@@ -38,7 +40,7 @@ type delivery struct {
 func newPayEnv(t *testing.T) *payEnv {
 	t.Helper()
 	pool := testdb.New(t)
-	clk := &clock{t: time.Now().UTC().Truncate(time.Microsecond)}
+	clk := billingtest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
 	pe := &payEnv{}
 	var svc *billing.Service
 	mux := http.NewServeMux()

@@ -1,13 +1,14 @@
 package billing_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tollgatehq/tollgate/internal/billingtest"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
@@ -16,37 +17,15 @@ import (
 
 // imageProduct charges 0.04 USD per image.
 func (e *env) product(t *testing.T, code, eventType string, prices ...rating.Price) billing.ProductView {
-	t.Helper()
-	v, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: code, Name: code, EventType: eventType, Prices: prices})
-	if err != nil {
-		t.Fatalf("CreateProduct(%s) = %v", code, err)
-	}
-	return v
+	return billingtest.Product(t, e.ctx, e.svc, code, eventType, prices...)
 }
 
-func perUnit(asset, amount string) rating.Price {
-	return rating.Price{Name: "per unit", Model: rating.PerUnit, Asset: asset, UnitAmount: dec(amount)}
-}
+func perUnit(asset, amount string) rating.Price { return billingtest.PerUnit(asset, amount) }
 
-func data(kv ...any) map[string]any {
-	m := map[string]any{}
-	for i := 0; i < len(kv); i += 2 {
-		v := kv[i+1]
-		if s, ok := v.(string); ok && len(s) > 0 && (s[0] >= '0' && s[0] <= '9') {
-			v = json.Number(s)
-		}
-		m[kv[i].(string)] = v
-	}
-	return m
-}
+func data(kv ...any) map[string]any { return billingtest.Data(kv...) }
 
 func (e *env) record(t *testing.T, in billing.UsageEventInput) billing.Event {
-	t.Helper()
-	ev, err := e.svc.RecordUsage(e.ctx, in)
-	if err != nil {
-		t.Fatalf("RecordUsage(%s) = %v", in.ID, err)
-	}
-	return ev
+	return billingtest.Record(t, e.ctx, e.svc, in)
 }
 
 func TestUsageCycle(t *testing.T) {

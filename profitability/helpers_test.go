@@ -2,13 +2,12 @@ package profitability_test
 
 import (
 	"context"
-	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/tollgatehq/tollgate/internal/billingtest"
+
 	"github.com/google/go-cmp/cmp"
-	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/testdb"
@@ -20,19 +19,9 @@ import (
 func TestMain(m *testing.M) { testdb.Main(m) }
 
 // clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = billingtest.Clock
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+var t0 = billingtest.T0
 
 // env is billing, which records what profitability reads, and profitability
 // over the same database and clock.
@@ -45,107 +34,45 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	pool := testdb.New(t)
-	clk := &clock{t: t0}
-	svc := billing.NewService(pool, billing.Options{Now: clk.Now})
-	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
-	if err != nil {
-		t.Fatalf("EnsureDefaultAccount = %v", err)
-	}
-	ctx := billing.WithCaller(context.Background(), billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest})
-	prof := profitability.New(pool, svc)
-	return &env{svc: svc, prof: prof, clock: clk, ctx: ctx}
+	b := billingtest.New(t)
+	return &env{svc: b.Svc, prof: profitability.New(b.Pool, b.Svc), clock: b.Clock, ctx: b.Ctx}
 }
 
 // decimalEqual compares decimals by value (0.5 equals 0.50).
 var decimalEqual = cmp.Comparer(func(a, b rating.Decimal) bool { return a.Equal(b) })
 
-func dec(s string) rating.Decimal { return decimal.RequireFromString(s) }
+func dec(s string) rating.Decimal { return billingtest.Dec(s) }
 
 func (e *env) customer(t *testing.T, ext string) billing.Customer {
-	t.Helper()
-	c, _, err := e.svc.CreateCustomer(e.ctx, billing.CreateCustomerInput{ExternalID: ext})
-	if err != nil {
-		t.Fatalf("CreateCustomer(%s) = %v", ext, err)
-	}
-	return c
+	return billingtest.Customer(t, e.ctx, e.svc, ext)
 }
 
 func (e *env) adjust(t *testing.T, in billing.CreateAdjustmentInput) billing.Adjustment {
-	t.Helper()
-	if in.TransactionID == "" {
-		in.TransactionID = "txn-" + time.Now().Format("150405.000000000") + in.Reason
-	}
-	a, err := e.svc.CreateAdjustment(e.ctx, in)
-	if err != nil {
-		t.Fatalf("CreateAdjustment(%+v) = %v", in, err)
-	}
-	return a
+	return billingtest.Adjust(t, e.ctx, e.svc, in)
 }
 
 func (e *env) balance(t *testing.T, customer, asset string) billing.Balance {
-	t.Helper()
-	v, err := e.svc.GetWallet(e.ctx, customer, "")
-	if err != nil {
-		t.Fatalf("GetWallet(%s) = %v", customer, err)
-	}
-	for _, b := range v.Balances {
-		if b.Asset == asset {
-			return b
-		}
-	}
-	return billing.Balance{Asset: asset}
+	return billingtest.Balance(t, e.ctx, e.svc, customer, asset)
 }
 
 func (e *env) asset(t *testing.T, code string, precision int32) billing.Asset {
-	t.Helper()
-	a, _, err := e.svc.Catalog.CreateAsset(e.ctx, billing.CreateAssetInput{Code: code, Name: code, Precision: precision})
-	if err != nil {
-		t.Fatalf("CreateAsset(%s) = %v", code, err)
-	}
-	return a
+	return billingtest.Asset(t, e.ctx, e.svc, code, precision)
 }
 
 func (e *env) rate(t *testing.T, asset, currency, rate string, at time.Time) {
-	t.Helper()
-	in := billing.AddAssetRateInput{Asset: asset, Currency: currency, Rate: dec(rate), EffectiveAt: at}
-	if _, err := e.svc.Catalog.AddAssetRate(e.ctx, in); err != nil {
-		t.Fatalf("AddAssetRate(%+v) = %v", in, err)
-	}
+	billingtest.Rate(t, e.ctx, e.svc, asset, currency, rate, at)
 }
 
 func (e *env) product(t *testing.T, code, eventType string, prices ...rating.Price) billing.ProductView {
-	t.Helper()
-	v, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: code, Name: code, EventType: eventType, Prices: prices})
-	if err != nil {
-		t.Fatalf("CreateProduct(%s) = %v", code, err)
-	}
-	return v
+	return billingtest.Product(t, e.ctx, e.svc, code, eventType, prices...)
 }
 
-func perUnit(asset, amount string) rating.Price {
-	return rating.Price{Name: "per unit", Model: rating.PerUnit, Asset: asset, UnitAmount: dec(amount)}
-}
+func perUnit(asset, amount string) rating.Price { return billingtest.PerUnit(asset, amount) }
 
-func data(kv ...any) map[string]any {
-	m := map[string]any{}
-	for i := 0; i < len(kv); i += 2 {
-		v := kv[i+1]
-		if s, ok := v.(string); ok && len(s) > 0 && (s[0] >= '0' && s[0] <= '9') {
-			v = json.Number(s)
-		}
-		m[kv[i].(string)] = v
-	}
-	return m
-}
+func data(kv ...any) map[string]any { return billingtest.Data(kv...) }
 
 func (e *env) record(t *testing.T, in billing.UsageEventInput) billing.Event {
-	t.Helper()
-	ev, err := e.svc.RecordUsage(e.ctx, in)
-	if err != nil {
-		t.Fatalf("RecordUsage(%s) = %v", in.ID, err)
-	}
-	return ev
+	return billingtest.Record(t, e.ctx, e.svc, in)
 }
 
 func wantDec(t *testing.T, what string, got rating.Decimal, want string) {
