@@ -70,17 +70,14 @@ var (
 	}
 	// notYetMovedSQL: plain statements still to move into queries/*.sql.
 	notYetMovedSQL = map[string]string{
-		"billing/statement.go:statementSQL":                  "the statement read",
-		"billing/thresholds.go:Service.SetBalanceThresholds": "a config write queued on a batch of its own (sqlc :batchexec would do)",
-		"billing/thresholds.go:core.listBalanceThresholds":   "thresholds read",
-		"billing/transaction_store.go:verifyLedger":          "the ledger checks of `tollgate verify` (11 statements)",
-		"billing/usage_store.go:feesOf":                      "fees read",
-		"billing/usage_store.go:getAuthorization":            "authorization read",
-		"billing/usage_store.go:getAuthorizationByKey":       "authorization replay read",
-		"billing/usage_store.go:getEvent":                    "event read",
-		"billing/usage_store.go:listEvents":                  "event list",
-		"billing/usage_store.go:readCounters":                "usage counters read (its own round trip, not batched)",
-		"billing/usage_store.go:settleAuthorization":         "authorization capture or void",
+		"billing/transaction_store.go:verifyLedger":    "the ledger checks of `tollgate verify` (11 statements)",
+		"billing/usage_store.go:feesOf":                "fees read",
+		"billing/usage_store.go:getAuthorization":      "authorization read",
+		"billing/usage_store.go:getAuthorizationByKey": "authorization replay read",
+		"billing/usage_store.go:getEvent":              "event read",
+		"billing/usage_store.go:listEvents":            "event list",
+		"billing/usage_store.go:readCounters":          "usage counters read (its own round trip, not batched)",
+		"billing/usage_store.go:settleAuthorization":   "authorization capture or void",
 	}
 )
 
