@@ -70,14 +70,7 @@ var (
 	}
 	// notYetMovedSQL: plain statements still to move into queries/*.sql.
 	notYetMovedSQL = map[string]string{
-		"billing/transaction_store.go:verifyLedger":    "the ledger checks of `tollgate verify` (11 statements)",
-		"billing/usage_store.go:feesOf":                "fees read",
-		"billing/usage_store.go:getAuthorization":      "authorization read",
-		"billing/usage_store.go:getAuthorizationByKey": "authorization replay read",
-		"billing/usage_store.go:getEvent":              "event read",
-		"billing/usage_store.go:listEvents":            "event list",
-		"billing/usage_store.go:readCounters":          "usage counters read (its own round trip, not batched)",
-		"billing/usage_store.go:settleAuthorization":   "authorization capture or void",
+		"billing/transaction_store.go:verifyLedger": "the ledger checks of `tollgate verify` (11 statements)",
 	}
 )
 
