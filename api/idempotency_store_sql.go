@@ -6,23 +6,26 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tollgatehq/tollgate/api/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/billing"
 )
+
+// queries runs the statements sqlc compiles from api/queries/*.sql
+// (regenerate with `sqlc generate` at the repository root), over billing's
+// schema: the idempotency store's table is created by billing's migrations.
+var queries = dbsqlc.New()
+
+// on is where a generated query runs: db with every driver error translated
+// once, by billing.TranslateErrors. A missing row comes back as ENotFound.
+func on(db dbsqlc.DBTX) dbsqlc.DBTX { return billing.TranslateErrors(db) }
 
 // claimIdempotencyKey inserts an in-flight row for key, or takes over one
 // that expired (older than expiredBefore) or that the same request left in
 // flight past its lease. It reports whether the caller now owns the row.
 func claimIdempotencyKey(ctx context.Context, db *pgxpool.Pool, c billing.Caller, key string, hash []byte, token string, now, lockedUntil, expiredBefore time.Time) (bool, error) {
-	tag, err := db.Exec(ctx, `INSERT INTO idempotency_keys (account_id, mode, key, request_hash, claim, locked_until, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (account_id, mode, key) DO UPDATE
-		SET request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, locked_until = EXCLUDED.locked_until,
-		    created_at = EXCLUDED.created_at, status = NULL, content_type = NULL, response_body = NULL, completed_at = NULL
-		WHERE idempotency_keys.created_at < $8
-		   OR (idempotency_keys.status IS NULL AND idempotency_keys.locked_until < $7
-		       AND idempotency_keys.request_hash = EXCLUDED.request_hash)`,
-		c.AccountID, c.Mode, key, hash, token, lockedUntil, now, expiredBefore)
-	return tag.RowsAffected() == 1, billing.Translate(err)
+	n, err := queries.ClaimIdempotencyKey(ctx, on(db), dbsqlc.ClaimIdempotencyKeyParams{AccountID: c.AccountID, Mode: string(c.Mode), Key: key,
+		RequestHash: hash, Claim: token, LockedUntil: lockedUntil, Now: now, ExpiredBefore: expiredBefore})
+	return n == 1, err
 }
 
 type idempotencyRecord struct {
@@ -31,20 +34,15 @@ type idempotencyRecord struct {
 }
 
 func getIdempotencyKey(ctx context.Context, db *pgxpool.Pool, c billing.Caller, key string) (idempotencyRecord, error) {
-	var rec idempotencyRecord
-	var status *int
-	var contentType *string
-	var body []byte
-	err := db.QueryRow(ctx, `SELECT request_hash, status, content_type, response_body FROM idempotency_keys
-		WHERE account_id = $1 AND mode = $2 AND key = $3`, c.AccountID, c.Mode, key).
-		Scan(&rec.hash, &status, &contentType, &body)
+	r, err := queries.GetIdempotencyKey(ctx, on(db), dbsqlc.GetIdempotencyKeyParams{AccountID: c.AccountID, Mode: string(c.Mode), Key: key})
 	if err != nil {
-		return rec, billing.Translate(err)
+		return idempotencyRecord{}, err
 	}
-	if status != nil {
-		rec.stored = &storedResponse{Status: *status, Body: body}
-		if contentType != nil {
-			rec.stored.ContentType = *contentType
+	rec := idempotencyRecord{hash: r.RequestHash}
+	if r.Status != nil {
+		rec.stored = &storedResponse{Status: int(*r.Status), Body: r.ResponseBody}
+		if r.ContentType != nil {
+			rec.stored.ContentType = *r.ContentType
 		}
 	}
 	return rec, nil
@@ -53,22 +51,16 @@ func getIdempotencyKey(ctx context.Context, db *pgxpool.Pool, c billing.Caller, 
 func completeIdempotencyKey(ctx context.Context, db *pgxpool.Pool, c billing.Caller, key, token string, resp storedResponse, now time.Time) error {
 	body := resp.Body
 	if body == nil {
-		body = []byte{}
+		body = []byte{} // not NULL: a completed row has a body, if empty
 	}
-	_, err := db.Exec(ctx, `UPDATE idempotency_keys SET status = $5, content_type = $6, response_body = $7, completed_at = $8
-		WHERE account_id = $1 AND mode = $2 AND key = $3 AND claim = $4 AND status IS NULL`,
-		c.AccountID, c.Mode, key, token, resp.Status, resp.ContentType, body, now)
-	return billing.Translate(err)
+	return queries.CompleteIdempotencyKey(ctx, on(db), dbsqlc.CompleteIdempotencyKeyParams{AccountID: c.AccountID, Mode: string(c.Mode), Key: key,
+		Claim: token, Status: int32(resp.Status), ContentType: resp.ContentType, ResponseBody: body, CompletedAt: now})
 }
 
 func releaseIdempotencyKey(ctx context.Context, db *pgxpool.Pool, c billing.Caller, key, token string) error {
-	_, err := db.Exec(ctx, `DELETE FROM idempotency_keys
-		WHERE account_id = $1 AND mode = $2 AND key = $3 AND claim = $4 AND status IS NULL`, c.AccountID, c.Mode, key, token)
-	return billing.Translate(err)
+	return queries.ReleaseIdempotencyKey(ctx, on(db), dbsqlc.ReleaseIdempotencyKeyParams{AccountID: c.AccountID, Mode: string(c.Mode), Key: key, Claim: token})
 }
 
 func pruneIdempotencyKeys(ctx context.Context, db *pgxpool.Pool, before time.Time, limit int) (int64, error) {
-	tag, err := db.Exec(ctx, `DELETE FROM idempotency_keys WHERE ctid IN (
-		SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)`, before, limit)
-	return tag.RowsAffected(), billing.Translate(err)
+	return queries.PruneIdempotencyKeys(ctx, on(db), dbsqlc.PruneIdempotencyKeysParams{Before: before, MaxRows: int64(limit)})
 }

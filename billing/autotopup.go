@@ -2,12 +2,12 @@ package billing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/rating"
@@ -95,16 +95,9 @@ func (s *Payments) ConfigureAutoTopUp(ctx context.Context, in ConfigureAutoTopUp
 		if err := ensureBalance(ctx, tx, c, t.WalletID, t.Asset, now); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO auto_top_ups (wallet_id, asset, enabled, threshold, credit_amount, paid_minor, currency, monthly_cap_minor, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			ON CONFLICT (wallet_id, asset) DO UPDATE SET enabled = EXCLUDED.enabled, threshold = EXCLUDED.threshold,
-				credit_amount = EXCLUDED.credit_amount, paid_minor = EXCLUDED.paid_minor, currency = EXCLUDED.currency,
-				monthly_cap_minor = EXCLUDED.monthly_cap_minor, updated_at = EXCLUDED.updated_at,
-				failures = CASE WHEN EXCLUDED.enabled THEN 0 ELSE auto_top_ups.failures END,
-				retry_after = CASE WHEN EXCLUDED.enabled THEN NULL ELSE auto_top_ups.retry_after END,
-				disabled_reason = CASE WHEN EXCLUDED.enabled THEN '' ELSE auto_top_ups.disabled_reason END`,
-			t.WalletID, t.Asset, in.Enabled, in.Threshold, t.Credit, t.paidMinor(), t.Currency, capMinor, now)
-		return Translate(err)
+		return queries.UpsertAutoTopUp(ctx, TranslateErrors(tx), dbsqlc.UpsertAutoTopUpParams{WalletID: t.WalletID, Asset: t.Asset,
+			Enabled: in.Enabled, Threshold: in.Threshold, CreditAmount: t.Credit, PaidMinor: t.paidMinor(), Currency: t.Currency,
+			MonthlyCapMinor: capMinor, UpdatedAt: now})
 	})
 	if err != nil {
 		return AutoTopUp{}, err
@@ -126,26 +119,18 @@ func (s *Payments) GetAutoTopUp(ctx context.Context, customer, wallet, asset str
 }
 
 func (s *core) getAutoTopUp(ctx context.Context, db DBTX, walletID, asset string) (AutoTopUp, error) {
-	var a AutoTopUp
-	var paid int64
-	var capMinor *int64
-	err := db.QueryRow(ctx, `SELECT x.wallet_id, x.asset, ast.precision, x.enabled, x.threshold, x.credit_amount, x.paid_minor, x.currency, cur.precision,
-			x.monthly_cap_minor, x.failures, x.retry_after, x.disabled_reason, x.updated_at
-		FROM auto_top_ups x JOIN balances b ON b.wallet_id = x.wallet_id AND b.asset = x.asset
-		JOIN assets ast ON ast.account_id = b.account_id AND ast.mode = b.mode AND ast.code = x.asset
-		JOIN assets cur ON cur.account_id = b.account_id AND cur.mode = b.mode AND cur.code = x.currency
-		WHERE x.wallet_id = $1 AND x.asset = $2`, walletID, asset).
-		Scan(&a.WalletID, &a.Asset, &a.Precision, &a.Enabled, &a.Threshold, &a.Credit, &paid, &a.Currency, &a.PaidPrecision,
-			&capMinor, &a.Failures, &a.RetryAfter, &a.DisabledReason, &a.UpdatedAt)
-	if err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return a, kernel.NotFoundf("asset", "the wallet has no auto top-up in %s", asset)
-		}
-		return a, Translate(err)
+	r, err := queries.GetAutoTopUp(ctx, TranslateErrors(db), dbsqlc.GetAutoTopUpParams{WalletID: walletID, Asset: asset})
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return AutoTopUp{}, kernel.NotFoundf("asset", "the wallet has no auto top-up in %s", asset)
 	}
-	a.Paid = fromMinor(paid, a.PaidPrecision)
-	if capMinor != nil {
-		m := fromMinor(*capMinor, a.PaidPrecision)
+	if err != nil {
+		return AutoTopUp{}, err
+	}
+	a := AutoTopUp{WalletID: r.WalletID, Asset: r.Asset, Precision: r.Precision, Enabled: r.Enabled, Threshold: r.Threshold, Credit: r.CreditAmount,
+		Paid: fromMinor(r.PaidMinor, r.PaidPrecision), Currency: r.Currency, PaidPrecision: r.PaidPrecision, Failures: int(r.Failures),
+		RetryAfter: r.RetryAfter, DisabledReason: r.DisabledReason, UpdatedAt: r.UpdatedAt}
+	if r.MonthlyCapMinor != nil {
+		m := fromMinor(*r.MonthlyCapMinor, a.PaidPrecision)
 		a.MonthlyCap = &m
 	}
 	return a, nil
@@ -158,12 +143,11 @@ func (s *core) savedCard(ctx context.Context, db DBTX, c Caller, customerID stri
 	if err != nil {
 		return "", "", err
 	}
-	var cus, card string
-	err = db.QueryRow(ctx, `SELECT provider_customer_id, payment_method_id FROM provider_customers WHERE customer_id = $1 AND provider = $2`,
-		customerID, prov.Name()).Scan(&cus, &card)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return "", "", Translate(err)
+	r, err := queries.GetSavedCardCharge(ctx, TranslateErrors(db), dbsqlc.GetSavedCardChargeParams{CustomerID: customerID, Provider: prov.Name()})
+	if err != nil && kernel.ErrorCode(err) != kernel.ENotFound {
+		return "", "", err
 	}
+	cus, card := r.ProviderCustomerID, r.PaymentMethodID
 	if card == "" {
 		return "", "", kernel.Invalidf("customer", "the customer has no saved card to charge: auto top-up charges the card of a paid top-up").With(ActSaveCard)
 	}
@@ -245,27 +229,21 @@ func (s *core) queueAutoTopUpFailure(batch *pgx.Batch, c Caller, t TopUp, o outc
 // the top-up's id, and its outcome applies through applyOutcome like a
 // webhook's.
 func (s *Payments) ChargeAutoTopUp(ctx context.Context, id string) error {
-	var c Caller
-	var cap *int64
-	var enabled bool
-	err := s.pool.QueryRow(ctx, `SELECT t.account_id, t.mode, x.enabled, x.monthly_cap_minor FROM top_ups t
-		JOIN auto_top_ups x ON x.wallet_id = t.wallet_id AND x.asset = t.asset
-		WHERE t.id = $1 AND t.auto AND t.status = 'pending'`, id).Scan(&c.AccountID, &c.Mode, &enabled, &cap)
-	if errors.Is(err, pgx.ErrNoRows) {
+	p, err := queries.GetPendingAutoTopUp(ctx, TranslateErrors(s.pool), id)
+	if kernel.ErrorCode(err) == kernel.ENotFound {
 		return nil // settled already, or never committed
 	}
 	if err != nil {
-		return Translate(err)
+		return err
 	}
+	c := Caller{AccountID: p.AccountID, Mode: Mode(p.Mode)}
 	t, err := getTopUp(ctx, s.pool, c, id, false)
 	if err != nil {
 		return err
 	}
-	if reason := s.autoTopUpBlocked(ctx, t, enabled, cap); reason != "" {
+	if reason := s.autoTopUpBlocked(ctx, t, p.Enabled, p.MonthlyCapMinor); reason != "" {
 		return s.tx(ctx, func(tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE top_ups SET status = 'canceled', failure_message = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'`,
-				id, reason, s.clock())
-			return Translate(err)
+			return queries.CancelPendingTopUp(ctx, TranslateErrors(tx), dbsqlc.CancelPendingTopUpParams{ID: id, FailureMessage: reason, UpdatedAt: s.clock()})
 		})
 	}
 	prov, err := s.providerFor(ctx, s.pool, c)
@@ -278,8 +256,8 @@ func (s *Payments) ChargeAutoTopUp(ctx context.Context, id string) error {
 			return s.applyOutcome(ctx, tx, c, outcome{topUpID: id, status: TopUpFailed, code: "no_saved_card", message: kernel.ErrorMessage(err)})
 		})
 	}
-	if _, err := s.pool.Exec(ctx, `UPDATE top_ups SET provider = $2 WHERE id = $1`, id, prov.Name()); err != nil {
-		return Translate(err)
+	if err := queries.SetTopUpProvider(ctx, TranslateErrors(s.pool), dbsqlc.SetTopUpProviderParams{ID: id, Provider: prov.Name()}); err != nil {
+		return err
 	}
 	ch, err := prov.ChargeSaved(ctx, payments.ChargeInput{TopUpID: id, Account: c.AccountID, Mode: string(c.Mode), CustomerID: cus, PaymentMethodID: card,
 		Amount: payments.NewAmount(t.paidMinor(), t.Currency), Description: fmt.Sprintf("Auto top-up: %s %s", rating.Display(t.Credit, t.Precision), t.Asset),
@@ -315,10 +293,9 @@ func (s *core) autoTopUpBlocked(ctx context.Context, t TopUp, enabled bool, capM
 		return ""
 	}
 	start := rating.PeriodStart(s.clock())
-	var spent int64
-	if err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(paid_minor), 0) FROM top_ups
-		WHERE customer_id = $1 AND wallet_id = $2 AND asset = $3 AND auto AND status = 'succeeded' AND created_at >= $4`,
-		t.CustomerID, t.WalletID, t.Asset, start).Scan(&spent); err != nil {
+	spent, err := queries.AutoTopUpSpent(ctx, TranslateErrors(s.pool), dbsqlc.AutoTopUpSpentParams{CustomerID: t.CustomerID, WalletID: t.WalletID,
+		Asset: t.Asset, Since: start})
+	if err != nil {
 		return "" // charge; the cap is a guard, not a lock
 	}
 	if spent+t.paidMinor() > *capMinor {

@@ -59,14 +59,9 @@ func (s *core) enqueueJob(ctx context.Context, tx pgx.Tx, job Job) error {
 // inserted (the process stopped between the debit's commit and the insert)
 // and inserts it. The queue runs it every minute.
 func (s *Payments) ReconcileAutoTopUps(ctx context.Context) error {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM top_ups WHERE auto AND status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT 500`,
-		s.clock().Add(-time.Minute))
+	ids, err := queries.StalePendingAutoTopUps(ctx, TranslateErrors(s.pool), s.clock().Add(-time.Minute))
 	if err != nil {
-		return Translate(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return Translate(err)
+		return err
 	}
 	for _, id := range ids {
 		if err := s.enqueueJob(ctx, nil, AutoTopUpJob{TopUpID: id}); err != nil {

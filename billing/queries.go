@@ -13,6 +13,5 @@ import "github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 // usage_store.go's queue* functions, queueBalanceWrites in wallet_store.go,
 // the threshold and auto top-up triggers), which queue several statements on
 // one pgx.Batch and read their results in order. cmd/tollgate/sql_test.go
-// lists every place that holds SQL in Go, each with why, and those not yet
-// moved here apart.
+// lists every place that holds SQL in Go, each with why.
 var queries = dbsqlc.New()

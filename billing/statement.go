@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/rating"
 )
 
@@ -44,30 +45,22 @@ func (s *Plans) GetStatement(ctx context.Context, customer, wallet, asset string
 	from := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	st := Statement{CustomerID: w.CustomerID, WalletID: w.ID, Asset: a.Code, Precision: a.Precision, From: from, To: from.AddDate(0, 1, 0),
 		Opening: rating.Zero, Closing: rating.Zero, AllowanceUsed: rating.Zero, Lines: map[string]rating.Decimal{}, UsageByProduct: map[string]rating.Decimal{}}
-	rows, err := s.pool.Query(ctx, statementSQL, w.ID, a.Code, st.From, st.To)
+	rows, err := queries.StatementSums(ctx, TranslateErrors(s.pool), dbsqlc.StatementSumsParams{WalletID: w.ID, Asset: a.Code,
+		MonthStart: st.From, MonthEnd: st.To})
 	if err != nil {
-		return Statement{}, Translate(err)
+		return Statement{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var section, key string
-		var amount rating.Decimal
-		if err := rows.Scan(&section, &key, &amount); err != nil {
-			return Statement{}, Translate(err)
-		}
-		switch section {
+	for _, r := range rows {
+		switch r.Section {
 		case "opening":
-			st.Opening = amount
+			st.Opening = r.Amount
 		case "line":
-			st.Lines[key] = amount
+			st.Lines[r.Key] = r.Amount
 		case "allowance_used":
-			st.AllowanceUsed = amount.Neg()
+			st.AllowanceUsed = r.Amount.Neg()
 		case "product":
-			st.UsageByProduct[key] = amount.Neg()
+			st.UsageByProduct[r.Key] = r.Amount.Neg()
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return Statement{}, Translate(err)
 	}
 	st.Closing = st.Opening
 	for _, v := range st.Lines {
@@ -75,20 +68,3 @@ func (s *Plans) GetStatement(ctx context.Context, customer, wallet, asset string
 	}
 	return st, nil
 }
-
-// statementSQL reads a wallet's entries in an asset: the opening sum, the
-// month's sums by movement kind, usage from bundled lots, usage by product.
-const statementSQL = `WITH e AS (
-	SELECT e.amount, e.created_at, e.lot_id, t.kind, t.reference, t.id AS txn
-	FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-	WHERE e.ledger_account = 'wallet' AND e.wallet_id = $1 AND e.asset = $2 AND e.created_at < $4)
-SELECT 'opening', '', coalesce(sum(amount), 0) FROM e WHERE created_at < $3
-UNION ALL
-SELECT 'line', kind, sum(amount) FROM e WHERE created_at >= $3 GROUP BY kind
-UNION ALL
-SELECT 'allowance_used', '', coalesce(sum(e.amount), 0) FROM e JOIN lots l ON l.id = e.lot_id
-	WHERE e.created_at >= $3 AND e.kind = 'usage' AND l.purpose = 'bundled'
-UNION ALL
-SELECT 'product', p.code, sum(e.amount) FROM e JOIN (SELECT DISTINCT transaction_id, product_id FROM fees) f ON f.transaction_id = e.txn
-	JOIN products p ON p.id = f.product_id
-	WHERE e.created_at >= $3 AND e.kind = 'usage' GROUP BY p.code`

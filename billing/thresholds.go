@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/rating"
 )
@@ -92,12 +93,20 @@ func (s *Service) SetBalanceThresholds(ctx context.Context, in SetBalanceThresho
 		}
 		batch := &pgx.Batch{}
 		queueBalanceWrites(batch, b) // the expiries lockBalance found due
-		batch.Queue(`DELETE FROM balance_thresholds WHERE wallet_id = $1 AND asset = $2 AND NOT (threshold = ANY($3::text[]::numeric[]))`, w.ID, asset.Code, levels)
-		batch.Queue(`INSERT INTO balance_thresholds (wallet_id, asset, threshold, rearm_at, armed, created_at)
-			SELECT $1, $2, t::numeric, r::numeric, $5::numeric >= t::numeric, $6 FROM unnest($3::text[], $4::text[]) AS x(t, r)
-			ON CONFLICT (wallet_id, asset, threshold) DO UPDATE SET rearm_at = EXCLUDED.rearm_at`,
-			w.ID, asset.Code, levels, rearms, b.available(), now)
-		return Translate(tx.SendBatch(ctx, batch).Close())
+		if batch.Len() > 0 {
+			if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+				return Translate(err)
+			}
+		}
+		// A config write, not a hot path: its two statements run one after
+		// the other in the transaction, after the expiries.
+		db := TranslateErrors(tx)
+		if err := queries.DeleteBalanceThresholdsExcept(ctx, db, dbsqlc.DeleteBalanceThresholdsExceptParams{WalletID: w.ID, Asset: asset.Code,
+			Levels: levels}); err != nil {
+			return err
+		}
+		return queries.UpsertBalanceThresholds(ctx, db, dbsqlc.UpsertBalanceThresholdsParams{WalletID: w.ID, Asset: asset.Code,
+			Levels: levels, Rearms: rearms, Available: b.available(), CreatedAt: now})
 	})
 	if err != nil {
 		return nil, err
@@ -163,19 +172,16 @@ func (s *Service) ListBalanceThresholds(ctx context.Context, customer, wallet, a
 }
 
 func (s *core) listBalanceThresholds(ctx context.Context, walletID, asset string) ([]BalanceThreshold, error) {
-	rows, err := s.pool.Query(ctx, `SELECT t.wallet_id, t.asset, a.precision, t.threshold, t.rearm_at, t.armed, t.crossed_at, t.created_at
-		FROM balance_thresholds t JOIN balances b ON b.wallet_id = t.wallet_id AND b.asset = t.asset
-		JOIN assets a ON a.account_id = b.account_id AND a.mode = b.mode AND a.code = t.asset
-		WHERE t.wallet_id = $1 AND t.asset = $2 ORDER BY t.threshold DESC`, walletID, asset)
+	rows, err := queries.ListBalanceThresholds(ctx, TranslateErrors(s.pool), dbsqlc.ListBalanceThresholdsParams{WalletID: walletID, Asset: asset})
 	if err != nil {
-		return nil, Translate(err)
+		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BalanceThreshold, error) {
-		var t BalanceThreshold
-		err := r.Scan(&t.WalletID, &t.Asset, &t.Precision, &t.Threshold, &t.RearmAt, &t.Armed, &t.CrossedAt, &t.CreatedAt)
-		return t, err
-	})
-	return out, Translate(err)
+	out := make([]BalanceThreshold, len(rows))
+	for i, r := range rows {
+		out[i] = BalanceThreshold{WalletID: r.WalletID, Asset: r.Asset, Precision: r.Precision, Threshold: r.Threshold, RearmAt: r.RearmAt,
+			Armed: r.Armed, CrossedAt: r.CrossedAt, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
 }
 
 // queueBalanceAlerts queues, on the batch that writes the balances, one

@@ -194,16 +194,14 @@ func (s *core) insertTopUpOnce(ctx context.Context, c Caller, in CreateTopUpInpu
 		if err := ensureBalance(ctx, tx, c, t.WalletID, t.Asset, now); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO top_ups (id, account_id, mode, request_key, request_hash, customer_id, wallet_id, asset,
-			credit_amount, paid_minor, currency, provider, status, success_url, cancel_url, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14, $15, $15)
-			ON CONFLICT (request_key, account_id, mode) WHERE request_key IS NOT NULL DO NOTHING`,
-			t.ID, c.AccountID, c.Mode, in.IdempotencyKey, hash, t.CustomerID, t.WalletID, t.Asset,
-			t.Credit, t.paidMinor(), t.Currency, t.Provider, in.SuccessURL, in.CancelURL, now)
+		n, err := queries.InsertTopUp(ctx, TranslateErrors(tx), dbsqlc.InsertTopUpParams{ID: t.ID, AccountID: c.AccountID, Mode: string(c.Mode),
+			RequestKey: in.IdempotencyKey, RequestHash: hash, CustomerID: t.CustomerID, WalletID: t.WalletID, Asset: t.Asset,
+			CreditAmount: t.Credit, PaidMinor: t.paidMinor(), Currency: t.Currency, Provider: t.Provider, SuccessUrl: in.SuccessURL,
+			CancelUrl: in.CancelURL, Now: now})
 		if err != nil {
-			return Translate(err)
+			return err
 		}
-		if tag.RowsAffected() == 1 {
+		if n == 1 {
 			return nil
 		}
 		old, oldHash, err := s.topUpByKey(ctx, tx, c, in.IdempotencyKey)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/rating"
@@ -54,12 +55,12 @@ func (s *core) applyPaymentEvent(ctx context.Context, provider string, ev paymen
 	c := Caller{AccountID: ev.Account, Mode: Mode(ev.Mode)}
 	defer s.settleTopUp(ctx, c, ev.TopUpID)
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO payment_events (provider, id, type, received_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT DO NOTHING`, provider, ev.ID, ev.Type, s.clock())
+		n, err := queries.InsertPaymentEvent(ctx, TranslateErrors(tx), dbsqlc.InsertPaymentEventParams{Provider: provider, ID: ev.ID,
+			Type: ev.Type, ReceivedAt: s.clock()})
 		if err != nil {
-			return Translate(err)
+			return err
 		}
-		if tag.RowsAffected() == 0 {
+		if n == 0 {
 			return nil // delivered before
 		}
 		return s.applyOutcome(ctx, tx, c, outcomeOf(ev))
@@ -182,9 +183,7 @@ func (s *core) creditTopUp(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, p
 		return Translate(err)
 	}
 	t.Status, t.LotID, t.PaymentID = TopUpSucceeded, l.ID, paymentID
-	_, err = tx.Exec(ctx, `UPDATE top_ups SET status = 'succeeded', lot_id = $2, payment_id = coalesce(payment_id, nullif($3, '')),
-		failure_code = '', failure_message = '', action_url = '', updated_at = $4 WHERE id = $1`, t.ID, l.ID, paymentID, now)
-	return Translate(err)
+	return queries.SucceedTopUp(ctx, TranslateErrors(tx), dbsqlc.SucceedTopUpParams{ID: t.ID, LotID: l.ID, PaymentID: paymentID, UpdatedAt: now})
 }
 
 // settleTopUp lets the plans a top-up's wallet owes for pay, once its

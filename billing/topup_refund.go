@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/rating"
@@ -66,8 +67,8 @@ func (s *Payments) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp,
 	if err != nil {
 		return TopUp{}, err
 	}
-	if _, err := s.pool.Exec(ctx, `UPDATE top_up_refunds SET provider_refund_id = $2 WHERE id = $1`, refundID, r.ID); err != nil {
-		return TopUp{}, Translate(err)
+	if err := queries.SetRefundProviderID(ctx, TranslateErrors(s.pool), dbsqlc.SetRefundProviderIDParams{ID: refundID, ProviderRefundID: r.ID}); err != nil {
+		return TopUp{}, err
 	}
 	return getTopUp(ctx, s.pool, c, t.ID, false)
 }
@@ -75,18 +76,16 @@ func (s *Payments) RefundTopUp(ctx context.Context, in RefundTopUpInput) (TopUp,
 // debitRefund takes a refund's credit from the top-up's lot, once per key,
 // and returns the refund's id and its amount in minor units.
 func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, in RefundTopUpInput) (string, int64, error) {
-	var id string
-	var minor int64
-	err := tx.QueryRow(ctx, `SELECT id, amount_minor FROM top_up_refunds WHERE top_up_id = $1 AND request_key = $2`, t.ID, in.IdempotencyKey).Scan(&id, &minor)
+	prev, err := queries.GetRefundByKey(ctx, TranslateErrors(tx), dbsqlc.GetRefundByKeyParams{TopUpID: t.ID, RequestKey: in.IdempotencyKey})
 	if err == nil {
-		if in.Amount != nil && in.Amount.Shift(t.PaidPrecision).IntPart() != minor {
+		if in.Amount != nil && in.Amount.Shift(t.PaidPrecision).IntPart() != prev.AmountMinor {
 			return "", 0, kernel.Errorf(kernel.EConflict, "idempotency_key %q was already used for a refund of %s %s; use a new key for a new refund",
-				in.IdempotencyKey, rating.FormatAmount(fromMinor(minor, t.PaidPrecision), t.PaidPrecision), t.Currency)
+				in.IdempotencyKey, rating.FormatAmount(fromMinor(prev.AmountMinor, t.PaidPrecision), t.PaidPrecision), t.Currency)
 		}
-		return id, minor, nil // a retry: the ledger has it; ask the provider again
+		return prev.ID, prev.AmountMinor, nil // a retry: the ledger has it; ask the provider again
 	}
-	if kernel.ErrorCode(Translate(err)) != kernel.ENotFound {
-		return "", 0, Translate(err)
+	if kernel.ErrorCode(err) != kernel.ENotFound {
+		return "", 0, err
 	}
 	if t.Status != TopUpSucceeded || t.LotID == "" {
 		return "", 0, kernel.Invalidf("top_up_id", "top-up %s is %s; only a succeeded top-up can be refunded", t.ID, t.Status)
@@ -136,12 +135,12 @@ func (s *core) debitRefund(ctx context.Context, tx pgx.Tx, c Caller, t *TopUp, i
 	if err := b.flush(ctx, tx); err != nil {
 		return "", 0, err
 	}
-	minor = want.Shift(t.PaidPrecision).IntPart()
-	id = kernel.NewID("refund", now)
-	if _, err := tx.Exec(ctx, `INSERT INTO top_up_refunds (id, top_up_id, request_key, amount_minor, credit, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		id, t.ID, in.IdempotencyKey, minor, credit, now); err != nil {
-		return "", 0, Translate(err)
+	minor := want.Shift(t.PaidPrecision).IntPart()
+	id := kernel.NewID("refund", now)
+	db := TranslateErrors(tx)
+	if err := queries.InsertRefund(ctx, db, dbsqlc.InsertRefundParams{ID: id, TopUpID: t.ID, RequestKey: in.IdempotencyKey, AmountMinor: minor,
+		Credit: credit, CreatedAt: now}); err != nil {
+		return "", 0, err
 	}
-	_, err = tx.Exec(ctx, `UPDATE top_ups SET refunded_minor = refunded_minor + $2, updated_at = $3 WHERE id = $1`, t.ID, minor, now)
-	return id, minor, Translate(err)
+	return id, minor, queries.AddTopUpRefunded(ctx, db, dbsqlc.AddTopUpRefundedParams{ID: t.ID, Minor: minor, UpdatedAt: now})
 }

@@ -4,67 +4,64 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 )
 
-// topUpColumns are read by scanTopUp, with the precisions of the asset and
-// the currency.
-const topUpColumns = `t.id, t.customer_id, t.wallet_id, t.asset, a.precision, t.credit_amount, t.paid_minor, t.currency, cur.precision,
-	t.provider, t.auto, t.status, t.checkout_url, t.action_url, coalesce(t.payment_id, ''), coalesce(t.lot_id, ''),
-	t.failure_code, t.failure_message, t.refunded_minor, t.created_at, t.updated_at, t.request_hash`
-
-const topUpFrom = ` FROM top_ups t
-	JOIN assets a ON a.account_id = t.account_id AND a.mode = t.mode AND a.code = t.asset
-	JOIN assets cur ON cur.account_id = t.account_id AND cur.mode = t.mode AND cur.code = t.currency`
-
-func scanTopUp(row pgx.Row) (TopUp, []byte, error) {
-	var t TopUp
-	var paid, refunded int64
-	var hash []byte
-	err := row.Scan(&t.ID, &t.CustomerID, &t.WalletID, &t.Asset, &t.Precision, &t.Credit, &paid, &t.Currency, &t.PaidPrecision,
-		&t.Provider, &t.Auto, &t.Status, &t.CheckoutURL, &t.ActionURL, &t.PaymentID, &t.LotID,
-		&t.FailureCode, &t.FailureMessage, &refunded, &t.CreatedAt, &t.UpdatedAt, &hash)
-	t.Paid, t.Refunded = fromMinor(paid, t.PaidPrecision), fromMinor(refunded, t.PaidPrecision)
-	return t, hash, Translate(err)
+// topUpFromRow maps a top-up read (queries/top_ups.sql: its four reads share
+// GetTopUpRow's columns) to a TopUp and its request hash.
+func topUpFromRow(r dbsqlc.GetTopUpRow) (TopUp, []byte) {
+	return TopUp{ID: r.ID, CustomerID: r.CustomerID, WalletID: r.WalletID, Asset: r.Asset, Precision: r.Precision, Credit: r.CreditAmount,
+		Paid: fromMinor(r.PaidMinor, r.PaidPrecision), Currency: r.Currency, PaidPrecision: r.PaidPrecision,
+		Provider: r.Provider, Auto: r.Auto, Status: r.Status, CheckoutURL: r.CheckoutUrl, ActionURL: r.ActionUrl, PaymentID: r.PaymentID, LotID: r.LotID,
+		FailureCode: r.FailureCode, FailureMessage: r.FailureMessage, Refunded: fromMinor(r.RefundedMinor, r.PaidPrecision),
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, r.RequestHash
 }
 
 // getTopUp loads a top-up of the caller's, locking it when forUpdate.
 func getTopUp(ctx context.Context, db DBTX, c Caller, id string, forUpdate bool) (TopUp, error) {
-	q := `SELECT ` + topUpColumns + topUpFrom + ` WHERE t.id = $1 AND t.account_id = $2 AND t.mode = $3`
+	var r dbsqlc.GetTopUpRow
+	var err error
 	if forUpdate {
-		q += ` FOR UPDATE OF t`
+		var l dbsqlc.GetTopUpForUpdateRow
+		l, err = queries.GetTopUpForUpdate(ctx, TranslateErrors(db), dbsqlc.GetTopUpForUpdateParams{ID: id, AccountID: c.AccountID, Mode: string(c.Mode)})
+		r = dbsqlc.GetTopUpRow(l)
+	} else {
+		r, err = queries.GetTopUp(ctx, TranslateErrors(db), dbsqlc.GetTopUpParams{ID: id, AccountID: c.AccountID, Mode: string(c.Mode)})
 	}
-	t, _, err := scanTopUp(db.QueryRow(ctx, q, id, c.AccountID, c.Mode))
-	return t, err
+	if err != nil {
+		return TopUp{}, err
+	}
+	t, _ := topUpFromRow(r)
+	return t, nil
 }
 
+// topUpByKey returns the top-up created with an idempotency key, and its
+// request hash.
 func (s *core) topUpByKey(ctx context.Context, db DBTX, c Caller, key string) (TopUp, []byte, error) {
-	return scanTopUp(db.QueryRow(ctx, `SELECT `+topUpColumns+topUpFrom+`
-		WHERE t.request_key = $1 AND t.account_id = $2 AND t.mode = $3 AND t.request_key IS NOT NULL`, key, c.AccountID, c.Mode))
+	r, err := queries.GetTopUpByKey(ctx, TranslateErrors(db), dbsqlc.GetTopUpByKeyParams{RequestKey: key, AccountID: c.AccountID, Mode: string(c.Mode)})
+	if err != nil {
+		return TopUp{}, nil, err
+	}
+	t, hash := topUpFromRow(dbsqlc.GetTopUpRow(r))
+	return t, hash, nil
 }
 
 func listTopUps(ctx context.Context, db DBTX, c Caller, customerID string, limit int) ([]TopUp, error) {
-	rows, err := db.Query(ctx, `SELECT `+topUpColumns+topUpFrom+`
-		WHERE t.customer_id = $1 AND t.account_id = $2 AND t.mode = $3 ORDER BY t.id DESC LIMIT $4`, customerID, c.AccountID, c.Mode, limit)
+	rows, err := queries.ListTopUps(ctx, TranslateErrors(db), dbsqlc.ListTopUpsParams{CustomerID: customerID, AccountID: c.AccountID,
+		Mode: string(c.Mode), Limit: int32(min(limit, 100))}) // ListTopUps passes 1-100
 	if err != nil {
-		return nil, Translate(err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []TopUp{}
-	for rows.Next() {
-		t, _, err := scanTopUp(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
+	out := make([]TopUp, len(rows))
+	for i, r := range rows {
+		out[i], _ = topUpFromRow(dbsqlc.GetTopUpRow(r))
 	}
-	return out, Translate(rows.Err())
+	return out, nil
 }
 
 // ensureBalance creates a wallet's balance row in an asset, at zero, unless
 // it exists.
 func ensureBalance(ctx context.Context, db DBTX, c Caller, walletID, asset string, now time.Time) error {
-	_, err := db.Exec(ctx, `INSERT INTO balances (wallet_id, asset, account_id, mode, updated_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT DO NOTHING`, walletID, asset, c.AccountID, c.Mode, now)
-	return Translate(err)
+	return queries.EnsureBalance(ctx, TranslateErrors(db), dbsqlc.EnsureBalanceParams{WalletID: walletID, Asset: asset,
+		AccountID: c.AccountID, Mode: string(c.Mode), UpdatedAt: now})
 }

@@ -66,28 +66,50 @@ func queueInsertAuthorization(batch *pgx.Batch, c Caller, a Authorization, hash 
 	return inserted, nil
 }
 
+// authorizationFromRow maps an authorization read (queries/usage.sql: its
+// reads share GetAuthorizationRow's columns) to an Authorization and its
+// request hash.
+func authorizationFromRow(r dbsqlc.GetAuthorizationRow) (Authorization, []byte) {
+	return Authorization{ID: r.ID, IdempotencyKey: r.IdempotencyKey, CustomerID: r.CustomerID, WalletID: r.WalletID, EventType: r.EventType,
+		Asset: r.Asset, Precision: r.Precision, Amount: r.Amount, Status: r.Status, DeclineReason: r.DeclineReason, Available: r.Available,
+		ExpiresAt: r.ExpiresAt, CapturedAmount: r.CapturedAmount, EventID: r.EventID, SettledAt: r.SettledAt, CreatedAt: r.CreatedAt}, r.RequestHash
+}
+
 func getAuthorizationByKey(ctx context.Context, db DBTX, c Caller, key string) (Authorization, []byte, error) {
-	return scanAuthorization(db.QueryRow(ctx, `SELECT `+authorizationColumns+` FROM authorizations
-		WHERE account_id = $1 AND mode = $2 AND idempotency_key = $3`, c.AccountID, c.Mode, key))
+	r, err := queries.GetAuthorizationByKey(ctx, TranslateErrors(db), dbsqlc.GetAuthorizationByKeyParams{AccountID: c.AccountID,
+		Mode: string(c.Mode), IdempotencyKey: key})
+	if err != nil {
+		return Authorization{}, nil, err
+	}
+	a, hash := authorizationFromRow(dbsqlc.GetAuthorizationRow(r))
+	return a, hash, nil
 }
 
 // getAuthorization loads an authorization, locking it when forUpdate.
 func getAuthorization(ctx context.Context, db DBTX, c Caller, id string, forUpdate bool) (Authorization, error) {
-	q := `SELECT ` + authorizationColumns + ` FROM authorizations WHERE account_id = $1 AND mode = $2 AND id = $3`
+	var r dbsqlc.GetAuthorizationRow
+	var err error
 	if forUpdate {
-		q += ` FOR UPDATE`
+		var l dbsqlc.GetAuthorizationForUpdateRow
+		l, err = queries.GetAuthorizationForUpdate(ctx, TranslateErrors(db), dbsqlc.GetAuthorizationForUpdateParams{AccountID: c.AccountID,
+			Mode: string(c.Mode), ID: id})
+		r = dbsqlc.GetAuthorizationRow(l)
+	} else {
+		r, err = queries.GetAuthorization(ctx, TranslateErrors(db), dbsqlc.GetAuthorizationParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
 	}
-	a, _, err := scanAuthorization(db.QueryRow(ctx, q, c.AccountID, c.Mode, id))
 	if kernel.ErrorCode(err) == kernel.ENotFound {
-		return a, kernel.NotFoundf("authorization_id", "authorization %q not found in %s mode", id, c.Mode)
+		return Authorization{}, kernel.NotFoundf("authorization_id", "authorization %q not found in %s mode", id, c.Mode)
 	}
-	return a, err
+	if err != nil {
+		return Authorization{}, err
+	}
+	a, _ := authorizationFromRow(r)
+	return a, nil
 }
 
 func settleAuthorization(ctx context.Context, db DBTX, a Authorization) error {
-	_, err := db.Exec(ctx, `UPDATE authorizations SET status = $2, captured_amount = $3, event_id = nullif($4, ''), settled_at = $5 WHERE id = $1`,
-		a.ID, a.Status, a.CapturedAmount, a.EventID, a.SettledAt)
-	return Translate(err)
+	return queries.SettleAuthorization(ctx, TranslateErrors(db), dbsqlc.SettleAuthorizationParams{ID: a.ID, Status: a.Status,
+		CapturedAmount: a.CapturedAmount, EventID: a.EventID, SettledAt: a.SettledAt})
 }
 
 // costRow is an element of events.costs.
@@ -129,22 +151,26 @@ func DecodeEvent(data, costs []byte) (map[string]any, []rating.Cost, error) {
 	return m, out, nil
 }
 
-const eventColumns = `e.id, e.customer_id, e.wallet_id, e.event_type, e.occurred_at, e.data, e.costs, coalesce(e.authorization_id, ''), e.created_at, e.seq, e.request_hash`
-
-func scanEvent(row pgx.Row) (Event, int64, []byte, error) {
-	var e Event
-	var data, costs, hash []byte
+// eventFromRow decodes an event read (queries/usage.sql: GetEvent's columns)
+// and returns its seq and request hash.
+func eventFromRow(r dbsqlc.GetEventRow) (Event, int64, []byte, error) {
+	e := Event{ID: r.ID, CustomerID: r.CustomerID, WalletID: r.WalletID, EventType: r.EventType, OccurredAt: r.OccurredAt,
+		AuthorizationID: r.AuthorizationID, CreatedAt: r.CreatedAt}
 	var seq int64
-	if err := row.Scan(&e.ID, &e.CustomerID, &e.WalletID, &e.EventType, &e.OccurredAt, &data, &costs, &e.AuthorizationID, &e.CreatedAt, &seq, &hash); err != nil {
-		return e, 0, nil, Translate(err)
+	if r.Seq != nil { // an identity column: never null
+		seq = *r.Seq
 	}
 	var err error
-	e.Data, e.Costs, err = DecodeEvent(data, costs)
-	return e, seq, hash, err
+	e.Data, e.Costs, err = DecodeEvent(r.Data, r.Costs)
+	return e, seq, r.RequestHash, err
 }
 
 func getEvent(ctx context.Context, db DBTX, c Caller, id string) (Event, []byte, error) {
-	e, _, hash, err := scanEvent(db.QueryRow(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.account_id = $1 AND e.mode = $2 AND e.id = $3`, c.AccountID, c.Mode, id))
+	r, err := queries.GetEvent(ctx, TranslateErrors(db), dbsqlc.GetEventParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: id})
+	if err != nil {
+		return Event{}, nil, err
+	}
+	e, _, hash, err := eventFromRow(r)
 	if err != nil {
 		return e, nil, err
 	}
@@ -168,51 +194,32 @@ func getEvent(ctx context.Context, db DBTX, c Caller, id string) (Event, []byte,
 }
 
 func feesOf(ctx context.Context, db DBTX, c Caller, eventIDs []string) (map[string][]Fee, error) {
-	rows, err := db.Query(ctx, `SELECT f.id, f.event_id, f.product_id, p.code, f.version, f.price_id, f.price_name, f.asset, a.precision, f.amount, f.quantity, f.breakdown
-		FROM fees f JOIN products p ON p.id = f.product_id
-		JOIN assets a ON a.account_id = f.account_id AND a.mode = f.mode AND a.code = f.asset
-		WHERE f.account_id = $1 AND f.mode = $2 AND f.event_id = ANY($3) ORDER BY f.event_id, f.id`, c.AccountID, c.Mode, eventIDs)
+	rows, err := queries.ListFeesOfEvents(ctx, TranslateErrors(db), dbsqlc.ListFeesOfEventsParams{AccountID: c.AccountID, Mode: string(c.Mode),
+		EventIds: eventIDs})
 	if err != nil {
-		return nil, Translate(err)
-	}
-	fees, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Fee, error) {
-		var f Fee
-		err := r.Scan(&f.ID, &f.EventID, &f.ProductID, &f.ProductCode, &f.Version, &f.PriceID, &f.PriceName, &f.Asset, &f.Precision, &f.Amount, &f.Quantity, &f.Breakdown)
-		return f, err
-	})
-	if err != nil {
-		return nil, Translate(err)
+		return nil, err
 	}
 	out := map[string][]Fee{}
-	for _, f := range fees {
-		out[f.EventID] = append(out[f.EventID], f)
+	for _, r := range rows {
+		out[r.EventID] = append(out[r.EventID], Fee{ID: r.ID, EventID: r.EventID, ProductID: r.ProductID, ProductCode: r.Code, Version: int(r.Version),
+			PriceID: r.PriceID, PriceName: r.PriceName, Asset: r.Asset, Precision: r.Precision, Amount: r.Amount, Quantity: r.Quantity, Breakdown: r.Breakdown})
 	}
 	return out, nil
 }
 
 func listEvents(ctx context.Context, db DBTX, c Caller, customerID string, in ListEventsInput, after int64, limit int) ([]Event, []int64, error) {
-	rows, err := db.Query(ctx, `SELECT `+eventColumns+` FROM events e
-		WHERE e.account_id = $1 AND e.mode = $2 AND ($3 = '' OR e.customer_id = $3) AND ($4 = 0 OR e.seq < $4)
-		  AND ($5 = '' OR e.event_type = $5)
-		  AND ($6::timestamptz IS NULL OR e.occurred_at >= $6) AND ($7::timestamptz IS NULL OR e.occurred_at < $7)
-		ORDER BY e.seq DESC LIMIT $8`,
-		c.AccountID, c.Mode, customerID, after, in.EventType, nullTime(in.From), nullTime(in.To), limit)
+	rows, err := queries.ListEvents(ctx, TranslateErrors(db), dbsqlc.ListEventsParams{AccountID: c.AccountID, Mode: string(c.Mode),
+		CustomerID: customerID, After: after, EventType: in.EventType, OccurredFrom: nullTime(in.From), OccurredTo: nullTime(in.To), MaxRows: int64(limit)})
 	if err != nil {
-		return nil, nil, Translate(err)
+		return nil, nil, err
 	}
-	defer rows.Close()
-	var events []Event
-	var seqs []int64
-	var ids []string
-	for rows.Next() {
-		e, seq, _, err := scanEvent(rows)
+	events, seqs, ids := []Event{}, make([]int64, 0, len(rows)), make([]string, 0, len(rows))
+	for _, r := range rows {
+		e, seq, _, err := eventFromRow(dbsqlc.GetEventRow(r))
 		if err != nil {
 			return nil, nil, err
 		}
 		events, seqs, ids = append(events, e), append(seqs, seq), append(ids, e.ID)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, Translate(err)
 	}
 	fees, err := feesOf(ctx, db, c, ids)
 	if err != nil {
@@ -224,9 +231,6 @@ func listEvents(ctx context.Context, db DBTX, c Caller, customerID string, in Li
 			events[i].Fees = []Fee{}
 		}
 	}
-	if events == nil {
-		events = []Event{}
-	}
 	return events, seqs, nil
 }
 
@@ -235,21 +239,15 @@ func readCounters(ctx context.Context, db DBTX, customerID string, priceIDs []st
 	if len(priceIDs) == 0 {
 		return out, nil
 	}
-	rows, err := db.Query(ctx, `SELECT price_id, quantity FROM usage_counters WHERE customer_id = $1 AND price_id = ANY($2) AND period_start = $3`,
-		customerID, priceIDs, period)
+	rows, err := queries.ReadUsageCounters(ctx, TranslateErrors(db), dbsqlc.ReadUsageCountersParams{CustomerID: customerID, PriceIds: priceIDs,
+		PeriodStart: period})
 	if err != nil {
-		return nil, Translate(err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var q rating.Decimal
-		if err := rows.Scan(&id, &q); err != nil {
-			return nil, Translate(err)
-		}
-		out[id] = q
+	for _, r := range rows {
+		out[r.PriceID] = r.Quantity
 	}
-	return out, Translate(rows.Err())
+	return out, nil
 }
 
 func activeProductsFor(ctx context.Context, db DBTX, c Caller, eventType string) ([]Product, error) {

@@ -18,8 +18,8 @@ import (
 // package its own queries/ and internal/dbsqlc. A Go string holds SQL only in
 // the places listed here, each with why: the hot paths, where statements
 // ride on one pipelined pgx.Batch that a generated method (one round trip of
-// its own) cannot join; statements sqlc cannot express; tooling outside the
-// product's storage; and what is not yet moved.
+// its own) cannot join; statements sqlc cannot express; and tooling outside
+// the product's storage.
 var (
 	// hotPathSQL: queued on the pgx.Batch of a usage batch, an authorization,
 	// an adjustment or a renewal, which runs as one pipelined transaction in
@@ -67,40 +67,6 @@ var (
 		"bench/pgbench.go:PgBench":    "pgbench's script, the baseline the figures are compared with",
 		"bench/preload.go:preloadSQL": "preloads a database for a run",
 		"bench/preload.go:Preload":    "preloads a database for a run, then ANALYZE",
-	}
-	// notYetMovedSQL: plain statements still to move into queries/*.sql.
-	notYetMovedSQL = map[string]string{
-		"billing/autotopup.go:Payments.ChargeAutoTopUp":       "auto top-up charge reads and writes",
-		"billing/autotopup.go:Payments.ConfigureAutoTopUp":    "auto top-up settings upsert",
-		"billing/autotopup.go:core.autoTopUpBlocked":          "the month's auto top-up sum",
-		"billing/autotopup.go:core.getAutoTopUp":              "auto top-up settings read",
-		"billing/autotopup.go:core.savedCard":                 "the saved card read",
-		"billing/jobs.go:Payments.ReconcileAutoTopUps":        "the reconciler's pending top-ups",
-		"billing/statement.go:statementSQL":                   "the statement read",
-		"billing/thresholds.go:Service.SetBalanceThresholds":  "a config write queued on a batch of its own (sqlc :batchexec would do)",
-		"billing/thresholds.go:core.listBalanceThresholds":    "thresholds read",
-		"billing/topup.go:core.insertTopUpOnce":               "top-up insert",
-		"billing/topup_events.go:core.applyPaymentEvent":      "payment event dedupe insert",
-		"billing/topup_events.go:core.creditTopUp":            "top-up success update",
-		"billing/topup_refund.go:Payments.RefundTopUp":        "refund id update",
-		"billing/topup_refund.go:core.debitRefund":            "refund reads and writes",
-		"billing/topup_store.go:core.topUpByKey":              "top-up replay read",
-		"billing/topup_store.go:ensureBalance":                "balance row insert",
-		"billing/topup_store.go:getTopUp":                     "top-up read",
-		"billing/topup_store.go:listTopUps":                   "top-up list",
-		"billing/transaction_store.go:verifyLedger":           "the ledger checks of `tollgate verify` (11 statements)",
-		"billing/usage_store.go:feesOf":                       "fees read",
-		"billing/usage_store.go:getAuthorization":             "authorization read",
-		"billing/usage_store.go:getAuthorizationByKey":        "authorization replay read",
-		"billing/usage_store.go:getEvent":                     "event read",
-		"billing/usage_store.go:listEvents":                   "event list",
-		"billing/usage_store.go:readCounters":                 "usage counters read (its own round trip, not batched)",
-		"billing/usage_store.go:settleAuthorization":          "authorization capture or void",
-		"api/idempotency_store_sql.go:claimIdempotencyKey":    "api's idempotency store (api has no sqlc entry yet)",
-		"api/idempotency_store_sql.go:getIdempotencyKey":      "api's idempotency store",
-		"api/idempotency_store_sql.go:completeIdempotencyKey": "api's idempotency store",
-		"api/idempotency_store_sql.go:releaseIdempotencyKey":  "api's idempotency store",
-		"api/idempotency_store_sql.go:pruneIdempotencyKeys":   "api's idempotency store",
 	}
 )
 
@@ -157,7 +123,7 @@ func TestNoHandWrittenSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	allowed := map[string]bool{}
-	for _, m := range []map[string]string{hotPathSQL, cannotSQL, toolingSQL, notYetMovedSQL} {
+	for _, m := range []map[string]string{hotPathSQL, cannotSQL, toolingSQL} {
 		for k := range m {
 			allowed[k] = true
 		}
