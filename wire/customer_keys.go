@@ -63,8 +63,8 @@ type CreateCustomerKeyArgs struct {
 // CustomerKeyResult is a customer key as a tool answers it; Secret only
 // from create_customer_key.
 type CustomerKeyResult struct {
-	Key    CustomerKey `json:"key"`
-	Secret string      `json:"secret,omitempty" jsonschema_description:"The key itself (tg_cust_…), shown only in create_customer_key's answer: hand it to the customer's client, never store it in a chat"`
+	Key    CustomerKey `json:"key" jsonschema_description:"The key's record"`
+	Secret string      `json:"secret,omitempty" jsonschema_description:"The key itself (tg_cust_…), only in create_customer_key's answer: hand it to the customer's app" jsonschema:"example=tg_cust_4f9a2c…"`
 	Guidance
 }
 
@@ -75,7 +75,7 @@ type ListCustomerKeysArgs struct {
 
 // ListCustomerKeysResult lists a customer's keys.
 type ListCustomerKeysResult struct {
-	Data []CustomerKey `json:"data"`
+	Data []CustomerKey `json:"data" jsonschema_description:"The customer's keys, oldest first"`
 	Guidance
 }
 
