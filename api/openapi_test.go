@@ -212,7 +212,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 	errorResponses := map[int][2]string{
 		400: {"BadRequest", "The request is malformed: invalid JSON, an unknown field or query parameter, a value of the wrong type, a bad Idempotency-Key"},
 		401: {"Unauthorized", "No API key, a malformed Authorization header, or an unknown or revoked key"},
-		403: {"Forbidden", "The API key is read-only (scope read_only) and this request writes; use a key with scope full"},
+		403: {"Forbidden", "A customer key (tg_cust_…), which works only on the metering gateway; or, for a request that writes, a read-only key (scope read_only): use a key with scope full"},
 		402: {"PaymentRequired", "Insufficient funds: the charge exceeds the available balance plus the credit limit"},
 		404: {"NotFound", "The resource does not exist in the key's account and mode (code not_found; a path that is no route answers route_not_found)"},
 		409: {"Conflict", "An id reused with another payload, a state that forbids the change, or an Idempotency-Key reused for another request or still in progress"},
@@ -297,12 +297,10 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		if rt.public {
 			op["security"] = []any{}
 		} else {
-			errs = append(errs, 400, 401, 429, 500, 503)
+			// 403 for every route: customer keys are refused everywhere.
+			errs = append(errs, 400, 401, 403, 429, 500, 503)
 			if method == http.MethodPost {
 				errs = append(errs, 409, 413)
-			}
-			if rt.writes() {
-				errs = append(errs, 403)
 			}
 		}
 		for _, status := range errs {

@@ -165,6 +165,14 @@ func (s *server) table() []route {
 		{pattern: "GET /v1/customers/{id}/statements.html", handle: s.getStatementHTML, doc: doc{id: "getStatementPage", tag: "Plans",
 			summary: "The same statement as a printable HTML page", text: "The statement of GET /v1/customers/{id}/statements as a page for people (amounts rounded for reading where needed, marked ≈; print styles for A4). Needs the API key like every route, so an app fetches it and shows or prints it; errors answer in JSON.",
 			html: true, errors: []int{nf, inv}, query: statementParams}},
+		{pattern: "POST /v1/customers/{id}/keys", handle: s.createCustomerKey, doc: doc{id: "createCustomerKey", tag: "Customer keys",
+			summary: "Create a customer key for the metering gateway", text: "A key (tg_cust_…) scoped to this customer, accepted only on /gateway/… (the REST API and MCP answer it 403), with its own rate limit and an optional spend cap per UTC day. The secret is in this answer only. The body may be omitted.",
+			in: typ[wire.CreateCustomerKeyRequest](), optionalBody: true, out: typ[wire.CreatedCustomerKey](), created: true, errors: []int{nf, inv}}},
+		{pattern: "GET /v1/customers/{id}/keys", handle: s.listCustomerKeys, doc: doc{id: "listCustomerKeys", tag: "Customer keys",
+			summary: "List a customer's keys", text: "Revoked ones included, oldest first, without their secrets. Not paginated.", out: typ[wire.CustomerKey](), list: true, errors: []int{nf}}},
+		{pattern: "POST /v1/customer_keys/{id}/revoke", handle: s.revokeCustomerKey, doc: doc{id: "revokeCustomerKey", tag: "Customer keys",
+			summary: "Revoke a customer key", text: "Every running server refuses it within a second. Revoking again keeps the first time. The body may be omitted.",
+			in: typ[struct{}](), optionalBody: true, out: typ[wire.CustomerKey](), errors: []int{nf}}},
 		{pattern: "GET /v1/customers/{id}/wallets", handle: s.listWallets, doc: doc{id: "listWallets", tag: "Wallets",
 			summary: "List a customer's wallets with balances", text: "The default wallet first. Not paginated.", out: typ[wire.Wallet](), list: true, errors: []int{nf}}},
 		{pattern: "POST /v1/customers/{id}/wallets", handle: s.createWallet, doc: doc{id: "createWallet", tag: "Wallets",
@@ -362,8 +370,16 @@ func (s *server) authenticate(r *http.Request) (billing.Caller, error) {
 		return billing.Caller{}, &apiError{status: http.StatusUnauthorized, typ: typeAuthentication, code: kernel.EUnauthorized,
 			message: "the Authorization header must be Bearer <key>"}
 	}
+	if billing.IsCustomerKey(strings.TrimSpace(key)) {
+		return billing.Caller{}, &apiError{status: http.StatusForbidden, typ: typePermission, code: codeCustomerKey,
+			message: billing.CustomerKeyOnlyOnGateway}
+	}
 	return s.svc.Accounts.Authenticate(r.Context(), strings.TrimSpace(key))
 }
+
+// codeCustomerKey is the 403 of a customer key (tg_cust_…) sent to the REST
+// API: it works only on the metering gateway.
+const codeCustomerKey = "customer_key_not_allowed"
 
 // mode is the caller's mode, for the livemode field of responses.
 func mode(ctx context.Context) billing.Mode {

@@ -192,6 +192,9 @@ func (s *Accounts) SetAPIKeyLimits(ctx context.Context, ref string, rateLimit, h
 // Authenticate resolves a secret key to its caller. Returns EUnauthorized for
 // unknown, malformed or revoked keys; the message never repeats the key.
 func (s *Accounts) Authenticate(ctx context.Context, secret string) (Caller, error) {
+	if IsCustomerKey(secret) {
+		return Caller{}, kernel.Errorf(kernel.EUnauthorized, "%s", CustomerKeyOnlyOnGateway)
+	}
 	if !strings.HasPrefix(secret, "tg_test_") && !strings.HasPrefix(secret, "tg_live_") {
 		return Caller{}, kernel.Errorf(kernel.EUnauthorized, "invalid API key: keys start with tg_test_ or tg_live_; create one with `tollgate keys create`")
 	}

@@ -119,7 +119,8 @@ func precisionsOf(assets map[string]Asset) func(string) (int32, bool) {
 const keyTTL = 5 * time.Second
 
 type keyEntry struct {
-	caller Caller
+	caller      Caller
+	customerKey *CustomerKey // set for a customer key (AuthenticateCustomerKey)
 	at     time.Time
 }
 

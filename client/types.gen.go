@@ -2411,6 +2411,29 @@ type CreateAssetRequest struct {
 	Symbol string `json:"symbol,omitempty,omitzero"`
 }
 
+// CreateCustomerKeyRequest defines model for CreateCustomerKeyRequest.
+type CreateCustomerKeyRequest struct {
+	// DailyCap Most the key may spend per UTC day; absent: no cap
+	//
+	// Examples: 5.00
+	DailyCap string `json:"daily_cap,omitempty,omitzero"`
+
+	// DailyCapAsset The cap's asset, that of the gateway's holds; default the account's reporting currency
+	//
+	// Examples: USD
+	DailyCapAsset string `json:"daily_cap_asset,omitempty,omitzero"`
+
+	// Name A label (≤200 chars)
+	//
+	// Examples: Ada's agent
+	Name string `json:"name,omitempty,omitzero"`
+
+	// RateLimit Gateway calls a second, 1-1000000; 0 or absent: the server's default
+	//
+	// Examples: 10
+	RateLimit int `json:"rate_limit,omitempty,omitzero"`
+}
+
 // CreateCustomerRequest defines model for CreateCustomerRequest.
 type CreateCustomerRequest struct {
 	// Email Email address
@@ -2884,6 +2907,67 @@ type CreateWebhookEndpointRequest struct {
 	URL string `json:"url"`
 }
 
+// CreatedCustomerKey defines model for CreatedCustomerKey.
+type CreatedCustomerKey struct {
+	// CreatedAt An RFC 3339 date-time in UTC
+	//
+	// Examples: 2026-01-15T09:30:00Z
+	CreatedAt time.Time `json:"created_at"`
+
+	// CustomerID The customer who pays for the key's calls
+	//
+	// Examples: cus_01jd8x2k7m3n4p5q6r7s8t9v0w
+	CustomerID string `json:"customer_id"`
+
+	// DailyCap Most the key's calls may spend per UTC day in daily_cap_asset; null: no cap; an exact decimal written as a string, such as "12.50"
+	//
+	// Examples: 5.00
+	DailyCap string `json:"daily_cap"`
+
+	// DailyCapAsset The asset of the cap (that of the gateway's holds)
+	//
+	// Examples: USD
+	DailyCapAsset string `json:"daily_cap_asset,omitempty,omitzero"`
+
+	// ID Customer key id
+	//
+	// Examples: ckey_01jd8x2k7m3n4p5q6r7s8t9v0w
+	ID string `json:"id"`
+
+	// LastUsedAt Its last gateway call (to the minute); null if never used (RFC 3339, UTC)
+	//
+	// Examples: 2026-11-01T12:00:00Z
+	LastUsedAt time.Time `json:"last_used_at"`
+
+	// Livemode true for live data
+	Livemode bool `json:"livemode"`
+
+	// Name A label
+	//
+	// Examples: Ada's agent
+	Name string `json:"name"`
+
+	// Prefix The secret's first characters; safe to show
+	//
+	// Examples: tg_cust_4f9a2c
+	Prefix string `json:"prefix"`
+
+	// RateLimit Gateway calls a second (bursts twice that); 0: the server's default
+	//
+	// Examples: 10
+	RateLimit int `json:"rate_limit"`
+
+	// RevokedAt When revoked; null while active (RFC 3339, UTC)
+	//
+	// Examples: 2026-11-01T12:00:00Z
+	RevokedAt time.Time `json:"revoked_at"`
+
+	// Secret The key itself (tg_cust_…): shown only now; give it to the customer's client or agent as its OpenAI or Anthropic SDK key
+	//
+	// Examples: tg_cust_4f9a2c…
+	Secret string `json:"secret"`
+}
+
 // Customer defines model for Customer.
 type Customer struct {
 	// CreatedAt When it was created (RFC 3339, UTC)
@@ -3068,6 +3152,77 @@ type CustomerDetail struct {
 //
 // Examples: active
 type CustomerDetailSubscriptionsStatus string
+
+// CustomerKey defines model for CustomerKey.
+type CustomerKey struct {
+	// CreatedAt An RFC 3339 date-time in UTC
+	//
+	// Examples: 2026-01-15T09:30:00Z
+	CreatedAt time.Time `json:"created_at"`
+
+	// CustomerID The customer who pays for the key's calls
+	//
+	// Examples: cus_01jd8x2k7m3n4p5q6r7s8t9v0w
+	CustomerID string `json:"customer_id"`
+
+	// DailyCap Most the key's calls may spend per UTC day in daily_cap_asset; null: no cap; an exact decimal written as a string, such as "12.50"
+	//
+	// Examples: 5.00
+	DailyCap string `json:"daily_cap"`
+
+	// DailyCapAsset The asset of the cap (that of the gateway's holds)
+	//
+	// Examples: USD
+	DailyCapAsset string `json:"daily_cap_asset,omitempty,omitzero"`
+
+	// ID Customer key id
+	//
+	// Examples: ckey_01jd8x2k7m3n4p5q6r7s8t9v0w
+	ID string `json:"id"`
+
+	// LastUsedAt Its last gateway call (to the minute); null if never used (RFC 3339, UTC)
+	//
+	// Examples: 2026-11-01T12:00:00Z
+	LastUsedAt time.Time `json:"last_used_at"`
+
+	// Livemode true for live data
+	Livemode bool `json:"livemode"`
+
+	// Name A label
+	//
+	// Examples: Ada's agent
+	Name string `json:"name"`
+
+	// Prefix The secret's first characters; safe to show
+	//
+	// Examples: tg_cust_4f9a2c
+	Prefix string `json:"prefix"`
+
+	// RateLimit Gateway calls a second (bursts twice that); 0: the server's default
+	//
+	// Examples: 10
+	RateLimit int `json:"rate_limit"`
+
+	// RevokedAt When revoked; null while active (RFC 3339, UTC)
+	//
+	// Examples: 2026-11-01T12:00:00Z
+	RevokedAt time.Time `json:"revoked_at"`
+}
+
+// CustomerKeyList A page of CustomerKey items; pass next_cursor as starting_after for the next page
+type CustomerKeyList struct {
+	// Data The items
+	Data []CustomerKey `json:"data"`
+
+	// HasMore true when another page follows
+	HasMore bool `json:"has_more"`
+
+	// NextCursor The cursor of the next page; null on the last page
+	NextCursor string `json:"next_cursor"`
+
+	// Object Always list
+	Object interface{} `json:"object"`
+}
 
 // CustomerList A page of Customer items; pass next_cursor as starting_after for the next page
 type CustomerList struct {
@@ -5685,6 +5840,12 @@ type VoidAuthorizationParams struct {
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
 }
 
+// RevokeCustomerKeyParams defines parameters for RevokeCustomerKey.
+type RevokeCustomerKeyParams struct {
+	// IdempotencyKey Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+}
+
 // ListCustomersParams defines parameters for ListCustomers.
 type ListCustomersParams struct {
 	// Email Only customers with this email address
@@ -5714,6 +5875,12 @@ type CreateCustomerParams struct {
 
 // UpdateCustomerParams defines parameters for UpdateCustomer.
 type UpdateCustomerParams struct {
+	// IdempotencyKey Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+}
+
+// CreateCustomerKeyParams defines parameters for CreateCustomerKey.
+type CreateCustomerKeyParams struct {
 	// IdempotencyKey Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
 }
@@ -6281,11 +6448,17 @@ type CreateAuthorizationJSONRequestBody = AuthorizeRequest
 // VoidAuthorizationJSONRequestBody defines body for VoidAuthorization for application/json ContentType.
 type VoidAuthorizationJSONRequestBody = Empty
 
+// RevokeCustomerKeyJSONRequestBody defines body for RevokeCustomerKey for application/json ContentType.
+type RevokeCustomerKeyJSONRequestBody = Empty
+
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody = CreateCustomerRequest
 
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = UpdateCustomerRequest
+
+// CreateCustomerKeyJSONRequestBody defines body for CreateCustomerKey for application/json ContentType.
+type CreateCustomerKeyJSONRequestBody = CreateCustomerKeyRequest
 
 // SubscribeJSONRequestBody defines body for Subscribe for application/json ContentType.
 type SubscribeJSONRequestBody = SubscribeRequest

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
@@ -23,6 +24,8 @@ type failure struct {
 	param   string
 	message string
 	extra   map[string]any
+	// retryAfter is the Retry-After of a 429, in seconds.
+	retryAfter int
 }
 
 func (f *failure) Error() string { return f.message }
@@ -36,6 +39,7 @@ var errorTypes = map[int]string{
 	http.StatusForbidden:             "permission_error",
 	http.StatusNotFound:              "not_found_error",
 	http.StatusConflict:              "conflict_error",
+	http.StatusTooManyRequests:       "rate_limit_error",
 	http.StatusRequestEntityTooLarge: "request_too_large",
 	http.StatusBadGateway:            "api_error",
 	http.StatusServiceUnavailable:    "api_error",
@@ -62,6 +66,9 @@ func render(w http.ResponseWriter, p Provider, f *failure) {
 	w.Header().Set("Content-Type", "application/json")
 	if f.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
+	}
+	if f.status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, f.retryAfter)))
 	}
 	w.WriteHeader(f.status)
 	json.NewEncoder(w).Encode(body)

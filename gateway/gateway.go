@@ -57,6 +57,10 @@ type Options struct {
 	EventType string
 	// DefaultMaxOutputTokens: empty, DefaultMaxOutputTokens.
 	DefaultMaxOutputTokens int64
+	// CustomerKeyRate is the default rate limit of a customer key
+	// (tg_cust_…) in calls a second, bursts twice that, for keys without
+	// their own; 0: DefaultCustomerKeyRate.
+	CustomerKeyRate float64
 	// Client calls the upstreams; nil: a client without an overall timeout
 	// (a streamed answer runs as long as it runs).
 	Client *http.Client
@@ -65,9 +69,10 @@ type Options struct {
 
 // Handler serves the gateway's routes under /gateway/.
 type Handler struct {
-	svc  *billing.Service
-	opts Options
-	mux  *http.ServeMux
+	svc     *billing.Service
+	opts    Options
+	mux     *http.ServeMux
+	limiter *keyLimiter // customer keys' rate limits
 }
 
 // New returns the gateway over svc.
@@ -78,6 +83,9 @@ func New(svc *billing.Service, opts Options) *Handler {
 	if opts.DefaultMaxOutputTokens <= 0 {
 		opts.DefaultMaxOutputTokens = DefaultMaxOutputTokens
 	}
+	if opts.CustomerKeyRate <= 0 {
+		opts.CustomerKeyRate = DefaultCustomerKeyRate
+	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{}
 	}
@@ -86,7 +94,7 @@ func New(svc *billing.Service, opts Options) *Handler {
 	}
 	opts.OpenAI.BaseURL = strings.TrimRight(opts.OpenAI.BaseURL, "/")
 	opts.Anthropic.BaseURL = strings.TrimRight(opts.Anthropic.BaseURL, "/")
-	h := &Handler{svc: svc, opts: opts, mux: http.NewServeMux()}
+	h := &Handler{svc: svc, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.CustomerKeyRate)}
 	for pattern, op := range map[string]operation{
 		"POST /gateway/openai/v1/chat/completions": opChat,
 		"POST /gateway/openai/v1/responses":        opResponses,
@@ -129,7 +137,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 			message: "the Tollgate gateway has no " + string(p) + " key: the operator sets TOLLGATE_" + strings.ToUpper(string(p)) + "_API_KEY (or _FILE)"})
 		return
 	}
-	ctx, customer, err := h.payer(r, p)
+	ctx, customer, ckey, err := h.payer(r, p)
 	if err != nil {
 		render(w, p, failureOf(err, h.opts.Logger, "authenticate"))
 		return
@@ -150,6 +158,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 		return
 	}
 	settleCtx := context.WithoutCancel(ctx)
+	capped, err := h.admit(ctx, ckey, auth)
+	if err != nil {
+		h.void(settleCtx, auth.ID)
+		render(w, p, failureOf(err, h.opts.Logger, "daily cap"))
+		return
+	}
+	if capped != nil {
+		defer capped.settle(settleCtx)
+	}
 	resp, err := h.send(ctx, up, r, c)
 	if err != nil {
 		h.void(settleCtx, auth.ID)
@@ -170,15 +187,18 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 			h.opts.Logger.Warn("gateway: upstream answer cut", "provider", p, "err", err)
 		}
 	}
-	h.settle(settleCtx, auth, customer, c, o)
+	captured := h.settle(settleCtx, auth, customer, c, o)
+	if capped != nil {
+		capped.captured = captured
+	}
 }
 
 // payer authenticates the caller and names the customer who pays: the
 // platform's Tollgate key (Authorization: Bearer, or x-api-key, which
 // Anthropic's SDKs may send) with the customer in the Tollgate-Customer
-// header. Customer keys (tg_cust_…), which will carry their customer, are to
-// be resolved here too.
-func (h *Handler) payer(r *http.Request, p Provider) (context.Context, string, error) {
+// header, or a customer key (tg_cust_…), which carries its customer (the
+// header, when sent, must name the same one) and is returned too.
+func (h *Handler) payer(r *http.Request, p Provider) (context.Context, string, *billing.CustomerKey, error) {
 	key := ""
 	if scheme, k, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
 		key = strings.TrimSpace(k)
@@ -187,22 +207,49 @@ func (h *Handler) payer(r *http.Request, p Provider) (context.Context, string, e
 		key = strings.TrimSpace(r.Header.Get("X-Api-Key"))
 	}
 	if key == "" {
-		return nil, "", kernel.Errorf(kernel.EUnauthorized, "no Tollgate API key: send your tg_test_… or tg_live_… key as the SDK's API key (Authorization: Bearer, or x-api-key)")
+		return nil, "", nil, kernel.Errorf(kernel.EUnauthorized, "no Tollgate API key: send your tg_test_… or tg_live_… key, or a customer key tg_cust_…, as the SDK's API key (Authorization: Bearer, or x-api-key)")
+	}
+	customer := strings.TrimSpace(r.Header.Get(CustomerHeader))
+	if billing.IsCustomerKey(key) {
+		return h.customerKeyPayer(r, key, customer)
 	}
 	caller, err := h.svc.Accounts.Authenticate(r.Context(), key)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	if caller.ReadOnly() {
-		return nil, "", &failure{status: http.StatusForbidden, code: "read_only_key",
+		return nil, "", nil, &failure{status: http.StatusForbidden, code: "read_only_key",
 			message: "the API key " + caller.KeyPrefix + "… is read-only: a gateway call records usage, so it needs a key with scope full"}
 	}
-	customer := strings.TrimSpace(r.Header.Get(CustomerHeader))
 	if customer == "" {
-		return nil, "", &failure{status: http.StatusBadRequest, code: "missing_customer", param: CustomerHeader,
+		return nil, "", nil, &failure{status: http.StatusBadRequest, code: "missing_customer", param: CustomerHeader,
 			message: "name the customer who pays in the Tollgate-Customer header: their external_id or cus_… id"}
 	}
-	return billing.WithCaller(r.Context(), caller), customer, nil
+	return billing.WithCaller(r.Context(), caller), customer, nil, nil
+}
+
+// customerKeyPayer authenticates a customer key and applies its rate limit.
+// A Tollgate-Customer header naming anyone but the key's customer is 403.
+func (h *Handler) customerKeyPayer(r *http.Request, key, customer string) (context.Context, string, *billing.CustomerKey, error) {
+	caller, k, err := h.svc.Accounts.AuthenticateCustomerKey(r.Context(), key)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	ctx := billing.WithCaller(r.Context(), caller)
+	if customer != "" && customer != k.CustomerID {
+		named, err := h.svc.GetCustomer(ctx, customer)
+		if err != nil && kernel.ErrorCode(err) != kernel.ENotFound {
+			return nil, "", nil, err
+		}
+		if err != nil || named.ID != k.CustomerID {
+			return nil, "", nil, &failure{status: http.StatusForbidden, code: "customer_mismatch", param: CustomerHeader,
+				message: "the customer key " + k.Prefix + "… belongs to customer " + k.CustomerID + ": leave out the Tollgate-Customer header or name that customer"}
+		}
+	}
+	if ok, wait := h.limiter.allow(k.ID, k.RateLimit, time.Now()); !ok {
+		return nil, "", nil, rateLimited(k, wait)
+	}
+	return ctx, k.CustomerID, &k, nil
 }
 
 // authorize holds the call's estimated cost. The hold's idempotency key is

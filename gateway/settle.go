@@ -6,6 +6,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // settleTimeout bounds the recording of a call once its answer has ended
@@ -24,7 +25,9 @@ const settleTimeout = 30 * time.Second
 //
 // The event id is derived from the provider's response id, so the same
 // answer recorded twice is charged once: the second call's hold is voided.
-func (h *Handler) settle(ctx context.Context, auth billing.Authorization, customer string, c call, o outcome) {
+// It returns what the hold captured, in the hold's asset (zero when voided
+// or not recorded).
+func (h *Handler) settle(ctx context.Context, auth billing.Authorization, customer string, c call, o outcome) rating.Decimal {
 	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
 	defer cancel()
 	p := c.op.provider
@@ -42,16 +45,19 @@ func (h *Handler) settle(ctx context.Context, auth billing.Authorization, custom
 		data["estimated"] = true
 	default:
 		h.void(ctx, auth.ID)
-		return
+		return rating.Decimal{}
 	}
 	id := "gateway:" + auth.ID
 	if o.responseID != "" {
 		id = string(p) + ":" + o.responseID
 	}
-	_, err := h.svc.RecordUsage(ctx, billing.UsageEventInput{ID: id, Customer: customer, EventType: h.opts.EventType,
+	ev, err := h.svc.RecordUsage(ctx, billing.UsageEventInput{ID: id, Customer: customer, EventType: h.opts.EventType,
 		Data: data, AuthorizationID: auth.ID})
 	switch {
 	case err == nil:
+		if ev.Settlement != nil && ev.Settlement.AuthorizationID == auth.ID {
+			return ev.Settlement.Captured
+		}
 	case kernel.ErrorCode(err) == kernel.EConflict:
 		// This response id was recorded already, under another hold: the
 		// answer was replayed. It is charged once; this hold goes.
@@ -60,6 +66,7 @@ func (h *Handler) settle(ctx context.Context, auth billing.Authorization, custom
 	default:
 		h.opts.Logger.Error("gateway: record usage", "event", id, "authorization", auth.ID, "err", err)
 	}
+	return rating.Decimal{}
 }
 
 // void releases a hold; a failure is logged (the hold expires on its own).

@@ -140,6 +140,10 @@ func RequireKey(svc *billing.Service, log *slog.Logger, next http.Handler) http.
 			unauthorized(w, "this endpoint needs an API key: create one with `tollgate keys create` and send it as Authorization: Bearer <key>")
 			return
 		}
+		if billing.IsCustomerKey(key) {
+			forbidden(w, billing.CustomerKeyOnlyOnGateway)
+			return
+		}
 		c, err := svc.Accounts.Authenticate(r.Context(), key)
 		switch kernel.ErrorCode(err) {
 		case "":
@@ -166,6 +170,16 @@ func unauthorized(w http.ResponseWriter, message string) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(map[string]any{"error": map[string]string{"type": "authentication_error", "code": "unauthorized", "message": message}})
+}
+
+// forbidden answers 403 in the same envelope: a customer key (tg_cust_…)
+// works only on the metering gateway.
+func forbidden(w http.ResponseWriter, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusForbidden)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(map[string]any{"error": map[string]string{"type": "permission_error", "code": "customer_key_not_allowed", "message": message}})
 }
 
 // headerSafe keeps the characters RFC 6750 allows in error_description.

@@ -51,5 +51,7 @@ func All(d Deps) []Tool {
 
 		ListWebhookEndpoints(d), ListWebhookDeliveries(d), CreateWebhookEndpoint(d), UpdateWebhookEndpoint(d),
 		SendTestWebhook(d), RetryWebhookDelivery(d), SetBalanceThresholds(d),
+
+		ListCustomerKeys(d), CreateCustomerKey(d), RevokeCustomerKey(d),
 	}
 }

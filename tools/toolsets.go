@@ -38,11 +38,12 @@ var (
 	reportsSet       = Toolset{Name: "reports", Description: "Profitability: revenue, cost and margin; repricing what-ifs."}
 	webhooksSet      = Toolset{Name: WebhooksToolset, Description: "Webhook endpoints for billing events."}
 	portalSet        = Toolset{Name: "portal", Description: "The customer portal: sessions and branding."}
+	gatewaySet       = Toolset{Name: "gateway", Description: "The metering gateway: customer keys (tg_cust_…)."}
 )
 
 // toolsets are the sets in the order list_toolsets shows them.
 var toolsets = []Toolset{accountSet, catalogSet, customersSet, subscriptionsSet, walletsSet, usageSet,
-	plansSet, paymentsSet, reportsSet, webhooksSet, portalSet}
+	plansSet, paymentsSet, reportsSet, webhooksSet, portalSet, gatewaySet}
 
 // Toolsets returns every set in display order, including sets that have no
 // tool in this build.

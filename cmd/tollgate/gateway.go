@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/tollgatehq/tollgate/gateway"
@@ -19,6 +20,13 @@ import (
 // last 4 characters.
 func gatewayOptions(cfg *config) (gateway.Options, error) {
 	opts := gateway.Options{Logger: cfg.log, EventType: envOr(gateway.DefaultEventType, "TOLLGATE_GATEWAY_EVENT_TYPE")}
+	if v := os.Getenv("TOLLGATE_GATEWAY_CUSTOMER_KEY_RATE"); v != "" {
+		rate, err := strconv.ParseFloat(v, 64)
+		if err != nil || rate <= 0 || rate > 1_000_000 {
+			return opts, fmt.Errorf("TOLLGATE_GATEWAY_CUSTOMER_KEY_RATE must be calls a second above 0, such as 10; got %q", v)
+		}
+		opts.CustomerKeyRate = rate
+	}
 	for _, p := range []struct {
 		name     string
 		base     string

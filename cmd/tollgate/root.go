@@ -67,6 +67,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newMigrateCmd(cfg),
 		newDBCmd(cfg),
 		newKeysCmd(cfg),
+		newCustomerKeysCmd(cfg),
 		newConnectCmd(cfg),
 		newPaymentsCmd(cfg),
 		newVerifyCmd(cfg),

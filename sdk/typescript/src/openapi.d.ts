@@ -163,6 +163,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customer_keys/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a customer key
+         * @description Every running server refuses it within a second. Revoking again keeps the first time. The body may be omitted.
+         */
+        post: operations["revokeCustomerKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers": {
         parameters: {
             query?: never;
@@ -205,6 +225,30 @@ export interface paths {
          * @description Changes the fields present; metadata is replaced as a whole.
          */
         post: operations["updateCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{id}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a customer's keys
+         * @description Revoked ones included, oldest first, without their secrets. Not paginated.
+         */
+        get: operations["listCustomerKeys"];
+        put?: never;
+        /**
+         * Create a customer key for the metering gateway
+         * @description A key (tg_cust_…) scoped to this customer, accepted only on /gateway/… (the REST API and MCP answer it 403), with its own rate limit and an optional spend cap per UTC day. The secret is in this answer only. The body may be omitted.
+         */
+        post: operations["createCustomerKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2616,6 +2660,28 @@ export interface components {
              */
             precision?: number;
         };
+        CreateCustomerKeyRequest: {
+            /**
+             * @description A label (≤200 chars)
+             * @example Ada's agent
+             */
+            name?: string;
+            /**
+             * @description Gateway calls a second, 1-1000000; 0 or absent: the server's default
+             * @example 10
+             */
+            rate_limit?: number;
+            /**
+             * @description Most the key may spend per UTC day; absent: no cap
+             * @example 5.00
+             */
+            daily_cap?: string;
+            /**
+             * @description The cap's asset, that of the gateway's holds; default the account's reporting currency
+             * @example USD
+             */
+            daily_cap_asset?: string;
+        };
         CreateCustomerRequest: {
             /**
              * @description Your id for this user (1-200 chars)
@@ -3060,6 +3126,66 @@ export interface components {
              */
             idempotency_key?: string;
         };
+        CreatedCustomerKey: {
+            /**
+             * @description Customer key id
+             * @example ckey_01jd8x2k7m3n4p5q6r7s8t9v0w
+             */
+            id: string;
+            /**
+             * @description The customer who pays for the key's calls
+             * @example cus_01jd8x2k7m3n4p5q6r7s8t9v0w
+             */
+            customer_id: string;
+            /**
+             * @description A label
+             * @example Ada's agent
+             */
+            name: string;
+            /**
+             * @description The secret's first characters; safe to show
+             * @example tg_cust_4f9a2c
+             */
+            prefix: string;
+            /**
+             * @description Gateway calls a second (bursts twice that); 0: the server's default
+             * @example 10
+             */
+            rate_limit: number;
+            /**
+             * @description Most the key's calls may spend per UTC day in daily_cap_asset; null: no cap; an exact decimal written as a string, such as "12.50"
+             * @example 5.00
+             */
+            daily_cap: string | null;
+            /**
+             * @description The asset of the cap (that of the gateway's holds)
+             * @example USD
+             */
+            daily_cap_asset?: string;
+            /**
+             * Format: date-time
+             * @description An RFC 3339 date-time in UTC
+             * @example 2026-01-15T09:30:00Z
+             */
+            created_at: string;
+            /**
+             * @description Its last gateway call (to the minute); null if never used (RFC 3339, UTC)
+             * @example 2026-11-01T12:00:00Z
+             */
+            last_used_at: string | null;
+            /**
+             * @description When revoked; null while active (RFC 3339, UTC)
+             * @example 2026-11-01T12:00:00Z
+             */
+            revoked_at: string | null;
+            /** @description true for live data */
+            livemode: boolean;
+            /**
+             * @description The key itself (tg_cust_…): shown only now; give it to the customer's client or agent as its OpenAI or Anthropic SDK key
+             * @example tg_cust_4f9a2c…
+             */
+            secret: string;
+        };
         Customer: {
             /**
              * @description Tollgate customer id
@@ -3247,6 +3373,75 @@ export interface components {
                  */
                 next_version: number;
             }[];
+        };
+        CustomerKey: {
+            /**
+             * @description Customer key id
+             * @example ckey_01jd8x2k7m3n4p5q6r7s8t9v0w
+             */
+            id: string;
+            /**
+             * @description The customer who pays for the key's calls
+             * @example cus_01jd8x2k7m3n4p5q6r7s8t9v0w
+             */
+            customer_id: string;
+            /**
+             * @description A label
+             * @example Ada's agent
+             */
+            name: string;
+            /**
+             * @description The secret's first characters; safe to show
+             * @example tg_cust_4f9a2c
+             */
+            prefix: string;
+            /**
+             * @description Gateway calls a second (bursts twice that); 0: the server's default
+             * @example 10
+             */
+            rate_limit: number;
+            /**
+             * @description Most the key's calls may spend per UTC day in daily_cap_asset; null: no cap; an exact decimal written as a string, such as "12.50"
+             * @example 5.00
+             */
+            daily_cap: string | null;
+            /**
+             * @description The asset of the cap (that of the gateway's holds)
+             * @example USD
+             */
+            daily_cap_asset?: string;
+            /**
+             * Format: date-time
+             * @description An RFC 3339 date-time in UTC
+             * @example 2026-01-15T09:30:00Z
+             */
+            created_at: string;
+            /**
+             * @description Its last gateway call (to the minute); null if never used (RFC 3339, UTC)
+             * @example 2026-11-01T12:00:00Z
+             */
+            last_used_at: string | null;
+            /**
+             * @description When revoked; null while active (RFC 3339, UTC)
+             * @example 2026-11-01T12:00:00Z
+             */
+            revoked_at: string | null;
+            /** @description true for live data */
+            livemode: boolean;
+        };
+        /** @description A page of CustomerKey items; pass next_cursor as starting_after for the next page */
+        CustomerKeyList: {
+            /** @description The items */
+            data: components["schemas"]["CustomerKey"][];
+            /** @description true when another page follows */
+            has_more: boolean;
+            /** @description The cursor of the next page; null on the last page */
+            next_cursor: string | null;
+            /**
+             * @description Always list
+             * @constant
+             */
+            object: "list";
         };
         /** @description A page of Customer items; pass next_cursor as starting_after for the next page */
         CustomerList: {
@@ -5745,7 +5940,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description The API key is read-only (scope read_only) and this request writes; use a key with scope full */
+        /** @description A customer key (tg_cust_…), which works only on the metering gateway; or, for a request that writes, a read-only key (scope read_only): use a key with scope full */
         Forbidden: {
             headers: {
                 "Request-Id": components["headers"]["RequestId"];
@@ -5927,6 +6122,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -6005,6 +6201,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -6044,6 +6241,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
@@ -6075,6 +6273,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -6208,6 +6407,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -6256,6 +6456,47 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    revokeCustomerKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource: a Tollgate id, or for customers your external_id and for products their code */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listCustomers: {
         parameters: {
             query?: {
@@ -6290,6 +6531,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -6369,6 +6611,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -6417,6 +6660,90 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listCustomerKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource: a Tollgate id, or for customers your external_id and for products their code */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerKeyList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createCustomerKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource: a Tollgate id, or for customers your external_id and for products their code */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CreateCustomerKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description Already existed, or a replay: nothing changed */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedCustomerKey"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedCustomerKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getStatement: {
         parameters: {
             query?: {
@@ -6448,6 +6775,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
@@ -6486,6 +6814,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
@@ -6517,6 +6846,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -6593,6 +6923,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -6623,6 +6954,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -6708,6 +7040,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
@@ -6744,6 +7077,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -6867,6 +7201,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -6956,6 +7291,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
@@ -6999,6 +7335,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
@@ -7118,6 +7455,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -7166,6 +7504,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -7290,6 +7629,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -7370,6 +7710,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -7449,6 +7790,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -7557,6 +7899,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
@@ -7585,6 +7928,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -7657,6 +8001,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -7690,6 +8035,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -7809,6 +8155,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -7888,6 +8235,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -8010,6 +8358,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -8079,6 +8428,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -8196,6 +8546,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -8276,6 +8627,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -8357,6 +8709,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];

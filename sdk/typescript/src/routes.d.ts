@@ -26,6 +26,8 @@ export interface Routes {
   createAuthorization(body: NonNullable<operations["createAuthorization"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["createAuthorization"]["responses"][200]["content"]["application/json"] | operations["createAuthorization"]["responses"][201]["content"]["application/json"]>;
   /** Create a customer with its default wallet (`POST /v1/customers`) */
   createCustomer(body: NonNullable<operations["createCustomer"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["createCustomer"]["responses"][200]["content"]["application/json"] | operations["createCustomer"]["responses"][201]["content"]["application/json"]>;
+  /** Create a customer key for the metering gateway (`POST /v1/customers/{id}/keys`) */
+  createCustomerKey(id: string, body?: NonNullable<operations["createCustomerKey"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["createCustomerKey"]["responses"][200]["content"]["application/json"] | operations["createCustomerKey"]["responses"][201]["content"]["application/json"]>;
   /** Create a link to the customer portal (`POST /v1/portal_sessions`) */
   createPortalSession(body: NonNullable<operations["createPortalSession"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["createPortalSession"]["responses"][200]["content"]["application/json"] | operations["createPortalSession"]["responses"][201]["content"]["application/json"]>;
   /** Create a product with its first version (`POST /v1/products`) */
@@ -82,6 +84,8 @@ export interface Routes {
   listAssets(options?: RequestOptions): Promise<operations["listAssets"]["responses"][200]["content"]["application/json"]>;
   /** List a wallet's balance thresholds in an asset (`GET /v1/customers/{id}/wallets/{wallet}/thresholds`) */
   listBalanceThresholds(id: string, wallet: string, query?: NonNullable<operations["listBalanceThresholds"]["parameters"]["query"]>, options?: RequestOptions): Promise<operations["listBalanceThresholds"]["responses"][200]["content"]["application/json"]>;
+  /** List a customer's keys (`GET /v1/customers/{id}/keys`) */
+  listCustomerKeys(id: string, options?: RequestOptions): Promise<operations["listCustomerKeys"]["responses"][200]["content"]["application/json"]>;
   /** List customers (`GET /v1/customers`) */
   listCustomers(query?: NonNullable<operations["listCustomers"]["parameters"]["query"]>, options?: RequestOptions): Promise<operations["listCustomers"]["responses"][200]["content"]["application/json"]>;
   /** List usage events with their fees (`GET /v1/events`) */
@@ -114,6 +118,8 @@ export interface Routes {
   refundTopUp(id: string, body?: NonNullable<operations["refundTopUp"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["refundTopUp"]["responses"][200]["content"]["application/json"]>;
   /** Send a delivery again (`POST /v1/webhook_deliveries/{id}/retry`) */
   retryWebhookDelivery(id: string, body?: NonNullable<operations["retryWebhookDelivery"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["retryWebhookDelivery"]["responses"][200]["content"]["application/json"]>;
+  /** Revoke a customer key (`POST /v1/customer_keys/{id}/revoke`) */
+  revokeCustomerKey(id: string, body?: NonNullable<operations["revokeCustomerKey"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["revokeCustomerKey"]["responses"][200]["content"]["application/json"]>;
   /** Send a webhook.test event (`POST /v1/webhook_endpoints/{id}/test`) */
   sendTestWebhook(id: string, body?: NonNullable<operations["sendTestWebhook"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["sendTestWebhook"]["responses"][200]["content"]["application/json"] | operations["sendTestWebhook"]["responses"][201]["content"]["application/json"]>;
   /** Set a wallet's balance thresholds in an asset (`POST /v1/customers/{id}/wallets/{wallet}/thresholds`) */
