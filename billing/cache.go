@@ -121,7 +121,7 @@ const keyTTL = 5 * time.Second
 type keyEntry struct {
 	caller      Caller
 	customerKey *CustomerKey // set for a customer key (AuthenticateCustomerKey)
-	at     time.Time
+	at          time.Time
 }
 
 // listenRevocations clears this process's key cache whenever any process

@@ -64,7 +64,7 @@ const customerKeyPrefixLen = len(CustomerKeyPrefix) + 6
 // account and mode and returns it with its secret, shown this once and never
 // stored. Returns EInvalid, ENotFound (the customer, the cap's asset).
 func (s *Accounts) CreateCustomerKey(ctx context.Context, in CreateCustomerKeyInput) (CustomerKey, string, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return CustomerKey{}, "", err
 	}
@@ -78,7 +78,7 @@ func (s *Accounts) CreateCustomerKey(ctx context.Context, in CreateCustomerKeyIn
 	if err != nil {
 		return CustomerKey{}, "", err
 	}
-	k := CustomerKey{ID: newID(prefixCustomerKey, s.clock()), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID,
+	k := CustomerKey{ID: kernel.NewID(prefixCustomerKey, s.clock()), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID,
 		Name: in.Name, RateLimit: in.RateLimit, CreatedAt: s.clock()}
 	if in.DailyCap != nil {
 		if !in.DailyCap.IsPositive() {
@@ -121,7 +121,7 @@ func (s *Accounts) CreateCustomerKey(ctx context.Context, in CreateCustomerKeyIn
 // ListCustomerKeys lists a customer's keys, revoked ones included, oldest
 // first. Returns ENotFound for an unknown customer.
 func (s *Accounts) ListCustomerKeys(ctx context.Context, customer string) ([]CustomerKey, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (s *Accounts) ListCustomerKeys(ctx context.Context, customer string) ([]Cus
 // accepting it at once (the key caches are cleared as on RevokeAPIKey).
 // Returns ENotFound.
 func (s *Accounts) RevokeCustomerKey(ctx context.Context, id string) (CustomerKey, error) {
-	c, err := callerOf(ctx)
+	c, err := RequireCaller(ctx)
 	if err != nil {
 		return CustomerKey{}, err
 	}

@@ -25,20 +25,20 @@ func customerKeyFromRow(r dbsqlc.ListCustomerKeysRow) CustomerKey {
 	return k
 }
 
-func insertCustomerKey(ctx context.Context, db dbtx, k CustomerKey, hash []byte) error {
+func insertCustomerKey(ctx context.Context, db DBTX, k CustomerKey, hash []byte) error {
 	var rate *int32
 	if k.RateLimit > 0 {
 		rate = &k.RateLimit
 	}
-	return translate(queries.InsertCustomerKey(ctx, db, dbsqlc.InsertCustomerKeyParams{
+	return Translate(queries.InsertCustomerKey(ctx, db, dbsqlc.InsertCustomerKeyParams{
 		ID: k.ID, AccountID: k.AccountID, Mode: string(k.Mode), CustomerID: k.CustomerID, Name: k.Name, Prefix: k.Prefix, Hash: hash,
 		RateLimit: rate, DailyCap: k.DailyCap, DailyCapAsset: nullable(k.DailyCapAsset), CreatedAt: k.CreatedAt}))
 }
 
-func listCustomerKeys(ctx context.Context, db dbtx, c Caller, customerID string) ([]CustomerKey, error) {
+func listCustomerKeys(ctx context.Context, db DBTX, c Caller, customerID string) ([]CustomerKey, error) {
 	rows, err := queries.ListCustomerKeys(ctx, db, dbsqlc.ListCustomerKeysParams{AccountID: c.AccountID, Mode: string(c.Mode), CustomerID: customerID})
 	if err != nil {
-		return nil, translate(err)
+		return nil, Translate(err)
 	}
 	keys := make([]CustomerKey, len(rows))
 	for i, r := range rows {
@@ -47,22 +47,22 @@ func listCustomerKeys(ctx context.Context, db dbtx, c Caller, customerID string)
 	return keys, nil
 }
 
-func revokeCustomerKey(ctx context.Context, db dbtx, c Caller, id string, now time.Time) (CustomerKey, error) {
+func revokeCustomerKey(ctx context.Context, db DBTX, c Caller, id string, now time.Time) (CustomerKey, error) {
 	r, err := queries.RevokeCustomerKey(ctx, db, dbsqlc.RevokeCustomerKeyParams{AccountID: c.AccountID, Mode: string(c.Mode), ID: id, Now: now})
-	return customerKeyFromRow(dbsqlc.ListCustomerKeysRow(r)), translate(err)
+	return customerKeyFromRow(dbsqlc.ListCustomerKeysRow(r)), Translate(err)
 }
 
 // authenticateCustomerKey finds an unrevoked key by hash and notes its use
 // at most once a minute, as authenticateKey does.
-func authenticateCustomerKey(ctx context.Context, db dbtx, hash []byte, now time.Time) (CustomerKey, error) {
+func authenticateCustomerKey(ctx context.Context, db DBTX, hash []byte, now time.Time) (CustomerKey, error) {
 	r, err := queries.GetActiveCustomerKeyByHash(ctx, db, hash)
 	k := customerKeyFromRow(dbsqlc.ListCustomerKeysRow(r))
 	if err != nil {
-		return k, translate(err)
+		return k, Translate(err)
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > time.Minute {
 		if err := queries.TouchCustomerKey(ctx, db, dbsqlc.TouchCustomerKeyParams{ID: k.ID, LastUsedAt: &now}); err != nil {
-			return k, translate(err)
+			return k, Translate(err)
 		}
 	}
 	return k, nil
@@ -73,32 +73,30 @@ func utcDay(at time.Time) pgtype.Date {
 	return pgtype.Date{Time: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Valid: true}
 }
 
-func reserveCustomerKeySpend(ctx context.Context, db dbtx, keyID string, at time.Time, amount rating.Decimal) (bool, rating.Decimal, error) {
+func reserveCustomerKeySpend(ctx context.Context, db DBTX, keyID string, at time.Time, amount rating.Decimal) (bool, rating.Decimal, error) {
 	_, err := queries.ReserveCustomerKeySpend(ctx, db, dbsqlc.ReserveCustomerKeySpendParams{Day: utcDay(at), Amount: amount, KeyID: keyID})
 	if errors.Is(err, pgx.ErrNoRows) {
 		held, captured, err := customerKeySpend(ctx, db, keyID, at)
 		return false, held.Add(captured), err
 	}
 	if err != nil {
-		return false, rating.Decimal{}, translate(err)
+		return false, rating.Decimal{}, Translate(err)
 	}
 	return true, rating.Decimal{}, nil
 }
 
-func settleCustomerKeySpend(ctx context.Context, db dbtx, keyID string, at time.Time, held, captured rating.Decimal) error {
+func settleCustomerKeySpend(ctx context.Context, db DBTX, keyID string, at time.Time, held, captured rating.Decimal) error {
 	_, err := queries.SettleCustomerKeySpend(ctx, db, dbsqlc.SettleCustomerKeySpendParams{Held: held, Captured: captured, KeyID: keyID, Day: utcDay(at)})
-	return translate(err)
+	return Translate(err)
 }
 
-func customerKeySpend(ctx context.Context, db dbtx, keyID string, at time.Time) (held, captured rating.Decimal, err error) {
+func customerKeySpend(ctx context.Context, db DBTX, keyID string, at time.Time) (held, captured rating.Decimal, err error) {
 	r, err := queries.GetCustomerKeySpend(ctx, db, dbsqlc.GetCustomerKeySpendParams{KeyID: keyID, Day: utcDay(at)})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return rating.Decimal{}, rating.Decimal{}, nil
 	}
 	if err != nil {
-		return rating.Decimal{}, rating.Decimal{}, translate(err)
+		return rating.Decimal{}, rating.Decimal{}, Translate(err)
 	}
 	return r.Held, r.Captured, nil
 }
-
-

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tollgatehq/tollgate/jobs"
 	"net"
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/tollgatehq/tollgate/jobs"
 
 	"github.com/spf13/cobra"
 

@@ -148,6 +148,29 @@ type Customer struct {
 	TestClockID *string
 }
 
+type CustomerKey struct {
+	ID            string
+	AccountID     string
+	Mode          string
+	CustomerID    string
+	Name          string
+	Prefix        string
+	Hash          []byte
+	RateLimit     *int32
+	DailyCap      *decimal.Decimal
+	DailyCapAsset *string
+	CreatedAt     time.Time
+	LastUsedAt    *time.Time
+	RevokedAt     *time.Time
+}
+
+type CustomerKeySpend struct {
+	KeyID    string
+	Day      pgtype.Date
+	Held     decimal.Decimal
+	Captured decimal.Decimal
+}
+
 type Event struct {
 	AccountID       string
 	Mode            string
