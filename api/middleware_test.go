@@ -89,14 +89,17 @@ func TestBodyLimit(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *Options) { o.RateLimit = RateLimit{PerSecond: 0.5, Burst: 2} })
+	// One token every 20 s: the three calls below meet the limit however
+	// slowly a loaded machine serves them (at 0.5/s, calls more than 2 s
+	// apart under -race found a token refilled).
+	e := newEnv(t, func(o *Options) { o.RateLimit = RateLimit{PerSecond: 0.05, Burst: 2} })
 	other := e.newKey(t, e.acct.ID, billing.ModeTest)
 	e.must(t, http.StatusOK, "GET", "/v1/customers", nil, nil)
 	e.must(t, http.StatusOK, "GET", "/v1/customers", nil, nil)
 	res := e.do("GET", "/v1/customers", e.key, nil)
 	e.wantError(t, res, http.StatusTooManyRequests, typeRateLimit, "rate_limited", "")
-	if secs, err := strconv.Atoi(res.header.Get("Retry-After")); err != nil || secs < 1 || secs > 2 {
-		t.Errorf("Retry-After = %q, want 1-2 seconds", res.header.Get("Retry-After"))
+	if secs, err := strconv.Atoi(res.header.Get("Retry-After")); err != nil || secs < 1 || secs > 20 {
+		t.Errorf("Retry-After = %q, want 1-20 seconds (one token every 20 s)", res.header.Get("Retry-After"))
 	}
 	if res := e.do("GET", "/v1/customers", other, nil); res.status != http.StatusOK {
 		t.Errorf("another key = %d, want 200: the limit is per key", res.status)

@@ -98,7 +98,7 @@ func (s *Accounts) CreateCustomerKey(ctx context.Context, in CreateCustomerKeyIn
 		}
 		a, ok := assets[asset]
 		if !ok {
-			return CustomerKey{}, "", kernel.NotFoundf("daily_cap_asset", "asset %q not found in %s mode; list_assets shows the codes", asset, c.Mode)
+			return CustomerKey{}, "", kernel.NotFoundf("daily_cap_asset", "asset %q not found in %s mode", asset, c.Mode).With(ActCreateAsset)
 		}
 		if !in.DailyCap.Equal(in.DailyCap.Truncate(a.Precision)) {
 			return CustomerKey{}, "", kernel.Invalidf("daily_cap", "daily_cap has more decimals than %s's %d", asset, a.Precision)
@@ -143,7 +143,7 @@ func (s *Accounts) RevokeCustomerKey(ctx context.Context, id string) (CustomerKe
 	}
 	k, err := revokeCustomerKey(ctx, s.pool, c, id, s.clock())
 	if kernel.ErrorCode(err) == kernel.ENotFound {
-		return k, kernel.NotFoundf("key", "customer key %q not found in %s mode; list_customer_keys shows ids", id, c.Mode)
+		return k, kernel.NotFoundf("key", "customer key %q not found in %s mode", id, c.Mode)
 	}
 	if err != nil {
 		return k, err
