@@ -13,8 +13,8 @@ import (
 // never deleted and their ids, external ids and names never change — and each
 // account's assets, which are never changed or deleted either. A miss reads the
 // database, so rows another process created are found; nothing cached can be
-// stale. The per-customer maps are bounded (boundedMap): past cacheLimit
-// entries they start afresh.
+// stale but the gateway settings, kept for at most a second. The per-customer
+// maps are bounded (boundedMap): past cacheLimit entries they start afresh.
 type cache struct {
 	wallets  boundedMap[walletKey, Wallet]
 	balances boundedMap[balanceKey, struct{}] // balance rows seen committed
@@ -31,8 +31,12 @@ type cache struct {
 	// clocks holds the test clock of each test-mode customer ("" for none),
 	// by customer id: fixed when the customer is created.
 	clocks boundedMap[string, string]
-	mu     sync.RWMutex
-	assets map[assetScope]map[string]Asset
+	// gateway holds each account and mode's gateway settings (assetScope →
+	// gatewayEntry) for up to gatewaySettingsTTL: they can change, so a
+	// change made through another process is seen within that time.
+	gateway sync.Map
+	mu      sync.RWMutex
+	assets  map[assetScope]map[string]Asset
 }
 
 type walletKey struct {

@@ -17,7 +17,7 @@ import (
 )
 
 // DefaultEventType is the event type of the usage the gateway records, unless
-// Options.EventType names another.
+// Options.EventType or the account's gateway settings name another.
 const DefaultEventType = "llm.tokens"
 
 // DefaultMaxOutputTokens is the output a hold is made for when a request sets
@@ -51,9 +51,10 @@ type Upstream struct {
 // mode of the process.
 type Options struct {
 	OpenAI, Anthropic Upstream
-	// EventType is the event type of the recorded usage and of the holds:
-	// the one a product's dimensional per-token prices name. Empty:
-	// DefaultEventType.
+	// EventType is the server's default event type of the recorded usage
+	// and of the holds: the one a product's dimensional per-token prices
+	// name. An account sets its own per mode (configure_gateway), read per
+	// call. Empty: DefaultEventType.
 	EventType string
 	// DefaultMaxOutputTokens: empty, DefaultMaxOutputTokens.
 	DefaultMaxOutputTokens int64
@@ -95,12 +96,7 @@ func New(svc *billing.Service, opts Options) *Handler {
 	opts.OpenAI.BaseURL = strings.TrimRight(opts.OpenAI.BaseURL, "/")
 	opts.Anthropic.BaseURL = strings.TrimRight(opts.Anthropic.BaseURL, "/")
 	h := &Handler{svc: svc, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.CustomerKeyRate)}
-	for pattern, op := range map[string]operation{
-		"POST /gateway/openai/v1/chat/completions": opChat,
-		"POST /gateway/openai/v1/responses":        opResponses,
-		"POST /gateway/openai/v1/embeddings":       opEmbeddings,
-		"POST /gateway/anthropic/v1/messages":      opMessages,
-	} {
+	for pattern, op := range routes {
 		h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, op) })
 	}
 	h.mux.HandleFunc("/gateway/anthropic/", func(w http.ResponseWriter, r *http.Request) { render(w, Anthropic, noRoute(r)) })
@@ -152,7 +148,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 		render(w, p, failureOf(err, h.opts.Logger, "read request"))
 		return
 	}
-	auth, err := h.authorize(ctx, r.Header.Get("Idempotency-Key"), customer, c)
+	eventType, err := h.eventType(ctx)
+	if err != nil {
+		render(w, p, failureOf(err, h.opts.Logger, "gateway settings"))
+		return
+	}
+	auth, err := h.authorize(ctx, r.Header.Get("Idempotency-Key"), customer, eventType, c)
 	if err != nil {
 		render(w, p, failureOf(err, h.opts.Logger, "authorize"))
 		return
@@ -187,7 +188,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 			h.opts.Logger.Warn("gateway: upstream answer cut", "provider", p, "err", err)
 		}
 	}
-	captured := h.settle(settleCtx, auth, customer, c, o)
+	captured := h.settle(settleCtx, auth, customer, eventType, c, o)
 	if capped != nil {
 		capped.captured = captured
 	}
@@ -258,8 +259,8 @@ func (h *Handler) customerKeyPayer(r *http.Request, key, customer string) (conte
 // call in flight) or already captured (that call was charged) answers 409;
 // one whose hold was voided (that attempt failed upstream) holds anew. A
 // decline is the 402 failure.
-func (h *Handler) authorize(ctx context.Context, key, customer string, c call) (billing.Authorization, error) {
-	in := billing.AuthorizeInput{Customer: customer, EventType: h.opts.EventType, Data: c.estimate.data(c.op.provider, c.model), TTL: HoldTTL}
+func (h *Handler) authorize(ctx context.Context, key, customer, eventType string, c call) (billing.Authorization, error) {
+	in := billing.AuthorizeInput{Customer: customer, EventType: eventType, Data: c.estimate.data(c.op.provider, c.model), TTL: HoldTTL}
 	if key == "" {
 		in.IdempotencyKey = "gateway:" + rand.Text()
 	} else {
@@ -313,4 +314,18 @@ func (h *Handler) send(ctx context.Context, up Upstream, r *http.Request, c call
 		return nil, err
 	}
 	return resp, nil
+}
+
+// eventType is the event type of the caller's calls: the one its account set
+// for its mode (configure_gateway; kept in memory for up to a second), else
+// the server's.
+func (h *Handler) eventType(ctx context.Context) (string, error) {
+	g, err := h.svc.Accounts.GatewaySettings(ctx)
+	if err != nil {
+		return "", err
+	}
+	if g.EventType != "" {
+		return g.EventType, nil
+	}
+	return h.opts.EventType, nil
 }

@@ -28,6 +28,7 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 // upstream, with a product pricing llm.tokens per model and a test-mode key.
 type env struct {
 	svc  *billing.Service
+	gw   *gateway.Handler
 	ctx  context.Context // the default account, test mode
 	key  string
 	up   *upstream
@@ -78,7 +79,7 @@ func newEnv(t *testing.T) *env {
 		done <- struct{}{}
 	}))
 	t.Cleanup(srv.Close)
-	return &env{svc: svc, ctx: ctx, key: key, up: up, url: srv.URL, done: done}
+	return &env{svc: svc, gw: gw, ctx: ctx, key: key, up: up, url: srv.URL, done: done}
 }
 
 // customer creates a customer whose wallet holds usd.

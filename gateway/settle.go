@@ -13,7 +13,8 @@ import (
 // (the caller may be gone, so its context no longer applies).
 const settleTimeout = 30 * time.Second
 
-// settle records a call's usage with its hold, by one rule:
+// settle records a call's usage with its hold, under the hold's event type,
+// by one rule:
 //
 //   - the provider reported the usage: it is recorded as reported;
 //   - it did not (a stream cut before its usage, a caller who went away),
@@ -27,7 +28,7 @@ const settleTimeout = 30 * time.Second
 // answer recorded twice is charged once: the second call's hold is voided.
 // It returns what the hold captured, in the hold's asset (zero when voided
 // or not recorded).
-func (h *Handler) settle(ctx context.Context, auth billing.Authorization, customer string, c call, o outcome) rating.Decimal {
+func (h *Handler) settle(ctx context.Context, auth billing.Authorization, customer, eventType string, c call, o outcome) rating.Decimal {
 	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
 	defer cancel()
 	p := c.op.provider
@@ -51,7 +52,7 @@ func (h *Handler) settle(ctx context.Context, auth billing.Authorization, custom
 	if o.responseID != "" {
 		id = string(p) + ":" + o.responseID
 	}
-	ev, err := h.svc.RecordUsage(ctx, billing.UsageEventInput{ID: id, Customer: customer, EventType: h.opts.EventType,
+	ev, err := h.svc.RecordUsage(ctx, billing.UsageEventInput{ID: id, Customer: customer, EventType: eventType,
 		Data: data, AuthorizationID: auth.ID})
 	switch {
 	case err == nil:

@@ -37,7 +37,7 @@ func TestIntegrateResources(t *testing.T) {
 		listed[r.URI] = r.Description != "" && r.MIMEType == "text/markdown"
 	}
 	must := append([]string{"idempotency key", "event id", "402", "shortfall", "void", "stream", "before the provider",
-		`block_size "1000000"`, `dimensions ["model"]`, `"*"`, "create_product_price", "simulate_usage", "gateway (coming)",
+		`block_size "1000000"`, `dimensions ["model"]`, `"*"`, "create_product_price", "simulate_usage", "/gateway/openai/v1", "Tollgate-Customer", "get_gateway",
 		tgclient.FieldModel, tgclient.FieldProvider}, tgclient.TokenFields...)
 	for uri, code := range map[string]string{
 		IntegrateTypeScriptURI: "tollgate.meter(",

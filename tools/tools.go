@@ -18,6 +18,10 @@ type Deps struct {
 	// process does not serve the portal (MCP over stdio), and the tool then
 	// says where to call it instead.
 	PortalLinks PortalLinks
+	// Gateway serves get_gateway's providers and base URLs; nil where the
+	// process does not serve the gateway (MCP over stdio), and the gateway
+	// tools then say only what billing knows.
+	Gateway Gateway
 }
 
 // All returns every tool over d: the one list of tools, in the order
@@ -52,6 +56,6 @@ func All(d Deps) []Tool {
 		ListWebhookEndpoints(d), ListWebhookDeliveries(d), CreateWebhookEndpoint(d), UpdateWebhookEndpoint(d),
 		SendTestWebhook(d), RetryWebhookDelivery(d), SetBalanceThresholds(d),
 
-		ListCustomerKeys(d), CreateCustomerKey(d), RevokeCustomerKey(d),
+		GetGateway(d), ListCustomerKeys(d), ConfigureGateway(d), CreateCustomerKey(d), RevokeCustomerKey(d),
 	}
 }

@@ -38,7 +38,7 @@ var (
 	reportsSet       = Toolset{Name: "reports", Description: "Profitability: revenue, cost and margin; repricing what-ifs."}
 	webhooksSet      = Toolset{Name: WebhooksToolset, Description: "Webhook endpoints for billing events."}
 	portalSet        = Toolset{Name: "portal", Description: "The customer portal: sessions and branding."}
-	gatewaySet       = Toolset{Name: "gateway", Description: "The metering gateway: customer keys (tg_cust_…)."}
+	gatewaySet       = Toolset{Name: "gateway", Description: "The metering gateway: its providers, base URLs and event type; customer keys (tg_cust_…)."}
 )
 
 // toolsets are the sets in the order list_toolsets shows them.

@@ -166,7 +166,14 @@ func (a *app) handler() (http.Handler, error) {
 		}
 		w.Write([]byte("ready\n"))
 	})
-	if err := a.mountMCP(mux); err != nil {
+	// The metering gateway (docs/GATEWAY.md): OpenAI and Anthropic routes
+	// under /gateway/, mounted below; the MCP tools describe it.
+	gwOpts, err := gatewayOptions(a.cfg)
+	if err != nil {
+		return nil, err
+	}
+	gw := gateway.New(a.svc, gwOpts)
+	if err := a.mountMCP(mux, gatewayDescriber{gw, a.cfg.publicURL}); err != nil {
 		return nil, err
 	}
 	if a.pay != nil {
@@ -186,12 +193,7 @@ func (a *app) handler() (http.Handler, error) {
 	}
 	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, HotRateLimit: hotLimit,
 		Observe: a.metrics.ObserveRequest, PortalLinks: a.portalLinks(), Webhooks: a.hooks}))
-	// The metering gateway (docs/GATEWAY.md): OpenAI and Anthropic routes under /gateway/.
-	gw, err := gatewayOptions(a.cfg)
-	if err != nil {
-		return nil, err
-	}
-	mux.Handle("/gateway/", gateway.New(a.svc, gw))
+	mux.Handle("/gateway/", gw)
 	if token := os.Getenv("TOLLGATE_METRICS_TOKEN"); token != "" && a.cfg.metricsAddr == "" {
 		mux.Handle("GET /metrics", a.metrics.Handler(token))
 	}

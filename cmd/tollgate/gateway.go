@@ -1,21 +1,53 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/gateway"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/wire"
 )
+
+// gatewayDescriber adapts the gateway's Describe to the MCP tools
+// (get_gateway, configure_gateway): the base URLs under the server's public
+// URL (a path alone without one), the provider keys only redacted.
+type gatewayDescriber struct {
+	h         *gateway.Handler
+	publicURL string
+}
+
+func (g gatewayDescriber) Describe(ctx context.Context) (wire.Gateway, error) {
+	d, err := g.h.Describe(ctx)
+	if err != nil {
+		return wire.Gateway{}, err
+	}
+	c, _ := billing.CallerFrom(ctx)
+	out := wire.Gateway{Served: true, Providers: []wire.GatewayProvider{}, EventType: d.EventType, EventTypeSource: "server",
+		ProductShape: &wire.GatewayProduct{EventType: d.EventType, PricedFields: gateway.PricedTokens, Dimension: "model", BlockSize: "1000000"},
+		Livemode:     c.Mode == billing.ModeLive}
+	if d.AccountEventType {
+		out.EventTypeSource = "account"
+	}
+	for _, p := range d.Providers {
+		out.Providers = append(out.Providers, wire.GatewayProvider{Provider: string(p.Provider), Configured: p.Configured,
+			BaseURL: strings.TrimRight(g.publicURL, "/") + p.Path, Routes: p.Routes, UpstreamURL: p.UpstreamURL, Key: p.Key})
+	}
+	return out, nil
+}
 
 // gatewayOptions reads the metering gateway's configuration from the
 // environment: per provider, the platform's key from TOLLGATE_<P>_API_KEY_FILE
 // (a file holding it) or TOLLGATE_<P>_API_KEY, and the API's base URL from
-// TOLLGATE_<P>_BASE_URL; the event type from TOLLGATE_GATEWAY_EVENT_TYPE. One
-// configuration serves every account and mode of the server. A provider
+// TOLLGATE_<P>_BASE_URL; the default event type from
+// TOLLGATE_GATEWAY_EVENT_TYPE (an account sets its own per mode with
+// configure_gateway). One upstream configuration serves every account and
+// mode of the server. A provider
 // without a key has its routes answer 404; keys are only ever shown by their
 // last 4 characters.
 func gatewayOptions(cfg *config) (gateway.Options, error) {

@@ -118,13 +118,13 @@ func keyRefused(why string) string {
 
 // mountMCP serves MCP over HTTP: streamable HTTP at /mcp, the legacy SSE
 // transport at /sse and /message, each request authenticated by its API key.
-func (a *app) mountMCP(mux *http.ServeMux) error {
+func (a *app) mountMCP(mux *http.ServeMux, gw tools.Gateway) error {
 	opts, err := a.cfg.mcp.options(a.cfg)
 	if err != nil {
 		return err
 	}
 	opts.ObserveTool = a.metrics.ObserveTool
-	s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks, PortalLinks: a.portalLinks()}, opts)
+	s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks, PortalLinks: a.portalLinks(), Gateway: gw}, opts)
 	h := mcp.NewHTTP(s, a.svc, mcp.HTTPOptions{Logger: a.cfg.log})
 	mux.Handle("/mcp", h.Streamable())
 	mux.Handle("/sse", h.SSE())

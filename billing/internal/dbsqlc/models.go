@@ -206,6 +206,13 @@ type Fee struct {
 	CreatedAt     time.Time
 }
 
+type GatewaySetting struct {
+	AccountID string
+	Mode      string
+	EventType string
+	UpdatedAt time.Time
+}
+
 type IdempotencyKey struct {
 	AccountID    string
 	Mode         string

@@ -1,0 +1,99 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/wire"
+)
+
+// Gateway describes the metering gateway this process serves, for the
+// caller's account and mode (main adapts the gateway package's Handler, so
+// tools do not import it). Nil where the process serves none (MCP over
+// stdio).
+type Gateway interface {
+	Describe(ctx context.Context) (wire.Gateway, error)
+}
+
+// GetGateway says what the gateway serves for the caller.
+func GetGateway(d Deps) Tool {
+	return newTool(gatewaySet, "get_gateway", "Show the metering gateway",
+		"Shows the metering gateway for this account and mode: each provider (OpenAI, Anthropic) configured or not, with its upstream "+
+			"and its key redacted to the last 4 characters; the base URL an app sets instead of the provider's; the event type the gateway "+
+			"holds and records usage under; and the product shape that prices it (a dimensional price by model per token field).",
+		readOnly,
+		func(ctx context.Context, _ wire.GetGatewayArgs) (wire.GatewayResult, error) {
+			g, err := describeGateway(ctx, d)
+			if err != nil {
+				return wire.GatewayResult{}, err
+			}
+			return wire.GatewayResult{Gateway: g, Guidance: gatewayGuidance(g, "")}, nil
+		})
+}
+
+// ConfigureGateway sets the account's gateway event type in the caller's mode.
+func ConfigureGateway(d Deps) Tool {
+	return newTool(gatewaySet, "configure_gateway", "Configure the metering gateway",
+		"Sets the event type the gateway holds and records this account's LLM usage under, in this mode: the one your per-token "+
+			"product prices. Setting the same value again changes nothing; every server applies it within a second. "+
+			"It never takes provider keys: the OpenAI and Anthropic keys and base URLs come from the server's environment or files "+
+			"(TOLLGATE_OPENAI_API_KEY, TOLLGATE_ANTHROPIC_API_KEY or their _FILE), set by the operator.",
+		overwriting,
+		func(ctx context.Context, in wire.ConfigureGatewayArgs) (wire.GatewayResult, error) {
+			if _, err := d.Billing.Accounts.SetGatewayEventType(ctx, strings.TrimSpace(in.EventType)); err != nil {
+				return wire.GatewayResult{}, err
+			}
+			g, err := describeGateway(ctx, d)
+			if err != nil {
+				return wire.GatewayResult{}, err
+			}
+			return wire.GatewayResult{Gateway: g, Guidance: gatewayGuidance(g, "Set the gateway's event type to "+g.EventType+". ")}, nil
+		})
+}
+
+// describeGateway is the gateway's description, or where this process serves
+// none, what billing knows: the account's event type.
+func describeGateway(ctx context.Context, d Deps) (wire.Gateway, error) {
+	if d.Gateway != nil {
+		return d.Gateway.Describe(ctx)
+	}
+	s, err := d.Billing.Accounts.GatewaySettings(ctx)
+	if err != nil {
+		return wire.Gateway{}, err
+	}
+	c, _ := billing.CallerFrom(ctx)
+	g := wire.Gateway{Providers: []wire.GatewayProvider{}, EventType: s.EventType, EventTypeSource: "account", Livemode: c.Mode == billing.ModeLive}
+	if s.EventType == "" {
+		g.EventTypeSource = "server"
+	}
+	return g, nil
+}
+
+func gatewayGuidance(g wire.Gateway, prefix string) wire.Guidance {
+	if !g.Served {
+		et := "the server's default (TOLLGATE_GATEWAY_EVENT_TYPE, else llm.tokens)"
+		if g.EventType != "" {
+			et = g.EventType
+		}
+		return wire.Guidance{Summary: prefix + "This MCP server (stdio) does not serve the gateway; the account's gateway event type is " + et +
+			". Call get_gateway on the MCP endpoint of `tollgate serve` to see its providers and base URLs."}
+	}
+	var on, off []string
+	for _, p := range g.Providers {
+		if p.Configured {
+			on = append(on, p.Provider+" at "+p.BaseURL)
+		} else {
+			off = append(off, p.Provider)
+		}
+	}
+	s := prefix + fmt.Sprintf("The gateway records usage as %s (%s).", g.EventType, g.EventTypeSource)
+	if len(on) > 0 {
+		s += " Serving " + strings.Join(on, " and ") + "."
+	}
+	if len(off) > 0 {
+		s += " Not configured: " + strings.Join(off, ", ") + " (the operator sets its key in the server's environment)."
+	}
+	return wire.Guidance{Summary: s, NextSteps: []string{"list_products", "create_product_version", "create_customer_key"}}
+}

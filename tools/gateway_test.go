@@ -1,0 +1,30 @@
+package tools
+
+import (
+	"testing"
+
+	"github.com/tollgatehq/tollgate/billing"
+)
+
+// Without a gateway in the process (MCP over stdio), get_gateway and
+// configure_gateway still read and set the account's event type per mode.
+func TestGatewayTools(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, billing.ModeTest)
+	r := e.ok("get_gateway", nil)
+	if r["served"] != false || r["event_type_source"] != "server" || len(r["providers"].([]any)) != 0 {
+		t.Errorf("get_gateway = %v, want not served, the server's event type", r)
+	}
+	wantContains(t, "summary", r["summary"].(string), "does not serve the gateway")
+	for range 2 {
+		r = e.ok("configure_gateway", map[string]any{"event_type": "chat.tokens"})
+		if r["event_type"] != "chat.tokens" || r["event_type_source"] != "account" {
+			t.Errorf("configure_gateway = %v, want chat.tokens set by the account", r)
+		}
+	}
+	if r = e.ok("get_gateway", nil); r["event_type"] != "chat.tokens" {
+		t.Errorf("get_gateway after configure = %v", r)
+	}
+	wantContains(t, "error", e.fail("configure_gateway", map[string]any{"event_type": "not valid!"}), `event_type "not valid!" is not valid`)
+	wantContains(t, "error", e.fail("configure_gateway", map[string]any{"api_key": "sk-x", "event_type": "a"}), "api_key")
+}
