@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -77,16 +78,56 @@ func (s *Accounts) EnsureDefaultAccount(ctx context.Context) (Account, error) {
 	return acct, err
 }
 
-// CreateAccount creates a further account (for operators hosting several platforms).
+// CreateAccount creates a further account (for operators hosting several
+// platforms), with the built-in currencies in both modes. Returns EInvalid
+// for a name that is empty or longer than 100 characters.
 func (s *Accounts) CreateAccount(ctx context.Context, name string) (Account, error) {
+	name, err := accountName(name)
+	if err != nil {
+		return Account{}, err
+	}
 	acct := Account{ID: kernel.NewID(prefixAccount, s.clock()), Name: name, ReportingCurrency: "USD", CreatedAt: s.clock()}
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := insertAccount(ctx, tx, acct); err != nil {
 			return err
 		}
 		return seedCurrencies(ctx, tx, acct.ID, acct.CreatedAt)
 	})
 	return acct, err
+}
+
+func accountName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 || strings.ContainsAny(name, "\r\n") {
+		return "", kernel.Invalidf("name", "an account's name is 1 to 100 characters on one line, such as \"Acme AI\"")
+	}
+	return name, nil
+}
+
+// ListAccounts lists every account, oldest first (the default one first).
+func (s *Accounts) ListAccounts(ctx context.Context) ([]Account, error) {
+	rows, err := queries.ListAccounts(ctx, TranslateErrors(s.pool))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Account, len(rows))
+	for i, r := range rows {
+		out[i] = accountFromRow(dbsqlc.Account(r))
+	}
+	return out, nil
+}
+
+// RenameAccount changes an account's name. Returns EInvalid, ENotFound.
+func (s *Accounts) RenameAccount(ctx context.Context, id, name string) (Account, error) {
+	name, err := accountName(name)
+	if err != nil {
+		return Account{}, err
+	}
+	r, err := queries.RenameAccount(ctx, TranslateErrors(s.pool), dbsqlc.RenameAccountParams{ID: id, Name: name})
+	if kernel.ErrorCode(err) == kernel.ENotFound {
+		return Account{}, kernel.NotFoundf("account", "account %s not found; `tollgate accounts list` shows ids", id)
+	}
+	return accountFromRow(dbsqlc.Account(r)), err
 }
 
 func seedCurrencies(ctx context.Context, tx txn, accountID string, at time.Time) error {

@@ -25,6 +25,9 @@ type Service struct {
 	Plans    *Plans    // subscriptions, renewals, statements, test clocks
 	Payments *Payments // Stripe connections, top-ups, auto top-up, refunds
 	Portal   *Portal   // the customer portal's settings, links and reads
+	// Operators are the people who sign in to the console, their roles
+	// and sessions.
+	Operators *Operators
 }
 
 // Accounts creates accounts and manages API keys.
@@ -97,7 +100,7 @@ func NewService(pool *pgxpool.Pool, opts Options) *Service {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{core: c, Accounts: &Accounts{c}, Catalog: &Catalog{c}, Plans: &Plans{c}, Payments: &Payments{c}, Portal: &Portal{c}}
+	return &Service{core: c, Accounts: &Accounts{c}, Catalog: &Catalog{c}, Plans: &Plans{c}, Payments: &Payments{c}, Portal: &Portal{c}, Operators: &Operators{c}}
 }
 
 // Now returns the service's clock reading, as every operation stamps it.

@@ -41,3 +41,10 @@ RETURNING id, account_id, mode, scope, name, prefix, created_at, last_used_at, r
 -- name: NotifyAPIKeys :exec
 -- Tells every process (they LISTEN) to stop trusting its cached keys.
 SELECT pg_notify('tollgate_api_keys', sqlc.arg(key_id)::text);
+
+-- name: ListAccounts :many
+SELECT id, name, reporting_currency, is_default, created_at FROM accounts ORDER BY created_at, id;
+
+-- name: RenameAccount :one
+UPDATE accounts SET name = $2 WHERE id = $1
+RETURNING id, name, reporting_currency, is_default, created_at;

@@ -270,6 +270,51 @@ type Lot struct {
 	CreatedAt       time.Time
 }
 
+type Operator struct {
+	ID            string
+	Email         string
+	Name          string
+	PasswordHash  *string
+	TotpSecret    *string
+	TotpEnabledAt *time.Time
+	TotpLastStep  *int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type OperatorLink struct {
+	ID         string
+	Hash       []byte
+	OperatorID string
+	AccountID  string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	UsedAt     *time.Time
+}
+
+type OperatorMembership struct {
+	AccountID  string
+	OperatorID string
+	Role       string
+	CreatedAt  time.Time
+}
+
+type OperatorSession struct {
+	ID            string
+	Hash          []byte
+	OperatorID    string
+	AccountID     string
+	Mode          string
+	Method        string
+	FactorPending bool
+	FailedCodes   int32
+	UserAgent     string
+	CreatedAt     time.Time
+	LastSeenAt    time.Time
+	ExpiresAt     time.Time
+	RevokedAt     *time.Time
+}
+
 type Outbox struct {
 	ID          int64
 	AccountID   string

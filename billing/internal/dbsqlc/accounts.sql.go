@@ -203,6 +203,36 @@ func (q *Queries) ListAPIKeys(ctx context.Context, db DBTX, accountID *string) (
 	return items, nil
 }
 
+const listAccounts = `-- name: ListAccounts :many
+SELECT id, name, reporting_currency, is_default, created_at FROM accounts ORDER BY created_at, id
+`
+
+func (q *Queries) ListAccounts(ctx context.Context, db DBTX) ([]Account, error) {
+	rows, err := db.Query(ctx, listAccounts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Account
+	for rows.Next() {
+		var i Account
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.ReportingCurrency,
+			&i.IsDefault,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const notifyAPIKeys = `-- name: NotifyAPIKeys :exec
 SELECT pg_notify('tollgate_api_keys', $1::text)
 `
@@ -211,6 +241,29 @@ SELECT pg_notify('tollgate_api_keys', $1::text)
 func (q *Queries) NotifyAPIKeys(ctx context.Context, db DBTX, keyID string) error {
 	_, err := db.Exec(ctx, notifyAPIKeys, keyID)
 	return err
+}
+
+const renameAccount = `-- name: RenameAccount :one
+UPDATE accounts SET name = $2 WHERE id = $1
+RETURNING id, name, reporting_currency, is_default, created_at
+`
+
+type RenameAccountParams struct {
+	ID   string
+	Name string
+}
+
+func (q *Queries) RenameAccount(ctx context.Context, db DBTX, arg RenameAccountParams) (Account, error) {
+	row := db.QueryRow(ctx, renameAccount, arg.ID, arg.Name)
+	var i Account
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.ReportingCurrency,
+		&i.IsDefault,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const revokeAPIKey = `-- name: RevokeAPIKey :one
