@@ -257,6 +257,12 @@ func (s *Operators) member(ctx context.Context, db DBTX, account, ref string) (O
 	return Operator{}, err
 }
 
+// Get returns an operator (by id or email) of the account. Returns
+// EInvalid, ENotFound.
+func (s *Operators) Get(ctx context.Context, account, ref string) (Operator, error) {
+	return s.member(ctx, TranslateErrors(s.pool), account, ref)
+}
+
 // SignInLink makes a new single-use sign-in link for an operator (by id or
 // email) of the account. Returns ENotFound.
 func (s *Operators) SignInLink(ctx context.Context, account, ref string) (Operator, OperatorLink, error) {

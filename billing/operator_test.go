@@ -210,3 +210,52 @@ func TestAccountsCreateListRename(t *testing.T) {
 		t.Fatalf("ListAccounts = %+v, %v", list, err)
 	}
 }
+
+func TestOverviewSearchAndFigures(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, in := range []billing.CreateCustomerInput{
+		{ExternalID: "alice", Name: "Alice Martin", Email: "alice@example.com"},
+		{ExternalID: "bob_1", Name: "Bob 100% Real", Email: "bob@example.org"},
+		{ExternalID: "carol", Name: "Carol Alison", Email: "c@example.net"},
+	} {
+		if _, _, err := e.svc.CreateCustomer(e.ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	search := func(q string) []string {
+		t.Helper()
+		list, err := e.svc.Overview.SearchCustomers(e.ctx, q, 10)
+		if err != nil {
+			t.Fatalf("SearchCustomers(%q) = %v", q, err)
+		}
+		var ext []string
+		for _, c := range list {
+			ext = append(ext, c.ExternalID)
+		}
+		return ext
+	}
+	for q, want := range map[string]string{
+		"ali":               "carol,alice", // names and emails containing it, newest first
+		"alice":             "alice",       // the exact external id first
+		"ALICE@EXAMPLE.COM": "alice",
+		"100%":              "bob_1", // % is a character, not a wildcard
+		"_":                 "bob_1",
+		"nobody":            "",
+	} {
+		if got := strings.Join(search(q), ","); got != want {
+			t.Errorf("SearchCustomers(%q) = %s, want %s", q, got, want)
+		}
+	}
+	if _, err := e.svc.Overview.SearchCustomers(e.ctx, " ", 10); kernel.ErrorCode(err) != kernel.EInvalid {
+		t.Errorf("SearchCustomers(blank) = %v", err)
+	}
+	other := billing.WithCaller(context.Background(), billing.Caller{AccountID: e.acct.ID, Mode: billing.ModeLive})
+	if list, err := e.svc.Overview.SearchCustomers(other, "alice", 10); err != nil || len(list) != 0 {
+		t.Errorf("SearchCustomers in live mode = %v, %v; want none (test-mode customers)", list, err)
+	}
+	f, err := e.svc.Overview.Figures(e.ctx, e.clock.Now().AddDate(0, -1, 0))
+	if err != nil || f != (billing.Figures{}) {
+		t.Errorf("Figures = %+v, %v; want zeros", f, err)
+	}
+}

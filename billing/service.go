@@ -28,6 +28,9 @@ type Service struct {
 	// Operators are the people who sign in to the console, their roles
 	// and sessions.
 	Operators *Operators
+	// Overview is what an operator reads first: counts, customer search,
+	// open holds.
+	Overview *Overview
 }
 
 // Accounts creates accounts and manages API keys.
@@ -100,7 +103,7 @@ func NewService(pool *pgxpool.Pool, opts Options) *Service {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{core: c, Accounts: &Accounts{c}, Catalog: &Catalog{c}, Plans: &Plans{c}, Payments: &Payments{c}, Portal: &Portal{c}, Operators: &Operators{c}}
+	return &Service{core: c, Accounts: &Accounts{c}, Catalog: &Catalog{c}, Plans: &Plans{c}, Payments: &Payments{c}, Portal: &Portal{c}, Operators: &Operators{c}, Overview: &Overview{c}}
 }
 
 // Now returns the service's clock reading, as every operation stamps it.

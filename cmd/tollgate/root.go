@@ -67,6 +67,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newMigrateCmd(cfg),
 		newDBCmd(cfg),
 		newKeysCmd(cfg),
+		newAccountsCmd(cfg),
+		newOperatorsCmd(cfg),
 		newCustomerKeysCmd(cfg),
 		newConnectCmd(cfg),
 		newPaymentsCmd(cfg),
