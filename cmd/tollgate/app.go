@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/console"
 	"github.com/tollgatehq/tollgate/gateway"
 	"github.com/tollgatehq/tollgate/jobs"
 	"github.com/tollgatehq/tollgate/metrics"
@@ -38,6 +39,8 @@ type app struct {
 	metrics *metrics.Metrics
 	// portal serves the customer portal under /portal/; nil outside serve.
 	portal *portal.Server
+	// console serves the operators' console under /console/; nil outside serve.
+	console *console.Console
 	// hooks delivers outgoing webhooks; its jobs run where serve starts
 	// the queue.
 	hooks *webhooks.Service
@@ -99,6 +102,10 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 		// without it, the secret stored in the database at first start.
 		if a.portal, err = portal.New(ctx, a.svc, portal.Options{BaseURL: cfg.publicURL, Logger: cfg.log,
 			Secret: []byte(os.Getenv("TOLLGATE_PORTAL_SECRET"))}); err != nil {
+			return nil, err
+		}
+		if a.console, err = console.New(a.svc, console.Options{BaseURL: cfg.publicURL, Profitability: a.prof, Webhooks: a.hooks,
+			PortalLinks: a.portalLinks(), Logger: cfg.log}); err != nil {
 			return nil, err
 		}
 	}
@@ -200,6 +207,10 @@ func (a *app) handler() (http.Handler, error) {
 	if a.portal != nil {
 		mux.Handle("/portal/", a.portal)
 		mux.Handle("GET /portal", http.RedirectHandler("/portal/", http.StatusMovedPermanently))
+	}
+	if a.console != nil {
+		mux.Handle("/console/", a.console)
+		mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
 	}
 	return mux, nil
 }
