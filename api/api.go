@@ -62,6 +62,10 @@ type Options struct {
 	// Webhooks serves /v1/webhook_endpoints and /v1/webhook_deliveries;
 	// nil answers them 404.
 	Webhooks *webhooks.Service
+	// ConsoleURL makes the address of a console sign-in link from its
+	// token (package console, wired by cmd); nil answers the routes that
+	// make links 404.
+	ConsoleURL func(token string) string
 }
 
 // server is the API's http.Handler.

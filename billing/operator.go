@@ -153,25 +153,23 @@ func normalEmail(s string) (string, error) {
 
 // Invite makes the person with this email an operator of the account with
 // the role (creating the person when new) and returns a sign-in link for
-// them. Inviting again with the same role only makes a new link; with
-// another role it is EConflict (SetRole changes a role). Returns EInvalid,
-// ENotFound (the account), EConflict.
-func (s *Operators) Invite(ctx context.Context, in InviteOperatorInput) (Operator, OperatorLink, error) {
+// them. Inviting again with the same role only makes a new link (existed is
+// true); with another role it is EConflict (SetRole changes a role).
+// Returns EInvalid, ENotFound (the account), EConflict.
+func (s *Operators) Invite(ctx context.Context, in InviteOperatorInput) (op Operator, link OperatorLink, existed bool, err error) {
 	email, err := normalEmail(in.Email)
 	if err != nil {
-		return Operator{}, OperatorLink{}, err
+		return Operator{}, OperatorLink{}, false, err
 	}
 	if err := checkRole(in.Role); err != nil {
-		return Operator{}, OperatorLink{}, err
+		return Operator{}, OperatorLink{}, false, err
 	}
 	if in.Name = strings.TrimSpace(in.Name); utf8.RuneCountInString(in.Name) > 100 {
-		return Operator{}, OperatorLink{}, kernel.Invalidf("name", "name must be at most 100 characters")
+		return Operator{}, OperatorLink{}, false, kernel.Invalidf("name", "name must be at most 100 characters")
 	}
 	if err := s.accountExists(ctx, in.Account); err != nil {
-		return Operator{}, OperatorLink{}, err
+		return Operator{}, OperatorLink{}, false, err
 	}
-	var op Operator
-	var link OperatorLink
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		now := s.clock()
 		db := TranslateErrors(tx)
@@ -183,6 +181,8 @@ func (s *Operators) Invite(ctx context.Context, in InviteOperatorInput) (Operato
 			return err
 		}
 		m, err := queries.GetMembership(ctx, db, dbsqlc.GetMembershipParams{AccountID: in.Account, OperatorID: row.ID})
+		existed = err == nil
+		joined := now
 		switch {
 		case err == nil && Role(m.Role) != in.Role:
 			return kernel.Errorf(kernel.EConflict, "%s is already an operator of account %s with role %s; change the role instead of inviting again", email, in.Account, m.Role)
@@ -192,13 +192,18 @@ func (s *Operators) Invite(ctx context.Context, in InviteOperatorInput) (Operato
 			}
 		case err != nil:
 			return err
+		default:
+			joined = m.CreatedAt
 		}
 		op = Operator{ID: row.ID, Email: row.Email, Name: row.Name, AccountID: in.Account, Role: in.Role,
-			HasPassword: row.PasswordHash != nil, HasTOTP: row.TotpEnabledAt != nil, JoinedAt: now}
+			HasPassword: row.PasswordHash != nil, HasTOTP: row.TotpEnabledAt != nil, JoinedAt: joined}
 		link, err = s.newLink(ctx, db, row.ID, in.Account, now)
 		return err
 	})
-	return op, link, err
+	if err != nil {
+		return Operator{}, OperatorLink{}, false, err
+	}
+	return op, link, existed, nil
 }
 
 func (s *Operators) accountExists(ctx context.Context, id string) error {
@@ -230,7 +235,7 @@ func randomToken() string {
 }
 
 // member returns an operator (by id or email) as a member of the account.
-// Returns ENotFound.
+// Returns ENotFound (for anything else too: a path names no one).
 func (s *Operators) member(ctx context.Context, db DBTX, account, ref string) (Operator, error) {
 	var row dbsqlc.Operator
 	var err error
@@ -239,7 +244,7 @@ func (s *Operators) member(ctx context.Context, db DBTX, account, ref string) (O
 	} else {
 		email, eerr := normalEmail(ref)
 		if eerr != nil {
-			return Operator{}, kernel.Invalidf("operator", "operator must be an operator id (op_…) or an email address")
+			return Operator{}, kernel.NotFoundf("operator", "%q is not an operator of account %s: name one by id (op_…) or email", ref, account)
 		}
 		row, err = queries.GetOperatorByEmail(ctx, db, email)
 	}

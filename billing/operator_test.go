@@ -28,7 +28,7 @@ func TestOperatorSignIn(t *testing.T) {
 	e := newEnv(t)
 	bg := context.Background()
 	ops := e.svc.Operators
-	op, link, err := ops.Invite(bg, billing.InviteOperatorInput{Account: e.acct.ID, Email: " Ana@Example.com", Role: billing.RoleOwner})
+	op, link, _, err := ops.Invite(bg, billing.InviteOperatorInput{Account: e.acct.ID, Email: " Ana@Example.com", Role: billing.RoleOwner})
 	if err != nil {
 		t.Fatalf("Invite = %v", err)
 	}
@@ -142,19 +142,19 @@ func TestOperatorSignIn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := ops.Invite(bg, billing.InviteOperatorInput{Account: e.acct.ID, Email: "ana@example.com", Role: billing.RoleViewer}); kernel.ErrorCode(err) != kernel.EConflict {
+		if _, _, _, err := ops.Invite(bg, billing.InviteOperatorInput{Account: e.acct.ID, Email: "ana@example.com", Role: billing.RoleViewer}); kernel.ErrorCode(err) != kernel.EConflict {
 			t.Fatalf("Invite with another role = %v, want conflict", err)
 		}
-		if _, _, err := ops.Invite(bg, billing.InviteOperatorInput{Account: e.acct.ID, Email: "not an email", Role: billing.RoleViewer}); kernel.ErrorCode(err) != kernel.EInvalid {
+		if _, _, _, err := ops.Invite(bg, billing.InviteOperatorInput{Account: e.acct.ID, Email: "not an email", Role: billing.RoleViewer}); kernel.ErrorCode(err) != kernel.EInvalid {
 			t.Fatalf("Invite(bad email) = %v", err)
 		}
-		if _, _, err := ops.Invite(bg, billing.InviteOperatorInput{Account: e.acct.ID, Email: "a@b.co", Role: "boss"}); kernel.ErrorCode(err) != kernel.EInvalid {
+		if _, _, _, err := ops.Invite(bg, billing.InviteOperatorInput{Account: e.acct.ID, Email: "a@b.co", Role: "boss"}); kernel.ErrorCode(err) != kernel.EInvalid {
 			t.Fatalf("Invite(bad role) = %v", err)
 		}
 		if _, err := ops.Remove(bg, e.acct.ID, "ana@example.com"); kernel.ErrorCode(err) != kernel.EConflict {
 			t.Fatalf("Remove(last owner) = %v, want conflict", err)
 		}
-		_, l, err := ops.Invite(bg, billing.InviteOperatorInput{Account: other.ID, Email: "ana@example.com", Role: billing.RoleViewer})
+		_, l, _, err := ops.Invite(bg, billing.InviteOperatorInput{Account: other.ID, Email: "ana@example.com", Role: billing.RoleViewer})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func TestOperatorSignIn(t *testing.T) {
 		if err != nil || len(accts) != 2 {
 			t.Fatalf("Accounts = %+v, %v", accts, err)
 		}
-		_, vl, _ := ops.Invite(bg, billing.InviteOperatorInput{Account: other.ID, Email: "vic@example.com", Role: billing.RoleViewer})
+		_, vl, _, _ := ops.Invite(bg, billing.InviteOperatorInput{Account: other.ID, Email: "vic@example.com", Role: billing.RoleViewer})
 		vs, vtoken, _, _ := ops.OpenLink(bg, vl.Token, "")
 		if vs.Caller().Scope != billing.ScopeReadOnly {
 			t.Fatalf("a viewer's caller = %+v, want read_only", vs.Caller())

@@ -7,6 +7,21 @@ import (
 	"time"
 )
 
+// Defines values for AccountObject.
+const (
+	AccountObjectAccount AccountObject = "account"
+)
+
+// Valid indicates whether the value is a known member of the AccountObject enum.
+func (e AccountObject) Valid() bool {
+	switch e {
+	case AccountObjectAccount:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AdjustmentBalanceLotsPurpose.
 const (
 	AdjustmentBalanceLotsPurposeBundled   AdjustmentBalanceLotsPurpose = "bundled"
@@ -577,6 +592,114 @@ func (e CustomerDetailSubscriptionsStatus) Valid() bool {
 	}
 }
 
+// Defines values for InviteOperatorRequestRole.
+const (
+	InviteOperatorRequestRoleAdmin  InviteOperatorRequestRole = "admin"
+	InviteOperatorRequestRoleOwner  InviteOperatorRequestRole = "owner"
+	InviteOperatorRequestRoleViewer InviteOperatorRequestRole = "viewer"
+)
+
+// Valid indicates whether the value is a known member of the InviteOperatorRequestRole enum.
+func (e InviteOperatorRequestRole) Valid() bool {
+	switch e {
+	case InviteOperatorRequestRoleAdmin:
+		return true
+	case InviteOperatorRequestRoleOwner:
+		return true
+	case InviteOperatorRequestRoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OperatorObject.
+const (
+	OperatorObjectOperator OperatorObject = "operator"
+)
+
+// Valid indicates whether the value is a known member of the OperatorObject enum.
+func (e OperatorObject) Valid() bool {
+	switch e {
+	case OperatorObjectOperator:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OperatorRole.
+const (
+	OperatorRoleAdmin  OperatorRole = "admin"
+	OperatorRoleOwner  OperatorRole = "owner"
+	OperatorRoleViewer OperatorRole = "viewer"
+)
+
+// Valid indicates whether the value is a known member of the OperatorRole enum.
+func (e OperatorRole) Valid() bool {
+	switch e {
+	case OperatorRoleAdmin:
+		return true
+	case OperatorRoleOwner:
+		return true
+	case OperatorRoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OperatorSignInLinkObject.
+const (
+	OperatorSignInLinkObjectOperatorSignInLink OperatorSignInLinkObject = "operator_sign_in_link"
+)
+
+// Valid indicates whether the value is a known member of the OperatorSignInLinkObject enum.
+func (e OperatorSignInLinkObject) Valid() bool {
+	switch e {
+	case OperatorSignInLinkObjectOperatorSignInLink:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OperatorSignInLinkOperatorObject.
+const (
+	OperatorSignInLinkOperatorObjectOperator OperatorSignInLinkOperatorObject = "operator"
+)
+
+// Valid indicates whether the value is a known member of the OperatorSignInLinkOperatorObject enum.
+func (e OperatorSignInLinkOperatorObject) Valid() bool {
+	switch e {
+	case OperatorSignInLinkOperatorObjectOperator:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OperatorSignInLinkOperatorRole.
+const (
+	OperatorSignInLinkOperatorRoleAdmin  OperatorSignInLinkOperatorRole = "admin"
+	OperatorSignInLinkOperatorRoleOwner  OperatorSignInLinkOperatorRole = "owner"
+	OperatorSignInLinkOperatorRoleViewer OperatorSignInLinkOperatorRole = "viewer"
+)
+
+// Valid indicates whether the value is a known member of the OperatorSignInLinkOperatorRole enum.
+func (e OperatorSignInLinkOperatorRole) Valid() bool {
+	switch e {
+	case OperatorSignInLinkOperatorRoleAdmin:
+		return true
+	case OperatorSignInLinkOperatorRoleOwner:
+		return true
+	case OperatorSignInLinkOperatorRoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PortalBrandingObject.
 const (
 	PortalBrandingObjectPortalBranding PortalBrandingObject = "portal_branding"
@@ -1119,6 +1242,42 @@ func (e WebhookDeliveryStatus) Valid() bool {
 		return false
 	}
 }
+
+// Account defines model for Account.
+type Account struct {
+	// CreatedAt An RFC 3339 date-time in UTC
+	//
+	// Examples: 2026-01-15T09:30:00Z
+	CreatedAt time.Time `json:"created_at"`
+
+	// ID Account id
+	//
+	// Examples: acct_01jd8x2k7m3n4p5q6r7s8t9v0w
+	ID string `json:"id"`
+
+	// IsDefault true for the account a first run made (keyless stdio uses it)
+	IsDefault bool `json:"is_default"`
+
+	// Name The platform's name, as the console shows it
+	//
+	// Examples: Acme AI
+	Name string `json:"name"`
+
+	// Object Always account
+	//
+	// Examples: account
+	Object AccountObject `json:"object"`
+
+	// ReportingCurrency The currency profitability reports in
+	//
+	// Examples: USD
+	ReportingCurrency string `json:"reporting_currency"`
+}
+
+// AccountObject Always account
+//
+// Examples: account
+type AccountObject string
 
 // AddAssetRateRequest defines model for AddAssetRateRequest.
 type AddAssetRateRequest struct {
@@ -3421,6 +3580,161 @@ type EventList struct {
 	Object interface{} `json:"object"`
 }
 
+// InviteOperatorRequest defines model for InviteOperatorRequest.
+type InviteOperatorRequest struct {
+	// Email Their email address (it identifies them; no email is sent)
+	//
+	// Examples: ana@acme.example
+	Email string `json:"email"`
+
+	// Name Their name, up to 100 characters; kept when they exist already
+	//
+	// Examples: Ana Lopez
+	Name string `json:"name,omitempty,omitzero"`
+
+	// Role owner, admin or viewer
+	Role InviteOperatorRequestRole `json:"role"`
+}
+
+// InviteOperatorRequestRole owner, admin or viewer
+type InviteOperatorRequestRole string
+
+// Operator defines model for Operator.
+type Operator struct {
+	// Email Their email address, lower-cased
+	//
+	// Examples: ana@acme.example
+	Email string `json:"email"`
+
+	// HasPassword false: they sign in with links only
+	HasPassword bool `json:"has_password"`
+
+	// HasTotp true: every sign-in asks for a code from their authenticator app
+	HasTotp bool `json:"has_totp"`
+
+	// ID Operator id (the same in every account they belong to)
+	//
+	// Examples: op_01jd8x2k7m3n4p5q6r7s8t9v0w
+	ID string `json:"id"`
+
+	// JoinedAt When they were first invited to this account; an RFC 3339 date-time in UTC
+	//
+	// Examples: 2026-01-15T09:30:00Z
+	JoinedAt time.Time `json:"joined_at"`
+
+	// Name Their name; empty when not given
+	//
+	// Examples: Ana Lopez
+	Name string `json:"name"`
+
+	// Object Always operator
+	//
+	// Examples: operator
+	Object OperatorObject `json:"object"`
+
+	// Role owner: everything, operators and API keys included; admin: money (gifts, corrections) and settings; viewer: reads only
+	//
+	// Examples: admin
+	Role OperatorRole `json:"role"`
+}
+
+// OperatorObject Always operator
+//
+// Examples: operator
+type OperatorObject string
+
+// OperatorRole owner: everything, operators and API keys included; admin: money (gifts, corrections) and settings; viewer: reads only
+//
+// Examples: admin
+type OperatorRole string
+
+// OperatorList A page of Operator items; pass next_cursor as starting_after for the next page
+type OperatorList struct {
+	// Data The items
+	Data []Operator `json:"data"`
+
+	// HasMore true when another page follows
+	HasMore bool `json:"has_more"`
+
+	// NextCursor The cursor of the next page; null on the last page
+	NextCursor string `json:"next_cursor"`
+
+	// Object Always list
+	Object interface{} `json:"object"`
+}
+
+// OperatorSignInLink defines model for OperatorSignInLink.
+type OperatorSignInLink struct {
+	// ExpiresAt Open it before then (15 minutes); an RFC 3339 date-time in UTC
+	//
+	// Examples: 2026-01-15T09:45:00Z
+	ExpiresAt time.Time `json:"expires_at"`
+
+	// Object Always operator_sign_in_link
+	//
+	// Examples: operator_sign_in_link
+	Object OperatorSignInLinkObject `json:"object"`
+
+	// Operator Who it signs in
+	Operator struct {
+		// Email Their email address, lower-cased
+		//
+		// Examples: ana@acme.example
+		Email string `json:"email"`
+
+		// HasPassword false: they sign in with links only
+		HasPassword bool `json:"has_password"`
+
+		// HasTotp true: every sign-in asks for a code from their authenticator app
+		HasTotp bool `json:"has_totp"`
+
+		// ID Operator id (the same in every account they belong to)
+		//
+		// Examples: op_01jd8x2k7m3n4p5q6r7s8t9v0w
+		ID string `json:"id"`
+
+		// JoinedAt When they were first invited to this account; an RFC 3339 date-time in UTC
+		//
+		// Examples: 2026-01-15T09:30:00Z
+		JoinedAt time.Time `json:"joined_at"`
+
+		// Name Their name; empty when not given
+		//
+		// Examples: Ana Lopez
+		Name string `json:"name"`
+
+		// Object Always operator
+		//
+		// Examples: operator
+		Object OperatorSignInLinkOperatorObject `json:"object"`
+
+		// Role owner: everything, operators and API keys included; admin: money (gifts, corrections) and settings; viewer: reads only
+		//
+		// Examples: admin
+		Role OperatorSignInLinkOperatorRole `json:"role"`
+	} `json:"operator"`
+
+	// URL Open it in a browser: it signs the operator in to the console once, before expires_at (an operator with a second factor still enters a code). Give it only to that person: it is their key to the console
+	//
+	// Examples: https://billing.example.com/console/link?token=tgl_4f9a…
+	URL string `json:"url"`
+}
+
+// OperatorSignInLinkObject Always operator_sign_in_link
+//
+// Examples: operator_sign_in_link
+type OperatorSignInLinkObject string
+
+// OperatorSignInLinkOperatorObject Always operator
+//
+// Examples: operator
+type OperatorSignInLinkOperatorObject string
+
+// OperatorSignInLinkOperatorRole owner: everything, operators and API keys included; admin: money (gifts, corrections) and settings; viewer: reads only
+//
+// Examples: admin
+type OperatorSignInLinkOperatorRole string
+
 // PaymentWebhookAck defines model for PaymentWebhookAck.
 type PaymentWebhookAck struct {
 	// Received Always true
@@ -4241,6 +4555,14 @@ type RefundTopUpRequest struct {
 	//
 	// Examples: refund-topup_01jd8x-1
 	IdempotencyKey string `json:"idempotency_key,omitempty,omitzero"`
+}
+
+// RenameAccountRequest defines model for RenameAccountRequest.
+type RenameAccountRequest struct {
+	// Name The new name, 1-100 characters on one line
+	//
+	// Examples: Acme AI
+	Name string `json:"name"`
 }
 
 // RepricingReport defines model for RepricingReport.
@@ -5795,6 +6117,12 @@ type Unavailable = ErrorEnvelope
 // Unprocessable defines model for Unprocessable.
 type Unprocessable = ErrorEnvelope
 
+// RenameAccountParams defines parameters for RenameAccount.
+type RenameAccountParams struct {
+	// IdempotencyKey Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+}
+
 // CreateAdjustmentParams defines parameters for CreateAdjustment.
 type CreateAdjustmentParams struct {
 	// IdempotencyKey Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours
@@ -6010,6 +6338,24 @@ type RecordEventParams struct {
 
 // RecordEventsParams defines parameters for RecordEvents.
 type RecordEventsParams struct {
+	// IdempotencyKey Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+}
+
+// InviteOperatorParams defines parameters for InviteOperator.
+type InviteOperatorParams struct {
+	// IdempotencyKey Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+}
+
+// RemoveOperatorParams defines parameters for RemoveOperator.
+type RemoveOperatorParams struct {
+	// IdempotencyKey Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+}
+
+// CreateOperatorSignInLinkParams defines parameters for CreateOperatorSignInLink.
+type CreateOperatorSignInLinkParams struct {
 	// IdempotencyKey Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
 }
@@ -6433,6 +6779,9 @@ type WebhookWebhookTestJSONBody struct {
 	Type     interface{} `json:"type"`
 }
 
+// RenameAccountJSONRequestBody defines body for RenameAccount for application/json ContentType.
+type RenameAccountJSONRequestBody = RenameAccountRequest
+
 // CreateAdjustmentJSONRequestBody defines body for CreateAdjustment for application/json ContentType.
 type CreateAdjustmentJSONRequestBody = CreateAdjustmentRequest
 
@@ -6480,6 +6829,15 @@ type RecordEventJSONRequestBody = RecordEventRequest
 
 // RecordEventsJSONRequestBody defines body for RecordEvents for application/json ContentType.
 type RecordEventsJSONRequestBody = RecordBatchRequest
+
+// InviteOperatorJSONRequestBody defines body for InviteOperator for application/json ContentType.
+type InviteOperatorJSONRequestBody = InviteOperatorRequest
+
+// RemoveOperatorJSONRequestBody defines body for RemoveOperator for application/json ContentType.
+type RemoveOperatorJSONRequestBody = Empty
+
+// CreateOperatorSignInLinkJSONRequestBody defines body for CreateOperatorSignInLink for application/json ContentType.
+type CreateOperatorSignInLinkJSONRequestBody = Empty
 
 // SetPortalBrandingJSONRequestBody defines body for SetPortalBranding for application/json ContentType.
 type SetPortalBrandingJSONRequestBody = SetPortalBrandingRequest

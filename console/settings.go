@@ -71,10 +71,14 @@ func (c *Console) settingsPage(w http.ResponseWriter, r *request, status int, fo
 			p.Keys = append(p.Keys, row)
 		}
 	}
-	p.Payments = "Not connected: test mode takes payments with the built-in test provider; live mode takes none until Stripe is connected (`tollgate payments connect`)."
-	if conn, err := c.svc.Payments.GetPaymentConnection(r.ctx); err == nil {
-		p.Payments = "Connected to " + label(conn.Provider) + " with the key " + conn.SecretKey + "."
-	} else if kernel.ErrorCode(err) != kernel.ENotFound {
+	p.Payments = "Not connected: customers cannot top up in this mode until Stripe is connected (`tollgate payments connect`)."
+	conn, err := c.svc.Payments.GetPaymentConnection(r.ctx)
+	switch {
+	case err == nil && conn.SecretKey == "":
+		p.Payments = "The built-in test provider takes test payments (card 4242 4242 4242 4242); connect Stripe in test mode to try its Checkout instead."
+	case err == nil:
+		p.Payments = "Connected to Stripe with the key " + conn.SecretKey + "; its webhook signing secret " + conn.WebhookSecret + "."
+	case kernel.ErrorCode(err) != kernel.ENotFound:
 		return err
 	}
 	if p.Branding, err = c.svc.Portal.GetPortalBranding(r.ctx); err != nil {
@@ -87,7 +91,7 @@ func (c *Console) settingsPage(w http.ResponseWriter, r *request, status int, fo
 // invite adds an operator to the account and shows their sign-in link once.
 func (c *Console) invite(w http.ResponseWriter, r *request) error {
 	form := inviteForm{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name")), Role: r.PostFormValue("role")}
-	op, link, err := c.svc.Operators.Invite(r.ctx, billing.InviteOperatorInput{Account: r.sess.AccountID, Email: form.Email, Name: form.Name, Role: billing.Role(form.Role)})
+	op, link, _, err := c.svc.Operators.Invite(r.ctx, billing.InviteOperatorInput{Account: r.sess.AccountID, Email: form.Email, Name: form.Name, Role: billing.Role(form.Role)})
 	switch kernel.ErrorCode(err) {
 	case "":
 		r.alert = alert{Kind: "ok", Text: "Invited " + op.Email + " as " + string(op.Role) + ". Give them this link privately: it signs them in once, within 15 minutes.",

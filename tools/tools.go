@@ -22,6 +22,9 @@ type Deps struct {
 	// process does not serve the gateway (MCP over stdio), and the gateway
 	// tools then say only what billing knows.
 	Gateway Gateway
+	// ConsoleURL makes open_console's links; nil: the tool says to use
+	// the CLI instead.
+	ConsoleURL ConsoleURL
 }
 
 // All returns every tool over d: the one list of tools, in the order
@@ -57,5 +60,7 @@ func All(d Deps) []Tool {
 		SendTestWebhook(d), RetryWebhookDelivery(d), SetBalanceThresholds(d),
 
 		GetGateway(d), ListCustomerKeys(d), ConfigureGateway(d), CreateCustomerKey(d), RevokeCustomerKey(d),
+
+		OpenConsole(d),
 	}
 }

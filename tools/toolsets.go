@@ -39,11 +39,12 @@ var (
 	webhooksSet      = Toolset{Name: WebhooksToolset, Description: "Webhook endpoints for billing events."}
 	portalSet        = Toolset{Name: "portal", Description: "The customer portal: sessions and branding."}
 	gatewaySet       = Toolset{Name: "gateway", Description: "The metering gateway: its providers, base URLs and event type; customer keys (tg_cust_…)."}
+	consoleSet       = Toolset{Name: "console", Description: "The operators' console: a sign-in link for a person of this account."}
 )
 
 // toolsets are the sets in the order list_toolsets shows them.
 var toolsets = []Toolset{accountSet, catalogSet, customersSet, subscriptionsSet, walletsSet, usageSet,
-	plansSet, paymentsSet, reportsSet, webhooksSet, portalSet, gatewaySet}
+	plansSet, paymentsSet, reportsSet, webhooksSet, portalSet, gatewaySet, consoleSet}
 
 // Toolsets returns every set in display order, including sets that have no
 // tool in this build.

@@ -199,7 +199,7 @@ func (a *app) handler() (http.Handler, error) {
 		hotLimit = api.DefaultHotRateLimit()
 	}
 	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, HotRateLimit: hotLimit,
-		Observe: a.metrics.ObserveRequest, PortalLinks: a.portalLinks(), Webhooks: a.hooks}))
+		Observe: a.metrics.ObserveRequest, PortalLinks: a.portalLinks(), Webhooks: a.hooks, ConsoleURL: consoleURL(a.cfg.publicURL)}))
 	mux.Handle("/gateway/", gw)
 	if token := os.Getenv("TOLLGATE_METRICS_TOKEN"); token != "" && a.cfg.metricsAddr == "" {
 		mux.Handle("GET /metrics", a.metrics.Handler(token))

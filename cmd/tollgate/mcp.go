@@ -98,7 +98,7 @@ read-only API key, 'tollgate keys create --read-only', always does).`,
 					cfg.log.Warn("TOLLGATE_API_KEY refused: every tool call will fail saying so", "err", kernel.ErrorMessage(err))
 				}
 			}
-			s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks}, opts)
+			s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks, ConsoleURL: consoleURL(serverURL())}, opts)
 			cfg.log.Info("tollgate mcp serving on stdio", "account", caller.AccountID, "mode", caller.Mode, "key", caller.KeyPrefix, "scope", caller.Scope,
 				"toolsets", cfg.mcp.toolsets, "dynamic_toolsets", opts.DynamicToolsets, "read_only", opts.ReadOnly, "version", buildVersion())
 			return mcp.ServeStdio(ctx, s, caller, cmd.InOrStdin(), cfg.stdout, cfg.log)
@@ -124,7 +124,8 @@ func (a *app) mountMCP(mux *http.ServeMux, gw tools.Gateway) error {
 		return err
 	}
 	opts.ObserveTool = a.metrics.ObserveTool
-	s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks, PortalLinks: a.portalLinks(), Gateway: gw}, opts)
+	s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks, PortalLinks: a.portalLinks(), Gateway: gw,
+		ConsoleURL: consoleURL(a.cfg.publicURL)}, opts)
 	h := mcp.NewHTTP(s, a.svc, mcp.HTTPOptions{Logger: a.cfg.log})
 	mux.Handle("/mcp", h.Streamable())
 	mux.Handle("/sse", h.SSE())

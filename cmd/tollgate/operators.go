@@ -36,7 +36,7 @@ func newOperatorsCmd(cfg *config) *cobra.Command {
 		Short: "Make someone an operator of an account; prints their one-time sign-in link",
 		Args:  cobra.NoArgs,
 		RunE: withApp(cfg, func(cmd *cobra.Command, _ []string, a *app) error {
-			op, l, err := a.svc.Operators.Invite(cmd.Context(), billing.InviteOperatorInput{Account: acct(a), Email: email, Name: name, Role: billing.Role(role)})
+			op, l, _, err := a.svc.Operators.Invite(cmd.Context(), billing.InviteOperatorInput{Account: acct(a), Email: email, Name: name, Role: billing.Role(role)})
 			if err != nil {
 				return err
 			}
@@ -155,6 +155,12 @@ func newOperatorsCmd(cfg *config) *cobra.Command {
 	}
 	cmd.AddCommand(invite, link, list, setRole, remove, sessions, revoke)
 	return cmd
+}
+
+// consoleURL makes console sign-in links on a server's public URL, for the
+// MCP tools and the REST API.
+func consoleURL(base string) func(token string) string {
+	return func(token string) string { return console.SignInURL(base, token) }
 }
 
 func yesNo(b bool) string {

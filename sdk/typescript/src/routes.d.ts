@@ -28,6 +28,8 @@ export interface Routes {
   createCustomer(body: NonNullable<operations["createCustomer"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["createCustomer"]["responses"][200]["content"]["application/json"] | operations["createCustomer"]["responses"][201]["content"]["application/json"]>;
   /** Create a customer key for the metering gateway (`POST /v1/customers/{id}/keys`) */
   createCustomerKey(id: string, body?: NonNullable<operations["createCustomerKey"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["createCustomerKey"]["responses"][200]["content"]["application/json"] | operations["createCustomerKey"]["responses"][201]["content"]["application/json"]>;
+  /** Make a sign-in link for an operator (`POST /v1/operators/{id}/sign_in_links`) */
+  createOperatorSignInLink(id: string, body?: NonNullable<operations["createOperatorSignInLink"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["createOperatorSignInLink"]["responses"][200]["content"]["application/json"] | operations["createOperatorSignInLink"]["responses"][201]["content"]["application/json"]>;
   /** Create a link to the customer portal (`POST /v1/portal_sessions`) */
   createPortalSession(body: NonNullable<operations["createPortalSession"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["createPortalSession"]["responses"][200]["content"]["application/json"] | operations["createPortalSession"]["responses"][201]["content"]["application/json"]>;
   /** Create a product with its first version (`POST /v1/products`) */
@@ -44,6 +46,8 @@ export interface Routes {
   createWallet(id: string, body: NonNullable<operations["createWallet"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["createWallet"]["responses"][200]["content"]["application/json"] | operations["createWallet"]["responses"][201]["content"]["application/json"]>;
   /** Create a webhook endpoint (`POST /v1/webhook_endpoints`) */
   createWebhookEndpoint(body: NonNullable<operations["createWebhookEndpoint"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["createWebhookEndpoint"]["responses"][200]["content"]["application/json"] | operations["createWebhookEndpoint"]["responses"][201]["content"]["application/json"]>;
+  /** Get the key's account (`GET /v1/account`) */
+  getAccount(options?: RequestOptions): Promise<operations["getAccount"]["responses"][200]["content"]["application/json"]>;
   /** Get an asset with its rates (`GET /v1/assets/{code}`) */
   getAsset(code: string, options?: RequestOptions): Promise<operations["getAsset"]["responses"][200]["content"]["application/json"]>;
   /** Get an authorization (`GET /v1/authorizations/{id}`) */
@@ -78,6 +82,8 @@ export interface Routes {
   getWallet(id: string, wallet: string, options?: RequestOptions): Promise<operations["getWallet"]["responses"][200]["content"]["application/json"]>;
   /** Get a webhook endpoint (`GET /v1/webhook_endpoints/{id}`) */
   getWebhookEndpoint(id: string, options?: RequestOptions): Promise<operations["getWebhookEndpoint"]["responses"][200]["content"]["application/json"]>;
+  /** Invite an operator to the console (`POST /v1/operators`) */
+  inviteOperator(body: NonNullable<operations["inviteOperator"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["inviteOperator"]["responses"][200]["content"]["application/json"] | operations["inviteOperator"]["responses"][201]["content"]["application/json"]>;
   /** List an asset's exchange rates (`GET /v1/assets/{code}/rates`) */
   listAssetRates(code: string, options?: RequestOptions): Promise<operations["listAssetRates"]["responses"][200]["content"]["application/json"]>;
   /** List assets (`GET /v1/assets`) */
@@ -90,6 +96,8 @@ export interface Routes {
   listCustomers(query?: NonNullable<operations["listCustomers"]["parameters"]["query"]>, options?: RequestOptions): Promise<operations["listCustomers"]["responses"][200]["content"]["application/json"]>;
   /** List usage events with their fees (`GET /v1/events`) */
   listEvents(query?: NonNullable<operations["listEvents"]["parameters"]["query"]>, options?: RequestOptions): Promise<operations["listEvents"]["responses"][200]["content"]["application/json"]>;
+  /** List the account's console operators (`GET /v1/operators`) */
+  listOperators(options?: RequestOptions): Promise<operations["listOperators"]["responses"][200]["content"]["application/json"]>;
   /** List products (`GET /v1/products`) */
   listProducts(query?: NonNullable<operations["listProducts"]["parameters"]["query"]>, options?: RequestOptions): Promise<operations["listProducts"]["responses"][200]["content"]["application/json"]>;
   /** List a customer's subscriptions (`GET /v1/customers/{id}/subscriptions`) */
@@ -116,6 +124,10 @@ export interface Routes {
   recordEvents(body: NonNullable<operations["recordEvents"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["recordEvents"]["responses"][200]["content"]["application/json"]>;
   /** Refund all or part of a succeeded top-up (`POST /v1/top_ups/{id}/refund`) */
   refundTopUp(id: string, body?: NonNullable<operations["refundTopUp"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["refundTopUp"]["responses"][200]["content"]["application/json"]>;
+  /** Take an operator out of the account (`POST /v1/operators/{id}/remove`) */
+  removeOperator(id: string, body?: NonNullable<operations["removeOperator"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["removeOperator"]["responses"][200]["content"]["application/json"]>;
+  /** Rename the key's account (`POST /v1/account`) */
+  renameAccount(body: NonNullable<operations["renameAccount"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["renameAccount"]["responses"][200]["content"]["application/json"]>;
   /** Send a delivery again (`POST /v1/webhook_deliveries/{id}/retry`) */
   retryWebhookDelivery(id: string, body?: NonNullable<operations["retryWebhookDelivery"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["retryWebhookDelivery"]["responses"][200]["content"]["application/json"]>;
   /** Revoke a customer key (`POST /v1/customer_keys/{id}/revoke`) */
