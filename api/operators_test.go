@@ -14,7 +14,9 @@ import (
 // to the key's account; a read-only key only reads.
 func TestOperators(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *Options) { o.ConsoleURL = func(tok string) string { return "https://tg.example/console/link?token=" + tok } })
+	e := newEnv(t, func(o *Options) {
+		o.ConsoleURL = func(tok string) string { return "https://tg.example/console/link?token=" + tok }
+	})
 	var acct wire.Account
 	e.must(t, http.StatusOK, "POST", "/v1/account", map[string]any{"name": "Acme AI"}, &acct)
 	if acct.Name != "Acme AI" || acct.ID != e.acct.ID || !acct.IsDefault {
