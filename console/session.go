@@ -15,21 +15,22 @@ import (
 )
 
 // Cookies. The session cookie holds the session's token (its row keeps only
-// the hash); the pre-session cookie is the sign-in form's double-submit
-// CSRF token. __Host- would pin them to one host but needs Secure, which a
-// loopback server cannot set.
+// the hash); its path is / so that other pages of the server (an OAuth
+// consent page) can ask Operator who is signed in. The pre-session cookie
+// is the sign-in form's double-submit CSRF token. __Host- would pin them to
+// one host but needs Secure, which a loopback server cannot set.
 const (
 	cookieName    = "tollgate_console"
 	preCookieName = "tollgate_console_pre"
 )
 
 func (c *Console) setSessionCookie(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: "/console", MaxAge: int(billing.OperatorSessionTTL.Seconds()),
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: "/", MaxAge: int(billing.OperatorSessionTTL.Seconds()),
 		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
 }
 
 func (c *Console) clearCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/console", MaxAge: -1, HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
 }
 
 // csrfToken is a session's form token: a MAC of a fixed label under the

@@ -299,8 +299,8 @@ func openConsole(t *testing.T, base, link string) *consoleClient {
 	resp.Body.Close()
 	for _, c := range resp.Cookies() {
 		if c.Name == "tollgate_console" {
-			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/console" {
-				t.Errorf("session cookie = %+v, want HttpOnly, SameSite=Lax, Path=/console", c)
+			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge > 12*3600 {
+				t.Errorf("session cookie = %+v, want HttpOnly, SameSite=Lax, Path=/, at most 12 hours", c)
 			}
 			return &consoleClient{t: t, base: base, cookie: c}
 		}

@@ -107,6 +107,7 @@ Tollgate is running. Next:
   1. create an API key:     tollgate keys create
   2. connect your agent:    tollgate connect cursor   (or: tollgate connect claude)
   3. check it:              curl -s http://%s/v1/customers -H "Authorization: Bearer <key>"
+  4. see it:                tollgate operators invite --email you@example.com --role owner   (a link to the console)
 Docs: README.md and docs/ in https://github.com/tollgatehq/tollgate
 
 `, ln.Addr().String())
