@@ -119,6 +119,9 @@ func (c *Console) routes() {
 	c.mux.Handle("GET /console/customers/{id}", c.page(c.customer))
 	c.mux.Handle("POST /console/customers/{id}/adjustments", c.form(changer, c.adjust))
 	c.mux.Handle("POST /console/customers/{id}/portal-link", c.form(viewer, c.portalLink))
+	c.mux.Handle("GET /console/usage", c.page(c.usage))
+	c.mux.Handle("GET /console/usage.csv", c.page(c.usageCSV))
+	c.mux.Handle("GET /console/usage/stream", c.page(c.usageStream))
 	c.mux.Handle("GET /console/you", c.page(c.you))
 	c.mux.Handle("POST /console/you/password", c.form(viewer, c.setPassword))
 	c.mux.Handle("POST /console/you/totp", c.form(viewer, c.startTOTP))
@@ -138,8 +141,13 @@ func (c *Console) routes() {
 
 // contentSecurityPolicy is the portal's: the console's own styles, images
 // from itself or data: (a QR code), forms that post to the console; no
-// script runs, nothing is framed.
+// script runs (but the usage page's own file, see tailPolicy), nothing is
+// framed.
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// tailPolicy is the usage page's: the same, plus its one script file (the
+// live tail) and the event stream it reads. The page works without it.
+const tailPolicy = contentSecurityPolicy + "; script-src 'self'; connect-src 'self'"
 
 // ServeHTTP serves the console's pages with its security headers and one
 // access log line per request, recovering panics.

@@ -250,6 +250,17 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	consoleShot(t, ctx, "customer-gift")
 
+	// Usage: the live tail shows an event recorded after the page opened.
+	do(t, ctx, chromedp.Navigate(e.base+"/console/usage"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="follow"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="follow"]`)), chromedp.WaitReady(chromedp.CSS(`[data-testid="live-status"][data-open]`)))
+	e.call("POST", "/v1/events", `{"id": "live-1", "customer": "bob", "event_type": "chat.completion"}`, 201)
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`tr[data-event="live-1"]`)))
+	if got := textOf(t, ctx, `tr[data-event="live-1"]`); !strings.Contains(got, "Bob Stone") || !strings.Contains(got, "$1.50") {
+		t.Errorf("the live row = %q, want bob's chat at $1.50", got)
+	}
+	labelled(t, ctx)
+	consoleShot(t, ctx, "usage")
+
 	// The operators page: invite a viewer from the console.
 	do(t, ctx, chromedp.Navigate(e.base+"/console/settings"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="invite-form"]`)),
 		chromedp.SendKeys(chromedp.CSS(`#inv-email`), "vic@example.com"), chromedp.SetValue(chromedp.CSS(`#inv-role`), "viewer"),
@@ -437,6 +448,20 @@ func TestConsoleRefuses(t *testing.T) {
 		}
 	})
 
+	t.Run("UsageCSV", func(t *testing.T) {
+		e.call("POST", "/v1/products", `{"code": "ping", "event_type": "ping", "prices": [{"model": "per_unit", "asset": "USD", "unit_amount": "0.0025"}]}`, 201)
+		e.call("POST", "/v1/events", `{"id": "ping-1", "customer": "alice", "event_type": "ping"}`, 201)
+		status, body := owner.get("/console/usage.csv?customer=alice")
+		lines := strings.Split(strings.TrimSpace(body), "\n")
+		if status != 200 || len(lines) != 2 || !strings.HasPrefix(lines[0], "event_id,occurred_at,recorded_at,customer_id") ||
+			!strings.HasPrefix(lines[1], "ping-1,") || !strings.HasSuffix(lines[1], ",ping,,1,0.0025,USD") {
+			t.Errorf("usage.csv = %d\n%s", status, body)
+		}
+		if status, _ := owner.get("/console/usage.csv?from=yesterday"); status != http.StatusUnprocessableEntity {
+			t.Errorf("usage.csv with a bad date = %d, want 422", status)
+		}
+	})
+
 	t.Run("RevokedSessionIsOut", func(t *testing.T) {
 		victim := openConsole(t, e.base, e.cli("operators", "link", "--email", "vic@example.com"))
 		if status, _ := victim.get("/console/"); status != 200 {
@@ -448,6 +473,19 @@ func TestConsoleRefuses(t *testing.T) {
 			id = strings.Fields(line)[0] // newest first: the one just opened
 			break
 		}
+		// A live tail it holds open ends once the session is revoked.
+		req, _ := http.NewRequest("GET", e.base+"/console/usage/stream", nil)
+		req.AddCookie(victim.cookie)
+		stream, err := http.DefaultClient.Do(req)
+		if err != nil || stream.StatusCode != 200 || stream.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("the usage stream = %v, %v", stream, err)
+		}
+		defer stream.Body.Close()
+		ended := make(chan string, 1)
+		go func() {
+			b, _ := io.ReadAll(stream.Body) // until the server closes it
+			ended <- string(b)
+		}()
 		// Revoked by another process (the CLI); the server reads the
 		// session on every request, so the very next one is refused.
 		e.cli("operators", "revoke-session", id)
@@ -457,6 +495,14 @@ func TestConsoleRefuses(t *testing.T) {
 		}
 		if status, _ := victim.post(path, gift("x", "console-revoked-1")); status != http.StatusUnauthorized {
 			t.Errorf("a form from a revoked session = %d, want 401", status)
+		}
+		select { // the stream checks the session every second
+		case got := <-ended:
+			if !strings.Contains(got, "event: ended") {
+				t.Errorf("the revoked session's stream closed without saying it ended:\n%s", got)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("the revoked session's usage stream still runs 10 s after the revocation")
 		}
 		// An owner ends another operator's session from the settings page.
 		v2 := openConsole(t, e.base, e.cli("operators", "link", "--email", "vic@example.com"))
