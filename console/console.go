@@ -122,6 +122,7 @@ func (c *Console) routes() {
 	c.mux.Handle("GET /console/usage", c.page(c.usage))
 	c.mux.Handle("GET /console/usage.csv", c.page(c.usageCSV))
 	c.mux.Handle("GET /console/usage/stream", c.page(c.usageStream))
+	c.mux.Handle("GET /console/profitability", c.page(c.profit))
 	c.mux.Handle("GET /console/you", c.page(c.you))
 	c.mux.Handle("POST /console/you/password", c.form(viewer, c.setPassword))
 	c.mux.Handle("POST /console/you/totp", c.form(viewer, c.startTOTP))

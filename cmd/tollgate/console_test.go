@@ -261,6 +261,20 @@ func TestConsoleInBrowser(t *testing.T) {
 	labelled(t, ctx)
 	consoleShot(t, ctx, "usage")
 
+	// Profitability by customer, and a what-if: every chat price up 10%.
+	do(t, ctx, chromedp.Navigate(e.base+"/console/profitability?group=customer"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="profit"]`)))
+	if got := textOf(t, ctx, `[data-testid="profit"] tbody`); !strings.Contains(got, "alice") || !strings.Contains(got, "bob") {
+		t.Errorf("profitability by customer = %q", got)
+	}
+	labelled(t, ctx)
+	consoleShot(t, ctx, "profitability")
+	do(t, ctx, chromedp.SendKeys(chromedp.CSS(`#wi-change`), "10"), chromedp.Submit(chromedp.CSS(`#wi-change`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="whatif-proposed"]`)))
+	if got := textOf(t, ctx, `[data-testid="whatif-proposed"]`); got != "$31.35" { // 19 chats in 30 days × 1.50 × 1.1
+		t.Errorf("what-if at +10%% proposes %q, want $31.35", got)
+	}
+	consoleShot(t, ctx, "what-if")
+
 	// The operators page: invite a viewer from the console.
 	do(t, ctx, chromedp.Navigate(e.base+"/console/settings"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="invite-form"]`)),
 		chromedp.SendKeys(chromedp.CSS(`#inv-email`), "vic@example.com"), chromedp.SetValue(chromedp.CSS(`#inv-role`), "viewer"),
