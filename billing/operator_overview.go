@@ -120,3 +120,45 @@ func (s *Overview) OpenHolds(ctx context.Context, customer string) ([]Hold, erro
 	}
 	return out, nil
 }
+
+// TopUpsInput selects an account's top-ups.
+type TopUpsInput struct {
+	// Kind is "all" (default), "declined" (auto top-ups that failed) or
+	// "refunded" (refunded in part or whole).
+	Kind   string
+	Cursor string // the last id of the previous page
+	Limit  int    // 1-100
+}
+
+// TopUps lists the caller's top-ups across customers, newest first.
+// Returns EInvalid.
+func (s *Overview) TopUps(ctx context.Context, in TopUpsInput) (Page[TopUp], error) {
+	c, err := RequireCaller(ctx)
+	if err != nil {
+		return Page[TopUp]{}, err
+	}
+	if in.Kind == "" {
+		in.Kind = "all"
+	}
+	if in.Kind != "all" && in.Kind != "declined" && in.Kind != "refunded" {
+		return Page[TopUp]{}, kernel.Invalidf("kind", "kind must be all, declined or refunded")
+	}
+	if in.Limit < 1 || in.Limit > maxPageSize {
+		return Page[TopUp]{}, kernel.Invalidf("limit", "limit must be 1 to %d", maxPageSize)
+	}
+	rows, err := queries.ListAccountTopUps(ctx, TranslateErrors(s.pool), dbsqlc.ListAccountTopUpsParams{AccountID: c.AccountID, Mode: string(c.Mode),
+		Cursor: nullable(in.Cursor), Kind: in.Kind, Lim: int32(in.Limit + 1)})
+	if err != nil {
+		return Page[TopUp]{}, err
+	}
+	p := Page[TopUp]{}
+	for i, r := range rows {
+		if i == in.Limit {
+			p.HasMore, p.NextCursor = true, p.Items[i-1].ID
+			break
+		}
+		t, _ := topUpFromRow(dbsqlc.GetTopUpRow(r)) // the request hash is not shown
+		p.Items = append(p.Items, t)
+	}
+	return p, nil
+}

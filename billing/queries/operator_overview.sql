@@ -42,3 +42,19 @@ SELECT a.id, a.wallet_id, a.asset, a.amount, a.event_type, a.expires_at, a.creat
 JOIN wallets w ON w.id = a.wallet_id
 WHERE w.account_id = $1 AND w.mode = $2 AND w.customer_id = $3 AND a.status = 'active' AND a.expires_at > sqlc.arg(now)
 ORDER BY a.expires_at LIMIT 100;
+
+-- name: ListAccountTopUps :many
+-- An account's top-ups, newest first (keyset by id): all, auto top-ups that
+-- failed (declines), or those refunded in part or whole.
+SELECT t.id, t.customer_id, t.wallet_id, t.asset, a.precision, t.credit_amount, t.paid_minor, t.currency, cur.precision AS paid_precision,
+    t.provider, t.auto, t.status, t.checkout_url, t.action_url, coalesce(t.payment_id, '')::text AS payment_id, coalesce(t.lot_id, '')::text AS lot_id,
+    t.failure_code, t.failure_message, t.refunded_minor, t.created_at, t.updated_at, t.request_hash
+FROM top_ups t
+JOIN assets a ON a.account_id = t.account_id AND a.mode = t.mode AND a.code = t.asset
+JOIN assets cur ON cur.account_id = t.account_id AND cur.mode = t.mode AND cur.code = t.currency
+WHERE t.account_id = $1 AND t.mode = $2
+  AND (sqlc.narg(cursor)::text IS NULL OR t.id < sqlc.narg(cursor))
+  AND (sqlc.arg(kind)::text = 'all'
+       OR (sqlc.arg(kind)::text = 'declined' AND t.auto AND t.status = 'failed')
+       OR (sqlc.arg(kind)::text = 'refunded' AND t.refunded_minor > 0))
+ORDER BY t.id DESC LIMIT sqlc.arg(lim);

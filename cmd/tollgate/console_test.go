@@ -275,6 +275,39 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	consoleShot(t, ctx, "what-if")
 
+	// Catalog: the product as people read it, and an event priced.
+	do(t, ctx, chromedp.Navigate(e.base+"/console/catalog"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="products"]`)))
+	consoleShot(t, ctx, "catalog")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid="products"] tbody a`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="prices-v1"]`)))
+	if got := textOf(t, ctx, `[data-testid="prices-v1"]`); got != "message: $1.50 per event" {
+		t.Errorf("the chat product's prices read %q", got)
+	}
+	do(t, ctx, chromedp.SendKeys(chromedp.CSS(`#sim-data`), `{"model": "gpt-4o"}`), chromedp.Submit(chromedp.CSS(`#sim-data`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="simulation"]`)))
+	if got := textOf(t, ctx, `[data-testid="simulation"]`); !strings.Contains(got, "Total: $1.50") {
+		t.Errorf("the simulation shows %q", got)
+	}
+	labelled(t, ctx)
+	consoleShot(t, ctx, "product")
+
+	// Webhooks: an endpoint nobody answers, its delivery with the attempt.
+	ep := e.call("POST", "/v1/webhook_endpoints", `{"url": "http://127.0.0.1:9/hooks", "description": "staging receiver"}`, 201)
+	e.call("POST", "/v1/webhook_endpoints/"+ep["id"].(string)+"/test", "", 201)
+	do(t, ctx, chromedp.Navigate(e.base+"/console/webhooks?endpoint="+ep["id"].(string)), chromedp.WaitVisible(chromedp.CSS(`.delivery`)))
+	if got := textOf(t, ctx, `.delivery`); !strings.Contains(got, "webhook.test") {
+		t.Errorf("the delivery reads %q", got)
+	}
+	consoleShot(t, ctx, "webhooks")
+
+	// Payments: a top-up started with the test provider.
+	e.call("POST", "/v1/top_ups", `{"idempotency_key": "tu-1", "customer": "alice", "asset": "USD", "amount": "25.00",
+		"success_url": "https://app.example.com/ok", "cancel_url": "https://app.example.com/no"}`, 201)
+	do(t, ctx, chromedp.Navigate(e.base+"/console/payments"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="top-ups"]`)))
+	if got := textOf(t, ctx, `[data-testid="top-ups"] tbody`); !strings.Contains(got, "Alice Martin") || !strings.Contains(got, "$25.00") {
+		t.Errorf("the payments page reads %q", got)
+	}
+	consoleShot(t, ctx, "payments")
+
 	// The operators page: invite a viewer from the console.
 	do(t, ctx, chromedp.Navigate(e.base+"/console/settings"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="invite-form"]`)),
 		chromedp.SendKeys(chromedp.CSS(`#inv-email`), "vic@example.com"), chromedp.SetValue(chromedp.CSS(`#inv-role`), "viewer"),

@@ -91,6 +91,105 @@ func (q *Queries) CountWalletsBelowThreshold(ctx context.Context, db DBTX, arg C
 	return count, err
 }
 
+const listAccountTopUps = `-- name: ListAccountTopUps :many
+SELECT t.id, t.customer_id, t.wallet_id, t.asset, a.precision, t.credit_amount, t.paid_minor, t.currency, cur.precision AS paid_precision,
+    t.provider, t.auto, t.status, t.checkout_url, t.action_url, coalesce(t.payment_id, '')::text AS payment_id, coalesce(t.lot_id, '')::text AS lot_id,
+    t.failure_code, t.failure_message, t.refunded_minor, t.created_at, t.updated_at, t.request_hash
+FROM top_ups t
+JOIN assets a ON a.account_id = t.account_id AND a.mode = t.mode AND a.code = t.asset
+JOIN assets cur ON cur.account_id = t.account_id AND cur.mode = t.mode AND cur.code = t.currency
+WHERE t.account_id = $1 AND t.mode = $2
+  AND ($3::text IS NULL OR t.id < $3)
+  AND ($4::text = 'all'
+       OR ($4::text = 'declined' AND t.auto AND t.status = 'failed')
+       OR ($4::text = 'refunded' AND t.refunded_minor > 0))
+ORDER BY t.id DESC LIMIT $5
+`
+
+type ListAccountTopUpsParams struct {
+	AccountID string
+	Mode      string
+	Cursor    *string
+	Kind      string
+	Lim       int32
+}
+
+type ListAccountTopUpsRow struct {
+	ID             string
+	CustomerID     string
+	WalletID       string
+	Asset          string
+	Precision      int32
+	CreditAmount   decimal.Decimal
+	PaidMinor      int64
+	Currency       string
+	PaidPrecision  int32
+	Provider       string
+	Auto           bool
+	Status         string
+	CheckoutUrl    string
+	ActionUrl      string
+	PaymentID      string
+	LotID          string
+	FailureCode    string
+	FailureMessage string
+	RefundedMinor  int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	RequestHash    []byte
+}
+
+// An account's top-ups, newest first (keyset by id): all, auto top-ups that
+// failed (declines), or those refunded in part or whole.
+func (q *Queries) ListAccountTopUps(ctx context.Context, db DBTX, arg ListAccountTopUpsParams) ([]ListAccountTopUpsRow, error) {
+	rows, err := db.Query(ctx, listAccountTopUps,
+		arg.AccountID,
+		arg.Mode,
+		arg.Cursor,
+		arg.Kind,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListAccountTopUpsRow
+	for rows.Next() {
+		var i ListAccountTopUpsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CustomerID,
+			&i.WalletID,
+			&i.Asset,
+			&i.Precision,
+			&i.CreditAmount,
+			&i.PaidMinor,
+			&i.Currency,
+			&i.PaidPrecision,
+			&i.Provider,
+			&i.Auto,
+			&i.Status,
+			&i.CheckoutUrl,
+			&i.ActionUrl,
+			&i.PaymentID,
+			&i.LotID,
+			&i.FailureCode,
+			&i.FailureMessage,
+			&i.RefundedMinor,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.RequestHash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listOpenHolds = `-- name: ListOpenHolds :many
 SELECT a.id, a.wallet_id, a.asset, a.amount, a.event_type, a.expires_at, a.created_at FROM authorizations a
 JOIN wallets w ON w.id = a.wallet_id
