@@ -175,7 +175,7 @@ func horizontalChart(rows []profitRow, data []profitability.Row, money func(rati
 	if n == 0 {
 		return hchart{}
 	}
-	const w, barH, gap, left = 600.0, 9.0, 10.0, 150.0
+	const w, barH, gap, left = 400.0, 9.0, 8.0, 110.0
 	h := float64(n) * (2*barH + gap)
 	peak := rating.Zero
 	for _, d := range data[:n] {
@@ -186,7 +186,7 @@ func horizontalChart(rows []profitRow, data []profitability.Row, money func(rati
 	fmt.Fprintf(&b, `<title id="hchart-title">Revenue and cost of the first %d groups</title>`, n)
 	for i, d := range data[:n] {
 		y := float64(i) * (2*barH + gap)
-		fmt.Fprintf(&b, `<text class="lbl" x="%.0f" y="%.1f">%s</text>`, left-8, y+barH+3, template.HTMLEscapeString(truncate(rows[i].Label, 22)))
+		fmt.Fprintf(&b, `<text class="lbl" x="%.0f" y="%.1f">%s</text>`, left-8, y+barH+3, template.HTMLEscapeString(truncate(rows[i].Label, 18)))
 		for j, v := range []rating.Decimal{d.Revenue, d.Cost} {
 			frac := 0.0
 			if peak.IsPositive() && v.IsPositive() {
