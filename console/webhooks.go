@@ -20,8 +20,8 @@ type attemptRow struct{ Number, At, Status, Latency, Note string }
 
 type deliveryRow struct {
 	ID, EventType, EventID, Status, Created, Next string
-	Failed                                       bool
-	Attempts                                     []attemptRow
+	Failed                                        bool
+	Attempts                                      []attemptRow
 }
 
 type webhooksPage struct {
