@@ -111,11 +111,11 @@ type eventRow struct {
 }
 
 type statementView struct {
-	Month, Asset, Wallet string
-	Opening, Closing     string
-	Lines                []statementLine
-	Months               []monthOption
-	Assets               []string
+	Month, Asset     string
+	Opening, Closing string
+	Lines            []statementLine
+	Months           []monthOption
+	Assets           []string
 }
 
 type statementLine struct{ Label, Amount string }
@@ -127,19 +127,17 @@ type monthOption struct {
 
 type customerPage struct {
 	base
-	Customer   billing.Customer
-	Wallets    []walletRow
-	Holds      []holdRow
-	Plans      []planRow
-	Events     []eventRow
-	Statement  *statementView
-	Assets     []string // for the forms
-	Portal     bool     // a portal link can be made
-	GiftID     string   // the forms' idempotency ids, fresh per page view
-	FixID      string
-	Purposes   []string
-	Defaults   adjustForm
-	ShowOnForm string
+	Customer  billing.Customer
+	Wallets   []walletRow
+	Holds     []holdRow
+	Plans     []planRow
+	Events    []eventRow
+	Statement *statementView
+	Assets    []string // for the forms
+	Portal    bool     // a portal link can be made
+	GiftID    string   // the forms' idempotency ids, fresh per page view
+	FixID     string
+	Defaults  adjustForm
 }
 
 // adjustForm is what the gift and correction forms were sent with, kept
@@ -166,7 +164,7 @@ func (c *Console) customerPage(w http.ResponseWriter, r *request, status int, fo
 		return err
 	}
 	p := customerPage{base: b, Customer: cus, Portal: c.links != nil, GiftID: "console-" + randomString()[:20], FixID: "console-" + randomString()[:20],
-		Purposes: []string{"promotion", "paid"}, Defaults: form}
+		Defaults: form}
 	if p.Wallets, err = c.wallets(r, cus, as); err != nil {
 		return err
 	}
@@ -201,9 +199,7 @@ func (c *Console) customerPage(w http.ResponseWriter, r *request, status int, fo
 	for _, ev := range events.Items {
 		p.Events = append(p.Events, eventRowOf(ev, as))
 	}
-	for _, code := range sortedCodes(as) {
-		p.Assets = append(p.Assets, code)
-	}
+	p.Assets = sortedCodes(as)
 	if p.Statement, err = c.statement(r, cus, p.Wallets, as); err != nil {
 		return err
 	}
