@@ -142,6 +142,9 @@ func TestOperatorSignIn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, l, existed, err := ops.Invite(bg, billing.InviteOperatorInput{Account: e.acct.ID, Email: "ANA@example.com", Role: billing.RoleOwner}); err != nil || !existed || l.Token == "" {
+			t.Fatalf("Invite again with the same role = %v, %v; want a new link for the existing operator", existed, err)
+		}
 		if _, _, _, err := ops.Invite(bg, billing.InviteOperatorInput{Account: e.acct.ID, Email: "ana@example.com", Role: billing.RoleViewer}); kernel.ErrorCode(err) != kernel.EConflict {
 			t.Fatalf("Invite with another role = %v, want conflict", err)
 		}

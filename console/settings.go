@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,8 +16,8 @@ type operatorRow struct {
 }
 
 type keyRow struct {
-	ID, Prefix, Name, Mode, Scope, Created, LastUsed string
-	Revoked                                          bool
+	ID, Prefix, Name, Mode, Scope, Created, LastUsed, Limits string
+	Revoked                                                  bool
 }
 
 type settingsPage struct {
@@ -68,6 +69,7 @@ func (c *Console) settingsPage(w http.ResponseWriter, r *request, status int, fo
 			if k.LastUsedAt != nil {
 				row.LastUsed = ago(*k.LastUsedAt)
 			}
+			row.Limits = keyLimits(k)
 			p.Keys = append(p.Keys, row)
 		}
 	}
@@ -174,4 +176,18 @@ func (c *Console) revokeKey(w http.ResponseWriter, r *request) error {
 	}
 	r.alert = alert{Kind: "ok", Text: "Revoked " + k.Prefix + "…; it stops working at once on every server."}
 	return c.settingsPage(w, r, http.StatusOK, inviteForm{Role: string(billing.RoleViewer)})
+}
+
+// keyLimits says a key's own rate limits, or that it has the server's.
+func keyLimits(k billing.APIKey) string {
+	if k.RateLimit == 0 && k.HotRateLimit == 0 {
+		return "the server's rate limits"
+	}
+	show := func(n int32) string {
+		if n == 0 {
+			return "the server's"
+		}
+		return fmt.Sprintf("%d/s", n)
+	}
+	return "limits: " + show(k.RateLimit) + ", hot path " + show(k.HotRateLimit)
 }
