@@ -50,7 +50,8 @@ func TestSchemasAreCurrent(t *testing.T) {
 }
 
 // TestToolSnapshots pins what tools/list says about each tool besides its
-// schemas: name, title, description and annotations.
+// schemas: name, title, description, annotations and _meta (the MCP Apps
+// view that draws its result, if any).
 func TestToolSnapshots(t *testing.T) {
 	want := map[string]bool{}
 	for _, tool := range All(Deps{}) {
@@ -58,12 +59,17 @@ func TestToolSnapshots(t *testing.T) {
 		want[file] = true
 		t.Run(tool.Name, func(t *testing.T) {
 			def := tool.Definition()
+			var meta any // a nil *Meta would be written as null
+			if def.Meta != nil {
+				meta = def.Meta
+			}
 			snap := struct {
 				Name        string `json:"name"`
 				Title       string `json:"title"`
 				Description string `json:"description"`
 				Annotations any    `json:"annotations"`
-			}{def.Name, def.Title, def.Description, def.Annotations}
+				Meta        any    `json:"_meta,omitempty"`
+			}{def.Name, def.Title, def.Description, def.Annotations, meta}
 			b, err := json.MarshalIndent(snap, "", "  ")
 			if err != nil {
 				t.Fatal(err)

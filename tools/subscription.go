@@ -98,7 +98,7 @@ func GetSubscription(d Deps) Tool {
 				r.NextSteps = []string{"subscribe_customer to start a plan again"}
 			}
 			return r, nil
-		})
+		}).withView(SubscriptionView)
 }
 
 // describeSubscription is a subscription's state in one or two sentences.

@@ -61,6 +61,9 @@ type Tool struct {
 	Title       string
 	Description string
 	Annotations Annotations
+	// View is the ui:// resource (see Views) that draws the tool's result
+	// in hosts that support MCP Apps; empty for most tools.
+	View string
 	// In and Out are the argument and result types (package wire).
 	In, Out reflect.Type
 	// shared are arguments described in the schema of sharedWith, a tool
@@ -120,6 +123,9 @@ func (t Tool) Definition() mcpgo.Tool {
 		DestructiveHint: mcpgo.ToBoolPtr(t.Annotations.Destructive),
 		IdempotentHint:  mcpgo.ToBoolPtr(t.Annotations.Idempotent),
 		OpenWorldHint:   mcpgo.ToBoolPtr(false),
+	}
+	if t.View != "" {
+		def.Meta = mcpgo.NewMetaFromMap(map[string]any{"ui": map[string]any{"resourceUri": t.View}})
 	}
 	return def
 }
