@@ -95,8 +95,10 @@ func NewServer(deps tools.Deps, opts Options) *mcpserver.MCPServer {
 		// The tool list changes only when a session enables a toolset.
 		mcpserver.WithToolCapabilities(opts.DynamicToolsets),
 		mcpserver.WithPromptCapabilities(false),
-		// Fixed reference documents: no subscriptions, no list changes.
+		// Fixed reference documents and views: no subscriptions, no list changes.
 		mcpserver.WithResourceCapabilities(false, false),
+		// MCP Apps: four tools name a view that draws their result (apps.go).
+		mcpserver.WithExtensions(extensions()),
 		// Tools recover their own panics into a generic tool error (see
 		// package tools); this is the net under anything else.
 		mcpserver.WithRecovery(),
@@ -111,6 +113,7 @@ func NewServer(deps tools.Deps, opts Options) *mcpserver.MCPServer {
 	}
 	s.AddPrompts(prompts()...)
 	s.AddResources(resources()...)
+	s.AddResources(apps()...)
 	return s
 }
 
