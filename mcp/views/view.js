@@ -117,7 +117,7 @@ function el(tag, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v);
   }
-  node.append(...children.flat().filter((c) => c !== undefined && c !== null && c !== false));
+  node.append(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false));
   return node;
 }
 
