@@ -80,7 +80,7 @@ func TestMCPAppsViews(t *testing.T) {
 					t.Errorf("the %s view's background in the %s theme = %s", c.view, theme, bg)
 				}
 				host.waitSized(t, ctx)
-				png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("figure")))
+				png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#chat")))
 				if err != nil {
 					t.Fatalf("screenshot: %v", err)
 				}

@@ -11,6 +11,9 @@ import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/cli
 const hostInfo = { name: "tollgate-test-host", version: "1" };
 let client;
 let tools = new Map();
+// Everything the views log to the host (notifications/message), for the test.
+const viewLog = [];
+window.viewLog = viewLog;
 
 // connect opens the MCP session through the test server's /mcp proxy, which
 // adds the API key: the page never holds it.
@@ -34,8 +37,8 @@ function messageFrom(frame, method) {
 }
 
 // show calls tool with args and renders its view in the chat, replacing the
-// last one. It resolves with the tool's result and the view's log once the
-// view has been sent the result.
+// last one. It resolves with the tool's result once the view has been sent
+// it.
 async function show({ tool, args = {}, theme, variables, sandboxOrigin }) {
   const def = tools.get(tool);
   if (!def) throw new Error(`tools/list has no ${tool}`);
@@ -64,8 +67,7 @@ async function show({ tool, args = {}, theme, variables, sandboxOrigin }) {
   if (theme) hostContext.theme = theme;
   if (variables) hostContext.styles = { variables };
   const bridge = new AppBridge(client, hostInfo, { serverTools: {}, serverResources: {}, logging: {} }, { hostContext });
-  const log = [];
-  bridge.onloggingmessage = (m) => log.push(m);
+  bridge.onloggingmessage = (m) => viewLog.push({ tool, ...m });
   bridge.onsizechange = ({ height }) => {
     if (height) frame.style.height = `${height}px`;
   };
@@ -76,7 +78,6 @@ async function show({ tool, args = {}, theme, variables, sandboxOrigin }) {
   await bridge.sendToolInput({ arguments: args });
   const result = await client.callTool({ name: tool, arguments: args });
   await bridge.sendToolResult(result);
-  window.viewLog = log;
   return { result, uri, csp };
 }
 
