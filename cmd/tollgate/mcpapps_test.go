@@ -54,6 +54,11 @@ func TestMCPAppsViews(t *testing.T) {
 		HTTPClient: &http.Client{Transport: bearer{key}},
 		MaxRetries: -1,
 	})
+	// The Go SDK's client (the newest protocol it and the server share) is
+	// told of the extension too.
+	if init := cs.InitializeResult(); init == nil || init.Capabilities == nil || init.Capabilities.Extensions["io.modelcontextprotocol/ui"] == nil {
+		t.Errorf("the Go SDK's client sees no io.modelcontextprotocol/ui in the server's capabilities: %+v", init)
+	}
 	calls := seedAppsStory(t, cs)
 	host := startAppsHost(t, bundle, addr, key)
 
