@@ -129,9 +129,9 @@ func TestMCPAppsViews(t *testing.T) {
 type appsCall struct {
 	view, tool string
 	args       map[string]any
-	ready      string                                  // CSS selector present once the view has drawn everything
+	ready      string                                    // CSS selector present once the view has drawn everything
 	amounts    func(*testing.T, map[string]any) []string // the result's amounts, as the view must write them
-	also       []string                                // what the story makes sure of, worked out by hand
+	also       []string                                  // what the story makes sure of, worked out by hand
 }
 
 // seedAppsStory makes the data the views draw, through the tools: ada on a
