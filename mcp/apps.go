@@ -30,8 +30,8 @@ type appView struct {
 	uri, file, name, description string
 }
 
-// appViews are the views, one per tools.Views URI (TestAppViews holds the
-// two lists together).
+// appViews are the views, one for each URI a tool names in its View
+// (TestAppViews reads each one a tool links to).
 var appViews = []appView{
 	{tools.WalletView, "wallet.html", "Wallet", "get_wallet's result: each balance (available, total, held), its lots in burn order, and the wallet's recent usage."},
 	{tools.ProfitabilityView, "profitability.html", "Profitability", "get_profitability's result: totals, and revenue against vendor cost with the margin of each row."},

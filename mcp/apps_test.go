@@ -75,10 +75,10 @@ func TestAppViews(t *testing.T) {
 			for _, r := range resources.Resources {
 				listed[r.URI] = r
 			}
-			if _, ok := listed[PricingModelsURI]; !ok || len(listed) != len(docs)+len(tools.Views()) {
-				t.Errorf("resources/list has %d resources, want the %d documents and %d views", len(listed), len(docs), len(tools.Views()))
+			if _, ok := listed[PricingModelsURI]; !ok || len(listed) != len(docs)+len(want) {
+				t.Errorf("resources/list has %d resources, want the %d documents and %d views", len(listed), len(docs), len(want))
 			}
-			for _, uri := range tools.Views() {
+			for uri := range want {
 				t.Run(strings.TrimPrefix(uri, "ui://tollgate/"), func(t *testing.T) {
 					if r, ok := listed[uri]; !ok || r.MIMEType != AppMIMEType || r.Description == "" {
 						t.Errorf("resources/list entry for %s = %+v, want it with MIME type %s and a description", uri, r, AppMIMEType)

@@ -16,11 +16,6 @@ const (
 	SubscriptionView = "ui://tollgate/subscription"
 )
 
-// Views are the ui:// resources the tools link to, in the order of All.
-func Views() []string {
-	return []string{WalletView, ProfitabilityView, StatementView, SubscriptionView}
-}
-
 // withView returns t drawn by the view at uri in hosts that support MCP Apps.
 func (t Tool) withView(uri string) Tool {
 	t.View = uri
