@@ -238,7 +238,8 @@ func seedAppsStory(t *testing.T, cs *gosdk.ClientSession) []appsCall {
 				}
 				return out
 			},
-			also: []string{"Statement " + first.Format("2006-01"), "-20.00 USD", "-0.014 USD", "0.014 USD"}},
+			// 45 paid + 5 gift − 20 fee + 10 allowance − 4 × 0.0035 of usage.
+			also: []string{"Statement " + first.Format("2006-01"), "45.00 USD", "-20.00 USD", "-0.014 USD", "39.986 USD"}},
 		{view: "subscription", tool: "get_subscription", args: map[string]any{"subscription": sub}, ready: "ol.timeline",
 			amounts: func(t *testing.T, r map[string]any) []string {
 				out := []string{fmt.Sprint(dig(r, "subscription", "product_code"))}
@@ -250,7 +251,7 @@ func seedAppsStory(t *testing.T, cs *gosdk.ClientSession) []appsCall {
 				}
 				return out
 			},
-			also: []string{"Renews " + at(2, 0, 0)[:10], at(0, 0, 0)[:10] + " → " + at(1, 0, 0)[:10]}},
+			also: []string{"Renews " + at(2, 0, 0)[:10], at(0, 0, 0)[:10] + " → " + at(1, 0, 0)[:10], "20.00 USD", "active"}},
 	}
 }
 

@@ -38,7 +38,12 @@ const view = (() => {
       main.replaceChildren(el("p", { class: result?.isError ? "error" : "muted" }, text || "The tool returned nothing to draw."));
       return;
     }
-    main.replaceChildren(...draw(result.structuredContent));
+    try {
+      main.replaceChildren(...draw(result.structuredContent));
+    } catch (err) { // a result this view does not know: say so rather than hang
+      main.replaceChildren(el("p", { class: "error" }, "This view cannot draw the result; the tool's text answer has it all."));
+      if (host.logging) notify("notifications/message", { level: "error", logger: "tollgate-view", data: String(err) });
+    }
   }
 
   window.addEventListener("message", (event) => {
