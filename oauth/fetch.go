@@ -56,7 +56,9 @@ func refusal(ip netip.Addr, allowLoopback bool) string {
 // refusedError is a connection the dialer refused.
 type refusedError struct{ addr, reason string }
 
-func (e *refusedError) Error() string { return fmt.Sprintf("refused to connect to %s: %s", e.addr, e.reason) }
+func (e *refusedError) Error() string {
+	return fmt.Sprintf("refused to connect to %s: %s", e.addr, e.reason)
+}
 
 func newFetcher(allowLoopback bool) *http.Client {
 	d := &net.Dialer{
