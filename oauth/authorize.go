@@ -2,6 +2,8 @@ package oauth
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"crypto/subtle"
 	"errors"
 	"net/http"
@@ -34,11 +36,12 @@ func (s *Service) authorize(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	client, err := s.client(r.Context(), q.Get("client_id"))
+	var problem *clientProblem
+	if errors.As(err, &problem) {
+		return badRequest("The application that sent you here is not known to this server: " + problem.msg + ".")
+	}
 	if err != nil {
-		if kernel.ErrorCode(err) != "" {
-			return err // a database error: internal
-		}
-		return badRequest("The application that sent you here is not known to this server: " + err.Error() + ".")
+		return err
 	}
 	redirect := q.Get("redirect_uri")
 	switch {
@@ -174,7 +177,9 @@ func (s *Service) consentPage(w http.ResponseWriter, r *http.Request) error {
 	if ck, err := r.Cookie(csrfCookie); err == nil && len(ck.Value) == 64 {
 		key = ck.Value
 	} else {
-		key = randomID() + randomID()[:38]
+		var b [32]byte
+		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+		key = hex.EncodeToString(b[:])
 		s.setCookie(w, csrfCookie, key, RequestTTL)
 	}
 	sc := s.storedScope(req.Scopes)

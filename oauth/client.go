@@ -178,17 +178,17 @@ func isMetadataDocumentID(id string) bool {
 // person, never sent to a redirect URI that is not yet trusted.
 func (s *Service) client(ctx context.Context, id string) (Client, error) {
 	if id == "" {
-		return Client{}, errors.New("the request has no client_id")
+		return Client{}, problemf("the request has no client_id")
 	}
 	if len(id) > maxURLBytes {
-		return Client{}, fmt.Errorf("the client_id is %d bytes long; at most %d", len(id), maxURLBytes)
+		return Client{}, problemf("the client_id is %d bytes long; at most %d", len(id), maxURLBytes)
 	}
 	if isMetadataDocumentID(id) {
 		return s.fetchClient(ctx, id)
 	}
 	r, err := queries.GetClient(ctx, on(s.pool), id)
 	if kernel.ErrorCode(err) == kernel.ENotFound || (err == nil && r.Kind != ClientRegistered) {
-		return Client{}, fmt.Errorf("no client is registered with the client_id %q: register it at /oauth/register, or use the URL of its metadata document as client_id", id)
+		return Client{}, problemf("no client is registered with the client_id %q: register it at /oauth/register, or use the URL of its metadata document as client_id", id)
 	}
 	if err != nil {
 		return Client{}, err
@@ -202,16 +202,16 @@ func (s *Service) client(ctx context.Context, id string) (Client, error) {
 func (s *Service) checkDocumentURL(id string) (*url.URL, error) {
 	u, err := url.Parse(id)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("the client_id %q is not a URL", id)
+		return nil, problemf("the client_id %q is not a URL", id)
 	}
 	switch {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && s.opts.AllowLoopbackClients && isLoopbackHost(u.Hostname()):
 	default:
-		return nil, fmt.Errorf("the client_id %q must be an https URL: the address of the client's metadata document", id)
+		return nil, problemf("the client_id %q must be an https URL: the address of the client's metadata document", id)
 	}
 	if u.Path == "" || u.Path == "/" || u.Fragment != "" || u.User != nil || strings.Contains(u.Path, "/./") || strings.Contains(u.Path, "/../") {
-		return nil, fmt.Errorf("the client_id %q must be an https URL with a path and no fragment, user, or . or .. segments", id)
+		return nil, problemf("the client_id %q must be an https URL with a path and no fragment, user, or . or .. segments", id)
 	}
 	return u, nil
 }
@@ -227,46 +227,54 @@ func (s *Service) fetchClient(ctx context.Context, id string) (Client, error) {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return Client{}, fmt.Errorf("the client_id %q is not a URL Tollgate can fetch", id)
+		return Client{}, problemf("the client_id %q is not a URL Tollgate can fetch", id)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.fetcher.Do(req)
 	if err != nil {
 		var refused *refusedError
 		if errors.As(err, &refused) {
-			return Client{}, fmt.Errorf("the client's metadata document at %s cannot be fetched: its host is %s", id, refused.reason)
+			return Client{}, problemf("the client's metadata document at %s cannot be fetched: its host is %s", id, refused.reason)
 		}
-		return Client{}, fmt.Errorf("the client's metadata document at %s cannot be fetched: %s", id, safeFetchError(err))
+		return Client{}, problemf("the client's metadata document at %s cannot be fetched: %s", id, safeFetchError(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return Client{}, fmt.Errorf("the client's metadata document at %s answered %d, not 200 (redirects are not followed)", id, resp.StatusCode)
+		return Client{}, problemf("the client's metadata document at %s answered %d, not 200 (redirects are not followed)", id, resp.StatusCode)
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "" && mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-		return Client{}, fmt.Errorf("the client's metadata document at %s is %s, not application/json", id, mt)
+		return Client{}, problemf("the client's metadata document at %s is %s, not application/json", id, mt)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocumentBytes+1))
 	if err != nil {
-		return Client{}, fmt.Errorf("the client's metadata document at %s could not be read: %s", id, safeFetchError(err))
+		return Client{}, problemf("the client's metadata document at %s could not be read: %s", id, safeFetchError(err))
 	}
 	if len(body) > maxDocumentBytes {
-		return Client{}, fmt.Errorf("the client's metadata document at %s is over %d KB", id, maxDocumentBytes>>10)
+		return Client{}, problemf("the client's metadata document at %s is over %d KB", id, maxDocumentBytes>>10)
 	}
 	var m clientMetadata
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&m); err != nil {
-		return Client{}, fmt.Errorf("the client's metadata document at %s is not a JSON object of client metadata", id)
+		return Client{}, problemf("the client's metadata document at %s is not a JSON object of client metadata", id)
 	}
 	if m.ClientID != id {
-		return Client{}, fmt.Errorf("the client's metadata document at %s names the client_id %q; it must name its own URL", id, m.ClientID)
+		return Client{}, problemf("the client's metadata document at %s names the client_id %q; it must name its own URL", id, m.ClientID)
 	}
 	if perr := m.check(); perr != nil {
-		return Client{}, fmt.Errorf("the client's metadata document at %s: %s", id, perr.description)
+		return Client{}, problemf("the client's metadata document at %s: %s", id, perr.description)
 	}
 	c := Client{ID: id, Kind: ClientMetadataDocument, Name: m.ClientName, RedirectURIs: m.RedirectURIs}
 	err = queries.UpsertMetadataClient(ctx, on(s.pool), dbsqlc.UpsertMetadataClientParams{ID: id, Name: c.Name, RedirectUris: c.RedirectURIs, Metadata: body, Now: s.now()})
 	return c, err
 }
+
+// clientProblem is what is wrong with the client of a request: shown to
+// the person on a page, never sent to the client's redirect URI.
+type clientProblem struct{ msg string }
+
+func (e *clientProblem) Error() string { return e.msg }
+
+func problemf(format string, args ...any) error { return &clientProblem{msg: fmt.Sprintf(format, args...)} }
 
 // safeFetchError keeps the reason of a fetch error without the URL Go
 // repeats in it (already in the message around it).
