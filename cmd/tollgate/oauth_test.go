@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -89,9 +92,9 @@ func (rig *oauthRig) signIn(shot string) {
 type consent struct{ client, account, mode, toolsets string }
 
 // approve opens an authorization URL in the signed-in browser, reads the
-// consent page, answers it (read-only when readOnly), and returns the
-// query the browser came back to the redirect URI with.
-func (rig *oauthRig) approve(authURL string, readOnly bool, shot string) (consent, url.Values) {
+// consent page, and allows (read-only when readOnly); the browser goes
+// back to the client's redirect URI (whose page has #connected).
+func (rig *oauthRig) approve(authURL string, readOnly bool, shot string) consent {
 	t := rig.t
 	t.Helper()
 	do(t, rig.browser, chromedp.Navigate(authURL))
@@ -111,16 +114,10 @@ func (rig *oauthRig) approve(authURL string, readOnly bool, shot string) (consen
 	if readOnly {
 		do(t, rig.browser, chromedp.Click(chromedp.CSS(`input[name="access"][value="read"]`)))
 	}
-	do(t, rig.browser, chromedp.Click(chromedp.CSS(`[data-testid="approve"]`)))
-	select {
-	case q := <-rig.approvals:
-		// the redirect's page loads before the browser goes anywhere else
-		do(t, rig.browser, chromedp.WaitVisible(chromedp.CSS(`#connected`)))
-		return c, q
-	case <-time.After(time.Minute):
-		t.Fatal("the browser did not come back to the redirect URI within a minute")
-	}
-	return c, nil
+	// The browser lands on the client's redirect URI before going anywhere
+	// else.
+	do(t, rig.browser, chromedp.Click(chromedp.CSS(`[data-testid="approve"]`)), chromedp.WaitVisible(chromedp.CSS(`#connected`)))
+	return c
 }
 
 // goClient is an AuthorizationCodeHandler of the official Go SDK whose
@@ -137,8 +134,13 @@ func (rig *oauthRig) goClient(cfg auth.AuthorizationCodeHandlerConfig, readOnly 
 	gc := &goClient{}
 	cfg.RedirectURL = rig.callback
 	cfg.AuthorizationCodeFetcher = func(_ context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
-		c, q := rig.approve(args.URL, readOnly, shot)
-		gc.consent = c
+		gc.consent = rig.approve(args.URL, readOnly, shot)
+		var q url.Values
+		select {
+		case q = <-rig.approvals:
+		default:
+			return nil, errors.New("the callback server heard nothing though the browser came back")
+		}
 		return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
 	}
 	cfg.NewTokenSource = func(ctx context.Context, c *oauth2.Config, tok *oauth2.Token) (oauth2.TokenSource, error) {
@@ -208,7 +210,7 @@ func mcpWith(t *testing.T, endpoint, token string) (int, string) {
 
 // metadataDocument serves a client's metadata document over https on
 // loopback and returns its URL and a file holding the certificate serve must
-// trust (SSL_CERT_FILE).
+// trust (SSL_CERT_FILE). redirect is read when the document is fetched.
 func metadataDocument(t *testing.T, name string, redirect func() string) (string, string) {
 	t.Helper()
 	var docURL string
@@ -427,5 +429,62 @@ func TestOAuthRefusals(t *testing.T) {
 		if status != http.StatusBadRequest || !(strings.Contains(body, "must be an https URL") || strings.Contains(body, "loopback") || strings.Contains(body, "private")) {
 			t.Errorf("authorize with client_id %s = %d, want 400 refusing it", id, status)
 		}
+	}
+}
+
+// TestOAuthTypeScriptSDK runs tests/tsclient/oauth.mjs: the TypeScript
+// SDK's OAuth client provider (inside Cursor, Claude Code and VS Code) signs
+// in to the binary, the person approving each client in Chromium: a client
+// that registers itself, refreshed by the SDK when its access token is
+// refused, then one known by its metadata document, whose redirect URI is
+// a native client's loopback listener on a port of its own (RFC 8252).
+func TestOAuthTypeScriptSDK(t *testing.T) {
+	t.Parallel()
+	node, dir := tsClient(t)
+	docURL, certFile := metadataDocument(t, "TypeScript SDK (metadata document)", func() string { return "http://127.0.0.1/callback" })
+	rig := newOAuthRig(t, "TOLLGATE_OAUTH_ALLOW_LOOPBACK_CLIENTS=true", "SSL_CERT_FILE="+certFile)
+	rig.signIn("")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "oauth.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TOLLGATE_MCP_URL="+rig.base+"/mcp", "TOLLGATE_CIMD_URL="+docURL)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var consents []consent
+	var result map[string]any
+	lines := bufio.NewScanner(out)
+	for lines.Scan() {
+		var msg struct {
+			Authorize string         `json:"authorize"`
+			Result    map[string]any `json:"result"`
+		}
+		if err := json.Unmarshal(lines.Bytes(), &msg); err != nil {
+			continue // the SDK's own output
+		}
+		if msg.Authorize != "" {
+			consents = append(consents, rig.approve(msg.Authorize, false, ""))
+		}
+		if msg.Result != nil {
+			result = msg.Result
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("oauth.mjs: %v\n%s", err, stderr.String())
+	}
+	if len(consents) != 2 || consents[0].client != "TypeScript SDK client" || consents[1].client != "TypeScript SDK (metadata document)" {
+		t.Errorf("consent pages showed %+v; want the registered client's, then the metadata document's", consents)
+	}
+	if dig(result, "registered", "who", "mode") != "test" || !strings.HasPrefix(fmt.Sprint(dig(result, "registered", "who", "key_prefix")), "tg_oat_") ||
+		dig(result, "registered", "expires_in") != float64(3600) || !strings.Contains(fmt.Sprint(dig(result, "registered", "scope")), "mcp:write") ||
+		dig(result, "metadataDocument", "client_id") != docURL || dig(result, "metadataDocument", "who", "mode") != "test" {
+		t.Errorf("oauth.mjs result = %v; want both clients on the test mode with an access token, an hour long, read and write", result)
 	}
 }
