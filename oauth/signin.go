@@ -104,7 +104,7 @@ func (s *Service) sessionOf(r *http.Request) (string, Identity, bool) {
 		}
 		return "", Identity{}, false
 	}
-	return ck.Value, Identity{AccountID: row.AccountID, Mode: billing.Mode(row.Mode), Who: "signed in with a link from tollgate mcp authorize-link"}, true
+	return ck.Value, Identity{AccountID: row.AccountID, Mode: billing.Mode(row.Mode), Who: "with a one-time link from tollgate mcp authorize-link"}, true
 }
 
 // signedIn is who approves: Options.SignedIn when set, else the session of
