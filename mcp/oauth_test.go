@@ -23,8 +23,10 @@ func (fakeOAuth) AuthenticateAccess(_ context.Context, token string) (billing.Ca
 	}
 	return billing.Caller{AccountID: "acct_1", Mode: billing.ModeTest, KeyID: "oag_1", Scope: billing.ScopeReadOnly}, []string{"catalog"}, "mcp:read toolsets:catalog", nil
 }
-func (fakeOAuth) ResourceMetadataURL() string { return "https://tg.example/.well-known/oauth-protected-resource/mcp" }
-func (fakeOAuth) ChallengeScope() string      { return "mcp:read mcp:write" }
+func (fakeOAuth) ResourceMetadataURL() string {
+	return "https://tg.example/.well-known/oauth-protected-resource/mcp"
+}
+func (fakeOAuth) ChallengeScope() string { return "mcp:read mcp:write" }
 
 // TestRequireKeyWithOAuth: with OAuth, /mcp's 401s name the resource
 // metadata and scope (RFC 9728 §5.1), an access token is the grant's caller

@@ -3,8 +3,8 @@ package oauth
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -29,6 +29,9 @@ const maxStateBytes = 1024
 // with iss (RFC 9207). A valid request is stored and the browser sent to
 // the consent page.
 func (s *Service) authorize(w http.ResponseWriter, r *http.Request) error {
+	if !allow(w, r, s.tokens) {
+		return &pageError{status: http.StatusTooManyRequests, title: "Too many attempts", message: "Too many sign-in requests came from your network. Wait a moment and try again."}
+	}
 	q := r.URL.Query()
 	for _, p := range []string{"client_id", "redirect_uri", "response_type", "code_challenge", "code_challenge_method", "state", "scope"} {
 		if len(q[p]) > 1 {

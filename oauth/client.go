@@ -274,7 +274,9 @@ type clientProblem struct{ msg string }
 
 func (e *clientProblem) Error() string { return e.msg }
 
-func problemf(format string, args ...any) error { return &clientProblem{msg: fmt.Sprintf(format, args...)} }
+func problemf(format string, args ...any) error {
+	return &clientProblem{msg: fmt.Sprintf(format, args...)}
+}
 
 // safeFetchError keeps the reason of a fetch error without the URL Go
 // repeats in it (already in the message around it).

@@ -192,6 +192,20 @@ func TestCodeFlow(t *testing.T) {
 		t.Fatalf("AuthenticateAccess = %+v %v %q %v; want the grant's account, mode, toolsets and scope", c, sets, scope, err)
 	}
 
+	// A browser-based client may call the token endpoint (no cookie is read).
+	if status, h, _ := r.do("OPTIONS", "/oauth/token", nil, "Origin", "https://app.example.com", "Access-Control-Request-Method", "POST"); status != http.StatusNoContent ||
+		h.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") {
+		t.Errorf("preflight of /oauth/token = %d %v, want 204 allowing any origin to POST", status, h)
+	}
+	for _, path := range []string{"/.well-known/oauth-authorization-server", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"} {
+		status, h, body := r.do("GET", path, nil)
+		var meta map[string]any
+		if status != 200 || h.Get("Access-Control-Allow-Origin") != "*" || json.Unmarshal([]byte(body), &meta) != nil ||
+			(meta["issuer"] != r.srv.URL && meta["resource"] != r.svc.Resource()) {
+			t.Errorf("GET %s = %d %s, want the metadata, readable from any origin", path, status, body)
+		}
+	}
+
 	// The code works once; a second exchange revokes what the first gave.
 	status, again := r.exchange(client, back.Query().Get("code"))
 	if status != 400 || again.Error != "invalid_grant" {

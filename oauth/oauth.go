@@ -105,7 +105,8 @@ type Service struct {
 	toolsets map[string]Toolset
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
-	// limits per client address: registrations, token requests, sign-ins.
+	// limits per client address: registrations; token, revocation and
+	// authorization requests; sign-ins.
 	registrations, tokens, signins *ratelimit.PerKey
 	// cache holds authenticated access tokens (string(hash) → tokenEntry)
 	// for up to tokenTTL; Listen clears it when any process revokes a grant.
