@@ -70,7 +70,7 @@ func (s *Service) lookup(ctx context.Context, token string) (tokenEntry, error) 
 		return tokenEntry{}, err
 	}
 	sc := s.storedScope(r.Scopes)
-	c := billing.Caller{AccountID: r.AccountID, Mode: billing.Mode(r.Mode), KeyID: r.ID, KeyPrefix: token[:len(AccessTokenPrefix)+6], Scope: billing.ScopeFull}
+	c := billing.Caller{AccountID: r.AccountID, Mode: billing.Mode(r.Mode), KeyID: r.ID, KeyPrefix: token[:min(len(token), len(AccessTokenPrefix)+6)], Scope: billing.ScopeFull}
 	if !sc.Write {
 		c.Scope = billing.ScopeReadOnly
 	}

@@ -264,7 +264,11 @@ func (s *Service) fetchClient(ctx context.Context, id string) (Client, error) {
 		return Client{}, problemf("the client's metadata document at %s: %s", id, perr.description)
 	}
 	c := Client{ID: id, Kind: ClientMetadataDocument, Name: m.ClientName, RedirectURIs: m.RedirectURIs}
-	err = queries.UpsertMetadataClient(ctx, on(s.pool), dbsqlc.UpsertMetadataClientParams{ID: id, Name: c.Name, RedirectUris: c.RedirectURIs, Metadata: body, Now: s.now()})
+	doc, err := json.Marshal(m) // what was read, not the bytes: they may hold more than one JSON value
+	if err != nil {
+		return Client{}, err
+	}
+	err = queries.UpsertMetadataClient(ctx, on(s.pool), dbsqlc.UpsertMetadataClientParams{ID: id, Name: c.Name, RedirectUris: c.RedirectURIs, Metadata: doc, Now: s.now()})
 	return c, err
 }
 

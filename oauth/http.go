@@ -88,8 +88,8 @@ func (s *Service) api(h func(http.ResponseWriter, *http.Request) error) http.Han
 	})
 }
 
-// Preflight answers the CORS preflight of the JSON endpoints; mount it for
-// OPTIONS on their paths (cmd does, through Handler).
+// preflight answers the CORS preflight of the JSON endpoints (an OPTIONS
+// request reaches the catch-all route, whose page adapter calls it).
 func preflight(w http.ResponseWriter) {
 	hd := w.Header()
 	hd.Set("Access-Control-Allow-Origin", "*")
