@@ -26,6 +26,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/ratelimit"
+	"github.com/tollgatehq/tollgate/oauth"
 	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/webhooks"
 )
@@ -62,6 +63,8 @@ type Options struct {
 	// Webhooks serves /v1/webhook_endpoints and /v1/webhook_deliveries;
 	// nil answers them 404.
 	Webhooks *webhooks.Service
+	// OAuth serves /v1/oauth/grants; nil answers them 404.
+	OAuth *oauth.Service
 }
 
 // server is the API's http.Handler.

@@ -173,6 +173,13 @@ func (s *server) table() []route {
 		{pattern: "POST /v1/customer_keys/{id}/revoke", handle: s.revokeCustomerKey, doc: doc{id: "revokeCustomerKey", tag: "Customer keys",
 			summary: "Revoke a customer key", text: "Every running server refuses it within a second. Revoking again keeps the first time. The body may be omitted.",
 			in: typ[struct{}](), optionalBody: true, out: typ[wire.CustomerKey](), errors: []int{nf}}},
+		{pattern: "GET /v1/oauth/grants", handle: s.listOAuthGrants, doc: doc{id: "listOAuthGrants", tag: "OAuth grants",
+			summary: "List the OAuth grants of MCP clients", text: "What people approved for MCP clients that signed in to /mcp with OAuth, on the key's account and mode; newest first, only those in force unless include_ended.",
+			out: typ[wire.OAuthGrant](), list: true, errors: []int{nf, inv}, query: page(param{"include_ended", "boolean", "Include revoked and expired grants"})}},
+		{pattern: "POST /v1/oauth/grants/{id}/revoke", handle: s.revokeOAuthGrant, doc: doc{id: "revokeOAuthGrant", tag: "OAuth grants",
+			summary: "Revoke an OAuth grant", text: "Its access and refresh tokens stop working at once on every server. Revoking a revoked grant returns it unchanged. The body may be omitted.",
+			in: typ[struct{}](), optionalBody: true, out: typ[wire.OAuthGrant](), errors: []int{nf}}},
+
 		{pattern: "GET /v1/customers/{id}/wallets", handle: s.listWallets, doc: doc{id: "listWallets", tag: "Wallets",
 			summary: "List a customer's wallets with balances", text: "The default wallet first. Not paginated.", out: typ[wire.Wallet](), list: true, errors: []int{nf}}},
 		{pattern: "POST /v1/customers/{id}/wallets", handle: s.createWallet, doc: doc{id: "createWallet", tag: "Wallets",

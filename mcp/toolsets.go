@@ -217,6 +217,9 @@ func discoveryTools(g *gate, s *mcpserver.MCPServer, all []tools.Tool, log *slog
 			if !slices.Contains(names, set) {
 				return mcpgo.NewToolResultError(fmt.Sprintf("toolset must be one of %s; list_toolsets shows what each holds", strings.Join(names, ", "))), nil
 			}
+			if len(beyondGrant(ctx, []string{set})) > 0 {
+				return mcpgo.NewToolResultError("this connection's OAuth grant does not include the toolset " + set + ": the user must connect again and approve the scope toolsets:" + set), nil
+			}
 			members := membersOf(ctx, set)
 			if sessionID(ctx) == "" {
 				return mcpgo.NewToolResultError("this connection has no session (a stateless protocol), so toolsets cannot be enabled one by one: reconnect with the toolsets query parameter or the X-Tollgate-Toolsets header naming " + set), nil

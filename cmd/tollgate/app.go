@@ -16,6 +16,7 @@ import (
 	"github.com/tollgatehq/tollgate/gateway"
 	"github.com/tollgatehq/tollgate/jobs"
 	"github.com/tollgatehq/tollgate/metrics"
+	"github.com/tollgatehq/tollgate/oauth"
 	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/payments/stripe"
 	"github.com/tollgatehq/tollgate/portal"
@@ -44,6 +45,8 @@ type app struct {
 	// jobs is the process's job queue: billing and webhooks insert into
 	// it; serve starts it with their work.
 	jobs *jobs.Queue
+	// oauth is the authorization server of /mcp; nil outside serve.
+	oauth *oauth.Service
 	// onClose runs when the server stops, before in-flight requests drain
 	// (it ends long-lived streams such as MCP's SSE sessions).
 	onClose []func()
@@ -99,6 +102,9 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 		// without it, the secret stored in the database at first start.
 		if a.portal, err = portal.New(ctx, a.svc, portal.Options{BaseURL: cfg.publicURL, Logger: cfg.log,
 			Secret: []byte(os.Getenv("TOLLGATE_PORTAL_SECRET"))}); err != nil {
+			return nil, err
+		}
+		if a.oauth, err = newOAuth(cfg, a, cfg.publicURL); err != nil {
 			return nil, err
 		}
 	}
@@ -176,6 +182,7 @@ func (a *app) handler() (http.Handler, error) {
 	if err := a.mountMCP(mux, gatewayDescriber{gw, a.cfg.publicURL}); err != nil {
 		return nil, err
 	}
+	a.mountOAuth(mux)
 	if a.pay != nil {
 		mux.Handle("/pay/test/", a.pay.Handler())
 	}
@@ -192,7 +199,7 @@ func (a *app) handler() (http.Handler, error) {
 		hotLimit = api.DefaultHotRateLimit()
 	}
 	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, HotRateLimit: hotLimit,
-		Observe: a.metrics.ObserveRequest, PortalLinks: a.portalLinks(), Webhooks: a.hooks}))
+		Observe: a.metrics.ObserveRequest, PortalLinks: a.portalLinks(), Webhooks: a.hooks, OAuth: a.oauth}))
 	mux.Handle("/gateway/", gw)
 	if token := os.Getenv("TOLLGATE_METRICS_TOKEN"); token != "" && a.cfg.metricsAddr == "" {
 		mux.Handle("GET /metrics", a.metrics.Handler(token))

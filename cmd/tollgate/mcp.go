@@ -105,6 +105,7 @@ read-only API key, 'tollgate keys create --read-only', always does).`,
 		},
 	}
 	cfg.mcp.register(cmd.Flags())
+	cmd.AddCommand(newAuthorizeLinkCmd(cfg), newGrantsCmd(cfg))
 	return cmd
 }
 
@@ -125,7 +126,7 @@ func (a *app) mountMCP(mux *http.ServeMux, gw tools.Gateway) error {
 	}
 	opts.ObserveTool = a.metrics.ObserveTool
 	s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks, PortalLinks: a.portalLinks(), Gateway: gw}, opts)
-	h := mcp.NewHTTP(s, a.svc, mcp.HTTPOptions{Logger: a.cfg.log})
+	h := mcp.NewHTTP(s, a.svc, mcp.HTTPOptions{Logger: a.cfg.log, OAuth: a.mcpOAuth()})
 	mux.Handle("/mcp", h.Streamable())
 	mux.Handle("/sse", h.SSE())
 	mux.Handle("/message", h.SSE())

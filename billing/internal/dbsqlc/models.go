@@ -270,6 +270,75 @@ type Lot struct {
 	CreatedAt       time.Time
 }
 
+type OauthClient struct {
+	ID           string
+	Kind         string
+	Name         string
+	RedirectUris []string
+	Metadata     []byte
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+type OauthCode struct {
+	CodeHash      []byte
+	GrantID       string
+	RedirectUri   string
+	CodeChallenge string
+	ExpiresAt     time.Time
+	UsedAt        *time.Time
+}
+
+type OauthGrant struct {
+	ID            string
+	AccountID     string
+	Mode          string
+	ClientID      string
+	ClientName    string
+	RedirectUri   string
+	Scopes        []string
+	Resource      string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	LastUsedAt    *time.Time
+	RevokedAt     *time.Time
+	RevokedReason *string
+}
+
+type OauthRequest struct {
+	ID            string
+	ClientID      string
+	ClientName    string
+	RedirectUri   string
+	State         string
+	Scopes        []string
+	Resource      string
+	CodeChallenge string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	DecidedAt     *time.Time
+}
+
+type OauthSignin struct {
+	LinkHash         []byte
+	AccountID        string
+	Mode             string
+	CreatedAt        time.Time
+	LinkExpiresAt    time.Time
+	UsedAt           *time.Time
+	SessionHash      []byte
+	SessionExpiresAt *time.Time
+}
+
+type OauthToken struct {
+	TokenHash []byte
+	GrantID   string
+	Kind      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
 type Outbox struct {
 	ID          int64
 	AccountID   string

@@ -529,6 +529,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/oauth/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the OAuth grants of MCP clients
+         * @description What people approved for MCP clients that signed in to /mcp with OAuth, on the key's account and mode; newest first, only those in force unless include_ended.
+         */
+        get: operations["listOAuthGrants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/oauth/grants/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke an OAuth grant
+         * @description Its access and refresh tokens stop working at once on every server. Revoking a revoked grant returns it unchanged. The body may be omitted.
+         */
+        post: operations["revokeOAuthGrant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -3645,6 +3685,85 @@ export interface components {
         EventList: {
             /** @description The items */
             data: components["schemas"]["Event"][];
+            /** @description true when another page follows */
+            has_more: boolean;
+            /** @description The cursor of the next page; null on the last page */
+            next_cursor: string | null;
+            /**
+             * @description Always list
+             * @constant
+             */
+            object: "list";
+        };
+        OAuthGrant: {
+            /**
+             * @description Grant id
+             * @example oag_01jd8x2k7m3n4p5q6r7s8t9v0w
+             */
+            id: string;
+            /**
+             * @description The client: the URL of its metadata document or the id it registered with
+             * @example https://app.example.com/oauth/client.json
+             */
+            client_id: string;
+            /**
+             * @description The name the client gave
+             * @example Claude
+             */
+            client_name: string;
+            /**
+             * @description Where the approval went back to
+             * @example https://claude.ai/api/mcp/auth_callback
+             */
+            redirect_uri: string;
+            /**
+             * @description The scopes granted; space-separated
+             * @example mcp:read mcp:write toolsets:catalog toolsets:usage
+             */
+            scope: string;
+            /** @description The toolsets the client may list and call (all: every one) */
+            toolsets: string[];
+            /** @description true when the client may only call the tools that read (no mcp:write) */
+            read_only: boolean;
+            /**
+             * @description The protected resource its tokens are for (this server's /mcp)
+             * @example https://billing.example.com/mcp
+             */
+            resource: string;
+            /**
+             * Format: date-time
+             * @description When the person approved it; an RFC 3339 date-time in UTC
+             * @example 2026-11-01T12:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When its newest refresh token expires; each refresh moves it on; an RFC 3339 date-time in UTC
+             * @example 2026-12-01T12:00:00Z
+             */
+            expires_at: string;
+            /**
+             * @description Its last call to /mcp (to the minute) (RFC 3339, UTC)
+             * @example 2026-11-01T12:00:00Z
+             */
+            last_used_at: string | null;
+            /**
+             * @description When it was revoked (RFC 3339, UTC)
+             * @example 2026-11-01T12:00:00Z
+             */
+            revoked_at: string | null;
+            /**
+             * @description Why: revoked (by a person); refresh_token_reused or code_reused (a spent credential came back: someone else may hold it)
+             * @example revoked
+             */
+            revoked_reason: ("revoked" | "refresh_token_reused" | "code_reused") | null;
+            /** @description true for live data */
+            livemode: boolean;
+        };
+        /** @description A page of OAuthGrant items; pass next_cursor as starting_after for the next page */
+        OAuthGrantList: {
+            /** @description The items */
+            data: components["schemas"]["OAuthGrant"][];
             /** @description true when another page follows */
             has_more: boolean;
             /** @description The cursor of the next page; null on the last page */
@@ -7457,6 +7576,85 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listOAuthGrants: {
+        parameters: {
+            query?: {
+                /** @description Include revoked and expired grants */
+                include_ended?: boolean;
+                /** @description Items per page, 1-100; default 20 */
+                limit?: number;
+                /** @description The next_cursor of the previous page */
+                starting_after?: string;
+                /** @description Same as starting_after */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthGrantList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revokeOAuthGrant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource: a Tollgate id, or for customers your external_id and for products their code */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthGrant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
