@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"github.com/tollgatehq/tollgate/billing"
@@ -27,6 +28,7 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 // env is the real gateway handler over its own database, in front of a mock
 // upstream, with a product pricing llm.tokens per model and a test-mode key.
 type env struct {
+	pool *pgxpool.Pool
 	svc  *billing.Service
 	gw   *gateway.Handler
 	ctx  context.Context // the default account, test mode
@@ -79,7 +81,7 @@ func newEnv(t *testing.T) *env {
 		done <- struct{}{}
 	}))
 	t.Cleanup(srv.Close)
-	return &env{svc: svc, gw: gw, ctx: ctx, key: key, up: up, url: srv.URL, done: done}
+	return &env{pool: pool, svc: svc, gw: gw, ctx: ctx, key: key, up: up, url: srv.URL, done: done}
 }
 
 // customer creates a customer whose wallet holds usd.

@@ -24,36 +24,42 @@ const settleTimeout = 30 * time.Second
 //     (rounded up), and the event's data says "estimated": true;
 //   - nothing reached the caller: the hold is voided.
 //
+// The event carries the provider's cost of those tokens when the account's
+// cost table prices the model (configure_gateway's costs), else no cost
+// (unknown, never zero).
+//
 // The event id is derived from the provider's response id, so the same
 // answer recorded twice is charged once: the second call's hold is voided.
 // It returns what the hold captured, in the hold's asset (zero when voided
 // or not recorded).
-func (h *Handler) settle(ctx context.Context, auth billing.Authorization, customer, eventType string, c call, o outcome) rating.Decimal {
+func (h *Handler) settle(ctx context.Context, auth billing.Authorization, customer, eventType string, g billing.GatewaySettings, c call, o outcome) rating.Decimal {
 	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
 	defer cancel()
 	p := c.op.provider
-	var data map[string]any
+	var t tokens
 	switch {
 	case o.reported:
-		data = o.usage.tokens(p).data(p, c.model)
+		t = o.usage.tokens(p)
 	case o.chars > 0:
-		t := c.estimate
+		t = c.estimate
 		if o.inputReported {
 			t = o.usage.tokens(p)
 		}
 		t.Output, t.Reasoning = (o.chars+3)/4, 0
-		data = t.data(p, c.model)
-		data["estimated"] = true
 	default:
 		h.void(ctx, auth.ID)
 		return rating.Decimal{}
+	}
+	data := t.data(p, c.model)
+	if !o.reported {
+		data["estimated"] = true
 	}
 	id := "gateway:" + auth.ID
 	if o.responseID != "" {
 		id = string(p) + ":" + o.responseID
 	}
 	ev, err := h.svc.RecordUsage(ctx, billing.UsageEventInput{ID: id, Customer: customer, EventType: eventType,
-		Data: data, AuthorizationID: auth.ID})
+		Data: data, Costs: t.costs(g, p, c.model), AuthorizationID: auth.ID})
 	switch {
 	case err == nil:
 		if ev.Settlement != nil && ev.Settlement.AuthorizationID == auth.ID {

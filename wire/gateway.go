@@ -17,7 +17,8 @@ type Gateway struct {
 // GatewayProvider is one provider's side of the gateway.
 type GatewayProvider struct {
 	Provider    string   `json:"provider" jsonschema:"description=The provider whose API the routes speak,enum=openai,enum=anthropic,example=openai"`
-	Configured  bool     `json:"configured" jsonschema:"description=The server has this provider's key; false: its routes answer 404 until the operator sets TOLLGATE_<PROVIDER>_API_KEY (or _FILE),example=true"`
+	Configured  bool     `json:"configured" jsonschema:"description=The account (in this mode) or the server has this provider's key; false: its routes answer 404 until the operator runs tollgate gateway connect or sets TOLLGATE_<PROVIDER>_API_KEY,example=true"`
+	Source      string   `json:"source,omitempty" jsonschema:"description=Whose key and upstream the calls use: account (set with tollgate gateway connect for this account and mode) or server (the server's environment); absent when not configured,enum=account,enum=server,example=account"`
 	BaseURL     string   `json:"base_url" jsonschema:"description=What an app sets as its SDK's base URL; a path alone when the server has no public URL,example=https://billing.example.com/gateway/openai/v1"`
 	Routes      []string `json:"routes" jsonschema:"description=The calls served,example=POST /gateway/openai/v1/chat/completions"`
 	UpstreamURL string   `json:"upstream_url,omitempty" jsonschema:"description=The provider API the calls go to,example=https://api.openai.com/v1"`

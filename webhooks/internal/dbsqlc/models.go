@@ -206,6 +206,29 @@ type Fee struct {
 	CreatedAt     time.Time
 }
 
+type GatewayModelCost struct {
+	AccountID         string
+	Mode              string
+	Provider          string
+	Model             string
+	Currency          string
+	InputTokens       *decimal.Decimal
+	CachedInputTokens *decimal.Decimal
+	CacheWriteTokens  *decimal.Decimal
+	OutputTokens      *decimal.Decimal
+	UpdatedAt         time.Time
+}
+
+type GatewayProvider struct {
+	AccountID string
+	Mode      string
+	Provider  string
+	ApiKey    string
+	BaseUrl   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type GatewaySetting struct {
 	AccountID string
 	Mode      string
