@@ -102,10 +102,10 @@ type ModelCost struct {
 	Provider string
 	// Model is the model as requested, or "*" for the provider's models
 	// without a row of their own.
-	Model                                   string
-	Currency                                string
+	Model                                  string
+	Currency                               string
 	Input, CachedInput, CacheWrite, Output *rating.Decimal
-	UpdatedAt                               time.Time
+	UpdatedAt                              time.Time
 }
 
 // perMillion is the block every ModelCost rate is per: 10^6 tokens.
