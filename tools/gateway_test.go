@@ -27,4 +27,22 @@ func TestGatewayTools(t *testing.T) {
 	}
 	wantContains(t, "error", e.fail("configure_gateway", map[string]any{"event_type": "not valid!"}), `event_type "not valid!" is not valid`)
 	wantContains(t, "error", e.fail("configure_gateway", map[string]any{"api_key": "sk-x", "event_type": "a"}), "api_key")
+	wantContains(t, "error", e.fail("configure_gateway", map[string]any{}), "give event_type, costs or both")
+
+	// The cost table: set whole, shown as set, replaced, removed by [].
+	costs := []any{map[string]any{"provider": "openai", "model": "gpt-4o", "currency": "USD", "input_tokens": "2.50", "output_tokens": 10}}
+	r = e.ok("configure_gateway", map[string]any{"costs": costs})
+	if got := r["costs"].([]any); len(got) != 1 || got[0].(map[string]any)["input_tokens"] != "2.5" || got[0].(map[string]any)["output_tokens"] != "10" ||
+		r["event_type"] != "chat.tokens" {
+		t.Errorf("configure_gateway costs = %v, want the row with exact rates and the event type unchanged", r)
+	}
+	wantContains(t, "summary", r["summary"].(string), "Set the cost table: 1 row.")
+	wantContains(t, "error", e.fail("configure_gateway", map[string]any{"costs": []any{map[string]any{"provider": "openai", "model": "o1", "currency": "NOPE", "input_tokens": "1"}}}),
+		`currency "NOPE" is not an asset`)
+	if r = e.ok("get_gateway", nil); len(r["costs"].([]any)) != 1 {
+		t.Errorf("get_gateway after a refused table = %v, want the table before", r["costs"])
+	}
+	if r = e.ok("configure_gateway", map[string]any{"costs": []any{}}); len(r["costs"].([]any)) != 0 {
+		t.Errorf("configure_gateway costs [] = %v, want the table removed", r["costs"])
+	}
 }
