@@ -33,7 +33,7 @@ func (g gatewayDescriber) Describe(ctx context.Context) (wire.Gateway, error) {
 	c, _ := billing.CallerFrom(ctx)
 	out := wire.Gateway{Served: true, Providers: []wire.GatewayProvider{}, EventType: d.EventType, EventTypeSource: "server",
 		ProductShape: &wire.GatewayProduct{EventType: d.EventType, PricedFields: gateway.PricedTokens, Dimension: "model", BlockSize: "1000000"},
-		Costs: wire.Map(d.Costs, wire.FromModelCost), Livemode: c.Mode == billing.ModeLive}
+		Costs:        wire.Map(d.Costs, wire.FromModelCost), Livemode: c.Mode == billing.ModeLive}
 	if d.AccountEventType {
 		out.EventTypeSource = "account"
 	}
