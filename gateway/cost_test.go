@@ -2,12 +2,15 @@ package gateway_test
 
 import (
 	"net/http"
+	"os"
+	"regexp"
 	"testing"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/rating"
+	"github.com/tollgatehq/tollgate/wire"
 )
 
 func decp(s string) *rating.Decimal { d := dec(s); return &d }
@@ -16,7 +19,8 @@ func decp(s string) *rating.Decimal { d := dec(s); return &d }
 // profitability shows the gateway's revenue, cost and margin exactly; a model
 // the table does not price has an unknown cost, not zero.
 //
-// The mock reports input 1000, cached 200, cache write 100 (Anthropic only),
+// The table is docs/GATEWAY.md's example (gateway-costs), as configure_gateway
+// reads it. The mock reports input 1000, cached 200, cache write 100 (Anthropic only),
 // output 300 (reasoning 50 among them). Per million tokens:
 //   - gpt-4o (its own row): 1000×2.50 + 200×1.25 + 300×10.00 = 0.0025 + 0.00025 + 0.003 = 0.00575;
 //     revenue 0.020 (the product's prices), margin 0.01425;
@@ -27,10 +31,7 @@ func decp(s string) *rating.Decimal { d := dec(s); return &d }
 func TestGatewayCostsInProfitability(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	if _, err := e.svc.Gateway.SetModelCosts(e.ctx, []billing.ModelCost{
-		{Provider: "openai", Model: "gpt-4o", Currency: "USD", Input: decp("2.50"), CachedInput: decp("1.25"), Output: decp("10.00")},
-		{Provider: "anthropic", Model: "*", Currency: "USD", Input: decp("3"), CachedInput: decp("0.30"), CacheWrite: decp("3.75"), Output: decp("15")},
-	}); err != nil {
+	if _, err := e.svc.Gateway.SetModelCosts(e.ctx, docCosts(t)); err != nil {
 		t.Fatalf("SetModelCosts = %v", err)
 	}
 	e.customer(t, "margins", "10")
@@ -125,4 +126,27 @@ func TestGatewayModelCostsInvalid(t *testing.T) {
 	if g, err = e.svc.Gateway.SetModelCosts(e.ctx, nil); err != nil || len(g.Costs) != 0 {
 		t.Errorf("SetModelCosts(none) = %+v, %v; want the table removed", g.Costs, err)
 	}
+}
+
+// docCosts reads docs/GATEWAY.md's cost table example as configure_gateway's
+// arguments.
+func docCosts(t *testing.T) []billing.ModelCost {
+	t.Helper()
+	text, err := os.ReadFile("../docs/GATEWAY.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)<!-- gateway-costs:start -->\n```json\n(.*?)```\n<!-- gateway-costs:end -->").FindSubmatch(text)
+	if m == nil {
+		t.Fatal("docs/GATEWAY.md has no gateway-costs block")
+	}
+	v, err := wire.ParseJSON(m[1])
+	if err != nil {
+		t.Fatalf("the gateway-costs block is not JSON: %v", err)
+	}
+	var args wire.ConfigureGatewayArgs
+	if err := wire.Decode(v, &args, true); err != nil || args.Costs == nil {
+		t.Fatalf("the gateway-costs block = %v, %+v; want configure_gateway's costs", err, args)
+	}
+	return wire.Map(*args.Costs, wire.GatewayCost.ToModelCost)
 }
