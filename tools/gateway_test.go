@@ -46,3 +46,24 @@ func TestGatewayTools(t *testing.T) {
 		t.Errorf("configure_gateway costs [] = %v, want the table removed", r["costs"])
 	}
 }
+
+// create_customer_key with an idempotency_key: a retry answers the same key,
+// replayed and without its secret; another payload is refused.
+func TestCreateCustomerKeyIdempotent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, billing.ModeTest)
+	e.ok("create_customer", map[string]any{"external_id": "ada"})
+	args := map[string]any{"customer": "ada", "name": "agent", "idempotency_key": "ada-agent"}
+	first := e.ok("create_customer_key", args)
+	secret, _ := first["secret"].(string)
+	if secret == "" || first["replayed"] != nil {
+		t.Fatalf("create_customer_key = %v, want a secret", first)
+	}
+	again := e.ok("create_customer_key", args)
+	if again["key"].(map[string]any)["id"] != first["key"].(map[string]any)["id"] || again["secret"] != nil || again["replayed"] != true {
+		t.Errorf("create_customer_key again = %v, want the same key, replayed, without a secret", again)
+	}
+	wantContains(t, "summary", again["summary"].(string), "already created with this idempotency_key")
+	wantContains(t, "error", e.fail("create_customer_key", map[string]any{"customer": "ada", "name": "other", "idempotency_key": "ada-agent"}),
+		`idempotency_key "ada-agent" already created customer key`)
+}

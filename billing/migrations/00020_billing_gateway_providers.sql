@@ -1,5 +1,6 @@
 -- +goose Up
--- The metering gateway per account and mode, beyond its event type (00019):
+-- The metering gateway per account and mode, beyond its event type (00019),
+-- and idempotent customer keys (below):
 --
 -- gateway_providers: an account's own upstream for a provider in a mode, set
 -- by the operator with `tollgate gateway connect` (never through a tool or
@@ -37,6 +38,18 @@ CREATE TABLE gateway_model_costs (
     PRIMARY KEY (account_id, mode, provider, model)
 );
 
+-- Creating a customer key is idempotent under the caller's key, as creating a
+-- webhook endpoint is (00015): a retry with the same key and payload returns
+-- the key the first call made (without its secret, which is never stored);
+-- request_hash is what the payload is compared by.
+ALTER TABLE customer_keys ADD COLUMN idempotency_key text CHECK (length(idempotency_key) BETWEEN 1 AND 200);
+ALTER TABLE customer_keys ADD COLUMN request_hash bytea;
+CREATE UNIQUE INDEX customer_keys_idempotency ON customer_keys (idempotency_key, account_id, mode)
+    WHERE idempotency_key IS NOT NULL;
+
 -- +goose Down
+DROP INDEX customer_keys_idempotency;
+ALTER TABLE customer_keys DROP COLUMN request_hash;
+ALTER TABLE customer_keys DROP COLUMN idempotency_key;
 DROP TABLE gateway_model_costs;
 DROP TABLE gateway_providers;

@@ -149,19 +149,21 @@ type Customer struct {
 }
 
 type CustomerKey struct {
-	ID            string
-	AccountID     string
-	Mode          string
-	CustomerID    string
-	Name          string
-	Prefix        string
-	Hash          []byte
-	RateLimit     *int32
-	DailyCap      *decimal.Decimal
-	DailyCapAsset *string
-	CreatedAt     time.Time
-	LastUsedAt    *time.Time
-	RevokedAt     *time.Time
+	ID             string
+	AccountID      string
+	Mode           string
+	CustomerID     string
+	Name           string
+	Prefix         string
+	Hash           []byte
+	RateLimit      *int32
+	DailyCap       *decimal.Decimal
+	DailyCapAsset  *string
+	CreatedAt      time.Time
+	LastUsedAt     *time.Time
+	RevokedAt      *time.Time
+	IdempotencyKey *string
+	RequestHash    []byte
 }
 
 type CustomerKeySpend struct {
