@@ -75,6 +75,7 @@ type Handler struct {
 	opts    Options
 	mux     *http.ServeMux
 	limiter *keyLimiter // customer keys' rate limits
+	retry   *retryQueue // usage the database could not take yet
 }
 
 // New returns the gateway over svc.
@@ -96,7 +97,8 @@ func New(svc *billing.Service, opts Options) *Handler {
 	}
 	opts.OpenAI.BaseURL = strings.TrimRight(opts.OpenAI.BaseURL, "/")
 	opts.Anthropic.BaseURL = strings.TrimRight(opts.Anthropic.BaseURL, "/")
-	h := &Handler{svc: svc, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.CustomerKeyRate)}
+	h := &Handler{svc: svc, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.CustomerKeyRate),
+		retry: newRetryQueue(svc.RecordUsage, opts.Logger)}
 	for pattern, op := range routes {
 		h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, op) })
 	}
@@ -109,6 +111,14 @@ func noRoute(r *http.Request) *failure {
 	return &failure{status: http.StatusNotFound, code: "route_not_found",
 		message: "the Tollgate gateway has no route " + r.Method + " " + r.URL.Path + "; it serves POST /gateway/openai/v1/chat/completions, /gateway/openai/v1/responses, /gateway/openai/v1/embeddings and /gateway/anthropic/v1/messages"}
 }
+
+// Close records what the retry queue still holds, one last attempt each
+// while ctx allows, and logs (with its data) every event that remains. Call
+// it once the server answers no more calls.
+func (h *Handler) Close(ctx context.Context) { h.retry.close(ctx) }
+
+// Pending is the number of usage events waiting for a retry.
+func (h *Handler) Pending() int { return h.retry.len() }
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }

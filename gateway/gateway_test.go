@@ -51,7 +51,12 @@ func tokenPrice(field string, rates map[string]string) rating.Price {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	pool := testdb.New(t)
+	return newEnvOn(t, testdb.New(t), gateway.Options{})
+}
+
+// newEnvOn is newEnv over a given pool, with options beside the upstreams.
+func newEnvOn(t *testing.T, pool *pgxpool.Pool, opts gateway.Options) *env {
+	t.Helper()
 	svc := billing.NewService(pool, billing.Options{})
 	acct, err := svc.Accounts.EnsureDefaultAccount(context.Background())
 	if err != nil {
@@ -71,10 +76,9 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("CreateProduct = %v", err)
 	}
 	up := newUpstream(t)
-	gw := gateway.New(svc, gateway.Options{
-		OpenAI:    gateway.Upstream{BaseURL: up.URL + "/v1", APIKey: payments.Secret(openAIKey)},
-		Anthropic: gateway.Upstream{BaseURL: up.URL, APIKey: payments.Secret(anthropicKey)},
-	})
+	opts.OpenAI = gateway.Upstream{BaseURL: up.URL + "/v1", APIKey: payments.Secret(openAIKey)}
+	opts.Anthropic = gateway.Upstream{BaseURL: up.URL, APIKey: payments.Secret(anthropicKey)}
+	gw := gateway.New(svc, opts)
 	done := make(chan struct{}, 1000)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gw.ServeHTTP(w, r)
