@@ -20,7 +20,7 @@ type Gateway struct {
 // GatewayCost is one row of the gateway's cost table: what a provider
 // charges the platform per million tokens of a model.
 type GatewayCost struct {
-	Provider          string   `json:"provider" jsonschema:"enum=openai,enum=anthropic,example=openai"`
+	Provider          string   `json:"provider" jsonschema_description:"The provider that charges these rates" jsonschema:"enum=openai,enum=anthropic,example=openai"`
 	Model             string   `json:"model" jsonschema_description:"The model as apps request it, or * for the provider's models without a row of their own" jsonschema:"example=gpt-4o"`
 	Currency          string   `json:"currency" jsonschema_description:"An asset of the account the rates are in; profitability converts it to the reporting currency" jsonschema:"example=USD"`
 	InputTokens       *Decimal `json:"input_tokens,omitempty" jsonschema_description:"Per million uncached input tokens" jsonschema:"example=2.50"`
