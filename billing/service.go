@@ -16,7 +16,7 @@ import (
 // portal) calls. Its own methods are the ledger and what shares its one
 // pipelined transaction: customers and their wallets, usage and
 // authorizations, adjustments; the other nouns are services of their own
-// over the same core (Accounts, Catalog, Plans, Payments, Portal). Each
+// over the same core (Accounts, Catalog, Plans, Payments, Portal, Gateway). Each
 // method takes the caller's account and mode from the context.
 type Service struct {
 	*core
@@ -25,6 +25,7 @@ type Service struct {
 	Plans    *Plans    // subscriptions, renewals, statements, test clocks
 	Payments *Payments // Stripe connections, top-ups, auto top-up, refunds
 	Portal   *Portal   // the customer portal's settings, links and reads
+	Gateway  *Gateway  // the metering gateway's settings per account and mode
 }
 
 // Accounts creates accounts and manages API keys.
@@ -97,7 +98,7 @@ func NewService(pool *pgxpool.Pool, opts Options) *Service {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{core: c, Accounts: &Accounts{c}, Catalog: &Catalog{c}, Plans: &Plans{c}, Payments: &Payments{c}, Portal: &Portal{c}}
+	return &Service{core: c, Accounts: &Accounts{c}, Catalog: &Catalog{c}, Plans: &Plans{c}, Payments: &Payments{c}, Portal: &Portal{c}, Gateway: &Gateway{c}}
 }
 
 // Now returns the service's clock reading, as every operation stamps it.

@@ -2444,6 +2444,11 @@ type CreateCustomerKeyRequest struct {
 	// Examples: USD
 	DailyCapAsset string `json:"daily_cap_asset,omitempty,omitzero"`
 
+	// IdempotencyKey Your unique id for this key (1-200 characters): a retry with the same key and payload returns the same customer key (without its secret, which is shown once), not a second one; the same key with another payload is refused (REST: default the Idempotency-Key header)
+	//
+	// Examples: key-user_123-agent
+	IdempotencyKey string `json:"idempotency_key,omitempty,omitzero"`
+
 	// Name A label (≤200 chars)
 	//
 	// Examples: Ada's agent
@@ -2978,15 +2983,18 @@ type CreatedCustomerKey struct {
 	// Examples: 10
 	RateLimit int `json:"rate_limit"`
 
+	// Replayed true when an earlier create with the same idempotency_key made this key: its secret is not shown again (revoke it and create another if it was lost)
+	Replayed bool `json:"replayed,omitempty,omitzero"`
+
 	// RevokedAt When revoked; null while active (RFC 3339, UTC)
 	//
 	// Examples: 2026-11-01T12:00:00Z
 	RevokedAt time.Time `json:"revoked_at"`
 
-	// Secret The key itself (tg_cust_…): shown only now; give it to the customer's client or agent as its OpenAI or Anthropic SDK key
+	// Secret The key itself (tg_cust_…): shown only in the answer that created it (never stored; absent from a replay); give it to the customer's client or agent as its OpenAI or Anthropic SDK key
 	//
 	// Examples: tg_cust_4f9a2c…
-	Secret string `json:"secret"`
+	Secret string `json:"secret,omitempty,omitzero"`
 }
 
 // Customer defines model for Customer.

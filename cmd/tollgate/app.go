@@ -50,6 +50,9 @@ type app struct {
 	// onClose runs when the server stops, before in-flight requests drain
 	// (it ends long-lived streams such as MCP's SSE sessions).
 	onClose []func()
+	// gateway is the metering gateway handler() mounted; drain records
+	// the usage it still keeps for a retry.
+	gateway *gateway.Handler
 }
 
 // newApp builds the billing and profitability services over an open, migrated
@@ -149,6 +152,9 @@ func (a *app) close() {
 func (a *app) drain() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if a.gateway != nil {
+		a.gateway.Close(ctx)
+	}
 	if err := a.svc.Close(ctx); err != nil {
 		a.cfg.log.Warn("usage batches still running at exit", "err", err)
 	}
@@ -179,6 +185,7 @@ func (a *app) handler() (http.Handler, error) {
 		return nil, err
 	}
 	gw := gateway.New(a.svc, gwOpts)
+	a.gateway = gw
 	if err := a.mountMCP(mux, gatewayDescriber{gw, a.cfg.publicURL}); err != nil {
 		return nil, err
 	}

@@ -71,6 +71,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newDBCmd(cfg),
 		newKeysCmd(cfg),
 		newCustomerKeysCmd(cfg),
+		newGatewayCmd(cfg),
 		newConnectCmd(cfg),
 		newPaymentsCmd(cfg),
 		newVerifyCmd(cfg),

@@ -149,19 +149,21 @@ type Customer struct {
 }
 
 type CustomerKey struct {
-	ID            string
-	AccountID     string
-	Mode          string
-	CustomerID    string
-	Name          string
-	Prefix        string
-	Hash          []byte
-	RateLimit     *int32
-	DailyCap      *decimal.Decimal
-	DailyCapAsset *string
-	CreatedAt     time.Time
-	LastUsedAt    *time.Time
-	RevokedAt     *time.Time
+	ID             string
+	AccountID      string
+	Mode           string
+	CustomerID     string
+	Name           string
+	Prefix         string
+	Hash           []byte
+	RateLimit      *int32
+	DailyCap       *decimal.Decimal
+	DailyCapAsset  *string
+	CreatedAt      time.Time
+	LastUsedAt     *time.Time
+	RevokedAt      *time.Time
+	IdempotencyKey *string
+	RequestHash    []byte
 }
 
 type CustomerKeySpend struct {
@@ -204,6 +206,29 @@ type Fee struct {
 	TransactionID *string
 	OccurredAt    time.Time
 	CreatedAt     time.Time
+}
+
+type GatewayModelCost struct {
+	AccountID         string
+	Mode              string
+	Provider          string
+	Model             string
+	Currency          string
+	InputTokens       *decimal.Decimal
+	CachedInputTokens *decimal.Decimal
+	CacheWriteTokens  *decimal.Decimal
+	OutputTokens      *decimal.Decimal
+	UpdatedAt         time.Time
+}
+
+type GatewayProvider struct {
+	AccountID string
+	Mode      string
+	Provider  string
+	ApiKey    string
+	BaseUrl   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 type GatewaySetting struct {

@@ -246,7 +246,7 @@ export interface paths {
         put?: never;
         /**
          * Create a customer key for the metering gateway
-         * @description A key (tg_cust_…) scoped to this customer, accepted only on /gateway/… (the REST API and MCP answer it 403), with its own rate limit and an optional spend cap per UTC day. The secret is in this answer only. The body may be omitted.
+         * @description A key (tg_cust_…) scoped to this customer, accepted only on /gateway/… (the REST API and MCP answer it 403), with its own rate limit and an optional spend cap per UTC day. The secret is in this answer only. The body may be omitted. Idempotent under idempotency_key (or the Idempotency-Key header): 201 when created, 200 with the same key and replayed true but no secret on a retry, 409 for the key with another payload.
          */
         post: operations["createCustomerKey"];
         delete?: never;
@@ -2721,6 +2721,11 @@ export interface components {
              * @example USD
              */
             daily_cap_asset?: string;
+            /**
+             * @description Your unique id for this key (1-200 characters): a retry with the same key and payload returns the same customer key (without its secret, which is shown once), not a second one; the same key with another payload is refused (REST: default the Idempotency-Key header)
+             * @example key-user_123-agent
+             */
+            idempotency_key?: string;
         };
         CreateCustomerRequest: {
             /**
@@ -3221,10 +3226,12 @@ export interface components {
             /** @description true for live data */
             livemode: boolean;
             /**
-             * @description The key itself (tg_cust_…): shown only now; give it to the customer's client or agent as its OpenAI or Anthropic SDK key
+             * @description The key itself (tg_cust_…): shown only in the answer that created it (never stored; absent from a replay); give it to the customer's client or agent as its OpenAI or Anthropic SDK key
              * @example tg_cust_4f9a2c…
              */
-            secret: string;
+            secret?: string;
+            /** @description true when an earlier create with the same idempotency_key made this key: its secret is not shown again (revoke it and create another if it was lost) */
+            replayed?: boolean;
         };
         Customer: {
             /**
