@@ -21,6 +21,8 @@ type mcpFlags struct {
 	toolsets string
 	dynamic  bool
 	readOnly bool
+	// origins are serve's only: the web origins allowed on /mcp and /sse.
+	origins string
 }
 
 func (f *mcpFlags) register(fs *pflag.FlagSet) {
@@ -30,6 +32,12 @@ func (f *mcpFlags) register(fs *pflag.FlagSet) {
 		"start with the account tools plus list_toolsets and enable_toolset; the agent enables sets as it needs them (env TOLLGATE_MCP_DYNAMIC_TOOLSETS=true)")
 	fs.BoolVar(&f.readOnly, "read-only", envOr("", "TOLLGATE_MCP_READ_ONLY") == "true",
 		"list and serve only the tools that read (env TOLLGATE_MCP_READ_ONLY=true); a read-only API key gets this whatever the flag")
+}
+
+// registerHTTP adds the flags only the HTTP transports (serve) read.
+func (f *mcpFlags) registerHTTP(fs *pflag.FlagSet) {
+	fs.StringVar(&f.origins, "mcp-allowed-origins", envOr("", "TOLLGATE_MCP_ALLOWED_ORIGINS"),
+		"comma-separated web origins (scheme://host[:port]) whose pages may call /mcp and /sse; a request with another Origin header gets 403 (env TOLLGATE_MCP_ALLOWED_ORIGINS; default none: only clients that send no Origin, as IDEs and SDKs do)")
 }
 
 // options turns the flags into the server's options.
@@ -125,7 +133,11 @@ func (a *app) mountMCP(mux *http.ServeMux, gw tools.Gateway) error {
 	}
 	opts.ObserveTool = a.metrics.ObserveTool
 	s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks, PortalLinks: a.portalLinks(), Gateway: gw}, opts)
-	h := mcp.NewHTTP(s, a.svc, mcp.HTTPOptions{Logger: a.cfg.log})
+	origins, err := mcp.ParseOrigins(a.cfg.mcp.origins)
+	if err != nil {
+		return fmt.Errorf("--mcp-allowed-origins: %w", err)
+	}
+	h := mcp.NewHTTP(s, a.svc, mcp.HTTPOptions{Logger: a.cfg.log, AllowedOrigins: origins})
 	mux.Handle("/mcp", h.Streamable())
 	mux.Handle("/sse", h.SSE())
 	mux.Handle("/message", h.SSE())

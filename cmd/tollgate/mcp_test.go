@@ -511,3 +511,46 @@ func TestMCPTypeScriptClient(t *testing.T) {
 	}
 	t.Logf("%s", out)
 }
+
+// withOrigin sends every request from a web page's origin, as a browser does.
+type withOrigin struct {
+	http.RoundTripper
+	origin string
+}
+
+func (o withOrigin) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Origin", o.origin)
+	return o.RoundTripper.RoundTrip(r)
+}
+
+// TestMCPOrigin: serve refuses a valid key sent from a web origin it was not
+// told to allow (TOLLGATE_MCP_ALLOWED_ORIGINS), and serves an allowed one.
+func TestMCPOrigin(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t)
+	addr, _ := startServe(t, "TOLLGATE_DATABASE_URL="+url, "TOLLGATE_MCP_ALLOWED_ORIGINS=http://localhost:6274")
+	key := createKey(t, url)
+	connect := func(origin string) (*gosdk.ClientSession, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		c := gosdk.NewClient(&gosdk.Implementation{Name: "tollgate-e2e", Version: "1"}, nil)
+		return c.Connect(ctx, &gosdk.StreamableClientTransport{
+			Endpoint: "http://" + addr + "/mcp", HTTPClient: &http.Client{Transport: withOrigin{bearer{key}, origin}}, MaxRetries: -1,
+		}, nil)
+	}
+	if cs, err := connect("http://evil.example.com"); err == nil || !strings.Contains(err.Error(), "Forbidden") {
+		t.Errorf("connect from http://evil.example.com with a valid key = %v, want 403 Forbidden", err)
+		if cs != nil {
+			cs.Close()
+		}
+	}
+	cs, err := connect("http://localhost:6274")
+	if err != nil {
+		t.Fatalf("connect from the allowed origin: %v", err)
+	}
+	defer cs.Close()
+	if who := mcpOK(t, cs, "whoami", nil); who["mode"] != "test" {
+		t.Errorf("whoami from the allowed origin = %v", who)
+	}
+}

@@ -38,6 +38,7 @@ SIGINT or SIGTERM stops accepting connections and lets in-flight requests finish
 	cmd.Flags().StringVar(&cfg.metricsAddr, "metrics-addr", envOr("", "TOLLGATE_METRICS_ADDR"),
 		"address of a separate listener for Prometheus /metrics (env TOLLGATE_METRICS_ADDR); empty serves /metrics on --addr only with TOLLGATE_METRICS_TOKEN")
 	cfg.mcp.register(cmd.Flags())
+	cfg.mcp.registerHTTP(cmd.Flags())
 	return cmd
 }
 
