@@ -74,7 +74,7 @@ the server). Without it, calls use the local default account in test mode. The d
 the same as serve's (--database-url, or the embedded one in --data-dir).
 
 Over HTTP, 'tollgate serve' offers the same server at /mcp (streamable HTTP)
-and /sse (legacy SSE), with an API key in 'Authorization: Bearer <key>'; a
+and /sse (legacy SSE, deprecated), with an API key in 'Authorization: Bearer <key>'; a
 client picks its toolsets there with ?toolsets=a,b or the X-Tollgate-Toolsets
 header.
 

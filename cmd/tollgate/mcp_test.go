@@ -20,19 +20,31 @@ import (
 // independent of mcp-go (the server's library) and negotiates the newest
 // protocol revision.
 
-// mcpConnect connects a Go SDK client over t.
+// mcpConnect connects a Go SDK client over t, at the newest protocol version
+// both sides speak.
 func mcpConnect(t *testing.T, tr gosdk.Transport) *gosdk.ClientSession {
+	t.Helper()
+	return mcpConnectAt(t, tr, "")
+}
+
+// mcpConnectAt connects a Go SDK client over t asking for protocol version
+// (2026-07-28 through server/discover, an older one through initialize), and
+// fails unless that version is the one negotiated; "" takes the newest.
+func mcpConnectAt(t *testing.T, tr gosdk.Transport, version string) *gosdk.ClientSession {
 	t.Helper()
 	// The SSE transport ties its event stream to this context: it must
 	// outlive the connect call, so it ends with the test.
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	c := gosdk.NewClient(&gosdk.Implementation{Name: "tollgate-e2e", Version: "1"}, nil)
-	cs, err := c.Connect(ctx, tr, nil)
+	cs, err := c.Connect(ctx, tr, &gosdk.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
 	t.Cleanup(func() { cs.Close() })
+	if got := cs.InitializeResult().ProtocolVersion; version != "" && got != version {
+		t.Fatalf("negotiated protocol version %s, want %s", got, version)
+	}
 	return cs
 }
 
@@ -288,23 +300,32 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 	}
 }
 
+// TestMCPStdio runs the billing story over stdio on each protocol version.
 func TestMCPStdio(t *testing.T) {
 	t.Parallel()
-	var stderr bytes.Buffer
-	cmd := exec.Command(binary, "mcp")
-	cmd.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+testdb.URL(t), "TOLLGATE_API_KEY=", "TOLLGATE_DATA_DIR="+t.TempDir())
-	cmd.Stderr = &stderr
-	cs := mcpConnect(t, &gosdk.CommandTransport{Command: cmd})
-	checkToolList(t, cs)
-	who := mcpOK(t, cs, "whoami", nil)
-	if who["mode"] != "test" || who["key_prefix"] != "" || who["livemode"] != false {
-		t.Errorf("whoami over stdio without a key = %v, want the default account in test mode", who)
-	}
-	billingCycle(t, cs)
-	cs.Close()
-	cmd.Wait()
-	if !strings.Contains(stderr.String(), "tollgate mcp serving on stdio") {
-		t.Errorf("stderr lacks the start-up log line:\n%s", stderr.String())
+	for _, version := range mcpProtocols {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			var stderr bytes.Buffer
+			cmd := exec.Command(binary, "mcp")
+			cmd.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+testdb.URL(t), "TOLLGATE_API_KEY=", "TOLLGATE_DATA_DIR="+t.TempDir())
+			cmd.Stderr = &stderr
+			cs := mcpConnectAt(t, &gosdk.CommandTransport{Command: cmd}, version)
+			if version == "2026-07-28" && cs.ID() != "" {
+				t.Errorf("a 2026-07-28 connection has session id %q, want none", cs.ID())
+			}
+			checkToolList(t, cs)
+			who := mcpOK(t, cs, "whoami", nil)
+			if who["mode"] != "test" || who["key_prefix"] != "" || who["livemode"] != false {
+				t.Errorf("whoami over stdio without a key = %v, want the default account in test mode", who)
+			}
+			billingCycle(t, cs)
+			cs.Close()
+			cmd.Wait()
+			if !strings.Contains(stderr.String(), "tollgate mcp serving on stdio") {
+				t.Errorf("stderr lacks the start-up log line:\n%s", stderr.String())
+			}
+		})
 	}
 }
 
@@ -403,22 +424,35 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+// TestMCPStreamableHTTP runs the billing story over /mcp on each protocol
+// version, one serve and database each: 2026-07-28 with no session id,
+// 2025-11-25 with one.
 func TestMCPStreamableHTTP(t *testing.T) {
 	t.Parallel()
+	for _, version := range mcpProtocols {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			url := testdb.URL(t)
+			addr, _ := startServe(t, "TOLLGATE_DATABASE_URL="+url)
+			key := createKey(t, url)
+			cs := mcpConnectAt(t, &gosdk.StreamableClientTransport{
+				Endpoint:   "http://" + addr + "/mcp",
+				HTTPClient: &http.Client{Transport: bearer{key}},
+				MaxRetries: -1,
+			}, version)
+			if stateless := cs.ID() == ""; stateless != (version == "2026-07-28") {
+				t.Errorf("session id %q on %s", cs.ID(), version)
+			}
+			checkToolList(t, cs)
+			who := mcpOK(t, cs, "whoami", nil)
+			if who["mode"] != "test" || !strings.HasPrefix(key, who["key_prefix"].(string)) {
+				t.Errorf("whoami over HTTP = %v, want the key's test mode and prefix", who)
+			}
+			billingCycle(t, cs)
+		})
+	}
 	url := testdb.URL(t)
 	addr, _ := startServe(t, "TOLLGATE_DATABASE_URL="+url)
-	key := createKey(t, url)
-	cs := mcpConnect(t, &gosdk.StreamableClientTransport{
-		Endpoint:   "http://" + addr + "/mcp",
-		HTTPClient: &http.Client{Transport: bearer{key}},
-		MaxRetries: -1,
-	})
-	checkToolList(t, cs)
-	who := mcpOK(t, cs, "whoami", nil)
-	if who["mode"] != "test" || !strings.HasPrefix(key, who["key_prefix"].(string)) {
-		t.Errorf("whoami over HTTP = %v, want the key's test mode and prefix", who)
-	}
-	billingCycle(t, cs)
 
 	for name, auth := range map[string]string{"ErrMissingKey": "", "ErrWrongKey": "Bearer tg_test_wrongwrongwrongwrongwrong"} {
 		t.Run(name, func(t *testing.T) {
@@ -438,6 +472,12 @@ func TestMCPStreamableHTTP(t *testing.T) {
 			}
 		})
 	}
+	t.Run("2025-06-18", func(t *testing.T) {
+		cs := httpSessionAt(t, "2025-06-18", addr, "", createKey(t, url))
+		if who := mcpOK(t, cs, "whoami", nil); who["mode"] != "test" {
+			t.Errorf("whoami on 2025-06-18 = %v", who)
+		}
+	})
 	t.Run("ErrGoSDKWrongKey", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -481,35 +521,46 @@ func TestMCPLegacySSE(t *testing.T) {
 	}
 }
 
-// TestMCPTypeScriptClient runs tests/tsclient/check.mjs: the TypeScript SDK
-// client that Cursor and Claude Code use, over stdio and streamable HTTP.
-// It needs node and `npm ci` in tests/tsclient (CI does both).
+// The protocol versions every MCP story runs on: the stateless 2026-07-28
+// (the Go SDK's default, the TypeScript SDK's 2.x line) and 2025-11-25 (the
+// TypeScript SDK 1.x inside Cursor, Claude Code and the Inspector).
+var mcpProtocols = []string{"2026-07-28", "2025-11-25"}
+
+// TestMCPTypeScriptClient runs tests/tsclient/check.mjs on each protocol
+// version: the TypeScript SDK over stdio and streamable HTTP (1.x for
+// 2025-11-25, 2.x for 2026-07-28; sdks.mjs), each asserting the version it
+// negotiated. It needs node and `npm ci` in tests/tsclient (CI has both).
 func TestMCPTypeScriptClient(t *testing.T) {
 	t.Parallel()
 	node, dir := tsClient(t)
 	url := testdb.URL(t)
 	addr, _ := startServe(t, "TOLLGATE_DATABASE_URL="+url)
 	key := createKey(t, url)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "check.mjs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"TOLLGATE_BIN="+binary,
-		"TOLLGATE_DATABASE_URL="+url,
-		"TOLLGATE_MCP_URL=http://"+addr+"/mcp",
-		"TOLLGATE_API_KEY="+key,
-	)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("node check.mjs: %v\n%s", err, out)
+	for _, version := range mcpProtocols {
+		t.Run(version, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, node, "check.mjs")
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(),
+				"TOLLGATE_BIN="+binary,
+				"TOLLGATE_DATABASE_URL="+url,
+				"TOLLGATE_MCP_URL=http://"+addr+"/mcp",
+				"TOLLGATE_API_KEY="+key,
+				"TOLLGATE_PROTOCOL="+version,
+			)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("node check.mjs: %v\n%s", err, out)
+			}
+			for _, want := range []string{`"transport":"stdio"`, `"transport":"http"`, `"protocolVersion":"` + version + `"`} {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("check.mjs output lacks %s:\n%s", want, out)
+				}
+			}
+			t.Logf("%s", out)
+		})
 	}
-	for _, want := range []string{`"transport":"stdio"`, `"transport":"http"`} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("check.mjs output lacks %s:\n%s", want, out)
-		}
-	}
-	t.Logf("%s", out)
 }
 
 // withOrigin sends every request from a web page's origin, as a browser does.

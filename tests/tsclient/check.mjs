@@ -1,6 +1,8 @@
-// Drives tollgate's MCP server with @modelcontextprotocol/sdk, the client
-// inside Cursor, Claude Code and the MCP Inspector, over stdio and streamable
-// HTTP. For each transport: tools/list must parse (the SDK rejects the whole
+// Drives tollgate's MCP server with the TypeScript SDK over stdio and
+// streamable HTTP, on the protocol era TOLLGATE_PROTOCOL names (sdks.mjs:
+// 2025-11-25 with @modelcontextprotocol/sdk 1.x, the client inside Cursor,
+// Claude Code and the MCP Inspector; 2026-07-28 with @modelcontextprotocol/client
+// 2.x). For each transport: tools/list must parse (the SDK rejects the whole
 // list on one bad schema), a call's structuredContent must validate against
 // the tool's output schema (the SDK checks it with Ajv draft-07; we check
 // 2020-12 too, as stricter clients do), and a tool error must carry no
@@ -10,9 +12,7 @@
 // TOLLGATE_MCP_URL and TOLLGATE_API_KEY (for HTTP). Prints one JSON line per
 // transport; exits non-zero on the first failure.
 import assert from "node:assert/strict";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { connect, httpTransport, protocol, sdkName, stdioTransport } from "./sdks.mjs";
 import Ajv from "ajv";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
@@ -27,8 +27,7 @@ const validators = [new Ajv({ strict: false, allErrors: true }), new Ajv2020({ s
 validators.forEach((ajv) => addFormats(ajv));
 
 async function check(name, transport) {
-  const client = new Client({ name: "tollgate-tsclient-check", version: "1.0.0" });
-  await client.connect(transport);
+  const client = await connect(transport, { name: "tollgate-tsclient-check" });
   assert.match(client.getInstructions() ?? "", /whoami/, "server instructions");
 
   const { tools } = await client.listTools();
@@ -96,14 +95,14 @@ async function check(name, transport) {
   assert.equal(err.structuredContent, undefined, "an error carries no structuredContent");
   assert.match(err.content[0].text, /create_customer/, "the error names the fix");
 
-  console.log(JSON.stringify({ transport: name, protocolVersion: transport.protocolVersion ?? null, tools: tools.length }));
+  console.log(JSON.stringify({ transport: name, sdk: sdkName, protocolVersion: protocol, tools: tools.length }));
   await client.close();
 }
 
 const bin = env("TOLLGATE_BIN");
 await check(
   "stdio",
-  new StdioClientTransport({
+  stdioTransport({
     command: bin,
     args: ["mcp"],
     env: { ...process.env, TOLLGATE_DATABASE_URL: env("TOLLGATE_DATABASE_URL"), TOLLGATE_API_KEY: "" },
@@ -112,7 +111,5 @@ await check(
 );
 await check(
   "http",
-  new StreamableHTTPClientTransport(new URL(env("TOLLGATE_MCP_URL")), {
-    requestInit: { headers: { Authorization: `Bearer ${env("TOLLGATE_API_KEY")}` } },
-  }),
+  httpTransport(env("TOLLGATE_MCP_URL"), { Authorization: `Bearer ${env("TOLLGATE_API_KEY")}` }),
 );
