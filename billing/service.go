@@ -16,8 +16,9 @@ import (
 // portal) calls. Its own methods are the ledger and what shares its one
 // pipelined transaction: customers and their wallets, usage and
 // authorizations, adjustments; the other nouns are services of their own
-// over the same core (Accounts, Catalog, Plans, Payments, Portal). Each
-// method takes the caller's account and mode from the context.
+// over the same core (Accounts, Catalog, Plans, Payments, Portal,
+// Confirmations). Each method takes the caller's account and mode from the
+// context.
 type Service struct {
 	*core
 	Accounts *Accounts // accounts and API keys
@@ -25,6 +26,9 @@ type Service struct {
 	Plans    *Plans    // subscriptions, renewals, statements, test clocks
 	Payments *Payments // Stripe connections, top-ups, auto top-up, refunds
 	Portal   *Portal   // the customer portal's settings, links and reads
+	// Confirmations says which agent calls wait for a person's yes, and
+	// carries the yes (thresholds, automation keys, single-use tokens).
+	Confirmations *Confirmations
 }
 
 // Accounts creates accounts and manages API keys.
@@ -97,7 +101,7 @@ func NewService(pool *pgxpool.Pool, opts Options) *Service {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{core: c, Accounts: &Accounts{c}, Catalog: &Catalog{c}, Plans: &Plans{c}, Payments: &Payments{c}, Portal: &Portal{c}}
+	return &Service{core: c, Accounts: &Accounts{c}, Catalog: &Catalog{c}, Plans: &Plans{c}, Payments: &Payments{c}, Portal: &Portal{c}, Confirmations: &Confirmations{c}}
 }
 
 // Now returns the service's clock reading, as every operation stamps it.

@@ -102,7 +102,7 @@ func NewServer(deps tools.Deps, opts Options) *mcpserver.MCPServer {
 		mcpserver.WithRecovery(),
 	)
 	for _, t := range all {
-		s.AddTools(observed(g.guard(t.Server(log)), opts.ObserveTool))
+		s.AddTools(observed(g.guard(confirmed(t, t.Server(log), deps.Billing, log)), opts.ObserveTool))
 	}
 	if opts.DynamicToolsets {
 		for _, t := range discoveryTools(g, s, all, log) {
@@ -125,6 +125,7 @@ const instructions = `Tollgate is this app's billing system: prepaid wallets in 
 5. Every money movement takes an idempotency id you choose (transaction_id for adjustments, idempotency_key for authorize_usage, the event id for record_usage). Make it meaningful and unique; reuse it only to retry the same call: a replay returns the first result and moves nothing again, and the same id with a different payload is refused.
 6. Amounts are exact decimal strings such as "12.50"; never round or convert them yourself (quote_asset converts).
 7. When a tool returns an error, its message names the argument at fault and the fix: fix that argument and call the same tool again. If a tool reports an internal error, retry once, then stop and tell the user.
+8. Refunds, gifts and corrections above the account's threshold, cancelling a plan now, revoking a customer key and turning auto top-up off wait for the user's own yes: your client asks them, or, if it cannot, the call answers with a confirmation_token and what to show. Show it, and only after an explicit yes call the same tool again with the same arguments plus that confirmation_token.
 
 For guided work use the prompts: billing_setup (model the pricing and configure it), billing_verification (prove it with a test customer, end to end) and billing_integration (wire the app's backend).`
 

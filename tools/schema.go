@@ -68,6 +68,10 @@ func (t Tool) schema(dir Direction) ([]byte, error) {
 		stripDocs(p)
 		p.Description = joinDesc(desc, fmt.Sprintf("each as in %s's %s", t.sharedWith, name))
 	}
+	if t.confirm != nil {
+		s.Properties.Set(ConfirmationTokenArg, &jsonschema.Schema{Type: "string",
+			Description: "After the user's yes: the token a preview answer gave, with the same arguments"})
+	}
 	return marshalSchema(s, err)
 }
 

@@ -67,6 +67,9 @@ type Tool struct {
 	// of the same set with the same arguments (see sharing).
 	shared     []string
 	sharedWith string
+	// confirm tells what a call would move, for the tools whose calls wait
+	// for a person's yes (see confirming); nil for the others.
+	confirm confirmFunc
 
 	run func(ctx context.Context, args map[string]any, docs map[string]string) (any, error)
 }
@@ -150,6 +153,10 @@ func (t Tool) call(ctx context.Context, log *slog.Logger, docs map[string]string
 	args, err := arguments(req)
 	var out any
 	if err == nil {
+		if t.confirm != nil {
+			// The MCP server's, redeemed before the call gets here.
+			delete(args, ConfirmationTokenArg)
+		}
 		out, err = t.run(ctx, args, docs)
 	}
 	if err != nil {

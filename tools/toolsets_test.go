@@ -112,8 +112,9 @@ func TestToolListSize(t *testing.T) {
 
 // The default sets' budget. Issue 20 allows at most 40 tools and 25 KB
 // (25,600 bytes); maxDefaultBytes is a ratchet below that: lower it as
-// descriptions shrink, never raise it past the issue's limit.
+// descriptions shrink, never raise it past the issue's limit. Issue 29 raised
+// it by 120 bytes for create_adjustment's confirmation_token.
 const (
 	maxDefaultTools = 40
-	maxDefaultBytes = 24_600
+	maxDefaultBytes = 24_720
 )
