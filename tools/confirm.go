@@ -68,19 +68,30 @@ func CallArguments(req mcpgo.CallToolRequest) (map[string]any, error) { return a
 
 // The descriptions of the confirming tools' moves.
 
-func confirmAdjustment(_ Deps) func(context.Context, wire.CreateAdjustmentArgs) (Confirmation, bool, error) {
+func confirmAdjustment(d Deps) func(context.Context, wire.CreateAdjustmentArgs) (Confirmation, bool, error) {
 	return func(ctx context.Context, in wire.CreateAdjustmentArgs) (Confirmation, bool, error) {
-		amount := in.Amount.Decimal
-		var what string
-		switch billing.AdjustmentKind(in.Kind) {
-		case billing.AdjustGift:
-			what = fmt.Sprintf("Give customer %s %s %s free (a gift)", in.Customer, amount, in.Asset)
-		case billing.AdjustRefund:
-			what = fmt.Sprintf("Refund %s %s of customer %s's paid balance (it leaves their wallet)", amount, in.Asset, in.Customer)
-		case billing.AdjustCorrection:
-			what = fmt.Sprintf("Correct customer %s's %s balance by %s %s", in.Customer, in.Asset, plusSign(amount), in.Asset)
-		default:
+		kind := billing.AdjustmentKind(in.Kind)
+		if kind != billing.AdjustGift && kind != billing.AdjustRefund && kind != billing.AdjustCorrection {
 			return Confirmation{}, false, nil
+		}
+		a, err := d.Billing.Catalog.GetAsset(ctx, in.Asset)
+		if err != nil {
+			return Confirmation{}, false, err
+		}
+		amount := in.Amount.Decimal
+		show := rating.Display(amount.Abs(), a.Precision)
+		var what string
+		switch kind {
+		case billing.AdjustGift:
+			what = fmt.Sprintf("Give customer %s %s %s free (a gift)", in.Customer, show, a.Code)
+		case billing.AdjustRefund:
+			what = fmt.Sprintf("Refund %s %s of customer %s's paid balance (it leaves their wallet)", show, a.Code, in.Customer)
+		default:
+			sign := "+"
+			if amount.IsNegative() {
+				sign = "-"
+			}
+			what = fmt.Sprintf("Correct customer %s's %s balance by %s%s %s", in.Customer, a.Code, sign, show, a.Code)
 		}
 		return Confirmation{Move: billing.Move{Kind: billing.MoveKind(in.Kind), Asset: in.Asset, Amount: amount},
 			Message: what + ", transaction_id " + in.TransactionID}, true, nil
@@ -157,12 +168,4 @@ func customerName(ctx context.Context, d Deps, id string) (string, error) {
 		return id, nil
 	}
 	return c.ExternalID, err
-}
-
-// plusSign writes a correction with its sign, as given.
-func plusSign(d rating.Decimal) string {
-	if d.IsPositive() {
-		return "+" + d.String()
-	}
-	return d.String()
 }

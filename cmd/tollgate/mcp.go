@@ -113,6 +113,7 @@ read-only API key, 'tollgate keys create --read-only', always does).`,
 		},
 	}
 	cfg.mcp.register(cmd.Flags())
+	cmd.AddCommand(newConfirmationsCmd(cfg))
 	return cmd
 }
 

@@ -169,7 +169,8 @@ func checkToolList(t *testing.T, cs *gosdk.ClientSession) {
 
 // billingCycle runs the full cycle, checking exact amounts:
 // create_asset → create_product_price → simulate_usage → create_customer
-// (subscribed) → create_adjustment (top_up) → authorize_usage → record_usage
+// (subscribed) → create_adjustment (top_up, and a gift confirmed by token) →
+// authorize_usage → record_usage
 // with the authorization → get_event → get_wallet; then a replayed and a
 // conflicting record_usage and create_adjustment, a declined authorization,
 // and tool errors that name the fix.
@@ -232,7 +233,10 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 	if msg := mcpErr(t, cs, "create_adjustment", conflict); !strings.Contains(msg, "already used") || !strings.Contains(msg, "use a new transaction_id") {
 		t.Errorf("conflicting create_adjustment = %q", msg)
 	}
-	mcpOK(t, cs, "create_adjustment", map[string]any{"transaction_id": "user_42-welcome", "kind": "gift", "customer": "user_42", "asset": "credits", "amount": "250.50", "expires_at": "2099-12-31T00:00:00Z", "reason": "Welcome"})
+	// A gift waits for the person's yes; this client cannot ask, so it gets
+	// a preview and brings its token back (TestMCPConfirmation has the rest).
+	confirmByToken(t, cs, "create_adjustment", map[string]any{"transaction_id": "user_42-welcome", "kind": "gift", "customer": "user_42", "asset": "credits", "amount": "250.50", "expires_at": "2099-12-31T00:00:00Z", "reason": "Welcome"},
+		"250.50 credits", "user_42")
 
 	auth := mcpOK(t, cs, "authorize_usage", map[string]any{"idempotency_key": "user_42-img-1-auth", "customer": "user_42", "event_type": "image.generated", "data": map[string]any{"quality": "hd"}})
 	authID, _ := auth["id"].(string)
