@@ -17,3 +17,16 @@ func TestMCPProtocolsByHand(t *testing.T) {
 		t.Errorf("the block printed %q, want %q", got, want)
 	}
 }
+
+// TestMCPConfirmationsByHand runs docs/MCP.md's confirmation settings: a
+// threshold and an automation key, then the listing showing both.
+func TestMCPConfirmationsByHand(t *testing.T) {
+	t.Parallel()
+	got, _ := runDocBlock(t, "docs/MCP.md", "mcp-confirmations")
+	out := strings.Join(got, " ")
+	for _, want := range []string{"above 25 USD ask the person first", "is an automation key", "USD 25", "automation keys (never asked): 1", "nightly-agent"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the block printed %q, want %q in it", out, want)
+		}
+	}
+}
