@@ -104,10 +104,11 @@ func (t Tool) sharing(other string, props ...string) Tool {
 	return t
 }
 
-// Definition is the tool as tools/list shows it, with its committed schemas.
-// A tool whose schema files are missing (a new tool before `go test ./tools
-// -update`) gets schemas generated on the spot; the golden test fails until
-// the files are committed.
+// Definition is the tool as tools/list shows it, with its committed schemas:
+// the input schema as committed, the output schema as publishedOutput
+// compacts it. A tool whose schema files are missing (a new tool before `go
+// test ./tools -update`) gets schemas generated on the spot; the golden test
+// fails until the files are committed.
 func (t Tool) Definition() mcpgo.Tool {
 	in, out, ok := schemas.Tool(t.Name)
 	if !ok {
@@ -116,7 +117,7 @@ func (t Tool) Definition() mcpgo.Tool {
 	}
 	def := mcpgo.NewToolWithRawSchema(t.Name, t.Description, in)
 	def.Title = t.Title
-	def.RawOutputSchema = out
+	def.RawOutputSchema = publishedOutput(out)
 	def.Annotations = mcpgo.ToolAnnotation{
 		Title:           t.Title,
 		ReadOnlyHint:    mcpgo.ToBoolPtr(t.Annotations.ReadOnly),

@@ -8,10 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	gosdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/tollgatehq/tollgate/internal/testdb"
 )
@@ -78,7 +80,52 @@ func mcpCall(t *testing.T, cs *gosdk.ClientSession, name string, args map[string
 	if err := json.Unmarshal(b, &out); err != nil || out == nil {
 		t.Fatalf("%s: structuredContent %s is not an object", name, b)
 	}
+	if s := outputSchemaOf(t, cs, name); s != nil {
+		if err := s.Validate(any(out)); err != nil {
+			t.Errorf("%s: structuredContent does not validate against the output schema tools/list gave: %v\n%s", name, err, b)
+		}
+	}
 	return out, text, true
+}
+
+// outputSchemas are the output schemas each session's tools/list gave,
+// compiled (draft 2020-12, as the Go SDK reads schemas).
+var outputSchemas sync.Map // *gosdk.ClientSession → map[string]*jsonschema.Schema
+
+// outputSchemaOf returns the compiled output schema cs was given for tool,
+// listing the tools once per session; nil for a tool not listed.
+func outputSchemaOf(t *testing.T, cs *gosdk.ClientSession, tool string) *jsonschema.Schema {
+	t.Helper()
+	if m, ok := outputSchemas.Load(cs); ok {
+		return m.(map[string]*jsonschema.Schema)[tool]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m := map[string]*jsonschema.Schema{}
+	for tl, err := range cs.Tools(ctx, nil) {
+		if err != nil {
+			t.Fatalf("tools/list: %v", err)
+		}
+		if tl.OutputSchema == nil {
+			continue
+		}
+		b, _ := json.Marshal(tl.OutputSchema)
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := jsonschema.NewCompiler()
+		if err := c.AddResource("out.json", doc); err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.Compile("out.json")
+		if err != nil {
+			t.Fatalf("%s's output schema does not compile: %v", tl.Name, err)
+		}
+		m[tl.Name] = s
+	}
+	outputSchemas.Store(cs, m)
+	return m[tool]
 }
 
 func mcpOK(t *testing.T, cs *gosdk.ClientSession, name string, args map[string]any) map[string]any {
