@@ -48,6 +48,10 @@ type Options struct {
 	// the agent can tell the user why and how to fix it, which an exit
 	// before initialize does not let it do.
 	KeyRefused string
+	// Fixtures are tools outside every toolset, listed and served as they
+	// are, in every selection: the conformance suite's fixtures, which only
+	// a build with the conformance tag has (cmd/tollgate). Nil otherwise.
+	Fixtures []mcpserver.ServerTool
 }
 
 // NewServer returns the MCP server of every tool over deps, advertising only
@@ -79,6 +83,10 @@ func NewServer(deps tools.Deps, opts Options) *mcpserver.MCPServer {
 	for _, t := range all {
 		g.tools[t.Name] = t
 	}
+	g.fixtures = map[string]bool{}
+	for _, f := range opts.Fixtures {
+		g.fixtures[f.Tool.Name] = true
+	}
 	hooks := &mcpserver.Hooks{}
 	// tools/list shows only what the gate lets through; tools/call asks the
 	// gate again in each handler (guard), so a hidden tool called by name
@@ -109,6 +117,7 @@ func NewServer(deps tools.Deps, opts Options) *mcpserver.MCPServer {
 			s.AddTools(g.guard(t))
 		}
 	}
+	s.AddTools(opts.Fixtures...)
 	s.AddPrompts(prompts()...)
 	s.AddResources(resources()...)
 	return s

@@ -133,7 +133,11 @@ func (a *app) mountMCP(mux *http.ServeMux, gw tools.Gateway) error {
 		return err
 	}
 	opts.ObserveTool = a.metrics.ObserveTool
+	fixtureTools, fixtureResources, fixturePrompts := conformanceFixtures()
+	opts.Fixtures = fixtureTools
 	s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks, PortalLinks: a.portalLinks(), Gateway: gw}, opts)
+	s.AddResources(fixtureResources...)
+	s.AddPrompts(fixturePrompts...)
 	origins, err := mcp.ParseOrigins(a.cfg.mcp.origins)
 	if err != nil {
 		return fmt.Errorf("--mcp-allowed-origins: %w", err)
