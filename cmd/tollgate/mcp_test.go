@@ -604,7 +604,7 @@ func TestMCPTypeScriptClient(t *testing.T) {
 			if err != nil {
 				t.Fatalf("node check.mjs: %v\n%s", err, out)
 			}
-			for _, want := range []string{`"transport":"stdio"`, `"transport":"http"`, `"protocolVersion":"` + version + `"`} {
+			for _, want := range []string{`"transport":"stdio"`, `"transport":"http"`, `"protocolVersion":"` + version + `"`, `"confirmations":2`} {
 				if !strings.Contains(string(out), want) {
 					t.Errorf("check.mjs output lacks %s:\n%s", want, out)
 				}
