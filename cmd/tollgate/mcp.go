@@ -80,7 +80,12 @@ header.
 
 Tools come in toolsets; --toolsets picks them, --dynamic-toolsets lets the
 agent enable them as it goes, --read-only serves only the tools that read (a
-read-only API key, 'tollgate keys create --read-only', always does).`,
+read-only API key, 'tollgate keys create --read-only', always does).
+
+Refunds, gifts and corrections above a threshold, cancelling a plan now,
+revoking a customer key and turning auto top-up off wait for the person's yes
+('tollgate mcp confirmations' shows and sets the thresholds and automation
+keys).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()

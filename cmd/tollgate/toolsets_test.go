@@ -45,11 +45,6 @@ func setTools(readOnly bool, sets ...string) []string {
 	return out
 }
 
-func stdioSession(t *testing.T, url string, env []string, args ...string) *gosdk.ClientSession {
-	t.Helper()
-	return stdioSessionAt(t, "", url, env, args...)
-}
-
 // stdioSessionAt starts `tollgate mcp args…` and connects at protocol version.
 func stdioSessionAt(t *testing.T, version, url string, env []string, args ...string) *gosdk.ClientSession {
 	t.Helper()
