@@ -9,6 +9,7 @@ import (
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/rating"
+	"github.com/tollgatehq/tollgate/schemas"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -58,7 +59,11 @@ func (t Tool) Confirmation(ctx context.Context, args map[string]any) (Confirmati
 	if t.confirm == nil {
 		return Confirmation{}, false, nil
 	}
-	return t.confirm(ctx, args, propertyDocs(t.Definition().RawInputSchema))
+	in, _, ok := schemas.Tool(t.Name)
+	if !ok {
+		in, _ = t.schema(Input)
+	}
+	return t.confirm(ctx, args, propertyDocs(in))
 }
 
 // CallArguments returns a call's arguments as the tool reads them (numbers
