@@ -5227,7 +5227,7 @@ type SubscriptionList struct {
 
 // TestClock defines model for TestClock.
 type TestClock struct {
-	// AdvanceTo While advancing: the time it is advancing to; null when ready; an RFC 3339 date-time in UTC
+	// AdvanceTo While advancing: the time it is advancing to; null when ready (RFC 3339, UTC)
 	//
 	// Examples: 2027-02-01T00:00:00Z
 	AdvanceTo time.Time `json:"advance_to"`

@@ -32,11 +32,16 @@ type HTTPOptions struct {
 	// OAuth, when set, lets /mcp (not the legacy SSE transport) accept its
 	// access tokens beside API keys.
 	OAuth OAuth
+	// AllowedOrigins are the web origins (from ParseOrigins) whose pages may
+	// call the MCP endpoints; a request with any other Origin header gets
+	// 403 (see OriginGate). None by default.
+	AllowedOrigins []string
 }
 
 // HTTP serves MCP over HTTP: streamable HTTP (mount at /mcp) and the legacy
 // HTTP+SSE transport (mount at /sse and /message). Every request needs an API
-// key (see RequireKey); a body over MaxMessageBytes is refused with 413.
+// key (see RequireKey); a body over MaxMessageBytes is refused with 413; a
+// request from a web origin not in HTTPOptions.AllowedOrigins gets 403.
 type HTTP struct {
 	streamable http.Handler
 	sse        *mcpserver.SSEServer
@@ -76,9 +81,9 @@ func NewHTTP(s *mcpserver.MCPServer, svc *billing.Service, opts HTTPOptions) *HT
 		mcpserver.WithAppendQueryToMessageEndpoint(),
 	)
 	return &HTTP{
-		streamable: requireKey(svc, opts.OAuth, log, limitPerKey(limiter, limitBody(SelectToolsets(streamable)))),
+		streamable: OriginGate(opts.AllowedOrigins, requireKey(svc, opts.OAuth, log, limitPerKey(limiter, limitBody(SelectToolsets(streamable))))),
 		sse:        sse,
-		sseHandler: RequireKey(svc, log, limitPerKey(limiter, limitBody(SelectToolsets(endlessStream(sse))))),
+		sseHandler: OriginGate(opts.AllowedOrigins, RequireKey(svc, log, limitPerKey(limiter, limitBody(SelectToolsets(endlessStream(sse)))))),
 	}
 }
 

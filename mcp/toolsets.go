@@ -42,6 +42,7 @@ type gate struct {
 	dynamic    bool
 	tools      map[string]tools.Tool // the server's tools by name
 	keyRefused string                // Options.KeyRefused: every call fails with it
+	fixtures   map[string]bool       // Options.Fixtures' names: never gated
 
 	mu      sync.Mutex
 	enabled map[string][]string // session id → sets it enabled
@@ -76,6 +77,9 @@ func (g *gate) readOnlyFor(ctx context.Context) bool {
 // refusal returns why ctx's request may not call the tool name, or "" when
 // it may. The message says how to get the tool.
 func (g *gate) refusal(ctx context.Context, name string) string {
+	if g.fixtures[name] {
+		return ""
+	}
 	if name == listToolsetsTool || name == enableToolsetTool {
 		if g.dynamic {
 			return ""

@@ -58,7 +58,7 @@ func ListCustomerKeys(d Deps) Tool {
 
 // RevokeCustomerKey revokes a customer key.
 func RevokeCustomerKey(d Deps) Tool {
-	return newTool(gatewaySet, "revoke_customer_key", "Revoke a customer key",
+	return confirming(newTool(gatewaySet, "revoke_customer_key", "Revoke a customer key",
 		"Revokes a customer key by id (ckey_…): every server refuses it within a second. Revoking again changes nothing.",
 		overwriting,
 		func(ctx context.Context, in wire.RevokeCustomerKeyArgs) (wire.CustomerKeyResult, error) {
@@ -69,5 +69,5 @@ func RevokeCustomerKey(d Deps) Tool {
 			r := wire.CustomerKeyResult{Key: wire.FromCustomerKey(k)}
 			r.Summary = fmt.Sprintf("Revoked customer key %s (%s…) of %s.", k.ID, k.Prefix, k.CustomerID)
 			return r, nil
-		})
+		}), confirmRevokeCustomerKey(d))
 }

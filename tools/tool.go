@@ -70,6 +70,9 @@ type Tool struct {
 	// of the same set with the same arguments (see sharing).
 	shared     []string
 	sharedWith string
+	// confirm tells what a call would move, for the tools whose calls wait
+	// for a person's yes (see confirming); nil for the others.
+	confirm confirmFunc
 
 	run func(ctx context.Context, args map[string]any, docs map[string]string) (any, error)
 }
@@ -104,10 +107,11 @@ func (t Tool) sharing(other string, props ...string) Tool {
 	return t
 }
 
-// Definition is the tool as tools/list shows it, with its committed schemas.
-// A tool whose schema files are missing (a new tool before `go test ./tools
-// -update`) gets schemas generated on the spot; the golden test fails until
-// the files are committed.
+// Definition is the tool as tools/list shows it, with its committed schemas:
+// the input schema as committed, the output schema as publishedOutput
+// compacts it. A tool whose schema files are missing (a new tool before `go
+// test ./tools -update`) gets schemas generated on the spot; the golden test
+// fails until the files are committed.
 func (t Tool) Definition() mcpgo.Tool {
 	in, out, ok := schemas.Tool(t.Name)
 	if !ok {
@@ -116,7 +120,7 @@ func (t Tool) Definition() mcpgo.Tool {
 	}
 	def := mcpgo.NewToolWithRawSchema(t.Name, t.Description, in)
 	def.Title = t.Title
-	def.RawOutputSchema = out
+	def.RawOutputSchema = publishedOutput(out)
 	def.Annotations = mcpgo.ToolAnnotation{
 		Title:           t.Title,
 		ReadOnlyHint:    mcpgo.ToBoolPtr(t.Annotations.ReadOnly),
@@ -156,6 +160,10 @@ func (t Tool) call(ctx context.Context, log *slog.Logger, docs map[string]string
 	args, err := arguments(req)
 	var out any
 	if err == nil {
+		if t.confirm != nil {
+			// The MCP server's, redeemed before the call gets here.
+			delete(args, ConfirmationTokenArg)
+		}
 		out, err = t.run(ctx, args, docs)
 	}
 	if err != nil {

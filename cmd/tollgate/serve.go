@@ -40,6 +40,7 @@ SIGINT or SIGTERM stops accepting connections and lets in-flight requests finish
 	cmd.Flags().BoolVar(&cfg.oauthLoopbackClients, "oauth-allow-loopback-clients", envOr("", "TOLLGATE_OAUTH_ALLOW_LOOPBACK_CLIENTS") == "true",
 		"let an MCP client's OAuth client_id be a metadata document on a loopback address, over http too, for developing a client on this machine (env TOLLGATE_OAUTH_ALLOW_LOOPBACK_CLIENTS=true)")
 	cfg.mcp.register(cmd.Flags())
+	cfg.mcp.registerHTTP(cmd.Flags())
 	return cmd
 }
 

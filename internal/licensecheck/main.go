@@ -41,7 +41,7 @@ import (
 
 func main() {
 	goos := flag.String("goos", "linux,darwin,windows", "comma-separated GOOS values to list packages for")
-	npm := flag.String("npm", "tests/tsclient/package-lock.json,tests/mcpapps/package-lock.json,sdk/typescript/package-lock.json,examples/typescript/package-lock.json", "comma-separated npm lock files to check, relative to the root (empty: none)")
+	npm := flag.String("npm", "tests/tsclient/package-lock.json,tests/mcpapps/package-lock.json,tests/conformance/package-lock.json,sdk/typescript/package-lock.json,examples/typescript/package-lock.json", "comma-separated npm lock files to check, relative to the root (empty: none)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: licensecheck [flags] [repository root, default .]\n")
 		flag.PrintDefaults()

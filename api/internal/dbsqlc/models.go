@@ -135,6 +135,30 @@ type BalanceThreshold struct {
 	CreatedAt time.Time
 }
 
+type ConfirmationExemptKey struct {
+	KeyID     string
+	CreatedAt time.Time
+}
+
+type ConfirmationThreshold struct {
+	AccountID string
+	Mode      string
+	Asset     string
+	Above     decimal.Decimal
+	UpdatedAt time.Time
+}
+
+type ConfirmationToken struct {
+	Hash        []byte
+	AccountID   string
+	Mode        string
+	Tool        string
+	Fingerprint string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	UsedAt      *time.Time
+}
+
 type Customer struct {
 	ID          string
 	AccountID   string

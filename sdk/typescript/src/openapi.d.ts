@@ -5447,11 +5447,10 @@ export interface components {
              */
             status: "ready" | "advancing";
             /**
-             * Format: date-time
-             * @description While advancing: the time it is advancing to; null when ready; an RFC 3339 date-time in UTC
+             * @description While advancing: the time it is advancing to; null when ready (RFC 3339, UTC)
              * @example 2027-02-01T00:00:00Z
              */
-            advance_to: string;
+            advance_to: string | null;
             /**
              * Format: date-time
              * @description An RFC 3339 date-time in UTC
