@@ -26,6 +26,7 @@ import (
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/internal/ratelimit"
+	"github.com/tollgatehq/tollgate/oauth"
 	"github.com/tollgatehq/tollgate/profitability"
 	"github.com/tollgatehq/tollgate/webhooks"
 )
@@ -66,6 +67,8 @@ type Options struct {
 	// token (package console, wired by cmd); nil answers the routes that
 	// make links 404.
 	ConsoleURL func(token string) string
+	// OAuth serves /v1/oauth/grants; nil answers them 404.
+	OAuth *oauth.Service
 }
 
 // server is the API's http.Handler.

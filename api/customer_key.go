@@ -11,11 +11,18 @@ func (s *server) createCustomerKey(w http.ResponseWriter, r *http.Request) error
 	if err := decodeBody(r, &in, true); err != nil {
 		return err
 	}
+	if in.IdempotencyKey == "" {
+		in.IdempotencyKey = r.Header.Get("Idempotency-Key")
+	}
+	// The answer holds the key's secret, which is never stored: not in the
+	// store of responses either. A retry runs again and finds the key its
+	// idempotency key made (replayed, without the secret).
+	infoFrom(r.Context()).noStore = true
 	k, secret, err := s.svc.Accounts.CreateCustomerKey(r.Context(), in.ToInput(r.PathValue("id")))
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, wire.CreatedCustomerKey{CustomerKey: wire.FromCustomerKey(k), Secret: secret})
+	return writeJSON(w, created(!k.Replayed), wire.CreatedCustomerKey{CustomerKey: wire.FromCustomerKey(k), Secret: secret, Replayed: k.Replayed})
 }
 
 func (s *server) listCustomerKeys(w http.ResponseWriter, r *http.Request) error {

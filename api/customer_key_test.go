@@ -59,4 +59,28 @@ func TestCustomerKeys(t *testing.T) {
 			t.Errorf("the revoked key still authenticates")
 		}
 	})
+	t.Run("Idempotent", func(t *testing.T) {
+		// The Idempotency-Key header is the key's idempotency key: a retry
+		// answers 200 with the same key, without its secret (which is kept
+		// nowhere, not in the store of responses either); another body 409.
+		body := map[string]any{"name": "retried", "rate_limit": 2}
+		var first, again struct {
+			ID, Secret string
+			Replayed   bool
+		}
+		res := e.must(t, http.StatusCreated, "POST", "/v1/customers/ada/keys", body, &first, "Idempotency-Key", "ada-retried")
+		if !strings.HasPrefix(first.Secret, "tg_cust_") || first.Replayed {
+			t.Fatalf("first create = %s; want the secret", res.body)
+		}
+		res = e.must(t, http.StatusOK, "POST", "/v1/customers/ada/keys", body, &again, "Idempotency-Key", "ada-retried")
+		if again.ID != first.ID || again.Secret != "" || !again.Replayed || strings.Contains(string(res.body), first.Secret) {
+			t.Errorf("retry = %s; want key %s replayed, without its secret", res.body, first.ID)
+		}
+		e.must(t, http.StatusOK, "POST", "/v1/customers/ada/keys", map[string]any{"name": "retried", "rate_limit": 2, "idempotency_key": "ada-retried"}, &again)
+		if again.ID != first.ID {
+			t.Errorf("retry with idempotency_key in the body = %s, want %s", again.ID, first.ID)
+		}
+		e.wantError(t, e.do("POST", "/v1/customers/ada/keys", e.key, map[string]any{"name": "other"}, "Idempotency-Key", "ada-retried"),
+			http.StatusConflict, "conflict_error", "conflict", "idempotency_key")
+	})
 }

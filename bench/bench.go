@@ -1,7 +1,9 @@
 // Package bench drives Tollgate's billing hot path under load: record-only
 // usage over many wallets, one hot wallet, authorizations alone and
-// authorize → record pairs, closed loop or at a target rate. It reports
-// throughput, latency percentiles and what the processor time was spent on.
+// authorize → record pairs, and streamed LLM calls through the metering
+// gateway beside the same calls to its upstream, closed loop or at a target
+// rate. It reports throughput, latency percentiles and what the processor
+// time was spent on.
 package bench
 
 import (
@@ -102,8 +104,11 @@ const (
 	Authorize = "authorize"    // authorize only, each with its own idempotency key
 )
 
-// Workloads are the workloads Run knows.
-func Workloads() []string { return []string{Record, Batch, Hot, Pairs, Authorize} }
+// Workloads are the workloads Run knows. The gateway workloads need a driver
+// that is a GatewayCaller.
+func Workloads() []string {
+	return []string{Record, Batch, Hot, Pairs, Authorize, GatewayDirect, Gateway}
+}
 
 // BatchSize is the number of events per call of the record-batch workload.
 const BatchSize = 100
@@ -214,6 +219,12 @@ func (r *runner) call(ctx context.Context, sl *slot, id string, since time.Time)
 		cus = r.f.Customers[sl.rng.IntN(len(r.f.Customers))]
 	}
 	switch r.s.Workload {
+	case Gateway, GatewayDirect:
+		g, ok := r.drv.(GatewayCaller)
+		if !ok {
+			return 0, fmt.Errorf("workload %s: the driver cannot call the gateway", r.s.Workload)
+		}
+		return 1, g.CallLLM(ctx, cus, r.s.Workload == GatewayDirect)
 	case Batch:
 		batch := make([]billing.UsageEventInput, BatchSize)
 		for j := range batch {

@@ -18,6 +18,9 @@ type ClientSpec struct {
 	Key     string
 	Fixture Fixture
 	Spec    Spec
+	// Upstream is the mock LLM's URL (StartMockLLM), for the gateway
+	// workloads.
+	Upstream string
 }
 
 // ServeClient is the child's side: it reads a ClientSpec from in, runs it
@@ -27,7 +30,7 @@ func ServeClient(ctx context.Context, in io.Reader, out io.Writer) error {
 	if err := json.NewDecoder(in).Decode(&cs); err != nil {
 		return fmt.Errorf("read the client spec: %w", err)
 	}
-	drv := NewHTTPDriver(cs.BaseURL, cs.Key, cs.Spec.Clients)
+	drv := NewHTTPDriver(cs.BaseURL, cs.Key, cs.Spec.Clients).WithUpstream(cs.Upstream)
 	before := ProcessCPU()
 	res := Run(ctx, drv, cs.Fixture, cs.Spec)
 	res.CPU.Clients = Elapsed(before, ProcessCPU())

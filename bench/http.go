@@ -13,6 +13,10 @@ import (
 // backend would.
 type HTTPDriver struct {
 	c *client.Client
+	// What the gateway workloads call with: the server's base URL and key,
+	// the HTTP client, and the mock upstream's URL (WithUpstream).
+	baseURL, key, upstream string
+	http                   *http.Client
 }
 
 // NewHTTPDriver returns a driver for the API at baseURL (such as
@@ -23,9 +27,10 @@ type HTTPDriver struct {
 // figures have never included.
 func NewHTTPDriver(baseURL, key string, clients int) HTTPDriver {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns, t.MaxIdleConnsPerHost = clients*2, clients*2
-	return HTTPDriver{c: client.New(client.Options{BaseURL: baseURL, APIKey: key, HTTPClient: &http.Client{Transport: t},
-		NoIdempotencyKeys: true, MaxRetries: -1})}
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = clients*4, clients*2
+	hc := &http.Client{Transport: t}
+	return HTTPDriver{c: client.New(client.Options{BaseURL: baseURL, APIKey: key, HTTPClient: hc,
+		NoIdempotencyKeys: true, MaxRetries: -1}), baseURL: baseURL, key: key, http: hc}
 }
 
 // Record implements Driver.

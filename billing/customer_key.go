@@ -1,10 +1,18 @@
 package billing
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgatehq/tollgate/billing/internal/dbsqlc"
 
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/rating"
@@ -43,6 +51,9 @@ type CustomerKey struct {
 	CreatedAt     time.Time
 	LastUsedAt    *time.Time
 	RevokedAt     *time.Time
+	// Replayed says a create with the same idempotency key made it earlier
+	// (set by CreateCustomerKey only).
+	Replayed bool
 }
 
 // CreateCustomerKeyInput describes a new customer key.
@@ -55,6 +66,10 @@ type CreateCustomerKeyInput struct {
 	// of the gateway's holds.
 	DailyCap      *rating.Decimal
 	DailyCapAsset string
+	// IdempotencyKey, when set, makes a retry with the same payload return
+	// the key the first call created, without its secret (never stored),
+	// and one with another payload a conflict.
+	IdempotencyKey string
 }
 
 // customerKeyPrefixLen is how much of a customer key is kept and shown.
@@ -62,49 +77,24 @@ const customerKeyPrefixLen = len(CustomerKeyPrefix) + 6
 
 // CreateCustomerKey creates a customer key for a customer of the caller's
 // account and mode and returns it with its secret, shown this once and never
-// stored. Returns EInvalid, ENotFound (the customer, the cap's asset).
+// stored. With an idempotency key already used for the same payload it
+// returns the key that call made, Replayed and without a secret. Returns
+// EInvalid, ENotFound (the customer, the cap's asset), EConflict (the
+// idempotency key with another payload).
 func (s *Accounts) CreateCustomerKey(ctx context.Context, in CreateCustomerKeyInput) (CustomerKey, string, error) {
 	c, err := RequireCaller(ctx)
 	if err != nil {
 		return CustomerKey{}, "", err
 	}
-	if in.RateLimit < 0 || in.RateLimit > 1_000_000 {
-		return CustomerKey{}, "", kernel.Invalidf("rate_limit", "rate_limit is requests a second between 1 and 1,000,000, or 0 for the server's default")
-	}
-	if len(in.Name) > 200 {
-		return CustomerKey{}, "", kernel.Invalidf("name", "name is at most 200 characters")
-	}
-	cus, err := resolveCustomer(ctx, s.pool, c, in.Customer)
+	k, err := s.newCustomerKey(ctx, c, in)
 	if err != nil {
 		return CustomerKey{}, "", err
 	}
-	k := CustomerKey{ID: kernel.NewID(prefixCustomerKey, s.clock()), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID,
-		Name: in.Name, RateLimit: in.RateLimit, CreatedAt: s.clock()}
-	if in.DailyCap != nil {
-		if !in.DailyCap.IsPositive() {
-			return CustomerKey{}, "", kernel.Invalidf("daily_cap", "daily_cap must be above 0 (leave it out for no cap)")
+	hash := kernel.Fingerprint(0, k.CustomerID, k.Name, strconv.Itoa(int(k.RateLimit)), capText(k.DailyCap), k.DailyCapAsset)
+	if in.IdempotencyKey != "" {
+		if old, found, err := customerKeyByIdempotencyKey(ctx, s.pool, c, in.IdempotencyKey, hash); found || err != nil {
+			return old, "", err
 		}
-		asset := in.DailyCapAsset
-		if asset == "" {
-			acct, err := s.GetAccount(ctx, c.AccountID)
-			if err != nil {
-				return CustomerKey{}, "", err
-			}
-			asset = acct.ReportingCurrency
-		}
-		assets, err := s.assetsOf(ctx, s.pool, c, asset)
-		if err != nil {
-			return CustomerKey{}, "", err
-		}
-		a, ok := assets[asset]
-		if !ok {
-			return CustomerKey{}, "", kernel.NotFoundf("daily_cap_asset", "asset %q not found in %s mode", asset, c.Mode).With(ActCreateAsset)
-		}
-		if !in.DailyCap.Equal(in.DailyCap.Truncate(a.Precision)) {
-			return CustomerKey{}, "", kernel.Invalidf("daily_cap", "daily_cap has more decimals than %s's %d", asset, a.Precision)
-		}
-		capped := *in.DailyCap
-		k.DailyCap, k.DailyCapAsset = &capped, asset
 	}
 	var raw [24]byte
 	if _, err := rand.Read(raw[:]); err != nil {
@@ -112,10 +102,91 @@ func (s *Accounts) CreateCustomerKey(ctx context.Context, in CreateCustomerKeyIn
 	}
 	secret := CustomerKeyPrefix + encodeBase32(raw[:])
 	k.Prefix = secret[:customerKeyPrefixLen]
-	if err := insertCustomerKey(ctx, s.pool, k, hashKey(secret)); err != nil {
+	err = insertCustomerKey(ctx, s.pool, k, hashKey(secret), in.IdempotencyKey, hash)
+	if kernel.ErrorCode(err) == kernel.EConflict && in.IdempotencyKey != "" {
+		// Two creates with one key at once: the loser finds the winner's.
+		if old, found, ferr := customerKeyByIdempotencyKey(ctx, s.pool, c, in.IdempotencyKey, hash); found || ferr != nil {
+			return old, "", ferr
+		}
+	}
+	if err != nil {
 		return CustomerKey{}, "", err
 	}
 	return k, secret, nil
+}
+
+func capText(d *rating.Decimal) string {
+	if d == nil {
+		return "none"
+	}
+	return d.String()
+}
+
+// customerKeyByIdempotencyKey returns the key an idempotency key made,
+// Replayed, when the payload is the same; EConflict when it differs.
+func customerKeyByIdempotencyKey(ctx context.Context, db DBTX, c Caller, key string, hash []byte) (CustomerKey, bool, error) {
+	r, err := queries.GetCustomerKeyByIdempotencyKey(ctx, db, dbsqlc.GetCustomerKeyByIdempotencyKeyParams{IdempotencyKey: &key, AccountID: c.AccountID, Mode: string(c.Mode)})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return CustomerKey{}, false, nil
+	case err != nil:
+		return CustomerKey{}, false, Translate(err)
+	case !bytes.Equal(r.RequestHash, hash):
+		return CustomerKey{}, false, &kernel.Error{Code: kernel.EConflict, Field: "idempotency_key",
+			Message: fmt.Sprintf("idempotency_key %q already created customer key %s with another customer, name, rate_limit or daily cap; use a new key for a new customer key", key, r.ID)}
+	}
+	k := customerKeyFromRow(dbsqlc.ListCustomerKeysRow{ID: r.ID, AccountID: r.AccountID, Mode: r.Mode, CustomerID: r.CustomerID, Name: r.Name, Prefix: r.Prefix,
+		RateLimit: r.RateLimit, DailyCap: r.DailyCap, DailyCapAsset: r.DailyCapAsset, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt})
+	k.Replayed = true
+	return k, true, nil
+}
+
+// newCustomerKey checks a new key's input and resolves its customer and
+// cap asset.
+func (s *Accounts) newCustomerKey(ctx context.Context, c Caller, in CreateCustomerKeyInput) (CustomerKey, error) {
+	if in.RateLimit < 0 || in.RateLimit > 1_000_000 {
+		return CustomerKey{}, kernel.Invalidf("rate_limit", "rate_limit is requests a second between 1 and 1,000,000, or 0 for the server's default")
+	}
+	if len(in.Name) > 200 {
+		return CustomerKey{}, kernel.Invalidf("name", "name is at most 200 characters")
+	}
+	if len(in.IdempotencyKey) > 200 {
+		return CustomerKey{}, kernel.Invalidf("idempotency_key", "idempotency_key is at most 200 characters")
+	}
+	cus, err := resolveCustomer(ctx, s.pool, c, in.Customer)
+	if err != nil {
+		return CustomerKey{}, err
+	}
+	k := CustomerKey{ID: kernel.NewID(prefixCustomerKey, s.clock()), AccountID: c.AccountID, Mode: c.Mode, CustomerID: cus.ID,
+		Name: in.Name, RateLimit: in.RateLimit, CreatedAt: s.clock()}
+	if in.DailyCap == nil {
+		return k, nil
+	}
+	if !in.DailyCap.IsPositive() {
+		return CustomerKey{}, kernel.Invalidf("daily_cap", "daily_cap must be above 0 (leave it out for no cap)")
+	}
+	asset := in.DailyCapAsset
+	if asset == "" {
+		acct, err := s.GetAccount(ctx, c.AccountID)
+		if err != nil {
+			return CustomerKey{}, err
+		}
+		asset = acct.ReportingCurrency
+	}
+	assets, err := s.assetsOf(ctx, s.pool, c, asset)
+	if err != nil {
+		return CustomerKey{}, err
+	}
+	a, ok := assets[asset]
+	if !ok {
+		return CustomerKey{}, kernel.NotFoundf("daily_cap_asset", "asset %q not found in %s mode", asset, c.Mode).With(ActCreateAsset)
+	}
+	if !in.DailyCap.Equal(in.DailyCap.Truncate(a.Precision)) {
+		return CustomerKey{}, kernel.Invalidf("daily_cap", "daily_cap has more decimals than %s's %d", asset, a.Precision)
+	}
+	capped := *in.DailyCap
+	k.DailyCap, k.DailyCapAsset = &capped, asset
+	return k, nil
 }
 
 // ListCustomerKeys lists a customer's keys, revoked ones included, oldest

@@ -25,14 +25,17 @@ func customerKeyFromRow(r dbsqlc.ListCustomerKeysRow) CustomerKey {
 	return k
 }
 
-func insertCustomerKey(ctx context.Context, db DBTX, k CustomerKey, hash []byte) error {
+// insertCustomerKey stores a new key: the hash of its secret, and the
+// caller's idempotency key ("": none) with the request's hash.
+func insertCustomerKey(ctx context.Context, db DBTX, k CustomerKey, hash []byte, idempotencyKey string, requestHash []byte) error {
 	var rate *int32
 	if k.RateLimit > 0 {
 		rate = &k.RateLimit
 	}
 	return Translate(queries.InsertCustomerKey(ctx, db, dbsqlc.InsertCustomerKeyParams{
 		ID: k.ID, AccountID: k.AccountID, Mode: string(k.Mode), CustomerID: k.CustomerID, Name: k.Name, Prefix: k.Prefix, Hash: hash,
-		RateLimit: rate, DailyCap: k.DailyCap, DailyCapAsset: nullable(k.DailyCapAsset), CreatedAt: k.CreatedAt}))
+		RateLimit: rate, DailyCap: k.DailyCap, DailyCapAsset: nullable(k.DailyCapAsset), CreatedAt: k.CreatedAt,
+		IdempotencyKey: nullable(idempotencyKey), RequestHash: requestHash}))
 }
 
 func listCustomerKeys(ctx context.Context, db DBTX, c Caller, customerID string) ([]CustomerKey, error) {

@@ -191,3 +191,84 @@ func TestCustomerKeyDailyCapConcurrent(t *testing.T) {
 		t.Errorf("Reserve(1.01) over the cap on a fresh row = %v, %v; want declined", ok, err)
 	}
 }
+
+// A create retried under its idempotency key returns the key the first one
+// made, without its secret; the customer may be named by id or external id;
+// another payload is a conflict that changes nothing; 20 concurrent creates
+// with one key make one key, whose secret exactly one of them gets; the same
+// idempotency key in the other mode is another key.
+func TestCreateCustomerKeyIdempotent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ada := newCustomerKeyCustomer(t, e, "ada")
+	capped := dec("5.00")
+	in := billing.CreateCustomerKeyInput{Customer: "ada", Name: "agent", RateLimit: 3, DailyCap: &capped, IdempotencyKey: "ada-agent"}
+	first, secret, err := e.svc.Accounts.CreateCustomerKey(e.ctx, in)
+	if err != nil || secret == "" || first.Replayed {
+		t.Fatalf("CreateCustomerKey = %+v, %q, %v; want a new key with its secret", first, secret, err)
+	}
+	byID := in
+	byID.Customer = ada.ID
+	again, secret2, err := e.svc.Accounts.CreateCustomerKey(e.ctx, byID)
+	if err != nil || again.ID != first.ID || !again.Replayed || secret2 != "" || again.Prefix != first.Prefix || !again.DailyCap.Equal(capped) {
+		t.Fatalf("CreateCustomerKey again = %+v, %q, %v; want key %s replayed, without a secret", again, secret2, err, first.ID)
+	}
+	for _, edit := range []func(*billing.CreateCustomerKeyInput){
+		func(in *billing.CreateCustomerKeyInput) { in.Name = "other" },
+		func(in *billing.CreateCustomerKeyInput) { in.RateLimit = 4 },
+		func(in *billing.CreateCustomerKeyInput) { in.DailyCap = nil },
+	} {
+		other := in
+		edit(&other)
+		_, s, err := e.svc.Accounts.CreateCustomerKey(e.ctx, other)
+		wantCode(t, "CreateCustomerKey(same key, other payload)", err, kernel.EConflict)
+		if kernel.ErrorField(err) != "idempotency_key" || !strings.Contains(kernel.ErrorMessage(err), first.ID) || s != "" {
+			t.Errorf("the conflict = %v, field %q; want idempotency_key, naming %s", err, kernel.ErrorField(err), first.ID)
+		}
+	}
+
+	race := in
+	race.IdempotencyKey = "ada-race"
+	var wg sync.WaitGroup
+	var secrets atomic.Int64
+	ids := make([]string, 20)
+	errs := make([]error, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k, s, err := e.svc.Accounts.CreateCustomerKey(e.ctx, race)
+			ids[i], errs[i] = k.ID, err
+			if s != "" {
+				secrets.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range 20 {
+		if errs[i] != nil || ids[i] != ids[0] {
+			t.Fatalf("concurrent create %d = %s, %v; want %s", i, ids[i], errs[i], ids[0])
+		}
+	}
+	if secrets.Load() != 1 {
+		t.Errorf("%d concurrent creates got a secret, want exactly 1", secrets.Load())
+	}
+	keys, err := e.svc.Accounts.ListCustomerKeys(e.ctx, "ada")
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("ListCustomerKeys(ada) = %d keys, %v; want 2 (ada-agent and ada-race)", len(keys), err)
+	}
+
+	live := billing.WithCaller(e.ctx, billing.Caller{AccountID: e.acct.ID, Mode: billing.ModeLive})
+	if _, _, err := e.svc.CreateCustomer(live, billing.CreateCustomerInput{ExternalID: "ada"}); err != nil {
+		t.Fatal(err)
+	}
+	noCap := in
+	noCap.DailyCap = nil
+	lk, ls, err := e.svc.Accounts.CreateCustomerKey(live, noCap)
+	if err != nil || lk.Replayed || ls == "" || lk.ID == first.ID {
+		t.Errorf("CreateCustomerKey(live, same idempotency key) = %+v, %v; want a new live key", lk, err)
+	}
+	if _, _, err := e.svc.Accounts.CreateCustomerKey(e.ctx, billing.CreateCustomerKeyInput{Customer: "ada", IdempotencyKey: strings.Repeat("k", 201)}); kernel.ErrorField(err) != "idempotency_key" {
+		t.Errorf("CreateCustomerKey(201-character key) = %v, want invalid idempotency_key", err)
+	}
+}

@@ -16,8 +16,9 @@ import (
 // portal) calls. Its own methods are the ledger and what shares its one
 // pipelined transaction: customers and their wallets, usage and
 // authorizations, adjustments; the other nouns are services of their own
-// over the same core (Accounts, Catalog, Plans, Payments, Portal). Each
-// method takes the caller's account and mode from the context.
+// over the same core (Accounts, Catalog, Plans, Payments, Portal, Gateway,
+// Confirmations). Each method takes the caller's account and mode from the
+// context.
 type Service struct {
 	*core
 	Accounts *Accounts // accounts and API keys
@@ -31,6 +32,10 @@ type Service struct {
 	// Overview is what an operator reads first: counts, customer search,
 	// open holds.
 	Overview *Overview
+	Gateway  *Gateway // the metering gateway's settings per account and mode
+	// Confirmations says which agent calls wait for a person's yes, and
+	// carries the yes (thresholds, automation keys, single-use tokens).
+	Confirmations *Confirmations
 }
 
 // Accounts creates accounts and manages API keys.
@@ -103,7 +108,8 @@ func NewService(pool *pgxpool.Pool, opts Options) *Service {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{core: c, Accounts: &Accounts{c}, Catalog: &Catalog{c}, Plans: &Plans{c}, Payments: &Payments{c}, Portal: &Portal{c}, Operators: &Operators{c}, Overview: &Overview{c}}
+	return &Service{core: c, Accounts: &Accounts{c}, Catalog: &Catalog{c}, Plans: &Plans{c}, Payments: &Payments{c}, Portal: &Portal{c},
+		Gateway: &Gateway{c}, Confirmations: &Confirmations{c}, Operators: &Operators{c}, Overview: &Overview{c}}
 }
 
 // Now returns the service's clock reading, as every operation stamps it.

@@ -613,6 +613,27 @@ func (e InviteOperatorRequestRole) Valid() bool {
 	}
 }
 
+// Defines values for OAuthGrantRevokedReason.
+const (
+	CodeReused         OAuthGrantRevokedReason = "code_reused"
+	RefreshTokenReused OAuthGrantRevokedReason = "refresh_token_reused"
+	Revoked            OAuthGrantRevokedReason = "revoked"
+)
+
+// Valid indicates whether the value is a known member of the OAuthGrantRevokedReason enum.
+func (e OAuthGrantRevokedReason) Valid() bool {
+	switch e {
+	case CodeReused:
+		return true
+	case RefreshTokenReused:
+		return true
+	case Revoked:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OperatorObject.
 const (
 	OperatorObjectOperator OperatorObject = "operator"
@@ -2582,6 +2603,11 @@ type CreateCustomerKeyRequest struct {
 	// Examples: USD
 	DailyCapAsset string `json:"daily_cap_asset,omitempty,omitzero"`
 
+	// IdempotencyKey Your unique id for this key (1-200 characters): a retry with the same key and payload returns the same customer key (without its secret, which is shown once), not a second one; the same key with another payload is refused (REST: default the Idempotency-Key header)
+	//
+	// Examples: key-user_123-agent
+	IdempotencyKey string `json:"idempotency_key,omitempty,omitzero"`
+
 	// Name A label (≤200 chars)
 	//
 	// Examples: Ada's agent
@@ -3116,15 +3142,18 @@ type CreatedCustomerKey struct {
 	// Examples: 10
 	RateLimit int `json:"rate_limit"`
 
+	// Replayed true when an earlier create with the same idempotency_key made this key: its secret is not shown again (revoke it and create another if it was lost)
+	Replayed bool `json:"replayed,omitempty,omitzero"`
+
 	// RevokedAt When revoked; null while active (RFC 3339, UTC)
 	//
 	// Examples: 2026-11-01T12:00:00Z
 	RevokedAt time.Time `json:"revoked_at"`
 
-	// Secret The key itself (tg_cust_…): shown only now; give it to the customer's client or agent as its OpenAI or Anthropic SDK key
+	// Secret The key itself (tg_cust_…): shown only in the answer that created it (never stored; absent from a replay); give it to the customer's client or agent as its OpenAI or Anthropic SDK key
 	//
 	// Examples: tg_cust_4f9a2c…
-	Secret string `json:"secret"`
+	Secret string `json:"secret,omitempty,omitzero"`
 }
 
 // Customer defines model for Customer.
@@ -3598,6 +3627,91 @@ type InviteOperatorRequest struct {
 
 // InviteOperatorRequestRole owner, admin or viewer
 type InviteOperatorRequestRole string
+
+// OAuthGrant defines model for OAuthGrant.
+type OAuthGrant struct {
+	// ClientID The client: the URL of its metadata document or the id it registered with
+	//
+	// Examples: https://app.example.com/oauth/client.json
+	ClientID string `json:"client_id"`
+
+	// ClientName The name the client gave
+	//
+	// Examples: Claude
+	ClientName string `json:"client_name"`
+
+	// CreatedAt When the person approved it; an RFC 3339 date-time in UTC
+	//
+	// Examples: 2026-11-01T12:00:00Z
+	CreatedAt time.Time `json:"created_at"`
+
+	// ExpiresAt When its newest refresh token expires; each refresh moves it on; an RFC 3339 date-time in UTC
+	//
+	// Examples: 2026-12-01T12:00:00Z
+	ExpiresAt time.Time `json:"expires_at"`
+
+	// ID Grant id
+	//
+	// Examples: oag_01jd8x2k7m3n4p5q6r7s8t9v0w
+	ID string `json:"id"`
+
+	// LastUsedAt Its last call to /mcp (to the minute) (RFC 3339, UTC)
+	//
+	// Examples: 2026-11-01T12:00:00Z
+	LastUsedAt time.Time `json:"last_used_at"`
+
+	// Livemode true for live data
+	Livemode bool `json:"livemode"`
+
+	// ReadOnly true when the client may only call the tools that read (no mcp:write)
+	ReadOnly bool `json:"read_only"`
+
+	// RedirectURI Where the approval went back to
+	//
+	// Examples: https://claude.ai/api/mcp/auth_callback
+	RedirectURI string `json:"redirect_uri"`
+
+	// Resource The protected resource its tokens are for (this server's /mcp)
+	//
+	// Examples: https://billing.example.com/mcp
+	Resource string `json:"resource"`
+
+	// RevokedAt When it was revoked (RFC 3339, UTC)
+	//
+	// Examples: 2026-11-01T12:00:00Z
+	RevokedAt time.Time `json:"revoked_at"`
+
+	// RevokedReason Why: revoked (by a person); refresh_token_reused or code_reused (a spent credential came back: someone else may hold it)
+	//
+	// Examples: revoked
+	RevokedReason OAuthGrantRevokedReason `json:"revoked_reason"`
+
+	// Scope The scopes granted; space-separated
+	//
+	// Examples: mcp:read mcp:write toolsets:catalog toolsets:usage
+	Scope string `json:"scope"`
+
+	// Toolsets The toolsets the client may list and call (all: every one)
+	Toolsets []string `json:"toolsets"`
+}
+
+// OAuthGrantRevokedReason defines model for OAuthGrant.RevokedReason.
+type OAuthGrantRevokedReason string
+
+// OAuthGrantList A page of OAuthGrant items; pass next_cursor as starting_after for the next page
+type OAuthGrantList struct {
+	// Data The items
+	Data []OAuthGrant `json:"data"`
+
+	// HasMore true when another page follows
+	HasMore bool `json:"has_more"`
+
+	// NextCursor The cursor of the next page; null on the last page
+	NextCursor string `json:"next_cursor"`
+
+	// Object Always list
+	Object interface{} `json:"object"`
+}
 
 // Operator defines model for Operator.
 type Operator struct {
@@ -5435,7 +5549,7 @@ type SubscriptionList struct {
 
 // TestClock defines model for TestClock.
 type TestClock struct {
-	// AdvanceTo While advancing: the time it is advancing to; null when ready; an RFC 3339 date-time in UTC
+	// AdvanceTo While advancing: the time it is advancing to; null when ready (RFC 3339, UTC)
 	//
 	// Examples: 2027-02-01T00:00:00Z
 	AdvanceTo time.Time `json:"advance_to"`
@@ -6342,6 +6456,27 @@ type RecordEventsParams struct {
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
 }
 
+// ListOAuthGrantsParams defines parameters for ListOAuthGrants.
+type ListOAuthGrantsParams struct {
+	// IncludeEnded Include revoked and expired grants
+	IncludeEnded bool `form:"include_ended,omitempty" json:"include_ended,omitempty,omitzero"`
+
+	// Limit Items per page, 1-100; default 20
+	Limit int `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// StartingAfter The next_cursor of the previous page
+	StartingAfter string `form:"starting_after,omitempty" json:"starting_after,omitempty,omitzero"`
+
+	// Cursor Same as starting_after
+	Cursor string `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+}
+
+// RevokeOAuthGrantParams defines parameters for RevokeOAuthGrant.
+type RevokeOAuthGrantParams struct {
+	// IdempotencyKey Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+}
+
 // InviteOperatorParams defines parameters for InviteOperator.
 type InviteOperatorParams struct {
 	// IdempotencyKey Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours
@@ -6829,6 +6964,9 @@ type RecordEventJSONRequestBody = RecordEventRequest
 
 // RecordEventsJSONRequestBody defines body for RecordEvents for application/json ContentType.
 type RecordEventsJSONRequestBody = RecordBatchRequest
+
+// RevokeOAuthGrantJSONRequestBody defines body for RevokeOAuthGrant for application/json ContentType.
+type RevokeOAuthGrantJSONRequestBody = Empty
 
 // InviteOperatorJSONRequestBody defines body for InviteOperator for application/json ContentType.
 type InviteOperatorJSONRequestBody = InviteOperatorRequest

@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"sort"
+
+	"github.com/tollgatehq/tollgate/billing"
 )
 
 // PricedTokens are the token fields of the usage the gateway records that a
@@ -19,6 +21,9 @@ type Description struct {
 	EventType        string
 	AccountEventType bool
 	ServerEventType  string
+	// Costs are the account's cost table: what each provider charges per
+	// million tokens of a model.
+	Costs []billing.ModelCost
 }
 
 // ProviderDescription is one provider's side of the gateway.
@@ -29,9 +34,12 @@ type ProviderDescription struct {
 	Path string
 	// Routes are the calls the gateway serves for it ("POST /gateway/…").
 	Routes []string
-	// Configured: the server has the provider's key; without it the routes
-	// answer 404.
+	// Configured: the account or the server has the provider's key;
+	// without one the routes answer 404.
 	Configured bool
+	// AccountUpstream: the key and upstream are the account's own in this
+	// mode (`tollgate gateway connect`), not the server's.
+	AccountUpstream bool
 	// UpstreamURL is the provider's API the calls go to.
 	UpstreamURL string
 	// Key is the provider key redacted ("…abcd"); empty when not configured.
@@ -40,20 +48,17 @@ type ProviderDescription struct {
 
 // Describe says what the gateway serves for the caller's account and mode.
 func (h *Handler) Describe(ctx context.Context) (Description, error) {
-	et, err := h.svc.Accounts.GatewaySettings(ctx)
+	g, err := h.svc.Gateway.Settings(ctx)
 	if err != nil {
 		return Description{}, err
 	}
-	d := Description{EventType: h.opts.EventType, ServerEventType: h.opts.EventType}
-	if et.EventType != "" {
-		d.EventType, d.AccountEventType = et.EventType, true
-	}
+	d := Description{EventType: h.eventType(g), AccountEventType: g.EventType != "", ServerEventType: h.opts.EventType, Costs: g.Costs}
 	for _, p := range []struct {
 		p    Provider
 		path string
 	}{{OpenAI, "/gateway/openai/v1"}, {Anthropic, "/gateway/anthropic"}} {
-		up := h.upstream(p.p)
-		pd := ProviderDescription{Provider: p.p, Path: p.path, Configured: up.APIKey != "", UpstreamURL: up.BaseURL}
+		up, account := h.upstream(g, p.p)
+		pd := ProviderDescription{Provider: p.p, Path: p.path, Configured: up.APIKey != "", AccountUpstream: account, UpstreamURL: up.BaseURL}
 		if pd.Configured {
 			pd.Key = up.APIKey.Redacted()
 		}

@@ -36,8 +36,8 @@ func TestGatewayAccountEventType(t *testing.T) {
 		t.Errorf("paths = %s, %s", d.Providers[0].Path, d.Providers[1].Path)
 	}
 
-	if _, err := e.svc.Accounts.SetGatewayEventType(e.ctx, "not an event type"); kernel.ErrorCode(err) != kernel.EInvalid {
-		t.Fatalf("SetGatewayEventType(bad) = %v, want invalid", err)
+	if _, err := e.svc.Gateway.SetEventType(e.ctx, "not an event type"); kernel.ErrorCode(err) != kernel.EInvalid {
+		t.Fatalf("SetEventType(bad) = %v, want invalid", err)
 	}
 	if _, _, err := e.svc.Catalog.CreateProduct(e.ctx, billing.CreateProductInput{Code: "chat", Name: "Chat tokens", EventType: "chat.tokens", Prices: []rating.Price{
 		tokenPrice("input_tokens", map[string]string{"*": "0.02"}),
@@ -47,8 +47,8 @@ func TestGatewayAccountEventType(t *testing.T) {
 		t.Fatalf("CreateProduct = %v", err)
 	}
 	for range 2 { // idempotent
-		if g, err := e.svc.Accounts.SetGatewayEventType(e.ctx, "chat.tokens"); err != nil || g.EventType != "chat.tokens" {
-			t.Fatalf("SetGatewayEventType = %+v, %v", g, err)
+		if g, err := e.svc.Gateway.SetEventType(e.ctx, "chat.tokens"); err != nil || g.EventType != "chat.tokens" {
+			t.Fatalf("SetEventType = %+v, %v", g, err)
 		}
 	}
 	if d, err = e.gw.Describe(e.ctx); err != nil || d.EventType != "chat.tokens" || !d.AccountEventType {

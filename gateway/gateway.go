@@ -47,9 +47,10 @@ type Upstream struct {
 	APIKey payments.Secret
 }
 
-// Options configure the gateway. One configuration serves every account and
-// mode of the process.
+// Options configure the gateway.
 type Options struct {
+	// OpenAI and Anthropic are the server's upstreams: those of every
+	// account and mode that did not set its own (billing's Gateway).
 	OpenAI, Anthropic Upstream
 	// EventType is the server's default event type of the recorded usage
 	// and of the holds: the one a product's dimensional per-token prices
@@ -74,6 +75,7 @@ type Handler struct {
 	opts    Options
 	mux     *http.ServeMux
 	limiter *keyLimiter // customer keys' rate limits
+	retry   *retryQueue // usage the database could not take yet
 }
 
 // New returns the gateway over svc.
@@ -95,7 +97,8 @@ func New(svc *billing.Service, opts Options) *Handler {
 	}
 	opts.OpenAI.BaseURL = strings.TrimRight(opts.OpenAI.BaseURL, "/")
 	opts.Anthropic.BaseURL = strings.TrimRight(opts.Anthropic.BaseURL, "/")
-	h := &Handler{svc: svc, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.CustomerKeyRate)}
+	h := &Handler{svc: svc, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.CustomerKeyRate),
+		retry: newRetryQueue(svc.RecordUsage, opts.Logger)}
 	for pattern, op := range routes {
 		h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, op) })
 	}
@@ -109,14 +112,28 @@ func noRoute(r *http.Request) *failure {
 		message: "the Tollgate gateway has no route " + r.Method + " " + r.URL.Path + "; it serves POST /gateway/openai/v1/chat/completions, /gateway/openai/v1/responses, /gateway/openai/v1/embeddings and /gateway/anthropic/v1/messages"}
 }
 
+// Close records what the retry queue still holds, one last attempt each
+// while ctx allows, and logs (with its data) every event that remains. Call
+// it once the server answers no more calls.
+func (h *Handler) Close(ctx context.Context) { h.retry.close(ctx) }
+
+// Pending is the number of usage events waiting for a retry.
+func (h *Handler) Pending() int { return h.retry.len() }
+
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-func (h *Handler) upstream(p Provider) Upstream {
-	if p == Anthropic {
-		return h.opts.Anthropic
+// upstream is where a call of the caller's account goes for provider p: the
+// account's own upstream in its mode when it set one (`tollgate gateway
+// connect`), else the server's. account says which.
+func (h *Handler) upstream(g billing.GatewaySettings, p Provider) (up Upstream, account bool) {
+	if u, ok := g.Upstream(string(p)); ok {
+		return Upstream{BaseURL: strings.TrimRight(u.BaseURL, "/"), APIKey: u.APIKey}, true
 	}
-	return h.opts.OpenAI
+	if p == Anthropic {
+		return h.opts.Anthropic, false
+	}
+	return h.opts.OpenAI, false
 }
 
 // serve runs one call: authorize, proxy, settle. The hold is settled in
@@ -127,15 +144,22 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 	p := op.provider
 	// A streamed answer outlives the server's write timeout.
 	http.NewResponseController(w).SetWriteDeadline(time.Time{})
-	up := h.upstream(p)
-	if up.APIKey == "" {
-		render(w, p, &failure{status: http.StatusNotFound, code: "gateway_not_configured",
-			message: "the Tollgate gateway has no " + string(p) + " key: the operator sets TOLLGATE_" + strings.ToUpper(string(p)) + "_API_KEY (or _FILE)"})
-		return
-	}
 	ctx, customer, ckey, err := h.payer(r, p)
 	if err != nil {
 		render(w, p, failureOf(err, h.opts.Logger, "authenticate"))
+		return
+	}
+	settings, err := h.svc.Gateway.Settings(ctx)
+	if err != nil {
+		render(w, p, failureOf(err, h.opts.Logger, "gateway settings"))
+		return
+	}
+	up, _ := h.upstream(settings, p)
+	if up.APIKey == "" {
+		c, _ := billing.CallerFrom(ctx)
+		render(w, p, &failure{status: http.StatusNotFound, code: "gateway_not_configured",
+			message: "the Tollgate gateway has no " + string(p) + " key for this account in " + string(c.Mode) + " mode: the operator runs `tollgate gateway connect --provider " +
+				string(p) + " --mode " + string(c.Mode) + "`, or sets TOLLGATE_" + strings.ToUpper(string(p)) + "_API_KEY (or _FILE) for every account of the server"})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequest))
@@ -148,11 +172,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 		render(w, p, failureOf(err, h.opts.Logger, "read request"))
 		return
 	}
-	eventType, err := h.eventType(ctx)
-	if err != nil {
-		render(w, p, failureOf(err, h.opts.Logger, "gateway settings"))
-		return
-	}
+	eventType := h.eventType(settings)
 	auth, err := h.authorize(ctx, r.Header.Get("Idempotency-Key"), customer, eventType, c)
 	if err != nil {
 		render(w, p, failureOf(err, h.opts.Logger, "authorize"))
@@ -188,7 +208,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 			h.opts.Logger.Warn("gateway: upstream answer cut", "provider", p, "err", err)
 		}
 	}
-	captured := h.settle(settleCtx, auth, customer, eventType, c, o)
+	captured := h.settle(settleCtx, auth, customer, eventType, settings, c, o)
 	if capped != nil {
 		capped.captured = captured
 	}
@@ -317,15 +337,10 @@ func (h *Handler) send(ctx context.Context, up Upstream, r *http.Request, c call
 }
 
 // eventType is the event type of the caller's calls: the one its account set
-// for its mode (configure_gateway; kept in memory for up to a second), else
-// the server's.
-func (h *Handler) eventType(ctx context.Context) (string, error) {
-	g, err := h.svc.Accounts.GatewaySettings(ctx)
-	if err != nil {
-		return "", err
-	}
+// for its mode (configure_gateway), else the server's.
+func (h *Handler) eventType(g billing.GatewaySettings) string {
 	if g.EventType != "" {
-		return g.EventType, nil
+		return g.EventType
 	}
-	return h.opts.EventType, nil
+	return h.opts.EventType
 }

@@ -43,6 +43,8 @@ type upstream struct {
 	cut bool
 
 	next atomic.Int64
+	// keys are the provider keys it accepts: OpenAI's, Anthropic's.
+	keys [2]string
 }
 
 type seenRequest struct {
@@ -51,8 +53,12 @@ type seenRequest struct {
 	body   map[string]any
 }
 
-func newUpstream(t *testing.T) *upstream {
-	u := &upstream{pieces: []string{"Hello", ", world", "!"}, usage: usage{Input: 1000, CachedInput: 200, CacheWrite: 100, Output: 300, Reasoning: 50}}
+func newUpstream(t *testing.T) *upstream { return newUpstreamWithKeys(t, openAIKey, anthropicKey) }
+
+// newUpstreamWithKeys is a mock that accepts other provider keys.
+func newUpstreamWithKeys(t *testing.T, openAI, anthropic string) *upstream {
+	u := &upstream{pieces: []string{"Hello", ", world", "!"}, usage: usage{Input: 1000, CachedInput: 200, CacheWrite: 100, Output: 300, Reasoning: 50},
+		keys: [2]string{openAI, anthropic}}
 	u.Server = httptest.NewServer(http.HandlerFunc(u.serve))
 	t.Cleanup(u.Close)
 	return u
@@ -73,7 +79,7 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 	u.seen = append(u.seen, seenRequest{path: r.URL.Path, header: r.Header.Clone(), body: body})
 	u.mu.Unlock()
 	anthropic := r.URL.Path == "/v1/messages"
-	if (anthropic && r.Header.Get("X-Api-Key") != anthropicKey) || (!anthropic && r.Header.Get("Authorization") != "Bearer "+openAIKey) {
+	if (anthropic && r.Header.Get("X-Api-Key") != u.keys[1]) || (!anthropic && r.Header.Get("Authorization") != "Bearer "+u.keys[0]) {
 		http.Error(w, `{"error":{"message":"bad upstream key"}}`, http.StatusUnauthorized)
 		return
 	}

@@ -100,6 +100,9 @@ func relayStream(w http.ResponseWriter, resp *http.Response, c call) outcome {
 		}
 		if len(ev) > 0 {
 			drop, chars := o.read(c, ev)
+			if c.op.chat && !c.wantsUsage && !drop {
+				ev = dropNullUsage(ev)
+			}
 			if !drop {
 				if _, werr := w.Write(ev); werr != nil {
 					o.clientGone = true
@@ -239,4 +242,77 @@ func sseData(ev []byte) []byte {
 		n++
 	}
 	return out
+}
+
+// dropNullUsage removes the top-level "usage": null member of a chat chunk
+// event whose caller did not ask for the usage: OpenAI writes that member on
+// every chunk only when stream_options.include_usage is set, which the
+// gateway set for itself, so without it the caller gets the chunks as it
+// asked for them, byte for byte. An event with another shape (several data
+// lines, no such member, JSON it cannot read) is returned as it is.
+func dropNullUsage(ev []byte) []byte {
+	if !bytes.Contains(ev, []byte(`"usage"`)) {
+		return ev
+	}
+	start, end := -1, -1
+	for i := 0; i < len(ev); {
+		j := bytes.IndexByte(ev[i:], '\n')
+		if j < 0 {
+			j = len(ev) - i
+		}
+		line := ev[i : i+j]
+		if rest, ok := bytes.CutPrefix(line, []byte("data:")); ok {
+			if start >= 0 {
+				return ev // several data lines
+			}
+			start = i + len(line) - len(bytes.TrimPrefix(rest, []byte(" ")))
+			end = i + len(bytes.TrimRight(line, "\r"))
+		}
+		i += j + 1
+	}
+	if start < 0 {
+		return ev
+	}
+	from, to, ok := nullMember(ev[start:end], "usage")
+	if !ok {
+		return ev
+	}
+	out := make([]byte, 0, len(ev)-(to-from))
+	out = append(out, ev[:start+from]...)
+	return append(out, ev[start+to:]...)
+}
+
+// nullMember finds the top-level member key: null of a JSON object and
+// returns the bytes to cut to remove it with its comma.
+func nullMember(obj []byte, key string) (from, to int, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return 0, 0, false
+	}
+	first := true
+	for dec.More() {
+		prev := int(dec.InputOffset())
+		k, err := dec.Token()
+		if err != nil {
+			return 0, 0, false
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return 0, 0, false
+		}
+		if k == key && bytes.Equal(v, []byte("null")) {
+			from, to = prev, int(dec.InputOffset())
+			if first { // from is the key: take the comma after it, and the space up to the next key
+				rest := obj[to:]
+				trimmed := bytes.TrimLeft(rest, " \t\r\n")
+				if !bytes.HasPrefix(trimmed, []byte(",")) {
+					return from, to, true
+				}
+				to += len(rest) - len(bytes.TrimLeft(trimmed[1:], " \t\r\n"))
+			}
+			return from, to, true
+		}
+		first = false
+	}
+	return 0, 0, false
 }

@@ -24,36 +24,45 @@ const settleTimeout = 30 * time.Second
 //     (rounded up), and the event's data says "estimated": true;
 //   - nothing reached the caller: the hold is voided.
 //
+// The event carries the provider's cost of those tokens when the account's
+// cost table prices the model (configure_gateway's costs), else no cost
+// (unknown, never zero).
+//
 // The event id is derived from the provider's response id, so the same
 // answer recorded twice is charged once: the second call's hold is voided.
+// An event the database cannot take now (unavailable, or a COMMIT whose
+// outcome was lost) is kept in the retry queue and recorded when it can be.
 // It returns what the hold captured, in the hold's asset (zero when voided
 // or not recorded).
-func (h *Handler) settle(ctx context.Context, auth billing.Authorization, customer, eventType string, c call, o outcome) rating.Decimal {
+func (h *Handler) settle(ctx context.Context, auth billing.Authorization, customer, eventType string, g billing.GatewaySettings, c call, o outcome) rating.Decimal {
 	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
 	defer cancel()
 	p := c.op.provider
-	var data map[string]any
+	var t tokens
 	switch {
 	case o.reported:
-		data = o.usage.tokens(p).data(p, c.model)
+		t = o.usage.tokens(p)
 	case o.chars > 0:
-		t := c.estimate
+		t = c.estimate
 		if o.inputReported {
 			t = o.usage.tokens(p)
 		}
 		t.Output, t.Reasoning = (o.chars+3)/4, 0
-		data = t.data(p, c.model)
-		data["estimated"] = true
 	default:
 		h.void(ctx, auth.ID)
 		return rating.Decimal{}
+	}
+	data := t.data(p, c.model)
+	if !o.reported {
+		data["estimated"] = true
 	}
 	id := "gateway:" + auth.ID
 	if o.responseID != "" {
 		id = string(p) + ":" + o.responseID
 	}
-	ev, err := h.svc.RecordUsage(ctx, billing.UsageEventInput{ID: id, Customer: customer, EventType: eventType,
-		Data: data, AuthorizationID: auth.ID})
+	in := billing.UsageEventInput{ID: id, Customer: customer, EventType: eventType,
+		Data: data, Costs: t.costs(g, p, c.model), AuthorizationID: auth.ID}
+	ev, err := h.svc.RecordUsage(ctx, in)
 	switch {
 	case err == nil:
 		if ev.Settlement != nil && ev.Settlement.AuthorizationID == auth.ID {
@@ -64,8 +73,17 @@ func (h *Handler) settle(ctx context.Context, auth billing.Authorization, custom
 		// answer was replayed. It is charged once; this hold goes.
 		h.opts.Logger.Info("gateway: response recorded before; hold released", "event", id, "authorization", auth.ID)
 		h.void(ctx, auth.ID)
+	case retryable(err):
+		// The answer was given: the usage happened. Keep it for a retry
+		// (the same id charges once), and count the hold as spent under a
+		// customer key's cap meanwhile (the cap errs on the side of refusing).
+		c, _ := billing.CallerFrom(ctx)
+		h.opts.Logger.Warn("gateway: usage not recorded; kept for a retry", "event", id, "authorization", auth.ID, "err", err)
+		in.OccurredAt = h.svc.Now() // when it happened, not when a retry gets through
+		h.retry.add(c, in)
+		return auth.Amount
 	default:
-		h.opts.Logger.Error("gateway: record usage", "event", id, "authorization", auth.ID, "err", err)
+		h.opts.Logger.Error("gateway: record usage", "event", id, "authorization", auth.ID, "customer", customer, "data", data, "err", err)
 	}
 	return rating.Decimal{}
 }

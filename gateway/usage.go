@@ -3,6 +3,9 @@ package gateway
 import (
 	"encoding/json"
 	"strconv"
+
+	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // tokens is a call's usage in the shape every Tollgate usage reader writes
@@ -34,6 +37,22 @@ func (t tokens) data(p Provider, model string) map[string]any {
 		d["model"] = model
 	}
 	return d
+}
+
+// costs is what the provider charges for the tokens, by the account's cost
+// table, under the provider's name as the vendor: nil (unknown) when the
+// table has no row for the model or no rate for a kind of token used.
+// Reasoning tokens are part of the output and not counted twice.
+func (t tokens) costs(g billing.GatewaySettings, p Provider, model string) []rating.Cost {
+	m, ok := g.Cost(string(p), model)
+	if !ok {
+		return nil
+	}
+	amount, ok := m.Amount(t.Input, t.CachedInput, t.CacheWrite, t.Output)
+	if !ok {
+		return nil
+	}
+	return []rating.Cost{{Vendor: string(p), Amount: amount, Currency: m.Currency}}
 }
 
 // wireUsage is a `usage` object as any of the four APIs writes it: OpenAI

@@ -29,11 +29,19 @@ type HTTPOptions struct {
 	// RatePerSecond turns the limit off.
 	RatePerSecond float64
 	RateBurst     int
+	// OAuth, when set, lets /mcp (not the legacy SSE transport) accept its
+	// access tokens beside API keys.
+	OAuth OAuth
+	// AllowedOrigins are the web origins (from ParseOrigins) whose pages may
+	// call the MCP endpoints; a request with any other Origin header gets
+	// 403 (see OriginGate). None by default.
+	AllowedOrigins []string
 }
 
 // HTTP serves MCP over HTTP: streamable HTTP (mount at /mcp) and the legacy
 // HTTP+SSE transport (mount at /sse and /message). Every request needs an API
-// key (see RequireKey); a body over MaxMessageBytes is refused with 413.
+// key (see RequireKey); a body over MaxMessageBytes is refused with 413; a
+// request from a web origin not in HTTPOptions.AllowedOrigins gets 403.
 type HTTP struct {
 	streamable http.Handler
 	sse        *mcpserver.SSEServer
@@ -73,9 +81,9 @@ func NewHTTP(s *mcpserver.MCPServer, svc *billing.Service, opts HTTPOptions) *HT
 		mcpserver.WithAppendQueryToMessageEndpoint(),
 	)
 	return &HTTP{
-		streamable: RequireKey(svc, log, limitPerKey(limiter, limitBody(SelectToolsets(streamable)))),
+		streamable: OriginGate(opts.AllowedOrigins, requireKey(svc, opts.OAuth, log, limitPerKey(limiter, limitBody(SelectToolsets(streamable))))),
 		sse:        sse,
-		sseHandler: RequireKey(svc, log, limitPerKey(limiter, limitBody(SelectToolsets(endlessStream(sse))))),
+		sseHandler: OriginGate(opts.AllowedOrigins, RequireKey(svc, log, limitPerKey(limiter, limitBody(SelectToolsets(endlessStream(sse)))))),
 	}
 }
 
@@ -123,6 +131,10 @@ func SelectToolsets(next http.Handler) http.Handler {
 			http.Error(w, "toolsets: "+err.Error(), http.StatusBadRequest)
 			return
 		}
+		if missing := beyondGrant(r.Context(), sets); len(missing) > 0 {
+			insufficientScope(w, r, missing)
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(WithToolsets(r.Context(), sets)))
 	})
 }
@@ -132,12 +144,22 @@ func SelectToolsets(next http.Handler) http.Handler {
 // their context. Others get 401 with a WWW-Authenticate challenge (RFC 6750)
 // and no body: the MCP layer never sees them.
 func RequireKey(svc *billing.Service, log *slog.Logger, next http.Handler) http.Handler {
+	return requireKey(svc, nil, log, next)
+}
+
+// requireKey is RequireKey that, with o, also accepts o's access tokens and
+// names o's metadata in its challenges.
+func requireKey(svc *billing.Service, o OAuth, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		key = strings.TrimSpace(key)
 		if !strings.EqualFold(scheme, "Bearer") || key == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate"`)
+			w.Header().Set("WWW-Authenticate", challenge(o, `Bearer realm="tollgate"`))
 			unauthorized(w, "this endpoint needs an API key: create one with `tollgate keys create` and send it as Authorization: Bearer <key>")
+			return
+		}
+		if o != nil && o.Owns(key) {
+			serveToken(w, r, o, key, log, next)
 			return
 		}
 		if billing.IsCustomerKey(key) {
@@ -149,7 +171,7 @@ func RequireKey(svc *billing.Service, log *slog.Logger, next http.Handler) http.
 		case "":
 			next.ServeHTTP(w, r.WithContext(billing.WithCaller(r.Context(), c)))
 		case kernel.EUnauthorized:
-			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate", error="invalid_token", error_description="`+headerSafe(kernel.ErrorMessage(err))+`"`)
+			w.Header().Set("WWW-Authenticate", challenge(o, `Bearer realm="tollgate", error="invalid_token", error_description="`+headerSafe(kernel.ErrorMessage(err))+`"`))
 			msg := kernel.ErrorMessage(err)
 			if !strings.Contains(msg, "keys create") {
 				msg += "; create a key with `tollgate keys create`"

@@ -48,6 +48,10 @@ type Options struct {
 	// the agent can tell the user why and how to fix it, which an exit
 	// before initialize does not let it do.
 	KeyRefused string
+	// Fixtures are tools outside every toolset, listed and served as they
+	// are, in every selection: the conformance suite's fixtures, which only
+	// a build with the conformance tag has (cmd/tollgate). Nil otherwise.
+	Fixtures []mcpserver.ServerTool
 }
 
 // NewServer returns the MCP server of every tool over deps, advertising only
@@ -79,6 +83,10 @@ func NewServer(deps tools.Deps, opts Options) *mcpserver.MCPServer {
 	for _, t := range all {
 		g.tools[t.Name] = t
 	}
+	g.fixtures = map[string]bool{}
+	for _, f := range opts.Fixtures {
+		g.fixtures[f.Tool.Name] = true
+	}
 	hooks := &mcpserver.Hooks{}
 	// tools/list shows only what the gate lets through; tools/call asks the
 	// gate again in each handler (guard), so a hidden tool called by name
@@ -95,22 +103,26 @@ func NewServer(deps tools.Deps, opts Options) *mcpserver.MCPServer {
 		// The tool list changes only when a session enables a toolset.
 		mcpserver.WithToolCapabilities(opts.DynamicToolsets),
 		mcpserver.WithPromptCapabilities(false),
-		// Fixed reference documents: no subscriptions, no list changes.
+		// Fixed reference documents and views: no subscriptions, no list changes.
 		mcpserver.WithResourceCapabilities(false, false),
+		// MCP Apps: four tools name a view that draws their result (apps.go).
+		mcpserver.WithExtensions(extensions()),
 		// Tools recover their own panics into a generic tool error (see
 		// package tools); this is the net under anything else.
 		mcpserver.WithRecovery(),
 	)
 	for _, t := range all {
-		s.AddTools(observed(g.guard(t.Server(log)), opts.ObserveTool))
+		s.AddTools(observed(g.guard(confirmed(t, t.Server(log), deps.Billing, log)), opts.ObserveTool))
 	}
 	if opts.DynamicToolsets {
 		for _, t := range discoveryTools(g, s, all, log) {
 			s.AddTools(g.guard(t))
 		}
 	}
+	s.AddTools(opts.Fixtures...)
 	s.AddPrompts(prompts()...)
 	s.AddResources(resources()...)
+	s.AddResources(apps()...)
 	return s
 }
 
@@ -125,6 +137,7 @@ const instructions = `Tollgate is this app's billing system: prepaid wallets in 
 5. Every money movement takes an idempotency id you choose (transaction_id for adjustments, idempotency_key for authorize_usage, the event id for record_usage). Make it meaningful and unique; reuse it only to retry the same call: a replay returns the first result and moves nothing again, and the same id with a different payload is refused.
 6. Amounts are exact decimal strings such as "12.50"; never round or convert them yourself (quote_asset converts).
 7. When a tool returns an error, its message names the argument at fault and the fix: fix that argument and call the same tool again. If a tool reports an internal error, retry once, then stop and tell the user.
+8. Refunds, gifts and corrections above the account's threshold, cancelling a plan now, revoking a customer key and turning auto top-up off wait for the user's own yes: your client asks them, or, if it cannot, the call answers with a confirmation_token and what to show. Show it, and only after an explicit yes call the same tool again with the same arguments plus that confirmation_token.
 
 For guided work use the prompts: billing_setup (model the pricing and configure it), billing_verification (prove it with a test customer, end to end) and billing_integration (wire the app's backend).`
 

@@ -42,6 +42,7 @@ type gate struct {
 	dynamic    bool
 	tools      map[string]tools.Tool // the server's tools by name
 	keyRefused string                // Options.KeyRefused: every call fails with it
+	fixtures   map[string]bool       // Options.Fixtures' names: never gated
 
 	mu      sync.Mutex
 	enabled map[string][]string // session id → sets it enabled
@@ -76,6 +77,9 @@ func (g *gate) readOnlyFor(ctx context.Context) bool {
 // refusal returns why ctx's request may not call the tool name, or "" when
 // it may. The message says how to get the tool.
 func (g *gate) refusal(ctx context.Context, name string) string {
+	if g.fixtures[name] {
+		return ""
+	}
 	if name == listToolsetsTool || name == enableToolsetTool {
 		if g.dynamic {
 			return ""
@@ -216,6 +220,9 @@ func discoveryTools(g *gate, s *mcpserver.MCPServer, all []tools.Tool, log *slog
 			set := strings.TrimSpace(req.GetString("toolset", ""))
 			if !slices.Contains(names, set) {
 				return mcpgo.NewToolResultError(fmt.Sprintf("toolset must be one of %s; list_toolsets shows what each holds", strings.Join(names, ", "))), nil
+			}
+			if len(beyondGrant(ctx, []string{set})) > 0 {
+				return mcpgo.NewToolResultError("this connection's OAuth grant does not include the toolset " + set + ": the user must connect again and approve the scope toolsets:" + set), nil
 			}
 			members := membersOf(ctx, set)
 			if sessionID(ctx) == "" {

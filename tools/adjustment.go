@@ -11,7 +11,7 @@ import (
 
 // CreateAdjustment applies a manual credit or debit.
 func CreateAdjustment(d Deps) Tool {
-	return newTool(walletsSet, "create_adjustment", "Credit or debit a wallet",
+	return confirming(newTool(walletsSet, "create_adjustment", "Credit or debit a wallet",
 		"Credits or debits a customer's wallet by hand (kinds: tollgate://docs/money-rules). transaction_id makes it idempotent. Show the user customer, kind, amount and asset and get a yes first.",
 		overwriting,
 		func(ctx context.Context, in wire.CreateAdjustmentArgs) (wire.CreateAdjustmentResult, error) {
@@ -34,7 +34,7 @@ func CreateAdjustment(d Deps) Tool {
 			}
 			r.NextSteps = []string{fmt.Sprintf("get_wallet with customer %q to see every balance and lot", in.Customer)}
 			return r, nil
-		})
+		}), confirmAdjustment(d))
 }
 
 // ListTransactions pages through a wallet's ledger transactions.

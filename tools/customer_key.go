@@ -13,14 +13,21 @@ func CreateCustomerKey(d Deps) Tool {
 	return newTool(gatewaySet, "create_customer_key", "Create a customer key for the gateway",
 		"Creates a key (tg_cust_…) for one customer, accepted only by the metering gateway (REST and MCP refuse it): "+
 			"their client calls the LLM through Tollgate with it, billed to their wallet. Optional rate_limit and daily_cap (per UTC day). "+
-			"The answer holds the key once: hand it to the customer's app; it is never shown again.",
+			"The answer holds the key once: hand it to the customer's app; it is never shown again. "+
+			"Pass an idempotency_key so a retry returns this key (without the secret) instead of making a second one.",
 		additive,
 		func(ctx context.Context, in wire.CreateCustomerKeyArgs) (wire.CustomerKeyResult, error) {
 			k, secret, err := d.Billing.Accounts.CreateCustomerKey(ctx, in.ToInput(in.Customer))
 			if err != nil {
 				return wire.CustomerKeyResult{}, err
 			}
-			r := wire.CustomerKeyResult{Key: wire.FromCustomerKey(k), Secret: secret}
+			r := wire.CustomerKeyResult{Key: wire.FromCustomerKey(k), Secret: secret, Replayed: k.Replayed}
+			if k.Replayed {
+				r.Summary = fmt.Sprintf("Customer key %s (%s…) for %s was already created with this idempotency_key; nothing new was made. Its secret was shown only in that first answer: "+
+					"if it was lost, revoke this key and create another with a new idempotency_key.", k.ID, k.Prefix, k.CustomerID)
+				r.NextSteps = []string{"revoke_customer_key if its secret was lost", "list_customer_keys"}
+				return r, nil
+			}
 			r.Summary = fmt.Sprintf("Created customer key %s (%s…) for %s. The key is shown only now: hand it to the customer's app.", k.ID, k.Prefix, k.CustomerID)
 			r.NextSteps = []string{"list_customer_keys"}
 			return r, nil
@@ -51,7 +58,7 @@ func ListCustomerKeys(d Deps) Tool {
 
 // RevokeCustomerKey revokes a customer key.
 func RevokeCustomerKey(d Deps) Tool {
-	return newTool(gatewaySet, "revoke_customer_key", "Revoke a customer key",
+	return confirming(newTool(gatewaySet, "revoke_customer_key", "Revoke a customer key",
 		"Revokes a customer key by id (ckey_…): every server refuses it within a second. Revoking again changes nothing.",
 		overwriting,
 		func(ctx context.Context, in wire.RevokeCustomerKeyArgs) (wire.CustomerKeyResult, error) {
@@ -62,5 +69,5 @@ func RevokeCustomerKey(d Deps) Tool {
 			r := wire.CustomerKeyResult{Key: wire.FromCustomerKey(k)}
 			r.Summary = fmt.Sprintf("Revoked customer key %s (%s…) of %s.", k.ID, k.Prefix, k.CustomerID)
 			return r, nil
-		})
+		}), confirmRevokeCustomerKey(d))
 }

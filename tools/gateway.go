@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/wire"
 )
 
@@ -20,9 +21,10 @@ type Gateway interface {
 // GetGateway says what the gateway serves for the caller.
 func GetGateway(d Deps) Tool {
 	return newTool(gatewaySet, "get_gateway", "Show the metering gateway",
-		"Shows the metering gateway for this account and mode: each provider (OpenAI, Anthropic) configured or not, with its upstream "+
-			"and its key redacted to the last 4 characters; the base URL an app sets instead of the provider's; the event type the gateway "+
-			"holds and records usage under; and the product shape that prices it (a dimensional price by model per token field).",
+		"Shows the metering gateway for this account and mode: each provider (OpenAI, Anthropic) configured or not, with its upstream, "+
+			"whose it is (the account's own or the server's) and its key redacted to the last 4 characters; the base URL an app sets instead "+
+			"of the provider's; the event type the gateway holds and records usage under; and the product shape that prices it "+
+			"(a dimensional price by model per token field).",
 		readOnly,
 		func(ctx context.Context, _ wire.GetGatewayArgs) (wire.GatewayResult, error) {
 			g, err := describeGateway(ctx, d)
@@ -36,20 +38,35 @@ func GetGateway(d Deps) Tool {
 // ConfigureGateway sets the account's gateway event type in the caller's mode.
 func ConfigureGateway(d Deps) Tool {
 	return newTool(gatewaySet, "configure_gateway", "Configure the metering gateway",
-		"Sets the event type the gateway holds and records this account's LLM usage under, in this mode: the one your per-token "+
-			"product prices. Setting the same value again changes nothing; every server applies it within a second. "+
-			"It never takes provider keys: the OpenAI and Anthropic keys and base URLs come from the server's environment or files "+
-			"(TOLLGATE_OPENAI_API_KEY, TOLLGATE_ANTHROPIC_API_KEY or their _FILE), set by the operator.",
+		"Sets, for this account and mode, the event type the gateway holds and records LLM usage under (the one your per-token "+
+			"product prices), and/or the cost table: what each provider charges per million tokens of each model, so every call "+
+			"carries its provider cost and get_profitability shows the gateway's margin. Setting the same values again changes "+
+			"nothing; every server applies them within a second. "+
+			"It never takes provider keys: the operator sets the OpenAI and Anthropic keys and base URLs per account and mode with "+
+			"`tollgate gateway connect`, or for the whole server in its environment (TOLLGATE_OPENAI_API_KEY, TOLLGATE_ANTHROPIC_API_KEY).",
 		overwriting,
 		func(ctx context.Context, in wire.ConfigureGatewayArgs) (wire.GatewayResult, error) {
-			if _, err := d.Billing.Accounts.SetGatewayEventType(ctx, strings.TrimSpace(in.EventType)); err != nil {
-				return wire.GatewayResult{}, err
+			if in.EventType == "" && in.Costs == nil {
+				return wire.GatewayResult{}, kernel.Invalidf("event_type", "give event_type, costs or both: nothing else is configured here")
+			}
+			var did []string
+			if in.EventType != "" {
+				if _, err := d.Billing.Gateway.SetEventType(ctx, strings.TrimSpace(in.EventType)); err != nil {
+					return wire.GatewayResult{}, err
+				}
+				did = append(did, "Set the gateway's event type to "+strings.TrimSpace(in.EventType)+".")
+			}
+			if in.Costs != nil {
+				if _, err := d.Billing.Gateway.SetModelCosts(ctx, wire.Map(*in.Costs, wire.GatewayCost.ToModelCost)); err != nil {
+					return wire.GatewayResult{}, err
+				}
+				did = append(did, fmt.Sprintf("Set the cost table: %s.", plural(len(*in.Costs), "row")))
 			}
 			g, err := describeGateway(ctx, d)
 			if err != nil {
 				return wire.GatewayResult{}, err
 			}
-			return wire.GatewayResult{Gateway: g, Guidance: gatewayGuidance(g, "Set the gateway's event type to "+g.EventType+". ")}, nil
+			return wire.GatewayResult{Gateway: g, Guidance: gatewayGuidance(g, strings.Join(did, " ")+" ")}, nil
 		})
 }
 
@@ -59,12 +76,13 @@ func describeGateway(ctx context.Context, d Deps) (wire.Gateway, error) {
 	if d.Gateway != nil {
 		return d.Gateway.Describe(ctx)
 	}
-	s, err := d.Billing.Accounts.GatewaySettings(ctx)
+	s, err := d.Billing.Gateway.Settings(ctx)
 	if err != nil {
 		return wire.Gateway{}, err
 	}
 	c, _ := billing.CallerFrom(ctx)
-	g := wire.Gateway{Providers: []wire.GatewayProvider{}, EventType: s.EventType, EventTypeSource: "account", Livemode: c.Mode == billing.ModeLive}
+	g := wire.Gateway{Providers: []wire.GatewayProvider{}, EventType: s.EventType, EventTypeSource: "account", Costs: wire.Map(s.Costs, wire.FromModelCost),
+		Livemode: c.Mode == billing.ModeLive}
 	if s.EventType == "" {
 		g.EventTypeSource = "server"
 	}
@@ -83,7 +101,7 @@ func gatewayGuidance(g wire.Gateway, prefix string) wire.Guidance {
 	var on, off []string
 	for _, p := range g.Providers {
 		if p.Configured {
-			on = append(on, p.Provider+" at "+p.BaseURL)
+			on = append(on, fmt.Sprintf("%s at %s (the %s's key %s)", p.Provider, p.BaseURL, p.Source, p.Key))
 		} else {
 			off = append(off, p.Provider)
 		}
@@ -93,7 +111,14 @@ func gatewayGuidance(g wire.Gateway, prefix string) wire.Guidance {
 		s += " Serving " + strings.Join(on, " and ") + "."
 	}
 	if len(off) > 0 {
-		s += " Not configured: " + strings.Join(off, ", ") + " (the operator sets its key in the server's environment)."
+		s += " Not configured: " + strings.Join(off, ", ") + " (the operator runs `tollgate gateway connect --provider <name>` for this account and mode, or sets its key in the server's environment)."
 	}
-	return wire.Guidance{Summary: s, NextSteps: []string{"list_products", "create_product_version", "create_customer_key"}}
+	next := []string{"list_products", "create_product_version", "create_customer_key"}
+	if len(g.Costs) == 0 {
+		s += " No cost table: the gateway's calls carry no provider cost, so profitability shows their revenue but not their margin."
+		next = append(next, "configure_gateway with costs: each provider's price per million tokens of each model")
+	} else {
+		s += fmt.Sprintf(" Cost table: %s; each call carries its provider cost (get_profitability shows the margin).", plural(len(g.Costs), "row"))
+	}
+	return wire.Guidance{Summary: s, NextSteps: next}
 }

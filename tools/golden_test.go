@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/tollgatehq/tollgate/schemas"
 )
 
 var update = flag.Bool("update", false, "rewrite the committed schemas (schemas/) and tool snapshots (tools/testdata/toolsnaps/) from the code")
@@ -50,7 +53,8 @@ func TestSchemasAreCurrent(t *testing.T) {
 }
 
 // TestToolSnapshots pins what tools/list says about each tool besides its
-// schemas: name, title, description and annotations.
+// schemas: name, title, description, annotations and _meta (the MCP Apps
+// view that draws its result, if any).
 func TestToolSnapshots(t *testing.T) {
 	want := map[string]bool{}
 	for _, tool := range All(Deps{}) {
@@ -58,12 +62,17 @@ func TestToolSnapshots(t *testing.T) {
 		want[file] = true
 		t.Run(tool.Name, func(t *testing.T) {
 			def := tool.Definition()
+			var meta any // a nil *Meta would be written as null
+			if def.Meta != nil {
+				meta = def.Meta
+			}
 			snap := struct {
 				Name        string `json:"name"`
 				Title       string `json:"title"`
 				Description string `json:"description"`
 				Annotations any    `json:"annotations"`
-			}{def.Name, def.Title, def.Description, def.Annotations}
+				Meta        any    `json:"_meta,omitempty"`
+			}{def.Name, def.Title, def.Description, def.Annotations, meta}
 			b, err := json.MarshalIndent(snap, "", "  ")
 			if err != nil {
 				t.Fatal(err)
@@ -147,12 +156,62 @@ func TestToolDefinitions(t *testing.T) {
 					t.Errorf("%s %s schema has %s", def.Name, dir, k)
 				}
 			}
-			checkClosed(t, def.Name+" "+dir, s)
+			if dir == "input" {
+				checkClosed(t, def.Name+" "+dir, s) // a published output schema is open: see publishedOutput
+			}
 			if _, err := compileSchema(s); err != nil {
 				t.Errorf("%s %s schema does not compile: %v", def.Name, dir, err)
 			}
 		}
+		_, committed, _ := schemas.Tool(def.Name)
+		var full map[string]any
+		if err := json.Unmarshal(committed, &full); err != nil {
+			t.Fatal(err)
+		}
+		checkClosed(t, def.Name+" committed output", full)
+		if diff := cmp.Diff(fields(full, ""), fields(wire.OutputSchema, "")); diff != "" {
+			t.Errorf("%s: the published output schema lost or changed fields of the committed one (-committed +published):\n%s", def.Name, diff)
+		}
 	}
+}
+
+// fields lists every field of a schema by its path, with its type (a
+// nullable oneOf as its type or "null"), and its enum: what a published
+// output schema must keep.
+func fields(s map[string]any, at string) map[string]string {
+	out := map[string]string{}
+	typ := func(m map[string]any) string {
+		if one, ok := m["oneOf"].([]any); ok && len(one) == 2 {
+			return fmt.Sprint(one[0].(map[string]any)["type"], " or null")
+		}
+		if ts, ok := m["type"].([]any); ok && len(ts) == 2 && ts[1] == "null" {
+			return fmt.Sprint(ts[0], " or null")
+		}
+		return fmt.Sprint(m["type"], m["enum"])
+	}
+	var walk func(m map[string]any, at string)
+	walk = func(m map[string]any, at string) {
+		if one, ok := m["oneOf"].([]any); ok && len(one) == 2 {
+			m = one[0].(map[string]any)
+		}
+		if props, ok := m["properties"].(map[string]any); ok {
+			for name, p := range props {
+				pm := p.(map[string]any)
+				out[at+"."+name] = typ(pm)
+				walk(pm, at+"."+name)
+			}
+		}
+		if items, ok := m["items"].(map[string]any); ok {
+			out[at+"[]"] = typ(items)
+			walk(items, at+"[]")
+		}
+		if ap, ok := m["additionalProperties"].(map[string]any); ok {
+			out[at+"{}"] = typ(ap)
+			walk(ap, at+"{}")
+		}
+	}
+	walk(s, at)
+	return out
 }
 
 // checkClosed reports objects with properties that allow others.

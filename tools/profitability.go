@@ -30,7 +30,7 @@ func GetProfitability(d Deps) Tool {
 			r := wire.GetProfitabilityResult{ProfitabilityReport: wire.FromProfitabilityReport(rep)}
 			r.Summary, r.NextSteps = profitabilitySummary(rep)
 			return r, nil
-		})
+		}).withView(ProfitabilityView)
 }
 
 func profitabilitySummary(rep profitability.Report) (string, []string) {

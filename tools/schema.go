@@ -68,6 +68,10 @@ func (t Tool) schema(dir Direction) ([]byte, error) {
 		stripDocs(p)
 		p.Description = joinDesc(desc, fmt.Sprintf("each as in %s's %s", t.sharedWith, name))
 	}
+	if t.confirm != nil {
+		s.Properties.Set(ConfirmationTokenArg, &jsonschema.Schema{Type: "string",
+			Description: "After the user's yes: the token a preview answer gave, with the same arguments"})
+	}
 	return marshalSchema(s, err)
 }
 
@@ -258,4 +262,79 @@ func joinDesc(desc, format string) string {
 		return strings.ToUpper(format[:1]) + format[1:]
 	}
 	return strings.TrimSuffix(desc, ".") + "; " + format
+}
+
+// publishedOutput returns the result schema tools/list carries: the committed
+// one (schemas/<tool>.output.json, documented for people and the OpenAPI
+// document) reduced to what a client checks a result against. Every field
+// stays, with its type, enum, nullability and nesting; the descriptions,
+// examples, decimal patterns, date-time formats, required lists and closed
+// objects go (the committed schema keeps them, and the tests hold every
+// result to both).
+//
+// Why they can go: clients hand a model the input schema, never the output
+// schema (the Anthropic and OpenAI tool formats have no place for it), and a
+// result explains itself (summary, next_steps); clients use the output schema
+// only to validate structuredContent. And why this and not shared $defs: no
+// result schema repeats a structure within itself (a $defs entry would be
+// used once), and MCP gives tools no definitions to share across the list.
+// Measured on the default toolsets: tools/list was 138,947 bytes with the
+// committed output schemas, most of it their documentation; 59,756 with
+// the root's required list kept, 58,027 without it (go test ./tools -run
+// TestToolListSize -v prints it now).
+func publishedOutput(full []byte) json.RawMessage {
+	var s any
+	if err := json.Unmarshal(full, &s); err != nil {
+		return full // a generated schema always decodes; TestToolDefinitions checks
+	}
+	b, err := json.Marshal(bareSchema(s))
+	if err != nil {
+		return full
+	}
+	return b
+}
+
+// bareSchema keeps a schema's structure: type, properties, items, enum,
+// additionalProperties when it is a schema (a map's values); a nullable
+// oneOf becomes a type list.
+func bareSchema(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	if one, ok := m["oneOf"].([]any); ok && len(one) == 2 {
+		if null, _ := one[1].(map[string]any); null["type"] == "null" {
+			x, _ := bareSchema(one[0]).(map[string]any)
+			if t, ok := x["type"].(string); ok {
+				x["type"] = []any{t, "null"}
+				return x
+			}
+		}
+	}
+	out := map[string]any{}
+	for k, val := range m {
+		switch k {
+		case "type", "enum":
+			out[k] = val
+		case "items":
+			out[k] = bareSchema(val)
+		case "additionalProperties":
+			if val != false {
+				out[k] = bareSchema(val)
+			}
+		case "oneOf":
+			var alts []any
+			for _, a := range val.([]any) {
+				alts = append(alts, bareSchema(a))
+			}
+			out[k] = alts
+		case "properties":
+			props := map[string]any{}
+			for name, p := range val.(map[string]any) {
+				props[name] = bareSchema(p)
+			}
+			out[k] = props
+		}
+	}
+	return out
 }

@@ -39,5 +39,5 @@ func GetStatement(d Deps) Tool {
 				r.Summary += fmt.Sprintf(" Of the usage, %s came from plan allowances.", show(st.AllowanceUsed))
 			}
 			return r, nil
-		})
+		}).withView(StatementView)
 }

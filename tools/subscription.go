@@ -98,7 +98,7 @@ func GetSubscription(d Deps) Tool {
 				r.NextSteps = []string{"subscribe_customer to start a plan again"}
 			}
 			return r, nil
-		})
+		}).withView(SubscriptionView)
 }
 
 // describeSubscription is a subscription's state in one or two sentences.
@@ -180,7 +180,7 @@ func ChangeSubscription(d Deps) Tool {
 
 // CancelSubscription ends a plan now or at its period's end.
 func CancelSubscription(d Deps) Tool {
-	return newTool(plansSet, "cancel_subscription", "Cancel a plan",
+	return confirming(newTool(plansSet, "cancel_subscription", "Cancel a plan",
 		"Cancels a plan now (no refund; the allowance lasts the period) or at_period_end (no renewal). Idempotent. Confirm with the user first.",
 		destructive,
 		func(ctx context.Context, in wire.CancelSubscriptionArgs) (wire.CancelSubscriptionResult, error) {
@@ -204,5 +204,5 @@ func CancelSubscription(d Deps) Tool {
 				r.Summary = fmt.Sprintf("%s (%s) ends on %s and will not renew; nothing more is charged.", sub.ProductCode, sub.ID, date(*sub.PeriodEnd))
 			}
 			return r, nil
-		})
+		}), confirmCancelSubscription(d))
 }

@@ -61,12 +61,18 @@ type Tool struct {
 	Title       string
 	Description string
 	Annotations Annotations
+	// View is the ui:// resource (see Views) that draws the tool's result
+	// in hosts that support MCP Apps; empty for most tools.
+	View string
 	// In and Out are the argument and result types (package wire).
 	In, Out reflect.Type
 	// shared are arguments described in the schema of sharedWith, a tool
 	// of the same set with the same arguments (see sharing).
 	shared     []string
 	sharedWith string
+	// confirm tells what a call would move, for the tools whose calls wait
+	// for a person's yes (see confirming); nil for the others.
+	confirm confirmFunc
 
 	run func(ctx context.Context, args map[string]any, docs map[string]string) (any, error)
 }
@@ -101,10 +107,11 @@ func (t Tool) sharing(other string, props ...string) Tool {
 	return t
 }
 
-// Definition is the tool as tools/list shows it, with its committed schemas.
-// A tool whose schema files are missing (a new tool before `go test ./tools
-// -update`) gets schemas generated on the spot; the golden test fails until
-// the files are committed.
+// Definition is the tool as tools/list shows it, with its committed schemas:
+// the input schema as committed, the output schema as publishedOutput
+// compacts it. A tool whose schema files are missing (a new tool before `go
+// test ./tools -update`) gets schemas generated on the spot; the golden test
+// fails until the files are committed.
 func (t Tool) Definition() mcpgo.Tool {
 	in, out, ok := schemas.Tool(t.Name)
 	if !ok {
@@ -113,13 +120,16 @@ func (t Tool) Definition() mcpgo.Tool {
 	}
 	def := mcpgo.NewToolWithRawSchema(t.Name, t.Description, in)
 	def.Title = t.Title
-	def.RawOutputSchema = out
+	def.RawOutputSchema = publishedOutput(out)
 	def.Annotations = mcpgo.ToolAnnotation{
 		Title:           t.Title,
 		ReadOnlyHint:    mcpgo.ToBoolPtr(t.Annotations.ReadOnly),
 		DestructiveHint: mcpgo.ToBoolPtr(t.Annotations.Destructive),
 		IdempotentHint:  mcpgo.ToBoolPtr(t.Annotations.Idempotent),
 		OpenWorldHint:   mcpgo.ToBoolPtr(false),
+	}
+	if t.View != "" {
+		def.Meta = mcpgo.NewMetaFromMap(map[string]any{"ui": map[string]any{"resourceUri": t.View}})
 	}
 	return def
 }
@@ -150,6 +160,10 @@ func (t Tool) call(ctx context.Context, log *slog.Logger, docs map[string]string
 	args, err := arguments(req)
 	var out any
 	if err == nil {
+		if t.confirm != nil {
+			// The MCP server's, redeemed before the call gets here.
+			delete(args, ConfirmationTokenArg)
+		}
 		out, err = t.run(ctx, args, docs)
 	}
 	if err != nil {

@@ -118,8 +118,12 @@ func (e *env) ok(name string, args any) map[string]any {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := outputSchema(e.t, name).Validate(doc); err != nil {
+	committed, published := outputSchema(e.t, name)
+	if err := committed.Validate(doc); err != nil {
 		e.t.Errorf("%s result does not match schemas/%s.output.json: %v\n%s", name, name, err, res.RawStructuredContent)
+	}
+	if err := published.Validate(doc); err != nil {
+		e.t.Errorf("%s result does not match the output schema tools/list publishes: %v\n%s", name, err, res.RawStructuredContent)
 	}
 	var out map[string]any
 	if err := json.Unmarshal(res.RawStructuredContent, &out); err != nil {
@@ -164,30 +168,36 @@ func mustJSON(v any) string {
 
 var (
 	compiledMu sync.Mutex
-	compiled   = map[string]*jsonschema.Schema{}
+	compiled   = map[string][2]*jsonschema.Schema{}
 )
 
-func outputSchema(t *testing.T, name string) *jsonschema.Schema {
+// outputSchema returns a tool's committed output schema and the one
+// tools/list publishes (publishedOutput), compiled.
+func outputSchema(t *testing.T, name string) (committed, published *jsonschema.Schema) {
 	t.Helper()
 	compiledMu.Lock()
 	defer compiledMu.Unlock()
 	if s, ok := compiled[name]; ok {
-		return s
+		return s[0], s[1]
 	}
 	_, out, ok := schemas.Tool(name)
 	if !ok {
 		t.Fatalf("schemas/%s.output.json missing", name)
 	}
-	var v any
-	if err := json.Unmarshal(out, &v); err != nil {
-		t.Fatal(err)
+	var pair [2]*jsonschema.Schema
+	for i, raw := range [][]byte{out, publishedOutput(out)} {
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			t.Fatal(err)
+		}
+		s, err := compileSchema(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pair[i] = s
 	}
-	s, err := compileSchema(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	compiled[name] = s
-	return s
+	compiled[name] = pair
+	return pair[0], pair[1]
 }
 
 // get walks a decoded result: get(m, "wallet", "balances", 0, "available").

@@ -77,7 +77,7 @@ func ListTopUps(d Deps) Tool {
 
 // ConfigureAutoTopUp sets or turns off a wallet's auto top-up.
 func ConfigureAutoTopUp(d Deps) Tool {
-	return newTool(paymentsSet, "configure_auto_top_up", "Configure auto top-up",
+	return confirming(newTool(paymentsSet, "configure_auto_top_up", "Configure auto top-up",
 		"Sets (or turns off with enabled: false) a wallet's auto top-up in one asset: when a debit, hold or charge takes the available balance "+
 			"below threshold, amount is charged to the customer's saved card and credit is credited, once per crossing, at most monthly_cap a month. "+
 			"Turning it on needs a card the customer saved by paying a top-up (create_top_up). After 3 declines in a row it turns itself off. "+
@@ -102,12 +102,12 @@ func ConfigureAutoTopUp(d Deps) Tool {
 			}
 			r.NextSteps = []string{fmt.Sprintf("list_top_ups with customer %q shows each auto top-up and whether it was declined", in.Customer)}
 			return r, nil
-		})
+		}), confirmAutoTopUpOff(d))
 }
 
 // RefundTopUp refunds all or part of a succeeded top-up.
 func RefundTopUp(d Deps) Tool {
-	return newTool(paymentsSet, "refund_top_up", "Refund a top-up",
+	return confirming(newTool(paymentsSet, "refund_top_up", "Refund a top-up",
 		"Gives money back for a succeeded top-up through the payment provider and takes the matching credit out of the wallet: all that is "+
 			"refundable, or amount (in the top-up's currency). Never more than was paid less earlier refunds, nor more than the credit its lot still "+
 			"holds (credit already spent is not refunded). idempotency_key is required: a retry refunds nothing twice. This moves real money in "+
@@ -123,7 +123,7 @@ func RefundTopUp(d Deps) Tool {
 				rating.Display(t.Refunded, t.PaidPrecision), rating.Display(t.Paid, t.PaidPrecision), t.Currency)
 			r.NextSteps = []string{fmt.Sprintf("get_wallet with customer %q to see the balance after the refund", t.CustomerID)}
 			return r, nil
-		})
+		}), confirmRefundTopUp(d))
 }
 
 // topUpLine says in one sentence where a top-up stands.

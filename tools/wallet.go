@@ -47,7 +47,7 @@ func GetWallet(d Deps) Tool {
 				r.NextSteps = []string{"create_adjustment with kind gift or top_up to fund it"}
 			}
 			return r, nil
-		})
+		}).withView(WalletView)
 }
 
 func balancesSummary(bs []billing.Balance) string {

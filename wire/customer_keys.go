@@ -30,10 +30,12 @@ func FromCustomerKey(k billing.CustomerKey) CustomerKey {
 		RevokedAt: TimeP(k.RevokedAt), Livemode: k.Mode == billing.ModeLive}
 }
 
-// CreatedCustomerKey is a new customer key with its secret, shown this once.
+// CreatedCustomerKey is a new customer key with its secret, shown this once;
+// a replay under its idempotency key has no secret.
 type CreatedCustomerKey struct {
 	CustomerKey
-	Secret string `json:"secret" jsonschema:"description=The key itself (tg_cust_…): shown only now; give it to the customer's client or agent as its OpenAI or Anthropic SDK key,example=tg_cust_4f9a2c…"`
+	Secret   string `json:"secret,omitempty" jsonschema:"description=The key itself (tg_cust_…): shown only in the answer that created it (never stored; absent from a replay); give it to the customer's client or agent as its OpenAI or Anthropic SDK key,example=tg_cust_4f9a2c…"`
+	Replayed bool   `json:"replayed,omitempty" jsonschema:"description=true when an earlier create with the same idempotency_key made this key: its secret is not shown again (revoke it and create another if it was lost),example=false"`
 }
 
 // CreateCustomerKeyRequest describes a new customer key.
@@ -42,11 +44,13 @@ type CreateCustomerKeyRequest struct {
 	RateLimit     int32    `json:"rate_limit,omitempty" jsonschema_description:"Gateway calls a second, 1-1000000; 0 or absent: the server's default" jsonschema:"example=10"`
 	DailyCap      *Decimal `json:"daily_cap,omitempty" jsonschema_description:"Most the key may spend per UTC day; absent: no cap" jsonschema:"example=5.00"`
 	DailyCapAsset string   `json:"daily_cap_asset,omitempty" jsonschema_description:"The cap's asset, that of the gateway's holds; default the account's reporting currency" jsonschema:"example=USD"`
+	// IdempotencyKey makes a retry return the key made, without its secret.
+	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema_description:"Your unique id for this key (1-200 characters): a retry with the same key and payload returns the same customer key (without its secret, which is shown once), not a second one; the same key with another payload is refused (REST: default the Idempotency-Key header)" jsonschema:"example=key-user_123-agent"`
 }
 
 // ToInput maps the request for customer.
 func (r CreateCustomerKeyRequest) ToInput(customer string) billing.CreateCustomerKeyInput {
-	in := billing.CreateCustomerKeyInput{Customer: customer, Name: r.Name, RateLimit: r.RateLimit, DailyCapAsset: r.DailyCapAsset}
+	in := billing.CreateCustomerKeyInput{Customer: customer, Name: r.Name, RateLimit: r.RateLimit, DailyCapAsset: r.DailyCapAsset, IdempotencyKey: r.IdempotencyKey}
 	if r.DailyCap != nil {
 		d := r.DailyCap.Decimal
 		in.DailyCap = &d
@@ -64,7 +68,9 @@ type CreateCustomerKeyArgs struct {
 // from create_customer_key.
 type CustomerKeyResult struct {
 	Key    CustomerKey `json:"key" jsonschema_description:"The key's record"`
-	Secret string      `json:"secret,omitempty" jsonschema_description:"The key itself (tg_cust_…), only in create_customer_key's answer: hand it to the customer's app" jsonschema:"example=tg_cust_4f9a2c…"`
+	Secret string      `json:"secret,omitempty" jsonschema_description:"The key itself (tg_cust_…), only in the create_customer_key answer that made it (not in a replay): hand it to the customer's app" jsonschema:"example=tg_cust_4f9a2c…"`
+	// Replayed: an earlier create with the same idempotency_key made it.
+	Replayed bool `json:"replayed,omitempty" jsonschema_description:"true when an earlier create_customer_key with the same idempotency_key made this key; its secret is not shown again"`
 	Guidance
 }
 

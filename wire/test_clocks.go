@@ -1,6 +1,10 @@
 package wire
 
-import "github.com/tollgatehq/tollgate/billing"
+import (
+	"github.com/invopop/jsonschema"
+
+	"github.com/tollgatehq/tollgate/billing"
+)
 
 // TestClock is a frozen time that test-mode customers created on it live on.
 type TestClock struct {
@@ -11,6 +15,13 @@ type TestClock struct {
 	AdvanceTo  *string `json:"advance_to" jsonschema_description:"While advancing: the time it is advancing to; null when ready" jsonschema:"format=date-time,example=2027-02-01T00:00:00Z"`
 	CreatedAt  string  `json:"created_at" jsonschema:"format=date-time,example=2026-12-07T18:00:00Z"`
 	Livemode   bool    `json:"livemode" jsonschema_description:"Always false: test clocks exist in test mode only"`
+}
+
+// JSONSchemaExtend marks advance_to nullable, as it is whenever the clock is
+// ready (the schema said a string; clients that validate results refused a
+// ready clock).
+func (TestClock) JSONSchemaExtend(s *jsonschema.Schema) {
+	nullableTime(s, "advance_to", "2027-02-01T00:00:00Z")
 }
 
 // FromTestClock maps a domain test clock.

@@ -1,6 +1,13 @@
 -- name: InsertCustomerKey :exec
-INSERT INTO customer_keys (id, account_id, mode, customer_id, name, prefix, hash, rate_limit, daily_cap, daily_cap_asset, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
+INSERT INTO customer_keys (id, account_id, mode, customer_id, name, prefix, hash, rate_limit, daily_cap, daily_cap_asset, created_at,
+    idempotency_key, request_hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, sqlc.narg(idempotency_key), sqlc.narg(request_hash));
+
+-- name: GetCustomerKeyByIdempotencyKey :one
+SELECT id, account_id, mode, customer_id, name, prefix, rate_limit, daily_cap, daily_cap_asset, created_at, last_used_at, revoked_at,
+    request_hash
+FROM customer_keys
+WHERE idempotency_key = $1 AND account_id = $2 AND mode = $3;
 
 -- name: ListCustomerKeys :many
 SELECT id, account_id, mode, customer_id, name, prefix, rate_limit, daily_cap, daily_cap_asset, created_at, last_used_at, revoked_at

@@ -17,6 +17,7 @@ import (
 	"github.com/tollgatehq/tollgate/gateway"
 	"github.com/tollgatehq/tollgate/jobs"
 	"github.com/tollgatehq/tollgate/metrics"
+	"github.com/tollgatehq/tollgate/oauth"
 	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/payments/stripe"
 	"github.com/tollgatehq/tollgate/portal"
@@ -47,9 +48,14 @@ type app struct {
 	// jobs is the process's job queue: billing and webhooks insert into
 	// it; serve starts it with their work.
 	jobs *jobs.Queue
+	// oauth is the authorization server of /mcp; nil outside serve.
+	oauth *oauth.Service
 	// onClose runs when the server stops, before in-flight requests drain
 	// (it ends long-lived streams such as MCP's SSE sessions).
 	onClose []func()
+	// gateway is the metering gateway handler() mounted; drain records
+	// the usage it still keeps for a retry.
+	gateway *gateway.Handler
 }
 
 // newApp builds the billing and profitability services over an open, migrated
@@ -108,6 +114,9 @@ func newApp(ctx context.Context, cfg *config, db *database) (*app, error) {
 			PortalLinks: a.portalLinks(), Logger: cfg.log}); err != nil {
 			return nil, err
 		}
+		if a.oauth, err = newOAuth(cfg, a, cfg.publicURL); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
 }
@@ -150,6 +159,9 @@ func (a *app) close() {
 func (a *app) drain() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if a.gateway != nil {
+		a.gateway.Close(ctx)
+	}
 	if err := a.svc.Close(ctx); err != nil {
 		a.cfg.log.Warn("usage batches still running at exit", "err", err)
 	}
@@ -180,9 +192,11 @@ func (a *app) handler() (http.Handler, error) {
 		return nil, err
 	}
 	gw := gateway.New(a.svc, gwOpts)
+	a.gateway = gw
 	if err := a.mountMCP(mux, gatewayDescriber{gw, a.cfg.publicURL}); err != nil {
 		return nil, err
 	}
+	a.mountOAuth(mux)
 	if a.pay != nil {
 		mux.Handle("/pay/test/", a.pay.Handler())
 	}
@@ -199,7 +213,7 @@ func (a *app) handler() (http.Handler, error) {
 		hotLimit = api.DefaultHotRateLimit()
 	}
 	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{Logger: a.cfg.log, RateLimit: rateLimit, HotRateLimit: hotLimit,
-		Observe: a.metrics.ObserveRequest, PortalLinks: a.portalLinks(), Webhooks: a.hooks, ConsoleURL: consoleURL(a.cfg.publicURL)}))
+		Observe: a.metrics.ObserveRequest, PortalLinks: a.portalLinks(), Webhooks: a.hooks, OAuth: a.oauth, ConsoleURL: consoleURL(a.cfg.publicURL)}))
 	mux.Handle("/gateway/", gw)
 	if token := os.Getenv("TOLLGATE_METRICS_TOKEN"); token != "" && a.cfg.metricsAddr == "" {
 		mux.Handle("GET /metrics", a.metrics.Handler(token))

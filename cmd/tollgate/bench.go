@@ -20,6 +20,8 @@ import (
 	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/bench"
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/gateway"
+	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/pgembed"
 )
 
@@ -52,8 +54,12 @@ func newBenchCmd(cfg *config) *cobra.Command {
 --clients concurrent clients: record (usage over all wallets), record-batch (100 events
 per call), record-hot (every client on one customer), auth+record (authorize, then
 record with the authorization), authorize (authorize only; each hold of 0.01 USD is
-left to expire) and authorize-half (authorize closed loop for its peak throughput,
-then authorize at half that rate; read its p99: the latency of authorize with headroom).
+left to expire), authorize-half (authorize closed loop for its peak throughput,
+then authorize at half that rate; read its p99: the latency of authorize with headroom)
+and gateway (a streamed chat completion straight to a mock LLM on loopback, then the
+same through the metering gateway in front of it, which authorizes, streams and records
+each call: the difference of their latencies is what the gateway adds; the mock runs
+in this process, so its CPU is in the server's figure; --via http only).
 
 Clients run back to back (closed loop), or with --rate N at N operations a second
 across all clients (open loop): operations are due at fixed intervals, one due while
@@ -115,6 +121,9 @@ func (o benchFlags) workloadNames() ([]string, error) {
 		if !slices.Contains(bench.Workloads(), w) && w != authorizeHalf {
 			return nil, fmt.Errorf("unknown workload %q; known: %s, %s", w, strings.Join(bench.Workloads(), ", "), authorizeHalf)
 		}
+		if (w == bench.Gateway || w == bench.GatewayDirect) && o.via != "http" {
+			return nil, fmt.Errorf("the %s workload calls the gateway over HTTP: use --via http", w)
+		}
 		names = append(names, w)
 	}
 	return names, nil
@@ -143,7 +152,7 @@ func runBench(cmd *cobra.Command, cfg *config, o benchFlags) error {
 	if err != nil {
 		return err
 	}
-	t, err := newBenchTarget(ctx, a, fx, o)
+	t, err := newBenchTarget(ctx, a, fx, o, slices.Contains(names, bench.Gateway) || slices.Contains(names, bench.GatewayDirect))
 	if err != nil {
 		return err
 	}
@@ -207,7 +216,7 @@ type benchTarget struct {
 	inProcess bool // the clients share this process (and its CPU figures)
 }
 
-func newBenchTarget(ctx context.Context, a *app, fx benchFixture, o benchFlags) (*benchTarget, error) {
+func newBenchTarget(ctx context.Context, a *app, fx benchFixture, o benchFlags, withGateway bool) (*benchTarget, error) {
 	t := &benchTarget{pgCPU: bench.PostgresCPU(ctx, a.db.pool), close: func() {}, inProcess: true}
 	if o.via == "service" {
 		drv := bench.ServiceDriver{Svc: a.svc, Ctx: fx.ctx}
@@ -229,12 +238,25 @@ func newBenchTarget(ctx context.Context, a *app, fx benchFixture, o benchFlags) 
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: api.New(a.svc, a.prof, api.Options{})}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{}))
+	upstream, stopMock := "", func() {}
+	if withGateway {
+		// The metering gateway in front of a mock LLM on loopback, pricing
+		// each call at the fixture's per-call price.
+		if upstream, stopMock, err = bench.StartMockLLM(); err != nil {
+			ln.Close()
+			return nil, err
+		}
+		mux.Handle("/gateway/", gateway.New(a.svc, gateway.Options{EventType: fx.f.EventType,
+			OpenAI: gateway.Upstream{BaseURL: upstream, APIKey: payments.Secret(bench.MockLLMKey)}}))
+	}
+	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
-	t.close = func() { srv.Close() }
+	t.close = func() { srv.Close(); stopMock() }
 	base := "http://" + ln.Addr().String()
 	if o.inProcess {
-		drv := bench.NewHTTPDriver(base, key, o.clients)
+		drv := bench.NewHTTPDriver(base, key, o.clients).WithUpstream(upstream)
 		t.run = func(ctx context.Context, s bench.Spec) (bench.Result, error) {
 			return bench.Run(ctx, drv, fx.f, s), nil
 		}
@@ -242,7 +264,7 @@ func newBenchTarget(ctx context.Context, a *app, fx benchFixture, o benchFlags) 
 	}
 	t.inProcess = false
 	t.run = func(ctx context.Context, s bench.Spec) (bench.Result, error) {
-		return bench.SpawnClient(ctx, []string{exe, "bench", "client"}, bench.ClientSpec{BaseURL: base, Key: key, Fixture: fx.f, Spec: s})
+		return bench.SpawnClient(ctx, []string{exe, "bench", "client"}, bench.ClientSpec{BaseURL: base, Key: key, Fixture: fx.f, Spec: s, Upstream: upstream})
 	}
 	return t, nil
 }
@@ -279,6 +301,14 @@ func startProfile(path string) (stop func(), err error) {
 func runWorkloads(ctx context.Context, cfg *config, t *benchTarget, names []string, o benchFlags) ([]benchRuns, error) {
 	var out []benchRuns
 	for _, w := range names {
+		if w == bench.Gateway {
+			// The baseline first: the same calls to the mock directly.
+			direct, err := repeat(ctx, cfg, t, o, o.spec(bench.GatewayDirect, o.rate))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, direct)
+		}
 		if w != authorizeHalf {
 			rs, err := repeat(ctx, cfg, t, o, o.spec(w, o.rate))
 			if err != nil {
@@ -361,8 +391,8 @@ func ratioOf(base map[string]float64, r bench.Result) float64 {
 	if r.Workload == bench.Hot {
 		ref = base["pgbench UPDATE one row"]
 	}
-	if ref <= 0 || r.Rate > 0 {
-		return 0
+	if ref <= 0 || r.Rate > 0 || r.Workload == bench.Gateway || r.Workload == bench.GatewayDirect {
+		return 0 // an LLM call is not one row update
 	}
 	return r.PerSecond() / ref
 }
@@ -419,6 +449,8 @@ type benchWorkloadJSON struct {
 	P50Ms        float64  `json:"p50_ms"`
 	P99Ms        float64  `json:"p99_ms"`
 	AuthP99Ms    float64  `json:"auth_p99_ms,omitempty"`
+	AddedP50Ms   *float64 `json:"added_p50_ms,omitempty"` // gateway: its p50 minus gateway-direct's
+	AddedP99Ms   *float64 `json:"added_p99_ms,omitempty"`
 	Ratio        float64  `json:"ratio_to_pgbench,omitempty"`
 	Errors       int64    `json:"errors"`
 	ServerCPU    *float64 `json:"server_cpu_us_per_op"`   // null: unknown
@@ -457,7 +489,12 @@ func printBenchJSON(cfg *config, rep benchReport) error {
 		out.Baselines[b.Name] = b.TPS
 	}
 	for _, rs := range rep.results {
-		out.Workloads = append(out.Workloads, workloadJSON(rs, out.Baselines))
+		w := workloadJSON(rs, out.Baselines)
+		if p50, p99, ok := rep.gatewayAdded(rs); ok {
+			ms := func(d time.Duration) *float64 { v := float64(d.Microseconds()) / 1000; return &v }
+			w.AddedP50Ms, w.AddedP99Ms = ms(p50), ms(p99)
+		}
+		out.Workloads = append(out.Workloads, w)
 	}
 	enc := json.NewEncoder(cfg.stdout)
 	enc.SetIndent("", "  ")
@@ -476,10 +513,32 @@ func printBench(cfg *config, rep benchReport) {
 		fmt.Fprintln(tw, benchRow(rs, base))
 	}
 	tw.Flush()
+	for _, rs := range rep.results {
+		if p50, p99, ok := rep.gatewayAdded(rs); ok {
+			round := func(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }
+			fmt.Fprintf(cfg.stdout, "gateway added latency: p50 %s, p99 %s (through the gateway minus straight to the mock)\n", round(p50), round(p99))
+		}
+	}
 	if rep.inProcess {
 		fmt.Fprintln(cfg.stdout, "clients ran in this process: their CPU is in server µs/op")
 	}
 	fmt.Fprintf(cfg.stdout, "peak RSS: %d MB\n", bench.PeakRSS()>>20)
+}
+
+// gatewayAdded is what the gateway added to a call's latency: for the
+// gateway workload's runs, their median's p50 and p99 minus those of the
+// gateway-direct runs before them.
+func (rep benchReport) gatewayAdded(rs benchRuns) (p50, p99 time.Duration, ok bool) {
+	if rs.median().Workload != bench.Gateway {
+		return 0, 0, false
+	}
+	for _, d := range rep.results {
+		if m := d.median(); m.Workload == bench.GatewayDirect {
+			g := rs.median()
+			return g.P50 - m.P50, g.P99 - m.P99, true
+		}
+	}
+	return 0, 0, false
 }
 
 // benchRow is one workload's line of the table.

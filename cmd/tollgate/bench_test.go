@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/tollgatehq/tollgate/internal/testdb"
@@ -57,5 +58,48 @@ func TestBenchClientsInChildProcess(t *testing.T) {
 	}
 	if want := "record authorize authorize authorize-half"; fmt.Sprint(names) != "["+want+"]" {
 		t.Errorf("workloads = %v, want [%s]", names, want)
+	}
+}
+
+// TestBenchGateway runs `tollgate bench --workloads gateway` briefly: the
+// calls straight to the mock, then through the gateway, both without errors,
+// and the gateway's added latency reported. No figure is checked.
+func TestBenchGateway(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(binary, "bench", "--database-url", testdb.URL(t), "--pgbench=false", "--json",
+		"--wallets", "5", "--clients", "2", "--duration", "300ms", "--workloads", "gateway")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("tollgate bench --workloads gateway = %v\n%s", err, stderr.String())
+	}
+	var out struct {
+		Verify    int `json:"verify_problems"`
+		Workloads []struct {
+			Name       string   `json:"name"`
+			Ops        float64  `json:"ops_per_second"`
+			Errors     int64    `json:"errors"`
+			P50Ms      float64  `json:"p50_ms"`
+			AddedP50Ms *float64 `json:"added_p50_ms"`
+			AddedP99Ms *float64 `json:"added_p99_ms"`
+		} `json:"workloads"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("bench --json printed %q: %v", stdout.String(), err)
+	}
+	if len(out.Workloads) != 2 || out.Workloads[0].Name != "gateway-direct" || out.Workloads[1].Name != "gateway" || out.Verify != 0 {
+		t.Fatalf("bench --workloads gateway = %+v; want gateway-direct then gateway, verify clean", out)
+	}
+	for _, w := range out.Workloads {
+		if w.Ops <= 0 || w.Errors != 0 || w.P50Ms <= 0 {
+			t.Errorf("%s: %v ops/s, %d errors, p50 %v ms; want calls and no errors", w.Name, w.Ops, w.Errors, w.P50Ms)
+		}
+	}
+	if g := out.Workloads[1]; g.AddedP50Ms == nil || g.AddedP99Ms == nil || out.Workloads[0].AddedP50Ms != nil {
+		t.Errorf("added latency: gateway %v/%v, gateway-direct %v; want it on the gateway row only", g.AddedP50Ms, g.AddedP99Ms, out.Workloads[0].AddedP50Ms)
+	}
+	if msg, err := exec.Command(binary, "bench", "--database-url", "postgres://unused", "--via", "service", "--workloads", "gateway").CombinedOutput(); err == nil ||
+		!strings.Contains(string(msg), "use --via http") {
+		t.Errorf("bench --via service --workloads gateway = %v, %s; want an error saying to use --via http", err, msg)
 	}
 }

@@ -31,14 +31,14 @@ func newCustomerKeysCmd(cfg *config) *cobra.Command {
 		c.Flags().BoolVar(&live, "live", false, "live mode (default test)")
 		c.Flags().StringVar(&account, "account", "", "account id (default: the default account)")
 	}
-	var name, dailyCap, capAsset string
+	var name, dailyCap, capAsset, idemKey string
 	var rate int32
 	create := &cobra.Command{
 		Use:   "create --customer <id or external_id>",
 		Short: "Create a customer key; the key is printed once",
 		Args:  cobra.NoArgs,
 		RunE: withApp(cfg, func(cmd *cobra.Command, _ []string, a *app) error {
-			in := billing.CreateCustomerKeyInput{Customer: customer, Name: name, RateLimit: rate, DailyCapAsset: capAsset}
+			in := billing.CreateCustomerKeyInput{Customer: customer, Name: name, RateLimit: rate, DailyCapAsset: capAsset, IdempotencyKey: idemKey}
 			if dailyCap != "" {
 				d, err := decimal.NewFromString(dailyCap)
 				if err != nil {
@@ -50,6 +50,12 @@ func newCustomerKeysCmd(cfg *config) *cobra.Command {
 			k, secret, err := a.svc.Accounts.CreateCustomerKey(ctx, in)
 			if err != nil {
 				return err
+			}
+			if k.Replayed {
+				fmt.Fprintf(cfg.stderr, "customer key %s (%s…) for customer %s was already created with --idempotency-key %s; nothing new was made.\n"+
+					"Its secret was printed only then: if it was lost, revoke it (tollgate customer-keys revoke %s) and create another with a new --idempotency-key.\n",
+					k.ID, k.Prefix, k.CustomerID, idemKey, k.ID)
+				return nil
 			}
 			fmt.Fprintf(cfg.stdout, "%s\n", secret)
 			limit := "no daily cap"
@@ -68,6 +74,7 @@ func newCustomerKeysCmd(cfg *config) *cobra.Command {
 	create.Flags().StringVar(&dailyCap, "daily-cap", "", "the most the key may spend per UTC day, such as 5.00 (default: no cap)")
 	create.Flags().StringVar(&capAsset, "daily-cap-asset", "", "the cap's asset, that of the gateway's holds (default: the account's reporting currency)")
 	create.Flags().Int32Var(&rate, "rate", 0, "gateway calls a second, bursts twice that (0: the server's default)")
+	create.Flags().StringVar(&idemKey, "idempotency-key", "", "your unique id for this key: run again with it, and the key it made is found (its secret is not printed again) instead of a second one made")
 	_ = create.MarkFlagRequired("customer")
 	list := &cobra.Command{
 		Use:   "list --customer <id or external_id>",

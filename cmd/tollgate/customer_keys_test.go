@@ -65,4 +65,23 @@ func TestCustomerKeysCLI(t *testing.T) {
 	if err == nil || !strings.Contains(errOut, "nobody") {
 		t.Errorf("customer-keys create --customer nobody = %v, %s; want a failure naming the customer", err, errOut)
 	}
+
+	// --idempotency-key: run again, the key it made is found, its secret not
+	// printed again; another payload fails.
+	args := []string{"customer-keys", "create", "--customer", "ada", "--name", "retried", "--idempotency-key", "ada-retried"}
+	first, _, err := runCLI(t, []string{db}, args...)
+	if err != nil || !strings.HasPrefix(strings.TrimSpace(first), "tg_cust_") {
+		t.Fatalf("customer-keys create --idempotency-key = %v, %q; want a key", err, first)
+	}
+	again, hint, err := runCLI(t, []string{db}, args...)
+	if err != nil || again != "" || !strings.Contains(hint, "already created with --idempotency-key ada-retried") {
+		t.Errorf("customer-keys create again = %v, %q, hint:\n%s\nwant nothing printed but the hint that it exists", err, again, hint)
+	}
+	if keys, err := svc.Accounts.ListCustomerKeys(ctx, "ada"); err != nil || len(keys) != 2 {
+		t.Errorf("ada's keys = %d, %v; want 2 (the revoked one and the retried one)", len(keys), err)
+	}
+	_, errOut, err = runCLI(t, []string{db}, "customer-keys", "create", "--customer", "ada", "--name", "other", "--idempotency-key", "ada-retried")
+	if err == nil || !strings.Contains(errOut, "already created customer key") {
+		t.Errorf("customer-keys create with the key and another name = %v, %s; want the conflict", err, errOut)
+	}
 }

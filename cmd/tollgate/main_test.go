@@ -134,7 +134,13 @@ func runServeRestartable(t *testing.T, env ...string) *serveProc {
 
 func tryServe(t *testing.T, addr string, env ...string) (*serveProc, error) {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--addr", addr)
+	return tryServeBinary(t, binary, addr, env...)
+}
+
+// tryServeBinary is tryServe with another build of tollgate.
+func tryServeBinary(t *testing.T, bin, addr string, env ...string) (*serveProc, error) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", addr)
 	cmd.Env = append(os.Environ(), env...)
 	p := &serveProc{cmd: cmd, stderr: &serveLog{listening: make(chan string, 1)}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr

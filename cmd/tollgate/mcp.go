@@ -21,6 +21,8 @@ type mcpFlags struct {
 	toolsets string
 	dynamic  bool
 	readOnly bool
+	// origins are serve's only: the web origins allowed on /mcp and /sse.
+	origins string
 }
 
 func (f *mcpFlags) register(fs *pflag.FlagSet) {
@@ -30,6 +32,12 @@ func (f *mcpFlags) register(fs *pflag.FlagSet) {
 		"start with the account tools plus list_toolsets and enable_toolset; the agent enables sets as it needs them (env TOLLGATE_MCP_DYNAMIC_TOOLSETS=true)")
 	fs.BoolVar(&f.readOnly, "read-only", envOr("", "TOLLGATE_MCP_READ_ONLY") == "true",
 		"list and serve only the tools that read (env TOLLGATE_MCP_READ_ONLY=true); a read-only API key gets this whatever the flag")
+}
+
+// registerHTTP adds the flags only the HTTP transports (serve) read.
+func (f *mcpFlags) registerHTTP(fs *pflag.FlagSet) {
+	fs.StringVar(&f.origins, "mcp-allowed-origins", envOr("", "TOLLGATE_MCP_ALLOWED_ORIGINS"),
+		"comma-separated web origins (scheme://host[:port]) whose pages may call /mcp and /sse; a request with another Origin header gets 403 (env TOLLGATE_MCP_ALLOWED_ORIGINS; default none: only clients that send no Origin, as IDEs and SDKs do)")
 }
 
 // options turns the flags into the server's options.
@@ -66,13 +74,18 @@ the server). Without it, calls use the local default account in test mode. The d
 the same as serve's (--database-url, or the embedded one in --data-dir).
 
 Over HTTP, 'tollgate serve' offers the same server at /mcp (streamable HTTP)
-and /sse (legacy SSE), with an API key in 'Authorization: Bearer <key>'; a
+and /sse (legacy SSE, deprecated), with an API key in 'Authorization: Bearer <key>'; a
 client picks its toolsets there with ?toolsets=a,b or the X-Tollgate-Toolsets
 header.
 
 Tools come in toolsets; --toolsets picks them, --dynamic-toolsets lets the
 agent enable them as it goes, --read-only serves only the tools that read (a
-read-only API key, 'tollgate keys create --read-only', always does).`,
+read-only API key, 'tollgate keys create --read-only', always does).
+
+Refunds, gifts and corrections above a threshold, cancelling a plan now,
+revoking a customer key and turning auto top-up off wait for the person's yes
+('tollgate mcp confirmations' shows and sets the thresholds and automation
+keys).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -105,6 +118,7 @@ read-only API key, 'tollgate keys create --read-only', always does).`,
 		},
 	}
 	cfg.mcp.register(cmd.Flags())
+	cmd.AddCommand(newAuthorizeLinkCmd(cfg), newGrantsCmd(cfg), newConfirmationsCmd(cfg))
 	return cmd
 }
 
@@ -124,9 +138,17 @@ func (a *app) mountMCP(mux *http.ServeMux, gw tools.Gateway) error {
 		return err
 	}
 	opts.ObserveTool = a.metrics.ObserveTool
+	fixtureTools, fixtureResources, fixturePrompts := conformanceFixtures()
+	opts.Fixtures = fixtureTools
 	s := mcp.NewServer(tools.Deps{Billing: a.svc, Profitability: a.prof, Webhooks: a.hooks, PortalLinks: a.portalLinks(), Gateway: gw,
 		ConsoleURL: consoleURL(a.cfg.publicURL)}, opts)
-	h := mcp.NewHTTP(s, a.svc, mcp.HTTPOptions{Logger: a.cfg.log})
+	s.AddResources(fixtureResources...)
+	s.AddPrompts(fixturePrompts...)
+	origins, err := mcp.ParseOrigins(a.cfg.mcp.origins)
+	if err != nil {
+		return fmt.Errorf("--mcp-allowed-origins: %w", err)
+	}
+	h := mcp.NewHTTP(s, a.svc, mcp.HTTPOptions{Logger: a.cfg.log, OAuth: a.mcpOAuth(), AllowedOrigins: origins})
 	mux.Handle("/mcp", h.Streamable())
 	mux.Handle("/sse", h.SSE())
 	mux.Handle("/message", h.SSE())

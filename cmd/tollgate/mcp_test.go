@@ -8,10 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	gosdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/tollgatehq/tollgate/internal/testdb"
 )
@@ -20,19 +22,31 @@ import (
 // independent of mcp-go (the server's library) and negotiates the newest
 // protocol revision.
 
-// mcpConnect connects a Go SDK client over t.
+// mcpConnect connects a Go SDK client over t, at the newest protocol version
+// both sides speak.
 func mcpConnect(t *testing.T, tr gosdk.Transport) *gosdk.ClientSession {
+	t.Helper()
+	return mcpConnectAt(t, tr, "")
+}
+
+// mcpConnectAt connects a Go SDK client over t asking for protocol version
+// (2026-07-28 through server/discover, an older one through initialize), and
+// fails unless that version is the one negotiated; "" takes the newest.
+func mcpConnectAt(t *testing.T, tr gosdk.Transport, version string) *gosdk.ClientSession {
 	t.Helper()
 	// The SSE transport ties its event stream to this context: it must
 	// outlive the connect call, so it ends with the test.
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	c := gosdk.NewClient(&gosdk.Implementation{Name: "tollgate-e2e", Version: "1"}, nil)
-	cs, err := c.Connect(ctx, tr, nil)
+	cs, err := c.Connect(ctx, tr, &gosdk.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
 	t.Cleanup(func() { cs.Close() })
+	if got := cs.InitializeResult().ProtocolVersion; version != "" && got != version {
+		t.Fatalf("negotiated protocol version %s, want %s", got, version)
+	}
 	return cs
 }
 
@@ -66,7 +80,52 @@ func mcpCall(t *testing.T, cs *gosdk.ClientSession, name string, args map[string
 	if err := json.Unmarshal(b, &out); err != nil || out == nil {
 		t.Fatalf("%s: structuredContent %s is not an object", name, b)
 	}
+	if s := outputSchemaOf(t, cs, name); s != nil {
+		if err := s.Validate(any(out)); err != nil {
+			t.Errorf("%s: structuredContent does not validate against the output schema tools/list gave: %v\n%s", name, err, b)
+		}
+	}
 	return out, text, true
+}
+
+// outputSchemas are the output schemas each session's tools/list gave,
+// compiled (draft 2020-12, as the Go SDK reads schemas).
+var outputSchemas sync.Map // *gosdk.ClientSession → map[string]*jsonschema.Schema
+
+// outputSchemaOf returns the compiled output schema cs was given for tool,
+// listing the tools once per session; nil for a tool not listed.
+func outputSchemaOf(t *testing.T, cs *gosdk.ClientSession, tool string) *jsonschema.Schema {
+	t.Helper()
+	if m, ok := outputSchemas.Load(cs); ok {
+		return m.(map[string]*jsonschema.Schema)[tool]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m := map[string]*jsonschema.Schema{}
+	for tl, err := range cs.Tools(ctx, nil) {
+		if err != nil {
+			t.Fatalf("tools/list: %v", err)
+		}
+		if tl.OutputSchema == nil {
+			continue
+		}
+		b, _ := json.Marshal(tl.OutputSchema)
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := jsonschema.NewCompiler()
+		if err := c.AddResource("out.json", doc); err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.Compile("out.json")
+		if err != nil {
+			t.Fatalf("%s's output schema does not compile: %v", tl.Name, err)
+		}
+		m[tl.Name] = s
+	}
+	outputSchemas.Store(cs, m)
+	return m[tool]
 }
 
 func mcpOK(t *testing.T, cs *gosdk.ClientSession, name string, args map[string]any) map[string]any {
@@ -157,7 +216,8 @@ func checkToolList(t *testing.T, cs *gosdk.ClientSession) {
 
 // billingCycle runs the issue's full cycle, checking exact amounts:
 // create_asset → create_product_price → simulate_usage → create_customer
-// (subscribed) → create_adjustment (top_up) → authorize_usage → record_usage
+// (subscribed) → create_adjustment (top_up, and a gift confirmed by token) →
+// authorize_usage → record_usage
 // with the authorization → get_event → get_wallet; then a replayed and a
 // conflicting record_usage and create_adjustment, a declined authorization,
 // and tool errors that name the fix.
@@ -220,7 +280,10 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 	if msg := mcpErr(t, cs, "create_adjustment", conflict); !strings.Contains(msg, "already used") || !strings.Contains(msg, "use a new transaction_id") {
 		t.Errorf("conflicting create_adjustment = %q", msg)
 	}
-	mcpOK(t, cs, "create_adjustment", map[string]any{"transaction_id": "user_42-welcome", "kind": "gift", "customer": "user_42", "asset": "credits", "amount": "250.50", "expires_at": "2099-12-31T00:00:00Z", "reason": "Welcome"})
+	// A gift waits for the person's yes; this client cannot ask, so it gets
+	// a preview and brings its token back (TestMCPConfirmation has the rest).
+	confirmByToken(t, cs, "create_adjustment", map[string]any{"transaction_id": "user_42-welcome", "kind": "gift", "customer": "user_42", "asset": "credits", "amount": "250.50", "expires_at": "2099-12-31T00:00:00Z", "reason": "Welcome"},
+		"250.50 credits", "user_42")
 
 	auth := mcpOK(t, cs, "authorize_usage", map[string]any{"idempotency_key": "user_42-img-1-auth", "customer": "user_42", "event_type": "image.generated", "data": map[string]any{"quality": "hd"}})
 	authID, _ := auth["id"].(string)
@@ -288,23 +351,32 @@ func billingCycle(t *testing.T, cs *gosdk.ClientSession) {
 	}
 }
 
+// TestMCPStdio runs the billing story over stdio on each protocol version.
 func TestMCPStdio(t *testing.T) {
 	t.Parallel()
-	var stderr bytes.Buffer
-	cmd := exec.Command(binary, "mcp")
-	cmd.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+testdb.URL(t), "TOLLGATE_API_KEY=", "TOLLGATE_DATA_DIR="+t.TempDir())
-	cmd.Stderr = &stderr
-	cs := mcpConnect(t, &gosdk.CommandTransport{Command: cmd})
-	checkToolList(t, cs)
-	who := mcpOK(t, cs, "whoami", nil)
-	if who["mode"] != "test" || who["key_prefix"] != "" || who["livemode"] != false {
-		t.Errorf("whoami over stdio without a key = %v, want the default account in test mode", who)
-	}
-	billingCycle(t, cs)
-	cs.Close()
-	cmd.Wait()
-	if !strings.Contains(stderr.String(), "tollgate mcp serving on stdio") {
-		t.Errorf("stderr lacks the start-up log line:\n%s", stderr.String())
+	for _, version := range mcpProtocols {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			var stderr bytes.Buffer
+			cmd := exec.Command(binary, "mcp")
+			cmd.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+testdb.URL(t), "TOLLGATE_API_KEY=", "TOLLGATE_DATA_DIR="+t.TempDir())
+			cmd.Stderr = &stderr
+			cs := mcpConnectAt(t, &gosdk.CommandTransport{Command: cmd}, version)
+			if version == "2026-07-28" && cs.ID() != "" {
+				t.Errorf("a 2026-07-28 connection has session id %q, want none", cs.ID())
+			}
+			checkToolList(t, cs)
+			who := mcpOK(t, cs, "whoami", nil)
+			if who["mode"] != "test" || who["key_prefix"] != "" || who["livemode"] != false {
+				t.Errorf("whoami over stdio without a key = %v, want the default account in test mode", who)
+			}
+			billingCycle(t, cs)
+			cs.Close()
+			cmd.Wait()
+			if !strings.Contains(stderr.String(), "tollgate mcp serving on stdio") {
+				t.Errorf("stderr lacks the start-up log line:\n%s", stderr.String())
+			}
+		})
 	}
 }
 
@@ -403,22 +475,35 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+// TestMCPStreamableHTTP runs the billing story over /mcp on each protocol
+// version, one serve and database each: 2026-07-28 with no session id,
+// 2025-11-25 with one.
 func TestMCPStreamableHTTP(t *testing.T) {
 	t.Parallel()
+	for _, version := range mcpProtocols {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			url := testdb.URL(t)
+			addr, _ := startServe(t, "TOLLGATE_DATABASE_URL="+url)
+			key := createKey(t, url)
+			cs := mcpConnectAt(t, &gosdk.StreamableClientTransport{
+				Endpoint:   "http://" + addr + "/mcp",
+				HTTPClient: &http.Client{Transport: bearer{key}},
+				MaxRetries: -1,
+			}, version)
+			if stateless := cs.ID() == ""; stateless != (version == "2026-07-28") {
+				t.Errorf("session id %q on %s", cs.ID(), version)
+			}
+			checkToolList(t, cs)
+			who := mcpOK(t, cs, "whoami", nil)
+			if who["mode"] != "test" || !strings.HasPrefix(key, who["key_prefix"].(string)) {
+				t.Errorf("whoami over HTTP = %v, want the key's test mode and prefix", who)
+			}
+			billingCycle(t, cs)
+		})
+	}
 	url := testdb.URL(t)
 	addr, _ := startServe(t, "TOLLGATE_DATABASE_URL="+url)
-	key := createKey(t, url)
-	cs := mcpConnect(t, &gosdk.StreamableClientTransport{
-		Endpoint:   "http://" + addr + "/mcp",
-		HTTPClient: &http.Client{Transport: bearer{key}},
-		MaxRetries: -1,
-	})
-	checkToolList(t, cs)
-	who := mcpOK(t, cs, "whoami", nil)
-	if who["mode"] != "test" || !strings.HasPrefix(key, who["key_prefix"].(string)) {
-		t.Errorf("whoami over HTTP = %v, want the key's test mode and prefix", who)
-	}
-	billingCycle(t, cs)
 
 	for name, auth := range map[string]string{"ErrMissingKey": "", "ErrWrongKey": "Bearer tg_test_wrongwrongwrongwrongwrong"} {
 		t.Run(name, func(t *testing.T) {
@@ -438,6 +523,12 @@ func TestMCPStreamableHTTP(t *testing.T) {
 			}
 		})
 	}
+	t.Run("2025-06-18", func(t *testing.T) {
+		cs := httpSessionAt(t, "2025-06-18", addr, "", createKey(t, url))
+		if who := mcpOK(t, cs, "whoami", nil); who["mode"] != "test" {
+			t.Errorf("whoami on 2025-06-18 = %v", who)
+		}
+	})
 	t.Run("ErrGoSDKWrongKey", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -481,33 +572,87 @@ func TestMCPLegacySSE(t *testing.T) {
 	}
 }
 
-// TestMCPTypeScriptClient runs tests/tsclient/check.mjs: the TypeScript SDK
-// client that Cursor and Claude Code use, over stdio and streamable HTTP.
-// It needs node and `npm ci` in tests/tsclient (CI does both).
+// The protocol versions every MCP story runs on: the stateless 2026-07-28
+// (the Go SDK's default, the TypeScript SDK's 2.x line) and 2025-11-25 (the
+// TypeScript SDK 1.x inside Cursor, Claude Code and the Inspector).
+var mcpProtocols = []string{"2026-07-28", "2025-11-25"}
+
+// TestMCPTypeScriptClient runs tests/tsclient/check.mjs on each protocol
+// version: the TypeScript SDK over stdio and streamable HTTP (1.x for
+// 2025-11-25, 2.x for 2026-07-28; sdks.mjs), each asserting the version it
+// negotiated. It needs node and `npm ci` in tests/tsclient (CI has both).
 func TestMCPTypeScriptClient(t *testing.T) {
 	t.Parallel()
 	node, dir := tsClient(t)
 	url := testdb.URL(t)
 	addr, _ := startServe(t, "TOLLGATE_DATABASE_URL="+url)
 	key := createKey(t, url)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "check.mjs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"TOLLGATE_BIN="+binary,
-		"TOLLGATE_DATABASE_URL="+url,
-		"TOLLGATE_MCP_URL=http://"+addr+"/mcp",
-		"TOLLGATE_API_KEY="+key,
-	)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("node check.mjs: %v\n%s", err, out)
+	for _, version := range mcpProtocols {
+		t.Run(version, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, node, "check.mjs")
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(),
+				"TOLLGATE_BIN="+binary,
+				"TOLLGATE_DATABASE_URL="+url,
+				"TOLLGATE_MCP_URL=http://"+addr+"/mcp",
+				"TOLLGATE_API_KEY="+key,
+				"TOLLGATE_PROTOCOL="+version,
+			)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("node check.mjs: %v\n%s", err, out)
+			}
+			for _, want := range []string{`"transport":"stdio"`, `"transport":"http"`, `"protocolVersion":"` + version + `"`, `"confirmations":2`} {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("check.mjs output lacks %s:\n%s", want, out)
+				}
+			}
+			t.Logf("%s", out)
+		})
 	}
-	for _, want := range []string{`"transport":"stdio"`, `"transport":"http"`} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("check.mjs output lacks %s:\n%s", want, out)
+}
+
+// withOrigin sends every request from a web page's origin, as a browser does.
+type withOrigin struct {
+	http.RoundTripper
+	origin string
+}
+
+func (o withOrigin) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Origin", o.origin)
+	return o.RoundTripper.RoundTrip(r)
+}
+
+// TestMCPOrigin: serve refuses a valid key sent from a web origin it was not
+// told to allow (TOLLGATE_MCP_ALLOWED_ORIGINS), and serves an allowed one.
+func TestMCPOrigin(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t)
+	addr, _ := startServe(t, "TOLLGATE_DATABASE_URL="+url, "TOLLGATE_MCP_ALLOWED_ORIGINS=http://localhost:6274")
+	key := createKey(t, url)
+	connect := func(origin string) (*gosdk.ClientSession, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		c := gosdk.NewClient(&gosdk.Implementation{Name: "tollgate-e2e", Version: "1"}, nil)
+		return c.Connect(ctx, &gosdk.StreamableClientTransport{
+			Endpoint: "http://" + addr + "/mcp", HTTPClient: &http.Client{Transport: withOrigin{bearer{key}, origin}}, MaxRetries: -1,
+		}, nil)
+	}
+	if cs, err := connect("http://evil.example.com"); err == nil || !strings.Contains(err.Error(), "Forbidden") {
+		t.Errorf("connect from http://evil.example.com with a valid key = %v, want 403 Forbidden", err)
+		if cs != nil {
+			cs.Close()
 		}
 	}
-	t.Logf("%s", out)
+	cs, err := connect("http://localhost:6274")
+	if err != nil {
+		t.Fatalf("connect from the allowed origin: %v", err)
+	}
+	defer cs.Close()
+	if who := mcpOK(t, cs, "whoami", nil); who["mode"] != "test" {
+		t.Errorf("whoami from the allowed origin = %v", who)
+	}
 }

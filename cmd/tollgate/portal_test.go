@@ -30,8 +30,9 @@ var portalScreenshots = flag.Bool("portal-screenshots", false, "write the portal
 
 const portalSecret = "e2e-portal-secret-0123456789abcdef0123456789"
 
-// browser starts Debian's headless Chromium (never a downloaded one).
-func browser(t *testing.T) context.Context {
+// browser starts Debian's headless Chromium (never a downloaded one), with
+// extra flags if given.
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -44,6 +45,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
 		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900)}
+	opts = append(opts, extra...)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)

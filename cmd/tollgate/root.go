@@ -34,10 +34,13 @@ type config struct {
 	// stripeAPIBase replaces https://api.stripe.com: stripe-mock, or a
 	// corporate proxy in front of Stripe; empty: Stripe.
 	stripeAPIBase string
-	mcp           mcpFlags
-	stdout        io.Writer
-	stderr        io.Writer
-	log           *slog.Logger
+	// oauthLoopbackClients lets OAuth client metadata documents live on
+	// loopback (serve --oauth-allow-loopback-clients).
+	oauthLoopbackClients bool
+	mcp                  mcpFlags
+	stdout               io.Writer
+	stderr               io.Writer
+	log                  *slog.Logger
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -70,6 +73,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newAccountsCmd(cfg),
 		newOperatorsCmd(cfg),
 		newCustomerKeysCmd(cfg),
+		newGatewayCmd(cfg),
 		newConnectCmd(cfg),
 		newPaymentsCmd(cfg),
 		newVerifyCmd(cfg),
@@ -85,8 +89,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 // wrapErrors prints a command's error once, without usage or a stack.
 func wrapErrors(root *cobra.Command, stderr io.Writer) {
 	for _, c := range root.Commands() {
+		wrapErrors(c, stderr) // a command that runs may have commands too (mcp grants)
 		if c.RunE == nil {
-			wrapErrors(c, stderr)
 			continue
 		}
 		run := c.RunE

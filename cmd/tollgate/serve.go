@@ -37,7 +37,10 @@ SIGINT or SIGTERM stops accepting connections and lets in-flight requests finish
 		"base URL customers reach this server at, for the test provider's checkout pages (env TOLLGATE_PUBLIC_URL; default http://<listen address>)")
 	cmd.Flags().StringVar(&cfg.metricsAddr, "metrics-addr", envOr("", "TOLLGATE_METRICS_ADDR"),
 		"address of a separate listener for Prometheus /metrics (env TOLLGATE_METRICS_ADDR); empty serves /metrics on --addr only with TOLLGATE_METRICS_TOKEN")
+	cmd.Flags().BoolVar(&cfg.oauthLoopbackClients, "oauth-allow-loopback-clients", envOr("", "TOLLGATE_OAUTH_ALLOW_LOOPBACK_CLIENTS") == "true",
+		"let an MCP client's OAuth client_id be a metadata document on a loopback address, over http too, for developing a client on this machine (env TOLLGATE_OAUTH_ALLOW_LOOPBACK_CLIENTS=true)")
 	cfg.mcp.register(cmd.Flags())
+	cfg.mcp.registerHTTP(cmd.Flags())
 	return cmd
 }
 
@@ -80,6 +83,8 @@ func serve(ctx context.Context, cfg *config) error {
 	}
 	// Webhook events fanned out as their outbox rows commit, not at the next poll.
 	go app.hooks.Listen(ctx)
+	// OAuth grants revoked anywhere stop working here at once.
+	go app.oauth.Listen(ctx)
 	if cfg.metricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.metricsAddr)
 		if err != nil {

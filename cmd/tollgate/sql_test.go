@@ -56,6 +56,7 @@ var (
 		"profitability/store.go:advanceHorizon":     "reads pg_locks, which sqlc's catalog does not have",
 		"webhooks/listen.go:Service.listenOnce":     "LISTEN on a dedicated connection, a session command",
 		"billing/cache.go:core.listenOnce":          "LISTEN on a dedicated connection, a session command",
+		"oauth/authenticate.go:Service.listenOnce":  "LISTEN on a dedicated connection, a session command",
 		"billing/migrate.go:analyzeLoaded":          "ANALYZE of the tables pg_class names, at start-up",
 		"pgembed/cluster.go:Cluster.ensureDatabase": "the embedded cluster's CREATE DATABASE, before any schema exists",
 		"metrics/metrics.go:poolCollector.Collect":  "reads River's river_job table, which billing's migrations do not create",

@@ -21,7 +21,8 @@
 //     (by convention its doc.go);
 //   - every dependency module that ships a NOTICE file is named in Tollgate's
 //     NOTICE, which must carry its attribution notices (Apache-2.0 §4(d));
-//   - the npm packages of tests/tsclient: the license field of each package in
+//   - the npm packages of tests/tsclient, tests/mcpapps, sdk/typescript and
+//     examples/typescript: the license field of each package in
 //     package-lock.json. Those are test-only and never distributed; the field is
 //     what each package declares, not read from its files.
 //
@@ -40,7 +41,7 @@ import (
 
 func main() {
 	goos := flag.String("goos", "linux,darwin,windows", "comma-separated GOOS values to list packages for")
-	npm := flag.String("npm", "tests/tsclient/package-lock.json,sdk/typescript/package-lock.json,examples/typescript/package-lock.json", "comma-separated npm lock files to check, relative to the root (empty: none)")
+	npm := flag.String("npm", "tests/tsclient/package-lock.json,tests/mcpapps/package-lock.json,tests/conformance/package-lock.json,sdk/typescript/package-lock.json,examples/typescript/package-lock.json", "comma-separated npm lock files to check, relative to the root (empty: none)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: licensecheck [flags] [repository root, default .]\n")
 		flag.PrintDefaults()

@@ -1,18 +1,19 @@
-// Drives tollgate's MCP server with @modelcontextprotocol/sdk, the client
-// inside Cursor, Claude Code and the MCP Inspector, over stdio and streamable
-// HTTP. For each transport: tools/list must parse (the SDK rejects the whole
+// Drives tollgate's MCP server with the TypeScript SDK over stdio and
+// streamable HTTP, on the protocol era TOLLGATE_PROTOCOL names (sdks.mjs:
+// 2025-11-25 with @modelcontextprotocol/sdk 1.x, the client inside Cursor,
+// Claude Code and the MCP Inspector; 2026-07-28 with @modelcontextprotocol/client
+// 2.x). For each transport: tools/list must parse (the SDK rejects the whole
 // list on one bad schema), a call's structuredContent must validate against
 // the tool's output schema (the SDK checks it with Ajv draft-07; we check
 // 2020-12 too, as stricter clients do), and a tool error must carry no
-// structured content.
+// structured content; a gift, which waits for the user's yes, is asked
+// about (declined: nothing moves; accepted: it moves once).
 //
 // Environment: TOLLGATE_BIN (the binary), TOLLGATE_DATABASE_URL (for stdio),
 // TOLLGATE_MCP_URL and TOLLGATE_API_KEY (for HTTP). Prints one JSON line per
 // transport; exits non-zero on the first failure.
 import assert from "node:assert/strict";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { connect, httpTransport, protocol, sdkName, stdioTransport } from "./sdks.mjs";
 import Ajv from "ajv";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
@@ -27,8 +28,7 @@ const validators = [new Ajv({ strict: false, allErrors: true }), new Ajv2020({ s
 validators.forEach((ajv) => addFormats(ajv));
 
 async function check(name, transport) {
-  const client = new Client({ name: "tollgate-tsclient-check", version: "1.0.0" });
-  await client.connect(transport);
+  const client = await connect(transport, { name: "tollgate-tsclient-check" });
   assert.match(client.getInstructions() ?? "", /whoami/, "server instructions");
 
   const { tools } = await client.listTools();
@@ -96,23 +96,57 @@ async function check(name, transport) {
   assert.equal(err.structuredContent, undefined, "an error carries no structuredContent");
   assert.match(err.content[0].text, /create_customer/, "the error names the fix");
 
-  console.log(JSON.stringify({ transport: name, protocolVersion: transport.protocolVersion ?? null, tools: tools.length }));
+  // A gift waits for the user's yes: a client that declares elicitation asks
+  // them (a multi round-trip result on 2026-07-28, elicitation/create before).
+  const gift = (id) => ({ transaction_id: `${externalID}-${id}`, kind: "gift", customer: externalID, asset: "USD", amount: "1.50" });
+  const asked = [];
+  const available = async () => {
+    const b = (await callValid("get_wallet", { customer: externalID })).wallet.balances.find((b) => b.asset === "USD");
+    return Number(b?.available ?? "0");
+  };
+  const before = await available();
+  for (const answer of ["decline", "accept"]) {
+    const person = await connect(transport.fresh(), {
+      name: "tollgate-tsclient-person",
+      elicit: (params) => {
+        asked.push(params.message);
+        return answer === "accept" ? { action: "accept", content: { confirm: true } } : { action: "decline" };
+      },
+    });
+    const res = await person.callTool({ name: "create_adjustment", arguments: gift("gift-1") });
+    if (answer === "decline") {
+      assert.equal(res.isError, true, `a declined gift: ${JSON.stringify(res)}`);
+      assert.match(res.content[0].text, /declined.*Nothing moved/, "a declined gift says so");
+    } else {
+      assert.ok(!res.isError, `an accepted gift failed: ${JSON.stringify(res.content)}`);
+      assert.equal(res.structuredContent.adjustment.amount, "1.50");
+    }
+    await person.close();
+  }
+  assert.equal(asked.length, 2, "the user was asked once per call");
+  assert.match(asked[0], new RegExp(`1\\.50 USD.*${externalID}`), "the question names the amount and the customer");
+  // Cents as integers: no float meets an amount.
+  assert.equal(Math.round((await available()) * 100) - Math.round(before * 100), 150, "the declined gift moved nothing, the accepted one moved 1.50 once");
+
+  console.log(JSON.stringify({ transport: name, sdk: sdkName, protocolVersion: protocol, tools: tools.length, confirmations: asked.length }));
   await client.close();
 }
 
+// Each transport also makes a fresh one of its kind, for a second client.
+const withFresh = (make) => Object.assign(make(), { fresh: make });
 const bin = env("TOLLGATE_BIN");
 await check(
   "stdio",
-  new StdioClientTransport({
-    command: bin,
-    args: ["mcp"],
-    env: { ...process.env, TOLLGATE_DATABASE_URL: env("TOLLGATE_DATABASE_URL"), TOLLGATE_API_KEY: "" },
-    stderr: "inherit",
-  }),
+  withFresh(() =>
+    stdioTransport({
+      command: bin,
+      args: ["mcp"],
+      env: { ...process.env, TOLLGATE_DATABASE_URL: env("TOLLGATE_DATABASE_URL"), TOLLGATE_API_KEY: "" },
+      stderr: "inherit",
+    }),
+  ),
 );
 await check(
   "http",
-  new StreamableHTTPClientTransport(new URL(env("TOLLGATE_MCP_URL")), {
-    requestInit: { headers: { Authorization: `Bearer ${env("TOLLGATE_API_KEY")}` } },
-  }),
+  withFresh(() => httpTransport(env("TOLLGATE_MCP_URL"), { Authorization: `Bearer ${env("TOLLGATE_API_KEY")}` })),
 );

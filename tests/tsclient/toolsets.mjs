@@ -1,12 +1,15 @@
-// Drives tollgate's toolsets, dynamic discovery and read-only mode with
-// @modelcontextprotocol/sdk, the client inside Cursor, Claude Code and the MCP
-// Inspector (TestMCPTypeScriptToolsets in cmd/tollgate runs it):
+// Drives tollgate's toolsets, dynamic discovery and read-only mode with the
+// TypeScript SDK on the protocol era TOLLGATE_PROTOCOL names (sdks.mjs: 1.x,
+// the client inside Cursor, Claude Code and the MCP Inspector, for
+// 2025-11-25; 2.x for 2026-07-28). TestMCPTypeScriptToolsets in cmd/tollgate
+// runs it on both:
 //
 //   - each toolset, chosen with `tollgate mcp --toolsets X` (stdio) and with
 //     /mcp?toolsets=X (streamable HTTP), lists exactly its tools;
 //   - with --dynamic-toolsets, enable_toolset sends
 //     notifications/tools/list_changed and the next tools/list holds the set's
-//     tools, over stdio and HTTP;
+//     tools, over stdio and HTTP (on 2026-07-28 over HTTP, which has no
+//     session, enable_toolset says to pick the sets in the URL instead);
 //   - --read-only lists only tools annotated readOnlyHint and refuses a write
 //     tool called by name;
 //   - a read_only API key cannot write through MCP (HTTP and stdio, from a
@@ -20,10 +23,7 @@
 // {toolsets: {set: [tools]}, readOnly: [tools], discovery: [tools]}). Prints
 // one JSON line per check; exits non-zero on the first failure.
 import assert from "node:assert/strict";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { connect as connectAt, httpTransport, MODERN, protocol, stdioTransport } from "./sdks.mjs";
 
 const env = (name) => {
   const v = process.env[name];
@@ -41,20 +41,16 @@ const sorted = (names) => [...names].sort();
 
 // stdio starts `tollgate mcp args…`; key "" is the local default account.
 const stdio = (args, key = "") =>
-  new StdioClientTransport({
+  stdioTransport({
     command: bin,
     args: ["mcp", ...args],
     env: { ...process.env, TOLLGATE_DATABASE_URL: env("TOLLGATE_DATABASE_URL"), TOLLGATE_API_KEY: key },
     stderr: "ignore",
   });
 
-const http = (url, key) => new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${key}` } } });
+const http = (url, key) => httpTransport(url, { Authorization: `Bearer ${key}` });
 
-async function connect(transport) {
-  const client = new Client({ name: "tollgate-tsclient-toolsets", version: "1.0.0" });
-  await client.connect(transport);
-  return client;
-}
+const connect = (transport, options = {}) => connectAt(transport, { name: "tollgate-tsclient-toolsets", ...options });
 
 // listTools returns every tool, following nextCursor.
 async function listTools(client) {
@@ -117,7 +113,7 @@ for (const [set, want] of Object.entries(expect.toolsets)) {
     await client.close();
   }
 }
-console.log(JSON.stringify({ check: "toolsets", sets: Object.keys(expect.toolsets).length, transports: ["stdio", "http"] }));
+console.log(JSON.stringify({ check: "toolsets", protocol, sets: Object.keys(expect.toolsets).length, transports: ["stdio", "http"] }));
 
 // (b) Dynamic discovery: the client registers for
 // notifications/tools/list_changed; enable_toolset must send it, and the next
@@ -129,12 +125,13 @@ console.log(JSON.stringify({ check: "toolsets", sets: Object.keys(expect.toolset
 // sends it twice so that one arrives (mcp/toolsets.go, notifyToolsChanged),
 // and this check requires it on both transports.
 async function dynamic(transportName, transport) {
-  const client = await connect(transport);
   let changes = 0;
   const waiters = [];
-  client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
-    changes++;
-    waiters.splice(0).forEach((wake) => wake());
+  const client = await connect(transport, {
+    onToolsChanged: () => {
+      changes++;
+      waiters.splice(0).forEach((wake) => wake());
+    },
   });
   // changed resolves once more than seen notifications have arrived.
   const changed = (seen, what) =>
@@ -153,6 +150,15 @@ async function dynamic(transportName, transport) {
   const hidden = "list_customers";
   assert.ok(expect.toolsets.customers.includes(hidden), `${hidden} is not in the customers set`);
   assert.match(await refused(client, hidden, {}), /enable_toolset/, `${transportName}: ${hidden} before its set is enabled`);
+  if (transportName === "http" && protocol === MODERN) {
+    // No session to enable a set in: the answer says to pick it in the URL.
+    assert.match(await refused(client, "enable_toolset", { toolset: "customers" }), /no session.*toolsets query parameter/, "enable_toolset on 2026-07-28 over HTTP");
+    await client.close();
+    const picked = await connect(http(`${dynamicURL}/mcp?toolsets=customers`, fullKey));
+    await ok(picked, hidden, {});
+    await picked.close();
+    return "no session";
+  }
 
   for (const set of ["customers", "reports"]) {
     const seen = changes;
@@ -168,7 +174,7 @@ async function dynamic(transportName, transport) {
 }
 const stdioChanges = await dynamic("stdio", stdio(["--dynamic-toolsets"]));
 const httpChanges = await dynamic("http", http(`${dynamicURL}/mcp`, fullKey));
-console.log(JSON.stringify({ check: "dynamic", notifications: { stdio: stdioChanges, http: httpChanges } }));
+console.log(JSON.stringify({ check: "dynamic", protocol, notifications: { stdio: stdioChanges, http: httpChanges } }));
 
 // readOnly checks a read-only connection: it lists exactly the read-only tools
 // (each annotated readOnlyHint), refuses create_customer saying why, writes

@@ -135,6 +135,30 @@ type BalanceThreshold struct {
 	CreatedAt time.Time
 }
 
+type ConfirmationExemptKey struct {
+	KeyID     string
+	CreatedAt time.Time
+}
+
+type ConfirmationThreshold struct {
+	AccountID string
+	Mode      string
+	Asset     string
+	Above     decimal.Decimal
+	UpdatedAt time.Time
+}
+
+type ConfirmationToken struct {
+	Hash        []byte
+	AccountID   string
+	Mode        string
+	Tool        string
+	Fingerprint string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	UsedAt      *time.Time
+}
+
 type Customer struct {
 	ID          string
 	AccountID   string
@@ -149,19 +173,21 @@ type Customer struct {
 }
 
 type CustomerKey struct {
-	ID            string
-	AccountID     string
-	Mode          string
-	CustomerID    string
-	Name          string
-	Prefix        string
-	Hash          []byte
-	RateLimit     *int32
-	DailyCap      *decimal.Decimal
-	DailyCapAsset *string
-	CreatedAt     time.Time
-	LastUsedAt    *time.Time
-	RevokedAt     *time.Time
+	ID             string
+	AccountID      string
+	Mode           string
+	CustomerID     string
+	Name           string
+	Prefix         string
+	Hash           []byte
+	RateLimit      *int32
+	DailyCap       *decimal.Decimal
+	DailyCapAsset  *string
+	CreatedAt      time.Time
+	LastUsedAt     *time.Time
+	RevokedAt      *time.Time
+	IdempotencyKey *string
+	RequestHash    []byte
 }
 
 type CustomerKeySpend struct {
@@ -204,6 +230,29 @@ type Fee struct {
 	TransactionID *string
 	OccurredAt    time.Time
 	CreatedAt     time.Time
+}
+
+type GatewayModelCost struct {
+	AccountID         string
+	Mode              string
+	Provider          string
+	Model             string
+	Currency          string
+	InputTokens       *decimal.Decimal
+	CachedInputTokens *decimal.Decimal
+	CacheWriteTokens  *decimal.Decimal
+	OutputTokens      *decimal.Decimal
+	UpdatedAt         time.Time
+}
+
+type GatewayProvider struct {
+	AccountID string
+	Mode      string
+	Provider  string
+	ApiKey    string
+	BaseUrl   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 type GatewaySetting struct {
@@ -268,6 +317,75 @@ type Lot struct {
 	Refunded        decimal.Decimal
 	TransactionID   string
 	CreatedAt       time.Time
+}
+
+type OauthClient struct {
+	ID           string
+	Kind         string
+	Name         string
+	RedirectUris []string
+	Metadata     []byte
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+type OauthCode struct {
+	CodeHash      []byte
+	GrantID       string
+	RedirectUri   string
+	CodeChallenge string
+	ExpiresAt     time.Time
+	UsedAt        *time.Time
+}
+
+type OauthGrant struct {
+	ID            string
+	AccountID     string
+	Mode          string
+	ClientID      string
+	ClientName    string
+	RedirectUri   string
+	Scopes        []string
+	Resource      string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	LastUsedAt    *time.Time
+	RevokedAt     *time.Time
+	RevokedReason *string
+}
+
+type OauthRequest struct {
+	ID            string
+	ClientID      string
+	ClientName    string
+	RedirectUri   string
+	State         string
+	Scopes        []string
+	Resource      string
+	CodeChallenge string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	DecidedAt     *time.Time
+}
+
+type OauthSignin struct {
+	LinkHash         []byte
+	AccountID        string
+	Mode             string
+	CreatedAt        time.Time
+	LinkExpiresAt    time.Time
+	UsedAt           *time.Time
+	SessionHash      []byte
+	SessionExpiresAt *time.Time
+}
+
+type OauthToken struct {
+	TokenHash []byte
+	GrantID   string
+	Kind      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
 }
 
 type Operator struct {

@@ -54,6 +54,56 @@ func (q *Queries) GetActiveCustomerKeyByHash(ctx context.Context, db DBTX, hash 
 	return i, err
 }
 
+const getCustomerKeyByIdempotencyKey = `-- name: GetCustomerKeyByIdempotencyKey :one
+SELECT id, account_id, mode, customer_id, name, prefix, rate_limit, daily_cap, daily_cap_asset, created_at, last_used_at, revoked_at,
+    request_hash
+FROM customer_keys
+WHERE idempotency_key = $1 AND account_id = $2 AND mode = $3
+`
+
+type GetCustomerKeyByIdempotencyKeyParams struct {
+	IdempotencyKey *string
+	AccountID      string
+	Mode           string
+}
+
+type GetCustomerKeyByIdempotencyKeyRow struct {
+	ID            string
+	AccountID     string
+	Mode          string
+	CustomerID    string
+	Name          string
+	Prefix        string
+	RateLimit     *int32
+	DailyCap      *decimal.Decimal
+	DailyCapAsset *string
+	CreatedAt     time.Time
+	LastUsedAt    *time.Time
+	RevokedAt     *time.Time
+	RequestHash   []byte
+}
+
+func (q *Queries) GetCustomerKeyByIdempotencyKey(ctx context.Context, db DBTX, arg GetCustomerKeyByIdempotencyKeyParams) (GetCustomerKeyByIdempotencyKeyRow, error) {
+	row := db.QueryRow(ctx, getCustomerKeyByIdempotencyKey, arg.IdempotencyKey, arg.AccountID, arg.Mode)
+	var i GetCustomerKeyByIdempotencyKeyRow
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.Mode,
+		&i.CustomerID,
+		&i.Name,
+		&i.Prefix,
+		&i.RateLimit,
+		&i.DailyCap,
+		&i.DailyCapAsset,
+		&i.CreatedAt,
+		&i.LastUsedAt,
+		&i.RevokedAt,
+		&i.RequestHash,
+	)
+	return i, err
+}
+
 const getCustomerKeySpend = `-- name: GetCustomerKeySpend :one
 SELECT held, captured FROM customer_key_spend WHERE key_id = $1 AND day = $2
 `
@@ -76,22 +126,25 @@ func (q *Queries) GetCustomerKeySpend(ctx context.Context, db DBTX, arg GetCusto
 }
 
 const insertCustomerKey = `-- name: InsertCustomerKey :exec
-INSERT INTO customer_keys (id, account_id, mode, customer_id, name, prefix, hash, rate_limit, daily_cap, daily_cap_asset, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+INSERT INTO customer_keys (id, account_id, mode, customer_id, name, prefix, hash, rate_limit, daily_cap, daily_cap_asset, created_at,
+    idempotency_key, request_hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 `
 
 type InsertCustomerKeyParams struct {
-	ID            string
-	AccountID     string
-	Mode          string
-	CustomerID    string
-	Name          string
-	Prefix        string
-	Hash          []byte
-	RateLimit     *int32
-	DailyCap      *decimal.Decimal
-	DailyCapAsset *string
-	CreatedAt     time.Time
+	ID             string
+	AccountID      string
+	Mode           string
+	CustomerID     string
+	Name           string
+	Prefix         string
+	Hash           []byte
+	RateLimit      *int32
+	DailyCap       *decimal.Decimal
+	DailyCapAsset  *string
+	CreatedAt      time.Time
+	IdempotencyKey *string
+	RequestHash    []byte
 }
 
 func (q *Queries) InsertCustomerKey(ctx context.Context, db DBTX, arg InsertCustomerKeyParams) error {
@@ -107,6 +160,8 @@ func (q *Queries) InsertCustomerKey(ctx context.Context, db DBTX, arg InsertCust
 		arg.DailyCap,
 		arg.DailyCapAsset,
 		arg.CreatedAt,
+		arg.IdempotencyKey,
+		arg.RequestHash,
 	)
 	return err
 }

@@ -8,7 +8,41 @@ package dbsqlc
 import (
 	"context"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
+
+const deleteGatewayModelCosts = `-- name: DeleteGatewayModelCosts :exec
+DELETE FROM gateway_model_costs WHERE account_id = $1 AND mode = $2
+`
+
+type DeleteGatewayModelCostsParams struct {
+	AccountID string
+	Mode      string
+}
+
+func (q *Queries) DeleteGatewayModelCosts(ctx context.Context, db DBTX, arg DeleteGatewayModelCostsParams) error {
+	_, err := db.Exec(ctx, deleteGatewayModelCosts, arg.AccountID, arg.Mode)
+	return err
+}
+
+const deleteGatewayProvider = `-- name: DeleteGatewayProvider :execrows
+DELETE FROM gateway_providers WHERE account_id = $1 AND mode = $2 AND provider = $3
+`
+
+type DeleteGatewayProviderParams struct {
+	AccountID string
+	Mode      string
+	Provider  string
+}
+
+func (q *Queries) DeleteGatewayProvider(ctx context.Context, db DBTX, arg DeleteGatewayProviderParams) (int64, error) {
+	result, err := db.Exec(ctx, deleteGatewayProvider, arg.AccountID, arg.Mode, arg.Provider)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
 
 const getGatewaySettings = `-- name: GetGatewaySettings :one
 SELECT event_type, updated_at FROM gateway_settings WHERE account_id = $1 AND mode = $2
@@ -29,6 +63,158 @@ func (q *Queries) GetGatewaySettings(ctx context.Context, db DBTX, arg GetGatewa
 	var i GetGatewaySettingsRow
 	err := row.Scan(&i.EventType, &i.UpdatedAt)
 	return i, err
+}
+
+const insertGatewayModelCost = `-- name: InsertGatewayModelCost :exec
+INSERT INTO gateway_model_costs (account_id, mode, provider, model, currency, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+`
+
+type InsertGatewayModelCostParams struct {
+	AccountID         string
+	Mode              string
+	Provider          string
+	Model             string
+	Currency          string
+	InputTokens       *decimal.Decimal
+	CachedInputTokens *decimal.Decimal
+	CacheWriteTokens  *decimal.Decimal
+	OutputTokens      *decimal.Decimal
+	UpdatedAt         time.Time
+}
+
+func (q *Queries) InsertGatewayModelCost(ctx context.Context, db DBTX, arg InsertGatewayModelCostParams) error {
+	_, err := db.Exec(ctx, insertGatewayModelCost,
+		arg.AccountID,
+		arg.Mode,
+		arg.Provider,
+		arg.Model,
+		arg.Currency,
+		arg.InputTokens,
+		arg.CachedInputTokens,
+		arg.CacheWriteTokens,
+		arg.OutputTokens,
+		arg.UpdatedAt,
+	)
+	return err
+}
+
+const listGatewayModelCosts = `-- name: ListGatewayModelCosts :many
+SELECT provider, model, currency, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, updated_at
+FROM gateway_model_costs WHERE account_id = $1 AND mode = $2 ORDER BY provider, model
+`
+
+type ListGatewayModelCostsParams struct {
+	AccountID string
+	Mode      string
+}
+
+type ListGatewayModelCostsRow struct {
+	Provider          string
+	Model             string
+	Currency          string
+	InputTokens       *decimal.Decimal
+	CachedInputTokens *decimal.Decimal
+	CacheWriteTokens  *decimal.Decimal
+	OutputTokens      *decimal.Decimal
+	UpdatedAt         time.Time
+}
+
+func (q *Queries) ListGatewayModelCosts(ctx context.Context, db DBTX, arg ListGatewayModelCostsParams) ([]ListGatewayModelCostsRow, error) {
+	rows, err := db.Query(ctx, listGatewayModelCosts, arg.AccountID, arg.Mode)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListGatewayModelCostsRow
+	for rows.Next() {
+		var i ListGatewayModelCostsRow
+		if err := rows.Scan(
+			&i.Provider,
+			&i.Model,
+			&i.Currency,
+			&i.InputTokens,
+			&i.CachedInputTokens,
+			&i.CacheWriteTokens,
+			&i.OutputTokens,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listGatewayProviders = `-- name: ListGatewayProviders :many
+SELECT provider, api_key, base_url, updated_at FROM gateway_providers WHERE account_id = $1 AND mode = $2 ORDER BY provider
+`
+
+type ListGatewayProvidersParams struct {
+	AccountID string
+	Mode      string
+}
+
+type ListGatewayProvidersRow struct {
+	Provider  string
+	ApiKey    string
+	BaseUrl   string
+	UpdatedAt time.Time
+}
+
+func (q *Queries) ListGatewayProviders(ctx context.Context, db DBTX, arg ListGatewayProvidersParams) ([]ListGatewayProvidersRow, error) {
+	rows, err := db.Query(ctx, listGatewayProviders, arg.AccountID, arg.Mode)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListGatewayProvidersRow
+	for rows.Next() {
+		var i ListGatewayProvidersRow
+		if err := rows.Scan(
+			&i.Provider,
+			&i.ApiKey,
+			&i.BaseUrl,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const upsertGatewayProvider = `-- name: UpsertGatewayProvider :exec
+INSERT INTO gateway_providers (account_id, mode, provider, api_key, base_url, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $6)
+ON CONFLICT (account_id, mode, provider) DO UPDATE SET api_key = EXCLUDED.api_key, base_url = EXCLUDED.base_url, updated_at = EXCLUDED.updated_at
+`
+
+type UpsertGatewayProviderParams struct {
+	AccountID string
+	Mode      string
+	Provider  string
+	ApiKey    string
+	BaseUrl   string
+	Now       time.Time
+}
+
+func (q *Queries) UpsertGatewayProvider(ctx context.Context, db DBTX, arg UpsertGatewayProviderParams) error {
+	_, err := db.Exec(ctx, upsertGatewayProvider,
+		arg.AccountID,
+		arg.Mode,
+		arg.Provider,
+		arg.ApiKey,
+		arg.BaseUrl,
+		arg.Now,
+	)
+	return err
 }
 
 const upsertGatewaySettings = `-- name: UpsertGatewaySettings :exec

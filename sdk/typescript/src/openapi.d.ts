@@ -267,7 +267,7 @@ export interface paths {
         put?: never;
         /**
          * Create a customer key for the metering gateway
-         * @description A key (tg_cust_…) scoped to this customer, accepted only on /gateway/… (the REST API and MCP answer it 403), with its own rate limit and an optional spend cap per UTC day. The secret is in this answer only. The body may be omitted.
+         * @description A key (tg_cust_…) scoped to this customer, accepted only on /gateway/… (the REST API and MCP answer it 403), with its own rate limit and an optional spend cap per UTC day. The secret is in this answer only. The body may be omitted. Idempotent under idempotency_key (or the Idempotency-Key header): 201 when created, 200 with the same key and replayed true but no secret on a retry, 409 for the key with another payload.
          */
         post: operations["createCustomerKey"];
         delete?: never;
@@ -544,6 +544,46 @@ export interface paths {
         get: operations["getEvent"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/oauth/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the OAuth grants of MCP clients
+         * @description What people approved for MCP clients that signed in to /mcp with OAuth, on the key's account and mode; newest first, only those in force unless include_ended.
+         */
+        get: operations["listOAuthGrants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/oauth/grants/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke an OAuth grant
+         * @description Its access and refresh tokens stop working at once on every server. Revoking a revoked grant returns it unchanged. The body may be omitted.
+         */
+        post: operations["revokeOAuthGrant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2797,6 +2837,11 @@ export interface components {
              * @example USD
              */
             daily_cap_asset?: string;
+            /**
+             * @description Your unique id for this key (1-200 characters): a retry with the same key and payload returns the same customer key (without its secret, which is shown once), not a second one; the same key with another payload is refused (REST: default the Idempotency-Key header)
+             * @example key-user_123-agent
+             */
+            idempotency_key?: string;
         };
         CreateCustomerRequest: {
             /**
@@ -3297,10 +3342,12 @@ export interface components {
             /** @description true for live data */
             livemode: boolean;
             /**
-             * @description The key itself (tg_cust_…): shown only now; give it to the customer's client or agent as its OpenAI or Anthropic SDK key
+             * @description The key itself (tg_cust_…): shown only in the answer that created it (never stored; absent from a replay); give it to the customer's client or agent as its OpenAI or Anthropic SDK key
              * @example tg_cust_4f9a2c…
              */
-            secret: string;
+            secret?: string;
+            /** @description true when an earlier create with the same idempotency_key made this key: its secret is not shown again (revoke it and create another if it was lost) */
+            replayed?: boolean;
         };
         Customer: {
             /**
@@ -3787,6 +3834,85 @@ export interface components {
              * @enum {string}
              */
             role: "owner" | "admin" | "viewer";
+        };
+        OAuthGrant: {
+            /**
+             * @description Grant id
+             * @example oag_01jd8x2k7m3n4p5q6r7s8t9v0w
+             */
+            id: string;
+            /**
+             * @description The client: the URL of its metadata document or the id it registered with
+             * @example https://app.example.com/oauth/client.json
+             */
+            client_id: string;
+            /**
+             * @description The name the client gave
+             * @example Claude
+             */
+            client_name: string;
+            /**
+             * @description Where the approval went back to
+             * @example https://claude.ai/api/mcp/auth_callback
+             */
+            redirect_uri: string;
+            /**
+             * @description The scopes granted; space-separated
+             * @example mcp:read mcp:write toolsets:catalog toolsets:usage
+             */
+            scope: string;
+            /** @description The toolsets the client may list and call (all: every one) */
+            toolsets: string[];
+            /** @description true when the client may only call the tools that read (no mcp:write) */
+            read_only: boolean;
+            /**
+             * @description The protected resource its tokens are for (this server's /mcp)
+             * @example https://billing.example.com/mcp
+             */
+            resource: string;
+            /**
+             * Format: date-time
+             * @description When the person approved it; an RFC 3339 date-time in UTC
+             * @example 2026-11-01T12:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When its newest refresh token expires; each refresh moves it on; an RFC 3339 date-time in UTC
+             * @example 2026-12-01T12:00:00Z
+             */
+            expires_at: string;
+            /**
+             * @description Its last call to /mcp (to the minute) (RFC 3339, UTC)
+             * @example 2026-11-01T12:00:00Z
+             */
+            last_used_at: string | null;
+            /**
+             * @description When it was revoked (RFC 3339, UTC)
+             * @example 2026-11-01T12:00:00Z
+             */
+            revoked_at: string | null;
+            /**
+             * @description Why: revoked (by a person); refresh_token_reused or code_reused (a spent credential came back: someone else may hold it)
+             * @example revoked
+             */
+            revoked_reason: ("revoked" | "refresh_token_reused" | "code_reused") | null;
+            /** @description true for live data */
+            livemode: boolean;
+        };
+        /** @description A page of OAuthGrant items; pass next_cursor as starting_after for the next page */
+        OAuthGrantList: {
+            /** @description The items */
+            data: components["schemas"]["OAuthGrant"][];
+            /** @description true when another page follows */
+            has_more: boolean;
+            /** @description The cursor of the next page; null on the last page */
+            next_cursor: string | null;
+            /**
+             * @description Always list
+             * @constant
+             */
+            object: "list";
         };
         Operator: {
             /**
@@ -5573,11 +5699,10 @@ export interface components {
              */
             status: "ready" | "advancing";
             /**
-             * Format: date-time
-             * @description While advancing: the time it is advancing to; null when ready; an RFC 3339 date-time in UTC
+             * @description While advancing: the time it is advancing to; null when ready (RFC 3339, UTC)
              * @example 2027-02-01T00:00:00Z
              */
-            advance_to: string;
+            advance_to: string | null;
             /**
              * Format: date-time
              * @description An RFC 3339 date-time in UTC
@@ -7774,6 +7899,85 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listOAuthGrants: {
+        parameters: {
+            query?: {
+                /** @description Include revoked and expired grants */
+                include_ended?: boolean;
+                /** @description Items per page, 1-100; default 20 */
+                limit?: number;
+                /** @description The next_cursor of the previous page */
+                starting_after?: string;
+                /** @description Same as starting_after */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthGrantList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revokeOAuthGrant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: 1-255 printable ASCII characters, such as a UUID, unique per request for 24 hours */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource: a Tollgate id, or for customers your external_id and for products their code */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthGrant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

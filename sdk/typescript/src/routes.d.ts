@@ -96,6 +96,8 @@ export interface Routes {
   listCustomers(query?: NonNullable<operations["listCustomers"]["parameters"]["query"]>, options?: RequestOptions): Promise<operations["listCustomers"]["responses"][200]["content"]["application/json"]>;
   /** List usage events with their fees (`GET /v1/events`) */
   listEvents(query?: NonNullable<operations["listEvents"]["parameters"]["query"]>, options?: RequestOptions): Promise<operations["listEvents"]["responses"][200]["content"]["application/json"]>;
+  /** List the OAuth grants of MCP clients (`GET /v1/oauth/grants`) */
+  listOAuthGrants(query?: NonNullable<operations["listOAuthGrants"]["parameters"]["query"]>, options?: RequestOptions): Promise<operations["listOAuthGrants"]["responses"][200]["content"]["application/json"]>;
   /** List the account's console operators (`GET /v1/operators`) */
   listOperators(options?: RequestOptions): Promise<operations["listOperators"]["responses"][200]["content"]["application/json"]>;
   /** List products (`GET /v1/products`) */
@@ -132,6 +134,8 @@ export interface Routes {
   retryWebhookDelivery(id: string, body?: NonNullable<operations["retryWebhookDelivery"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["retryWebhookDelivery"]["responses"][200]["content"]["application/json"]>;
   /** Revoke a customer key (`POST /v1/customer_keys/{id}/revoke`) */
   revokeCustomerKey(id: string, body?: NonNullable<operations["revokeCustomerKey"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["revokeCustomerKey"]["responses"][200]["content"]["application/json"]>;
+  /** Revoke an OAuth grant (`POST /v1/oauth/grants/{id}/revoke`) */
+  revokeOAuthGrant(id: string, body?: NonNullable<operations["revokeOAuthGrant"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["revokeOAuthGrant"]["responses"][200]["content"]["application/json"]>;
   /** Send a webhook.test event (`POST /v1/webhook_endpoints/{id}/test`) */
   sendTestWebhook(id: string, body?: NonNullable<operations["sendTestWebhook"]["requestBody"]>["content"]["application/json"], options?: RequestOptions): Promise<operations["sendTestWebhook"]["responses"][200]["content"]["application/json"] | operations["sendTestWebhook"]["responses"][201]["content"]["application/json"]>;
   /** Set a wallet's balance thresholds in an asset (`POST /v1/customers/{id}/wallets/{wallet}/thresholds`) */
