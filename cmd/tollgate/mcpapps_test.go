@@ -49,6 +49,13 @@ func TestMCPAppsViews(t *testing.T) {
 	dbURL := testdb.URL(t)
 	addr, _ := startServe(t, "TOLLGATE_DATABASE_URL="+dbURL)
 	key := createKey(t, dbURL)
+	// The test seeds its data through the tools, gifts included, as a
+	// backend would: an automation key, whose money moves are not asked about.
+	automation := exec.Command(binary, "mcp", "confirmations", "automation", key[:14])
+	automation.Env = append(os.Environ(), "TOLLGATE_DATABASE_URL="+dbURL)
+	if out, err := automation.CombinedOutput(); err != nil {
+		t.Fatalf("tollgate mcp confirmations automation: %v\n%s", err, out)
+	}
 	cs := mcpConnect(t, &gosdk.StreamableClientTransport{
 		Endpoint:   "http://" + addr + "/mcp?toolsets=all",
 		HTTPClient: &http.Client{Transport: bearer{key}},
