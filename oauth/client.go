@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tollgatehq/tollgate/internal/egress"
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/oauth/internal/dbsqlc"
 )
@@ -232,9 +233,9 @@ func (s *Service) fetchClient(ctx context.Context, id string) (Client, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.fetcher.Do(req)
 	if err != nil {
-		var refused *refusedError
+		var refused *egress.RefusedError
 		if errors.As(err, &refused) {
-			return Client{}, problemf("the client's metadata document at %s cannot be fetched: its host is %s", id, refused.reason)
+			return Client{}, problemf("the client's metadata document at %s cannot be fetched: its host is %s", id, refused.Reason)
 		}
 		return Client{}, problemf("the client's metadata document at %s cannot be fetched: %s", id, safeFetchError(err))
 	}

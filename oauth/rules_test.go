@@ -88,12 +88,12 @@ func TestRefusal(t *testing.T) {
 		"169.254.169.254": true, "169.254.1.1": true, "fe80::1": true, "0.0.0.0": true, "::": true, "fc00::1": true,
 		"::ffff:10.0.0.1": true, "8.8.8.8": false, "2606:4700:4700::1111": false,
 	} {
-		if got := refusal(netip.MustParseAddr(addr), false) != ""; got != want {
+		if got := rule(false).Refusal(netip.MustParseAddr(addr)) != ""; got != want {
 			t.Errorf("refusal(%s) refuses = %v, want %v", addr, got, want)
 		}
 	}
-	if refusal(netip.MustParseAddr("127.0.0.1"), true) != "" || refusal(netip.MustParseAddr("10.0.0.1"), true) == "" ||
-		refusal(netip.MustParseAddr("169.254.169.254"), true) == "" {
+	if rule(true).Refusal(netip.MustParseAddr("127.0.0.1")) != "" || rule(true).Refusal(netip.MustParseAddr("10.0.0.1")) == "" ||
+		rule(true).Refusal(netip.MustParseAddr("169.254.169.254")) == "" {
 		t.Error("with the loopback switch, only loopback is let through")
 	}
 }

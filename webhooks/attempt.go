@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tollgatehq/tollgate/internal/egress"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
@@ -130,7 +132,7 @@ func excerpt(b []byte) string {
 // describe words a transport error without the URL (which the platform
 // knows) and never with a secret (which requests carry only in a MAC).
 func describe(err error) string {
-	var refused *RefusedError
+	var refused *egress.RefusedError
 	if errors.As(err, &refused) {
 		return refused.Error()
 	}
