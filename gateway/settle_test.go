@@ -98,7 +98,7 @@ func within[T any](t *testing.T, ch <-chan T, what string) T {
 	case v := <-ch:
 		return v
 	case <-time.After(30 * time.Second):
-		t.Fatalf("no %s within 30 s", what)
+		t.Fatalf("waited 30 s in vain for %s", what)
 	}
 	var zero T
 	return zero
