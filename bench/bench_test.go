@@ -67,7 +67,9 @@ func TestHarness(t *testing.T) {
 // TestGatewayWorkload runs the gateway workloads briefly against the real
 // gateway in front of the mock upstream: calls through the gateway and
 // straight to the mock both complete without errors, each gateway call is
-// recorded once, and the ledger stays consistent. No figure is checked.
+// recorded once (counted once the gateway has closed, which waits for the
+// settlements that run after the answers), and the ledger stays consistent.
+// No figure is checked.
 func TestGatewayWorkload(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
@@ -91,8 +93,9 @@ func TestGatewayWorkload(t *testing.T) {
 	}
 	defer stop()
 	mux := http.NewServeMux()
-	mux.Handle("/gateway/", gateway.New(svc, gateway.Options{EventType: f.EventType,
-		OpenAI: gateway.Upstream{BaseURL: upstream, APIKey: payments.Secret(bench.MockLLMKey)}}))
+	gw := gateway.New(svc, gateway.Options{EventType: f.EventType,
+		OpenAI: gateway.Upstream{BaseURL: upstream, APIKey: payments.Secret(bench.MockLLMKey)}})
+	mux.Handle("/gateway/", gw)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	drv := bench.NewHTTPDriver(srv.URL, key, 2).WithUpstream(upstream)
@@ -106,6 +109,11 @@ func TestGatewayWorkload(t *testing.T) {
 			through = r.Ops
 		}
 	}
+	// Every call was answered; their usage is recorded once the gateway's
+	// settlements end.
+	closeCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	gw.Close(closeCtx)
+	cancel()
 	events := 0
 	for _, c := range f.Customers {
 		for cursor := ""; ; {

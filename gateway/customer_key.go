@@ -77,14 +77,13 @@ func rateLimited(k billing.CustomerKey, wait time.Duration) *failure {
 }
 
 // capHold is a call's hold admitted under its customer key's daily cap; it
-// settles (the hold replaced with what the call was charged) when the call
-// ends.
+// settles (the hold replaced with what the call was charged) when the call's
+// own settlement has.
 type capHold struct {
-	h        *Handler
-	key      billing.CustomerKey
-	at       time.Time
-	held     rating.Decimal
-	captured rating.Decimal
+	h    *Handler
+	key  billing.CustomerKey
+	at   time.Time
+	held rating.Decimal
 }
 
 // admit counts a call's hold against its customer key's daily cap (in the
@@ -106,11 +105,15 @@ func (h *Handler) admit(ctx context.Context, k *billing.CustomerKey, a billing.A
 	return &capHold{h: h, key: *k, at: now, held: a.Amount}, nil
 }
 
-// settle replaces the reserved hold with what the call was charged.
-func (c *capHold) settle(ctx context.Context) {
+// settle replaces the reserved hold with captured, what the call was
+// charged; nothing for a call without a capped key (nil).
+func (c *capHold) settle(ctx context.Context, captured rating.Decimal) {
+	if c == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
 	defer cancel()
-	if err := c.h.svc.Accounts.SettleCustomerKeySpend(ctx, c.key, c.at, c.held, c.captured); err != nil {
+	if err := c.h.svc.Accounts.SettleCustomerKeySpend(ctx, c.key, c.at, c.held, captured); err != nil {
 		c.h.opts.Logger.Error("gateway: settle customer key spend; the key's day keeps the hold counted", "key", c.key.ID, "err", err)
 	}
 }

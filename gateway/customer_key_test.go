@@ -143,6 +143,7 @@ func TestGatewayCustomerKeyRateLimit(t *testing.T) {
 	_, secret := e.customerKey(t, billing.CreateCustomerKeyInput{Customer: "slow"})
 	gw := gateway.New(e.svc, gateway.Options{OpenAI: gateway.Upstream{BaseURL: e.up.URL + "/v1", APIKey: payments.Secret(openAIKey)}, CustomerKeyRate: 0.001})
 	srv := httptest.NewServer(gw)
+	t.Cleanup(func() { gw.Close(context.Background()) })
 	t.Cleanup(srv.Close)
 	post := func() (*http.Response, string) {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/gateway/openai/v1/chat/completions", strings.NewReader(chatBody))

@@ -8,12 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
 	"github.com/tollgatehq/tollgate/payments"
+	"github.com/tollgatehq/tollgate/rating"
 )
 
 // DefaultEventType is the event type of the usage the gateway records, unless
@@ -76,6 +78,8 @@ type Handler struct {
 	mux     *http.ServeMux
 	limiter *keyLimiter // customer keys' rate limits
 	retry   *retryQueue // usage the database could not take yet
+	// settling tracks the settlements running after their answers ended.
+	settling *settlements
 }
 
 // New returns the gateway over svc.
@@ -98,7 +102,7 @@ func New(svc *billing.Service, opts Options) *Handler {
 	opts.OpenAI.BaseURL = strings.TrimRight(opts.OpenAI.BaseURL, "/")
 	opts.Anthropic.BaseURL = strings.TrimRight(opts.Anthropic.BaseURL, "/")
 	h := &Handler{svc: svc, opts: opts, mux: http.NewServeMux(), limiter: newKeyLimiter(opts.CustomerKeyRate),
-		retry: newRetryQueue(svc.RecordUsage, opts.Logger)}
+		retry: newRetryQueue(svc.RecordUsage, opts.Logger), settling: newSettlements()}
 	for pattern, op := range routes {
 		h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, op) })
 	}
@@ -112,10 +116,18 @@ func noRoute(r *http.Request) *failure {
 		message: "the Tollgate gateway has no route " + r.Method + " " + r.URL.Path + "; it serves POST /gateway/openai/v1/chat/completions, /gateway/openai/v1/responses, /gateway/openai/v1/embeddings and /gateway/anthropic/v1/messages"}
 }
 
-// Close records what the retry queue still holds, one last attempt each
-// while ctx allows, and logs (with its data) every event that remains. Call
-// it once the server answers no more calls.
-func (h *Handler) Close(ctx context.Context) { h.retry.close(ctx) }
+// Close waits, while ctx allows, for the settlements still running after
+// their answers ended (a call answered from then on settles before its
+// answer ends), then records what the retry queue still holds, one last
+// attempt each while ctx allows, and logs (with its data) every event that
+// remains. Call it once the server answers no more calls; it may be called
+// more than once.
+func (h *Handler) Close(ctx context.Context) {
+	if n := h.settling.close(ctx); n > 0 {
+		h.opts.Logger.Error("gateway: settlements still running at shutdown; an event they cannot record is logged with its data", "running", n)
+	}
+	h.retry.close(ctx)
+}
 
 // Pending is the number of usage events waiting for a retry.
 func (h *Handler) Pending() int { return h.retry.len() }
@@ -137,9 +149,10 @@ func (h *Handler) upstream(g billing.GatewaySettings, p Provider) (up Upstream, 
 }
 
 // serve runs one call: authorize, proxy, settle. The hold is settled in
-// every case but a failure before it was made: voided when the upstream was
-// never reached, answered with an error or passed nothing on; captured for
-// the usage otherwise (see settle).
+// every case but a failure before it was made. A call the upstream did not
+// answer with a success is voided before its answer ends (so a retry finds
+// the hold released); one it did is settled after its answer ended, off the
+// caller's latency (see finish and settle).
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 	p := op.provider
 	// A streamed answer outlives the server's write timeout.
@@ -173,6 +186,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 		return
 	}
 	eventType := h.eventType(settings)
+	idem := idempotencyKey(ctx, r.Header.Get("Idempotency-Key"))
+	h.settling.await(ctx, idem)
 	auth, err := h.authorize(ctx, r.Header.Get("Idempotency-Key"), customer, eventType, c)
 	if err != nil {
 		render(w, p, failureOf(err, h.opts.Logger, "authorize"))
@@ -185,12 +200,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 		render(w, p, failureOf(err, h.opts.Logger, "daily cap"))
 		return
 	}
-	if capped != nil {
-		defer capped.settle(settleCtx)
-	}
 	resp, err := h.send(ctx, up, r, c)
 	if err != nil {
 		h.void(settleCtx, auth.ID)
+		capped.settle(settleCtx, rating.Decimal{})
 		render(w, p, &failure{status: http.StatusBadGateway, code: "upstream_unreachable", message: "the Tollgate gateway could not reach " + string(p) + "; nothing was charged"})
 		return
 	}
@@ -200,6 +213,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		relayBody(w, resp, c)
 		h.void(settleCtx, auth.ID)
+		capped.settle(settleCtx, rating.Decimal{})
 		return
 	case strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream"):
 		o = relayStream(w, resp, c)
@@ -208,10 +222,35 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op operation) {
 			h.opts.Logger.Warn("gateway: upstream answer cut", "provider", p, "err", err)
 		}
 	}
-	captured := h.settle(settleCtx, auth, customer, eventType, settings, c, o)
-	if capped != nil {
-		capped.captured = captured
+	c.body = nil // settled without it; not kept alive meanwhile
+	h.finish(idem, func() {
+		capped.settle(settleCtx, h.settle(settleCtx, auth, customer, eventType, settings, c, o))
+	})
+}
+
+// finish runs a call's settlement once its answer has been passed on: in a
+// goroutine that Close waits for, so the handler returns and the caller's
+// answer ends (its last chunk, the SDK's end of stream) without waiting for
+// the commit. The hold, counted until the settlement commits, keeps what the
+// call may cost from being spent twice meanwhile. While the gateway closes,
+// or with maxSettling running, it runs now instead.
+func (h *Handler) finish(idem string, settle func()) {
+	done, ok := h.settling.start(idem)
+	if !ok {
+		settle()
+		return
 	}
+	go func() {
+		defer done()
+		defer func() {
+			// Outside the handler, net/http no longer recovers a panic: one
+			// here would end the server and every call in it.
+			if v := recover(); v != nil {
+				h.opts.Logger.Error("gateway: settlement panicked; the hold expires on its own", "panic", v, "stack", string(debug.Stack()))
+			}
+		}()
+		settle()
+	}()
 }
 
 // payer authenticates the caller and names the customer who pays: the

@@ -35,7 +35,7 @@ type env struct {
 	key  string
 	up   *upstream
 	url  string        // the gateway server
-	done chan struct{} // one signal per gateway request fully served (settled)
+	done chan struct{} // one signal per gateway request answered (ServeHTTP returned)
 }
 
 func dec(s string) rating.Decimal { return decimal.RequireFromString(s) }
@@ -84,6 +84,9 @@ func newEnvOn(t *testing.T, pool *pgxpool.Pool, opts gateway.Options) *env {
 		gw.ServeHTTP(w, r)
 		done <- struct{}{}
 	}))
+	// Cleanups run last first: the server stops answering, then the
+	// gateway's settlements end, then the database goes.
+	t.Cleanup(func() { gw.Close(context.Background()) })
 	t.Cleanup(srv.Close)
 	return &env{pool: pool, svc: svc, gw: gw, ctx: ctx, key: key, up: up, url: srv.URL, done: done}
 }
@@ -173,7 +176,9 @@ func (e *env) post(t *testing.T, path, customer, body string, header ...string) 
 	return resp.StatusCode, string(b)
 }
 
-// settled waits until n more gateway requests were fully served.
+// settled waits until n more gateway requests were answered and then every
+// settlement running after its answer has ended: what a call charged is in
+// the wallet.
 func (e *env) settled(t *testing.T, n int) {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
@@ -181,8 +186,13 @@ func (e *env) settled(t *testing.T, n int) {
 		select {
 		case <-e.done:
 		case <-deadline:
-			t.Fatalf("the gateway did not finish %d requests in 30 s", n)
+			t.Fatalf("the gateway did not answer %d requests in 30 s", n)
 		}
+	}
+	select {
+	case <-gateway.Settled(e.gw):
+	case <-deadline:
+		t.Fatalf("the gateway's settlements did not end within 30 s of the answers")
 	}
 }
 

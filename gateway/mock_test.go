@@ -41,6 +41,9 @@ type upstream struct {
 	// cut ends a stream after its text, before its usage; with no pieces,
 	// before any text.
 	cut bool
+	// gate, when set, holds every call before it is answered, until it is
+	// closed; arrived (buffered) is then signalled as each call arrives.
+	gate, arrived chan struct{}
 
 	next atomic.Int64
 	// keys are the provider keys it accepts: OpenAI's, Anthropic's.
@@ -78,6 +81,14 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 	u.mu.Lock()
 	u.seen = append(u.seen, seenRequest{path: r.URL.Path, header: r.Header.Clone(), body: body})
 	u.mu.Unlock()
+	if u.gate != nil {
+		u.arrived <- struct{}{}
+		select {
+		case <-u.gate:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	anthropic := r.URL.Path == "/v1/messages"
 	if (anthropic && r.Header.Get("X-Api-Key") != u.keys[1]) || (!anthropic && r.Header.Get("Authorization") != "Bearer "+u.keys[0]) {
 		http.Error(w, `{"error":{"message":"bad upstream key"}}`, http.StatusUnauthorized)

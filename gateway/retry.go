@@ -60,8 +60,8 @@ type retryQueue struct {
 	wake    chan struct{}
 	stop    chan struct{}
 	stopped chan struct{}
-	// recorded is signalled (without blocking) each time a retry records an
-	// event; for tests.
+	// recorded is signalled (without blocking) with the id of each event a
+	// retry recorded, once it has left the queue; for tests.
 	recorded chan string
 }
 
@@ -130,11 +130,24 @@ func (q *retryQueue) attemptDue(now time.Time, all bool) time.Time {
 	}
 	q.mu.Unlock()
 	done := map[*pendingEvent]bool{}
+	var recorded []string
 	for _, p := range due {
-		done[p] = q.attempt(p)
+		ok, rec := q.attempt(p)
+		done[p] = ok
+		if rec {
+			recorded = append(recorded, p.in.ID)
+		}
 	}
 	q.mu.Lock()
-	defer q.mu.Unlock()
+	defer func() {
+		q.mu.Unlock()
+		for _, id := range recorded {
+			select {
+			case q.recorded <- id:
+			default:
+			}
+		}
+	}()
 	kept := q.pending[:0]
 	next := now.Add(q.most)
 	for _, p := range q.pending {
@@ -152,8 +165,9 @@ func (q *retryQueue) attemptDue(now time.Time, all bool) time.Time {
 }
 
 // attempt records one event; it reports whether the event is done with
-// (recorded, recorded before, or refused for good).
-func (q *retryQueue) attempt(p *pendingEvent) bool {
+// (recorded, recorded before, or refused for good), and whether this
+// attempt recorded it.
+func (q *retryQueue) attempt(p *pendingEvent) (done, recorded bool) {
 	ctx, cancel := context.WithTimeout(billing.WithCaller(context.Background(), p.caller), settleTimeout)
 	defer cancel()
 	p.attempts++
@@ -161,24 +175,20 @@ func (q *retryQueue) attempt(p *pendingEvent) bool {
 	switch {
 	case err == nil:
 		q.log.Info("gateway: usage recorded on retry", "event", p.in.ID, "attempts", p.attempts+1)
-		select {
-		case q.recorded <- p.in.ID:
-		default:
-		}
-		return true
+		return true, true
 	case retryable(err):
 		delay := min(q.most, q.first<<min(p.attempts, 5))
 		p.next = time.Now().Add(delay)
 		q.log.Warn("gateway: usage still not recorded; retrying", "event", p.in.ID, "attempts", p.attempts+1, "next_in", delay, "err", err)
-		return false
+		return false, false
 	case kernel.ErrorCode(err) == kernel.EConflict:
 		q.log.Info("gateway: usage event recorded before its retry", "event", p.in.ID)
-		return true
+		return true, false
 	default:
 		q.log.Error("gateway: usage event refused on retry; not recorded", "event", p.in.ID, "account", p.caller.AccountID, "mode", p.caller.Mode,
 			"customer", p.in.Customer, "event_type", p.in.EventType, "authorization", p.in.AuthorizationID, "occurred_at", p.in.OccurredAt,
 			"data", p.in.Data, "costs", p.in.Costs, "err", err)
-		return true
+		return true, false
 	}
 }
 

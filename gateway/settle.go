@@ -14,6 +14,7 @@ import (
 const settleTimeout = 30 * time.Second
 
 // settle records a call's usage with its hold, under the hold's event type,
+// once the answer has ended (finish runs it, after the caller's last byte),
 // by one rule:
 //
 //   - the provider reported the usage: it is recorded as reported;

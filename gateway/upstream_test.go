@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -100,6 +101,7 @@ func TestGatewayAccountUpstreamWithoutServerKeys(t *testing.T) {
 	e := newEnv(t)
 	bare := gateway.New(e.svc, gateway.Options{})
 	srv := httptest.NewServer(bare)
+	t.Cleanup(func() { bare.Close(context.Background()) })
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	e.customer(t, "bare", "10")

@@ -61,21 +61,15 @@ func TestGatewayServe(t *testing.T) {
 		t.Errorf("upstream saw Authorization %q, want the key from the file", sawKey)
 	}
 	// 1000 × 0.01 + 2000 × 0.03 per 1,000 tokens = 0.07. The usage is
-	// recorded before the answer ends, so the wallet shows it now.
-	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/v1/customers/user_1/wallets/default", nil)
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wallet struct {
-		Balances []struct{ Total, Held string } `json:"balances"`
-	}
-	json.NewDecoder(resp.Body).Decode(&wallet)
-	resp.Body.Close()
-	if len(wallet.Balances) != 1 || wallet.Balances[0].Total != "0.93" || wallet.Balances[0].Held != "0.00" {
-		t.Errorf("wallet = %+v, want total 0.93, nothing held", wallet)
-	}
+	// recorded just after the answer ended, off the caller's latency; until
+	// then the hold counts.
+	gatewayEventually(t, "the wallet charged 0.07 with nothing held", func() (bool, string) {
+		var wallet struct {
+			Balances []struct{ Total, Held string } `json:"balances"`
+		}
+		status, body := gatewayGet(t, addr, key, "/v1/customers/user_1/wallets/default", &wallet)
+		return status == http.StatusOK && len(wallet.Balances) == 1 && wallet.Balances[0].Total == "0.93" && wallet.Balances[0].Held == "0.00", body
+	})
 	if status, body := post("/gateway/anthropic/v1/messages", `{"model": "claude", "max_tokens": 10, "messages": []}`, "Tollgate-Customer", "user_1"); status != http.StatusNotFound ||
 		!strings.Contains(body, `"type":"error"`) || !strings.Contains(body, "TOLLGATE_ANTHROPIC_API_KEY") {
 		t.Errorf("unconfigured Anthropic route = %d %s, want 404 in Anthropic's shape naming the variable", status, body)
@@ -108,6 +102,48 @@ func gatewayPost(t *testing.T, addr, key, path, body string, header ...string) (
 		t.Fatalf("read POST %s = %v", path, err)
 	}
 	return resp.StatusCode, string(b)
+}
+
+// gatewayGet sends a GET with a Tollgate key and decodes the JSON answer
+// into v; it returns the status and the body.
+func gatewayGet(t *testing.T, addr, key, path string, v any) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s = %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read GET %s = %v", path, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("GET %s = %d %s: not JSON: %v", path, resp.StatusCode, b, err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// gatewayEventually polls ok, every 20 ms for at most 30 s, until it holds:
+// a gateway call's usage is recorded moments after its answer ended. On
+// the deadline it fails with what it waited for and ok's last view.
+func gatewayEventually(t *testing.T, what string, ok func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		done, seen := ok()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 30 s in vain for %s; last seen: %s", what, seen)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // gatewaySetUp creates, through REST, a product pricing llm.tokens at 0.01
