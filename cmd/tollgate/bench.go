@@ -241,6 +241,7 @@ func newBenchTarget(ctx context.Context, a *app, fx benchFixture, o benchFlags, 
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", api.New(a.svc, a.prof, api.Options{}))
 	upstream, stopMock := "", func() {}
+	closeGateway := func() {}
 	if withGateway {
 		// The metering gateway in front of a mock LLM on loopback, pricing
 		// each call at the fixture's per-call price.
@@ -248,12 +249,20 @@ func newBenchTarget(ctx context.Context, a *app, fx benchFixture, o benchFlags, 
 			ln.Close()
 			return nil, err
 		}
-		mux.Handle("/gateway/", gateway.New(a.svc, gateway.Options{EventType: fx.f.EventType,
-			OpenAI: gateway.Upstream{BaseURL: upstream, APIKey: payments.Secret(bench.MockLLMKey)}}))
+		gw := gateway.New(a.svc, gateway.Options{EventType: fx.f.EventType,
+			OpenAI: gateway.Upstream{BaseURL: upstream, APIKey: payments.Secret(bench.MockLLMKey)}})
+		mux.Handle("/gateway/", gw)
+		// The calls' settlements run after their answers: wait for them
+		// before the database goes.
+		closeGateway = func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			gw.Close(ctx)
+		}
 	}
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
-	t.close = func() { srv.Close(); stopMock() }
+	t.close = func() { srv.Close(); closeGateway(); stopMock() }
 	base := "http://" + ln.Addr().String()
 	if o.inProcess {
 		drv := bench.NewHTTPDriver(base, key, o.clients).WithUpstream(upstream)
