@@ -74,7 +74,7 @@ func Seed(ctx context.Context, svc *billing.Service, n, clients int, prefix stri
 				}
 				ext := fmt.Sprintf("%s-%06d", prefix, i)
 				f.Customers[i] = ext
-				if _, _, err := svc.CreateCustomer(ctx, billing.CreateCustomerInput{ExternalID: ext}); err != nil {
+				if _, _, err := svc.CreateCustomer(ctx, billing.CreateCustomerInput{ExternalID: ext, Name: SeedName(ext), Email: SeedEmail(ext)}); err != nil {
 					errc <- err
 					return
 				}
@@ -94,6 +94,12 @@ func Seed(ctx context.Context, svc *billing.Service, n, clients int, prefix stri
 	close(errc)
 	return f, <-errc
 }
+
+// SeedName is the name Seed gives the customer with external id ext.
+func SeedName(ext string) string { return "Bench customer " + ext }
+
+// SeedEmail is the email Seed gives the customer with external id ext.
+func SeedEmail(ext string) string { return ext + "@bench.example.com" }
 
 // Workload names.
 const (
