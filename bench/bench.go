@@ -95,6 +95,15 @@ func Seed(ctx context.Context, svc *billing.Service, n, clients int, prefix stri
 	return f, <-errc
 }
 
+// SeededFixture is the fixture Seed(ctx, svc, n, clients, prefix) made.
+func SeededFixture(n int, prefix string) Fixture {
+	f := Fixture{EventType: "bench.call", Customers: make([]string, n)}
+	for i := range n {
+		f.Customers[i] = fmt.Sprintf("%s-%06d", prefix, i)
+	}
+	return f
+}
+
 // SeedName is the name Seed gives the customer with external id ext.
 func SeedName(ext string) string { return "Bench customer " + ext }
 

@@ -45,6 +45,7 @@ type benchFlags struct {
 	asJSON    bool
 	runs      int
 	pageReqs  int
+	reuse     string
 }
 
 func newBenchCmd(cfg *config) *cobra.Command {
@@ -94,6 +95,7 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 	f.Float64Var(&o.rate, "rate", 0, "issue this many operations a second across all clients (open loop); 0: back to back")
 	f.BoolVar(&o.asJSON, "json", false, "print one JSON object with each workload's figures and ratios")
 	f.IntVar(&o.runs, "runs", 1, "run each workload this many times and report the median and the spread")
+	f.StringVar(&o.reuse, "reuse-account", "", "run against the account an earlier bench seeded (same --wallets), without seeding or preloading again")
 	f.IntVar(&o.pageReqs, "page-requests", 20, "console workload: requests per page (after one warm-up request each)")
 	cmd.AddCommand(newBenchClientCmd(cfg))
 	return cmd
@@ -193,6 +195,21 @@ type benchFixture struct {
 }
 
 func seedBench(ctx context.Context, cfg *config, a *app, o benchFlags) (benchFixture, error) {
+	if o.reuse != "" {
+		accts, err := a.svc.Accounts.ListAccounts(ctx)
+		if err != nil {
+			return benchFixture{}, err
+		}
+		i := slices.IndexFunc(accts, func(x billing.Account) bool { return x.ID == o.reuse })
+		if i < 0 {
+			return benchFixture{}, fmt.Errorf("--reuse-account %s: no such account; `tollgate accounts list` shows them", o.reuse)
+		}
+		acct := accts[i]
+		fx := benchFixture{acct: acct, ctx: billing.WithCaller(ctx, billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}),
+			f: bench.SeededFixture(o.wallets, "c")}
+		fmt.Fprintf(cfg.stderr, "reusing account %s and its %d seeded customers…\n", acct.ID, o.wallets)
+		return fx, nil
+	}
 	acct, err := a.svc.Accounts.CreateAccount(ctx, "bench "+time.Now().UTC().Format(time.RFC3339))
 	if err != nil {
 		return benchFixture{}, err
