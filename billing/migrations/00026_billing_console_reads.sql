@@ -1,0 +1,26 @@
+-- +goose Up
+-- The console's customer search (billing.Overview.SearchCustomers): an
+-- exact email is one index probe, and "contains" over the name, email and
+-- external id is a trigram index scan rather than a pass over every
+-- customer of the account. pg_trgm ships with PostgreSQL (contrib) and is a
+-- trusted extension; where it cannot be created (not installed, or no
+-- CREATE privilege on the database), the search still works, by a scan.
+CREATE INDEX customers_search_email ON customers (account_id, mode, lower(email));
+
+-- +goose StatementBegin
+DO $$
+BEGIN
+    BEGIN
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE NOTICE 'pg_trgm is not available (%): the console searches customers by a scan', SQLERRM;
+        RETURN;
+    END;
+    CREATE INDEX customers_search_text ON customers USING gin ((name || ' ' || email || ' ' || external_id) gin_trgm_ops);
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose Down
+DROP INDEX IF EXISTS customers_search_text;
+DROP INDEX customers_search_email;
