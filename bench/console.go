@@ -42,6 +42,7 @@ func ConsolePages(busy, busyID, other, day string) []ConsolePage {
 		{"usage", "/console/usage"},
 		{"usage (filtered)", "/console/usage?customer=" + q(other) + "&event_type=bench.call"},
 		{"usage (busy customer)", "/console/usage?customer=" + q(busy)},
+		{"usage (busy customer, type)", "/console/usage?customer=" + q(busy) + "&event_type=bench.history"},
 		{"usage CSV (a day)", "/console/usage.csv?from=" + day + "&to=" + day},
 		{"profitability (month)", "/console/profitability?group=month"},
 		{"profitability (product)", "/console/profitability?group=product"},
