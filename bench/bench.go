@@ -74,7 +74,7 @@ func Seed(ctx context.Context, svc *billing.Service, n, clients int, prefix stri
 				}
 				ext := fmt.Sprintf("%s-%06d", prefix, i)
 				f.Customers[i] = ext
-				if _, _, err := svc.CreateCustomer(ctx, billing.CreateCustomerInput{ExternalID: ext}); err != nil {
+				if _, _, err := svc.CreateCustomer(ctx, billing.CreateCustomerInput{ExternalID: ext, Name: SeedName(ext), Email: SeedEmail(ext)}); err != nil {
 					errc <- err
 					return
 				}
@@ -94,6 +94,21 @@ func Seed(ctx context.Context, svc *billing.Service, n, clients int, prefix stri
 	close(errc)
 	return f, <-errc
 }
+
+// SeededFixture is the fixture Seed(ctx, svc, n, clients, prefix) made.
+func SeededFixture(n int, prefix string) Fixture {
+	f := Fixture{EventType: "bench.call", Customers: make([]string, n)}
+	for i := range n {
+		f.Customers[i] = fmt.Sprintf("%s-%06d", prefix, i)
+	}
+	return f
+}
+
+// SeedName is the name Seed gives the customer with external id ext.
+func SeedName(ext string) string { return "Bench customer " + ext }
+
+// SeedEmail is the email Seed gives the customer with external id ext.
+func SeedEmail(ext string) string { return ext + "@bench.example.com" }
 
 // Workload names.
 const (

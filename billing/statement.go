@@ -45,7 +45,7 @@ func (s *Plans) GetStatement(ctx context.Context, customer, wallet, asset string
 	from := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	st := Statement{CustomerID: w.CustomerID, WalletID: w.ID, Asset: a.Code, Precision: a.Precision, From: from, To: from.AddDate(0, 1, 0),
 		Opening: rating.Zero, Closing: rating.Zero, AllowanceUsed: rating.Zero, Lines: map[string]rating.Decimal{}, UsageByProduct: map[string]rating.Decimal{}}
-	rows, err := queries.StatementSums(ctx, TranslateErrors(s.pool), dbsqlc.StatementSumsParams{WalletID: w.ID, Asset: a.Code,
+	rows, err := queries.StatementSums(ctx, TranslateErrors(s.pool), dbsqlc.StatementSumsParams{AccountID: c.AccountID, Mode: string(c.Mode), WalletID: w.ID, Asset: a.Code,
 		MonthStart: st.From, MonthEnd: st.To})
 	if err != nil {
 		return Statement{}, err

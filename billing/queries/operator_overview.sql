@@ -25,14 +25,17 @@ WHERE s.account_id = $1 AND s.mode = $2 AND s.ended_at IS NULL AND s.status = 'p
 
 -- name: SearchCustomers :many
 -- Exact matches (id, external id, email) first, then names, emails and
--- external ids containing the text; newest first within each.
+-- external ids containing the text; newest first within each. Each branch of
+-- the OR has its index (customers_pkey, the external id's key,
+-- customers_search_email, and customers_search_text over the name, email and
+-- external id together, where pg_trgm is installed).
 SELECT c.id, c.account_id, c.mode, c.external_id, c.name, c.email, c.metadata, c.created_at, c.updated_at,
     coalesce((SELECT w.id FROM wallets w WHERE w.customer_id = c.id AND w.is_default), '')::text AS default_wallet_id,
     coalesce(c.test_clock_id, '')::text AS test_clock_id
 FROM customers c
 WHERE c.account_id = $1 AND c.mode = $2
   AND (c.id = sqlc.arg(q)::text OR c.external_id = sqlc.arg(q)::text OR lower(c.email) = lower(sqlc.arg(q)::text)
-       OR c.name ILIKE sqlc.arg(pattern)::text OR c.email ILIKE sqlc.arg(pattern)::text OR c.external_id ILIKE sqlc.arg(pattern)::text)
+       OR (c.name || ' ' || c.email || ' ' || c.external_id) ILIKE sqlc.arg(pattern)::text)
 ORDER BY (c.id = sqlc.arg(q)::text OR c.external_id = sqlc.arg(q)::text OR lower(c.email) = lower(sqlc.arg(q)::text)) DESC, c.id DESC
 LIMIT sqlc.arg(lim);
 

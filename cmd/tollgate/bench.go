@@ -20,6 +20,7 @@ import (
 	"github.com/tollgatehq/tollgate/api"
 	"github.com/tollgatehq/tollgate/bench"
 	"github.com/tollgatehq/tollgate/billing"
+	"github.com/tollgatehq/tollgate/console"
 	"github.com/tollgatehq/tollgate/gateway"
 	"github.com/tollgatehq/tollgate/payments"
 	"github.com/tollgatehq/tollgate/pgembed"
@@ -43,6 +44,8 @@ type benchFlags struct {
 	profile   string
 	asJSON    bool
 	runs      int
+	pageReqs  int
+	reuse     string
 }
 
 func newBenchCmd(cfg *config) *cobra.Command {
@@ -56,10 +59,14 @@ per call), record-hot (every client on one customer), auth+record (authorize, th
 record with the authorization), authorize (authorize only; each hold of 0.01 USD is
 left to expire), authorize-half (authorize closed loop for its peak throughput,
 then authorize at half that rate; read its p99: the latency of authorize with headroom)
-and gateway (a streamed chat completion straight to a mock LLM on loopback, then the
+gateway (a streamed chat completion straight to a mock LLM on loopback, then the
 same through the metering gateway in front of it, which authorizes, streams and records
 each call: the difference of their latencies is what the gateway adds; the mock runs
-in this process, so its CPU is in the server's figure; --via http only).
+in this process, so its CPU is in the server's figure; --via http only) and console
+(an operator signed in through a one-time link, as a browser, requests each console
+page --page-requests times, one at a time, and each page's p50, p99 and max latency
+to the last byte is reported; with --preload-events, the preloaded history is the
+first seeded customer's).
 
 Clients run back to back (closed loop), or with --rate N at N operations a second
 across all clients (open loop): operations are due at fixed intervals, one due while
@@ -79,7 +86,7 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 	f.IntVar(&o.clients, "clients", 16, "concurrent clients")
 	f.IntVar(&o.wallets, "wallets", 10000, "funded customers to spread load over")
 	f.StringVar(&o.workloads, "workloads", "record,record-batch,record-hot,auth+record",
-		"comma-separated workloads: "+strings.Join(append(bench.Workloads(), authorizeHalf), ", "))
+		"comma-separated workloads: "+strings.Join(append(bench.Workloads(), authorizeHalf, bench.Console), ", "))
 	f.BoolVar(&o.baseline, "pgbench", true, "run pgbench baselines first when pgbench is installed")
 	f.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of this process during the workloads to this file: the server's alone, unless --clients-in-process or --via service")
 	f.IntVar(&o.preload, "preload-events", 0, "write this many synthetic past events first (e.g. 10000000) to measure a large database")
@@ -88,6 +95,8 @@ server. Prints one table and exits non-zero if verify finds anything afterwards.
 	f.Float64Var(&o.rate, "rate", 0, "issue this many operations a second across all clients (open loop); 0: back to back")
 	f.BoolVar(&o.asJSON, "json", false, "print one JSON object with each workload's figures and ratios")
 	f.IntVar(&o.runs, "runs", 1, "run each workload this many times and report the median and the spread")
+	f.StringVar(&o.reuse, "reuse-account", "", "run against the account an earlier bench seeded (same --wallets), without seeding or preloading again")
+	f.IntVar(&o.pageReqs, "page-requests", 20, "console workload: requests per page (after one warm-up request each)")
 	cmd.AddCommand(newBenchClientCmd(cfg))
 	return cmd
 }
@@ -118,8 +127,8 @@ func (o benchFlags) workloadNames() ([]string, error) {
 	var names []string
 	for _, w := range strings.Split(o.workloads, ",") {
 		w = strings.TrimSpace(w)
-		if !slices.Contains(bench.Workloads(), w) && w != authorizeHalf {
-			return nil, fmt.Errorf("unknown workload %q; known: %s, %s", w, strings.Join(bench.Workloads(), ", "), authorizeHalf)
+		if !slices.Contains(bench.Workloads(), w) && w != authorizeHalf && w != bench.Console {
+			return nil, fmt.Errorf("unknown workload %q; known: %s, %s, %s", w, strings.Join(bench.Workloads(), ", "), authorizeHalf, bench.Console)
 		}
 		if (w == bench.Gateway || w == bench.GatewayDirect) && o.via != "http" {
 			return nil, fmt.Errorf("the %s workload calls the gateway over HTTP: use --via http", w)
@@ -162,11 +171,20 @@ func runBench(cmd *cobra.Command, cfg *config, o benchFlags) error {
 		return err
 	}
 	results, err := runWorkloads(ctx, cfg, t, names, o)
+	if err != nil {
+		stopProfile()
+		return err
+	}
+	var pages []bench.PageResult
+	if slices.Contains(names, bench.Console) {
+		pages, err = runConsole(ctx, cfg, a, fx, o)
+	}
 	stopProfile()
 	if err != nil {
 		return err
 	}
-	return reportBench(ctx, cfg, a, benchReport{baselines: baselines, results: results, via: o.via, wallets: o.wallets, inProcess: t.inProcess}, o.asJSON)
+	return reportBench(ctx, cfg, a, benchReport{baselines: baselines, results: results, pages: pages, via: o.via, wallets: o.wallets,
+		inProcess: t.inProcess, preload: o.preload}, o.asJSON)
 }
 
 // benchFixture is the account bench seeded and what is in it.
@@ -177,6 +195,21 @@ type benchFixture struct {
 }
 
 func seedBench(ctx context.Context, cfg *config, a *app, o benchFlags) (benchFixture, error) {
+	if o.reuse != "" {
+		accts, err := a.svc.Accounts.ListAccounts(ctx)
+		if err != nil {
+			return benchFixture{}, err
+		}
+		i := slices.IndexFunc(accts, func(x billing.Account) bool { return x.ID == o.reuse })
+		if i < 0 {
+			return benchFixture{}, fmt.Errorf("--reuse-account %s: no such account; `tollgate accounts list` shows them", o.reuse)
+		}
+		acct := accts[i]
+		fx := benchFixture{acct: acct, ctx: billing.WithCaller(ctx, billing.Caller{AccountID: acct.ID, Mode: billing.ModeTest}),
+			f: bench.SeededFixture(o.wallets, "c")}
+		fmt.Fprintf(cfg.stderr, "reusing account %s and its %d seeded customers…\n", acct.ID, o.wallets)
+		return fx, nil
+	}
 	acct, err := a.svc.Accounts.CreateAccount(ctx, "bench "+time.Now().UTC().Format(time.RFC3339))
 	if err != nil {
 		return benchFixture{}, err
@@ -310,6 +343,9 @@ func startProfile(path string) (stop func(), err error) {
 func runWorkloads(ctx context.Context, cfg *config, t *benchTarget, names []string, o benchFlags) ([]benchRuns, error) {
 	var out []benchRuns
 	for _, w := range names {
+		if w == bench.Console {
+			continue // runConsole
+		}
 		if w == bench.Gateway {
 			// The baseline first: the same calls to the mock directly.
 			direct, err := repeat(ctx, cfg, t, o, o.spec(bench.GatewayDirect, o.rate))
@@ -423,6 +459,8 @@ type benchReport struct {
 	wallets   int
 	inProcess bool
 	problems  int
+	pages     []bench.PageResult // the console workload's
+	preload   int
 }
 
 func reportBench(ctx context.Context, cfg *config, a *app, rep benchReport, asJSON bool) error {
@@ -439,6 +477,11 @@ func reportBench(ctx context.Context, cfg *config, a *app, rep benchReport, asJS
 	}
 	if err == nil && rep.problems > 0 {
 		return errSilent
+	}
+	for _, p := range rep.pages {
+		if err == nil && p.Errors > 0 {
+			return fmt.Errorf("console page %s: %d of %d requests failed: %s", p.Name, p.Errors, p.Requests, p.Error)
+		}
 	}
 	return err
 }
@@ -489,11 +532,17 @@ func printBenchJSON(cfg *config, rep benchReport) error {
 		Wallets          int                 `json:"wallets"`
 		Baselines        map[string]float64  `json:"pgbench_tps"`
 		Workloads        []benchWorkloadJSON `json:"workloads"`
+		PreloadEvents    int                 `json:"preload_events"`
+		ConsolePages     []consolePageJSON   `json:"console_pages,omitempty"`
 		PeakRSSMB        int64               `json:"peak_rss_mb"`
 		Verify           int                 `json:"verify_problems"`
 	}{Machine: map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH},
 		Via: rep.via, ClientsInProcess: rep.inProcess, Wallets: rep.wallets, Baselines: map[string]float64{},
-		PeakRSSMB: int64(bench.PeakRSS() >> 20), Verify: rep.problems}
+		PeakRSSMB: int64(bench.PeakRSS() >> 20), Verify: rep.problems, PreloadEvents: rep.preload}
+	for _, p := range rep.pages {
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		out.ConsolePages = append(out.ConsolePages, consolePageJSON{PageResult: p, P50Ms: ms(p.P50), P99Ms: ms(p.P99), MaxMs: ms(p.Max)})
+	}
 	for _, b := range rep.baselines {
 		out.Baselines[b.Name] = b.TPS
 	}
@@ -511,6 +560,11 @@ func printBenchJSON(cfg *config, rep benchReport) error {
 }
 
 func printBench(cfg *config, rep benchReport) {
+	printPages(cfg, rep.pages)
+	if len(rep.results) == 0 && len(rep.baselines) == 0 {
+		fmt.Fprintf(cfg.stdout, "peak RSS: %d MB\n", bench.PeakRSS()>>20)
+		return
+	}
 	tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\tclients\trate\tops/s\tp50\tp99\tauth p99\tlate\tratio\terrors\tserver µs/op\tclients µs/op\tpostgres µs/op\t")
 	base := map[string]float64{}
@@ -579,4 +633,70 @@ func benchRow(rs benchRuns, base map[string]float64) string {
 	}
 	return fmt.Sprintf("%s\t%d\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t", r.Workload, r.Clients, rate, r.PerSecond(),
 		round(r.P50), round(r.P99), auth, late, ratio, r.Errors, cpu(r.CPU.Server), cpu(r.CPU.Clients), cpu(r.CPU.Postgres))
+}
+
+// consolePageJSON is one console page in --json's output.
+type consolePageJSON struct {
+	bench.PageResult
+	P50Ms float64 `json:"p50_ms"`
+	P99Ms float64 `json:"p99_ms"`
+	MaxMs float64 `json:"max_ms"`
+}
+
+// runConsole serves the console on loopback over the bench's account, signs
+// an owner in through a one-time link as a browser would, and measures each
+// page.
+func runConsole(ctx context.Context, cfg *config, a *app, fx benchFixture, o benchFlags) ([]bench.PageResult, error) {
+	if len(fx.f.Customers) < 2 {
+		return nil, fmt.Errorf("the %s workload needs at least 2 customers: use --wallets 2 or more", bench.Console)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	base := "http://" + ln.Addr().String()
+	c, err := console.New(a.svc, console.Options{BaseURL: base, Profitability: a.prof, Webhooks: a.hooks})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	srv := &http.Server{Handler: c}
+	go srv.Serve(ln)
+	defer srv.Close()
+	_, link, _, err := a.svc.Operators.Invite(ctx, billing.InviteOperatorInput{Account: fx.acct.ID, Role: billing.RoleOwner,
+		Email: fmt.Sprintf("bench-%d@bench.example.com", time.Now().UnixNano()), Name: "Bench operator"})
+	if err != nil {
+		return nil, err
+	}
+	sess, err := bench.SignInConsole(ctx, base, console.SignInURL(base, link.Token))
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	busy, err := a.svc.GetCustomer(fx.ctx, fx.f.Customers[0])
+	if err != nil {
+		return nil, err
+	}
+	pages := bench.ConsolePages(busy.ExternalID, busy.ID, fx.f.Customers[len(fx.f.Customers)/2], time.Now().UTC().Format(time.DateOnly))
+	fmt.Fprintf(cfg.stderr, "running %s: %d pages, %d requests each…\n", bench.Console, len(pages), o.pageReqs)
+	return sess.MeasurePages(ctx, pages, o.pageReqs)
+}
+
+// printPages is the console workload's table.
+func printPages(cfg *config, pages []bench.PageResult) {
+	if len(pages) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(cfg.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "console page\trequests\tp50\tp99\tmax\tKB\terrors\t")
+	round := func(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
+	for _, p := range pages {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%.1f\t%d\t\n", p.Name, p.Requests, round(p.P50), round(p.P99), round(p.Max), float64(p.Bytes)/1024, p.Errors)
+	}
+	tw.Flush()
+	for _, p := range pages {
+		if p.Error != "" {
+			fmt.Fprintf(cfg.stdout, "%s: %s\n", p.Name, p.Error)
+		}
+	}
 }

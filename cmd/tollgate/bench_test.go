@@ -103,3 +103,49 @@ func TestBenchGateway(t *testing.T) {
 		t.Errorf("bench --via service --workloads gateway = %v, %s; want an error saying to use --via http", err, msg)
 	}
 }
+
+// TestBenchConsoleWorkload runs the console workload through the binary on a
+// tiny database with a small preloaded history: an operator signs in and
+// every console page answers 200 each time. No figure is checked, only that
+// each page was measured.
+func TestBenchConsoleWorkload(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(binary, "bench", "--database-url", testdb.URL(t), "--pgbench=false", "--json",
+		"--wallets", "4", "--clients", "2", "--preload-events", "500", "--page-requests", "2", "--workloads", "console")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("tollgate bench --workloads console = %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	var out struct {
+		Verify int `json:"verify_problems"`
+		Pages  []struct {
+			Name     string  `json:"name"`
+			Requests int     `json:"requests"`
+			Errors   int     `json:"errors"`
+			Bytes    int64   `json:"bytes"`
+			P50      float64 `json:"p50_ms"`
+			P99      float64 `json:"p99_ms"`
+			Max      float64 `json:"max_ms"`
+		} `json:"console_pages"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("bench --json printed %q: %v", stdout.String(), err)
+	}
+	if out.Verify != 0 {
+		t.Errorf("verify_problems = %d, want 0", out.Verify)
+	}
+	var names []string
+	for _, p := range out.Pages {
+		names = append(names, p.Name)
+		if p.Requests != 2 || p.Errors != 0 || p.Bytes == 0 || p.P50 <= 0 || p.P99 < p.P50 || p.Max < p.P99 {
+			t.Errorf("%s: %d requests, %d errors, %d bytes, p50 %v p99 %v max %v ms; want 2 requests answered, figures in order",
+				p.Name, p.Requests, p.Errors, p.Bytes, p.P50, p.P99, p.Max)
+		}
+	}
+	for _, want := range []string{"home", "search: email", "customer (busy)", "usage (filtered)", "usage CSV (a day)", "profitability (customer)", "settings"} {
+		if !strings.Contains(strings.Join(names, ","), want) {
+			t.Errorf("console pages = %v, want %q among them", names, want)
+		}
+	}
+}

@@ -255,7 +255,7 @@ SELECT c.id, c.account_id, c.mode, c.external_id, c.name, c.email, c.metadata, c
 FROM customers c
 WHERE c.account_id = $1 AND c.mode = $2
   AND (c.id = $3::text OR c.external_id = $3::text OR lower(c.email) = lower($3::text)
-       OR c.name ILIKE $4::text OR c.email ILIKE $4::text OR c.external_id ILIKE $4::text)
+       OR (c.name || ' ' || c.email || ' ' || c.external_id) ILIKE $4::text)
 ORDER BY (c.id = $3::text OR c.external_id = $3::text OR lower(c.email) = lower($3::text)) DESC, c.id DESC
 LIMIT $5
 `
@@ -283,7 +283,10 @@ type SearchCustomersRow struct {
 }
 
 // Exact matches (id, external id, email) first, then names, emails and
-// external ids containing the text; newest first within each.
+// external ids containing the text; newest first within each. Each branch of
+// the OR has its index (customers_pkey, the external id's key,
+// customers_search_email, and customers_search_text over the name, email and
+// external id together, where pg_trgm is installed).
 func (q *Queries) SearchCustomers(ctx context.Context, db DBTX, arg SearchCustomersParams) ([]SearchCustomersRow, error) {
 	rows, err := db.Query(ctx, searchCustomers,
 		arg.AccountID,

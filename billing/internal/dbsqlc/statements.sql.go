@@ -15,21 +15,26 @@ import (
 const statementSums = `-- name: StatementSums :many
 WITH e AS (
 	SELECT e.amount, e.created_at, e.lot_id, t.kind, t.reference, t.id AS txn
-	FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-	WHERE e.ledger_account = 'wallet' AND e.wallet_id = $1::text AND e.asset = $2 AND e.created_at < $3)
-SELECT 'opening'::text AS section, ''::text AS key, coalesce(sum(amount), 0)::numeric AS amount FROM e WHERE created_at < $4::timestamptz
+	FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+	WHERE t.account_id = $1::text AND t.mode = $2::text AND t.wallet_id = $3::text
+	  AND e.ledger_account = 'wallet' AND e.wallet_id = $3::text AND e.asset = $4 AND e.created_at < $5)
+SELECT 'opening'::text AS section, ''::text AS key, coalesce(sum(amount), 0)::numeric AS amount FROM e WHERE created_at < $6::timestamptz
 UNION ALL
-SELECT 'line', kind, sum(amount) FROM e WHERE created_at >= $4::timestamptz GROUP BY kind
+SELECT 'line', kind, sum(amount) FROM e WHERE created_at >= $6::timestamptz GROUP BY kind
 UNION ALL
 SELECT 'allowance_used', '', coalesce(sum(e.amount), 0) FROM e JOIN lots l ON l.id = e.lot_id
-	WHERE e.created_at >= $4::timestamptz AND e.kind = 'usage' AND l.purpose = 'bundled'
+	WHERE e.created_at >= $6::timestamptz AND e.kind = 'usage' AND l.purpose = 'bundled'
 UNION ALL
-SELECT 'product', p.code, sum(e.amount) FROM e JOIN (SELECT DISTINCT transaction_id, product_id FROM fees) f ON f.transaction_id = e.txn
+SELECT 'product', p.code, sum(e.amount) FROM e
+	JOIN LATERAL (SELECT DISTINCT f.product_id FROM fees f
+		WHERE f.account_id = $1::text AND f.mode = $2::text AND f.event_id = e.reference AND f.transaction_id = e.txn) f ON true
 	JOIN products p ON p.id = f.product_id
-	WHERE e.created_at >= $4::timestamptz AND e.kind = 'usage' GROUP BY p.code
+	WHERE e.created_at >= $6::timestamptz AND e.kind = 'usage' GROUP BY p.code
 `
 
 type StatementSumsParams struct {
+	AccountID  string
+	Mode       string
 	WalletID   string
 	Asset      string
 	MonthEnd   time.Time
@@ -44,10 +49,16 @@ type StatementSumsRow struct {
 
 // A wallet's entries in an asset before month_end: the opening sum (before
 // month_start), the month's sums by movement kind, usage from bundled lots,
-// usage by product. (month_start is cast where it meets the CTE's columns:
-// sqlc cannot infer a parameter's type from a CTE's.)
+// usage by product. The wallet's entries are read through its transactions
+// (ledger_transactions_wallet, then each transaction's entries by the
+// primary key), and a usage entry's product through its event's fees
+// (fees_pkey): nothing scans the ledger or the fees of other wallets.
+// (month_start is cast where it meets the CTE's columns: sqlc cannot infer
+// a parameter's type from a CTE's.)
 func (q *Queries) StatementSums(ctx context.Context, db DBTX, arg StatementSumsParams) ([]StatementSumsRow, error) {
 	rows, err := db.Query(ctx, statementSums,
+		arg.AccountID,
+		arg.Mode,
 		arg.WalletID,
 		arg.Asset,
 		arg.MonthEnd,
