@@ -243,6 +243,8 @@ func TestConsoleOAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Another link: the invitation was spent above.
+	viewerLink = cli("operators", "link", "--account", acct, "--email", "vic@example.com")
 	do(t, ctx, chromedp.Navigate(viewerLink), chromedp.WaitVisible(chromedp.CSS(`[data-testid="revenue"]`)))
 	do(t, ctx, chromedp.Navigate(rig.base+"/oauth/consent?request="+url.QueryEscape(form["request"])),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sign-in-needed"]`)))
@@ -253,9 +255,9 @@ func TestConsoleOAuth(t *testing.T) {
 		for (const [k, v] of Object.entries({request: %q, csrf: %q, decision: 'approve'})) { const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i) }
 		document.body.appendChild(f); f.submit() })()`, form["request"], form["csrf"])))
 	// The answer is the page that has replaced the sign-in-needed one.
-	h, err := chromedp.Run(ctx, chromedp.Poll[string](`!document.querySelector('[data-testid="sign-in-needed"]') && document.querySelector('h1')?.textContent.trim()`))
-	if err != nil || h != "You are signed out" {
-		t.Errorf("the consent form posted by a viewer's browser shows %q (%v), want the signed-out page", h, err)
+	do(t, ctx, chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="sign-in-needed"]`)), chromedp.WaitVisible(chromedp.CSS(`h1`)))
+	if h := textOf(t, ctx, `h1`); h != "You are signed out" {
+		t.Errorf("the consent form posted by a viewer's browser shows %q, want the signed-out page", h)
 	}
 	select {
 	case q := <-rig.approvals:
