@@ -66,10 +66,10 @@ type settingsPage struct {
 	HasGrants  bool
 	Grants     []grantRow
 	MoreGrants bool
-	Mode      string
-	Payments  string
-	Branding  billing.PortalBranding
-	Invite    inviteForm
+	Mode       string
+	Payments   string
+	Branding   billing.PortalBranding
+	Invite     inviteForm
 }
 
 type inviteForm struct{ Email, Name, Role string }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -247,17 +248,30 @@ func TestConsoleOAuth(t *testing.T) {
 	viewerLink = cli("operators", "link", "--account", acct, "--email", "vic@example.com")
 	do(t, ctx, chromedp.Navigate(viewerLink), chromedp.WaitVisible(chromedp.CSS(`[data-testid="revenue"]`)))
 	do(t, ctx, chromedp.Navigate(rig.base+"/oauth/consent?request="+url.QueryEscape(form["request"])),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sign-in-needed"]`)))
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sign-in-needed"], [data-testid="approve"]`)))
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="approve"]').length`)); err != nil || n != 0 {
-		t.Errorf("the viewer's page offers to approve (%d, %v)", n, err)
+		t.Fatalf("a viewer signed in to the console is offered the consent form (%d, %v); want the sign-in-needed page", n, err)
 	}
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const f = document.createElement('form'); f.method = 'post'; f.action = '/oauth/consent';
-		for (const [k, v] of Object.entries({request: %q, csrf: %q, decision: 'approve'})) { const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i) }
-		document.body.appendChild(f); f.submit() })()`, form["request"], form["csrf"])))
-	// The answer is the page that has replaced the sign-in-needed one.
-	do(t, ctx, chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="sign-in-needed"]`)), chromedp.WaitVisible(chromedp.CSS(`h1`)))
-	if h := textOf(t, ctx, `h1`); h != "You are signed out" {
-		t.Errorf("the consent form posted by a viewer's browser shows %q, want the signed-out page", h)
+	// The form posted with this browser's cookies (the viewer's session,
+	// the consent form's CSRF cookie): refused, no code.
+	jar, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{rig.base + "/oauth/consent"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	post, _ := http.NewRequest("POST", rig.base+"/oauth/consent", strings.NewReader(url.Values{"request": {form["request"]}, "csrf": {form["csrf"]},
+		"decision": {"approve"}}.Encode()))
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range jar.Cookies {
+		post.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	resp, err = (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(post)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("Location") != "" || !strings.Contains(string(body), "You are signed out") {
+		t.Errorf("the consent form posted with a viewer's console session = %d, Location %q; want 401, the signed-out page, no redirect", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	select {
 	case q := <-rig.approvals:
