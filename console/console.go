@@ -63,6 +63,7 @@ type Console struct {
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
 	signIns *ratelimit.PerKey // sign-in attempts per client address
+	grants  Grants            // MCP clients' OAuth grants; nil lists none (see UseGrants)
 }
 
 // New returns the console over svc.
@@ -140,6 +141,7 @@ func (c *Console) routes() {
 	c.mux.Handle("POST /console/settings/sessions/{id}/revoke", c.form(manager, c.revokeSession))
 	c.mux.Handle("POST /console/settings/keys", c.form(manager, c.createKey))
 	c.mux.Handle("POST /console/settings/keys/{id}/revoke", c.form(manager, c.revokeKey))
+	c.mux.Handle("POST /console/settings/grants/{id}/revoke", c.form(changer, c.revokeGrant))
 	c.mux.Handle("/console/", c.handle(func(http.ResponseWriter, *http.Request) error {
 		return &pageError{status: http.StatusNotFound, title: "Page not found", message: "There is no such page in the console."}
 	}))

@@ -1,10 +1,12 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tollgatehq/tollgate/billing"
 	"github.com/tollgatehq/tollgate/kernel"
@@ -20,15 +22,54 @@ type keyRow struct {
 	Revoked                                                  bool
 }
 
+// Grants are the OAuth grants of MCP clients people approved (docs/MCP.md,
+// "Connecting a hosted client with OAuth"), of the account and mode of the
+// caller in ctx (billing.CallerFrom). Package oauth serves them, adapted by
+// cmd: the console does not import it.
+type Grants interface {
+	// List returns the grants whose tokens still work, newest first, at
+	// most limit of them (1-100), and whether there are more.
+	List(ctx context.Context, limit int) (grants []Grant, more bool, err error)
+	// Revoke stops a grant's tokens at once on every server; revoking a
+	// revoked grant returns it unchanged. ENotFound when it is not the
+	// caller's account and mode.
+	Revoke(ctx context.Context, id string) (Grant, error)
+}
+
+// Grant is what a person approved for an MCP client.
+type Grant struct {
+	ID         string
+	ClientName string
+	Write      bool     // it may change data, not only read
+	Toolsets   []string // the toolsets it may use; ["all"] for every one, none for the server's
+	CreatedAt  time.Time
+	LastUsedAt *time.Time // nil before its first token was used
+}
+
+// UseGrants lists g's grants on the settings page, where owners and
+// admins revoke them. Call it before serving.
+func (c *Console) UseGrants(g Grants) { c.grants = g }
+
+// maxGrantsShown bounds the settings page's list of grants.
+const maxGrantsShown = 100
+
+type grantRow struct {
+	ID, Client, Access, Toolsets, Created, LastUsed string
+}
+
 type settingsPage struct {
 	base
 	Operators []operatorRow
 	Sessions  []sessionRow
 	Keys      []keyRow
-	Mode      string
-	Payments  string
-	Branding  billing.PortalBranding
-	Invite    inviteForm
+	// Grants: nil Grants shows no section; MoreGrants says the list is cut.
+	HasGrants  bool
+	Grants     []grantRow
+	MoreGrants bool
+	Mode       string
+	Payments   string
+	Branding   billing.PortalBranding
+	Invite     inviteForm
 }
 
 type inviteForm struct{ Email, Name, Role string }
@@ -71,6 +112,16 @@ func (c *Console) settingsPage(w http.ResponseWriter, r *request, status int, fo
 			}
 			row.Limits = keyLimits(k)
 			p.Keys = append(p.Keys, row)
+		}
+	}
+	if c.grants != nil {
+		list, more, err := c.grants.List(r.ctx, maxGrantsShown)
+		if err != nil {
+			return err
+		}
+		p.HasGrants, p.MoreGrants = true, more
+		for _, g := range list {
+			p.Grants = append(p.Grants, grantRowOf(g))
 		}
 	}
 	p.Payments = "Not connected: customers cannot top up in this mode until Stripe is connected (`tollgate payments connect`)."
@@ -190,4 +241,42 @@ func keyLimits(k billing.APIKey) string {
 		return fmt.Sprintf("%d/s", n)
 	}
 	return "limits: " + show(k.RateLimit) + ", hot path " + show(k.HotRateLimit)
+}
+
+func grantRowOf(g Grant) grantRow {
+	row := grantRow{ID: g.ID, Client: g.ClientName, Access: "Reads only", Created: date(g.CreatedAt), LastUsed: "Never"}
+	if g.Write {
+		row.Access = "Reads and writes"
+	}
+	switch {
+	case len(g.Toolsets) == 0:
+		row.Toolsets = "the server's toolsets"
+	case slices.Contains(g.Toolsets, "all"):
+		row.Toolsets = "every toolset"
+	default:
+		row.Toolsets = "toolsets " + strings.Join(g.Toolsets, ", ")
+	}
+	if g.LastUsedAt != nil {
+		row.LastUsed = ago(*g.LastUsedAt)
+	}
+	return row
+}
+
+// revokeGrant revokes an MCP client's grant of the account and mode; its
+// tokens stop working at once on every server. Sending it again changes
+// nothing and says the same.
+func (c *Console) revokeGrant(w http.ResponseWriter, r *request) error {
+	if c.grants == nil {
+		return &pageError{status: http.StatusNotFound, title: "Page not found", message: "This server has no OAuth for MCP clients."}
+	}
+	id := r.PathValue("id")
+	if len(id) > 64 {
+		return kernel.NotFoundf("grant", "no OAuth grant %s in this account and mode", id)
+	}
+	g, err := c.grants.Revoke(r.ctx, id)
+	if err != nil {
+		return err
+	}
+	r.alert = alert{Kind: "ok", Text: "Revoked " + g.ClientName + "'s access; its tokens stop working at once on every server."}
+	return c.settingsPage(w, r, http.StatusOK, inviteForm{Role: string(billing.RoleViewer)})
 }

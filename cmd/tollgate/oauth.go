@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"slices"
 
@@ -26,8 +27,38 @@ func newOAuth(cfg *config, a *app, base string) (*oauth.Service, error) {
 		}
 	}
 	defaults = slices.DeleteFunc(slices.Clone(defaults), func(s string) bool { return s == tools.Always })
-	return oauth.New(a.db.pool, a.svc, oauth.Options{BaseURL: base, Toolsets: sets, DefaultToolsets: defaults,
+	svc, err := oauth.New(a.db.pool, a.svc, oauth.Options{BaseURL: base, Toolsets: sets, DefaultToolsets: defaults,
 		AllowLoopbackClients: cfg.oauthLoopbackClients, SignedIn: consoleApprover(a.console), Logger: cfg.log})
+	if err == nil && a.console != nil {
+		a.console.UseGrants(consoleGrants{svc})
+	}
+	return svc, err
+}
+
+// consoleGrants shows the console's settings page the OAuth grants of the
+// operator's account and mode (the caller the console puts in ctx), and
+// revokes them.
+type consoleGrants struct{ svc *oauth.Service }
+
+func (g consoleGrants) List(ctx context.Context, limit int) ([]console.Grant, bool, error) {
+	list, next, err := g.svc.ListGrants(ctx, oauth.ListGrantsInput{Limit: limit})
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]console.Grant, 0, len(list))
+	for _, gr := range list {
+		out = append(out, consoleGrant(gr))
+	}
+	return out, next != "", nil
+}
+
+func (g consoleGrants) Revoke(ctx context.Context, id string) (console.Grant, error) {
+	gr, err := g.svc.RevokeGrant(ctx, id)
+	return consoleGrant(gr), err
+}
+
+func consoleGrant(g oauth.Grant) console.Grant {
+	return console.Grant{ID: g.ID, ClientName: g.ClientName, Write: g.Scope.Write, Toolsets: g.Scope.Toolsets, CreatedAt: g.CreatedAt, LastUsedAt: g.LastUsedAt}
 }
 
 // consoleApprover lets an owner or admin signed in to the console approve
