@@ -175,7 +175,7 @@ func describePrice(p rating.Price, as assets) string {
 		if block.IsZero() || block.Equal(decimal.NewFromInt(1)) {
 			return "per " + field
 		}
-		return "per " + group(block.String()) + " " + field
+		return "per " + rating.Group(block.String()) + " " + field
 	}
 	var s string
 	switch p.Model {
@@ -201,7 +201,7 @@ func describePrice(p rating.Price, as assets) string {
 		for _, t := range p.Tiers {
 			part := m(t.UnitAmount) + " each"
 			if t.UpTo != nil {
-				part += " up to " + group(t.UpTo.String())
+				part += " up to " + rating.Group(t.UpTo.String())
 			} else {
 				part += " above"
 			}

@@ -100,21 +100,7 @@ func (a assets) money(amount rating.Decimal, code string) string {
 	if !ok {
 		as = billing.Asset{Code: code, Precision: 2}
 	}
-	s := rating.Display(amount.Abs(), as.Precision)
-	approx := strings.HasPrefix(s, "≈")
-	s = group(strings.TrimPrefix(s, "≈"))
-	if as.Symbol != "" {
-		s = as.Symbol + s
-	} else {
-		s += " " + as.Code
-	}
-	if approx {
-		s = "≈" + s
-	}
-	if amount.IsNegative() {
-		s = "−" + s
-	}
-	return s
+	return rating.DisplayMoney(amount, as.Precision, as.Symbol, as.Code)
 }
 
 // signed writes a change to a balance with its sign.
@@ -123,22 +109,6 @@ func (a assets) signed(amount rating.Decimal, code string) string {
 		return "+" + a.money(amount, code)
 	}
 	return a.money(amount, code)
-}
-
-// group puts thousands separators in the integer part of a decimal string.
-func group(s string) string {
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if hasFrac {
-		b.WriteString("." + frac)
-	}
-	return b.String()
 }
 
 // sentence starts a domain message with a capital and ends it with a full
@@ -155,7 +125,7 @@ func sentence(msg string) string {
 }
 
 // count writes a whole number with thousands grouped.
-func count(n int64) string { return group(strconv.FormatInt(n, 10)) }
+func count(n int64) string { return rating.Group(strconv.FormatInt(n, 10)) }
 
 func date(t time.Time) string     { return t.UTC().Format("2 Jan 2006") }
 func dateTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }

@@ -21,21 +21,7 @@ func (a assets) money(amount rating.Decimal, code string) string {
 	if !ok {
 		as = billing.Asset{Code: code, Precision: 2}
 	}
-	s := rating.Display(amount.Abs(), as.Precision)
-	approx := strings.HasPrefix(s, "≈")
-	s = group(strings.TrimPrefix(s, "≈"))
-	if as.Symbol != "" {
-		s = as.Symbol + s
-	} else {
-		s += " " + as.Code
-	}
-	if approx {
-		s = "≈" + s
-	}
-	if amount.IsNegative() {
-		s = "−" + s
-	}
-	return s
+	return rating.DisplayMoney(amount, as.Precision, as.Symbol, as.Code)
 }
 
 // signed writes an amount with its sign, for a change to a balance.
@@ -44,22 +30,6 @@ func (a assets) signed(amount rating.Decimal, code string) string {
 		return "+" + a.money(amount, code)
 	}
 	return a.money(amount, code)
-}
-
-// group puts thousands separators in the integer part of a decimal string.
-func group(s string) string {
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if hasFrac {
-		b.WriteString("." + frac)
-	}
-	return b.String()
 }
 
 func date(t time.Time) string     { return t.UTC().Format("2 Jan 2006") }

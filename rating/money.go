@@ -101,6 +101,44 @@ func Display(amount Decimal, precision int32) string {
 	return FormatAmount(amount, precision)
 }
 
+// DisplayMoney writes an amount for a page: Display's figure with its
+// thousands grouped, the symbol before it (or the code after it), "−" for a
+// negative amount and "≈" in front when it was rounded. The portal and the
+// console write money this way.
+func DisplayMoney(amount Decimal, precision int32, symbol, code string) string {
+	s := Display(amount.Abs(), precision)
+	approx := strings.HasPrefix(s, "≈")
+	s = Group(strings.TrimPrefix(s, "≈"))
+	if symbol != "" {
+		s = symbol + s
+	} else {
+		s += " " + code
+	}
+	if approx {
+		s = "≈" + s
+	}
+	if amount.IsNegative() {
+		s = "−" + s
+	}
+	return s
+}
+
+// Group puts thousands separators in the integer part of a decimal string.
+func Group(s string) string {
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	return b.String()
+}
+
 // CheckAmount reports an invalid error naming field when d is outside the
 // bounds every amount and quantity shares: fewer than MaxIntegerDigits
 // digits before the decimal point and at most AccrualScale after it.

@@ -90,3 +90,20 @@ func TestParseAmountBounds(t *testing.T) {
 }
 
 func dec(s string) rating.Decimal { return rating.MustDecimal(s) }
+
+func TestDisplayMoney(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		amount, symbol, want string
+		precision            int32
+	}{
+		{"1234567.5", "$", "$1,234,567.50", 2},
+		{"-0.0035", "$", "−$0.0035", 2},
+		{"12", "", "12 credits", 0},
+		{"0.333333333", "$", "≈$0.333333", 2},
+	} {
+		if got := rating.DisplayMoney(rating.MustDecimal(c.amount), c.precision, c.symbol, "credits"); got != c.want {
+			t.Errorf("DisplayMoney(%s) = %q, want %q", c.amount, got, c.want)
+		}
+	}
+}
